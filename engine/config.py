@@ -1,0 +1,102 @@
+"""Run configuration: dataclass schemas registered in Hydra's ConfigStore, and validation.
+
+The YAML files under configs/ are validated against these schemas at composition time
+(types), and `validate` checks values and cross-field rules before any work is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from engine.errors import InputError
+
+
+@dataclass
+class WorldConf:
+    name: str = "default"
+    # Directory holding the world's CSV tables; empty means engine/data/<name>.
+    path: str = ""
+
+
+@dataclass
+class PopulationConf:
+    size: int = 1_000_000
+    # Agents per origin are proportional to (people born there)^stratification, so small
+    # regions keep enough agents; 1.0 gives every agent the same weight.
+    stratification: float = 0.7
+    # Rows preallocated beyond the initial size, as a share of it (births fill them).
+    spare_capacity: float = 0.35
+    # Lognormal dispersion of individual productivity (log points), drawn per person id.
+    productivity_sigma: float = 0.4
+    # Lognormal dispersion of wealth around the regional mean (log points).
+    wealth_sigma: float = 1.0
+    # Mean wealth as a multiple of GDP per capita.
+    wealth_to_income: float = 1.0
+
+
+@dataclass
+class RegimeConf:
+    name: str = "status_quo"
+    components: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class BehaviourConf:
+    name: str = "none"
+    _target_: str = ""
+
+
+@dataclass
+class MigsimConf:
+    world: WorldConf = field(default_factory=WorldConf)
+    population: PopulationConf = field(default_factory=PopulationConf)
+    regime: RegimeConf = field(default_factory=RegimeConf)
+    behaviour: Any = field(default_factory=BehaviourConf)
+    experiment: Any = None
+    seed: int = 1
+    years: int = 30
+    base_year: int = 2013
+    # numba threads; 0 uses every available thread.
+    threads: int = 0
+    progress: bool = True
+    # Write people.parquet (one row per living person) at the end of the run.
+    snapshot: bool = False
+
+
+def register() -> None:
+    """Register the schema so `configs/config.yaml` can use it in its defaults list."""
+    cs = ConfigStore.instance()
+    cs.store(name="migsim_schema", node=MigsimConf)
+
+
+def validate(cfg: Any) -> None:
+    """Check values that types alone cannot; raise InputError naming the field.
+
+    Called before any work (population synthesis, files) is done.
+    """
+    if cfg.seed < 0 or cfg.seed >= 2**63:
+        raise InputError("seed", f"{cfg.seed} is out of range", "an integer in [0, 2**63)")
+    if cfg.years < 1 or cfg.years > 500:
+        raise InputError("years", f"{cfg.years} is not a valid number of years", "1 to 500")
+    if not 1900 <= cfg.base_year <= 2100:
+        raise InputError("base_year", f"{cfg.base_year} is out of range", "1900 to 2100")
+    if cfg.threads < 0:
+        raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
+    p = cfg.population
+    if p.size < 1000 or p.size > 2_000_000_000:
+        raise InputError(
+            "population.size", f"{p.size} people cannot be simulated", "1,000 to 2,000,000,000"
+        )
+    if not 0.0 <= p.stratification <= 1.0:
+        raise InputError("population.stratification", f"{p.stratification}", "0.0 to 1.0")
+    if not 0.0 <= p.spare_capacity <= 10.0:
+        raise InputError("population.spare_capacity", f"{p.spare_capacity}", "0.0 to 10.0")
+    for name in ("productivity_sigma", "wealth_sigma"):
+        value = getattr(p, name)
+        if not 0.0 <= value <= 3.0:
+            raise InputError(f"population.{name}", f"{value}", "0.0 to 3.0")
+    if not 0.0 < p.wealth_to_income <= 100.0:
+        raise InputError("population.wealth_to_income", f"{p.wealth_to_income}", "(0, 100]")
+

@@ -1,0 +1,21 @@
+"""Input errors that end a run with one clear line and exit code 2."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad user input: a config value, a data file, or a plug-in's output.
+
+    The message is one line that names what is wrong and what is allowed.
+    """
+
+    exit_code = 2
+
+    def __init__(self, where: str, problem: str, allowed: str | None = None):
+        self.where = where
+        self.problem = problem
+        self.allowed = allowed
+        text = f"{where}: {problem}"
+        if allowed:
+            text += f" (allowed: {allowed})"
+        super().__init__(text)

@@ -1,0 +1,223 @@
+"""Population: people as a struct of NumPy arrays, their synthesis, capacity and storage.
+
+Layout (bytes per person): person_id int64 (8), alive (1), age (1), sex (1), skill (1),
+origin uint16 (2), location uint16 (2), status (1), years_abroad (1), visa_years_left (1),
+wealth float32 (4) = 23 bytes. Individual productivity is not stored: it is a pure function
+of (seed, person id), redrawn when needed.
+
+Each agent of origin o stands for `weight[o]` real people; agents per origin are stratified
+(`PopulationConf.stratification`) so small regions keep enough agents. A child's origin is
+its region of birth and its weight that region's weight, so births by a mother whose weight
+differs are produced at the rate `fertility * weight[mother origin] / weight[birth region]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
+from kernels.synthesis import synthesise
+
+# Legal status codes (part of a person's state).
+NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
+STATUSES = ("native", "permanent", "temporary", "irregular", "intra_regional")
+
+COLUMNS = {
+    "person_id": np.int64,
+    "alive": np.uint8,
+    "age": np.uint8,
+    "sex": np.uint8,
+    "skill": np.uint8,
+    "origin": np.uint16,
+    "location": np.uint16,
+    "status": np.uint8,
+    "years_abroad": np.uint8,
+    "visa_years_left": np.uint8,
+    "wealth": np.float32,
+}
+BYTES_PER_PERSON = sum(np.dtype(t).itemsize for t in COLUMNS.values())
+
+
+@dataclass
+class Population:
+    """People in rows [0, n); rows [n, capacity) are free for births."""
+
+    person_id: np.ndarray
+    alive: np.ndarray
+    age: np.ndarray
+    sex: np.ndarray
+    skill: np.ndarray
+    origin: np.ndarray
+    location: np.ndarray
+    status: np.ndarray
+    years_abroad: np.ndarray
+    visa_years_left: np.ndarray
+    wealth: np.ndarray
+    weight: np.ndarray  # (R,) real people per agent, by origin
+    n: int = 0
+    next_id: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, capacity: int, weight: np.ndarray) -> "Population":
+        arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
+        return cls(**arrays, weight=np.asarray(weight, dtype=np.float64))
+
+    @property
+    def capacity(self) -> int:
+        return self.person_id.shape[0]
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in COLUMNS}
+
+    def view(self) -> dict[str, np.ndarray]:
+        """The rows in use, as a dict of array views."""
+        return {name: arr[: self.n] for name, arr in self.columns().items()}
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.columns().values())
+
+    def ensure_capacity(self, needed: int) -> None:
+        """Make room for `needed` rows: first drop dead rows, then grow if still short."""
+        if needed <= self.capacity:
+            return
+        self.compact()
+        if needed - (self.capacity - self.n) > 0 and needed > self.capacity:
+            new_capacity = max(needed, int(self.capacity * 1.25) + 1)
+            for name, arr in self.columns().items():
+                grown = np.zeros(new_capacity, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                setattr(self, name, grown)
+
+    def compact(self) -> None:
+        """Remove dead rows, keeping the order (and so the ids) of the living."""
+        keep = np.flatnonzero(self.alive[: self.n])
+        for name, arr in self.columns().items():
+            arr[: keep.size] = arr[keep]
+            arr[keep.size : self.n] = 0
+        self.n = int(keep.size)
+
+    def save(self, path: str | Path) -> None:
+        """Write living people to a Parquet file (with the weights as metadata)."""
+        alive = self.alive[: self.n].astype(bool)
+        table = pa.table({k: v[: self.n][alive] for k, v in self.columns().items() if k != "alive"})
+        meta = {b"migsim.weight": ",".join(repr(float(w)) for w in self.weight).encode(),
+                b"migsim.next_id": str(self.next_id).encode()}
+        table = table.replace_schema_metadata(meta)
+        pq.write_table(table, path)
+
+
+def largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
+    """Integers summing to `total`, proportional to `shares` (Hamilton's method)."""
+    shares = np.asarray(shares, dtype=np.float64)
+    if total <= 0 or shares.sum() <= 0:
+        return np.zeros(shares.shape, dtype=np.int64)
+    quota = total * shares / shares.sum()
+    base = np.floor(quota).astype(np.int64)
+    left = total - int(base.sum())
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[:left]] += 1
+    return base
+
+
+def native_pyramids(world: World) -> np.ndarray:
+    """Base-year natives at home by (region, sex, age): residents minus immigrants.
+
+    Immigrants (inter- and intra-regional) follow the migrant age profile and the corridor
+    female shares. Where the subtraction would go negative the natives' cell is floored
+    at 2% of the residents' cell and the pyramid rescaled to the native total.
+    """
+    R = world.n_regions
+    out = np.zeros((R, 2, N_AGES))
+    for r in range(R):
+        female_immigrants = (world.migrant_stock[:, r] * world.migrant_female_share[:, r]).sum()
+        female_immigrants += world.intra_migrants[r] * 0.48
+        male_immigrants = world.immigrants[r] - female_immigrants
+        immigrant = np.stack([female_immigrants * world.migrant_age_share,
+                              male_immigrants * world.migrant_age_share])
+        residents = world.resident_pyramid[r]
+        natives = np.maximum(residents - immigrant, 0.02 * residents)
+        target = world.population[r] - world.immigrants[r] + world.intra_migrants[r]
+        out[r] = natives * target / natives.sum()
+    return out
+
+
+def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.ndarray:
+    """Agents per origin: proportional to born^stratification, at least 1 each."""
+    counts = largest_remainder(size, born**stratification)
+    return np.maximum(counts, 1)
+
+
+def synthesise_population(world: World, size: int, key: np.uint64, stratification: float = 0.7,
+                          spare_capacity: float = 0.35, wealth_sigma: float = 1.0,
+                          wealth_to_income: float = 1.0) -> Population:
+    """Create the base-year population reproducing the world's stocks.
+
+    Groups, per origin o: natives at home (status native), intra-regional migrants at home
+    (status intra_regional), and one group per destination d with migrants[o, d] (status
+    permanent). Group sizes are integer agent counts by largest remainder, so every origin's
+    agents sum exactly to its stratified count.
+    """
+    R = world.n_regions
+    natives = native_pyramids(world)  # includes intra-regional migrants
+    home = natives.sum(axis=(1, 2))
+    emigrants = world.migrant_stock.sum(axis=1)
+    born = home + emigrants
+    agents = stratified_agents(size, born, stratification)
+    weight = born / agents
+
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = [], [], [], [], [], [], []
+    for o in range(R):
+        intra_share = world.intra_migrants[o] / home[o]
+        shares = np.concatenate([[home[o] * (1 - intra_share), home[o] * intra_share],
+                                 world.migrant_stock[o]])
+        counts = largest_remainder(int(agents[o]), shares)
+        native_cdf = np.cumsum(natives[o].ravel()) / natives[o].sum()
+        groups = [(o, 0, native_cdf, world.tertiary_share[o], counts[0]),
+                  (o, 4, None, world.tertiary_share[o] * 1.2, counts[1])]
+        for d in range(R):
+            if d != o:
+                groups.append((d, 1, None, world.migrant_tertiary_share[o, d], counts[2 + d]))
+        for loc, status, cdf, tertiary, count in groups:
+            if count == 0:
+                continue
+            if cdf is None:
+                fem = world.migrant_female_share[o, loc] if loc != o else 0.48
+                pyr = np.concatenate([fem * world.migrant_age_share,
+                                      (1 - fem) * world.migrant_age_share])
+                cdf = np.cumsum(pyr) / pyr.sum()
+            g_origin.append(o)
+            g_location.append(loc)
+            g_status.append(status)
+            g_cdf.append(cdf)
+            g_tertiary.append(min(tertiary, 1.0))
+            g_wealth.append(wealth_to_income * world.gdp_per_capita[loc])
+            g_count.append(count)
+    total = int(sum(g_count))
+    capacity = int(total * (1.0 + spare_capacity)) + 16
+    pop = Population.empty(capacity, weight)
+    pop.n = total
+    pop.next_id = total
+    pop.person_id[:total] = np.arange(total, dtype=np.int64)
+    pop.alive[:total] = 1
+    group_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
+    synthesise(
+        np.uint64(key), group_start, np.array(g_origin, np.int64), np.array(g_location, np.int64),
+        np.array(g_status, np.int64), np.ascontiguousarray(np.array(g_cdf)),
+        np.array(g_tertiary), np.array(g_wealth), float(wealth_sigma), N_AGES,
+        pop.person_id, pop.age, pop.sex, pop.skill, pop.origin, pop.location, pop.status,
+        pop.years_abroad, pop.wealth,
+    )
+    return pop
+
+
+__all__ = [
+    "AGE_BAND_OF_AGE", "BYTES_PER_PERSON", "COLUMNS", "MAX_AGE", "Population", "STATUSES",
+    "synthesise_population",
+]

@@ -1,0 +1,206 @@
+"""`python -m engine.run`: one simulation run (or a Hydra sweep with -m).
+
+`run_simulation(cfg, run_dir)` is the programmatic entry point used by the Hydra task, the
+`migsim` command and the tests. Bad input ends the process with one line on stderr and exit
+code 2; Ctrl-C ends it with code 130 and leaves no table of the interrupted run behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numba
+import polars as pl
+from omegaconf import DictConfig, OmegaConf
+
+from engine.config import register, validate
+from engine.errors import InputError
+from engine.outputs import RunWriter, config_hash, git_sha, package_versions
+from engine.population import BYTES_PER_PERSON, synthesise_population
+from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
+from engine.world import load_world
+from kernels.rng import run_key
+
+register()
+
+VOLATILE_KEYS = ("progress", "threads")
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    summary: dict
+    manifest: dict
+
+
+def hashed_config(cfg: DictConfig) -> tuple[str, str]:
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    for key in VOLATILE_KEYS:
+        plain.pop(key, None)
+    text = OmegaConf.to_yaml(OmegaConf.create(plain))
+    return text, config_hash(text)
+
+
+def build_steps(cfg: DictConfig, sim: Simulation) -> list:
+    """Modules of the yearly loop, in their fixed order (demography always runs first)."""
+    return []
+
+
+def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None = None) -> RunResult:
+    """Validate, synthesise, simulate `cfg.years` years and commit the run directory."""
+    t_start = time.perf_counter()
+    validate(cfg)
+    world = load_world(cfg.world.name, cfg.world.path or None)
+    threads = set_threads(cfg.threads)
+    key = run_key(cfg.seed)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    writer = RunWriter(run_dir)
+    timings: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        p = cfg.population
+        pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
+                                    p.wealth_sigma, p.wealth_to_income)
+        timings["synthesis"] = time.perf_counter() - t0
+        sim = Simulation(world, pop, key, cfg.base_year)
+        sim.steps = build_steps(cfg, sim)
+        sim.record(cfg.base_year)
+        t_first = None
+        show = cfg.progress if progress is None else progress
+        years = range(cfg.years)
+        if show:
+            from tqdm import tqdm
+
+            years = tqdm(years, desc="migsim years", unit="yr", file=sys.stderr)
+        for _ in years:
+            sim.step()
+            if t_first is None:
+                t_first = time.perf_counter() - t_start
+        t0 = time.perf_counter()
+        for name, frames in sim.records.items():
+            frame = pl.concat(frames) if frames else pl.DataFrame(schema=FLOWS_SCHEMA)
+            writer.table(name, frame)
+        if cfg.snapshot:
+            writer.file("people.parquet", pop.save)
+        timings["write"] = time.perf_counter() - t0
+        timings.update({f"year.{k}": v for k, v in sim.timings.items()})
+        summary = sim.world_summary()
+        base = sim.records["regions"][0]
+        summary["base_migrants"] = float(base["immigrants"].sum())
+        summary["base_population"] = float(base["population"].sum())
+        timings["total"] = time.perf_counter() - t_start
+        timings["start_to_first_year"] = t_first
+        config_yaml, digest = hashed_config(cfg)
+        manifest = {
+            "seed": int(cfg.seed),
+            "config_hash": digest,
+            "git_sha": git_sha(),
+            "packages": package_versions(),
+            "numba_threads": threads,
+            "threading_layer": _threading_layer(),
+            "timings_s": timings,
+            "agents": int(p.size),
+            "agents_at_end": int(pop.alive[: pop.n].sum()),
+            "bytes_per_person": BYTES_PER_PERSON,
+            "population_bytes": int(pop.nbytes),
+            "world": world.name,
+            "base_year": int(cfg.base_year),
+            "years": int(cfg.years),
+            "summary": summary,
+            "config": config_yaml,
+        }
+        writer.commit(manifest)
+    except BaseException:
+        writer.abort()
+        raise
+    return RunResult(run_dir, summary, manifest)
+
+
+def _threading_layer() -> str:
+    try:
+        return numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet
+        return "unknown"
+
+
+def format_summary(result: RunResult) -> str:
+    s = result.summary
+    t = result.manifest["timings_s"]["total"]
+    return (
+        f"migsim: {s['year']}: world population {s['population'] / 1e9:.3f} bn, "
+        f"migrant stock {s['migrants'] / 1e6:.1f} M ({100 * s['migrant_share']:.2f}%); "
+        f"base year {result.manifest['base_year']}: {s['base_migrants'] / 1e6:.1f} M "
+        f"({100 * s['base_migrants'] / s['base_population']:.2f}%); "
+        f"run time {t:.1f} s\nmigsim: run directory {result.run_dir}"
+    )
+
+
+def _task(cfg: DictConfig) -> Any:
+    from hydra.core.hydra_config import HydraConfig
+
+    run_dir = HydraConfig.get().runtime.output_dir
+    try:
+        result = run_simulation(cfg, run_dir)
+    except InputError as exc:
+        print(f"migsim: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(format_summary(result))
+    return result.summary
+
+
+def one_line(exc: BaseException) -> str:
+    """Condense a Hydra/OmegaConf composition error into one line."""
+    from hydra.errors import MissingConfigException
+
+    text = str(exc).strip()
+    if isinstance(exc, MissingConfigException) and "Could not find" in text:
+        first = text.splitlines()[0].replace("In 'config': ", "")
+        options = exc.options or []
+        group = exc.config_name.split("/")[0] if exc.config_name else "the group"
+        return f"{first}; allowed values for {group}: {', '.join(options)}"
+    cause = exc.__cause__ or exc.__context__
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    if cause is not None:
+        detail = [ln.strip() for ln in str(cause).splitlines() if ln.strip()]
+        if detail:
+            head += ": " + detail[0]
+    elif len(lines) > 1:
+        head += ": " + lines[1]
+    return head
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `python -m engine.run` and of `migsim run`."""
+    import hydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if argv is not None:
+        sys.argv = [sys.argv[0], *argv]
+    # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    config_dir = str(Path(__file__).resolve().parent.parent / "configs")
+    entry = hydra.main(config_path=config_dir, config_name="config", version_base="1.3")(_task)
+    try:
+        entry()
+    except InputError as exc:
+        print(f"migsim: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except (HydraException, OmegaConfBaseException) as exc:
+        print(f"migsim: config error: {one_line(exc)}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("migsim: interrupted; tables of the interrupted run were not written",
+              file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Simulation: the yearly loop. Kernels are called in a fixed order; data flows one way.
+
+    World(t) -> demography -> education -> migration -> income -> aggregation -> markets
+             -> World(t+1), and rows for year t in the output tables.
+
+The base-year state is recorded as `base_year` before any decision. Steps other than
+demography plug in through `Step` objects (see `engine.steps`); a step that is not
+configured simply does not run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numba
+import numpy as np
+import polars as pl
+
+from engine.population import STATUSES, Population
+from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
+from kernels import demography as demo
+from kernels.aggregate import count_cells, count_pairs
+
+
+class Step(Protocol):
+    """A module of the yearly loop (education, migration, income, markets...)."""
+
+    name: str
+
+    def run(self, sim: "Simulation", year: int) -> None: ...
+
+
+@dataclass
+class YearMoves:
+    """Agents who moved this year, by (origin, source, destination, skill): int64 counts."""
+
+    counts: np.ndarray
+
+
+@dataclass
+class Simulation:
+    world: World
+    population: Population
+    key: np.uint64
+    base_year: int
+    steps: list = field(default_factory=list)
+    year: int = 0
+    timings: dict = field(default_factory=dict)
+    # per-year scratch shared between steps
+    moves: np.ndarray | None = None  # (R, R, R, 2) agents by origin, source, destination, skill
+    records: dict = field(default_factory=lambda: {"regions": [], "stocks": [], "flows": []})
+    region_extra: dict = field(default_factory=dict)  # column -> (R,) values for this year
+
+    def __post_init__(self):
+        self.year = self.base_year
+        n = self.population.capacity
+        self._children = np.zeros(n, dtype=np.uint8)
+        self._deaths = np.zeros(n, dtype=np.uint8)
+
+    # ------------------------------------------------------------------ timing
+    def _timed(self, name, fn, *args):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+        return out
+
+    # ------------------------------------------------------------------ the year
+    def demography(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Deaths and births this year in agents, by (origin, location)."""
+        pop, w = self.population, self.world
+        R = w.n_regions
+        if self._children.shape[0] < pop.capacity:
+            self._children = np.zeros(pop.capacity, dtype=np.uint8)
+            self._deaths = np.zeros(pop.capacity, dtype=np.uint8)
+        n = pop.n
+        demo.mortality_and_fertility(
+            self.key, year, n, pop.person_id, pop.alive, pop.age, pop.sex, pop.origin,
+            pop.location, w.death_probability, w.fertility, pop.weight,
+            self._children, self._deaths)
+        deaths = count_pairs(n, self._deaths, pop.origin, pop.location, R, R)
+        totals = demo.block_totals(self._children, n, demo.BLOCK)
+        offsets, n_births = demo.exclusive_scan(totals)
+        if n + n_births > pop.capacity:
+            # compaction moves rows: carry each row's children count along with it
+            keep = np.flatnonzero(pop.alive[:n] | (self._children[:n] > 0))
+            children = self._children[keep].copy()
+            pop.alive[:n] |= 0
+            # only rows kept are compacted; dead mothers keep their births this year
+            for name, arr in pop.columns().items():
+                arr[: keep.size] = arr[keep]
+                arr[keep.size:n] = 0
+            pop.n = n = int(keep.size)
+            pop.ensure_capacity(n + n_births)
+            self._children = np.zeros(pop.capacity, dtype=np.uint8)
+            self._deaths = np.zeros(pop.capacity, dtype=np.uint8)
+            self._children[:n] = children
+            totals = demo.block_totals(self._children, n, demo.BLOCK)
+            offsets, n_births = demo.exclusive_scan(totals)
+        demo.write_births(
+            self.key, year, n, pop.next_id, demo.BLOCK, offsets, self._children, pop.location,
+            pop.person_id, pop.alive, pop.age, pop.sex, pop.skill, pop.origin, pop.location,
+            pop.status, pop.years_abroad, pop.visa_years_left, pop.wealth)
+        births = np.zeros((R, R), dtype=np.int64)
+        if n_births:
+            born = slice(n, n + n_births)
+            births = count_pairs(n_births, pop.alive[born], pop.origin[born],
+                                 pop.location[born], R, R)
+        pop.n = n + n_births
+        pop.next_id += n_births
+        demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad,
+                          MAX_AGE)
+        return deaths, births
+
+    def step(self) -> None:
+        """Advance one year and record it."""
+        year = self.year + 1
+        R = self.world.n_regions
+        self.moves = np.zeros((R, R, R, 2), dtype=np.int64)
+        self.region_extra = {}
+        deaths, births = self._timed("demography", self.demography, year)
+        for step in self.steps:
+            self._timed(step.name, step.run, self, year)
+        self.year = year
+        self._timed("aggregate", self.record, year, deaths, births, self.moves)
+
+    # ------------------------------------------------------------------ records
+    def cell_people(self) -> np.ndarray:
+        """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
+        status]."""
+        pop, R = self.population, self.world.n_regions
+        counts = count_cells(pop.n, pop.alive, pop.origin, pop.location, pop.skill, pop.sex,
+                             pop.age, pop.status, AGE_BAND_OF_AGE, R, len(AGE_BANDS),
+                             len(STATUSES))
+        counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
+        return counts * pop.weight[:, None, None, None, None, None]
+
+    def record(self, year: int, deaths=None, births=None, moves=None) -> None:
+        w = self.world
+        R = w.n_regions
+        people = self.cell_people()
+        by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
+        residents = by_pair.sum(axis=(0, 2))
+        diag = np.arange(R)
+        intra = by_pair[diag, diag, 4]
+        natives = by_pair[diag, diag, :].sum(axis=1) - intra
+        abroad = by_pair.sum(axis=2)
+        np.fill_diagonal(abroad, 0.0)
+        regions = {
+            "year": np.full(R, year, dtype=np.int64),
+            "region": w.codes,
+            "developed": w.developed,
+            "population": residents,
+            "natives": natives,
+            "immigrants": residents - natives,
+            "emigrants": abroad.sum(axis=1) + intra,
+        }
+        weight = self.population.weight
+        zero = np.zeros(R)
+        if deaths is not None:
+            regions["births"] = (births * weight[:, None]).sum(axis=0)
+            regions["deaths"] = (deaths * weight[:, None]).sum(axis=0)
+            moved = moves.sum(axis=3) * weight[:, None, None]  # origin, source, destination
+            regions["arrivals"] = moved.sum(axis=(0, 1))
+            regions["departures"] = moved.sum(axis=(0, 2))
+        else:
+            for col in ("births", "deaths", "arrivals", "departures"):
+                regions[col] = zero
+        for col, values in self.region_extra.items():
+            regions[col] = values
+        self.records["regions"].append(pl.DataFrame(regions))
+
+        o, loc, s, g, b, st = np.nonzero(people)
+        codes = np.array(w.codes)
+        self.records["stocks"].append(pl.DataFrame({
+            "year": np.full(o.size, year, dtype=np.int64),
+            "origin": codes[o], "location": codes[loc],
+            "skill": np.array(SKILLS)[s], "sex": np.array(SEXES)[g],
+            "age_band": np.array(AGE_BANDS)[b], "status": np.array(STATUSES)[st],
+            "people": people[o, loc, s, g, b, st],
+        }))
+        if moves is not None:
+            o, src, dst, s = np.nonzero(moves)
+            self.records["flows"].append(pl.DataFrame({
+                "year": np.full(o.size, year, dtype=np.int64),
+                "origin": codes[o], "source": codes[src], "destination": codes[dst],
+                "skill": np.array(SKILLS)[s],
+                "people": moves[o, src, dst, s] * weight[o],
+            }, schema=FLOWS_SCHEMA))
+
+    def world_summary(self) -> dict:
+        frame = self.records["regions"][-1]
+        population = float(frame["population"].sum())
+        migrants = float(frame["immigrants"].sum())
+        return {"year": self.year, "population": population, "migrants": migrants,
+                "migrant_share": migrants / population}
+
+
+FLOWS_SCHEMA = {"year": pl.Int64, "origin": pl.String, "source": pl.String,
+                "destination": pl.String, "skill": pl.String, "people": pl.Float64}
+
+
+def set_threads(threads: int) -> int:
+    """Use `threads` numba threads (0 = all available); returns the count in use."""
+    available = numba.config.NUMBA_NUM_THREADS
+    n = available if threads in (0, None) else min(int(threads), available)
+    numba.set_num_threads(n)
+    return n

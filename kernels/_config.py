@@ -1,0 +1,14 @@
+"""The one place that decides numba compilation flags for every migsim kernel.
+
+`fastmath` is restricted to flags that cannot change results across thread counts and keep
+NaN/inf checks (no `reassoc`, no `nnan`/`ninf`): outputs must be byte-identical whatever the
+number of threads, and plug-in results are checked for NaN.
+"""
+
+FASTMATH = {"nsz", "arcp", "contract", "afn"}
+JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
+PARALLEL_JIT = dict(JIT, parallel=True)
+
+# Fixed block size for reductions: partial results are produced per block and combined in
+# block order, so a reduction does not depend on how many threads ran the blocks.
+BLOCK = 1 << 16

@@ -1,0 +1,55 @@
+"""Population synthesis kernel: draw age, sex, skill and wealth for each new person.
+
+People arrive grouped: rows [group_start[g], group_start[g+1]) belong to group g, which has
+an origin, a location and a status, a cumulative age-sex distribution over 2 * N_AGES
+entries, a tertiary share for adults, and a mean wealth. Each draw is keyed on the
+person's id, so synthesis gives the same people for any thread count.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from kernels._config import PARALLEL_JIT
+from kernels.rng import Stream, normal, uniform
+
+TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degree
+
+
+@nb.njit(**PARALLEL_JIT)
+def synthesise(key, group_start, group_origin, group_location, group_status, group_cdf,
+               group_tertiary, group_wealth, wealth_sigma, n_ages, person_id, age, sex,
+               skill, origin, location, status, years_abroad, wealth):
+    """Fill the person arrays for every group (see module docstring).
+
+    group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
+    years_abroad of a migrant is drawn uniformly between 0 and their age minus 15 (at
+    least 0), since arrival dates are not in the stock data.
+    """
+    n_groups = group_start.shape[0] - 1
+    for g in nb.prange(n_groups):
+        cdf = group_cdf[g]
+        for i in range(group_start[g], group_start[g + 1]):
+            pid = person_id[i]
+            u = uniform(key, pid, 0, Stream.SYNTH_AGE)
+            k = np.searchsorted(cdf, u, side="right")
+            if k >= 2 * n_ages:
+                k = 2 * n_ages - 1
+            sex[i] = k // n_ages
+            a = k % n_ages
+            age[i] = a
+            origin[i] = group_origin[g]
+            location[i] = group_location[g]
+            status[i] = group_status[g]
+            if a >= TERTIARY_MIN_AGE and uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]:
+                skill[i] = 1
+            else:
+                skill[i] = 0
+            if group_origin[g] != group_location[g] and a > 15:
+                years_abroad[i] = min(int(uniform(key, pid, 0, Stream.SYNTH_LOCATION) * (a - 15)), 255)
+            else:
+                years_abroad[i] = 0
+            z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
+            scale = 1.0 if a >= 18 else 0.2
+            wealth[i] = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
