@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from engine.behaviour import BehaviourConf
 from engine.errors import InputError
 
 
@@ -43,17 +44,11 @@ class RegimeConf:
 
 
 @dataclass
-class BehaviourConf:
-    name: str = "none"
-    _target_: str = ""
-
-
-@dataclass
 class MigsimConf:
     world: WorldConf = field(default_factory=WorldConf)
     population: PopulationConf = field(default_factory=PopulationConf)
     regime: RegimeConf = field(default_factory=RegimeConf)
-    behaviour: Any = field(default_factory=BehaviourConf)
+    behaviour: BehaviourConf = field(default_factory=BehaviourConf)
     experiment: Any = None
     seed: int = 1
     years: int = 30
@@ -69,6 +64,7 @@ def register() -> None:
     """Register the schema so `configs/config.yaml` can use it in its defaults list."""
     cs = ConfigStore.instance()
     cs.store(name="migsim_schema", node=MigsimConf)
+    cs.store(group="behaviour", name="base_behaviour", node=BehaviourConf)
 
 
 def validate(cfg: Any) -> None:
@@ -84,6 +80,25 @@ def validate(cfg: Any) -> None:
         raise InputError("base_year", f"{cfg.base_year} is out of range", "1900 to 2100")
     if cfg.threads < 0:
         raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
+    b = cfg.behaviour
+    checks = {
+        "income_elasticity": (0.0, 10.0), "nest_dissimilarity": (0.05, 1.0),
+        "network_elasticity_low": (0.0, 3.0), "network_elasticity_high": (0.0, 3.0),
+        "credential_transfer_low": (0.0, 1.5), "credential_transfer_high": (0.0, 1.5),
+        "return_hazard_scale": (0.0, 1.0), "return_hazard_shape": (0.1, 3.0),
+        "temporary_return_multiplier": (0.0, 20.0), "irregular_return_multiplier": (0.0, 20.0),
+        "onward_share": (0.0, 1.0), "borrowing": (0.0, 20.0), "upfront_cost_months": (0.0, 120.0),
+        "stock_growth": (-0.2, 0.2), "intra_return_hazard": (0.0, 1.0),
+        "free_mobility_extra_migrants": (0.0, 1e10),
+    }
+    for name, (lo, hi) in checks.items():
+        value = getattr(b, name)
+        if not lo <= value <= hi:
+            raise InputError(f"behaviour.{name}", f"{value} is out of range", f"{lo} to {hi}")
+    profile = list(b.age_profile)
+    if len(profile) != 9 or any((not isinstance(v, (int, float))) or v <= 0 for v in profile):
+        raise InputError("behaviour.age_profile", f"{profile}",
+                         "9 positive numbers, one per age band 0-14 ... 65+")
     p = cfg.population
     if p.size < 1000 or p.size > 2_000_000_000:
         raise InputError(

@@ -18,7 +18,11 @@ import numba
 import polars as pl
 from omegaconf import DictConfig, OmegaConf
 
+from engine.behaviour import load_behaviour
+from engine.calibrate import load_calibration
 from engine.config import register, validate
+from engine.migration import MigrationStep
+from engine.regimes import apply_regime, status_quo
 from engine.errors import InputError
 from engine.outputs import RunWriter, config_hash, git_sha, package_versions
 from engine.population import BYTES_PER_PERSON, synthesise_population
@@ -27,6 +31,8 @@ from engine.world import load_world
 from kernels.rng import run_key
 
 register()
+
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 
 VOLATILE_KEYS = ("progress", "threads")
 
@@ -46,9 +52,16 @@ def hashed_config(cfg: DictConfig) -> tuple[str, str]:
     return text, config_hash(text)
 
 
-def build_steps(cfg: DictConfig, sim: Simulation) -> list:
+def build_steps(cfg: DictConfig, sim: Simulation, calibration=None) -> list:
     """Modules of the yearly loop, in their fixed order (demography always runs first)."""
-    return []
+    steps = []
+    if cfg.behaviour.migration:
+        behaviour = load_behaviour(cfg.behaviour)
+        policy = apply_regime(cfg.regime, sim.world,
+                              status_quo(sim.world, calibration.policy_cost))
+        steps.append(MigrationStep(sim, cfg.behaviour, cfg.population, behaviour,
+                                   calibration, policy))
+    return steps
 
 
 def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None = None) -> RunResult:
@@ -56,6 +69,10 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
     t_start = time.perf_counter()
     validate(cfg)
     world = load_world(cfg.world.name, cfg.world.path or None)
+    calibration = None
+    if cfg.behaviour.migration:
+        load_behaviour(cfg.behaviour)  # fail early on a bad plug-in name
+        calibration = load_calibration(world, cfg.behaviour, cfg.population)
     threads = set_threads(cfg.threads)
     key = run_key(cfg.seed)
     run_dir = Path(run_dir)
@@ -69,7 +86,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                                     p.wealth_sigma, p.wealth_to_income)
         timings["synthesis"] = time.perf_counter() - t0
         sim = Simulation(world, pop, key, cfg.base_year)
-        sim.steps = build_steps(cfg, sim)
+        sim.steps = build_steps(cfg, sim, calibration)
         sim.record(cfg.base_year)
         t_first = None
         show = cfg.progress if progress is None else progress
@@ -84,7 +101,11 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                 t_first = time.perf_counter() - t_start
         t0 = time.perf_counter()
         for name, frames in sim.records.items():
-            frame = pl.concat(frames) if frames else pl.DataFrame(schema=FLOWS_SCHEMA)
+            if not frames:
+                frame = pl.DataFrame(schema=FLOWS_SCHEMA)
+            else:
+                frame = pl.concat(frames, how="diagonal_relaxed")
+                frame = frame.with_columns(pl.col(pl.Float64).fill_null(0.0))
             writer.table(name, frame)
         if cfg.snapshot:
             writer.file("people.parquet", pop.save)
@@ -176,20 +197,13 @@ def one_line(exc: BaseException) -> str:
     return head
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of `python -m engine.run` and of `migsim run`."""
-    import hydra
+def guarded(fn) -> int:
+    """Run `fn()`; bad input becomes one line on stderr and exit code 2."""
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if argv is not None:
-        sys.argv = [sys.argv[0], *argv]
-    # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
-    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
-    config_dir = str(Path(__file__).resolve().parent.parent / "configs")
-    entry = hydra.main(config_path=config_dir, config_name="config", version_base="1.3")(_task)
     try:
-        entry()
+        return fn() or 0
     except InputError as exc:
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -200,6 +214,18 @@ def main(argv: list[str] | None = None) -> None:
         print("migsim: interrupted; tables of the interrupted run were not written",
               file=sys.stderr)
         sys.exit(130)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `python -m engine.run` and of `migsim run`."""
+    import hydra
+
+    if argv is not None:
+        sys.argv = [sys.argv[0], *argv]
+    # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    entry = hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")(_task)
+    guarded(entry)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,8 @@ class Simulation:
     moves: np.ndarray | None = None  # (R, R, R, 2) agents by origin, source, destination, skill
     records: dict = field(default_factory=lambda: {"regions": [], "stocks": [], "flows": []})
     region_extra: dict = field(default_factory=dict)  # column -> (R,) values for this year
+    stock_matrix: np.ndarray | None = None  # (R, R) people born in o living in d, last record
+    wages: np.ndarray | None = None  # (R, 2, 2) set by a market step; None = base wages
 
     def __post_init__(self):
         self.year = self.base_year
@@ -147,6 +149,7 @@ class Simulation:
         natives = by_pair[diag, diag, :].sum(axis=1) - intra
         abroad = by_pair.sum(axis=2)
         np.fill_diagonal(abroad, 0.0)
+        self.stock_matrix = abroad  # people born in o living in d != o
         regions = {
             "year": np.full(R, year, dtype=np.int64),
             "region": w.codes,

@@ -1,0 +1,221 @@
+"""Behaviour modules: the migration decision model and how researchers replace parts of it.
+
+The default module (`behaviour=nested_logit`) is a two-level nested logit (stay vs move,
+then destination; economics.md 1.1-1.3). Systematic utility is the same for everyone in a
+home cell (origin o, skill s, sex g, age band b), so it is computed on small cell arrays:
+
+    V_stay(o, s)        = lambda ln y[o, o, s]
+    V_d(o, s, g, b)     = lambda ln y[o, d, s] + xi_inc[o, d, s, g] - c_pol[o, d, s]
+                          + eta_s ln(D[o, d] / D0[o, d]) + ln phi_b              (d != o)
+    P(d | move)         = exp(V_d / rho) / sum_k exp(V_k / rho)
+    P(move)             = exp(rho I) / (exp(V_stay) + exp(rho I)),  I = ln sum_k exp(V_k / rho)
+
+y is expected net income (wage x employment x (1 - tax), times credential transfer abroad),
+xi_inc the calibrated corridor constants net of policy (engine/calibrate.py), c_pol the
+regime's policy cost, D the diaspora of o-born people in d (network elasticity eta_s) and
+phi_b the age profile. Only the draws, liquidity and an optional individual term are per
+person (kernels/migration.py).
+
+A researcher can, without editing migsim:
+1. replace the cell-level utility: `utility(ctx: CellContext) -> ndarray (R, 2, 2, B, R)`
+   (plain Python/NumPy; entry [o, s, g, b, o] is the stay utility);
+2. add an individual term: a numba-jitted function
+   `term(age, sex, skill, wealth, productivity, years_abroad, origin, params) -> float`
+   returning a shift of the log-odds of moving (params: float64 array from the config);
+3. replace the decision kernel: a numba-jitted function with the signature of
+   `kernels.migration.decide`.
+A plug-in is a `Behaviour` object found through the entry-point group `migsim.behaviours`
+(`behaviour.plugin=NAME`) or a dotted path `package.module:attribute`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from engine.errors import InputError
+from engine.world import AGE_BANDS
+
+ENTRY_POINT_GROUP = "migsim.behaviours"
+# Relative propensity to move by age band, 25-29 = 1 (economics.md 1.5) [A].
+DEFAULT_AGE_PROFILE = [0.25, 0.5, 0.95, 1.0, 0.75, 0.5, 0.3, 0.15, 0.05]
+
+
+@dataclass
+class BehaviourConf:
+    """Parameters of the decision model (economics.md 1); flags as in that document."""
+
+    name: str = "nested_logit"
+    # Plug-in: entry-point name in group migsim.behaviours, or "package.module:attribute".
+    plugin: str = ""
+    # Parameters handed to a plug-in (its individual term receives the values, in order).
+    params: dict = field(default_factory=dict)
+    # Migration on/off: `none` keeps everyone where they are (demography only).
+    migration: bool = True
+    income_elasticity: float = 0.7  # lambda [K] (DMS 2015 / Bertoli-Moraga range 0.5-1.0)
+    nest_dissimilarity: float = 0.6  # rho [A]; 1 gives the multinomial logit
+    network_elasticity_low: float = 0.6  # eta for non-tertiary [A] (0.4-0.7 [K])
+    network_elasticity_high: float = 0.4  # eta for tertiary [A]
+    age_profile: list = field(default_factory=lambda: list(DEFAULT_AGE_PROFILE))
+    credential_transfer_low: float = 0.85  # kappa for recent migrants [A] (DFP 2013 direction)
+    credential_transfer_high: float = 0.7  # kappa, tertiary [A]
+    # Weibull return hazard h(tau) = scale * shape * max(tau, 1)^(shape - 1): with these
+    # values about 20% of a new cohort leaves within five years (OECD 2008: 20-50%) [A].
+    return_hazard_scale: float = 0.072
+    return_hazard_shape: float = 0.7
+    temporary_return_multiplier: float = 2.0  # temporary visa holders leave faster [A]
+    irregular_return_multiplier: float = 0.8  # [A]
+    onward_share: float = 0.1  # share of leavers who move on to a third region [A]
+    borrowing: float = 0.5  # b: borrowing capacity as a share of home income [A]
+    # Up-front cost F: months of the destination's non-tertiary earnings, scaled by distance
+    # (KNOMAD/ILO: 1 to 15 months of foreign earnings for low-skill workers [V]).
+    upfront_cost_months: float = 3.0
+    # Calibration targets and switches
+    stock_growth: float = 0.016  # migrant stock growth 2010-13, 1.6%/yr (seed) [V]
+    intra_return_hazard: float = 0.05  # within-region migrants' yearly return [A]
+    free_mobility_extra_migrants: float = 400e6  # DMS 2015: ~400M would move [V]
+    gravity_distance: float = 1.0  # c_inc per log distance (elasticity 0.5-1.2 [K])
+    gravity_language: float = 0.45  # common language lowers c_inc (0.3-0.6 [K])
+    gravity_colony: float = 0.75  # colonial link (0.5-1.0 [K])
+    gravity_contiguity: float = 0.5  # common border [A]
+
+
+CALIBRATION_FIELDS = (
+    "income_elasticity", "nest_dissimilarity", "age_profile", "credential_transfer_low",
+    "credential_transfer_high", "return_hazard_scale", "return_hazard_shape",
+    "temporary_return_multiplier", "irregular_return_multiplier", "onward_share",
+    "borrowing", "upfront_cost_months", "stock_growth", "intra_return_hazard",
+    "free_mobility_extra_migrants", "gravity_distance", "gravity_language", "gravity_colony",
+    "gravity_contiguity",
+)
+
+
+@dataclass
+class CellContext:
+    """Everything the cell-level utility may use. Index names: o origin, d destination,
+    s skill (0 non-tertiary, 1 tertiary), g sex (0 female, 1 male), b age band."""
+
+    income: np.ndarray  # (R, R, 2) [o, d, s] expected net income, PPP $/year
+    corridor_constant: np.ndarray  # (R, R, 2, 2) [o, d, s, g] xi_inc, calibrated
+    policy_cost: np.ndarray  # (R, R, 2) [o, d, s] c_pol of the regime
+    network: np.ndarray  # (R, R, 2) [o, d, s] eta_s ln(D / D0)
+    age_shift: np.ndarray  # (B,) ln phi_b
+    income_elasticity: float
+    nest_dissimilarity: float
+    year: int
+    world: Any = None
+    params: dict = field(default_factory=dict)
+
+
+def default_utility(ctx: CellContext) -> np.ndarray:
+    """Systematic utility V[o, s, g, b, d] of the default module (module docstring)."""
+    R = ctx.income.shape[0]
+    B = ctx.age_shift.shape[0]
+    lam = ctx.income_elasticity
+    log_income = lam * np.log(ctx.income)  # (o, d, s)
+    move = (log_income - ctx.policy_cost + ctx.network)[:, :, :, None] + ctx.corridor_constant
+    # (o, d, s, g) -> (o, s, g, b, d)
+    V = np.transpose(move, (0, 2, 3, 1))[:, :, :, None, :] + ctx.age_shift[None, None, None, :, None]
+    V = np.broadcast_to(V, (R, 2, 2, B, R)).copy()
+    for o in range(R):
+        V[o, :, :, :, o] = log_income[o, o, :][:, None, None]
+    return V
+
+
+def nested_logit(V: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """P(move) (R, 2, 2, B) and P(d | move) (R, 2, 2, B, R) from V[o, s, g, b, d].
+
+    Computed in a numerically stable way (log-sum-exp); entries d == o of P(d | move) are 0.
+    """
+    R = V.shape[0]
+    stay = np.stack([V[o, ..., o] for o in range(R)])  # (R, 2, 2, B)
+    moves = V / rho
+    mask = np.zeros(V.shape[-1], dtype=bool)
+    moves = moves.copy()
+    for o in range(R):
+        moves[o, ..., o] = -np.inf
+    top = moves.max(axis=-1, keepdims=True)
+    expo = np.exp(moves - top)
+    total = expo.sum(axis=-1, keepdims=True)
+    dest = expo / total
+    inclusive = (np.log(total) + top)[..., 0]  # I
+    a, b = rho * inclusive, stay
+    m = np.maximum(a, b)
+    p_move = np.exp(a - m) / (np.exp(a - m) + np.exp(b - m))
+    del mask
+    return p_move, dest
+
+
+@dataclass
+class Behaviour:
+    """A behaviour plug-in. Every part is optional: what is None keeps the default."""
+
+    name: str
+    utility: Callable[[CellContext], np.ndarray] | None = None
+    individual_term: Callable | None = None  # numba-jitted, see module docstring
+    kernel: Callable | None = None  # numba-jitted, signature of kernels.migration.decide
+    description: str = ""
+
+
+DEFAULT = Behaviour("nested_logit", description="built-in nested logit (economics.md 1)")
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available() -> list[str]:
+    """Names of installed behaviour plug-ins plus the built-in one."""
+    return ["nested_logit", *sorted(_entry_points())]
+
+
+def load_behaviour(conf: Any) -> Behaviour:
+    """Resolve `behaviour.plugin` to a Behaviour (entry point name or module:attribute)."""
+    plugin = str(conf.plugin or "")
+    if not plugin:
+        return DEFAULT
+    where = f"behaviour.plugin={plugin}"
+    if ":" in plugin:
+        module_name, _, attr = plugin.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise InputError(where, f"cannot be imported ({exc})",
+                             "an entry point of group migsim.behaviours or package.module:attribute") from None
+    else:
+        eps = _entry_points()
+        if plugin not in eps:
+            raise InputError(where, "is not an installed behaviour plug-in",
+                             ", ".join(available()))
+        try:
+            obj = eps[plugin].load()
+        except Exception as exc:  # a broken third-party package
+            raise InputError(where, f"failed to load ({type(exc).__name__}: {exc})") from None
+    if callable(obj) and not isinstance(obj, Behaviour):
+        obj = obj()
+    if not isinstance(obj, Behaviour):
+        raise InputError(where, f"is a {type(obj).__name__}, not a migsim Behaviour",
+                         "an engine.behaviour.Behaviour object or a factory returning one")
+    return obj
+
+
+def check_utility(name: str, V: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A plug-in's utility must be a finite float array of the expected shape."""
+    if not isinstance(V, np.ndarray):
+        raise InputError(f"behaviour plug-in '{name}'", f"utility returned {type(V).__name__}",
+                         f"a NumPy array of shape {shape}")
+    if V.shape != shape:
+        raise InputError(f"behaviour plug-in '{name}'", f"utility has shape {V.shape}",
+                         f"shape {shape} [origin, skill, sex, age band, destination]")
+    if not np.isfinite(V).all():
+        bad = "NaN" if np.isnan(V).any() else "infinite values"
+        raise InputError(f"behaviour plug-in '{name}'", f"utility contains {bad}",
+                         "finite utilities")
+    return V.astype(np.float64, copy=False)
+
+
+N_BANDS = len(AGE_BANDS)

@@ -1,0 +1,344 @@
+"""Calibration of the status-quo decision model to the base-year world (economics.md 7.0, 8.3).
+
+1. Yearly flow targets: for every corridor, skill and sex, the base-year stock times its
+   exit rate (return hazard + mortality) plus the stock growth rate, so that the baseline
+   keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), economics.md 1.6).
+2. Corridor constants xi[o, d, s, g] solve expected model flows = targets, with cell
+   populations, the age profile, nested logit and the liquidity constraint (a contraction
+   on log flows).
+3. Policy cost split (Docquier-Machado-Sekkat "dual strategy"): total cost from the stock
+   odds C = lambda ln(y_d / y_o) - ln(S / N); incompressible cost c_inc from gravity
+   covariates plus a level chosen so that removing every policy cost would raise the
+   desired emigrant stock by `free_mobility_extra_migrants` (DMS: ~400M); c_pol =
+   max(0, C - c_inc), zero inside a free-mobility bloc.
+
+Everything is computed from the world tables' expected cell populations, not from a
+sampled population, so the calibration does not depend on the seed or the number of agents.
+`migsim calibrate` writes `calibration.json` into the world directory with its provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from engine.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
+from engine.errors import InputError
+from engine.population import native_pyramids
+from engine.regimes import bloc_matrix
+from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
+
+CALIBRATION_FILE = "calibration.json"
+TERTIARY_MIN_AGE = 22
+B = len(AGE_BANDS)
+
+
+# ----------------------------------------------------------------------------- economics
+def base_wages(world: World) -> np.ndarray:
+    """Annual wage per worker (R, 2) [region, skill], PPP $ of the base year.
+
+    Labour income = labour_share x GDP; workers = employment_rate x residents aged 15-64;
+    tertiary workers earn skill_premium times non-tertiary ones.
+    """
+    working = world.resident_pyramid[:, :, 15:65].sum(axis=(1, 2))
+    workers = world.employment_rate * working
+    per_worker = world.labour_share * world.gdp_per_capita * world.population / workers
+    t, prem = world.tertiary_share, world.skill_premium
+    low = per_worker / (1.0 - t + t * prem)
+    return np.stack([low, low * prem], axis=1)
+
+
+def expected_income(world: World, wages: np.ndarray, conf: Any,
+                    credential_scale: float = 1.0) -> np.ndarray:
+    """Expected net income y[o, d, s] (R, R, 2) of an o-born person of skill s living in d.
+
+    wages: (R, 2, 2) [region, skill, nativity] or (R, 2). Abroad the wage is that of
+    immigrants times the credential-transfer factor kappa_s (capped at 1).
+    """
+    R = world.n_regions
+    if wages.ndim == 2:
+        wages = np.stack([wages, wages], axis=2)
+    net = (1.0 - world.tax_rate) * world.employment_rate
+    kappa = np.minimum(1.0, credential_scale * np.array(
+        [conf.credential_transfer_low, conf.credential_transfer_high]))
+    y = np.empty((R, R, 2))
+    for o in range(R):
+        y[o] = wages[:, :, 1] * kappa[None, :] * net[:, None]
+        y[o, o] = wages[o, :, 0] * net[o]
+    return y
+
+
+def upfront_cost(world: World, wages: np.ndarray, conf: Any) -> np.ndarray:
+    """Up-front moving cost F[o, d] (PPP $): months of the destination's non-tertiary wage,
+    times (0.5 + 0.5 distance / 5000 km) [A]."""
+    w_low = wages[:, 0] if wages.ndim == 2 else wages[:, 0, 1]
+    scale = 0.5 + 0.5 * world.distance_km / 5000.0
+    F = conf.upfront_cost_months / 12.0 * w_low[None, :] * scale
+    np.fill_diagonal(F, 0.0)
+    return F
+
+
+def return_hazard_table(conf: Any) -> np.ndarray:
+    """Annual probability of leaving the destination by status and years abroad (5, 256)."""
+    tau = np.maximum(np.arange(256, dtype=np.float64), 1.0)
+    h = conf.return_hazard_scale * conf.return_hazard_shape * tau ** (conf.return_hazard_shape - 1)
+    table = np.zeros((5, 256))
+    table[1] = h
+    table[2] = h * conf.temporary_return_multiplier
+    table[3] = h * conf.irregular_return_multiplier
+    return np.clip(table, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- cells
+@dataclass
+class BaseCells:
+    home: np.ndarray  # (R, 2, 2, B) people at home by origin, skill, sex, band
+    stock: np.ndarray  # (R, R, 2, 2) migrants by origin, destination, skill, sex
+    exit_rate: np.ndarray  # (R, R, 2, 2) mortality + return hazard of the stock
+    feasible: np.ndarray  # (R, 2, 2, B, R) share able to pay the up-front cost
+
+
+def _tertiary_by_age(share: float) -> np.ndarray:
+    ages = np.arange(N_AGES)
+    return np.where(ages >= TERTIARY_MIN_AGE, share, 0.0)
+
+
+def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> BaseCells:
+    R = world.n_regions
+    natives = native_pyramids(world)  # (R, 2, N_AGES)
+    home = np.zeros((R, 2, 2, B))
+    for o in range(R):
+        t = _tertiary_by_age(world.tertiary_share[o])
+        for g in range(2):
+            high = natives[o, g] * t
+            low = natives[o, g] - high
+            home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
+            home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
+    age = world.migrant_age_share
+    hazard = return_hazard_table(conf)[1]
+    # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
+    mean_h = np.array([hazard[: max(a - 15, 1)].mean() for a in range(N_AGES)])
+    stock = np.zeros((R, R, 2, 2))
+    exit_rate = np.zeros((R, R, 2, 2))
+    for o in range(R):
+        for d in range(R):
+            if o == d:
+                continue
+            M = world.migrant_stock[o, d]
+            fem = world.migrant_female_share[o, d]
+            t = _tertiary_by_age(world.migrant_tertiary_share[o, d])
+            for g, share_g in ((0, fem), (1, 1.0 - fem)):
+                for s in range(2):
+                    dist = age * (t if s == 1 else 1.0 - t)
+                    mass = dist.sum()
+                    stock[o, d, s, g] = M * share_g * mass
+                    if mass > 0:
+                        q = world.death_probability[d, g]
+                        exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
+    # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
+    F = upfront_cost(world, wages, conf)
+    sigma = pop_conf.wealth_sigma
+    mid_age = np.array([(lo + hi - 1) / 2 for lo, hi in
+                        zip((0, 15, 20, 25, 30, 35, 40, 50, 65), (15, 20, 25, 30, 35, 40, 50, 65, 90))])
+    scale = np.where(mid_age >= 18, 1.0, 0.2)
+    feasible = np.ones((R, 2, 2, B, R))
+    for o in range(R):
+        mean_w = pop_conf.wealth_to_income * world.gdp_per_capita[o]
+        for s in range(2):
+            need = F[o][None, :] - conf.borrowing * wages[o, s]
+            for b in range(B):
+                mu = math.log(mean_w * scale[b]) - 0.5 * sigma**2
+                with np.errstate(divide="ignore"):
+                    z = (np.log(np.maximum(need[0], 1e-12)) - mu) / max(sigma, 1e-9)
+                share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
+                share = np.where(need[0] <= 0, 1.0, share)
+                feasible[o, s, :, b, :] = share[None, :]
+    return BaseCells(home, stock, exit_rate, feasible)
+
+
+# ----------------------------------------------------------------------------- solve
+@dataclass
+class Calibration:
+    codes: list
+    corridor_constant: np.ndarray  # (R, R, 2, 2) xi_inc
+    policy_cost: np.ndarray  # (R, R, 2) c_pol status quo
+    intra_rate: np.ndarray  # (R, B)
+    intra_return: np.ndarray  # (R, B)
+    target_flow: np.ndarray  # (R, R, 2, 2) people per year
+    provenance: dict
+
+    def to_json(self) -> str:
+        out = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+               for k, v in asdict(self).items()}
+        return json.dumps(out, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Calibration":
+        raw = json.loads(text)
+        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()
+                  if k not in ("codes", "provenance")}
+        return cls(codes=raw["codes"], provenance=raw["provenance"], **arrays)
+
+
+def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
+    """Hash of everything the calibration depends on: world tables and parameters."""
+    digest = hashlib.sha256()
+    for path in sorted(world.path.glob("*.csv")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    params = {name: _plain(getattr(conf, name)) for name in CALIBRATION_FIELDS}
+    params["wealth_sigma"] = float(pop_conf.wealth_sigma)
+    params["wealth_to_income"] = float(pop_conf.wealth_to_income)
+    digest.update(json.dumps(params, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if OmegaConf.is_config(value):
+        return OmegaConf.to_container(value)
+    return value
+
+
+def model_flows(world, conf, cells, wages, xi) -> np.ndarray:
+    """Expected yearly movers (R, R, 2, 2) for corridor constants xi (no policy split)."""
+    R = world.n_regions
+    ctx = CellContext(
+        income=expected_income(world, wages, conf),
+        corridor_constant=xi,
+        policy_cost=np.zeros((R, R, 2)),
+        network=np.zeros((R, R, 2)),
+        age_shift=np.log(np.asarray(conf.age_profile, dtype=np.float64)),
+        income_elasticity=conf.income_elasticity,
+        nest_dissimilarity=conf.nest_dissimilarity,
+        year=0,
+    )
+    p_move, dest = nested_logit(default_utility(ctx), conf.nest_dissimilarity)
+    movers = cells.home[..., None] * p_move[..., None] * dest * cells.feasible  # o s g b d
+    return np.transpose(movers.sum(axis=3), (0, 3, 1, 2))  # o d s g
+
+
+def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
+              max_iterations: int = 500) -> Calibration:
+    R = world.n_regions
+    wages = base_wages(world)
+    cells = base_cells(world, conf, wages, pop_conf)
+    target = cells.stock * (cells.exit_rate + conf.stock_growth)
+    off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
+    floor = 1e-6
+    home_sg = cells.home.sum(axis=3)  # o s g
+    xi = np.log(np.maximum(target, floor) / np.maximum(home_sg[:, None], 1.0))
+    rho = conf.nest_dissimilarity
+    residual = np.inf
+    for iteration in range(max_iterations):
+        flows = model_flows(world, conf, cells, wages, xi)
+        gap = np.where(off, np.log(np.maximum(target, floor)) - np.log(np.maximum(flows, floor)), 0.0)
+        residual = float(np.abs(gap).max())
+        if residual < tolerance:
+            break
+        xi = xi + rho * gap
+    xi[~off] = -40.0
+    if residual > 1e-3:
+        raise InputError("calibration", f"did not converge (max log gap {residual:.2e})",
+                         "check the world tables and behaviour parameters")
+
+    # policy cost split (DMS dual strategy)
+    y = expected_income(world, wages, conf)
+    S = cells.stock.sum(axis=3)  # o d s
+    N = cells.home.sum(axis=(2, 3))  # o s
+    lam = conf.income_elasticity
+    with np.errstate(divide="ignore"):
+        total_cost = lam * np.log(y / np.stack([y[o, o] for o in range(R)])[:, None, :]) \
+            - np.log(np.maximum(S, 1.0) / N[:, None, :])
+    gravity = (conf.gravity_distance * np.log(world.distance_km.clip(1.0) / 1000.0)
+               - conf.gravity_language * world.common_language
+               - conf.gravity_colony * world.colonial_link
+               - conf.gravity_contiguity * world.contiguous)[:, :, None]
+    same_bloc = bloc_matrix(world)[:, :, None]
+    offdiag = ~np.eye(R, dtype=bool)[:, :, None]
+
+    def policy_for(level):
+        c_pol = np.maximum(total_cost - (level + gravity), 0.0)
+        return np.where(same_bloc | ~offdiag, 0.0, c_pol)
+
+    def extra(level):
+        return float((S * np.expm1(policy_for(level))).sum())
+
+    lo, hi = -50.0, 50.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if extra(mid) > conf.free_mobility_extra_migrants:
+            lo = mid
+        else:
+            hi = mid
+    level = 0.5 * (lo + hi)
+    policy_cost = policy_for(level)
+    xi_inc = xi + policy_cost[:, :, :, None]
+    xi_inc[~off] = -40.0
+
+    # within-region migration between countries of one region
+    natives = native_pyramids(world)
+    intra_rate = np.zeros((R, B))
+    intra_return = np.zeros((R, B))
+    working = slice(15, 65)
+    for r in range(R):
+        stock_r = world.intra_migrants[r]
+        native_working = natives[r][:, working].sum() - stock_r * 0.8
+        q = (world.death_probability[r] * natives[r]).sum() / natives[r].sum()
+        inflow = stock_r * (conf.intra_return_hazard + q + conf.stock_growth)
+        rate = inflow / max(native_working, 1.0)
+        for b, lo_age in enumerate((0, 15, 20, 25, 30, 35, 40, 50, 65)):
+            if 15 <= lo_age < 65:
+                intra_rate[r, b] = rate
+        intra_return[r, :] = conf.intra_return_hazard
+
+    provenance = {
+        "key": provenance_key(world, conf, pop_conf),
+        "world": world.name,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "iterations": iteration + 1,
+        "max_log_gap": residual,
+        "incompressible_cost_level": level,
+        "target_flow_total": float(target.sum()),
+        "base_stock_between_regions": float(S.sum()),
+        "desired_extra_migrants": extra(level),
+        "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
+    }
+    return Calibration(world.codes, xi_inc, policy_cost, intra_rate, intra_return, target,
+                       provenance)
+
+
+def calibration_path(world: World) -> Path:
+    return world.path / CALIBRATION_FILE
+
+
+def write_calibration(cal: Calibration, world: World) -> Path:
+    path = calibration_path(world)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(cal.to_json())
+    tmp.replace(path)
+    return path
+
+
+def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
+    """The stored calibration, checked against the world tables and parameters."""
+    path = calibration_path(world)
+    hint = f"run `migsim calibrate world={world.name}` with the same behaviour/population overrides"
+    if not path.is_file():
+        raise InputError(str(path), "no calibration for this world", hint)
+    try:
+        cal = Calibration.from_json(path.read_text())
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
+    key = provenance_key(world, conf, pop_conf)
+    if cal.provenance.get("key") != key or cal.codes != world.codes:
+        raise InputError(str(path), "calibration is stale (world tables or behaviour "
+                         "parameters changed since it was made)", hint)
+    return cal

@@ -1,0 +1,127 @@
+"""The migration step of the yearly loop: cell probabilities, quotas, then one kernel pass.
+
+Per year: expected incomes from the current wages (base-year wages until a market step
+provides new ones), the diaspora term from last year's stocks, the regime's policy arrays,
+the behaviour module's utility -> nested-logit probabilities per home cell, quota
+admission probabilities, and finally `kernels.migration.decide` over people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engine.behaviour import (N_BANDS, Behaviour, CellContext, check_utility, default_utility,
+                              nested_logit)
+from engine.calibrate import (Calibration, base_wages, expected_income, return_hazard_table,
+                              upfront_cost)
+from engine.errors import InputError
+from engine.regimes import Policy
+from engine.world import AGE_BAND_OF_AGE
+from kernels import migration as mk
+
+
+class MigrationStep:
+    name = "migration"
+
+    def __init__(self, sim: Any, conf: Any, pop_conf: Any, behaviour: Behaviour,
+                 calibration: Calibration, policy: Policy):
+        world = sim.world
+        self.world = world
+        self.conf = conf
+        self.behaviour = behaviour
+        self.calibration = calibration
+        self.policy = policy
+        self.productivity_sigma = float(pop_conf.productivity_sigma)
+        self.base_wages = base_wages(world)
+        self.hazard = return_hazard_table(conf)
+        self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
+        if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
+            raise InputError("behaviour.age_profile", f"{list(conf.age_profile)}",
+                             f"{N_BANDS} positive numbers (one per age band)")
+        self.eta = np.array([conf.network_elasticity_low, conf.network_elasticity_high])
+        self.base_diaspora = None
+        self.term_params = np.asarray([float(v) for v in (conf.params or {}).values()]
+                                      or [0.0], dtype=np.float64)
+        self.last = {}
+
+    def wages(self, sim) -> np.ndarray:
+        return getattr(sim, "wages", None) if getattr(sim, "wages", None) is not None \
+            else self.base_wages
+
+    def probabilities(self, sim, year: int) -> tuple[np.ndarray, np.ndarray]:
+        world, conf, R = self.world, self.conf, self.world.n_regions
+        diaspora = sim.stock_matrix
+        if self.base_diaspora is None:
+            self.base_diaspora = np.maximum(diaspora, 1.0)
+        network = self.eta[None, None, :] * np.log(
+            np.maximum(diaspora, 1.0) / self.base_diaspora)[:, :, None]
+        ctx = CellContext(
+            income=expected_income(world, self.wages(sim), conf,
+                                   self.policy.credential_transfer_scale),
+            corridor_constant=self.calibration.corridor_constant,
+            policy_cost=self.policy.policy_cost,
+            network=network,
+            age_shift=self.age_shift,
+            income_elasticity=conf.income_elasticity,
+            nest_dissimilarity=conf.nest_dissimilarity,
+            year=year,
+            world=world,
+            params=dict(conf.params or {}),
+        )
+        # Bhagwati-type levy lowers the net income of emigrants abroad
+        if self.policy.emigrant_levy.any():
+            levy = self.policy.emigrant_levy
+            for o in range(R):
+                keep = ctx.income[o, o].copy()
+                ctx.income[o] *= (1.0 - levy[o])[None, :]
+                ctx.income[o, o] = keep
+        shape = (R, 2, 2, N_BANDS, R)
+        if self.behaviour.utility is not None:
+            V = check_utility(self.behaviour.name, self.behaviour.utility(ctx), shape)
+        else:
+            V = default_utility(ctx)
+        p_move, dest = nested_logit(V, conf.nest_dissimilarity)
+        p_move = np.ascontiguousarray(p_move.reshape(-1))
+        cdf = np.cumsum(dest.reshape(-1, R), axis=1)
+        cdf[:, -1] = 1.0
+        return p_move, np.ascontiguousarray(cdf)
+
+    def run(self, sim, year: int) -> None:
+        pop, world, policy = sim.population, self.world, self.policy
+        R = world.n_regions
+        p_move, dest_cdf = self.probabilities(sim, year)
+        wages = self.wages(sim)
+        F = upfront_cost(world, wages, self.conf) * policy.upfront_cost_scale
+        home_income = (wages if wages.ndim == 2 else wages[:, :, 0]).astype(np.float64)
+        accept = np.ones((R, 2))
+        if np.isfinite(policy.quota).any():
+            applicants = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
+            mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
+                                pop.sex, pop.skill, pop.origin, pop.location,
+                                AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, applicants)
+            people = (applicants.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                accept = np.where(people > policy.quota, policy.quota / people, 1.0)
+        moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
+        blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
+        intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
+        args = (sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.sex, pop.skill,
+                pop.origin, pop.location, pop.status, pop.years_abroad, pop.visa_years_left,
+                pop.wealth, AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F, home_income,
+                float(self.conf.borrowing), accept, policy.temporary_share,
+                policy.irregular_share, policy.visa_years.astype(np.uint8), policy.overstay,
+                self.hazard, float(self.conf.onward_share), self.calibration.intra_rate,
+                self.calibration.intra_return, self.productivity_sigma)
+        if self.behaviour.kernel is not None:
+            self.behaviour.kernel(*args, moves, blocked, intra)
+        elif self.behaviour.individual_term is not None:
+            mk.decide_with_term(*args, self.behaviour.individual_term, self.term_params,
+                                moves, blocked, intra)
+        else:
+            mk.decide(*args, moves, blocked, intra)
+        sim.moves += moves.sum(axis=0)
+        weight = pop.weight
+        sim.region_extra["blocked_by_liquidity"] = blocked.sum(axis=0) * weight
+        sim.region_extra["intra_regional_moves"] = intra.sum(axis=0) * weight
