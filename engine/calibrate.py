@@ -230,7 +230,9 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
     R = world.n_regions
     wages = base_wages(world)
     cells = base_cells(world, conf, wages, pop_conf)
-    target = cells.stock * (cells.exit_rate + conf.stock_growth)
+    # leavers who move on to a third region stay migrants: only (1 - onward) of exits
+    # must be replaced by new emigration from home, in aggregate
+    target = cells.stock * (cells.exit_rate * (1.0 - conf.onward_share) + conf.stock_growth)
     off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
     floor = 1e-6
     home_sg = cells.home.sum(axis=3)  # o s g

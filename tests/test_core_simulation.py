@@ -110,19 +110,58 @@ def test_stocks_of_the_foreign_born_sum_to_immigrants(toy_run):
                                rtol=1e-9)
 
 
-def test_newborns_are_natives_of_their_birth_region(toy_run):
-    # without migration, everyone aged 0-4 in 2018 was born during the run, at home
-    young = toy_run.stocks.filter((pl.col("year") == BASE_YEAR + YEARS)
-                                  & (pl.col("age_band") == "0-14"))
-    assert young.height > 0
-    born_abroad_young = toy_run.stocks.filter((pl.col("year") == BASE_YEAR + YEARS)
-                                              & (pl.col("age_band") == "0-14")
-                                              & (pl.col("origin") != pl.col("location")))
-    base_abroad_young = toy_run.stocks.filter((pl.col("year") == BASE_YEAR)
-                                              & (pl.col("age_band") == "0-14")
-                                              & (pl.col("origin") != pl.col("location")))
-    # foreign-born children can only age out or die, never be added
-    assert born_abroad_young["people"].sum() <= base_abroad_young["people"].sum()
+def test_flows_add_up_to_arrivals_and_departures(toy_run):
+    flows = toy_run.flows
+    if flows.height == 0:
+        # demography only: nobody moves
+        later = toy_run.regions.filter(pl.col("year") > BASE_YEAR)
+        assert (later["arrivals"] == 0).all() and (later["departures"] == 0).all()
+        return
+    assert flows["year"].min() > BASE_YEAR  # no decisions in the base year
+    assert (flows["source"] != flows["destination"]).all()
+    assert (flows["people"] > 0).all()
+    arrivals = flows.group_by("year", "destination").agg(pl.col("people").sum().alias("in"))
+    departures = flows.group_by("year", "source").agg(pl.col("people").sum().alias("out"))
+    joined = (toy_run.regions.filter(pl.col("year") > BASE_YEAR)
+              .join(arrivals, left_on=["year", "region"], right_on=["year", "destination"],
+                    how="left")
+              .join(departures, left_on=["year", "region"], right_on=["year", "source"],
+                    how="left")
+              .with_columns(pl.col("in").fill_null(0.0), pl.col("out").fill_null(0.0)))
+    np.testing.assert_allclose(joined["in"].to_numpy(), joined["arrivals"].to_numpy(),
+                               rtol=1e-9)
+    np.testing.assert_allclose(joined["out"].to_numpy(), joined["departures"].to_numpy(),
+                               rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def demography_only(run_toy, tmp_path_factory):
+    return run_toy(tmp_path_factory.mktemp("demo") / "run", "behaviour=none")
+
+
+def test_demography_only_run_moves_nobody(demography_only):
+    run = demography_only
+    _assert_conserved(run.regions)
+    assert run.flows.height == 0
+    assert run.flows.schema["people"] == pl.Float64
+    later = run.regions.filter(pl.col("year") > BASE_YEAR)
+    assert (later["arrivals"] == 0).all() and (later["departures"] == 0).all()
+
+
+def test_children_born_during_the_run_are_natives(demography_only):
+    # second generations are natives: without migration the foreign-born stock of every
+    # corridor can only shrink (deaths), never grow through births
+    abroad = (demography_only.stocks.filter(pl.col("origin") != pl.col("location"))
+              .group_by("year", "origin", "location").agg(pl.col("people").sum())
+              .sort("origin", "location", "year"))
+    for _, corridor in abroad.group_by("origin", "location"):
+        people = corridor.sort("year")["people"].to_numpy()
+        assert np.all(np.diff(people) <= 1e-6 * people[0])
+    # while natives at home gain the births
+    base = demography_only.regions.filter(pl.col("year") == BASE_YEAR)
+    last = demography_only.regions.filter(pl.col("year") == BASE_YEAR + YEARS)
+    sth = lambda f: f.filter(pl.col("region") == "STH")["natives"][0]  # noqa: E731
+    assert sth(last) > sth(base)  # TFR 4.8: the South grows
 
 
 # ------------------------------------------------------------------ demography vs schedules
@@ -131,7 +170,8 @@ def test_newborns_are_natives_of_their_birth_region(toy_run):
 @pytest.fixture(scope="module")
 def big_one_year(run_toy, tmp_path_factory):
     size = 300_000
-    run = run_toy(tmp_path_factory.mktemp("big") / "run", f"population.size={size}", "years=1")
+    run = run_toy(tmp_path_factory.mktemp("big") / "run", f"population.size={size}", "years=1",
+                  "behaviour=none")
     world = load_world("toy")
     pop = synthesise_population(world, size, run_key(1))  # the run's base population
     return run, world, pop
