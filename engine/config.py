@@ -11,6 +11,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from engine.behaviour import BehaviourConf
+from engine.economy import EconomyConf
 from engine.errors import InputError
 
 
@@ -49,6 +50,7 @@ class MigsimConf:
     population: PopulationConf = field(default_factory=PopulationConf)
     regime: RegimeConf = field(default_factory=RegimeConf)
     behaviour: BehaviourConf = field(default_factory=BehaviourConf)
+    economy: EconomyConf = field(default_factory=EconomyConf)
     experiment: Any = None
     seed: int = 1
     years: int = 30
@@ -99,6 +101,19 @@ def validate(cfg: Any) -> None:
     if len(profile) != 9 or any((not isinstance(v, (int, float))) or v <= 0 for v in profile):
         raise InputError("behaviour.age_profile", f"{profile}",
                          "9 positive numbers, one per age band 0-14 ... 65+")
+    e = cfg.economy
+    if e.closure not in ("short_run", "long_run", "partial"):
+        raise InputError("economy.closure", f"'{e.closure}' is not a closure",
+                         "short_run, long_run, partial")
+    for name, (lo, hi) in {"sigma_skill": (1.0001, float("inf")),
+                           "sigma_nativity": (1.0001, float("inf")),
+                           "capital_adjustment": (0.0, 1.0), "externality": (0.0, 2.0),
+                           "remit_probability": (0.0, 1.0), "savings_rate": (0.0, 1.0),
+                           "remittances_world_usd_bn": (0.0, 1e5),
+                           "brain_gain_elasticity": (0.0, 1.0)}.items():
+        value = getattr(e, name)
+        if not lo <= value <= hi:
+            raise InputError(f"economy.{name}", f"{value} is out of range", f"{lo} to {hi}")
     p = cfg.population
     if p.size < 1000 or p.size > 2_000_000_000:
         raise InputError(

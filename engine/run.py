@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import numba
+import numpy as np
 import polars as pl
 from omegaconf import DictConfig, OmegaConf
 
 from engine.behaviour import load_behaviour
 from engine.calibrate import load_calibration
 from engine.config import register, validate
+from engine.economy import EconomyStep, EducationStep
 from engine.migration import MigrationStep
 from engine.regimes import apply_regime, status_quo
 from engine.errors import InputError
@@ -55,12 +57,17 @@ def hashed_config(cfg: DictConfig) -> tuple[str, str]:
 def build_steps(cfg: DictConfig, sim: Simulation, calibration=None) -> list:
     """Modules of the yearly loop, in their fixed order (demography always runs first)."""
     steps = []
+    R = sim.world.n_regions
+    policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
+    policy = apply_regime(cfg.regime, sim.world, status_quo(sim.world, policy_cost))
+    if cfg.economy.enabled and cfg.economy.education:
+        steps.append(EducationStep(sim, cfg.economy, cfg.behaviour))
     if cfg.behaviour.migration:
         behaviour = load_behaviour(cfg.behaviour)
-        policy = apply_regime(cfg.regime, sim.world,
-                              status_quo(sim.world, calibration.policy_cost))
         steps.append(MigrationStep(sim, cfg.behaviour, cfg.population, behaviour,
                                    calibration, policy))
+    if cfg.economy.enabled:
+        steps.append(EconomyStep(sim, cfg.economy, cfg.behaviour, cfg.population, policy))
     return steps
 
 
@@ -86,7 +93,14 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                                     p.wealth_sigma, p.wealth_to_income)
         timings["synthesis"] = time.perf_counter() - t0
         sim = Simulation(world, pop, key, cfg.base_year)
+        sim.record(cfg.base_year)
         sim.steps = build_steps(cfg, sim, calibration)
+        # the base year again, now with the economy's base-year values
+        for frames in sim.records.values():
+            frames.clear()
+        for step in sim.steps:
+            if hasattr(step, "base_year_values"):
+                step.base_year_values(sim)
         sim.record(cfg.base_year)
         t_first = None
         show = cfg.progress if progress is None else progress
@@ -100,12 +114,20 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             if t_first is None:
                 t_first = time.perf_counter() - t_start
         t0 = time.perf_counter()
-        for name, frames in sim.records.items():
+        records = dict(sim.records)
+        for step in sim.steps:
+            records.update(getattr(step, "records", {}))
+        for name, frames in records.items():
             if not frames:
                 frame = pl.DataFrame(schema=FLOWS_SCHEMA)
             else:
                 frame = pl.concat(frames, how="diagonal_relaxed")
                 frame = frame.with_columns(pl.col(pl.Float64).fill_null(0.0))
+            if name == "regions" and "gdp" in frame.columns:
+                frame = frame.with_columns(
+                    gdp_per_capita=pl.col("gdp") / pl.col("population"),
+                    tertiary_share=pl.col("tertiary_share_25plus"),
+                ).drop("tertiary_share_25plus")
             writer.table(name, frame)
         if cfg.snapshot:
             writer.file("people.parquet", pop.save)
@@ -183,7 +205,8 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, MissingConfigException) and "Could not find" in text:
         first = text.splitlines()[0].replace("In 'config': ", "")
         options = exc.options or []
-        group = exc.config_name.split("/")[0] if exc.config_name else "the group"
+        name = getattr(exc, "missing_cfg_file", None) or ""
+        group = name.split("/")[0] if name else "the group"
         return f"{first}; allowed values for {group}: {', '.join(options)}"
     cause = exc.__cause__ or exc.__context__
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]

@@ -142,6 +142,7 @@ class Simulation:
         w = self.world
         R = w.n_regions
         people = self.cell_people()
+        self.cells = people  # (origin, location, skill, sex, band, status), real people
         by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))
         diag = np.arange(R)
@@ -170,6 +171,8 @@ class Simulation:
         else:
             for col in ("births", "deaths", "arrivals", "departures"):
                 regions[col] = zero
+        adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
+        regions["tertiary_share_25plus"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
         for col, values in self.region_extra.items():
             regions[col] = values
         self.records["regions"].append(pl.DataFrame(regions))
@@ -191,6 +194,10 @@ class Simulation:
                 "skill": np.array(SKILLS)[s],
                 "people": moves[o, src, dst, s] * weight[o],
             }, schema=FLOWS_SCHEMA))
+
+    def residents(self) -> np.ndarray:
+        """Residents per region (R,) from the last record's cells."""
+        return self.cells.sum(axis=(0, 2, 3, 4, 5))
 
     def world_summary(self) -> dict:
         frame = self.records["regions"][-1]

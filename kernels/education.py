@@ -1,0 +1,34 @@
+"""Education kernel: at age 22 a person completes tertiary education or not.
+
+The probability is the ex-ante skilled share of their origin's cohort, H_ex[o], computed per
+origin by the education step (engine/economy.py) from expected returns at home and abroad;
+the draw is keyed on the person, so the choice is thread-count invariant.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+
+from kernels._config import PARALLEL_JIT
+from kernels.rng import Stream, uniform
+
+GRADUATION_AGE = 22
+
+
+@nb.njit(**PARALLEL_JIT)
+def graduate(key, year, n, person_id, alive, age, origin, skill, ex_ante_share, out):
+    """People turning GRADUATION_AGE become tertiary with probability ex_ante_share[origin].
+
+    out: (N_CHUNKS, R, 2) int64 zeroed; counts deciders [o, 0] and graduates [o, 1].
+    """
+    n_chunks = out.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in nb.prange(n_chunks):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0 or age[i] != GRADUATION_AGE or skill[i] != 0:
+                continue
+            o = origin[i]
+            out[c, o, 0] += 1
+            if uniform(key, person_id[i], year, Stream.EDUCATION) < ex_ante_share[o]:
+                skill[i] = 1
+                out[c, o, 1] += 1

@@ -1,0 +1,146 @@
+"""Income kernels: labour supply, then earnings, taxes, transfers and remittances.
+
+Two passes over people per year:
+
+1. `labour_supply`: efficiency units by (location, skill, nativity). A person aged 20-64
+   is employed with probability employment[location] (draw keyed on the person); their
+   efficiency units are productivity x kappa, where kappa = 1 for natives and, for people
+   abroad, the credential-transfer factor rising from kappa_s on arrival to 1 after
+   `kappa_years` years, times `irregular_wage_factor` for irregular migrants.
+2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
+   cash transfers and age-related public spending (profiles by age band, in units of the
+   location's GDP per capita), remittances for people abroad, and the emigrant levy.
+
+Float sums are accumulated per fixed chunk (N_CHUNKS, boundaries set by n only) and the
+chunks are combined in order by the caller, so results are identical for any thread count.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from kernels._config import JIT, PARALLEL_JIT
+from kernels.migration import IRREGULAR, TEMPORARY, INTRA_REGIONAL, productivity
+from kernels.rng import Stream, uniform
+
+N_CHUNKS = 64
+MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
+
+
+@nb.njit(inline="always", **JIT)
+def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa_years,
+                irregular_wage_factor, productivity_sigma, credential_scale):
+    if a < MIN_WORK_AGE or a > MAX_WORK_AGE:
+        return 0.0
+    if uniform(key, pid, year, Stream.EMPLOYMENT) >= employment[loc]:
+        return 0.0
+    units = productivity(key, pid, productivity_sigma)
+    if loc != o:
+        k = kappa0[s] * credential_scale
+        k = k + (1.0 - k) * min(tau / kappa_years, 1.0)
+        if k > 1.0:
+            k = 1.0
+        units *= k
+        if st == IRREGULAR:
+            units *= irregular_wage_factor
+    return units
+
+
+@nb.njit(**PARALLEL_JIT)
+def labour_supply(key, year, n, person_id, alive, age, skill, origin, location, status,
+                  years_abroad, weight, employment, kappa0, kappa_years, irregular_wage_factor,
+                  productivity_sigma, credential_scale, out):
+    """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
+    nativity]."""
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in nb.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0:
+                continue
+            loc = location[i]
+            o = origin[i]
+            st = status[i]
+            units = _efficiency(key, year, person_id[i], age[i], loc, o, skill[i], st,
+                                years_abroad[i], employment, kappa0, kappa_years,
+                                irregular_wage_factor, productivity_sigma, credential_scale)
+            if units > 0.0:
+                j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
+                out[c, loc, skill[i], j] += units * weight[o]
+
+
+@nb.njit(**PARALLEL_JIT)
+def incomes(key, year, elapsed, n, person_id, alive, age, skill, origin, location, status,
+            years_abroad, wealth, band_of_age, weight, employment, kappa0, kappa_years,
+            irregular_wage_factor, productivity_sigma, credential_scale, wages, tax_rate,
+            irregular_tax_factor, spending_profile, gdp_per_capita, developed,
+            remit_share, remit_p0, remit_decay, temporary_remit_factor, subsistence,
+            remit_scale, levy, levy_years, savings_rate, fiscal_out, remit_out, group_out,
+            levy_out):
+    """Per-chunk money sums in real-people PPP $ (weights applied per person).
+
+    fiscal_out (N_CHUNKS, R, 2, 2, B, 4): [location, nativity, skill, band] x
+        (earnings, taxes, transfers and age-related spending, people).
+    remit_out (N_CHUNKS, R, R): sent from location to origin (PPP $ of the location).
+    group_out (N_CHUNKS, 5, 3): welfare groups x (people, private income, public income):
+        0 natives in developed regions, 1 earlier migrants there (abroad since the base
+        year), 2 natives in developing regions, 3 new migrants (moved after the base
+        year), 4 earlier migrants in developing regions.
+    levy_out (N_CHUNKS, R): emigrant levy paid to each origin.
+    spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
+        [:, 0] for regular residents, [:, 1] for irregular migrants.
+    Wealth grows by savings_rate x net earnings (the liquidity constraint loosens as people
+    earn).
+    """
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in nb.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0:
+                continue
+            pid = person_id[i]
+            loc = location[i]
+            o = origin[i]
+            s = skill[i]
+            st = status[i]
+            a = age[i]
+            b = band_of_age[a]
+            w = weight[o]
+            abroad = loc != o
+            j = 1 if (abroad or st == INTRA_REGIONAL) else 0
+            units = _efficiency(key, year, pid, a, loc, o, s, st, years_abroad[i], employment,
+                                kappa0, kappa_years, irregular_wage_factor,
+                                productivity_sigma, credential_scale)
+            earnings = units * wages[loc, s, j]
+            tax = earnings * tax_rate[loc]
+            if st == IRREGULAR:
+                tax *= irregular_tax_factor
+            irregular = 1 if st == IRREGULAR else 0
+            public = spending_profile[b, irregular] * gdp_per_capita[loc]
+            paid_levy = 0.0
+            if abroad and years_abroad[i] < levy_years:
+                paid_levy = earnings * levy[o, s]
+                levy_out[c, o] += paid_levy * w
+            net = earnings - tax - paid_levy
+            sent = 0.0
+            if (abroad or st == INTRA_REGIONAL) and net > 0.0:
+                p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
+                if uniform(key, pid, year, Stream.REMIT) < p:
+                    share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
+                    sent = remit_scale * share * max(net - subsistence[loc], 0.0)
+                    if sent > net:
+                        sent = net
+                    remit_out[c, loc, o] += sent * w
+            cell = fiscal_out[c, loc, j, s, b]
+            cell[0] += earnings * w
+            cell[1] += (tax) * w
+            cell[2] += public * w
+            cell[3] += w
+            if abroad:
+                g = 3 if years_abroad[i] < elapsed else (1 if developed[loc] else 4)
+            else:
+                g = 0 if developed[loc] else 2
+            group = group_out[c, g]
+            group[0] += w
+            group[1] += (net - sent) * w
+            group[2] += public * w
+            wealth[i] = wealth[i] + savings_rate * max(net - sent, 0.0)
