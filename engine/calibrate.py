@@ -170,6 +170,7 @@ class Calibration:
     codes: list
     corridor_constant: np.ndarray  # (R, R, 2, 2) xi_inc
     policy_cost: np.ndarray  # (R, R, 2) c_pol status quo
+    incompressible_cost: np.ndarray  # (R, R, 2) c_inc (level + gravity), utility units
     intra_rate: np.ndarray  # (R, B)
     intra_return: np.ndarray  # (R, B)
     target_flow: np.ndarray  # (R, R, 2, 2) people per year
@@ -313,8 +314,9 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         "desired_extra_migrants": extra(level),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
     }
-    return Calibration(world.codes, xi_inc, policy_cost, intra_rate, intra_return, target,
-                       provenance)
+    incompressible = np.where(offdiag, level + gravity, 0.0) * np.ones((1, 1, 2))
+    return Calibration(world.codes, xi_inc, policy_cost, incompressible, intra_rate,
+                       intra_return, target, provenance)
 
 
 def calibration_path(world: World) -> Path:

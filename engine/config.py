@@ -42,6 +42,9 @@ class PopulationConf:
 class RegimeConf:
     name: str = "status_quo"
     components: list[Any] = field(default_factory=list)
+    # More components, or names of other regimes whose components are added, e.g.
+    # `regime=regional_blocs 'regime.add=[bhagwati_tax]'`.
+    add: list[Any] = field(default_factory=list)
 
 
 @dataclass

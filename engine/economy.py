@@ -195,6 +195,14 @@ class EconomyStep:
         extra["tax_revenue"] = taxes
         extra["public_spending"] = spending
         other = self.other_revenue_share * outcome.gdp
+        partnership = np.zeros(len(other))
+        trained = getattr(sim, "partnership_graduates", None)
+        if trained is not None and self.policy.training_payers.any():
+            payers = self.policy.training_payers
+            partnership[payers] = self.policy.training_cost * trained.sum() / payers.sum()
+            sim.partnership_graduates = None
+        extra["partnership_cost"] = partnership
+        other = other - partnership
         extra["other_revenue"] = other
         extra["fiscal_balance"] = taxes + other - spending + sums["levy"]
         extra["levy_revenue"] = sums["levy"]
@@ -235,8 +243,9 @@ class EconomyStep:
 class EducationStep:
     name = "education"
 
-    def __init__(self, sim: Any, conf: EconomyConf, behaviour: Any):
+    def __init__(self, sim: Any, conf: EconomyConf, behaviour: Any, policy=None):
         self.world, self.conf, self.behaviour = sim.world, conf, behaviour
+        self.policy = None  # the base calibration is the status quo's
         R = self.world.n_regions
         self.base_income = expected_income(self.world, base_wages(self.world), behaviour)
         p_high, p_low = self.emigration_rates(sim)
@@ -248,6 +257,7 @@ class EducationStep:
         mean = float(np.mean(((1 - target) * dlog)[dev])) if dev.any() else float(np.mean(dlog))
         self.beta = conf.brain_gain_elasticity / max(mean, 1e-6)
         self.intercept = np.log(target / (1 - target)) - self.beta * log_return
+        self.policy = policy
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
@@ -284,7 +294,10 @@ class EducationStep:
         p_high, p_low = self.emigration_rates(sim)
         log_return, _ = self.log_return(sim, p_high, p_low)
         z = self.intercept + self.beta * log_return
-        return 1.0 / (1.0 + np.exp(-z)), p_high
+        h = 1.0 / (1.0 + np.exp(-z))
+        if self.policy is not None:
+            h = np.minimum(h + self.policy.training_boost, 0.99)
+        return h, p_high
 
     def base_year_values(self, sim) -> None:
         h_ex, p_high = self.ex_ante_share(sim)
@@ -297,6 +310,11 @@ class EducationStep:
         out = np.zeros((64, self.world.n_regions, 2), dtype=np.int64)
         graduate(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.origin, pop.skill,
                  h_ex, out)
+        counts = out.sum(axis=0) * pop.weight[:, None]  # (o, [deciders, graduates]) people
+        if self.policy is not None and self.policy.training_boost.any():
+            # graduates owed to a skill partnership, financed by the partner destinations
+            sim.partnership_graduates = counts[:, 0] * self.policy.training_boost
+        sim.region_extra["graduates"] = counts[:, 1]
         sim.region_extra["ex_ante_tertiary_share"] = h_ex
         sim.region_extra["skilled_emigration_rate"] = p_high
 

@@ -45,6 +45,14 @@ class MigrationStep:
         self.term_params = np.asarray([float(v) for v in (conf.params or {}).values()]
                                       or [0.0], dtype=np.float64)
         self.last = {}
+        self.hazard[3] *= policy.irregular_hazard_factor
+        np.clip(self.hazard, 0.0, 1.0, out=self.hazard)
+        # corridor constants with the regime's removal of incompressible costs
+        relief = policy.incompressible_relief
+        self.corridor_constant = calibration.corridor_constant + (
+            relief * calibration.incompressible_cost)[:, :, :, None]
+        self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
+        self.regularised = False
 
     def wages(self, sim) -> np.ndarray:
         return getattr(sim, "wages", None) if getattr(sim, "wages", None) is not None \
@@ -60,7 +68,7 @@ class MigrationStep:
         ctx = CellContext(
             income=expected_income(world, self.wages(sim), conf,
                                    self.policy.credential_transfer_scale),
-            corridor_constant=self.calibration.corridor_constant,
+            corridor_constant=self.corridor_constant,
             policy_cost=self.policy.policy_cost,
             network=network,
             age_shift=self.age_shift,
@@ -95,22 +103,39 @@ class MigrationStep:
         wages = self.wages(sim)
         F = upfront_cost(world, wages, self.conf) * policy.upfront_cost_scale
         home_income = (wages if wages.ndim == 2 else wages[:, :, 0]).astype(np.float64)
+        if policy.regularise and not self.regularised:
+            irregular = pop.status[: pop.n] == mk.IRREGULAR
+            pop.status[: pop.n][irregular] = mk.PERMANENT
+            self.regularised = True
         accept = np.ones((R, 2))
-        if np.isfinite(policy.quota).any():
+        quota = policy.quota
+        temporary_share = policy.temporary_share
+        if policy.temporary_offer.any():
+            # Mode 4 offer: the status-quo flow plus `offer` x labour force in temporary visas
+            cells = sim.cells  # (o, loc, s, g, b, st)
+            labour = cells[:, :, :, :, 2:8, :].sum(axis=(0, 3, 4, 5))  # (loc, s), 20-64
+            extra = policy.temporary_offer * labour
+            offered = policy.temporary_offer > 0
+            quota = np.where(offered, self.baseline_admissions + extra, quota)
+            temporary_share = temporary_share.copy()
+            share = np.where(offered, extra / np.maximum(quota, 1.0), 0.0)  # (d, s)
+            temporary_share = np.maximum(temporary_share, share[None, :, :])
+            sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
+        if np.isfinite(quota).any():
             applicants = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
             mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
                                 pop.sex, pop.skill, pop.origin, pop.location,
                                 AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, applicants)
             people = (applicants.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                accept = np.where(people > policy.quota, policy.quota / people, 1.0)
+                accept = np.where(people > quota, quota / people, 1.0)
         moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
         blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
         intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
         args = (sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.sex, pop.skill,
                 pop.origin, pop.location, pop.status, pop.years_abroad, pop.visa_years_left,
                 pop.wealth, AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F, home_income,
-                float(self.conf.borrowing), accept, policy.temporary_share,
+                float(self.conf.borrowing), accept, temporary_share,
                 policy.irregular_share, policy.visa_years.astype(np.uint8), policy.overstay,
                 self.hazard, float(self.conf.onward_share), self.calibration.intra_rate,
                 self.calibration.intra_return, self.productivity_sigma)

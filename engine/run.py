@@ -61,7 +61,7 @@ def build_steps(cfg: DictConfig, sim: Simulation, calibration=None) -> list:
     policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
     policy = apply_regime(cfg.regime, sim.world, status_quo(sim.world, policy_cost))
     if cfg.economy.enabled and cfg.economy.education:
-        steps.append(EducationStep(sim, cfg.economy, cfg.behaviour))
+        steps.append(EducationStep(sim, cfg.economy, cfg.behaviour, policy))
     if cfg.behaviour.migration:
         behaviour = load_behaviour(cfg.behaviour)
         steps.append(MigrationStep(sim, cfg.behaviour, cfg.population, behaviour,
