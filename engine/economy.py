@@ -134,7 +134,8 @@ class EconomyStep:
     def supply(self, sim, year) -> np.ndarray:
         pop, R = sim.population, self.world.n_regions
         out = np.zeros((ik.N_CHUNKS, R, 2, 2))
-        ik.labour_supply(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.skill,
+        bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+        ik.labour_supply(sim.key, year, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
                          pop.origin, pop.location, pop.status, pop.years_abroad,
                          pop.weight, self.world.employment_rate, self.kappa0, self.conf.credential_years,
                          self.conf.irregular_wage_factor, self.sigma,
@@ -149,7 +150,8 @@ class EconomyStep:
         levy = np.zeros((ik.N_CHUNKS, R))
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
-        ik.incomes(sim.key, year, elapsed, pop.n, pop.person_id, pop.alive, pop.age, pop.skill,
+        bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+        ik.incomes(sim.key, year, elapsed, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
                    pop.origin, pop.location, pop.status, pop.years_abroad, pop.wealth,
                    AGE_BAND_OF_AGE, pop.weight, world.employment_rate, self.kappa0,
                    self.conf.credential_years, self.conf.irregular_wage_factor, self.sigma,

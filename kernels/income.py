@@ -11,8 +11,9 @@ Two passes over people per year:
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
 
-Float sums are accumulated per fixed chunk (N_CHUNKS, boundaries set by n only) and the
-chunks are combined in order by the caller, so results are identical for any thread count.
+Float sums are accumulated per chunk and the chunks are combined in order by the caller.
+Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
+sums are identical for any thread count and whether or not dead rows were compacted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ from kernels.migration import IRREGULAR, TEMPORARY, INTRA_REGIONAL, productivity
 from kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
+
+
+def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
+    """Row bounds (N_CHUNKS + 1,) of chunks of equal person-id ranges (ids sorted by row)."""
+    step = -(-max(next_id, 1) // N_CHUNKS)
+    edges = np.arange(N_CHUNKS + 1, dtype=np.int64) * step
+    return np.searchsorted(person_id[:n], edges).astype(np.int64)
+
+
 MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
 
 
@@ -48,14 +58,13 @@ def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa
 
 
 @nb.njit(**PARALLEL_JIT)
-def labour_supply(key, year, n, person_id, alive, age, skill, origin, location, status,
+def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, location, status,
                   years_abroad, weight, employment, kappa0, kappa_years, irregular_wage_factor,
                   productivity_sigma, credential_scale, out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
     nativity]."""
-    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
             loc = location[i]
@@ -70,7 +79,7 @@ def labour_supply(key, year, n, person_id, alive, age, skill, origin, location, 
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(key, year, elapsed, n, person_id, alive, age, skill, origin, location, status,
+def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, location, status,
             years_abroad, wealth, band_of_age, weight, employment, kappa0, kappa_years,
             irregular_wage_factor, productivity_sigma, credential_scale, wages, tax_rate,
             irregular_tax_factor, spending_profile, gdp_per_capita, developed,
@@ -92,9 +101,8 @@ def incomes(key, year, elapsed, n, person_id, alive, age, skill, origin, locatio
     Wealth grows by savings_rate x net earnings (the liquidity constraint loosens as people
     earn).
     """
-    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
             pid = person_id[i]
