@@ -63,6 +63,12 @@ class MigsimConf:
     progress: bool = True
     # Write people.parquet (one row per living person) at the end of the run.
     snapshot: bool = False
+    # Save the whole state every K simulated years (0 = never) as checkpoint-YEAR.pkl in
+    # the run directory (the base year included); `resume=PATH` continues such a run;
+    # `start_from=PATH` starts a new run (any regime) from a base-year checkpoint.
+    checkpoint_every: int = 0
+    resume: str = ""
+    start_from: str = ""
 
 
 def register() -> None:
@@ -83,6 +89,11 @@ def validate(cfg: Any) -> None:
         raise InputError("years", f"{cfg.years} is not a valid number of years", "1 to 500")
     if not 1900 <= cfg.base_year <= 2100:
         raise InputError("base_year", f"{cfg.base_year} is out of range", "1900 to 2100")
+    if cfg.checkpoint_every < 0:
+        raise InputError("checkpoint_every", f"{cfg.checkpoint_every} is negative",
+                         "0 (never) or a number of years")
+    if cfg.resume and cfg.start_from:
+        raise InputError("resume", "cannot be combined with start_from", "one of the two")
     if cfg.threads < 0:
         raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
     b = cfg.behaviour

@@ -7,8 +7,11 @@ code 2; Ctrl-C ends it with code 130 and leaves no table of the interrupted run 
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ import numpy as np
 import polars as pl
 from omegaconf import DictConfig, OmegaConf
 
+from engine import checkpoint
 from engine.behaviour import load_behaviour
 from engine.calibrate import load_calibration
 from engine.config import register, validate
@@ -86,33 +90,45 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
     run_dir.mkdir(parents=True, exist_ok=True)
     writer = RunWriter(run_dir)
     timings: dict[str, float] = {}
+    stop = _StopRequest()
     try:
         t0 = time.perf_counter()
-        p = cfg.population
-        pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
-                                    p.wealth_sigma, p.wealth_to_income)
+        if cfg.resume:
+            sim = checkpoint.load(cfg.resume, cfg)
+        else:
+            sim = _start(cfg, world, key, calibration)
+            if cfg.checkpoint_every:
+                checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
         timings["synthesis"] = time.perf_counter() - t0
-        sim = Simulation(world, pop, key, cfg.base_year)
-        sim.record(cfg.base_year)
-        sim.steps = build_steps(cfg, sim, calibration)
-        # the base year again, now with the economy's base-year values
-        for frames in sim.records.values():
-            frames.clear()
-        for step in sim.steps:
-            if hasattr(step, "base_year_values"):
-                step.base_year_values(sim)
-        sim.record(cfg.base_year)
         t_first = None
         show = cfg.progress if progress is None else progress
-        years = range(cfg.years)
+        remaining = cfg.base_year + cfg.years - sim.year
+        if remaining < 0:
+            raise InputError("years", f"{cfg.years} is before the checkpoint's year {sim.year}",
+                             f"at least {sim.year - cfg.base_year}")
+        years = range(remaining)
         if show:
             from tqdm import tqdm
 
             years = tqdm(years, desc="migsim years", unit="yr", file=sys.stderr)
-        for _ in years:
-            sim.step()
-            if t_first is None:
-                t_first = time.perf_counter() - t_start
+        log = open(run_dir / "progress.jsonl", "a")
+        with stop, log:
+            for _ in years:
+                t_year = time.perf_counter()
+                sim.step()
+                if t_first is None:
+                    t_first = time.perf_counter() - t_start
+                summary = sim.world_summary()
+                log.write(json.dumps({"year": sim.year, "seconds": time.perf_counter() - t_year,
+                                      "population": summary["population"],
+                                      "migrants": summary["migrants"]}) + "\n")
+                log.flush()
+                due = cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
+                if due or stop.requested:
+                    path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
+                if stop.requested:
+                    raise Interrupted(path)
+        pop = sim.population
         t0 = time.perf_counter()
         records = dict(sim.records)
         for step in sim.steps:
@@ -123,11 +139,10 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             else:
                 frame = pl.concat(frames, how="diagonal_relaxed")
                 frame = frame.with_columns(pl.col(pl.Float64).fill_null(0.0))
-            if name == "regions" and "gdp" in frame.columns:
-                frame = frame.with_columns(
-                    gdp_per_capita=pl.col("gdp") / pl.col("population"),
-                    tertiary_share=pl.col("tertiary_share_25plus"),
-                ).drop("tertiary_share_25plus")
+            if name == "regions":
+                frame = frame.rename({"tertiary_share_25plus": "tertiary_share"})
+                if "gdp" in frame.columns:
+                    frame = frame.with_columns(gdp_per_capita=pl.col("gdp") / pl.col("population"))
             writer.table(name, frame)
         if cfg.snapshot:
             writer.file("people.parquet", pop.save)
@@ -148,7 +163,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             "numba_threads": threads,
             "threading_layer": _threading_layer(),
             "timings_s": timings,
-            "agents": int(p.size),
+            "agents": int(cfg.population.size),
             "agents_at_end": int(pop.alive[: pop.n].sum()),
             "bytes_per_person": BYTES_PER_PERSON,
             "population_bytes": int(pop.nbytes),
@@ -163,6 +178,64 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
         writer.abort()
         raise
     return RunResult(run_dir, summary, manifest)
+
+
+def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
+    """The base-year state: synthesised, or taken from `start_from`, with its steps."""
+    if cfg.start_from:
+        saved = checkpoint.load(cfg.start_from, cfg, field="start_from", any_regime=True)
+        if saved.year != cfg.base_year:
+            raise InputError(f"start_from={cfg.start_from}",
+                             f"holds year {saved.year}, not the base year {cfg.base_year}",
+                             "a checkpoint of the base year (checkpoint_every > 0 saves one)")
+        pop = saved.population
+    else:
+        p = cfg.population
+        pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
+                                    p.wealth_sigma, p.wealth_to_income)
+    sim = Simulation(world, pop, key, cfg.base_year)
+    sim.record(cfg.base_year)
+    sim.steps = build_steps(cfg, sim, calibration)
+    # the base year again, now with the economy's base-year values
+    for frames in sim.records.values():
+        frames.clear()
+    for step in sim.steps:
+        if hasattr(step, "base_year_values"):
+            step.base_year_values(sim)
+    sim.record(cfg.base_year)
+    return sim
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the current year finished and a checkpoint was written."""
+
+    def __init__(self, path):
+        super().__init__(str(path))
+        self.checkpoint = path
+
+
+class _StopRequest:
+    """First Ctrl-C asks the loop to stop after the current year; a second one stops now."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nmigsim: stopping after this year (Ctrl-C again to stop now)", file=sys.stderr)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def _threading_layer() -> str:
@@ -233,8 +306,10 @@ def guarded(fn) -> int:
     except (HydraException, OmegaConfBaseException) as exc:
         print(f"migsim: config error: {one_line(exc)}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("migsim: interrupted; tables of the interrupted run were not written",
+    except KeyboardInterrupt as exc:
+        where = getattr(exc, "checkpoint", None)
+        note = f"; resume with resume={where}" if where else ""
+        print(f"migsim: interrupted; tables of the interrupted run were not written{note}",
               file=sys.stderr)
         sys.exit(130)
 
