@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -63,9 +63,10 @@ class BehaviourConf:
     age_profile: list = field(default_factory=lambda: list(DEFAULT_AGE_PROFILE))
     credential_transfer_low: float = 0.85  # kappa for recent migrants [A] (DFP 2013 direction)
     credential_transfer_high: float = 0.7  # kappa, tertiary [A]
-    # Weibull return hazard h(tau) = scale * shape * max(tau, 1)^(shape - 1): with these
-    # values about 20% of a new cohort leaves within five years (OECD 2008: 20-50%) [A].
-    return_hazard_scale: float = 0.072
+    # Weibull return hazard h(tau) = scale * shape * max(tau, 1)^(shape - 1), applied at
+    # years abroad 1..5 in a migrant's first five years: with these values about 22% of a
+    # new cohort leaves within five years (OECD 2008: 20-50%; US 12.5-16%) [A].
+    return_hazard_scale: float = 0.093
     return_hazard_shape: float = 0.7
     temporary_return_multiplier: float = 2.0  # temporary visa holders leave faster [A]
     irregular_return_multiplier: float = 0.8  # [A]
@@ -134,7 +135,6 @@ def nested_logit(V: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
     R = V.shape[0]
     stay = np.stack([V[o, ..., o] for o in range(R)])  # (R, 2, 2, B)
     moves = V / rho
-    mask = np.zeros(V.shape[-1], dtype=bool)
     moves = moves.copy()
     for o in range(R):
         moves[o, ..., o] = -np.inf
@@ -146,7 +146,6 @@ def nested_logit(V: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
     a, b = rho * inclusive, stay
     m = np.maximum(a, b)
     p_move = np.exp(a - m) / (np.exp(a - m) + np.exp(b - m))
-    del mask
     return p_move, dest
 
 
@@ -174,18 +173,29 @@ def available() -> list[str]:
 
 
 def load_behaviour(conf: Any) -> Behaviour:
-    """Resolve `behaviour.plugin` to a Behaviour (entry point name or module:attribute)."""
-    plugin = str(conf.plugin or "")
-    if not plugin:
+    """Resolve `behaviour.plugin` to a checked Behaviour (entry point name or module:attribute).
+
+    Every problem (unknown name, import failure, wrong object, an individual term that does
+    not compile for migsim's argument types, a kernel with the wrong number of arguments,
+    non-numeric params) is an InputError naming the plug-in, raised before any work is done.
+    """
+    plugin = str(conf.plugin or "").strip()
+    params = _term_params(conf)
+    if not plugin or plugin == DEFAULT.name:
         return DEFAULT
     where = f"behaviour.plugin={plugin}"
     if ":" in plugin:
         module_name, _, attr = plugin.partition(":")
+        if not module_name or not attr:
+            raise InputError(where, "is not of the form package.module:attribute",
+                             "an entry point of group migsim.behaviours or package.module:attribute")
         try:
             obj = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise InputError(where, f"cannot be imported ({exc})",
+            raise InputError(where, f"cannot be imported ({_first_line(exc)})",
                              "an entry point of group migsim.behaviours or package.module:attribute") from None
+        except Exception as exc:  # noqa: BLE001  (the plug-in module fails on import)
+            raise InputError(where, f"failed to import ({type(exc).__name__}: {_first_line(exc)})") from None
     else:
         eps = _entry_points()
         if plugin not in eps:
@@ -193,14 +203,125 @@ def load_behaviour(conf: Any) -> Behaviour:
                              ", ".join(available()))
         try:
             obj = eps[plugin].load()
-        except Exception as exc:  # a broken third-party package
-            raise InputError(where, f"failed to load ({type(exc).__name__}: {exc})") from None
-    if callable(obj) and not isinstance(obj, Behaviour):
-        obj = obj()
+        except Exception as exc:  # noqa: BLE001  (a broken third-party package)
+            raise InputError(where, f"failed to load ({type(exc).__name__}: {_first_line(exc)})") from None
+    if not isinstance(obj, Behaviour):
+        if _is_jitted(obj):
+            raise InputError(where, "is a numba function, not a migsim Behaviour",
+                             "wrap it: Behaviour(name, individual_term=f) or Behaviour(name, kernel=f)")
+        if callable(obj):
+            try:
+                obj = obj()
+            except Exception as exc:  # noqa: BLE001  (any failure of the plug-in's factory)
+                raise InputError(where, f"is not a Behaviour and calling it as a factory failed "
+                                 f"({type(exc).__name__}: {_first_line(exc)})",
+                                 "an engine.behaviour.Behaviour object or a factory returning one") from None
     if not isinstance(obj, Behaviour):
         raise InputError(where, f"is a {type(obj).__name__}, not a migsim Behaviour",
                          "an engine.behaviour.Behaviour object or a factory returning one")
+    if not obj.name:
+        obj = replace(obj, name=plugin)
+    elif obj.name != plugin:  # messages name both the Behaviour and what the user typed
+        obj = replace(obj, name=f"{obj.name} ({plugin})")
+    check_behaviour(obj, params)
     return obj
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _is_jitted(obj: Any) -> bool:
+    from numba.core.dispatcher import Dispatcher  # numba only when a plug-in is used
+
+    return isinstance(obj, Dispatcher)
+
+
+def _term_params(conf: Any) -> np.ndarray:
+    """`behaviour.params` as the float64 array an individual term receives ([0.0] if empty).
+
+    The same construction as engine/migration.py (MigrationStep.term_params); values must be
+    finite numbers because that array is built for every run.
+    """
+    raw = conf.get("params") if hasattr(conf, "get") else getattr(conf, "params", None)
+    values = []
+    for key, value in dict(raw or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or isinstance(value, str) or not np.isfinite(number):
+            raise InputError(f"behaviour.params.{key}", f"{value!r} is not a finite number",
+                             "numbers; an individual term receives them in order as params[0], "
+                             "params[1], ...")
+        values.append(number)
+    return np.asarray(values or [0.0], dtype=np.float64)
+
+
+# Argument types of an individual term as the decision kernel calls it (engine/population.py).
+_TERM_SAMPLE = {"age": np.uint8(30), "sex": np.uint8(0), "skill": np.uint8(1),
+                "wealth": np.float32(1e4), "productivity": 1.0, "years_abroad": np.uint8(0),
+                "origin": np.uint16(0)}
+TERM_SIGNATURE = ("term(age, sex, skill, wealth, productivity, years_abroad, origin, params) "
+                  "-> float, numba-jitted")
+
+
+def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> None:
+    """Check a plug-in's parts before a run: what can go wrong is reported in one line.
+
+    The individual term is compiled here for the argument types the kernel passes (the
+    compiled version is reused by the kernel) and called once on a sample person.
+    """
+    import inspect
+
+    where = f"behaviour plug-in '{behaviour.name}'"
+    if behaviour.utility is not None and not callable(behaviour.utility):
+        raise InputError(where, f"utility is a {type(behaviour.utility).__name__}",
+                         "a function utility(ctx: CellContext) -> ndarray (R, 2, 2, B, R)")
+    term = behaviour.individual_term
+    if term is not None:
+        if not _is_jitted(term):
+            raise InputError(where, "individual_term is not numba-jitted",
+                             "@numba.njit " + TERM_SIGNATURE)
+        if params is None:
+            params = np.zeros(1)
+        try:
+            value = term(*_TERM_SAMPLE.values(), np.ascontiguousarray(params, dtype=np.float64))
+        except Exception as exc:  # noqa: BLE001  (numba typing errors and the term's own)
+            raise InputError(where, f"individual_term fails for a sample person "
+                             f"({type(exc).__name__}: {_numba_reason(exc)})", TERM_SIGNATURE) from None
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                        np.floating)):
+            raise InputError(where, f"individual_term returned {type(value).__name__}",
+                             TERM_SIGNATURE)
+        if np.isnan(value):
+            raise InputError(where, "individual_term returned NaN for a sample person "
+                             f"({', '.join(f'{k}={v}' for k, v in _TERM_SAMPLE.items())})",
+                             "a finite shift of the log-odds of moving (or +/-inf)")
+    kernel = behaviour.kernel
+    if kernel is not None:
+        from kernels.migration import decide
+
+        expected = list(inspect.signature(decide.py_func).parameters)
+        if not _is_jitted(kernel):
+            raise InputError(where, "kernel is not numba-jitted",
+                             f"a @numba.njit function with the {len(expected)} arguments of "
+                             "kernels.migration.decide")
+        got = inspect.signature(kernel.py_func).parameters.values()
+        variadic = any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in got)
+        if len(got) != len(expected) and not variadic:
+            raise InputError(where, f"kernel takes {len(got)} arguments",
+                             f"the {len(expected)} arguments of kernels.migration.decide "
+                             f"({', '.join(expected)})")
+
+
+def _numba_reason(exc: BaseException) -> str:
+    """The informative line of a (multi-line) numba error."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith(("Failed in nopython", "During:", "File "))]
+    text = lines[0] if lines else type(exc).__name__
+    return text[:300]
 
 
 def check_utility(name: str, V: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -208,6 +329,9 @@ def check_utility(name: str, V: Any, shape: tuple[int, ...]) -> np.ndarray:
     if not isinstance(V, np.ndarray):
         raise InputError(f"behaviour plug-in '{name}'", f"utility returned {type(V).__name__}",
                          f"a NumPy array of shape {shape}")
+    if V.dtype.kind not in "fiu":
+        raise InputError(f"behaviour plug-in '{name}'", f"utility has dtype {V.dtype}",
+                         "a real-valued (float) array")
     if V.shape != shape:
         raise InputError(f"behaviour plug-in '{name}'", f"utility has shape {V.shape}",
                          f"shape {shape} [origin, skill, sex, age band, destination]")

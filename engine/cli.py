@@ -5,6 +5,13 @@
     migsim calibrate [OVERRIDES...]    calibrate the decision model for a world and write
                                        engine/data/<world>/calibration.json
     migsim behaviours                  list installed behaviour plug-ins
+    migsim compare DIR [--baseline status_quo] [--out DIR]
+                                       compare every complete run under DIR against the
+                                       baseline regime (same seed); writes comparison.parquet,
+                                       report.md, report.html and PNG plots
+    migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR]
+                                       the 2x2 migration-liberalisation game of two regions
+    migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
 """
 
 from __future__ import annotations
@@ -56,13 +63,79 @@ def main(argv: list[str] | None = None) -> None:
     from engine.errors import InputError
     from engine.run import guarded
 
-    commands = {"calibrate": calibrate_command, "behaviours": lambda _: _list_behaviours()}
+    commands = {"calibrate": calibrate_command, "behaviours": lambda _: _list_behaviours(),
+                "collect": collect_command}
     if command not in commands:
         print(f"migsim: error: unknown command '{command}' (allowed: run, "
               + ", ".join(commands) + ")", file=sys.stderr)
         sys.exit(2)
     sys.exit(guarded(lambda: commands[command](args)))
     del InputError
+
+
+def collect_command(args: list[str]) -> int:
+    from engine.collect import collect
+    from engine.errors import InputError
+
+    if len(args) != 1:
+        raise InputError("migsim collect", f"takes one SWEEP_DIR, got {len(args)} arguments",
+                         "migsim collect outputs/multirun/<time>")
+    out = collect(args[0])
+    print(f"migsim: dataset written to {out}")
+    return 0
+
+
+class _Parser:
+    """argparse that reports usage errors as one line with exit code 2."""
+
+    @staticmethod
+    def make(prog: str, description: str):
+        import argparse
+
+        class OneLine(argparse.ArgumentParser):
+            def error(self, message):
+                print(f"migsim {prog}: error: {message}", file=sys.stderr)
+                sys.exit(2)
+
+        return OneLine(prog=f"migsim {prog}", description=description)
+
+
+def compare_command(args: list[str]) -> int:
+    from engine.compare import headline, write_comparison
+
+    parser = _Parser.make("compare", "Compare every complete run under DIR against a baseline.")
+    parser.add_argument("dir")
+    parser.add_argument("--baseline", default="status_quo")
+    parser.add_argument("--out", default=None, help="output directory (default: DIR)")
+    ns = parser.parse_args(args)
+    result = write_comparison(ns.dir, ns.baseline, ns.out)
+    text = headline(result.table, ns.baseline)
+    if text:
+        print(text)
+    print(f"migsim compare: wrote {', '.join(str(f) for f in result.files)}")
+    return 0
+
+
+def game_command(args: list[str]) -> int:
+    from engine.games import play
+
+    parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions.")
+    parser.add_argument("region_a")
+    parser.add_argument("region_b")
+    parser.add_argument("--years", type=int, default=8)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", default="default")
+    parser.add_argument("--tol", type=float, default=0.01,
+                        help="payoff differences below this many %% points are ties")
+    parser.add_argument("--out", default=None, help="output directory "
+                        "(default: outputs/games/A_B)")
+    ns = parser.parse_args(args)
+    res = play(ns.region_a, ns.region_b, years=ns.years, size=ns.size, seed=ns.seed,
+               world=ns.world, out_dir=ns.out, tol=ns.tol)
+    print(res.text)
+    print(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet")
+    return 0
 
 
 def _list_behaviours() -> int:

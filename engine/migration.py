@@ -60,11 +60,14 @@ class MigrationStep:
 
     def probabilities(self, sim, year: int) -> tuple[np.ndarray, np.ndarray]:
         world, conf, R = self.world, self.conf, self.world.n_regions
-        diaspora = sim.stock_matrix
+        # diaspora of o-born people in d, floored at one agent's weight so that a corridor
+        # with no agent in the base year cannot jump by ln(weight) when its first agent
+        # arrives (sampling noise in small runs)
+        floor = sim.population.weight[:, None]
+        diaspora = np.maximum(sim.stock_matrix, floor)
         if self.base_diaspora is None:
-            self.base_diaspora = np.maximum(diaspora, 1.0)
-        network = self.eta[None, None, :] * np.log(
-            np.maximum(diaspora, 1.0) / self.base_diaspora)[:, :, None]
+            self.base_diaspora = np.maximum(self.world.migrant_stock, floor)
+        network = self.eta[None, None, :] * np.log(diaspora / self.base_diaspora)[:, :, None]
         ctx = CellContext(
             income=expected_income(world, self.wages(sim), conf,
                                    self.policy.credential_transfer_scale),
