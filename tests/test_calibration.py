@@ -1,0 +1,192 @@
+"""Calibration of the status quo (engine/calibrate.py; economics.md 7.0, 8.3; issue 3).
+
+The calibration is computed from the world tables' expected cell populations (no agents),
+so it is fast and exact: these tests call it directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.behaviour import CALIBRATION_FIELDS, BehaviourConf
+from engine.calibrate import (
+    CALIBRATION_FILE,
+    base_cells,
+    base_wages,
+    calibrate,
+    load_calibration,
+    model_flows,
+    provenance_key,
+    write_calibration,
+)
+from engine.config import PopulationConf
+from engine.errors import InputError
+from engine.regimes import bloc_matrix
+from engine.world import load_world
+
+DATA = Path(__file__).resolve().parent.parent / "engine" / "data"
+WORLDS = ("default", "toy")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return load_world("default")
+
+
+@pytest.fixture(scope="module")
+def fresh(world):
+    return calibrate(world, BehaviourConf(), PopulationConf())
+
+
+@pytest.fixture
+def world_copy(tmp_path):
+    """A copy of the default world directory (with its calibration.json)."""
+    target = tmp_path / "world"
+    shutil.copytree(DATA / "default", target)
+    return target
+
+
+# ------------------------------------------------------------------ the solution
+
+
+def test_calibration_reproduces_its_flow_targets(world, fresh):
+    conf, pop_conf = BehaviourConf(), PopulationConf()
+    wages = base_wages(world)
+    cells = base_cells(world, conf, wages, pop_conf)
+    # model_flows takes constants net of policy: xi = xi_inc - c_pol
+    xi = fresh.corridor_constant - fresh.policy_cost[:, :, :, None]
+    flows = model_flows(world, conf, cells, wages, xi)
+    R = world.n_regions
+    off = ~np.eye(R, dtype=bool)[:, :, None, None] & (fresh.target_flow > 0)
+    assert off.sum() == R * (R - 1) * 4  # every corridor, skill and sex has a target
+    gap = np.abs(np.log(flows[off]) - np.log(fresh.target_flow[off])).max()
+    assert gap < 1e-5, gap
+    assert fresh.provenance["max_log_gap"] < 1e-5
+    np.testing.assert_allclose(flows[~off], 0.0, atol=1e-6)  # no flow to one's own region
+
+
+def test_flow_targets_keep_stocks_growing_at_the_recent_pace(world, fresh):
+    # targets = stock x ((1 - onward) x exit + growth): a positive, modest share of the stock
+    stock = world.migrant_stock.sum()
+    total = fresh.target_flow.sum()
+    assert 0.016 * stock < total < 0.15 * stock, total / stock
+    assert fresh.provenance["desired_extra_migrants"] == pytest.approx(400e6, rel=1e-6)
+
+
+def test_policy_costs_are_nonnegative_and_zero_inside_the_eu_bloc(world, fresh):
+    c = fresh.policy_cost
+    R = world.n_regions
+    assert c.shape == (R, R, 2) and np.isfinite(c).all()
+    assert (c >= 0).all()
+    weu, eeu = world.index("WEU"), world.index("EEU")
+    assert (c[weu, eeu] == 0).all() and (c[eeu, weu] == 0).all()
+    assert (c[bloc_matrix(world)] == 0).all()
+    assert (c[np.arange(R), np.arange(R)] == 0).all()
+    assert (c > 0).any()  # the status quo is restrictive somewhere
+    # the poorest origin's non-tertiary workers face a barrier to the richest destination,
+    # and barriers are higher for non-tertiary than tertiary workers on average (selective
+    # admission policies)
+    ssa, nam = world.index("SSA"), world.index("NAM")
+    assert c[ssa, nam, 0] > 0
+    assert c[..., 0].mean() > c[..., 1].mean()
+
+
+def test_calibration_does_not_depend_on_agents_or_seed(world, fresh):
+    again = calibrate(world, BehaviourConf(), PopulationConf(size=1234))
+    np.testing.assert_array_equal(again.corridor_constant, fresh.corridor_constant)
+    np.testing.assert_array_equal(again.policy_cost, fresh.policy_cost)
+
+
+# ------------------------------------------------------------------ provenance
+
+
+def test_provenance_key_follows_every_calibration_parameter(world):
+    pop_conf = PopulationConf()
+    base = provenance_key(world, BehaviourConf(), pop_conf)
+    assert base == provenance_key(world, BehaviourConf(), pop_conf)  # deterministic
+    defaults = BehaviourConf()
+    for name in CALIBRATION_FIELDS:
+        value = getattr(defaults, name)
+        changed = [v * 1.1 for v in value] if isinstance(value, list) else value * 1.1 + 0.01
+        conf = dataclasses.replace(defaults, **{name: changed})
+        assert provenance_key(world, conf, pop_conf) != base, name
+    for name in ("wealth_sigma", "wealth_to_income"):
+        conf = dataclasses.replace(pop_conf, **{name: getattr(pop_conf, name) * 1.1})
+        assert provenance_key(world, BehaviourConf(), conf) != base, name
+    # parameters the calibration does not use leave it valid
+    assert provenance_key(world, BehaviourConf(network_elasticity_low=0.7), pop_conf) == base
+    assert provenance_key(world, BehaviourConf(), PopulationConf(size=10)) == base
+
+
+def test_provenance_key_follows_the_world_tables(world, world_copy):
+    base = provenance_key(world, BehaviourConf(), PopulationConf())
+    path = world_copy / "regions.csv"
+    path.write_text(path.read_text().replace("51900", "52000"))
+    edited = load_world("default", world_copy)
+    assert provenance_key(edited, BehaviourConf(), PopulationConf()) != base
+    with pytest.raises(InputError, match="stale"):
+        load_calibration(edited, BehaviourConf(), PopulationConf())
+
+
+def test_changed_income_elasticity_makes_the_calibration_stale(world):
+    with pytest.raises(InputError, match="stale") as err:
+        load_calibration(world, BehaviourConf(income_elasticity=0.8), PopulationConf())
+    assert "migsim calibrate" in str(err.value)  # says how to fix it
+    assert "\n" not in str(err.value)
+
+
+def test_world_without_calibration_says_so(world_copy):
+    (world_copy / CALIBRATION_FILE).unlink()
+    world = load_world("default", world_copy)
+    with pytest.raises(InputError, match="no calibration"):
+        load_calibration(world, BehaviourConf(), PopulationConf())
+
+
+def test_broken_calibration_file_is_reported(world_copy):
+    (world_copy / CALIBRATION_FILE).write_text("{not json")
+    world = load_world("default", world_copy)
+    with pytest.raises(InputError, match="not a valid calibration"):
+        load_calibration(world, BehaviourConf(), PopulationConf())
+
+
+def test_written_calibration_loads_back_identically(world_copy):
+    world = load_world("default", world_copy)
+    conf = BehaviourConf(income_elasticity=0.8)
+    cal = calibrate(world, conf, PopulationConf())
+    write_calibration(cal, world)
+    back = load_calibration(world, conf, PopulationConf())
+    np.testing.assert_array_equal(back.corridor_constant, cal.corridor_constant)
+    np.testing.assert_array_equal(back.policy_cost, cal.policy_cost)
+    assert back.provenance == json.loads(json.dumps(cal.provenance))
+    with pytest.raises(InputError, match="stale"):  # and the default params are now stale
+        load_calibration(world, BehaviourConf(), PopulationConf())
+
+
+# ------------------------------------------------------------------ shipped files
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_shipped_calibration_is_fresh(name):
+    """Guards against committing a stale calibration.json (rerun `migsim calibrate`)."""
+    world = load_world(name)
+    cal = load_calibration(world, BehaviourConf(), PopulationConf())
+    assert cal.codes == world.codes
+    assert cal.provenance["world"] == name
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_shipped_calibration_matches_a_fresh_one(name):
+    """Same key is not enough: a change of calibrate.py itself must be re-run too."""
+    world = load_world(name)
+    stored = load_calibration(world, BehaviourConf(), PopulationConf())
+    fresh = calibrate(world, BehaviourConf(), PopulationConf())
+    for field in ("corridor_constant", "policy_cost", "intra_rate", "intra_return",
+                  "target_flow"):
+        np.testing.assert_allclose(getattr(stored, field), getattr(fresh, field),
+                                   rtol=1e-9, atol=1e-9, err_msg=f"{name}: {field}")

@@ -1,0 +1,99 @@
+"""Quota admission by lottery (issue 3 "Admission"; economics.md 7 regime 3).
+
+A quota on a destination x skill limits new admissions from home into it to about the
+quota (in people, per year); without the quota they are much larger. Built by hand: a
+Simulation with only the MigrationStep, the calibrated status-quo Policy, and a quota on NAM.
+Tolerance 15%: sampling noise of ~100-300 admitted agents per skill over two years.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.behaviour import DEFAULT, BehaviourConf
+from engine.calibrate import load_calibration
+from engine.config import PopulationConf
+from engine.migration import MigrationStep
+from engine.population import synthesise_population
+from engine.regimes import status_quo
+from engine.simulation import Simulation
+from engine.world import load_world
+from kernels.rng import run_key
+
+SIZE = 3_000_000
+YEARS = 2
+QUOTA = np.array([1_500_000.0, 300_000.0])  # per year, [non-tertiary, tertiary]
+
+
+def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
+                 dest: str = "NAM") -> list[np.ndarray]:
+    """Moves from home (people) per year, (R, R, 2) [origin, destination, skill]."""
+    world = load_world("default")
+    pop_conf = PopulationConf()
+    cal = load_calibration(world, BehaviourConf(), pop_conf)
+    d = world.index(dest)
+    key = run_key(11)
+    pop = synthesise_population(world, SIZE, key, pop_conf.stratification,
+                                pop_conf.spare_capacity, pop_conf.wealth_sigma,
+                                pop_conf.wealth_to_income)
+    sim = Simulation(world, pop, key, 2013)
+    policy = status_quo(world, cal.policy_cost)
+    if quota is not None:
+        policy.quota[d, :] = quota
+    sim.steps = [MigrationStep(sim, conf, pop_conf, DEFAULT, cal, policy)]
+    sim.record(2013)
+    out = []
+    R = world.n_regions
+    for _ in range(YEARS):
+        sim.step()
+        home = sim.moves[np.arange(R), np.arange(R)]  # (R, R, 2) [origin, destination, skill]
+        out.append(home * pop.weight[:, None, None])
+    return out
+
+
+def admissions(conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM") -> np.ndarray:
+    """Mean yearly moves from home into `dest` by skill (people)."""
+    d = load_world("default").index(dest)
+    return sum(m[:, d, :].sum(axis=0) for m in yearly_moves(conf, quota, dest)) / YEARS
+
+
+# No liquidity constraint (borrowing covers any up-front cost): isolates the lottery.
+UNCONSTRAINED = BehaviourConf(borrowing=20.0, upfront_cost_months=0.0)
+
+
+def test_lottery_admits_about_the_quota_without_liquidity_constraint():
+    free = admissions(UNCONSTRAINED, None)
+    assert (free > 5 * QUOTA).all(), free  # the quota binds
+    capped = admissions(UNCONSTRAINED, QUOTA)
+    np.testing.assert_allclose(capped, QUOTA, rtol=0.15)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "measured admissions into NAM ~10% of the quota (102k vs 1.0M non-tertiary, 25k vs 200k "
+    "tertiary, 2M agents): engine/migration.py MigrationStep.run sets the lottery odds "
+    "accept = quota / applicants from kernels.migration.count_applicants, which counts "
+    "would-be movers before the liquidity check, while decide() blocks ~90% of them for "
+    "liquidity before the lottery"))
+def test_lottery_admits_about_the_quota_with_the_default_behaviour():
+    conf = BehaviourConf()
+    free = admissions(conf, None)
+    quota = np.minimum(QUOTA, 0.5 * free)
+    capped = admissions(conf, quota)
+    np.testing.assert_allclose(capped, quota, rtol=0.15)
+
+
+def test_quota_on_one_destination_leaves_other_moves_unchanged():
+    """Lottery losers stay home: in the first year (same draws) every move not into NAM is
+    exactly the same with and without the NAM quota."""
+    world = load_world("default")
+    policy = status_quo(world, load_calibration(world, BehaviourConf(),
+                                                PopulationConf()).policy_cost)
+    assert np.isinf(policy.quota).all()  # the status quo has no quotas
+    d = world.index("NAM")
+    free = yearly_moves(UNCONSTRAINED, None)[0]
+    capped = yearly_moves(UNCONSTRAINED, QUOTA)[0]
+    others = np.ones(world.n_regions, dtype=bool)
+    others[d] = False
+    np.testing.assert_array_equal(capped[:, others], free[:, others])
+    assert capped[:, d].sum() < free[:, d].sum()
