@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q -e examples/migsim-example-behaviour 2>/dev/null || true
+	$(BIN)/pip install -q -e examples/migsim-example-behaviour
 	touch $(STAMP)
 
 run: $(STAMP)

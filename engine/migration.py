@@ -42,8 +42,11 @@ class MigrationStep:
                              f"{N_BANDS} positive numbers (one per age band)")
         self.eta = np.array([conf.network_elasticity_low, conf.network_elasticity_high])
         self.base_diaspora = None
-        self.term_params = np.asarray([float(v) for v in (conf.params or {}).values()]
-                                      or [0.0], dtype=np.float64)
+        # the individual term receives behaviour.params values in order (float64 array)
+        self.term_params = np.zeros(1)
+        if behaviour.individual_term is not None:
+            self.term_params = np.asarray([float(v) for v in (conf.params or {}).values()]
+                                          or [0.0], dtype=np.float64)
         self.last = {}
         self.hazard[3] *= policy.irregular_hazard_factor
         np.clip(self.hazard, 0.0, 1.0, out=self.hazard)

@@ -1,0 +1,93 @@
+"""Three example behaviour plug-ins, one per kind of replacement migsim allows.
+
+* `wealth_aversion` adds an individual term: a numba-jitted function of one person's
+  attributes that shifts the log-odds of moving (richer people move less);
+* `home_bias` replaces the cell-level utility: the default utility plus a bonus for staying;
+* `frozen` replaces the decision kernel: nobody moves, temporary visas still count down.
+
+Each is an `engine.behaviour.Behaviour` registered in the entry-point group
+`migsim.behaviours` (pyproject.toml); the configs in `migsim_example/conf/behaviour/` select
+them with `behaviour=example_wealth_aversion` etc. and set their parameters.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from engine.behaviour import Behaviour, CellContext, default_utility
+from kernels.migration import N_CHUNKS, TEMPORARY
+
+# Wealth (PPP $) at which the shift is -aversion * ln 2.
+WEALTH_SCALE = 1e4
+# Defaults of `behaviour.params` (also in the configs; kept here for reference and tests).
+WEALTH_AVERSION_PARAMS = {"aversion": 0.3}
+HOME_BIAS_PARAMS = {"home_bias": 0.5}
+
+
+# --- 1. individual term ---------------------------------------------------------------------
+
+@numba.njit(nogil=True)
+def wealth_aversion_term(age, sex, skill, wealth, productivity, years_abroad, origin, params):
+    """Shift of the log-odds of moving: -params[0] * log1p(wealth / 10,000).
+
+    Called for every person at home, inside the parallel decision kernel. params is the
+    float64 array of `behaviour.params` values in order (here: [aversion]).
+    """
+    return -params[0] * np.log1p(max(wealth, 0.0) / WEALTH_SCALE)
+
+
+wealth_aversion = Behaviour(
+    "example_wealth_aversion",
+    individual_term=wealth_aversion_term,
+    description="individual term: richer people are less likely to move "
+                "(params: aversion, default 0.3)",
+)
+
+
+# --- 2. utility replacement -----------------------------------------------------------------
+
+def home_bias_utility(ctx: CellContext) -> np.ndarray:
+    """Default utility V[o, s, g, b, d] plus `params.home_bias` on the stay entries d == o."""
+    V = default_utility(ctx)
+    bias = float(ctx.params.get("home_bias", HOME_BIAS_PARAMS["home_bias"]))
+    for o in range(V.shape[0]):
+        V[o, ..., o] += bias
+    return V
+
+
+home_bias = Behaviour(
+    "example_home_bias",
+    utility=home_bias_utility,
+    description="utility: default nested logit plus a bonus for staying "
+                "(params: home_bias, default 0.5)",
+)
+
+
+# --- 3. kernel replacement ------------------------------------------------------------------
+
+@numba.njit(parallel=True, nogil=True)
+def frozen_decide(key, year, n, person_id, alive, age, sex, skill, origin, location, status,
+                  years_abroad, visa_years_left, wealth, band_of_age, n_bands,
+                  p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
+                  temporary_share, irregular_share, visa_years, overstay, hazard, onward_share,
+                  intra_rate, intra_return, productivity_sigma, moves_out, blocked_out,
+                  intra_moves_out):
+    """Replacement for kernels.migration.decide (same arguments): nobody moves or returns.
+
+    Temporary visas still count down (but nobody is sent home at expiry); no move is
+    counted, so moves_out, blocked_out and intra_moves_out stay zero.
+    """
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in numba.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0 or location[i] == origin[i]:
+                continue
+            if status[i] == TEMPORARY and visa_years_left[i] > 0:
+                visa_years_left[i] -= 1
+
+
+frozen = Behaviour(
+    "example_frozen",
+    kernel=frozen_decide,
+    description="kernel: nobody moves (migration frozen at the base year)",
+)
