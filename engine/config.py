@@ -100,6 +100,7 @@ def validate(cfg: Any) -> None:
     checks = {
         "income_elasticity": (0.0, 10.0), "nest_dissimilarity": (0.05, 1.0),
         "network_elasticity_low": (0.0, 3.0), "network_elasticity_high": (0.0, 3.0),
+        "network_max_ratio": (1.0, 1e6),
         "credential_transfer_low": (0.0, 1.5), "credential_transfer_high": (0.0, 1.5),
         "return_hazard_scale": (0.0, 1.0), "return_hazard_shape": (0.1, 3.0),
         "temporary_return_multiplier": (0.0, 20.0), "irregular_return_multiplier": (0.0, 20.0),

@@ -70,7 +70,12 @@ class MigrationStep:
         diaspora = np.maximum(sim.stock_matrix, floor)
         if self.base_diaspora is None:
             self.base_diaspora = np.maximum(self.world.migrant_stock, floor)
-        network = self.eta[None, None, :] * np.log(diaspora / self.base_diaspora)[:, :, None]
+        # the network elasticity is estimated on observed variation in diasporas: its effect
+        # saturates at `network_max_ratio` times the base-year diaspora (otherwise a large
+        # policy change feeds on itself: flow ~ D^eta squares the multiplier at eta = 0.5)
+        cap = np.log(self.conf.network_max_ratio)
+        ratio = np.clip(np.log(diaspora / self.base_diaspora), -cap, cap)
+        network = self.eta[None, None, :] * ratio[:, :, None]
         ctx = CellContext(
             income=expected_income(world, self.wages(sim), conf,
                                    self.policy.credential_transfer_scale),
