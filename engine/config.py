@@ -125,10 +125,14 @@ def validate(cfg: Any) -> None:
                            "capital_adjustment": (0.0, 1.0), "externality": (0.0, 2.0),
                            "remit_probability": (0.0, 1.0), "savings_rate": (0.0, 1.0),
                            "remittances_world_usd_bn": (0.0, 1e5),
-                           "brain_gain_elasticity": (0.0, 1.0)}.items():
+                           "brain_gain_elasticity": (0.0, 1.0),
+                           "public_goods_share": (0.0, 0.5)}.items():
         value = getattr(e, name)
         if not lo <= value <= hi:
             raise InputError(f"economy.{name}", f"{value} is out of range", f"{lo} to {hi}")
+    if e.public_goods_cost not in ("average", "marginal"):
+        raise InputError("economy.public_goods_cost", f"'{e.public_goods_cost}'",
+                         "average, marginal")
     p = cfg.population
     if p.size < 1000 or p.size > 2_000_000_000:
         raise InputError(

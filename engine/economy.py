@@ -57,6 +57,10 @@ class EconomyConf:
     subsistence_share: float = 0.3  # subsistence as a share of local GDP per capita [A]
     remittances_world_usd_bn: float = 542.0  # 2013 global remittances, MDB 22 [V]
     savings_rate: float = 0.05  # share of net income added to wealth [A]
+    # Pure public goods (defence, debt service, administration): "average" charges every
+    # resident their per-capita cost, "marginal" charges nothing (economics.md 5.1, omega).
+    public_goods_cost: str = "average"
+    public_goods_share: float = 0.08  # share of GDP [A]
     education: bool = True
     brain_gain_elasticity: float = 0.05  # BDR 2008 short-run elasticity [V]
 
@@ -113,15 +117,24 @@ class EconomyStep:
         self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share,
                                        self.params)
         self.capital = self.state.capital.copy()
-        self.remit_scale = 1.0
-        # remittance scale: base-year world remittances received (after fees) equal the
-        # published figure (MDB 22: $542bn in 2013)
+        if conf.public_goods_cost not in ("average", "marginal"):
+            raise InputError("economy.public_goods_cost", f"'{conf.public_goods_cost}'",
+                             "average, marginal")
+        residents = world.population
+        omega = 1.0 if conf.public_goods_cost == "average" else 0.0
+        self.public_goods = omega * conf.public_goods_share * world.gdp_per_capita \
+            * world.population / residents
+        self.remit_scale = np.ones(R)
+        # remittance scale by receiving region: base-year remittances received (after
+        # status-quo fees, so every regime run with one seed shares the scale) equal each
+        # region's 2013 inflow (World Bank; developing $404bn, world $542bn, MDB 22)
         sums = self.incomes(sim, sim.base_year, 0, self.wages0)
-        # status-quo fees, so that every regime run with one seed shares the same scale
         status_quo_fee = world.remittance_fee[None, :]
-        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum()
-        if received_usd > 0:
-            self.remit_scale = conf.remittances_world_usd_bn * 1e9 / received_usd
+        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum(axis=0)
+        target = world.remittance_inflow * 1e9
+        target = target * conf.remittances_world_usd_bn * 1e9 / target.sum()
+        self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9),
+                                    1.0)
         # revenue not modelled person by person (capital and consumption taxes, other
         # receipts), as a share of GDP fixed at the base year so that the base-year budget
         # balances [A]: changes in the balance then come from people and wages.
@@ -161,7 +174,8 @@ class EconomyStep:
                    remit_share, self.conf.remit_probability, self.conf.remit_decay,
                    self.conf.temporary_remit_factor, self.subsistence, self.remit_scale,
                    self.policy.emigrant_levy, int(self.policy.levy_years),
-                   self.conf.savings_rate if elapsed > 0 else 0.0, fiscal, remit, groups, levy)
+                   self.conf.savings_rate if elapsed > 0 else 0.0, self.public_goods, fiscal,
+                   remit, groups, levy)
         return {"fiscal": _sum_chunks(fiscal), "remit": _sum_chunks(remit),
                 "groups": _sum_chunks(groups), "levy": _sum_chunks(levy)}
 
@@ -254,11 +268,27 @@ class EducationStep:
         self.intercept = np.zeros(R)
         log_return, dlog = self.log_return(sim, p_high, p_low)
         target = np.clip(self.world.tertiary_share, 1e-4, 0.999)
-        # elasticity of H to p_high: beta (1 - H) dlnR/dln p_high; average over developing
-        dev = ~self.world.developed
-        mean = float(np.mean(((1 - target) * dlog)[dev])) if dev.any() else float(np.mean(dlog))
-        self.beta = conf.brain_gain_elasticity / max(mean, 1e-6)
-        self.intercept = np.log(target / (1 - target)) - self.beta * log_return
+        # beta: doubling skilled emigration prospects raises H_ex by the BDR elasticity,
+        # ln(H(2p) / H(p)) / ln 2 = 0.05 on average over developing origins (bisection;
+        # the intercept reproduces the base-year share for each beta)
+        dev = ~self.world.developed if (~self.world.developed).any() else np.ones(R, bool)
+        doubled, _ = self.log_return(sim, np.minimum(2 * p_high, 0.99), p_low)
+        logit = np.log(target / (1 - target))
+
+        def response(beta):
+            h2 = 1.0 / (1.0 + np.exp(-(logit + beta * (doubled - log_return))))
+            return float(np.mean(np.log(h2 / target)[dev])) / np.log(2.0)
+
+        lo, hi = 0.0, 50.0
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            if response(mid) < conf.brain_gain_elasticity:
+                lo = mid
+            else:
+                hi = mid
+        self.beta = 0.5 * (lo + hi)
+        self.intercept = logit - self.beta * log_return
+        del dlog
         self.policy = policy
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:

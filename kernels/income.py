@@ -84,8 +84,8 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
             irregular_wage_factor, productivity_sigma, credential_scale, wages, tax_rate,
             irregular_tax_factor, spending_profile, gdp_per_capita, developed,
             remit_share, remit_p0, remit_decay, temporary_remit_factor, subsistence,
-            remit_scale, levy, levy_years, savings_rate, fiscal_out, remit_out, group_out,
-            levy_out):
+            remit_scale, levy, levy_years, savings_rate, public_goods, fiscal_out, remit_out,
+            group_out, levy_out):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
     fiscal_out (N_CHUNKS, R, 2, 2, B, 4): [location, nativity, skill, band] x
@@ -98,6 +98,8 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
     levy_out (N_CHUNKS, R): emigrant levy paid to each origin.
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
+    public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
+    remit_scale: (R,) by origin (the receiving region).
     Wealth grows by savings_rate x net earnings (the liquidity constraint loosens as people
     earn).
     """
@@ -123,7 +125,8 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
             if st == IRREGULAR:
                 tax *= irregular_tax_factor
             irregular = 1 if st == IRREGULAR else 0
-            public = spending_profile[b, irregular] * gdp_per_capita[loc]
+            public = (spending_profile[b, irregular] * gdp_per_capita[loc]
+                      + public_goods[loc])
             paid_levy = 0.0
             if abroad and years_abroad[i] < levy_years:
                 paid_levy = earnings * levy[o, s]
@@ -134,7 +137,7 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
                 p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
                 if uniform(key, pid, year, Stream.REMIT) < p:
                     share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
-                    sent = remit_scale * share * max(net - subsistence[loc], 0.0)
+                    sent = remit_scale[o] * share * max(net - subsistence[loc], 0.0)
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
