@@ -182,7 +182,7 @@ class Calibration:
         return json.dumps(out, indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "Calibration":
+    def from_json(cls, text: str) -> Calibration:
         raw = json.loads(text)
         arrays = {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()
                   if k not in ("codes", "provenance")}
@@ -305,7 +305,7 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
     provenance = {
         "key": provenance_key(world, conf, pop_conf),
         "world": world.name,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "iterations": iteration + 1,
         "max_log_gap": residual,
         "incompressible_cost_level": level,

@@ -12,6 +12,10 @@
     migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR]
                                        the 2x2 migration-liberalisation game of two regions
     migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
+    migsim validate [--quick] [--out DIR] [--only E1,E8]
+                                       run the validation experiments (configs/experiment/)
+                                       against published figures; writes validation.parquet,
+                                       validation.md and PNG plots (engine/validate.py)
 """
 
 from __future__ import annotations
@@ -64,13 +68,20 @@ def main(argv: list[str] | None = None) -> None:
     from engine.run import guarded
 
     commands = {"calibrate": calibrate_command, "behaviours": lambda _: _list_behaviours(),
-                "collect": collect_command}
+                "collect": collect_command, "compare": compare_command, "game": game_command,
+                "validate": validate_command}
     if command not in commands:
         print(f"migsim: error: unknown command '{command}' (allowed: run, "
               + ", ".join(commands) + ")", file=sys.stderr)
         sys.exit(2)
     sys.exit(guarded(lambda: commands[command](args)))
     del InputError
+
+
+def validate_command(args: list[str]) -> int:
+    from engine.validate import validate_command as run
+
+    return run(args)
 
 
 def collect_command(args: list[str]) -> int:

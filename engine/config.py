@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+
 from engine.behaviour import BehaviourConf
 from engine.economy import EconomyConf
 from engine.errors import InputError

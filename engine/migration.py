@@ -12,10 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from engine.behaviour import (N_BANDS, Behaviour, CellContext, check_utility, default_utility,
-                              nested_logit)
-from engine.calibrate import (Calibration, base_wages, expected_income, return_hazard_table,
-                              upfront_cost)
+from engine.behaviour import (
+    N_BANDS,
+    Behaviour,
+    CellContext,
+    check_utility,
+    default_utility,
+    nested_logit,
+)
+from engine.calibrate import (
+    Calibration,
+    base_wages,
+    expected_income,
+    return_hazard_table,
+    upfront_cost,
+)
 from engine.errors import InputError
 from engine.regimes import Policy
 from engine.world import AGE_BAND_OF_AGE

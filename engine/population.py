@@ -64,7 +64,7 @@ class Population:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def empty(cls, capacity: int, weight: np.ndarray) -> "Population":
+    def empty(cls, capacity: int, weight: np.ndarray) -> Population:
         arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
         return cls(**arrays, weight=np.asarray(weight, dtype=np.float64))
 

@@ -44,7 +44,7 @@ class Policy:
     irregular_hazard_factor: float = 1.0
     components: list = field(default_factory=list)
 
-    def copy(self) -> "Policy":
+    def copy(self) -> Policy:
         return replace(self, **{k: (v.copy() if isinstance(v, np.ndarray) else v)
                                 for k, v in self.__dict__.items()})
 

@@ -27,11 +27,11 @@ from engine.behaviour import load_behaviour
 from engine.calibrate import load_calibration
 from engine.config import register, validate
 from engine.economy import EconomyStep, EducationStep
-from engine.migration import MigrationStep
-from engine.regimes import apply_regime, status_quo
 from engine.errors import InputError
+from engine.migration import MigrationStep
 from engine.outputs import RunWriter, config_hash, git_sha, package_versions
 from engine.population import BYTES_PER_PERSON, synthesise_population
+from engine.regimes import apply_regime, status_quo
 from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
 from engine.world import load_world
 from kernels.rng import run_key

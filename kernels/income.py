@@ -22,7 +22,7 @@ import numba as nb
 import numpy as np
 
 from kernels._config import JIT, PARALLEL_JIT
-from kernels.migration import IRREGULAR, TEMPORARY, INTRA_REGIONAL, productivity
+from kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY, productivity
 from kernels.rng import Stream, uniform
 
 N_CHUNKS = 64

@@ -117,7 +117,7 @@ def test_same_inputs_give_same_draws():
 
 def test_run_key_differs_across_seeds_and_is_stable():
     keys = [run_key(s) for s in range(2000)]
-    assert len(set(int(k) for k in keys)) == len(keys)
+    assert len({int(k) for k in keys}) == len(keys)
     assert all(isinstance(k, np.uint64) for k in keys)
     assert run_key(12345) == run_key(12345)
     assert run_key(2**63 - 1) != run_key(2**63 - 2)

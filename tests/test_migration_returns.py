@@ -12,7 +12,6 @@ the real yearly loop (demography + migration step), which also checks the timing
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from engine.behaviour import DEFAULT, BehaviourConf
 from engine.calibrate import load_calibration, return_hazard_table

@@ -1,0 +1,43 @@
+"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/compare.py) of a
+multirun into its sweep directory when the multirun ends.
+
+Enabled in configs/config.yaml (`hydra.callbacks.compare`); single runs are unaffected (only
+`on_multirun_end` is implemented). Change the baseline with
+`hydra.callbacks.compare.baseline=NAME`, switch it off with `hydra.callbacks.compare.enabled=false`.
+`on_multirun_end` receives only the config (ecosystem.md A5), so it scans
+`config.hydra.sweep.dir` (relative to the launch directory).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+
+
+class CompareCallback(Callback):
+    def __init__(self, baseline: str = "status_quo", enabled: bool = True) -> None:
+        self.baseline = baseline
+        self.enabled = enabled
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        if not self.enabled:
+            return
+        from engine.compare import headline, write_comparison
+        from engine.errors import InputError
+
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            result = write_comparison(sweep_dir, self.baseline)
+        except InputError as exc:
+            print(f"migsim compare: skipped: {exc}", file=sys.stderr)
+            return
+        except Exception as exc:  # never turn a finished sweep into a failure
+            print(f"migsim compare: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return
+        text = headline(result.table, self.baseline)
+        if text:
+            print(text)
+        print(f"migsim compare: wrote {result.out_dir / 'report.md'}")

@@ -1,0 +1,344 @@
+"""The political economy of migration liberalisation between two regions (the seed's annex,
+Tables 6.A1-6.A4; Trachtman 2009): a 2x2 game computed from four simulated runs.
+
+    play(region_a, region_b, years=8, size=100_000, seed=1, world="default", out_dir=None)
+        -> GameResult
+
+The four runs share one seed (common random numbers), so payoff differences come from
+policy alone:
+
+    none      no liberalisation (status quo)
+    A alone   policy cost 0 for entries INTO A from B
+              (`{kind: scale_policy_cost, factor: 0.0, origins: [B], destinations: [A]}`)
+    B alone   the same for entries into B from A
+    both      both components
+
+Payoff of a side X (final simulated year, % change against `none`):
+  natives          real income per X-born person, wherever they live: X's resident natives'
+                   earnings - taxes + public spending received (fiscal.parquet) + X's capital
+                   income (owned by X's natives), plus X-born people abroad (stocks.parquet,
+                   origin X) valued at the per-person earnings - taxes + public spending of
+                   immigrants of the same skill and age band in their location. This is the
+                   payoff of the game.
+  natives_resident the same for the natives living in X only (the host-country view)
+  scarce_labour    the native wage of the skill whose native wage falls most when X
+                   liberalises alone (the skill immigration competes with)
+  abundant_labour  the native wage of the other skill
+  capital          X's capital income
+  taxpayers        X's fiscal balance per resident native; its "%" is the change in the
+                   balance in % of the baseline tax revenue (a balance is near 0, so a % of
+                   it would be meaningless): the tax cut (+) or rise (-) it would allow
+
+Positions (Tables 6.A1/6.A3) classify the % change of each group's payoff against `none`,
+without reciprocity (X liberalises alone) and with reciprocity (both):
+  in favor >= +0.5%; weakly in favor [+0.05%, +0.5%); neutral (-0.05%, +0.05%);
+  weakly opposed (-0.5%, -0.05%]; opposed <= -0.5%     (thresholds: POSITION_THRESHOLDS)
+
+Game type, from each side's best responses (payoffs within `tol` percent points of each
+other are ties): both have dominant L -> harmony; both dominant D -> prisoner's dilemma if
+both prefer (L, L) to (D, D), else deadlock; one has dominant D and the other's best reply
+matches it (L to L, D to D) -> bully game (the dominant-D side is the bully, Table 6.A4);
+one dominant D and the other dominant L -> one-sided (asymmetric dominance); neither has a
+dominant strategy and both match -> cooperation game (assurance; Table 6.A2) if both prefer
+(L, L) to (D, D), else coordination game; both anti-match -> chicken; one dominant L and the
+other matching -> harmony (asymmetric); a side indifferent to its own action counts as
+having both strategies weakly dominant (reported as "indifferent").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from engine.errors import InputError
+
+ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
+POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
+GROUPS = ("natives", "natives_resident", "scarce_labour", "abundant_labour", "capital",
+          "taxpayers")
+SCENARIOS = ("none", "A_alone", "B_alone", "both")
+
+
+# ------------------------------------------------------------------ game theory (pure)
+def _best(values: dict[str, float], tol: float) -> set[str]:
+    top = max(values.values())
+    return {k for k, v in values.items() if v >= top - tol}
+
+
+def best_responses(a: dict, b: dict, tol: float = 0.0) -> tuple[dict, dict]:
+    """a, b: payoffs keyed by (A action, B action). Returns A's best responses to each B
+    action and B's to each A action (sets, ties within tol)."""
+    br_a = {y: _best({x: a[(x, y)] for x in ACTIONS}, tol) for y in ACTIONS}
+    br_b = {x: _best({y: b[(x, y)] for y in ACTIONS}, tol) for x in ACTIONS}
+    return br_a, br_b
+
+
+def nash_equilibria(a: dict, b: dict, tol: float = 0.0) -> list[tuple[str, str]]:
+    br_a, br_b = best_responses(a, b, tol)
+    return [(x, y) for x in ACTIONS for y in ACTIONS if x in br_a[y] and y in br_b[x]]
+
+
+def _profile(br: dict) -> str:
+    """'L'/'D' dominant, 'indifferent', 'match' (L->L, D->D), 'anti' (L->D, D->L)."""
+    common = br["L"] & br["D"]
+    if common == {"L", "D"}:
+        return "indifferent"
+    if common:
+        return next(iter(common))
+    if br["L"] == {"L"} and br["D"] == {"D"}:
+        return "match"
+    return "anti"
+
+
+def classify(a: dict, b: dict, tol: float = 0.0, names=("A", "B")) -> str:
+    """The game type from ordinal payoffs (see the module docstring)."""
+    br_a, br_b = best_responses(a, b, tol)
+    pa, pb = _profile(br_a), _profile(br_b)
+    both_prefer_ll = (a[("L", "L")] > a[("D", "D")] + tol) and (b[("L", "L")] > b[("D", "D")] + tol)
+    if pa == "indifferent" and pb == "indifferent":
+        return "trivial (both indifferent)"
+    if pa == pb == "L":
+        return "harmony"
+    if pa == pb == "D":
+        return "prisoner's dilemma" if both_prefer_ll else "deadlock"
+    for p, q, bully, other in ((pa, pb, names[0], names[1]), (pb, pa, names[1], names[0])):
+        if p == "D" and q in ("match", "indifferent"):
+            return f"bully game ({bully} is the bully)"
+        if p == "D" and q == "L":
+            return f"one-sided ({other} liberalises, {bully} defects)"
+        if p == "L" and q == "match":
+            return "harmony (asymmetric)"
+        if p == "indifferent" and q in ("L", "D"):
+            return "harmony (asymmetric)" if q == "L" else f"one-sided ({other} defects)"
+    if pa == pb == "match":
+        return "cooperation game" if both_prefer_ll else "coordination game"
+    if pa == pb == "anti":
+        return "chicken"
+    return "no pure-strategy equilibrium (discoordination)"
+
+
+def position(pct: float, thresholds=POSITION_THRESHOLDS) -> str:
+    lo, hi = thresholds
+    if pct >= hi:
+        return "in favor"
+    if pct >= lo:
+        return "weakly in favor"
+    if pct > -lo:
+        return "neutral"
+    if pct > -hi:
+        return "weakly opposed"
+    return "opposed"
+
+
+# ------------------------------------------------------------------ payoffs from runs
+def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
+    """Levels of the payoff measures of `region` in a run's final year (see docstring)."""
+    regions = pl.read_parquet(run_dir / "regions.parquet")
+    year = int(regions["year"].max())
+    reg = regions.filter(pl.col("year") == year, pl.col("region") == region)
+    fiscal = pl.read_parquet(run_dir / "fiscal.parquet").filter(pl.col("year") == year)
+    stocks = pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year)
+    net = (pl.col("earnings") - pl.col("taxes") + pl.col("public_spending"))
+    home = fiscal.filter(pl.col("region") == region, pl.col("nativity") == "native")
+    home_income = float(home.select(net.sum()).item()) + float(reg["capital_income"][0])
+    home_people = float(home["people"].sum())
+    per_person = (fiscal.filter(pl.col("nativity") == "immigrant")
+                  .group_by("region", "skill", "age_band")
+                  .agg(pp=(net.sum() / pl.col("people").sum())))
+    abroad = (stocks.filter(pl.col("origin") == region, pl.col("location") != region)
+              .group_by("location", "skill", "age_band").agg(pl.col("people").sum())
+              .join(per_person, left_on=["location", "skill", "age_band"],
+                    right_on=["region", "skill", "age_band"], how="left")
+              .with_columns(pl.col("pp").fill_null(0.0)))
+    abroad_income = float((abroad["people"] * abroad["pp"]).sum())
+    abroad_people = float(abroad["people"].sum())
+    natives = float(reg["natives"][0])
+    return {
+        "natives": (home_income + abroad_income) / (home_people + abroad_people),
+        "natives_resident": home_income / home_people,
+        "wage_low": float(reg["wage_low_native"][0]),
+        "wage_high": float(reg["wage_high_native"][0]),
+        "capital": float(reg["capital_income"][0]),
+        "taxpayers": float(reg["fiscal_balance"][0]) / natives,
+        "tax_per_native": float(reg["tax_revenue"][0]) / natives,
+        "born_abroad_share": abroad_people / (home_people + abroad_people),
+        "immigrants": float(reg["immigrants"][0]),
+    }
+
+
+def _pct(x: float, base: float) -> float:
+    return 100.0 * (x - base) / abs(base) if base else 0.0
+
+
+@dataclass
+class GameResult:
+    region_a: str
+    region_b: str
+    payoffs: pl.DataFrame  # side, group, scenario, level, pct
+    matrix: dict  # {(a_action, b_action): (payoff A %, payoff B %)}
+    equilibria: list
+    game_type: str
+    positions: pl.DataFrame
+    scarce: dict  # side -> scarce skill
+    text: str
+    out_dir: Path | None = None
+
+
+def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> GameResult:
+    """levels[scenario][side] = side_payoffs(...). Builds the game."""
+    sides = {"A": region_a, "B": region_b}
+    alone = {"A": "A_alone", "B": "B_alone"}
+    rows, scarce = [], {}
+    for side in ("A", "B"):
+        base = levels["none"][side]
+        own = levels[alone[side]][side]
+        dl = _pct(own["wage_low"], base["wage_low"])
+        dh = _pct(own["wage_high"], base["wage_high"])
+        scarce[side] = "low" if dl <= dh else "high"
+        abundant = "high" if scarce[side] == "low" else "low"
+        for sc in SCENARIOS:
+            v = levels[sc][side]
+            vals = {"natives": v["natives"], "natives_resident": v["natives_resident"],
+                    "scarce_labour": v[f"wage_{scarce[side]}"],
+                    "abundant_labour": v[f"wage_{abundant}"], "capital": v["capital"],
+                    "taxpayers": v["taxpayers"]}
+            bvals = {"natives": base["natives"], "natives_resident": base["natives_resident"],
+                     "scarce_labour": base[f"wage_{scarce[side]}"],
+                     "abundant_labour": base[f"wage_{abundant}"], "capital": base["capital"],
+                     "taxpayers": base["taxpayers"]}
+            for g in GROUPS:
+                change = (100.0 * (vals[g] - bvals[g]) / base["tax_per_native"]
+                          if g == "taxpayers" else _pct(vals[g], bvals[g]))
+                rows.append({"side": side, "region": sides[side], "group": g, "scenario": sc,
+                             "level": vals[g], "pct": change})
+    payoffs = pl.DataFrame(rows)
+
+    def pct(side, sc, group="natives"):
+        return payoffs.filter(pl.col("side") == side, pl.col("scenario") == sc,
+                              pl.col("group") == group)["pct"][0]
+
+    cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone",
+            ("D", "D"): "none"}
+    a = {k: pct("A", sc) for k, sc in cell.items()}
+    b = {k: pct("B", sc) for k, sc in cell.items()}
+    matrix = {k: (a[k], b[k]) for k in cell}
+    eq = nash_equilibria(a, b, tol)
+    kind = classify(a, b, tol, names=(region_a, region_b))
+    prow = []
+    for side in ("A", "B"):
+        for label, sc in (("No reciprocity", alone[side]), ("Reciprocity", "both")):
+            row = {"region": sides[side], "case": label}
+            for g in ("scarce_labour", "abundant_labour", "capital", "taxpayers", "natives"):
+                p = pct(side, sc, g)
+                row[g] = f"{position(p)} ({p:+.2f}%)"
+            prow.append(row)
+    positions = pl.DataFrame(prow)
+    text = render(region_a, region_b, matrix, eq, kind, positions, scarce, tol)
+    return GameResult(region_a, region_b, payoffs, matrix, eq, kind, positions, scarce, text)
+
+
+def render(ra, rb, matrix, eq, kind, positions, scarce, tol) -> str:
+    def c(k):
+        pa, pb = matrix[k]
+        star = "*" if k in eq else " "
+        return f"{pa:+8.3f}%, {pb:+8.3f}%{star}"
+
+    lines = [f"Migration liberalisation game: {ra} (rows) vs {rb} (columns)",
+             "payoff = real income per native-born person (at home and abroad), % vs no "
+             "liberalisation; * = pure Nash equilibrium",
+             f"{'':>14}{rb + ' liberalises':>24}{rb + ' defects':>24}",
+             f"{ra + ' liberalises':>14}{c(('L', 'L')):>24}{c(('L', 'D')):>24}",
+             f"{ra + ' defects':>14}{c(('D', 'L')):>24}{c(('D', 'D')):>24}",
+             f"Nash equilibria: {', '.join(f'({x}, {y})' for x, y in eq) or 'none'} "
+             f"(L = liberalise, D = defect; ties within {tol} points)",
+             f"Game type: {kind}",
+             f"Scarce labour: {ra}: {scarce['A']}-skilled natives; {rb}: {scarce['B']}-skilled "
+             "natives", "Positions (thresholds: neutral within +-0.05%, weak within +-0.5%):"]
+    cols = positions.columns
+    lines.append(" | ".join(cols))
+    for row in positions.iter_rows():
+        lines.append(" | ".join(str(v) for v in row))
+    return "\n".join(lines)
+
+
+def _markdown(res: GameResult) -> str:
+    def tab(df: pl.DataFrame) -> str:
+        out = ["| " + " | ".join(df.columns) + " |",
+               "|" + "|".join("---" for _ in df.columns) + "|"]
+        out += ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r)
+                + " |" for r in df.iter_rows()]
+        return "\n".join(out)
+
+    ra, rb = res.region_a, res.region_b
+    m = res.matrix
+    def cell(k):
+        return f"{m[k][0]:+.3f}%, {m[k][1]:+.3f}%"
+
+    mat = pl.DataFrame({"": [f"{ra} liberalises", f"{ra} defects"],
+                        f"{rb} liberalises": [cell(("L", "L")), cell(("D", "L"))],
+                        f"{rb} defects": [cell(("L", "D")), cell(("D", "D"))]})
+    eq = ", ".join(f"({x}, {y})" for x, y in res.equilibria) or "none"
+    return "\n".join([
+        f"# Migration liberalisation game: {ra} vs {rb}", "",
+        "Payoffs: real income per native-born person (at home and abroad), % change against "
+        "no liberalisation (row player first).", "", tab(mat), "",
+        f"Pure Nash equilibria: {eq}. Game type: **{res.game_type}**.", "",
+        "## Positions (as in Tables 6.A1/6.A3)", "",
+        "in favor >= +0.5%; weakly in favor >= +0.05%; neutral within +-0.05%; weakly opposed "
+        "> -0.5%; opposed <= -0.5%. Scarce labour = the skill whose native wage falls most "
+        f"when the region liberalises alone ({ra}: {res.scarce['A']}, {rb}: {res.scarce['B']}).",
+        "", tab(res.positions), "", "## Payoffs by group and scenario", "",
+        tab(res.payoffs), ""])
+
+
+def play(region_a: str, region_b: str, years: int = 8, size: int = 100_000, seed: int = 1,
+         world: str = "default", out_dir: str | Path | None = None, tol: float = 0.01,
+         extra_overrides: list[str] | None = None) -> GameResult:
+    """Simulate the four runs and build the game; writes game.parquet, positions.parquet,
+    game.md and the runs (runs/<scenario>/) to `out_dir` (default outputs/games/A_B)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    from engine.run import CONFIG_DIR, run_simulation
+    from engine.world import load_world
+
+    wd = load_world(world, None)
+    for key, code in (("REGION_A", region_a), ("REGION_B", region_b)):
+        if code not in wd.codes:
+            raise InputError(key, f"unknown region '{code}'", ", ".join(wd.codes))
+    if region_a == region_b:
+        raise InputError("REGION_B", f"same region as REGION_A ('{region_a}')",
+                         "a different region")
+    out = Path(out_dir) if out_dir is not None else Path("outputs/games") / f"{region_a}_{region_b}"
+    base = [f"world={world}", f"population.size={size}", f"years={years}", f"seed={seed}",
+            "progress=false", "regime=status_quo", *(extra_overrides or [])]
+
+    def comp(dest, orig):
+        return {"kind": "scale_policy_cost", "factor": 0.0, "origins": [orig],
+                "destinations": [dest]}
+
+    regimes = {
+        "none": ("no_liberalisation", []),
+        "A_alone": (f"{region_a}_liberalises", [comp(region_a, region_b)]),
+        "B_alone": (f"{region_b}_liberalises", [comp(region_b, region_a)]),
+        "both": ("both_liberalise", [comp(region_a, region_b), comp(region_b, region_a)]),
+    }
+    levels = {}
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg0 = compose("config", overrides=base)
+    for sc, (name, comps) in regimes.items():
+        cfg = cfg0.copy()
+        with open_dict(cfg):
+            cfg.regime.name = name
+            cfg.regime.components = comps
+        run_dir = out / "runs" / sc
+        run_simulation(cfg, run_dir, progress=False)
+        levels[sc] = {"A": side_payoffs(run_dir, region_a), "B": side_payoffs(run_dir, region_b)}
+    res = analyse(levels, region_a, region_b, tol)
+    res.out_dir = out
+    res.payoffs.write_parquet(out / "game.parquet")
+    res.positions.write_parquet(out / "positions.parquet")
+    (out / "game.md").write_text(_markdown(res))
+    return res

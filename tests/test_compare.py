@@ -1,0 +1,117 @@
+"""Regime comparison: a Hydra multirun gives one comparison (via the callback), `migsim
+compare` gives the same, and the tidy table has the documented shape."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["regime", "seed", "year", "measure", "scope", "value", "baseline", "change",
+           "change_pct"]
+REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    sweep_dir = tmp_path_factory.mktemp("multirun") / "sweep"
+    cmd = [sys.executable, "-m", "engine.run", "-m", "regime=" + ",".join(REGIMES),
+           "seed=1,2", "world=toy", "population.size=10000", "years=2", "progress=false",
+           f"hydra.sweep.dir={sweep_dir}"]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return sweep_dir
+
+
+def test_multirun_gives_six_runs_and_one_comparison(sweep):
+    runs = sorted(p.parent for p in sweep.rglob("manifest.json"))
+    assert len(runs) == 6
+    # written by engine.callbacks.CompareCallback at the end of the multirun
+    for name in ("comparison.parquet", "report.md", "report.html", "world_gdp_change.png"):
+        assert (sweep / name).is_file(), name
+    table = pl.read_parquet(sweep / "comparison.parquet")
+    assert table.columns == COLUMNS
+    gdp = table.filter(pl.col("measure") == "world_gdp")
+    assert gdp["scope"].unique().to_list() == ["world"]
+    assert sorted(zip(gdp["regime"], gdp["seed"])) == sorted(
+        (r, s) for r in REGIMES for s in (1, 2))
+    sq = table.filter(pl.col("regime") == "status_quo")
+    assert (sq["change"] == 0).all() and (sq["change_pct"].drop_nulls() == 0).all()
+    fm = gdp.filter(pl.col("regime") == "free_mobility")
+    assert (fm["change_pct"] > 0).all()
+    report = (sweep / "report.md").read_text()
+    for text in ("World GDP", "Table 6.2", "free_mobility", "bhagwati_tax", "Fiscal balance",
+                 "Remittances", "Skilled emigration", "Migrant stock"):
+        assert text in report, text
+    assert "<img src='world_gdp_change.png'" in (sweep / "report.html").read_text()
+
+
+def test_measures_cover_the_issue(sweep):
+    table = pl.read_parquet(sweep / "comparison.parquet")
+    have = set(zip(table["measure"], table["scope"]))
+    need = [("world_gdp", "world"), ("gdp", "NTH"), ("fiscal_balance", "STH"),
+            ("remittances_received", "world"), ("remittances_received", "MID"),
+            ("skilled_emigration_rate", "STH"), ("tertiary_share", "MID"),
+            ("migrant_stock", "world"), ("migrant_stock", "NTH"),
+            ("real_income", "natives_developed"), ("real_income", "new_migrants"),
+            ("real_income", "world"), ("levy_revenue", "world")]
+    need += [(f"wage_{s}_{n}", "NTH") for s in ("low", "high") for n in ("native", "immigrant")]
+    missing = [m for m in need if m not in have]
+    assert not missing
+    # the Bhagwati levy shows up against the baseline
+    levy = table.filter(pl.col("regime") == "bhagwati_tax", pl.col("measure") == "levy_revenue",
+                        pl.col("scope") == "world")
+    assert (levy["change"] > 0).all()
+
+
+def test_cli_compare_matches_callback(sweep, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "compare", str(sweep),
+                           "--baseline", "status_quo", "--out", str(out)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "free_mobility: world GDP +" in proc.stdout
+    assert pl.read_parquet(out / "comparison.parquet").equals(
+        pl.read_parquet(sweep / "comparison.parquet"))
+    assert (out / "report.html").is_file()
+
+
+def test_other_baseline_and_errors(sweep, tmp_path):
+    from engine.compare import compare
+    from engine.errors import InputError
+
+    t = compare(sweep, baseline="free_mobility")
+    assert (t.filter(pl.col("regime") == "free_mobility")["change"] == 0).all()
+    with pytest.raises(InputError, match="nonexistent"):
+        compare(sweep, baseline="nonexistent")
+    with pytest.raises(InputError, match="no complete run"):
+        compare(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "compare", str(tmp_path)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_incomplete_runs_are_ignored(sweep, tmp_path):
+    import shutil
+
+    from engine.compare import find_runs
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep, copy)
+    (copy / "0" / "manifest.json").unlink()
+    assert len(find_runs(copy)) == 5
+
+
+def test_single_run_has_no_comparison(tmp_path):
+    """The callback only acts at the end of a multirun."""
+    proc = subprocess.run([sys.executable, "-m", "engine.run", "world=toy", "population.size=2000",
+                           "years=1", "progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "run" / "manifest.json").exists()
+    assert not (tmp_path / "run" / "comparison.parquet").exists()

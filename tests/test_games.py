@@ -1,0 +1,121 @@
+"""The migration-liberalisation game (engine/games.py): classification against the seed's
+Tables 6.A2 and 6.A4, positions, and games computed from simulated runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from engine.games import classify, nash_equilibria, position
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+L, D = "L", "D"
+
+
+def game(cells: dict) -> tuple[dict, dict]:
+    """cells[(a, b)] = (payoff A, payoff B) -> the two payoff dicts."""
+    return {k: v[0] for k, v in cells.items()}, {k: v[1] for k, v in cells.items()}
+
+
+COOPERATION = {(L, L): (5, 5), (L, D): (1, 3), (D, L): (3, 1), (D, D): (3, 3)}  # Table 6.A2
+BULLY = {(L, L): (1, 3), (L, D): (0, 2), (D, L): (2, 1), (D, D): (2, 2)}  # Table 6.A4
+
+
+def test_seed_cooperation_game():
+    a, b = game(COOPERATION)
+    assert classify(a, b) == "cooperation game"
+    assert nash_equilibria(a, b) == [(L, L), (D, D)]
+
+
+def test_seed_bully_game():
+    a, b = game(BULLY)
+    assert classify(a, b, names=("NAM", "LAC")) == "bully game (NAM is the bully)"
+    assert nash_equilibria(a, b) == [(D, D)]
+    # the same game with the players swapped
+    swapped = {(y, x): (v[1], v[0]) for (x, y), v in BULLY.items()}
+    a, b = game(swapped)
+    assert classify(a, b, names=("LAC", "NAM")) == "bully game (NAM is the bully)"
+
+
+@pytest.mark.parametrize("cells, kind, eq", [
+    ({(L, L): (3, 3), (L, D): (1, 4), (D, L): (4, 1), (D, D): (2, 2)}, "prisoner's dilemma",
+     [(D, D)]),
+    ({(L, L): (4, 4), (L, D): (3, 2), (D, L): (2, 3), (D, D): (1, 1)}, "harmony", [(L, L)]),
+    ({(L, L): (2, 2), (L, D): (1, 4), (D, L): (4, 1), (D, D): (3, 3)}, "deadlock", [(D, D)]),
+    ({(L, L): (3, 3), (L, D): (2, 4), (D, L): (4, 2), (D, D): (1, 1)}, "chicken",
+     [(L, D), (D, L)]),
+])
+def test_classic_games(cells, kind, eq):
+    a, b = game(cells)
+    assert classify(a, b) == kind
+    assert nash_equilibria(a, b) == eq
+
+
+def test_ties_and_positions():
+    a = {(L, L): 1.0, (L, D): 1.0, (D, L): 0.0, (D, D): 0.0}  # A: L dominant
+    b = {(L, L): 0.004, (L, D): 0.0, (D, L): 0.003, (D, D): 0.0}  # B indifferent within tol
+    assert classify(a, b, tol=0.01) == "harmony (asymmetric)"
+    assert nash_equilibria(a, b, tol=0.01) == [(L, L), (L, D)]
+    assert [position(x) for x in (1.0, 0.2, 0.0, -0.2, -1.0)] == [
+        "in favor", "weakly in favor", "neutral", "weakly opposed", "opposed"]
+
+
+# ----------------------------------------------------------------- simulated games
+GAME_ARGS = dict(years=6, size=100_000, seed=1, world="default")
+
+
+# OCE and JPN are the rich pair with a calibrated policy cost in both directions (between NAM
+# and WEU, and NAM and LAC, the calibrated policy costs are 0, so liberalising changes nothing).
+@pytest.mark.xfail(strict=True, reason=(
+    "model disagrees with Table 6.A2: OCE-JPN (default world, 100k agents, 6 years, seed 1) is "
+    "'harmony (asymmetric)', not a cooperation game. Payoffs (% real income per native-born, "
+    "OCE, JPN): (L,L) -0.064, +0.003; (L,D) +0.027, +0.003; (D,L) -0.091, +0.000; (D,D) 0, 0. "
+    "OCE gains from admitting JPN workers whatever JPN does, JPN is indifferent (|effect| < "
+    "0.01 points); own-liberalisation effects are nearly additive, so there is no "
+    "complementarity to make reciprocity decisive"))
+def test_symmetric_rich_pair_is_a_cooperation_game(tmp_path):
+    from engine.games import play
+
+    res = play("OCE", "JPN", out_dir=tmp_path / "g", **GAME_ARGS)
+    assert res.game_type == "cooperation game", res.text
+
+
+def test_rich_poor_pair_is_not_a_cooperation_game(tmp_path):
+    from engine.games import play
+
+    res = play("WEU", "SSA", out_dir=tmp_path / "g", **GAME_ARGS)
+    assert res.game_type != "cooperation game", res.text
+    # WEU admitting SSA workers: scarce (low-skill) native labour loses, capital gains
+    pos = res.positions.filter(pl.col("region") == "WEU", pl.col("case") == "No reciprocity")
+    assert "opposed" in pos["scarce_labour"][0]
+    assert "favor" in pos["capital"][0]
+    # outputs saved
+    for name in ("game.parquet", "positions.parquet", "game.md"):
+        assert (tmp_path / "g" / name).is_file()
+    assert len(list((tmp_path / "g" / "runs").glob("*/manifest.json"))) == 4
+
+
+def test_cli_game_on_toy_world(tmp_path):
+    out = tmp_path / "g"
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "game", "NTH", "MID", "--world",
+                           "toy", "--size", "20000", "--years", "3", "--out", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Game type:" in proc.stdout and "Nash equilibria" in proc.stdout
+    payoffs = pl.read_parquet(out / "game.parquet")
+    assert set(payoffs["scenario"]) == {"none", "A_alone", "B_alone", "both"}
+    assert (payoffs.filter(pl.col("scenario") == "none")["pct"] == 0).all()
+    assert (out / "game.md").read_text().startswith("# Migration liberalisation game: NTH vs MID")
+
+
+def test_cli_game_unknown_region_exits_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "engine.cli", "game", "NTH", "XXX", "--world",
+                           "toy", "--out", str(tmp_path / "g")], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "XXX" in lines[0] and "NTH" in lines[0], proc.stderr

@@ -1,0 +1,170 @@
+"""Every regime in configs/regime/ runs on the toy world, and its lever moves the model in the
+documented direction against the status quo with the same seed (common random numbers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REGIMES = sorted(p.stem for p in (REPO_ROOT / "configs" / "regime").glob("*.yaml"))
+BASE = ("world=toy", "population.size=20000", "years=3", "progress=false", "seed=3")
+DEVELOPING = ["MID", "STH"]  # toy world
+
+
+@pytest.fixture(scope="module")
+def runs(compose_cfg, tmp_path_factory):
+    """runs(*overrides) -> run directory; each distinct override set runs once."""
+    from engine.run import run_simulation
+
+    root = tmp_path_factory.mktemp("regimes")
+    cache: dict[tuple, Path] = {}
+
+    def _run(*overrides: str) -> Path:
+        if overrides not in cache:
+            d = root / f"r{len(cache)}"
+            run_simulation(compose_cfg(*BASE, *overrides), d)
+            cache[overrides] = d
+        return cache[overrides]
+
+    return _run
+
+
+def read(run_dir: Path, table: str) -> pl.DataFrame:
+    return pl.read_parquet(run_dir / f"{table}.parquet")
+
+
+def moves_from_home(run_dir: Path, skill: str | None = None, origins=None) -> float:
+    f = read(run_dir, "flows").filter(pl.col("source") == pl.col("origin"),
+                                      pl.col("destination") != pl.col("source"))
+    if skill:
+        f = f.filter(pl.col("skill") == skill)
+    if origins:
+        f = f.filter(pl.col("origin").is_in(origins))
+    return float(f["people"].sum())
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_every_regime_runs_on_toy_world(runs, regime):
+    d = runs(f"regime={regime}")
+    assert (d / "manifest.json").exists()
+    regions = read(d, "regions")
+    assert regions["year"].max() == 2016
+    assert regions["gdp"].min() > 0
+
+
+def test_free_mobility_raises_moves_from_home(runs):
+    sq, fm = runs("regime=status_quo"), runs("regime=free_mobility")
+    assert moves_from_home(fm) > 1.5 * moves_from_home(sq)
+
+
+def test_frictionless_moves_more_than_free_mobility(runs):
+    assert moves_from_home(runs("regime=frictionless")) > moves_from_home(
+        runs("regime=free_mobility"))
+
+
+def test_bhagwati_tax_lowers_skilled_emigration_and_raises_levy(runs):
+    sq, bt = runs("regime=status_quo"), runs("regime=bhagwati_tax")
+    assert moves_from_home(bt, "high", DEVELOPING) < moves_from_home(sq, "high", DEVELOPING)
+    levy = read(bt, "regions").filter(pl.col("year") > 2013)
+    assert levy["levy_revenue"].sum() > 0
+    # paid to developing origins only
+    assert levy.filter(pl.col("developed"))["levy_revenue"].sum() == 0
+    assert read(sq, "regions")["levy_revenue"].sum() == 0
+
+
+def test_remittance_cost_cut_lowers_fees_raises_received(runs):
+    sq, rc = read(runs("regime=status_quo"), "remittances"), read(
+        runs("regime=remittance_cost_cut"), "remittances")
+    assert rc["fees"].sum() < sq["fees"].sum()
+    assert rc["received"].sum() > sq["received"].sum()
+    assert (rc["fees"] / rc["sent"]).max() <= 0.05 + 1e-12
+
+
+def test_managed_liberalisation_offers_temporary_visas(runs):
+    regions = read(runs("regime=managed_liberalisation"), "regions")
+    assert "temporary_visas_offered" in regions.columns
+    assert regions.filter(pl.col("developed"))["temporary_visas_offered"].sum() > 0
+
+
+# Measured (toy, 20k agents, 3 years, seed 1; seed 3 alike): moves from home 0.42 M vs
+# 2.65 M in the status quo; blocked by liquidity 603 M vs 33 M person-years; migrant stock
+# 19.7 M vs 22.2 M.
+@pytest.mark.xfail(strict=True, reason=(
+    "engine/migration.py MigrationStep.run: managed_liberalisation LOWERS migration (toy, 3 "
+    "years: moves from home 0.42 M vs 2.65 M status quo; blocked_by_liquidity 603 M vs 33 M). "
+    "The quota/acceptance is computed from count_applicants before the liquidity check, and "
+    "the Mode 4 quota (baseline_admissions + offer x labour) then rations applicants who could "
+    "never pay"))
+def test_managed_liberalisation_raises_migration(runs):
+    sq, ml = runs("regime=status_quo"), runs("regime=managed_liberalisation")
+    assert moves_from_home(ml) > moves_from_home(sq)
+
+
+def test_cheaper_migration_raises_moves(runs):
+    assert moves_from_home(runs("regime=cheaper_migration")) > moves_from_home(
+        runs("regime=status_quo"))
+
+
+def test_global_skill_partnership_raises_skilled_moves_and_costs_payers(runs):
+    sq, gsp = runs("regime=status_quo"), runs("regime=global_skill_partnership")
+    assert moves_from_home(gsp, "high", DEVELOPING) > moves_from_home(sq, "high", DEVELOPING)
+
+
+def test_regional_blocs_on_toy_world_equal_status_quo(runs):
+    # the toy world has no blocs, so the regime changes nothing
+    sq, rb = runs("regime=status_quo"), runs("regime=regional_blocs")
+    for table in ("regions", "stocks", "flows", "fiscal", "welfare", "remittances"):
+        assert read(rb, table).equals(read(sq, table)), table
+
+
+def test_regime_compared_with_itself_differs_by_zero(runs, compose_cfg, tmp_path):
+    """Common random numbers: the same regime and seed twice gives identical tables, and
+    compare() reports exactly zero change."""
+    from engine.compare import compare
+    from engine.run import run_simulation
+
+    first = runs("regime=free_mobility")
+    sweep = tmp_path / "sweep"
+    run_simulation(compose_cfg(*BASE, "regime=free_mobility"), sweep / "a")
+    for table in ("regions", "stocks", "flows", "fiscal", "welfare", "remittances"):
+        assert read(sweep / "a", table).equals(read(first, table)), table
+    run_simulation(compose_cfg(*BASE, "regime=status_quo"), sweep / "b")
+    table = compare(sweep, baseline="free_mobility")
+    own = table.filter(pl.col("regime") == "free_mobility")
+    assert own.height > 50
+    assert (own["change"] == 0).all()
+    other = table.filter(pl.col("regime") == "status_quo", pl.col("measure") == "world_gdp")
+    assert other["change"][0] != 0
+
+
+def test_combined_regimes_apply_both_levers(runs):
+    sq = runs("regime=status_quo")
+    combo = runs("regime=bhagwati_tax", "regime.add=[remittance_cost_cut]")
+    regions = read(combo, "regions")
+    assert regions["levy_revenue"].sum() > 0
+    assert read(combo, "remittances")["fees"].sum() < read(sq, "remittances")["fees"].sum()
+    assert moves_from_home(combo, "high", DEVELOPING) < moves_from_home(sq, "high", DEVELOPING)
+    from engine.compare import find_runs
+
+    assert find_runs(combo)[0].regime == "bhagwati_tax+remittance_cost_cut"
+
+
+@pytest.mark.parametrize("override, needles", [
+    ("regime.components=[{kind:nonsense}]", ("kind", "nonsense", "scale_policy_cost")),
+    ("regime.components=[{kind:scale_policy_cost,origins:[XXX]}]", ("XXX", "NTH")),
+], ids=["unknown-kind", "unknown-region"])
+def test_bad_component_exits_2_with_one_line(tmp_path, override, needles):
+    cmd = [sys.executable, "-m", "engine.run", "world=toy", "population.size=2000", "years=1",
+           "progress=false", override, f"hydra.run.dir={tmp_path / 'run'}"]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr[-2000:]
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert not (tmp_path / "run" / "manifest.json").exists()
