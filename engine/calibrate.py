@@ -33,7 +33,7 @@ from omegaconf import OmegaConf
 from engine.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
 from engine.errors import InputError
 from engine.population import native_pyramids
-from engine.regimes import bloc_matrix
+from engine.regimes import bloc_matrix, initial_irregular_share
 from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
 
 CALIBRATION_FILE = "calibration.json"
@@ -123,9 +123,11 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
             home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
             home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
     age = world.migrant_age_share
-    hazard = return_hazard_table(conf)[1]
+    table = return_hazard_table(conf)
     # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
-    mean_h = np.array([hazard[: max(a - 15, 1)].mean() for a in range(N_AGES)])
+    mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
+    mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])
+    irregular = initial_irregular_share(world)
     stock = np.zeros((R, R, 2, 2))
     exit_rate = np.zeros((R, R, 2, 2))
     for o in range(R):
@@ -142,6 +144,8 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                     stock[o, d, s, g] = M * share_g * mass
                     if mass > 0:
                         q = world.death_probability[d, g]
+                        irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
+                        mean_h = (1 - irr) * mean_perm + irr * mean_irr
                         exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
     # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
     F = upfront_cost(world, wages, conf)
@@ -268,20 +272,43 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
     offdiag = ~np.eye(R, dtype=bool)[:, :, None]
 
     def policy_for(level):
-        c_pol = np.maximum(total_cost - (level + gravity), 0.0)
+        """c_pol for a level of c_inc per destination (R,) or one level for all."""
+        level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
+        c_pol = np.maximum(total_cost - (level[None, :, None] + gravity), 0.0)
         return np.where(same_bloc | ~offdiag, 0.0, c_pol)
 
     def extra(level):
-        return float((S * np.expm1(policy_for(level))).sum())
+        """Extra migrants by destination if every policy cost were removed (R,)."""
+        return (S * np.expm1(policy_for(level))).sum(axis=(0, 2))
 
-    lo, hi = -50.0, 50.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if extra(mid) > conf.free_mobility_extra_migrants:
-            lo = mid
-        else:
-            hi = mid
-    level = 0.5 * (lo + hi)
+    # The level of c_inc is set per destination so that removing policy costs would raise
+    # the desired stock by `free_mobility_extra_migrants`, split across destinations as
+    # would-be migrants' desired destinations (Gallup; desired_destinations.csv). Without
+    # that table one level for all destinations matches the world total.
+    targets = (conf.free_mobility_extra_migrants * world.desired_share
+               if world.desired_share is not None else None)
+    level = np.zeros(R)
+    if targets is not None:
+        for d in range(R):
+            lo, hi = -50.0, 50.0
+            for _ in range(200):
+                mid = 0.5 * (lo + hi)
+                trial = level.copy()
+                trial[d] = mid
+                if extra(trial)[d] > targets[d]:
+                    lo = mid
+                else:
+                    hi = mid
+            level[d] = 0.5 * (lo + hi)
+    else:
+        lo, hi = -50.0, 50.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if extra(mid).sum() > conf.free_mobility_extra_migrants:
+                lo = mid
+            else:
+                hi = mid
+        level[:] = 0.5 * (lo + hi)
     policy_cost = policy_for(level)
     xi_inc = xi + policy_cost[:, :, :, None]
     xi_inc[~off] = -40.0
@@ -308,13 +335,13 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "iterations": iteration + 1,
         "max_log_gap": residual,
-        "incompressible_cost_level": level,
+        "incompressible_cost_level": level.tolist(),
         "target_flow_total": float(target.sum()),
         "base_stock_between_regions": float(S.sum()),
-        "desired_extra_migrants": extra(level),
+        "desired_extra_migrants": float(extra(level).sum()),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
     }
-    incompressible = np.where(offdiag, level + gravity, 0.0) * np.ones((1, 1, 2))
+    incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
     return Calibration(world.codes, xi_inc, policy_cost, incompressible, intra_rate,
                        intra_return, target, provenance)
 

@@ -250,6 +250,11 @@ class EconomyStep:
         private = groups[:, 1].copy()
         private[0] += capital_dev
         private[2] += capital_devg
+        # remittances received (after fees) are income of the families at home, valued at
+        # the receiving region's prices (PPP $)
+        received_ppp = received.sum(axis=0) / self.price
+        private[0] += received_ppp[world.developed].sum()
+        private[2] += received_ppp[~world.developed].sum()
         self.records["welfare"].append(pl.DataFrame({
             "year": np.full(len(WELFARE_GROUPS), year, dtype=np.int64),
             "group": list(WELFARE_GROUPS), "people": groups[:, 0],

@@ -156,12 +156,13 @@ def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.
 
 def synthesise_population(world: World, size: int, key: np.uint64, stratification: float = 0.7,
                           spare_capacity: float = 0.35, wealth_sigma: float = 1.0,
-                          wealth_to_income: float = 1.0) -> Population:
+                          wealth_to_income: float = 1.0,
+                          irregular_share: np.ndarray | None = None) -> Population:
     """Create the base-year population reproducing the world's stocks.
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
-    (status intra_regional), and one group per destination d with migrants[o, d] (status
-    permanent). Group sizes are integer agent counts by largest remainder, so every origin's
+    (status intra_regional), and per destination d the migrants[o, d], split into an
+    irregular group (share irregular_share[o, d]) and a permanent one. Group sizes are integer agent counts by largest remainder, so every origin's
     agents sum exactly to its stratified count.
     """
     R = world.n_regions
@@ -175,15 +176,22 @@ def synthesise_population(world: World, size: int, key: np.uint64, stratificatio
     g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = [], [], [], [], [], [], []
     for o in range(R):
         intra_share = world.intra_migrants[o] / home[o]
+        irregular = irregular_share[o] if irregular_share is not None else np.zeros(R)
         shares = np.concatenate([[home[o] * (1 - intra_share), home[o] * intra_share],
-                                 world.migrant_stock[o]])
+                                 world.migrant_stock[o] * (1 - irregular),
+                                 world.migrant_stock[o] * irregular])
         counts = largest_remainder(int(agents[o]), shares)
         native_cdf = np.cumsum(natives[o].ravel()) / natives[o].sum()
         groups = [(o, 0, native_cdf, world.tertiary_share[o], counts[0]),
                   (o, 4, None, world.tertiary_share[o] * 1.2, counts[1])]
         for d in range(R):
             if d != o:
-                groups.append((d, 1, None, world.migrant_tertiary_share[o, d], counts[2 + d]))
+                # irregular migrants are a third as likely to hold a degree [A]; regular ones
+                # more, so that the corridor keeps its published tertiary share
+                t = world.migrant_tertiary_share[o, d]
+                regular_t = t / (1.0 - irregular[d] + irregular[d] / 3.0)
+                groups.append((d, 1, None, regular_t, counts[2 + d]))
+                groups.append((d, 3, None, regular_t / 3.0, counts[2 + R + d]))
         for loc, status, cdf, tertiary, count in groups:
             if count == 0:
                 continue

@@ -56,6 +56,18 @@ IRREGULAR_STATUS_QUO = {("LAC", "NAM"): 0.25, ("MID", "NTH"): 0.25}
 DEFAULT_IRREGULAR = 0.03
 
 
+def initial_irregular_share(world: World) -> np.ndarray:
+    """(R, R) share of the base-year migrant stock in irregular status, by corridor."""
+    R = world.n_regions
+    share = np.full((R, R), DEFAULT_IRREGULAR)
+    for (o, d), value in IRREGULAR_STATUS_QUO.items():
+        if o in world.codes and d in world.codes:
+            share[world.index(o), world.index(d)] = value
+    share[bloc_matrix(world)] = 0.0
+    np.fill_diagonal(share, 0.0)
+    return share
+
+
 def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
     """The calibrated 2013 regime."""
     R = world.n_regions

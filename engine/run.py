@@ -31,7 +31,7 @@ from engine.errors import InputError
 from engine.migration import MigrationStep
 from engine.outputs import RunWriter, config_hash, git_sha, package_versions
 from engine.population import BYTES_PER_PERSON, synthesise_population
-from engine.regimes import apply_regime, status_quo
+from engine.regimes import apply_regime, initial_irregular_share, status_quo
 from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
 from engine.world import load_world
 from kernels.rng import run_key
@@ -192,7 +192,8 @@ def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
     else:
         p = cfg.population
         pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
-                                    p.wealth_sigma, p.wealth_to_income)
+                                    p.wealth_sigma, p.wealth_to_income,
+                                    initial_irregular_share(world))
     sim = Simulation(world, pop, key, cfg.base_year)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)

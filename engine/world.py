@@ -136,6 +136,8 @@ class World:
     colonial_link: np.ndarray  # (R, R) 0/1
     migrant_age_share: np.ndarray  # (N_AGES,) age distribution of migrants, sums to 1
     stock_history: pl.DataFrame | None
+    # optional: share of would-be migrants' desired destinations (Gallup), sums to 1
+    desired_share: np.ndarray | None = None
     # derived schedules
     death_probability: np.ndarray | None = None  # (R, 2, N_AGES) annual probability
     fertility: np.ndarray | None = None  # (R, N_AGES) births per woman per year
@@ -262,6 +264,20 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     intra_frame = _read_table(ipath, INTRA_COLUMNS)
     apath = root / "migrant_age.csv"
     age_frame = _read_table(apath, MIGRANT_AGE_COLUMNS)
+    dpath = root / "desired_destinations.csv"
+    desired = None
+    if dpath.is_file():
+        frame = _read_table(dpath, {"region": pl.String, "share": pl.Float64})
+        desired = np.zeros(regions.height)
+        for code, share in zip(frame["region"], frame["share"]):
+            if code not in codes:
+                raise InputError(str(dpath), f"unknown region code '{code}'", ", ".join(codes))
+            if share < 0:
+                raise InputError(str(dpath), f"column 'share' is negative for {code}", ">= 0")
+            desired[codes.index(code)] = share
+        if not 0.99 < desired.sum() < 1.01:
+            raise InputError(str(dpath), f"shares sum to {desired.sum():.4f}", "1.0 (+-0.01)")
+        desired /= desired.sum()
     hpath = root / "stock_history.csv"
     history = _read_table(hpath, HISTORY_COLUMNS) if hpath.is_file() else None
 
@@ -323,6 +339,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         colonial_link=_square(bilateral, bpath, codes, "colonial_link", 0.0),
         migrant_age_share=migrant_age,
         stock_history=history,
+        desired_share=desired,
     )
     immigrants = world.immigrants
     too_many = immigrants >= 0.95 * world.population

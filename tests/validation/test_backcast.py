@@ -1,0 +1,12 @@
+"""Back-cast 1990-2013 against the seed's Table 6.1 (2000, 2010, 2013)."""
+
+import pytest
+
+from tests.validation._cases import assert_check, cases
+
+pytestmark = [pytest.mark.validation, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("key", cases("BACKCAST"))
+def test_backcast(checks, key):
+    assert_check(checks("BACKCAST")[key])
