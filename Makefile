@@ -23,8 +23,16 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests $(ARGS)
 
+# All benchmarks (~10-15 min on the 2-core machine, incl. 50M people, 100M synthesis, cold
+# compile and the default 30-year run); quick subset: make bench ARGS='-m "not huge"'.
 bench: $(STAMP)
-	$(BIN)/python -m pytest benches --benchmark-only --benchmark-autosave $(ARGS)
+	$(BIN)/python -m pytest benches -p no:cacheprovider --benchmark-only --benchmark-autosave \
+		--benchmark-columns=min,median,rounds $(ARGS)
+
+# Regression gate (~10 s): kernel / NumPy-reference speed ratios vs benches/baseline.json,
+# fails only when a ratio drops by more than 40%. Refresh the baseline with ARGS=--update.
+bench-gate: $(STAMP)
+	$(BIN)/python -m benches.gate $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine kernels tests benches

@@ -29,7 +29,7 @@ class Step(Protocol):
 
     name: str
 
-    def run(self, sim: "Simulation", year: int) -> None: ...
+    def run(self, sim: Simulation, year: int) -> None: ...
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Simulation:
             children = self._children[keep].copy()
             pop.alive[:n] |= 0
             # only rows kept are compacted; dead mothers keep their births this year
-            for name, arr in pop.columns().items():
+            for arr in pop.columns().values():
                 arr[: keep.size] = arr[keep]
                 arr[keep.size:n] = 0
             pop.n = n = int(keep.size)
@@ -100,15 +100,10 @@ class Simulation:
             self._children[:n] = children
             totals = demo.block_totals(self._children, n, demo.BLOCK)
             offsets, n_births = demo.exclusive_scan(totals)
-        demo.write_births(
+        births = demo.write_births_counted(
             self.key, year, n, pop.next_id, demo.BLOCK, offsets, self._children, pop.location,
             pop.person_id, pop.alive, pop.age, pop.sex, pop.skill, pop.origin, pop.location,
-            pop.status, pop.years_abroad, pop.visa_years_left, pop.wealth)
-        births = np.zeros((R, R), dtype=np.int64)
-        if n_births:
-            born = slice(n, n + n_births)
-            births = count_pairs(n_births, pop.alive[born], pop.origin[born],
-                                 pop.location[born], R, R)
+            pop.status, pop.years_abroad, pop.visa_years_left, pop.wealth, R)
         pop.n = n + n_births
         pop.next_id += n_births
         demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad,
@@ -177,21 +172,22 @@ class Simulation:
             regions[col] = values
         self.records["regions"].append(pl.DataFrame(regions))
 
+        # label columns are gathered from small String series (no per-row Python strings)
         o, loc, s, g, b, st = np.nonzero(people)
-        codes = np.array(w.codes)
+        codes = _labels(w.codes)
         self.records["stocks"].append(pl.DataFrame({
             "year": np.full(o.size, year, dtype=np.int64),
-            "origin": codes[o], "location": codes[loc],
-            "skill": np.array(SKILLS)[s], "sex": np.array(SEXES)[g],
-            "age_band": np.array(AGE_BANDS)[b], "status": np.array(STATUSES)[st],
+            "origin": codes.gather(o), "location": codes.gather(loc),
+            "skill": _labels(SKILLS).gather(s), "sex": _labels(SEXES).gather(g),
+            "age_band": _labels(AGE_BANDS).gather(b), "status": _labels(STATUSES).gather(st),
             "people": people[o, loc, s, g, b, st],
         }))
         if moves is not None:
             o, src, dst, s = np.nonzero(moves)
             self.records["flows"].append(pl.DataFrame({
                 "year": np.full(o.size, year, dtype=np.int64),
-                "origin": codes[o], "source": codes[src], "destination": codes[dst],
-                "skill": np.array(SKILLS)[s],
+                "origin": codes.gather(o), "source": codes.gather(src),
+                "destination": codes.gather(dst), "skill": _labels(SKILLS).gather(s),
                 "people": moves[o, src, dst, s] * weight[o],
             }, schema=FLOWS_SCHEMA))
 
@@ -205,6 +201,11 @@ class Simulation:
         migrants = float(frame["immigrants"].sum())
         return {"year": self.year, "population": population, "migrants": migrants,
                 "migrant_share": migrants / population}
+
+
+def _labels(values) -> pl.Series:
+    """Labels as a polars String series, to gather output label columns from."""
+    return pl.Series(list(values), dtype=pl.String)
 
 
 FLOWS_SCHEMA = {"year": pl.Int64, "origin": pl.String, "source": pl.String,

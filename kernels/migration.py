@@ -16,6 +16,13 @@ only the draws, the liquidity check and the individual term are per person:
 
 Moves are counted in per-chunk integer histograms (origin, source, destination, skill), so
 counts are identical for any number of threads.
+
+Performance: rows are processed in sub-blocks of SUB rows by one non-inlined function call
+(`_decide_block`), so the cost of a numba call with ~40 array arguments is paid once per
+block and not per person; the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are
+computed for the whole sub-block in a branch-free loop that LLVM vectorises, and the rare
+draws (destination, visa, lottery, productivity) are made only for the people who need them.
+Draws are pure functions of (key, person id, year, stream), so results do not change.
 """
 
 from __future__ import annotations
@@ -47,6 +54,111 @@ def draw_index(cdf, u):
     return n - 1
 
 
+# Rows per sub-block: draws for a sub-block are computed together in a vectorisable loop.
+SUB = 1024
+
+
+@nb.njit(inline="always", **JIT)
+def _draw_block(key, year, person_id, start, stop, u_nest, u_return):
+    """u_nest[j], u_return[j] = the MIGRATE_NEST and RETURN draws of row start + j."""
+    for j in range(stop - start):
+        pid = person_id[start + j]
+        u_nest[j] = uniform(key, pid, year, Stream.MIGRATE_NEST)
+        u_return[j] = uniform(key, pid, year, Stream.RETURN)
+
+
+@nb.njit(**JIT)
+def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id, alive,
+                  age, sex, skill, origin, location, status, years_abroad, visa_years_left,
+                  wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
+                  borrowing, accept, temporary_share, irregular_share, visa_years, overstay,
+                  hazard, onward_share, intra_rate, intra_return, productivity_sigma,
+                  moves_out, blocked_out, intra_moves_out):
+    """Decisions of rows [start, stop) of chunk c.
+
+    shifts[j] moves the log-odds of moving from home of row start + j (an empty array
+    means no shift); u_nest and u_return are scratch arrays of at least stop - start.
+    """
+    _draw_block(key, year, person_id, start, stop, u_nest, u_return)
+    with_shift = shifts.shape[0] > 0
+    for i in range(start, stop):
+        if alive[i] == 0:
+            continue
+        j = i - start
+        pid = person_id[i]
+        o = origin[i]
+        loc = location[i]
+        s = skill[i]
+        st = status[i]
+        b = band_of_age[age[i]]
+        if loc == o:
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+            p = p_move[h]
+            if with_shift:
+                shift = shifts[j]
+                if shift != 0.0 and 0.0 < p < 1.0:
+                    p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
+            if u_nest[j] < p:
+                d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+                if d == o:
+                    continue
+                income = home_income[o, s] * productivity(key, pid, productivity_sigma)
+                if wealth[i] + borrowing * income < upfront_cost[o, d]:
+                    blocked_out[c, o] += 1
+                    continue
+                if accept[d, s] < 1.0 and \
+                        uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]:
+                    continue
+                v = uniform(key, pid, year, Stream.VISA)
+                if v < temporary_share[o, d, s]:
+                    status[i] = TEMPORARY
+                    visa_years_left[i] = visa_years[d]
+                elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
+                    status[i] = IRREGULAR
+                    visa_years_left[i] = 0
+                else:
+                    status[i] = PERMANENT
+                    visa_years_left[i] = 0
+                wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
+                location[i] = d
+                years_abroad[i] = 0
+                moves_out[c, o, o, d, s] += 1
+            else:
+                # within-region moves between countries of the same region
+                r = u_return[j]
+                if st == NATIVE and r < intra_rate[o, b]:
+                    status[i] = INTRA_REGIONAL
+                    intra_moves_out[c, o] += 1
+                elif st == INTRA_REGIONAL and r < intra_return[o, b]:
+                    status[i] = NATIVE
+            continue
+        # abroad
+        leave = False
+        if st == TEMPORARY:
+            if visa_years_left[i] > 0:
+                visa_years_left[i] -= 1
+            if visa_years_left[i] == 0:
+                if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
+                    status[i] = IRREGULAR
+                else:
+                    leave = True
+        if not leave:
+            leave = u_return[j] < hazard[status[i], years_abroad[i]]
+        if not leave:
+            continue
+        dest = o
+        if u_nest[j] < onward_share:
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+            d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+            if d != o and d != loc:
+                dest = d
+        location[i] = dest
+        years_abroad[i] = 0
+        visa_years_left[i] = 0
+        status[i] = NATIVE if dest == o else PERMANENT
+        moves_out[c, o, loc, dest, s] += 1
+
+
 @nb.njit(**JIT)
 def _decide_person(i, c, shift, key, year, person_id, alive, age, sex, skill, origin,
                    location, status, years_abroad, visa_years_left, wealth, band_of_age,
@@ -54,77 +166,18 @@ def _decide_person(i, c, shift, key, year, person_id, alive, age, sex, skill, or
                    temporary_share, irregular_share, visa_years, overstay, hazard,
                    onward_share, intra_rate, intra_return, productivity_sigma, moves_out,
                    blocked_out, intra_moves_out):
-    """Decision of person i (chunk c); `shift` moves the log-odds of moving from home."""
-    pid = person_id[i]
-    o = origin[i]
-    loc = location[i]
-    s = skill[i]
-    st = status[i]
-    b = band_of_age[age[i]]
-    if loc == o:
-        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-        p = p_move[h]
-        if shift != 0.0 and 0.0 < p < 1.0:
-            p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
-        if uniform(key, pid, year, Stream.MIGRATE_NEST) < p:
-            d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-            if d == o:
-                return
-            income = home_income[o, s] * productivity(key, pid, productivity_sigma)
-            if wealth[i] + borrowing * income < upfront_cost[o, d]:
-                blocked_out[c, o] += 1
-                return
-            if accept[d, s] < 1.0:
-                if uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]:
-                    return
-            v = uniform(key, pid, year, Stream.VISA)
-            if v < temporary_share[o, d, s]:
-                status[i] = TEMPORARY
-                visa_years_left[i] = visa_years[d]
-            elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
-                status[i] = IRREGULAR
-                visa_years_left[i] = 0
-            else:
-                status[i] = PERMANENT
-                visa_years_left[i] = 0
-            wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
-            location[i] = d
-            years_abroad[i] = 0
-            moves_out[c, o, o, d, s] += 1
-        else:
-            # within-region moves between countries of the same region
-            r = uniform(key, pid, year, Stream.RETURN)
-            if st == NATIVE and r < intra_rate[o, b]:
-                status[i] = INTRA_REGIONAL
-                intra_moves_out[c, o] += 1
-            elif st == INTRA_REGIONAL and r < intra_return[o, b]:
-                status[i] = NATIVE
+    """Decision of the single person i (chunk c), for plug-in kernels; see _decide_block."""
+    if alive[i] == 0:
         return
-    # abroad
-    leave = False
-    if st == TEMPORARY:
-        if visa_years_left[i] > 0:
-            visa_years_left[i] -= 1
-        if visa_years_left[i] == 0:
-            if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
-                status[i] = IRREGULAR
-            else:
-                leave = True
-    if not leave:
-        leave = uniform(key, pid, year, Stream.RETURN) < hazard[status[i], years_abroad[i]]
-    if not leave:
-        return
-    dest = o
-    if uniform(key, pid, year, Stream.MIGRATE_NEST) < onward_share:
-        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-        d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-        if d != o and d != loc:
-            dest = d
-    location[i] = dest
-    years_abroad[i] = 0
-    visa_years_left[i] = 0
-    status[i] = NATIVE if dest == o else PERMANENT
-    moves_out[c, o, loc, dest, s] += 1
+    shifts = np.full(1, shift)
+    u_nest = np.empty(1)
+    u_return = np.empty(1)
+    _decide_block(i, i + 1, c, shifts, u_nest, u_return, key, year, person_id, alive, age,
+                  sex, skill, origin, location, status, years_abroad, visa_years_left,
+                  wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
+                  borrowing, accept, temporary_share, irregular_share, visa_years, overstay,
+                  hazard, onward_share, intra_rate, intra_return, productivity_sigma,
+                  moves_out, blocked_out, intra_moves_out)
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -146,16 +199,19 @@ def decide(key, year, n, person_id, alive, age, sex, skill, origin, location, st
     blocked_out, intra_moves_out: (N_CHUNKS, R) int64.
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    no_shift = np.empty(0, dtype=np.float64)
     for c in nb.prange(N_CHUNKS):
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            if alive[i] == 0:
-                continue
-            _decide_person(i, c, 0.0, key, year, person_id, alive, age, sex, skill, origin,
-                           location, status, years_abroad, visa_years_left, wealth,
-                           band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
-                           borrowing, accept, temporary_share, irregular_share, visa_years,
-                           overstay, hazard, onward_share, intra_rate, intra_return,
-                           productivity_sigma, moves_out, blocked_out, intra_moves_out)
+        u_nest = np.empty(SUB, dtype=np.float64)
+        u_return = np.empty(SUB, dtype=np.float64)
+        end = min(n, (c + 1) * chunk)
+        for start in range(c * chunk, end, SUB):
+            _decide_block(start, min(end, start + SUB), c, no_shift, u_nest, u_return, key,
+                          year, person_id, alive, age, sex, skill, origin, location, status,
+                          years_abroad, visa_years_left, wealth, band_of_age, n_bands,
+                          p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
+                          temporary_share, irregular_share, visa_years, overstay, hazard,
+                          onward_share, intra_rate, intra_return, productivity_sigma,
+                          moves_out, blocked_out, intra_moves_out)
 
 
 @nb.njit(parallel=True, nogil=True, fastmath=PARALLEL_JIT["fastmath"], error_model="numpy")
@@ -172,20 +228,26 @@ def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, lo
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            if alive[i] == 0:
-                continue
-            shift = 0.0
-            if location[i] == origin[i]:
-                shift = term(age[i], sex[i], skill[i], wealth[i],
-                             productivity(key, person_id[i], productivity_sigma),
-                             years_abroad[i], origin[i], term_params)
-            _decide_person(i, c, shift, key, year, person_id, alive, age, sex, skill, origin,
-                           location, status, years_abroad, visa_years_left, wealth,
-                           band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
-                           borrowing, accept, temporary_share, irregular_share, visa_years,
-                           overstay, hazard, onward_share, intra_rate, intra_return,
-                           productivity_sigma, moves_out, blocked_out, intra_moves_out)
+        u_nest = np.empty(SUB, dtype=np.float64)
+        u_return = np.empty(SUB, dtype=np.float64)
+        shifts = np.zeros(SUB, dtype=np.float64)
+        end = min(n, (c + 1) * chunk)
+        for start in range(c * chunk, end, SUB):
+            stop = min(end, start + SUB)
+            for i in range(start, stop):
+                shift = 0.0
+                if alive[i] != 0 and location[i] == origin[i]:
+                    shift = term(age[i], sex[i], skill[i], wealth[i],
+                                 productivity(key, person_id[i], productivity_sigma),
+                                 years_abroad[i], origin[i], term_params)
+                shifts[i - start] = shift
+            _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id,
+                          alive, age, sex, skill, origin, location, status, years_abroad,
+                          visa_years_left, wealth, band_of_age, n_bands, p_move, dest_cdf,
+                          upfront_cost, home_income, borrowing, accept, temporary_share,
+                          irregular_share, visa_years, overstay, hazard, onward_share,
+                          intra_rate, intra_return, productivity_sigma, moves_out,
+                          blocked_out, intra_moves_out)
 
 
 @nb.njit(**PARALLEL_JIT)

@@ -1,0 +1,162 @@
+"""Helpers shared by the benchmarks and the profiling scripts: build a synthesised
+population of the default world, and capture the exact inputs of each kernel the way the
+engine builds them (so a kernel can be timed alone)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.calibrate import load_calibration
+from engine.population import synthesise_population
+from engine.simulation import Simulation
+from engine.world import load_world
+from kernels import migration as mk
+from kernels.rng import run_key
+
+_CFG_CACHE: dict = {}
+
+
+def compose(*overrides: str):
+    from hydra import compose as _compose
+    from hydra import initialize_config_dir
+
+    import engine.run as er
+
+    with initialize_config_dir(config_dir=er.CONFIG_DIR, version_base="1.3"):
+        return _compose("config", overrides=list(overrides))
+
+
+def world_and_calibration(world_name: str = "default"):
+    if world_name not in _CFG_CACHE:
+        cfg = compose(f"world={world_name}", "progress=false")
+        world = load_world(cfg.world.name, cfg.world.path or None)
+        calibration = load_calibration(world, cfg.behaviour, cfg.population)
+        _CFG_CACHE[world_name] = (cfg, world, calibration)
+    return _CFG_CACHE[world_name]
+
+
+def build_population(size: int, world_name: str = "default", seed: int = 1,
+                     spare_capacity: float | None = None):
+    cfg, world, _ = world_and_calibration(world_name)
+    p = cfg.population
+    spare = p.spare_capacity if spare_capacity is None else spare_capacity
+    return synthesise_population(world, int(size), run_key(seed), p.stratification, spare,
+                                 p.wealth_sigma, p.wealth_to_income)
+
+
+def build_simulation(size: int, world_name: str = "default", seed: int = 1,
+                     migration: bool = True) -> Simulation:
+    """A Simulation with the configured steps and the base year recorded (as engine.run)."""
+    from engine.run import build_steps
+
+    cfg, world, calibration = world_and_calibration(world_name)
+    pop = build_population(size, world_name, seed)
+    sim = Simulation(world, pop, run_key(seed), cfg.base_year)
+    sim.record(cfg.base_year)
+    if migration:
+        sim.steps = build_steps(cfg, sim, calibration)
+        for frames in sim.records.values():
+            frames.clear()
+        for step in sim.steps:
+            if hasattr(step, "base_year_values"):
+                step.base_year_values(sim)
+        sim.record(cfg.base_year)
+    return sim
+
+
+def capture_decide_args(sim: Simulation, year: int | None = None) -> tuple:
+    """The exact positional arguments MigrationStep.run passes to kernels.migration.decide."""
+    step = next(s for s in sim.steps if s.name == "migration")
+    year = sim.year + 1 if year is None else year
+    captured = {}
+    original = mk.decide
+
+    def fake(*args):
+        captured["args"] = args
+
+    R = sim.world.n_regions
+    saved_moves, saved_extra = sim.moves, dict(sim.region_extra)
+    sim.moves = np.zeros((R, R, R, 2), dtype=np.int64)
+    mk.decide = fake
+    try:
+        step.run(sim, year)
+    finally:
+        mk.decide = original
+        sim.moves, sim.region_extra = saved_moves, saved_extra
+    return captured["args"]
+
+
+def snapshot(pop, names=None) -> dict:
+    cols = pop.columns()
+    names = names or list(cols)
+    return {k: cols[k][: pop.n].copy() for k in names}
+
+
+def restore(pop, saved: dict) -> None:
+    cols = pop.columns()
+    for k, v in saved.items():
+        cols[k][: v.shape[0]] = v
+
+
+class SimulationState:
+    """Saved population + year of a Simulation, to run the same year again (bench setup)."""
+
+    def __init__(self, sim: Simulation):
+        pop = sim.population
+        self.sim = sim
+        self.n, self.next_id, self.year = pop.n, pop.next_id, sim.year
+        self.columns = {k: v.copy() for k, v in pop.columns().items()}
+        self.stock_matrix = None if sim.stock_matrix is None else sim.stock_matrix.copy()
+
+    def restore(self) -> None:
+        sim, pop = self.sim, self.sim.population
+        for k, v in self.columns.items():
+            if getattr(pop, k).shape != v.shape:
+                setattr(pop, k, v.copy())
+            else:
+                getattr(pop, k)[:] = v
+        pop.n, pop.next_id, sim.year = self.n, self.next_id, self.year
+        if self.stock_matrix is not None:
+            sim.stock_matrix = self.stock_matrix.copy()
+        for frames in sim.records.values():
+            del frames[1:]  # keep the base year only: no growth across rounds
+        for step in sim.steps:
+            for frames in getattr(step, "records", {}).values():
+                del frames[1:]
+
+
+def decide_runner(sim: Simulation):
+    """(run, setup) for timing kernels.migration.decide alone on `sim`'s next year."""
+    args = capture_decide_args(sim)
+    pop = sim.population
+    saved = snapshot(pop, ["status", "location", "visa_years_left", "years_abroad", "wealth"])
+    outs = args[-3:]
+
+    def setup():
+        restore(pop, saved)
+        for a in outs:
+            a[...] = 0
+
+    def run():
+        mk.decide(*args)
+
+    return run, setup, args
+
+
+def time_min(fn, setup=None, repeat: int = 5) -> float:
+    """Best wall time of `repeat` calls (setup untimed)."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def alive_count(sim: Simulation) -> int:
+    pop = sim.population
+    return int(pop.alive[: pop.n].sum())
