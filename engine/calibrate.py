@@ -86,15 +86,17 @@ def upfront_cost(world: World, wages: np.ndarray, conf: Any) -> np.ndarray:
     return F
 
 
-def return_hazard_table(conf: Any) -> np.ndarray:
-    """Annual probability of leaving the destination by status and years abroad (5, 256)."""
+def return_hazard_table(conf: Any, age_factor: np.ndarray | None = None) -> np.ndarray:
+    """Annual probability of leaving the destination (5, 256, B) by status, years abroad
+    and age band; `age_factor` (B,) multiplies the hazard by age band (1 = none)."""
     tau = np.maximum(np.arange(256, dtype=np.float64), 1.0)
     h = conf.return_hazard_scale * conf.return_hazard_shape * tau ** (conf.return_hazard_shape - 1)
     table = np.zeros((5, 256))
     table[1] = h
     table[2] = h * conf.temporary_return_multiplier
     table[3] = h * conf.irregular_return_multiplier
-    return np.clip(table, 0.0, 1.0)
+    factor = np.ones(B) if age_factor is None else np.asarray(age_factor, dtype=np.float64)
+    return np.clip(table[:, :, None] * factor[None, None, :], 0.0, 1.0)
 
 
 # ----------------------------------------------------------------------------- cells
@@ -123,7 +125,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
             home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
             home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
     age = world.migrant_age_share
-    table = return_hazard_table(conf)
+    table = return_hazard_table(conf)[:, :, 0]
     # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
     mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
     mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])

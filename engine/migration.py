@@ -33,6 +33,10 @@ from engine.world import AGE_BAND_OF_AGE
 from kernels import migration as mk
 
 
+STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
+PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]
+
+
 class MigrationStep:
     name = "migration"
 
@@ -46,7 +50,13 @@ class MigrationStep:
         self.policy = policy
         self.productivity_sigma = float(pop_conf.productivity_sigma)
         self.base_wages = base_wages(world)
-        self.hazard = return_hazard_table(conf)
+        # pension portability: migrants aged 50+ return more often when accrued pension
+        # rights follow them (economics.md 1.6, 7 row 8): hazard x (1 + beta (pi - pi_0))
+        # with beta = 1 [A] and pi_0 = 0.3 the status-quo portability
+        age_factor = np.ones(N_BANDS)
+        age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (policy.pension_portability
+                                                        - STATUS_QUO_PORTABILITY)
+        self.hazard = return_hazard_table(conf, np.maximum(age_factor, 0.0))
         self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
         if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
             raise InputError("behaviour.age_profile", f"{list(conf.age_profile)}",
@@ -60,6 +70,7 @@ class MigrationStep:
                                           or [0.0], dtype=np.float64)
         self.last = {}
         self.hazard[3] *= policy.irregular_hazard_factor
+        self.hazard = np.ascontiguousarray(self.hazard)
         np.clip(self.hazard, 0.0, 1.0, out=self.hazard)
         # corridor constants with the regime's removal of incompressible costs
         relief = policy.incompressible_relief
@@ -132,25 +143,33 @@ class MigrationStep:
         accept = np.ones((R, 2))
         quota = policy.quota
         temporary_share = policy.temporary_share
-        if policy.temporary_offer.any():
-            # Mode 4 offer: the status-quo flow plus `offer` x labour force in temporary visas
+        offered = policy.temporary_offer > 0  # (d, s)
+        if offered.any():
+            # Mode 4 offer (Walmsley & Winters: temporary workers up to `offer` x the labour
+            # force): yearly admissions = the status-quo flow + offer x labour force / visa
+            # length, so the stock of temporary workers reaches the offer
             cells = sim.cells  # (o, loc, s, g, b, st)
             labour = cells[:, :, :, :, 2:8, :].sum(axis=(0, 3, 4, 5))  # (loc, s), 20-64
-            extra = policy.temporary_offer * labour
-            offered = policy.temporary_offer > 0
+            extra = policy.temporary_offer * labour / np.maximum(policy.visa_years, 1)[:, None]
             quota = np.where(offered, self.baseline_admissions + extra, quota)
-            temporary_share = temporary_share.copy()
-            share = np.where(offered, extra / np.maximum(quota, 1.0), 0.0)  # (d, s)
-            temporary_share = np.maximum(temporary_share, share[None, :, :])
             sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
         if np.isfinite(quota).any():
             applicants = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
             mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
-                                pop.sex, pop.skill, pop.origin, pop.location,
-                                AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, applicants)
+                                pop.sex, pop.skill, pop.origin, pop.location, pop.wealth,
+                                AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F, home_income,
+                                float(self.conf.borrowing), self.productivity_sigma,
+                                applicants)
             people = (applicants.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 accept = np.where(people > quota, quota / people, 1.0)
+            if offered.any():
+                # only admissions beyond the status-quo flow are temporary visas
+                admitted = np.minimum(people, quota)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    share = np.where(offered & (admitted > 0), np.clip(
+                        (admitted - self.baseline_admissions) / admitted, 0.0, 1.0), 0.0)
+                temporary_share = np.maximum(temporary_share, share[None, :, :])
         moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
         blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
         intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
@@ -164,8 +183,13 @@ class MigrationStep:
         if self.behaviour.kernel is not None:
             self.behaviour.kernel(*args, moves, blocked, intra)
         elif self.behaviour.individual_term is not None:
+            invalid = np.zeros(mk.N_CHUNKS, dtype=np.int64)
             mk.decide_with_term(*args, self.behaviour.individual_term, self.term_params,
-                                moves, blocked, intra)
+                                moves, blocked, intra, invalid)
+            if invalid.any():
+                raise InputError(f"behaviour plug-in '{self.behaviour.name}'",
+                                 f"individual term returned NaN or infinity for "
+                                 f"{int(invalid.sum())} agents in {year}", "finite numbers")
         else:
             mk.decide(*args, moves, blocked, intra)
         sim.moves += moves.sum(axis=0)

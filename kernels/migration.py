@@ -143,7 +143,7 @@ def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id
                 else:
                     leave = True
         if not leave:
-            leave = u_return[j] < hazard[status[i], years_abroad[i]]
+            leave = u_return[j] < hazard[status[i], years_abroad[i], b]
         if not leave:
             continue
         dest = o
@@ -193,7 +193,8 @@ def decide(key, year, n, person_id, alive, age, sex, skill, origin, location, st
     upfront_cost: (R, R) PPP $; home_income: (R, 2) PPP $ per year; accept: (R, 2)
     admission probability by destination and skill (quota lottery, 1 = no quota);
     temporary_share, irregular_share: (R, R, 2); visa_years (uint8), overstay: (R,) by
-    destination; hazard: (5, 256) annual leaving probability by status and years abroad;
+    destination; hazard: (5, 256, n_bands) annual leaving probability by status, years
+    abroad and age band;
     intra_rate, intra_return: (R, n_bands) within-region migration in and out;
     moves_out: (N_CHUNKS, R, R, R, 2) int64 zeroed [origin, source, destination, skill];
     blocked_out, intra_moves_out: (N_CHUNKS, R) int64.
@@ -220,11 +221,13 @@ def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, lo
                      p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
                      temporary_share, irregular_share, visa_years, overstay, hazard,
                      onward_share, intra_rate, intra_return, productivity_sigma, term,
-                     term_params, moves_out, blocked_out, intra_moves_out):
+                     term_params, moves_out, blocked_out, intra_moves_out, invalid_out):
     """`decide` with a plug-in individual term (not cached: it takes a function).
 
     term(age, sex, skill, wealth, productivity, years_abroad, origin, params) -> float is
     added to the log-odds of moving of each person at home; params is a float64 array.
+    invalid_out (N_CHUNKS,) int64 counts people for whom the term was NaN or infinite
+    (their shift is taken as 0; the engine then stops the run).
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
@@ -240,6 +243,9 @@ def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, lo
                     shift = term(age[i], sex[i], skill[i], wealth[i],
                                  productivity(key, person_id[i], productivity_sigma),
                                  years_abroad[i], origin[i], term_params)
+                    if not np.isfinite(shift):
+                        invalid_out[c] += 1
+                        shift = 0.0
                 shifts[i - start] = shift
             _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id,
                           alive, age, sex, skill, origin, location, status, years_abroad,
@@ -252,8 +258,11 @@ def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, lo
 
 @nb.njit(**PARALLEL_JIT)
 def count_applicants(key, year, n, person_id, alive, age, sex, skill, origin, location,
-                     band_of_age, n_bands, p_move, dest_cdf, out):
-    """Would-be movers by (origin, destination, skill) before quotas, int64 (N_CHUNKS, R, R, 2)."""
+                     wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost,
+                     home_income, borrowing, productivity_sigma, out):
+    """Would-be movers who can pay the up-front cost, by (origin, destination, skill),
+    before quotas: int64 (N_CHUNKS, R, R, 2). The same draws and liquidity test as
+    `decide`, so the lottery's odds quota / applicants fill the quota in expectation."""
     R = out.shape[1]
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
@@ -267,4 +276,6 @@ def count_applicants(key, year, n, person_id, alive, age, sex, skill, origin, lo
             if uniform(key, pid, year, Stream.MIGRATE_NEST) < p_move[h]:
                 d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
                 if d != o and d < R:
-                    out[c, o, d, s] += 1
+                    income = home_income[o, s] * productivity(key, pid, productivity_sigma)
+                    if wealth[i] + borrowing * income >= upfront_cost[o, d]:
+                        out[c, o, d, s] += 1

@@ -114,7 +114,7 @@ def decide_reference(key, year, n, person_id, alive, age, sex, skill, origin, lo
     overstays = expired & (u_visa < overstay[loc])
     new_status[overstays] = IRREGULAR
     leave = expired & ~overstays
-    hazard_leave = abroad & ~leave & (u_return < hazard[new_status, years_abroad[:n]])
+    hazard_leave = abroad & ~leave & (u_return < hazard[new_status, years_abroad[:n], b])
     leave |= hazard_leave
     onward = leave & (u_nest < onward_share) & (d != o) & (d != loc)
     dest = np.where(onward, d, o)

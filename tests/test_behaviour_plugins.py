@@ -89,6 +89,14 @@ def short_kernel_fn(key, year, n):
 
 short_kernel = Behaviour("tmp_short_kernel", kernel=short_kernel_fn)
 not_a_behaviour = 42
+
+
+@numba.njit
+def sometimes_nan_fn(age, sex, skill, wealth, productivity, years_abroad, origin, params):
+    return np.nan if age == 40 else 0.0
+
+
+sometimes_nan = Behaviour("tmp_sometimes_nan", individual_term=sometimes_nan_fn)
 '''
 
 
@@ -214,6 +222,7 @@ def test_plugin_run_is_deterministic(compose_cfg, tmp_path, plugin_module):
 
 BAD_UTILITIES = [
     ("nan", ("tmp_nan", "NaN")),
+    ("sometimes_nan", ("tmp_sometimes_nan", "NaN or infinity")),
     ("wrong_shape", ("tmp_wrong_shape", "shape")),
     ("as_list", ("tmp_list", "list")),
     ("as_text", ("tmp_text", "dtype")),

@@ -69,12 +69,6 @@ def test_lottery_admits_about_the_quota_without_liquidity_constraint():
     np.testing.assert_allclose(capped, QUOTA, rtol=0.15)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured admissions into NAM ~10% of the quota (102k vs 1.0M non-tertiary, 25k vs 200k "
-    "tertiary, 2M agents): engine/migration.py MigrationStep.run sets the lottery odds "
-    "accept = quota / applicants from kernels.migration.count_applicants, which counts "
-    "would-be movers before the liquidity check, while decide() blocks ~90% of them for "
-    "liquidity before the lottery"))
 def test_lottery_admits_about_the_quota_with_the_default_behaviour():
     conf = BehaviourConf()
     free = admissions(conf, None)

@@ -28,7 +28,7 @@ COHORT = 100_000
 
 def five_year_exit(conf: BehaviourConf, status: int) -> float:
     """P(leave within 5 years) of a new arrival: hazards at years abroad 1..5 (no deaths)."""
-    h = return_hazard_table(conf)[status, 1:6]
+    h = return_hazard_table(conf)[status, 1:6, 3]  # age band 25-29
     return float(1.0 - np.prod(1.0 - h))
 
 
@@ -98,7 +98,7 @@ def test_temporary_visa_holders_leave_faster():
 
 def test_hazard_falls_with_years_abroad_and_irregulars_leave_slower():
     table = return_hazard_table(BehaviourConf())
-    h = table[PERMANENT, 1:40]
+    h = table[PERMANENT, 1:40, 3]  # age band 25-29
     assert (np.diff(h) < 0).all()  # negative duration dependence (Weibull shape 0.7)
     assert (table[IRREGULAR, 1:] < table[PERMANENT, 1:]).all()
     assert (table[0] == 0).all()  # natives never "return"

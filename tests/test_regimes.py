@@ -94,15 +94,29 @@ def test_managed_liberalisation_offers_temporary_visas(runs):
 # Measured (toy, 20k agents, 3 years, seed 1; seed 3 alike): moves from home 0.42 M vs
 # 2.65 M in the status quo; blocked by liquidity 603 M vs 33 M person-years; migrant stock
 # 19.7 M vs 22.2 M.
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/migration.py MigrationStep.run: managed_liberalisation LOWERS migration (toy, 3 "
-    "years: moves from home 0.42 M vs 2.65 M status quo; blocked_by_liquidity 603 M vs 33 M). "
-    "The quota/acceptance is computed from count_applicants before the liquidity check, and "
-    "the Mode 4 quota (baseline_admissions + offer x labour) then rations applicants who could "
-    "never pay"))
 def test_managed_liberalisation_raises_migration(runs):
     sq, ml = runs("regime=status_quo"), runs("regime=managed_liberalisation")
     assert moves_from_home(ml) > moves_from_home(sq)
+
+
+def test_pension_portability_raises_returns_of_older_migrants(runs):
+    """Full portability raises the return hazard of migrants aged 50+ only: more returns
+    home (destination == origin) than in the status quo with the same draws."""
+    def returns(run_dir):
+        f = read(run_dir, "flows").filter(pl.col("destination") == pl.col("origin"),
+                                          pl.col("source") != pl.col("origin"))
+        return float(f["people"].sum())
+
+    assert returns(runs("regime=pension_portability")) > returns(runs("regime=status_quo"))
+    # the older stock shrinks relative to the status quo, the young one does not move
+    def older_abroad(run_dir):
+        st = read(run_dir, "stocks").filter(pl.col("origin") != pl.col("location"),
+                                            pl.col("year") == pl.col("year").max())
+        old = st.filter(pl.col("age_band").is_in(["50-64", "65+"]))["people"].sum()
+        return float(old)
+
+    assert older_abroad(runs("regime=pension_portability")) < older_abroad(
+        runs("regime=status_quo"))
 
 
 def test_cheaper_migration_raises_moves(runs):
