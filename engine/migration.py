@@ -78,12 +78,16 @@ class MigrationStep:
             relief * calibration.incompressible_cost)[:, :, :, None]
         self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
         self.regularised = False
+        self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
 
     def wages(self, sim) -> np.ndarray:
         return getattr(sim, "wages", None) if getattr(sim, "wages", None) is not None \
             else self.base_wages
 
-    def probabilities(self, sim, year: int) -> tuple[np.ndarray, np.ndarray]:
+    def probabilities(self, sim, year: int, shadow: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """P(move) per home cell and destination CDFs; `shadow` (R, 2) [d, s] is a quota's
+        shadow price added to the policy cost of entering d with skill s."""
         world, conf, R = self.world, self.conf, self.world.n_regions
         # diaspora of o-born people in d, floored at one agent's weight so that a corridor
         # with no agent in the base year cannot jump by ln(weight) when its first agent
@@ -102,7 +106,8 @@ class MigrationStep:
             income=expected_income(world, self.wages(sim), conf,
                                    self.policy.credential_transfer_scale),
             corridor_constant=self.corridor_constant,
-            policy_cost=self.policy.policy_cost,
+            policy_cost=(self.policy.policy_cost if shadow is None
+                         else self.policy.policy_cost + shadow[None, :, :]),
             network=network,
             age_shift=self.age_shift,
             income_elasticity=conf.income_elasticity,
@@ -154,14 +159,38 @@ class MigrationStep:
             quota = np.where(offered, self.baseline_admissions + extra, quota)
             sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
         if np.isfinite(quota).any():
-            applicants = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
-            mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
-                                pop.sex, pop.skill, pop.origin, pop.location, pop.wealth,
-                                AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F, home_income,
-                                float(self.conf.borrowing), self.productivity_sigma,
-                                applicants)
-            people = (applicants.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
+            def applicants_for(p_move, dest_cdf):
+                counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
+                mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
+                                    pop.sex, pop.skill, pop.origin, pop.location, pop.wealth,
+                                    AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F,
+                                    home_income, float(self.conf.borrowing),
+                                    self.productivity_sigma, counts)
+                return (counts.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
+
+            people = applicants_for(p_move, dest_cdf)
+            if policy.quota_rationing == "shadow_price":
+                # a price mu[d, s] >= 0 on entry, found so that would-be movers who can pay
+                # fit the quota (complementary slackness: mu > 0 only where it binds);
+                # a contraction on log applicants, warm-started from last year
+                capped = np.isfinite(quota)
+                mu = self.shadow.copy()
+                for _ in range(30):
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        gap = np.where(capped & (people > 0),
+                                       np.log(np.maximum(people, 1e-9) / np.maximum(quota, 1e-9)),
+                                       0.0)
+                    gap = np.where((mu <= 0) & (gap < 0), 0.0, gap)
+                    if np.abs(gap).max() < 0.01:
+                        break
+                    mu = np.maximum(mu + self.conf.nest_dissimilarity * gap, 0.0)
+                    p_move, dest_cdf = self.probabilities(sim, year, mu)
+                    people = applicants_for(p_move, dest_cdf)
+                self.shadow = mu
+                sim.region_extra["quota_shadow_price_low"] = mu[:, 0]
+                sim.region_extra["quota_shadow_price_high"] = mu[:, 1]
             with np.errstate(divide="ignore", invalid="ignore"):
+                # lottery rationing (or the last 1% after the shadow price)
                 accept = np.where(people > quota, quota / people, 1.0)
             if offered.any():
                 # only admissions beyond the status-quo flow are temporary visas

@@ -27,7 +27,7 @@ QUOTA = np.array([1_500_000.0, 300_000.0])  # per year, [non-tertiary, tertiary]
 
 
 def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
-                 dest: str = "NAM") -> list[np.ndarray]:
+                 dest: str = "NAM", rationing: str = "lottery") -> list[np.ndarray]:
     """Moves from home (people) per year, (R, R, 2) [origin, destination, skill]."""
     world = load_world("default")
     pop_conf = PopulationConf()
@@ -41,6 +41,7 @@ def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
     policy = status_quo(world, cal.policy_cost)
     if quota is not None:
         policy.quota[d, :] = quota
+        policy.quota_rationing = rationing
     sim.steps = [MigrationStep(sim, conf, pop_conf, DEFAULT, cal, policy)]
     sim.record(2013)
     out = []
@@ -52,10 +53,12 @@ def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
     return out
 
 
-def admissions(conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM") -> np.ndarray:
+def admissions(conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM",
+               rationing: str = "lottery") -> np.ndarray:
     """Mean yearly moves from home into `dest` by skill (people)."""
     d = load_world("default").index(dest)
-    return sum(m[:, d, :].sum(axis=0) for m in yearly_moves(conf, quota, dest)) / YEARS
+    moves = yearly_moves(conf, quota, dest, rationing)
+    return sum(m[:, d, :].sum(axis=0) for m in moves) / YEARS
 
 
 # No liquidity constraint (borrowing covers any up-front cost): isolates the lottery.
@@ -91,3 +94,18 @@ def test_quota_on_one_destination_leaves_other_moves_unchanged():
     others[d] = False
     np.testing.assert_array_equal(capped[:, others], free[:, others])
     assert capped[:, d].sum() < free[:, d].sum()
+
+
+def test_shadow_price_rations_to_the_quota_and_shifts_the_origin_mix():
+    """Rationing by a shadow price on entry (complementary slackness): admissions are about
+    the quota, as with the lottery; unlike the lottery, the price falls on every would-be
+    mover alike in utility, so it also diverts them to other destinations (nested logit)."""
+    conf = BehaviourConf()
+    free = admissions(conf, None)
+    quota = np.minimum(QUOTA, 0.5 * free)
+    priced = admissions(conf, quota, rationing="shadow_price")
+    np.testing.assert_allclose(priced, quota, rtol=0.15)
+    lottery_moves = sum(m.sum() for m in yearly_moves(conf, quota, rationing="lottery"))
+    priced_moves = sum(m.sum() for m in yearly_moves(conf, quota, rationing="shadow_price"))
+    # with the price, some who would have lost the lottery go elsewhere instead
+    assert priced_moves > lottery_moves
