@@ -227,6 +227,16 @@ class EconomyStep:
         for s, skill in enumerate(("low", "high")):
             for j, who in enumerate(("native", "immigrant")):
                 extra[f"wage_{skill}_{who}"] = wages[:, s, j]
+        # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
+        # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
+        # origin's tertiary wage and employment rate
+        cells = getattr(sim, "cells", None)
+        if cells is not None:
+            working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
+            abroad = working_high.sum(axis=(1, 2)) - np.diagonal(working_high).sum(axis=0) \
+                + np.diagonal(working_high)[4]
+            extra["fiscal_loss_skilled_emigration"] = (
+                abroad * world.employment_rate * wages[:, 1, 0] * world.tax_rate)
         net = fiscal[..., 1] - fiscal[..., 2]  # (R, 2, 2, B) taxes - spending
         extra["net_contribution_immigrants"] = net[:, 1].sum(axis=(1, 2))
         codes = np.array(world.codes)
