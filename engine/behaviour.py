@@ -82,7 +82,9 @@ class BehaviourConf:
     # Calibration targets and switches
     stock_growth: float = 0.016  # migrant stock growth 2010-13, 1.6%/yr (seed) [V]
     intra_return_hazard: float = 0.05  # within-region migrants' yearly return [A]
-    free_mobility_extra_migrants: float = 400e6  # DMS 2015: ~400M would move [V]
+    # extra migrants free mobility would bring, as a share of world population: DMS 2015's
+    # ~400M would-be movers [V] over the 2013 world population of 7,162M = 5.6%
+    free_mobility_extra_share: float = 0.056
     gravity_distance: float = 1.0  # c_inc per log distance (elasticity 0.5-1.2 [K])
     gravity_language: float = 0.45  # common language lowers c_inc (0.3-0.6 [K])
     gravity_colony: float = 0.75  # colonial link (0.5-1.0 [K])
@@ -94,7 +96,7 @@ CALIBRATION_FIELDS = (
     "credential_transfer_high", "return_hazard_scale", "return_hazard_shape",
     "temporary_return_multiplier", "irregular_return_multiplier", "onward_share",
     "borrowing", "upfront_cost_months", "stock_growth", "intra_return_hazard",
-    "free_mobility_extra_migrants", "gravity_distance", "gravity_language", "gravity_colony",
+    "free_mobility_extra_share", "gravity_distance", "gravity_language", "gravity_colony",
     "gravity_contiguity",
 )
 

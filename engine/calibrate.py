@@ -9,7 +9,7 @@
 3. Policy cost split (Docquier-Machado-Sekkat "dual strategy"): total cost from the stock
    odds C = lambda ln(y_d / y_o) - ln(S / N); incompressible cost c_inc from gravity
    covariates plus a level chosen so that removing every policy cost would raise the
-   desired emigrant stock by `free_mobility_extra_migrants` (DMS: ~400M); c_pol =
+   desired emigrant stock by `free_mobility_extra_share` of world population (DMS: ~400M); c_pol =
    max(0, C - c_inc), zero inside a free-mobility bloc.
 
 Everything is computed from the world tables' expected cell populations, not from a
@@ -284,10 +284,11 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         return (S * np.expm1(policy_for(level))).sum(axis=(0, 2))
 
     # The level of c_inc is set per destination so that removing policy costs would raise
-    # the desired stock by `free_mobility_extra_migrants`, split across destinations as
+    # the desired stock by `free_mobility_extra_share` of world population, split across destinations as
     # would-be migrants' desired destinations (Gallup; desired_destinations.csv). Without
     # that table one level for all destinations matches the world total.
-    targets = (conf.free_mobility_extra_migrants * world.desired_share
+    extra_total = conf.free_mobility_extra_share * world.population.sum()
+    targets = (extra_total * world.desired_share
                if world.desired_share is not None else None)
     level = np.zeros(R)
     if targets is not None:
@@ -306,7 +307,7 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         lo, hi = -50.0, 50.0
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            if extra(mid).sum() > conf.free_mobility_extra_migrants:
+            if extra(mid).sum() > extra_total:
                 lo = mid
             else:
                 hi = mid

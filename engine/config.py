@@ -107,7 +107,7 @@ def validate(cfg: Any) -> None:
         "temporary_return_multiplier": (0.0, 20.0), "irregular_return_multiplier": (0.0, 20.0),
         "onward_share": (0.0, 1.0), "borrowing": (0.0, 20.0), "upfront_cost_months": (0.0, 120.0),
         "stock_growth": (-0.2, 0.2), "intra_return_hazard": (0.0, 1.0),
-        "free_mobility_extra_migrants": (0.0, 1e10),
+        "free_mobility_extra_share": (0.0, 1.0),
     }
     for name, (lo, hi) in checks.items():
         value = getattr(b, name)
