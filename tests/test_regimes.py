@@ -125,8 +125,19 @@ def test_cheaper_migration_raises_moves(runs):
 
 
 def test_global_skill_partnership_raises_skilled_moves_and_costs_payers(runs):
+    """Partner graduates face no policy cost (on the toy world the calibrated tertiary policy
+    costs into NTH are already 0, so moves cannot fall), the origins' cohorts graduate more
+    (home track) and the partner destination pays for the training."""
     sq, gsp = runs("regime=status_quo"), runs("regime=global_skill_partnership")
-    assert moves_from_home(gsp, "high", DEVELOPING) > moves_from_home(sq, "high", DEVELOPING)
+    assert moves_from_home(gsp, "high", DEVELOPING) >= moves_from_home(sq, "high", DEVELOPING)
+    g_sq, g_gsp = read(sq, "regions"), read(gsp, "regions")
+    for origin in DEVELOPING:
+        base = g_sq.filter(pl.col("region") == origin, pl.col("year") > 2013)["graduates"].sum()
+        more = g_gsp.filter(pl.col("region") == origin, pl.col("year") > 2013)["graduates"].sum()
+        assert more > base, origin
+    cost = g_gsp.filter(pl.col("region") == "NTH", pl.col("year") > 2013)["partnership_cost"]
+    assert (cost > 0).all()
+    assert (g_sq["partnership_cost"] == 0).all()
 
 
 def test_regional_blocs_on_toy_world_equal_status_quo(runs):
