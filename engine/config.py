@@ -30,7 +30,7 @@ class PopulationConf:
     # regions keep enough agents; 1.0 gives every agent the same weight.
     stratification: float = 0.7
     # Rows preallocated beyond the initial size, as a share of it (births fill them).
-    spare_capacity: float = 0.35
+    spare_capacity: float = 0.15
     # Lognormal dispersion of individual productivity (log points), drawn per person id.
     productivity_sigma: float = 0.4
     # Lognormal dispersion of wealth around the regional mean (log points).

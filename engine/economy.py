@@ -101,6 +101,8 @@ class EconomyStep:
         self.kappa0 = np.array([behaviour.credential_transfer_low,
                                 behaviour.credential_transfer_high])
         self.sigma = float(pop_conf.productivity_sigma)
+        self._units = None  # per-person efficiency units of the last supply pass (scratch)
+        self._units_for = None
         fiscal_size = world.tax_rate / OECD_TAX_RATE
         self.spending = np.stack([SPENDING_OECD, SPENDING_OECD * conf.irregular_transfer_factor],
                                  axis=1)
@@ -148,11 +150,15 @@ class EconomyStep:
         pop, R = sim.population, self.world.n_regions
         out = np.zeros((ik.N_CHUNKS, R, 2, 2))
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+        if self._units is None or self._units.shape[0] < pop.n:
+            self._units = np.zeros(max(pop.n, int(pop.person_id.shape[0])), dtype=np.float32)
         ik.labour_supply(sim.key, year, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
                          pop.origin, pop.location, pop.status, pop.years_abroad,
-                         pop.weight, self.world.employment_rate, self.kappa0, self.conf.credential_years,
-                         self.conf.irregular_wage_factor, self.sigma,
-                         self.policy.credential_transfer_scale, out)
+                         pop.weight, self.world.employment_rate, self.kappa0,
+                         self.conf.credential_years, self.conf.irregular_wage_factor,
+                         pop.productivity, self.policy.credential_transfer_scale, self._units,
+                         out)
+        self._units_for = (year, pop.n, id(pop.person_id))
         return _sum_chunks(out)
 
     def incomes(self, sim, year, elapsed, wages) -> dict:
@@ -163,12 +169,12 @@ class EconomyStep:
         levy = np.zeros((ik.N_CHUNKS, R))
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
+        if self._units_for != (year, pop.n, id(pop.person_id)):
+            self.supply(sim, year)  # the people's efficiency units for this year
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
         ik.incomes(sim.key, year, elapsed, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
                    pop.origin, pop.location, pop.status, pop.years_abroad, pop.wealth,
-                   AGE_BAND_OF_AGE, pop.weight, world.employment_rate, self.kappa0,
-                   self.conf.credential_years, self.conf.irregular_wage_factor, self.sigma,
-                   self.policy.credential_transfer_scale, wages, world.tax_rate,
+                   AGE_BAND_OF_AGE, pop.weight, self._units, wages, world.tax_rate,
                    self.conf.irregular_tax_factor, spending,
                    world.gdp_per_capita * self.spending_by_region, world.developed,
                    remit_share, self.conf.remit_probability, self.conf.remit_decay,

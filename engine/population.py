@@ -2,8 +2,9 @@
 
 Layout (bytes per person): person_id int64 (8), alive (1), age (1), sex (1), skill (1),
 origin uint16 (2), location uint16 (2), status (1), years_abroad (1), visa_years_left (1),
-wealth float32 (4) = 23 bytes. Individual productivity is not stored: it is a pure function
-of (seed, person id), redrawn when needed.
+wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity is a pure function of
+(seed, person id) (`kernels.migration.productivity`), stored once at synthesis or birth so
+the yearly income passes do not redraw it.
 
 Each agent of origin o stands for `weight[o]` real people; agents per origin are stratified
 (`PopulationConf.stratification`) so small regions keep enough agents. A child's origin is
@@ -21,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
-from kernels.synthesis import synthesise
+from kernels.synthesis import fill_productivity, synthesise
 
 # Legal status codes (part of a person's state).
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
@@ -39,6 +40,7 @@ COLUMNS = {
     "years_abroad": np.uint8,
     "visa_years_left": np.uint8,
     "wealth": np.float32,
+    "productivity": np.float32,
 }
 BYTES_PER_PERSON = sum(np.dtype(t).itemsize for t in COLUMNS.values())
 
@@ -58,9 +60,11 @@ class Population:
     years_abroad: np.ndarray
     visa_years_left: np.ndarray
     wealth: np.ndarray
+    productivity: np.ndarray  # lognormal, mean 1, sigma `productivity_sigma`
     weight: np.ndarray  # (R,) real people per agent, by origin
     n: int = 0
     next_id: int = 0
+    productivity_sigma: float = 0.4
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -157,7 +161,8 @@ def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.
 def synthesise_population(world: World, size: int, key: np.uint64, stratification: float = 0.7,
                           spare_capacity: float = 0.35, wealth_sigma: float = 1.0,
                           wealth_to_income: float = 1.0,
-                          irregular_share: np.ndarray | None = None) -> Population:
+                          irregular_share: np.ndarray | None = None,
+                          productivity_sigma: float = 0.4) -> Population:
     """Create the base-year population reproducing the world's stocks.
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
@@ -222,6 +227,9 @@ def synthesise_population(world: World, size: int, key: np.uint64, stratificatio
         pop.person_id, pop.age, pop.sex, pop.skill, pop.origin, pop.location, pop.status,
         pop.years_abroad, pop.wealth,
     )
+    pop.productivity_sigma = float(productivity_sigma)
+    fill_productivity(np.uint64(key), pop.person_id, 0, total, pop.productivity_sigma,
+                      pop.productivity)
     return pop
 
 

@@ -193,7 +193,7 @@ def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
         p = cfg.population
         pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
                                     p.wealth_sigma, p.wealth_to_income,
-                                    initial_irregular_share(world))
+                                    initial_irregular_share(world), p.productivity_sigma)
     sim = Simulation(world, pop, key, cfg.base_year)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)

@@ -21,6 +21,7 @@ import polars as pl
 from engine.population import STATUSES, Population
 from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
 from kernels import demography as demo
+from kernels.synthesis import fill_productivity
 from kernels.aggregate import count_cells, count_pairs
 
 
@@ -104,6 +105,8 @@ class Simulation:
             self.key, year, n, pop.next_id, demo.BLOCK, offsets, self._children, pop.location,
             pop.person_id, pop.alive, pop.age, pop.sex, pop.skill, pop.origin, pop.location,
             pop.status, pop.years_abroad, pop.visa_years_left, pop.wealth, R)
+        fill_productivity(self.key, pop.person_id, n, n + n_births, pop.productivity_sigma,
+                          pop.productivity)
         pop.n = n + n_births
         pop.next_id += n_births
         demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad,

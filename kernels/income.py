@@ -22,7 +22,7 @@ import numba as nb
 import numpy as np
 
 from kernels._config import JIT, PARALLEL_JIT
-from kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY, productivity
+from kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
@@ -40,12 +40,12 @@ MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
 
 @nb.njit(inline="always", **JIT)
 def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa_years,
-                irregular_wage_factor, productivity_sigma, credential_scale):
+                irregular_wage_factor, prod, credential_scale):
     if a < MIN_WORK_AGE or a > MAX_WORK_AGE:
         return 0.0
     if uniform(key, pid, year, Stream.EMPLOYMENT) >= employment[loc]:
         return 0.0
-    units = productivity(key, pid, productivity_sigma)
+    units = prod
     if loc != o:
         k = kappa0[s] * credential_scale
         k = k + (1.0 - k) * min(tau / kappa_years, 1.0)
@@ -60,11 +60,12 @@ def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa
 @nb.njit(**PARALLEL_JIT)
 def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, location, status,
                   years_abroad, weight, employment, kappa0, kappa_years, irregular_wage_factor,
-                  productivity_sigma, credential_scale, out):
+                  productivity, credential_scale, units_out, out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
-    nativity]."""
+    nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`."""
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
+            units_out[i] = 0.0
             if alive[i] == 0:
                 continue
             loc = location[i]
@@ -72,7 +73,8 @@ def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, locat
             st = status[i]
             units = _efficiency(key, year, person_id[i], age[i], loc, o, skill[i], st,
                                 years_abroad[i], employment, kappa0, kappa_years,
-                                irregular_wage_factor, productivity_sigma, credential_scale)
+                                irregular_wage_factor, productivity[i], credential_scale)
+            units_out[i] = units
             if units > 0.0:
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
                 out[c, loc, skill[i], j] += units * weight[o]
@@ -80,8 +82,7 @@ def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, locat
 
 @nb.njit(**PARALLEL_JIT)
 def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, location, status,
-            years_abroad, wealth, band_of_age, weight, employment, kappa0, kappa_years,
-            irregular_wage_factor, productivity_sigma, credential_scale, wages, tax_rate,
+            years_abroad, wealth, band_of_age, weight, units_in, wages, tax_rate,
             irregular_tax_factor, spending_profile, gdp_per_capita, developed,
             remit_share, remit_p0, remit_decay, temporary_remit_factor, subsistence,
             remit_scale, levy, levy_years, savings_rate, public_goods, fiscal_out, remit_out,
@@ -100,6 +101,7 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
     remit_scale: (R,) by origin (the receiving region).
+    units_in: each person's efficiency units this year, from `labour_supply`.
     Wealth grows by savings_rate x net earnings (the liquidity constraint loosens as people
     earn).
     """
@@ -117,10 +119,7 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
-            units = _efficiency(key, year, pid, a, loc, o, s, st, years_abroad[i], employment,
-                                kappa0, kappa_years, irregular_wage_factor,
-                                productivity_sigma, credential_scale)
-            earnings = units * wages[loc, s, j]
+            earnings = units_in[i] * wages[loc, s, j]
             tax = earnings * tax_rate[loc]
             if st == IRREGULAR:
                 tax *= irregular_tax_factor

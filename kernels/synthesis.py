@@ -53,3 +53,12 @@ def synthesise(key, group_start, group_origin, group_location, group_status, gro
             z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
             scale = 1.0 if a >= 18 else 0.2
             wealth[i] = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
+
+
+@nb.njit(**PARALLEL_JIT)
+def fill_productivity(key, person_id, start, stop, sigma, out):
+    """out[i] = productivity of person_id[i] for rows [start, stop): lognormal with mean 1,
+    keyed on (key, id) exactly as `kernels.migration.productivity`."""
+    for i in nb.prange(start, stop):
+        z = normal(key, person_id[i], 0, Stream.PRODUCTIVITY)
+        out[i] = np.exp(sigma * z - 0.5 * sigma * sigma)
