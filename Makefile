@@ -35,7 +35,8 @@ bench-gate: $(STAMP)
 	$(BIN)/python -m benches.gate $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine kernels tests benches
+	$(BIN)/ruff check engine kernels tests benches examples
+	$(BIN)/ruff format --check engine kernels tests benches examples
 
 clean-cache:
 	find engine kernels -name '*.nbi' -o -name '*.nbc' | xargs rm -f

@@ -35,17 +35,20 @@ def world_and_calibration(world_name: str = "default"):
     return _CFG_CACHE[world_name]
 
 
-def build_population(size: int, world_name: str = "default", seed: int = 1,
-                     spare_capacity: float | None = None):
+def build_population(
+    size: int, world_name: str = "default", seed: int = 1, spare_capacity: float | None = None
+):
     cfg, world, _ = world_and_calibration(world_name)
     p = cfg.population
     spare = p.spare_capacity if spare_capacity is None else spare_capacity
-    return synthesise_population(world, int(size), run_key(seed), p.stratification, spare,
-                                 p.wealth_sigma, p.wealth_to_income)
+    return synthesise_population(
+        world, int(size), run_key(seed), p.stratification, spare, p.wealth_sigma, p.wealth_to_income
+    )
 
 
-def build_simulation(size: int, world_name: str = "default", seed: int = 1,
-                     migration: bool = True) -> Simulation:
+def build_simulation(
+    size: int, world_name: str = "default", seed: int = 1, migration: bool = True
+) -> Simulation:
     """A Simulation with the configured steps and the base year recorded (as engine.run)."""
     from engine.run import build_steps
 

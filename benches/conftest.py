@@ -14,8 +14,9 @@ M = 1_000_000
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "huge: 50M+ people or long subprocesses "
-                                       "(skip with -m 'not huge')")
+    config.addinivalue_line(
+        "markers", "huge: 50M+ people or long subprocesses (skip with -m 'not huge')"
+    )
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

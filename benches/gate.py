@@ -28,8 +28,10 @@ def compare(result: dict, baseline: dict, tolerance: float = TOLERANCE) -> list[
         if got is None:
             failures.append(f"{name}: not measured (baseline {base:.2f})")
         elif got < base * (1.0 - tolerance):
-            failures.append(f"{name}: ratio {got:.2f} is {100 * (1 - got / base):.0f}% below "
-                            f"baseline {base:.2f} (tolerance {100 * tolerance:.0f}%)")
+            failures.append(
+                f"{name}: ratio {got:.2f} is {100 * (1 - got / base):.0f}% below "
+                f"baseline {base:.2f} (tolerance {100 * tolerance:.0f}%)"
+            )
     return failures
 
 
@@ -48,8 +50,20 @@ def measure(size: int = 500_000, repeat: int = 5) -> dict:
     saved = snapshot(pop, ["alive"])
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
-    demo_in = (sim.key, sim.year + 1, pop.n, pop.person_id, pop.alive, pop.age, pop.sex,
-               pop.origin, pop.location, w.death_probability, w.fertility, pop.weight)
+    demo_in = (
+        sim.key,
+        sim.year + 1,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.origin,
+        pop.location,
+        w.death_probability,
+        w.fertility,
+        pop.weight,
+    )
 
     def mortality():
         demo.mortality_and_fertility(*demo_in, children, deaths)
@@ -62,12 +76,17 @@ def measure(size: int = 500_000, repeat: int = 5) -> dict:
         times = {"decide": [], "decide_numpy": [], "mortality": [], "mortality_numpy": []}
         for _ in range(2):  # interleave kernel and reference
             times["decide"].append(time_min(run, setup, repeat))
-            times["decide_numpy"].append(time_min(lambda: decide_reference(*args[:31]),
-                                                  repeat=max(2, repeat // 2)))
+            times["decide_numpy"].append(
+                time_min(lambda: decide_reference(*args[:31]), repeat=max(2, repeat // 2))
+            )
             times["mortality"].append(time_min(mortality, lambda: restore(pop, saved), repeat))
             times["mortality_numpy"].append(
-                time_min(lambda: mortality_fertility_reference(*demo_in),
-                         lambda: restore(pop, saved), max(2, repeat // 2)))
+                time_min(
+                    lambda: mortality_fertility_reference(*demo_in),
+                    lambda: restore(pop, saved),
+                    max(2, repeat // 2),
+                )
+            )
     finally:
         numba.set_num_threads(threads)
     best = {k: min(v) for k, v in times.items()}
@@ -101,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     for msg in failures:
         print(f"bench-gate: REGRESSION {msg}", file=sys.stderr)
     if not failures:
-        print("bench-gate: ok (no ratio more than "
-              f"{100 * ns.tolerance:.0f}% below {ns.baseline.name})")
+        print(
+            "bench-gate: ok (no ratio more than "
+            f"{100 * ns.tolerance:.0f}% below {ns.baseline.name})"
+        )
     return 1 if failures else 0
 
 

@@ -39,9 +39,12 @@ def _min(benchmark) -> float:
 def _rate(benchmark, people: int, name: str, size: int) -> float:
     t = _min(benchmark)
     KERNEL_MIN[(name, size)] = t
-    benchmark.extra_info.update(people=people, seconds_min=t,
-                                person_years_per_s=people / t,
-                                ns_per_person_year=1e9 * t / people)
+    benchmark.extra_info.update(
+        people=people,
+        seconds_min=t,
+        person_years_per_s=people / t,
+        ns_per_person_year=1e9 * t / people,
+    )
     return t
 
 
@@ -84,8 +87,9 @@ def test_demography(benchmark, sim_by_size):
     state = SimulationState(sim)
     people = alive_count(sim)
     benchmark.group = "demography"
-    benchmark.pedantic(sim.demography, args=(sim.year + 1,), setup=state.restore, rounds=5,
-                       warmup_rounds=1)
+    benchmark.pedantic(
+        sim.demography, args=(sim.year + 1,), setup=state.restore, rounds=5, warmup_rounds=1
+    )
     state.restore()
     _rate(benchmark, people, "demography", state.n)
 
@@ -99,8 +103,13 @@ def test_aggregate(benchmark, sim_by_size):
     deaths = births = np.zeros((R, R), dtype=np.int64)
     state = SimulationState(sim)
     benchmark.group = "aggregate"
-    benchmark.pedantic(sim.record, args=(sim.year + 1, deaths, births, moves),
-                       setup=state.restore, rounds=7, warmup_rounds=1)
+    benchmark.pedantic(
+        sim.record,
+        args=(sim.year + 1, deaths, births, moves),
+        setup=state.restore,
+        rounds=7,
+        warmup_rounds=1,
+    )
     state.restore()
     _rate(benchmark, alive_count(sim), "aggregate", sim.population.n)
 
@@ -131,13 +140,28 @@ def test_mortality_numpy_reference(benchmark, sim_1m):
     saved = snapshot(pop, ["alive"])
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
-    inputs = (sim_1m.key, sim_1m.year + 1, pop.n, pop.person_id, pop.alive, pop.age, pop.sex,
-              pop.origin, pop.location, w.death_probability, w.fertility, pop.weight)
+    inputs = (
+        sim_1m.key,
+        sim_1m.year + 1,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.origin,
+        pop.location,
+        w.death_probability,
+        w.fertility,
+        pop.weight,
+    )
     benchmark.group = "mortality"
     benchmark.pedantic(mortality_fertility_reference, args=inputs, rounds=3)
     t_ref = _rate(benchmark, alive_count(sim_1m), "mortality_numpy", pop.n)
-    t_kernel = time_min(lambda: demo.mortality_and_fertility(*inputs, children, deaths),
-                        lambda: restore(pop, saved), 7)
+    t_kernel = time_min(
+        lambda: demo.mortality_and_fertility(*inputs, children, deaths),
+        lambda: restore(pop, saved),
+        7,
+    )
     restore(pop, saved)
     benchmark.extra_info["kernel_seconds_min"] = t_kernel
     benchmark.extra_info["kernel_speedup_vs_numpy"] = t_ref / t_kernel
@@ -161,9 +185,12 @@ def test_threads_decide(benchmark, sim_by_size):
     benchmark.group = "threads"
     benchmark.pedantic(run, setup=setup, rounds=3)
     setup()
-    benchmark.extra_info.update(threads=threads, seconds_1_thread=min(best[1]),
-                                seconds_n_threads=min(best[threads]),
-                                speedup=min(best[1]) / min(best[threads]))
+    benchmark.extra_info.update(
+        threads=threads,
+        seconds_1_thread=min(best[1]),
+        seconds_n_threads=min(best[threads]),
+        speedup=min(best[1]) / min(best[threads]),
+    )
 
 
 def test_threads_full_year(benchmark, sim_1m):
@@ -181,9 +208,12 @@ def test_threads_full_year(benchmark, sim_1m):
     benchmark.group = "threads"
     benchmark.pedantic(sim_1m.step, setup=state.restore, rounds=2)
     state.restore()
-    benchmark.extra_info.update(threads=threads, seconds_1_thread=min(best[1]),
-                                seconds_n_threads=min(best[threads]),
-                                speedup=min(best[1]) / min(best[threads]))
+    benchmark.extra_info.update(
+        threads=threads,
+        seconds_1_thread=min(best[1]),
+        seconds_n_threads=min(best[threads]),
+        speedup=min(best[1]) / min(best[threads]),
+    )
 
 
 # ---------------------------------------------------------------- memory
@@ -201,8 +231,9 @@ print(json.dumps({"people": int(pop.n), "capacity": int(pop.capacity),
 
 
 def _subprocess_json(args, env=None, timeout=1200) -> dict:
-    out = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=timeout, check=True)
+    out = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -211,10 +242,12 @@ def test_bytes_per_person(benchmark, sim_1m):
     pop = sim_1m.population
     benchmark.group = "memory"
     benchmark.pedantic(lambda: pop.nbytes, rounds=1)
-    benchmark.extra_info.update(bytes_per_person_layout=BYTES_PER_PERSON,
-                                bytes_per_row_measured=pop.nbytes / pop.capacity,
-                                bytes_per_living_person=pop.nbytes / alive_count(sim_1m),
-                                columns={k: np.dtype(v).itemsize for k, v in COLUMNS.items()})
+    benchmark.extra_info.update(
+        bytes_per_person_layout=BYTES_PER_PERSON,
+        bytes_per_row_measured=pop.nbytes / pop.capacity,
+        bytes_per_living_person=pop.nbytes / alive_count(sim_1m),
+        columns={k: np.dtype(v).itemsize for k, v in COLUMNS.items()},
+    )
 
 
 @pytest.mark.huge
@@ -224,8 +257,9 @@ def test_memory_100m(benchmark):
     size = int(os.environ.get("MIGSIM_BENCH_100M_SIZE", 100 * M))
     result = {}
     benchmark.group = "memory"
-    benchmark.pedantic(lambda: result.update(
-        _subprocess_json([PY, "-c", MEMORY_SCRIPT, str(size)])), rounds=1)
+    benchmark.pedantic(
+        lambda: result.update(_subprocess_json([PY, "-c", MEMORY_SCRIPT, str(size)])), rounds=1
+    )
     result["bytes_per_person"] = result["population_bytes"] / result["people"]
     result["peak_rss_gib"] = result["peak_rss_bytes"] / 2**30
     result["peak_rss_bytes_per_person"] = result["peak_rss_bytes"] / result["people"]
@@ -253,8 +287,9 @@ def test_compile_cold_and_warm(benchmark):
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         cold = {}
         benchmark.group = "compile"
-        benchmark.pedantic(lambda: cold.update(
-            _subprocess_json([PY, "-c", WARMUP_SCRIPT], env)), rounds=1)
+        benchmark.pedantic(
+            lambda: cold.update(_subprocess_json([PY, "-c", WARMUP_SCRIPT], env)), rounds=1
+        )
         warm = _subprocess_json([PY, "-c", WARMUP_SCRIPT], env)
     benchmark.extra_info.update({f"cold_{k}": v for k, v in cold.items()})
     benchmark.extra_info.update({f"warm_{k}": v for k, v in warm.items()})
@@ -262,9 +297,13 @@ def test_compile_cold_and_warm(benchmark):
 
 def _engine_run(overrides: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as run_dir:
-        subprocess.run([PY, "-m", "engine.run", *overrides, "progress=false",
-                        f"hydra.run.dir={run_dir}"], cwd=ROOT, check=True,
-                       capture_output=True, timeout=1200)
+        subprocess.run(
+            [PY, "-m", "engine.run", *overrides, "progress=false", f"hydra.run.dir={run_dir}"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=1200,
+        )
         return json.loads((Path(run_dir) / "manifest.json").read_text())["timings_s"]
 
 
@@ -275,8 +314,11 @@ def test_startup_to_first_year(benchmark):
     timings = {}
     benchmark.group = "startup"
     benchmark.pedantic(lambda: timings.update(_engine_run(["years=1"])), rounds=1)
-    benchmark.extra_info.update(start_to_first_year_s=timings["start_to_first_year"],
-                                process_wall_s=_min(benchmark), timings_s=timings)
+    benchmark.extra_info.update(
+        start_to_first_year_s=timings["start_to_first_year"],
+        process_wall_s=_min(benchmark),
+        timings_s=timings,
+    )
 
 
 @pytest.mark.huge
@@ -285,5 +327,8 @@ def test_default_run_end_to_end(benchmark):
     timings = {}
     benchmark.group = "startup"
     benchmark.pedantic(lambda: timings.update(_engine_run([])), rounds=1)
-    benchmark.extra_info.update(process_wall_s=_min(benchmark), timings_s=timings,
-                                person_years_per_s=30 * M / timings["total"])
+    benchmark.extra_info.update(
+        process_wall_s=_min(benchmark),
+        timings_s=timings,
+        person_years_per_s=30 * M / timings["total"],
+    )

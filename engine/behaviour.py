@@ -92,11 +92,24 @@ class BehaviourConf:
 
 
 CALIBRATION_FIELDS = (
-    "income_elasticity", "nest_dissimilarity", "age_profile", "credential_transfer_low",
-    "credential_transfer_high", "return_hazard_scale", "return_hazard_shape",
-    "temporary_return_multiplier", "irregular_return_multiplier", "onward_share",
-    "borrowing", "upfront_cost_months", "stock_growth", "intra_return_hazard",
-    "free_mobility_extra_share", "gravity_distance", "gravity_language", "gravity_colony",
+    "income_elasticity",
+    "nest_dissimilarity",
+    "age_profile",
+    "credential_transfer_low",
+    "credential_transfer_high",
+    "return_hazard_scale",
+    "return_hazard_shape",
+    "temporary_return_multiplier",
+    "irregular_return_multiplier",
+    "onward_share",
+    "borrowing",
+    "upfront_cost_months",
+    "stock_growth",
+    "intra_return_hazard",
+    "free_mobility_extra_share",
+    "gravity_distance",
+    "gravity_language",
+    "gravity_colony",
     "gravity_contiguity",
 )
 
@@ -126,7 +139,10 @@ def default_utility(ctx: CellContext) -> np.ndarray:
     log_income = lam * np.log(ctx.income)  # (o, d, s)
     move = (log_income - ctx.policy_cost + ctx.network)[:, :, :, None] + ctx.corridor_constant
     # (o, d, s, g) -> (o, s, g, b, d)
-    V = np.transpose(move, (0, 2, 3, 1))[:, :, :, None, :] + ctx.age_shift[None, None, None, :, None]
+    V = (
+        np.transpose(move, (0, 2, 3, 1))[:, :, :, None, :]
+        + ctx.age_shift[None, None, None, :, None]
+    )
     V = np.broadcast_to(V, (R, 2, 2, B, R)).copy()
     for o in range(R):
         V[o, :, :, :, o] = log_income[o, o, :][:, None, None]
@@ -193,38 +209,56 @@ def load_behaviour(conf: Any) -> Behaviour:
     if ":" in plugin:
         module_name, _, attr = plugin.partition(":")
         if not module_name or not attr:
-            raise InputError(where, "is not of the form package.module:attribute",
-                             "an entry point of group migsim.behaviours or package.module:attribute")
+            raise InputError(
+                where,
+                "is not of the form package.module:attribute",
+                "an entry point of group migsim.behaviours or package.module:attribute",
+            )
         try:
             obj = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
-            raise InputError(where, f"cannot be imported ({_first_line(exc)})",
-                             "an entry point of group migsim.behaviours or package.module:attribute") from None
+            raise InputError(
+                where,
+                f"cannot be imported ({_first_line(exc)})",
+                "an entry point of group migsim.behaviours or package.module:attribute",
+            ) from None
         except Exception as exc:  # noqa: BLE001  (the plug-in module fails on import)
-            raise InputError(where, f"failed to import ({type(exc).__name__}: {_first_line(exc)})") from None
+            raise InputError(
+                where, f"failed to import ({type(exc).__name__}: {_first_line(exc)})"
+            ) from None
     else:
         eps = _entry_points()
         if plugin not in eps:
-            raise InputError(where, "is not an installed behaviour plug-in",
-                             ", ".join(available()))
+            raise InputError(where, "is not an installed behaviour plug-in", ", ".join(available()))
         try:
             obj = eps[plugin].load()
         except Exception as exc:  # noqa: BLE001  (a broken third-party package)
-            raise InputError(where, f"failed to load ({type(exc).__name__}: {_first_line(exc)})") from None
+            raise InputError(
+                where, f"failed to load ({type(exc).__name__}: {_first_line(exc)})"
+            ) from None
     if not isinstance(obj, Behaviour):
         if _is_jitted(obj):
-            raise InputError(where, "is a numba function, not a migsim Behaviour",
-                             "wrap it: Behaviour(name, individual_term=f) or Behaviour(name, kernel=f)")
+            raise InputError(
+                where,
+                "is a numba function, not a migsim Behaviour",
+                "wrap it: Behaviour(name, individual_term=f) or Behaviour(name, kernel=f)",
+            )
         if callable(obj):
             try:
                 obj = obj()
             except Exception as exc:  # noqa: BLE001  (any failure of the plug-in's factory)
-                raise InputError(where, f"is not a Behaviour and calling it as a factory failed "
-                                 f"({type(exc).__name__}: {_first_line(exc)})",
-                                 "an engine.behaviour.Behaviour object or a factory returning one") from None
+                raise InputError(
+                    where,
+                    f"is not a Behaviour and calling it as a factory failed "
+                    f"({type(exc).__name__}: {_first_line(exc)})",
+                    "an engine.behaviour.Behaviour object or a factory returning one",
+                ) from None
     if not isinstance(obj, Behaviour):
-        raise InputError(where, f"is a {type(obj).__name__}, not a migsim Behaviour",
-                         "an engine.behaviour.Behaviour object or a factory returning one")
+        raise InputError(
+            where,
+            f"is a {type(obj).__name__}, not a migsim Behaviour",
+            "an engine.behaviour.Behaviour object or a factory returning one",
+        )
     if not obj.name:
         obj = replace(obj, name=plugin)
     elif obj.name != plugin:  # messages name both the Behaviour and what the user typed
@@ -258,19 +292,29 @@ def _term_params(conf: Any) -> np.ndarray:
         except (TypeError, ValueError):
             number = None
         if number is None or isinstance(value, str) or not np.isfinite(number):
-            raise InputError(f"behaviour.params.{key}", f"{value!r} is not a finite number",
-                             "numbers; an individual term receives them in order as params[0], "
-                             "params[1], ...")
+            raise InputError(
+                f"behaviour.params.{key}",
+                f"{value!r} is not a finite number",
+                "numbers; an individual term receives them in order as params[0], params[1], ...",
+            )
         values.append(number)
     return np.asarray(values or [0.0], dtype=np.float64)
 
 
 # Argument types of an individual term as the decision kernel calls it (engine/population.py).
-_TERM_SAMPLE = {"age": np.uint8(30), "sex": np.uint8(0), "skill": np.uint8(1),
-                "wealth": np.float32(1e4), "productivity": 1.0, "years_abroad": np.uint8(0),
-                "origin": np.uint16(0)}
-TERM_SIGNATURE = ("term(age, sex, skill, wealth, productivity, years_abroad, origin, params) "
-                  "-> float, numba-jitted")
+_TERM_SAMPLE = {
+    "age": np.uint8(30),
+    "sex": np.uint8(0),
+    "skill": np.uint8(1),
+    "wealth": np.float32(1e4),
+    "productivity": 1.0,
+    "years_abroad": np.uint8(0),
+    "origin": np.uint16(0),
+}
+TERM_SIGNATURE = (
+    "term(age, sex, skill, wealth, productivity, years_abroad, origin, params) "
+    "-> float, numba-jitted"
+)
 
 
 def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> None:
@@ -283,43 +327,62 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
 
     where = f"behaviour plug-in '{behaviour.name}'"
     if behaviour.utility is not None and not callable(behaviour.utility):
-        raise InputError(where, f"utility is a {type(behaviour.utility).__name__}",
-                         "a function utility(ctx: CellContext) -> ndarray (R, 2, 2, B, R)")
+        raise InputError(
+            where,
+            f"utility is a {type(behaviour.utility).__name__}",
+            "a function utility(ctx: CellContext) -> ndarray (R, 2, 2, B, R)",
+        )
     term = behaviour.individual_term
     if term is not None:
         if not _is_jitted(term):
-            raise InputError(where, "individual_term is not numba-jitted",
-                             "@numba.njit " + TERM_SIGNATURE)
+            raise InputError(
+                where, "individual_term is not numba-jitted", "@numba.njit " + TERM_SIGNATURE
+            )
         if params is None:
             params = np.zeros(1)
         try:
             value = term(*_TERM_SAMPLE.values(), np.ascontiguousarray(params, dtype=np.float64))
         except Exception as exc:  # noqa: BLE001  (numba typing errors and the term's own)
-            raise InputError(where, f"individual_term fails for a sample person "
-                             f"({type(exc).__name__}: {_numba_reason(exc)})", TERM_SIGNATURE) from None
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
-                                                                        np.floating)):
-            raise InputError(where, f"individual_term returned {type(value).__name__}",
-                             TERM_SIGNATURE)
+            raise InputError(
+                where,
+                f"individual_term fails for a sample person "
+                f"({type(exc).__name__}: {_numba_reason(exc)})",
+                TERM_SIGNATURE,
+            ) from None
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            raise InputError(
+                where, f"individual_term returned {type(value).__name__}", TERM_SIGNATURE
+            )
         if np.isnan(value):
-            raise InputError(where, "individual_term returned NaN for a sample person "
-                             f"({', '.join(f'{k}={v}' for k, v in _TERM_SAMPLE.items())})",
-                             "a finite shift of the log-odds of moving (or +/-inf)")
+            raise InputError(
+                where,
+                "individual_term returned NaN for a sample person "
+                f"({', '.join(f'{k}={v}' for k, v in _TERM_SAMPLE.items())})",
+                "a finite shift of the log-odds of moving (or +/-inf)",
+            )
     kernel = behaviour.kernel
     if kernel is not None:
         from kernels.migration import decide
 
         expected = list(inspect.signature(decide.py_func).parameters)
         if not _is_jitted(kernel):
-            raise InputError(where, "kernel is not numba-jitted",
-                             f"a @numba.njit function with the {len(expected)} arguments of "
-                             "kernels.migration.decide")
+            raise InputError(
+                where,
+                "kernel is not numba-jitted",
+                f"a @numba.njit function with the {len(expected)} arguments of "
+                "kernels.migration.decide",
+            )
         got = inspect.signature(kernel.py_func).parameters.values()
         variadic = any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in got)
         if len(got) != len(expected) and not variadic:
-            raise InputError(where, f"kernel takes {len(got)} arguments",
-                             f"the {len(expected)} arguments of kernels.migration.decide "
-                             f"({', '.join(expected)})")
+            raise InputError(
+                where,
+                f"kernel takes {len(got)} arguments",
+                f"the {len(expected)} arguments of kernels.migration.decide "
+                f"({', '.join(expected)})",
+            )
 
 
 def _numba_reason(exc: BaseException) -> str:
@@ -333,18 +396,28 @@ def _numba_reason(exc: BaseException) -> str:
 def check_utility(name: str, V: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A plug-in's utility must be a finite float array of the expected shape."""
     if not isinstance(V, np.ndarray):
-        raise InputError(f"behaviour plug-in '{name}'", f"utility returned {type(V).__name__}",
-                         f"a NumPy array of shape {shape}")
+        raise InputError(
+            f"behaviour plug-in '{name}'",
+            f"utility returned {type(V).__name__}",
+            f"a NumPy array of shape {shape}",
+        )
     if V.dtype.kind not in "fiu":
-        raise InputError(f"behaviour plug-in '{name}'", f"utility has dtype {V.dtype}",
-                         "a real-valued (float) array")
+        raise InputError(
+            f"behaviour plug-in '{name}'",
+            f"utility has dtype {V.dtype}",
+            "a real-valued (float) array",
+        )
     if V.shape != shape:
-        raise InputError(f"behaviour plug-in '{name}'", f"utility has shape {V.shape}",
-                         f"shape {shape} [origin, skill, sex, age band, destination]")
+        raise InputError(
+            f"behaviour plug-in '{name}'",
+            f"utility has shape {V.shape}",
+            f"shape {shape} [origin, skill, sex, age band, destination]",
+        )
     if not np.isfinite(V).all():
         bad = "NaN" if np.isnan(V).any() else "infinite values"
-        raise InputError(f"behaviour plug-in '{name}'", f"utility contains {bad}",
-                         "finite utilities")
+        raise InputError(
+            f"behaviour plug-in '{name}'", f"utility contains {bad}", "finite utilities"
+        )
     return V.astype(np.float64, copy=False)
 
 

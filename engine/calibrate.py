@@ -56,8 +56,9 @@ def base_wages(world: World) -> np.ndarray:
     return np.stack([low, low * prem], axis=1)
 
 
-def expected_income(world: World, wages: np.ndarray, conf: Any,
-                    credential_scale: float = 1.0) -> np.ndarray:
+def expected_income(
+    world: World, wages: np.ndarray, conf: Any, credential_scale: float = 1.0
+) -> np.ndarray:
     """Expected net income y[o, d, s] (R, R, 2) of an o-born person of skill s living in d.
 
     wages: (R, 2, 2) [region, skill, nativity] or (R, 2). Abroad the wage is that of
@@ -67,8 +68,10 @@ def expected_income(world: World, wages: np.ndarray, conf: Any,
     if wages.ndim == 2:
         wages = np.stack([wages, wages], axis=2)
     net = (1.0 - world.tax_rate) * world.employment_rate
-    kappa = np.minimum(1.0, credential_scale * np.array(
-        [conf.credential_transfer_low, conf.credential_transfer_high]))
+    kappa = np.minimum(
+        1.0,
+        credential_scale * np.array([conf.credential_transfer_low, conf.credential_transfer_high]),
+    )
     y = np.empty((R, R, 2))
     for o in range(R):
         y[o] = wages[:, :, 1] * kappa[None, :] * net[:, None]
@@ -152,8 +155,14 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
     F = upfront_cost(world, wages, conf)
     sigma = pop_conf.wealth_sigma
-    mid_age = np.array([(lo + hi - 1) / 2 for lo, hi in
-                        zip((0, 15, 20, 25, 30, 35, 40, 50, 65), (15, 20, 25, 30, 35, 40, 50, 65, 90))])
+    mid_age = np.array(
+        [
+            (lo + hi - 1) / 2
+            for lo, hi in zip(
+                (0, 15, 20, 25, 30, 35, 40, 50, 65), (15, 20, 25, 30, 35, 40, 50, 65, 90)
+            )
+        ]
+    )
     scale = np.where(mid_age >= 18, 1.0, 0.2)
     feasible = np.ones((R, 2, 2, B, R))
     for o in range(R):
@@ -183,15 +192,17 @@ class Calibration:
     provenance: dict
 
     def to_json(self) -> str:
-        out = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
-               for k, v in asdict(self).items()}
+        out = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
         return json.dumps(out, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         raw = json.loads(text)
-        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()
-                  if k not in ("codes", "provenance")}
+        arrays = {
+            k: np.asarray(v, dtype=np.float64)
+            for k, v in raw.items()
+            if k not in ("codes", "provenance")
+        }
         return cls(codes=raw["codes"], provenance=raw["provenance"], **arrays)
 
 
@@ -232,8 +243,9 @@ def model_flows(world, conf, cells, wages, xi) -> np.ndarray:
     return np.transpose(movers.sum(axis=3), (0, 3, 1, 2))  # o d s g
 
 
-def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
-              max_iterations: int = 500) -> Calibration:
+def calibrate(
+    world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6, max_iterations: int = 500
+) -> Calibration:
     R = world.n_regions
     wages = base_wages(world)
     cells = base_cells(world, conf, wages, pop_conf)
@@ -246,17 +258,23 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
     xi = np.log(np.maximum(target, floor) / np.maximum(home_sg[:, None], 1.0))
     rho = conf.nest_dissimilarity
     residual = np.inf
-    for iteration in range(max_iterations):
+    iteration = 0
+    for iteration in range(max_iterations):  # noqa: B007 (reported in provenance)
         flows = model_flows(world, conf, cells, wages, xi)
-        gap = np.where(off, np.log(np.maximum(target, floor)) - np.log(np.maximum(flows, floor)), 0.0)
+        gap = np.where(
+            off, np.log(np.maximum(target, floor)) - np.log(np.maximum(flows, floor)), 0.0
+        )
         residual = float(np.abs(gap).max())
         if residual < tolerance:
             break
         xi = xi + rho * gap
     xi[~off] = -40.0
     if residual > 1e-3:
-        raise InputError("calibration", f"did not converge (max log gap {residual:.2e})",
-                         "check the world tables and behaviour parameters")
+        raise InputError(
+            "calibration",
+            f"did not converge (max log gap {residual:.2e})",
+            "check the world tables and behaviour parameters",
+        )
 
     # policy cost split (DMS dual strategy)
     y = expected_income(world, wages, conf)
@@ -264,12 +282,15 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
     N = cells.home.sum(axis=(2, 3))  # o s
     lam = conf.income_elasticity
     with np.errstate(divide="ignore"):
-        total_cost = lam * np.log(y / np.stack([y[o, o] for o in range(R)])[:, None, :]) \
-            - np.log(np.maximum(S, 1.0) / N[:, None, :])
-    gravity = (conf.gravity_distance * np.log(world.distance_km.clip(1.0) / 1000.0)
-               - conf.gravity_language * world.common_language
-               - conf.gravity_colony * world.colonial_link
-               - conf.gravity_contiguity * world.contiguous)[:, :, None]
+        total_cost = lam * np.log(y / np.stack([y[o, o] for o in range(R)])[:, None, :]) - np.log(
+            np.maximum(S, 1.0) / N[:, None, :]
+        )
+    gravity = (
+        conf.gravity_distance * np.log(world.distance_km.clip(1.0) / 1000.0)
+        - conf.gravity_language * world.common_language
+        - conf.gravity_colony * world.colonial_link
+        - conf.gravity_contiguity * world.contiguous
+    )[:, :, None]
     same_bloc = bloc_matrix(world)[:, :, None]
     offdiag = ~np.eye(R, dtype=bool)[:, :, None]
 
@@ -284,12 +305,12 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         return (S * np.expm1(policy_for(level))).sum(axis=(0, 2))
 
     # The level of c_inc is set per destination so that removing policy costs would raise
-    # the desired stock by `free_mobility_extra_share` of world population, split across destinations as
-    # would-be migrants' desired destinations (Gallup; desired_destinations.csv). Without
-    # that table one level for all destinations matches the world total.
+    # the desired stock by `free_mobility_extra_share` of world population, split across
+    # destinations as would-be migrants' desired destinations (Gallup;
+    # desired_destinations.csv). Without that table one level for all destinations matches
+    # the world total.
     extra_total = conf.free_mobility_extra_share * world.population.sum()
-    targets = (extra_total * world.desired_share
-               if world.desired_share is not None else None)
+    targets = extra_total * world.desired_share if world.desired_share is not None else None
     level = np.zeros(R)
     if targets is not None:
         for d in range(R):
@@ -345,8 +366,16 @@ def calibrate(world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6,
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
     }
     incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
-    return Calibration(world.codes, xi_inc, policy_cost, incompressible, intra_rate,
-                       intra_return, target, provenance)
+    return Calibration(
+        world.codes,
+        xi_inc,
+        policy_cost,
+        incompressible,
+        intra_rate,
+        intra_return,
+        target,
+        provenance,
+    )
 
 
 def calibration_path(world: World) -> Path:
@@ -373,6 +402,9 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
         raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
     key = provenance_key(world, conf, pop_conf)
     if cal.provenance.get("key") != key or cal.codes != world.codes:
-        raise InputError(str(path), "calibration is stale (world tables or behaviour "
-                         "parameters changed since it was made)", hint)
+        raise InputError(
+            str(path),
+            "calibration is stale (world tables or behaviour parameters changed since it was made)",
+            hint,
+        )
     return cal

@@ -22,8 +22,15 @@ from omegaconf import OmegaConf
 from engine.errors import InputError
 
 FORMAT = "migsim-checkpoint-1"
-RESUMABLE_KEYS = ("years", "checkpoint_every", "resume", "start_from", "progress", "threads",
-                  "snapshot")
+RESUMABLE_KEYS = (
+    "years",
+    "checkpoint_every",
+    "resume",
+    "start_from",
+    "progress",
+    "threads",
+    "snapshot",
+)
 
 
 def resume_hash(cfg: Any, drop_regime: bool = False) -> str:
@@ -40,8 +47,13 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
     """Write atomically (temporary file, then rename)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    payload = {"format": FORMAT, "config_hash": resume_hash(cfg),
-               "base_hash": resume_hash(cfg, drop_regime=True), "year": sim.year, "sim": sim}
+    payload = {
+        "format": FORMAT,
+        "config_hash": resume_hash(cfg),
+        "base_hash": resume_hash(cfg, drop_regime=True),
+        "year": sim.year,
+        "sim": sim,
+    }
     with open(tmp, "wb") as f:
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
         f.flush()
@@ -59,14 +71,21 @@ def load(path: str | Path, cfg: Any, field: str = "resume", any_regime: bool = F
         with open(path, "rb") as f:
             payload = pickle.load(f)
     except Exception as exc:  # truncated or foreign files raise many exception types
-        raise InputError(f"{field}={path}", f"is corrupt or not a checkpoint "
-                         f"({type(exc).__name__})", "a checkpoint written by migsim") from None
+        raise InputError(
+            f"{field}={path}",
+            f"is corrupt or not a checkpoint ({type(exc).__name__})",
+            "a checkpoint written by migsim",
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise InputError(f"{field}={path}", "is not a migsim checkpoint",
-                         "a checkpoint written by migsim")
+        raise InputError(
+            f"{field}={path}", "is not a migsim checkpoint", "a checkpoint written by migsim"
+        )
     expected = resume_hash(cfg, drop_regime=any_regime)
     stored = payload["base_hash"] if any_regime else payload["config_hash"]
     if stored != expected:
-        raise InputError(f"{field}={path}", "was made with a different config",
-                         "the same config except " + ", ".join(RESUMABLE_KEYS))
+        raise InputError(
+            f"{field}={path}",
+            "was made with a different config",
+            "the same config except " + ", ".join(RESUMABLE_KEYS),
+        )
     return payload["sim"]

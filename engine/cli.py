@@ -1,21 +1,21 @@
 """The `migsim` command.
 
-    migsim [OVERRIDES...]              run the default job (same as `python -m engine.run`)
-    migsim run [OVERRIDES...]          the same
-    migsim calibrate [OVERRIDES...]    calibrate the decision model for a world and write
-                                       engine/data/<world>/calibration.json
-    migsim behaviours                  list installed behaviour plug-ins
-    migsim compare DIR [--baseline status_quo] [--out DIR]
-                                       compare every complete run under DIR against the
-                                       baseline regime (same seed); writes comparison.parquet,
-                                       report.md, report.html and PNG plots
-    migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR]
-                                       the 2x2 migration-liberalisation game of two regions
-    migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
-    migsim validate [--quick] [--out DIR] [--only E1,E8]
-                                       run the validation experiments (configs/experiment/)
-                                       against published figures; writes validation.parquet,
-                                       validation.md and PNG plots (engine/validate.py)
+migsim [OVERRIDES...]              run the default job (same as `python -m engine.run`)
+migsim run [OVERRIDES...]          the same
+migsim calibrate [OVERRIDES...]    calibrate the decision model for a world and write
+                                   engine/data/<world>/calibration.json
+migsim behaviours                  list installed behaviour plug-ins
+migsim compare DIR [--baseline status_quo] [--out DIR]
+                                   compare every complete run under DIR against the
+                                   baseline regime (same seed); writes comparison.parquet,
+                                   report.md, report.html and PNG plots
+migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR]
+                                   the 2x2 migration-liberalisation game of two regions
+migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
+migsim validate [--quick] [--out DIR] [--only E1,E8]
+                                   run the validation experiments (configs/experiment/)
+                                   against published figures; writes validation.parquet,
+                                   validation.md and PNG plots (engine/validate.py)
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ def calibrate_command(overrides: list[str]) -> int:
     cal = calibrate(world, cfg.behaviour, cfg.population)
     path = write_calibration(cal, world)
     p = cal.provenance
-    print(f"migsim: calibrated {world.name}: {p['iterations']} iterations, max log gap "
-          f"{p['max_log_gap']:.1e}, target flows {p['target_flow_total'] / 1e6:.2f} M/yr; "
-          f"wrote {path}")
+    print(
+        f"migsim: calibrated {world.name}: {p['iterations']} iterations, max log gap "
+        f"{p['max_log_gap']:.1e}, target flows {p['target_flow_total'] / 1e6:.2f} M/yr; "
+        f"wrote {path}"
+    )
     return 0
 
 
@@ -67,12 +69,21 @@ def main(argv: list[str] | None = None) -> None:
     from engine.errors import InputError
     from engine.run import guarded
 
-    commands = {"calibrate": calibrate_command, "behaviours": lambda _: _list_behaviours(),
-                "collect": collect_command, "compare": compare_command, "game": game_command,
-                "validate": validate_command}
+    commands = {
+        "calibrate": calibrate_command,
+        "behaviours": lambda _: _list_behaviours(),
+        "collect": collect_command,
+        "compare": compare_command,
+        "game": game_command,
+        "validate": validate_command,
+    }
     if command not in commands:
-        print(f"migsim: error: unknown command '{command}' (allowed: run, "
-              + ", ".join(commands) + ")", file=sys.stderr)
+        print(
+            f"migsim: error: unknown command '{command}' (allowed: run, "
+            + ", ".join(commands)
+            + ")",
+            file=sys.stderr,
+        )
         sys.exit(2)
     sys.exit(guarded(lambda: commands[command](args)))
     del InputError
@@ -89,8 +100,11 @@ def collect_command(args: list[str]) -> int:
     from engine.errors import InputError
 
     if len(args) != 1:
-        raise InputError("migsim collect", f"takes one SWEEP_DIR, got {len(args)} arguments",
-                         "migsim collect outputs/multirun/<time>")
+        raise InputError(
+            "migsim collect",
+            f"takes one SWEEP_DIR, got {len(args)} arguments",
+            "migsim collect outputs/multirun/<time>",
+        )
     out = collect(args[0])
     print(f"migsim: dataset written to {out}")
     return 0
@@ -137,13 +151,24 @@ def game_command(args: list[str]) -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--world", default="default")
-    parser.add_argument("--tol", type=float, default=0.01,
-                        help="payoff differences below this many %% points are ties")
-    parser.add_argument("--out", default=None, help="output directory "
-                        "(default: outputs/games/A_B)")
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=0.01,
+        help="payoff differences below this many %% points are ties",
+    )
+    parser.add_argument("--out", default=None, help="output directory (default: outputs/games/A_B)")
     ns = parser.parse_args(args)
-    res = play(ns.region_a, ns.region_b, years=ns.years, size=ns.size, seed=ns.seed,
-               world=ns.world, out_dir=ns.out, tol=ns.tol)
+    res = play(
+        ns.region_a,
+        ns.region_b,
+        years=ns.years,
+        size=ns.size,
+        seed=ns.seed,
+        world=ns.world,
+        out_dir=ns.out,
+        tol=ns.tol,
+    )
     print(res.text)
     print(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet")
     return 0

@@ -47,8 +47,11 @@ def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
     sweep_dir = Path(sweep_dir)
     runs = complete_runs(sweep_dir)
     if not runs:
-        raise InputError(str(sweep_dir), "holds no complete run (no manifest.json)",
-                         "a Hydra sweep directory of migsim runs")
+        raise InputError(
+            str(sweep_dir),
+            "holds no complete run (no manifest.json)",
+            "a Hydra sweep directory of migsim runs",
+        )
     frames = []
     for run in runs:
         path = run / f"{table}.parquet"
@@ -62,9 +65,14 @@ def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
     out = sweep_dir / "dataset"
     staging = sweep_dir / ".dataset-staging"
     shutil.rmtree(staging, ignore_errors=True)
-    ds.write_dataset(data.to_arrow(), staging, format="parquet",
-                     partitioning=["regime", "seed"], partitioning_flavor="hive",
-                     basename_template="part-{i}.parquet")
+    ds.write_dataset(
+        data.to_arrow(),
+        staging,
+        format="parquet",
+        partitioning=["regime", "seed"],
+        partitioning_flavor="hive",
+        basename_template="part-{i}.parquet",
+    )
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
     return out

@@ -38,8 +38,14 @@ from engine.errors import InputError
 from engine.regimes import regime_name
 
 KEYS = ["regime", "seed", "year", "measure", "scope"]
-WELFARE_ORDER = ["natives_developed", "earlier_migrants_developed", "natives_developing",
-                 "new_migrants", "earlier_migrants_developing", "world"]
+WELFARE_ORDER = [
+    "natives_developed",
+    "earlier_migrants_developed",
+    "natives_developing",
+    "new_migrants",
+    "earlier_migrants_developing",
+    "world",
+]
 WELFARE_LABELS = {
     "natives_developed": "Natives in high-income regions",
     "earlier_migrants_developed": "Earlier migrants in high-income regions",
@@ -48,13 +54,28 @@ WELFARE_LABELS = {
     "earlier_migrants_developing": "Earlier migrants in developing regions",
     "world": "WORLD TOTAL",
 }
-REGION_MEASURES = ["gdp", "gdp_per_capita", "wage_low_native", "wage_high_native",
-                   "wage_low_immigrant", "wage_high_immigrant", "fiscal_balance",
-                   "levy_revenue", "remittances_received", "skilled_emigration_rate",
-                   "tertiary_share", "emigrants", "arrivals"]
-WORLD_SUMS = {"world_gdp": "gdp", "levy_revenue": "levy_revenue",
-              "remittances_received": "remittances_received", "migrant_stock": "immigrants",
-              "arrivals": "arrivals"}
+REGION_MEASURES = [
+    "gdp",
+    "gdp_per_capita",
+    "wage_low_native",
+    "wage_high_native",
+    "wage_low_immigrant",
+    "wage_high_immigrant",
+    "fiscal_balance",
+    "levy_revenue",
+    "remittances_received",
+    "skilled_emigration_rate",
+    "tertiary_share",
+    "emigrants",
+    "arrivals",
+]
+WORLD_SUMS = {
+    "world_gdp": "gdp",
+    "levy_revenue": "levy_revenue",
+    "remittances_received": "remittances_received",
+    "migrant_stock": "immigrants",
+    "arrivals": "arrivals",
+}
 
 
 @dataclass
@@ -77,46 +98,61 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
         data = json.loads(manifest.read_text())
         cfg = OmegaConf.create(data.get("config") or "{}")
         regime = cfg.get("regime") or OmegaConf.create({"name": "status_quo"})
-        runs.append(RunInfo(manifest.parent, regime_name(regime), int(data["seed"]),
-                            str(data.get("world", "")), int(data.get("years", 0)),
-                            int(data.get("agents", 0))))
+        runs.append(
+            RunInfo(
+                manifest.parent,
+                regime_name(regime),
+                int(data["seed"]),
+                str(data.get("world", "")),
+                int(data.get("years", 0)),
+                int(data.get("agents", 0)),
+            )
+        )
     if not runs:
-        raise InputError("compare", f"no complete run (manifest.json) under '{root}'",
-                         "a directory written by `python -m engine.run [-m]`")
+        raise InputError(
+            "compare",
+            f"no complete run (manifest.json) under '{root}'",
+            "a directory written by `python -m engine.run [-m]`",
+        )
     seen: dict[tuple, Path] = {}
     for r in runs:
         key = (r.regime, r.seed)
         if key in seen:
-            raise InputError("compare", f"two runs of regime '{r.regime}' with seed {r.seed} "
-                             f"({seen[key]} and {r.path})", "one run per regime and seed")
+            raise InputError(
+                "compare",
+                f"two runs of regime '{r.regime}' with seed {r.seed} ({seen[key]} and {r.path})",
+                "one run per regime and seed",
+            )
         seen[key] = r.path
     return runs
 
 
 def _long(frame: pl.DataFrame, measures: list[str], scope_col: str) -> pl.DataFrame:
     cols = [m for m in measures if m in frame.columns]
-    return (frame.select(pl.col(scope_col).alias("scope"), *[pl.col(c).cast(pl.Float64)
-                                                              for c in cols])
-            .unpivot(index="scope", variable_name="measure", value_name="value"))
+    return frame.select(
+        pl.col(scope_col).alias("scope"), *[pl.col(c).cast(pl.Float64) for c in cols]
+    ).unpivot(index="scope", variable_name="measure", value_name="value")
 
 
 def run_measures(run: RunInfo) -> pl.DataFrame:
     """The measures of one run's final year, long format (year, measure, scope, value)."""
     regions = pl.read_parquet(run.path / "regions.parquet")
     year = int(regions["year"].max())
-    reg = regions.filter(pl.col("year") == year).with_columns(
-        migrant_stock=pl.col("immigrants"))
+    reg = regions.filter(pl.col("year") == year).with_columns(migrant_stock=pl.col("immigrants"))
     parts = [_long(reg, REGION_MEASURES + ["migrant_stock"], "region")]
-    world = reg.select(*[pl.col(src).sum().alias(name) for name, src in WORLD_SUMS.items()
-                         if src in reg.columns]).with_columns(scope=pl.lit("world"))
+    world = reg.select(
+        *[pl.col(src).sum().alias(name) for name, src in WORLD_SUMS.items() if src in reg.columns]
+    ).with_columns(scope=pl.lit("world"))
     parts.append(_long(world, list(WORLD_SUMS), "scope"))
     welfare_path = run.path / "welfare.parquet"
     if welfare_path.exists():
         w = pl.read_parquet(welfare_path)
         if w.height:
             w = w.filter(pl.col("year") == w["year"].max())
-            tot = w.select(pl.lit("world").alias("group"),
-                           pl.col("people", "private_income", "public_income").sum())
+            tot = w.select(
+                pl.lit("world").alias("group"),
+                pl.col("people", "private_income", "public_income").sum(),
+            )
             w = pl.concat([w.select("group", "people", "private_income", "public_income"), tot])
             w = w.select(
                 "group",
@@ -124,20 +160,38 @@ def run_measures(run: RunInfo) -> pl.DataFrame:
                 real_income_private=pl.col("private_income"),
                 real_income_public=pl.col("public_income"),
                 real_income_per_person=(pl.col("private_income") + pl.col("public_income"))
-                / pl.col("people"))
-            parts.append(_long(w, ["real_income", "real_income_private", "real_income_public",
-                                   "real_income_per_person"], "group"))
+                / pl.col("people"),
+            )
+            parts.append(
+                _long(
+                    w,
+                    [
+                        "real_income",
+                        "real_income_private",
+                        "real_income_public",
+                        "real_income_per_person",
+                    ],
+                    "group",
+                )
+            )
     remit_path = run.path / "remittances.parquet"
     if remit_path.exists():
         rm = pl.read_parquet(remit_path)
         if rm.height:
             rm = rm.filter(pl.col("year") == rm["year"].max())
-            parts.append(pl.DataFrame({"scope": ["world"], "measure": ["remittance_fees"],
-                                       "value": [float(rm["fees"].sum())]}))
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "scope": ["world"],
+                        "measure": ["remittance_fees"],
+                        "value": [float(rm["fees"].sum())],
+                    }
+                )
+            )
     out = pl.concat(parts, how="vertical_relaxed")
-    return out.with_columns(regime=pl.lit(run.regime), seed=pl.lit(run.seed, pl.Int64),
-                            year=pl.lit(year, pl.Int64)).select(
-        "regime", "seed", "year", "measure", "scope", "value")
+    return out.with_columns(
+        regime=pl.lit(run.regime), seed=pl.lit(run.seed, pl.Int64), year=pl.lit(year, pl.Int64)
+    ).select("regime", "seed", "year", "measure", "scope", "value")
 
 
 def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame:
@@ -145,20 +199,30 @@ def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame
     runs = find_runs(sweep_dir)
     regimes = sorted({r.regime for r in runs})
     if baseline not in regimes:
-        raise InputError("--baseline", f"no run of regime '{baseline}' under '{sweep_dir}'",
-                         ", ".join(regimes))
+        raise InputError(
+            "--baseline", f"no run of regime '{baseline}' under '{sweep_dir}'", ", ".join(regimes)
+        )
     long = pl.concat([run_measures(r) for r in runs], how="vertical_relaxed")
-    base = (long.filter(pl.col("regime") == baseline)
-            .select("seed", "measure", "scope", pl.col("value").alias("baseline")))
+    base = long.filter(pl.col("regime") == baseline).select(
+        "seed", "measure", "scope", pl.col("value").alias("baseline")
+    )
     out = long.join(base, on=["seed", "measure", "scope"], how="left")
     out = out.with_columns(change=pl.col("value") - pl.col("baseline"))
-    out = out.with_columns(change_pct=pl.when(pl.col("baseline") != 0)
-                           .then(100.0 * pl.col("change") / pl.col("baseline").abs())
-                           .otherwise(None))
+    out = out.with_columns(
+        change_pct=pl.when(pl.col("baseline") != 0)
+        .then(100.0 * pl.col("change") / pl.col("baseline").abs())
+        .otherwise(None)
+    )
     order = {r: (0 if r == baseline else 1, r) for r in regimes}
-    return (out.with_columns(_o=pl.col("regime").replace_strict(
-        {r: i for i, r in enumerate(sorted(regimes, key=order.get))}, return_dtype=pl.Int64))
-        .sort("_o", "seed", "measure", "scope").drop("_o"))
+    return (
+        out.with_columns(
+            _o=pl.col("regime").replace_strict(
+                {r: i for i, r in enumerate(sorted(regimes, key=order.get))}, return_dtype=pl.Int64
+            )
+        )
+        .sort("_o", "seed", "measure", "scope")
+        .drop("_o")
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -171,12 +235,16 @@ class Comparison:
 
 def summarise(table: pl.DataFrame) -> pl.DataFrame:
     """Mean and spread across seeds per (regime, measure, scope)."""
-    return (table.group_by("regime", "measure", "scope", maintain_order=True)
-            .agg(seeds=pl.len(), value=pl.col("value").mean(),
-                 baseline=pl.col("baseline").mean(), change=pl.col("change").mean(),
-                 change_pct=pl.col("change_pct").mean(),
-                 pct_min=pl.col("change_pct").min(), pct_max=pl.col("change_pct").max(),
-                 pct_sd=pl.col("change_pct").std()))
+    return table.group_by("regime", "measure", "scope", maintain_order=True).agg(
+        seeds=pl.len(),
+        value=pl.col("value").mean(),
+        baseline=pl.col("baseline").mean(),
+        change=pl.col("change").mean(),
+        change_pct=pl.col("change_pct").mean(),
+        pct_min=pl.col("change_pct").min(),
+        pct_max=pl.col("change_pct").max(),
+        pct_sd=pl.col("change_pct").std(),
+    )
 
 
 def _fmt(x, digits=2) -> str:
@@ -187,7 +255,7 @@ def _fmt(x, digits=2) -> str:
     if isinstance(x, int):
         return str(x)
     ax = abs(x)
-    if ax != 0 and (ax >= 1e6 or ax < 10 ** -digits):
+    if ax != 0 and (ax >= 1e6 or ax < 10**-digits):
         return f"{x:.3g}"
     return f"{x:,.{digits}f}"
 
@@ -203,8 +271,10 @@ def _html_table(df: pl.DataFrame) -> str:
     import html
 
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row)
-                   + "</tr>" for row in df.iter_rows())
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in df.iter_rows()
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -243,12 +313,14 @@ class Report:
     def html(self) -> str:
         import html
 
-        out = ["<!doctype html><html><head><meta charset='utf-8'>",
-               f"<title>{html.escape(self.title)}</title><style>body{{font-family:sans-serif;"
-               "max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
-               "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
-               "th{background:#eee}img{max-width:100%}</style></head><body>",
-               f"<h1>{html.escape(self.title)}</h1>"]
+        out = [
+            "<!doctype html><html><head><meta charset='utf-8'>",
+            f"<title>{html.escape(self.title)}</title><style>body{{font-family:sans-serif;"
+            "max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
+            "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+            "th{background:#eee}img{max-width:100%}</style></head><body>",
+            f"<h1>{html.escape(self.title)}</h1>",
+        ]
         for kind, x in self.blocks:
             if kind == "h":
                 out.append(f"<h2>{html.escape(x)}</h2>")
@@ -289,8 +361,9 @@ def _plot_world_gdp(table: pl.DataFrame, baseline: str, path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_grouped(summary: pl.DataFrame, measure: str, scopes: list[str], baseline: str,
-                  ylabel: str, path: Path) -> None:
+def _plot_grouped(
+    summary: pl.DataFrame, measure: str, scopes: list[str], baseline: str, ylabel: str, path: Path
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -298,8 +371,7 @@ def _plot_grouped(summary: pl.DataFrame, measure: str, scopes: list[str], baseli
 
     d = summary.filter(pl.col("measure") == measure, pl.col("regime") != baseline)
     regimes = list(dict.fromkeys(d["regime"].to_list()))
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(scopes) * max(1, len(regimes)) / 2 + 3),
-                                    3.8))
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(scopes) * max(1, len(regimes)) / 2 + 3), 3.8))
     width = 0.8 / max(1, len(regimes))
     for k, r in enumerate(regimes):
         dr = d.filter(pl.col("regime") == r)
@@ -307,8 +379,12 @@ def _plot_grouped(summary: pl.DataFrame, measure: str, scopes: list[str], baseli
         vals = [v[0] if v and v[0] is not None else 0.0 for v in vals]
         ax.bar([i + k * width for i in range(len(scopes))], vals, width, label=r)
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xticks([i + width * (len(regimes) - 1) / 2 for i in range(len(scopes))], scopes,
-                  rotation=30, ha="right")
+    ax.set_xticks(
+        [i + width * (len(regimes) - 1) / 2 for i in range(len(scopes))],
+        scopes,
+        rotation=30,
+        ha="right",
+    )
     ax.set_ylabel(ylabel)
     if regimes:
         ax.legend(fontsize=8)
@@ -317,16 +393,16 @@ def _plot_grouped(summary: pl.DataFrame, measure: str, scopes: list[str], baseli
     plt.close(fig)
 
 
-def _pivot(summary: pl.DataFrame, measure: str, regime: str, value: str,
-           scopes: list[str] | None = None) -> pl.DataFrame:
+def _pivot(
+    summary: pl.DataFrame, measure: str, regime: str, value: str, scopes: list[str] | None = None
+) -> pl.DataFrame:
     d = summary.filter(pl.col("measure") == measure, pl.col("regime") == regime)
     if scopes is not None:
         d = d.filter(pl.col("scope").is_in(scopes))
     return d.select("scope", value)
 
 
-def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[RunInfo]
-                 ) -> Report:
+def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[RunInfo]) -> Report:
     summary = summarise(table)
     regimes = list(dict.fromkeys(table["regime"].to_list()))
     others = [r for r in regimes if r != baseline]
@@ -334,80 +410,127 @@ def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[R
     regions = sorted(set(table.filter(pl.col("measure") == "gdp")["scope"].to_list()))
     rep = Report("migsim regime comparison")
     worlds = sorted({r.world for r in runs})
-    rep.p(f"{len(runs)} runs: regimes {', '.join(regimes)}; seeds {', '.join(map(str, seeds))}; "
-          f"world {', '.join(worlds)}; final year {int(table['year'].max())}; "
-          f"baseline {baseline} with the same seed (common random numbers). Values are the "
-          "final simulated year; with several seeds, mean and spread (min, max, sd) across "
-          "seeds of the per-seed % change.")
+    rep.p(
+        f"{len(runs)} runs: regimes {', '.join(regimes)}; seeds {', '.join(map(str, seeds))}; "
+        f"world {', '.join(worlds)}; final year {int(table['year'].max())}; "
+        f"baseline {baseline} with the same seed (common random numbers). Values are the "
+        "final simulated year; with several seeds, mean and spread (min, max, sd) across "
+        "seeds of the per-seed % change."
+    )
 
     rep.h("World GDP")
-    wg = (summary.filter(pl.col("measure") == "world_gdp")
-          .select("regime", "seeds", (pl.col("value") / 1e9).alias("world GDP (bn)"),
-                  (pl.col("change") / 1e9).alias("change (bn)"),
-                  pl.col("change_pct").alias("change %"), pl.col("pct_min").alias("min %"),
-                  pl.col("pct_max").alias("max %"), pl.col("pct_sd").alias("sd %")))
+    wg = summary.filter(pl.col("measure") == "world_gdp").select(
+        "regime",
+        "seeds",
+        (pl.col("value") / 1e9).alias("world GDP (bn)"),
+        (pl.col("change") / 1e9).alias("change (bn)"),
+        pl.col("change_pct").alias("change %"),
+        pl.col("pct_min").alias("min %"),
+        pl.col("pct_max").alias("max %"),
+        pl.col("pct_sd").alias("sd %"),
+    )
     rep.table(wg)
     _plot_world_gdp(table, baseline, out_dir / "world_gdp_change.png")
     rep.image("world_gdp_change.png", "World GDP change by regime")
 
     rep.h("Real income by group (as in Table 6.2)")
-    rep.p("Real income = private (earnings after tax, capital income of natives) + public "
-          "(public spending received) income of each welfare group, PPP $ bn; change vs "
-          "the baseline in bn and %, mean across seeds.")
+    rep.p(
+        "Real income = private (earnings after tax, capital income of natives) + public "
+        "(public spending received) income of each welfare group, PPP $ bn; change vs "
+        "the baseline in bn and %, mean across seeds."
+    )
     for r in others:
         rows = []
         for g in WELFARE_ORDER:
             row = {"group": WELFARE_LABELS[g]}
-            for m, lab in (("real_income_private", "private"), ("real_income_public", "public"),
-                           ("real_income", "total")):
-                d = summary.filter(pl.col("measure") == m, pl.col("regime") == r,
-                                   pl.col("scope") == g)
+            for m, lab in (
+                ("real_income_private", "private"),
+                ("real_income_public", "public"),
+                ("real_income", "total"),
+            ):
+                d = summary.filter(
+                    pl.col("measure") == m, pl.col("regime") == r, pl.col("scope") == g
+                )
                 row[f"{lab} (bn)"] = d["change"][0] / 1e9 if d.height else None
                 row[f"{lab} %"] = d["change_pct"][0] if d.height else None
             rows.append(row)
         rep.p(f"**{r}** vs {baseline}:")
         rep.table(pl.DataFrame(rows))
-    _plot_grouped(summary, "real_income", WELFARE_ORDER, baseline, "real income, % change",
-                  out_dir / "real_income_change.png")
+    _plot_grouped(
+        summary,
+        "real_income",
+        WELFARE_ORDER,
+        baseline,
+        "real income, % change",
+        out_dir / "real_income_change.png",
+    )
     rep.image("real_income_change.png", "Real income change by group")
 
-    def region_table(measures: list[tuple[str, str]], value: str, scale: float = 1.0,
-                     world: bool = False) -> None:
+    def region_table(
+        measures: list[tuple[str, str]], value: str, scale: float = 1.0, world: bool = False
+    ) -> None:
         for r in others:
             cols = {"region": regions + (["world"] if world else [])}
             for m, lab in measures:
                 d = summary.filter(pl.col("measure") == m, pl.col("regime") == r)
                 lookup = dict(zip(d["scope"].to_list(), d[value].to_list()))
-                cols[lab] = [(lookup.get(s) / scale if lookup.get(s) is not None else None)
-                             for s in cols["region"]]
+                cols[lab] = [
+                    (lookup.get(s) / scale if lookup.get(s) is not None else None)
+                    for s in cols["region"]
+                ]
             rep.p(f"**{r}** vs {baseline}:")
             rep.table(pl.DataFrame(cols, strict=False))
 
     rep.h("Wages by skill, natives and immigrants (% change)")
-    region_table([("wage_low_native", "low, natives"), ("wage_high_native", "high, natives"),
-                  ("wage_low_immigrant", "low, immigrants"),
-                  ("wage_high_immigrant", "high, immigrants")], "change_pct")
+    region_table(
+        [
+            ("wage_low_native", "low, natives"),
+            ("wage_high_native", "high, natives"),
+            ("wage_low_immigrant", "low, immigrants"),
+            ("wage_high_immigrant", "high, immigrants"),
+        ],
+        "change_pct",
+    )
     rep.h("Fiscal balance by region (change, bn)")
-    region_table([("fiscal_balance", "fiscal balance change (bn)"),
-                  ("levy_revenue", "levy revenue change (bn)")], "change", 1e9, world=True)
+    region_table(
+        [
+            ("fiscal_balance", "fiscal balance change (bn)"),
+            ("levy_revenue", "levy revenue change (bn)"),
+        ],
+        "change",
+        1e9,
+        world=True,
+    )
     rep.h("Remittances received (change)")
-    region_table([("remittances_received", "received, change (bn)")], "change", 1e9,
-                 world=True)
+    region_table([("remittances_received", "received, change (bn)")], "change", 1e9, world=True)
     region_table([("remittances_received", "received, %")], "change_pct", world=True)
     rep.h("Skilled emigration and human capital by region (change, percentage points)")
-    region_table([("skilled_emigration_rate", "skilled emigration rate (pp)"),
-                  ("tertiary_share", "tertiary share (pp)")], "change", 0.01)
+    region_table(
+        [
+            ("skilled_emigration_rate", "skilled emigration rate (pp)"),
+            ("tertiary_share", "tertiary share (pp)"),
+        ],
+        "change",
+        0.01,
+    )
     rep.h("Migrant stock (change, millions and %)")
     region_table([("migrant_stock", "change (M)")], "change", 1e6, world=True)
     region_table([("migrant_stock", "%")], "change_pct", world=True)
-    _plot_grouped(summary, "migrant_stock", regions + ["world"], baseline,
-                  "migrant stock, % change", out_dir / "migrant_stock_change.png")
+    _plot_grouped(
+        summary,
+        "migrant_stock",
+        regions + ["world"],
+        baseline,
+        "migrant stock, % change",
+        out_dir / "migrant_stock_change.png",
+    )
     rep.image("migrant_stock_change.png", "Migrant stock change")
     return rep
 
 
-def write_comparison(sweep_dir: str | Path, baseline: str = "status_quo",
-                     out_dir: str | Path | None = None) -> Comparison:
+def write_comparison(
+    sweep_dir: str | Path, baseline: str = "status_quo", out_dir: str | Path | None = None
+) -> Comparison:
     """compare() and write comparison.parquet, report.md, report.html and the PNG plots."""
     table = compare(sweep_dir, baseline)
     out = Path(out_dir) if out_dir is not None else Path(sweep_dir)
@@ -416,15 +539,22 @@ def write_comparison(sweep_dir: str | Path, baseline: str = "status_quo",
     rep = build_report(table, baseline, out, find_runs(sweep_dir))
     (out / "report.md").write_text(rep.markdown())
     (out / "report.html").write_text(rep.html())
-    files = [out / "comparison.parquet", out / "report.md", out / "report.html",
-             *sorted(out.glob("*.png"))]
+    files = [
+        out / "comparison.parquet",
+        out / "report.md",
+        out / "report.html",
+        *sorted(out.glob("*.png")),
+    ]
     return Comparison(table, out, files)
 
 
 def headline(table: pl.DataFrame, baseline: str) -> str:
     """One line per regime: mean world GDP change."""
     s = summarise(table).filter(pl.col("measure") == "world_gdp", pl.col("regime") != baseline)
-    return "\n".join(f"migsim compare: {r}: world GDP {m:+.3f}% (min {lo:+.3f}, max {hi:+.3f}, "
-                     f"{n} seed{'s' if n != 1 else ''})"
-                     for r, n, m, lo, hi in s.select("regime", "seeds", "change_pct", "pct_min",
-                                                     "pct_max").iter_rows())
+    return "\n".join(
+        f"migsim compare: {r}: world GDP {m:+.3f}% (min {lo:+.3f}, max {hi:+.3f}, "
+        f"{n} seed{'s' if n != 1 else ''})"
+        for r, n, m, lo, hi in s.select(
+            "regime", "seeds", "change_pct", "pct_min", "pct_max"
+        ).iter_rows()
+    )

@@ -91,22 +91,33 @@ def validate(cfg: Any) -> None:
     if not 1900 <= cfg.base_year <= 2100:
         raise InputError("base_year", f"{cfg.base_year} is out of range", "1900 to 2100")
     if cfg.checkpoint_every < 0:
-        raise InputError("checkpoint_every", f"{cfg.checkpoint_every} is negative",
-                         "0 (never) or a number of years")
+        raise InputError(
+            "checkpoint_every",
+            f"{cfg.checkpoint_every} is negative",
+            "0 (never) or a number of years",
+        )
     if cfg.resume and cfg.start_from:
         raise InputError("resume", "cannot be combined with start_from", "one of the two")
     if cfg.threads < 0:
         raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
     b = cfg.behaviour
     checks = {
-        "income_elasticity": (0.0, 10.0), "nest_dissimilarity": (0.05, 1.0),
-        "network_elasticity_low": (0.0, 3.0), "network_elasticity_high": (0.0, 3.0),
+        "income_elasticity": (0.0, 10.0),
+        "nest_dissimilarity": (0.05, 1.0),
+        "network_elasticity_low": (0.0, 3.0),
+        "network_elasticity_high": (0.0, 3.0),
         "network_max_ratio": (1.0, 1e6),
-        "credential_transfer_low": (0.0, 1.5), "credential_transfer_high": (0.0, 1.5),
-        "return_hazard_scale": (0.0, 1.0), "return_hazard_shape": (0.1, 3.0),
-        "temporary_return_multiplier": (0.0, 20.0), "irregular_return_multiplier": (0.0, 20.0),
-        "onward_share": (0.0, 1.0), "borrowing": (0.0, 20.0), "upfront_cost_months": (0.0, 120.0),
-        "stock_growth": (-0.2, 0.2), "intra_return_hazard": (0.0, 1.0),
+        "credential_transfer_low": (0.0, 1.5),
+        "credential_transfer_high": (0.0, 1.5),
+        "return_hazard_scale": (0.0, 1.0),
+        "return_hazard_shape": (0.1, 3.0),
+        "temporary_return_multiplier": (0.0, 20.0),
+        "irregular_return_multiplier": (0.0, 20.0),
+        "onward_share": (0.0, 1.0),
+        "borrowing": (0.0, 20.0),
+        "upfront_cost_months": (0.0, 120.0),
+        "stock_growth": (-0.2, 0.2),
+        "intra_return_hazard": (0.0, 1.0),
         "free_mobility_extra_share": (0.0, 1.0),
     }
     for name, (lo, hi) in checks.items():
@@ -115,25 +126,34 @@ def validate(cfg: Any) -> None:
             raise InputError(f"behaviour.{name}", f"{value} is out of range", f"{lo} to {hi}")
     profile = list(b.age_profile)
     if len(profile) != 9 or any((not isinstance(v, (int, float))) or v <= 0 for v in profile):
-        raise InputError("behaviour.age_profile", f"{profile}",
-                         "9 positive numbers, one per age band 0-14 ... 65+")
+        raise InputError(
+            "behaviour.age_profile",
+            f"{profile}",
+            "9 positive numbers, one per age band 0-14 ... 65+",
+        )
     e = cfg.economy
     if e.closure not in ("short_run", "long_run", "partial"):
-        raise InputError("economy.closure", f"'{e.closure}' is not a closure",
-                         "short_run, long_run, partial")
-    for name, (lo, hi) in {"sigma_skill": (1.0001, float("inf")),
-                           "sigma_nativity": (1.0001, float("inf")),
-                           "capital_adjustment": (0.0, 1.0), "externality": (0.0, 2.0),
-                           "remit_probability": (0.0, 1.0), "savings_rate": (0.0, 1.0),
-                           "remittances_world_usd_bn": (0.0, 1e5),
-                           "brain_gain_elasticity": (0.0, 1.0),
-                           "public_goods_share": (0.0, 0.5)}.items():
+        raise InputError(
+            "economy.closure", f"'{e.closure}' is not a closure", "short_run, long_run, partial"
+        )
+    for name, (lo, hi) in {
+        "sigma_skill": (1.0001, float("inf")),
+        "sigma_nativity": (1.0001, float("inf")),
+        "capital_adjustment": (0.0, 1.0),
+        "externality": (0.0, 2.0),
+        "remit_probability": (0.0, 1.0),
+        "savings_rate": (0.0, 1.0),
+        "remittances_world_usd_bn": (0.0, 1e5),
+        "brain_gain_elasticity": (0.0, 1.0),
+        "public_goods_share": (0.0, 0.5),
+    }.items():
         value = getattr(e, name)
         if not lo <= value <= hi:
             raise InputError(f"economy.{name}", f"{value} is out of range", f"{lo} to {hi}")
     if e.public_goods_cost not in ("average", "marginal"):
-        raise InputError("economy.public_goods_cost", f"'{e.public_goods_cost}'",
-                         "average, marginal")
+        raise InputError(
+            "economy.public_goods_cost", f"'{e.public_goods_cost}'", "average, marginal"
+        )
     p = cfg.population
     if p.size < 1000 or p.size > 2_000_000_000:
         raise InputError(
@@ -149,4 +169,3 @@ def validate(cfg: Any) -> None:
             raise InputError(f"population.{name}", f"{value}", "0.0 to 3.0")
     if not 0.0 < p.wealth_to_income <= 100.0:
         raise InputError("population.wealth_to_income", f"{p.wealth_to_income}", "(0, 100]")
-

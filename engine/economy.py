@@ -31,8 +31,13 @@ from kernels.education import graduate
 
 B = len(AGE_BANDS)
 ADULT_BANDS = slice(3, B)  # 25+
-WELFARE_GROUPS = ("natives_developed", "earlier_migrants_developed", "natives_developing",
-                  "new_migrants", "earlier_migrants_developing")
+WELFARE_GROUPS = (
+    "natives_developed",
+    "earlier_migrants_developed",
+    "natives_developing",
+    "new_migrants",
+    "earlier_migrants_developing",
+)
 
 
 @dataclass
@@ -96,16 +101,22 @@ class EconomyStep:
         self.world = world
         R = world.n_regions
         self.params = markets.MarketParams(
-            sigma_q=conf.sigma_skill, sigma_n=conf.sigma_nativity, closure=conf.closure,
-            adjustment_speed=conf.capital_adjustment, externality=conf.externality)
-        self.kappa0 = np.array([behaviour.credential_transfer_low,
-                                behaviour.credential_transfer_high])
+            sigma_q=conf.sigma_skill,
+            sigma_n=conf.sigma_nativity,
+            closure=conf.closure,
+            adjustment_speed=conf.capital_adjustment,
+            externality=conf.externality,
+        )
+        self.kappa0 = np.array(
+            [behaviour.credential_transfer_low, behaviour.credential_transfer_high]
+        )
         self.sigma = float(pop_conf.productivity_sigma)
         self._units = None  # per-person efficiency units of the last supply pass (scratch)
         self._units_for = None
         fiscal_size = world.tax_rate / OECD_TAX_RATE
-        self.spending = np.stack([SPENDING_OECD, SPENDING_OECD * conf.irregular_transfer_factor],
-                                 axis=1)
+        self.spending = np.stack(
+            [SPENDING_OECD, SPENDING_OECD * conf.irregular_transfer_factor], axis=1
+        )
         self.spending_by_region = fiscal_size
         self.price = price_level(world)
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
@@ -116,16 +127,17 @@ class EconomyStep:
         per_unit = self.base_wage_per_worker[:, :, None] * np.ones((R, 2, 2))
         scale = labour_income / (per_unit * supply0).sum(axis=(1, 2))
         self.wages0 = per_unit * scale[:, None, None]
-        self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share,
-                                       self.params)
+        self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share, self.params)
         self.capital = self.state.capital.copy()
         if conf.public_goods_cost not in ("average", "marginal"):
-            raise InputError("economy.public_goods_cost", f"'{conf.public_goods_cost}'",
-                             "average, marginal")
+            raise InputError(
+                "economy.public_goods_cost", f"'{conf.public_goods_cost}'", "average, marginal"
+            )
         residents = world.population
         omega = 1.0 if conf.public_goods_cost == "average" else 0.0
-        self.public_goods = omega * conf.public_goods_share * world.gdp_per_capita \
-            * world.population / residents
+        self.public_goods = (
+            omega * conf.public_goods_share * world.gdp_per_capita * world.population / residents
+        )
         self.remit_scale = np.ones(R)
         # remittance scale by receiving region: base-year remittances received (after
         # status-quo fees, so every regime run with one seed shares the scale) equal each
@@ -135,15 +147,15 @@ class EconomyStep:
         received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum(axis=0)
         target = world.remittance_inflow * 1e9
         target = target * conf.remittances_world_usd_bn * 1e9 / target.sum()
-        self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9),
-                                    1.0)
+        self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9), 1.0)
         # revenue not modelled person by person (capital and consumption taxes, other
         # receipts), as a share of GDP fixed at the base year so that the base-year budget
         # balances [A]: changes in the balance then come from people and wages.
         fiscal0 = sums["fiscal"]
         gdp0 = world.gdp_per_capita * world.population
-        self.other_revenue_share = (fiscal0[..., 2].sum(axis=(1, 2, 3))
-                                    - fiscal0[..., 1].sum(axis=(1, 2, 3))) / gdp0
+        self.other_revenue_share = (
+            fiscal0[..., 2].sum(axis=(1, 2, 3)) - fiscal0[..., 1].sum(axis=(1, 2, 3))
+        ) / gdp0
         self.records = {"remittances": [], "fiscal": [], "welfare": []}
 
     def supply(self, sim, year) -> np.ndarray:
@@ -152,12 +164,28 @@ class EconomyStep:
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
         if self._units is None or self._units.shape[0] < pop.n:
             self._units = np.zeros(max(pop.n, int(pop.person_id.shape[0])), dtype=np.float32)
-        ik.labour_supply(sim.key, year, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
-                         pop.origin, pop.location, pop.status, pop.years_abroad,
-                         pop.weight, self.world.employment_rate, self.kappa0,
-                         self.conf.credential_years, self.conf.irregular_wage_factor,
-                         pop.productivity, self.policy.credential_transfer_scale, self._units,
-                         out)
+        ik.labour_supply(
+            sim.key,
+            year,
+            bounds,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.skill,
+            pop.origin,
+            pop.location,
+            pop.status,
+            pop.years_abroad,
+            pop.weight,
+            self.world.employment_rate,
+            self.kappa0,
+            self.conf.credential_years,
+            self.conf.irregular_wage_factor,
+            pop.productivity,
+            self.policy.credential_transfer_scale,
+            self._units,
+            out,
+        )
         self._units_for = (year, pop.n, id(pop.person_id))
         return _sum_chunks(out)
 
@@ -172,18 +200,50 @@ class EconomyStep:
         if self._units_for != (year, pop.n, id(pop.person_id)):
             self.supply(sim, year)  # the people's efficiency units for this year
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-        ik.incomes(sim.key, year, elapsed, bounds, pop.person_id, pop.alive, pop.age, pop.skill,
-                   pop.origin, pop.location, pop.status, pop.years_abroad, pop.wealth,
-                   AGE_BAND_OF_AGE, pop.weight, self._units, wages, world.tax_rate,
-                   self.conf.irregular_tax_factor, spending,
-                   world.gdp_per_capita * self.spending_by_region, world.developed,
-                   remit_share, self.conf.remit_probability, self.conf.remit_decay,
-                   self.conf.temporary_remit_factor, self.subsistence, self.remit_scale,
-                   self.policy.emigrant_levy, int(self.policy.levy_years),
-                   self.conf.savings_rate if elapsed > 0 else 0.0, self.public_goods, fiscal,
-                   remit, groups, levy)
-        return {"fiscal": _sum_chunks(fiscal), "remit": _sum_chunks(remit),
-                "groups": _sum_chunks(groups), "levy": _sum_chunks(levy)}
+        ik.incomes(
+            sim.key,
+            year,
+            elapsed,
+            bounds,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.skill,
+            pop.origin,
+            pop.location,
+            pop.status,
+            pop.years_abroad,
+            pop.wealth,
+            AGE_BAND_OF_AGE,
+            pop.weight,
+            self._units,
+            wages,
+            world.tax_rate,
+            self.conf.irregular_tax_factor,
+            spending,
+            world.gdp_per_capita * self.spending_by_region,
+            world.developed,
+            remit_share,
+            self.conf.remit_probability,
+            self.conf.remit_decay,
+            self.conf.temporary_remit_factor,
+            self.subsistence,
+            self.remit_scale,
+            self.policy.emigrant_levy,
+            int(self.policy.levy_years),
+            self.conf.savings_rate if elapsed > 0 else 0.0,
+            self.public_goods,
+            fiscal,
+            remit,
+            groups,
+            levy,
+        )
+        return {
+            "fiscal": _sum_chunks(fiscal),
+            "remit": _sum_chunks(remit),
+            "groups": _sum_chunks(groups),
+            "levy": _sum_chunks(levy),
+        }
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
@@ -239,26 +299,47 @@ class EconomyStep:
         cells = getattr(sim, "cells", None)
         if cells is not None:
             working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
-            abroad = working_high.sum(axis=(1, 2)) - np.diagonal(working_high).sum(axis=0) \
+            abroad = (
+                working_high.sum(axis=(1, 2))
+                - np.diagonal(working_high).sum(axis=0)
                 + np.diagonal(working_high)[4]
+            )
             extra["fiscal_loss_skilled_emigration"] = (
-                abroad * world.employment_rate * wages[:, 1, 0] * world.tax_rate)
+                abroad * world.employment_rate * wages[:, 1, 0] * world.tax_rate
+            )
         net = fiscal[..., 1] - fiscal[..., 2]  # (R, 2, 2, B) taxes - spending
         extra["net_contribution_immigrants"] = net[:, 1].sum(axis=(1, 2))
         codes = np.array(world.codes)
         src, dst = np.nonzero(sent_usd)
-        self.records["remittances"].append(pl.DataFrame({
-            "year": np.full(src.size, year, dtype=np.int64), "source": codes[src],
-            "destination": codes[dst], "sent": sent_usd[src, dst],
-            "fees": sent_usd[src, dst] * fee[src, dst], "received": received[src, dst]}))
+        self.records["remittances"].append(
+            pl.DataFrame(
+                {
+                    "year": np.full(src.size, year, dtype=np.int64),
+                    "source": codes[src],
+                    "destination": codes[dst],
+                    "sent": sent_usd[src, dst],
+                    "fees": sent_usd[src, dst] * fee[src, dst],
+                    "received": received[src, dst],
+                }
+            )
+        )
         r, j, s, b = np.nonzero(fiscal[..., 3])
-        self.records["fiscal"].append(pl.DataFrame({
-            "year": np.full(r.size, year, dtype=np.int64), "region": codes[r],
-            "nativity": np.array(["native", "immigrant"])[j],
-            "skill": np.array(["low", "high"])[s], "age_band": np.array(AGE_BANDS)[b],
-            "people": fiscal[r, j, s, b, 3], "earnings": fiscal[r, j, s, b, 0],
-            "taxes": fiscal[r, j, s, b, 1], "public_spending": fiscal[r, j, s, b, 2],
-            "net_contribution": fiscal[r, j, s, b, 1] - fiscal[r, j, s, b, 2]}))
+        self.records["fiscal"].append(
+            pl.DataFrame(
+                {
+                    "year": np.full(r.size, year, dtype=np.int64),
+                    "region": codes[r],
+                    "nativity": np.array(["native", "immigrant"])[j],
+                    "skill": np.array(["low", "high"])[s],
+                    "age_band": np.array(AGE_BANDS)[b],
+                    "people": fiscal[r, j, s, b, 3],
+                    "earnings": fiscal[r, j, s, b, 0],
+                    "taxes": fiscal[r, j, s, b, 1],
+                    "public_spending": fiscal[r, j, s, b, 2],
+                    "net_contribution": fiscal[r, j, s, b, 1] - fiscal[r, j, s, b, 2],
+                }
+            )
+        )
         groups = sums["groups"]
         # capital income goes to the natives of each region (owners), by development group
         capital_dev = outcome.capital_income[world.developed].sum()
@@ -271,10 +352,17 @@ class EconomyStep:
         received_ppp = received.sum(axis=0) / self.price
         private[0] += received_ppp[world.developed].sum()
         private[2] += received_ppp[~world.developed].sum()
-        self.records["welfare"].append(pl.DataFrame({
-            "year": np.full(len(WELFARE_GROUPS), year, dtype=np.int64),
-            "group": list(WELFARE_GROUPS), "people": groups[:, 0],
-            "private_income": private, "public_income": groups[:, 2]}))
+        self.records["welfare"].append(
+            pl.DataFrame(
+                {
+                    "year": np.full(len(WELFARE_GROUPS), year, dtype=np.int64),
+                    "group": list(WELFARE_GROUPS),
+                    "people": groups[:, 0],
+                    "private_income": private,
+                    "public_income": groups[:, 2],
+                }
+            )
+        )
 
 
 class EducationStep:
@@ -361,8 +449,18 @@ class EducationStep:
         pop = sim.population
         h_ex, p_high = self.ex_ante_share(sim)
         out = np.zeros((64, self.world.n_regions, 2), dtype=np.int64)
-        graduate(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.origin, pop.skill,
-                 h_ex, out)
+        graduate(
+            sim.key,
+            year,
+            pop.n,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.origin,
+            pop.skill,
+            h_ex,
+            out,
+        )
         counts = out.sum(axis=0) * pop.weight[:, None]  # (o, [deciders, graduates]) people
         if self.policy is not None and self.policy.training_boost.any():
             # graduates owed to a skill partnership, financed by the partner destinations

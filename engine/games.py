@@ -56,8 +56,7 @@ from engine.errors import InputError
 
 ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
 POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
-GROUPS = ("natives", "natives_resident", "scarce_labour", "abundant_labour", "capital",
-          "taxpayers")
+GROUPS = ("natives", "natives_resident", "scarce_labour", "abundant_labour", "capital", "taxpayers")
 SCENARIOS = ("none", "A_alone", "B_alone", "both")
 
 
@@ -140,18 +139,27 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
     reg = regions.filter(pl.col("year") == year, pl.col("region") == region)
     fiscal = pl.read_parquet(run_dir / "fiscal.parquet").filter(pl.col("year") == year)
     stocks = pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year)
-    net = (pl.col("earnings") - pl.col("taxes") + pl.col("public_spending"))
+    net = pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")
     home = fiscal.filter(pl.col("region") == region, pl.col("nativity") == "native")
     home_income = float(home.select(net.sum()).item()) + float(reg["capital_income"][0])
     home_people = float(home["people"].sum())
-    per_person = (fiscal.filter(pl.col("nativity") == "immigrant")
-                  .group_by("region", "skill", "age_band")
-                  .agg(pp=(net.sum() / pl.col("people").sum())))
-    abroad = (stocks.filter(pl.col("origin") == region, pl.col("location") != region)
-              .group_by("location", "skill", "age_band").agg(pl.col("people").sum())
-              .join(per_person, left_on=["location", "skill", "age_band"],
-                    right_on=["region", "skill", "age_band"], how="left")
-              .with_columns(pl.col("pp").fill_null(0.0)))
+    per_person = (
+        fiscal.filter(pl.col("nativity") == "immigrant")
+        .group_by("region", "skill", "age_band")
+        .agg(pp=(net.sum() / pl.col("people").sum()))
+    )
+    abroad = (
+        stocks.filter(pl.col("origin") == region, pl.col("location") != region)
+        .group_by("location", "skill", "age_band")
+        .agg(pl.col("people").sum())
+        .join(
+            per_person,
+            left_on=["location", "skill", "age_band"],
+            right_on=["region", "skill", "age_band"],
+            how="left",
+        )
+        .with_columns(pl.col("pp").fill_null(0.0))
+    )
     abroad_income = float((abroad["people"] * abroad["pp"]).sum())
     abroad_people = float(abroad["people"].sum())
     natives = float(reg["natives"][0])
@@ -200,27 +208,46 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
         abundant = "high" if scarce[side] == "low" else "low"
         for sc in SCENARIOS:
             v = levels[sc][side]
-            vals = {"natives": v["natives"], "natives_resident": v["natives_resident"],
-                    "scarce_labour": v[f"wage_{scarce[side]}"],
-                    "abundant_labour": v[f"wage_{abundant}"], "capital": v["capital"],
-                    "taxpayers": v["taxpayers"]}
-            bvals = {"natives": base["natives"], "natives_resident": base["natives_resident"],
-                     "scarce_labour": base[f"wage_{scarce[side]}"],
-                     "abundant_labour": base[f"wage_{abundant}"], "capital": base["capital"],
-                     "taxpayers": base["taxpayers"]}
+            vals = {
+                "natives": v["natives"],
+                "natives_resident": v["natives_resident"],
+                "scarce_labour": v[f"wage_{scarce[side]}"],
+                "abundant_labour": v[f"wage_{abundant}"],
+                "capital": v["capital"],
+                "taxpayers": v["taxpayers"],
+            }
+            bvals = {
+                "natives": base["natives"],
+                "natives_resident": base["natives_resident"],
+                "scarce_labour": base[f"wage_{scarce[side]}"],
+                "abundant_labour": base[f"wage_{abundant}"],
+                "capital": base["capital"],
+                "taxpayers": base["taxpayers"],
+            }
             for g in GROUPS:
-                change = (100.0 * (vals[g] - bvals[g]) / base["tax_per_native"]
-                          if g == "taxpayers" else _pct(vals[g], bvals[g]))
-                rows.append({"side": side, "region": sides[side], "group": g, "scenario": sc,
-                             "level": vals[g], "pct": change})
+                change = (
+                    100.0 * (vals[g] - bvals[g]) / base["tax_per_native"]
+                    if g == "taxpayers"
+                    else _pct(vals[g], bvals[g])
+                )
+                rows.append(
+                    {
+                        "side": side,
+                        "region": sides[side],
+                        "group": g,
+                        "scenario": sc,
+                        "level": vals[g],
+                        "pct": change,
+                    }
+                )
     payoffs = pl.DataFrame(rows)
 
     def pct(side, sc, group="natives"):
-        return payoffs.filter(pl.col("side") == side, pl.col("scenario") == sc,
-                              pl.col("group") == group)["pct"][0]
+        return payoffs.filter(
+            pl.col("side") == side, pl.col("scenario") == sc, pl.col("group") == group
+        )["pct"][0]
 
-    cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone",
-            ("D", "D"): "none"}
+    cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone", ("D", "D"): "none"}
     a = {k: pct("A", sc) for k, sc in cell.items()}
     b = {k: pct("B", sc) for k, sc in cell.items()}
     matrix = {k: (a[k], b[k]) for k in cell}
@@ -245,17 +272,19 @@ def render(ra, rb, matrix, eq, kind, positions, scarce, tol) -> str:
         star = "*" if k in eq else " "
         return f"{pa:+8.3f}%, {pb:+8.3f}%{star}"
 
-    lines = [f"Migration liberalisation game: {ra} (rows) vs {rb} (columns)",
-             "payoff = real income per native-born person (at home and abroad), % vs no "
-             "liberalisation; * = pure Nash equilibrium",
-             f"{'':>14}{rb + ' liberalises':>24}{rb + ' defects':>24}",
-             f"{ra + ' liberalises':>14}{c(('L', 'L')):>24}{c(('L', 'D')):>24}",
-             f"{ra + ' defects':>14}{c(('D', 'L')):>24}{c(('D', 'D')):>24}",
-             f"Nash equilibria: {', '.join(f'({x}, {y})' for x, y in eq) or 'none'} "
-             f"(L = liberalise, D = defect; ties within {tol} points)",
-             f"Game type: {kind}",
-             f"Scarce labour: {ra}: {scarce['A']}-skilled natives; {rb}: {scarce['B']}-skilled "
-             "natives", "Positions (thresholds: neutral within +-0.05%, weak within +-0.5%):"]
+    lines = [
+        f"Migration liberalisation game: {ra} (rows) vs {rb} (columns)",
+        "payoff = real income per native-born person (at home and abroad), % vs no "
+        "liberalisation; * = pure Nash equilibrium",
+        f"{'':>14}{rb + ' liberalises':>24}{rb + ' defects':>24}",
+        f"{ra + ' liberalises':>14}{c(('L', 'L')):>24}{c(('L', 'D')):>24}",
+        f"{ra + ' defects':>14}{c(('D', 'L')):>24}{c(('D', 'D')):>24}",
+        f"Nash equilibria: {', '.join(f'({x}, {y})' for x, y in eq) or 'none'} "
+        f"(L = liberalise, D = defect; ties within {tol} points)",
+        f"Game type: {kind}",
+        f"Scarce labour: {ra}: {scarce['A']}-skilled natives; {rb}: {scarce['B']}-skilled natives",
+        "Positions (thresholds: neutral within +-0.05%, weak within +-0.5%):",
+    ]
     cols = positions.columns
     lines.append(" | ".join(cols))
     for row in positions.iter_rows():
@@ -265,37 +294,69 @@ def render(ra, rb, matrix, eq, kind, positions, scarce, tol) -> str:
 
 def _markdown(res: GameResult) -> str:
     def tab(df: pl.DataFrame) -> str:
-        out = ["| " + " | ".join(df.columns) + " |",
-               "|" + "|".join("---" for _ in df.columns) + "|"]
-        out += ["| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r)
-                + " |" for r in df.iter_rows()]
+        out = [
+            "| " + " | ".join(df.columns) + " |",
+            "|" + "|".join("---" for _ in df.columns) + "|",
+        ]
+        out += [
+            "| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r) + " |"
+            for r in df.iter_rows()
+        ]
         return "\n".join(out)
 
     ra, rb = res.region_a, res.region_b
     m = res.matrix
+
     def cell(k):
         return f"{m[k][0]:+.3f}%, {m[k][1]:+.3f}%"
 
-    mat = pl.DataFrame({"": [f"{ra} liberalises", f"{ra} defects"],
-                        f"{rb} liberalises": [cell(("L", "L")), cell(("D", "L"))],
-                        f"{rb} defects": [cell(("L", "D")), cell(("D", "D"))]})
+    mat = pl.DataFrame(
+        {
+            "": [f"{ra} liberalises", f"{ra} defects"],
+            f"{rb} liberalises": [cell(("L", "L")), cell(("D", "L"))],
+            f"{rb} defects": [cell(("L", "D")), cell(("D", "D"))],
+        }
+    )
     eq = ", ".join(f"({x}, {y})" for x, y in res.equilibria) or "none"
-    return "\n".join([
-        f"# Migration liberalisation game: {ra} vs {rb}", "",
-        "Payoffs: real income per native-born person (at home and abroad), % change against "
-        "no liberalisation (row player first).", "", tab(mat), "",
-        f"Pure Nash equilibria: {eq}. Game type: **{res.game_type}**.", "",
-        "## Positions (as in Tables 6.A1/6.A3)", "",
-        "in favor >= +0.5%; weakly in favor >= +0.05%; neutral within +-0.05%; weakly opposed "
-        "> -0.5%; opposed <= -0.5%. Scarce labour = the skill whose native wage falls most "
-        f"when the region liberalises alone ({ra}: {res.scarce['A']}, {rb}: {res.scarce['B']}).",
-        "", tab(res.positions), "", "## Payoffs by group and scenario", "",
-        tab(res.payoffs), ""])
+    return "\n".join(
+        [
+            f"# Migration liberalisation game: {ra} vs {rb}",
+            "",
+            "Payoffs: real income per native-born person (at home and abroad), % change against "
+            "no liberalisation (row player first).",
+            "",
+            tab(mat),
+            "",
+            f"Pure Nash equilibria: {eq}. Game type: **{res.game_type}**.",
+            "",
+            "## Positions (as in Tables 6.A1/6.A3)",
+            "",
+            "in favor >= +0.5%; weakly in favor >= +0.05%; neutral within +-0.05%; weakly opposed "
+            "> -0.5%; opposed <= -0.5%. Scarce labour = the skill whose native wage falls most "
+            f"when the region liberalises alone ({ra}: {res.scarce['A']}, "
+            f"{rb}: {res.scarce['B']}).",
+            "",
+            tab(res.positions),
+            "",
+            "## Payoffs by group and scenario",
+            "",
+            tab(res.payoffs),
+            "",
+        ]
+    )
 
 
-def play(region_a: str, region_b: str, years: int = 8, size: int = 100_000, seed: int = 1,
-         world: str = "default", out_dir: str | Path | None = None, tol: float = 0.01,
-         extra_overrides: list[str] | None = None) -> GameResult:
+def play(
+    region_a: str,
+    region_b: str,
+    years: int = 8,
+    size: int = 100_000,
+    seed: int = 1,
+    world: str = "default",
+    out_dir: str | Path | None = None,
+    tol: float = 0.01,
+    extra_overrides: list[str] | None = None,
+) -> GameResult:
     """Simulate the four runs and build the game; writes game.parquet, positions.parquet,
     game.md and the runs (runs/<scenario>/) to `out_dir` (default outputs/games/A_B)."""
     from hydra import compose, initialize_config_dir
@@ -309,15 +370,27 @@ def play(region_a: str, region_b: str, years: int = 8, size: int = 100_000, seed
         if code not in wd.codes:
             raise InputError(key, f"unknown region '{code}'", ", ".join(wd.codes))
     if region_a == region_b:
-        raise InputError("REGION_B", f"same region as REGION_A ('{region_a}')",
-                         "a different region")
+        raise InputError(
+            "REGION_B", f"same region as REGION_A ('{region_a}')", "a different region"
+        )
     out = Path(out_dir) if out_dir is not None else Path("outputs/games") / f"{region_a}_{region_b}"
-    base = [f"world={world}", f"population.size={size}", f"years={years}", f"seed={seed}",
-            "progress=false", "regime=status_quo", *(extra_overrides or [])]
+    base = [
+        f"world={world}",
+        f"population.size={size}",
+        f"years={years}",
+        f"seed={seed}",
+        "progress=false",
+        "regime=status_quo",
+        *(extra_overrides or []),
+    ]
 
     def comp(dest, orig):
-        return {"kind": "scale_policy_cost", "factor": 0.0, "origins": [orig],
-                "destinations": [dest]}
+        return {
+            "kind": "scale_policy_cost",
+            "factor": 0.0,
+            "origins": [orig],
+            "destinations": [dest],
+        }
 
     regimes = {
         "none": ("no_liberalisation", []),

@@ -32,7 +32,6 @@ from engine.regimes import Policy
 from engine.world import AGE_BAND_OF_AGE
 from kernels import migration as mk
 
-
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
 PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]
 
@@ -40,8 +39,15 @@ PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit p
 class MigrationStep:
     name = "migration"
 
-    def __init__(self, sim: Any, conf: Any, pop_conf: Any, behaviour: Behaviour,
-                 calibration: Calibration, policy: Policy):
+    def __init__(
+        self,
+        sim: Any,
+        conf: Any,
+        pop_conf: Any,
+        behaviour: Behaviour,
+        calibration: Calibration,
+        policy: Policy,
+    ):
         world = sim.world
         self.world = world
         self.conf = conf
@@ -54,38 +60,49 @@ class MigrationStep:
         # rights follow them (economics.md 1.6, 7 row 8): hazard x (1 + beta (pi - pi_0))
         # with beta = 1 [A] and pi_0 = 0.3 the status-quo portability
         age_factor = np.ones(N_BANDS)
-        age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (policy.pension_portability
-                                                        - STATUS_QUO_PORTABILITY)
+        age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (
+            policy.pension_portability - STATUS_QUO_PORTABILITY
+        )
         self.hazard = return_hazard_table(conf, np.maximum(age_factor, 0.0))
         self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
         if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
-            raise InputError("behaviour.age_profile", f"{list(conf.age_profile)}",
-                             f"{N_BANDS} positive numbers (one per age band)")
+            raise InputError(
+                "behaviour.age_profile",
+                f"{list(conf.age_profile)}",
+                f"{N_BANDS} positive numbers (one per age band)",
+            )
         self.eta = np.array([conf.network_elasticity_low, conf.network_elasticity_high])
         self.base_diaspora = None
         # the individual term receives behaviour.params values in order (float64 array)
         self.term_params = np.zeros(1)
         if behaviour.individual_term is not None:
-            self.term_params = np.asarray([float(v) for v in (conf.params or {}).values()]
-                                          or [0.0], dtype=np.float64)
+            self.term_params = np.asarray(
+                [float(v) for v in (conf.params or {}).values()] or [0.0], dtype=np.float64
+            )
         self.last = {}
         self.hazard[3] *= policy.irregular_hazard_factor
         self.hazard = np.ascontiguousarray(self.hazard)
         np.clip(self.hazard, 0.0, 1.0, out=self.hazard)
         # corridor constants with the regime's removal of incompressible costs
         relief = policy.incompressible_relief
-        self.corridor_constant = calibration.corridor_constant + (
-            relief * calibration.incompressible_cost)[:, :, :, None]
+        self.corridor_constant = (
+            calibration.corridor_constant
+            + (relief * calibration.incompressible_cost)[:, :, :, None]
+        )
         self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
         self.regularised = False
         self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
 
     def wages(self, sim) -> np.ndarray:
-        return getattr(sim, "wages", None) if getattr(sim, "wages", None) is not None \
+        return (
+            getattr(sim, "wages", None)
+            if getattr(sim, "wages", None) is not None
             else self.base_wages
+        )
 
-    def probabilities(self, sim, year: int, shadow: np.ndarray | None = None
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def probabilities(
+        self, sim, year: int, shadow: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """P(move) per home cell and destination CDFs; `shadow` (R, 2) [d, s] is a quota's
         shadow price added to the policy cost of entering d with skill s."""
         world, conf, R = self.world, self.conf, self.world.n_regions
@@ -103,11 +120,15 @@ class MigrationStep:
         ratio = np.clip(np.log(diaspora / self.base_diaspora), -cap, cap)
         network = self.eta[None, None, :] * ratio[:, :, None]
         ctx = CellContext(
-            income=expected_income(world, self.wages(sim), conf,
-                                   self.policy.credential_transfer_scale),
+            income=expected_income(
+                world, self.wages(sim), conf, self.policy.credential_transfer_scale
+            ),
             corridor_constant=self.corridor_constant,
-            policy_cost=(self.policy.policy_cost if shadow is None
-                         else self.policy.policy_cost + shadow[None, :, :]),
+            policy_cost=(
+                self.policy.policy_cost
+                if shadow is None
+                else self.policy.policy_cost + shadow[None, :, :]
+            ),
             network=network,
             age_shift=self.age_shift,
             income_elasticity=conf.income_elasticity,
@@ -159,13 +180,31 @@ class MigrationStep:
             quota = np.where(offered, self.baseline_admissions + extra, quota)
             sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
         if np.isfinite(quota).any():
+
             def applicants_for(p_move, dest_cdf):
                 counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
-                mk.count_applicants(sim.key, year, pop.n, pop.person_id, pop.alive, pop.age,
-                                    pop.sex, pop.skill, pop.origin, pop.location, pop.wealth,
-                                    AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F,
-                                    home_income, float(self.conf.borrowing),
-                                    self.productivity_sigma, counts)
+                mk.count_applicants(
+                    sim.key,
+                    year,
+                    pop.n,
+                    pop.person_id,
+                    pop.alive,
+                    pop.age,
+                    pop.sex,
+                    pop.skill,
+                    pop.origin,
+                    pop.location,
+                    pop.wealth,
+                    AGE_BAND_OF_AGE,
+                    N_BANDS,
+                    p_move,
+                    dest_cdf,
+                    F,
+                    home_income,
+                    float(self.conf.borrowing),
+                    self.productivity_sigma,
+                    counts,
+                )
                 return (counts.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
 
             people = applicants_for(p_move, dest_cdf)
@@ -177,9 +216,11 @@ class MigrationStep:
                 mu = self.shadow.copy()
                 for _ in range(30):
                     with np.errstate(divide="ignore", invalid="ignore"):
-                        gap = np.where(capped & (people > 0),
-                                       np.log(np.maximum(people, 1e-9) / np.maximum(quota, 1e-9)),
-                                       0.0)
+                        gap = np.where(
+                            capped & (people > 0),
+                            np.log(np.maximum(people, 1e-9) / np.maximum(quota, 1e-9)),
+                            0.0,
+                        )
                     gap = np.where((mu <= 0) & (gap < 0), 0.0, gap)
                     if np.abs(gap).max() < 0.01:
                         break
@@ -196,29 +237,68 @@ class MigrationStep:
                 # only admissions beyond the status-quo flow are temporary visas
                 admitted = np.minimum(people, quota)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    share = np.where(offered & (admitted > 0), np.clip(
-                        (admitted - self.baseline_admissions) / admitted, 0.0, 1.0), 0.0)
+                    share = np.where(
+                        offered & (admitted > 0),
+                        np.clip((admitted - self.baseline_admissions) / admitted, 0.0, 1.0),
+                        0.0,
+                    )
                 temporary_share = np.maximum(temporary_share, share[None, :, :])
         moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
         blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
         intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
-        args = (sim.key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.sex, pop.skill,
-                pop.origin, pop.location, pop.status, pop.years_abroad, pop.visa_years_left,
-                pop.wealth, AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf, F, home_income,
-                float(self.conf.borrowing), accept, temporary_share,
-                policy.irregular_share, policy.visa_years.astype(np.uint8), policy.overstay,
-                self.hazard, float(self.conf.onward_share), self.calibration.intra_rate,
-                self.calibration.intra_return, self.productivity_sigma)
+        args = (
+            sim.key,
+            year,
+            pop.n,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.sex,
+            pop.skill,
+            pop.origin,
+            pop.location,
+            pop.status,
+            pop.years_abroad,
+            pop.visa_years_left,
+            pop.wealth,
+            AGE_BAND_OF_AGE,
+            N_BANDS,
+            p_move,
+            dest_cdf,
+            F,
+            home_income,
+            float(self.conf.borrowing),
+            accept,
+            temporary_share,
+            policy.irregular_share,
+            policy.visa_years.astype(np.uint8),
+            policy.overstay,
+            self.hazard,
+            float(self.conf.onward_share),
+            self.calibration.intra_rate,
+            self.calibration.intra_return,
+            self.productivity_sigma,
+        )
         if self.behaviour.kernel is not None:
             self.behaviour.kernel(*args, moves, blocked, intra)
         elif self.behaviour.individual_term is not None:
             invalid = np.zeros(mk.N_CHUNKS, dtype=np.int64)
-            mk.decide_with_term(*args, self.behaviour.individual_term, self.term_params,
-                                moves, blocked, intra, invalid)
+            mk.decide_with_term(
+                *args,
+                self.behaviour.individual_term,
+                self.term_params,
+                moves,
+                blocked,
+                intra,
+                invalid,
+            )
             if invalid.any():
-                raise InputError(f"behaviour plug-in '{self.behaviour.name}'",
-                                 f"individual term returned NaN or infinity for "
-                                 f"{int(invalid.sum())} agents in {year}", "finite numbers")
+                raise InputError(
+                    f"behaviour plug-in '{self.behaviour.name}'",
+                    f"individual term returned NaN or infinity for "
+                    f"{int(invalid.sum())} agents in {year}",
+                    "finite numbers",
+                )
         else:
             mk.decide(*args, moves, blocked, intra)
         sim.moves += moves.sum(axis=0)

@@ -21,8 +21,7 @@ import polars as pl
 
 MANIFEST = "manifest.json"
 STAGING = ".staging"
-PACKAGES = ("migsim", "numba", "llvmlite", "numpy", "polars", "pyarrow", "hydra-core",
-            "omegaconf")
+PACKAGES = ("migsim", "numba", "llvmlite", "numpy", "polars", "pyarrow", "hydra-core", "omegaconf")
 
 
 def package_versions() -> dict[str, str]:
@@ -38,10 +37,12 @@ def package_versions() -> dict[str, str]:
 def git_sha() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
-                               text=True, timeout=5).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
         return (sha or "unknown") + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

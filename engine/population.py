@@ -102,7 +102,7 @@ class Population:
     def compact(self) -> None:
         """Remove dead rows, keeping the order (and so the ids) of the living."""
         keep = np.flatnonzero(self.alive[: self.n])
-        for name, arr in self.columns().items():
+        for arr in self.columns().values():
             arr[: keep.size] = arr[keep]
             arr[keep.size : self.n] = 0
         self.n = int(keep.size)
@@ -111,8 +111,10 @@ class Population:
         """Write living people to a Parquet file (with the weights as metadata)."""
         alive = self.alive[: self.n].astype(bool)
         table = pa.table({k: v[: self.n][alive] for k, v in self.columns().items() if k != "alive"})
-        meta = {b"migsim.weight": ",".join(repr(float(w)) for w in self.weight).encode(),
-                b"migsim.next_id": str(self.next_id).encode()}
+        meta = {
+            b"migsim.weight": ",".join(repr(float(w)) for w in self.weight).encode(),
+            b"migsim.next_id": str(self.next_id).encode(),
+        }
         table = table.replace_schema_metadata(meta)
         pq.write_table(table, path)
 
@@ -143,8 +145,9 @@ def native_pyramids(world: World) -> np.ndarray:
         female_immigrants = (world.migrant_stock[:, r] * world.migrant_female_share[:, r]).sum()
         female_immigrants += world.intra_migrants[r] * 0.48
         male_immigrants = world.immigrants[r] - female_immigrants
-        immigrant = np.stack([female_immigrants * world.migrant_age_share,
-                              male_immigrants * world.migrant_age_share])
+        immigrant = np.stack(
+            [female_immigrants * world.migrant_age_share, male_immigrants * world.migrant_age_share]
+        )
         residents = world.resident_pyramid[r]
         natives = np.maximum(residents - immigrant, 0.02 * residents)
         target = world.population[r] - world.immigrants[r] + world.intra_migrants[r]
@@ -158,17 +161,24 @@ def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.
     return np.maximum(counts, 1)
 
 
-def synthesise_population(world: World, size: int, key: np.uint64, stratification: float = 0.7,
-                          spare_capacity: float = 0.35, wealth_sigma: float = 1.0,
-                          wealth_to_income: float = 1.0,
-                          irregular_share: np.ndarray | None = None,
-                          productivity_sigma: float = 0.4) -> Population:
+def synthesise_population(
+    world: World,
+    size: int,
+    key: np.uint64,
+    stratification: float = 0.7,
+    spare_capacity: float = 0.35,
+    wealth_sigma: float = 1.0,
+    wealth_to_income: float = 1.0,
+    irregular_share: np.ndarray | None = None,
+    productivity_sigma: float = 0.4,
+) -> Population:
     """Create the base-year population reproducing the world's stocks.
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
     (status intra_regional), and per destination d the migrants[o, d], split into an
-    irregular group (share irregular_share[o, d]) and a permanent one. Group sizes are integer agent counts by largest remainder, so every origin's
-    agents sum exactly to its stratified count.
+    irregular group (share irregular_share[o, d]) and a permanent one. Group sizes are
+    integer agent counts by largest remainder, so every origin's agents sum exactly to its
+    stratified count.
     """
     R = world.n_regions
     natives = native_pyramids(world)  # includes intra-regional migrants
@@ -178,17 +188,31 @@ def synthesise_population(world: World, size: int, key: np.uint64, stratificatio
     agents = stratified_agents(size, born, stratification)
     weight = born / agents
 
-    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = [], [], [], [], [], [], []
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     for o in range(R):
         intra_share = world.intra_migrants[o] / home[o]
         irregular = irregular_share[o] if irregular_share is not None else np.zeros(R)
-        shares = np.concatenate([[home[o] * (1 - intra_share), home[o] * intra_share],
-                                 world.migrant_stock[o] * (1 - irregular),
-                                 world.migrant_stock[o] * irregular])
+        shares = np.concatenate(
+            [
+                [home[o] * (1 - intra_share), home[o] * intra_share],
+                world.migrant_stock[o] * (1 - irregular),
+                world.migrant_stock[o] * irregular,
+            ]
+        )
         counts = largest_remainder(int(agents[o]), shares)
         native_cdf = np.cumsum(natives[o].ravel()) / natives[o].sum()
-        groups = [(o, 0, native_cdf, world.tertiary_share[o], counts[0]),
-                  (o, 4, None, world.tertiary_share[o] * 1.2, counts[1])]
+        groups = [
+            (o, 0, native_cdf, world.tertiary_share[o], counts[0]),
+            (o, 4, None, world.tertiary_share[o] * 1.2, counts[1]),
+        ]
         for d in range(R):
             if d != o:
                 # irregular migrants are a third as likely to hold a degree [A]; regular ones
@@ -202,8 +226,9 @@ def synthesise_population(world: World, size: int, key: np.uint64, stratificatio
                 continue
             if cdf is None:
                 fem = world.migrant_female_share[o, loc] if loc != o else 0.48
-                pyr = np.concatenate([fem * world.migrant_age_share,
-                                      (1 - fem) * world.migrant_age_share])
+                pyr = np.concatenate(
+                    [fem * world.migrant_age_share, (1 - fem) * world.migrant_age_share]
+                )
                 cdf = np.cumsum(pyr) / pyr.sum()
             g_origin.append(o)
             g_location.append(loc)
@@ -221,19 +246,39 @@ def synthesise_population(world: World, size: int, key: np.uint64, stratificatio
     pop.alive[:total] = 1
     group_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
     synthesise(
-        np.uint64(key), group_start, np.array(g_origin, np.int64), np.array(g_location, np.int64),
-        np.array(g_status, np.int64), np.ascontiguousarray(np.array(g_cdf)),
-        np.array(g_tertiary), np.array(g_wealth), float(wealth_sigma), N_AGES,
-        pop.person_id, pop.age, pop.sex, pop.skill, pop.origin, pop.location, pop.status,
-        pop.years_abroad, pop.wealth,
+        np.uint64(key),
+        group_start,
+        np.array(g_origin, np.int64),
+        np.array(g_location, np.int64),
+        np.array(g_status, np.int64),
+        np.ascontiguousarray(np.array(g_cdf)),
+        np.array(g_tertiary),
+        np.array(g_wealth),
+        float(wealth_sigma),
+        N_AGES,
+        pop.person_id,
+        pop.age,
+        pop.sex,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.wealth,
     )
     pop.productivity_sigma = float(productivity_sigma)
-    fill_productivity(np.uint64(key), pop.person_id, 0, total, pop.productivity_sigma,
-                      pop.productivity)
+    fill_productivity(
+        np.uint64(key), pop.person_id, 0, total, pop.productivity_sigma, pop.productivity
+    )
     return pop
 
 
 __all__ = [
-    "AGE_BAND_OF_AGE", "BYTES_PER_PERSON", "COLUMNS", "MAX_AGE", "Population", "STATUSES",
+    "AGE_BAND_OF_AGE",
+    "BYTES_PER_PERSON",
+    "COLUMNS",
+    "MAX_AGE",
+    "Population",
+    "STATUSES",
     "synthesise_population",
 ]

@@ -45,8 +45,10 @@ class Policy:
     components: list = field(default_factory=list)
 
     def copy(self) -> Policy:
-        return replace(self, **{k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                for k, v in self.__dict__.items()})
+        return replace(
+            self,
+            **{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()},
+        )
 
 
 # Share of 2013 migrants in irregular status by corridor, status quo [K]: about 11 of
@@ -139,28 +141,37 @@ def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
     for i, component in enumerate(regime_components(conf)):
         kind = component.get("kind") if hasattr(component, "get") else None
         if kind not in COMPONENTS:
-            raise InputError(f"regime.components[{i}].kind", f"'{kind}' is not a component",
-                             ", ".join(sorted(COMPONENTS)))
+            raise InputError(
+                f"regime.components[{i}].kind",
+                f"'{kind}' is not a component",
+                ", ".join(sorted(COMPONENTS)),
+            )
         COMPONENTS[kind](policy, world, component, f"regime.components[{i}]")
         policy.components.append(kind)
     return policy
 
 
-def _codes(world: World, c: Any, key: str, where: str, default: list[str] | None = None
-           ) -> np.ndarray:
+def _codes(
+    world: World, c: Any, key: str, where: str, default: list[str] | None = None
+) -> np.ndarray:
     """Boolean mask over regions for the component's list `key` (all regions if absent)."""
     values = c.get(key, None) if hasattr(c, "get") else None
     if values is None:
         values = default if default is not None else world.codes
     if isinstance(values, str):
-        values = {"developed": [r for r, d in zip(world.codes, world.developed) if d],
-                  "developing": [r for r, d in zip(world.codes, world.developed) if not d],
-                  "all": world.codes}.get(values, [values])
+        values = {
+            "developed": [r for r, d in zip(world.codes, world.developed) if d],
+            "developing": [r for r, d in zip(world.codes, world.developed) if not d],
+            "all": world.codes,
+        }.get(values, [values])
     mask = np.zeros(world.n_regions, dtype=bool)
     for code in values:
         if code not in world.codes:
-            raise InputError(f"{where}.{key}", f"unknown region '{code}'",
-                             ", ".join(world.codes) + ", developed, developing, all")
+            raise InputError(
+                f"{where}.{key}",
+                f"unknown region '{code}'",
+                ", ".join(world.codes) + ", developed, developing, all",
+            )
         mask[world.index(code)] = True
     return mask
 
@@ -221,8 +232,7 @@ def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     lottery; policy costs on the covered corridors fall by `cost_factor`; every admission
     beyond the status-quo flow is temporary (visa of `visa_years`, overstay `overstay`)."""
     share = _number(c, "share", 0.03, 0.0, 1.0, where)
-    mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")},
-                      where)
+    mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")}, where)
     factor = _number(c, "cost_factor", 0.0, 0.0, 1.0, where)
     years = int(_number(c, "visa_years", 3, 1, 20, where))
     policy.policy_cost[mask] *= factor
@@ -232,8 +242,9 @@ def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     policy.overstay[offered.any(axis=1)] = _number(c, "overstay", 0.015, 0.0, 1.0, where)
     policy.quota_rationing = str(c.get("rationing", "lottery"))
     if policy.quota_rationing not in ("lottery", "shadow_price"):
-        raise InputError(f"{where}.rationing", f"'{policy.quota_rationing}'",
-                         "lottery, shadow_price")
+        raise InputError(
+            f"{where}.rationing", f"'{policy.quota_rationing}'", "lottery, shadow_price"
+        )
 
 
 def _quota(policy: Policy, world: World, c: Any, where: str) -> None:
@@ -244,8 +255,9 @@ def _quota(policy: Policy, world: World, c: Any, where: str) -> None:
     policy.quota[d[:, None] & s[None, :]] = people
     policy.quota_rationing = str(c.get("rationing", "lottery"))
     if policy.quota_rationing not in ("lottery", "shadow_price"):
-        raise InputError(f"{where}.rationing", f"'{policy.quota_rationing}'",
-                         "lottery, shadow_price")
+        raise InputError(
+            f"{where}.rationing", f"'{policy.quota_rationing}'", "lottery, shadow_price"
+        )
 
 
 def _emigrant_levy(policy: Policy, world: World, c: Any, where: str) -> None:
@@ -253,8 +265,13 @@ def _emigrant_levy(policy: Policy, world: World, c: Any, where: str) -> None:
     income abroad for their first `years` years; the revenue goes to the origin budget."""
     rate = _number(c, "rate", 0.10, 0.0, 0.9, where)
     years = int(_number(c, "years", 10, 0, 100, where))
-    o = _codes(world, c, "origins", where, default=[r for r, dv in
-                                                    zip(world.codes, world.developed) if not dv])
+    o = _codes(
+        world,
+        c,
+        "origins",
+        where,
+        default=[r for r, dv in zip(world.codes, world.developed) if not dv],
+    )
     s = _skills(c, where) if c.get("skills", None) is not None else np.array([False, True])
     policy.emigrant_levy[o[:, None] & s[None, :]] = rate
     policy.levy_years = years
@@ -268,8 +285,9 @@ def _skill_partnership(policy: Policy, world: World, c: Any, where: str) -> None
     mask = _corridors(world, {**dict(c), "skills": ["high"]}, where)
     policy.policy_cost[mask] = 0.0
     origins = mask.any(axis=(1, 2))
-    policy.training_boost = np.where(origins, _number(c, "training_boost", 0.02, 0.0, 0.5, where),
-                                     policy.training_boost)
+    policy.training_boost = np.where(
+        origins, _number(c, "training_boost", 0.02, 0.0, 0.5, where), policy.training_boost
+    )
     policy.training_cost = _number(c, "cost_per_trainee", 15_000.0, 0.0, 1e7, where)
     policy.training_payers = mask.any(axis=(0, 2)) | policy.training_payers
 
@@ -290,8 +308,7 @@ def _bloc(policy: Policy, world: World, c: Any, where: str) -> None:
 def _circular(policy: Policy, world: World, c: Any, where: str) -> None:
     """Circular migration: new admissions on the covered corridors are temporary visas of
     `visa_years`, returning at expiry, with low overstay; policy costs fall by `cost_factor`."""
-    mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")},
-                      where)
+    mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")}, where)
     policy.temporary_share[mask] = 1.0
     policy.irregular_share[mask] = 0.0
     policy.policy_cost[mask] *= _number(c, "cost_factor", 0.5, 0.0, 1.0, where)

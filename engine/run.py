@@ -68,8 +68,9 @@ def build_steps(cfg: DictConfig, sim: Simulation, calibration=None) -> list:
         steps.append(EducationStep(sim, cfg.economy, cfg.behaviour, policy))
     if cfg.behaviour.migration:
         behaviour = load_behaviour(cfg.behaviour)
-        steps.append(MigrationStep(sim, cfg.behaviour, cfg.population, behaviour,
-                                   calibration, policy))
+        steps.append(
+            MigrationStep(sim, cfg.behaviour, cfg.population, behaviour, calibration, policy)
+        )
     if cfg.economy.enabled:
         steps.append(EconomyStep(sim, cfg.economy, cfg.behaviour, cfg.population, policy))
     return steps
@@ -104,8 +105,11 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
         show = cfg.progress if progress is None else progress
         remaining = cfg.base_year + cfg.years - sim.year
         if remaining < 0:
-            raise InputError("years", f"{cfg.years} is before the checkpoint's year {sim.year}",
-                             f"at least {sim.year - cfg.base_year}")
+            raise InputError(
+                "years",
+                f"{cfg.years} is before the checkpoint's year {sim.year}",
+                f"at least {sim.year - cfg.base_year}",
+            )
         years = range(remaining)
         if show:
             from tqdm import tqdm
@@ -119,11 +123,21 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                 if t_first is None:
                     t_first = time.perf_counter() - t_start
                 summary = sim.world_summary()
-                log.write(json.dumps({"year": sim.year, "seconds": time.perf_counter() - t_year,
-                                      "population": summary["population"],
-                                      "migrants": summary["migrants"]}) + "\n")
+                log.write(
+                    json.dumps(
+                        {
+                            "year": sim.year,
+                            "seconds": time.perf_counter() - t_year,
+                            "population": summary["population"],
+                            "migrants": summary["migrants"],
+                        }
+                    )
+                    + "\n"
+                )
                 log.flush()
-                due = cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
+                due = (
+                    cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
+                )
                 if due or stop.requested:
                     path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
                 if stop.requested:
@@ -185,15 +199,25 @@ def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
     if cfg.start_from:
         saved = checkpoint.load(cfg.start_from, cfg, field="start_from", any_regime=True)
         if saved.year != cfg.base_year:
-            raise InputError(f"start_from={cfg.start_from}",
-                             f"holds year {saved.year}, not the base year {cfg.base_year}",
-                             "a checkpoint of the base year (checkpoint_every > 0 saves one)")
+            raise InputError(
+                f"start_from={cfg.start_from}",
+                f"holds year {saved.year}, not the base year {cfg.base_year}",
+                "a checkpoint of the base year (checkpoint_every > 0 saves one)",
+            )
         pop = saved.population
     else:
         p = cfg.population
-        pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
-                                    p.wealth_sigma, p.wealth_to_income,
-                                    initial_irregular_share(world), p.productivity_sigma)
+        pop = synthesise_population(
+            world,
+            p.size,
+            key,
+            p.stratification,
+            p.spare_capacity,
+            p.wealth_sigma,
+            p.wealth_to_income,
+            initial_irregular_share(world),
+            p.productivity_sigma,
+        )
     sim = Simulation(world, pop, key, cfg.base_year)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)
@@ -310,8 +334,10 @@ def guarded(fn) -> int:
     except KeyboardInterrupt as exc:
         where = getattr(exc, "checkpoint", None)
         note = f"; resume with resume={where}" if where else ""
-        print(f"migsim: interrupted; tables of the interrupted run were not written{note}",
-              file=sys.stderr)
+        print(
+            f"migsim: interrupted; tables of the interrupted run were not written{note}",
+            file=sys.stderr,
+        )
         sys.exit(130)
 
 

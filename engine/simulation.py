@@ -21,8 +21,8 @@ import polars as pl
 from engine.population import STATUSES, Population
 from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
 from kernels import demography as demo
-from kernels.synthesis import fill_productivity
 from kernels.aggregate import count_cells, count_pairs
+from kernels.synthesis import fill_productivity
 
 
 class Step(Protocol):
@@ -79,9 +79,21 @@ class Simulation:
             self._deaths = np.zeros(pop.capacity, dtype=np.uint8)
         n = pop.n
         demo.mortality_and_fertility(
-            self.key, year, n, pop.person_id, pop.alive, pop.age, pop.sex, pop.origin,
-            pop.location, w.death_probability, w.fertility, pop.weight,
-            self._children, self._deaths)
+            self.key,
+            year,
+            n,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.sex,
+            pop.origin,
+            pop.location,
+            w.death_probability,
+            w.fertility,
+            pop.weight,
+            self._children,
+            self._deaths,
+        )
         deaths = count_pairs(n, self._deaths, pop.origin, pop.location, R, R)
         totals = demo.block_totals(self._children, n, demo.BLOCK)
         offsets, n_births = demo.exclusive_scan(totals)
@@ -93,7 +105,7 @@ class Simulation:
             # only rows kept are compacted; dead mothers keep their births this year
             for arr in pop.columns().values():
                 arr[: keep.size] = arr[keep]
-                arr[keep.size:n] = 0
+                arr[keep.size : n] = 0
             pop.n = n = int(keep.size)
             pop.ensure_capacity(n + n_births)
             self._children = np.zeros(pop.capacity, dtype=np.uint8)
@@ -102,15 +114,35 @@ class Simulation:
             totals = demo.block_totals(self._children, n, demo.BLOCK)
             offsets, n_births = demo.exclusive_scan(totals)
         births = demo.write_births_counted(
-            self.key, year, n, pop.next_id, demo.BLOCK, offsets, self._children, pop.location,
-            pop.person_id, pop.alive, pop.age, pop.sex, pop.skill, pop.origin, pop.location,
-            pop.status, pop.years_abroad, pop.visa_years_left, pop.wealth, R)
-        fill_productivity(self.key, pop.person_id, n, n + n_births, pop.productivity_sigma,
-                          pop.productivity)
+            self.key,
+            year,
+            n,
+            pop.next_id,
+            demo.BLOCK,
+            offsets,
+            self._children,
+            pop.location,
+            pop.person_id,
+            pop.alive,
+            pop.age,
+            pop.sex,
+            pop.skill,
+            pop.origin,
+            pop.location,
+            pop.status,
+            pop.years_abroad,
+            pop.visa_years_left,
+            pop.wealth,
+            R,
+        )
+        fill_productivity(
+            self.key, pop.person_id, n, n + n_births, pop.productivity_sigma, pop.productivity
+        )
         pop.n = n + n_births
         pop.next_id += n_births
-        demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad,
-                          MAX_AGE)
+        demo.age_one_year(
+            n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad, MAX_AGE
+        )
         return deaths, births
 
     def step(self) -> None:
@@ -130,9 +162,20 @@ class Simulation:
         """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
         status]."""
         pop, R = self.population, self.world.n_regions
-        counts = count_cells(pop.n, pop.alive, pop.origin, pop.location, pop.skill, pop.sex,
-                             pop.age, pop.status, AGE_BAND_OF_AGE, R, len(AGE_BANDS),
-                             len(STATUSES))
+        counts = count_cells(
+            pop.n,
+            pop.alive,
+            pop.origin,
+            pop.location,
+            pop.skill,
+            pop.sex,
+            pop.age,
+            pop.status,
+            AGE_BAND_OF_AGE,
+            R,
+            len(AGE_BANDS),
+            len(STATUSES),
+        )
         counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
         return counts * pop.weight[:, None, None, None, None, None]
 
@@ -178,21 +221,35 @@ class Simulation:
         # label columns are gathered from small String series (no per-row Python strings)
         o, loc, s, g, b, st = np.nonzero(people)
         codes = _labels(w.codes)
-        self.records["stocks"].append(pl.DataFrame({
-            "year": np.full(o.size, year, dtype=np.int64),
-            "origin": codes.gather(o), "location": codes.gather(loc),
-            "skill": _labels(SKILLS).gather(s), "sex": _labels(SEXES).gather(g),
-            "age_band": _labels(AGE_BANDS).gather(b), "status": _labels(STATUSES).gather(st),
-            "people": people[o, loc, s, g, b, st],
-        }))
+        self.records["stocks"].append(
+            pl.DataFrame(
+                {
+                    "year": np.full(o.size, year, dtype=np.int64),
+                    "origin": codes.gather(o),
+                    "location": codes.gather(loc),
+                    "skill": _labels(SKILLS).gather(s),
+                    "sex": _labels(SEXES).gather(g),
+                    "age_band": _labels(AGE_BANDS).gather(b),
+                    "status": _labels(STATUSES).gather(st),
+                    "people": people[o, loc, s, g, b, st],
+                }
+            )
+        )
         if moves is not None:
             o, src, dst, s = np.nonzero(moves)
-            self.records["flows"].append(pl.DataFrame({
-                "year": np.full(o.size, year, dtype=np.int64),
-                "origin": codes.gather(o), "source": codes.gather(src),
-                "destination": codes.gather(dst), "skill": _labels(SKILLS).gather(s),
-                "people": moves[o, src, dst, s] * weight[o],
-            }, schema=FLOWS_SCHEMA))
+            self.records["flows"].append(
+                pl.DataFrame(
+                    {
+                        "year": np.full(o.size, year, dtype=np.int64),
+                        "origin": codes.gather(o),
+                        "source": codes.gather(src),
+                        "destination": codes.gather(dst),
+                        "skill": _labels(SKILLS).gather(s),
+                        "people": moves[o, src, dst, s] * weight[o],
+                    },
+                    schema=FLOWS_SCHEMA,
+                )
+            )
 
     def residents(self) -> np.ndarray:
         """Residents per region (R,) from the last record's cells."""
@@ -202,8 +259,12 @@ class Simulation:
         frame = self.records["regions"][-1]
         population = float(frame["population"].sum())
         migrants = float(frame["immigrants"].sum())
-        return {"year": self.year, "population": population, "migrants": migrants,
-                "migrant_share": migrants / population}
+        return {
+            "year": self.year,
+            "population": population,
+            "migrants": migrants,
+            "migrant_share": migrants / population,
+        }
 
 
 def _labels(values) -> pl.Series:
@@ -211,8 +272,14 @@ def _labels(values) -> pl.Series:
     return pl.Series(list(values), dtype=pl.String)
 
 
-FLOWS_SCHEMA = {"year": pl.Int64, "origin": pl.String, "source": pl.String,
-                "destination": pl.String, "skill": pl.String, "people": pl.Float64}
+FLOWS_SCHEMA = {
+    "year": pl.Int64,
+    "origin": pl.String,
+    "source": pl.String,
+    "destination": pl.String,
+    "skill": pl.String,
+    "people": pl.Float64,
+}
 
 
 def set_threads(threads: int) -> int:

@@ -212,8 +212,9 @@ def _square(
             unknown = o if o not in index else d
             raise InputError(str(path), f"unknown region code '{unknown}'", ", ".join(codes))
         if o == d:
-            raise InputError(str(path), f"row {o}->{d} pairs a region with itself",
-                             "pairs of distinct regions")
+            raise InputError(
+                str(path), f"row {o}->{d} pairs a region with itself", "pairs of distinct regions"
+            )
         matrix[index[o], index[d]] = v
     np.fill_diagonal(matrix, 0.0)
     return matrix
@@ -224,8 +225,11 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     root = Path(path) if path else DATA_DIR / name
     if not root.is_dir():
         shipped = sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())
-        raise InputError("world", f"no world directory '{root}'",
-                         "world.name in " + ", ".join(shipped) + " or world.path=DIR")
+        raise InputError(
+            "world",
+            f"no world directory '{root}'",
+            "world.name in " + ", ".join(shipped) + " or world.path=DIR",
+        )
     regions = _read_table(root / "regions.csv", REGION_COLUMNS)
     rpath = root / "regions.csv"
     if regions.height < 2:
@@ -234,19 +238,24 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         raise InputError(str(rpath), f"{regions.height} regions", "at most 250 regions")
     codes = regions["code"].to_list()
     if len(set(codes)) != len(codes) or any(not c for c in codes):
-        raise InputError(str(rpath), "column 'code' has empty or duplicate codes",
-                         "one unique code per region")
+        raise InputError(
+            str(rpath), "column 'code' has empty or duplicate codes", "one unique code per region"
+        )
     for area in regions["un_area"]:
         if area not in UN_AREAS:
-            raise InputError(str(rpath), f"column 'un_area' has value '{area}'",
-                             ", ".join(UN_AREAS))
+            raise InputError(
+                str(rpath), f"column 'un_area' has value '{area}'", ", ".join(UN_AREAS)
+            )
     for column, (lo, hi) in REGION_RANGES.items():
         values = regions[column].to_numpy()
         bad = (values < lo) | (values > hi)
         if bad.any():
             row = int(np.argmax(bad))
-            raise InputError(str(rpath), f"column '{column}' has value {values[row]} for "
-                             f"{codes[row]}", f"{lo} to {hi}")
+            raise InputError(
+                str(rpath),
+                f"column '{column}' has value {values[row]} for {codes[row]}",
+                f"{lo} to {hi}",
+            )
 
     spath = root / "migrant_stock_2013.csv"
     stock = _read_table(spath, STOCK_COLUMNS)
@@ -291,14 +300,20 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     missing_pairs = (distance <= 0) & ~np.eye(len(codes), dtype=bool)
     if missing_pairs.any():
         o, d = np.argwhere(missing_pairs)[0]
-        raise InputError(str(bpath), f"no row for pair {codes[o]}->{codes[d]}",
-                         "one row per ordered pair of distinct regions")
+        raise InputError(
+            str(bpath),
+            f"no row for pair {codes[o]}->{codes[d]}",
+            "one row per ordered pair of distinct regions",
+        )
 
     migrant_age = np.zeros(N_AGES)
     for lo, hi, share in zip(age_frame["age_from"], age_frame["age_to"], age_frame["share"]):
         if not (0 <= lo <= hi <= MAX_AGE) or share < 0:
-            raise InputError(str(apath), f"row {lo}-{hi} share {share} is invalid",
-                             f"0 <= age_from <= age_to <= {MAX_AGE}, share >= 0")
+            raise InputError(
+                str(apath),
+                f"row {lo}-{hi} share {share} is invalid",
+                f"0 <= age_from <= age_to <= {MAX_AGE}, share >= 0",
+            )
         migrant_age[lo : hi + 1] += share / (hi - lo + 1)
     if not 0.99 < migrant_age.sum() < 1.01:
         raise InputError(str(apath), f"shares sum to {migrant_age.sum():.4f}", "1.0 (+-0.01)")
@@ -345,8 +360,11 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     too_many = immigrants >= 0.95 * world.population
     if too_many.any():
         r = int(np.argmax(too_many))
-        raise InputError(str(spath), f"{codes[r]} hosts {immigrants[r]:.0f} migrants of "
-                         f"{world.population[r]:.0f} residents", "fewer than 95% of residents")
+        raise InputError(
+            str(spath),
+            f"{codes[r]} hosts {immigrants[r]:.0f} migrants of {world.population[r]:.0f} residents",
+            "fewer than 95% of residents",
+        )
     _derive_demography(world)
     return world
 
@@ -354,6 +372,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
 # ---------------------------------------------------------------------------------------
 # Demographic schedules from a few parameters per region
 # ---------------------------------------------------------------------------------------
+
 
 def _hazard_shape(ages: np.ndarray) -> np.ndarray:
     """Baseline force of mortality by age (per year), a Siler-type curve.
@@ -404,8 +423,9 @@ def _survivorship(q: np.ndarray) -> np.ndarray:
     return np.concatenate([[1.0], np.cumprod(1.0 - q)[:-1]])
 
 
-def stable_pyramid(q_female: np.ndarray, q_male: np.ndarray, share_0_14: float,
-                   female_share: float) -> np.ndarray:
+def stable_pyramid(
+    q_female: np.ndarray, q_male: np.ndarray, share_0_14: float, female_share: float
+) -> np.ndarray:
     """Base-year age-sex distribution (2, N_AGES) summing to 1.
 
     Stable-population shape c_g(a) proportional to s_g exp(-r a) l_g(a), with the growth
@@ -444,8 +464,11 @@ def _derive_demography(world: World) -> None:
             world.death_probability[r, g] = death_probabilities(world.life_expectancy[r, g])
         world.fertility[r] = fertility_schedule(world.total_fertility[r])
         world.resident_pyramid[r] = world.population[r] * stable_pyramid(
-            world.death_probability[r, FEMALE], world.death_probability[r, MALE],
-            world.share_0_14[r], world.female_share[r])
+            world.death_probability[r, FEMALE],
+            world.death_probability[r, MALE],
+            world.share_0_14[r],
+            world.female_share[r],
+        )
 
 
 def age_band_of(age: np.ndarray) -> np.ndarray:

@@ -22,8 +22,21 @@ N_CHUNKS = 64  # kept for callers that size per-chunk scratch (kernels.migration
 
 
 @nb.njit(**PARALLEL_JIT)
-def count_cells(n, alive, origin, location, skill, sex, age, status, band_of_age,
-                n_regions, n_bands, n_status, lanes=8):
+def count_cells(
+    n,
+    alive,
+    origin,
+    location,
+    skill,
+    sex,
+    age,
+    status,
+    band_of_age,
+    n_regions,
+    n_bands,
+    n_status,
+    lanes=8,
+):
     """Living agents per cell (int64 array of R*R*2*2*B*S)."""
     n_cells = n_regions * n_regions * 2 * 2 * n_bands * n_status
     lanes = max(1, min(lanes, (n + 4095) // 4096))
@@ -34,8 +47,7 @@ def count_cells(n, alive, origin, location, skill, sex, age, status, band_of_age
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if alive[i] == 0:
                 continue
-            cell = (((np.int64(origin[i]) * n_regions + location[i]) * 2 + skill[i]) * 2
-                    + sex[i])
+            cell = ((np.int64(origin[i]) * n_regions + location[i]) * 2 + skill[i]) * 2 + sex[i]
             cell = (cell * n_bands + band_of_age[age[i]]) * n_status + status[i]
             hist[cell] += 1
     out = partial[0].copy()

@@ -30,8 +30,22 @@ SHARE_BORN_FEMALE = 1.0 / 2.05  # sex ratio at birth 1.05 males per female (UN W
 
 
 @nb.njit(**PARALLEL_JIT)
-def mortality_and_fertility(key, year, n, person_id, alive, age, sex, origin, location,
-                            death_probability, fertility, weight, children, deaths_out):
+def mortality_and_fertility(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    origin,
+    location,
+    death_probability,
+    fertility,
+    weight,
+    children,
+    deaths_out,
+):
     """Draw deaths and count each woman's agent-children this year.
 
     children[i] (uint8) receives the number of agent-children of person i;
@@ -71,9 +85,27 @@ def block_totals(counts, n, block):
 
 
 @nb.njit(**PARALLEL_JIT)
-def write_births(key, year, n, next_id, block, block_offset, children, location, person_id,
-                 alive, age, sex, skill, origin, loc_out, status, years_abroad,
-                 visa_years_left, wealth):
+def write_births(
+    key,
+    year,
+    n,
+    next_id,
+    block,
+    block_offset,
+    children,
+    location,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    loc_out,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+):
     """Write every agent-child into rows n + offset, in mother order."""
     n_blocks = block_offset.shape[0]
     for b in nb.prange(n_blocks):
@@ -97,9 +129,28 @@ def write_births(key, year, n, next_id, block, block_offset, children, location,
 
 
 @nb.njit(**PARALLEL_JIT)
-def write_births_counted(key, year, n, next_id, block, block_offset, children, location,
-                         person_id, alive, age, sex, skill, origin, loc_out, status,
-                         years_abroad, visa_years_left, wealth, n_regions):
+def write_births_counted(
+    key,
+    year,
+    n,
+    next_id,
+    block,
+    block_offset,
+    children,
+    location,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    loc_out,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    n_regions,
+):
     """`write_births`, returning the births by (origin, location) of the child (int64 R x R;
     a child's origin and location are its mother's location)."""
     n_blocks = block_offset.shape[0]
@@ -157,6 +208,12 @@ def exclusive_scan(totals: np.ndarray) -> tuple[np.ndarray, int]:
     return offsets, int(totals.sum())
 
 
-__all__ = ["BLOCK", "age_one_year", "block_totals", "exclusive_scan",
-           "mortality_and_fertility", "write_births",
-           "write_births_counted"]
+__all__ = [
+    "BLOCK",
+    "age_one_year",
+    "block_totals",
+    "exclusive_scan",
+    "mortality_and_fertility",
+    "write_births",
+    "write_births_counted",
+]

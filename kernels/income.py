@@ -39,8 +39,23 @@ MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
 
 
 @nb.njit(inline="always", **JIT)
-def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa_years,
-                irregular_wage_factor, prod, credential_scale):
+def _efficiency(
+    key,
+    year,
+    pid,
+    a,
+    loc,
+    o,
+    s,
+    st,
+    tau,
+    employment,
+    kappa0,
+    kappa_years,
+    irregular_wage_factor,
+    prod,
+    credential_scale,
+):
     if a < MIN_WORK_AGE or a > MAX_WORK_AGE:
         return 0.0
     if uniform(key, pid, year, Stream.EMPLOYMENT) >= employment[loc]:
@@ -58,9 +73,28 @@ def _efficiency(key, year, pid, a, loc, o, s, st, tau, employment, kappa0, kappa
 
 
 @nb.njit(**PARALLEL_JIT)
-def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, location, status,
-                  years_abroad, weight, employment, kappa0, kappa_years, irregular_wage_factor,
-                  productivity, credential_scale, units_out, out):
+def labour_supply(
+    key,
+    year,
+    bounds,
+    person_id,
+    alive,
+    age,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    weight,
+    employment,
+    kappa0,
+    kappa_years,
+    irregular_wage_factor,
+    productivity,
+    credential_scale,
+    units_out,
+    out,
+):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
     nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`."""
     for c in nb.prange(N_CHUNKS):
@@ -71,9 +105,23 @@ def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, locat
             loc = location[i]
             o = origin[i]
             st = status[i]
-            units = _efficiency(key, year, person_id[i], age[i], loc, o, skill[i], st,
-                                years_abroad[i], employment, kappa0, kappa_years,
-                                irregular_wage_factor, productivity[i], credential_scale)
+            units = _efficiency(
+                key,
+                year,
+                person_id[i],
+                age[i],
+                loc,
+                o,
+                skill[i],
+                st,
+                years_abroad[i],
+                employment,
+                kappa0,
+                kappa_years,
+                irregular_wage_factor,
+                productivity[i],
+                credential_scale,
+            )
             units_out[i] = units
             if units > 0.0:
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
@@ -81,12 +129,44 @@ def labour_supply(key, year, bounds, person_id, alive, age, skill, origin, locat
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, location, status,
-            years_abroad, wealth, band_of_age, weight, units_in, wages, tax_rate,
-            irregular_tax_factor, spending_profile, gdp_per_capita, developed,
-            remit_share, remit_p0, remit_decay, temporary_remit_factor, subsistence,
-            remit_scale, levy, levy_years, savings_rate, public_goods, fiscal_out, remit_out,
-            group_out, levy_out):
+def incomes(
+    key,
+    year,
+    elapsed,
+    bounds,
+    person_id,
+    alive,
+    age,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    wealth,
+    band_of_age,
+    weight,
+    units_in,
+    wages,
+    tax_rate,
+    irregular_tax_factor,
+    spending_profile,
+    gdp_per_capita,
+    developed,
+    remit_share,
+    remit_p0,
+    remit_decay,
+    temporary_remit_factor,
+    subsistence,
+    remit_scale,
+    levy,
+    levy_years,
+    savings_rate,
+    public_goods,
+    fiscal_out,
+    remit_out,
+    group_out,
+    levy_out,
+):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
     fiscal_out (N_CHUNKS, R, 2, 2, B, 4): [location, nativity, skill, band] x
@@ -124,8 +204,7 @@ def incomes(key, year, elapsed, bounds, person_id, alive, age, skill, origin, lo
             if st == IRREGULAR:
                 tax *= irregular_tax_factor
             irregular = 1 if st == IRREGULAR else 0
-            public = (spending_profile[b, irregular] * gdp_per_capita[loc]
-                      + public_goods[loc])
+            public = spending_profile[b, irregular] * gdp_per_capita[loc] + public_goods[loc]
             paid_levy = 0.0
             if abroad and years_abroad[i] < levy_years:
                 paid_levy = earnings * levy[o, s]

@@ -68,12 +68,47 @@ def _draw_block(key, year, person_id, start, stop, u_nest, u_return):
 
 
 @nb.njit(**JIT)
-def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id, alive,
-                  age, sex, skill, origin, location, status, years_abroad, visa_years_left,
-                  wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
-                  borrowing, accept, temporary_share, irregular_share, visa_years, overstay,
-                  hazard, onward_share, intra_rate, intra_return, productivity_sigma,
-                  moves_out, blocked_out, intra_moves_out):
+def _decide_block(
+    start,
+    stop,
+    c,
+    shifts,
+    u_nest,
+    u_return,
+    key,
+    year,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+    moves_out,
+    blocked_out,
+    intra_moves_out,
+):
     """Decisions of rows [start, stop) of chunk c.
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
@@ -106,8 +141,10 @@ def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id
                 if wealth[i] + borrowing * income < upfront_cost[o, d]:
                     blocked_out[c, o] += 1
                     continue
-                if accept[d, s] < 1.0 and \
-                        uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]:
+                if (
+                    accept[d, s] < 1.0
+                    and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]
+                ):
                     continue
                 v = uniform(key, pid, year, Stream.VISA)
                 if v < temporary_share[o, d, s]:
@@ -160,33 +197,130 @@ def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id
 
 
 @nb.njit(**JIT)
-def _decide_person(i, c, shift, key, year, person_id, alive, age, sex, skill, origin,
-                   location, status, years_abroad, visa_years_left, wealth, band_of_age,
-                   n_bands, p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-                   temporary_share, irregular_share, visa_years, overstay, hazard,
-                   onward_share, intra_rate, intra_return, productivity_sigma, moves_out,
-                   blocked_out, intra_moves_out):
+def _decide_person(
+    i,
+    c,
+    shift,
+    key,
+    year,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+    moves_out,
+    blocked_out,
+    intra_moves_out,
+):
     """Decision of the single person i (chunk c), for plug-in kernels; see _decide_block."""
     if alive[i] == 0:
         return
     shifts = np.full(1, shift)
     u_nest = np.empty(1)
     u_return = np.empty(1)
-    _decide_block(i, i + 1, c, shifts, u_nest, u_return, key, year, person_id, alive, age,
-                  sex, skill, origin, location, status, years_abroad, visa_years_left,
-                  wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost, home_income,
-                  borrowing, accept, temporary_share, irregular_share, visa_years, overstay,
-                  hazard, onward_share, intra_rate, intra_return, productivity_sigma,
-                  moves_out, blocked_out, intra_moves_out)
+    _decide_block(
+        i,
+        i + 1,
+        c,
+        shifts,
+        u_nest,
+        u_return,
+        key,
+        year,
+        person_id,
+        alive,
+        age,
+        sex,
+        skill,
+        origin,
+        location,
+        status,
+        years_abroad,
+        visa_years_left,
+        wealth,
+        band_of_age,
+        n_bands,
+        p_move,
+        dest_cdf,
+        upfront_cost,
+        home_income,
+        borrowing,
+        accept,
+        temporary_share,
+        irregular_share,
+        visa_years,
+        overstay,
+        hazard,
+        onward_share,
+        intra_rate,
+        intra_return,
+        productivity_sigma,
+        moves_out,
+        blocked_out,
+        intra_moves_out,
+    )
 
 
 @nb.njit(**PARALLEL_JIT)
-def decide(key, year, n, person_id, alive, age, sex, skill, origin, location, status,
-           years_abroad, visa_years_left, wealth, band_of_age, n_bands,
-           p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-           temporary_share, irregular_share, visa_years, overstay, hazard, onward_share,
-           intra_rate, intra_return, productivity_sigma, moves_out, blocked_out,
-           intra_moves_out):
+def decide(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+    moves_out,
+    blocked_out,
+    intra_moves_out,
+):
     """One year of stay / move / return decisions for rows [0, n). See module docstring.
 
     p_move: (H,) with H = R * 2 * 2 * n_bands home cells; dest_cdf: (H, R);
@@ -206,22 +340,89 @@ def decide(key, year, n, person_id, alive, age, sex, skill, origin, location, st
         u_return = np.empty(SUB, dtype=np.float64)
         end = min(n, (c + 1) * chunk)
         for start in range(c * chunk, end, SUB):
-            _decide_block(start, min(end, start + SUB), c, no_shift, u_nest, u_return, key,
-                          year, person_id, alive, age, sex, skill, origin, location, status,
-                          years_abroad, visa_years_left, wealth, band_of_age, n_bands,
-                          p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-                          temporary_share, irregular_share, visa_years, overstay, hazard,
-                          onward_share, intra_rate, intra_return, productivity_sigma,
-                          moves_out, blocked_out, intra_moves_out)
+            _decide_block(
+                start,
+                min(end, start + SUB),
+                c,
+                no_shift,
+                u_nest,
+                u_return,
+                key,
+                year,
+                person_id,
+                alive,
+                age,
+                sex,
+                skill,
+                origin,
+                location,
+                status,
+                years_abroad,
+                visa_years_left,
+                wealth,
+                band_of_age,
+                n_bands,
+                p_move,
+                dest_cdf,
+                upfront_cost,
+                home_income,
+                borrowing,
+                accept,
+                temporary_share,
+                irregular_share,
+                visa_years,
+                overstay,
+                hazard,
+                onward_share,
+                intra_rate,
+                intra_return,
+                productivity_sigma,
+                moves_out,
+                blocked_out,
+                intra_moves_out,
+            )
 
 
 @nb.njit(parallel=True, nogil=True, fastmath=PARALLEL_JIT["fastmath"], error_model="numpy")
-def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, location,
-                     status, years_abroad, visa_years_left, wealth, band_of_age, n_bands,
-                     p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-                     temporary_share, irregular_share, visa_years, overstay, hazard,
-                     onward_share, intra_rate, intra_return, productivity_sigma, term,
-                     term_params, moves_out, blocked_out, intra_moves_out, invalid_out):
+def decide_with_term(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+    term,
+    term_params,
+    moves_out,
+    blocked_out,
+    intra_moves_out,
+    invalid_out,
+):
     """`decide` with a plug-in individual term (not cached: it takes a function).
 
     term(age, sex, skill, wealth, productivity, years_abroad, origin, params) -> float is
@@ -240,26 +441,86 @@ def decide_with_term(key, year, n, person_id, alive, age, sex, skill, origin, lo
             for i in range(start, stop):
                 shift = 0.0
                 if alive[i] != 0 and location[i] == origin[i]:
-                    shift = term(age[i], sex[i], skill[i], wealth[i],
-                                 productivity(key, person_id[i], productivity_sigma),
-                                 years_abroad[i], origin[i], term_params)
+                    shift = term(
+                        age[i],
+                        sex[i],
+                        skill[i],
+                        wealth[i],
+                        productivity(key, person_id[i], productivity_sigma),
+                        years_abroad[i],
+                        origin[i],
+                        term_params,
+                    )
                     if not np.isfinite(shift):
                         invalid_out[c] += 1
                         shift = 0.0
                 shifts[i - start] = shift
-            _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, person_id,
-                          alive, age, sex, skill, origin, location, status, years_abroad,
-                          visa_years_left, wealth, band_of_age, n_bands, p_move, dest_cdf,
-                          upfront_cost, home_income, borrowing, accept, temporary_share,
-                          irregular_share, visa_years, overstay, hazard, onward_share,
-                          intra_rate, intra_return, productivity_sigma, moves_out,
-                          blocked_out, intra_moves_out)
+            _decide_block(
+                start,
+                stop,
+                c,
+                shifts,
+                u_nest,
+                u_return,
+                key,
+                year,
+                person_id,
+                alive,
+                age,
+                sex,
+                skill,
+                origin,
+                location,
+                status,
+                years_abroad,
+                visa_years_left,
+                wealth,
+                band_of_age,
+                n_bands,
+                p_move,
+                dest_cdf,
+                upfront_cost,
+                home_income,
+                borrowing,
+                accept,
+                temporary_share,
+                irregular_share,
+                visa_years,
+                overstay,
+                hazard,
+                onward_share,
+                intra_rate,
+                intra_return,
+                productivity_sigma,
+                moves_out,
+                blocked_out,
+                intra_moves_out,
+            )
 
 
 @nb.njit(**PARALLEL_JIT)
-def count_applicants(key, year, n, person_id, alive, age, sex, skill, origin, location,
-                     wealth, band_of_age, n_bands, p_move, dest_cdf, upfront_cost,
-                     home_income, borrowing, productivity_sigma, out):
+def count_applicants(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    productivity_sigma,
+    out,
+):
     """Would-be movers who can pay the up-front cost, by (origin, destination, skill),
     before quotas: int64 (N_CHUNKS, R, R, 2). The same draws and liquidity test as
     `decide`, so the lottery's odds quota / applicants fill the quota in expectation."""

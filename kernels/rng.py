@@ -86,6 +86,7 @@ def run_key(seed: int) -> np.uint64:
 def uniform_reference(key: int, person_id: np.ndarray, year: int, stream: int) -> np.ndarray:
     """Plain NumPy implementation of `uniform`, the oracle the kernel is tested against."""
     with np.errstate(over="ignore"):
+
         def mix(z):
             z = (z ^ (z >> np.uint64(30))) * MIX1
             z = (z ^ (z >> np.uint64(27))) * MIX2

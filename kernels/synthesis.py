@@ -18,9 +18,27 @@ TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degr
 
 
 @nb.njit(**PARALLEL_JIT)
-def synthesise(key, group_start, group_origin, group_location, group_status, group_cdf,
-               group_tertiary, group_wealth, wealth_sigma, n_ages, person_id, age, sex,
-               skill, origin, location, status, years_abroad, wealth):
+def synthesise(
+    key,
+    group_start,
+    group_origin,
+    group_location,
+    group_status,
+    group_cdf,
+    group_tertiary,
+    group_wealth,
+    wealth_sigma,
+    n_ages,
+    person_id,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    wealth,
+):
     """Fill the person arrays for every group (see module docstring).
 
     group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
@@ -42,12 +60,17 @@ def synthesise(key, group_start, group_origin, group_location, group_status, gro
             origin[i] = group_origin[g]
             location[i] = group_location[g]
             status[i] = group_status[g]
-            if a >= TERTIARY_MIN_AGE and uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]:
+            if (
+                a >= TERTIARY_MIN_AGE
+                and uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]
+            ):
                 skill[i] = 1
             else:
                 skill[i] = 0
             if group_origin[g] != group_location[g] and a > 15:
-                years_abroad[i] = min(int(uniform(key, pid, 0, Stream.SYNTH_LOCATION) * (a - 15)), 255)
+                years_abroad[i] = min(
+                    int(uniform(key, pid, 0, Stream.SYNTH_LOCATION) * (a - 15)), 255
+                )
             else:
                 years_abroad[i] = 0
             z = normal(key, pid, 0, Stream.SYNTH_WEALTH)

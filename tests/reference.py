@@ -36,11 +36,39 @@ def draw_index_reference(cdf_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(k, cdf_rows.shape[1] - 1)
 
 
-def decide_reference(key, year, n, person_id, alive, age, sex, skill, origin, location,
-                     status, years_abroad, visa_years_left, wealth, band_of_age, n_bands,
-                     p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-                     temporary_share, irregular_share, visa_years, overstay, hazard,
-                     onward_share, intra_rate, intra_return, productivity_sigma):
+def decide_reference(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+):
     """`kernels.migration.decide` on rows [0, n), vectorised.
 
     Returns (people, moves, blocked, intra): people is a dict with the new status,
@@ -124,13 +152,19 @@ def decide_reference(key, year, n, person_id, alive, age, sex, skill, origin, lo
     new_status[leave] = np.where(dest[leave] == o[leave], NATIVE, PERMANENT)
     np.add.at(moves, (o[leave], loc[leave], dest[leave], s[leave]), 1)
 
-    people = {"status": new_status, "location": new_location, "years_abroad": new_years,
-              "visa_years_left": new_visa, "wealth": new_wealth}
+    people = {
+        "status": new_status,
+        "location": new_location,
+        "years_abroad": new_years,
+        "visa_years_left": new_visa,
+        "wealth": new_wealth,
+    }
     return people, moves, blocked, intra
 
 
-def mortality_fertility_reference(key, year, n, person_id, alive, age, sex, origin, location,
-                                  death_probability, fertility, weight):
+def mortality_fertility_reference(
+    key, year, n, person_id, alive, age, sex, origin, location, death_probability, fertility, weight
+):
     """`kernels.demography.mortality_and_fertility` on rows [0, n), vectorised.
 
     Returns (alive, children, deaths): the new alive flags (uint8), agent-children per row
@@ -154,5 +188,10 @@ def mortality_fertility_reference(key, year, n, person_id, alive, age, sex, orig
     return new_alive, children, dies.astype(np.uint8)
 
 
-__all__ = ["decide_reference", "draw_index_reference", "mortality_fertility_reference",
-           "normal_reference", "productivity_reference"]
+__all__ = [
+    "decide_reference",
+    "draw_index_reference",
+    "mortality_fertility_reference",
+    "normal_reference",
+    "productivity_reference",
+]

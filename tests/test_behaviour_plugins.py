@@ -32,11 +32,11 @@ def _example_installed() -> bool:
 needs_example = pytest.mark.skipif(
     not _example_installed(),
     reason="the example plug-in package is not installed: run "
-           "`.venv/bin/pip install -e examples/migsim-example-behaviour` (make does this)",
+    "`.venv/bin/pip install -e examples/migsim-example-behaviour` (make does this)",
 )
 
 # A plug-in module written into tmp_path and imported by dotted path.
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 import numba
 import numpy as np
 
@@ -97,7 +97,7 @@ def sometimes_nan_fn(age, sex, skill, wealth, productivity, years_abroad, origin
 
 
 sometimes_nan = Behaviour("tmp_sometimes_nan", individual_term=sometimes_nan_fn)
-'''
+"""
 
 
 @pytest.fixture
@@ -138,6 +138,7 @@ def default_moves(compose_cfg, tmp_path_factory) -> float:
 
 # --- the example package --------------------------------------------------------------------
 
+
 @needs_example
 @pytest.mark.parametrize(
     "overrides, expect",
@@ -163,10 +164,12 @@ def test_example_plugin_changes_moves(compose_cfg, tmp_path, default_moves, over
 
 @needs_example
 def test_example_configs_set_their_params(compose_cfg):
-    assert dict(compose_cfg(*BASE, "behaviour=example_wealth_aversion").behaviour.params) \
-        == {"aversion": 0.3}
-    assert dict(compose_cfg(*BASE, "behaviour=example_home_bias").behaviour.params) \
-        == {"home_bias": 0.5}
+    assert dict(compose_cfg(*BASE, "behaviour=example_wealth_aversion").behaviour.params) == {
+        "aversion": 0.3
+    }
+    assert dict(compose_cfg(*BASE, "behaviour=example_home_bias").behaviour.params) == {
+        "home_bias": 0.5
+    }
 
 
 @needs_example
@@ -174,8 +177,12 @@ def test_wealth_aversion_grows_with_its_parameter(compose_cfg, tmp_path):
     moves = []
     for aversion in (0.0, 1.0, 3.0):
         run_dir = tmp_path / f"a{aversion}"
-        _run(compose_cfg, run_dir, "behaviour=example_wealth_aversion",
-             f"behaviour.params.aversion={aversion}")
+        _run(
+            compose_cfg,
+            run_dir,
+            "behaviour=example_wealth_aversion",
+            f"behaviour.params.aversion={aversion}",
+        )
         moves.append(_moves_from_home(run_dir))
     assert moves[0] > moves[1] > moves[2] > 0, moves
 
@@ -183,17 +190,21 @@ def test_wealth_aversion_grows_with_its_parameter(compose_cfg, tmp_path):
 @needs_example
 def test_wealth_aversion_zero_equals_default(compose_cfg, tmp_path, default_moves):
     run_dir = tmp_path / "run"
-    _run(compose_cfg, run_dir, "behaviour=example_wealth_aversion",
-         "behaviour.params.aversion=0.0")
+    _run(compose_cfg, run_dir, "behaviour=example_wealth_aversion", "behaviour.params.aversion=0.0")
     assert _moves_from_home(run_dir) == pytest.approx(default_moves, rel=1e-12)
 
 
 # --- dotted paths and determinism ------------------------------------------------------------
 
+
 def test_dotted_path_plugin_runs(compose_cfg, tmp_path, plugin_module, default_moves):
     run_dir = tmp_path / "run"
-    _run(compose_cfg, run_dir, f"behaviour.plugin={plugin_module}:good",
-         "+behaviour.params.shift=1.0")
+    _run(
+        compose_cfg,
+        run_dir,
+        f"behaviour.plugin={plugin_module}:good",
+        "+behaviour.params.shift=1.0",
+    )
     moves = _moves_from_home(run_dir)
     assert moves > 0 and moves != default_moves
 
@@ -209,8 +220,7 @@ def test_builtin_name_is_a_valid_plugin(compose_cfg):
 
 
 def test_plugin_run_is_deterministic(compose_cfg, tmp_path, plugin_module):
-    overrides = (f"behaviour.plugin={plugin_module}:good", "+behaviour.params.shift=0.5",
-                 "seed=11")
+    overrides = (f"behaviour.plugin={plugin_module}:good", "+behaviour.params.shift=0.5", "seed=11")
     _run(compose_cfg, tmp_path / "a", *overrides)
     _run(compose_cfg, tmp_path / "b", *overrides)
     a, b = _flows(tmp_path / "a"), _flows(tmp_path / "b")
@@ -265,8 +275,9 @@ def test_bad_plugin_fails_before_any_work(compose_cfg, tmp_path, plugin_module, 
 
 
 def test_non_numeric_params_are_rejected(compose_cfg, plugin_module):
-    cfg = compose_cfg(*BASE, f"behaviour.plugin={plugin_module}:good",
-                      "+behaviour.params.shift=abc")
+    cfg = compose_cfg(
+        *BASE, f"behaviour.plugin={plugin_module}:good", "+behaviour.params.shift=abc"
+    )
     with pytest.raises(InputError, match=r"behaviour\.params\.shift"):
         load_behaviour(cfg.behaviour)
 
@@ -279,15 +290,27 @@ def test_missing_module_names_the_plugin(compose_cfg):
 
 # --- the command line: exit code 2 and one line on stderr ------------------------------------
 
+
 def _cli(*args: str, run_dir: Path, pythonpath: Path | None = None):
     env = dict(os.environ)
     if pythonpath is not None:
         env["PYTHONPATH"] = os.pathsep.join(
-            [str(pythonpath), *filter(None, [env.get("PYTHONPATH")])])
-    cmd = [sys.executable, "-m", "engine.run", "world=toy", "population.size=5000", "years=1",
-           "progress=false", *args, f"hydra.run.dir={run_dir}"]
-    return subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+            [str(pythonpath), *filter(None, [env.get("PYTHONPATH")])]
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.run",
+        "world=toy",
+        "population.size=5000",
+        "years=1",
+        "progress=false",
+        *args,
+        f"hydra.run.dir={run_dir}",
+    ]
+    return subprocess.run(
+        cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def _one_line(proc: subprocess.CompletedProcess, *needles: str) -> str:
@@ -299,14 +322,20 @@ def _one_line(proc: subprocess.CompletedProcess, *needles: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("attr, needles", [("nan", ("tmp_nan", "NaN")),
-                                           ("wrong_shape", ("tmp_wrong_shape", "shape")),
-                                           ("as_list", ("tmp_list", "list"))],
-                         ids=["nan", "wrong_shape", "as_list"])
+@pytest.mark.parametrize(
+    "attr, needles",
+    [
+        ("nan", ("tmp_nan", "NaN")),
+        ("wrong_shape", ("tmp_wrong_shape", "shape")),
+        ("as_list", ("tmp_list", "list")),
+    ],
+    ids=["nan", "wrong_shape", "as_list"],
+)
 def test_cli_bad_utility_exits_2_with_one_line(tmp_path, plugin_module, attr, needles):
     folder = tmp_path / "plugins"
-    proc = _cli(f"behaviour.plugin={plugin_module}:{attr}", run_dir=tmp_path / "run",
-                pythonpath=folder)
+    proc = _cli(
+        f"behaviour.plugin={plugin_module}:{attr}", run_dir=tmp_path / "run", pythonpath=folder
+    )
     line = _one_line(proc, "migsim: error:", *needles)
     assert "Traceback" not in line
     assert not list((tmp_path / "run").glob("*.parquet"))

@@ -78,7 +78,8 @@ def test_flow_targets_keep_stocks_growing_at_the_recent_pace(world, fresh):
     assert 0.016 * stock < total < 0.15 * stock, total / stock
     # DMS's ~400M would-be movers as a share (5.6%) of the 2013 world population
     assert fresh.provenance["desired_extra_migrants"] == pytest.approx(
-        0.056 * world.population.sum(), rel=1e-6)
+        0.056 * world.population.sum(), rel=1e-6
+    )
 
 
 def test_policy_costs_are_nonnegative_and_zero_inside_the_eu_bloc(world, fresh):
@@ -188,7 +189,11 @@ def test_shipped_calibration_matches_a_fresh_one(name):
     world = load_world(name)
     stored = load_calibration(world, BehaviourConf(), PopulationConf())
     fresh = calibrate(world, BehaviourConf(), PopulationConf())
-    for field in ("corridor_constant", "policy_cost", "intra_rate", "intra_return",
-                  "target_flow"):
-        np.testing.assert_allclose(getattr(stored, field), getattr(fresh, field),
-                                   rtol=1e-9, atol=1e-9, err_msg=f"{name}: {field}")
+    for field in ("corridor_constant", "policy_cost", "intra_rate", "intra_return", "target_flow"):
+        np.testing.assert_allclose(
+            getattr(stored, field),
+            getattr(fresh, field),
+            rtol=1e-9,
+            atol=1e-9,
+            err_msg=f"{name}: {field}",
+        )

@@ -11,17 +11,36 @@ import polars as pl
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = ["regime", "seed", "year", "measure", "scope", "value", "baseline", "change",
-           "change_pct"]
+COLUMNS = [
+    "regime",
+    "seed",
+    "year",
+    "measure",
+    "scope",
+    "value",
+    "baseline",
+    "change",
+    "change_pct",
+]
 REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
     sweep_dir = tmp_path_factory.mktemp("multirun") / "sweep"
-    cmd = [sys.executable, "-m", "engine.run", "-m", "regime=" + ",".join(REGIMES),
-           "seed=1,2", "world=toy", "population.size=10000", "years=2", "progress=false",
-           f"hydra.sweep.dir={sweep_dir}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.run",
+        "-m",
+        "regime=" + ",".join(REGIMES),
+        "seed=1,2",
+        "world=toy",
+        "population.size=10000",
+        "years=2",
+        "progress=false",
+        f"hydra.sweep.dir={sweep_dir}",
+    ]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return sweep_dir
@@ -38,14 +57,23 @@ def test_multirun_gives_six_runs_and_one_comparison(sweep):
     gdp = table.filter(pl.col("measure") == "world_gdp")
     assert gdp["scope"].unique().to_list() == ["world"]
     assert sorted(zip(gdp["regime"], gdp["seed"])) == sorted(
-        (r, s) for r in REGIMES for s in (1, 2))
+        (r, s) for r in REGIMES for s in (1, 2)
+    )
     sq = table.filter(pl.col("regime") == "status_quo")
     assert (sq["change"] == 0).all() and (sq["change_pct"].drop_nulls() == 0).all()
     fm = gdp.filter(pl.col("regime") == "free_mobility")
     assert (fm["change_pct"] > 0).all()
     report = (sweep / "report.md").read_text()
-    for text in ("World GDP", "Table 6.2", "free_mobility", "bhagwati_tax", "Fiscal balance",
-                 "Remittances", "Skilled emigration", "Migrant stock"):
+    for text in (
+        "World GDP",
+        "Table 6.2",
+        "free_mobility",
+        "bhagwati_tax",
+        "Fiscal balance",
+        "Remittances",
+        "Skilled emigration",
+        "Migrant stock",
+    ):
         assert text in report, text
     assert "<img src='world_gdp_change.png'" in (sweep / "report.html").read_text()
 
@@ -53,30 +81,57 @@ def test_multirun_gives_six_runs_and_one_comparison(sweep):
 def test_measures_cover_the_issue(sweep):
     table = pl.read_parquet(sweep / "comparison.parquet")
     have = set(zip(table["measure"], table["scope"]))
-    need = [("world_gdp", "world"), ("gdp", "NTH"), ("fiscal_balance", "STH"),
-            ("remittances_received", "world"), ("remittances_received", "MID"),
-            ("skilled_emigration_rate", "STH"), ("tertiary_share", "MID"),
-            ("migrant_stock", "world"), ("migrant_stock", "NTH"),
-            ("real_income", "natives_developed"), ("real_income", "new_migrants"),
-            ("real_income", "world"), ("levy_revenue", "world")]
+    need = [
+        ("world_gdp", "world"),
+        ("gdp", "NTH"),
+        ("fiscal_balance", "STH"),
+        ("remittances_received", "world"),
+        ("remittances_received", "MID"),
+        ("skilled_emigration_rate", "STH"),
+        ("tertiary_share", "MID"),
+        ("migrant_stock", "world"),
+        ("migrant_stock", "NTH"),
+        ("real_income", "natives_developed"),
+        ("real_income", "new_migrants"),
+        ("real_income", "world"),
+        ("levy_revenue", "world"),
+    ]
     need += [(f"wage_{s}_{n}", "NTH") for s in ("low", "high") for n in ("native", "immigrant")]
     missing = [m for m in need if m not in have]
     assert not missing
     # the Bhagwati levy shows up against the baseline
-    levy = table.filter(pl.col("regime") == "bhagwati_tax", pl.col("measure") == "levy_revenue",
-                        pl.col("scope") == "world")
+    levy = table.filter(
+        pl.col("regime") == "bhagwati_tax",
+        pl.col("measure") == "levy_revenue",
+        pl.col("scope") == "world",
+    )
     assert (levy["change"] > 0).all()
 
 
 def test_cli_compare_matches_callback(sweep, tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "compare", str(sweep),
-                           "--baseline", "status_quo", "--out", str(out)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "compare",
+            str(sweep),
+            "--baseline",
+            "status_quo",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "free_mobility: world GDP +" in proc.stdout
     assert pl.read_parquet(out / "comparison.parquet").equals(
-        pl.read_parquet(sweep / "comparison.parquet"))
+        pl.read_parquet(sweep / "comparison.parquet")
+    )
     assert (out / "report.html").is_file()
 
 
@@ -90,8 +145,13 @@ def test_other_baseline_and_errors(sweep, tmp_path):
         compare(sweep, baseline="nonexistent")
     with pytest.raises(InputError, match="no complete run"):
         compare(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "compare", str(tmp_path)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "compare", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
@@ -109,9 +169,22 @@ def test_incomplete_runs_are_ignored(sweep, tmp_path):
 
 def test_single_run_has_no_comparison(tmp_path):
     """The callback only acts at the end of a multirun."""
-    proc = subprocess.run([sys.executable, "-m", "engine.run", "world=toy", "population.size=2000",
-                           "years=1", "progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine.run",
+            "world=toy",
+            "population.size=2000",
+            "years=1",
+            "progress=false",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "run" / "manifest.json").exists()
     assert not (tmp_path / "run" / "comparison.parquet").exists()

@@ -20,7 +20,9 @@ ONE_LINE_BUG = (
 
 def run_cli(*args: str, run_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "engine.run", *args, f"hydra.run.dir={run_dir}"]
-    return subprocess.run(cmd, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        cmd, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
@@ -47,8 +49,9 @@ BAD_VALUES = [
 @pytest.mark.parametrize("override, needles", BAD_VALUES, ids=[b[0] for b in BAD_VALUES])
 def test_bad_value_exits_2_with_one_line(tmp_path, override, needles):
     run_dir = tmp_path / "run"
-    proc = run_cli("world=toy", "population.size=2000", "years=1", "progress=false", override,
-                   run_dir=run_dir)
+    proc = run_cli(
+        "world=toy", "population.size=2000", "years=1", "progress=false", override, run_dir=run_dir
+    )
     _assert_one_line_error(proc, *needles)
     # nothing was simulated
     assert not list(run_dir.glob("*.parquet"))
@@ -77,8 +80,13 @@ def test_bad_world_table_exits_2_naming_file(tmp_path, toy_world_dir):
     world = tmp_path / "w"
     shutil.copytree(toy_world_dir, world)
     (world / "bilateral.csv").unlink()
-    proc = run_cli(f"world.path={world}", "population.size=2000", "years=1", "progress=false",
-                   run_dir=tmp_path / "r")
+    proc = run_cli(
+        f"world.path={world}",
+        "population.size=2000",
+        "years=1",
+        "progress=false",
+        run_dir=tmp_path / "r",
+    )
     _assert_one_line_error(proc, "bilateral.csv")
 
 
@@ -95,8 +103,9 @@ def test_cfg_job_prints_config(tmp_path):
 
 def test_tiny_run_prints_summary_and_commits(tmp_path):
     run_dir = tmp_path / "run"
-    proc = run_cli("world=toy", "population.size=20000", "years=2", "progress=false",
-                   run_dir=run_dir)
+    proc = run_cli(
+        "world=toy", "population.size=20000", "years=2", "progress=false", run_dir=run_dir
+    )
     assert proc.returncode == 0, proc.stderr
     assert "world population" in proc.stdout
     # the toy world has 0.5 bn people in 2013 and grows slowly
@@ -119,11 +128,12 @@ def test_one_line_condenses_missing_config_error():
     exc = MissingConfigException(
         "In 'config': Could not find 'regime/nonexistent'\n\nAvailable options in 'regime':\n"
         "\tstatus_quo\nConfig search path:\n\tprovider=main, path=file:///configs",
-        missing_cfg_file="regime/nonexistent", options=["status_quo"])
+        missing_cfg_file="regime/nonexistent",
+        options=["status_quo"],
+    )
     line = one_line(exc)
     assert "\n" not in line
-    assert line == ("Could not find 'regime/nonexistent'; allowed values for regime: "
-                    "status_quo")
+    assert line == ("Could not find 'regime/nonexistent'; allowed values for regime: status_quo")
 
 
 def test_one_line_keeps_the_first_line_and_cause():
@@ -138,5 +148,4 @@ def test_one_line_keeps_the_first_line_and_cause():
             raise ConfigCompositionException("Error merging override seed=x") from inner
     except ConfigCompositionException as exc:
         line = one_line(exc)
-    assert line == ("Error merging override seed=x: Value 'x' could not be converted to "
-                    "Integer")
+    assert line == ("Error merging override seed=x: Value 'x' could not be converted to Integer")

@@ -48,8 +48,7 @@ def _migrants(pop):
 
 def test_population_per_region_matches_regions_csv(toy, pop):
     v = _live(pop)
-    residents = np.bincount(v["location"], weights=pop.weight[v["origin"]],
-                            minlength=toy.n_regions)
+    residents = np.bincount(v["location"], weights=pop.weight[v["origin"]], minlength=toy.n_regions)
     np.testing.assert_allclose(residents, toy.population, rtol=0.01)
 
 
@@ -77,8 +76,9 @@ def test_intra_regional_migrants_per_region(toy, pop):
     v = _live(pop)
     intra = v["status"] == INTRA_REGIONAL
     assert np.all(v["origin"][intra] == v["location"][intra])
-    got = np.bincount(v["location"][intra], weights=pop.weight[v["origin"][intra]],
-                      minlength=toy.n_regions)
+    got = np.bincount(
+        v["location"][intra], weights=pop.weight[v["origin"][intra]], minlength=toy.n_regions
+    )
     np.testing.assert_allclose(got, toy.intra_migrants, rtol=0.03)
 
 
@@ -89,8 +89,9 @@ def test_status_codes_follow_location(pop):
     assert set(np.unique(v["status"][~abroad]).tolist()) <= {NATIVE, INTRA_REGIONAL}
     assert np.all(v["years_abroad"][~abroad] == 0)
     # years abroad of a migrant lies in [0, max(age - 15, 0)]
-    assert np.all(v["years_abroad"][abroad].astype(int)
-                  <= np.maximum(v["age"][abroad].astype(int) - 15, 0))
+    assert np.all(
+        v["years_abroad"][abroad].astype(int) <= np.maximum(v["age"][abroad].astype(int) - 15, 0)
+    )
 
 
 def test_female_share_of_migrants_matches_data(toy, pop):
@@ -156,7 +157,7 @@ def test_ids_are_unique_and_zero_to_n(pop):
     assert np.array_equal(pop.person_id[: pop.n], np.arange(pop.n))
     assert pop.next_id == pop.n
     assert np.all(pop.alive[: pop.n] == 1)
-    assert np.all(pop.alive[pop.n:] == 0)
+    assert np.all(pop.alive[pop.n :] == 0)
     assert pop.capacity >= int(pop.n * 1.35)
 
 
@@ -221,7 +222,7 @@ def test_compaction_keeps_living_rows_in_id_order():
     assert pop.origin[: pop.n].tolist() == [i % 2 for i in living]
     np.testing.assert_array_equal(pop.wealth[: pop.n], np.array(living) * 1.5)
     assert np.all(pop.alive[: pop.n] == 1)
-    assert np.all(pop.alive[pop.n:] == 0)
+    assert np.all(pop.alive[pop.n :] == 0)
     assert pop.next_id == 10  # ids are never reused
     assert pop.capacity == 12
 

@@ -92,13 +92,16 @@ def test_different_streams_give_unrelated_draws():
 
 def test_different_years_give_unrelated_draws():
     key = run_key(1)
-    _assert_unrelated(draws(key, IDS, 2014, Stream.MORTALITY),
-                      draws(key, IDS, 2015, Stream.MORTALITY))
+    _assert_unrelated(
+        draws(key, IDS, 2014, Stream.MORTALITY), draws(key, IDS, 2015, Stream.MORTALITY)
+    )
 
 
 def test_different_seeds_give_unrelated_draws():
-    _assert_unrelated(draws(run_key(1), IDS, 2014, Stream.MORTALITY),
-                      draws(run_key(2), IDS, 2014, Stream.MORTALITY))
+    _assert_unrelated(
+        draws(run_key(1), IDS, 2014, Stream.MORTALITY),
+        draws(run_key(2), IDS, 2014, Stream.MORTALITY),
+    )
 
 
 def test_neighbouring_ids_are_unrelated():

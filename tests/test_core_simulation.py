@@ -25,11 +25,17 @@ BASE_YEAR, YEARS = 2013, 5  # the shared toy run (conftest.TOY_OVERRIDES)
 def _assert_conserved(regions: pl.DataFrame) -> None:
     """population(t) = population(t-1) + births - deaths + arrivals - departures."""
     frame = regions.sort("region", "year").with_columns(
-        previous=pl.col("population").shift(1).over("region"))
+        previous=pl.col("population").shift(1).over("region")
+    )
     later = frame.filter(pl.col("year") > BASE_YEAR)
     assert later.height > 0
-    predicted = (later["previous"] + later["births"] - later["deaths"] + later["arrivals"]
-                 - later["departures"]).to_numpy()
+    predicted = (
+        later["previous"]
+        + later["births"]
+        - later["deaths"]
+        + later["arrivals"]
+        - later["departures"]
+    ).to_numpy()
     np.testing.assert_allclose(later["population"].to_numpy(), predicted, rtol=1e-6, atol=0)
 
 
@@ -76,38 +82,51 @@ def test_base_year_recorded_before_any_decision(toy_run):
 
 def test_natives_plus_immigrants_is_population(toy_run):
     r = toy_run.regions
-    np.testing.assert_allclose((r["natives"] + r["immigrants"]).to_numpy(),
-                               r["population"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        (r["natives"] + r["immigrants"]).to_numpy(), r["population"].to_numpy(), rtol=1e-12
+    )
     assert (r["immigrants"] > 0).all() and (r["natives"] > 0).all()
 
 
 def test_world_immigrants_equal_world_emigrants_every_year(toy_run):
-    per_year = toy_run.regions.group_by("year").agg(pl.col("immigrants").sum(),
-                                                     pl.col("emigrants").sum()).sort("year")
+    per_year = (
+        toy_run.regions.group_by("year")
+        .agg(pl.col("immigrants").sum(), pl.col("emigrants").sum())
+        .sort("year")
+    )
     assert per_year.height == YEARS + 1
-    np.testing.assert_allclose(per_year["immigrants"].to_numpy(),
-                               per_year["emigrants"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        per_year["immigrants"].to_numpy(), per_year["emigrants"].to_numpy(), rtol=1e-9
+    )
     # base year: 13.5M between regions + 7.5M intra-regional (toy world tables), within 2%
     assert per_year["immigrants"][0] == pytest.approx(21.0e6, rel=0.02)
 
 
 def test_stocks_sum_to_regions_population(toy_run):
     stocks = toy_run.stocks.group_by("year", "location").agg(pl.col("people").sum())
-    joined = toy_run.regions.join(stocks, left_on=["year", "region"],
-                                  right_on=["year", "location"], how="left")
+    joined = toy_run.regions.join(
+        stocks, left_on=["year", "region"], right_on=["year", "location"], how="left"
+    )
     assert joined["people"].null_count() == 0
-    np.testing.assert_allclose(joined["people"].to_numpy(), joined["population"].to_numpy(),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        joined["people"].to_numpy(), joined["population"].to_numpy(), rtol=1e-9
+    )
 
 
 def test_stocks_of_the_foreign_born_sum_to_immigrants(toy_run):
-    foreign = (toy_run.stocks.filter((pl.col("origin") != pl.col("location"))
-                                     | (pl.col("status") == "intra_regional"))
-               .group_by("year", "location").agg(pl.col("people").sum()))
-    joined = toy_run.regions.join(foreign, left_on=["year", "region"],
-                                  right_on=["year", "location"])
-    np.testing.assert_allclose(joined["people"].to_numpy(), joined["immigrants"].to_numpy(),
-                               rtol=1e-9)
+    foreign = (
+        toy_run.stocks.filter(
+            (pl.col("origin") != pl.col("location")) | (pl.col("status") == "intra_regional")
+        )
+        .group_by("year", "location")
+        .agg(pl.col("people").sum())
+    )
+    joined = toy_run.regions.join(
+        foreign, left_on=["year", "region"], right_on=["year", "location"]
+    )
+    np.testing.assert_allclose(
+        joined["people"].to_numpy(), joined["immigrants"].to_numpy(), rtol=1e-9
+    )
 
 
 def test_flows_add_up_to_arrivals_and_departures(toy_run):
@@ -122,16 +141,14 @@ def test_flows_add_up_to_arrivals_and_departures(toy_run):
     assert (flows["people"] > 0).all()
     arrivals = flows.group_by("year", "destination").agg(pl.col("people").sum().alias("in"))
     departures = flows.group_by("year", "source").agg(pl.col("people").sum().alias("out"))
-    joined = (toy_run.regions.filter(pl.col("year") > BASE_YEAR)
-              .join(arrivals, left_on=["year", "region"], right_on=["year", "destination"],
-                    how="left")
-              .join(departures, left_on=["year", "region"], right_on=["year", "source"],
-                    how="left")
-              .with_columns(pl.col("in").fill_null(0.0), pl.col("out").fill_null(0.0)))
-    np.testing.assert_allclose(joined["in"].to_numpy(), joined["arrivals"].to_numpy(),
-                               rtol=1e-9)
-    np.testing.assert_allclose(joined["out"].to_numpy(), joined["departures"].to_numpy(),
-                               rtol=1e-9)
+    joined = (
+        toy_run.regions.filter(pl.col("year") > BASE_YEAR)
+        .join(arrivals, left_on=["year", "region"], right_on=["year", "destination"], how="left")
+        .join(departures, left_on=["year", "region"], right_on=["year", "source"], how="left")
+        .with_columns(pl.col("in").fill_null(0.0), pl.col("out").fill_null(0.0))
+    )
+    np.testing.assert_allclose(joined["in"].to_numpy(), joined["arrivals"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(joined["out"].to_numpy(), joined["departures"].to_numpy(), rtol=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -151,15 +168,19 @@ def test_demography_only_run_moves_nobody(demography_only):
 def test_children_born_during_the_run_are_natives(demography_only):
     # second generations are natives: without migration the foreign-born stock of every
     # corridor can only shrink (deaths), never grow through births
-    abroad = (demography_only.stocks.filter(pl.col("origin") != pl.col("location"))
-              .group_by("year", "origin", "location").agg(pl.col("people").sum())
-              .sort("origin", "location", "year"))
+    abroad = (
+        demography_only.stocks.filter(pl.col("origin") != pl.col("location"))
+        .group_by("year", "origin", "location")
+        .agg(pl.col("people").sum())
+        .sort("origin", "location", "year")
+    )
     for _, corridor in abroad.group_by("origin", "location"):
         people = corridor.sort("year")["people"].to_numpy()
         assert np.all(np.diff(people) <= 1e-6 * people[0])
     # while natives at home gain the births
     base = demography_only.regions.filter(pl.col("year") == BASE_YEAR)
     last = demography_only.regions.filter(pl.col("year") == BASE_YEAR + YEARS)
+
     def sth(frame):
         return frame.filter(pl.col("region") == "STH")["natives"][0]
 
@@ -172,8 +193,12 @@ def test_children_born_during_the_run_are_natives(demography_only):
 @pytest.fixture(scope="module")
 def big_one_year(run_toy, tmp_path_factory):
     size = 300_000
-    run = run_toy(tmp_path_factory.mktemp("big") / "run", f"population.size={size}", "years=1",
-                  "behaviour=none")
+    run = run_toy(
+        tmp_path_factory.mktemp("big") / "run",
+        f"population.size={size}",
+        "years=1",
+        "behaviour=none",
+    )
     world = load_world("toy")
     pop = synthesise_population(world, size, run_key(1))  # the run's base population
     return run, world, pop
@@ -204,8 +229,7 @@ def test_first_year_births_match_fertility_schedules(big_one_year):
     # agent-children per woman are at most (whole + 1): Var <= E[X] (whole + 1) in agents
     w_loc = pop.weight[v["location"]]
     ratio = f * pop.weight[v["origin"]] / w_loc
-    var = np.bincount(v["location"], weights=w_loc**2 * ratio * (np.floor(ratio) + 1),
-                      minlength=R)
+    var = np.bincount(v["location"], weights=w_loc**2 * ratio * (np.floor(ratio) + 1), minlength=R)
     got = run.regions.filter(pl.col("year") == BASE_YEAR + 1)["births"].to_numpy()
     assert np.all(np.abs(got - expected) < 5 * np.sqrt(var)), (got, expected)
     # crude birth rates of the toy world: South (TFR 4.8) far above North (TFR 1.7)
@@ -217,15 +241,28 @@ def test_first_year_births_match_fertility_schedules(big_one_year):
 
 
 def test_flows_schema(toy_run):
-    assert toy_run.flows.schema == pl.Schema({
-        "year": pl.Int64, "origin": pl.String, "source": pl.String,
-        "destination": pl.String, "skill": pl.String, "people": pl.Float64})
+    assert toy_run.flows.schema == pl.Schema(
+        {
+            "year": pl.Int64,
+            "origin": pl.String,
+            "source": pl.String,
+            "destination": pl.String,
+            "skill": pl.String,
+            "people": pl.Float64,
+        }
+    )
 
 
 def test_stocks_schema(toy_run):
     schema = dict(toy_run.stocks.schema)
-    want = {"year": pl.Int64, "origin": pl.String, "location": pl.String, "skill": pl.String,
-            "sex": pl.String, "age_band": pl.String}
+    want = {
+        "year": pl.Int64,
+        "origin": pl.String,
+        "location": pl.String,
+        "skill": pl.String,
+        "sex": pl.String,
+        "age_band": pl.String,
+    }
     if "status" in schema:
         want["status"] = pl.String
     want["people"] = pl.Float64
@@ -240,17 +277,22 @@ def test_stocks_schema(toy_run):
 
 def test_regions_schema(toy_run):
     schema = toy_run.regions.schema
-    want = {"year": pl.Int64, "region": pl.String, "developed": pl.Boolean,
-            "population": pl.Float64, "natives": pl.Float64, "immigrants": pl.Float64,
-            "emigrants": pl.Float64}
+    want = {
+        "year": pl.Int64,
+        "region": pl.String,
+        "developed": pl.Boolean,
+        "population": pl.Float64,
+        "natives": pl.Float64,
+        "immigrants": pl.Float64,
+        "emigrants": pl.Float64,
+    }
     assert list(schema)[: len(want)] == list(want)
     for col, dtype in want.items():
         assert schema[col] == dtype, col
     for col in ("births", "deaths", "arrivals", "departures"):
         assert schema[col] == pl.Float64, col
     dev = toy_run.regions.filter(pl.col("year") == BASE_YEAR)
-    assert dict(zip(dev["region"], dev["developed"])) == {"NTH": True, "MID": False,
-                                                          "STH": False}
+    assert dict(zip(dev["region"], dev["developed"])) == {"NTH": True, "MID": False, "STH": False}
 
 
 # ------------------------------------------------------------------ determinism
@@ -260,8 +302,9 @@ def test_same_seed_gives_identical_tables(toy_run, run_toy, tmp_path):
     again = run_toy(tmp_path / "again")
     for name in TABLES:
         assert getattr(again, name).equals(getattr(toy_run, name)), name
-    assert ((again.run_dir / "regions.parquet").read_bytes()
-            == (toy_run.run_dir / "regions.parquet").read_bytes())
+    assert (again.run_dir / "regions.parquet").read_bytes() == (
+        toy_run.run_dir / "regions.parquet"
+    ).read_bytes()
     assert again.result.manifest["config_hash"] == toy_run.result.manifest["config_hash"]
 
 
@@ -269,6 +312,7 @@ def test_different_seed_gives_different_tables(toy_run, run_toy, tmp_path):
     other = run_toy(tmp_path / "other", "seed=2")
     assert not other.regions.equals(toy_run.regions)
     assert not other.stocks.equals(toy_run.stocks)
+
     # base-year totals are calibrated, not random: equal within 1% in both runs
     def base(run):
         return run.regions.filter(pl.col("year") == BASE_YEAR)["population"]
@@ -298,15 +342,25 @@ def test_thread_count_cli_gives_identical_tables(tmp_path):
     procs = {}
     for threads in (1, 2):
         env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-        cmd = [sys.executable, "-m", "engine.run", "world=toy", "population.size=20000",
-               "years=3", "progress=false", f"hydra.run.dir={tmp_path / f'threads{threads}'}"]
-        procs[threads] = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True)
-    for threads, proc in procs.items():
+        cmd = [
+            sys.executable,
+            "-m",
+            "engine.run",
+            "world=toy",
+            "population.size=20000",
+            "years=3",
+            "progress=false",
+            f"hydra.run.dir={tmp_path / f'threads{threads}'}",
+        ]
+        procs[threads] = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    for proc in procs.values():
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
-    manifests = {t: json.loads((tmp_path / f"threads{t}" / "manifest.json").read_text())
-                 for t in (1, 2)}
+    manifests = {
+        t: json.loads((tmp_path / f"threads{t}" / "manifest.json").read_text()) for t in (1, 2)
+    }
     assert manifests[1]["numba_threads"] == 1
     assert manifests[2]["numba_threads"] == 2
     for name in TABLES:
@@ -357,8 +411,11 @@ def test_config_hash_ignores_progress_flag(compose_cfg):
 
 
 def _snapshot(directory: Path) -> dict:
-    return {p.relative_to(directory).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(directory).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_interrupted_run_leaves_no_tables(toy_run, compose_cfg, tmp_path, monkeypatch):

@@ -127,8 +127,9 @@ def test_fertility_schedule_sums_to_tfr(tfr):
 @pytest.mark.parametrize("female_share", [0.47, 0.505, 0.53])
 def test_stable_pyramid_hits_requested_shares(toy, share_0_14, female_share):
     r = toy.index("MID")
-    p = stable_pyramid(toy.death_probability[r, FEMALE], toy.death_probability[r, MALE],
-                       share_0_14, female_share)
+    p = stable_pyramid(
+        toy.death_probability[r, FEMALE], toy.death_probability[r, MALE], share_0_14, female_share
+    )
     assert p.shape == (2, N_AGES)
     assert np.all(p >= 0)
     assert p.sum() == pytest.approx(1.0, abs=1e-12)
@@ -182,9 +183,15 @@ def test_missing_column_names_file_and_column(world_copy, column):
 
 @pytest.mark.parametrize("column", ["population", "life_expectancy_male", "latitude"])
 def test_non_numeric_value_names_file_column_and_value(world_copy, column):
-    _edit_csv(world_copy / "regions.csv",
-              lambda f: f.with_columns(pl.when(pl.col("code") == "MID").then(pl.lit("abc"))
-                                       .otherwise(pl.col(column)).alias(column)))
+    _edit_csv(
+        world_copy / "regions.csv",
+        lambda f: f.with_columns(
+            pl.when(pl.col("code") == "MID")
+            .then(pl.lit("abc"))
+            .otherwise(pl.col(column))
+            .alias(column)
+        ),
+    )
     message = _one_line_error(world_copy)
     assert "regions.csv" in message
     assert f"'{column}'" in message
@@ -193,8 +200,10 @@ def test_non_numeric_value_names_file_column_and_value(world_copy, column):
 
 
 def test_non_numeric_migrant_count_names_file_and_column(world_copy):
-    _edit_csv(world_copy / "migrant_stock_2013.csv",
-              lambda f: f.with_columns(pl.lit("abc").alias("migrants")))
+    _edit_csv(
+        world_copy / "migrant_stock_2013.csv",
+        lambda f: f.with_columns(pl.lit("abc").alias("migrants")),
+    )
     message = _one_line_error(world_copy)
     assert "migrant_stock_2013.csv" in message
     assert "'migrants'" in message
@@ -202,10 +211,15 @@ def test_non_numeric_migrant_count_names_file_and_column(world_copy):
 
 @pytest.mark.parametrize("column", ["origin", "destination"])
 def test_unknown_region_code_in_stock_names_file_and_code(world_copy, column):
-    _edit_csv(world_copy / "migrant_stock_2013.csv",
-              lambda f: f.with_columns(pl.when(pl.col("migrants") == "3000000")
-                                       .then(pl.lit("XYZ")).otherwise(pl.col(column))
-                                       .alias(column)))
+    _edit_csv(
+        world_copy / "migrant_stock_2013.csv",
+        lambda f: f.with_columns(
+            pl.when(pl.col("migrants") == "3000000")
+            .then(pl.lit("XYZ"))
+            .otherwise(pl.col(column))
+            .alias(column)
+        ),
+    )
     message = _one_line_error(world_copy)
     assert "migrant_stock_2013.csv" in message
     assert "XYZ" in message
@@ -214,15 +228,29 @@ def test_unknown_region_code_in_stock_names_file_and_code(world_copy, column):
 
 
 def test_unknown_region_code_in_intra_table(world_copy):
-    _edit_csv(world_copy / "intra_region_migrants_2013.csv",
-              lambda f: f.with_columns(pl.when(pl.col("region") == "STH").then(pl.lit("ABC"))
-                                       .otherwise(pl.col("region")).alias("region")))
+    _edit_csv(
+        world_copy / "intra_region_migrants_2013.csv",
+        lambda f: f.with_columns(
+            pl.when(pl.col("region") == "STH")
+            .then(pl.lit("ABC"))
+            .otherwise(pl.col("region"))
+            .alias("region")
+        ),
+    )
     message = _one_line_error(world_copy)
     assert "intra_region_migrants_2013.csv" in message and "ABC" in message
 
 
-@pytest.mark.parametrize("name", ["regions.csv", "migrant_stock_2013.csv", "bilateral.csv",
-                                  "intra_region_migrants_2013.csv", "migrant_age.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "regions.csv",
+        "migrant_stock_2013.csv",
+        "bilateral.csv",
+        "intra_region_migrants_2013.csv",
+        "migrant_age.csv",
+    ],
+)
 def test_missing_file_is_named(world_copy, name):
     (world_copy / name).unlink()
     message = _one_line_error(world_copy)
@@ -231,17 +259,24 @@ def test_missing_file_is_named(world_copy, name):
 
 
 def test_out_of_range_value_names_column_and_region(world_copy):
-    _edit_csv(world_copy / "regions.csv",
-              lambda f: f.with_columns(pl.when(pl.col("code") == "STH").then(pl.lit("1.5"))
-                                       .otherwise(pl.col("tertiary_share"))
-                                       .alias("tertiary_share")))
+    _edit_csv(
+        world_copy / "regions.csv",
+        lambda f: f.with_columns(
+            pl.when(pl.col("code") == "STH")
+            .then(pl.lit("1.5"))
+            .otherwise(pl.col("tertiary_share"))
+            .alias("tertiary_share")
+        ),
+    )
     message = _one_line_error(world_copy)
     assert "regions.csv" in message and "'tertiary_share'" in message and "STH" in message
 
 
 def test_missing_bilateral_pair_is_named(world_copy):
-    _edit_csv(world_copy / "bilateral.csv",
-              lambda f: f.filter(~((pl.col("origin") == "MID") & (pl.col("destination") == "STH"))))
+    _edit_csv(
+        world_copy / "bilateral.csv",
+        lambda f: f.filter(~((pl.col("origin") == "MID") & (pl.col("destination") == "STH"))),
+    )
     message = _one_line_error(world_copy)
     assert "bilateral.csv" in message and "MID->STH" in message
 

@@ -24,8 +24,9 @@ def built(compose_cfg):
     world = load_world("default")
     p = cfg.population
     key = run_key(cfg.seed)
-    pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
-                                p.wealth_sigma, p.wealth_to_income)
+    pop = synthesise_population(
+        world, p.size, key, p.stratification, p.spare_capacity, p.wealth_sigma, p.wealth_to_income
+    )
     sim = Simulation(world, pop, key, cfg.base_year)
     sim.record(cfg.base_year)
     policy = status_quo(world, np.zeros((world.n_regions, world.n_regions, 2)))
@@ -53,8 +54,9 @@ def test_doubling_prospects_raises_ex_ante_human_capital_in_developing_origins(b
     dev = ~built.world.developed
     assert (out["scaled"]["ex_ante"][dev] > out["base"]["ex_ante"][dev]).mean() >= 0.5
     # H_ex at the base reproduces the base-year tertiary shares (calibration)
-    np.testing.assert_allclose(out["base"]["ex_ante"],
-                               np.clip(built.world.tertiary_share, 1e-4, 0.999), rtol=1e-9)
+    np.testing.assert_allclose(
+        out["base"]["ex_ante"], np.clip(built.world.tertiary_share, 1e-4, 0.999), rtol=1e-9
+    )
 
 
 def test_net_brain_gain_only_for_low_emigration_low_education_origins(built):
@@ -77,8 +79,9 @@ def test_irregular_migrants_pay_less_tax_than_regular_of_same_skill(built):
     """The same people (same ids, so the same employment and productivity draws) abroad as
     regular permanent residents versus as irregular migrants."""
     world, sim = built.world, built.sim
-    step = EconomyStep(sim, built.cfg.economy, built.cfg.behaviour, built.cfg.population,
-                       built.policy)
+    step = EconomyStep(
+        sim, built.cfg.economy, built.cfg.behaviour, built.cfg.population, built.policy
+    )
     real = sim.population
     n = 4000
     o, d = world.index("LAC"), world.index("NAM")
@@ -86,18 +89,27 @@ def test_irregular_migrants_pay_less_tax_than_regular_of_same_skill(built):
     def fake(status):
         def col(name, value):
             return np.full(n, value, dtype=getattr(real, name).dtype)
+
         pop = SimpleNamespace(
-            n=n, next_id=n, person_id=np.arange(n, dtype=real.person_id.dtype),
-            alive=col("alive", 1), age=col("age", 35), origin=col("origin", o),
-            location=col("location", d), status=col("status", status),
-            years_abroad=col("years_abroad", 3), wealth=col("wealth", 0.0),
+            n=n,
+            next_id=n,
+            person_id=np.arange(n, dtype=real.person_id.dtype),
+            alive=col("alive", 1),
+            age=col("age", 35),
+            origin=col("origin", o),
+            location=col("location", d),
+            status=col("status", status),
+            years_abroad=col("years_abroad", 3),
+            wealth=col("wealth", 0.0),
             productivity=col("productivity", 1.0),
-            weight=real.weight.copy())
+            weight=real.weight.copy(),
+        )
         pop.skill = (np.arange(n) % 2).astype(real.skill.dtype)
         return SimpleNamespace(population=pop, key=sim.key)
 
-    sums = {st: step.incomes(fake(st), 2014, 1, step.wages0)["fiscal"]
-            for st in (PERMANENT, IRREGULAR)}
+    sums = {
+        st: step.incomes(fake(st), 2014, 1, step.wages0)["fiscal"] for st in (PERMANENT, IRREGULAR)
+    }
     conf = built.cfg.economy
     for s in (0, 1):
         regular, irregular = (sums[st][d, 1, s].sum(axis=0) for st in (PERMANENT, IRREGULAR))
@@ -106,9 +118,11 @@ def test_irregular_migrants_pay_less_tax_than_regular_of_same_skill(built):
         assert 0 < tax_irr < tax_reg
         # efficiency units are kept as float32 between the two income passes
         assert tax_irr / tax_reg == pytest.approx(
-            conf.irregular_wage_factor * conf.irregular_tax_factor, rel=1e-6)
+            conf.irregular_wage_factor * conf.irregular_tax_factor, rel=1e-6
+        )
         # and they receive less public spending per person (the per-resident cost of pure
         # public goods is charged to everyone alike)
         goods = step.public_goods[d]
-        assert (irregular[2] / irregular[3] - goods) / (regular[2] / regular[3] - goods) == \
-            pytest.approx(conf.irregular_transfer_factor, rel=1e-9)
+        assert (irregular[2] / irregular[3] - goods) / (
+            regular[2] / regular[3] - goods
+        ) == pytest.approx(conf.irregular_transfer_factor, rel=1e-9)

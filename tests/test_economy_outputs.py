@@ -22,18 +22,37 @@ SIZE, YEARS, BASE, SEED = 400_000, 5, 2013, 1
 LAST = BASE + YEARS
 ECON_TABLES = ("remittances", "fiscal", "welfare")
 ECON_REGION_COLUMNS = (
-    "gdp", "gdp_per_capita", "labour_income", "capital_income", "tax_revenue", "other_revenue",
-    "public_spending", "fiscal_balance", "levy_revenue", "partnership_cost", "remittances_sent",
-    "remittances_received", "wage_low_native", "wage_low_immigrant", "wage_high_native",
-    "wage_high_immigrant", "net_contribution_immigrants", "skilled_emigration_rate",
-    "ex_ante_tertiary_share", "tertiary_share", "graduates")
+    "gdp",
+    "gdp_per_capita",
+    "labour_income",
+    "capital_income",
+    "tax_revenue",
+    "other_revenue",
+    "public_spending",
+    "fiscal_balance",
+    "levy_revenue",
+    "partnership_cost",
+    "remittances_sent",
+    "remittances_received",
+    "wage_low_native",
+    "wage_low_immigrant",
+    "wage_high_native",
+    "wage_high_immigrant",
+    "net_contribution_immigrants",
+    "skilled_emigration_rate",
+    "ex_ante_tertiary_share",
+    "tertiary_share",
+    "graduates",
+)
 
 
 class Run:
     def __init__(self, run_dir: Path):
         self.dir = run_dir
-        self.tables = {name: pl.read_parquet(run_dir / f"{name}.parquet")
-                       for name in ("regions", "stocks", *ECON_TABLES)}
+        self.tables = {
+            name: pl.read_parquet(run_dir / f"{name}.parquet")
+            for name in ("regions", "stocks", *ECON_TABLES)
+        }
 
     def __getattr__(self, name):
         try:
@@ -49,13 +68,24 @@ def econ_run(compose_cfg, tmp_path_factory):
 
     cache: dict[tuple, Run] = {}
 
-    def _run(*overrides: str, fresh: bool = False, size: int = SIZE, years: int = YEARS,
-             world: str = "default") -> Run:
+    def _run(
+        *overrides: str,
+        fresh: bool = False,
+        size: int = SIZE,
+        years: int = YEARS,
+        world: str = "default",
+    ) -> Run:
         key = (world, size, years, *overrides)
         if key in cache and not fresh:
             return cache[key]
-        cfg = compose_cfg(f"world={world}", f"population.size={size}", f"years={years}",
-                          f"seed={SEED}", "progress=false", *overrides)
+        cfg = compose_cfg(
+            f"world={world}",
+            f"population.size={size}",
+            f"years={years}",
+            f"seed={SEED}",
+            "progress=false",
+            *overrides,
+        )
         run_dir = tmp_path_factory.mktemp("econ") / "run"
         run_simulation(cfg, run_dir)
         out = Run(run_dir)
@@ -125,14 +155,16 @@ def test_fiscal_balance_is_revenue_minus_spending(sq, econ_run):
     # other = base-year share of GDP x GDP - partnership cost
     for run in (sq, econ_run("regime=bhagwati_tax")):
         g = run.regions
-        balance = (g["tax_revenue"] + g["other_revenue"] + g["levy_revenue"]
-                   - g["public_spending"])
+        balance = g["tax_revenue"] + g["other_revenue"] + g["levy_revenue"] - g["public_spending"]
         assert ((g["fiscal_balance"] - balance).abs() / g["gdp"]).max() <= 1e-9
     # no partnership in the status quo: other revenue is a fixed share of GDP per region
     g = sq.regions
     assert (g["partnership_cost"] == 0).all()
-    share = g.with_columns(s=pl.col("other_revenue") / pl.col("gdp")).group_by("region").agg(
-        spread=pl.col("s").max() - pl.col("s").min())
+    share = (
+        g.with_columns(s=pl.col("other_revenue") / pl.col("gdp"))
+        .group_by("region")
+        .agg(spread=pl.col("s").max() - pl.col("s").min())
+    )
     assert share["spread"].max() <= 1e-9
 
 
@@ -147,8 +179,12 @@ def test_gdp_is_labour_plus_capital_income(sq):
 
 def test_individual_earnings_add_up_to_labour_income(sq):
     earnings = sq.fiscal.group_by("year", "region").agg(pl.col("earnings").sum())
-    j = earnings.join(sq.regions.select("year", "region", "labour_income"),
-                      on=["year", "region"], how="full", coalesce=True)
+    j = earnings.join(
+        sq.regions.select("year", "region", "labour_income"),
+        on=["year", "region"],
+        how="full",
+        coalesce=True,
+    )
     assert j.height == sq.regions.height
     gap = ((j["earnings"] - j["labour_income"]).abs() / j["labour_income"]).max()
     assert gap <= 1e-6
@@ -260,12 +296,17 @@ def test_immigrant_wages_fall_more_than_native_wages_in_receivers(sq, free):
 def _average_wage(run: Run, year: int) -> dict[str, float]:
     """Labour income per efficiency unit; units per cell = earnings / cell wage."""
     regions = run.regions.filter(pl.col("year") == year)
-    cells = (run.fiscal.filter(pl.col("year") == year)
-             .group_by("region", "nativity", "skill").agg(pl.col("earnings").sum()))
+    cells = (
+        run.fiscal.filter(pl.col("year") == year)
+        .group_by("region", "nativity", "skill")
+        .agg(pl.col("earnings").sum())
+    )
     out = {}
     for row in regions.iter_rows(named=True):
-        units = sum(e / row[f"wage_{s}_{n}"] for _, n, s, e in
-                    cells.filter(pl.col("region") == row["region"]).iter_rows())
+        units = sum(
+            e / row[f"wage_{s}_{n}"]
+            for _, n, s, e in cells.filter(pl.col("region") == row["region"]).iter_rows()
+        )
         out[row["region"]] = row["labour_income"] / units
     return out
 
@@ -275,14 +316,20 @@ def test_short_run_closure_gains_less_and_hurts_receivers_more(econ_run):
     for closure in ("short_run", "long_run"):
         fm = econ_run("regime=free_mobility", f"economy.closure={closure}")
         base = econ_run(f"economy.closure={closure}")
-        gain[closure] = fm.regions.filter(pl.col("year") == LAST)["gdp"].sum() / \
-            base.regions.filter(pl.col("year") == LAST)["gdp"].sum() - 1.0
+        gain[closure] = (
+            fm.regions.filter(pl.col("year") == LAST)["gdp"].sum()
+            / base.regions.filter(pl.col("year") == LAST)["gdp"].sum()
+            - 1.0
+        )
         a, b = _average_wage(fm, LAST), _average_wage(base, LAST)
         wage[closure] = {r: a[r] / b[r] - 1.0 for r in a}
         population[closure] = _ratio(fm, base, "population")
     assert gain["short_run"] < gain["long_run"], gain
-    receivers = [r for r in population["short_run"]
-                 if population["short_run"][r] > 0.05 and population["long_run"][r] > 0.05]
+    receivers = [
+        r
+        for r in population["short_run"]
+        if population["short_run"][r] > 0.05 and population["long_run"][r] > 0.05
+    ]
     assert receivers
     for region in receivers:
         assert wage["short_run"][region] < wage["long_run"][region], (region, wage)
@@ -295,16 +342,24 @@ def test_ssa_skilled_emigration_rate_2013(sq):
 
 
 def _world_tertiary_emigration_rate(run: Run, year: int) -> float:
-    s = run.stocks.filter(pl.col("year") == year, pl.col("skill") == "high",
-                          ~pl.col("age_band").is_in(["0-14", "15-19", "20-24"]))
-    abroad = s.filter((pl.col("origin") != pl.col("location"))
-                      | (pl.col("status") == "intra_regional"))["people"].sum()
+    s = run.stocks.filter(
+        pl.col("year") == year,
+        pl.col("skill") == "high",
+        ~pl.col("age_band").is_in(["0-14", "15-19", "20-24"]),
+    )
+    abroad = s.filter(
+        (pl.col("origin") != pl.col("location")) | (pl.col("status") == "intra_regional")
+    )["people"].sum()
     return abroad / s["people"].sum()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "world tertiary emigration rate 2013 (25+, Docquier-Marfouk definition incl. "
-    "intra-regional migrants) measured 6.83% vs 5.3-5.4% [K] +-25% (3.98%-6.75%)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "world tertiary emigration rate 2013 (25+, Docquier-Marfouk definition incl. "
+        "intra-regional migrants) measured 6.83% vs 5.3-5.4% [K] +-25% (3.98%-6.75%)"
+    ),
+)
 def test_world_tertiary_emigration_rate_2013(sq):
     rate = _world_tertiary_emigration_rate(sq, BASE)
     assert 0.053 * 0.75 <= rate <= 0.054 * 1.25, rate
@@ -314,12 +369,25 @@ def test_world_tertiary_emigration_rate_2013(sq):
 E20_MISSES = {"WEU": 0.0053}
 
 
-@pytest.mark.parametrize("region", [
-    pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=(
-        f"net contribution of immigrants in {r} 2013 measured {100 * E20_MISSES[r]:+.2f}% of GDP vs "
-        "OECD IMO 2013 within +-0.5% (average cost of public goods, 8% of GDP)"))) \
-    if r in E20_MISSES else r
-    for r in ("NAM", "WEU", "EEU", "OCE", "JPN")])
+@pytest.mark.parametrize(
+    "region",
+    [
+        pytest.param(
+            r,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    f"net contribution of immigrants in {r} 2013 measured "
+                    f"{100 * E20_MISSES[r]:+.2f}% of GDP vs "
+                    "OECD IMO 2013 within +-0.5% (average cost of public goods, 8% of GDP)"
+                ),
+            ),
+        )
+        if r in E20_MISSES
+        else r
+        for r in ("NAM", "WEU", "EEU", "OCE", "JPN")
+    ],
+)
 def test_net_fiscal_contribution_of_immigrants_2013(sq, world, region):
     assert region in _developed(world)
     b = _year(sq.regions, BASE).filter(pl.col("region") == region)
@@ -328,13 +396,17 @@ def test_net_fiscal_contribution_of_immigrants_2013(sq, world, region):
 
 
 def test_net_contribution_matches_fiscal_table(sq):
-    f = (sq.fiscal.filter(pl.col("nativity") == "immigrant")
-         .group_by("year", "region").agg(pl.col("net_contribution").sum()))
+    f = (
+        sq.fiscal.filter(pl.col("nativity") == "immigrant")
+        .group_by("year", "region")
+        .agg(pl.col("net_contribution").sum())
+    )
     j = sq.regions.join(f, on=["year", "region"], how="left").with_columns(
-        pl.col("net_contribution").fill_null(0.0))
+        pl.col("net_contribution").fill_null(0.0)
+    )
     gap = (j["net_contribution_immigrants"] - j["net_contribution"]).abs() / j["gdp"]
     assert gap.max() <= 1e-9
-    row = (sq.fiscal["taxes"] - sq.fiscal["public_spending"] - sq.fiscal["net_contribution"])
+    row = sq.fiscal["taxes"] - sq.fiscal["public_spending"] - sq.fiscal["net_contribution"]
     assert row.abs().max() <= 1e-6 * sq.fiscal["taxes"].abs().max()
 
 

@@ -41,14 +41,23 @@ def test_seed_bully_game():
     assert classify(a, b, names=("LAC", "NAM")) == "bully game (NAM is the bully)"
 
 
-@pytest.mark.parametrize("cells, kind, eq", [
-    ({(L, L): (3, 3), (L, D): (1, 4), (D, L): (4, 1), (D, D): (2, 2)}, "prisoner's dilemma",
-     [(D, D)]),
-    ({(L, L): (4, 4), (L, D): (3, 2), (D, L): (2, 3), (D, D): (1, 1)}, "harmony", [(L, L)]),
-    ({(L, L): (2, 2), (L, D): (1, 4), (D, L): (4, 1), (D, D): (3, 3)}, "deadlock", [(D, D)]),
-    ({(L, L): (3, 3), (L, D): (2, 4), (D, L): (4, 2), (D, D): (1, 1)}, "chicken",
-     [(L, D), (D, L)]),
-])
+@pytest.mark.parametrize(
+    "cells, kind, eq",
+    [
+        (
+            {(L, L): (3, 3), (L, D): (1, 4), (D, L): (4, 1), (D, D): (2, 2)},
+            "prisoner's dilemma",
+            [(D, D)],
+        ),
+        ({(L, L): (4, 4), (L, D): (3, 2), (D, L): (2, 3), (D, D): (1, 1)}, "harmony", [(L, L)]),
+        ({(L, L): (2, 2), (L, D): (1, 4), (D, L): (4, 1), (D, D): (3, 3)}, "deadlock", [(D, D)]),
+        (
+            {(L, L): (3, 3), (L, D): (2, 4), (D, L): (4, 2), (D, D): (1, 1)},
+            "chicken",
+            [(L, D), (D, L)],
+        ),
+    ],
+)
 def test_classic_games(cells, kind, eq):
     a, b = game(cells)
     assert classify(a, b) == kind
@@ -61,7 +70,12 @@ def test_ties_and_positions():
     assert classify(a, b, tol=0.01) == "harmony (asymmetric)"
     assert nash_equilibria(a, b, tol=0.01) == [(L, L), (L, D)]
     assert [position(x) for x in (1.0, 0.2, 0.0, -0.2, -1.0)] == [
-        "in favor", "weakly in favor", "neutral", "weakly opposed", "opposed"]
+        "in favor",
+        "weakly in favor",
+        "neutral",
+        "weakly opposed",
+        "opposed",
+    ]
 
 
 # ----------------------------------------------------------------- simulated games
@@ -70,13 +84,17 @@ GAME_ARGS = dict(years=6, size=100_000, seed=1, world="default")
 
 # OCE and JPN are the rich pair with a calibrated policy cost in both directions (between NAM
 # and WEU, and NAM and LAC, the calibrated policy costs are 0, so liberalising changes nothing).
-@pytest.mark.xfail(strict=True, reason=(
-    "model disagrees with Table 6.A2: OCE-JPN (default world, 100k agents, 6 years, seed 1) is "
-    "'harmony (asymmetric)', not a cooperation game. Payoffs (% real income per native-born, "
-    "OCE, JPN): (L,L) -0.064, +0.003; (L,D) +0.027, +0.003; (D,L) -0.091, +0.000; (D,D) 0, 0. "
-    "OCE gains from admitting JPN workers whatever JPN does, JPN is indifferent (|effect| < "
-    "0.01 points); own-liberalisation effects are nearly additive, so there is no "
-    "complementarity to make reciprocity decisive"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "model disagrees with Table 6.A2: OCE-JPN (default world, 100k agents, 6 years, seed 1) is "
+        "'harmony (asymmetric)', not a cooperation game. Payoffs (% real income per native-born, "
+        "OCE, JPN): (L,L) -0.064, +0.003; (L,D) +0.027, +0.003; (D,L) -0.091, +0.000; (D,D) 0, 0. "
+        "OCE gains from admitting JPN workers whatever JPN does, JPN is indifferent (|effect| < "
+        "0.01 points); own-liberalisation effects are nearly additive, so there is no "
+        "complementarity to make reciprocity decisive"
+    ),
+)
 def test_symmetric_rich_pair_is_a_cooperation_game(tmp_path):
     from engine.games import play
 
@@ -101,9 +119,28 @@ def test_rich_poor_pair_is_not_a_cooperation_game(tmp_path):
 
 def test_cli_game_on_toy_world(tmp_path):
     out = tmp_path / "g"
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "game", "NTH", "MID", "--world",
-                           "toy", "--size", "20000", "--years", "3", "--out", str(out)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "game",
+            "NTH",
+            "MID",
+            "--world",
+            "toy",
+            "--size",
+            "20000",
+            "--years",
+            "3",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Game type:" in proc.stdout and "Nash equilibria" in proc.stdout
     payoffs = pl.read_parquet(out / "game.parquet")
@@ -113,9 +150,24 @@ def test_cli_game_on_toy_world(tmp_path):
 
 
 def test_cli_game_unknown_region_exits_2(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "game", "NTH", "XXX", "--world",
-                           "toy", "--out", str(tmp_path / "g")], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "game",
+            "NTH",
+            "XXX",
+            "--world",
+            "toy",
+            "--out",
+            str(tmp_path / "g"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "XXX" in lines[0] and "NTH" in lines[0], proc.stderr

@@ -33,8 +33,9 @@ def _simulation(toy, seed: int) -> Simulation:
     cfg, world, calibration = toy
     p = cfg.population
     key = run_key(seed)
-    pop = synthesise_population(world, p.size, key, p.stratification, p.spare_capacity,
-                                p.wealth_sigma, p.wealth_to_income)
+    pop = synthesise_population(
+        world, p.size, key, p.stratification, p.spare_capacity, p.wealth_sigma, p.wealth_to_income
+    )
     sim = Simulation(world, pop, key, cfg.base_year)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)
@@ -129,8 +130,20 @@ def test_mortality_fertility_equals_numpy_reference(toy, seed):
     pop, w = sim.population, sim.world
     n, year = pop.n, sim.year + 1
     pop.age[:n] = np.random.default_rng(seed).integers(0, 106, size=n).astype(np.uint8)
-    inputs = (sim.key, year, n, pop.person_id, pop.alive, pop.age, pop.sex, pop.origin,
-              pop.location, w.death_probability, w.fertility, pop.weight)
+    inputs = (
+        sim.key,
+        year,
+        n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.origin,
+        pop.location,
+        w.death_probability,
+        w.fertility,
+        pop.weight,
+    )
     ref_alive, ref_children, ref_deaths = mortality_fertility_reference(*inputs)
     assert ref_deaths.sum() > 0 and ref_children.sum() > 0
     alive0 = pop.alive[:n].copy()

@@ -54,8 +54,12 @@ def _run(run_dir: Path, *overrides: str) -> Run:
 
     result = run_simulation(_compose(*OVERRIDES, *overrides), run_dir)
     d = result.run_dir
-    return Run(d, pl.read_parquet(d / "regions.parquet"), pl.read_parquet(d / "stocks.parquet"),
-               pl.read_parquet(d / "flows.parquet"))
+    return Run(
+        d,
+        pl.read_parquet(d / "regions.parquet"),
+        pl.read_parquet(d / "stocks.parquet"),
+        pl.read_parquet(d / "flows.parquet"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,33 +84,54 @@ def _migrants(stocks: pl.DataFrame) -> pl.DataFrame:
 
 
 def _emigration_from_home(flows: pl.DataFrame) -> pl.DataFrame:
-    return flows.filter((pl.col("source") == pl.col("origin"))
-                        & (pl.col("destination") != pl.col("origin")))
+    return flows.filter(
+        (pl.col("source") == pl.col("origin")) & (pl.col("destination") != pl.col("origin"))
+    )
 
 
 # ------------------------------------------------------------------ 1. baseline (E1)
 
 
-@pytest.mark.parametrize("year", [
-    BASE_YEAR, 2014, 2015,
-    pytest.param(2016, marks=pytest.mark.xfail(strict=True, reason=(
-        "measured SAS->NAM 2016 stock +11.6% vs 2013 (2M agents, default config); target "
-        "+-10%. With economy.enabled=false the same run gives +8.6% (max of all main "
-        "corridors +9.3% EAS->NAM with economy, +8.6% without): the economy step's wages "
-        "raise flows to NAM over the 1.6%/yr calibrated growth"))),
-])
+@pytest.mark.parametrize(
+    "year",
+    [
+        BASE_YEAR,
+        2014,
+        2015,
+        pytest.param(
+            2016,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "measured SAS->NAM 2016 stock +11.9% vs 2013 (2M agents, seed 1), target "
+                    "+-10%: the calibration assumes base-year wages and wealth; in the run "
+                    "savings loosen the liquidity constraint (+10.1% with "
+                    "economy.savings_rate=0) and wage responses add the rest (+8.3% with "
+                    "economy.enabled=false)"
+                ),
+            ),
+        ),
+    ],
+)
 def test_main_corridor_stocks_hold_within_10_percent(baseline, world, year):
-    inter = (baseline.stocks.filter(pl.col("origin") != pl.col("location"))
-             .group_by("year", "origin", "location").agg(pl.col("people").sum()))
+    inter = (
+        baseline.stocks.filter(pl.col("origin") != pl.col("location"))
+        .group_by("year", "origin", "location")
+        .agg(pl.col("people").sum())
+    )
     R = world.n_regions
-    main = [(o, d) for o in range(R) for d in range(R)
-            if o != d and world.migrant_stock[o, d] > 3e6]
+    main = [
+        (o, d) for o in range(R) for d in range(R) if o != d and world.migrant_stock[o, d] > 3e6
+    ]
     assert len(main) >= 10  # the default world has 12 corridors above 3M
     bad = []
     for o, d in main:
         target = world.migrant_stock[o, d]
-        got = inter.filter((pl.col("year") == year) & (pl.col("origin") == world.codes[o])
-                           & (pl.col("location") == world.codes[d]))["people"].sum()
+        got = inter.filter(
+            (pl.col("year") == year)
+            & (pl.col("origin") == world.codes[o])
+            & (pl.col("location") == world.codes[d])
+        )["people"].sum()
         if abs(got / target - 1.0) > 0.10:
             bad.append(f"{world.codes[o]}->{world.codes[d]} {year}: {got / target - 1:+.1%}")
     assert not bad, bad
@@ -131,12 +156,19 @@ SEED_CORRIDORS = {"S->S": 0.36, "S->N": 0.35, "N->N": 0.23, "N->S": 0.06}
 @pytest.mark.parametrize("year", [BASE_YEAR, 2016])
 def test_north_south_corridor_shares_hold_within_5_points(baseline, world, year):
     north = dict(zip(world.codes, (bool(x) for x in world.developed)))
-    m = _migrants(baseline.stocks).filter(pl.col("year") == year).with_columns(
-        on=pl.col("origin").replace_strict(north), ln=pl.col("location").replace_strict(north))
+    m = (
+        _migrants(baseline.stocks)
+        .filter(pl.col("year") == year)
+        .with_columns(
+            on=pl.col("origin").replace_strict(north), ln=pl.col("location").replace_strict(north)
+        )
+    )
     total = m["people"].sum()
     for name, target in SEED_CORRIDORS.items():
         o_north, d_north = name[0] == "N", name[-1] == "N"
-        share = m.filter((pl.col("on") == o_north) & (pl.col("ln") == d_north))["people"].sum() / total
+        share = (
+            m.filter((pl.col("on") == o_north) & (pl.col("ln") == d_north))["people"].sum() / total
+        )
         assert abs(share - target) <= 0.05, (year, name, share)
 
 
@@ -188,11 +220,15 @@ def test_first_year_emigration_reproduces_the_calibration_target(baseline, world
 
 def test_returns_and_onward_moves_exist(baseline):
     f = baseline.flows
-    returns = f.filter(pl.col("destination") == pl.col("origin")).group_by("year").agg(
-        pl.col("people").sum())
+    returns = (
+        f.filter(pl.col("destination") == pl.col("origin"))
+        .group_by("year")
+        .agg(pl.col("people").sum())
+    )
     assert returns.height == YEARS and (returns["people"] > 0).all()
-    onward = f.filter((pl.col("source") != pl.col("origin"))
-                      & (pl.col("destination") != pl.col("origin")))
+    onward = f.filter(
+        (pl.col("source") != pl.col("origin")) & (pl.col("destination") != pl.col("origin"))
+    )
     assert onward["people"].sum() > 0
 
 
@@ -201,11 +237,15 @@ def test_returns_and_onward_moves_exist(baseline):
 
 def test_liquidity_binds_more_for_poor_origins(baseline):
     """Share of would-be movers blocked by the up-front cost: SSA > WEU (economics.md 1.4)."""
-    blocked = (baseline.regions.filter(pl.col("year") > BASE_YEAR).group_by("region")
-               .agg(pl.col("blocked_by_liquidity").sum()))
+    blocked = (
+        baseline.regions.filter(pl.col("year") > BASE_YEAR)
+        .group_by("region")
+        .agg(pl.col("blocked_by_liquidity").sum())
+    )
     left = _emigration_from_home(baseline.flows).group_by("origin").agg(pl.col("people").sum())
     share = blocked.join(left, left_on="region", right_on="origin").with_columns(
-        s=pl.col("blocked_by_liquidity") / (pl.col("blocked_by_liquidity") + pl.col("people")))
+        s=pl.col("blocked_by_liquidity") / (pl.col("blocked_by_liquidity") + pl.col("people"))
+    )
     s = dict(zip(share["region"], share["s"]))
     assert s["SSA"] > s["WEU"], s
     assert s["SSA"] > 0.5 > s["WEU"], s  # the poorest origin is mostly constrained, the rich not
@@ -224,10 +264,18 @@ def test_same_seed_gives_identical_tables(small_run, tmp_path):
 
 def test_status_quo_against_itself_differs_by_exactly_zero(small_run, tmp_path):
     baseline = small_run
-    same = _run(tmp_path / "sq", *SMALL, "regime=status_quo",
-                "regime.components=[{kind:scale_policy_cost,factor:1.0}]")
-    joined = baseline.flows.join(same.flows, on=["year", "origin", "source", "destination",
-                                                 "skill"], how="full", coalesce=True)
+    same = _run(
+        tmp_path / "sq",
+        *SMALL,
+        "regime=status_quo",
+        "regime.components=[{kind:scale_policy_cost,factor:1.0}]",
+    )
+    joined = baseline.flows.join(
+        same.flows,
+        on=["year", "origin", "source", "destination", "skill"],
+        how="full",
+        coalesce=True,
+    )
     diff = (joined["people"].fill_null(0.0) - joined["people_right"].fill_null(0.0)).abs()
     assert diff.max() == 0.0
     assert same.stocks.equals(baseline.stocks)
@@ -236,8 +284,10 @@ def test_status_quo_against_itself_differs_by_exactly_zero(small_run, tmp_path):
 def test_another_seed_gives_other_draws(small_run, tmp_path):
     other = _run(tmp_path / "seed2", *SMALL, "seed=2")
     assert not other.flows.equals(small_run.flows)
-    first = [_emigration_from_home(r.flows).filter(pl.col("year") == BASE_YEAR + 1)["people"].sum()
-             for r in (small_run, other)]
+    first = [
+        _emigration_from_home(r.flows).filter(pl.col("year") == BASE_YEAR + 1)["people"].sum()
+        for r in (small_run, other)
+    ]
     assert abs(first[0] / first[1] - 1.0) < 0.10, first  # same model, other draws
 
 

@@ -9,7 +9,6 @@ Tolerance 15%: sampling noise of ~100-300 admitted agents per skill over two yea
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from engine.behaviour import DEFAULT, BehaviourConf
 from engine.calibrate import load_calibration
@@ -26,17 +25,24 @@ YEARS = 2
 QUOTA = np.array([1_500_000.0, 300_000.0])  # per year, [non-tertiary, tertiary]
 
 
-def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
-                 dest: str = "NAM", rationing: str = "lottery") -> list[np.ndarray]:
+def yearly_moves(
+    conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM", rationing: str = "lottery"
+) -> list[np.ndarray]:
     """Moves from home (people) per year, (R, R, 2) [origin, destination, skill]."""
     world = load_world("default")
     pop_conf = PopulationConf()
     cal = load_calibration(world, BehaviourConf(), pop_conf)
     d = world.index(dest)
     key = run_key(11)
-    pop = synthesise_population(world, SIZE, key, pop_conf.stratification,
-                                pop_conf.spare_capacity, pop_conf.wealth_sigma,
-                                pop_conf.wealth_to_income)
+    pop = synthesise_population(
+        world,
+        SIZE,
+        key,
+        pop_conf.stratification,
+        pop_conf.spare_capacity,
+        pop_conf.wealth_sigma,
+        pop_conf.wealth_to_income,
+    )
     sim = Simulation(world, pop, key, 2013)
     policy = status_quo(world, cal.policy_cost)
     if quota is not None:
@@ -53,8 +59,9 @@ def yearly_moves(conf: BehaviourConf, quota: np.ndarray | None,
     return out
 
 
-def admissions(conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM",
-               rationing: str = "lottery") -> np.ndarray:
+def admissions(
+    conf: BehaviourConf, quota: np.ndarray | None, dest: str = "NAM", rationing: str = "lottery"
+) -> np.ndarray:
     """Mean yearly moves from home into `dest` by skill (people)."""
     d = load_world("default").index(dest)
     moves = yearly_moves(conf, quota, dest, rationing)
@@ -84,8 +91,9 @@ def test_quota_on_one_destination_leaves_other_moves_unchanged():
     """Lottery losers stay home: in the first year (same draws) every move not into NAM is
     exactly the same with and without the NAM quota."""
     world = load_world("default")
-    policy = status_quo(world, load_calibration(world, BehaviourConf(),
-                                                PopulationConf()).policy_cost)
+    policy = status_quo(
+        world, load_calibration(world, BehaviourConf(), PopulationConf()).policy_cost
+    )
     assert np.isinf(policy.quota).all()  # the status quo has no quotas
     d = world.index("NAM")
     free = yearly_moves(UNCONSTRAINED, None)[0]

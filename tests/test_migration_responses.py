@@ -33,8 +33,9 @@ def _moves_from_home(run_dir: Path, *overrides: str) -> float:
 
     result = run_simulation(_compose(*overrides), run_dir)
     f = pl.read_parquet(result.run_dir / "flows.parquet")
-    return f.filter((pl.col("source") == pl.col("origin"))
-                    & (pl.col("destination") != pl.col("origin")))["people"].sum()
+    return f.filter(
+        (pl.col("source") == pl.col("origin")) & (pl.col("destination") != pl.col("origin"))
+    )["people"].sum()
 
 
 def _scaled(factor: float) -> str:
@@ -74,6 +75,7 @@ def test_multinomial_logit_is_accepted_but_needs_its_own_calibration(tmp_path):
     assert cal.provenance["max_log_gap"] < 1e-5
     write_calibration(cal, world)
     load_calibration(world, conf, PopulationConf())
-    moves = _moves_from_home(tmp_path / "mnl", "behaviour.nest_dissimilarity=1.0",
-                             f"world.path={world_dir}")
+    moves = _moves_from_home(
+        tmp_path / "mnl", "behaviour.nest_dissimilarity=1.0", f"world.path={world_dir}"
+    )
     assert moves > 0

@@ -32,8 +32,9 @@ def five_year_exit(conf: BehaviourConf, status: int) -> float:
     return float(1.0 - np.prod(1.0 - h))
 
 
-def follow_cohort(status: int, years: int = 5, conf: BehaviourConf | None = None,
-                  age: int = 30) -> tuple[float, float]:
+def follow_cohort(
+    status: int, years: int = 5, conf: BehaviourConf | None = None, age: int = 30
+) -> tuple[float, float]:
     """A cohort of new migrants (origin SSA, in WEU, years abroad 0) run through the loop.
 
     Returns (share that left WEU at least once, share that died while still in WEU).
@@ -56,8 +57,9 @@ def follow_cohort(status: int, years: int = 5, conf: BehaviourConf | None = None
     pop.visa_years_left[:n] = 2 if status == TEMPORARY else 0
     pop.n = pop.next_id = n
     sim = Simulation(world, pop, run_key(7), 2013)
-    sim.steps = [MigrationStep(sim, conf, pop_conf, DEFAULT, cal,
-                               status_quo(world, cal.policy_cost))]
+    sim.steps = [
+        MigrationStep(sim, conf, pop_conf, DEFAULT, cal, status_quo(world, cal.policy_cost))
+    ]
     sim.record(2013)
     left = np.zeros(n, dtype=bool)
     died = np.zeros(n, dtype=bool)

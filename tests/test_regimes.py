@@ -39,8 +39,9 @@ def read(run_dir: Path, table: str) -> pl.DataFrame:
 
 
 def moves_from_home(run_dir: Path, skill: str | None = None, origins=None) -> float:
-    f = read(run_dir, "flows").filter(pl.col("source") == pl.col("origin"),
-                                      pl.col("destination") != pl.col("source"))
+    f = read(run_dir, "flows").filter(
+        pl.col("source") == pl.col("origin"), pl.col("destination") != pl.col("source")
+    )
     if skill:
         f = f.filter(pl.col("skill") == skill)
     if origins:
@@ -64,7 +65,8 @@ def test_free_mobility_raises_moves_from_home(runs):
 
 def test_frictionless_moves_more_than_free_mobility(runs):
     assert moves_from_home(runs("regime=frictionless")) > moves_from_home(
-        runs("regime=free_mobility"))
+        runs("regime=free_mobility")
+    )
 
 
 def test_bhagwati_tax_lowers_skilled_emigration_and_raises_levy(runs):
@@ -78,8 +80,10 @@ def test_bhagwati_tax_lowers_skilled_emigration_and_raises_levy(runs):
 
 
 def test_remittance_cost_cut_lowers_fees_raises_received(runs):
-    sq, rc = read(runs("regime=status_quo"), "remittances"), read(
-        runs("regime=remittance_cost_cut"), "remittances")
+    sq, rc = (
+        read(runs("regime=status_quo"), "remittances"),
+        read(runs("regime=remittance_cost_cut"), "remittances"),
+    )
     assert rc["fees"].sum() < sq["fees"].sum()
     assert rc["received"].sum() > sq["received"].sum()
     assert (rc["fees"] / rc["sent"]).max() <= 0.05 + 1e-12
@@ -102,26 +106,32 @@ def test_managed_liberalisation_raises_migration(runs):
 def test_pension_portability_raises_returns_of_older_migrants(runs):
     """Full portability raises the return hazard of migrants aged 50+ only: more returns
     home (destination == origin) than in the status quo with the same draws."""
+
     def returns(run_dir):
-        f = read(run_dir, "flows").filter(pl.col("destination") == pl.col("origin"),
-                                          pl.col("source") != pl.col("origin"))
+        f = read(run_dir, "flows").filter(
+            pl.col("destination") == pl.col("origin"), pl.col("source") != pl.col("origin")
+        )
         return float(f["people"].sum())
 
     assert returns(runs("regime=pension_portability")) > returns(runs("regime=status_quo"))
+
     # the older stock shrinks relative to the status quo, the young one does not move
     def older_abroad(run_dir):
-        st = read(run_dir, "stocks").filter(pl.col("origin") != pl.col("location"),
-                                            pl.col("year") == pl.col("year").max())
+        st = read(run_dir, "stocks").filter(
+            pl.col("origin") != pl.col("location"), pl.col("year") == pl.col("year").max()
+        )
         old = st.filter(pl.col("age_band").is_in(["50-64", "65+"]))["people"].sum()
         return float(old)
 
     assert older_abroad(runs("regime=pension_portability")) < older_abroad(
-        runs("regime=status_quo"))
+        runs("regime=status_quo")
+    )
 
 
 def test_cheaper_migration_raises_moves(runs):
     assert moves_from_home(runs("regime=cheaper_migration")) > moves_from_home(
-        runs("regime=status_quo"))
+        runs("regime=status_quo")
+    )
 
 
 def test_global_skill_partnership_raises_skilled_moves_and_costs_payers(runs):
@@ -179,13 +189,26 @@ def test_combined_regimes_apply_both_levers(runs):
     assert find_runs(combo)[0].regime == "bhagwati_tax+remittance_cost_cut"
 
 
-@pytest.mark.parametrize("override, needles", [
-    ("regime.components=[{kind:nonsense}]", ("kind", "nonsense", "scale_policy_cost")),
-    ("regime.components=[{kind:scale_policy_cost,origins:[XXX]}]", ("XXX", "NTH")),
-], ids=["unknown-kind", "unknown-region"])
+@pytest.mark.parametrize(
+    "override, needles",
+    [
+        ("regime.components=[{kind:nonsense}]", ("kind", "nonsense", "scale_policy_cost")),
+        ("regime.components=[{kind:scale_policy_cost,origins:[XXX]}]", ("XXX", "NTH")),
+    ],
+    ids=["unknown-kind", "unknown-region"],
+)
 def test_bad_component_exits_2_with_one_line(tmp_path, override, needles):
-    cmd = [sys.executable, "-m", "engine.run", "world=toy", "population.size=2000", "years=1",
-           "progress=false", override, f"hydra.run.dir={tmp_path / 'run'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.run",
+        "world=toy",
+        "population.size=2000",
+        "years=1",
+        "progress=false",
+        override,
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]

@@ -23,10 +23,17 @@ TABLES = ("regions", "stocks", "flows", "remittances", "fiscal", "welfare")
 TINY = ["world=toy", "population.size=10000", "progress=false"]
 
 
-def migsim_run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine.run", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def migsim_run(
+    *args: str, env: dict | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.run", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def read_tables(run_dir: Path) -> dict[str, pl.DataFrame]:
@@ -35,8 +42,15 @@ def read_tables(run_dir: Path) -> dict[str, pl.DataFrame]:
 
 def test_joblib_multirun_of_four_jobs_and_collect(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = migsim_run("-m", "hydra/launcher=local", *TINY, "years=2", "seed=1,2",
-                      "regime=status_quo,free_mobility", f"hydra.sweep.dir={sweep}")
+    proc = migsim_run(
+        "-m",
+        "hydra/launcher=local",
+        *TINY,
+        "years=2",
+        "seed=1,2",
+        "regime=status_quo,free_mobility",
+        f"hydra.sweep.dir={sweep}",
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     runs = sorted(p.parent for p in sweep.rglob(MANIFEST))
     assert len(runs) == 4
@@ -53,8 +67,11 @@ def test_joblib_multirun_of_four_jobs_and_collect(tmp_path):
     frame = data.collect()
     assert {"year", "population", "immigrants", "regime", "seed"} <= set(frame.columns)
     # free mobility raises the migrant stock in the same seed (common random numbers)
-    last = frame.filter(pl.col("year") == 2015).group_by("regime", "seed").agg(
-        pl.col("immigrants").sum())
+    last = (
+        frame.filter(pl.col("year") == 2015)
+        .group_by("regime", "seed")
+        .agg(pl.col("immigrants").sum())
+    )
     stock = {(r, s): v for r, s, v in last.iter_rows()}
     for seed in (1, 2):
         assert stock[("free_mobility", seed)] > stock[("status_quo", seed)]
@@ -63,8 +80,15 @@ def test_joblib_multirun_of_four_jobs_and_collect(tmp_path):
 def test_submitit_local_launcher_runs_jobs(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     sweep = tmp_path / "sweep"
-    proc = migsim_run("-m", "hydra/launcher=slurm_local", *TINY, "years=1", "seed=1,2",
-                      f"hydra.sweep.dir={sweep}", timeout=600)
+    proc = migsim_run(
+        "-m",
+        "hydra/launcher=slurm_local",
+        *TINY,
+        "years=1",
+        "seed=1,2",
+        f"hydra.sweep.dir={sweep}",
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(list(sweep.rglob(MANIFEST))) == 2
 
@@ -74,8 +98,9 @@ def test_resumed_run_is_byte_identical(tmp_path):
     proc = migsim_run(*TINY, "years=4", "checkpoint_every=2", f"hydra.run.dir={full}")
     assert proc.returncode == 0, proc.stderr
     assert (full / "checkpoint-2015.pkl").is_file() and (full / "checkpoint-2013.pkl").is_file()
-    proc = migsim_run(*TINY, "years=4", f"resume={full / 'checkpoint-2015.pkl'}",
-                      f"hydra.run.dir={resumed}")
+    proc = migsim_run(
+        *TINY, "years=4", f"resume={full / 'checkpoint-2015.pkl'}", f"hydra.run.dir={resumed}"
+    )
     assert proc.returncode == 0, proc.stderr
     a, b = read_tables(full), read_tables(resumed)
     for name in TABLES:
@@ -85,9 +110,13 @@ def test_resumed_run_is_byte_identical(tmp_path):
 
 def test_checkpoint_of_another_config_or_corrupt_is_rejected(tmp_path):
     run = tmp_path / "run"
-    assert migsim_run(*TINY, "years=2", "checkpoint_every=1", f"hydra.run.dir={run}").returncode == 0
+    assert (
+        migsim_run(*TINY, "years=2", "checkpoint_every=1", f"hydra.run.dir={run}").returncode == 0
+    )
     ck = run / "checkpoint-2014.pkl"
-    other = migsim_run(*TINY, "years=3", "seed=9", f"resume={ck}", f"hydra.run.dir={tmp_path / 'x'}")
+    other = migsim_run(
+        *TINY, "years=3", "seed=9", f"resume={ck}", f"hydra.run.dir={tmp_path / 'x'}"
+    )
     assert other.returncode == 2
     assert len(other.stderr.strip().splitlines()) == 1 and "different config" in other.stderr
     bad = tmp_path / "bad.pkl"
@@ -99,9 +128,16 @@ def test_checkpoint_of_another_config_or_corrupt_is_rejected(tmp_path):
 
 def test_start_from_saved_base_state_with_another_regime(tmp_path):
     base, other, fresh = tmp_path / "base", tmp_path / "other", tmp_path / "fresh"
-    assert migsim_run(*TINY, "years=1", "checkpoint_every=1", f"hydra.run.dir={base}").returncode == 0
-    proc = migsim_run(*TINY, "years=2", "regime=free_mobility",
-                      f"start_from={base / 'checkpoint-2013.pkl'}", f"hydra.run.dir={other}")
+    assert (
+        migsim_run(*TINY, "years=1", "checkpoint_every=1", f"hydra.run.dir={base}").returncode == 0
+    )
+    proc = migsim_run(
+        *TINY,
+        "years=2",
+        "regime=free_mobility",
+        f"start_from={base / 'checkpoint-2013.pkl'}",
+        f"hydra.run.dir={other}",
+    )
     assert proc.returncode == 0, proc.stderr
     proc = migsim_run(*TINY, "years=2", "regime=free_mobility", f"hydra.run.dir={fresh}")
     assert proc.returncode == 0, proc.stderr
@@ -113,9 +149,21 @@ def test_start_from_saved_base_state_with_another_regime(tmp_path):
 def test_ctrl_c_finishes_the_year_writes_a_checkpoint_and_exits_nonzero(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.run", "world=toy", "population.size=200000", "years=200",
-         "progress=false", f"hydra.run.dir={run}"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "engine.run",
+            "world=toy",
+            "population.size=200000",
+            "years=200",
+            "progress=false",
+            f"hydra.run.dir={run}",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     log = run / "progress.jsonl"
     deadline = time.time() + 120
     while time.time() < deadline and not (log.is_file() and log.read_text().count("\n") >= 2):

@@ -23,4 +23,5 @@ def assert_check(check: v.Check) -> None:
         f"{check.experiment} {check.quantity}: simulated {check.simulated:.4g} {check.unit} "
         f"outside the accepted band [{check.accept_low:.4g}, {check.accept_high:.4g}] "
         f"(published {check.published_low:.4g} to {check.published_high:.4g} [{check.flag}], "
-        f"{check.source})")
+        f"{check.source})"
+    )

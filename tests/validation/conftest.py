@@ -27,8 +27,7 @@ def checks(validation_runner):
 
     def get(experiment: str) -> dict[str, v.Check]:
         if experiment not in _RESULTS:
-            _RESULTS[experiment] = {c.key: c for c in
-                                    v.EXPERIMENTS[experiment](validation_runner)}
+            _RESULTS[experiment] = {c.key: c for c in v.EXPERIMENTS[experiment](validation_runner)}
         return _RESULTS[experiment]
 
     return get

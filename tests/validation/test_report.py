@@ -12,8 +12,15 @@ def test_validate_command_writes_report(tmp_path):
     out = tmp_path / "report"
     code = v.validate_command(["--quick", "--only", "E2,E25", "--out", str(out)])
     frame = pl.read_parquet(out / "validation.parquet")
-    for col in ("experiment", "quantity", "source", "published_low", "published_high",
-                "simulated", "passed"):
+    for col in (
+        "experiment",
+        "quantity",
+        "source",
+        "published_low",
+        "published_high",
+        "simulated",
+        "passed",
+    ):
         assert col in frame.columns
     assert set(frame["experiment"]) == {"E2", "E3", "E4", "E5", "E25"}
     assert (out / "validation.md").read_text().startswith("# migsim validation")

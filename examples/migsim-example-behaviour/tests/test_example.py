@@ -20,18 +20,28 @@ NAMES = {"example_wealth_aversion", "example_home_bias", "example_frozen"}
 
 def _term(wealth, aversion):
     """The term with the argument types the migsim kernel passes."""
-    return ex.wealth_aversion_term(np.uint8(30), np.uint8(0), np.uint8(1), np.float32(wealth),
-                                   1.0, np.uint8(0), np.uint16(0),
-                                   np.array([aversion], dtype=np.float64))
+    return ex.wealth_aversion_term(
+        np.uint8(30),
+        np.uint8(0),
+        np.uint8(1),
+        np.float32(wealth),
+        1.0,
+        np.uint8(0),
+        np.uint16(0),
+        np.array([aversion], dtype=np.float64),
+    )
 
 
-@pytest.mark.parametrize("wealth, aversion, expected", [
-    (0.0, 0.3, 0.0),
-    (1e4, 0.3, -0.3 * np.log(2.0)),
-    (9e4, 1.0, -np.log(10.0)),
-    (5e4, 0.0, 0.0),
-    (-500.0, 0.3, 0.0),  # negative wealth is treated as none
-])
+@pytest.mark.parametrize(
+    "wealth, aversion, expected",
+    [
+        (0.0, 0.3, 0.0),
+        (1e4, 0.3, -0.3 * np.log(2.0)),
+        (9e4, 1.0, -np.log(10.0)),
+        (5e4, 0.0, 0.0),
+        (-500.0, 0.3, 0.0),  # negative wealth is treated as none
+    ],
+)
 def test_wealth_aversion_term_values(wealth, aversion, expected):
     assert _term(wealth, aversion) == pytest.approx(expected, rel=1e-6, abs=1e-12)
 
@@ -41,7 +51,8 @@ def test_wealth_aversion_term_is_decreasing_in_wealth():
     assert all(a > b for a, b in itertools.pairwise(shifts))
     # the jitted function and its Python source agree
     assert _term(2e4, 0.7) == pytest.approx(
-        ex.wealth_aversion_term.py_func(30, 0, 1, 2e4, 1.0, 0, 0, np.array([0.7])))
+        ex.wealth_aversion_term.py_func(30, 0, 1, 2e4, 1.0, 0, 0, np.array([0.7]))
+    )
 
 
 def test_entry_points_are_discoverable():
@@ -84,11 +95,17 @@ def test_home_bias_raises_stay_utility_only():
 
     R, B = 3, 9
     rng = np.random.default_rng(0)
-    ctx = CellContext(income=rng.uniform(1e3, 5e4, (R, R, 2)),
-                      corridor_constant=rng.normal(-5, 1, (R, R, 2, 2)),
-                      policy_cost=np.zeros((R, R, 2)), network=np.zeros((R, R, 2)),
-                      age_shift=np.zeros(B), income_elasticity=0.7, nest_dissimilarity=0.6,
-                      year=2014, params={"home_bias": 0.8})
+    ctx = CellContext(
+        income=rng.uniform(1e3, 5e4, (R, R, 2)),
+        corridor_constant=rng.normal(-5, 1, (R, R, 2, 2)),
+        policy_cost=np.zeros((R, R, 2)),
+        network=np.zeros((R, R, 2)),
+        age_shift=np.zeros(B),
+        income_elasticity=0.7,
+        nest_dissimilarity=0.6,
+        year=2014,
+        params={"home_bias": 0.8},
+    )
     base, V = default_utility(ctx), ex.home_bias_utility(ctx)
     diff = V - base
     for o in range(R):

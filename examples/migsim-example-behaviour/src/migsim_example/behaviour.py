@@ -26,6 +26,7 @@ HOME_BIAS_PARAMS = {"home_bias": 0.5}
 
 # --- 1. individual term ---------------------------------------------------------------------
 
+
 @numba.njit(nogil=True)
 def wealth_aversion_term(age, sex, skill, wealth, productivity, years_abroad, origin, params):
     """Shift of the log-odds of moving: -params[0] * log1p(wealth / 10,000).
@@ -40,11 +41,12 @@ wealth_aversion = Behaviour(
     "example_wealth_aversion",
     individual_term=wealth_aversion_term,
     description="individual term: richer people are less likely to move "
-                "(params: aversion, default 0.3)",
+    "(params: aversion, default 0.3)",
 )
 
 
 # --- 2. utility replacement -----------------------------------------------------------------
+
 
 def home_bias_utility(ctx: CellContext) -> np.ndarray:
     """Default utility V[o, s, g, b, d] plus `params.home_bias` on the stay entries d == o."""
@@ -59,19 +61,50 @@ home_bias = Behaviour(
     "example_home_bias",
     utility=home_bias_utility,
     description="utility: default nested logit plus a bonus for staying "
-                "(params: home_bias, default 0.5)",
+    "(params: home_bias, default 0.5)",
 )
 
 
 # --- 3. kernel replacement ------------------------------------------------------------------
 
+
 @numba.njit(parallel=True, nogil=True)
-def frozen_decide(key, year, n, person_id, alive, age, sex, skill, origin, location, status,
-                  years_abroad, visa_years_left, wealth, band_of_age, n_bands,
-                  p_move, dest_cdf, upfront_cost, home_income, borrowing, accept,
-                  temporary_share, irregular_share, visa_years, overstay, hazard, onward_share,
-                  intra_rate, intra_return, productivity_sigma, moves_out, blocked_out,
-                  intra_moves_out):
+def frozen_decide(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    wealth,
+    band_of_age,
+    n_bands,
+    p_move,
+    dest_cdf,
+    upfront_cost,
+    home_income,
+    borrowing,
+    accept,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    overstay,
+    hazard,
+    onward_share,
+    intra_rate,
+    intra_return,
+    productivity_sigma,
+    moves_out,
+    blocked_out,
+    intra_moves_out,
+):
     """Replacement for kernels.migration.decide (same arguments): nobody moves or returns.
 
     Temporary visas still count down (but nobody is sent home at expiry); no move is

@@ -11,5 +11,4 @@ from hydra.plugins.search_path_plugin import SearchPathPlugin
 class MigsimExampleSearchPathPlugin(SearchPathPlugin):
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
         # Appended: the application's own configs/ keep precedence over ours.
-        search_path.append(provider="migsim-example-behaviour",
-                           path="pkg://migsim_example.conf")
+        search_path.append(provider="migsim-example-behaviour", path="pkg://migsim_example.conf")
