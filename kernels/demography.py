@@ -9,8 +9,8 @@ Order within a year, for people alive at its start:
 3. survivors age by one year; years abroad grow for those living outside their origin.
 Children are written after row `n` in person order, so ids are stable and deterministic.
 
-Performance: `write_births_counted` is `write_births` that also counts the births by
-(origin, location) while writing them (saving a pass and a parallel region); counts are
+Performance: `write_births_counted` counts the births by (origin, location) while writing
+them (saving a pass and a parallel region); counts are
 integers, so the result equals `count_pairs` over the new rows for any number of threads.
 `block_totals` and `age_one_year` are serial: they cost ~0.2-0.4 ms per million people on
 one thread, less than the fork/join of a parallel region on a shared 2-core machine (where a
@@ -85,50 +85,6 @@ def block_totals(counts, n, block):
 
 
 @nb.njit(**PARALLEL_JIT)
-def write_births(
-    key,
-    year,
-    n,
-    next_id,
-    block,
-    block_offset,
-    children,
-    location,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    loc_out,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-):
-    """Write every agent-child into rows n + offset, in mother order."""
-    n_blocks = block_offset.shape[0]
-    for b in nb.prange(n_blocks):
-        slot = block_offset[b]
-        for i in range(b * block, min(n, (b + 1) * block)):
-            for _ in range(children[i]):
-                row = n + slot
-                pid = next_id + slot
-                person_id[row] = pid
-                alive[row] = 1
-                age[row] = 0
-                sex[row] = 0 if uniform(key, pid, year, Stream.BIRTH_SEX) < SHARE_BORN_FEMALE else 1
-                skill[row] = 0
-                origin[row] = location[i]
-                loc_out[row] = location[i]
-                status[row] = 0
-                years_abroad[row] = 0
-                visa_years_left[row] = 0
-                wealth[row] = 0.0
-                slot += 1
-
-
-@nb.njit(**PARALLEL_JIT)
 def write_births_counted(
     key,
     year,
@@ -151,7 +107,8 @@ def write_births_counted(
     wealth,
     n_regions,
 ):
-    """`write_births`, returning the births by (origin, location) of the child (int64 R x R;
+    """Write every agent-child into rows n + offset, in mother order, and return the births
+    by (origin, location) of the child (int64 R x R;
     a child's origin and location are its mother's location)."""
     n_blocks = block_offset.shape[0]
     partial = np.zeros((n_blocks, n_regions), dtype=np.int64)
@@ -214,6 +171,5 @@ __all__ = [
     "block_totals",
     "exclusive_scan",
     "mortality_and_fertility",
-    "write_births",
     "write_births_counted",
 ]
