@@ -139,6 +139,7 @@ class EconomyStep:
             omega * conf.public_goods_share * world.gdp_per_capita * world.population / residents
         )
         self.remit_scale = np.ones(R)
+        self.wealth_depreciation = np.zeros(R)
         # remittance scale by receiving region: base-year remittances received (after
         # status-quo fees, so every regime run with one seed shares the scale) equal each
         # region's 2013 inflow (World Bank; developing $404bn, world $542bn, MDB 22)
@@ -148,6 +149,24 @@ class EconomyStep:
         target = world.remittance_inflow * 1e9
         target = target * conf.remittances_world_usd_bn * 1e9 / target.sum()
         self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9), 1.0)
+        # wealth is consumed at a rate that makes savings replace it in the base year, region
+        # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year
+        # incomes and grows only where incomes grow, which is what loosens the liquidity
+        # constraint as origins develop (the emigration hump), not a drift of the calibration
+        fiscal0 = sums["fiscal"]
+        net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
+        sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
+        pop = sim.population
+        alive = pop.alive[: pop.n].astype(bool)
+        held = np.bincount(
+            pop.location[: pop.n][alive],
+            weights=pop.wealth[: pop.n][alive].astype(np.float64)
+            * pop.weight[pop.origin[: pop.n][alive]],
+            minlength=R,
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = conf.savings_rate * np.maximum(net - sent, 0.0) / held
+        self.wealth_depreciation = np.clip(np.nan_to_num(delta), 0.0, 1.0)
         # revenue not modelled person by person (capital and consumption taxes, other
         # receipts), as a share of GDP fixed at the base year so that the base-year budget
         # balances [A]: changes in the balance then come from people and wages.
@@ -232,6 +251,7 @@ class EconomyStep:
             self.policy.emigrant_levy,
             int(self.policy.levy_years),
             self.conf.savings_rate if elapsed > 0 else 0.0,
+            self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             self.public_goods,
             fiscal,
             remit,

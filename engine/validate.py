@@ -610,9 +610,23 @@ def _welfare(r: Runner, run: Path, year: int) -> dict[str, tuple[float, float]]:
 
 
 def e12_gep(r: Runner) -> list[Check]:
+    """The experiment is designed to raise developed regions' labour force by 3% by 2025:
+    the factor on policy costs into developed regions is found by bisection (on log factor)
+    so that the achieved increase is 3%, then the outcomes are read from that run."""
     y = 2025
-    treat, base = r.run("e12_gep2006"), r.run("e12_gep2006", baseline=True)
-    lf = _pct(_working_in_developed(r, treat, y), _working_in_developed(r, base, y))
+    base = r.run("e12_gep2006", baseline=True)
+    lo, hi = np.log(0.05), np.log(1.0)
+    treat, lf = None, 0.0
+    for _ in range(7):
+        factor = float(np.exp(0.5 * (lo + hi)))
+        treat = r.run("e12_gep2006", extra=[f"regime.components.0.factor={factor:.4f}"])
+        lf = _pct(_working_in_developed(r, treat, y), _working_in_developed(r, base, y))
+        if abs(lf - 3.0) < 0.1:
+            break
+        if lf > 3.0:  # too open: raise the remaining policy cost
+            lo = np.log(factor)
+        else:
+            hi = np.log(factor)
     tr, ba = r.table(treat, "regions"), r.table(base, "regions")
     g = _pct(_year_sum(tr, y, "gdp"), _year_sum(ba, y, "gdp"))
     wt, wb = _welfare(r, treat, y), _welfare(r, base, y)
@@ -1204,9 +1218,12 @@ EXPERIMENTS: dict[str, Callable[[Runner], list[Check]]] = {
 _BACKCAST_WHY = (
     "back-cast miss: the 1990 world keeps 2013 economies and the status-quo calibration grows "
     "every corridor at the same 1.6%/yr, so areas whose stocks grew faster in 1990-2013 "
-    "(North America 2.9%/yr: 27.7M -> 53.1M; Oceania) come out low and areas that were flat "
-    "or shrinking in the 1990s (Africa, Latin America, Asia 1990-2000: refugee returns and "
-    "post-Soviet reclassification) come out high; the world total is within 10%"
+    "(North America 2.9%/yr: 27.7M -> 53.1M; Oceania; Europe in the 2000s) come out low and "
+    "areas that were flat or shrinking in the 1990s (Africa, Latin America, Asia 1990-2000: "
+    "refugee returns and post-Soviet reclassification) come out high; from 2010 the world "
+    "total also falls short, because exits rise as recent arrivals (who leave most) "
+    "replace the long-settled base-year stock, and nothing else (wealth is stationary at "
+    "base-year incomes) makes up for it"
 )
 EXPECTED_FAILURES: dict[str, str] = {
     "E2:native_low_skill_wage_pct_vs_dropouts": (
@@ -1235,12 +1252,12 @@ EXPECTED_FAILURES: dict[str, str] = {
         "previous immigrants hurt most, are reproduced)"
     ),
     "E8:world_gdp_pct_after_10y": (
-        "+5.9% after 10 years (DMS medium term 11.5-12.5%): DMS compare static equilibria, "
+        "about half of DMS's medium-term 11.5-12.5% after 10 years: DMS compare static equilibria, "
         "the yearly decision model moves people gradually (liquidity limits the poorest "
         "origins and stocks are still growing at 10 years)"
     ),
     "E8:extra_migrants_after_10y_M": (
-        "about 344M extra migrants after 10 years vs DMS's ~400M (the calibration's desired "
+        "fewer extra migrants after 10 years than DMS's ~400M (the calibration's desired "
         "extra stock): the adjustment towards it is gradual and liquidity-constrained"
     ),
     "E10:income_per_worker_born_developing_pct_after_30y": (
@@ -1257,25 +1274,14 @@ EXPECTED_FAILURES: dict[str, str] = {
         "0.05, no externality by default) is weaker than Delogu et al.'s human-capital "
         "dynamics"
     ),
-    "E12:world_real_income_pct_2025": (
-        "world real income just below +0.6% (band 0.54-0.66) for a 3% larger developed "
-        "labour force: "
-        "the new migrants' credential discount (kappa 0.7-0.85) and the partial capital "
-        "closure cut the gain"
-    ),
     "E12:world_real_income_pct_2025_alonso": (
-        "Alonso's +1.19% [C] conflicts with GEP's +0.6% [V]; the model gives about +0.5%"
+        "Alonso's +1.19% [C] conflicts with GEP's +0.6% [V]; the model gives about +0.6%"
     ),
     "E12:natives_developing_income_per_capita_pct": (
         "natives of developing regions lose (a few tenths of a percent per capita) instead "
         "of gaining "
         "+0.94% [C]: emigrants take labour income and capital income falls with the labour "
         "force, and remittances (credited here to origin natives) do not make up for it"
-    ),
-    "E13:world_gdp_gain_usd_bn_after_10y": (
-        "about +$84bn after 10 years vs Walmsley & Winters' >$150bn: the 3% offer is a stock "
-        "of temporary workers filled through yearly quotas, and most would-be movers from "
-        "poor origins cannot pay the up-front cost, so the quotas are not filled"
     ),
     "E15:winners_are_low_p_low_H": (
         "no origin gains: with the logistic education choice calibrated to an elasticity of "
@@ -1310,7 +1316,12 @@ EXPECTED_FAILURES: dict[str, str] = {
             (2010, "Latin_America"),
             (2010, "North_America"),
             (2010, "Oceania"),
+            (2010, "Europe"),
+            (2010, "World"),
             (2013, "Africa"),
+            (2013, "Asia"),
+            (2013, "Europe"),
+            (2013, "World"),
             (2013, "Latin_America"),
             (2013, "North_America"),
             (2013, "Oceania"),

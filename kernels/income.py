@@ -161,6 +161,7 @@ def incomes(
     levy,
     levy_years,
     savings_rate,
+    wealth_depreciation,
     public_goods,
     fiscal_out,
     remit_out,
@@ -182,7 +183,8 @@ def incomes(
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
     remit_scale: (R,) by origin (the receiving region).
     units_in: each person's efficiency units this year, from `labour_supply`.
-    Wealth grows by savings_rate x net earnings (the liquidity constraint loosens as people
+    Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
+    savings_rate x net earnings (the liquidity constraint loosens as people
     earn).
     """
     for c in nb.prange(N_CHUNKS):
@@ -232,4 +234,6 @@ def incomes(
             group[0] += w
             group[1] += (net - sent) * w
             group[2] += public * w
-            wealth[i] = wealth[i] + savings_rate * max(net - sent, 0.0)
+            wealth[i] = wealth[i] * (1.0 - wealth_depreciation[loc]) + savings_rate * max(
+                net - sent, 0.0
+            )

@@ -98,19 +98,7 @@ def _emigration_from_home(flows: pl.DataFrame) -> pl.DataFrame:
         BASE_YEAR,
         2014,
         2015,
-        pytest.param(
-            2016,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "measured SAS->NAM 2016 stock +11.9% vs 2013 (2M agents, seed 1), target "
-                    "+-10%: the calibration assumes base-year wages and wealth; in the run "
-                    "savings loosen the liquidity constraint (+10.1% with "
-                    "economy.savings_rate=0) and wage responses add the rest (+8.3% with "
-                    "economy.enabled=false)"
-                ),
-            ),
-        ),
+        2016,
     ],
 )
 def test_main_corridor_stocks_hold_within_10_percent(baseline, world, year):
