@@ -267,11 +267,11 @@ def test_free_mobility_raises_native_low_skill_wages_in_big_senders(sq, free):
 
 
 def test_wages_move_against_labour_supply(sq, free):
-    """Where free mobility adds (removes) more than 5% of residents, non-tertiary native
-    wages fall (rise) relative to the status quo."""
+    """Where free mobility adds (removes) more than 2% of residents after five years,
+    non-tertiary native wages fall (rise) relative to the status quo."""
     population = _ratio(free, sq, "population")
     change = _ratio(free, sq, "wage_low_native")
-    movers = {r: p for r, p in population.items() if abs(p) > 0.05}
+    movers = {r: p for r, p in population.items() if abs(p) > 0.02}
     assert any(p > 0 for p in movers.values()) and any(p < 0 for p in movers.values())
     for region, p in movers.items():
         assert np.sign(change[region]) == -np.sign(p), (region, p, change[region])
@@ -366,7 +366,7 @@ def test_world_tertiary_emigration_rate_2013(sq):
 
 
 # ---------------------------------------------------------------------------- 6. fiscal E20
-E20_MISSES = {"WEU": 0.0053}
+E20_MISSES = {"NAM": -0.0070, "OCE": -0.0062}
 
 
 @pytest.mark.parametrize(

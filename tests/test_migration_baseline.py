@@ -78,6 +78,30 @@ def world():
     return load_world("default")
 
 
+@pytest.fixture(scope="session")
+def seed_mean_stocks(baseline, tmp_path_factory) -> pl.DataFrame:
+    """Corridor stocks (year, origin, location, people) averaged over seeds 1-3 at 2M agents:
+    a 3-4M corridor holds ~1,500 agents and gains ~100 a year, so one seed's sampling noise
+    alone is several points of the 10% tolerance (SAS->NAM 2016: +8.6% at 4M agents and
+    +11.9% at 6M with one seed); the tolerance is about the model, not one draw."""
+    runs = [baseline.stocks]
+    root = tmp_path_factory.mktemp("migration_seeds")
+    for seed in (2, 3):
+        overrides = (*BASELINE, "years=3", f"seed={seed}")
+        runs.append(_run(root / f"seed{seed}", *overrides).stocks)
+    frames = [
+        r.filter(pl.col("origin") != pl.col("location"), pl.col("year") <= 2016)
+        .group_by("year", "origin", "location")
+        .agg(pl.col("people").sum())
+        for r in runs
+    ]
+    return (
+        pl.concat(frames)
+        .group_by("year", "origin", "location")
+        .agg((pl.col("people").sum() / len(frames)).alias("people"))
+    )
+
+
 def _migrants(stocks: pl.DataFrame) -> pl.DataFrame:
     """Foreign-born people: everyone not native (abroad, or intra-regional at 'home')."""
     return stocks.filter(pl.col("status") != "native")
@@ -101,12 +125,8 @@ def _emigration_from_home(flows: pl.DataFrame) -> pl.DataFrame:
         2016,
     ],
 )
-def test_main_corridor_stocks_hold_within_10_percent(baseline, world, year):
-    inter = (
-        baseline.stocks.filter(pl.col("origin") != pl.col("location"))
-        .group_by("year", "origin", "location")
-        .agg(pl.col("people").sum())
-    )
+def test_main_corridor_stocks_hold_within_10_percent(seed_mean_stocks, world, year):
+    inter = seed_mean_stocks
     R = world.n_regions
     main = [
         (o, d) for o in range(R) for d in range(R) if o != d and world.migrant_stock[o, d] > 3e6
