@@ -112,7 +112,6 @@ class EconomyStep:
         )
         self.sigma = float(pop_conf.productivity_sigma)
         self._units = None  # per-person efficiency units of the last supply pass (scratch)
-        self._units_for = None
         fiscal_size = world.tax_rate / OECD_TAX_RATE
         self.spending = np.stack(
             [SPENDING_OECD, SPENDING_OECD * conf.irregular_transfer_factor], axis=1
@@ -143,7 +142,7 @@ class EconomyStep:
         # remittance scale by receiving region: base-year remittances received (after
         # status-quo fees, so every regime run with one seed shares the scale) equal each
         # region's 2013 inflow (World Bank; developing $404bn, world $542bn, MDB 22)
-        sums = self.incomes(sim, sim.base_year, 0, self.wages0)
+        sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
         status_quo_fee = world.remittance_fee[None, :]
         received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum(axis=0)
         target = world.remittance_inflow * 1e9
@@ -205,10 +204,11 @@ class EconomyStep:
             self._units,
             out,
         )
-        self._units_for = (year, pop.n, id(pop.person_id))
         return _sum_chunks(out)
 
-    def incomes(self, sim, year, elapsed, wages) -> dict:
+    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
+        """Money sums of the year. `units_ready`: the caller has just run `supply` for these
+        people and this year, so its per-person efficiency units are reused."""
         pop, world, R = sim.population, self.world, self.world.n_regions
         fiscal = np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4))
         remit = np.zeros((ik.N_CHUNKS, R, R))
@@ -216,7 +216,7 @@ class EconomyStep:
         levy = np.zeros((ik.N_CHUNKS, R))
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
-        if self._units_for != (year, pop.n, id(pop.person_id)):
+        if not units_ready:
             self.supply(sim, year)  # the people's efficiency units for this year
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
         ik.incomes(
@@ -269,7 +269,7 @@ class EconomyStep:
         """Record the base-year economy (before any decision) into the year's rows."""
         supply = self.supply(sim, sim.base_year)
         outcome = markets.solve(self.state, supply, self.params, previous_capital=self.capital)
-        sums = self.incomes(sim, sim.base_year, 0, outcome.wages)
+        sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
         self.record(sim, sim.base_year, outcome, sums)
 
     def run(self, sim, year: int) -> None:
@@ -278,7 +278,7 @@ class EconomyStep:
         self.capital = outcome.capital
         wages = outcome.wages
         sim.wages = self.base_wage_per_worker[:, :, None] * (wages / self.wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, wages)
+        sums = self.incomes(sim, year, year - sim.base_year, wages, units_ready=True)
         self.record(sim, year, outcome, sums)
 
     def record(self, sim, year, outcome, sums) -> None:
