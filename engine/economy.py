@@ -110,7 +110,6 @@ class EconomyStep:
         self.kappa0 = np.array(
             [behaviour.credential_transfer_low, behaviour.credential_transfer_high]
         )
-        self.sigma = float(pop_conf.productivity_sigma)
         self._units = None  # per-person efficiency units of the last supply pass (scratch)
         fiscal_size = world.tax_rate / OECD_TAX_RATE
         self.spending = np.stack(

@@ -14,7 +14,7 @@ differs are produced at the rate `fertility * weight[mother origin] / weight[bir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +65,6 @@ class Population:
     n: int = 0
     next_id: int = 0
     productivity_sigma: float = 0.4
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def empty(cls, capacity: int, weight: np.ndarray) -> Population:

@@ -34,13 +34,6 @@ class Step(Protocol):
 
 
 @dataclass
-class YearMoves:
-    """Agents who moved this year, by (origin, source, destination, skill): int64 counts."""
-
-    counts: np.ndarray
-
-
-@dataclass
 class Simulation:
     world: World
     population: Population
