@@ -55,11 +55,16 @@ def calibrate_command(overrides: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["--help"], ["-h"]):
+        print(USAGE)
+        print("Config groups and options: migsim run --help (Hydra's help).")
+        return
     command = args[0] if args and "=" not in args[0] and not args[0].startswith("-") else "run"
     if args and command == args[0]:
         args = args[1:]
-    if command in ("help", "--help", "-h"):
+    if command == "help":
         print(USAGE)
+        print("Config groups and options: migsim run --help (Hydra's help).")
         return
     if command == "run":
         from engine.run import main as run_main
