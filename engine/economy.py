@@ -90,6 +90,40 @@ def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     return out
 
 
+PERCENTILES = (10, 25, 50, 75, 90)
+
+
+def earnings_percentiles(
+    year: int, codes: list[str], hist: np.ndarray, native_wage: np.ndarray
+) -> pl.DataFrame:
+    """Annual earnings percentiles of the employed (PPP $) by region, nativity and skill,
+    from the year's histogram of log(earnings / native wage of the cell) (interpolated
+    within bins of 0.025 log points), so that within-group wage distributions can be
+    compared (Dustmann, Frattini & Preston 2013)."""
+    R = hist.shape[0]
+    edges = np.linspace(-ik.HIST_SPAN, ik.HIST_SPAN, ik.HIST_BINS + 1)
+    rows = {"year": [], "region": [], "nativity": [], "skill": [], "people": []}
+    for p in PERCENTILES:
+        rows[f"p{p}"] = []
+    for r in range(R):
+        for j, nat in enumerate(("native", "immigrant")):
+            for s, skill in enumerate(("low", "high")):
+                h = hist[r, j, s]
+                total = h.sum()
+                if total <= 0:
+                    continue
+                cdf = np.concatenate([[0.0], np.cumsum(h)]) / total
+                rows["year"].append(year)
+                rows["region"].append(codes[r])
+                rows["nativity"].append(nat)
+                rows["skill"].append(skill)
+                rows["people"].append(total)
+                for p in PERCENTILES:
+                    x = np.interp(p / 100.0, cdf, edges)
+                    rows[f"p{p}"].append(float(native_wage[r, s] * np.exp(x)))
+    return pl.DataFrame(rows, schema_overrides={"year": pl.Int64})
+
+
 class EconomyStep:
     name = "economy"
 
@@ -173,7 +207,7 @@ class EconomyStep:
         self.other_revenue_share = (
             fiscal0[..., 2].sum(axis=(1, 2, 3)) - fiscal0[..., 1].sum(axis=(1, 2, 3))
         ) / gdp0
-        self.records = {"remittances": [], "fiscal": [], "welfare": []}
+        self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
     def supply(self, sim, year) -> np.ndarray:
         pop, R = sim.population, self.world.n_regions
@@ -213,6 +247,7 @@ class EconomyStep:
         remit = np.zeros((ik.N_CHUNKS, R, R))
         groups = np.zeros((ik.N_CHUNKS, len(WELFARE_GROUPS), 3))
         levy = np.zeros((ik.N_CHUNKS, R))
+        hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
         if not units_ready:
@@ -256,12 +291,14 @@ class EconomyStep:
             remit,
             groups,
             levy,
+            hist,
         )
         return {
             "fiscal": _sum_chunks(fiscal),
             "remit": _sum_chunks(remit),
             "groups": _sum_chunks(groups),
             "levy": _sum_chunks(levy),
+            "earnings_hist": _sum_chunks(hist),
         }
 
     def base_year_values(self, sim) -> None:
@@ -358,6 +395,9 @@ class EconomyStep:
                     "net_contribution": fiscal[r, j, s, b, 1] - fiscal[r, j, s, b, 2],
                 }
             )
+        )
+        self.records["earnings"].append(
+            earnings_percentiles(year, world.codes, sums["earnings_hist"], wages[:, :, 0])
         )
         groups = sums["groups"]
         # capital income goes to the natives of each region (owners), by development group

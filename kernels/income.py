@@ -26,6 +26,9 @@ from kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
+# earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)
+HIST_BINS = 240
+HIST_SPAN = 3.0
 
 
 def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
@@ -167,6 +170,7 @@ def incomes(
     remit_out,
     group_out,
     levy_out,
+    earnings_hist_out,
 ):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
@@ -178,6 +182,8 @@ def incomes(
         year), 2 natives in developing regions, 3 new migrants (moved after the base
         year), 4 earlier migrants in developing regions.
     levy_out (N_CHUNKS, R): emigrant levy paid to each origin.
+    earnings_hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): people with earnings by
+        [location, nativity, skill, bin of log(earnings / the native wage of the cell)].
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
@@ -221,6 +227,11 @@ def incomes(
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
+            if earnings > 0.0:
+                x = np.log(earnings / wages[loc, s, 0])
+                k = int((x + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+                k = min(max(k, 0), HIST_BINS - 1)
+                earnings_hist_out[c, loc, j, s, k] += w
             cell = fiscal_out[c, loc, j, s, b]
             cell[0] += earnings * w
             cell[1] += (tax) * w

@@ -390,7 +390,7 @@ def test_manifest_contents(toy_run):
     assert all(timings[k] >= 0 for k in demography)
     assert manifest["years"] == YEARS and manifest["base_year"] == BASE_YEAR
     assert manifest["world"] == "toy"
-    economy_tables = ("remittances", "fiscal", "welfare")
+    economy_tables = ("remittances", "fiscal", "welfare", "earnings")
     assert sorted(manifest["tables"]) == sorted(f"{t}.parquet" for t in TABLES + economy_tables)
     # the summary printed by the CLI is the last year of regions.parquet
     last = toy_run.regions.filter(pl.col("year") == BASE_YEAR + YEARS)

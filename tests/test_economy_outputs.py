@@ -20,7 +20,7 @@ from engine.world import load_world
 
 SIZE, YEARS, BASE, SEED = 400_000, 5, 2013, 1
 LAST = BASE + YEARS
-ECON_TABLES = ("remittances", "fiscal", "welfare")
+ECON_TABLES = ("remittances", "fiscal", "welfare", "earnings")
 ECON_REGION_COLUMNS = (
     "gdp",
     "gdp_per_capita",
@@ -476,3 +476,26 @@ def test_fiscal_loss_from_skilled_emigration(sq, world):
     # regions with more skilled emigrants relative to their economy lose more
     rate = _by_region(sq.regions, "skilled_emigration_rate", year)
     assert rate["SSA"] > rate["SAS"] and loss["SSA"] / gdp["SSA"] > share
+
+
+# ------------------------------------------------------------- within-group wage percentiles
+def test_earnings_percentiles_follow_productivity_and_credentials(sq):
+    """Individual earnings = cell wage x productivity x credential transfer, so wage
+    percentiles exist within each group: for natives the spread is the lognormal
+    productivity's (sigma 0.4: p90/p10 = exp(2 x 1.2816 x 0.4) = 2.79, median = native wage
+    x exp(-0.08)); recent immigrants' credential discount puts their non-tertiary median
+    below natives' in the big destinations (Dustmann, Frattini & Preston 2013)."""
+    e = sq.earnings.filter(pl.col("year") == BASE + 1)
+    wages = _by_region(sq.regions, "wage_low_native", BASE + 1)
+    for region in ("NAM", "WEU"):
+        nat = e.filter(
+            pl.col("region") == region, pl.col("nativity") == "native", pl.col("skill") == "low"
+        )
+        assert nat["p90"].item() / nat["p10"].item() == pytest.approx(2.79, rel=0.05)
+        assert nat["p50"].item() == pytest.approx(wages[region] * np.exp(-0.08), rel=0.02)
+        imm = e.filter(
+            pl.col("region") == region, pl.col("nativity") == "immigrant", pl.col("skill") == "low"
+        )
+        assert imm["p50"].item() < nat["p50"].item()
+        assert imm["p10"].item() < nat["p10"].item()
+    assert (e["p10"] < e["p50"]).all() and (e["p50"] < e["p90"]).all()
