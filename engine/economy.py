@@ -94,12 +94,13 @@ PERCENTILES = (10, 25, 50, 75, 90)
 
 
 def earnings_percentiles(
-    year: int, codes: list[str], hist: np.ndarray, native_wage: np.ndarray
+    year: int, codes: list[str], hist: np.ndarray, wages: np.ndarray
 ) -> pl.DataFrame:
-    """Annual earnings percentiles of the employed (PPP $) by region, nativity and skill,
-    from the year's histogram of log(earnings / native wage of the cell) (interpolated
-    within bins of 0.025 log points), so that within-group wage distributions can be
-    compared (Dustmann, Frattini & Preston 2013)."""
+    """Annual earnings percentiles of the employed (PPP $) by region, nativity and skill:
+    the cell's wage per efficiency unit (wages (R, 2, 2) [region, skill, nativity]) times
+    the quantiles of the year's histogram of log efficiency units (interpolated within bins
+    of 0.025 log points), so within-group wage distributions can be compared (Dustmann,
+    Frattini & Preston 2013)."""
     R = hist.shape[0]
     edges = np.linspace(-ik.HIST_SPAN, ik.HIST_SPAN, ik.HIST_BINS + 1)
     rows = {"year": [], "region": [], "nativity": [], "skill": [], "people": []}
@@ -120,7 +121,7 @@ def earnings_percentiles(
                 rows["people"].append(total)
                 for p in PERCENTILES:
                     x = np.interp(p / 100.0, cdf, edges)
-                    rows[f"p{p}"].append(float(native_wage[r, s] * np.exp(x)))
+                    rows[f"p{p}"].append(float(wages[r, s, j] * np.exp(x)))
     return pl.DataFrame(rows, schema_overrides={"year": pl.Int64})
 
 
@@ -145,6 +146,7 @@ class EconomyStep:
             [behaviour.credential_transfer_low, behaviour.credential_transfer_high]
         )
         self._units = None  # per-person efficiency units of the last supply pass (scratch)
+        self._hist = None  # workers by log(units) of the last supply pass
         fiscal_size = world.tax_rate / OECD_TAX_RATE
         self.spending = np.stack(
             [SPENDING_OECD, SPENDING_OECD * conf.irregular_transfer_factor], axis=1
@@ -212,6 +214,7 @@ class EconomyStep:
     def supply(self, sim, year) -> np.ndarray:
         pop, R = sim.population, self.world.n_regions
         out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+        hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
         if self._units is None or self._units.shape[0] < pop.n:
             self._units = np.zeros(max(pop.n, int(pop.person_id.shape[0])), dtype=np.float32)
@@ -236,7 +239,9 @@ class EconomyStep:
             self.policy.credential_transfer_scale,
             self._units,
             out,
+            hist,
         )
+        self._hist = _sum_chunks(hist)  # workers by log(units), for earnings percentiles
         return _sum_chunks(out)
 
     def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
@@ -247,7 +252,6 @@ class EconomyStep:
         remit = np.zeros((ik.N_CHUNKS, R, R))
         groups = np.zeros((ik.N_CHUNKS, len(WELFARE_GROUPS), 3))
         levy = np.zeros((ik.N_CHUNKS, R))
-        hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
         if not units_ready:
@@ -291,14 +295,14 @@ class EconomyStep:
             remit,
             groups,
             levy,
-            hist,
         )
+
         return {
             "fiscal": _sum_chunks(fiscal),
             "remit": _sum_chunks(remit),
             "groups": _sum_chunks(groups),
             "levy": _sum_chunks(levy),
-            "earnings_hist": _sum_chunks(hist),
+            "earnings_hist": self._hist,
         }
 
     def base_year_values(self, sim) -> None:
@@ -397,7 +401,7 @@ class EconomyStep:
             )
         )
         self.records["earnings"].append(
-            earnings_percentiles(year, world.codes, sums["earnings_hist"], wages[:, :, 0])
+            earnings_percentiles(year, world.codes, sums["earnings_hist"], wages)
         )
         groups = sums["groups"]
         # capital income goes to the natives of each region (owners), by development group

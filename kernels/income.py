@@ -29,6 +29,10 @@ N_CHUNKS = 64
 # earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)
 HIST_BINS = 240
 HIST_SPAN = 3.0
+# the histogram takes every 8th person id (a systematic sample, ids being consecutive within
+# each synthesised group and each year's births): a log and a scattered add per person would
+# cost a quarter of the year
+HIST_SAMPLE_MASK = 7
 
 
 def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
@@ -97,9 +101,13 @@ def labour_supply(
     credential_scale,
     units_out,
     out,
+    hist_out,
 ):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
-    nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`."""
+    nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`.
+    hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by [location, nativity, skill, bin of
+    log(units)], from the 1-in-8 sample of person ids weighted up; earnings percentiles are
+    the cell wage times its quantiles."""
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
             units_out[i] = 0.0
@@ -126,6 +134,11 @@ def labour_supply(
                 credential_scale,
             )
             units_out[i] = units
+            if units > 0.0 and (person_id[i] & HIST_SAMPLE_MASK) == 0:
+                k = int((np.log(units) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+                k = min(max(k, 0), HIST_BINS - 1)
+                j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
+                hist_out[c, loc, j, skill[i], k] += weight[o] * (HIST_SAMPLE_MASK + 1)
             if units > 0.0:
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
                 out[c, loc, skill[i], j] += units * weight[o]
@@ -170,7 +183,6 @@ def incomes(
     remit_out,
     group_out,
     levy_out,
-    earnings_hist_out,
 ):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
@@ -182,8 +194,6 @@ def incomes(
         year), 2 natives in developing regions, 3 new migrants (moved after the base
         year), 4 earlier migrants in developing regions.
     levy_out (N_CHUNKS, R): emigrant levy paid to each origin.
-    earnings_hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): people with earnings by
-        [location, nativity, skill, bin of log(earnings / the native wage of the cell)].
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
@@ -227,11 +237,6 @@ def incomes(
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
-            if earnings > 0.0:
-                x = np.log(earnings / wages[loc, s, 0])
-                k = int((x + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
-                k = min(max(k, 0), HIST_BINS - 1)
-                earnings_hist_out[c, loc, j, s, k] += w
             cell = fiscal_out[c, loc, j, s, b]
             cell[0] += earnings * w
             cell[1] += (tax) * w
