@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick bench bench-gate lint clean-cache
+.PHONY: run test test-quick test-ray bench bench-gate lint clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,18 @@ test: $(STAMP)
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests $(ARGS)
+
+# The Ray launcher in its own environment (hydra-ray-launcher pins cloudpickle<3, which the
+# joblib launcher's joblib>=1.5 cannot use): a real 2-job sweep on a local Ray cluster.
+test-ray:
+	test -x .venv-ray/bin/python || $(PYTHON) -m venv .venv-ray
+	.venv-ray/bin/pip install -q -e . hydra-ray-launcher
+	rm -rf outputs/ray-check
+	.venv-ray/bin/python -m engine.run -m hydra/launcher=ray_cluster \
+		hydra.launcher.ray.remote.num_cpus=1 world=toy population.size=10000 years=1 \
+		progress=false seed=1,2 hydra.sweep.dir=outputs/ray-check
+	test "$$(find outputs/ray-check -name manifest.json | wc -l)" -eq 2
+	@echo "test-ray: 2 runs through the Ray launcher"
 
 # All benchmarks (~10-15 min on the 2-core machine, incl. 50M people, 100M synthesis, cold
 # compile and the default 30-year run); quick subset: make bench ARGS='-m "not huge"'.
