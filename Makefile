@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/python -m engine.run $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests $(ARGS)
+	$(BIN)/python -m pytest -q tests examples/migsim-example-behaviour/tests $(ARGS)
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests $(ARGS)
