@@ -94,8 +94,7 @@ class Simulation:
             # compaction moves rows: carry each row's children count along with it
             keep = np.flatnonzero(pop.alive[:n] | (self._children[:n] > 0))
             children = self._children[keep].copy()
-            pop.alive[:n] |= 0
-            # only rows kept are compacted; dead mothers keep their births this year
+            # the living and this year's mothers who died after giving birth are kept
             for arr in pop.columns().values():
                 arr[: keep.size] = arr[keep]
                 arr[keep.size : n] = 0
