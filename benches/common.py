@@ -146,6 +146,26 @@ def decide_runner(sim: Simulation):
     return run, setup, args
 
 
+def mortality_inputs(sim: Simulation) -> tuple:
+    """Arguments of `kernels.demography.mortality_and_fertility` for next year (without
+    the two output arrays), shared by the kernel and its NumPy reference."""
+    pop, w = sim.population, sim.world
+    return (
+        sim.key,
+        sim.year + 1,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.origin,
+        pop.location,
+        w.death_probability,
+        w.fertility,
+        pop.weight,
+    )
+
+
 def time_min(fn, setup=None, repeat: int = 5) -> float:
     """Best wall time of `repeat` calls (setup untimed)."""
     import time

@@ -40,30 +40,24 @@ def measure(size: int = 500_000, repeat: int = 5) -> dict:
     import numba
     import numpy as np
 
-    from benches.common import build_simulation, decide_runner, restore, snapshot, time_min
+    from benches.common import (
+        build_simulation,
+        decide_runner,
+        mortality_inputs,
+        restore,
+        snapshot,
+        time_min,
+    )
     from kernels import demography as demo
     from tests.reference import decide_reference, mortality_fertility_reference
 
     sim = build_simulation(size)
     run, setup, args = decide_runner(sim)
-    pop, w = sim.population, sim.world
+    pop = sim.population
     saved = snapshot(pop, ["alive"])
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
-    demo_in = (
-        sim.key,
-        sim.year + 1,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.origin,
-        pop.location,
-        w.death_probability,
-        w.fertility,
-        pop.weight,
-    )
+    demo_in = mortality_inputs(sim)
 
     def mortality():
         demo.mortality_and_fertility(*demo_in, children, deaths)

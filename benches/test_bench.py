@@ -18,7 +18,15 @@ import numba
 import numpy as np
 import pytest
 
-from benches.common import SimulationState, alive_count, decide_runner, restore, snapshot, time_min
+from benches.common import (
+    SimulationState,
+    alive_count,
+    decide_runner,
+    mortality_inputs,
+    restore,
+    snapshot,
+    time_min,
+)
 from engine.population import BYTES_PER_PERSON, COLUMNS
 from kernels import demography as demo
 from tests.reference import decide_reference, mortality_fertility_reference
@@ -136,24 +144,11 @@ def test_decide_numpy_reference(benchmark, sim_1m):
 
 def test_mortality_numpy_reference(benchmark, sim_1m):
     """Mortality/fertility kernel vs tests/reference.py::mortality_fertility_reference."""
-    pop, w = sim_1m.population, sim_1m.world
+    pop = sim_1m.population
     saved = snapshot(pop, ["alive"])
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
-    inputs = (
-        sim_1m.key,
-        sim_1m.year + 1,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.origin,
-        pop.location,
-        w.death_probability,
-        w.fertility,
-        pop.weight,
-    )
+    inputs = mortality_inputs(sim_1m)
     benchmark.group = "mortality"
     benchmark.pedantic(mortality_fertility_reference, args=inputs, rounds=3)
     t_ref = _rate(benchmark, alive_count(sim_1m), "mortality_numpy", pop.n)
