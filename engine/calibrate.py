@@ -34,11 +34,13 @@ from engine.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, n
 from engine.errors import InputError
 from engine.population import native_pyramids
 from engine.regimes import bloc_matrix, initial_irregular_share
-from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
+from engine.world import AGE_BAND_EDGES, AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
 
 CALIBRATION_FILE = "calibration.json"
 TERTIARY_MIN_AGE = 22
 B = len(AGE_BANDS)
+BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
+BAND_UPPER = np.array(AGE_BAND_EDGES[1:], dtype=np.float64)  # first age after it
 
 
 # ----------------------------------------------------------------------------- economics
@@ -155,14 +157,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
     F = upfront_cost(world, wages, conf)
     sigma = pop_conf.wealth_sigma
-    mid_age = np.array(
-        [
-            (lo + hi - 1) / 2
-            for lo, hi in zip(
-                (0, 15, 20, 25, 30, 35, 40, 50, 65), (15, 20, 25, 30, 35, 40, 50, 65, 90)
-            )
-        ]
-    )
+    mid_age = (BAND_LOWER + BAND_UPPER - 1) / 2
     scale = np.where(mid_age >= 18, 1.0, 0.2)
     feasible = np.ones((R, 2, 2, B, R))
     for o in range(R):
@@ -348,9 +343,7 @@ def calibrate(
         q = (world.death_probability[r] * natives[r]).sum() / natives[r].sum()
         inflow = stock_r * (conf.intra_return_hazard + q + conf.stock_growth)
         rate = inflow / max(native_working, 1.0)
-        for b, lo_age in enumerate((0, 15, 20, 25, 30, 35, 40, 50, 65)):
-            if 15 <= lo_age < 65:
-                intra_rate[r, b] = rate
+        intra_rate[r, (BAND_LOWER >= 15) & (BAND_LOWER < 65)] = rate
         intra_return[r, :] = conf.intra_return_hazard
 
     provenance = {

@@ -11,15 +11,13 @@ Checkpoints are Python pickles: load only checkpoints you made.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from engine.errors import InputError
+from engine.outputs import config_digest
 
 FORMAT = "migsim-checkpoint-1"
 RESUMABLE_KEYS = (
@@ -34,13 +32,8 @@ RESUMABLE_KEYS = (
 
 
 def resume_hash(cfg: Any, drop_regime: bool = False) -> str:
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    for key in RESUMABLE_KEYS:
-        plain.pop(key, None)
-    if drop_regime:
-        plain.pop("regime", None)
-    text = OmegaConf.to_yaml(OmegaConf.create(plain))
-    return hashlib.sha256(text.encode()).hexdigest()
+    drop = RESUMABLE_KEYS + (("regime",) if drop_regime else ())
+    return config_digest(cfg, drop)[1]
 
 
 def save(path: str | Path, sim: Any, cfg: Any) -> Path:

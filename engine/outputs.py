@@ -52,6 +52,17 @@ def config_hash(config_yaml: str) -> str:
     return hashlib.sha256(config_yaml.encode()).hexdigest()
 
 
+def config_digest(cfg, drop: tuple[str, ...]) -> tuple[str, str]:
+    """The resolved config as YAML without the top-level keys `drop`, and its SHA-256."""
+    from omegaconf import OmegaConf
+
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    for key in drop:
+        plain.pop(key, None)
+    text = OmegaConf.to_yaml(OmegaConf.create(plain))
+    return text, config_hash(text)
+
+
 class RunWriter:
     """Collects tables for one run and commits them into `run_dir` in one step."""
 

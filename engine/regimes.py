@@ -73,16 +73,10 @@ def initial_irregular_share(world: World) -> np.ndarray:
 def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
     """The calibrated 2013 regime."""
     R = world.n_regions
-    irregular = np.full((R, R, 2), DEFAULT_IRREGULAR)
-    irregular[:, :, 1] = DEFAULT_IRREGULAR / 3
-    for (o, d), share in IRREGULAR_STATUS_QUO.items():
-        if o in world.codes and d in world.codes:
-            irregular[world.index(o), world.index(d), 0] = share
-            irregular[world.index(o), world.index(d), 1] = share / 3
-    same_bloc = bloc_matrix(world)
-    irregular[same_bloc] = 0.0
-    for r in range(R):
-        irregular[r, r] = 0.0
+    # new entries are irregular in the same shares as the base-year stock; tertiary
+    # movers a third as often [A]
+    share = initial_irregular_share(world)
+    irregular = np.stack([share, share / 3], axis=2)
     fee = np.broadcast_to(world.remittance_fee[None, :], (R, R)).copy()
     return Policy(
         policy_cost=policy_cost.copy(),

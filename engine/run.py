@@ -20,7 +20,7 @@ from typing import Any
 import numba
 import numpy as np
 import polars as pl
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from engine import checkpoint
 from engine.behaviour import load_behaviour
@@ -29,7 +29,7 @@ from engine.config import register, validate
 from engine.economy import EconomyStep, EducationStep
 from engine.errors import InputError
 from engine.migration import MigrationStep
-from engine.outputs import RunWriter, config_hash, git_sha, package_versions
+from engine.outputs import RunWriter, config_digest, git_sha, package_versions
 from engine.population import BYTES_PER_PERSON, synthesise_population
 from engine.regimes import apply_regime, initial_irregular_share, status_quo
 from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
@@ -51,11 +51,7 @@ class RunResult:
 
 
 def hashed_config(cfg: DictConfig) -> tuple[str, str]:
-    plain = OmegaConf.to_container(cfg, resolve=True)
-    for key in VOLATILE_KEYS:
-        plain.pop(key, None)
-    text = OmegaConf.to_yaml(OmegaConf.create(plain))
-    return text, config_hash(text)
+    return config_digest(cfg, VOLATILE_KEYS)
 
 
 def build_steps(cfg: DictConfig, sim: Simulation, calibration=None) -> list:
