@@ -49,6 +49,20 @@ class RegimeConf:
 
 
 @dataclass
+class ShardsConf:
+    # One run split by origin into `count` shards that exchange only cell aggregates each
+    # year (engine/shards.py). 1 = an ordinary single-process run.
+    count: int = 1
+    # local: shards in this process, one after the other (checks the split; no speed-up);
+    # ray: one Ray actor per shard, on this machine or the cluster at `address`.
+    backend: str = "local"
+    # Ray cluster address ("auto" joins a running cluster); empty starts a local Ray.
+    address: str = ""
+    # numba threads (and Ray CPUs) per shard; 0 = this machine's cores // count.
+    cpus_per_shard: int = 0
+
+
+@dataclass
 class MigsimConf:
     world: WorldConf = field(default_factory=WorldConf)
     population: PopulationConf = field(default_factory=PopulationConf)
@@ -70,6 +84,7 @@ class MigsimConf:
     checkpoint_every: int = 0
     resume: str = ""
     start_from: str = ""
+    shards: ShardsConf = field(default_factory=ShardsConf)
 
 
 def register() -> None:
@@ -98,6 +113,23 @@ def validate(cfg: Any) -> None:
         )
     if cfg.resume and cfg.start_from:
         raise InputError("resume", "cannot be combined with start_from", "one of the two")
+    sh = cfg.shards
+    if not 1 <= sh.count <= 4096:
+        raise InputError("shards.count", f"{sh.count} is out of range", "1 to 4096")
+    if sh.backend not in ("local", "ray"):
+        raise InputError("shards.backend", f"'{sh.backend}' is not a backend", "local, ray")
+    if sh.cpus_per_shard < 0:
+        raise InputError(
+            "shards.cpus_per_shard", f"{sh.cpus_per_shard} is negative", "0 (auto) or a count"
+        )
+    if sh.backend == "ray":
+        for name in ("checkpoint_every", "resume", "start_from", "snapshot"):
+            if getattr(cfg, name):
+                raise InputError(
+                    name,
+                    "is not available with shards.backend=ray (people stay on the workers)",
+                    f"{name} with shards.backend=local, or a Ray run without it",
+                )
     if cfg.threads < 0:
         raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
     b = cfg.behaviour

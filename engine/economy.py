@@ -145,7 +145,6 @@ class EconomyStep:
         self.kappa0 = np.array(
             [behaviour.credential_transfer_low, behaviour.credential_transfer_high]
         )
-        self._units = None  # per-person efficiency units of the last supply pass (scratch)
         self._hist = None  # workers by log(units) of the last supply pass
         fiscal_size = world.tax_rate / OECD_TAX_RATE
         self.spending = np.stack(
@@ -190,14 +189,7 @@ class EconomyStep:
         fiscal0 = sums["fiscal"]
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
         sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
-        pop = sim.population
-        alive = pop.alive[: pop.n].astype(bool)
-        held = np.bincount(
-            pop.location[: pop.n][alive],
-            weights=pop.wealth[: pop.n][alive].astype(np.float64)
-            * pop.weight[pop.origin[: pop.n][alive]],
-            minlength=R,
-        )
+        held = sim.people.sum(_wealth_by_location, R)
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = conf.savings_rate * np.maximum(net - sent, 0.0) / held
         self.wealth_depreciation = np.clip(np.nan_to_num(delta), 0.0, 1.0)
@@ -212,72 +204,33 @@ class EconomyStep:
         self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
     def supply(self, sim, year) -> np.ndarray:
-        pop, R = sim.population, self.world.n_regions
-        out = np.zeros((ik.N_CHUNKS, R, 2, 2))
-        hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
-        bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-        if self._units is None or self._units.shape[0] < pop.n:
-            self._units = np.zeros(max(pop.n, int(pop.person_id.shape[0])), dtype=np.float32)
-        ik.labour_supply(
+        """Efficiency units by (region, skill, nativity); keeps each person's units in their
+        shard for the income pass, and the earnings histogram for the record."""
+        out, hist = sim.people.sum(
+            _labour_supply,
             sim.key,
             year,
-            bounds,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.skill,
-            pop.origin,
-            pop.location,
-            pop.status,
-            pop.years_abroad,
-            pop.weight,
             self.world.employment_rate,
             self.kappa0,
             self.conf.credential_years,
             self.conf.irregular_wage_factor,
-            pop.productivity,
             self.policy.credential_transfer_scale,
-            self._units,
-            out,
-            hist,
         )
-        self._hist = _sum_chunks(hist)  # workers by log(units), for earnings percentiles
-        return _sum_chunks(out)
+        self._hist = hist  # workers by log(units), for earnings percentiles
+        return out
 
     def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
         """Money sums of the year. `units_ready`: the caller has just run `supply` for these
         people and this year, so its per-person efficiency units are reused."""
-        pop, world, R = sim.population, self.world, self.world.n_regions
-        fiscal = np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4))
-        remit = np.zeros((ik.N_CHUNKS, R, R))
-        groups = np.zeros((ik.N_CHUNKS, len(WELFARE_GROUPS), 3))
-        levy = np.zeros((ik.N_CHUNKS, R))
+        world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
-        spending = self.spending  # (B, 2), scaled per region through gdp_per_capita below
         if not units_ready:
             self.supply(sim, year)  # the people's efficiency units for this year
-        bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-        ik.incomes(
-            sim.key,
-            year,
-            elapsed,
-            bounds,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.skill,
-            pop.origin,
-            pop.location,
-            pop.status,
-            pop.years_abroad,
-            pop.wealth,
-            AGE_BAND_OF_AGE,
-            pop.weight,
-            self._units,
+        params = (
             wages,
             world.tax_rate,
             self.conf.irregular_tax_factor,
-            spending,
+            self.spending,  # (B, 2), scaled per region through gdp_per_capita below
             world.gdp_per_capita * self.spending_by_region,
             world.developed,
             remit_share,
@@ -291,19 +244,10 @@ class EconomyStep:
             self.conf.savings_rate if elapsed > 0 else 0.0,
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             self.public_goods,
-            fiscal,
-            remit,
-            groups,
-            levy,
         )
-
-        return {
-            "fiscal": _sum_chunks(fiscal),
-            "remit": _sum_chunks(remit),
-            "groups": _sum_chunks(groups),
-            "levy": _sum_chunks(levy),
-            "earnings_hist": self._hist,
-        }
+        sums = sim.people.sum(_incomes, sim.key, year, elapsed, params)
+        sums["earnings_hist"] = self._hist
+        return sums
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
@@ -509,22 +453,9 @@ class EducationStep:
         sim.region_extra["skilled_emigration_rate"] = p_high
 
     def run(self, sim, year: int) -> None:
-        pop = sim.population
         h_ex, p_high = self.ex_ante_share(sim)
-        out = np.zeros((64, self.world.n_regions, 2), dtype=np.int64)
-        graduate(
-            sim.key,
-            year,
-            pop.n,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.origin,
-            pop.skill,
-            h_ex,
-            out,
-        )
-        counts = out.sum(axis=0) * pop.weight[:, None]  # (o, [deciders, graduates]) people
+        out = sim.people.sum(_graduate, sim.key, year, h_ex)
+        counts = out * sim.weight[:, None]  # (o, [deciders, graduates]) people
         if self.policy is not None and self.policy.training_boost.any():
             # graduates owed to a skill partnership, financed by the partner destinations
             sim.partnership_graduates = counts[:, 0] * self.policy.training_boost
@@ -543,3 +474,100 @@ def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
         post = (1 - ph) * h / (1 - ph * h - p_low * (1 - h))
         out[label] = {"ex_ante": h, "post": post, "p_high": ph}
     return out
+
+
+# ------------------------------------------------------------------ shard functions
+def _wealth_by_location(shard, R: int) -> np.ndarray:
+    """Wealth held by the living, in real-people dollars, by location (R,)."""
+    pop = shard.population
+    alive = pop.alive[: pop.n].astype(bool)
+    return np.bincount(
+        pop.location[: pop.n][alive],
+        weights=pop.wealth[: pop.n][alive].astype(np.float64)
+        * pop.weight[pop.origin[: pop.n][alive]],
+        minlength=R,
+    )
+
+
+def _labour_supply(
+    shard, key, year, employment, kappa0, credential_years, irregular_wage_factor, credential
+) -> tuple:
+    """Efficiency units (R, 2, 2) and the earnings histogram of this shard's workers; each
+    person's units stay in the shard's `units` scratch for the income pass."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    ik.labour_supply(
+        key,
+        year,
+        bounds,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.weight,
+        employment,
+        kappa0,
+        credential_years,
+        irregular_wage_factor,
+        pop.productivity,
+        credential,
+        shard.buffer("units", np.float32),
+        out,
+        hist,
+    )
+    return _sum_chunks(out), _sum_chunks(hist)
+
+
+def _incomes(shard, key, year, elapsed, params) -> dict:
+    """This shard's money sums of the year (and its people's wealth updated)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    fiscal = np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4))
+    remit = np.zeros((ik.N_CHUNKS, R, R))
+    groups = np.zeros((ik.N_CHUNKS, len(WELFARE_GROUPS), 3))
+    levy = np.zeros((ik.N_CHUNKS, R))
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    ik.incomes(
+        key,
+        year,
+        elapsed,
+        bounds,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.wealth,
+        AGE_BAND_OF_AGE,
+        pop.weight,
+        shard.buffer("units", np.float32),
+        *params,
+        fiscal,
+        remit,
+        groups,
+        levy,
+    )
+    return {
+        "fiscal": _sum_chunks(fiscal),
+        "remit": _sum_chunks(remit),
+        "groups": _sum_chunks(groups),
+        "levy": _sum_chunks(levy),
+    }
+
+
+def _graduate(shard, key, year, h_ex) -> np.ndarray:
+    """(origin, [deciders, graduates]) in agents (int64)."""
+    pop = shard.population
+    out = np.zeros((64, pop.weight.shape[0], 2), dtype=np.int64)
+    graduate(key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.origin, pop.skill, h_ex, out)
+    return out.sum(axis=0)

@@ -109,7 +109,7 @@ class MigrationStep:
         # diaspora of o-born people in d, floored at one agent's weight so that a corridor
         # with no agent in the base year cannot jump by ln(weight) when its first agent
         # arrives (sampling noise in small runs)
-        floor = sim.population.weight[:, None]
+        floor = sim.weight[:, None]
         diaspora = np.maximum(sim.stock_matrix, floor)
         if self.base_diaspora is None:
             self.base_diaspora = np.maximum(self.world.migrant_stock, floor)
@@ -156,15 +156,14 @@ class MigrationStep:
         return p_move, np.ascontiguousarray(cdf)
 
     def run(self, sim, year: int) -> None:
-        pop, world, policy = sim.population, self.world, self.policy
+        world, policy = self.world, self.policy
         R = world.n_regions
         p_move, dest_cdf = self.probabilities(sim, year)
         wages = self.wages(sim)
         F = upfront_cost(world, wages, self.conf) * policy.upfront_cost_scale
         home_income = (wages if wages.ndim == 2 else wages[:, :, 0]).astype(np.float64)
         if policy.regularise and not self.regularised:
-            irregular = pop.status[: pop.n] == mk.IRREGULAR
-            pop.status[: pop.n][irregular] = mk.PERMANENT
+            sim.people.map(_regularise)
             self.regularised = True
         accept = np.ones((R, 2))
         quota = policy.quota
@@ -182,30 +181,18 @@ class MigrationStep:
         if np.isfinite(quota).any():
 
             def applicants_for(p_move, dest_cdf):
-                counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
-                mk.count_applicants(
+                counts = sim.people.sum(
+                    _applicants,
                     sim.key,
                     year,
-                    pop.n,
-                    pop.person_id,
-                    pop.alive,
-                    pop.age,
-                    pop.sex,
-                    pop.skill,
-                    pop.origin,
-                    pop.location,
-                    pop.wealth,
-                    AGE_BAND_OF_AGE,
-                    N_BANDS,
                     p_move,
                     dest_cdf,
                     F,
                     home_income,
                     float(self.conf.borrowing),
                     self.productivity_sigma,
-                    counts,
                 )
-                return (counts.sum(axis=0) * pop.weight[:, None, None]).sum(axis=0)
+                return (counts * sim.weight[:, None, None]).sum(axis=0)
 
             people = applicants_for(p_move, dest_cdf)
             if policy.quota_rationing == "shadow_price":
@@ -243,26 +230,7 @@ class MigrationStep:
                         0.0,
                     )
                 temporary_share = np.maximum(temporary_share, share[None, :, :])
-        moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
-        blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
-        intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
         args = (
-            sim.key,
-            year,
-            pop.n,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.sex,
-            pop.skill,
-            pop.origin,
-            pop.location,
-            pop.status,
-            pop.years_abroad,
-            pop.visa_years_left,
-            pop.wealth,
-            AGE_BAND_OF_AGE,
-            N_BANDS,
             p_move,
             dest_cdf,
             F,
@@ -279,29 +247,101 @@ class MigrationStep:
             self.calibration.intra_return,
             self.productivity_sigma,
         )
-        if self.behaviour.kernel is not None:
-            self.behaviour.kernel(*args, moves, blocked, intra)
-        elif self.behaviour.individual_term is not None:
-            invalid = np.zeros(mk.N_CHUNKS, dtype=np.int64)
-            mk.decide_with_term(
-                *args,
-                self.behaviour.individual_term,
-                self.term_params,
-                moves,
-                blocked,
-                intra,
-                invalid,
+        moves, blocked, intra, invalid = sim.people.sum(
+            _decide,
+            sim.key,
+            year,
+            args,
+            self.behaviour.kernel,
+            self.behaviour.individual_term,
+            self.term_params,
+        )
+        if invalid:
+            raise InputError(
+                f"behaviour plug-in '{self.behaviour.name}'",
+                f"individual term returned NaN or infinity for {invalid} agents in {year}",
+                "finite numbers",
             )
-            if invalid.any():
-                raise InputError(
-                    f"behaviour plug-in '{self.behaviour.name}'",
-                    f"individual term returned NaN or infinity for "
-                    f"{int(invalid.sum())} agents in {year}",
-                    "finite numbers",
-                )
-        else:
-            mk.decide(*args, moves, blocked, intra)
-        sim.moves += moves.sum(axis=0)
-        weight = pop.weight
-        sim.region_extra["blocked_by_liquidity"] = blocked.sum(axis=0) * weight
-        sim.region_extra["intra_regional_moves"] = intra.sum(axis=0) * weight
+        sim.moves += moves
+        weight = sim.weight
+        sim.region_extra["blocked_by_liquidity"] = blocked * weight
+        sim.region_extra["intra_regional_moves"] = intra * weight
+
+
+# ------------------------------------------------------------------ shard functions
+def _regularise(shard) -> None:
+    pop = shard.population
+    irregular = pop.status[: pop.n] == mk.IRREGULAR
+    pop.status[: pop.n][irregular] = mk.PERMANENT
+
+
+def _applicants(
+    shard, key, year, p_move, dest_cdf, F, home_income, borrowing, productivity_sigma
+) -> np.ndarray:
+    """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
+    mk.count_applicants(
+        key,
+        year,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.wealth,
+        AGE_BAND_OF_AGE,
+        N_BANDS,
+        p_move,
+        dest_cdf,
+        F,
+        home_income,
+        borrowing,
+        productivity_sigma,
+        counts,
+    )
+    return counts.sum(axis=0)
+
+
+def _decide(shard, key, year, cell_args, kernel, term, term_params) -> tuple:
+    """Everyone's decision this year: moves (origin, source, destination, skill), people
+    blocked by liquidity and intra-regional moves (by region), and the number of invalid
+    plug-in terms (all in agents, int64)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
+    blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
+    intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
+    args = (
+        key,
+        year,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.visa_years_left,
+        pop.wealth,
+        AGE_BAND_OF_AGE,
+        N_BANDS,
+        *cell_args,
+    )
+    invalid = 0
+    if kernel is not None:
+        kernel(*args, moves, blocked, intra)
+    elif term is not None:
+        bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
+        mk.decide_with_term(*args, term, term_params, moves, blocked, intra, bad)
+        invalid = int(bad.sum())
+    else:
+        mk.decide(*args, moves, blocked, intra)
+    return moves.sum(axis=0), blocked.sum(axis=0), intra.sum(axis=0), invalid

@@ -86,12 +86,14 @@ class Population:
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.columns().values())
 
-    def ensure_capacity(self, needed: int) -> None:
-        """Make room for `needed` rows: first drop dead rows, then grow if still short."""
-        if needed <= self.capacity:
+    def make_room(self, extra: int) -> None:
+        """Make room for `extra` rows after row n: first drop dead rows, then grow if still
+        short."""
+        if self.n + extra <= self.capacity:
             return
         self.compact()
-        if needed - (self.capacity - self.n) > 0 and needed > self.capacity:
+        needed = self.n + extra
+        if needed > self.capacity:
             new_capacity = max(needed, int(self.capacity * 1.25) + 1)
             for name, arr in self.columns().items():
                 grown = np.zeros(new_capacity, dtype=arr.dtype)
@@ -106,16 +108,19 @@ class Population:
             arr[keep.size : self.n] = 0
         self.n = int(keep.size)
 
-    def save(self, path: str | Path) -> None:
-        """Write living people to a Parquet file (with the weights as metadata)."""
+    def table(self) -> pa.Table:
+        """Living people as a pyarrow table (the weights and next id as metadata)."""
         alive = self.alive[: self.n].astype(bool)
         table = pa.table({k: v[: self.n][alive] for k, v in self.columns().items() if k != "alive"})
         meta = {
             b"migsim.weight": ",".join(repr(float(w)) for w in self.weight).encode(),
             b"migsim.next_id": str(self.next_id).encode(),
         }
-        table = table.replace_schema_metadata(meta)
-        pq.write_table(table, path)
+        return table.replace_schema_metadata(meta)
+
+    def save(self, path: str | Path) -> None:
+        """Write living people to a Parquet file (with the weights as metadata)."""
+        pq.write_table(self.table(), path)
 
 
 def largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
@@ -160,6 +165,12 @@ def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.
     return np.maximum(counts, 1)
 
 
+def agents_per_origin(world: World, size: int, stratification: float) -> np.ndarray:
+    """Base-year agents per origin (the stratified split of `size`)."""
+    born = native_pyramids(world).sum(axis=(1, 2)) + world.migrant_stock.sum(axis=1)
+    return stratified_agents(size, born, stratification)
+
+
 def synthesise_population(
     world: World,
     size: int,
@@ -170,8 +181,12 @@ def synthesise_population(
     wealth_to_income: float = 1.0,
     irregular_share: np.ndarray | None = None,
     productivity_sigma: float = 0.4,
+    origins=None,
 ) -> Population:
     """Create the base-year population reproducing the world's stocks.
+
+    `origins` (optional): create only the people born in these regions, with the ids they
+    have in the whole population (the people of one shard of a sharded run).
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
     (status intra_regional), and per destination d the migrants[o, d], split into an
@@ -236,12 +251,24 @@ def synthesise_population(
             g_tertiary.append(min(tertiary, 1.0))
             g_wealth.append(wealth_to_income * world.gdp_per_capita[loc])
             g_count.append(count)
+    global_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
+    selected = np.arange(len(g_count))
+    if origins is not None:
+        keep = set(int(o) for o in origins)
+        selected = np.array([g for g in selected if g_origin[g] in keep], dtype=np.int64)
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = (
+        [group[g] for g in selected]
+        for group in (g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count)
+    )
     total = int(sum(g_count))
     capacity = int(total * (1.0 + spare_capacity)) + 16
     pop = Population.empty(capacity, weight)
     pop.n = total
-    pop.next_id = total
-    pop.person_id[:total] = np.arange(total, dtype=np.int64)
+    pop.next_id = int(global_start[-1])
+    if selected.size:
+        pop.person_id[:total] = np.concatenate(
+            [np.arange(global_start[g], global_start[g + 1], dtype=np.int64) for g in selected]
+        )
     pop.alive[:total] = 1
     group_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
     synthesise(

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 from omegaconf import DictConfig
 
-from engine import checkpoint
+from engine import checkpoint, shards
 from engine.behaviour import load_behaviour
 from engine.calibrate import load_calibration
 from engine.config import register, validate
@@ -30,7 +30,7 @@ from engine.economy import EconomyStep, EducationStep
 from engine.errors import InputError
 from engine.migration import MigrationStep
 from engine.outputs import RunWriter, config_digest, git_sha, package_versions
-from engine.population import BYTES_PER_PERSON, synthesise_population
+from engine.population import BYTES_PER_PERSON, agents_per_origin, synthesise_population
 from engine.regimes import apply_regime, initial_irregular_share, status_quo
 from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
 from engine.world import load_world
@@ -138,7 +138,6 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                     path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
                 if stop.requested:
                     raise Interrupted(path)
-        pop = sim.population
         t0 = time.perf_counter()
         records = dict(sim.records)
         for step in sim.steps:
@@ -155,6 +154,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                     frame = frame.with_columns(gdp_per_capita=pl.col("gdp") / pl.col("population"))
             writer.table(name, frame)
         if cfg.snapshot:
+            pop = sim.population or shards.merge(sim.people.map(shards.population))
             writer.file("people.parquet", pop.save)
         timings["write"] = time.perf_counter() - t0
         timings.update({f"year.{k}": v for k, v in sim.timings.items()})
@@ -174,9 +174,10 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             "threading_layer": _threading_layer(),
             "timings_s": timings,
             "agents": int(cfg.population.size),
-            "agents_at_end": int(pop.alive[: pop.n].sum()),
+            "agents_at_end": int(sim.people.sum(shards.living)),
             "bytes_per_person": BYTES_PER_PERSON,
-            "population_bytes": int(pop.nbytes),
+            "population_bytes": int(sim.people.sum(shards.population_bytes)),
+            "shards": {"count": len(sim.people.map(shards.living)), "backend": sim.people.backend},
             "world": world.name,
             "base_year": int(cfg.base_year),
             "years": int(cfg.years),
@@ -187,6 +188,9 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if "sim" in locals():
+            sim.people.close()
     return RunResult(run_dir, summary, manifest)
 
 
@@ -200,21 +204,14 @@ def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
                 f"holds year {saved.year}, not the base year {cfg.base_year}",
                 "a checkpoint of the base year (checkpoint_every > 0 saves one)",
             )
-        pop = saved.population
+        pop = saved.population or shards.merge(saved.people.map(shards.population))
+        people = _shard(cfg, world, pop) if _is_sharded(cfg) else pop
+    elif _is_sharded(cfg):
+        people = _shard(cfg, world, None, key)
     else:
-        p = cfg.population
-        pop = synthesise_population(
-            world,
-            p.size,
-            key,
-            p.stratification,
-            p.spare_capacity,
-            p.wealth_sigma,
-            p.wealth_to_income,
-            initial_irregular_share(world),
-            p.productivity_sigma,
-        )
-    sim = Simulation(world, pop, key, cfg.base_year)
+        size = cfg.population.size
+        people = synthesise_population(world, size, key, **_synthesis_args(cfg, world))
+    sim = Simulation(world, people, key, cfg.base_year)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)
     # the base year again, now with the economy's base-year values
@@ -225,6 +222,57 @@ def _start(cfg: DictConfig, world, key, calibration) -> Simulation:
             step.base_year_values(sim)
     sim.record(cfg.base_year)
     return sim
+
+
+def _synthesis_args(cfg: DictConfig, world) -> dict:
+    p = cfg.population
+    return dict(
+        irregular_share=initial_irregular_share(world),
+        stratification=p.stratification,
+        spare_capacity=p.spare_capacity,
+        wealth_sigma=p.wealth_sigma,
+        wealth_to_income=p.wealth_to_income,
+        productivity_sigma=p.productivity_sigma,
+    )
+
+
+def _is_sharded(cfg: DictConfig) -> bool:
+    return cfg.shards.count > 1 or cfg.shards.backend != "local"
+
+
+def _shard(cfg: DictConfig, world, pop=None, key=None):
+    """The run's people split by origin into `shards.count` shards (engine/shards.py):
+    `pop` split in this process, or each shard synthesised where it lives."""
+    sh = cfg.shards
+    agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
+    origin_sets = shards.assign_origins(agents, sh.count)
+    if sh.backend == "local":
+        if pop is None:
+            parts = [
+                synthesise_population(
+                    world, cfg.population.size, key, origins=origins, **_synthesis_args(cfg, world)
+                )
+                for origins in origin_sets
+            ]
+        else:
+            parts = shards.split(pop, origin_sets)
+        return shards.LocalPeople(
+            [shards.Shard(part, origins) for part, origins in zip(parts, origin_sets)]
+        )
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "shards.backend=ray", "needs the ray package, which is not installed", "local"
+        ) from None
+    cpus = sh.cpus_per_shard or shards.default_cpus_per_shard(len(origin_sets))
+    return shards.RayPeople(
+        shards.synthesise_shard,
+        (world, int(cfg.population.size), int(key), _synthesis_args(cfg, world)),
+        origin_sets,
+        address=sh.address or None,
+        cpus_per_shard=cpus,
+    )
 
 
 class Interrupted(KeyboardInterrupt):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numba
 import numpy as np
 import polars as pl
 
 from engine.population import STATUSES, Population
+from engine.shards import LocalPeople, Shard
 from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
 from kernels import demography as demo
 from kernels.aggregate import count_cells, count_pairs
@@ -35,8 +36,11 @@ class Step(Protocol):
 
 @dataclass
 class Simulation:
+    """The yearly loop. `population` is the run's people (a `Population`, run in this process
+    as one shard) or a shard backend from `engine.shards` (`LocalPeople`, `RayPeople`)."""
+
     world: World
-    population: Population
+    population: Any
     key: np.uint64
     base_year: int
     steps: list = field(default_factory=list)
@@ -51,9 +55,18 @@ class Simulation:
 
     def __post_init__(self):
         self.year = self.base_year
-        n = self.population.capacity
-        self._children = np.zeros(n, dtype=np.uint8)
-        self._deaths = np.zeros(n, dtype=np.uint8)
+        if isinstance(self.population, Population):
+            self.people = LocalPeople([Shard(self.population)])
+        else:
+            self.people, self.population = self.population, None
+        info = self.people.map(_identity)
+        self.weight = info[0][0]  # (R,) real people per agent, by origin
+        self.next_id = info[0][1]  # the next person id, the same in every shard
+        self.productivity_sigma = info[0][2]
+
+    @property
+    def sharded(self) -> bool:
+        return self.population is None
 
     # ------------------------------------------------------------------ timing
     def _timed(self, name, fn, *args):
@@ -64,77 +77,22 @@ class Simulation:
 
     # ------------------------------------------------------------------ the year
     def demography(self, year: int) -> tuple[np.ndarray, np.ndarray]:
-        """Deaths and births this year in agents, by (origin, location)."""
-        pop, w = self.population, self.world
+        """Deaths and births this year in agents, by (origin, location).
+
+        Two passes over people with one exchange between them: every shard draws deaths and
+        counts its women's children by region of birth; the driver numbers the year's
+        children region by region from those counts; each shard then writes the children born
+        in its own regions and ages its people."""
+        w = self.world
         R = w.n_regions
-        if self._children.shape[0] < pop.capacity:
-            self._children = np.zeros(pop.capacity, dtype=np.uint8)
-            self._deaths = np.zeros(pop.capacity, dtype=np.uint8)
-        n = pop.n
-        demo.mortality_and_fertility(
-            self.key,
-            year,
-            n,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.sex,
-            pop.origin,
-            pop.location,
-            w.death_probability,
-            w.fertility,
-            pop.weight,
-            self._children,
-            self._deaths,
+        deaths, born = self.people.sum(
+            _mortality_and_fertility, self.key, year, w.death_probability, w.fertility
         )
-        deaths = count_pairs(n, self._deaths, pop.origin, pop.location, R, R)
-        totals = demo.block_totals(self._children, n, demo.BLOCK)
-        offsets, n_births = demo.exclusive_scan(totals)
-        if n + n_births > pop.capacity:
-            # compaction moves rows: carry each row's children count along with it
-            keep = np.flatnonzero(pop.alive[:n] | (self._children[:n] > 0))
-            children = self._children[keep].copy()
-            # the living and this year's mothers who died after giving birth are kept
-            for arr in pop.columns().values():
-                arr[: keep.size] = arr[keep]
-                arr[keep.size : n] = 0
-            pop.n = n = int(keep.size)
-            pop.ensure_capacity(n + n_births)
-            self._children = np.zeros(pop.capacity, dtype=np.uint8)
-            self._deaths = np.zeros(pop.capacity, dtype=np.uint8)
-            self._children[:n] = children
-            totals = demo.block_totals(self._children, n, demo.BLOCK)
-            offsets, n_births = demo.exclusive_scan(totals)
-        births = demo.write_births_counted(
-            self.key,
-            year,
-            n,
-            pop.next_id,
-            demo.BLOCK,
-            offsets,
-            self._children,
-            pop.location,
-            pop.person_id,
-            pop.alive,
-            pop.age,
-            pop.sex,
-            pop.skill,
-            pop.origin,
-            pop.location,
-            pop.status,
-            pop.years_abroad,
-            pop.visa_years_left,
-            pop.wealth,
-            R,
-        )
-        fill_productivity(
-            self.key, pop.person_id, n, n + n_births, pop.productivity_sigma, pop.productivity
-        )
-        pop.n = n + n_births
-        pop.next_id += n_births
-        demo.age_one_year(
-            n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad, MAX_AGE
-        )
+        id_start = self.next_id + demo.exclusive_scan(born)
+        self.next_id += int(born.sum())
+        self.people.map(_births_and_ageing, self.key, year, born, id_start, self.next_id)
+        births = np.zeros((R, R), dtype=np.int64)
+        births[np.arange(R), np.arange(R)] = born
         return deaths, births
 
     def step(self) -> None:
@@ -153,23 +111,10 @@ class Simulation:
     def cell_people(self) -> np.ndarray:
         """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
         status]."""
-        pop, R = self.population, self.world.n_regions
-        counts = count_cells(
-            pop.n,
-            pop.alive,
-            pop.origin,
-            pop.location,
-            pop.skill,
-            pop.sex,
-            pop.age,
-            pop.status,
-            AGE_BAND_OF_AGE,
-            R,
-            len(AGE_BANDS),
-            len(STATUSES),
-        )
+        R = self.world.n_regions
+        counts = self.people.sum(_count_cells, R)
         counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
-        return counts * pop.weight[:, None, None, None, None, None]
+        return counts * self.weight[:, None, None, None, None, None]
 
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
@@ -193,7 +138,7 @@ class Simulation:
             "immigrants": residents - natives,
             "emigrants": abroad.sum(axis=1) + intra,
         }
-        weight = self.population.weight
+        weight = self.weight
         zero = np.zeros(R)
         if deaths is not None:
             regions["births"] = (births * weight[:, None]).sum(axis=0)
@@ -257,6 +202,90 @@ class Simulation:
             "migrants": migrants,
             "migrant_share": migrants / population,
         }
+
+
+# ------------------------------------------------------------------ shard functions
+def _identity(shard: Shard) -> tuple:
+    pop = shard.population
+    return pop.weight, int(pop.next_id), float(pop.productivity_sigma)
+
+
+def _mortality_and_fertility(shard: Shard, key, year, death_probability, fertility) -> tuple:
+    """Deaths by (origin, location) and agent-children by region of birth (int64)."""
+    pop = shard.population
+    n, R = pop.n, pop.weight.shape[0]
+    children = shard.buffer("children", np.uint8)
+    died = shard.buffer("deaths", np.uint8)
+    demo.mortality_and_fertility(
+        key,
+        year,
+        n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.origin,
+        pop.location,
+        death_probability,
+        fertility,
+        pop.weight,
+        children,
+        died,
+    )
+    deaths = count_pairs(n, died, pop.origin, pop.location, R, R)
+    return deaths, demo.births_by_location(children, pop.location, n, R)
+
+
+def _births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
+    """Write the children born in this shard's regions (numbered by the driver), then age."""
+    pop = shard.population
+    mine = shard.origins
+    n_new = int(born[mine].sum())
+    pop.make_room(n_new)  # drops the dead first when short of rows
+    n = pop.n
+    row_start = np.zeros_like(born)
+    row_start[mine] = n + demo.exclusive_scan(born[mine])
+    demo.write_births(
+        key,
+        year,
+        mine,
+        row_start,
+        id_start,
+        born,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.visa_years_left,
+        pop.wealth,
+    )
+    fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
+    pop.n = n + n_new
+    pop.next_id = next_id
+    demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad, MAX_AGE)
+
+
+def _count_cells(shard: Shard, R: int) -> np.ndarray:
+    pop = shard.population
+    return count_cells(
+        pop.n,
+        pop.alive,
+        pop.origin,
+        pop.location,
+        pop.skill,
+        pop.sex,
+        pop.age,
+        pop.status,
+        AGE_BAND_OF_AGE,
+        R,
+        len(AGE_BANDS),
+        len(STATUSES),
+    )
 
 
 def _labels(values) -> pl.Series:

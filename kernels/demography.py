@@ -7,14 +7,15 @@ Order within a year, for people alive at its start:
    Bernoulli draw for the fraction), since a child's origin, and so its weight, is its
    region of birth;
 3. survivors age by one year; years abroad grow for those living outside their origin.
-Children are written after row `n` in person order, so ids are stable and deterministic.
+Children are numbered by region of birth: the year's first id goes to the first child born
+in region 0, and so on, region after region. A newborn depends on its region of birth and its
+id only (see `write_births`), so ids are stable and deterministic, and a run split into
+shards by origin creates the same children as a single process from the per-region counts.
 
-Performance: `write_births_counted` counts the births by (origin, location) while writing
-them (saving a pass and a parallel region); counts are
-integers, so the result equals `count_pairs` over the new rows for any number of threads.
-`block_totals` and `age_one_year` are serial: they cost ~0.2-0.4 ms per million people on
-one thread, less than the fork/join of a parallel region on a shared 2-core machine (where a
-region waits a scheduler slice, ~10 ms, for its second thread whenever another process runs).
+Performance: `births_by_location` and `age_one_year` are serial: they cost ~0.2-0.4 ms per
+million people on one thread, less than the fork/join of a parallel region on a shared 2-core
+machine (where a region waits a scheduler slice, ~10 ms, for its second thread whenever another
+process runs).
 """
 
 from __future__ import annotations
@@ -72,74 +73,64 @@ def mortality_and_fertility(
 
 
 @nb.njit(**JIT)
-def block_totals(counts, n, block):
-    """Sum of `counts[:n]` per fixed block (integer). Serial on purpose (see module doc)."""
-    n_blocks = (n + block - 1) // block
-    out = np.zeros(n_blocks, dtype=np.int64)
-    for b in nb.prange(n_blocks):
-        s = 0
-        for i in range(b * block, min(n, (b + 1) * block)):
-            s += counts[i]
-        out[b] = s
+def births_by_location(children, location, n, n_regions):
+    """Agent-children born this year per region of birth (int64 R). Serial on purpose (see
+    module doc)."""
+    out = np.zeros(n_regions, dtype=np.int64)
+    for i in range(n):
+        k = children[i]
+        if k != 0:
+            out[location[i]] += k
     return out
 
 
 @nb.njit(**PARALLEL_JIT)
-def write_births_counted(
+def write_births(
     key,
     year,
-    n,
-    next_id,
-    block,
-    block_offset,
-    children,
-    location,
+    regions,
+    row_start,
+    id_start,
+    counts,
     person_id,
     alive,
     age,
     sex,
     skill,
     origin,
-    loc_out,
+    location,
     status,
     years_abroad,
     visa_years_left,
     wealth,
-    n_regions,
 ):
-    """Write every agent-child into rows n + offset, in mother order, and return the births
-    by (origin, location) of the child (int64 R x R;
-    a child's origin and location are its mother's location)."""
-    n_blocks = block_offset.shape[0]
-    partial = np.zeros((n_blocks, n_regions), dtype=np.int64)
-    for b in nb.prange(n_blocks):
-        slot = block_offset[b]
-        for i in range(b * block, min(n, (b + 1) * block)):
-            k = children[i]
-            if k == 0:
-                continue
-            loc = location[i]
-            partial[b, loc] += k
-            for _ in range(k):
-                row = n + slot
-                pid = next_id + slot
-                person_id[row] = pid
-                alive[row] = 1
-                age[row] = 0
-                sex[row] = 0 if uniform(key, pid, year, Stream.BIRTH_SEX) < SHARE_BORN_FEMALE else 1
-                skill[row] = 0
-                origin[row] = loc
-                loc_out[row] = loc
-                status[row] = 0
-                years_abroad[row] = 0
-                visa_years_left[row] = 0
-                wealth[row] = 0.0
-                slot += 1
-    births = np.zeros((n_regions, n_regions), dtype=np.int64)
-    for b in range(n_blocks):
-        for r in range(n_regions):
-            births[r, r] += partial[b, r]
-    return births
+    """Write the children born in each region r of `regions`: `counts[r]` rows from
+    `row_start[r]`, with ids from `id_start[r]`. A newborn is a native of its region of birth
+    with nothing but its id and sex of its own, so it does not depend on its mother: a shard
+    holding origin r can create every child born in r from the count alone."""
+    n_seg = regions.shape[0]
+    ends = np.zeros(n_seg, dtype=np.int64)
+    total = 0
+    for j in range(n_seg):
+        total += counts[regions[j]]
+        ends[j] = total
+    for k in nb.prange(total):
+        j = np.searchsorted(ends, k, side="right")
+        r = regions[j]
+        within = k - (ends[j] - counts[r])
+        row = row_start[r] + within
+        pid = id_start[r] + within
+        person_id[row] = pid
+        alive[row] = 1
+        age[row] = 0
+        sex[row] = 0 if uniform(key, pid, year, Stream.BIRTH_SEX) < SHARE_BORN_FEMALE else 1
+        skill[row] = 0
+        origin[row] = r
+        location[row] = r
+        status[row] = 0
+        years_abroad[row] = 0
+        visa_years_left[row] = 0
+        wealth[row] = 0.0
 
 
 @nb.njit(**JIT)
@@ -157,19 +148,19 @@ def age_one_year(n, alive, age, origin, location, years_abroad, max_age):
             years_abroad[i] += 1
 
 
-def exclusive_scan(totals: np.ndarray) -> tuple[np.ndarray, int]:
-    """Offsets of each block and the grand total (serial, over a few blocks)."""
-    offsets = np.zeros_like(totals)
+def exclusive_scan(totals: np.ndarray) -> np.ndarray:
+    """Start of each entry when `totals` are laid end to end (int64)."""
+    offsets = np.zeros(totals.shape, dtype=np.int64)
     if totals.size > 1:
         np.cumsum(totals[:-1], out=offsets[1:])
-    return offsets, int(totals.sum())
+    return offsets
 
 
 __all__ = [
     "BLOCK",
     "age_one_year",
-    "block_totals",
+    "births_by_location",
     "exclusive_scan",
     "mortality_and_fertility",
-    "write_births_counted",
+    "write_births",
 ]

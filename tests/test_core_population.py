@@ -227,10 +227,10 @@ def test_compaction_keeps_living_rows_in_id_order():
     assert pop.capacity == 12
 
 
-def test_ensure_capacity_grows_and_keeps_rows():
+def test_make_room_grows_and_keeps_rows():
     pop = _small()
     before = {k: v[: pop.n].copy() for k, v in pop.columns().items()}
-    pop.ensure_capacity(100)
+    pop.make_room(90)
     assert pop.capacity >= 100
     assert pop.n == 10
     for name, arr in pop.columns().items():
@@ -239,19 +239,19 @@ def test_ensure_capacity_grows_and_keeps_rows():
         assert np.all(arr[10:] == 0), name
 
 
-def test_ensure_capacity_first_drops_dead_rows():
+def test_make_room_first_drops_dead_rows():
     pop = _small()
     pop.alive[[1, 2, 5]] = 0
-    pop.ensure_capacity(pop.capacity + 1)
+    pop.make_room(6)  # 16 rows > 12: compact to 7, then grow to fit 13
     assert pop.n == 7
     assert pop.person_id[:7].tolist() == [0, 3, 4, 6, 7, 8, 9]
     assert pop.capacity >= 13
 
 
-def test_ensure_capacity_noop_when_room():
+def test_make_room_noop_when_room():
     pop = _small()
     pop.alive[0] = 0
-    pop.ensure_capacity(12)
+    pop.make_room(2)
     assert pop.capacity == 12 and pop.n == 10  # no compaction needed
 
 

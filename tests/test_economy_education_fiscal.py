@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from engine.economy import EconomyStep, EducationStep, brain_gain_response
-from engine.population import synthesise_population
+from engine.population import Population, synthesise_population
 from engine.regimes import status_quo
+from engine.shards import LocalPeople, Shard
 from engine.simulation import Simulation
 from engine.world import load_world
 from kernels.migration import IRREGULAR, PERMANENT
@@ -87,25 +88,18 @@ def test_irregular_migrants_pay_less_tax_than_regular_of_same_skill(built):
     o, d = world.index("LAC"), world.index("NAM")
 
     def fake(status):
-        def col(name, value):
-            return np.full(n, value, dtype=getattr(real, name).dtype)
-
-        pop = SimpleNamespace(
-            n=n,
-            next_id=n,
-            person_id=np.arange(n, dtype=real.person_id.dtype),
-            alive=col("alive", 1),
-            age=col("age", 35),
-            origin=col("origin", o),
-            location=col("location", d),
-            status=col("status", status),
-            years_abroad=col("years_abroad", 3),
-            wealth=col("wealth", 0.0),
-            productivity=col("productivity", 1.0),
-            weight=real.weight.copy(),
-        )
-        pop.skill = (np.arange(n) % 2).astype(real.skill.dtype)
-        return SimpleNamespace(population=pop, key=sim.key)
+        pop = Population.empty(n, real.weight.copy())
+        pop.n = pop.next_id = n
+        pop.person_id[:] = np.arange(n)
+        pop.alive[:] = 1
+        pop.age[:] = 35
+        pop.origin[:] = o
+        pop.location[:] = d
+        pop.status[:] = status
+        pop.years_abroad[:] = 3
+        pop.productivity[:] = 1.0
+        pop.skill[:] = np.arange(n) % 2
+        return SimpleNamespace(people=LocalPeople([Shard(pop)]), key=sim.key)
 
     sums = {
         st: step.incomes(fake(st), 2014, 1, step.wages0)["fiscal"] for st in (PERMANENT, IRREGULAR)

@@ -1,0 +1,229 @@
+"""People in shards: where every per-person pass of the yearly loop runs.
+
+A run's people live in one or more shards. Each shard holds the people born in some regions
+(their origin never changes, and a newborn's origin is its region of birth, so a shard keeps
+its people for the whole run) and the per-person scratch of the passes over them. The
+driver, `engine.simulation.Simulation` and its steps, sends a shard function and small
+arguments (cell probabilities, wages, world arrays) to every shard and adds up what comes
+back: cell counts and money sums, never people. Markets, probabilities and quotas are then
+solved on those aggregates, exactly as in a single process.
+
+Every draw is keyed on (seed, person id, year, stream), and ids do not depend on the split
+(children are numbered by region of birth, see `kernels.demography`), so a sharded run
+makes the same people and the same decisions as a single process: counts are identical,
+money totals agree to float rounding (per-shard sums are added in another order).
+
+Backends:
+- `LocalPeople`: shards in this process, run one after the other (one shard in an ordinary
+  run; several to test the split).
+- `RayPeople`: one Ray actor per shard, on one machine or a Ray cluster; each actor
+  synthesises its own people, so no population ever passes through the driver.
+
+A shard function is a module-level function `fn(shard, *args)` (importable, so that Ray can
+send it by name) that returns NumPy arrays, numbers, or tuples or dicts of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.population import Population
+
+BACKENDS = ("local", "ray")
+
+
+class Shard:
+    """The people of some origins and the scratch arrays of the passes over them."""
+
+    def __init__(self, population: Population, origins: Sequence[int] | None = None):
+        self.population = population
+        self.origins = (
+            np.arange(population.weight.shape[0], dtype=np.int64)
+            if origins is None
+            else np.asarray(sorted(int(o) for o in origins), dtype=np.int64)
+        )
+        self.scratch: dict[str, np.ndarray] = {}
+
+    def buffer(self, name: str, dtype, size: int | None = None) -> np.ndarray:
+        """A per-person scratch array of at least the population's capacity (kept between
+        calls; contents are whatever the last pass left)."""
+        size = self.population.capacity if size is None else size
+        arr = self.scratch.get(name)
+        if arr is None or arr.shape[0] < size or arr.dtype != np.dtype(dtype):
+            arr = np.zeros(size, dtype=dtype)
+            self.scratch[name] = arr
+        return arr
+
+    def call(self, fn: Callable, *args) -> Any:
+        return fn(self, *args)
+
+
+def add(results: list) -> Any:
+    """The sum of shard results, entry by entry (arrays, numbers, tuples, dicts)."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    if isinstance(first, dict):
+        return {k: add([r[k] for r in results]) for k in first}
+    if isinstance(first, tuple):
+        return tuple(add([r[i] for r in results]) for i in range(len(first)))
+    total = first.copy() if isinstance(first, np.ndarray) else first
+    for r in results[1:]:
+        total = total + r
+    return total
+
+
+class LocalPeople:
+    """Shards in this process."""
+
+    backend = "local"
+
+    def __init__(self, shards: list[Shard]):
+        self.shards = shards
+
+    def map(self, fn: Callable, *args) -> list:
+        return [shard.call(fn, *args) for shard in self.shards]
+
+    def sum(self, fn: Callable, *args) -> Any:
+        return add(self.map(fn, *args))
+
+    def close(self) -> None:
+        pass
+
+
+class _ShardActor:
+    """A shard inside a Ray actor; it builds its own population."""
+
+    def __init__(self, threads: int, build: Callable, *args):
+        from engine.simulation import set_threads
+
+        set_threads(threads)
+        origins = args[-1]
+        self.shard = Shard(build(*args), origins)
+
+    def call(self, fn: Callable, *args) -> Any:
+        return self.shard.call(fn, *args)
+
+
+class RayPeople:
+    """One Ray actor per shard. `address`: a Ray cluster (None starts a local one)."""
+
+    backend = "ray"
+
+    def __init__(
+        self,
+        build: Callable,
+        build_args: tuple,
+        origin_sets: list[np.ndarray],
+        address: str | None = None,
+        cpus_per_shard: int = 1,
+    ):
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                logging_level="ERROR",
+                log_to_driver=False,
+                runtime_env={"env_vars": {"NUMBA_NUM_THREADS": str(cpus_per_shard)}},
+            )
+        self._ray = ray
+        actor = ray.remote(num_cpus=cpus_per_shard)(_ShardActor)
+        self.actors = [
+            actor.remote(cpus_per_shard, build, *build_args, origins) for origins in origin_sets
+        ]
+
+    def map(self, fn: Callable, *args) -> list:
+        ray = self._ray
+        # large arrays go to the object store once per call, not once per actor
+        args = tuple(
+            ray.put(a) if isinstance(a, np.ndarray) and a.nbytes > 1 << 16 else a for a in args
+        )
+        return ray.get([a.call.remote(fn, *args) for a in self.actors])
+
+    def sum(self, fn: Callable, *args) -> Any:
+        return add(self.map(fn, *args))
+
+    def close(self) -> None:
+        for a in self.actors:
+            self._ray.kill(a)
+        self.actors = []
+
+    def __getstate__(self):
+        raise TypeError("a Ray-sharded simulation cannot be pickled (checkpoints need local)")
+
+
+def assign_origins(agents: np.ndarray, n_shards: int) -> list[np.ndarray]:
+    """Origins per shard, balancing agents: largest origin first, to the lightest shard
+    (ties to the lower shard number), so the split is a pure function of its inputs."""
+    load = np.zeros(n_shards)
+    sets: list[list[int]] = [[] for _ in range(n_shards)]
+    for o in np.argsort(-np.asarray(agents, dtype=np.float64), kind="stable"):
+        s = int(np.argmin(load))
+        sets[s].append(int(o))
+        load[s] += agents[o]
+    return [np.array(sorted(s), dtype=np.int64) for s in sets if s]
+
+
+def split(pop: Population, origin_sets: list[np.ndarray]) -> list[Population]:
+    """One population per set of origins (rows keep their order, so their ids stay sorted)."""
+    out = []
+    n = pop.n
+    for origins in origin_sets:
+        rows = np.flatnonzero(np.isin(pop.origin[:n], origins) & (pop.alive[:n] == 1))
+        part = Population.empty(max(int(rows.size * 1.15) + 16, 16), pop.weight)
+        for name, arr in pop.columns().items():
+            getattr(part, name)[: rows.size] = arr[:n][rows]
+        part.n = int(rows.size)
+        part.next_id = pop.next_id
+        part.productivity_sigma = pop.productivity_sigma
+        out.append(part)
+    return out
+
+
+def merge(pops: list[Population]) -> Population:
+    """The living people of several shards in one population, in id order."""
+    parts = [p.alive[: p.n] == 1 for p in pops]
+    total = int(sum(m.sum() for m in parts))
+    whole = Population.empty(max(int(total * 1.15) + 16, 16), pops[0].weight)
+    for name in whole.columns():
+        getattr(whole, name)[:total] = np.concatenate(
+            [getattr(p, name)[: p.n][m] for p, m in zip(pops, parts)]
+        )
+    order = np.argsort(whole.person_id[:total], kind="stable")
+    for arr in whole.columns().values():
+        arr[:total] = arr[:total][order]
+    whole.n = total
+    whole.next_id = max(p.next_id for p in pops)
+    whole.productivity_sigma = pops[0].productivity_sigma
+    return whole
+
+
+def default_cpus_per_shard(n_shards: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(n_shards, 1))
+
+
+# ------------------------------------------------------------------ shard functions
+def living(shard: Shard) -> int:
+    pop = shard.population
+    return int(pop.alive[: pop.n].sum())
+
+
+def population_bytes(shard: Shard) -> int:
+    return int(shard.population.nbytes)
+
+
+def synthesise_shard(world, size: int, key: int, kwargs: dict, origins) -> Population:
+    """The base-year people born in `origins` (run where the shard lives)."""
+    from engine.population import synthesise_population
+
+    return synthesise_population(world, size, np.uint64(key), origins=origins, **kwargs)
+
+
+def population(shard: Shard) -> Population:
+    return shard.population
