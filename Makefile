@@ -23,11 +23,13 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests $(ARGS)
 
-# The Ray launcher in its own environment (hydra-ray-launcher pins cloudpickle<3, which the
-# joblib launcher's joblib>=1.5 cannot use): a real 2-job sweep on a local Ray cluster.
+# Ray in its own environment (hydra-ray-launcher pins cloudpickle<3, which the joblib
+# launcher's joblib>=1.5 cannot use): sharded runs on Ray actors against single-process runs,
+# then a real 2-job sweep through the Ray launcher on a local Ray cluster.
 test-ray:
 	test -x .venv-ray/bin/python || $(PYTHON) -m venv .venv-ray
-	.venv-ray/bin/pip install -q -e . hydra-ray-launcher
+	.venv-ray/bin/pip install -q -e '.[ray]' pytest
+	.venv-ray/bin/python -m pytest -q -p no:cacheprovider tests/test_shards_ray.py
 	rm -rf outputs/ray-check
 	.venv-ray/bin/python -m engine.run -m hydra/launcher=ray_cluster \
 		hydra.launcher.ray.remote.num_cpus=1 world=toy population.size=10000 years=1 \

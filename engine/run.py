@@ -263,7 +263,9 @@ def _shard(cfg: DictConfig, world, pop=None, key=None):
         import ray  # noqa: F401
     except ImportError:
         raise InputError(
-            "shards.backend=ray", "needs the ray package, which is not installed", "local"
+            "shards.backend=ray",
+            "needs the ray package, which is not installed",
+            "local, or install ray",
         ) from None
     cpus = sh.cpus_per_shard or shards.default_cpus_per_shard(len(origin_sets))
     return shards.RayPeople(

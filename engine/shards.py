@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.errors import InputError
 from engine.population import Population
 
 BACKENDS = ("local", "ray")
@@ -133,6 +134,16 @@ class RayPeople:
                 runtime_env={"env_vars": {"NUMBA_NUM_THREADS": str(cpus_per_shard)}},
             )
         self._ray = ray
+        need = cpus_per_shard * len(origin_sets)
+        have = int(ray.cluster_resources().get("CPU", 0))
+        if need > have:
+            # actors that cannot be placed would wait for ever
+            raise InputError(
+                "shards",
+                f"{len(origin_sets)} shards x {cpus_per_shard} CPUs need {need} Ray CPUs, "
+                f"the Ray cluster has {have}",
+                "shards.count x shards.cpus_per_shard within the cluster's CPUs",
+            )
         actor = ray.remote(num_cpus=cpus_per_shard)(_ShardActor)
         self.actors = [
             actor.remote(cpus_per_shard, build, *build_args, origins) for origins in origin_sets

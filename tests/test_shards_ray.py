@@ -1,0 +1,53 @@
+"""A sharded run on Ray actors (one actor per shard, each synthesising its own people)
+against the single-process run. Needs ray: `make test-ray` runs it in .venv-ray (CI does)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_shards import assert_same_run
+
+ray = pytest.importorskip("ray", reason="ray is installed only in .venv-ray (make test-ray)")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    # 3 logical CPUs on this 2-core machine: the 3-shard run needs one per actor
+    ray.init(num_cpus=3, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_ray_sharded_toy_run_equals_single_process(run_toy, tmp_path, local_ray):
+    common = ("regime=managed_liberalisation", "regime.add=[regularisation]")
+    one = run_toy(tmp_path / "one", *common)
+    two = run_toy(
+        tmp_path / "ray", *common, "shards.count=2", "shards.backend=ray", "shards.cpus_per_shard=1"
+    )
+    assert two.result.manifest["shards"] == {"count": 2, "backend": "ray"}
+    assert_same_run(one.run_dir, two.run_dir)
+
+
+def test_ray_sharded_default_world_equals_single_process(run_toy, tmp_path, local_ray):
+    common = ("world=default", "population.size=60000", "years=3")
+    one = run_toy(tmp_path / "one", *common)
+    three = run_toy(
+        tmp_path / "ray", *common, "shards.count=3", "shards.backend=ray", "shards.cpus_per_shard=1"
+    )
+    assert three.result.manifest["shards"] == {"count": 3, "backend": "ray"}
+    assert_same_run(one.run_dir, three.run_dir)
+
+
+def test_more_shards_than_ray_cpus_is_refused(run_toy, tmp_path, local_ray):
+    from engine.errors import InputError
+
+    with pytest.raises(InputError, match=r"4 shards x 1 CPUs need 4 Ray CPUs, the Ray cluster"):
+        run_toy(
+            tmp_path / "ray",
+            "world=default",
+            "population.size=10000",
+            "shards.count=4",
+            "shards.backend=ray",
+            "shards.cpus_per_shard=1",
+        )
+    assert not (tmp_path / "ray" / "manifest.json").exists()
