@@ -278,6 +278,7 @@ class EconomyStep:
         extra["gdp"] = outcome.gdp
         extra["labour_income"] = outcome.labour_income
         extra["capital_income"] = outcome.capital_income
+        extra["capital"] = outcome.capital  # stock in use this year, PPP $
         extra["tax_revenue"] = taxes
         extra["public_spending"] = spending
         other = self.other_revenue_share * outcome.gdp

@@ -16,7 +16,11 @@ policy alone:
 Payoff of a side X (final simulated year, % change against `none`):
   natives          real income per X-born person, wherever they live: X's resident natives'
                    earnings - taxes + public spending received (fiscal.parquet) + X's capital
-                   income (owned by X's natives), plus X-born people abroad (stocks.parquet,
+                   income owned by X's natives, net of the cost of the capital that
+                   liberalisation added or removed (`native_capital_income`: capital follows
+                   labour and is supplied at the base-year return r0, so the return on
+                   capital that arrives with immigrants is not a gain to natives), plus X-born
+                   people abroad (stocks.parquet,
                    origin X) valued at the per-person earnings - taxes + public spending of
                    immigrants of the same skill and age band in their location. This is the
                    payoff of the game.
@@ -24,7 +28,7 @@ Payoff of a side X (final simulated year, % change against `none`):
   scarce_labour    the native wage of the skill whose native wage falls most when X
                    liberalises alone (the skill immigration competes with)
   abundant_labour  the native wage of the other skill
-  capital          X's capital income
+  capital          X's natives' capital income (net, as above)
   taxpayers        X's fiscal balance per resident native; its "%" is the change in the
                    balance in % of the baseline tax revenue (a balance is near 0, so a % of
                    it would be meaningless): the tax cut (+) or rise (-) it would allow
@@ -33,6 +37,13 @@ Positions (Tables 6.A1/6.A3) classify the % change of each group's payoff agains
 without reciprocity (X liberalises alone) and with reciprocity (both):
   in favor >= +0.5%; weakly in favor [+0.05%, +0.5%); neutral (-0.05%, +0.05%);
   weakly opposed (-0.5%, -0.05%]; opposed <= -0.5%     (thresholds: POSITION_THRESHOLDS)
+
+Complementarity of a side: payoff(L,L) - payoff(L,D) - payoff(D,L) + payoff(D,D) (own and
+partner's action in that order). A side's own liberalisation can pay when the partner
+reciprocates and cost it when the partner does not (the cooperation game of Table 6.A2)
+only if its complementarity exceeds the gain from liberalising alone in absolute value;
+with payoffs additive in the two openings (complementarity 0) the side's best reply does
+not depend on the partner and a cooperation game cannot arise.
 
 Game type, from each side's best responses (payoffs within `tol` percent points of each
 other are ties): both have dominant L -> harmony; both dominant D -> prisoner's dilemma if
@@ -133,16 +144,16 @@ def position(pct: float, thresholds=POSITION_THRESHOLDS) -> str:
 
 # ------------------------------------------------------------------ payoffs from runs
 def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
-    """Levels of the payoff measures of `region` in a run's final year (see docstring)."""
+    """Levels of `region` in a run's final year from which the payoffs are built (see the
+    module docstring and `native_capital_income`)."""
     regions = pl.read_parquet(run_dir / "regions.parquet")
     year = int(regions["year"].max())
+    first = regions.filter(pl.col("year") == regions["year"].min(), pl.col("region") == region)
     reg = regions.filter(pl.col("year") == year, pl.col("region") == region)
     fiscal = pl.read_parquet(run_dir / "fiscal.parquet").filter(pl.col("year") == year)
     stocks = pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year)
     net = pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")
     home = fiscal.filter(pl.col("region") == region, pl.col("nativity") == "native")
-    home_income = float(home.select(net.sum()).item()) + float(reg["capital_income"][0])
-    home_people = float(home["people"].sum())
     per_person = (
         fiscal.filter(pl.col("nativity") == "immigrant")
         .group_by("region", "skill", "age_band")
@@ -160,19 +171,62 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         )
         .with_columns(pl.col("pp").fill_null(0.0))
     )
-    abroad_income = float((abroad["people"] * abroad["pp"]).sum())
-    abroad_people = float(abroad["people"].sum())
     natives = float(reg["natives"][0])
     return {
-        "natives": (home_income + abroad_income) / (home_people + abroad_people),
-        "natives_resident": home_income / home_people,
+        "home_income": float(home.select(net.sum()).item()),
+        "home_people": float(home["people"].sum()),
+        "abroad_income": float((abroad["people"] * abroad["pp"]).sum()),
+        "abroad_people": float(abroad["people"].sum()),
+        "capital_income": float(reg["capital_income"][0]),
+        "capital_stock": float(reg["capital"][0]),
+        # r0: the base-year marginal product of capital, at which the long-run closure
+        # supplies capital (engine/markets.py: rental_rate = alpha Y0 / K0)
+        "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
         "wage_low": float(reg["wage_low_native"][0]),
         "wage_high": float(reg["wage_high_native"][0]),
-        "capital": float(reg["capital_income"][0]),
         "taxpayers": float(reg["fiscal_balance"][0]) / natives,
         "tax_per_native": float(reg["tax_revenue"][0]) / natives,
-        "born_abroad_share": abroad_people / (home_people + abroad_people),
         "immigrants": float(reg["immigrants"][0]),
+    }
+
+
+def native_capital_income(level: dict, none: dict) -> float:
+    """Capital income that accrues to the natives of a region (its owners), net of the cost
+    of the capital that liberalisation added or removed:
+
+        capital_income - r0 (K - K_none)
+
+    The capital stock follows labour (partial or long-run closure): capital that arrives
+    with immigrants is financed at the return r0 at which it is supplied (borrowed abroad or
+    saved out of consumption, economics.md 2.1: "long run: r fixed"), and capital that
+    leaves with emigrants is redeployed at r0, not lost. Counting the gross capital income
+    instead would credit the host's natives with the whole return on capital they had to
+    pay for (and charge the origin's natives with the return on capital they took out).
+    With the long-run closure this leaves natives the return r0 K_none of the capital they
+    own; with the partial closure also the quasi-rent (MPK - r0) K while capital adjusts
+    (Borjas 1995, the immigration surplus with elastic capital; the seed's Table 6.A3 "with
+    free capital movements": capital owners neutral)."""
+    return level["capital_income"] - level["rental_rate"] * (
+        level["capital_stock"] - none["capital_stock"]
+    )
+
+
+def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
+    """The measures of one side in one scenario, given the same side's no-liberalisation
+    levels (for the capital it would have owned)."""
+    capital = native_capital_income(level, none)
+    home = level["home_income"] + capital
+    people = level["home_people"] + level["abroad_people"]
+    return {
+        "natives": (home + level["abroad_income"]) / people,
+        "natives_resident": home / level["home_people"],
+        "wage_low": level["wage_low"],
+        "wage_high": level["wage_high"],
+        "capital": capital,
+        "taxpayers": level["taxpayers"],
+        "tax_per_native": level["tax_per_native"],
+        "born_abroad_share": level["abroad_people"] / people,
+        "immigrants": level["immigrants"],
     }
 
 
@@ -191,11 +245,16 @@ class GameResult:
     positions: pl.DataFrame
     scarce: dict  # side -> scarce skill
     text: str
+    complementarity: dict | None = None  # side -> LL - LD - DL + DD (own action first)
     out_dir: Path | None = None
 
 
 def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> GameResult:
     """levels[scenario][side] = side_payoffs(...). Builds the game."""
+    levels = {
+        sc: {side: derived_payoffs(levels[sc][side], levels["none"][side]) for side in ("A", "B")}
+        for sc in SCENARIOS
+    }
     sides = {"A": region_a, "B": region_b}
     alone = {"A": "A_alone", "B": "B_alone"}
     rows, scarce = [], {}
@@ -253,6 +312,10 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
     matrix = {k: (a[k], b[k]) for k in cell}
     eq = nash_equilibria(a, b, tol)
     kind = classify(a, b, tol, names=(region_a, region_b))
+    comp = {
+        "A": a[("L", "L")] - a[("L", "D")] - a[("D", "L")] + a[("D", "D")],
+        "B": b[("L", "L")] - b[("D", "L")] - b[("L", "D")] + b[("D", "D")],
+    }
     prow = []
     for side in ("A", "B"):
         for label, sc in (("No reciprocity", alone[side]), ("Reciprocity", "both")):
@@ -262,11 +325,11 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
                 row[g] = f"{position(p)} ({p:+.2f}%)"
             prow.append(row)
     positions = pl.DataFrame(prow)
-    text = render(region_a, region_b, matrix, eq, kind, positions, scarce, tol)
-    return GameResult(region_a, region_b, payoffs, matrix, eq, kind, positions, scarce, text)
+    text = render(region_a, region_b, matrix, eq, kind, positions, scarce, tol, comp)
+    return GameResult(region_a, region_b, payoffs, matrix, eq, kind, positions, scarce, text, comp)
 
 
-def render(ra, rb, matrix, eq, kind, positions, scarce, tol) -> str:
+def render(ra, rb, matrix, eq, kind, positions, scarce, tol, comp=None) -> str:
     def c(k):
         pa, pb = matrix[k]
         star = "*" if k in eq else " "
@@ -283,6 +346,16 @@ def render(ra, rb, matrix, eq, kind, positions, scarce, tol) -> str:
         f"(L = liberalise, D = defect; ties within {tol} points)",
         f"Game type: {kind}",
         f"Scarce labour: {ra}: {scarce['A']}-skilled natives; {rb}: {scarce['B']}-skilled natives",
+    ]
+    if comp is not None:
+        alone = {"A": matrix[("L", "D")][0], "B": matrix[("D", "L")][1]}
+        lines.append(
+            "Complementarity of reciprocity (LL - LD - DL + DD, points; a side plays the "
+            "cooperation game only if alone < 0 < alone + complementarity): "
+            f"{ra} {comp['A']:+.3f} (alone {alone['A']:+.3f}), "
+            f"{rb} {comp['B']:+.3f} (alone {alone['B']:+.3f})"
+        )
+    lines += [
         "Positions (thresholds: neutral within +-0.05%, weak within +-0.5%):",
     ]
     cols = positions.columns
@@ -329,6 +402,18 @@ def _markdown(res: GameResult) -> str:
             "",
             f"Pure Nash equilibria: {eq}. Game type: **{res.game_type}**.",
             "",
+            *(
+                [
+                    "Complementarity of reciprocity, LL - LD - DL + DD (own action first), "
+                    f"points: {ra} {res.complementarity['A']:+.3f}, "
+                    f"{rb} {res.complementarity['B']:+.3f}. A side's best reply depends on "
+                    "the partner's action (the cooperation game of Table 6.A2) only if this "
+                    "exceeds the loss from liberalising alone.",
+                    "",
+                ]
+                if res.complementarity is not None
+                else []
+            ),
             "## Positions (as in Tables 6.A1/6.A3)",
             "",
             "in favor >= +0.5%; weakly in favor >= +0.05%; neutral within +-0.05%; weakly opposed "

@@ -26,6 +26,7 @@ ECON_REGION_COLUMNS = (
     "gdp_per_capita",
     "labour_income",
     "capital_income",
+    "capital",
     "tax_revenue",
     "other_revenue",
     "public_spending",
