@@ -119,6 +119,7 @@ class SimulationState:
             else:
                 getattr(pop, k)[:] = v
         pop.n, pop.next_id, sim.year = self.n, self.next_id, self.year
+        sim.next_id = self.next_id
         if self.stock_matrix is not None:
             sim.stock_matrix = self.stock_matrix.copy()
         for frames in sim.records.values():

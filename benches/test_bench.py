@@ -327,3 +327,38 @@ def test_default_run_end_to_end(benchmark):
         timings_s=timings,
         person_years_per_s=30 * M / timings["total"],
     )
+
+
+# ---------------------------------------------------------------- sharded runs
+def _years_s(timings: dict) -> float:
+    return sum(v for k, v in timings.items() if k.startswith("year."))
+
+
+def test_sharded_run_overhead(benchmark, tmp_path):
+    """One run split into 4 local shards against the same run in one shard (1M people, 5
+    years, in this process): the cost of routing every per-person pass through shards and
+    adding their aggregates. Local shards run one after the other, so this is the overhead
+    a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in README)."""
+    from benches.common import compose
+    from engine.run import run_simulation
+
+    common = ("population.size=1000000", "years=5", "progress=false")
+    run_simulation(compose(*common), tmp_path / "warm")  # compile outside the timing
+    one = min(
+        _years_s(run_simulation(compose(*common), tmp_path / f"one{i}").manifest["timings_s"])
+        for i in range(2)
+    )
+    sharded = {}
+    benchmark.group = "shards"
+    benchmark.pedantic(
+        lambda: sharded.update(
+            run_simulation(compose(*common, "shards.count=4"), tmp_path / "four").manifest[
+                "timings_s"
+            ]
+        ),
+        rounds=1,
+    )
+    four = _years_s(sharded)
+    benchmark.extra_info.update(
+        years_s_one_shard=one, years_s_four_shards=four, four_over_one=four / one
+    )
