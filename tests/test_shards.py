@@ -209,3 +209,12 @@ def test_ray_backend_without_ray_exits_2(tmp_path):
         "(allowed: local, or install ray)"
     ]
     assert not (tmp_path / "run" / "manifest.json").exists()
+
+
+def test_start_from_a_saved_state_into_shards(run_toy, tmp_path):
+    """A base-year state saved by a single-process run, started again in 3 shards."""
+    base = run_toy(tmp_path / "base", "years=1", "checkpoint_every=1")
+    saved = base.run_dir / "checkpoint-2013.pkl"
+    one = run_toy(tmp_path / "one", f"start_from={saved}")
+    three = run_toy(tmp_path / "three", f"start_from={saved}", "shards.count=3")
+    assert_same_run(one.run_dir, three.run_dir)
