@@ -114,7 +114,10 @@ POLITICAL_GROUPS = {
 # the same size. lambda = 2.25, the median estimate of Tversky & Kahneman (1992), "Advances in
 # Prospect Theory", J. Risk Uncertainty 5: 297-323 [K]; loss aversion and reference dependence
 # in a Grossman-Helpman political-support model of trade policy: Freund & Ozden (2008),
-# "Trade Policy and Loss Aversion", AER 98(4): 1675-91 [V] (engine/data/SOURCES.md).
+# "Trade Policy and Loss Aversion", AER 98(4): 1675-91 (citation checked against the AEA
+# article page; its use here for migration, weights and groups: [A]). Cross-check: Tovar
+# (2009, J. Int. Econ. 78(1): 154-67) estimates loss aversion of about 2 from US trade
+# protection [K]. See engine/data/SOURCES.md, "Numbers in the code".
 LOSS_AVERSION = 2.25
 
 
