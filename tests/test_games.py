@@ -106,7 +106,8 @@ def nam_weu(tmp_path_factory):
         "+0.045 WEU) but less than the political cost of opening alone (-0.137 NAM, -0.046 WEU): "
         "NAM's low-skilled natives lose (-0.53%) with or without WEU's opening, since few NAM "
         "natives use access to WEU, and WEU's capital and taxpayers lose from the emigration "
-        "NAM's opening draws. None of loss aversion 1, 1.5, 2.25, 3, 5, 10 makes it a cooperation game"
+        "NAM's opening draws. None of loss aversion 1, 1.5, 2.25, 3, 5, 10 makes it a "
+        "cooperation game"
     ),
 )
 @pytest.mark.parametrize("payoff", ["welfare", "political"])
