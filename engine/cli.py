@@ -9,7 +9,8 @@ migsim compare DIR [--baseline status_quo] [--out DIR]
                                    compare every complete run under DIR against the
                                    baseline regime (same seed); writes comparison.parquet,
                                    report.md, report.html and PNG plots
-migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR]
+migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR
+                              --payoff welfare|political --loss-aversion L]
                                    the 2x2 migration-liberalisation game of two regions
 migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
 migsim validate [--quick] [--out DIR] [--only E1,E8]
@@ -147,7 +148,7 @@ def compare_command(args: list[str]) -> int:
 
 
 def game_command(args: list[str]) -> int:
-    from engine.games import play
+    from engine.games import LOSS_AVERSION, PAYOFFS, play
 
     parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions.")
     parser.add_argument("region_a")
@@ -162,6 +163,20 @@ def game_command(args: list[str]) -> int:
         default=0.01,
         help="payoff differences below this many %% points are ties",
     )
+    parser.add_argument(
+        "--payoff",
+        choices=PAYOFFS,
+        default="welfare",
+        help="welfare: real income per native-born person; political: loss-averse support "
+        "of the resident natives' groups",
+    )
+    parser.add_argument(
+        "--loss-aversion",
+        type=float,
+        default=LOSS_AVERSION,
+        help="political payoff: a group's loss counts this many times its gain "
+        "(default %(default)s)",
+    )
     parser.add_argument("--out", default=None, help="output directory (default: outputs/games/A_B)")
     ns = parser.parse_args(args)
     res = play(
@@ -173,6 +188,8 @@ def game_command(args: list[str]) -> int:
         world=ns.world,
         out_dir=ns.out,
         tol=ns.tol,
+        payoff=ns.payoff,
+        loss_aversion=ns.loss_aversion,
     )
     print(res.text)
     print(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet")

@@ -1,8 +1,9 @@
 """The political economy of migration liberalisation between two regions (the seed's annex,
 Tables 6.A1-6.A4; Trachtman 2009): a 2x2 game computed from four simulated runs.
 
-    play(region_a, region_b, years=8, size=100_000, seed=1, world="default", out_dir=None)
-        -> GameResult
+    play(region_a, region_b, years=8, size=100_000, seed=1, world="default", out_dir=None,
+         payoff="welfare", loss_aversion=2.25) -> GameResult
+    analyse_runs(out_dir, region_a, region_b, payoff=...)   the game from play's saved runs
 
 The four runs share one seed (common random numbers), so payoff differences come from
 policy alone:
@@ -28,10 +29,33 @@ Payoff of a side X (final simulated year, % change against `none`):
   scarce_labour    the native wage of the skill whose native wage falls most when X
                    liberalises alone (the skill immigration competes with)
   abundant_labour  the native wage of the other skill
+  scarce_born      earnings per native-born person of the scarce skill, at home and abroad
+                   (abroad valued at the earnings per person of immigrants of the same skill
+                   and age band where they live): the group with its members who emigrate
+  abundant_born    the same for the other skill
   capital          X's natives' capital income (net, as above)
   taxpayers        X's fiscal balance per resident native; its "%" is the change in the
                    balance in % of the baseline tax revenue (a balance is near 0, so a % of
                    it would be meaningless): the tax cut (+) or rise (-) it would allow
+
+  political        the political payoff (below), in the same "%" units
+
+Two payoffs (`payoff`): "welfare" (default) = natives; "political" = the support of a
+government that weighs its natives' groups with loss aversion (Freund & Ozden 2008: loss
+aversion and reference dependence in a Grossman-Helpman political-support model; the seed's
+annex reads the games off the positions of scarce labour, abundant labour, capital and
+consumers):
+
+    political = sum_g w_g v(change_g),  v(x) = x (x >= 0), loss_aversion * x (x < 0)
+
+over g = scarce_born, abundant_born, capital, taxpayers (`POLITICAL_GROUPS["born"]`; the
+resident natives' wages instead with labour="resident"), w_g = the group's income as a share
+of natives' factor income in the status quo (`political_weights`; taxpayers: tax revenue),
+reference point = no liberalisation, loss_aversion = 2.25 (`LOSS_AVERSION`). With
+loss_aversion 1 it is about the natives' income change and additive if the groups' changes
+are; with > 1 a group that loses from its side opening alone but not when access abroad comes
+with it makes reciprocity worth more than the sum of the two openings. The weights go with the
+skill, so which skill is called "scarce" changes the labels, not the payoff.
 
 Positions (Tables 6.A1/6.A3) classify the % change of each group's payoff against `none`,
 without reciprocity (X liberalises alone) and with reciprocity (both):
@@ -67,8 +91,34 @@ from engine.errors import InputError
 
 ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
 POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
-GROUPS = ("natives", "natives_resident", "scarce_labour", "abundant_labour", "capital", "taxpayers")
+GROUPS = (
+    "natives",
+    "natives_resident",
+    "scarce_labour",
+    "abundant_labour",
+    "scarce_born",
+    "abundant_born",
+    "capital",
+    "taxpayers",
+)
 SCENARIOS = ("none", "A_alone", "B_alone", "both")
+PAYOFFS = ("welfare", "political")
+# the groups a government weighs: labour as the native-born of each skill at home and abroad
+# ("born", the default: a group's members who emigrate keep counting, so access abroad is
+# theirs) or as the resident natives' wage ("resident", the positions table's groups)
+POLITICAL_GROUPS = {
+    "born": ("scarce_born", "abundant_born", "capital", "taxpayers"),
+    "resident": ("scarce_labour", "abundant_labour", "capital", "taxpayers"),
+}
+# Loss aversion of the political payoff: a group's loss counts LOSS_AVERSION times a gain of
+# the same size. lambda = 2.25, the median estimate of Tversky & Kahneman (1992), "Advances in
+# Prospect Theory", J. Risk Uncertainty 5: 297-323 [K]; loss aversion and reference dependence
+# in a Grossman-Helpman political-support model of trade policy: Freund & Ozden (2008),
+# "Trade Policy and Loss Aversion", AER 98(4): 1675-91 (citation checked against the AEA
+# article page; its use here for migration, weights and groups: [A]). Cross-check: Tovar
+# (2009, J. Int. Econ. 78(1): 154-67) estimates loss aversion of about 2 from US trade
+# protection [K]. See engine/data/SOURCES.md, "Numbers in the code".
+LOSS_AVERSION = 2.25
 
 
 # ------------------------------------------------------------------ game theory (pure)
@@ -142,6 +192,45 @@ def position(pct: float, thresholds=POSITION_THRESHOLDS) -> str:
     return "opposed"
 
 
+# ------------------------------------------------------------------ political support (pure)
+def loss_averse(x: float, loss_aversion: float = LOSS_AVERSION) -> float:
+    """Reference-dependent value of a change x against the status quo: gains count once,
+    losses loss_aversion times (the kinked, piecewise-linear value function)."""
+    return x if x >= 0 else loss_aversion * x
+
+
+def political_support(
+    changes: dict[str, float], weights: dict[str, float], loss_aversion: float = LOSS_AVERSION
+) -> float:
+    """A government's payoff from a policy: the weighted sum of its groups' loss-averse
+    changes, sum_g w_g v(change_g) (Freund & Ozden 2008). With loss_aversion = 1 it is linear
+    (and the game additive if the groups' changes are); with loss_aversion > 1 a group that
+    loses from one opening alone but not when the other comes with it makes it non-additive."""
+    return sum(w * loss_averse(changes[g], loss_aversion) for g, w in weights.items())
+
+
+def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str, float]:
+    """Each group's weight: its income as a share of the natives' factor income (earnings of
+    both skills + net capital income) in the status quo, so that a 1% change for every group
+    is worth 1% of that income; taxpayers weigh the tax revenue (their "%" is the change in
+    the fiscal balance in % of it), so a change in the balance counts at its share of natives'
+    income. labour "born": the native-born of each skill at home and abroad; "resident": the
+    resident natives. Weighting by income share is an assumption [A]."""
+    abundant = "high" if scarce == "low" else "low"
+    key, (gs, ga, _, _) = (
+        ("born_earnings", POLITICAL_GROUPS["born"])
+        if labour == "born"
+        else ("earnings", POLITICAL_GROUPS["resident"])
+    )
+    income = base[f"{key}_low"] + base[f"{key}_high"] + base["capital"]
+    return {
+        gs: base[f"{key}_{scarce}"] / income,
+        ga: base[f"{key}_{abundant}"] / income,
+        "capital": base["capital"] / income,
+        "taxpayers": base["tax_revenue"] / income,
+    }
+
+
 # ------------------------------------------------------------------ payoffs from runs
 def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
     """Levels of `region` in a run's final year from which the payoffs are built (see the
@@ -157,7 +246,10 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
     per_person = (
         fiscal.filter(pl.col("nativity") == "immigrant")
         .group_by("region", "skill", "age_band")
-        .agg(pp=(net.sum() / pl.col("people").sum()))
+        .agg(
+            pp=(net.sum() / pl.col("people").sum()),
+            pe=(pl.col("earnings").sum() / pl.col("people").sum()),
+        )
     )
     abroad = (
         stocks.filter(pl.col("origin") == region, pl.col("location") != region)
@@ -169,9 +261,18 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
             right_on=["region", "skill", "age_band"],
             how="left",
         )
-        .with_columns(pl.col("pp").fill_null(0.0))
+        .with_columns(pl.col("pp", "pe").fill_null(0.0))
     )
     natives = float(reg["natives"][0])
+    labour = {}
+    for sk in ("low", "high"):
+        h = home.filter(pl.col("skill") == sk)
+        ab = abroad.filter(pl.col("skill") == sk)
+        labour[f"earnings_{sk}"] = float(h["earnings"].sum())
+        # the native-born of the skill at home and abroad (abroad valued at the earnings per
+        # person of immigrants of the same skill and age band where they live)
+        labour[f"born_earnings_{sk}"] = float(h["earnings"].sum() + (ab["people"] * ab["pe"]).sum())
+        labour[f"born_people_{sk}"] = float(h["people"].sum() + ab["people"].sum())
     return {
         "home_income": float(home.select(net.sum()).item()),
         "home_people": float(home["people"].sum()),
@@ -187,6 +288,10 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         "taxpayers": float(reg["fiscal_balance"][0]) / natives,
         "tax_per_native": float(reg["tax_revenue"][0]) / natives,
         "immigrants": float(reg["immigrants"][0]),
+        # the political payoff's weights (income shares): resident natives' earnings by
+        # skill and the tax revenue
+        **labour,
+        "tax_revenue": float(reg["tax_revenue"][0]),
     }
 
 
@@ -215,6 +320,7 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
     """The measures of one side in one scenario, given the same side's no-liberalisation
     levels (for the capital it would have owned)."""
     capital = native_capital_income(level, none)
+    nan = float("nan")
     home = level["home_income"] + capital
     people = level["home_people"] + level["abroad_people"]
     return {
@@ -227,6 +333,21 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
         "tax_per_native": level["tax_per_native"],
         "born_abroad_share": level["abroad_people"] / people,
         "immigrants": level["immigrants"],
+        **{
+            k: level.get(k, nan)
+            for k in (
+                "earnings_low",
+                "earnings_high",
+                "born_earnings_low",
+                "born_earnings_high",
+                "tax_revenue",
+            )
+        },
+        **{
+            f"born_{sk}": level.get(f"born_earnings_{sk}", nan)
+            / level.get(f"born_people_{sk}", nan)
+            for sk in ("low", "high")
+        },
     }
 
 
@@ -247,10 +368,34 @@ class GameResult:
     text: str
     complementarity: dict | None = None  # side -> LL - LD - DL + DD (own action first)
     out_dir: Path | None = None
+    payoff: str = "welfare"  # the payoff of the matrix: "welfare" or "political"
+    loss_aversion: float = LOSS_AVERSION
+    weights: dict | None = None  # side -> political weight of each group
+    game_types: dict | None = None  # payoff -> game type under that payoff
 
 
-def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> GameResult:
-    """levels[scenario][side] = side_payoffs(...). Builds the game."""
+PAYOFF_TEXT = {
+    "welfare": "real income per native-born person (at home and abroad), % vs no liberalisation",
+    "political": "political support: income-weighted % changes of the natives' groups (scarce "
+    "and abundant labour, capital, taxpayers) vs no liberalisation, each group's loss counted "
+    "{lam:g} times (loss aversion)",
+}
+
+
+def analyse(
+    levels: dict,
+    region_a: str,
+    region_b: str,
+    tol: float = 0.01,
+    payoff: str = "welfare",
+    loss_aversion: float = LOSS_AVERSION,
+    labour: str = "born",
+) -> GameResult:
+    """levels[scenario][side] = side_payoffs(...). Builds the game with each side's payoff
+    `payoff`: "welfare" (real income per native-born person, group "natives") or "political"
+    (the loss-averse, income-weighted support of its resident groups, group "political")."""
+    if payoff not in PAYOFFS:
+        raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
     levels = {
         sc: {side: derived_payoffs(levels[sc][side], levels["none"][side]) for side in ("A", "B")}
         for sc in SCENARIOS
@@ -272,6 +417,8 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
                 "natives_resident": v["natives_resident"],
                 "scarce_labour": v[f"wage_{scarce[side]}"],
                 "abundant_labour": v[f"wage_{abundant}"],
+                "scarce_born": v[f"born_{scarce[side]}"],
+                "abundant_born": v[f"born_{abundant}"],
                 "capital": v["capital"],
                 "taxpayers": v["taxpayers"],
             }
@@ -280,6 +427,8 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
                 "natives_resident": base["natives_resident"],
                 "scarce_labour": base[f"wage_{scarce[side]}"],
                 "abundant_labour": base[f"wage_{abundant}"],
+                "scarce_born": base[f"born_{scarce[side]}"],
+                "abundant_born": base[f"born_{abundant}"],
                 "capital": base["capital"],
                 "taxpayers": base["taxpayers"],
             }
@@ -299,6 +448,26 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
                         "pct": change,
                     }
                 )
+    if labour not in POLITICAL_GROUPS:
+        raise InputError("labour", f"unknown labour groups '{labour}'", ", ".join(POLITICAL_GROUPS))
+    weights = {
+        side: political_weights(levels["none"][side], scarce[side], labour) for side in ("A", "B")
+    }
+    change = {(r["side"], r["scenario"], r["group"]): r["pct"] for r in rows}
+    for side in ("A", "B"):
+        for sc in SCENARIOS:
+            ch = {g: change[(side, sc, g)] for g in POLITICAL_GROUPS[labour]}
+            value = political_support(ch, weights[side], loss_aversion)
+            rows.append(
+                {
+                    "side": side,
+                    "region": sides[side],
+                    "group": "political",
+                    "scenario": sc,
+                    "level": value,
+                    "pct": value,
+                }
+            )
     payoffs = pl.DataFrame(rows)
 
     def pct(side, sc, group="natives"):
@@ -307,11 +476,16 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
         )["pct"][0]
 
     cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone", ("D", "D"): "none"}
-    a = {k: pct("A", sc) for k, sc in cell.items()}
-    b = {k: pct("B", sc) for k, sc in cell.items()}
+    types = {}
+    for name, group in (("welfare", "natives"), ("political", "political")):
+        pa = {k: pct("A", sc, group) for k, sc in cell.items()}
+        pb = {k: pct("B", sc, group) for k, sc in cell.items()}
+        types[name] = classify(pa, pb, tol, names=(region_a, region_b))
+        if name == payoff:
+            a, b = pa, pb
     matrix = {k: (a[k], b[k]) for k in cell}
     eq = nash_equilibria(a, b, tol)
-    kind = classify(a, b, tol, names=(region_a, region_b))
+    kind = types[payoff]
     comp = {
         "A": a[("L", "L")] - a[("L", "D")] - a[("D", "L")] + a[("D", "D")],
         "B": b[("L", "L")] - b[("D", "L")] - b[("L", "D")] + b[("D", "D")],
@@ -325,11 +499,40 @@ def analyse(levels: dict, region_a: str, region_b: str, tol: float = 0.01) -> Ga
                 row[g] = f"{position(p)} ({p:+.2f}%)"
             prow.append(row)
     positions = pl.DataFrame(prow)
-    text = render(region_a, region_b, matrix, eq, kind, positions, scarce, tol, comp)
-    return GameResult(region_a, region_b, payoffs, matrix, eq, kind, positions, scarce, text, comp)
+    res = GameResult(
+        region_a,
+        region_b,
+        payoffs,
+        matrix,
+        eq,
+        kind,
+        positions,
+        scarce,
+        "",
+        comp,
+        payoff=payoff,
+        loss_aversion=loss_aversion,
+        weights=weights,
+        game_types=types,
+    )
+    res.text = render(res, tol)
+    return res
 
 
-def render(ra, rb, matrix, eq, kind, positions, scarce, tol, comp=None) -> str:
+def _weights_line(res: GameResult) -> str:
+    def w(side):
+        return ", ".join(f"{g} {v:.2f}" for g, v in res.weights[side].items())
+
+    return (
+        f"Political weights (income shares): {res.region_a}: {w('A')}; "
+        f"{res.region_b}: {w('B')}; loss aversion {res.loss_aversion:g}"
+    )
+
+
+def render(res: GameResult, tol: float) -> str:
+    ra, rb, matrix, eq = res.region_a, res.region_b, res.matrix, res.equilibria
+    comp = res.complementarity
+
     def c(k):
         pa, pb = matrix[k]
         star = "*" if k in eq else " "
@@ -337,16 +540,25 @@ def render(ra, rb, matrix, eq, kind, positions, scarce, tol, comp=None) -> str:
 
     lines = [
         f"Migration liberalisation game: {ra} (rows) vs {rb} (columns)",
-        "payoff = real income per native-born person (at home and abroad), % vs no "
-        "liberalisation; * = pure Nash equilibrium",
+        f"payoff ({res.payoff}) = {PAYOFF_TEXT[res.payoff].format(lam=res.loss_aversion)}; "
+        "* = pure Nash equilibrium",
         f"{'':>14}{rb + ' liberalises':>24}{rb + ' defects':>24}",
         f"{ra + ' liberalises':>14}{c(('L', 'L')):>24}{c(('L', 'D')):>24}",
         f"{ra + ' defects':>14}{c(('D', 'L')):>24}{c(('D', 'D')):>24}",
         f"Nash equilibria: {', '.join(f'({x}, {y})' for x, y in eq) or 'none'} "
         f"(L = liberalise, D = defect; ties within {tol} points)",
-        f"Game type: {kind}",
-        f"Scarce labour: {ra}: {scarce['A']}-skilled natives; {rb}: {scarce['B']}-skilled natives",
+        f"Game type: {res.game_type}",
     ]
+    if res.game_types is not None:
+        lines.append(
+            "Game type by payoff: " + "; ".join(f"{k}: {v}" for k, v in res.game_types.items())
+        )
+    if res.weights is not None:
+        lines.append(_weights_line(res))
+    lines.append(
+        f"Scarce labour: {ra}: {res.scarce['A']}-skilled natives; "
+        f"{rb}: {res.scarce['B']}-skilled natives"
+    )
     if comp is not None:
         alone = {"A": matrix[("L", "D")][0], "B": matrix[("D", "L")][1]}
         lines.append(
@@ -358,9 +570,8 @@ def render(ra, rb, matrix, eq, kind, positions, scarce, tol, comp=None) -> str:
     lines += [
         "Positions (thresholds: neutral within +-0.05%, weak within +-0.5%):",
     ]
-    cols = positions.columns
-    lines.append(" | ".join(cols))
-    for row in positions.iter_rows():
+    lines.append(" | ".join(res.positions.columns))
+    for row in res.positions.iter_rows():
         lines.append(" | ".join(str(v) for v in row))
     return "\n".join(lines)
 
@@ -395,13 +606,25 @@ def _markdown(res: GameResult) -> str:
         [
             f"# Migration liberalisation game: {ra} vs {rb}",
             "",
-            "Payoffs: real income per native-born person (at home and abroad), % change against "
-            "no liberalisation (row player first).",
+            f"Payoffs ({res.payoff}): {PAYOFF_TEXT[res.payoff].format(lam=res.loss_aversion)} "
+            "(row player first).",
             "",
             tab(mat),
             "",
             f"Pure Nash equilibria: {eq}. Game type: **{res.game_type}**.",
             "",
+            *(
+                [
+                    "Game type by payoff: "
+                    + "; ".join(f"{k}: {v}" for k, v in res.game_types.items())
+                    + ".",
+                    "",
+                    _weights_line(res) + ".",
+                    "",
+                ]
+                if res.game_types is not None
+                else []
+            ),
             *(
                 [
                     "Complementarity of reciprocity, LL - LD - DL + DD (own action first), "
@@ -441,6 +664,8 @@ def play(
     out_dir: str | Path | None = None,
     tol: float = 0.01,
     extra_overrides: list[str] | None = None,
+    payoff: str = "welfare",
+    loss_aversion: float = LOSS_AVERSION,
 ) -> GameResult:
     """Simulate the four runs and build the game; writes game.parquet, positions.parquet,
     game.md and the runs (runs/<scenario>/) to `out_dir` (default outputs/games/A_B)."""
@@ -450,6 +675,8 @@ def play(
     from engine.run import CONFIG_DIR, run_simulation
     from engine.world import load_world
 
+    if payoff not in PAYOFFS:
+        raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
     wd = load_world(world, None)
     for key, code in (("REGION_A", region_a), ("REGION_B", region_b)):
         if code not in wd.codes:
@@ -483,7 +710,6 @@ def play(
         "B_alone": (f"{region_b}_liberalises", [comp(region_b, region_a)]),
         "both": ("both_liberalise", [comp(region_a, region_b), comp(region_b, region_a)]),
     }
-    levels = {}
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg0 = compose("config", overrides=base)
     for sc, (name, comps) in regimes.items():
@@ -493,8 +719,29 @@ def play(
             cfg.regime.components = comps
         run_dir = out / "runs" / sc
         run_simulation(cfg, run_dir, progress=False)
-        levels[sc] = {"A": side_payoffs(run_dir, region_a), "B": side_payoffs(run_dir, region_b)}
-    res = analyse(levels, region_a, region_b, tol)
+    return analyse_runs(out, region_a, region_b, tol, payoff, loss_aversion)
+
+
+def analyse_runs(
+    out: str | Path,
+    region_a: str,
+    region_b: str,
+    tol: float = 0.01,
+    payoff: str = "welfare",
+    loss_aversion: float = LOSS_AVERSION,
+    labour: str = "born",
+) -> GameResult:
+    """Build the game from the four runs in out/runs/<scenario>/ (written by `play`) and
+    write game.parquet, positions.parquet and game.md to `out`."""
+    out = Path(out)
+    levels = {
+        sc: {
+            "A": side_payoffs(out / "runs" / sc, region_a),
+            "B": side_payoffs(out / "runs" / sc, region_b),
+        }
+        for sc in SCENARIOS
+    }
+    res = analyse(levels, region_a, region_b, tol, payoff, loss_aversion, labour)
     res.out_dir = out
     res.payoffs.write_parquet(out / "game.parquet")
     res.positions.write_parquet(out / "positions.parquet")

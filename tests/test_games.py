@@ -94,20 +94,25 @@ def nam_weu(tmp_path_factory):
     strict=True,
     reason=(
         "model disagrees with Table 6.A2: NAM-WEU (default world, 100k agents, 6 years, seed 1) "
-        "is 'harmony (asymmetric)', not a cooperation game. Payoffs (% real income per "
-        "native-born, NAM, WEU; capital income net of the cost of the capital that follows "
-        "migrants): (L,L) +0.030, +0.145; (L,D) +0.021, +0.150; (D,L) +0.011, -0.006; (D,D) 0, 0. "
-        "A cooperation game needs each side's own opening to pay only when reciprocated, i.e. "
-        "a complementarity LL - LD - DL + DD larger than the loss from opening alone; the "
-        "model's payoffs are additive in the two openings (complementarity -0.002 for NAM, "
-        "+0.001 for WEU: the two flows do not interact), so each side's best reply is the same "
-        "whatever the other does. No channel in the model (wages, capital, budgets) "
-        "makes one opening pay only with the other, nor would a congestion cost linear in "
-        "the inflow"
+        "is not a cooperation game under either payoff. Welfare (% real income per native-born, "
+        "NAM, WEU; capital income net of the cost of the capital that follows migrants): "
+        "(L,L) +0.027, +0.154; (L,D) +0.021, +0.159; (D,L) +0.008, -0.006; (D,D) 0, 0: "
+        "'harmony (asymmetric)'. The payoffs are additive in the two openings (complementarity "
+        "LL - LD - DL + DD -0.002 for NAM, +0.001 for WEU: the two flows do not interact), so "
+        "each side's best reply is the same whatever the other does. Political support "
+        "(income-weighted groups, losses counted 2.25 times, Freund & Ozden 2008): "
+        "(L,L) -0.116, -0.131; (L,D) -0.137, -0.131; (D,L) -0.013, -0.046; (D,D) 0, 0: "
+        "'deadlock'. Loss aversion makes the payoffs non-additive (complementarity +0.034 NAM, "
+        "+0.045 WEU) but less than the political cost of opening alone (-0.137 NAM, -0.046 WEU): "
+        "NAM's low-skilled natives lose (-0.53%) with or without WEU's opening, since few NAM "
+        "natives use access to WEU, and WEU's capital and taxpayers lose from the emigration "
+        "NAM's opening draws. None of loss aversion 1, 1.5, 2.25, 3, 5, 10 makes it a "
+        "cooperation game"
     ),
 )
-def test_symmetric_rich_pair_is_a_cooperation_game(nam_weu):
-    assert nam_weu.game_type == "cooperation game", nam_weu.text
+@pytest.mark.parametrize("payoff", ["welfare", "political"])
+def test_symmetric_rich_pair_is_a_cooperation_game(nam_weu, payoff):
+    assert nam_weu.game_types[payoff] == "cooperation game", nam_weu.text
 
 
 def test_rich_pair_payoffs_are_additive_and_access_benefits_the_partner(nam_weu):
@@ -121,6 +126,107 @@ def test_rich_pair_payoffs_are_additive_and_access_benefits_the_partner(nam_weu)
     assert m[(L, D)][1] > 0.1, nam_weu.text  # WEU's natives: access to NAM alone
     assert m[(D, L)][0] < 0.05, nam_weu.text  # NAM's natives: access to WEU is worth little
     assert "Complementarity of reciprocity" in nam_weu.text
+
+
+def test_rich_pair_political_payoff_is_non_additive_but_opening_alone_costs_support(nam_weu):
+    """The political payoff of NAM-WEU, rebuilt from the same four runs: loss aversion makes
+    reciprocity worth something to each side's groups (complementarity > +0.02 points, against
+    |complementarity| < 0.01 for the welfare payoff), but each government loses support by
+    opening alone (NAM's low-skilled natives lose more than 0.3%) and NAM's opening does not
+    win support even when WEU reciprocates: no cooperation game."""
+    from engine.games import analyse_runs
+
+    res = analyse_runs(nam_weu.out_dir, "NAM", "WEU", payoff="political")
+    m, comp = res.matrix, res.complementarity
+    assert res.payoff == "political" and "political support" in res.text
+    assert comp["A"] > 0.02 and comp["B"] > 0.02, res.text
+    assert m[(L, D)][0] < -0.05, res.text  # NAM opens alone
+    assert m[(D, L)][1] < 0.0, res.text  # WEU opens alone
+    assert m[(L, L)][0] < m[(D, L)][0], res.text  # NAM: L does not pay against L either
+    low = res.payoffs.filter(
+        pl.col("region") == "NAM", pl.col("group") == "scarce_born", pl.col("scenario") == "both"
+    )["pct"][0]
+    assert low < -0.3, res.text
+    assert res.game_type != "cooperation game", res.text
+    assert "political support" in (nam_weu.out_dir / "game.md").read_text()
+
+
+def test_loss_averse_political_support_on_hand_made_numbers():
+    """sum_g w_g v(x_g), v(x) = x for gains and lambda x for losses (lambda = 2.25)."""
+    from engine.games import LOSS_AVERSION, loss_averse, political_support
+
+    assert LOSS_AVERSION == 2.25
+    assert loss_averse(1.0) == 1.0 and loss_averse(-1.0) == pytest.approx(-2.25)
+    w = {"scarce": 0.3, "abundant": 0.3, "capital": 0.4}
+    # opening alone: scarce labour loses 1%, the others gain; with the partner's opening (access
+    # abroad for scarce labour) scarce labour gains 0.2%
+    alone = {"scarce": -1.0, "abundant": 0.5, "capital": 0.5}
+    access = {"scarce": 1.2, "abundant": 0.0, "capital": 0.0}
+    both = {g: alone[g] + access[g] for g in w}  # group changes additive in the two openings
+    p_alone = political_support(alone, w)
+    p_access = political_support(access, w)
+    p_both = political_support(both, w)
+    assert p_alone == pytest.approx(0.3 * -2.25 + 0.15 + 0.2)  # -0.325
+    assert p_access == pytest.approx(0.36)
+    assert p_both == pytest.approx(0.3 * 0.2 + 0.15 + 0.2)  # 0.41
+    # non-additive: complementarity = both - alone - access + 0 = 0.375 > 0; the government
+    # opens only when the partner does, Table 6.A2's structure for this side
+    assert p_both - p_alone - p_access == pytest.approx(0.375)
+    assert p_alone < 0 < p_both - p_access
+    # without loss aversion it is additive
+    assert political_support(both, w, 1.0) == pytest.approx(
+        political_support(alone, w, 1.0) + political_support(access, w, 1.0)
+    )
+
+
+def test_political_game_is_a_cooperation_game_when_groups_lose_only_alone():
+    """analyse() on hand-made levels: two identical sides whose low-skilled natives lose 1%
+    when their side opens alone and gain 1.2% from access to the other side (+0.2% with
+    reciprocity); capital and the other skill gain 1% from opening (weights 0.43, 0.43, 0.14).
+    Linear aggregation (lambda 1) is harmony (opening pays +0.14 either way); with lambda
+    2.25 opening alone costs -0.40 and the game is the cooperation game."""
+    from engine.games import analyse
+
+    def lv(low, high, cap):
+        base = {
+            "home_income": 100.0,
+            "home_people": 10.0,
+            "abroad_income": 0.0,
+            "abroad_people": 0.0,
+            "capital_stock": 100.0,
+            "rental_rate": 0.1,
+            "taxpayers": 0.0,
+            "tax_per_native": 1.0,
+            "immigrants": 0.0,
+            "tax_revenue": 10.0,
+        }
+        return {
+            **base,
+            "capital_income": 10.0 * (1 + cap / 100),
+            "wage_low": 1 + low / 100,
+            "wage_high": 1 + high / 100,
+            "earnings_low": 30.0,
+            "earnings_high": 30.0,
+            "born_earnings_low": 30.0 * (1 + low / 100),
+            "born_earnings_high": 30.0 * (1 + high / 100),
+            "born_people_low": 1.0,
+            "born_people_high": 1.0,
+        }
+
+    none, alone, other, both = lv(0, 0, 0), lv(-1, 1, 1), lv(1.2, 0, 0), lv(0.2, 1, 1)
+    levels = {
+        "none": {"A": none, "B": none},
+        "A_alone": {"A": alone, "B": other},
+        "B_alone": {"A": other, "B": alone},
+        "both": {"A": both, "B": both},
+    }
+    res = analyse(levels, "X", "Y", payoff="political")
+    assert res.game_type == "cooperation game", res.text
+    assert nash_equilibria(*game(res.matrix)) == [(L, L), (D, D)]
+    lin = analyse(levels, "X", "Y", payoff="political", loss_aversion=1.0)
+    assert lin.game_type == "harmony", lin.text
+    with pytest.raises(Exception, match="payoff"):
+        analyse(levels, "X", "Y", payoff="votes")
 
 
 def test_native_capital_income_nets_out_the_capital_that_follows_labour():
@@ -142,6 +248,7 @@ def test_rich_poor_pair_is_not_a_cooperation_game(tmp_path):
 
     res = play("WEU", "SSA", out_dir=tmp_path / "g", **GAME_ARGS)
     assert res.game_type != "cooperation game", res.text
+    assert res.game_types["political"] != "cooperation game", res.text
     # WEU admitting SSA workers: scarce (low-skill) native labour loses, capital gains
     pos = res.positions.filter(pl.col("region") == "WEU", pl.col("case") == "No reciprocity")
     assert "opposed" in pos["scarce_labour"][0]
@@ -168,6 +275,8 @@ def test_cli_game_on_toy_world(tmp_path):
             "20000",
             "--years",
             "3",
+            "--payoff",
+            "political",
             "--out",
             str(out),
         ],
@@ -178,6 +287,7 @@ def test_cli_game_on_toy_world(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Game type:" in proc.stdout and "Nash equilibria" in proc.stdout
+    assert "payoff (political)" in proc.stdout and "loss aversion 2.25" in proc.stdout
     payoffs = pl.read_parquet(out / "game.parquet")
     assert set(payoffs["scenario"]) == {"none", "A_alone", "B_alone", "both"}
     assert (payoffs.filter(pl.col("scenario") == "none")["pct"] == 0).all()
