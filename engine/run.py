@@ -134,7 +134,9 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
                 due = (
                     cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
                 )
-                if due or stop.requested:
+                path = None
+                # people on Ray workers are not saved (checkpoint_every is refused with Ray)
+                if (due or stop.requested) and sim.people.backend == "local":
                     path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
                 if stop.requested:
                     raise Interrupted(path)
@@ -278,7 +280,8 @@ def _shard(cfg: DictConfig, world, pop=None, key=None):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C: the current year finished and a checkpoint was written."""
+    """Ctrl-C: the current year finished and a checkpoint was written (not with Ray shards,
+    whose people stay on the workers: then `checkpoint` is None)."""
 
     def __init__(self, path):
         super().__init__(str(path))
