@@ -51,3 +51,44 @@ def test_more_shards_than_ray_cpus_is_refused(run_toy, tmp_path, local_ray):
             "shards.cpus_per_shard=1",
         )
     assert not (tmp_path / "ray" / "manifest.json").exists()
+
+
+def test_ctrl_c_stops_a_ray_run_after_the_year(tmp_path):
+    """Ctrl-C finishes the year and exits 130; the people on the workers are not pickled,
+    so no checkpoint is written and no table either."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "engine.run",
+            "world=toy",
+            "population.size=200000",
+            "years=200",
+            "progress=false",
+            "shards.count=2",
+            "shards.backend=ray",
+            "shards.cpus_per_shard=1",
+            f"hydra.run.dir={run}",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log = run / "progress.jsonl"
+    deadline = time.time() + 180
+    while time.time() < deadline and not (log.is_file() and log.read_text().count("\n") >= 2):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err[-3000:]
+    assert "interrupted" in err and "resume=" not in err
+    assert not list(run.glob("checkpoint-*.pkl"))
+    assert not list(run.glob("*.parquet")) and not (run / "manifest.json").exists()
