@@ -20,7 +20,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.outputs import config_digest
 
-FORMAT = "migsim-checkpoint-1"
+FORMAT = "migsim-checkpoint-2"  # 2: people in shards, children numbered by region of birth
 RESUMABLE_KEYS = (
     "years",
     "checkpoint_every",
@@ -71,9 +71,17 @@ def load(path: str | Path, cfg: Any, field: str = "resume", any_regime: bool = F
             f"is corrupt or not a checkpoint ({type(exc).__name__})",
             "a checkpoint written by migsim",
         ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or not str(payload.get("format", "")).startswith(
+        "migsim-checkpoint-"
+    ):
         raise InputError(
             f"{field}={path}", "is not a migsim checkpoint", "a checkpoint written by migsim"
+        )
+    if payload["format"] != FORMAT:
+        raise InputError(
+            f"{field}={path}",
+            f"was written in the older format {payload['format']}",
+            f"a checkpoint of this migsim ({FORMAT})",
         )
     expected = resume_hash(cfg, drop_regime=any_regime)
     stored = payload["base_hash"] if any_regime else payload["config_hash"]
