@@ -14,6 +14,7 @@ from hydra.core.config_store import ConfigStore
 from engine.behaviour import BehaviourConf
 from engine.economy import EconomyConf
 from engine.errors import InputError
+from engine.shards import BACKENDS
 
 
 @dataclass
@@ -116,8 +117,8 @@ def validate(cfg: Any) -> None:
     sh = cfg.shards
     if not 1 <= sh.count <= 4096:
         raise InputError("shards.count", f"{sh.count} is out of range", "1 to 4096")
-    if sh.backend not in ("local", "ray"):
-        raise InputError("shards.backend", f"'{sh.backend}' is not a backend", "local, ray")
+    if sh.backend not in BACKENDS:
+        raise InputError("shards.backend", f"'{sh.backend}' is not a backend", ", ".join(BACKENDS))
     if sh.cpus_per_shard < 0:
         raise InputError(
             "shards.cpus_per_shard", f"{sh.cpus_per_shard} is negative", "0 (auto) or a count"

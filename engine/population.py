@@ -165,10 +165,14 @@ def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.
     return np.maximum(counts, 1)
 
 
-def agents_per_origin(world: World, size: int, stratification: float) -> np.ndarray:
-    """Base-year agents per origin (the stratified split of `size`)."""
-    born = native_pyramids(world).sum(axis=(1, 2)) + world.migrant_stock.sum(axis=1)
-    return stratified_agents(size, born, stratification)
+def agents_per_origin(
+    world: World, size: int, stratification: float, natives: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Base-year people born in each origin (home + abroad) and their agents (the
+    stratified split of `size`). `natives`: `native_pyramids(world)` if already at hand."""
+    natives = native_pyramids(world) if natives is None else natives
+    born = natives.sum(axis=(1, 2)) + world.migrant_stock.sum(axis=1)
+    return born, stratified_agents(size, born, stratification)
 
 
 def synthesise_population(
@@ -197,9 +201,7 @@ def synthesise_population(
     R = world.n_regions
     natives = native_pyramids(world)  # includes intra-regional migrants
     home = natives.sum(axis=(1, 2))
-    emigrants = world.migrant_stock.sum(axis=1)
-    born = home + emigrants
-    agents = stratified_agents(size, born, stratification)
+    born, agents = agents_per_origin(world, size, stratification, natives)
     weight = born / agents
 
     g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = (

@@ -88,6 +88,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
     writer = RunWriter(run_dir)
     timings: dict[str, float] = {}
     stop = _StopRequest()
+    sim = None
     try:
         t0 = time.perf_counter()
         if cfg.resume:
@@ -167,6 +168,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
         timings["total"] = time.perf_counter() - t_start
         timings["start_to_first_year"] = t_first
         config_yaml, digest = hashed_config(cfg)
+        living = sim.people.map(shards.living)  # agents alive per shard
         manifest = {
             "seed": int(cfg.seed),
             "config_hash": digest,
@@ -176,10 +178,10 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             "threading_layer": _threading_layer(),
             "timings_s": timings,
             "agents": int(cfg.population.size),
-            "agents_at_end": int(sim.people.sum(shards.living)),
+            "agents_at_end": sum(living),
             "bytes_per_person": BYTES_PER_PERSON,
             "population_bytes": int(sim.people.sum(shards.population_bytes)),
-            "shards": {"count": len(sim.people.map(shards.living)), "backend": sim.people.backend},
+            "shards": {"count": len(living), "backend": sim.people.backend},
             "world": world.name,
             "base_year": int(cfg.base_year),
             "years": int(cfg.years),
@@ -191,7 +193,7 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
         writer.abort()
         raise
     finally:
-        if "sim" in locals():
+        if sim is not None:
             sim.people.close()
     return RunResult(run_dir, summary, manifest)
 
@@ -246,14 +248,13 @@ def _shard(cfg: DictConfig, world, pop=None, key=None):
     """The run's people split by origin into `shards.count` shards (engine/shards.py):
     `pop` split in this process, or each shard synthesised where it lives."""
     sh = cfg.shards
-    agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
+    _, agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
     origin_sets = shards.assign_origins(agents, sh.count)
+    synthesis = _synthesis_args(cfg, world)
     if sh.backend == "local":
         if pop is None:
             parts = [
-                synthesise_population(
-                    world, cfg.population.size, key, origins=origins, **_synthesis_args(cfg, world)
-                )
+                synthesise_population(world, cfg.population.size, key, origins=origins, **synthesis)
                 for origins in origin_sets
             ]
         else:
@@ -272,7 +273,7 @@ def _shard(cfg: DictConfig, world, pop=None, key=None):
     cpus = sh.cpus_per_shard or shards.default_cpus_per_shard(len(origin_sets))
     return shards.RayPeople(
         shards.synthesise_shard,
-        (world, int(cfg.population.size), int(key), _synthesis_args(cfg, world)),
+        (world, int(cfg.population.size), int(key), synthesis),
         origin_sets,
         address=sh.address or None,
         cpus_per_shard=cpus,

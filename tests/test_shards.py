@@ -133,7 +133,7 @@ def test_children_are_numbered_region_by_region():
 
 def test_assign_origins_balances_agents_and_covers_each_origin_once():
     world = load_world("default")
-    agents = agents_per_origin(world, 1_000_000, 0.7)
+    _, agents = agents_per_origin(world, 1_000_000, 0.7)
     sets = shards.assign_origins(agents, 4)
     assert len(sets) == 4
     assert sorted(np.concatenate(sets).tolist()) == list(range(world.n_regions))
@@ -149,7 +149,7 @@ def test_split_and_merge_give_back_the_population():
     world = load_world("default")
     key = run_key(5)
     pop = synthesise_population(world, 30_000, key)
-    sets = shards.assign_origins(agents_per_origin(world, 30_000, 0.7), 3)
+    sets = shards.assign_origins(agents_per_origin(world, 30_000, 0.7)[1], 3)
     parts = shards.split(pop, sets)
     assert sum(p.n for p in parts) == pop.n
     for part, origins in zip(parts, sets):
