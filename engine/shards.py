@@ -26,6 +26,7 @@ send it by name) that returns NumPy arrays, numbers, or tuples or dicts of them.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -126,13 +127,19 @@ class RayPeople:
         import ray
 
         if not ray.is_initialized():
-            ray.init(
-                address=address,
-                include_dashboard=False,
-                logging_level="ERROR",
-                log_to_driver=False,
-                runtime_env={"env_vars": {"NUMBA_NUM_THREADS": str(cpus_per_shard)}},
-            )
+            _check_address(address)
+            try:
+                ray.init(
+                    address=address,
+                    include_dashboard=False,
+                    logging_level="ERROR",
+                    log_to_driver=False,
+                    runtime_env={"env_vars": {"NUMBA_NUM_THREADS": str(cpus_per_shard)}},
+                )
+            except ConnectionError as exc:  # "auto" with no cluster running
+                raise InputError(
+                    f"shards.address={address}", f"no Ray cluster found ({exc})", ADDRESSES
+                ) from None
         self._ray = ray
         need = cpus_per_shard * len(origin_sets)
         have = int(ray.cluster_resources().get("CPU", 0))
@@ -167,6 +174,23 @@ class RayPeople:
 
     def __getstate__(self):
         raise TypeError("a Ray-sharded simulation cannot be pickled (checkpoints need local)")
+
+
+ADDRESSES = "empty (a local Ray), auto, or HOST:PORT of a running Ray head"
+
+
+def _check_address(address: str | None) -> None:
+    """A HOST:PORT that does not answer fails here in seconds (Ray itself would retry for
+    minutes, printing warnings)."""
+    if not address or address == "auto" or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError):
+        raise InputError(
+            f"shards.address={address}", "no Ray head answers there", ADDRESSES
+        ) from None
 
 
 def assign_origins(agents: np.ndarray, n_shards: int) -> list[np.ndarray]:

@@ -92,3 +92,35 @@ def test_ctrl_c_stops_a_ray_run_after_the_year(tmp_path):
     assert "interrupted" in err and "resume=" not in err
     assert not list(run.glob("checkpoint-*.pkl"))
     assert not list(run.glob("*.parquet")) and not (run / "manifest.json").exists()
+
+
+def test_unreachable_ray_address_exits_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine.run",
+            "world=toy",
+            "population.size=2000",
+            "years=1",
+            "progress=false",
+            "shards.backend=ray",
+            "shards.address=127.0.0.1:1",
+            f"hydra.run.dir={run}",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [
+        "migsim: error: shards.address=127.0.0.1:1: no Ray head answers there (allowed: "
+        "empty (a local Ray), auto, or HOST:PORT of a running Ray head)"
+    ]
+    assert not (run / "manifest.json").exists()
