@@ -174,6 +174,7 @@ def validate(cfg: Any) -> None:
         "sigma_nativity": (1.0001, float("inf")),
         "capital_adjustment": (0.0, 1.0),
         "externality": (0.0, 2.0),
+        "credential_years": (0.0, 100.0),
         "remit_probability": (0.0, 1.0),
         "savings_rate": (0.0, 1.0),
         "remittances_world_usd_bn": (0.0, 1e5),

@@ -50,7 +50,7 @@ class EconomyConf:
     closure: str = "partial"  # short_run | long_run | partial
     capital_adjustment: float = 0.2  # phi per year for the partial closure [A]
     externality: float = 0.0  # gamma, human-capital externality on TFP [A]
-    credential_years: float = 10.0  # years for kappa to reach 1 [A]
+    credential_years: float = 10.0  # years for kappa to reach 1 (0: at once) [A]
     irregular_wage_factor: float = 0.8  # wage penalty of irregular status [A]
     irregular_tax_factor: float = 0.3  # share of taxes irregular migrants pay [A]
     irregular_transfer_factor: float = 0.4  # share of public spending they receive [A]

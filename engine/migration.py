@@ -22,6 +22,7 @@ from engine.behaviour import (
 )
 from engine.calibrate import (
     Calibration,
+    base_cells,
     base_wages,
     expected_income,
     return_hazard_table,
@@ -92,6 +93,12 @@ class MigrationStep:
         self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
         self.regularised = False
         self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
+        # the base-year stocks by corridor and skill the calibration split (for catch_up)
+        self.base_stock = (
+            base_cells(world, conf, self.base_wages, pop_conf).stock.sum(axis=3)
+            if policy.catch_up
+            else None
+        )
 
     def wages(self, sim) -> np.ndarray:
         return (
@@ -154,6 +161,41 @@ class MigrationStep:
         cdf = np.cumsum(dest.reshape(-1, R), axis=1)
         cdf[:, -1] = 1.0
         return p_move, np.ascontiguousarray(cdf)
+
+    def catch_up_probabilities(self, sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The regime's pent-up moves (component `catch_up`): people who would live abroad
+        under the regime's policy costs but do not under the status quo's, by the DMS
+        dual-strategy split the calibration uses (`engine/calibrate.py`: removing a policy
+        cost c raises the desired stock S[o, d, s] by S (e^c - 1)), move in the regime's first
+        year instead of over decades of yearly flows. Desired extra E[o, d, s] = S[o, d, s]
+        (exp(c_sq - c_regime) - 1) for corridors whose cost falls, with S the base-year stocks
+        of the world tables (as in the calibration: a sampled stock of a small corridor
+        would carry its sampling error times e^c); each home cell (o, s, g, b) of the people
+        at home at the start of the year gets the probability E w_b / sum N w_b over its
+        origin and skill, with w_b the decision model's age profile, capped at 1.
+        Returns (q_move (H,), destination CDF (H, R), E (R, R, 2) people)."""
+        R = self.world.n_regions
+        fall = np.maximum(self.calibration.policy_cost - self.policy.policy_cost, 0.0)
+        cells = sim.cells  # (o, loc, s, g, b, st) people
+        desired = self.base_stock * np.expm1(fall)
+        desired[np.arange(R), np.arange(R)] = 0.0
+        home = np.stack([cells[o, o].sum(axis=-1) for o in range(R)])  # (o, s, g, b)
+        w = np.exp(self.age_shift)
+        exposed = (home * w).sum(axis=(2, 3))  # (o, s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(
+                exposed[:, :, None] > 0, desired.transpose(0, 2, 1) / exposed[:, :, None], 0.0
+            )  # (o, s, d)
+        q = np.broadcast_to(
+            rate[:, :, None, None, :] * w[None, None, None, :, None], (R, 2, 2, w.shape[0], R)
+        )  # (o, s, g, b, d)
+        total = q.sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dest = np.where(total[..., None] > 0, q / total[..., None], 0.0)
+        cdf = np.cumsum(dest, axis=-1).reshape(-1, R)
+        cdf[:, -1] = 1.0
+        q_move = np.minimum(total, 1.0).reshape(-1)
+        return np.ascontiguousarray(q_move), np.ascontiguousarray(cdf), desired
 
     def run(self, sim, year: int) -> None:
         world, policy = self.world, self.policy
@@ -247,6 +289,10 @@ class MigrationStep:
             self.calibration.intra_return,
             self.productivity_sigma,
         )
+        catch = None
+        if policy.catch_up and year == sim.base_year + 1:
+            # computed on the stocks at the start of the year, drawn after the decisions
+            catch = self.catch_up_probabilities(sim)
         moves, blocked, intra, invalid = sim.people.sum(
             _decide,
             sim.key,
@@ -264,6 +310,24 @@ class MigrationStep:
             )
         sim.moves += moves
         weight = sim.weight
+        if catch is not None:
+            q_move, q_cdf, desired = catch
+            pent_up = sim.people.sum(
+                _catch_up,
+                sim.key,
+                year,
+                q_move,
+                q_cdf,
+                temporary_share,
+                policy.irregular_share,
+                policy.visa_years.astype(np.uint8),
+            )
+            sim.moves += pent_up
+            # people by destination: moved at once, and desired by the split
+            sim.region_extra["pent_up_moves"] = (pent_up.sum(axis=(1, 3)) * weight[:, None]).sum(
+                axis=0
+            )
+            sim.region_extra["pent_up_desired"] = desired.sum(axis=(0, 2))
         sim.region_extra["blocked_by_liquidity"] = blocked * weight
         sim.region_extra["intra_regional_moves"] = intra * weight
 
@@ -305,6 +369,40 @@ def _applicants(
         counts,
     )
     return counts.sum(axis=0)
+
+
+def _catch_up(
+    shard, key, year, q_move, dest_cdf, temporary_share, irregular_share, visa_years
+) -> np.ndarray:
+    """The regime's pent-up moves (MigrationStep.catch_up_probabilities), in agents by
+    (origin, source, destination, skill) (int64)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
+    mk.catch_up(
+        key,
+        year,
+        pop.n,
+        pop.person_id,
+        pop.alive,
+        pop.age,
+        pop.sex,
+        pop.skill,
+        pop.origin,
+        pop.location,
+        pop.status,
+        pop.years_abroad,
+        pop.visa_years_left,
+        AGE_BAND_OF_AGE,
+        N_BANDS,
+        q_move,
+        dest_cdf,
+        temporary_share,
+        irregular_share,
+        visa_years,
+        moves,
+    )
+    return moves.sum(axis=0)
 
 
 def _decide(shard, key, year, cell_args, kernel, term, term_params) -> tuple:

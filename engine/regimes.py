@@ -41,6 +41,7 @@ class Policy:
     training_cost: float = 0.0
     training_payers: np.ndarray | None = None  # (R,) destinations financing training
     regularise: bool = False
+    catch_up: bool = False
     irregular_hazard_factor: float = 1.0
     components: list = field(default_factory=list)
 
@@ -211,6 +212,16 @@ def _scale_policy_cost(policy: Policy, world: World, c: Any, where: str) -> None
     policy.policy_cost[mask] *= factor
 
 
+def _catch_up(policy: Policy, world: World, c: Any, where: str) -> None:
+    """Pent-up demand is met at once: in the regime's first year, the people who would live
+    abroad under its (lower) policy costs by the calibration's desired-stock split move,
+    without the up-front liquidity check (the desires the split is calibrated to, Gallup's,
+    do not depend on means); yearly flows, with the liquidity check, follow as usual. This is
+    the static reading of a liberalisation (DMS 2015's medium term: the desired stock is
+    reached), against the default gradual one. No keys."""
+    policy.catch_up = True
+
+
 def _frictionless(policy: Policy, world: World, c: Any, where: str) -> None:
     """Free mobility without frictions: no policy cost, no incompressible cost, no up-front
     cost on the covered corridors (the frictionless closure of economics.md 3)."""
@@ -350,6 +361,7 @@ def _upfront_cost(policy: Policy, world: World, c: Any, where: str) -> None:
 
 COMPONENTS = {
     "scale_policy_cost": _scale_policy_cost,
+    "catch_up": _catch_up,
     "frictionless": _frictionless,
     "temporary_quota": _temporary_quota,
     "quota": _quota,

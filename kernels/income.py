@@ -6,7 +6,8 @@ Two passes over people per year:
    is employed with probability employment[location] (draw keyed on the person); their
    efficiency units are productivity x kappa, where kappa = 1 for natives and, for people
    abroad, the credential-transfer factor rising from kappa_s on arrival to 1 after
-   `kappa_years` years, times `irregular_wage_factor` for irregular migrants.
+   `kappa_years` years (at once if kappa_years = 0), times `irregular_wage_factor` for
+   irregular migrants.
 2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
@@ -70,7 +71,10 @@ def _efficiency(
     units = prod
     if loc != o:
         k = kappa0[s] * credential_scale
-        k = k + (1.0 - k) * min(tau / kappa_years, 1.0)
+        if kappa_years > 0.0:
+            k = k + (1.0 - k) * min(tau / kappa_years, 1.0)
+        else:
+            k = 1.0  # credentials transfer in full at once
         if k > 1.0:
             k = 1.0
         units *= k

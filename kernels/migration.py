@@ -452,3 +452,66 @@ def count_applicants(
                     income = home_income[o, s] * productivity(key, pid, productivity_sigma)
                     if wealth[i] + borrowing * income >= upfront_cost[o, d]:
                         out[c, o, d, s] += 1
+
+
+@nb.njit(**PARALLEL_JIT)
+def catch_up(
+    key,
+    year,
+    n,
+    person_id,
+    alive,
+    age,
+    sex,
+    skill,
+    origin,
+    location,
+    status,
+    years_abroad,
+    visa_years_left,
+    band_of_age,
+    n_bands,
+    q_move,
+    dest_cdf,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    moves_out,
+):
+    """A regime's pent-up moves, once: a person at home moves with probability q_move[h] to a
+    destination drawn from dest_cdf[h] (h = home cell, as in `decide`). Desired moves are
+    realised without the up-front liquidity check (engine/migration.py, `catch_up`); the
+    entry channel is drawn as in `decide`. Draws use their own streams, so the year's other
+    decisions are unchanged. moves_out: (N_CHUNKS, R, R, R, 2) int64 as in `decide`."""
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in nb.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0:
+                continue
+            o = origin[i]
+            if location[i] != o:
+                continue
+            s = skill[i]
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
+            q = q_move[h]
+            if q <= 0.0:
+                continue
+            pid = person_id[i]
+            if uniform(key, pid, year, Stream.CATCH_UP) >= q:
+                continue
+            d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.CATCH_UP_DEST))
+            if d == o:
+                continue
+            v = uniform(key, pid, year, Stream.CATCH_UP_VISA)
+            if v < temporary_share[o, d, s]:
+                status[i] = TEMPORARY
+                visa_years_left[i] = visa_years[d]
+            elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
+                status[i] = IRREGULAR
+                visa_years_left[i] = 0
+            else:
+                status[i] = PERMANENT
+                visa_years_left[i] = 0
+            location[i] = d
+            years_abroad[i] = 0
+            moves_out[c, o, o, d, s] += 1

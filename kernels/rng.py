@@ -41,6 +41,9 @@ class Stream(IntEnum):
     RETURN = 32
     VISA = 33
     QUOTA_LOTTERY = 34
+    CATCH_UP = 35
+    CATCH_UP_DEST = 36
+    CATCH_UP_VISA = 37
     REMIT = 40
     EMPLOYMENT = 41
 
