@@ -92,7 +92,9 @@ from engine.errors import InputError
 ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
 POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
 GROUPS = (
+    "welfare",
     "natives",
+    "access",
     "natives_resident",
     "scarce_labour",
     "abundant_labour",
@@ -107,9 +109,14 @@ PAYOFFS = ("welfare", "political")
 # ("born", the default: a group's members who emigrate keep counting, so access abroad is
 # theirs) or as the resident natives' wage ("resident", the positions table's groups)
 POLITICAL_GROUPS = {
-    "born": ("scarce_born", "abundant_born", "capital", "taxpayers"),
-    "resident": ("scarce_labour", "abundant_labour", "capital", "taxpayers"),
+    "born": ("scarce_born", "abundant_born", "capital", "taxpayers", "access"),
+    "resident": ("scarce_labour", "abundant_labour", "capital", "taxpayers", "access"),
 }
+# Weight of the "access" group (the natives as consumers of the choice of where to live) in
+# the political payoff, in units of the natives' factor income: every native has the option,
+# so the group's income is all of the natives' income and its weight 1 [A] (its change is
+# already per native-born person in % of income; see the module docstring).
+ACCESS_WEIGHT = 1.0
 # Loss aversion of the political payoff: a group's loss counts LOSS_AVERSION times a gain of
 # the same size. lambda = 2.25, the median estimate of Tversky & Kahneman (1992), "Advances in
 # Prospect Theory", J. Risk Uncertainty 5: 297-323 [K]; loss aversion and reference dependence
@@ -212,12 +219,15 @@ def political_support(
 def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str, float]:
     """Each group's weight: its income as a share of the natives' factor income (earnings of
     both skills + net capital income) in the status quo, so that a 1% change for every group
-    is worth 1% of that income; taxpayers weigh the tax revenue (their "%" is the change in
-    the fiscal balance in % of it), so a change in the balance counts at its share of natives'
-    income. labour "born": the native-born of each skill at home and abroad; "resident": the
-    resident natives. Weighting by income share is an assumption [A]."""
+    is worth 1% of that income; taxpayers weigh the taxes the resident natives pay (their "%"
+    is the change in the fiscal balance in % of all taxes, the proportional tax change it
+    allows, which natives pay on their taxes), so a change in the balance counts at the
+    natives' share of it; access (the option value, already per native-born person in % of
+    income) weighs ACCESS_WEIGHT = 1, everyone's income. labour "born": the native-born of
+    each skill at home and abroad; "resident": the resident natives. Weighting by income
+    share is an assumption [A]."""
     abundant = "high" if scarce == "low" else "low"
-    key, (gs, ga, _, _) = (
+    key, (gs, ga, *_) = (
         ("born_earnings", POLITICAL_GROUPS["born"])
         if labour == "born"
         else ("earnings", POLITICAL_GROUPS["resident"])
@@ -227,7 +237,8 @@ def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str
         gs: base[f"{key}_{scarce}"] / income,
         ga: base[f"{key}_{abundant}"] / income,
         "capital": base["capital"] / income,
-        "taxpayers": base["tax_revenue"] / income,
+        "taxpayers": base["native_taxes"] / income,
+        "access": ACCESS_WEIGHT,
     }
 
 
@@ -263,7 +274,13 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         )
         .with_columns(pl.col("pp", "pe").fill_null(0.0))
     )
-    natives = float(reg["natives"][0])
+    if "access_value" not in reg.columns:
+        raise InputError(
+            str(run_dir / "regions.parquet"),
+            "has no column access_value (a run made before the option value was recorded)",
+            "runs made by this version of migsim (rerun the game)",
+        )
+    access = float(reg["access_value"][0] or 0.0)
     labour = {}
     for sk in ("low", "high"):
         h = home.filter(pl.col("skill") == sk)
@@ -285,8 +302,13 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
         "wage_low": float(reg["wage_low_native"][0]),
         "wage_high": float(reg["wage_high_native"][0]),
-        "taxpayers": float(reg["fiscal_balance"][0]) / natives,
-        "tax_per_native": float(reg["tax_revenue"][0]) / natives,
+        # the fiscal balance (not per native: see the module docstring) and the taxes the
+        # resident natives pay (their share of a tax change that closes a balance change)
+        "taxpayers": float(reg["fiscal_balance"][0]),
+        "native_taxes": float(home["taxes"].sum()),
+        # the option value of the policy costs to the people at home, log points of income
+        # per person (engine/migration.py, MigrationStep.access_value)
+        "access_value": access,
         "immigrants": float(reg["immigrants"][0]),
         # the political payoff's weights (income shares): resident natives' earnings by
         # skill and the tax revenue
@@ -325,12 +347,13 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
     people = level["home_people"] + level["abroad_people"]
     return {
         "natives": (home + level["abroad_income"]) / people,
+        # option value per native-born person, % of income (0 for those abroad)
+        "access": 100.0 * level["access_value"] * level["home_people"] / people,
         "natives_resident": home / level["home_people"],
         "wage_low": level["wage_low"],
         "wage_high": level["wage_high"],
         "capital": capital,
         "taxpayers": level["taxpayers"],
-        "tax_per_native": level["tax_per_native"],
         "born_abroad_share": level["abroad_people"] / people,
         "immigrants": level["immigrants"],
         **{
@@ -341,6 +364,7 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
                 "born_earnings_low",
                 "born_earnings_high",
                 "tax_revenue",
+                "native_taxes",
             )
         },
         **{
@@ -375,10 +399,11 @@ class GameResult:
 
 
 PAYOFF_TEXT = {
-    "welfare": "real income per native-born person (at home and abroad), % vs no liberalisation",
+    "welfare": "real income per native-born person (at home and abroad) plus the option value "
+    "of access abroad, % vs no liberalisation",
     "political": "political support: income-weighted % changes of the natives' groups (scarce "
-    "and abundant labour, capital, taxpayers) vs no liberalisation, each group's loss counted "
-    "{lam:g} times (loss aversion)",
+    "and abundant labour, capital, taxpayers, access) vs no liberalisation, each group's loss "
+    "counted {lam:g} times (loss aversion)",
 }
 
 
@@ -413,7 +438,9 @@ def analyse(
         for sc in SCENARIOS:
             v = levels[sc][side]
             vals = {
+                "welfare": v["natives"],
                 "natives": v["natives"],
+                "access": v["access"],
                 "natives_resident": v["natives_resident"],
                 "scarce_labour": v[f"wage_{scarce[side]}"],
                 "abundant_labour": v[f"wage_{abundant}"],
@@ -423,7 +450,9 @@ def analyse(
                 "taxpayers": v["taxpayers"],
             }
             bvals = {
+                "welfare": base["natives"],
                 "natives": base["natives"],
+                "access": base["access"],
                 "natives_resident": base["natives_resident"],
                 "scarce_labour": base[f"wage_{scarce[side]}"],
                 "abundant_labour": base[f"wage_{abundant}"],
@@ -433,18 +462,25 @@ def analyse(
                 "taxpayers": base["taxpayers"],
             }
             for g in GROUPS:
-                change = (
-                    100.0 * (vals[g] - bvals[g]) / base["tax_per_native"]
-                    if g == "taxpayers"
-                    else _pct(vals[g], bvals[g])
-                )
+                if g == "taxpayers":  # balance change in % of the status quo's taxes
+                    change = 100.0 * (vals[g] - bvals[g]) / base["tax_revenue"]
+                elif g == "access":  # already % of income against the status quo
+                    change = vals[g] - bvals[g]
+                elif g == "welfare":  # money income + option value
+                    change = _pct(vals[g], bvals[g]) + vals["access"] - bvals["access"]
+                else:
+                    change = _pct(vals[g], bvals[g])
+                if g == "welfare":
+                    vals_level = change
+                else:
+                    vals_level = vals[g]
                 rows.append(
                     {
                         "side": side,
                         "region": sides[side],
                         "group": g,
                         "scenario": sc,
-                        "level": vals[g],
+                        "level": vals_level,
                         "pct": change,
                     }
                 )
@@ -470,14 +506,14 @@ def analyse(
             )
     payoffs = pl.DataFrame(rows)
 
-    def pct(side, sc, group="natives"):
+    def pct(side, sc, group="welfare"):
         return payoffs.filter(
             pl.col("side") == side, pl.col("scenario") == sc, pl.col("group") == group
         )["pct"][0]
 
     cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone", ("D", "D"): "none"}
     types = {}
-    for name, group in (("welfare", "natives"), ("political", "political")):
+    for name, group in (("welfare", "welfare"), ("political", "political")):
         pa = {k: pct("A", sc, group) for k, sc in cell.items()}
         pb = {k: pct("B", sc, group) for k, sc in cell.items()}
         types[name] = classify(pa, pb, tol, names=(region_a, region_b))
@@ -494,7 +530,15 @@ def analyse(
     for side in ("A", "B"):
         for label, sc in (("No reciprocity", alone[side]), ("Reciprocity", "both")):
             row = {"region": sides[side], "case": label}
-            for g in ("scarce_labour", "abundant_labour", "capital", "taxpayers", "natives"):
+            for g in (
+                "scarce_labour",
+                "abundant_labour",
+                "capital",
+                "taxpayers",
+                "access",
+                "natives",
+                "welfare",
+            ):
                 p = pct(side, sc, g)
                 row[g] = f"{position(p)} ({p:+.2f}%)"
             prow.append(row)
