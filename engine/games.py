@@ -15,16 +15,37 @@ policy alone:
     both      both components
 
 Payoff of a side X (final simulated year, % change against `none`):
-  natives          real income per X-born person, wherever they live: X's resident natives'
-                   earnings - taxes + public spending received (fiscal.parquet) + X's capital
-                   income owned by X's natives, net of the cost of the capital that
+  welfare          natives + access (both in % of income): the welfare payoff of the game
+  natives          real money income per X-born person, wherever they live: X's resident
+                   natives' earnings - taxes + public spending received (fiscal.parquet) + X's
+                   capital income owned by X's natives, net of the cost of the capital that
                    liberalisation added or removed (`native_capital_income`: capital follows
                    labour and is supplied at the base-year return r0, so the return on
                    capital that arrives with immigrants is not a gain to natives), plus X-born
-                   people abroad (stocks.parquet,
-                   origin X) valued at the per-person earnings - taxes + public spending of
-                   immigrants of the same skill and age band in their location. This is the
-                   payoff of the game.
+                   people abroad (stocks.parquet, origin X) valued at the per-person
+                   earnings - taxes + public spending of immigrants of the same skill and age
+                   band in their location
+  access           the option value of the destinations open to X's people (the seed's
+                   "consumers", neutral without reciprocity and weakly in favour with it):
+                   X-born people choose where to live in a random-utility model (nested
+                   logit, engine/behaviour.py), so a partner's opening is worth more to them
+                   than the money income of those who use it. Each run records per region
+                   and year `access_value` (regions.parquet; MigrationStep.access_value): the
+                   change in the expected maximum utility (the log-sum, `behaviour.log_sum`)
+                   of that year's decision between the run's policy costs and the status
+                   quo's, at the run's own incomes and diasporas, divided by the income
+                   elasticity lambda (log points of income, Small & Rosen 1981), averaged
+                   over the people living in their region of birth. `access` = 100 x that
+                   x the share of X-born people living at home (0 for those abroad): per
+                   X-born person, % of income. It is 0 exactly in `none` and when only X
+                   opens (X's people face unchanged costs), > 0 when the partner opens.
+                   Money-income effects (wages at home and abroad) are left to the other
+                   measures, so they are not counted twice. What it leaves out [A]: it is
+                   the option of the year's decision for those at home; the X-born who have
+                   already moved are valued at their money income abroad, which understates
+                   what they gained by their own choice (movers to a poorer partner lower
+                   `natives`), and liquidity constraints and lottery-rationed quotas are not
+                   in the utility (a quota's shadow price is).
   natives_resident the same for the natives living in X only (the host-country view)
   scarce_labour    the native wage of the skill whose native wage falls most when X
                    liberalises alone (the skill immigration competes with)
@@ -34,13 +55,28 @@ Payoff of a side X (final simulated year, % change against `none`):
                    and age band where they live): the group with its members who emigrate
   abundant_born    the same for the other skill
   capital          X's natives' capital income (net, as above)
-  taxpayers        X's fiscal balance per resident native; its "%" is the change in the
-                   balance in % of the baseline tax revenue (a balance is near 0, so a % of
-                   it would be meaningless): the tax cut (+) or rise (-) it would allow
+  taxpayers        X's fiscal balance; its "%" is the change in the balance in % of the
+                   status quo's tax revenue (a balance is near 0, so a % of it would be
+                   meaningless): the proportional tax cut (+) or rise (-) it would allow at
+                   the status quo's tax base, which every resident taxpayer pays on their
+                   taxes. It used to be the balance per resident native, which changed when
+                   natives emigrated with the balance unchanged (a deficit shared by fewer
+                   natives looked larger, although the tax rate that closes it is the same):
+                   an artefact of the denominator, worth -0.09 of the -0.37 points that
+                   NTA's taxpayers lost under reciprocity in the twins world (NTA-NTB, 400k
+                   agents, 6 years, seed 1; now -0.28). The rest is the model's: the swap
+                   of natives for equally skilled immigrants lowers earnings, because
+                   immigrants' credentials transfer only in part (kappa 0.85 non-tertiary,
+                   0.7 tertiary, reaching 1 over 10 years, EconomyConf) and immigrants are
+                   imperfect substitutes for natives (sigma_N 20), while public spending per
+                   person is the same: NTA's taxes -2.0 bn, spending +0.2 bn, revenue taxed
+                   on GDP -0.8 bn, balance -2.9 bn of 1,037 bn taxes. Fewer efficiency units
+                   also lower the return on the capital in place while it adjusts (partial
+                   closure): capital -0.07%.
 
   political        the political payoff (below), in the same "%" units
 
-Two payoffs (`payoff`): "welfare" (default) = natives; "political" = the support of a
+Two payoffs (`payoff`): "welfare" (default) = natives + access; "political" = the support of a
 government that weighs its natives' groups with loss aversion (Freund & Ozden 2008: loss
 aversion and reference dependence in a Grossman-Helpman political-support model; the seed's
 annex reads the games off the positions of scarce labour, abundant labour, capital and
@@ -48,10 +84,15 @@ consumers):
 
     political = sum_g w_g v(change_g),  v(x) = x (x >= 0), loss_aversion * x (x < 0)
 
-over g = scarce_born, abundant_born, capital, taxpayers (`POLITICAL_GROUPS["born"]`; the
-resident natives' wages instead with labour="resident"), w_g = the group's income as a share
-of natives' factor income in the status quo (`political_weights`; taxpayers: tax revenue),
-reference point = no liberalisation, loss_aversion = 2.25 (`LOSS_AVERSION`). With
+over g = scarce_born, abundant_born, capital, taxpayers, access (`POLITICAL_GROUPS["born"]`;
+the resident natives' wages instead with labour="resident"), w_g = the group's income as a
+share of natives' factor income in the status quo (`political_weights`; taxpayers: the taxes
+the resident natives pay, since a change in the balance changes every taxpayer's tax in
+proportion and natives pay their share of it; access: ACCESS_WEIGHT = 1, because every native
+has the option and `access` is already per native-born person in % of income, so the group's
+income is all of the natives' income [A]), reference point = no liberalisation,
+loss_aversion = 2.25 (`LOSS_AVERSION`). The access group never loses (costs only fall in the
+game), so loss aversion does not touch it. With
 loss_aversion 1 it is about the natives' income change and additive if the groups' changes
 are; with > 1 a group that loses from its side opening alone but not when access abroad comes
 with it makes reciprocity worth more than the sum of the two openings. The weights go with the
