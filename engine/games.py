@@ -458,8 +458,9 @@ def analyse(
     labour: str = "born",
 ) -> GameResult:
     """levels[scenario][side] = side_payoffs(...). Builds the game with each side's payoff
-    `payoff`: "welfare" (real income per native-born person, group "natives") or "political"
-    (the loss-averse, income-weighted support of its resident groups, group "political")."""
+    `payoff`: "welfare" (real income per native-born person plus the option value of access,
+    group "welfare" = "natives" + "access") or "political" (the loss-averse, income-weighted
+    support of its natives' groups, group "political")."""
     if payoff not in PAYOFFS:
         raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
     levels = {
