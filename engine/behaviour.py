@@ -171,6 +171,28 @@ def nested_logit(V: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
     return p_move, dest
 
 
+def log_sum(V: np.ndarray, rho: float) -> np.ndarray:
+    """Expected maximum utility (the log-sum, or inclusive value, of the nested logit) of
+    each home cell (R, 2, 2, B), from V[o, s, g, b, d]:
+
+        E max = ln(exp(V_stay) + exp(rho I)),   I = ln sum_{k != o} exp(V_k / rho)
+
+    (up to Euler's constant, which cancels in differences). Its change between two policies
+    at the same incomes, divided by the income elasticity lambda, is the change in the
+    choice set's value in log points of income (Small & Rosen 1981; McFadden 1978): it is 0
+    when no alternative's utility changes and rises when an alternative becomes cheaper,
+    with d(E max)/dV_d = P(d) (Williams-Daly-Zachary)."""
+    R = V.shape[0]
+    stay = np.stack([V[o, ..., o] for o in range(R)])  # (R, 2, 2, B)
+    moves = V / rho
+    moves = moves.copy()
+    for o in range(R):
+        moves[o, ..., o] = -np.inf
+    top = moves.max(axis=-1)
+    inclusive = np.log(np.exp(moves - top[..., None]).sum(axis=-1)) + top
+    return np.logaddexp(stay, rho * inclusive)
+
+
 @dataclass
 class Behaviour:
     """A behaviour plug-in. Every part is optional: what is None keeps the default."""

@@ -167,8 +167,8 @@ def game_command(args: list[str]) -> int:
         "--payoff",
         choices=PAYOFFS,
         default="welfare",
-        help="welfare: real income per native-born person; political: loss-averse support "
-        "of the resident natives' groups",
+        help="welfare: real income per native-born person plus the option value of access "
+        "abroad; political: loss-averse support of the natives' groups",
     )
     parser.add_argument(
         "--loss-aversion",

@@ -15,16 +15,37 @@ policy alone:
     both      both components
 
 Payoff of a side X (final simulated year, % change against `none`):
-  natives          real income per X-born person, wherever they live: X's resident natives'
-                   earnings - taxes + public spending received (fiscal.parquet) + X's capital
-                   income owned by X's natives, net of the cost of the capital that
+  welfare          natives + access (both in % of income): the welfare payoff of the game
+  natives          real money income per X-born person, wherever they live: X's resident
+                   natives' earnings - taxes + public spending received (fiscal.parquet) + X's
+                   capital income owned by X's natives, net of the cost of the capital that
                    liberalisation added or removed (`native_capital_income`: capital follows
                    labour and is supplied at the base-year return r0, so the return on
                    capital that arrives with immigrants is not a gain to natives), plus X-born
-                   people abroad (stocks.parquet,
-                   origin X) valued at the per-person earnings - taxes + public spending of
-                   immigrants of the same skill and age band in their location. This is the
-                   payoff of the game.
+                   people abroad (stocks.parquet, origin X) valued at the per-person
+                   earnings - taxes + public spending of immigrants of the same skill and age
+                   band in their location
+  access           the option value of the destinations open to X's people (the seed's
+                   "consumers", neutral without reciprocity and weakly in favour with it):
+                   X-born people choose where to live in a random-utility model (nested
+                   logit, engine/behaviour.py), so a partner's opening is worth more to them
+                   than the money income of those who use it. Each run records per region
+                   and year `access_value` (regions.parquet; MigrationStep.access_value): the
+                   change in the expected maximum utility (the log-sum, `behaviour.log_sum`)
+                   of that year's decision between the run's policy costs and the status
+                   quo's, at the run's own incomes and diasporas, divided by the income
+                   elasticity lambda (log points of income, Small & Rosen 1981), averaged
+                   over the people living in their region of birth. `access` = 100 x that
+                   x the share of X-born people living at home (0 for those abroad): per
+                   X-born person, % of income. It is 0 exactly in `none` and when only X
+                   opens (X's people face unchanged costs), > 0 when the partner opens.
+                   Money-income effects (wages at home and abroad) are left to the other
+                   measures, so they are not counted twice. What it leaves out [A]: it is
+                   the option of the year's decision for those at home; the X-born who have
+                   already moved are valued at their money income abroad, which understates
+                   what they gained by their own choice (movers to a poorer partner lower
+                   `natives`), and liquidity constraints and lottery-rationed quotas are not
+                   in the utility (a quota's shadow price is).
   natives_resident the same for the natives living in X only (the host-country view)
   scarce_labour    the native wage of the skill whose native wage falls most when X
                    liberalises alone (the skill immigration competes with)
@@ -34,13 +55,28 @@ Payoff of a side X (final simulated year, % change against `none`):
                    and age band where they live): the group with its members who emigrate
   abundant_born    the same for the other skill
   capital          X's natives' capital income (net, as above)
-  taxpayers        X's fiscal balance per resident native; its "%" is the change in the
-                   balance in % of the baseline tax revenue (a balance is near 0, so a % of
-                   it would be meaningless): the tax cut (+) or rise (-) it would allow
+  taxpayers        X's fiscal balance; its "%" is the change in the balance in % of the
+                   status quo's tax revenue (a balance is near 0, so a % of it would be
+                   meaningless): the proportional tax cut (+) or rise (-) it would allow at
+                   the status quo's tax base, which every resident taxpayer pays on their
+                   taxes. It used to be the balance per resident native, which changed when
+                   natives emigrated with the balance unchanged (a deficit shared by fewer
+                   natives looked larger, although the tax rate that closes it is the same):
+                   an artefact of the denominator, worth -0.09 of the -0.37 points that
+                   NTA's taxpayers lost under reciprocity in the twins world (NTA-NTB, 400k
+                   agents, 6 years, seed 1; now -0.28). The rest is the model's: the swap
+                   of natives for equally skilled immigrants lowers earnings, because
+                   immigrants' credentials transfer only in part (kappa 0.85 non-tertiary,
+                   0.7 tertiary, reaching 1 over 10 years, EconomyConf) and immigrants are
+                   imperfect substitutes for natives (sigma_N 20), while public spending per
+                   person is the same: NTA's taxes -2.0 bn, spending +0.2 bn, revenue taxed
+                   on GDP -0.8 bn, balance -2.9 bn of 1,037 bn taxes. Fewer efficiency units
+                   also lower the return on the capital in place while it adjusts (partial
+                   closure): capital -0.07%.
 
   political        the political payoff (below), in the same "%" units
 
-Two payoffs (`payoff`): "welfare" (default) = natives; "political" = the support of a
+Two payoffs (`payoff`): "welfare" (default) = natives + access; "political" = the support of a
 government that weighs its natives' groups with loss aversion (Freund & Ozden 2008: loss
 aversion and reference dependence in a Grossman-Helpman political-support model; the seed's
 annex reads the games off the positions of scarce labour, abundant labour, capital and
@@ -48,10 +84,15 @@ consumers):
 
     political = sum_g w_g v(change_g),  v(x) = x (x >= 0), loss_aversion * x (x < 0)
 
-over g = scarce_born, abundant_born, capital, taxpayers (`POLITICAL_GROUPS["born"]`; the
-resident natives' wages instead with labour="resident"), w_g = the group's income as a share
-of natives' factor income in the status quo (`political_weights`; taxpayers: tax revenue),
-reference point = no liberalisation, loss_aversion = 2.25 (`LOSS_AVERSION`). With
+over g = scarce_born, abundant_born, capital, taxpayers, access (`POLITICAL_GROUPS["born"]`;
+the resident natives' wages instead with labour="resident"), w_g = the group's income as a
+share of natives' factor income in the status quo (`political_weights`; taxpayers: the taxes
+the resident natives pay, since a change in the balance changes every taxpayer's tax in
+proportion and natives pay their share of it; access: ACCESS_WEIGHT = 1, because every native
+has the option and `access` is already per native-born person in % of income, so the group's
+income is all of the natives' income [A]), reference point = no liberalisation,
+loss_aversion = 2.25 (`LOSS_AVERSION`). The access group never loses (costs only fall in the
+game), so loss aversion does not touch it. With
 loss_aversion 1 it is about the natives' income change and additive if the groups' changes
 are; with > 1 a group that loses from its side opening alone but not when access abroad comes
 with it makes reciprocity worth more than the sum of the two openings. The weights go with the
@@ -92,7 +133,9 @@ from engine.errors import InputError
 ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
 POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
 GROUPS = (
+    "welfare",
     "natives",
+    "access",
     "natives_resident",
     "scarce_labour",
     "abundant_labour",
@@ -107,9 +150,14 @@ PAYOFFS = ("welfare", "political")
 # ("born", the default: a group's members who emigrate keep counting, so access abroad is
 # theirs) or as the resident natives' wage ("resident", the positions table's groups)
 POLITICAL_GROUPS = {
-    "born": ("scarce_born", "abundant_born", "capital", "taxpayers"),
-    "resident": ("scarce_labour", "abundant_labour", "capital", "taxpayers"),
+    "born": ("scarce_born", "abundant_born", "capital", "taxpayers", "access"),
+    "resident": ("scarce_labour", "abundant_labour", "capital", "taxpayers", "access"),
 }
+# Weight of the "access" group (the natives as consumers of the choice of where to live) in
+# the political payoff, in units of the natives' factor income: every native has the option,
+# so the group's income is all of the natives' income and its weight 1 [A] (its change is
+# already per native-born person in % of income; see the module docstring).
+ACCESS_WEIGHT = 1.0
 # Loss aversion of the political payoff: a group's loss counts LOSS_AVERSION times a gain of
 # the same size. lambda = 2.25, the median estimate of Tversky & Kahneman (1992), "Advances in
 # Prospect Theory", J. Risk Uncertainty 5: 297-323 [K]; loss aversion and reference dependence
@@ -212,12 +260,15 @@ def political_support(
 def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str, float]:
     """Each group's weight: its income as a share of the natives' factor income (earnings of
     both skills + net capital income) in the status quo, so that a 1% change for every group
-    is worth 1% of that income; taxpayers weigh the tax revenue (their "%" is the change in
-    the fiscal balance in % of it), so a change in the balance counts at its share of natives'
-    income. labour "born": the native-born of each skill at home and abroad; "resident": the
-    resident natives. Weighting by income share is an assumption [A]."""
+    is worth 1% of that income; taxpayers weigh the taxes the resident natives pay (their "%"
+    is the change in the fiscal balance in % of all taxes, the proportional tax change it
+    allows, which natives pay on their taxes), so a change in the balance counts at the
+    natives' share of it; access (the option value, already per native-born person in % of
+    income) weighs ACCESS_WEIGHT = 1, everyone's income. labour "born": the native-born of
+    each skill at home and abroad; "resident": the resident natives. Weighting by income
+    share is an assumption [A]."""
     abundant = "high" if scarce == "low" else "low"
-    key, (gs, ga, _, _) = (
+    key, (gs, ga, *_) = (
         ("born_earnings", POLITICAL_GROUPS["born"])
         if labour == "born"
         else ("earnings", POLITICAL_GROUPS["resident"])
@@ -227,7 +278,8 @@ def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str
         gs: base[f"{key}_{scarce}"] / income,
         ga: base[f"{key}_{abundant}"] / income,
         "capital": base["capital"] / income,
-        "taxpayers": base["tax_revenue"] / income,
+        "taxpayers": base["native_taxes"] / income,
+        "access": ACCESS_WEIGHT,
     }
 
 
@@ -263,7 +315,13 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         )
         .with_columns(pl.col("pp", "pe").fill_null(0.0))
     )
-    natives = float(reg["natives"][0])
+    if "access_value" not in reg.columns:
+        raise InputError(
+            str(run_dir / "regions.parquet"),
+            "has no column access_value (a run made before the option value was recorded)",
+            "runs made by this version of migsim (rerun the game)",
+        )
+    access = float(reg["access_value"][0] or 0.0)
     labour = {}
     for sk in ("low", "high"):
         h = home.filter(pl.col("skill") == sk)
@@ -285,8 +343,13 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
         "wage_low": float(reg["wage_low_native"][0]),
         "wage_high": float(reg["wage_high_native"][0]),
-        "taxpayers": float(reg["fiscal_balance"][0]) / natives,
-        "tax_per_native": float(reg["tax_revenue"][0]) / natives,
+        # the fiscal balance (not per native: see the module docstring) and the taxes the
+        # resident natives pay (their share of a tax change that closes a balance change)
+        "taxpayers": float(reg["fiscal_balance"][0]),
+        "native_taxes": float(home["taxes"].sum()),
+        # the option value of the policy costs to the people at home, log points of income
+        # per person (engine/migration.py, MigrationStep.access_value)
+        "access_value": access,
         "immigrants": float(reg["immigrants"][0]),
         # the political payoff's weights (income shares): resident natives' earnings by
         # skill and the tax revenue
@@ -325,12 +388,13 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
     people = level["home_people"] + level["abroad_people"]
     return {
         "natives": (home + level["abroad_income"]) / people,
+        # option value per native-born person, % of income (0 for those abroad)
+        "access": 100.0 * level["access_value"] * level["home_people"] / people,
         "natives_resident": home / level["home_people"],
         "wage_low": level["wage_low"],
         "wage_high": level["wage_high"],
         "capital": capital,
         "taxpayers": level["taxpayers"],
-        "tax_per_native": level["tax_per_native"],
         "born_abroad_share": level["abroad_people"] / people,
         "immigrants": level["immigrants"],
         **{
@@ -341,6 +405,7 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
                 "born_earnings_low",
                 "born_earnings_high",
                 "tax_revenue",
+                "native_taxes",
             )
         },
         **{
@@ -375,10 +440,11 @@ class GameResult:
 
 
 PAYOFF_TEXT = {
-    "welfare": "real income per native-born person (at home and abroad), % vs no liberalisation",
+    "welfare": "real income per native-born person (at home and abroad) plus the option value "
+    "of access abroad, % vs no liberalisation",
     "political": "political support: income-weighted % changes of the natives' groups (scarce "
-    "and abundant labour, capital, taxpayers) vs no liberalisation, each group's loss counted "
-    "{lam:g} times (loss aversion)",
+    "and abundant labour, capital, taxpayers, access) vs no liberalisation, each group's loss "
+    "counted {lam:g} times (loss aversion)",
 }
 
 
@@ -392,8 +458,9 @@ def analyse(
     labour: str = "born",
 ) -> GameResult:
     """levels[scenario][side] = side_payoffs(...). Builds the game with each side's payoff
-    `payoff`: "welfare" (real income per native-born person, group "natives") or "political"
-    (the loss-averse, income-weighted support of its resident groups, group "political")."""
+    `payoff`: "welfare" (real income per native-born person plus the option value of access,
+    group "welfare" = "natives" + "access") or "political" (the loss-averse, income-weighted
+    support of its natives' groups, group "political")."""
     if payoff not in PAYOFFS:
         raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
     levels = {
@@ -413,7 +480,9 @@ def analyse(
         for sc in SCENARIOS:
             v = levels[sc][side]
             vals = {
+                "welfare": v["natives"],
                 "natives": v["natives"],
+                "access": v["access"],
                 "natives_resident": v["natives_resident"],
                 "scarce_labour": v[f"wage_{scarce[side]}"],
                 "abundant_labour": v[f"wage_{abundant}"],
@@ -423,7 +492,9 @@ def analyse(
                 "taxpayers": v["taxpayers"],
             }
             bvals = {
+                "welfare": base["natives"],
                 "natives": base["natives"],
+                "access": base["access"],
                 "natives_resident": base["natives_resident"],
                 "scarce_labour": base[f"wage_{scarce[side]}"],
                 "abundant_labour": base[f"wage_{abundant}"],
@@ -433,18 +504,25 @@ def analyse(
                 "taxpayers": base["taxpayers"],
             }
             for g in GROUPS:
-                change = (
-                    100.0 * (vals[g] - bvals[g]) / base["tax_per_native"]
-                    if g == "taxpayers"
-                    else _pct(vals[g], bvals[g])
-                )
+                if g == "taxpayers":  # balance change in % of the status quo's taxes
+                    change = 100.0 * (vals[g] - bvals[g]) / base["tax_revenue"]
+                elif g == "access":  # already % of income against the status quo
+                    change = vals[g] - bvals[g]
+                elif g == "welfare":  # money income + option value
+                    change = _pct(vals[g], bvals[g]) + vals["access"] - bvals["access"]
+                else:
+                    change = _pct(vals[g], bvals[g])
+                if g == "welfare":
+                    vals_level = change
+                else:
+                    vals_level = vals[g]
                 rows.append(
                     {
                         "side": side,
                         "region": sides[side],
                         "group": g,
                         "scenario": sc,
-                        "level": vals[g],
+                        "level": vals_level,
                         "pct": change,
                     }
                 )
@@ -470,14 +548,14 @@ def analyse(
             )
     payoffs = pl.DataFrame(rows)
 
-    def pct(side, sc, group="natives"):
+    def pct(side, sc, group="welfare"):
         return payoffs.filter(
             pl.col("side") == side, pl.col("scenario") == sc, pl.col("group") == group
         )["pct"][0]
 
     cell = {("L", "L"): "both", ("L", "D"): "A_alone", ("D", "L"): "B_alone", ("D", "D"): "none"}
     types = {}
-    for name, group in (("welfare", "natives"), ("political", "political")):
+    for name, group in (("welfare", "welfare"), ("political", "political")):
         pa = {k: pct("A", sc, group) for k, sc in cell.items()}
         pb = {k: pct("B", sc, group) for k, sc in cell.items()}
         types[name] = classify(pa, pb, tol, names=(region_a, region_b))
@@ -494,7 +572,15 @@ def analyse(
     for side in ("A", "B"):
         for label, sc in (("No reciprocity", alone[side]), ("Reciprocity", "both")):
             row = {"region": sides[side], "case": label}
-            for g in ("scarce_labour", "abundant_labour", "capital", "taxpayers", "natives"):
+            for g in (
+                "scarce_labour",
+                "abundant_labour",
+                "capital",
+                "taxpayers",
+                "access",
+                "natives",
+                "welfare",
+            ):
                 p = pct(side, sc, g)
                 row[g] = f"{position(p)} ({p:+.2f}%)"
             prow.append(row)

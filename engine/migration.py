@@ -18,6 +18,7 @@ from engine.behaviour import (
     CellContext,
     check_utility,
     default_utility,
+    log_sum,
     nested_logit,
 )
 from engine.calibrate import (
@@ -107,11 +108,9 @@ class MigrationStep:
             else self.base_wages
         )
 
-    def probabilities(
-        self, sim, year: int, shadow: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """P(move) per home cell and destination CDFs; `shadow` (R, 2) [d, s] is a quota's
-        shadow price added to the policy cost of entering d with skill s."""
+    def utility(self, sim, year: int, policy_cost: np.ndarray) -> np.ndarray:
+        """Systematic utility V[o, s, g, b, d] of this year's decision with the policy cost
+        `policy_cost` (R, R, 2) [o, d, s] (the behaviour module's, or the default)."""
         world, conf, R = self.world, self.conf, self.world.n_regions
         # diaspora of o-born people in d, floored at one agent's weight so that a corridor
         # with no agent in the base year cannot jump by ln(weight) when its first agent
@@ -131,11 +130,7 @@ class MigrationStep:
                 world, self.wages(sim), conf, self.policy.credential_transfer_scale
             ),
             corridor_constant=self.corridor_constant,
-            policy_cost=(
-                self.policy.policy_cost
-                if shadow is None
-                else self.policy.policy_cost + shadow[None, :, :]
-            ),
+            policy_cost=policy_cost,
             network=network,
             age_shift=self.age_shift,
             income_elasticity=conf.income_elasticity,
@@ -153,10 +148,21 @@ class MigrationStep:
                 ctx.income[o, o] = keep
         shape = (R, 2, 2, N_BANDS, R)
         if self.behaviour.utility is not None:
-            V = check_utility(self.behaviour.name, self.behaviour.utility(ctx), shape)
-        else:
-            V = default_utility(ctx)
-        p_move, dest = nested_logit(V, conf.nest_dissimilarity)
+            return check_utility(self.behaviour.name, self.behaviour.utility(ctx), shape)
+        return default_utility(ctx)
+
+    def _policy_cost(self, shadow: np.ndarray | None) -> np.ndarray:
+        cost = self.policy.policy_cost
+        return cost if shadow is None else cost + shadow[None, :, :]
+
+    def probabilities(
+        self, sim, year: int, shadow: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """P(move) per home cell and destination CDFs; `shadow` (R, 2) [d, s] is a quota's
+        shadow price added to the policy cost of entering d with skill s."""
+        R = self.world.n_regions
+        V = self.utility(sim, year, self._policy_cost(shadow))
+        p_move, dest = nested_logit(V, self.conf.nest_dissimilarity)
         p_move = np.ascontiguousarray(p_move.reshape(-1))
         cdf = np.cumsum(dest.reshape(-1, R), axis=1)
         cdf[:, -1] = 1.0
@@ -197,6 +203,35 @@ class MigrationStep:
         q_move = np.minimum(total, 1.0).reshape(-1)
         return np.ascontiguousarray(q_move), np.ascontiguousarray(cdf), desired
 
+    def access_value(self, sim, year: int, shadow: np.ndarray | None = None) -> np.ndarray:
+        """The value to each origin's people at home of the regime's policy costs against the
+        status quo's (the calibrated c_pol), (R,) in log points of income: the change in the
+        expected maximum utility of this year's decision (`log_sum`), divided by the income
+        elasticity lambda, averaged over the people living in their region of birth (the
+        decision's population, weighted by cell). Incomes, diasporas and everything else are
+        this year's in both, so only the policy costs (plus a quota's shadow price) differ:
+        it is 0 in the status quo and wherever a region's people face unchanged costs, and
+        positive where destinations opened to them. A quota rationed by lottery is not in
+        the utility and not in this value."""
+        R = self.world.n_regions
+        cost = self._policy_cost(shadow)
+        status_quo = self.calibration.policy_cost
+        if cost.shape == status_quo.shape and np.array_equal(cost, status_quo):
+            return np.zeros(R)
+        rho, lam = self.conf.nest_dissimilarity, self.conf.income_elasticity
+        gain = (
+            log_sum(self.utility(sim, year, cost), rho)
+            - log_sum(self.utility(sim, year, status_quo), rho)
+        ) / lam  # (R, 2, 2, B)
+        cells = getattr(sim, "cells", None)
+        if cells is None:
+            return np.zeros(R)
+        diag = np.arange(R)
+        home = cells[diag, diag].sum(axis=-1)  # (o, s, g, b) people living where born
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = (gain * home).sum(axis=(1, 2, 3)) / home.sum(axis=(1, 2, 3))
+        return np.nan_to_num(mean)
+
     def run(self, sim, year: int) -> None:
         world, policy = self.world, self.policy
         R = world.n_regions
@@ -220,6 +255,7 @@ class MigrationStep:
             extra = policy.temporary_offer * labour / np.maximum(policy.visa_years, 1)[:, None]
             quota = np.where(offered, self.baseline_admissions + extra, quota)
             sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
+        shadow = None  # a quota's shadow price, when it prices entry
         if np.isfinite(quota).any():
 
             def applicants_for(p_move, dest_cdf):
@@ -257,6 +293,7 @@ class MigrationStep:
                     p_move, dest_cdf = self.probabilities(sim, year, mu)
                     people = applicants_for(p_move, dest_cdf)
                 self.shadow = mu
+                shadow = mu
                 sim.region_extra["quota_shadow_price_low"] = mu[:, 0]
                 sim.region_extra["quota_shadow_price_high"] = mu[:, 1]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -330,6 +367,8 @@ class MigrationStep:
             sim.region_extra["pent_up_desired"] = desired.sum(axis=(0, 2))
         sim.region_extra["blocked_by_liquidity"] = blocked * weight
         sim.region_extra["intra_regional_moves"] = intra * weight
+        # the option value of the regime's policy costs to the people at home (games.py)
+        sim.region_extra["access_value"] = self.access_value(sim, year, shadow)
 
 
 # ------------------------------------------------------------------ shard functions
