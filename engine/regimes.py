@@ -206,10 +206,13 @@ def _corridors(world: World, c: Any, where: str) -> np.ndarray:
 
 
 def _scale_policy_cost(policy: Policy, world: World, c: Any, where: str) -> None:
-    """Multiply policy costs on the covered corridors by `factor` (0 = no policy barrier)."""
+    """Multiply policy costs on the covered corridors by `factor` (0 = no policy barrier:
+    then, as inside a `bloc`, nobody enters those corridors through the irregular channel)."""
     factor = _number(c, "factor", 0.0, 0.0, 100.0, where)
     mask = _corridors(world, c, where)
     policy.policy_cost[mask] *= factor
+    if factor == 0.0:
+        policy.irregular_share[mask] = 0.0
 
 
 def _catch_up(policy: Policy, world: World, c: Any, where: str) -> None:

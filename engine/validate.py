@@ -457,11 +457,22 @@ MEDIUM_TERM = 10  # years after the base year: DMS's "medium term"
 LONG_RUN = 30  # years: the frictionless closures' long-run equilibrium
 
 
+E8_SEEDS = (1, 2, 3)  # E8 sits near an edge of its range: the mean over seeds is checked
+
+
 def e8_dms(r: Runner) -> list[Check]:
+    """Mean over E8_SEEDS (each seed's liberalisation against its own status quo): one seed's
+    sampling moves the 10-year gain by about 0.1 point, as much as E8's distance to the
+    range's lower edge."""
     y = 2013 + MEDIUM_TERM
-    treat = r.table(r.run("e08_free_mobility"), "regions")
-    base = r.table(r.run("e08_free_mobility", baseline=True), "regions")
-    extra = (_year_sum(treat, y, "immigrants") - _year_sum(base, y, "immigrants")) / 1e6
+    gdp, extra = [], []
+    for seed in E8_SEEDS:
+        over = [f"seed={seed}"] if seed != 1 else None
+        treat = r.table(r.run("e08_free_mobility", extra=over), "regions")
+        base = r.table(r.run("e08_free_mobility", baseline=True, extra=over), "regions")
+        gdp.append(_pct(_year_sum(treat, y, "gdp"), _year_sum(base, y, "gdp")))
+        extra.append((_year_sum(treat, y, "immigrants") - _year_sum(base, y, "immigrants")) / 1e6)
+    seeds = ", ".join(f"{g:.2f}" for g in gdp)
     return [
         within(
             "E8",
@@ -470,8 +481,9 @@ def e8_dms(r: Runner) -> list[Check]:
             "V",
             11.5,
             12.5,
-            _gdp_change(r, "e08_free_mobility", y),
+            sum(gdp) / len(gdp),
             "%",
+            f"mean of seeds {', '.join(map(str, E8_SEEDS))}: {seeds}",
         ),
         point(
             "E8",
@@ -479,7 +491,7 @@ def e8_dms(r: Runner) -> list[Check]:
             "Docquier, Machado & Sekkat 2015",
             "V",
             400.0,
-            extra,
+            sum(extra) / len(extra),
             "M",
             "DMS: ~400M would move; the calibration targets 400M desired movers",
         ),
@@ -1252,12 +1264,12 @@ EXPECTED_FAILURES: dict[str, str] = {
         "previous immigrants hurt most, are reproduced)"
     ),
     "E8:world_gdp_pct_after_10y": (
-        "just below DMS's medium-term 11.5-12.5%: +11.4% after 10 years (seeds 1, 2, 3: "
-        "+11.43, +11.21, +11.31%) under DMS's benchmark assumptions (the desired stock reached "
-        "at once, capital at a fixed return, perfect substitution, full credential transfer, "
-        "no networks, schooling given; configs/experiment/e08_free_mobility.yaml), +10.1% in "
-        "the first year. Per million extra migrants the gain is 0.025 points (458M), against "
-        "about 0.03 in DMS (~400M)"
+        "0.05 point below DMS's medium-term 11.5-12.5%: +11.45% after 10 years, the mean of "
+        "seeds 1, 2, 3 (+11.56, +11.35, +11.45%), under DMS's benchmark assumptions (the "
+        "desired stock reached at once, capital at a fixed return, perfect substitution, "
+        "full credential transfer, no networks, schooling given; "
+        "configs/experiment/e08_free_mobility.yaml); +10.1% in the first year. Per million "
+        "extra migrants the gain is 0.025 points (458M), against about 0.03 in DMS (~400M)"
     ),
     "E8:extra_migrants_after_10y_M": (
         "about 458M extra migrants after 10 years against DMS's ~400M: the calibrated "
