@@ -71,10 +71,14 @@ REGIMES = [
         "regime.components.0.rationing=shadow_price",
         "regime.add=[regularisation,bhagwati_tax]",
     ),
+    # pent-up demand moved at once (its own kernel pass in every shard)
+    ("regime=free_mobility_dms",),
 ]
 
 
-@pytest.mark.parametrize("overrides", REGIMES, ids=["status_quo", "quotas_regularisation"])
+@pytest.mark.parametrize(
+    "overrides", REGIMES, ids=["status_quo", "quotas_regularisation", "catch_up"]
+)
 def test_sharded_toy_run_equals_single_process(run_toy, tmp_path, overrides):
     overrides = tuple(o for o in overrides if o != "status_quo")
     one = run_toy(tmp_path / "one", *overrides, "snapshot=true")
@@ -82,9 +86,11 @@ def test_sharded_toy_run_equals_single_process(run_toy, tmp_path, overrides):
     assert three.result.manifest["shards"] == {"count": 3, "backend": "local"}
     assert one.result.manifest["shards"] == {"count": 1, "backend": "local"}
     assert one.flows["people"].sum() > 0
-    if overrides:  # the shadow price binds and the levy is paid: those paths ran
+    if len(overrides) > 1:  # the shadow price binds and the levy is paid: those paths ran
         assert one.regions["quota_shadow_price_low"].max() > 0.1
         assert one.regions["levy_revenue"].sum() > 1e9
+    if overrides == ("regime=free_mobility_dms",):  # the pent-up moves happened
+        assert one.regions["pent_up_moves"].sum() > 20e6
     assert_same_run(one.run_dir, three.run_dir)
     # the same people at the end, row for row (the shards' people merged in id order)
     a = pq.read_table(one.run_dir / "people.parquet")
