@@ -178,7 +178,10 @@ class MigrationStep:
         of the world tables (as in the calibration: a sampled stock of a small corridor
         would carry its sampling error times e^c); each home cell (o, s, g, b) of the people
         at home at the start of the year gets the probability E w_b / sum N w_b over its
-        origin and skill, with w_b the decision model's age profile, capped at 1.
+        origin and skill, with w_b the decision model's age profile, capped at 1: the people
+        who move at once are aged like movers, not like the base-year stock (older, after
+        years abroad; with the stock's ages E8's 10-year gain is about 0.8 point lower,
+        since fewer movers are still of working age by then).
         Returns (q_move (H,), destination CDF (H, R), E (R, R, 2) people)."""
         R = self.world.n_regions
         fall = np.maximum(self.calibration.policy_cost - self.policy.policy_cost, 0.0)
