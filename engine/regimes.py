@@ -141,7 +141,13 @@ def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
                 f"'{kind}' is not a component",
                 ", ".join(sorted(COMPONENTS)),
             )
-        COMPONENTS[kind](policy, world, component, f"regime.components[{i}]")
+        where = f"regime.components[{i}]"
+        keys = [str(k) for k in component.keys() if k != "kind"]
+        for key in keys:
+            if key not in COMPONENT_KEYS[kind]:
+                allowed = ", ".join(sorted(COMPONENT_KEYS[kind])) or "none besides kind"
+                raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
+        COMPONENTS[kind](policy, world, component, where)
         policy.components.append(kind)
     return policy
 
@@ -379,3 +385,28 @@ COMPONENTS = {
     "enforcement": _enforcement,
     "upfront_cost": _upfront_cost,
 }
+
+# The keys each component reads besides `kind`: any other key is refused with one line (a
+# misspelt key would otherwise leave its default silently in place).
+CORRIDOR_KEYS = frozenset({"origins", "destinations", "skills"})
+COMPONENT_KEYS = {
+    "scale_policy_cost": CORRIDOR_KEYS | {"factor"},
+    "catch_up": frozenset(),
+    "frictionless": CORRIDOR_KEYS,
+    "temporary_quota": CORRIDOR_KEYS
+    | {"share", "cost_factor", "visa_years", "overstay", "rationing"},
+    "quota": frozenset({"people", "destinations", "skills", "rationing"}),
+    "emigrant_levy": frozenset({"rate", "years", "origins", "skills"}),
+    "skill_partnership": frozenset(
+        {"origins", "destinations", "training_boost", "cost_per_trainee"}
+    ),
+    "bloc": frozenset({"members"}),
+    "circular_migration": CORRIDOR_KEYS | {"cost_factor", "visa_years", "overstay"},
+    "pension_portability": frozenset({"portability"}),
+    "remittance_fee": frozenset({"cap"}),
+    "credential_recognition": frozenset({"factor"}),
+    "regularisation": frozenset(),
+    "enforcement": frozenset({"factor", "removal_factor"}),
+    "upfront_cost": CORRIDOR_KEYS | {"factor"},
+}
+assert set(COMPONENT_KEYS) == set(COMPONENTS)

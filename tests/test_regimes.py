@@ -194,8 +194,14 @@ def test_combined_regimes_apply_both_levers(runs):
     [
         ("regime.components=[{kind:nonsense}]", ("kind", "nonsense", "scale_policy_cost")),
         ("regime.components=[{kind:scale_policy_cost,origins:[XXX]}]", ("XXX", "NTH")),
+        # a misspelt key is refused, not ignored with its default in place
+        (
+            "regime.components=[{kind:scale_policy_cost,factr:0.5}]",
+            ("factr", "scale_policy_cost", "factor, origins"),
+        ),
+        ("regime.add=[{kind:catch_up,factor:2}]", ("factor", "catch_up", "none besides kind")),
     ],
-    ids=["unknown-kind", "unknown-region"],
+    ids=["unknown-kind", "unknown-region", "unknown-key", "catch-up-takes-no-keys"],
 )
 def test_bad_component_exits_2_with_one_line(tmp_path, override, needles):
     cmd = [
