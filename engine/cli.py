@@ -11,7 +11,7 @@ migsim compare DIR [--baseline status_quo] [--out DIR]
                                    report.md, report.html and PNG plots
 migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR
                               --payoff welfare|political --loss-aversion L]
-                                   the 2x2 migration-liberalisation game of two regions
+                                   the 2x2 liberalisation game of two regions or blocs (A+B)
 migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
 migsim validate [--quick] [--out DIR] [--only E1,E8]
                                    run the validation experiments (configs/experiment/)
@@ -150,9 +150,9 @@ def compare_command(args: list[str]) -> int:
 def game_command(args: list[str]) -> int:
     from engine.games import LOSS_AVERSION, PAYOFFS, play
 
-    parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions.")
-    parser.add_argument("region_a")
-    parser.add_argument("region_b")
+    parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions or blocs.")
+    parser.add_argument("region_a", help="a region code, or a bloc: codes joined by +")
+    parser.add_argument("region_b", help="the other side (no region in common)")
     parser.add_argument("--years", type=int, default=8)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)

@@ -341,6 +341,8 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         # r0: the base-year marginal product of capital, at which the long-run closure
         # supplies capital (engine/markets.py: rental_rate = alpha Y0 / K0)
         "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
+        "capital_income_0": float(first["capital_income"][0]),
+        "capital_0": float(first["capital"][0]),
         "wage_low": float(reg["wage_low_native"][0]),
         "wage_high": float(reg["wage_high_native"][0]),
         # the fiscal balance (not per native: see the module docstring) and the taxes the
@@ -356,6 +358,54 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
         **labour,
         "tax_revenue": float(reg["tax_revenue"][0]),
     }
+
+
+# levels of a side that is a bloc: extensive quantities add up over its members; the base
+# return on capital is the members' total capital income over their total capital; wages and
+# the option value per person are averages weighted by the natives living at home
+BLOC_SUMS = (
+    "home_income",
+    "home_people",
+    "abroad_income",
+    "abroad_people",
+    "capital_income",
+    "capital_stock",
+    "capital_income_0",
+    "capital_0",
+    "taxpayers",
+    "native_taxes",
+    "immigrants",
+    "earnings_low",
+    "earnings_high",
+    "born_earnings_low",
+    "born_earnings_high",
+    "born_people_low",
+    "born_people_high",
+    "tax_revenue",
+)
+BLOC_MEANS = ("wage_low", "wage_high", "access_value")
+
+
+def side_members(side: str) -> list[str]:
+    """The regions of a game side: a region code, or a bloc written CODE+CODE+..."""
+    return [code.strip() for code in str(side).split("+")]
+
+
+def side_levels(run_dir: Path, side: str) -> dict[str, float]:
+    """`side_payoffs` of a side: one region's, or a bloc's (members combined as BLOC_SUMS and
+    BLOC_MEANS say). A bloc's native-born are the members' native-born; those living in
+    another member count as living abroad from their own region (valued at the income of
+    immigrants where they live), so each person counts once."""
+    members = [side_payoffs(run_dir, code) for code in side_members(side)]
+    if len(members) == 1:
+        return members[0]
+    out = {k: sum(m[k] for m in members) for k in BLOC_SUMS}
+    weight = [m["home_people"] for m in members]
+    total = sum(weight) or 1.0
+    for k in BLOC_MEANS:
+        out[k] = sum(m[k] * w for m, w in zip(members, weight)) / total
+    out["rental_rate"] = out["capital_income_0"] / out["capital_0"]
+    return out
 
 
 def native_capital_income(level: dict, none: dict) -> float:
@@ -764,12 +814,25 @@ def play(
     if payoff not in PAYOFFS:
         raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
     wd = load_world(world, None)
-    for key, code in (("REGION_A", region_a), ("REGION_B", region_b)):
-        if code not in wd.codes:
-            raise InputError(key, f"unknown region '{code}'", ", ".join(wd.codes))
-    if region_a == region_b:
+    sides = {}
+    for key, side in (("REGION_A", region_a), ("REGION_B", region_b)):
+        codes = side_members(side)
+        for code in codes:
+            if code not in wd.codes:
+                raise InputError(
+                    key,
+                    f"unknown region '{code}'",
+                    ", ".join(wd.codes) + " (a bloc: codes joined by +, e.g. WEU+EEU)",
+                )
+        if len(set(codes)) != len(codes):
+            raise InputError(key, f"'{side}' names a region twice", "each region once")
+        sides[key] = codes
+    shared = sorted(set(sides["REGION_A"]) & set(sides["REGION_B"]))
+    if shared:
         raise InputError(
-            "REGION_B", f"same region as REGION_A ('{region_a}')", "a different region"
+            "REGION_B",
+            f"{', '.join(shared)} on both sides",
+            "two sides without a region in common",
         )
     out = Path(out_dir) if out_dir is not None else Path("outputs/games") / f"{region_a}_{region_b}"
     base = [
@@ -786,8 +849,8 @@ def play(
         return {
             "kind": "scale_policy_cost",
             "factor": 0.0,
-            "origins": [orig],
-            "destinations": [dest],
+            "origins": side_members(orig),
+            "destinations": side_members(dest),
         }
 
     regimes = {
@@ -822,8 +885,8 @@ def analyse_runs(
     out = Path(out)
     levels = {
         sc: {
-            "A": side_payoffs(out / "runs" / sc, region_a),
-            "B": side_payoffs(out / "runs" / sc, region_b),
+            "A": side_levels(out / "runs" / sc, region_a),
+            "B": side_levels(out / "runs" / sc, region_b),
         }
         for sc in SCENARIOS
     }

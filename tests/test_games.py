@@ -504,3 +504,69 @@ def test_cli_game_unknown_region_exits_2(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "XXX" in lines[0] and "NTH" in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize(
+    "a, b, needles",
+    [
+        ("NTH", "NTH+MID", ("NTH", "both sides")),
+        ("NTH+XXX", "MID", ("XXX", "NTH", "+")),
+        ("NTH+NTH", "MID", ("twice",)),
+    ],
+    ids=["overlapping-blocs", "unknown-member", "repeated-member"],
+)
+def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "game", a, b, "--world", "toy"]
+        + ["--out", str(tmp_path / "g")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and all(n in lines[0] for n in needles), proc.stderr
+    assert not (tmp_path / "g").exists()
+
+
+def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
+    """A side may be a bloc (CODE+CODE): the rich twins together against the poor STH
+    (twins world, 400k agents, 6 years, seed 1). The bloc's levels are its members' sums
+    (people, incomes, capital, fiscal balance) with people-weighted wages and option value;
+    opening the bloc means every member admits STH's people without a policy cost; and a rich
+    bloc against a poor region is no cooperation game (measured political: (L,L) -2.096,
+    +22.76; (L,D) -0.096, +22.31; (D,L) -2.470, +0.111: harmony (asymmetric))."""
+    from engine.games import analyse_runs, play, side_levels, side_payoffs
+
+    out = tmp_path / "g"
+    res = play("NTA+NTB", "STH", years=6, size=400_000, seed=1, world="twins", out_dir=out)
+    pol = analyse_runs(out, "NTA+NTB", "STH", payoff="political")
+    for r in (res, pol):
+        assert r.game_type != "cooperation game", r.text
+        assert r.matrix[(L, L)][0] < r.matrix[(D, D)][0], r.text
+    for sc in ("none", "both"):
+        run = out / "runs" / sc
+        bloc = side_levels(run, "NTA+NTB")
+        parts = [side_payoffs(run, code) for code in ("NTA", "NTB")]
+        for key in ("home_people", "abroad_income", "capital_stock", "taxpayers", "tax_revenue"):
+            assert bloc[key] == pytest.approx(parts[0][key] + parts[1][key], rel=1e-12), key
+        w = [p["home_people"] for p in parts]
+        assert bloc["wage_low"] == pytest.approx(
+            (parts[0]["wage_low"] * w[0] + parts[1]["wage_low"] * w[1]) / sum(w)
+        )
+        one = side_levels(run, "NTA")  # a bloc of one region is the region
+        assert one.keys() == parts[0].keys()
+        assert all(one[k] == pytest.approx(parts[0][k], rel=1e-12) for k in one)
+
+    def arrivals_from_sth(sc):
+        f = pl.read_parquet(out / "runs" / sc / "flows.parquet").filter(
+            pl.col("origin") == "STH", pl.col("source") == "STH"
+        )
+        return {
+            d: float(f.filter(pl.col("destination") == d)["people"].sum()) for d in ("NTA", "NTB")
+        }
+
+    none, alone = arrivals_from_sth("none"), arrivals_from_sth("A_alone")
+    for d in ("NTA", "NTB"):
+        assert alone[d] > 1.5 * none[d], (d, none, alone)
