@@ -295,9 +295,11 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
     stocks = pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year)
     net = pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")
     home = fiscal.filter(pl.col("region") == region, pl.col("nativity") == "native")
+    # groups in a fixed order (group_by's is not), so that sums over them, and the game's
+    # files, are the same bytes every time
     per_person = (
         fiscal.filter(pl.col("nativity") == "immigrant")
-        .group_by("region", "skill", "age_band")
+        .group_by("region", "skill", "age_band", maintain_order=True)
         .agg(
             pp=(net.sum() / pl.col("people").sum()),
             pe=(pl.col("earnings").sum() / pl.col("people").sum()),
@@ -305,13 +307,14 @@ def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
     )
     abroad = (
         stocks.filter(pl.col("origin") == region, pl.col("location") != region)
-        .group_by("location", "skill", "age_band")
+        .group_by("location", "skill", "age_band", maintain_order=True)
         .agg(pl.col("people").sum())
         .join(
             per_person,
             left_on=["location", "skill", "age_band"],
             right_on=["region", "skill", "age_band"],
             how="left",
+            maintain_order="left",
         )
         .with_columns(pl.col("pp", "pe").fill_null(0.0))
     )

@@ -570,3 +570,16 @@ def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
     none, alone = arrivals_from_sth("none"), arrivals_from_sth("A_alone")
     for d in ("NTA", "NTB"):
         assert alone[d] > 1.5 * none[d], (d, none, alone)
+
+
+def test_game_files_are_the_same_bytes_every_time(nam_weu):
+    """Rebuilding the game from the same runs writes byte-identical files (the group sums
+    are taken in a fixed order; polars' group_by order alone is not fixed)."""
+    from engine.games import analyse_runs
+
+    out = nam_weu.out_dir
+    seen = set()
+    for _ in range(5):
+        analyse_runs(out, "NAM", "WEU")
+        seen.add(((out / "game.parquet").read_bytes(), (out / "game.md").read_bytes()))
+    assert len(seen) == 1
