@@ -188,3 +188,16 @@ def test_single_run_has_no_comparison(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "run" / "manifest.json").exists()
     assert not (tmp_path / "run" / "comparison.parquet").exists()
+
+
+def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
+    """Comparing the same sweep twice writes byte-identical tables and reports."""
+    from engine.compare import write_comparison
+
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"c{k}"
+        write_comparison(sweep, "status_quo", out)
+        outs.append(out)
+    for name in ("comparison.parquet", "report.md", "report.html"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
