@@ -54,6 +54,40 @@ def draw_index(cdf, u):
     return n - 1
 
 
+@nb.njit(inline="always", **JIT)
+def enter(
+    i,
+    c,
+    o,
+    d,
+    s,
+    v,
+    status,
+    visa_years_left,
+    location,
+    years_abroad,
+    temporary_share,
+    irregular_share,
+    visa_years,
+    moves_out,
+):
+    """Person i (origin o, skill s) moves from home to d: the entry channel drawn with the
+    uniform v (temporary visa, irregular or permanent, by the corridor's shares), and the
+    move counted in chunk c."""
+    if v < temporary_share[o, d, s]:
+        status[i] = TEMPORARY
+        visa_years_left[i] = visa_years[d]
+    elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
+        status[i] = IRREGULAR
+        visa_years_left[i] = 0
+    else:
+        status[i] = PERMANENT
+        visa_years_left[i] = 0
+    location[i] = d
+    years_abroad[i] = 0
+    moves_out[c, o, o, d, s] += 1
+
+
 # Rows per sub-block: draws for a sub-block are computed together in a vectorisable loop.
 SUB = 1024
 
@@ -146,20 +180,23 @@ def _decide_block(
                     and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]
                 ):
                     continue
-                v = uniform(key, pid, year, Stream.VISA)
-                if v < temporary_share[o, d, s]:
-                    status[i] = TEMPORARY
-                    visa_years_left[i] = visa_years[d]
-                elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
-                    status[i] = IRREGULAR
-                    visa_years_left[i] = 0
-                else:
-                    status[i] = PERMANENT
-                    visa_years_left[i] = 0
                 wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
-                location[i] = d
-                years_abroad[i] = 0
-                moves_out[c, o, o, d, s] += 1
+                enter(
+                    i,
+                    c,
+                    o,
+                    d,
+                    s,
+                    uniform(key, pid, year, Stream.VISA),
+                    status,
+                    visa_years_left,
+                    location,
+                    years_abroad,
+                    temporary_share,
+                    irregular_share,
+                    visa_years,
+                    moves_out,
+                )
             else:
                 # within-region moves between countries of the same region
                 r = u_return[j]
@@ -502,16 +539,19 @@ def catch_up(
             d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.CATCH_UP_DEST))
             if d == o:
                 continue
-            v = uniform(key, pid, year, Stream.CATCH_UP_VISA)
-            if v < temporary_share[o, d, s]:
-                status[i] = TEMPORARY
-                visa_years_left[i] = visa_years[d]
-            elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
-                status[i] = IRREGULAR
-                visa_years_left[i] = 0
-            else:
-                status[i] = PERMANENT
-                visa_years_left[i] = 0
-            location[i] = d
-            years_abroad[i] = 0
-            moves_out[c, o, o, d, s] += 1
+            enter(
+                i,
+                c,
+                o,
+                d,
+                s,
+                uniform(key, pid, year, Stream.CATCH_UP_VISA),
+                status,
+                visa_years_left,
+                location,
+                years_abroad,
+                temporary_share,
+                irregular_share,
+                visa_years,
+                moves_out,
+            )
