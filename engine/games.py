@@ -284,15 +284,27 @@ def political_weights(base: dict, scarce: str, labour: str = "born") -> dict[str
 
 
 # ------------------------------------------------------------------ payoffs from runs
-def side_payoffs(run_dir: Path, region: str) -> dict[str, float]:
-    """Levels of `region` in a run's final year from which the payoffs are built (see the
-    module docstring and `native_capital_income`)."""
+def read_run(run_dir: Path) -> dict[str, pl.DataFrame]:
+    """The tables of a run the payoffs are built from: regions (every year), fiscal and
+    stocks (final year), read once for all the sides and members of a game."""
     regions = pl.read_parquet(run_dir / "regions.parquet")
+    year = int(regions["year"].max())
+    return {
+        "regions": regions,
+        "fiscal": pl.read_parquet(run_dir / "fiscal.parquet").filter(pl.col("year") == year),
+        "stocks": pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year),
+    }
+
+
+def side_payoffs(run_dir: Path, region: str, tables: dict | None = None) -> dict[str, float]:
+    """Levels of `region` in a run's final year from which the payoffs are built (see the
+    module docstring and `native_capital_income`); `tables`: `read_run(run_dir)` if already
+    read."""
+    tables = tables if tables is not None else read_run(run_dir)
+    regions, fiscal, stocks = tables["regions"], tables["fiscal"], tables["stocks"]
     year = int(regions["year"].max())
     first = regions.filter(pl.col("year") == regions["year"].min(), pl.col("region") == region)
     reg = regions.filter(pl.col("year") == year, pl.col("region") == region)
-    fiscal = pl.read_parquet(run_dir / "fiscal.parquet").filter(pl.col("year") == year)
-    stocks = pl.read_parquet(run_dir / "stocks.parquet").filter(pl.col("year") == year)
     net = pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")
     home = fiscal.filter(pl.col("region") == region, pl.col("nativity") == "native")
     # groups in a fixed order (group_by's is not), so that sums over them, and the game's
@@ -394,12 +406,13 @@ def side_members(side: str) -> list[str]:
     return [code.strip() for code in str(side).split("+")]
 
 
-def side_levels(run_dir: Path, side: str) -> dict[str, float]:
+def side_levels(run_dir: Path, side: str, tables: dict | None = None) -> dict[str, float]:
     """`side_payoffs` of a side: one region's, or a bloc's (members combined as BLOC_SUMS and
     BLOC_MEANS say). A bloc's native-born are the members' native-born; those living in
     another member count as living abroad from their own region (valued at the income of
     immigrants where they live), so each person counts once."""
-    members = [side_payoffs(run_dir, code) for code in side_members(side)]
+    tables = tables if tables is not None else read_run(run_dir)
+    members = [side_payoffs(run_dir, code, tables) for code in side_members(side)]
     if len(members) == 1:
         return members[0]
     out = {k: sum(m[k] for m in members) for k in BLOC_SUMS}
@@ -886,13 +899,14 @@ def analyse_runs(
     """Build the game from the four runs in out/runs/<scenario>/ (written by `play`) and
     write game.parquet, positions.parquet and game.md to `out`."""
     out = Path(out)
-    levels = {
-        sc: {
-            "A": side_levels(out / "runs" / sc, region_a),
-            "B": side_levels(out / "runs" / sc, region_b),
+    levels = {}
+    for sc in SCENARIOS:
+        run = out / "runs" / sc
+        tables = read_run(run)
+        levels[sc] = {
+            "A": side_levels(run, region_a, tables),
+            "B": side_levels(run, region_b, tables),
         }
-        for sc in SCENARIOS
-    }
     res = analyse(levels, region_a, region_b, tol, payoff, loss_aversion, labour)
     res.out_dir = out
     res.payoffs.write_parquet(out / "game.parquet")
