@@ -467,7 +467,7 @@ def e8_dms(r: Runner) -> list[Check]:
     y = 2013 + MEDIUM_TERM
     gdp, extra = [], []
     for seed in E8_SEEDS:
-        over = [f"seed={seed}"] if seed != 1 else None
+        over = [f"seed={seed}"]
         treat = r.table(r.run("e08_free_mobility", extra=over), "regions")
         base = r.table(r.run("e08_free_mobility", baseline=True, extra=over), "regions")
         gdp.append(_pct(_year_sum(treat, y, "gdp"), _year_sum(base, y, "gdp")))
