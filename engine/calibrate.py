@@ -14,7 +14,9 @@
 
 Everything is computed from the world tables' expected cell populations, not from a
 sampled population, so the calibration does not depend on the seed or the number of agents.
-`migsim calibrate` writes `calibration.json` into the world directory with its provenance.
+`migsim calibrate` writes `calibration.json` into the world directory with its provenance; a
+run whose tables or parameters differ from the stored ones calibrates afresh in memory
+(`load_calibration`).
 """
 
 from __future__ import annotations
@@ -384,20 +386,27 @@ def write_calibration(cal: Calibration, world: World) -> Path:
 
 
 def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
-    """The stored calibration, checked against the world tables and parameters."""
+    """The calibration for these world tables and parameters.
+
+    The stored `calibration.json` is used when its provenance key matches; otherwise (other
+    behaviour or wealth parameters, as in a sensitivity sweep, or a world without a stored
+    calibration, or tables edited since) the calibration is computed afresh in memory. It is
+    a deterministic function of the tables and parameters and takes about a second, so a
+    Hydra sweep over `behaviour.nest_dissimilarity` needs no calibration step and parallel
+    runs never write to the world directory. `provenance["source"]` says which it was. A
+    stored file that exists but cannot be read is bad input: one line, exit code 2.
+    """
     path = calibration_path(world)
-    hint = f"run `migsim calibrate world={world.name}` with the same behaviour/population overrides"
-    if not path.is_file():
-        raise InputError(str(path), "no calibration for this world", hint)
-    try:
-        cal = Calibration.from_json(path.read_text())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
     key = provenance_key(world, conf, pop_conf)
-    if cal.provenance.get("key") != key or cal.codes != world.codes:
-        raise InputError(
-            str(path),
-            "calibration is stale (world tables or behaviour parameters changed since it was made)",
-            hint,
-        )
+    if path.is_file():
+        hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
+        try:
+            cal = Calibration.from_json(path.read_text())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
+        if cal.provenance.get("key") == key and cal.codes == world.codes:
+            cal.provenance["source"] = "stored"
+            return cal
+    cal = calibrate(world, conf, pop_conf)
+    cal.provenance["source"] = "computed"
     return cal

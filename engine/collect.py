@@ -25,6 +25,22 @@ def complete_runs(sweep_dir: Path) -> list[Path]:
     return sorted(p.parent for p in sweep_dir.rglob(MANIFEST) if "dataset" not in p.parts)
 
 
+def run_overrides(run_dir: Path) -> dict[str, str]:
+    """The run's command-line overrides (Hydra's `.hydra/overrides.yaml`) other than regime,
+    seed and hydra.*, as key -> value; empty for a run without that file."""
+    path = run_dir / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return {}
+    out = {}
+    for item in yaml.safe_load(path.read_text()) or []:
+        key, _, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if key in ("regime", "seed") or key.startswith("hydra"):
+            continue
+        out[key] = value
+    return out
+
+
 def run_parameters(run_dir: Path) -> dict:
     manifest = json.loads((run_dir / MANIFEST).read_text())
     config = yaml.safe_load(manifest.get("config", "")) or {}
@@ -32,14 +48,8 @@ def run_parameters(run_dir: Path) -> dict:
     names = [str(regime.get("name", "unknown"))]
     names += [a for a in regime.get("add", []) or [] if isinstance(a, str)]
     params = {"regime": "+".join(names), "seed": int(manifest["seed"])}
-    overrides = run_dir / ".hydra" / "overrides.yaml"
-    if overrides.is_file():
-        for item in yaml.safe_load(overrides.read_text()) or []:
-            key, _, value = str(item).partition("=")
-            key = key.lstrip("+~")
-            if key in ("regime", "seed") or key.startswith("hydra"):
-                continue
-            params[key.replace(".", "_")] = value
+    for key, value in run_overrides(run_dir).items():
+        params[key.replace(".", "_")] = value
     return params
 
 

@@ -7,13 +7,18 @@ seed's baseline run (common random numbers), and write a tidy table and a report
 The tidy table has one row per (regime, seed, measure, scope) for the **final simulated
 year** of each run (column `year` holds that year):
 
-    regime, seed, year, measure, scope, value, baseline, change, change_pct
+    regime, variant, seed, year, measure, scope, value, baseline, change, change_pct
 
 `change = value - baseline`, `change_pct = 100 * change / |baseline|` (null when the
 baseline is 0). A run is complete iff its `manifest.json` exists; its regime name comes from
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
-`engine.regimes.regime_name`). Runs are identified by (regime, seed); two complete runs with
-the same pair are an error (compare one sweep at a time).
+`engine.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
+`.hydra/overrides.yaml`, other than regime, seed and hydra.*) whose values differ between the
+runs compared, as `key=value` joined by spaces, and is empty when every run shares them: a
+sweep `-m regime=status_quo,free_mobility behaviour.nest_dissimilarity=0.6,1.0` compares
+each regime with the baseline of its own variant and seed. Runs are identified by (regime,
+variant, seed); two complete runs with the same triple are an error (compare one sweep at a
+time), and so is a variant without a baseline run.
 
 Measures (scope in brackets): world_gdp [world]; gdp, gdp_per_capita [region];
 real_income, real_income_private, real_income_public, real_income_per_person [welfare group
@@ -34,10 +39,11 @@ from pathlib import Path
 import polars as pl
 from omegaconf import OmegaConf
 
+from engine.collect import run_overrides
 from engine.errors import InputError
 from engine.regimes import regime_name
 
-KEYS = ["regime", "seed", "year", "measure", "scope"]
+KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
 WELFARE_ORDER = [
     "natives_developed",
     "earlier_migrants_developed",
@@ -86,6 +92,13 @@ class RunInfo:
     world: str
     years: int
     size: int
+    overrides: dict[str, str]
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        """The regime, with its variant in brackets when there is one (report labels)."""
+        return f"{self.regime} [{self.variant}]" if self.variant else self.regime
 
 
 def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
@@ -106,6 +119,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
                 str(data.get("world", "")),
                 int(data.get("years", 0)),
                 int(data.get("agents", 0)),
+                run_overrides(manifest.parent),
             )
         )
     if not runs:
@@ -114,14 +128,18 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             f"no complete run (manifest.json) under '{root}'",
             "a directory written by `python -m engine.run [-m]`",
         )
+    keys = sorted({k for r in runs for k in r.overrides})
+    varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]
+    for r in runs:
+        r.variant = " ".join(f"{k}={r.overrides.get(k, '(unset)')}" for k in varying)
     seen: dict[tuple, Path] = {}
     for r in runs:
-        key = (r.regime, r.seed)
+        key = (r.regime, r.variant, r.seed)
         if key in seen:
             raise InputError(
                 "compare",
-                f"two runs of regime '{r.regime}' with seed {r.seed} ({seen[key]} and {r.path})",
-                "one run per regime and seed",
+                f"two runs of regime '{r.label}' with seed {r.seed} ({seen[key]} and {r.path})",
+                "one run per regime, seed and variant of the overrides",
             )
         seen[key] = r.path
     return runs
@@ -190,8 +208,11 @@ def run_measures(run: RunInfo) -> pl.DataFrame:
             )
     out = pl.concat(parts, how="vertical_relaxed")
     return out.with_columns(
-        regime=pl.lit(run.regime), seed=pl.lit(run.seed, pl.Int64), year=pl.lit(year, pl.Int64)
-    ).select("regime", "seed", "year", "measure", "scope", "value")
+        regime=pl.lit(run.regime),
+        variant=pl.lit(run.variant),
+        seed=pl.lit(run.seed, pl.Int64),
+        year=pl.lit(year, pl.Int64),
+    ).select(*KEYS, "value")
 
 
 def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame:
@@ -202,11 +223,21 @@ def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame
         raise InputError(
             "--baseline", f"no run of regime '{baseline}' under '{sweep_dir}'", ", ".join(regimes)
         )
+    have = {(r.variant, r.seed) for r in runs if r.regime == baseline}
+    for r in runs:
+        if (r.variant, r.seed) not in have:
+            raise InputError(
+                "--baseline",
+                f"no run of regime '{baseline}' with seed {r.seed}"
+                + (f" and {r.variant}" if r.variant else "")
+                + f" to compare {r.path} with",
+                "a baseline run for every seed and variant of the sweep",
+            )
     long = pl.concat([run_measures(r) for r in runs], how="vertical_relaxed")
     base = long.filter(pl.col("regime") == baseline).select(
-        "seed", "measure", "scope", pl.col("value").alias("baseline")
+        "variant", "seed", "measure", "scope", pl.col("value").alias("baseline")
     )
-    out = long.join(base, on=["seed", "measure", "scope"], how="left")
+    out = long.join(base, on=["variant", "seed", "measure", "scope"], how="left")
     out = out.with_columns(change=pl.col("value") - pl.col("baseline"))
     out = out.with_columns(
         change_pct=pl.when(pl.col("baseline") != 0)
@@ -220,7 +251,7 @@ def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame
                 {r: i for i, r in enumerate(sorted(regimes, key=order.get))}, return_dtype=pl.Int64
             )
         )
-        .sort("_o", "seed", "measure", "scope")
+        .sort("_o", "variant", "seed", "measure", "scope")
         .drop("_o")
     )
 
@@ -233,9 +264,22 @@ class Comparison:
     files: list[Path]
 
 
+def labelled(table: pl.DataFrame, baseline: str) -> pl.DataFrame:
+    """The table for reports: `regime` becomes the label "regime [variant]" (just the regime
+    when there is no variant), `variant` is dropped and `is_baseline` marks the baseline's
+    rows of every variant."""
+    return table.with_columns(
+        is_baseline=pl.col("regime") == baseline,
+        regime=pl.when(pl.col("variant") != "")
+        .then(pl.format("{} [{}]", "regime", "variant"))
+        .otherwise(pl.col("regime")),
+    ).drop("variant")
+
+
 def summarise(table: pl.DataFrame) -> pl.DataFrame:
-    """Mean and spread across seeds per (regime, measure, scope)."""
+    """Mean and spread across seeds per (regime label, measure, scope) of a `labelled` table."""
     return table.group_by("regime", "measure", "scope", maintain_order=True).agg(
+        is_baseline=pl.col("is_baseline").first(),
         seeds=pl.len(),
         value=pl.col("value").mean(),
         baseline=pl.col("baseline").mean(),
@@ -341,7 +385,7 @@ def _plot_world_gdp(table: pl.DataFrame, baseline: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    d = table.filter(pl.col("measure") == "world_gdp", pl.col("regime") != baseline)
+    d = table.filter(pl.col("measure") == "world_gdp", ~pl.col("is_baseline"))
     regimes = list(dict.fromkeys(d["regime"].to_list()))
     fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(regimes) + 2), 3.5))
     for i, r in enumerate(regimes):
@@ -369,7 +413,7 @@ def _plot_grouped(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    d = summary.filter(pl.col("measure") == measure, pl.col("regime") != baseline)
+    d = summary.filter(pl.col("measure") == measure, ~pl.col("is_baseline"))
     regimes = list(dict.fromkeys(d["regime"].to_list()))
     fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(scopes) * max(1, len(regimes)) / 2 + 3), 3.8))
     width = 0.8 / max(1, len(regimes))
@@ -403,9 +447,10 @@ def _pivot(
 
 
 def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[RunInfo]) -> Report:
+    table = labelled(table, baseline)
     summary = summarise(table)
     regimes = list(dict.fromkeys(table["regime"].to_list()))
-    others = [r for r in regimes if r != baseline]
+    others = list(dict.fromkeys(table.filter(~pl.col("is_baseline"))["regime"].to_list()))
     seeds = sorted(set(table["seed"].to_list()))
     regions = sorted(set(table.filter(pl.col("measure") == "gdp")["scope"].to_list()))
     rep = Report("migsim regime comparison")
@@ -413,7 +458,9 @@ def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[R
     rep.p(
         f"{len(runs)} runs: regimes {', '.join(regimes)}; seeds {', '.join(map(str, seeds))}; "
         f"world {', '.join(worlds)}; final year {int(table['year'].max())}; "
-        f"baseline {baseline} with the same seed (common random numbers). Values are the "
+        f"baseline {baseline} with the same seed"
+        + (" and variant (in brackets)" if any(r.variant for r in runs) else "")
+        + " (common random numbers). Values are the "
         "final simulated year; with several seeds, mean and spread (min, max, sd) across "
         "seeds of the per-seed % change."
     )
@@ -550,7 +597,9 @@ def write_comparison(
 
 def headline(table: pl.DataFrame, baseline: str) -> str:
     """One line per regime: mean world GDP change."""
-    s = summarise(table).filter(pl.col("measure") == "world_gdp", pl.col("regime") != baseline)
+    s = summarise(labelled(table, baseline)).filter(
+        pl.col("measure") == "world_gdp", ~pl.col("is_baseline")
+    )
     return "\n".join(
         f"migsim compare: {r}: world GDP {m:+.3f}% (min {lo:+.3f}, max {hi:+.3f}, "
         f"{n} seed{'s' if n != 1 else ''})"

@@ -183,6 +183,11 @@ def run_simulation(cfg: DictConfig, run_dir: str | Path, progress: bool | None =
             "population_bytes": int(sim.people.sum(shards.population_bytes)),
             "shards": {"count": len(living), "backend": sim.people.backend},
             "world": world.name,
+            "calibration": (
+                None
+                if calibration is None
+                else {k: calibration.provenance.get(k) for k in ("key", "source", "iterations")}
+            ),
             "base_year": int(cfg.base_year),
             "years": int(cfg.years),
             "summary": summary,

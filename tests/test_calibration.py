@@ -133,29 +133,50 @@ def test_provenance_key_follows_the_world_tables(world, world_copy):
     path.write_text(path.read_text().replace("51900", "52000"))
     edited = load_world("default", world_copy)
     assert provenance_key(edited, BehaviourConf(), PopulationConf()) != base
-    with pytest.raises(InputError, match="stale"):
-        load_calibration(edited, BehaviourConf(), PopulationConf())
+    # the stored calibration no longer applies: the edited world is calibrated afresh
+    cal = load_calibration(edited, BehaviourConf(), PopulationConf())
+    assert cal.provenance["source"] == "computed"
+    assert cal.provenance["key"] == provenance_key(edited, BehaviourConf(), PopulationConf())
+    stored = load_calibration(world, BehaviourConf(), PopulationConf())
+    assert stored.provenance["source"] == "stored"
+    assert not np.array_equal(cal.corridor_constant, stored.corridor_constant)
 
 
-def test_changed_income_elasticity_makes_the_calibration_stale(world):
-    with pytest.raises(InputError, match="stale") as err:
-        load_calibration(world, BehaviourConf(income_elasticity=0.8), PopulationConf())
-    assert "migsim calibrate" in str(err.value)  # says how to fix it
-    assert "\n" not in str(err.value)
+def test_other_parameters_are_calibrated_afresh_without_touching_the_world(world_copy):
+    """A sensitivity run (here the multinomial logit, rho = 1) gets its own calibration in
+    memory: the same arrays `calibrate` gives, and the stored file is left as it was."""
+    world = load_world("default", world_copy)
+    before = (world_copy / CALIBRATION_FILE).read_bytes()
+    conf = BehaviourConf(nest_dissimilarity=1.0)
+    cal = load_calibration(world, conf, PopulationConf())
+    assert cal.provenance["source"] == "computed"
+    assert cal.provenance["key"] == provenance_key(world, conf, PopulationConf())
+    direct = calibrate(world, conf, PopulationConf())
+    np.testing.assert_array_equal(cal.corridor_constant, direct.corridor_constant)
+    np.testing.assert_array_equal(cal.policy_cost, direct.policy_cost)
+    assert (world_copy / CALIBRATION_FILE).read_bytes() == before
+    # the MNL's constants differ from the nested logit's: it is a calibration of its own
+    stored = load_calibration(world, BehaviourConf(), PopulationConf())
+    assert stored.provenance["source"] == "stored"
+    assert np.abs(cal.corridor_constant - stored.corridor_constant).max() > 0.1
 
 
-def test_world_without_calibration_says_so(world_copy):
+def test_world_without_calibration_is_calibrated_afresh(world_copy, fresh):
     (world_copy / CALIBRATION_FILE).unlink()
     world = load_world("default", world_copy)
-    with pytest.raises(InputError, match="no calibration"):
-        load_calibration(world, BehaviourConf(), PopulationConf())
+    cal = load_calibration(world, BehaviourConf(), PopulationConf())
+    assert cal.provenance["source"] == "computed"
+    np.testing.assert_array_equal(cal.corridor_constant, fresh.corridor_constant)
+    assert not (world_copy / CALIBRATION_FILE).exists()  # nothing written
 
 
 def test_broken_calibration_file_is_reported(world_copy):
     (world_copy / CALIBRATION_FILE).write_text("{not json")
     world = load_world("default", world_copy)
-    with pytest.raises(InputError, match="not a valid calibration"):
+    with pytest.raises(InputError, match="not a valid calibration") as err:
         load_calibration(world, BehaviourConf(), PopulationConf())
+    assert "migsim calibrate" in str(err.value)  # says how to fix it
+    assert "\n" not in str(err.value)
 
 
 def test_written_calibration_loads_back_identically(world_copy):
@@ -164,11 +185,14 @@ def test_written_calibration_loads_back_identically(world_copy):
     cal = calibrate(world, conf, PopulationConf())
     write_calibration(cal, world)
     back = load_calibration(world, conf, PopulationConf())
+    assert back.provenance.pop("source") == "stored"
     np.testing.assert_array_equal(back.corridor_constant, cal.corridor_constant)
     np.testing.assert_array_equal(back.policy_cost, cal.policy_cost)
     assert back.provenance == json.loads(json.dumps(cal.provenance))
-    with pytest.raises(InputError, match="stale"):  # and the default params are now stale
-        load_calibration(world, BehaviourConf(), PopulationConf())
+    # the default parameters now differ from the stored ones: calibrated afresh
+    assert load_calibration(world, BehaviourConf(), PopulationConf()).provenance["source"] == (
+        "computed"
+    )
 
 
 # ------------------------------------------------------------------ shipped files

@@ -13,6 +13,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [
     "regime",
+    "variant",
     "seed",
     "year",
     "measure",
@@ -54,6 +55,7 @@ def test_multirun_gives_six_runs_and_one_comparison(sweep):
         assert (sweep / name).is_file(), name
     table = pl.read_parquet(sweep / "comparison.parquet")
     assert table.columns == COLUMNS
+    assert (table["variant"] == "").all()  # every run shares its other overrides
     gdp = table.filter(pl.col("measure") == "world_gdp")
     assert gdp["scope"].unique().to_list() == ["world"]
     assert sorted(zip(gdp["regime"], gdp["seed"])) == sorted(
@@ -201,3 +203,71 @@ def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
         outs.append(out)
     for name in ("comparison.parquet", "report.md", "report.html"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def variant_sweep(tmp_path_factory) -> Path:
+    """Regimes crossed with a behaviour parameter: rho = 0.6 uses the stored calibration,
+    rho = 1 (the MNL) is calibrated afresh in every run."""
+    sweep_dir = tmp_path_factory.mktemp("variants") / "sweep"
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.run",
+        "-m",
+        "regime=status_quo,free_mobility",
+        "behaviour.nest_dissimilarity=0.6,1.0",
+        "world=toy",
+        "population.size=20000",
+        "years=3",
+        "progress=false",
+        f"hydra.sweep.dir={sweep_dir}",
+    ]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return sweep_dir
+
+
+def test_a_parameter_sweep_compares_each_variant_with_its_own_baseline(variant_sweep):
+    table = pl.read_parquet(variant_sweep / "comparison.parquet")
+    assert table.columns == COLUMNS
+    variants = ["behaviour.nest_dissimilarity=0.6", "behaviour.nest_dissimilarity=1.0"]
+    assert sorted(table["variant"].unique().to_list()) == variants
+    gdp = table.filter(pl.col("measure") == "world_gdp")
+    assert gdp.height == 4
+    # each status quo is its own variant's baseline: exactly zero change
+    sq = gdp.filter(pl.col("regime") == "status_quo")
+    assert (sq["change"] == 0).all()
+    fm = gdp.filter(pl.col("regime") == "free_mobility").sort("variant")
+    base = sq.sort("variant")["value"].to_list()
+    assert fm["baseline"].to_list() == base
+    assert (fm["change_pct"] > 0).all()
+    # the two decision models respond differently to the same cut in policy costs
+    stock = table.filter(
+        pl.col("regime") == "free_mobility",
+        pl.col("measure") == "migrant_stock",
+        pl.col("scope") == "world",
+    ).sort("variant")["change_pct"]
+    assert abs(stock[0] - stock[1]) > 1.0, stock.to_list()
+    report = (variant_sweep / "report.md").read_text()
+    assert "free_mobility [behaviour.nest_dissimilarity=1.0]" in report
+    assert "free_mobility [behaviour.nest_dissimilarity=0.6]" in report
+
+
+def test_a_variant_without_its_baseline_is_an_error(variant_sweep, tmp_path):
+    import shutil
+
+    import yaml
+
+    from engine.compare import compare
+    from engine.errors import InputError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(variant_sweep, copy)
+    for run in sorted(p.parent for p in copy.rglob("manifest.json")):
+        overrides = yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text())
+        if "regime=status_quo" in overrides and "behaviour.nest_dissimilarity=1.0" in overrides:
+            (run / "manifest.json").unlink()
+    with pytest.raises(InputError, match=r"nest_dissimilarity=1\.0") as err:
+        compare(copy)
+    assert "\n" not in str(err.value)
