@@ -26,25 +26,24 @@ COLUMNS = [
 REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
 
 
-@pytest.fixture(scope="module")
-def sweep(tmp_path_factory) -> Path:
-    sweep_dir = tmp_path_factory.mktemp("multirun") / "sweep"
-    cmd = [
-        sys.executable,
-        "-m",
-        "engine.run",
-        "-m",
-        "regime=" + ",".join(REGIMES),
-        "seed=1,2",
-        "world=toy",
-        "population.size=10000",
-        "years=2",
-        "progress=false",
-        f"hydra.sweep.dir={sweep_dir}",
-    ]
+def _multirun(sweep_dir: Path, *overrides: str) -> Path:
+    """A Hydra multirun on the toy world into `sweep_dir` (the callback compares it)."""
+    cmd = [sys.executable, "-m", "engine.run", "-m", *overrides, "world=toy", "progress=false"]
+    cmd.append(f"hydra.sweep.dir={sweep_dir}")
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return sweep_dir
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    return _multirun(
+        tmp_path_factory.mktemp("multirun") / "sweep",
+        "regime=" + ",".join(REGIMES),
+        "seed=1,2",
+        "population.size=10000",
+        "years=2",
+    )
 
 
 def test_multirun_gives_six_runs_and_one_comparison(sweep):
@@ -209,23 +208,13 @@ def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
 def variant_sweep(tmp_path_factory) -> Path:
     """Regimes crossed with a behaviour parameter: rho = 0.6 uses the stored calibration,
     rho = 1 (the MNL) is calibrated afresh in every run."""
-    sweep_dir = tmp_path_factory.mktemp("variants") / "sweep"
-    cmd = [
-        sys.executable,
-        "-m",
-        "engine.run",
-        "-m",
+    return _multirun(
+        tmp_path_factory.mktemp("variants") / "sweep",
         "regime=status_quo,free_mobility",
         "behaviour.nest_dissimilarity=0.6,1.0",
-        "world=toy",
         "population.size=20000",
         "years=3",
-        "progress=false",
-        f"hydra.sweep.dir={sweep_dir}",
-    ]
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return sweep_dir
+    )
 
 
 def test_a_parameter_sweep_compares_each_variant_with_its_own_baseline(variant_sweep):
