@@ -8,9 +8,14 @@
    on log flows).
 3. Policy cost split (Docquier-Machado-Sekkat "dual strategy"): total cost from the stock
    odds C = lambda ln(y_d / y_o) - ln(S / N); incompressible cost c_inc from gravity
-   covariates plus a level chosen so that removing every policy cost would raise the
-   desired emigrant stock by `free_mobility_extra_share` of world population (DMS: ~400M); c_pol =
-   max(0, C - c_inc), zero inside a free-mobility bloc.
+   covariates plus a level per destination chosen so that removing every policy cost would
+   raise the desired emigrant stock by `free_mobility_extra_share` of world population (DMS:
+   ~400M), split across destinations as Gallup's would-be migrants wish; c_pol =
+   max(0, C - c_inc), zero inside a free-mobility bloc. "Would raise" is measured with the
+   decision model's own response (`desired_extra`: stocks times the change in yearly flows),
+   so that free mobility in the model adds the 400M whatever the nest: under the multinomial
+   logit it is DMS's S (e^c - 1); with a nest (rho < 1) a destination's own cut weighs 1/rho
+   and the others' cuts offset part of it.
 
 Everything is computed from the world tables' expected cell populations, not from a
 sampled population, so the calibration does not depend on the seed or the number of agents.
@@ -240,6 +245,21 @@ def model_flows(world, conf, cells, wages, xi) -> np.ndarray:
     return np.transpose(movers.sum(axis=3), (0, 3, 1, 2))  # o d s g
 
 
+def desired_extra(world, conf, cells, wages, xi_sq, xi_new, flows_sq=None) -> np.ndarray:
+    """Extra migrants (R, R, 2) [o, d, s] who would live abroad with corridor constants
+    xi_new instead of xi_sq (o, d, s, g; policy costs inside): the base-year stock times the
+    model's own change in yearly flows, S (F_new / F_sq - 1), since calibrated stocks are
+    flows over exit rates. For the multinomial logit (rho = 1) and small emigration rates the
+    ratio is DMS's exp(c); with a nest (rho < 1) a destination's own cut counts 1/rho times
+    and the others' less (the inclusive value). Negative entries (flows diverted away) are
+    kept; callers clip as they need."""
+    F0 = model_flows(world, conf, cells, wages, xi_sq) if flows_sq is None else flows_sq
+    F1 = model_flows(world, conf, cells, wages, xi_new)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(F0 > 0, F1 / F0, 1.0)
+    return (cells.stock * (ratio - 1.0)).sum(axis=3)
+
+
 def calibrate(
     world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6, max_iterations: int = 500
 ) -> Calibration:
@@ -297,9 +317,14 @@ def calibrate(
         c_pol = np.maximum(total_cost - (level[None, :, None] + gravity), 0.0)
         return np.where(same_bloc | ~offdiag, 0.0, c_pol)
 
+    F0 = model_flows(world, conf, cells, wages, xi)
+
     def extra(level):
         """Extra migrants by destination if every policy cost were removed (R,)."""
-        return (S * np.expm1(policy_for(level))).sum(axis=(0, 2))
+        c = policy_for(level)
+        return desired_extra(world, conf, cells, wages, xi, xi + c[:, :, :, None], F0).sum(
+            axis=(0, 2)
+        )
 
     # The level of c_inc is set per destination so that removing policy costs would raise
     # the desired stock by `free_mobility_extra_share` of world population, split across
@@ -309,27 +334,32 @@ def calibrate(
     extra_total = conf.free_mobility_extra_share * world.population.sum()
     targets = extra_total * world.desired_share if world.desired_share is not None else None
     level = np.zeros(R)
-    if targets is not None:
-        for d in range(R):
-            lo, hi = -50.0, 50.0
-            for _ in range(200):
-                mid = 0.5 * (lo + hi)
-                trial = level.copy()
-                trial[d] = mid
-                if extra(trial)[d] > targets[d]:
-                    lo = mid
-                else:
-                    hi = mid
-            level[d] = 0.5 * (lo + hi)
-    else:
+    sweeps = 0
+
+    def bisect(fits) -> float:
         lo, hi = -50.0, 50.0
-        for _ in range(200):
+        for _ in range(60):
             mid = 0.5 * (lo + hi)
-            if extra(mid).sum() > extra_total:
-                lo = mid
-            else:
-                hi = mid
-        level[:] = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+        return 0.5 * (lo + hi)
+
+    if targets is not None:
+        # destination d's extra migrants depend on the others' levels through the nest's
+        # inclusive value: sweep over destinations until the levels settle (Gauss-Seidel)
+        for sweeps in range(1, 101):  # noqa: B007 (reported in provenance)
+            previous = level.copy()
+            for d in range(R):
+
+                def more(x, d=d):
+                    trial = level.copy()
+                    trial[d] = x
+                    return extra(trial)[d] > targets[d]
+
+                level[d] = bisect(more)
+            if np.abs(level - previous).max() < 1e-7:
+                break
+    else:
+        level[:] = bisect(lambda x: extra(np.full(R, x)).sum() > extra_total)
     policy_cost = policy_for(level)
     xi_inc = xi + policy_cost[:, :, :, None]
     xi_inc[~off] = -40.0
@@ -353,6 +383,7 @@ def calibrate(
         "world": world.name,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "iterations": iteration + 1,
+        "split_sweeps": sweeps,
         "max_log_gap": residual,
         "incompressible_cost_level": level.tolist(),
         "target_flow_total": float(target.sum()),

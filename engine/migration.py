@@ -25,6 +25,7 @@ from engine.calibrate import (
     Calibration,
     base_cells,
     base_wages,
+    desired_extra,
     expected_income,
     return_hazard_table,
     upfront_cost,
@@ -95,10 +96,8 @@ class MigrationStep:
         self.regularised = False
         self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
         # the base-year stocks by corridor and skill the calibration split (for catch_up)
-        self.base_stock = (
-            base_cells(world, conf, self.base_wages, pop_conf).stock.sum(axis=3)
-            if policy.catch_up
-            else None
+        self.base_cells = (
+            base_cells(world, conf, self.base_wages, pop_conf) if policy.catch_up else None
         )
 
     def wages(self, sim) -> np.ndarray:
@@ -170,24 +169,29 @@ class MigrationStep:
 
     def catch_up_probabilities(self, sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The regime's pent-up moves (component `catch_up`): people who would live abroad
-        under the regime's policy costs but do not under the status quo's, by the DMS
-        dual-strategy split the calibration uses (`engine/calibrate.py`: removing a policy
-        cost c raises the desired stock S[o, d, s] by S (e^c - 1)), move in the regime's first
-        year instead of over decades of yearly flows. Desired extra E[o, d, s] = S[o, d, s]
-        (exp(c_sq - c_regime) - 1) for corridors whose cost falls, with S the base-year stocks
-        of the world tables (as in the calibration: a sampled stock of a small corridor
-        would carry its sampling error times e^c); each home cell (o, s, g, b) of the people
-        at home at the start of the year gets the probability E w_b / sum N w_b over its
-        origin and skill, with w_b the decision model's age profile, capped at 1: the people
-        who move at once are aged like movers, not like the base-year stock (older, after
-        years abroad; with the stock's ages E8's 10-year gain is about 0.8 point lower,
-        since fewer movers are still of working age by then).
+        under the regime's costs but do not under the status quo's move in the regime's first
+        year instead of over decades of yearly flows. Desired extra E[o, d, s] = S (F_regime /
+        F_sq - 1) by the split the calibration uses (`engine/calibrate.py`, `desired_extra`:
+        the base-year stocks S of the world tables times the decision model's own change in
+        yearly flows, so that the yearly flows afterwards keep the stock where the catch-up
+        put it; DMS's S (e^c - 1) under the multinomial logit), clipped at 0 (flows diverted
+        from a corridor shrink it through the yearly flows, not at once). Each home cell
+        (o, s, g, b) of the people at home at the start of the year gets the probability
+        E w_b / sum N w_b over its origin and skill, with w_b the decision model's age
+        profile, capped at 1: the people who move at once are aged like movers, not like the
+        base-year stock (older, after years abroad; with the stock's ages E8's 10-year gain
+        is about 0.8 point lower, since fewer movers are still of working age by then).
         Returns (q_move (H,), destination CDF (H, R), E (R, R, 2) people)."""
         R = self.world.n_regions
-        fall = np.maximum(self.calibration.policy_cost - self.policy.policy_cost, 0.0)
-        cells = sim.cells  # (o, loc, s, g, b, st) people
-        desired = self.base_stock * np.expm1(fall)
+        cal = self.calibration
+        xi_sq = cal.corridor_constant - cal.policy_cost[:, :, :, None]
+        xi_new = self.corridor_constant - self.policy.policy_cost[:, :, :, None]
+        desired = desired_extra(
+            self.world, self.conf, self.base_cells, self.base_wages, xi_sq, xi_new
+        )
+        desired = np.maximum(desired, 0.0)
         desired[np.arange(R), np.arange(R)] = 0.0
+        cells = sim.cells  # (o, loc, s, g, b, st) people
         home = np.stack([cells[o, o].sum(axis=-1) for o in range(R)])  # (o, s, g, b)
         w = np.exp(self.age_shift)
         exposed = (home * w).sum(axis=(2, 3))  # (o, s)
