@@ -98,16 +98,16 @@ def nam_weu(tmp_path_factory):
         "model disagrees with Table 6.A2 for this pair: NAM-WEU (default world, 1M agents, "
         "6 years, seed 1) is an asymmetric rich pair and not a cooperation game under either "
         "payoff. Welfare (% real income per native-born + option value of access, NAM, WEU): "
-        "(L,L) +0.039, +0.222; (L,D) +0.013, +0.216; (D,L) +0.024, +0.006; (D,D) 0, 0: "
+        "(L,L) +0.051, +0.303; (L,D) +0.019, +0.293; (D,L) +0.031, +0.008; (D,D) 0, 0: "
         "'harmony (asymmetric)'. The payoffs are additive in the two openings "
-        "(complementarity +0.001 NAM, +0.000 WEU), so each side's best reply is the same "
-        "whatever the other does; access to NAM is worth +0.13% to WEU's natives, access to "
-        "WEU +0.03% to NAM's. Political support (income-weighted groups incl. access, losses "
-        "counted 2.25 times): (L,L) -0.092, +0.076; (L,D) -0.138, +0.032; (D,L) -0.011, "
-        "-0.005; (D,D) 0, 0: 'one-sided (WEU liberalises, NAM defects)' (seed 2: bully game, "
-        "NAM the bully; complementarity +0.057 NAM, +0.050 WEU, less than NAM's cost of "
-        "opening alone): NAM's low-skilled native-born lose (-0.29% with reciprocity, -0.37% "
-        "alone) since few NAM natives use access to WEU. The symmetric pair of Table 6.A2 is "
+        "(complementarity +0.001 NAM, +0.001 WEU), so each side's best reply is the same "
+        "whatever the other does; access to NAM is worth +0.18% to WEU's natives, access to "
+        "WEU +0.05% to NAM's. Political support (income-weighted groups incl. access, losses "
+        "counted 2.25 times): (L,L) -0.104, +0.121; (L,D) -0.165, +0.067; (D,L) -0.017, "
+        "-0.013; (D,D) 0, 0: 'bully game (NAM is the bully)' (seeds 2 and 3 too; "
+        "complementarity +0.077 NAM, +0.066 WEU, less than NAM's cost of opening alone): "
+        "NAM's low-skilled native-born lose (-0.34% with reciprocity, -0.43% alone) since "
+        "few NAM natives use access to WEU. The symmetric pair of Table 6.A2 is "
         "the twins world's NTA-NTB (test_symmetric_rich_pair_...)"
     ),
 )
@@ -134,7 +134,7 @@ def test_rich_pair_political_payoff_is_non_additive_but_opening_alone_costs_supp
     """The political payoff of NAM-WEU, rebuilt from the same four runs: loss aversion makes
     reciprocity worth something to each side's groups (complementarity > +0.02 points, against
     |complementarity| < 0.01 for the welfare payoff), but each government loses support by
-    opening alone (NAM's low-skilled native-born lose more than 0.2%: -0.29% with reciprocity
+    opening alone (NAM's low-skilled native-born lose more than 0.2%: -0.34% with reciprocity
     at 1M agents, seed 1) and NAM's opening does not win support even when WEU reciprocates:
     no cooperation game."""
     from engine.games import analyse_runs
@@ -173,13 +173,13 @@ def _group(res, region, group, scenario):
 
 def test_symmetric_rich_pair_is_a_cooperation_game_under_the_political_payoff(twins):
     """Table 6.A2 for a symmetric pair (twins NTA-NTB, 2M agents, 6 years, seed 1; measured
-    political payoffs NTA, NTB: (L,L) +0.183, +0.183; (L,D) -0.125, -0.099; (D,L) -0.104,
-    -0.124; (D,D) 0, 0): each government loses support by opening alone (its low-skilled
-    native-born lose 0.36-0.38%) and gains it when the partner reciprocates (its natives gain
-    access to the partner, +0.36% of income, while the cross-flows leave the low-skilled
+    political payoffs NTA, NTB: (L,L) +0.216, +0.239; (L,D) -0.162, -0.146; (D,L) -0.161,
+    -0.159; (D,D) 0, 0): each government loses support by opening alone (its low-skilled
+    native-born lose 0.47-0.49%) and gains it when the partner reciprocates (its natives gain
+    access to the partner, +0.49% of income, while the cross-flows leave the low-skilled
     close to even): (L,L) and (D,D) are both equilibria and both prefer (L,L). Seeds 2 and 3
-    give the same game ((L,L) +0.149, +0.171 and +0.150, +0.193). With 100k agents seed 2
-    gives a coordination game: sampling noise, so the test uses 2M agents."""
+    give the same game ((L,L) +0.171, +0.241 and +0.217, +0.227). With 100k agents a seed
+    can give a coordination game: sampling noise, so the test uses 2M agents."""
     from engine.games import analyse_runs
 
     res = analyse_runs(twins.out_dir, "NTA", "NTB", payoff="political")
@@ -193,12 +193,12 @@ def test_symmetric_rich_pair_is_a_cooperation_game_under_the_political_payoff(tw
 
 def test_symmetric_rich_pair_welfare_is_harmony(twins):
     """The welfare payoff of the same runs is harmony, not Table 6.A2: a side's own opening
-    raises its natives' income a little whether or not the partner reciprocates (NTA +0.070
-    alone, +0.062 on top of NTB's opening), and the partner's opening is worth its option
-    value (about +0.3%) either way: the welfare payoffs are additive (complementarity within
+    raises its natives' income a little whether or not the partner reciprocates (NTA +0.060
+    alone, +0.064 on top of NTB's opening), and the partner's opening is worth its option
+    value (about +0.4%) either way: the welfare payoffs are additive (complementarity within
     0.01 points), and it is the political payoff's loss aversion that makes reciprocity
-    matter (measured welfare NTA, NTB, 2M agents: (L,L) +0.351, +0.342; (L,D) +0.045,
-    +0.296; (D,L) +0.303, +0.045)."""
+    matter (measured welfare NTA, NTB, 2M agents: (L,L) +0.465, +0.461; (L,D) +0.060,
+    +0.397; (D,L) +0.401, +0.062)."""
     m = twins.matrix
     assert twins.payoff == "welfare" and twins.game_type == "harmony", twins.text
     assert abs(twins.complementarity["A"]) < 0.01 and abs(twins.complementarity["B"]) < 0.01
@@ -237,11 +237,12 @@ def test_symmetric_rich_pair_access_is_the_seeds_consumers(twins):
 
 def test_rich_poor_pair_in_the_twins_world_is_not_a_cooperation_game(tmp_path):
     """NTA-STH (twins, 2M agents, 6 years, seed 1): NTA's natives are worse off with
-    reciprocity than without liberalisation under both payoffs (welfare (L,L) -0.500 NTA,
-    +15.7 STH; political -1.985, +16.4): NTA's low-skilled natives lose from STH's workers,
+    reciprocity than without liberalisation under both payoffs (welfare (L,L) -0.372 NTA,
+    +20.3 STH; political -1.538, +21.0): NTA's low-skilled natives lose from STH's workers,
     and NTA natives who move to STH when it opens are valued at their money income there.
-    Both payoffs: harmony (asymmetric) (STH's payoff from opening alone is a near tie, so
-    smaller samples also give harmony or a coordination game)."""
+    Welfare: harmony; political: harmony (asymmetric) (STH's payoff from opening alone is a
+    near tie, so other seeds and smaller samples also give a coordination game or, seed 2
+    under welfare, no pure-strategy equilibrium)."""
     from engine.games import analyse_runs, play
 
     res = play("NTA", "STH", out_dir=tmp_path / "g", **TWINS_ARGS)
@@ -427,11 +428,12 @@ def test_native_capital_income_nets_out_the_capital_that_follows_labour():
 
 
 def test_rich_poor_pair_is_not_a_cooperation_game(tmp_path):
-    """WEU-SSA (default world, 1M agents, 6 years, seed 1). Welfare WEU, SSA: (L,L) -0.004,
-    +26.33; (L,D) +0.109, +26.31; (D,L) -0.112, -0.001: harmony (seed 2: one-sided, WEU
-    liberalises); SSA's gain is mostly the option value of access to WEU (+19.8%). Political:
-    (L,L) -0.403, +27.74; (L,D) -0.054, +27.67; (D,L) -0.466, -0.024: a coordination game
-    (both equilibria) but not a cooperation game, since WEU prefers (D,D) to (L,L)."""
+    """WEU-SSA (default world, 1M agents, 6 years, seed 1). Welfare WEU, SSA: (L,L) +0.070,
+    +30.77; (L,D) +0.114, +30.77; (D,L) -0.037, -0.003: harmony (asymmetric) (seeds 2 and 3
+    too); SSA's gain is mostly the option value of access to WEU (+23.6%). Political:
+    (L,L) -0.214, +32.24; (L,D) -0.071, +32.22; (D,L) -0.154, -0.011: a bully game with WEU
+    the bully (seed 3: one-sided, SSA liberalises), not a cooperation game, since WEU prefers
+    (D,D) to (L,L)."""
     from engine.games import play
 
     res = play("WEU", "SSA", out_dir=tmp_path / "g", **GAME_ARGS)
@@ -535,8 +537,8 @@ def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
     (twins world, 400k agents, 6 years, seed 1). The bloc's levels are its members' sums
     (people, incomes, capital, fiscal balance) with people-weighted wages and option value;
     opening the bloc means every member admits STH's people without a policy cost; and a rich
-    bloc against a poor region is no cooperation game (measured political: (L,L) -2.096,
-    +22.76; (L,D) -0.096, +22.31; (D,L) -2.470, +0.111: harmony (asymmetric))."""
+    bloc against a poor region is no cooperation game (measured political: (L,L) -1.613,
+    +28.16; (L,D) -0.104, +27.72; (D,L) -1.992, +0.126: harmony (asymmetric))."""
     from engine.games import analyse_runs, play, side_levels, side_payoffs
 
     out = tmp_path / "g"
