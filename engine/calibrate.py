@@ -14,8 +14,8 @@
    max(0, C - c_inc), zero inside a free-mobility bloc. "Would raise" is measured with the
    decision model's own response (`desired_extra`: stocks times the change in yearly flows),
    so that free mobility in the model adds the 400M whatever the nest: under the multinomial
-   logit it is DMS's S (e^c - 1); with a nest (rho < 1) a destination's own cut weighs 1/rho
-   and the others' cuts offset part of it.
+   logit and small cuts it is DMS's S (e^c - 1); with a nest (rho < 1) a destination's own
+   cut weighs 1/rho and the others' cuts offset part of it.
 
 Everything is computed from the world tables' expected cell populations, not from a
 sampled population, so the calibration does not depend on the seed or the number of agents.
@@ -251,8 +251,11 @@ def desired_extra(world, conf, cells, wages, xi_sq, xi_new, flows_sq=None) -> np
     model's own change in yearly flows, S (F_new / F_sq - 1), since calibrated stocks are
     flows over exit rates. For the multinomial logit (rho = 1) and small emigration rates the
     ratio is DMS's exp(c); with a nest (rho < 1) a destination's own cut counts 1/rho times
-    and the others' less (the inclusive value). Negative entries (flows diverted away) are
-    kept; callers clip as they need."""
+    and a cut to every destination exp(c) again (the inclusive value). Large cuts raise
+    yearly emigration probabilities to where the logit's denominator matters, so the
+    response is below exp(c): with the default world's calibrated costs under the logit,
+    S (e^c - 1) would be 471M where the model's own response is 401M. Negative entries
+    (flows diverted away) are kept; callers clip as they need."""
     F0 = model_flows(world, conf, cells, wages, xi_sq) if flows_sq is None else flows_sq
     F1 = model_flows(world, conf, cells, wages, xi_new)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -360,6 +363,18 @@ def calibrate(
                 break
     else:
         level[:] = bisect(lambda x: extra(np.full(R, x)).sum() > extra_total)
+    achieved = extra(level)
+    if targets is not None:
+        split_gap = float(np.max(np.abs(achieved - targets) / np.maximum(targets, 1.0)))
+    else:
+        split_gap = float(abs(achieved.sum() - extra_total) / max(extra_total, 1.0))
+    if split_gap > 1e-3:
+        raise InputError(
+            "calibration",
+            f"the policy-cost split misses its desired extra migrants by {100 * split_gap:.2g}%",
+            "desired_destinations.csv shares that the world's stocks and costs can reach, and "
+            "behaviour.free_mobility_extra_share in 0-1",
+        )
     policy_cost = policy_for(level)
     xi_inc = xi + policy_cost[:, :, :, None]
     xi_inc[~off] = -40.0
@@ -384,6 +399,7 @@ def calibrate(
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "iterations": iteration + 1,
         "split_sweeps": sweeps,
+        "split_gap": split_gap,
         "max_log_gap": residual,
         "incompressible_cost_level": level.tolist(),
         "target_flow_total": float(target.sum()),
@@ -422,7 +438,7 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     The stored `calibration.json` is used when its provenance key matches; otherwise (other
     behaviour or wealth parameters, as in a sensitivity sweep, or a world without a stored
     calibration, or tables edited since) the calibration is computed afresh in memory. It is
-    a deterministic function of the tables and parameters and takes about a second, so a
+    a deterministic function of the tables and parameters and takes about two seconds, so a
     Hydra sweep over `behaviour.nest_dissimilarity` needs no calibration step and parallel
     runs never write to the world directory. `provenance["source"]` says which it was. A
     stored file that exists but cannot be read is bad input: one line, exit code 2.
