@@ -215,9 +215,12 @@ def run_measures(run: RunInfo) -> pl.DataFrame:
     ).select(*KEYS, "value")
 
 
-def compare(sweep_dir: str | Path, baseline: str = "status_quo") -> pl.DataFrame:
-    """Tidy comparison of every complete run under `sweep_dir` against `baseline`."""
-    runs = find_runs(sweep_dir)
+def compare(
+    sweep_dir: str | Path, baseline: str = "status_quo", runs: list[RunInfo] | None = None
+) -> pl.DataFrame:
+    """Tidy comparison of every complete run under `sweep_dir` against `baseline` (`runs`:
+    find_runs(sweep_dir) when the caller has already read them)."""
+    runs = find_runs(sweep_dir) if runs is None else runs
     regimes = sorted({r.regime for r in runs})
     if baseline not in regimes:
         raise InputError(
@@ -579,11 +582,12 @@ def write_comparison(
     sweep_dir: str | Path, baseline: str = "status_quo", out_dir: str | Path | None = None
 ) -> Comparison:
     """compare() and write comparison.parquet, report.md, report.html and the PNG plots."""
-    table = compare(sweep_dir, baseline)
+    runs = find_runs(sweep_dir)
+    table = compare(sweep_dir, baseline, runs)
     out = Path(out_dir) if out_dir is not None else Path(sweep_dir)
     out.mkdir(parents=True, exist_ok=True)
     table.write_parquet(out / "comparison.parquet")
-    rep = build_report(table, baseline, out, find_runs(sweep_dir))
+    rep = build_report(table, baseline, out, runs)
     (out / "report.md").write_text(rep.markdown())
     (out / "report.html").write_text(rep.html())
     files = [
