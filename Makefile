@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m engine.run $(ARGS)
+	$(BIN)/migsim run $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests examples/migsim-example-behaviour/tests $(ARGS)
@@ -31,7 +31,7 @@ test-ray:
 	.venv-ray/bin/pip install -q -e '.[ray]' pytest
 	.venv-ray/bin/python -m pytest -q -p no:cacheprovider tests/test_shards_ray.py
 	rm -rf outputs/ray-check
-	.venv-ray/bin/python -m engine.run -m hydra/launcher=ray_cluster \
+	.venv-ray/bin/migsim run -m hydra/launcher=ray_cluster \
 		hydra.launcher.ray.remote.num_cpus=1 world=toy population.size=10000 years=1 \
 		progress=false seed=1,2 hydra.sweep.dir=outputs/ray-check
 	test "$$(find outputs/ray-check -name manifest.json | wc -l)" -eq 2

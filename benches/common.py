@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.calibrate import load_calibration
-from engine.population import synthesise_population
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels import migration as mk
-from kernels.rng import run_key
+from migsim.model.calibration import load_calibration
+from migsim.people.population import synthesise_population
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels import migration as mk
+from migsim.kernels.rng import run_key
 
 _CFG_CACHE: dict = {}
 
@@ -20,7 +20,7 @@ def compose(*overrides: str):
     from hydra import compose as _compose
     from hydra import initialize_config_dir
 
-    import engine.run as er
+    import migsim.runtime.app as er
 
     with initialize_config_dir(config_dir=er.CONFIG_DIR, version_base="1.3"):
         return _compose("config", overrides=list(overrides))
@@ -49,8 +49,8 @@ def build_population(
 def build_simulation(
     size: int, world_name: str = "default", seed: int = 1, migration: bool = True
 ) -> Simulation:
-    """A Simulation with the configured steps and the base year recorded (as engine.run)."""
-    from engine.run import build_steps
+    """A Simulation with the configured steps and the base year recorded (as migsim.runtime.app)."""
+    from migsim.runtime.app import build_steps
 
     cfg, world, calibration = world_and_calibration(world_name)
     pop = build_population(size, world_name, seed)
@@ -68,7 +68,7 @@ def build_simulation(
 
 
 def capture_decide_args(sim: Simulation, year: int | None = None) -> tuple:
-    """The exact positional arguments MigrationStep.run passes to kernels.migration.decide."""
+    """The exact positional arguments MigrationStep.run passes to migsim.kernels.migration.decide."""
     step = next(s for s in sim.steps if s.name == "migration")
     year = sim.year + 1 if year is None else year
     captured = {}
@@ -130,7 +130,7 @@ class SimulationState:
 
 
 def decide_runner(sim: Simulation):
-    """(run, setup) for timing kernels.migration.decide alone on `sim`'s next year."""
+    """(run, setup) for timing migsim.kernels.migration.decide alone on `sim`'s next year."""
     args = capture_decide_args(sim)
     pop = sim.population
     saved = snapshot(pop, ["status", "location", "visa_years_left", "years_abroad", "wealth"])
@@ -148,7 +148,7 @@ def decide_runner(sim: Simulation):
 
 
 def mortality_inputs(sim: Simulation) -> tuple:
-    """Arguments of `kernels.demography.mortality_and_fertility` for next year (without
+    """Arguments of `migsim.kernels.demography.mortality_and_fertility` for next year (without
     the two output arrays), shared by the kernel and its NumPy reference."""
     pop, w = sim.population, sim.world
     return (

@@ -48,7 +48,7 @@ def measure(size: int = 500_000, repeat: int = 5) -> dict:
         snapshot,
         time_min,
     )
-    from kernels import demography as demo
+    from migsim.kernels import demography as demo
     from tests.reference import decide_reference, mortality_fertility_reference
 
     sim = build_simulation(size)

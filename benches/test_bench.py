@@ -27,8 +27,8 @@ from benches.common import (
     snapshot,
     time_min,
 )
-from engine.population import BYTES_PER_PERSON, COLUMNS
-from kernels import demography as demo
+from migsim.people.population import BYTES_PER_PERSON, COLUMNS
+from migsim.kernels import demography as demo
 from tests.reference import decide_reference, mortality_fertility_reference
 
 M = 1_000_000
@@ -79,7 +79,7 @@ def test_full_year(benchmark, sim_by_size):
 # ---------------------------------------------------------------- kernels alone
 @pytest.mark.parametrize("sim_by_size", SIZES, indirect=True)
 def test_decide(benchmark, sim_by_size):
-    """kernels.migration.decide alone (inputs built as MigrationStep.run builds them)."""
+    """migsim.kernels.migration.decide alone (inputs built as MigrationStep.run builds them)."""
     sim = sim_by_size
     run, setup, _ = decide_runner(sim)
     benchmark.group = "decide"
@@ -293,7 +293,7 @@ def test_compile_cold_and_warm(benchmark):
 def _engine_run(overrides: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as run_dir:
         subprocess.run(
-            [PY, "-m", "engine.run", *overrides, "progress=false", f"hydra.run.dir={run_dir}"],
+            [PY, "-m", "migsim.runtime.app", *overrides, "progress=false", f"hydra.run.dir={run_dir}"],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -303,7 +303,7 @@ def _engine_run(overrides: list[str]) -> dict:
 
 
 def test_startup_to_first_year(benchmark):
-    """`python -m engine.run` (1M people, default world) with a warm cache: manifest
+    """`python -m migsim.runtime.app` (1M people, default world) with a warm cache: manifest
     timing start_to_first_year (process start-up before run_simulation not included)."""
     _engine_run(["years=1"])  # fills the cache if needed
     timings = {}
@@ -318,7 +318,7 @@ def test_startup_to_first_year(benchmark):
 
 @pytest.mark.huge
 def test_default_run_end_to_end(benchmark):
-    """The default job: 1M people, 30 years, `python -m engine.run progress=false`."""
+    """The default job: 1M people, 30 years, `python -m migsim.runtime.app progress=false`."""
     timings = {}
     benchmark.group = "startup"
     benchmark.pedantic(lambda: timings.update(_engine_run([])), rounds=1)
@@ -340,7 +340,7 @@ def test_sharded_run_overhead(benchmark, tmp_path):
     adding their aggregates. Local shards run one after the other, so this is the overhead
     a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in README)."""
     from benches.common import compose
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     common = ("population.size=1000000", "years=5", "progress=false")
     run_simulation(compose(*common), tmp_path / "warm")  # compile outside the timing

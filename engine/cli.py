@@ -1,9 +1,11 @@
 """The `migsim` command.
 
-migsim [OVERRIDES...]              run the default job (same as `python -m engine.run`)
+migsim [OVERRIDES...]              run the default job (same as `migsim run`)
 migsim run [OVERRIDES...]          the same
-migsim calibrate [OVERRIDES...]    calibrate the decision model for a world and write
-                                   engine/data/<world>/calibration.json
+migsim calibrate [--out FILE] [OVERRIDES...]
+                                   calibrate the decision model for a world and store it
+                                   (a shipped world: in the user cache; a world.path
+                                   directory: beside its tables; --out: that file)
 migsim behaviours                  list installed behaviour plug-ins
 migsim compare DIR [--baseline status_quo] [--out DIR]
                                    compare every complete run under DIR against the
@@ -29,22 +31,31 @@ USAGE = __doc__
 def _compose(overrides: list[str]):
     from hydra import compose, initialize_config_dir
 
-    from engine.run import CONFIG_DIR
+    from migsim.runtime.app import CONFIG_DIR
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return compose("config", overrides=overrides)
 
 
 def calibrate_command(overrides: list[str]) -> int:
-    from engine.calibrate import calibrate, write_calibration
-    from engine.config import validate
-    from engine.world import load_world
+    from migsim.model.calibration import calibrate, write_calibration
+    from migsim.config import validate
+    from migsim.core.world import load_world
 
+    out = None
+    if "--out" in overrides:
+        i = overrides.index("--out")
+        if i + 1 >= len(overrides):
+            from migsim.core.errors import InputError
+
+            raise InputError("--out", "needs a file path", "--out FILE")
+        out = overrides[i + 1]
+        overrides = overrides[:i] + overrides[i + 2 :]
     cfg = _compose(overrides)
     validate(cfg)
     world = load_world(cfg.world.name, cfg.world.path or None)
     cal = calibrate(world, cfg.behaviour, cfg.population)
-    path = write_calibration(cal, world)
+    path = write_calibration(cal, world, out)
     p = cal.provenance
     print(
         f"migsim: calibrated {world.name}: {p['iterations']} iterations, max log gap "
@@ -68,12 +79,12 @@ def main(argv: list[str] | None = None) -> None:
         print("Config groups and options: migsim run --help (Hydra's help).")
         return
     if command == "run":
-        from engine.run import main as run_main
+        from migsim.runtime.app import main as run_main
 
         run_main(args)
         return
-    from engine.errors import InputError
-    from engine.run import guarded
+    from migsim.core.errors import InputError
+    from migsim.runtime.app import guarded
 
     commands = {
         "calibrate": calibrate_command,
@@ -96,14 +107,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def validate_command(args: list[str]) -> int:
-    from engine.validate import validate_command as run
+    from migsim.validate import validate_command as run
 
     return run(args)
 
 
 def collect_command(args: list[str]) -> int:
-    from engine.collect import collect
-    from engine.errors import InputError
+    from migsim.analysis.collect import collect
+    from migsim.core.errors import InputError
 
     if len(args) != 1:
         raise InputError(
@@ -132,7 +143,7 @@ class _Parser:
 
 
 def compare_command(args: list[str]) -> int:
-    from engine.compare import headline, write_comparison
+    from migsim.analysis.compare import headline, write_comparison
 
     parser = _Parser.make("compare", "Compare every complete run under DIR against a baseline.")
     parser.add_argument("dir")
@@ -148,7 +159,7 @@ def compare_command(args: list[str]) -> int:
 
 
 def game_command(args: list[str]) -> int:
-    from engine.games import LOSS_AVERSION, PAYOFFS, play
+    from migsim.games import LOSS_AVERSION, PAYOFFS, play
 
     parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions or blocs.")
     parser.add_argument("region_a", help="a region code, or a bloc: codes joined by +")
@@ -197,7 +208,7 @@ def game_command(args: list[str]) -> int:
 
 
 def _list_behaviours() -> int:
-    from engine.behaviour import available
+    from migsim.model.behaviour import available
 
     for name in available():
         print(name)

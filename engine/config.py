@@ -11,10 +11,10 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
-from engine.behaviour import BehaviourConf
-from engine.economy import EconomyConf
-from engine.errors import InputError
-from engine.shards import BACKENDS
+from migsim.model.behaviour import BehaviourConf
+from migsim.steps.economy import EconomyConf
+from migsim.core.errors import InputError
+from migsim.people.shards import BACKENDS
 
 
 @dataclass
@@ -52,7 +52,7 @@ class RegimeConf:
 @dataclass
 class ShardsConf:
     # One run split by origin into `count` shards that exchange only cell aggregates each
-    # year (engine/shards.py). 1 = an ordinary single-process run.
+    # year (engine/people/shards.py). 1 = an ordinary single-process run.
     count: int = 1
     # local: shards in this process, one after the other (checks the split; no speed-up);
     # ray: one Ray actor per shard, on this machine or the cluster at `address`.

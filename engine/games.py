@@ -28,7 +28,7 @@ Payoff of a side X (final simulated year, % change against `none`):
   access           the option value of the destinations open to X's people (the seed's
                    "consumers", neutral without reciprocity and weakly in favour with it):
                    X-born people choose where to live in a random-utility model (nested
-                   logit, engine/behaviour.py), so a partner's opening is worth more to them
+                   logit, engine/model/behaviour.py), so a partner's opening is worth more to them
                    than the money income of those who use it. Each run records per region
                    and year `access_value` (regions.parquet; MigrationStep.access_value): the
                    change in the expected maximum utility (the log-sum, `behaviour.log_sum`)
@@ -128,7 +128,7 @@ from pathlib import Path
 
 import polars as pl
 
-from engine.errors import InputError
+from migsim.core.errors import InputError
 
 ACTIONS = ("L", "D")  # liberalise, defect (keep the status quo)
 POSITION_THRESHOLDS = (0.05, 0.5)  # percent: neutral band, strong band
@@ -354,7 +354,7 @@ def side_payoffs(run_dir: Path, region: str, tables: dict | None = None) -> dict
         "capital_income": float(reg["capital_income"][0]),
         "capital_stock": float(reg["capital"][0]),
         # r0: the base-year marginal product of capital, at which the long-run closure
-        # supplies capital (engine/markets.py: rental_rate = alpha Y0 / K0)
+        # supplies capital (engine/model/markets.py: rental_rate = alpha Y0 / K0)
         "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
         "capital_income_0": float(first["capital_income"][0]),
         "capital_0": float(first["capital"][0]),
@@ -365,7 +365,7 @@ def side_payoffs(run_dir: Path, region: str, tables: dict | None = None) -> dict
         "taxpayers": float(reg["fiscal_balance"][0]),
         "native_taxes": float(home["taxes"].sum()),
         # the option value of the policy costs to the people at home, log points of income
-        # per person (engine/migration.py, MigrationStep.access_value)
+        # per person (engine/steps/migration.py, MigrationStep.access_value)
         "access_value": access,
         "immigrants": float(reg["immigrants"][0]),
         # the political payoff's weights (income shares): resident natives' earnings by
@@ -824,8 +824,8 @@ def play(
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    from engine.run import CONFIG_DIR, run_simulation
-    from engine.world import load_world
+    from migsim.runtime.app import CONFIG_DIR, run_simulation
+    from migsim.core.world import load_world
 
     if payoff not in PAYOFFS:
         raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from engine.errors import InputError
-from engine.world import World
+from migsim.core.errors import InputError
+from migsim.core.resources import config_dir
+from migsim.core.world import World
 
 
 @dataclass
@@ -105,7 +106,7 @@ def bloc_matrix(world: World) -> np.ndarray:
     return same
 
 
-REGIME_DIR = Path(__file__).resolve().parent.parent / "configs" / "regime"
+REGIME_DIR = config_dir() / "regime"
 
 
 def regime_components(conf: Any) -> list:

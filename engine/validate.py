@@ -5,7 +5,7 @@ provenance flag and the acceptance band that economics.md prescribes ([V] within
 inside the published range, [K] and [C] within +-25%, sign tests exact). Runs are configs
 under configs/experiment/ (a treatment run, compared with the same config under the status
 quo, same seed and size, so both face the same random draws); the wage experiments E2-E5 are
-analytic (engine.markets on a calibrated two-skill US-like market); the back-cast derives a
+analytic (migsim.model.markets on a calibrated two-skill US-like market); the back-cast derives a
 1990 world directory, calibrates it and simulates 1990-2013.
 
 A miss is not widened away: it stays a failing row, listed in EXPECTED_FAILURES with the
@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-REPO = Path(__file__).resolve().parent.parent
 INF = math.inf
 WORKING_BANDS = ("20-24", "25-29", "30-34", "35-39", "40-49", "50-64")
 
@@ -117,7 +116,7 @@ def compose(overrides: list[str]):
     from hydra import compose as _compose
     from hydra import initialize_config_dir
 
-    from engine.run import CONFIG_DIR
+    from migsim.runtime.app import CONFIG_DIR
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return _compose("config", overrides=list(overrides))
@@ -163,7 +162,7 @@ class Runner:
         return cfg
 
     def run(self, experiment: str, baseline: bool = False, extra: list[str] | None = None) -> Path:
-        from engine.run import run_simulation
+        from migsim.runtime.app import run_simulation
 
         name = (
             experiment
@@ -205,7 +204,7 @@ class Runner:
 
     def world(self):
         if "world" not in self.cache:
-            from engine.world import load_world
+            from migsim.core.world import load_world
 
             self.cache["world"] = load_world("default")
         return self.cache["world"]
@@ -291,8 +290,8 @@ def e1_base_year(r: Runner) -> list[Check]:
 def us_market():
     """A two-skill US-like market from the default world's NAM row: natives and immigrants
     with their base-year tertiary shares, equal wages per efficiency unit by skill."""
-    from engine.calibrate import base_wages
-    from engine.world import load_world
+    from migsim.model.calibration import base_wages
+    from migsim.core.world import load_world
 
     world = load_world("default")
     i = world.index("NAM")
@@ -310,7 +309,7 @@ def us_market():
 
 def _wage_shock(supply, wages, added, alpha, sigma_q, sigma_n, closure):
     """Percent wage changes after adding `added` (1, 2) immigrant units by skill."""
-    from engine import markets
+    from migsim.model import markets
 
     params = markets.MarketParams(sigma_q=sigma_q, sigma_n=sigma_n, closure=closure)
     state = markets.calibrate(supply, wages, alpha, params)
@@ -737,12 +736,12 @@ def e13_mode4(r: Runner) -> list[Check]:
 # ----------------------------------------------------------------------------- E15, E16, E18
 def _simulation(r: Runner, experiment: str = "e01_status_quo", extra=None):
     """A Simulation in its base year with its steps (for driven experiments)."""
-    from engine.behaviour import load_behaviour
-    from engine.calibrate import load_calibration
-    from engine.run import _start
-    from engine.simulation import set_threads
-    from engine.world import load_world
-    from kernels.rng import run_key
+    from migsim.model.behaviour import load_behaviour
+    from migsim.model.calibration import load_calibration
+    from migsim.runtime.app import _start
+    from migsim.runtime.simulation import set_threads
+    from migsim.core.world import load_world
+    from migsim.kernels.rng import run_key
 
     cfg = r.config(experiment, extra=extra)
     world = load_world(cfg.world.name, cfg.world.path or None)
@@ -753,7 +752,7 @@ def _simulation(r: Runner, experiment: str = "e01_status_quo", extra=None):
 
 
 def _education_step(sim):
-    from engine.economy import EducationStep
+    from migsim.steps.economy import EducationStep
 
     return next(s for s in sim.steps if isinstance(s, EducationStep))
 
@@ -765,7 +764,7 @@ def _h_post(step, sim, p_high, p_low):
 
 
 def e15_e16_brain_gain(r: Runner) -> list[Check]:
-    from engine.economy import brain_gain_response
+    from migsim.steps.economy import brain_gain_response
 
     if "brain" not in r.cache:
         sim, _ = _simulation(r)
@@ -911,7 +910,7 @@ def e20_e21_fiscal(r: Runner) -> list[Check]:
     # E21: NPV by age at arrival of a NAM immigrant, from the base-year annual net
     # contribution per person by skill and age band, survival of NAM, 3% discounting,
     # without descendants.
-    from engine.world import AGE_BAND_OF_AGE, AGE_BANDS
+    from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
 
     i = world.index("NAM")
     fis = r.table(run, "fiscal").filter(
@@ -1030,7 +1029,7 @@ def e23_remittances(r: Runner) -> list[Check]:
 
 
 def e25_place_premium(r: Runner) -> list[Check]:
-    from engine.calibrate import base_wages, expected_income
+    from migsim.model.calibration import base_wages, expected_income
 
     world = r.world()
     cfg = r.config("e01_status_quo")
@@ -1111,7 +1110,7 @@ WPP_POPULATION = {
 def derive_1990_world(target: Path) -> Path:
     """The 2013 world with 1990 migrant stocks (Table 6.1 ratio of the destination's UN area)
     and 1990 populations (WPP ratio of the UN area); economies and demography of 2013."""
-    from engine.world import DATA_DIR, load_world
+    from migsim.core.world import DATA_DIR, load_world
 
     src = DATA_DIR / "default"
     world = load_world("default")
@@ -1152,8 +1151,8 @@ def derive_1990_world(target: Path) -> Path:
 
 
 def backcast(r: Runner) -> list[Check]:
-    from engine.calibrate import calibrate, write_calibration
-    from engine.world import load_world
+    from migsim.model.calibration import calibrate, write_calibration
+    from migsim.core.world import load_world
 
     if "backcast" not in r.runs:
         wdir = derive_1990_world(r.root / "world_1990")
@@ -1573,7 +1572,7 @@ def plots(frame: pl.DataFrame, runner: Runner, out: Path) -> list[str]:
         plt.close(fig)
         files.append("stocks_2013.png")
     if "backcast" in runner.runs:
-        from engine.world import load_world
+        from migsim.core.world import load_world
 
         world = load_world("default")
         area = dict(zip(world.codes, world.un_area))
@@ -1637,7 +1636,7 @@ def write_report(frame: pl.DataFrame, runner: Runner, out: Path, seconds: float)
 def validate_command(args: list[str]) -> int:
     import argparse
 
-    from engine.errors import InputError
+    from migsim.core.errors import InputError
 
     parser = argparse.ArgumentParser(
         prog="migsim validate", description="Run the validation experiments."
@@ -1657,7 +1656,7 @@ def validate_command(args: list[str]) -> int:
             "migsim validate", "bad arguments", "[--quick] [--out DIR] [--only E1,E8] [--threads N]"
         ) from exc
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    out = Path(ns.out) if ns.out else REPO / "outputs" / "validation" / stamp
+    out = Path(ns.out) if ns.out else Path.cwd() / "outputs" / "validation" / stamp
     if out.exists() and any(out.iterdir()):
         raise InputError("--out", f"{out} exists and is not empty", "a new directory")
     staging = out.parent / f".staging-{out.name}"

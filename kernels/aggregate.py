@@ -16,9 +16,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels._config import JIT, PARALLEL_JIT
 
-N_CHUNKS = 64  # kept for callers that size per-chunk scratch (kernels.migration and others)
+N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 
 
 @nb.njit(**PARALLEL_JIT)

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from kernels._config import BLOCK, JIT, PARALLEL_JIT
-from kernels.rng import Stream, uniform
+from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
+from migsim.kernels.rng import Stream, uniform
 
 MOTHER_MIN_AGE, MOTHER_MAX_AGE = 15, 49
 SHARE_BORN_FEMALE = 1.0 / 2.05  # sex ratio at birth 1.05 males per female (UN WPP) [K]

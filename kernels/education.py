@@ -1,7 +1,7 @@
 """Education kernel: at age 22 a person completes tertiary education or not.
 
 The probability is the ex-ante skilled share of their origin's cohort, H_ex[o], computed per
-origin by the education step (engine/economy.py) from expected returns at home and abroad;
+origin by the education step (engine/steps/economy.py) from expected returns at home and abroad;
 the draw is keyed on the person, so the choice is thread-count invariant.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numba as nb
 
-from kernels._config import PARALLEL_JIT
-from kernels.rng import Stream, uniform
+from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels.rng import Stream, uniform
 
 GRADUATION_AGE = 22
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from kernels._config import JIT, PARALLEL_JIT
-from kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
-from kernels.rng import Stream, uniform
+from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
+from migsim.kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
 # earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)

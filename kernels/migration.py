@@ -1,6 +1,6 @@
 """Migration kernel: each person stays, moves, or returns; one pass over people.
 
-Probabilities are computed per cell by the behaviour module (engine/behaviour.py) and
+Probabilities are computed per cell by the behaviour module (engine/model/behaviour.py) and
 only the draws, the liquidity check and the individual term are per person:
 
 * at home (location == origin; status native or intra-regional): with probability
@@ -30,8 +30,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from kernels._config import JIT, PARALLEL_JIT
-from kernels.rng import Stream, normal, uniform
+from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels.rng import Stream, normal, uniform
 
 N_CHUNKS = 64
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
@@ -517,7 +517,7 @@ def catch_up(
 ):
     """A regime's pent-up moves, once: a person at home moves with probability q_move[h] to a
     destination drawn from dest_cdf[h] (h = home cell, as in `decide`). Desired moves are
-    realised without the up-front liquidity check (engine/migration.py, `catch_up`); the
+    realised without the up-front liquidity check (engine/steps/migration.py, `catch_up`); the
     entry channel is drawn as in `decide`. Draws use their own streams, so the year's other
     decisions are unchanged. moves_out: (N_CHUNKS, R, R, R, 2) int64 as in `decide`."""
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS

@@ -15,7 +15,7 @@ from enum import IntEnum
 import numba as nb
 import numpy as np
 
-from kernels._config import JIT
+from migsim.kernels._config import JIT
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from kernels._config import PARALLEL_JIT
-from kernels.rng import Stream, normal, uniform
+from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels.rng import Stream, normal, uniform
 
 TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degree
 
@@ -81,7 +81,7 @@ def synthesise(
 @nb.njit(**PARALLEL_JIT)
 def fill_productivity(key, person_id, start, stop, sigma, out):
     """out[i] = productivity of person_id[i] for rows [start, stop): lognormal with mean 1,
-    keyed on (key, id) exactly as `kernels.migration.productivity`."""
+    keyed on (key, id) exactly as `migsim.kernels.migration.productivity`."""
     for i in nb.prange(start, stop):
         z = normal(key, person_id[i], 0, Stream.PRODUCTIVITY)
         out[i] = np.exp(sigma * z - 0.5 * sigma * sigma)

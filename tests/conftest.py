@@ -6,10 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
+import tempfile
+
 import polars as pl
 import pytest
 
-import engine.run  # noqa: F401  (registers the config schema with Hydra's ConfigStore)
+# calibrations computed by the tests never reach the user's cache
+os.environ.setdefault("MIGSIM_CACHE_DIR", tempfile.mkdtemp(prefix="migsim-test-cache-"))
+
+import migsim.runtime.app  # noqa: F401  (registers the config schema with Hydra's ConfigStore)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "configs"
@@ -43,7 +49,7 @@ def compose_cfg() -> Callable:
 
 @dataclass
 class ToyRun:
-    result: object  # engine.run.RunResult
+    result: object  # migsim.runtime.app.RunResult
     run_dir: Path
     regions: pl.DataFrame
     stocks: pl.DataFrame
@@ -52,7 +58,7 @@ class ToyRun:
 
 
 def _run_toy(compose_cfg, run_dir: Path, *overrides: str) -> ToyRun:
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     all_overrides = (*TOY_OVERRIDES, *overrides)
     result = run_simulation(compose_cfg(*all_overrides), run_dir)

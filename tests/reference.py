@@ -3,7 +3,7 @@
 They are the oracle for `tests/test_kernels_reference.py` (kernel == reference, exactly) and
 the in-run baseline of `benches/` (the numba kernel's speed is reported as a ratio to these,
 which survives a noisy machine). They follow the kernels' semantics line by line, drawing
-every random number with `kernels.rng.uniform_reference` (same (key, id, year, stream)
+every random number with `migsim.kernels.rng.uniform_reference` (same (key, id, year, stream)
 counters), and never modify their inputs: they return new arrays.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels.demography import MOTHER_MAX_AGE, MOTHER_MIN_AGE
-from kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
-from kernels.rng import Stream, uniform_reference
+from migsim.kernels.demography import MOTHER_MAX_AGE, MOTHER_MIN_AGE
+from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
+from migsim.kernels.rng import Stream, uniform_reference
 
 
 def normal_reference(key, person_id: np.ndarray, year: int, stream: int) -> np.ndarray:
-    """NumPy port of `kernels.rng.normal` (Box-Muller on sub-streams 2s+1000, 2s+1001)."""
+    """NumPy port of `migsim.kernels.rng.normal` (Box-Muller on sub-streams 2s+1000, 2s+1001)."""
     u1 = uniform_reference(key, person_id, year, 2 * int(stream) + 1000)
     u2 = uniform_reference(key, person_id, year, 2 * int(stream) + 1001)
     u1 = np.maximum(u1, 1e-300)
@@ -25,13 +25,13 @@ def normal_reference(key, person_id: np.ndarray, year: int, stream: int) -> np.n
 
 
 def productivity_reference(key, person_id: np.ndarray, sigma: float) -> np.ndarray:
-    """NumPy port of `kernels.migration.productivity`: lognormal with mean 1."""
+    """NumPy port of `migsim.kernels.migration.productivity`: lognormal with mean 1."""
     z = normal_reference(key, person_id, 0, Stream.PRODUCTIVITY)
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
 def draw_index_reference(cdf_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Row-wise `kernels.migration.draw_index`: first k with u < cdf[k], else the last."""
+    """Row-wise `migsim.kernels.migration.draw_index`: first k with u < cdf[k], else the last."""
     k = (cdf_rows <= u[:, None]).sum(axis=1)
     return np.minimum(k, cdf_rows.shape[1] - 1)
 
@@ -69,7 +69,7 @@ def decide_reference(
     intra_return,
     productivity_sigma,
 ):
-    """`kernels.migration.decide` on rows [0, n), vectorised.
+    """`migsim.kernels.migration.decide` on rows [0, n), vectorised.
 
     Returns (people, moves, blocked, intra): people is a dict with the new status,
     location, years_abroad, visa_years_left and wealth of rows [0, n) (input dtypes);
@@ -165,7 +165,7 @@ def decide_reference(
 def mortality_fertility_reference(
     key, year, n, person_id, alive, age, sex, origin, location, death_probability, fertility, weight
 ):
-    """`kernels.demography.mortality_and_fertility` on rows [0, n), vectorised.
+    """`migsim.kernels.demography.mortality_and_fertility` on rows [0, n), vectorised.
 
     Returns (alive, children, deaths): the new alive flags (uint8), agent-children per row
     (uint8) and 1 for rows that died this year (uint8).

@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.behaviour import available, load_behaviour
-from engine.errors import InputError
+from migsim.model.behaviour import available, load_behaviour
+from migsim.core.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE = ("world=toy", "population.size=20000", "years=3", "progress=false")
@@ -40,7 +40,7 @@ PLUGIN_MODULE = """
 import numba
 import numpy as np
 
-from engine.behaviour import Behaviour, default_utility
+from migsim.model.behaviour import Behaviour, default_utility
 
 
 @numba.njit
@@ -113,7 +113,7 @@ def plugin_module(tmp_path, monkeypatch) -> str:
 
 
 def _run(compose_cfg, run_dir: Path, *overrides: str):
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     return run_simulation(compose_cfg(*BASE, *overrides), run_dir)
 
@@ -300,7 +300,7 @@ def _cli(*args: str, run_dir: Path, pythonpath: Path | None = None):
     cmd = [
         sys.executable,
         "-m",
-        "engine.run",
+        "migsim.runtime.app",
         "world=toy",
         "population.size=5000",
         "years=1",
@@ -358,7 +358,7 @@ def test_cli_example_runs(tmp_path):
 
 
 def test_term_params_follow_config_order(compose_cfg, plugin_module):
-    from engine.behaviour import _term_params
+    from migsim.model.behaviour import _term_params
 
     cfg = compose_cfg(*BASE, "+behaviour.params.b=2", "+behaviour.params.a=1.5")
     assert np.array_equal(_term_params(cfg.behaviour), [2.0, 1.5])

@@ -1,4 +1,4 @@
-"""Calibration of the status quo (engine/calibrate.py; economics.md 7.0, 8.3; issue 3).
+"""Calibration of the status quo (engine/model/calibration.py; economics.md 7.0, 8.3; issue 3).
 
 The calibration is computed from the world tables' expected cell populations (no agents),
 so it is fast and exact: these tests call it directly.
@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.behaviour import CALIBRATION_FIELDS, BehaviourConf
-from engine.calibrate import (
+from migsim.model.behaviour import CALIBRATION_FIELDS, BehaviourConf
+from migsim.model.calibration import (
     CALIBRATION_FILE,
     base_cells,
     base_wages,
@@ -26,10 +26,10 @@ from engine.calibrate import (
     provenance_key,
     write_calibration,
 )
-from engine.config import PopulationConf
-from engine.errors import InputError
-from engine.regimes import bloc_matrix
-from engine.world import load_world
+from migsim.config import PopulationConf
+from migsim.core.errors import InputError
+from migsim.regimes import bloc_matrix
+from migsim.core.world import load_world
 
 DATA = Path(__file__).resolve().parent.parent / "engine" / "data"
 WORLDS = ("default", "toy")

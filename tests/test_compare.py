@@ -28,7 +28,7 @@ REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
 
 def _multirun(sweep_dir: Path, *overrides: str) -> Path:
     """A Hydra multirun on the toy world into `sweep_dir` (the callback compares it)."""
-    cmd = [sys.executable, "-m", "engine.run", "-m", *overrides, "world=toy", "progress=false"]
+    cmd = [sys.executable, "-m", "migsim.runtime.app", "-m", *overrides, "world=toy", "progress=false"]
     cmd.append(f"hydra.sweep.dir={sweep_dir}")
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -49,7 +49,7 @@ def sweep(tmp_path_factory) -> Path:
 def test_multirun_gives_six_runs_and_one_comparison(sweep):
     runs = sorted(p.parent for p in sweep.rglob("manifest.json"))
     assert len(runs) == 6
-    # written by engine.callbacks.CompareCallback at the end of the multirun
+    # written by migsim.runtime.callbacks.CompareCallback at the end of the multirun
     for name in ("comparison.parquet", "report.md", "report.html", "world_gdp_change.png"):
         assert (sweep / name).is_file(), name
     table = pl.read_parquet(sweep / "comparison.parquet")
@@ -115,7 +115,7 @@ def test_cli_compare_matches_callback(sweep, tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.cli",
+            "migsim.cli",
             "compare",
             str(sweep),
             "--baseline",
@@ -137,8 +137,8 @@ def test_cli_compare_matches_callback(sweep, tmp_path):
 
 
 def test_other_baseline_and_errors(sweep, tmp_path):
-    from engine.compare import compare
-    from engine.errors import InputError
+    from migsim.analysis.compare import compare
+    from migsim.core.errors import InputError
 
     t = compare(sweep, baseline="free_mobility")
     assert (t.filter(pl.col("regime") == "free_mobility")["change"] == 0).all()
@@ -147,7 +147,7 @@ def test_other_baseline_and_errors(sweep, tmp_path):
     with pytest.raises(InputError, match="no complete run"):
         compare(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "compare", str(tmp_path)],
+        [sys.executable, "-m", "migsim.cli", "compare", str(tmp_path)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -160,7 +160,7 @@ def test_other_baseline_and_errors(sweep, tmp_path):
 def test_incomplete_runs_are_ignored(sweep, tmp_path):
     import shutil
 
-    from engine.compare import find_runs
+    from migsim.analysis.compare import find_runs
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
@@ -174,7 +174,7 @@ def test_single_run_has_no_comparison(tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.run",
+            "migsim.runtime.app",
             "world=toy",
             "population.size=2000",
             "years=1",
@@ -193,7 +193,7 @@ def test_single_run_has_no_comparison(tmp_path):
 
 def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
     """Comparing the same sweep twice writes byte-identical tables and reports."""
-    from engine.compare import write_comparison
+    from migsim.analysis.compare import write_comparison
 
     outs = []
     for k in range(2):
@@ -248,8 +248,8 @@ def test_a_variant_without_its_baseline_is_an_error(variant_sweep, tmp_path):
 
     import yaml
 
-    from engine.compare import compare
-    from engine.errors import InputError
+    from migsim.analysis.compare import compare
+    from migsim.core.errors import InputError
 
     copy = tmp_path / "copy"
     shutil.copytree(variant_sweep, copy)

@@ -1,4 +1,4 @@
-"""`python -m engine.run` as a user runs it: exit codes, one-line errors, the summary."""
+"""`python -m migsim.runtime.app` as a user runs it: exit codes, one-line errors, the summary."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ONE_LINE_BUG = (
-    "engine/run.py one_line(): MissingConfigException has no attribute 'config_name' "
+    "engine/runtime/app.py one_line(): MissingConfigException has no attribute 'config_name' "
     "(hydra 1.3 names it missing_cfg_file), so an unknown config group option crashes with "
     "an AttributeError traceback and exit code 1"
 )
 
 
 def run_cli(*args: str, run_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "engine.run", *args, f"hydra.run.dir={run_dir}"]
+    cmd = [sys.executable, "-m", "migsim.runtime.app", *args, f"hydra.run.dir={run_dir}"]
     return subprocess.run(
         cmd, check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
     )
@@ -123,7 +123,7 @@ def test_tiny_run_prints_summary_and_commits(tmp_path):
 def test_one_line_condenses_missing_config_error():
     from hydra.errors import MissingConfigException
 
-    from engine.run import one_line
+    from migsim.runtime.app import one_line
 
     exc = MissingConfigException(
         "In 'config': Could not find 'regime/nonexistent'\n\nAvailable options in 'regime':\n"
@@ -139,7 +139,7 @@ def test_one_line_condenses_missing_config_error():
 def test_one_line_keeps_the_first_line_and_cause():
     from hydra.errors import ConfigCompositionException
 
-    from engine.run import one_line
+    from migsim.runtime.app import one_line
 
     try:
         try:

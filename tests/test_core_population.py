@@ -1,11 +1,11 @@
-"""Population (engine/population.py): synthesis reproduces the base year; layout; capacity."""
+"""Population (engine/people/population.py): synthesis reproduces the base year; layout; capacity."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from engine.population import (
+from migsim.people.population import (
     BYTES_PER_PERSON,
     COLUMNS,
     INTRA_REGIONAL,
@@ -15,8 +15,8 @@ from engine.population import (
     largest_remainder,
     synthesise_population,
 )
-from engine.world import FEMALE, load_world
-from kernels.rng import run_key
+from migsim.core.world import FEMALE, load_world
+from migsim.kernels.rng import run_key
 
 SIZE = 300_000  # large enough that sampled shares have sd well under the tolerances
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernels.rng import Stream, run_key, uniform_array, uniform_reference
+from migsim.kernels.rng import Stream, run_key, uniform_array, uniform_reference
 
 N_STAT = 1_000_000
 

@@ -1,4 +1,4 @@
-"""The yearly loop and its outputs (engine/simulation.py, engine/run.py, engine/outputs.py)."""
+"""The yearly loop and its outputs (engine/runtime/simulation.py, engine/runtime/app.py, engine/runtime/outputs.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.population import synthesise_population
-from engine.world import FEMALE, load_world
-from kernels.rng import run_key
+from migsim.people.population import synthesise_population
+from migsim.core.world import FEMALE, load_world
+from migsim.kernels.rng import run_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows")
@@ -345,7 +345,7 @@ def test_thread_count_cli_gives_identical_tables(tmp_path):
         cmd = [
             sys.executable,
             "-m",
-            "engine.run",
+            "migsim.runtime.app",
             "world=toy",
             "population.size=20000",
             "years=3",
@@ -399,7 +399,7 @@ def test_manifest_contents(toy_run):
 
 
 def test_config_hash_ignores_progress_flag(compose_cfg):
-    from engine.run import hashed_config
+    from migsim.runtime.app import hashed_config
 
     a = hashed_config(compose_cfg("world=toy", "progress=false"))[1]
     b = hashed_config(compose_cfg("world=toy", "progress=true"))[1]
@@ -419,12 +419,12 @@ def _snapshot(directory: Path) -> dict:
 
 
 def test_interrupted_run_leaves_no_tables(toy_run, compose_cfg, tmp_path, monkeypatch):
-    import engine.simulation
-    from engine.run import run_simulation
+    import migsim.runtime.simulation
+    from migsim.runtime.app import run_simulation
 
     before = _snapshot(toy_run.run_dir)
     assert "manifest.json" in before
-    original = engine.simulation.Simulation.step
+    original = migsim.runtime.simulation.Simulation.step
     calls = {"n": 0}
 
     def interrupted_step(self):
@@ -433,7 +433,7 @@ def test_interrupted_run_leaves_no_tables(toy_run, compose_cfg, tmp_path, monkey
             raise KeyboardInterrupt
         return original(self)
 
-    monkeypatch.setattr(engine.simulation.Simulation, "step", interrupted_step)
+    monkeypatch.setattr(migsim.runtime.simulation.Simulation, "step", interrupted_step)
     cfg = compose_cfg("world=toy", "population.size=20000", "years=5", "progress=false")
     run_dir = tmp_path / "interrupted"
     with pytest.raises(KeyboardInterrupt):

@@ -1,4 +1,4 @@
-"""World loading (engine/world.py): shipped worlds, demographic schedules, bad tables."""
+"""World loading (engine/core/world.py): shipped worlds, demographic schedules, bad tables."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.errors import InputError
-from engine.world import (
+from migsim.core.errors import InputError
+from migsim.core.world import (
     AGE_BAND_OF_AGE,
     AGE_BANDS,
     DATA_DIR,

@@ -1,6 +1,6 @@
 """Brain drain / brain gain (economics.md 4.1, E15/E16) and the person-level fiscal rules
 (irregular migrants pay and receive less, issue 4), on a default-world simulation built by
-hand the way engine.run builds it (400k agents, seed 1, base year 2013)."""
+hand the way migsim.runtime.app builds it (400k agents, seed 1, base year 2013)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from engine.economy import EconomyStep, EducationStep, brain_gain_response
-from engine.population import Population, synthesise_population
-from engine.regimes import status_quo
-from engine.shards import LocalPeople, Shard
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels.migration import IRREGULAR, PERMANENT
-from kernels.rng import run_key
+from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
+from migsim.people.population import Population, synthesise_population
+from migsim.regimes import status_quo
+from migsim.people.shards import LocalPeople, Shard
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels.migration import IRREGULAR, PERMANENT
+from migsim.kernels.rng import run_key
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.world import load_world
+from migsim.core.world import load_world
 
 SIZE, YEARS, BASE, SEED = 400_000, 5, 2013, 1
 LAST = BASE + YEARS
@@ -65,7 +65,7 @@ class Run:
 @pytest.fixture(scope="session")
 def econ_run(compose_cfg, tmp_path_factory):
     """econ_run(*overrides) -> Run of the default world (400k agents, 5 years), cached."""
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     cache: dict[tuple, Run] = {}
 
@@ -152,7 +152,7 @@ def test_remittances_sent_equal_received_plus_fees(sq):
 
 
 def test_fiscal_balance_is_revenue_minus_spending(sq, econ_run):
-    # engine/economy.py EconomyStep.record: balance = taxes + other - spending + levy, where
+    # engine/steps/economy.py EconomyStep.record: balance = taxes + other - spending + levy, where
     # other = base-year share of GDP x GDP - partnership cost
     for run in (sq, econ_run("regime=bhagwati_tax")):
         g = run.regions

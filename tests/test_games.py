@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.games import classify, nash_equilibria, position
+from migsim.games import classify, nash_equilibria, position
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 L, D = "L", "D"
@@ -87,7 +87,7 @@ GAME_ARGS = dict(years=6, size=1_000_000, seed=1, world="default")
 def nam_weu(tmp_path_factory):
     """NAM and WEU: the two large rich regions, with calibrated policy costs both ways (an
     asymmetric pair: WEU->NAM extra migrants are several times NAM->WEU)."""
-    from engine.games import play
+    from migsim.games import play
 
     return play("NAM", "WEU", out_dir=tmp_path_factory.mktemp("nam_weu") / "g", **GAME_ARGS)
 
@@ -137,7 +137,7 @@ def test_rich_pair_political_payoff_is_non_additive_but_opening_alone_costs_supp
     opening alone (NAM's low-skilled native-born lose more than 0.2%: -0.34% with reciprocity
     at 1M agents, seed 1) and NAM's opening does not win support even when WEU reciprocates:
     no cooperation game."""
-    from engine.games import analyse_runs
+    from migsim.games import analyse_runs
 
     res = analyse_runs(nam_weu.out_dir, "NAM", "WEU", payoff="political")
     m, comp = res.matrix, res.complementarity
@@ -160,7 +160,7 @@ TWINS_ARGS = dict(years=6, size=2_000_000, seed=1, world="twins")
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory):
     """NTA and NTB of the twins world: two identical rich regions (engine/data/twins)."""
-    from engine.games import play
+    from migsim.games import play
 
     return play("NTA", "NTB", out_dir=tmp_path_factory.mktemp("twins") / "g", **TWINS_ARGS)
 
@@ -180,7 +180,7 @@ def test_symmetric_rich_pair_is_a_cooperation_game_under_the_political_payoff(tw
     close to even): (L,L) and (D,D) are both equilibria and both prefer (L,L). Seeds 2 and 3
     give the same game ((L,L) +0.171, +0.241 and +0.217, +0.227). With 100k agents a seed
     can give a coordination game: sampling noise, so the test uses 2M agents."""
-    from engine.games import analyse_runs
+    from migsim.games import analyse_runs
 
     res = analyse_runs(twins.out_dir, "NTA", "NTB", payoff="political")
     assert res.game_type == "cooperation game", res.text
@@ -243,7 +243,7 @@ def test_rich_poor_pair_in_the_twins_world_is_not_a_cooperation_game(tmp_path):
     Welfare: harmony; political: harmony (asymmetric) (STH's payoff from opening alone is a
     near tie, so other seeds and smaller samples also give a coordination game or, seed 2
     under welfare, no pure-strategy equilibrium)."""
-    from engine.games import analyse_runs, play
+    from migsim.games import analyse_runs, play
 
     res = play("NTA", "STH", out_dir=tmp_path / "g", **TWINS_ARGS)
     pol = analyse_runs(tmp_path / "g", "NTA", "STH", payoff="political")
@@ -257,7 +257,7 @@ def test_log_sum_option_value_on_hand_made_numbers():
     """E max = ln(exp(V_stay) + exp(rho I)), I = ln sum_k exp(V_k / rho): unchanged when no
     utility changes, larger when a destination's policy cost falls, and its derivative in an
     alternative's utility is that alternative's probability (Williams-Daly-Zachary)."""
-    from engine.behaviour import log_sum, nested_logit
+    from migsim.model.behaviour import log_sum, nested_logit
 
     rho = 0.6
     V = np.zeros((3, 2, 2, 9, 3))
@@ -290,7 +290,7 @@ def test_access_enters_welfare_per_native_born_and_taxpayers_are_not_per_native(
     of 100 native-born = +0.9% of income per native-born person, added to the money payoff;
     a fiscal balance falling by 1 with taxes of 100 is -1% for taxpayers whatever the number of
     resident natives (it was per resident native, which moved with emigration)."""
-    from engine.games import ACCESS_WEIGHT, analyse
+    from migsim.games import ACCESS_WEIGHT, analyse
 
     def lv(access=0.0, balance=0.0, home=90.0):
         return {
@@ -336,7 +336,7 @@ def test_access_enters_welfare_per_native_born_and_taxpayers_are_not_per_native(
 
 def test_loss_averse_political_support_on_hand_made_numbers():
     """sum_g w_g v(x_g), v(x) = x for gains and lambda x for losses (lambda = 2.25)."""
-    from engine.games import LOSS_AVERSION, loss_averse, political_support
+    from migsim.games import LOSS_AVERSION, loss_averse, political_support
 
     assert LOSS_AVERSION == 2.25
     assert loss_averse(1.0) == 1.0 and loss_averse(-1.0) == pytest.approx(-2.25)
@@ -368,7 +368,7 @@ def test_political_game_is_a_cooperation_game_when_groups_lose_only_alone():
     reciprocity); capital and the other skill gain 1% from opening (weights 0.43, 0.43, 0.14).
     Linear aggregation (lambda 1) is harmony (opening pays +0.14 either way); with lambda
     2.25 opening alone costs -0.40 and the game is the cooperation game."""
-    from engine.games import analyse
+    from migsim.games import analyse
 
     def lv(low, high, cap):
         base = {
@@ -416,7 +416,7 @@ def test_political_game_is_a_cooperation_game_when_groups_lose_only_alone():
 def test_native_capital_income_nets_out_the_capital_that_follows_labour():
     """Long-run closure: capital grows with labour at the return r0 = 0.1, so natives keep
     r0 K_none; a quasi-rent (MPK > r0 while capital lags) is theirs."""
-    from engine.games import native_capital_income
+    from migsim.games import native_capital_income
 
     none = {"capital_income": 100.0, "capital_stock": 1000.0, "rental_rate": 0.1}
     more = {"capital_income": 103.0, "capital_stock": 1030.0, "rental_rate": 0.1}
@@ -434,7 +434,7 @@ def test_rich_poor_pair_is_not_a_cooperation_game(tmp_path):
     (L,L) -0.214, +32.24; (L,D) -0.071, +32.22; (D,L) -0.154, -0.011: a bully game with WEU
     the bully (seed 3: one-sided, SSA liberalises), not a cooperation game, since WEU prefers
     (D,D) to (L,L)."""
-    from engine.games import play
+    from migsim.games import play
 
     res = play("WEU", "SSA", out_dir=tmp_path / "g", **GAME_ARGS)
     assert res.game_type != "cooperation game", res.text
@@ -455,7 +455,7 @@ def test_cli_game_on_toy_world(tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.cli",
+            "migsim.cli",
             "game",
             "NTH",
             "MID",
@@ -489,7 +489,7 @@ def test_cli_game_unknown_region_exits_2(tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.cli",
+            "migsim.cli",
             "game",
             "NTH",
             "XXX",
@@ -519,7 +519,7 @@ def test_cli_game_unknown_region_exits_2(tmp_path):
 )
 def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
     proc = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "game", a, b, "--world", "toy"]
+        [sys.executable, "-m", "migsim.cli", "game", a, b, "--world", "toy"]
         + ["--out", str(tmp_path / "g")],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -539,7 +539,7 @@ def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
     opening the bloc means every member admits STH's people without a policy cost; and a rich
     bloc against a poor region is no cooperation game (measured political: (L,L) -1.613,
     +28.16; (L,D) -0.104, +27.72; (D,L) -1.992, +0.126: harmony (asymmetric))."""
-    from engine.games import analyse_runs, play, side_levels, side_payoffs
+    from migsim.games import analyse_runs, play, side_levels, side_payoffs
 
     out = tmp_path / "g"
     res = play("NTA+NTB", "STH", years=6, size=400_000, seed=1, world="twins", out_dir=out)
@@ -577,7 +577,7 @@ def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
 def test_game_files_are_the_same_bytes_every_time(nam_weu):
     """Rebuilding the game from the same runs writes byte-identical files (the group sums
     are taken in a fixed order; polars' group_by order alone is not fixed)."""
-    from engine.games import analyse_runs
+    from migsim.games import analyse_runs
 
     out = nam_weu.out_dir
     seen = set()

@@ -1,6 +1,6 @@
 """The numba kernels equal their plain-NumPy references (tests/reference.py) exactly, and give
 identical results with 1 and 2 numba threads. Inputs are built the way
-engine/migration.py MigrationStep.run builds them, on small populations of the toy world."""
+engine/steps/migration.py MigrationStep.run builds them, on small populations of the toy world."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numba
 import numpy as np
 import pytest
 
-from engine.calibrate import load_calibration
-from engine.population import synthesise_population
-from engine.run import build_steps
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels import demography as demo
-from kernels import migration as mk
-from kernels.rng import run_key
+from migsim.model.calibration import load_calibration
+from migsim.people.population import synthesise_population
+from migsim.runtime.app import build_steps
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels import demography as demo
+from migsim.kernels import migration as mk
+from migsim.kernels.rng import run_key
 from tests.reference import decide_reference, mortality_fertility_reference
 
 PERSON_ARRAYS = ("status", "location", "years_abroad", "visa_years_left", "wealth")
@@ -46,7 +46,7 @@ def _simulation(toy, seed: int) -> Simulation:
 
 
 def _decide_args(sim: Simulation, year: int) -> list:
-    """The positional arguments MigrationStep.run passes to kernels.migration.decide."""
+    """The positional arguments MigrationStep.run passes to migsim.kernels.migration.decide."""
     step = next(s for s in sim.steps if s.name == "migration")
     captured = {}
     original = mk.decide

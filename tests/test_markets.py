@@ -1,4 +1,4 @@
-"""Tests of engine.markets against closed forms (economics.md §2.2, §4.3, §9 E4)."""
+"""Tests of migsim.model.markets against closed forms (economics.md §2.2, §4.3, §9 E4)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.markets import MarketParams, calibrate, solve, tertiary_share
+from migsim.model.markets import MarketParams, calibrate, solve, tertiary_share
 
 ALPHA = 0.3
 

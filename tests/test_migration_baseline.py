@@ -17,11 +17,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-import engine.run  # noqa: F401  (registers the config schema)
-from engine.behaviour import BehaviourConf
-from engine.calibrate import load_calibration
-from engine.config import PopulationConf
-from engine.world import load_world
+import migsim.runtime.app  # noqa: F401  (registers the config schema)
+from migsim.model.behaviour import BehaviourConf
+from migsim.model.calibration import load_calibration
+from migsim.config import PopulationConf
+from migsim.core.world import load_world
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_YEAR = 2013
@@ -50,7 +50,7 @@ def _compose(*overrides: str):
 
 
 def _run(run_dir: Path, *overrides: str) -> Run:
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     result = run_simulation(_compose(*OVERRIDES, *overrides), run_dir)
     d = result.run_dir

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.behaviour import DEFAULT, BehaviourConf
-from engine.calibrate import load_calibration
-from engine.config import PopulationConf
-from engine.migration import MigrationStep
-from engine.population import synthesise_population
-from engine.regimes import status_quo
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels.rng import run_key
+from migsim.model.behaviour import DEFAULT, BehaviourConf
+from migsim.model.calibration import load_calibration
+from migsim.config import PopulationConf
+from migsim.steps.migration import MigrationStep
+from migsim.people.population import synthesise_population
+from migsim.regimes import status_quo
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 
 SIZE = 3_000_000
 YEARS = 2

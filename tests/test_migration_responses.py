@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import engine.run  # noqa: F401  (registers the config schema)
-from engine.behaviour import BehaviourConf
-from engine.calibrate import load_calibration
-from engine.config import PopulationConf, validate
-from engine.world import load_world
+import migsim.runtime.app  # noqa: F401  (registers the config schema)
+from migsim.model.behaviour import BehaviourConf
+from migsim.model.calibration import load_calibration
+from migsim.config import PopulationConf, validate
+from migsim.core.world import load_world
 
 REPO = Path(__file__).resolve().parent.parent
 OVERRIDES = ("population.size=300000", "years=3", "progress=false", "seed=3")
@@ -27,7 +27,7 @@ def _compose(*overrides: str):
 
 
 def _moves_from_home(run_dir: Path, *overrides: str) -> float:
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     result = run_simulation(_compose(*overrides), run_dir)
     f = pl.read_parquet(result.run_dir / "flows.parquet")
@@ -61,8 +61,8 @@ def test_multinomial_logit_runs_on_its_own_calibration(status_quo_moves, tmp_pat
     flow targets, so the status quo's moves agree within sampling error."""
     import json
 
-    from engine.calibrate import provenance_key
-    from engine.run import run_simulation
+    from migsim.model.calibration import provenance_key
+    from migsim.runtime.app import run_simulation
 
     cfg = _compose("behaviour.nest_dissimilarity=1.0")
     validate(cfg)

@@ -4,7 +4,7 @@ OECD (2008): 20% to 50% of immigrants leave within five years of arrival, going 
 moving on [V]. Temporary visa holders leave faster (issue 3).
 
 The model's exit probability is computed two ways: from the hazard table the kernel reads
-(`engine.calibrate.return_hazard_table`), and by following a cohort of new migrants through
+(`migsim.model.calibration.return_hazard_table`), and by following a cohort of new migrants through
 the real yearly loop (demography + migration step), which also checks the timing convention
 (a migrant arriving in year t faces hazard[years abroad = 1] in year t + 1, ...).
 """
@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.behaviour import DEFAULT, BehaviourConf
-from engine.calibrate import load_calibration, return_hazard_table
-from engine.config import PopulationConf
-from engine.migration import MigrationStep
-from engine.population import IRREGULAR, PERMANENT, TEMPORARY, Population
-from engine.regimes import status_quo
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels.rng import run_key
+from migsim.model.behaviour import DEFAULT, BehaviourConf
+from migsim.model.calibration import load_calibration, return_hazard_table
+from migsim.config import PopulationConf
+from migsim.steps.migration import MigrationStep
+from migsim.people.population import IRREGULAR, PERMANENT, TEMPORARY, Population
+from migsim.regimes import status_quo
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 
 COHORT = 100_000
 

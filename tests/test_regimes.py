@@ -20,7 +20,7 @@ DEVELOPING = ["MID", "STH"]  # toy world
 @pytest.fixture(scope="module")
 def runs(compose_cfg, tmp_path_factory):
     """runs(*overrides) -> run directory; each distinct override set runs once."""
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     root = tmp_path_factory.mktemp("regimes")
     cache: dict[tuple, Path] = {}
@@ -161,8 +161,8 @@ def test_regional_blocs_on_toy_world_equal_status_quo(runs):
 def test_regime_compared_with_itself_differs_by_zero(runs, compose_cfg, tmp_path):
     """Common random numbers: the same regime and seed twice gives identical tables, and
     compare() reports exactly zero change."""
-    from engine.compare import compare
-    from engine.run import run_simulation
+    from migsim.analysis.compare import compare
+    from migsim.runtime.app import run_simulation
 
     first = runs("regime=free_mobility")
     sweep = tmp_path / "sweep"
@@ -185,7 +185,7 @@ def test_combined_regimes_apply_both_levers(runs):
     assert regions["levy_revenue"].sum() > 0
     assert read(combo, "remittances")["fees"].sum() < read(sq, "remittances")["fees"].sum()
     assert moves_from_home(combo, "high", DEVELOPING) < moves_from_home(sq, "high", DEVELOPING)
-    from engine.compare import find_runs
+    from migsim.analysis.compare import find_runs
 
     assert find_runs(combo)[0].regime == "bhagwati_tax+remittance_cost_cut"
 
@@ -208,7 +208,7 @@ def test_bad_component_exits_2_with_one_line(tmp_path, override, needles):
     cmd = [
         sys.executable,
         "-m",
-        "engine.run",
+        "migsim.runtime.app",
         "world=toy",
         "population.size=2000",
         "years=1",
@@ -233,7 +233,7 @@ def test_catch_up_moves_the_calibrated_desired_stock_in_the_first_year(compose_c
     people drawn match it within 12% per destination (200k agents: about 11,000 move, 1,100
     of them to STH, so 12% is about 4 binomial standard deviations there), although most
     come from the poor South, whose yearly flows the liquidity check restrains."""
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     cfg = compose_cfg(*BASE, "regime=free_mobility_dms", "population.size=200000", "years=2")
     run_simulation(cfg, tmp_path / "r")
@@ -242,10 +242,10 @@ def test_catch_up_moves_the_calibrated_desired_stock_in_the_first_year(compose_c
     desired = dict(zip(first["region"], first["pent_up_desired"]))
     moved = dict(zip(first["region"], first["pent_up_moves"]))
     # exactly the calibration's split (the model's own flow response, clipped at 0)
-    from engine.behaviour import BehaviourConf
-    from engine.calibrate import base_cells, base_wages, desired_extra, load_calibration
-    from engine.config import PopulationConf
-    from engine.world import load_world
+    from migsim.model.behaviour import BehaviourConf
+    from migsim.model.calibration import base_cells, base_wages, desired_extra, load_calibration
+    from migsim.config import PopulationConf
+    from migsim.core.world import load_world
 
     world, conf, pop_conf = load_world("toy"), BehaviourConf(), PopulationConf()
     cal = load_calibration(world, conf, pop_conf)
@@ -303,7 +303,7 @@ def test_catch_up_without_a_cost_cut_changes_nothing(runs):
 def test_catch_up_is_identical_for_one_and_two_threads(compose_cfg, tmp_path):
     import numba
 
-    from engine.run import run_simulation
+    from migsim.runtime.app import run_simulation
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs NUMBA_NUM_THREADS >= 2")

@@ -1,4 +1,4 @@
-"""One run split into shards by origin (engine/shards.py) against the single-process run.
+"""One run split into shards by origin (engine/people/shards.py) against the single-process run.
 
 Shards exchange only cell aggregates, so a sharded run must give exactly the same counts
 (people by cell, flows, births, deaths) and the same money totals up to float rounding
@@ -17,11 +17,11 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from engine import shards
-from engine.population import agents_per_origin, synthesise_population
-from engine.simulation import Simulation
-from engine.world import load_world
-from kernels.rng import run_key
+from migsim.people import shards
+from migsim.people.population import agents_per_origin, synthesise_population
+from migsim.runtime.simulation import Simulation
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows", "fiscal", "remittances", "welfare", "earnings")
@@ -175,7 +175,7 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable,
         "-m",
-        "engine.run",
+        "migsim.runtime.app",
         "world=toy",
         "population.size=2000",
         "years=1",

@@ -39,7 +39,7 @@ def test_ray_sharded_default_world_equals_single_process(run_toy, tmp_path, loca
 
 
 def test_more_shards_than_ray_cpus_is_refused(run_toy, tmp_path, local_ray):
-    from engine.errors import InputError
+    from migsim.core.errors import InputError
 
     with pytest.raises(InputError, match=r"4 shards x 1 CPUs need 4 Ray CPUs, the Ray cluster"):
         run_toy(
@@ -67,7 +67,7 @@ def test_ctrl_c_stops_a_ray_run_after_the_year(tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.run",
+            "migsim.runtime.app",
             "world=toy",
             "population.size=200000",
             "years=200",
@@ -104,7 +104,7 @@ def test_unreachable_ray_address_exits_2_with_one_line(tmp_path):
         [
             sys.executable,
             "-m",
-            "engine.run",
+            "migsim.runtime.app",
             "world=toy",
             "population.size=2000",
             "years=1",

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.outputs import MANIFEST
+from migsim.runtime.outputs import MANIFEST
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows", "remittances", "fiscal", "welfare")
@@ -27,7 +27,7 @@ def migsim_run(
     *args: str, env: dict | None = None, timeout: int = 300
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engine.run", *args],
+        [sys.executable, "-m", "migsim.runtime.app", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -55,7 +55,7 @@ def test_joblib_multirun_of_four_jobs_and_collect(tmp_path):
     runs = sorted(p.parent for p in sweep.rglob(MANIFEST))
     assert len(runs) == 4
     # joblib workers run in parallel processes with numba threads = cores // n_jobs
-    from engine.cli import main as cli_main
+    from migsim.cli import main as cli_main
 
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["collect", str(sweep)])
@@ -165,7 +165,7 @@ def test_ctrl_c_finishes_the_year_writes_a_checkpoint_and_exits_nonzero(tmp_path
         [
             sys.executable,
             "-m",
-            "engine.run",
+            "migsim.runtime.app",
             "world=toy",
             "population.size=200000",
             "years=200",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import validate as v
+from migsim import validate as v
 
 
 def cases(experiment: str) -> list:

@@ -3,7 +3,7 @@
 One `Runner` per session: every experiment config is simulated once (at the sizes of
 configs/experiment/, the same as `migsim validate`) and each experiment's checks are computed
 once, then every (experiment, quantity) is its own test. Misses listed in
-`engine.validate.EXPECTED_FAILURES` are xfail(strict=True) with the measured gap's
+`migsim.validate.EXPECTED_FAILURES` are xfail(strict=True) with the measured gap's
 explanation, so a miss that starts to pass is reported too.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import validate as v
+from migsim import validate as v
 
 _RESULTS: dict[str, dict[str, v.Check]] = {}
 

@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 import pytest
-from engine.behaviour import Behaviour, check_behaviour
+from migsim.model.behaviour import Behaviour, check_behaviour
 
 from migsim_example import behaviour as ex
 
@@ -79,7 +79,7 @@ def test_plugins_pass_migsim_checks():
 
 
 def test_engine_lists_and_loads_them():
-    from engine.behaviour import available, load_behaviour
+    from migsim.model.behaviour import available, load_behaviour
 
     assert NAMES <= set(available())
     conf = {"plugin": "example_home_bias", "params": {"home_bias": 0.5}}
@@ -91,7 +91,7 @@ def test_engine_lists_and_loads_them():
 
 
 def test_home_bias_raises_stay_utility_only():
-    from engine.behaviour import CellContext, default_utility
+    from migsim.model.behaviour import CellContext, default_utility
 
     R, B = 3, 9
     rng = np.random.default_rng(0)

@@ -5,7 +5,7 @@
 * `home_bias` replaces the cell-level utility: the default utility plus a bonus for staying;
 * `frozen` replaces the decision kernel: nobody moves, temporary visas still count down.
 
-Each is an `engine.behaviour.Behaviour` registered in the entry-point group
+Each is an `migsim.model.behaviour.Behaviour` registered in the entry-point group
 `migsim.behaviours` (pyproject.toml); the configs in `migsim_example/conf/behaviour/` select
 them with `behaviour=example_wealth_aversion` etc. and set their parameters.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from engine.behaviour import Behaviour, CellContext, default_utility
-from kernels.migration import N_CHUNKS, TEMPORARY
+from migsim.model.behaviour import Behaviour, CellContext, default_utility
+from migsim.kernels.migration import N_CHUNKS, TEMPORARY
 
 # Wealth (PPP $) at which the shift is -aversion * ln 2.
 WEALTH_SCALE = 1e4
@@ -105,7 +105,7 @@ def frozen_decide(
     blocked_out,
     intra_moves_out,
 ):
-    """Replacement for kernels.migration.decide (same arguments): nobody moves or returns.
+    """Replacement for migsim.kernels.migration.decide (same arguments): nobody moves or returns.
 
     Temporary visas still count down (but nobody is sent home at expiry); no move is
     counted, so moves_out, blocked_out and intra_moves_out stay zero.

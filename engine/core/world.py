@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from engine.errors import InputError
+from migsim.core.resources import data_dir
+from migsim.core.errors import InputError
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = data_dir()
 
 MAX_AGE = 105  # ages are 0..MAX_AGE; everyone reaching MAX_AGE dies that year
 N_AGES = MAX_AGE + 1

@@ -37,11 +37,12 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from engine.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
-from engine.errors import InputError
-from engine.population import native_pyramids
-from engine.regimes import bloc_matrix, initial_irregular_share
-from engine.world import AGE_BAND_EDGES, AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
+from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
+from migsim.core.errors import InputError
+from migsim.core.resources import cache_dir, is_shipped
+from migsim.people.population import native_pyramids
+from migsim.regimes import bloc_matrix, initial_irregular_share
+from migsim.core.world import AGE_BAND_EDGES, AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
 
 CALIBRATION_FILE = "calibration.json"
 TERTIARY_MIN_AGE = 22
@@ -421,11 +422,27 @@ def calibrate(
 
 
 def calibration_path(world: World) -> Path:
+    """Where `migsim calibrate` writes this world's calibration: beside the tables of a
+    world of the user's own (`world.path`), in the user cache for a shipped world (the
+    install tree is never written to; `migsim calibrate --out FILE` writes elsewhere)."""
+    if is_shipped(world.path):
+        return cache_dir() / "calibrations" / world.name / CALIBRATION_FILE
     return world.path / CALIBRATION_FILE
 
 
-def write_calibration(cal: Calibration, world: World) -> Path:
-    path = calibration_path(world)
+def calibration_candidates(world: World) -> list[Path]:
+    """Stored calibrations to try, in order: the world directory's own file, then the user
+    cache's (for a shipped world)."""
+    out = [world.path / CALIBRATION_FILE]
+    cached = calibration_path(world)
+    if cached != out[0]:
+        out.append(cached)
+    return out
+
+
+def write_calibration(cal: Calibration, world: World, path: Path | None = None) -> Path:
+    path = Path(path) if path is not None else calibration_path(world)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(cal.to_json())
     tmp.replace(path)
@@ -443,9 +460,10 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     runs never write to the world directory. `provenance["source"]` says which it was. A
     stored file that exists but cannot be read is bad input: one line, exit code 2.
     """
-    path = calibration_path(world)
     key = provenance_key(world, conf, pop_conf)
-    if path.is_file():
+    for path in calibration_candidates(world):
+        if not path.is_file():
+            continue
         hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
         try:
             cal = Calibration.from_json(path.read_text())

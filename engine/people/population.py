@@ -3,7 +3,7 @@
 Layout (bytes per person): person_id int64 (8), alive (1), age (1), sex (1), skill (1),
 origin uint16 (2), location uint16 (2), status (1), years_abroad (1), visa_years_left (1),
 wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity is a pure function of
-(seed, person id) (`kernels.migration.productivity`), stored once at synthesis or birth so
+(seed, person id) (`migsim.kernels.migration.productivity`), stored once at synthesis or birth so
 the yearly income passes do not redraw it.
 
 Each agent of origin o stands for `weight[o]` real people; agents per origin are stratified
@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
-from kernels.synthesis import fill_productivity, synthesise
+from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
+from migsim.kernels.synthesis import fill_productivity, synthesise
 
 # Legal status codes (part of a person's state).
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4

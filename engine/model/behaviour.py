@@ -11,7 +11,7 @@ home cell (origin o, skill s, sex g, age band b), so it is computed on small cel
     P(move)             = exp(rho I) / (exp(V_stay) + exp(rho I)),  I = ln sum_k exp(V_k / rho)
 
 y is expected net income (wage x employment x (1 - tax), times credential transfer abroad),
-xi_inc the calibrated corridor constants net of policy (engine/calibrate.py), c_pol the
+xi_inc the calibrated corridor constants net of policy (engine/model/calibration.py), c_pol the
 regime's policy cost, D the diaspora of o-born people in d (network elasticity eta_s) and
 phi_b the age profile. Only the draws, liquidity and an optional individual term are per
 person (kernels/migration.py).
@@ -23,7 +23,7 @@ A researcher can, without editing migsim:
    `term(age, sex, skill, wealth, productivity, years_abroad, origin, params) -> float`
    returning a shift of the log-odds of moving (params: float64 array from the config);
 3. replace the decision kernel: a numba-jitted function with the signature of
-   `kernels.migration.decide`.
+   `migsim.kernels.migration.decide`.
 A plug-in is a `Behaviour` object found through the entry-point group `migsim.behaviours`
 (`behaviour.plugin=NAME`) or a dotted path `package.module:attribute`.
 """
@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.world import AGE_BANDS
+from migsim.core.errors import InputError
+from migsim.core.world import AGE_BANDS
 
 ENTRY_POINT_GROUP = "migsim.behaviours"
 # Relative propensity to move by age band, 25-29 = 1 (economics.md 1.5) [A].
@@ -200,7 +200,7 @@ class Behaviour:
     name: str
     utility: Callable[[CellContext], np.ndarray] | None = None
     individual_term: Callable | None = None  # numba-jitted, see module docstring
-    kernel: Callable | None = None  # numba-jitted, signature of kernels.migration.decide
+    kernel: Callable | None = None  # numba-jitted, signature of migsim.kernels.migration.decide
     description: str = ""
 
 
@@ -273,13 +273,13 @@ def load_behaviour(conf: Any) -> Behaviour:
                     where,
                     f"is not a Behaviour and calling it as a factory failed "
                     f"({type(exc).__name__}: {_first_line(exc)})",
-                    "an engine.behaviour.Behaviour object or a factory returning one",
+                    "an migsim.model.behaviour.Behaviour object or a factory returning one",
                 ) from None
     if not isinstance(obj, Behaviour):
         raise InputError(
             where,
             f"is a {type(obj).__name__}, not a migsim Behaviour",
-            "an engine.behaviour.Behaviour object or a factory returning one",
+            "an migsim.model.behaviour.Behaviour object or a factory returning one",
         )
     if not obj.name:
         obj = replace(obj, name=plugin)
@@ -303,7 +303,7 @@ def _is_jitted(obj: Any) -> bool:
 def _term_params(conf: Any) -> np.ndarray:
     """`behaviour.params` as the float64 array an individual term receives ([0.0] if empty).
 
-    The same construction as engine/migration.py (MigrationStep.term_params); values must be
+    The same construction as engine/steps/migration.py (MigrationStep.term_params); values must be
     finite numbers because that array is built for every run.
     """
     raw = conf.get("params") if hasattr(conf, "get") else getattr(conf, "params", None)
@@ -323,7 +323,7 @@ def _term_params(conf: Any) -> np.ndarray:
     return np.asarray(values or [0.0], dtype=np.float64)
 
 
-# Argument types of an individual term as the decision kernel calls it (engine/population.py).
+# Argument types of an individual term as the decision kernel calls it (engine/people/population.py).
 _TERM_SAMPLE = {
     "age": np.uint8(30),
     "sex": np.uint8(0),
@@ -386,7 +386,7 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
             )
     kernel = behaviour.kernel
     if kernel is not None:
-        from kernels.migration import decide
+        from migsim.kernels.migration import decide
 
         expected = list(inspect.signature(decide.py_func).parameters)
         if not _is_jitted(kernel):
@@ -394,7 +394,7 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
                 where,
                 "kernel is not numba-jitted",
                 f"a @numba.njit function with the {len(expected)} arguments of "
-                "kernels.migration.decide",
+                "migsim.kernels.migration.decide",
             )
         got = inspect.signature(kernel.py_func).parameters.values()
         variadic = any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in got)
@@ -402,7 +402,7 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
             raise InputError(
                 where,
                 f"kernel takes {len(got)} arguments",
-                f"the {len(expected)} arguments of kernels.migration.decide "
+                f"the {len(expected)} arguments of migsim.kernels.migration.decide "
                 f"({', '.join(expected)})",
             )
 

@@ -1,4 +1,4 @@
-"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/compare.py) of a
+"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/analysis/compare.py) of a
 multirun into its sweep directory when the multirun ends.
 
 Enabled in configs/config.yaml (`hydra.callbacks.compare`); single runs are unaffected (only
@@ -25,8 +25,8 @@ class CompareCallback(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
             return
-        from engine.compare import headline, write_comparison
-        from engine.errors import InputError
+        from migsim.analysis.compare import headline, write_comparison
+        from migsim.core.errors import InputError
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         try:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import polars as pl
 
+from migsim.core.resources import package_root
+
 MANIFEST = "manifest.json"
 STAGING = ".staging"
 PACKAGES = ("migsim", "numba", "llvmlite", "numpy", "polars", "pyarrow", "hydra-core", "omegaconf")
@@ -35,7 +37,7 @@ def package_versions() -> dict[str, str]:
 
 
 def git_sha() -> str:
-    root = Path(__file__).resolve().parent.parent
+    root = package_root()
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5

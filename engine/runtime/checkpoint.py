@@ -17,8 +17,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from engine.errors import InputError
-from engine.outputs import config_digest
+from migsim.core.errors import InputError
+from migsim.runtime.outputs import config_digest
 
 FORMAT = "migsim-checkpoint-2"  # 2: people in shards, children numbered by region of birth
 RESUMABLE_KEYS = (

@@ -17,8 +17,8 @@ import polars as pl
 import pyarrow.dataset as ds
 import yaml
 
-from engine.errors import InputError
-from engine.outputs import MANIFEST
+from migsim.core.errors import InputError
+from migsim.runtime.outputs import MANIFEST
 
 
 def complete_runs(sweep_dir: Path) -> list[Path]:

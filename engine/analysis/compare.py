@@ -12,7 +12,7 @@ year** of each run (column `year` holds that year):
 `change = value - baseline`, `change_pct = 100 * change / |baseline|` (null when the
 baseline is 0). A run is complete iff its `manifest.json` exists; its regime name comes from
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
-`engine.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
+`migsim.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
 `.hydra/overrides.yaml`, other than regime, seed and hydra.*) whose values differ between the
 runs compared, as `key=value` joined by spaces, and is empty when every run shares them: a
 sweep `-m regime=status_quo,free_mobility behaviour.nest_dissimilarity=0.6,1.0` compares
@@ -39,9 +39,9 @@ from pathlib import Path
 import polars as pl
 from omegaconf import OmegaConf
 
-from engine.collect import run_overrides
-from engine.errors import InputError
-from engine.regimes import regime_name
+from migsim.analysis.collect import run_overrides
+from migsim.core.errors import InputError
+from migsim.regimes import regime_name
 
 KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
 WELFARE_ORDER = [
@@ -126,7 +126,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
         raise InputError(
             "compare",
             f"no complete run (manifest.json) under '{root}'",
-            "a directory written by `python -m engine.run [-m]`",
+            "a directory written by `python -m migsim.runtime.app [-m]`",
         )
     keys = sorted({k for r in runs for k in r.overrides})
     varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]

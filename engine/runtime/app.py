@@ -1,4 +1,4 @@
-"""`python -m engine.run`: one simulation run (or a Hydra sweep with -m).
+"""`migsim run`: one simulation run (or a Hydra sweep with -m).
 
 `run_simulation(cfg, run_dir)` is the programmatic entry point used by the Hydra task, the
 `migsim` command and the tests. Bad input ends the process with one line on stderr and exit
@@ -22,23 +22,25 @@ import numpy as np
 import polars as pl
 from omegaconf import DictConfig
 
-from engine import checkpoint, shards
-from engine.behaviour import load_behaviour
-from engine.calibrate import load_calibration
-from engine.config import register, validate
-from engine.economy import EconomyStep, EducationStep
-from engine.errors import InputError
-from engine.migration import MigrationStep
-from engine.outputs import RunWriter, config_digest, git_sha, package_versions
-from engine.population import BYTES_PER_PERSON, agents_per_origin, synthesise_population
-from engine.regimes import apply_regime, initial_irregular_share, status_quo
-from engine.simulation import FLOWS_SCHEMA, Simulation, set_threads
-from engine.world import load_world
-from kernels.rng import run_key
+from migsim.runtime import checkpoint
+from migsim.people import shards
+from migsim.model.behaviour import load_behaviour
+from migsim.model.calibration import load_calibration
+from migsim.config import register, validate
+from migsim.steps.economy import EconomyStep, EducationStep
+from migsim.core.errors import InputError
+from migsim.core.resources import config_dir
+from migsim.steps.migration import MigrationStep
+from migsim.runtime.outputs import RunWriter, config_digest, git_sha, package_versions
+from migsim.people.population import BYTES_PER_PERSON, agents_per_origin, synthesise_population
+from migsim.regimes import apply_regime, initial_irregular_share, status_quo
+from migsim.runtime.simulation import FLOWS_SCHEMA, Simulation, set_threads
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 
 register()
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+CONFIG_DIR = str(config_dir())
 
 VOLATILE_KEYS = ("progress", "threads")
 
@@ -250,7 +252,7 @@ def _is_sharded(cfg: DictConfig) -> bool:
 
 
 def _shard(cfg: DictConfig, world, pop=None, key=None):
-    """The run's people split by origin into `shards.count` shards (engine/shards.py):
+    """The run's people split by origin into `shards.count` shards (engine/people/shards.py):
     `pop` split in this process, or each shard synthesised where it lives."""
     sh = cfg.shards
     _, agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
@@ -397,7 +399,7 @@ def guarded(fn) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of `python -m engine.run` and of `migsim run`."""
+    """Entry point of `migsim run` and of `migsim run`."""
     import hydra
 
     if argv is not None:

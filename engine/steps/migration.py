@@ -3,7 +3,7 @@
 Per year: expected incomes from the current wages (base-year wages until a market step
 provides new ones), the diaspora term from last year's stocks, the regime's policy arrays,
 the behaviour module's utility -> nested-logit probabilities per home cell, quota
-admission probabilities, and finally `kernels.migration.decide` over people.
+admission probabilities, and finally `migsim.kernels.migration.decide` over people.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.behaviour import (
+from migsim.model.behaviour import (
     N_BANDS,
     Behaviour,
     CellContext,
@@ -21,7 +21,7 @@ from engine.behaviour import (
     log_sum,
     nested_logit,
 )
-from engine.calibrate import (
+from migsim.model.calibration import (
     Calibration,
     base_cells,
     base_wages,
@@ -30,10 +30,10 @@ from engine.calibrate import (
     return_hazard_table,
     upfront_cost,
 )
-from engine.errors import InputError
-from engine.regimes import Policy
-from engine.world import AGE_BAND_OF_AGE
-from kernels import migration as mk
+from migsim.core.errors import InputError
+from migsim.regimes import Policy
+from migsim.core.world import AGE_BAND_OF_AGE
+from migsim.kernels import migration as mk
 
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
 PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]
@@ -171,7 +171,7 @@ class MigrationStep:
         """The regime's pent-up moves (component `catch_up`): people who would live abroad
         under the regime's costs but do not under the status quo's move in the regime's first
         year instead of over decades of yearly flows. Desired extra E[o, d, s] = S (F_regime /
-        F_sq - 1) by the split the calibration uses (`engine/calibrate.py`, `desired_extra`:
+        F_sq - 1) by the split the calibration uses (`engine/model/calibration.py`, `desired_extra`:
         the base-year stocks S of the world tables times the decision model's own change in
         yearly flows, so that the yearly flows afterwards keep the stock where the catch-up
         put it; DMS's S (e^c - 1) under the multinomial logit), clipped at 0 (flows diverted

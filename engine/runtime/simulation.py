@@ -18,12 +18,12 @@ import numba
 import numpy as np
 import polars as pl
 
-from engine.population import STATUSES, Population
-from engine.shards import LocalPeople, Shard
-from engine.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
-from kernels import demography as demo
-from kernels.aggregate import count_cells, count_pairs
-from kernels.synthesis import fill_productivity
+from migsim.people.population import STATUSES, Population
+from migsim.people.shards import LocalPeople, Shard
+from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
+from migsim.kernels import demography as demo
+from migsim.kernels.aggregate import count_cells, count_pairs
+from migsim.kernels.synthesis import fill_productivity
 
 
 class Step(Protocol):
@@ -37,7 +37,7 @@ class Step(Protocol):
 @dataclass
 class Simulation:
     """The yearly loop. `population` is the run's people (a `Population`, run in this process
-    as one shard) or a shard backend from `engine.shards` (`LocalPeople`, `RayPeople`)."""
+    as one shard) or a shard backend from `migsim.people.shards` (`LocalPeople`, `RayPeople`)."""
 
     world: World
     population: Any

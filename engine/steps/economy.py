@@ -9,7 +9,7 @@ Steps (after migration in the year's fixed order):
   beta gives a short-run elasticity of H_ex to skilled emigration prospects of 0.05
   (BDR 2008 [V]) on average over developing origins.
 * `EconomyStep`: efficiency-unit labour supply per region, skill and nativity (kernel), wages
-  from the nested-CES market (engine/markets.py) for the configured closure, then per person
+  from the nested-CES market (engine/model/markets.py) for the configured closure, then per person
   earnings, taxes, transfers and age-related spending, remittances and levies (kernel).
   Wages feed next year's migration decisions as an index on base-year wages.
 """
@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from engine import markets
-from engine.calibrate import base_wages, expected_income
-from engine.errors import InputError
-from engine.world import AGE_BAND_OF_AGE, AGE_BANDS
-from kernels import income as ik
-from kernels.education import graduate
+from migsim.model import markets
+from migsim.model.calibration import base_wages, expected_income
+from migsim.core.errors import InputError
+from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
+from migsim.kernels import income as ik
+from migsim.kernels.education import graduate
 
 B = len(AGE_BANDS)
 ADULT_BANDS = slice(3, B)  # 25+

@@ -3,13 +3,13 @@
 A run's people live in one or more shards. Each shard holds the people born in some regions
 (their origin never changes, and a newborn's origin is its region of birth, so a shard keeps
 its people for the whole run) and the per-person scratch of the passes over them. The
-driver, `engine.simulation.Simulation` and its steps, sends a shard function and small
+driver, `migsim.runtime.simulation.Simulation` and its steps, sends a shard function and small
 arguments (cell probabilities, wages, world arrays) to every shard and adds up what comes
 back: cell counts and money sums, never people. Markets, probabilities and quotas are then
 solved on those aggregates, exactly as in a single process.
 
 Every draw is keyed on (seed, person id, year, stream), and ids do not depend on the split
-(children are numbered by region of birth, see `kernels.demography`), so a sharded run
+(children are numbered by region of birth, see `migsim.kernels.demography`), so a sharded run
 makes the same people and the same decisions as a single process: counts are identical,
 money totals agree to float rounding (per-shard sums are added in another order).
 
@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import InputError
-from engine.population import Population
+from migsim.core.errors import InputError
+from migsim.people.population import Population
 
 BACKENDS = ("local", "ray")
 
@@ -101,7 +101,7 @@ class _ShardActor:
     """A shard inside a Ray actor; it builds its own population."""
 
     def __init__(self, threads: int, build: Callable, *args):
-        from engine.simulation import set_threads
+        from migsim.runtime.simulation import set_threads
 
         set_threads(threads)
         origins = args[-1]
@@ -255,7 +255,7 @@ def population_bytes(shard: Shard) -> int:
 
 def synthesise_shard(world, size: int, key: int, kwargs: dict, origins) -> Population:
     """The base-year people born in `origins` (run where the shard lives)."""
-    from engine.population import synthesise_population
+    from migsim.people.population import synthesise_population
 
     return synthesise_population(world, size, np.uint64(key), origins=origins, **kwargs)
 

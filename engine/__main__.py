@@ -1,0 +1,5 @@
+"""`python -m migsim`: the `migsim` command."""
+
+from migsim.cli import main
+
+main()
