@@ -124,6 +124,31 @@ def move_tallies(n_chunks: int, n_regions: int) -> MoveTallies:
     )
 
 
+def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> tuple:
+    """(People, Cells, Levers, MoveTallies) of the types a decision pass receives, with
+    four empty rows and `n_regions` regions: enough to compile a kernel plug-in for migsim's
+    argument types, or to call it with n = 0."""
+    R, B = n_regions, n_bands
+    people = empty_people(4)
+    cells = Cells(np.zeros(106, dtype=np.uint8), B, np.zeros(R * 4 * B), np.ones((R * 4 * B, R)))
+    levers = Levers(
+        np.zeros((R, R)),
+        np.ones((R, 2)),
+        0.5,
+        np.ones((R, 2)),
+        np.zeros((R, R, 2)),
+        np.zeros((R, R, 2)),
+        np.zeros(R, dtype=np.uint8),
+        np.zeros(R),
+        np.zeros((5, 256, B)),
+        0.1,
+        np.zeros((R, B)),
+        np.zeros((R, B)),
+        0.4,
+    )
+    return people, cells, levers, move_tallies(n_chunks, R)
+
+
 class Vital(NamedTuple):
     """Demographic rates of a year. death_probability: (R, 2, N_AGES) [location, sex, age];
     fertility: (R, N_AGES) [location, age] children per woman; weight: (R,) real people per
@@ -191,4 +216,5 @@ __all__ = [
     "Work",
     "empty_people",
     "move_tallies",
+    "sample_bundles",
 ]

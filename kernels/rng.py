@@ -48,6 +48,11 @@ class Stream(IntEnum):
     EMPLOYMENT = 41
 
 
+# Streams PLUGIN_STREAMS + k (k = 0, 1, ...) are free for a behaviour plug-in's own
+# processes; migsim never uses them (nor does `normal`, whose sub-streams are 2s + 1000/1001).
+PLUGIN_STREAMS = 10_000
+
+
 @nb.njit(inline="always", **JIT)
 def mix64(z):
     """SplitMix64 finaliser on a uint64."""

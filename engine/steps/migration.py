@@ -12,15 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from migsim.model.behaviour import (
-    N_BANDS,
-    Behaviour,
-    CellContext,
-    check_utility,
-    default_utility,
-    log_sum,
-    nested_logit,
-)
+from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
+from migsim.model.plugins import Behaviour, check_utility
 from migsim.model.calibration import (
     Calibration,
     base_cells,
