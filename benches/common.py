@@ -5,23 +5,21 @@ engine builds them (so a kernel can be timed alone)."""
 from __future__ import annotations
 
 import numpy as np
-
-from migsim.model.calibration import load_calibration
-from migsim.people.population import synthesise_population
-from migsim.runtime.simulation import Simulation
 from migsim.core.world import load_world
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import Vital
 from migsim.kernels.rng import run_key
+from migsim.model.calibration import load_calibration
+from migsim.people.population import synthesise_population
+from migsim.runtime.simulation import Simulation
 
 _CFG_CACHE: dict = {}
 
 
 def compose(*overrides: str):
+    import migsim.runtime.app as er
     from hydra import compose as _compose
     from hydra import initialize_config_dir
-
-    import migsim.runtime.app as er
 
     with initialize_config_dir(config_dir=er.CONFIG_DIR, version_base="1.3"):
         return _compose("config", overrides=list(overrides))

@@ -22,19 +22,18 @@ Arguments come in bundles (`migsim.kernels.bundles`): `People` (the per-person c
 constants) and `MoveTallies` (the per-chunk integer outputs).
 
 Performance: rows are processed in sub-blocks of SUB rows by one non-inlined function call
-(`_decide_block`), so the cost of a numba call is paid once per block and not per person; the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are
-computed for the whole sub-block in a branch-free loop that LLVM vectorises, and the rare
-draws (destination, visa, lottery, productivity) are made only for the people who need them.
-Draws are pure functions of (key, person id, year, stream), so results do not change.
+(`_decide_block`), so the cost of a numba call is paid once per block and not per person;
+the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are computed for the whole
+sub-block in a branch-free loop that LLVM vectorises, and the rare draws (destination,
+visa, lottery, productivity) are made only for the people who need them. Draws are pure
+functions of (key, person id, year, stream), so results do not change.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import JIT, PARALLEL_JIT
-from migsim.kernels.bundles import Cells, Levers, MoveTallies, People  # noqa: F401 (doc)
 from migsim.kernels.rng import Stream, normal, uniform
 
 N_CHUNKS = 64
@@ -93,7 +92,9 @@ def _draw_block(key, year, person_id, start, stop, u_nest, u_return):
 
 
 @nb.njit(**JIT)
-def _decide_block(start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies):
+def _decide_block(
+    start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies
+):
     """Decisions of rows [start, stop) of chunk c.
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array

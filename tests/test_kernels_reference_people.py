@@ -7,8 +7,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
-
-from benches.common import build_simulation
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, N_AGES
 from migsim.kernels import aggregate as ak
 from migsim.kernels import demography as demo
@@ -18,6 +16,8 @@ from migsim.kernels.education import graduate
 from migsim.kernels.rng import Stream, run_key, uniform_array
 from migsim.kernels.synthesis import fill_productivity, synthesise
 from migsim.people.population import STATUSES
+
+from benches.common import build_simulation
 
 SIZE = 150_000
 THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
@@ -38,9 +38,7 @@ def sim():
 
 def _copy(people: People, extra: int = 0) -> People:
     """A copy of the bundle with `extra` free rows."""
-    return People(
-        *(np.concatenate([c, np.zeros(extra, dtype=c.dtype)]) for c in people)
-    )
+    return People(*(np.concatenate([c, np.zeros(extra, dtype=c.dtype)]) for c in people))
 
 
 def _mixed(sim, seed: int) -> tuple:
@@ -99,13 +97,17 @@ def test_write_births_equals_numpy_twin(sim):
     assert rows.size == counts[regions].sum() > 0
     for threads in THREADS:
         out = _copy(people, int(counts.sum()))
-        with_threads(threads, demo.write_births, key, 2014, regions, row_start, id_start, counts, out)
+        with_threads(
+            threads, demo.write_births, key, 2014, regions, row_start, id_start, counts, out
+        )
         for name, values in columns.items():
             np.testing.assert_array_equal(getattr(out, name)[rows], values, err_msg=name)
         untouched = np.ones(out.alive.shape[0], dtype=bool)
         untouched[rows] = False
         for name in PEOPLE_DTYPES:
-            before = np.concatenate([getattr(people, name), np.zeros(int(counts.sum()), PEOPLE_DTYPES[name])])
+            before = np.concatenate(
+                [getattr(people, name), np.zeros(int(counts.sum()), PEOPLE_DTYPES[name])]
+            )
             np.testing.assert_array_equal(getattr(out, name)[untouched], before[untouched])
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from migsim.model.behaviour import available, load_behaviour
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -38,7 +37,7 @@ def readme_plugin(tmp_path, monkeypatch) -> str:
     assert lang == "toml"
     group = tomllib.loads(toml)["project"]["entry-points"]["migsim.behaviours"]
     assert len(group) == 1
-    (name, target), = group.items()
+    ((name, target),) = group.items()
     module_file = tmp_path / path
     module_file.parent.mkdir(parents=True, exist_ok=True)
     (module_file.parent / "__init__.py").write_text("")

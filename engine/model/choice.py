@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from migsim.core.world import AGE_BANDS
 
 N_BANDS = len(AGE_BANDS)

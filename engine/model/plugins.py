@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-
 from migsim.core.errors import InputError
 from migsim.model.choice import CellContext
 
@@ -166,7 +165,7 @@ def _term_params(conf: Any) -> np.ndarray:
     return np.asarray(values or [0.0], dtype=np.float64)
 
 
-# Argument types of an individual term as the decision kernel calls it (engine/people/population.py).
+# Argument types of an individual term as the decision kernel calls it (the People dtypes).
 _TERM_SAMPLE = {
     "age": np.uint8(30),
     "sex": np.uint8(0),

@@ -11,7 +11,6 @@ results of all shards (`migsim.people.shards.add`). Steps call them through
 from __future__ import annotations
 
 import numpy as np
-
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
@@ -102,9 +101,7 @@ def catch_up(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarra
     return moves.sum(axis=0)
 
 
-def decide(
-    shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, params
-) -> tuple:
+def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, params) -> tuple:
     """Everyone's decision this year: moves (origin, source, destination, skill), people
     blocked by liquidity and intra-regional moves (by region), and the number of invalid
     plug-in terms (all in agents, int64). kernel, term: a behaviour plug-in's kernel or

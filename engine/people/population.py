@@ -3,9 +3,9 @@
 Columns are defined once, with their dtypes, by the `People` bundle
 (`migsim.kernels.bundles`); layout (bytes per person): person_id int64 (8), alive (1), age (1),
 sex (1), skill (1), origin uint16 (2), location uint16 (2), status (1), years_abroad (1),
-visa_years_left (1), wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity is a pure function of
-(seed, person id) (`migsim.kernels.migration.productivity`), stored once at synthesis or birth so
-the yearly income passes do not redraw it.
+visa_years_left (1), wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity
+is a pure function of (seed, person id) (`migsim.kernels.migration.productivity`), stored
+once at synthesis or birth so the yearly income passes do not redraw it.
 
 Each agent of origin o stands for `weight[o]` real people; agents per origin are stratified
 (`PopulationConf.stratification`) so small regions keep enough agents. A child's origin is
@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.synthesis import fill_productivity, synthesise

@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-
 from migsim.core.errors import InputError
 from migsim.people.population import Population
 

@@ -17,12 +17,11 @@ from typing import Any, Protocol
 import numba
 import numpy as np
 import polars as pl
-
+from migsim.core.world import AGE_BANDS, SEXES, SKILLS, World
+from migsim.kernels import demography as demo
 from migsim.people import passes
 from migsim.people.population import STATUSES, Population
 from migsim.people.shards import LocalPeople, Shard
-from migsim.core.world import AGE_BANDS, SEXES, SKILLS, World
-from migsim.kernels import demography as demo
 
 
 class Step(Protocol):

@@ -21,12 +21,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-
-from migsim.model import markets
-from migsim.model.calibration import base_wages, expected_income
 from migsim.core.errors import InputError
 from migsim.core.world import AGE_BANDS
 from migsim.kernels import income as ik
+from migsim.model import markets
+from migsim.model.calibration import base_wages, expected_income
 from migsim.people import passes
 
 B = len(AGE_BANDS)

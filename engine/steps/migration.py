@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
-from migsim.model.plugins import Behaviour, check_utility
+from migsim.core.errors import InputError
+from migsim.core.world import AGE_BAND_OF_AGE
+from migsim.kernels.bundles import Cells, Levers
 from migsim.model.calibration import (
     Calibration,
     base_cells,
@@ -23,11 +23,10 @@ from migsim.model.calibration import (
     return_hazard_table,
     upfront_cost,
 )
-from migsim.core.errors import InputError
-from migsim.regimes import Policy
-from migsim.core.world import AGE_BAND_OF_AGE
-from migsim.kernels.bundles import Cells, Levers
+from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
+from migsim.model.plugins import Behaviour, check_utility
 from migsim.people import passes
+from migsim.regimes import Policy
 
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
 PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]

@@ -12,7 +12,14 @@ and 2 threads) and the in-process yardstick of `benches/` (a kernel's speed is r
 a ratio to its twin, which survives a noisy machine).
 """
 
-from migsim.kernels.reference import aggregate, demography, education, income, migration, rng
-from migsim.kernels.reference import synthesis
+from migsim.kernels.reference import (
+    aggregate,
+    demography,
+    education,
+    income,
+    migration,
+    rng,
+    synthesis,
+)
 
 __all__ = ["aggregate", "demography", "education", "income", "migration", "rng", "synthesis"]

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from migsim.model.behaviour import Behaviour, CellContext, default_utility
 from migsim.kernels.migration import TEMPORARY
+from migsim.model.behaviour import Behaviour, CellContext, default_utility
 
 # Wealth (PPP $) at which the shift is -aversion * ln 2.
 WEALTH_SCALE = 1e4
