@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
-from migsim.model.behaviour import available, load_behaviour
 from migsim.core.errors import InputError
+from migsim.model.behaviour import available, load_behaviour
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE = ("world=toy", "population.size=20000", "years=3", "progress=false")
