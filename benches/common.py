@@ -5,22 +5,21 @@ engine builds them (so a kernel can be timed alone)."""
 from __future__ import annotations
 
 import numpy as np
-
+from migsim.core.world import load_world
+from migsim.kernels import migration as mk
+from migsim.kernels.bundles import Vital
+from migsim.kernels.rng import run_key
 from migsim.model.calibration import load_calibration
 from migsim.people.population import synthesise_population
 from migsim.runtime.simulation import Simulation
-from migsim.core.world import load_world
-from migsim.kernels import migration as mk
-from migsim.kernels.rng import run_key
 
 _CFG_CACHE: dict = {}
 
 
 def compose(*overrides: str):
+    import migsim.runtime.app as er
     from hydra import compose as _compose
     from hydra import initialize_config_dir
-
-    import migsim.runtime.app as er
 
     with initialize_config_dir(config_dir=er.CONFIG_DIR, version_base="1.3"):
         return _compose("config", overrides=list(overrides))
@@ -68,7 +67,8 @@ def build_simulation(
 
 
 def capture_decide_args(sim: Simulation, year: int | None = None) -> tuple:
-    """The exact positional arguments MigrationStep.run passes to migsim.kernels.migration.decide."""
+    """The exact arguments the migration step passes to migsim.kernels.migration.decide:
+    (key, year, n, people, cells, levers, tallies), bundles of migsim.kernels.bundles."""
     step = next(s for s in sim.steps if s.name == "migration")
     year = sim.year + 1 if year is None else year
     captured = {}
@@ -130,15 +130,16 @@ class SimulationState:
 
 
 def decide_runner(sim: Simulation):
-    """(run, setup) for timing migsim.kernels.migration.decide alone on `sim`'s next year."""
+    """(run, setup, args) for timing migsim.kernels.migration.decide alone on `sim`'s next
+    year; args = (key, year, n, people, cells, levers, tallies)."""
     args = capture_decide_args(sim)
     pop = sim.population
     saved = snapshot(pop, ["status", "location", "visa_years_left", "years_abroad", "wealth"])
-    outs = args[-3:]
+    tallies = args[-1]
 
     def setup():
         restore(pop, saved)
-        for a in outs:
+        for a in tallies:
             a[...] = 0
 
     def run():
@@ -148,23 +149,12 @@ def decide_runner(sim: Simulation):
 
 
 def mortality_inputs(sim: Simulation) -> tuple:
-    """Arguments of `migsim.kernels.demography.mortality_and_fertility` for next year (without
-    the two output arrays), shared by the kernel and its NumPy reference."""
+    """Arguments of `migsim.kernels.demography.mortality_and_fertility` for next year
+    without the two output arrays, (key, year, n, people, vital): shared by the kernel and
+    its NumPy twin."""
     pop, w = sim.population, sim.world
-    return (
-        sim.key,
-        sim.year + 1,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.origin,
-        pop.location,
-        w.death_probability,
-        w.fertility,
-        pop.weight,
-    )
+    vital = Vital(w.death_probability, w.fertility, pop.weight)
+    return (sim.key, sim.year + 1, pop.n, pop.people, vital)
 
 
 def time_min(fn, setup=None, repeat: int = 5) -> float:

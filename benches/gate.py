@@ -1,11 +1,14 @@
 """Benchmark regression gate: kernel speed as a ratio to the plain-NumPy reference.
 
-`python -m benches.gate` measures, in one process, each numba kernel and its NumPy reference
-(tests/reference.py) on the same synthesised default-world population, interleaved, best of
-several runs, both on ONE thread (so a busy 2-core machine slows both alike), and compares
-the ratios reference_time / kernel_time with benches/baseline.json. It fails (exit 1) only
-when a ratio falls by more than `--tolerance` (default 40 %) below the baseline: a tripwire
-for gross regressions, not a precision instrument. `--update` rewrites the baseline.
+`python -m benches.gate` measures, in one process, each numba kernel and its NumPy twin
+(`migsim.kernels.reference`) on the same synthesised default-world population, interleaved,
+best of several runs, both on ONE thread (so a busy 2-core machine slows both alike), and
+the whole-year throughput (person-years/s of `Simulation.step` on the default world, all
+threads) as a ratio to the yardstick probe of `benches/probe.py` run in the same process
+with the same threads. It compares the ratios with benches/baseline.json and fails (exit 1)
+only when a ratio falls by more than `--tolerance` (default 40 %) below the baseline: a
+tripwire for gross regressions, not a precision instrument. `--update` rewrites the
+baseline; a ratio the baseline does not have yet is added to it (the others are kept).
 """
 
 from __future__ import annotations
@@ -35,32 +38,54 @@ def compare(result: dict, baseline: dict, tolerance: float = TOLERANCE) -> list[
     return failures
 
 
-def measure(size: int = 500_000, repeat: int = 5) -> dict:
-    """Ratios reference_time / kernel_time for the decision and the mortality steps."""
+def measure(size: int = 500_000, repeat: int = 5, year_size: int = 2_000_000) -> dict:
+    """Ratios reference_time / kernel_time for the decision and the mortality steps (one
+    thread), and the full year's person-years/s over the probe's (all threads)."""
+    import numba
+
+    best, people_alive = kernel_times(size, repeat)
+    year_rate, probe_rate = full_year_vs_probe(year_size)
+    best["full_year_person_years_per_s"] = year_rate
+    best["probe_person_years_per_s"] = probe_rate
+    return {
+        "size": size,
+        "people": people_alive,
+        "threads": 1,
+        "year_size": year_size,
+        "year_threads": numba.get_num_threads(),
+        "seconds": best,
+        "ratios": {
+            "decide_vs_numpy": best["decide_numpy"] / best["decide"],
+            "mortality_vs_numpy": best["mortality_numpy"] / best["mortality"],
+            "full_year_vs_probe": year_rate / probe_rate,
+        },
+    }
+
+
+def kernel_times(size: int, repeat: int) -> tuple[dict, int]:
+    """Best seconds of `decide`, mortality and their NumPy twins on one thread, and the
+    number of living people they ran on."""
     import numba
     import numpy as np
-
-    from benches.common import (
-        build_simulation,
-        decide_runner,
-        mortality_inputs,
-        restore,
-        snapshot,
-        time_min,
-    )
     from migsim.kernels import demography as demo
-    from tests.reference import decide_reference, mortality_fertility_reference
+    from migsim.kernels import reference as ref
+
+    from benches.common import build_simulation, decide_runner, mortality_inputs, time_min
 
     sim = build_simulation(size)
     run, setup, args = decide_runner(sim)
+    key, year, n, people, cells, levers, _ = args
     pop = sim.population
-    saved = snapshot(pop, ["alive"])
+    alive = pop.alive.copy()
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
     demo_in = mortality_inputs(sim)
 
     def mortality():
         demo.mortality_and_fertility(*demo_in, children, deaths)
+
+    def revive():
+        pop.alive[:] = alive
 
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -71,30 +96,47 @@ def measure(size: int = 500_000, repeat: int = 5) -> dict:
         for _ in range(2):  # interleave kernel and reference
             times["decide"].append(time_min(run, setup, repeat))
             times["decide_numpy"].append(
-                time_min(lambda: decide_reference(*args[:31]), repeat=max(2, repeat // 2))
+                time_min(
+                    lambda: ref.migration.decide(key, year, n, people, cells, levers),
+                    repeat=max(2, repeat // 2),
+                )
             )
-            times["mortality"].append(time_min(mortality, lambda: restore(pop, saved), repeat))
+            times["mortality"].append(time_min(mortality, revive, repeat))
             times["mortality_numpy"].append(
                 time_min(
-                    lambda: mortality_fertility_reference(*demo_in),
-                    lambda: restore(pop, saved),
+                    lambda: ref.demography.mortality_and_fertility(*demo_in),
+                    revive,
                     max(2, repeat // 2),
                 )
             )
     finally:
         numba.set_num_threads(threads)
-    best = {k: min(v) for k, v in times.items()}
-    n = int(pop.alive[: pop.n].sum())
-    return {
-        "size": size,
-        "people": n,
-        "threads": 1,
-        "seconds": best,
-        "ratios": {
-            "decide_vs_numpy": best["decide_numpy"] / best["decide"],
-            "mortality_vs_numpy": best["mortality_numpy"] / best["mortality"],
-        },
-    }
+    return {k: min(v) for k, v in times.items()}, int(pop.alive[: pop.n].sum())
+
+
+def full_year_vs_probe(size: int = 2_000_000, years: int = 2, rounds: int = 2) -> tuple:
+    """(person-years/s of `years` full simulated years of the default world at `size`
+    people, person-years/s of the probe on the same number of people), best of `rounds`,
+    interleaved, with all numba threads."""
+    import time
+
+    from benches import probe
+    from benches.common import SimulationState, alive_count, build_simulation
+
+    sim = build_simulation(size)
+    state = SimulationState(sim)
+    sim.step()  # JIT / cache load of every kernel of the year
+    state.restore()
+    people = alive_count(sim)
+    year_rates, probe_rates = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(years):
+            sim.step()
+        year_rates.append(people * years / (time.perf_counter() - t0))
+        state.restore()
+        probe_rates.append(probe.person_years_per_s(size, years=years))
+    return max(year_rates), max(probe_rates)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +152,18 @@ def main(argv: list[str] | None = None) -> int:
         ns.baseline.write_text(json.dumps(result, indent=2) + "\n")
         print(f"bench-gate: baseline written to {ns.baseline}")
         return 0
-    failures = compare(result, json.loads(ns.baseline.read_text()), ns.tolerance)
+    baseline = json.loads(ns.baseline.read_text())
+    new = {k: v for k, v in result["ratios"].items() if k not in baseline.get("ratios", {})}
+    if new:  # a newly gated ratio: record it, keep the existing ones
+        baseline.setdefault("ratios", {}).update(new)
+        for k, v in result.get("seconds", {}).items():
+            baseline.setdefault("seconds", {}).setdefault(k, v)
+        for k in ("year_size", "year_threads"):
+            if k in result:
+                baseline.setdefault(k, result[k])
+        ns.baseline.write_text(json.dumps(baseline, indent=2) + "\n")
+        print(f"bench-gate: new ratios {sorted(new)} added to {ns.baseline}")
+    failures = compare(result, baseline, ns.tolerance)
     for msg in failures:
         print(f"bench-gate: REGRESSION {msg}", file=sys.stderr)
     if not failures:

@@ -17,6 +17,9 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from migsim.kernels import demography as demo
+from migsim.kernels import reference as ref
+from migsim.people.population import BYTES_PER_PERSON, COLUMNS
 
 from benches.common import (
     SimulationState,
@@ -27,9 +30,6 @@ from benches.common import (
     snapshot,
     time_min,
 )
-from migsim.people.population import BYTES_PER_PERSON, COLUMNS
-from migsim.kernels import demography as demo
-from tests.reference import decide_reference, mortality_fertility_reference
 
 M = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,10 +124,13 @@ def test_aggregate(benchmark, sim_by_size):
 
 # ---------------------------------------------------------------- NumPy reference, ratios
 def test_decide_numpy_reference(benchmark, sim_1m):
-    """tests/reference.py::decide_reference at 1M; ratio = reference / kernel (same session)."""
+    """migsim.kernels.reference.migration.decide at 1M; ratio = twin / kernel (same session)."""
     run, setup, args = decide_runner(sim_1m)
+    key, year, n, people, cells, levers, _ = args
     benchmark.group = "decide"
-    benchmark.pedantic(decide_reference, args=tuple(args[:31]), rounds=3, warmup_rounds=0)
+    benchmark.pedantic(
+        ref.migration.decide, args=(key, year, n, people, cells, levers), rounds=3, warmup_rounds=0
+    )
     people = alive_count(sim_1m)
     t_ref = _rate(benchmark, people, "decide_numpy", sim_1m.population.n)
     t_kernel = KERNEL_MIN.get(("decide", sim_1m.population.n)) or time_min(run, setup, 7)
@@ -143,14 +146,14 @@ def test_decide_numpy_reference(benchmark, sim_1m):
 
 
 def test_mortality_numpy_reference(benchmark, sim_1m):
-    """Mortality/fertility kernel vs tests/reference.py::mortality_fertility_reference."""
+    """Mortality/fertility kernel vs migsim.kernels.reference.demography.mortality_and_fertility."""
     pop = sim_1m.population
     saved = snapshot(pop, ["alive"])
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
     inputs = mortality_inputs(sim_1m)
     benchmark.group = "mortality"
-    benchmark.pedantic(mortality_fertility_reference, args=inputs, rounds=3)
+    benchmark.pedantic(ref.demography.mortality_and_fertility, args=inputs, rounds=3)
     t_ref = _rate(benchmark, alive_count(sim_1m), "mortality_numpy", pop.n)
     t_kernel = time_min(
         lambda: demo.mortality_and_fertility(*inputs, children, deaths),
@@ -293,7 +296,14 @@ def test_compile_cold_and_warm(benchmark):
 def _engine_run(overrides: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as run_dir:
         subprocess.run(
-            [PY, "-m", "migsim.runtime.app", *overrides, "progress=false", f"hydra.run.dir={run_dir}"],
+            [
+                PY,
+                "-m",
+                "migsim.runtime.app",
+                *overrides,
+                "progress=false",
+                f"hydra.run.dir={run_dir}",
+            ],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -339,8 +349,9 @@ def test_sharded_run_overhead(benchmark, tmp_path):
     years, in this process): the cost of routing every per-person pass through shards and
     adding their aggregates. Local shards run one after the other, so this is the overhead
     a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in README)."""
-    from benches.common import compose
     from migsim.runtime.app import run_simulation
+
+    from benches.common import compose
 
     common = ("population.size=1000000", "years=5", "progress=false")
     run_simulation(compose(*common), tmp_path / "warm")  # compile outside the timing

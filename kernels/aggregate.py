@@ -15,29 +15,21 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import JIT, PARALLEL_JIT
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 
 
 @nb.njit(**PARALLEL_JIT)
-def count_cells(
-    n,
-    alive,
-    origin,
-    location,
-    skill,
-    sex,
-    age,
-    status,
-    band_of_age,
-    n_regions,
-    n_bands,
-    n_status,
-    lanes=8,
-):
-    """Living agents per cell (int64 array of R*R*2*2*B*S)."""
+def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
+    """Living agents of rows [0, n) of `people` per cell (int64 array of R*R*2*2*B*S)."""
+    alive = people.alive
+    origin = people.origin
+    location = people.location
+    skill = people.skill
+    sex = people.sex
+    age = people.age
+    status = people.status
     n_cells = n_regions * n_regions * 2 * 2 * n_bands * n_status
     lanes = max(1, min(lanes, (n + 4095) // 4096))
     partial = np.zeros((lanes, n_cells), dtype=np.int64)

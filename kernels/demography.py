@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
 from migsim.kernels.rng import Stream, uniform
 
@@ -31,27 +30,22 @@ SHARE_BORN_FEMALE = 1.0 / 2.05  # sex ratio at birth 1.05 males per female (UN W
 
 
 @nb.njit(**PARALLEL_JIT)
-def mortality_and_fertility(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    origin,
-    location,
-    death_probability,
-    fertility,
-    weight,
-    children,
-    deaths_out,
-):
+def mortality_and_fertility(key, year, n, people, vital, children, deaths_out):
     """Draw deaths and count each woman's agent-children this year.
 
-    children[i] (uint8) receives the number of agent-children of person i;
+    people: `People` (alive is written); vital: `Vital` (death probabilities, fertility,
+    weights). children[i] (uint8) receives the number of agent-children of person i;
     deaths_out[i] is 1 for someone who died this year (their row stays, alive = 0).
     """
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    origin = people.origin
+    location = people.location
+    death_probability = vital.death_probability
+    fertility = vital.fertility
+    weight = vital.weight
     for i in nb.prange(n):
         children[i] = 0
         deaths_out[i] = 0
@@ -85,29 +79,23 @@ def births_by_location(children, location, n, n_regions):
 
 
 @nb.njit(**PARALLEL_JIT)
-def write_births(
-    key,
-    year,
-    regions,
-    row_start,
-    id_start,
-    counts,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-):
+def write_births(key, year, regions, row_start, id_start, counts, people):
     """Write the children born in each region r of `regions`: `counts[r]` rows from
     `row_start[r]`, with ids from `id_start[r]`. A newborn is a native of its region of birth
     with nothing but its id and sex of its own, so it does not depend on its mother: a shard
-    holding origin r can create every child born in r from the count alone."""
+    holding origin r can create every child born in r from the count alone. Columns of
+    `people` other than those written here (productivity, for one) are the caller's."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    visa_years_left = people.visa_years_left
+    wealth = people.wealth
     n_seg = regions.shape[0]
     ends = np.zeros(n_seg, dtype=np.int64)
     total = 0
@@ -134,9 +122,16 @@ def write_births(
 
 
 @nb.njit(**JIT)
-def age_one_year(n, alive, age, origin, location, years_abroad, max_age):
-    """Survivors age by a year; those at max_age are removed (alive = 0). Serial on
+def age_one_year(n, people, max_age):
+    """Survivors age by a year; those at max_age are removed (alive = 0); years abroad
+    grow by one for those living outside their origin (capped at 255). This is the only
+    place years_abroad grows; the migration kernels reset it to 0 on a move. Serial on
     purpose (see module doc)."""
+    alive = people.alive
+    age = people.age
+    origin = people.origin
+    location = people.location
+    years_abroad = people.years_abroad
     for i in nb.prange(n):
         if alive[i] == 0:
             continue

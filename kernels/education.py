@@ -8,7 +8,6 @@ the draw is keyed on the person, so the choice is thread-count invariant.
 from __future__ import annotations
 
 import numba as nb
-
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.rng import Stream, uniform
 
@@ -16,11 +15,17 @@ GRADUATION_AGE = 22
 
 
 @nb.njit(**PARALLEL_JIT)
-def graduate(key, year, n, person_id, alive, age, origin, skill, ex_ante_share, out):
+def graduate(key, year, n, people, ex_ante_share, out):
     """People turning GRADUATION_AGE become tertiary with probability ex_ante_share[origin].
 
-    out: (N_CHUNKS, R, 2) int64 zeroed; counts deciders [o, 0] and graduates [o, 1].
+    people: `People` (skill is written); out: (N_CHUNKS, R, 2) int64 zeroed; counts
+    deciders [o, 0] and graduates [o, 1].
     """
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    origin = people.origin
+    skill = people.skill
     n_chunks = out.shape[0]
     chunk = (n + n_chunks - 1) // n_chunks
     for c in nb.prange(n_chunks):

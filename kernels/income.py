@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
@@ -84,34 +83,27 @@ def _efficiency(
 
 
 @nb.njit(**PARALLEL_JIT)
-def labour_supply(
-    key,
-    year,
-    bounds,
-    person_id,
-    alive,
-    age,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    weight,
-    employment,
-    kappa0,
-    kappa_years,
-    irregular_wage_factor,
-    productivity,
-    credential_scale,
-    units_out,
-    out,
-    hist_out,
-):
+def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
     nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`.
     hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by [location, nativity, skill, bin of
     log(units)], from the 1-in-8 sample of person ids weighted up; earnings percentiles are
-    the cell wage times its quantiles."""
+    the cell wage times its quantiles.
+    people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    productivity = people.productivity
+    employment = work.employment
+    kappa0 = work.kappa0
+    kappa_years = work.kappa_years
+    irregular_wage_factor = work.irregular_wage_factor
+    credential_scale = work.credential_scale
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
             units_out[i] = 0.0
@@ -149,47 +141,11 @@ def labour_supply(
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(
-    key,
-    year,
-    elapsed,
-    bounds,
-    person_id,
-    alive,
-    age,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    wealth,
-    band_of_age,
-    weight,
-    units_in,
-    wages,
-    tax_rate,
-    irregular_tax_factor,
-    spending_profile,
-    gdp_per_capita,
-    developed,
-    remit_share,
-    remit_p0,
-    remit_decay,
-    temporary_remit_factor,
-    subsistence,
-    remit_scale,
-    levy,
-    levy_years,
-    savings_rate,
-    wealth_depreciation,
-    public_goods,
-    fiscal_out,
-    remit_out,
-    group_out,
-    levy_out,
-):
+def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, money, tallies):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
+    people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
+    fields are:
     fiscal_out (N_CHUNKS, R, 2, 2, B, 4): [location, nativity, skill, band] x
         (earnings, taxes, transfers and age-related spending, people).
     remit_out (N_CHUNKS, R, R): sent from location to origin (PPP $ of the location).
@@ -205,8 +161,38 @@ def incomes(
     units_in: each person's efficiency units this year, from `labour_supply`.
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
     savings_rate x net earnings (the liquidity constraint loosens as people
-    earn).
+    earn). The other fields of `money` are named as in `Money`.
     """
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    wealth = people.wealth
+    wages = money.wages
+    tax_rate = money.tax_rate
+    irregular_tax_factor = money.irregular_tax_factor
+    spending_profile = money.spending_profile
+    gdp_per_capita = money.gdp_per_capita
+    developed = money.developed
+    remit_share = money.remit_share
+    remit_p0 = money.remit_p0
+    remit_decay = money.remit_decay
+    temporary_remit_factor = money.temporary_remit_factor
+    subsistence = money.subsistence
+    remit_scale = money.remit_scale
+    levy = money.levy
+    levy_years = money.levy_years
+    savings_rate = money.savings_rate
+    wealth_depreciation = money.wealth_depreciation
+    public_goods = money.public_goods
+    fiscal_out = tallies.fiscal
+    remit_out = tallies.remit
+    group_out = tallies.groups
+    levy_out = tallies.levy
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:

@@ -17,19 +17,22 @@ only the draws, the liquidity check and the individual term are per person:
 Moves are counted in per-chunk integer histograms (origin, source, destination, skill), so
 counts are identical for any number of threads.
 
+Arguments come in bundles (`migsim.kernels.bundles`): `People` (the per-person columns),
+`Cells` (per-home-cell probabilities and destination CDFs), `Levers` (policy arrays and
+constants) and `MoveTallies` (the per-chunk integer outputs).
+
 Performance: rows are processed in sub-blocks of SUB rows by one non-inlined function call
-(`_decide_block`), so the cost of a numba call with ~40 array arguments is paid once per
-block and not per person; the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are
-computed for the whole sub-block in a branch-free loop that LLVM vectorises, and the rare
-draws (destination, visa, lottery, productivity) are made only for the people who need them.
-Draws are pure functions of (key, person id, year, stream), so results do not change.
+(`_decide_block`), so the cost of a numba call is paid once per block and not per person;
+the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are computed for the whole
+sub-block in a branch-free loop that LLVM vectorises, and the rare draws (destination,
+visa, lottery, productivity) are made only for the people who need them. Draws are pure
+functions of (key, person id, year, stream), so results do not change.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.rng import Stream, normal, uniform
 
@@ -55,28 +58,15 @@ def draw_index(cdf, u):
 
 
 @nb.njit(inline="always", **JIT)
-def enter(
-    i,
-    c,
-    o,
-    d,
-    s,
-    v,
-    status,
-    visa_years_left,
-    location,
-    years_abroad,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    moves_out,
-):
+def enter(i, c, o, d, s, v, status, visa_years_left, location, years_abroad, levers, moves_out):
     """Person i (origin o, skill s) moves from home to d: the entry channel drawn with the
     uniform v (temporary visa, irregular or permanent, by the corridor's shares), and the
     move counted in chunk c."""
+    temporary_share = levers.temporary_share
+    irregular_share = levers.irregular_share
     if v < temporary_share[o, d, s]:
         status[i] = TEMPORARY
-        visa_years_left[i] = visa_years[d]
+        visa_years_left[i] = levers.visa_years[d]
     elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
         status[i] = IRREGULAR
         visa_years_left[i] = 0
@@ -103,51 +93,41 @@ def _draw_block(key, year, person_id, start, stop, u_nest, u_return):
 
 @nb.njit(**JIT)
 def _decide_block(
-    start,
-    stop,
-    c,
-    shifts,
-    u_nest,
-    u_return,
-    key,
-    year,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-    band_of_age,
-    n_bands,
-    p_move,
-    dest_cdf,
-    upfront_cost,
-    home_income,
-    borrowing,
-    accept,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    overstay,
-    hazard,
-    onward_share,
-    intra_rate,
-    intra_return,
-    productivity_sigma,
-    moves_out,
-    blocked_out,
-    intra_moves_out,
+    start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies
 ):
     """Decisions of rows [start, stop) of chunk c.
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
     means no shift); u_nest and u_return are scratch arrays of at least stop - start.
     """
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    visa_years_left = people.visa_years_left
+    wealth = people.wealth
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    dest_cdf = cells.dest_cdf
+    upfront_cost = levers.upfront_cost
+    home_income = levers.home_income
+    borrowing = levers.borrowing
+    accept = levers.accept
+    overstay = levers.overstay
+    hazard = levers.hazard
+    onward_share = levers.onward_share
+    intra_rate = levers.intra_rate
+    intra_return = levers.intra_return
+    productivity_sigma = levers.productivity_sigma
+    moves_out = tallies.moves
+    blocked_out = tallies.blocked
+    intra_moves_out = tallies.intra
     _draw_block(key, year, person_id, start, stop, u_nest, u_return)
     with_shift = shifts.shape[0] > 0
     for i in range(start, stop):
@@ -192,9 +172,7 @@ def _decide_block(
                     visa_years_left,
                     location,
                     years_abroad,
-                    temporary_share,
-                    irregular_share,
-                    visa_years,
+                    levers,
                     moves_out,
                 )
             else:
@@ -234,53 +212,11 @@ def _decide_block(
 
 
 @nb.njit(**PARALLEL_JIT)
-def decide(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-    band_of_age,
-    n_bands,
-    p_move,
-    dest_cdf,
-    upfront_cost,
-    home_income,
-    borrowing,
-    accept,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    overstay,
-    hazard,
-    onward_share,
-    intra_rate,
-    intra_return,
-    productivity_sigma,
-    moves_out,
-    blocked_out,
-    intra_moves_out,
-):
+def decide(key, year, n, people, cells, levers, tallies):
     """One year of stay / move / return decisions for rows [0, n). See module docstring.
 
-    p_move: (H,) with H = R * 2 * 2 * n_bands home cells; dest_cdf: (H, R);
-    upfront_cost: (R, R) PPP $; home_income: (R, 2) PPP $ per year; accept: (R, 2)
-    admission probability by destination and skill (quota lottery, 1 = no quota);
-    temporary_share, irregular_share: (R, R, 2); visa_years (uint8), overstay: (R,) by
-    destination; hazard: (5, 256, n_bands) annual leaving probability by status, years
-    abroad and age band;
-    intra_rate, intra_return: (R, n_bands) within-region migration in and out;
-    moves_out: (N_CHUNKS, R, R, R, 2) int64 zeroed [origin, source, destination, skill];
-    blocked_out, intra_moves_out: (N_CHUNKS, R) int64.
+    people: `People`; cells: `Cells`; levers: `Levers`; tallies: `MoveTallies` (zeroed,
+    N_CHUNKS chunks), all of `migsim.kernels.bundles`.
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     no_shift = np.empty(0, dtype=np.float64)
@@ -298,80 +234,15 @@ def decide(
                 u_return,
                 key,
                 year,
-                person_id,
-                alive,
-                age,
-                sex,
-                skill,
-                origin,
-                location,
-                status,
-                years_abroad,
-                visa_years_left,
-                wealth,
-                band_of_age,
-                n_bands,
-                p_move,
-                dest_cdf,
-                upfront_cost,
-                home_income,
-                borrowing,
-                accept,
-                temporary_share,
-                irregular_share,
-                visa_years,
-                overstay,
-                hazard,
-                onward_share,
-                intra_rate,
-                intra_return,
-                productivity_sigma,
-                moves_out,
-                blocked_out,
-                intra_moves_out,
+                people,
+                cells,
+                levers,
+                tallies,
             )
 
 
 @nb.njit(parallel=True, nogil=True, fastmath=PARALLEL_JIT["fastmath"], error_model="numpy")
-def decide_with_term(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-    band_of_age,
-    n_bands,
-    p_move,
-    dest_cdf,
-    upfront_cost,
-    home_income,
-    borrowing,
-    accept,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    overstay,
-    hazard,
-    onward_share,
-    intra_rate,
-    intra_return,
-    productivity_sigma,
-    term,
-    term_params,
-    moves_out,
-    blocked_out,
-    intra_moves_out,
-    invalid_out,
-):
+def decide_with_term(key, year, n, people, cells, levers, term, term_params, tallies, invalid_out):
     """`decide` with a plug-in individual term (not cached: it takes a function).
 
     term(age, sex, skill, wealth, productivity, years_abroad, origin, params) -> float is
@@ -379,6 +250,16 @@ def decide_with_term(
     invalid_out (N_CHUNKS,) int64 counts people for whom the term was NaN or infinite
     (their shift is taken as 0; the engine then stops the run).
     """
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    years_abroad = people.years_abroad
+    wealth = people.wealth
+    productivity_sigma = levers.productivity_sigma
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         u_nest = np.empty(SUB, dtype=np.float64)
@@ -405,74 +286,32 @@ def decide_with_term(
                         shift = 0.0
                 shifts[i - start] = shift
             _decide_block(
-                start,
-                stop,
-                c,
-                shifts,
-                u_nest,
-                u_return,
-                key,
-                year,
-                person_id,
-                alive,
-                age,
-                sex,
-                skill,
-                origin,
-                location,
-                status,
-                years_abroad,
-                visa_years_left,
-                wealth,
-                band_of_age,
-                n_bands,
-                p_move,
-                dest_cdf,
-                upfront_cost,
-                home_income,
-                borrowing,
-                accept,
-                temporary_share,
-                irregular_share,
-                visa_years,
-                overstay,
-                hazard,
-                onward_share,
-                intra_rate,
-                intra_return,
-                productivity_sigma,
-                moves_out,
-                blocked_out,
-                intra_moves_out,
+                start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies
             )
 
 
 @nb.njit(**PARALLEL_JIT)
-def count_applicants(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    wealth,
-    band_of_age,
-    n_bands,
-    p_move,
-    dest_cdf,
-    upfront_cost,
-    home_income,
-    borrowing,
-    productivity_sigma,
-    out,
-):
+def count_applicants(key, year, n, people, cells, levers, out):
     """Would-be movers who can pay the up-front cost, by (origin, destination, skill),
     before quotas: int64 (N_CHUNKS, R, R, 2). The same draws and liquidity test as
-    `decide`, so the lottery's odds quota / applicants fill the quota in expectation."""
+    `decide`, so the lottery's odds quota / applicants fill the quota in expectation.
+    Reads levers.upfront_cost, home_income, borrowing and productivity_sigma."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    wealth = people.wealth
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    dest_cdf = cells.dest_cdf
+    upfront_cost = levers.upfront_cost
+    home_income = levers.home_income
+    borrowing = levers.borrowing
+    productivity_sigma = levers.productivity_sigma
     R = out.shape[1]
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
@@ -492,34 +331,28 @@ def count_applicants(
 
 
 @nb.njit(**PARALLEL_JIT)
-def catch_up(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    band_of_age,
-    n_bands,
-    q_move,
-    dest_cdf,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    moves_out,
-):
-    """A regime's pent-up moves, once: a person at home moves with probability q_move[h] to a
-    destination drawn from dest_cdf[h] (h = home cell, as in `decide`). Desired moves are
-    realised without the up-front liquidity check (engine/steps/migration.py, `catch_up`); the
-    entry channel is drawn as in `decide`. Draws use their own streams, so the year's other
-    decisions are unchanged. moves_out: (N_CHUNKS, R, R, R, 2) int64 as in `decide`."""
+def catch_up(key, year, n, people, cells, levers, moves_out):
+    """A regime's pent-up moves, once: a person at home moves with probability
+    cells.p_move[h] (the catch-up probability) to a destination drawn from cells.dest_cdf[h]
+    (h = home cell, as in `decide`). Desired moves are realised without the up-front
+    liquidity check (engine/steps/migration.py, `catch_up`); the entry channel is drawn as in
+    `decide` from levers.temporary_share, irregular_share and visa_years. Draws use their own
+    streams, so the year's other decisions are unchanged. moves_out: (N_CHUNKS, R, R, R, 2)
+    int64 as in `decide`."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    visa_years_left = people.visa_years_left
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    q_move = cells.p_move
+    dest_cdf = cells.dest_cdf
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
@@ -550,8 +383,6 @@ def catch_up(
                 visa_years_left,
                 location,
                 years_abroad,
-                temporary_share,
-                irregular_share,
-                visa_years,
+                levers,
                 moves_out,
             )

@@ -14,7 +14,6 @@ from enum import IntEnum
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import JIT
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -46,6 +45,11 @@ class Stream(IntEnum):
     CATCH_UP_VISA = 37
     REMIT = 40
     EMPLOYMENT = 41
+
+
+# Streams PLUGIN_STREAMS + k (k = 0, 1, ...) are free for a behaviour plug-in's own
+# processes; migsim never uses them (nor does `normal`, whose sub-streams are 2s + 1000/1001).
+PLUGIN_STREAMS = 10_000
 
 
 @nb.njit(inline="always", **JIT)

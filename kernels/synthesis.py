@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.rng import Stream, normal, uniform
 
@@ -29,22 +28,25 @@ def synthesise(
     group_wealth,
     wealth_sigma,
     n_ages,
-    person_id,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    wealth,
+    people,
 ):
-    """Fill the person arrays for every group (see module docstring).
+    """Fill the columns of `people` (a `People` bundle whose person ids are set) for every
+    group (see module docstring): age, sex, skill, origin, location, status, years abroad
+    and wealth.
 
     group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
     years_abroad of a migrant is drawn uniformly between 0 and their age minus 15 (at
     least 0), since arrival dates are not in the stock data.
     """
+    person_id = people.person_id
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    status = people.status
+    years_abroad = people.years_abroad
+    wealth = people.wealth
     n_groups = group_start.shape[0] - 1
     for g in nb.prange(n_groups):
         cdf = group_cdf[g]

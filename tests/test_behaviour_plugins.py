@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
-from migsim.model.behaviour import available, load_behaviour
 from migsim.core.errors import InputError
+from migsim.model.behaviour import available, load_behaviour
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE = ("world=toy", "population.size=20000", "years=3", "progress=false")
@@ -88,6 +87,14 @@ def short_kernel_fn(key, year, n):
 
 
 short_kernel = Behaviour("tmp_short_kernel", kernel=short_kernel_fn)
+
+
+@numba.njit
+def bad_field_kernel_fn(key, year, n, people, cells, levers, tallies, params):
+    people.no_such_column[0] = 1
+
+
+bad_field_kernel = Behaviour("tmp_bad_field_kernel", kernel=bad_field_kernel_fn)
 not_a_behaviour = 42
 
 
@@ -256,6 +263,7 @@ BAD_PLUGINS = [
     ("python_term", ("tmp_python_term", "not numba-jitted")),
     ("broken_term", ("tmp_broken_term", "individual_term", "no_such_attribute")),
     ("short_kernel", ("tmp_short_kernel", "kernel takes 3 arguments")),
+    ("bad_field_kernel", ("tmp_bad_field_kernel", "kernel fails", "no_such_column")),
     ("not_a_behaviour", ("not_a_behaviour", "int", "not a migsim Behaviour")),
     ("broken_term_fn", ("broken_term_fn", "numba function")),
     ("missing", ("missing", "cannot be imported")),

@@ -1,10 +1,11 @@
 """Population: people as a struct of NumPy arrays, their synthesis, capacity and storage.
 
-Layout (bytes per person): person_id int64 (8), alive (1), age (1), sex (1), skill (1),
-origin uint16 (2), location uint16 (2), status (1), years_abroad (1), visa_years_left (1),
-wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity is a pure function of
-(seed, person id) (`migsim.kernels.migration.productivity`), stored once at synthesis or birth so
-the yearly income passes do not redraw it.
+Columns are defined once, with their dtypes, by the `People` bundle
+(`migsim.kernels.bundles`); layout (bytes per person): person_id int64 (8), alive (1), age (1),
+sex (1), skill (1), origin uint16 (2), location uint16 (2), status (1), years_abroad (1),
+visa_years_left (1), wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity
+is a pure function of (seed, person id) (`migsim.kernels.migration.productivity`), stored
+once at synthesis or birth so the yearly income passes do not redraw it.
 
 Each agent of origin o stands for `weight[o]` real people; agents per origin are stratified
 (`PopulationConf.stratification`) so small regions keep enough agents. A child's origin is
@@ -20,63 +21,44 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
+from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.synthesis import fill_productivity, synthesise
 
 # Legal status codes (part of a person's state).
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
 STATUSES = ("native", "permanent", "temporary", "irregular", "intra_regional")
 
-COLUMNS = {
-    "person_id": np.int64,
-    "alive": np.uint8,
-    "age": np.uint8,
-    "sex": np.uint8,
-    "skill": np.uint8,
-    "origin": np.uint16,
-    "location": np.uint16,
-    "status": np.uint8,
-    "years_abroad": np.uint8,
-    "visa_years_left": np.uint8,
-    "wealth": np.float32,
-    "productivity": np.float32,
-}
+# One dtype per column, defined once with the `People` bundle the kernels take.
+COLUMNS = PEOPLE_DTYPES
 BYTES_PER_PERSON = sum(np.dtype(t).itemsize for t in COLUMNS.values())
 
 
 @dataclass
 class Population:
-    """People in rows [0, n); rows [n, capacity) are free for births."""
+    """People in rows [0, n); rows [n, capacity) are free for births.
 
-    person_id: np.ndarray
-    alive: np.ndarray
-    age: np.ndarray
-    sex: np.ndarray
-    skill: np.ndarray
-    origin: np.ndarray
-    location: np.ndarray
-    status: np.ndarray
-    years_abroad: np.ndarray
-    visa_years_left: np.ndarray
-    wealth: np.ndarray
-    productivity: np.ndarray  # lognormal, mean 1, sigma `productivity_sigma`
+    The columns live in `people`, a `migsim.kernels.bundles.People` bundle, which is what
+    every kernel and per-person pass receives; each column is also an attribute
+    (`pop.age`), read and replaced through the bundle.
+    """
+
+    people: People
     weight: np.ndarray  # (R,) real people per agent, by origin
     n: int = 0
     next_id: int = 0
-    productivity_sigma: float = 0.4
+    productivity_sigma: float = 0.4  # sigma of the lognormal `productivity` column
 
     @classmethod
     def empty(cls, capacity: int, weight: np.ndarray) -> Population:
-        arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in COLUMNS.items()}
-        return cls(**arrays, weight=np.asarray(weight, dtype=np.float64))
+        return cls(empty_people(capacity), weight=np.asarray(weight, dtype=np.float64))
 
     @property
     def capacity(self) -> int:
         return self.person_id.shape[0]
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in COLUMNS}
+        return self.people._asdict()
 
     def view(self) -> dict[str, np.ndarray]:
         """The rows in use, as a dict of array views."""
@@ -95,10 +77,10 @@ class Population:
         needed = self.n + extra
         if needed > self.capacity:
             new_capacity = max(needed, int(self.capacity * 1.25) + 1)
-            for name, arr in self.columns().items():
-                grown = np.zeros(new_capacity, dtype=arr.dtype)
-                grown[: self.n] = arr[: self.n]
-                setattr(self, name, grown)
+            grown = empty_people(new_capacity)
+            for arr, new in zip(self.people, grown, strict=True):
+                new[: self.n] = arr[: self.n]
+            self.people = grown
 
     def compact(self) -> None:
         """Remove dead rows, keeping the order (and so the ids) of the living."""
@@ -121,6 +103,20 @@ class Population:
     def save(self, path: str | Path) -> None:
         """Write living people to a Parquet file (with the weights as metadata)."""
         pq.write_table(self.table(), path)
+
+
+def _column(name: str) -> property:
+    def get(self: Population) -> np.ndarray:
+        return getattr(self.people, name)
+
+    def put(self: Population, value: np.ndarray) -> None:
+        self.people = self.people._replace(**{name: value})
+
+    return property(get, put, doc=f"The `{name}` column (rows [0, capacity)).")
+
+
+for _name in PEOPLE_DTYPES:
+    setattr(Population, _name, _column(_name))
 
 
 def largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
@@ -284,15 +280,7 @@ def synthesise_population(
         np.array(g_wealth),
         float(wealth_sigma),
         N_AGES,
-        pop.person_id,
-        pop.age,
-        pop.sex,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.wealth,
+        pop.people,
     )
     pop.productivity_sigma = float(productivity_sigma)
     fill_productivity(

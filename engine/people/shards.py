@@ -20,7 +20,8 @@ Backends:
   synthesises its own people, so no population ever passes through the driver.
 
 A shard function is a module-level function `fn(shard, *args)` (importable, so that Ray can
-send it by name) that returns NumPy arrays, numbers, or tuples or dicts of them.
+send it by name) that returns NumPy arrays, numbers, or tuples or dicts of them; the
+per-person passes of the year are in `migsim.people.passes`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-
 from migsim.core.errors import InputError
 from migsim.people.population import Population
 

@@ -17,13 +17,11 @@ from typing import Any, Protocol
 import numba
 import numpy as np
 import polars as pl
-
+from migsim.core.world import AGE_BANDS, SEXES, SKILLS, World
+from migsim.kernels import demography as demo
+from migsim.people import passes
 from migsim.people.population import STATUSES, Population
 from migsim.people.shards import LocalPeople, Shard
-from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, SEXES, SKILLS, World
-from migsim.kernels import demography as demo
-from migsim.kernels.aggregate import count_cells, count_pairs
-from migsim.kernels.synthesis import fill_productivity
 
 
 class Step(Protocol):
@@ -59,7 +57,7 @@ class Simulation:
             self.people = LocalPeople([Shard(self.population)])
         else:
             self.people, self.population = self.population, None
-        info = self.people.map(_identity)
+        info = self.people.map(passes.identity)
         self.weight = info[0][0]  # (R,) real people per agent, by origin
         self.next_id = info[0][1]  # the next person id, the same in every shard
         self.productivity_sigma = info[0][2]
@@ -86,11 +84,11 @@ class Simulation:
         w = self.world
         R = w.n_regions
         deaths, born = self.people.sum(
-            _mortality_and_fertility, self.key, year, w.death_probability, w.fertility
+            passes.mortality_and_fertility, self.key, year, w.death_probability, w.fertility
         )
         id_start = self.next_id + demo.exclusive_scan(born)
         self.next_id += int(born.sum())
-        self.people.map(_births_and_ageing, self.key, year, born, id_start, self.next_id)
+        self.people.map(passes.births_and_ageing, self.key, year, born, id_start, self.next_id)
         births = np.zeros((R, R), dtype=np.int64)
         births[np.arange(R), np.arange(R)] = born
         return deaths, births
@@ -112,7 +110,7 @@ class Simulation:
         """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
         status]."""
         R = self.world.n_regions
-        counts = self.people.sum(_count_cells, R)
+        counts = self.people.sum(passes.cell_counts, R)
         counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
         return counts * self.weight[:, None, None, None, None, None]
 
@@ -202,90 +200,6 @@ class Simulation:
             "migrants": migrants,
             "migrant_share": migrants / population,
         }
-
-
-# ------------------------------------------------------------------ shard functions
-def _identity(shard: Shard) -> tuple:
-    pop = shard.population
-    return pop.weight, int(pop.next_id), float(pop.productivity_sigma)
-
-
-def _mortality_and_fertility(shard: Shard, key, year, death_probability, fertility) -> tuple:
-    """Deaths by (origin, location) and agent-children by region of birth (int64)."""
-    pop = shard.population
-    n, R = pop.n, pop.weight.shape[0]
-    children = shard.buffer("children", np.uint8)
-    died = shard.buffer("deaths", np.uint8)
-    demo.mortality_and_fertility(
-        key,
-        year,
-        n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.origin,
-        pop.location,
-        death_probability,
-        fertility,
-        pop.weight,
-        children,
-        died,
-    )
-    deaths = count_pairs(n, died, pop.origin, pop.location, R, R)
-    return deaths, demo.births_by_location(children, pop.location, n, R)
-
-
-def _births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
-    """Write the children born in this shard's regions (numbered by the driver), then age."""
-    pop = shard.population
-    mine = shard.origins
-    n_new = int(born[mine].sum())
-    pop.make_room(n_new)  # drops the dead first when short of rows
-    n = pop.n
-    row_start = np.zeros_like(born)
-    row_start[mine] = n + demo.exclusive_scan(born[mine])
-    demo.write_births(
-        key,
-        year,
-        mine,
-        row_start,
-        id_start,
-        born,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.visa_years_left,
-        pop.wealth,
-    )
-    fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
-    pop.n = n + n_new
-    pop.next_id = next_id
-    demo.age_one_year(n, pop.alive, pop.age, pop.origin, pop.location, pop.years_abroad, MAX_AGE)
-
-
-def _count_cells(shard: Shard, R: int) -> np.ndarray:
-    pop = shard.population
-    return count_cells(
-        pop.n,
-        pop.alive,
-        pop.origin,
-        pop.location,
-        pop.skill,
-        pop.sex,
-        pop.age,
-        pop.status,
-        AGE_BAND_OF_AGE,
-        R,
-        len(AGE_BANDS),
-        len(STATUSES),
-    )
 
 
 def _labels(values) -> pl.Series:

@@ -21,13 +21,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-
+from migsim.core.errors import InputError
+from migsim.core.world import AGE_BANDS
+from migsim.kernels import income as ik
 from migsim.model import markets
 from migsim.model.calibration import base_wages, expected_income
-from migsim.core.errors import InputError
-from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
-from migsim.kernels import income as ik
-from migsim.kernels.education import graduate
+from migsim.people import passes
 
 B = len(AGE_BANDS)
 ADULT_BANDS = slice(3, B)  # 25+
@@ -189,7 +188,7 @@ class EconomyStep:
         fiscal0 = sums["fiscal"]
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
         sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
-        held = sim.people.sum(_wealth_by_location, R)
+        held = sim.people.sum(passes.wealth_by_location, R)
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = conf.savings_rate * np.maximum(net - sent, 0.0) / held
         self.wealth_depreciation = np.clip(np.nan_to_num(delta), 0.0, 1.0)
@@ -207,7 +206,7 @@ class EconomyStep:
         """Efficiency units by (region, skill, nativity); keeps each person's units in their
         shard for the income pass, and the earnings histogram for the record."""
         out, hist = sim.people.sum(
-            _labour_supply,
+            passes.labour_supply,
             sim.key,
             year,
             self.world.employment_rate,
@@ -245,7 +244,7 @@ class EconomyStep:
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             self.public_goods,
         )
-        sums = sim.people.sum(_incomes, sim.key, year, elapsed, params)
+        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -455,7 +454,7 @@ class EducationStep:
 
     def run(self, sim, year: int) -> None:
         h_ex, p_high = self.ex_ante_share(sim)
-        out = sim.people.sum(_graduate, sim.key, year, h_ex)
+        out = sim.people.sum(passes.graduate, sim.key, year, h_ex)
         counts = out * sim.weight[:, None]  # (o, [deciders, graduates]) people
         if self.policy is not None and self.policy.training_boost.any():
             # graduates owed to a skill partnership, financed by the partner destinations
@@ -475,100 +474,3 @@ def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
         post = (1 - ph) * h / (1 - ph * h - p_low * (1 - h))
         out[label] = {"ex_ante": h, "post": post, "p_high": ph}
     return out
-
-
-# ------------------------------------------------------------------ shard functions
-def _wealth_by_location(shard, R: int) -> np.ndarray:
-    """Wealth held by the living, in real-people dollars, by location (R,)."""
-    pop = shard.population
-    alive = pop.alive[: pop.n].astype(bool)
-    return np.bincount(
-        pop.location[: pop.n][alive],
-        weights=pop.wealth[: pop.n][alive].astype(np.float64)
-        * pop.weight[pop.origin[: pop.n][alive]],
-        minlength=R,
-    )
-
-
-def _labour_supply(
-    shard, key, year, employment, kappa0, credential_years, irregular_wage_factor, credential
-) -> tuple:
-    """Efficiency units (R, 2, 2) and the earnings histogram of this shard's workers; each
-    person's units stay in the shard's `units` scratch for the income pass."""
-    pop = shard.population
-    R = pop.weight.shape[0]
-    out = np.zeros((ik.N_CHUNKS, R, 2, 2))
-    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
-    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    ik.labour_supply(
-        key,
-        year,
-        bounds,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.weight,
-        employment,
-        kappa0,
-        credential_years,
-        irregular_wage_factor,
-        pop.productivity,
-        credential,
-        shard.buffer("units", np.float32),
-        out,
-        hist,
-    )
-    return _sum_chunks(out), _sum_chunks(hist)
-
-
-def _incomes(shard, key, year, elapsed, params) -> dict:
-    """This shard's money sums of the year (and its people's wealth updated)."""
-    pop = shard.population
-    R = pop.weight.shape[0]
-    fiscal = np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4))
-    remit = np.zeros((ik.N_CHUNKS, R, R))
-    groups = np.zeros((ik.N_CHUNKS, len(WELFARE_GROUPS), 3))
-    levy = np.zeros((ik.N_CHUNKS, R))
-    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    ik.incomes(
-        key,
-        year,
-        elapsed,
-        bounds,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.wealth,
-        AGE_BAND_OF_AGE,
-        pop.weight,
-        shard.buffer("units", np.float32),
-        *params,
-        fiscal,
-        remit,
-        groups,
-        levy,
-    )
-    return {
-        "fiscal": _sum_chunks(fiscal),
-        "remit": _sum_chunks(remit),
-        "groups": _sum_chunks(groups),
-        "levy": _sum_chunks(levy),
-    }
-
-
-def _graduate(shard, key, year, h_ex) -> np.ndarray:
-    """(origin, [deciders, graduates]) in agents (int64)."""
-    pop = shard.population
-    out = np.zeros((64, pop.weight.shape[0], 2), dtype=np.int64)
-    graduate(key, year, pop.n, pop.person_id, pop.alive, pop.age, pop.origin, pop.skill, h_ex, out)
-    return out.sum(axis=0)

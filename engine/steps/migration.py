@@ -11,16 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from migsim.model.behaviour import (
-    N_BANDS,
-    Behaviour,
-    CellContext,
-    check_utility,
-    default_utility,
-    log_sum,
-    nested_logit,
-)
+from migsim.core.errors import InputError
+from migsim.core.world import AGE_BAND_OF_AGE
+from migsim.kernels.bundles import Cells, Levers
 from migsim.model.calibration import (
     Calibration,
     base_cells,
@@ -30,10 +23,10 @@ from migsim.model.calibration import (
     return_hazard_table,
     upfront_cost,
 )
-from migsim.core.errors import InputError
+from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
+from migsim.model.plugins import Behaviour, check_utility
+from migsim.people import passes
 from migsim.regimes import Policy
-from migsim.core.world import AGE_BAND_OF_AGE
-from migsim.kernels import migration as mk
 
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
 PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]
@@ -76,9 +69,9 @@ class MigrationStep:
             )
         self.eta = np.array([conf.network_elasticity_low, conf.network_elasticity_high])
         self.base_diaspora = None
-        # the individual term receives behaviour.params values in order (float64 array)
+        # a plug-in's individual term or kernel receives behaviour.params values in order
         self.term_params = np.zeros(1)
-        if behaviour.individual_term is not None:
+        if behaviour.individual_term is not None or behaviour.kernel is not None:
             self.term_params = np.asarray(
                 [float(v) for v in (conf.params or {}).values()] or [0.0], dtype=np.float64
             )
@@ -247,7 +240,7 @@ class MigrationStep:
         F = upfront_cost(world, wages, self.conf) * policy.upfront_cost_scale
         home_income = (wages if wages.ndim == 2 else wages[:, :, 0]).astype(np.float64)
         if policy.regularise and not self.regularised:
-            sim.people.map(_regularise)
+            sim.people.map(passes.regularise)
             self.regularised = True
         accept = np.ones((R, 2))
         quota = policy.quota
@@ -262,21 +255,27 @@ class MigrationStep:
             extra = policy.temporary_offer * labour / np.maximum(policy.visa_years, 1)[:, None]
             quota = np.where(offered, self.baseline_admissions + extra, quota)
             sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
+        levers = Levers(
+            F,
+            home_income,
+            float(self.conf.borrowing),
+            accept,
+            temporary_share,
+            policy.irregular_share,
+            policy.visa_years.astype(np.uint8),
+            policy.overstay,
+            self.hazard,
+            float(self.conf.onward_share),
+            self.calibration.intra_rate,
+            self.calibration.intra_return,
+            self.productivity_sigma,
+        )
         shadow = None  # a quota's shadow price, when it prices entry
         if np.isfinite(quota).any():
 
             def applicants_for(p_move, dest_cdf):
-                counts = sim.people.sum(
-                    _applicants,
-                    sim.key,
-                    year,
-                    p_move,
-                    dest_cdf,
-                    F,
-                    home_income,
-                    float(self.conf.borrowing),
-                    self.productivity_sigma,
-                )
+                cells = Cells(AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf)
+                counts = sim.people.sum(passes.applicants, sim.key, year, cells, levers)
                 return (counts * sim.weight[:, None, None]).sum(axis=0)
 
             people = applicants_for(p_move, dest_cdf)
@@ -316,32 +315,18 @@ class MigrationStep:
                         0.0,
                     )
                 temporary_share = np.maximum(temporary_share, share[None, :, :])
-        args = (
-            p_move,
-            dest_cdf,
-            F,
-            home_income,
-            float(self.conf.borrowing),
-            accept,
-            temporary_share,
-            policy.irregular_share,
-            policy.visa_years.astype(np.uint8),
-            policy.overstay,
-            self.hazard,
-            float(self.conf.onward_share),
-            self.calibration.intra_rate,
-            self.calibration.intra_return,
-            self.productivity_sigma,
-        )
+        cells = Cells(AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf)
+        levers = levers._replace(accept=accept, temporary_share=temporary_share)
         catch = None
         if policy.catch_up and year == sim.base_year + 1:
             # computed on the stocks at the start of the year, drawn after the decisions
             catch = self.catch_up_probabilities(sim)
         moves, blocked, intra, invalid = sim.people.sum(
-            _decide,
+            passes.decide,
             sim.key,
             year,
-            args,
+            cells,
+            levers,
             self.behaviour.kernel,
             self.behaviour.individual_term,
             self.term_params,
@@ -357,14 +342,11 @@ class MigrationStep:
         if catch is not None:
             q_move, q_cdf, desired = catch
             pent_up = sim.people.sum(
-                _catch_up,
+                passes.catch_up,
                 sim.key,
                 year,
-                q_move,
-                q_cdf,
-                temporary_share,
-                policy.irregular_share,
-                policy.visa_years.astype(np.uint8),
+                Cells(AGE_BAND_OF_AGE, N_BANDS, q_move, q_cdf),
+                levers,
             )
             sim.moves += pent_up
             # people by destination: moved at once, and desired by the split
@@ -376,116 +358,3 @@ class MigrationStep:
         sim.region_extra["intra_regional_moves"] = intra * weight
         # the option value of the regime's policy costs to the people at home (games.py)
         sim.region_extra["access_value"] = self.access_value(sim, year, shadow)
-
-
-# ------------------------------------------------------------------ shard functions
-def _regularise(shard) -> None:
-    pop = shard.population
-    irregular = pop.status[: pop.n] == mk.IRREGULAR
-    pop.status[: pop.n][irregular] = mk.PERMANENT
-
-
-def _applicants(
-    shard, key, year, p_move, dest_cdf, F, home_income, borrowing, productivity_sigma
-) -> np.ndarray:
-    """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
-    pop = shard.population
-    R = pop.weight.shape[0]
-    counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
-    mk.count_applicants(
-        key,
-        year,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.wealth,
-        AGE_BAND_OF_AGE,
-        N_BANDS,
-        p_move,
-        dest_cdf,
-        F,
-        home_income,
-        borrowing,
-        productivity_sigma,
-        counts,
-    )
-    return counts.sum(axis=0)
-
-
-def _catch_up(
-    shard, key, year, q_move, dest_cdf, temporary_share, irregular_share, visa_years
-) -> np.ndarray:
-    """The regime's pent-up moves (MigrationStep.catch_up_probabilities), in agents by
-    (origin, source, destination, skill) (int64)."""
-    pop = shard.population
-    R = pop.weight.shape[0]
-    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
-    mk.catch_up(
-        key,
-        year,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.visa_years_left,
-        AGE_BAND_OF_AGE,
-        N_BANDS,
-        q_move,
-        dest_cdf,
-        temporary_share,
-        irregular_share,
-        visa_years,
-        moves,
-    )
-    return moves.sum(axis=0)
-
-
-def _decide(shard, key, year, cell_args, kernel, term, term_params) -> tuple:
-    """Everyone's decision this year: moves (origin, source, destination, skill), people
-    blocked by liquidity and intra-regional moves (by region), and the number of invalid
-    plug-in terms (all in agents, int64)."""
-    pop = shard.population
-    R = pop.weight.shape[0]
-    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
-    blocked = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
-    intra = np.zeros((mk.N_CHUNKS, R), dtype=np.int64)
-    args = (
-        key,
-        year,
-        pop.n,
-        pop.person_id,
-        pop.alive,
-        pop.age,
-        pop.sex,
-        pop.skill,
-        pop.origin,
-        pop.location,
-        pop.status,
-        pop.years_abroad,
-        pop.visa_years_left,
-        pop.wealth,
-        AGE_BAND_OF_AGE,
-        N_BANDS,
-        *cell_args,
-    )
-    invalid = 0
-    if kernel is not None:
-        kernel(*args, moves, blocked, intra)
-    elif term is not None:
-        bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
-        mk.decide_with_term(*args, term, term_params, moves, blocked, intra, bad)
-        invalid = int(bad.sum())
-    else:
-        mk.decide(*args, moves, blocked, intra)
-    return moves.sum(axis=0), blocked.sum(axis=0), intra.sum(axis=0), invalid

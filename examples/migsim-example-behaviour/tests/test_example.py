@@ -78,6 +78,24 @@ def test_plugins_pass_migsim_checks():
         check_behaviour(behaviour, np.array([0.3]))
 
 
+def test_frozen_kernel_counts_down_visas_and_moves_nobody():
+    from migsim.kernels.bundles import sample_bundles
+
+    people, cells, levers, tallies = sample_bundles()
+    n = people.alive.shape[0]  # 4 rows: at home, temporary visa, expiring visa, irregular
+    people.alive[:] = 1
+    people.location[:] = [0, 1, 1, 1]
+    people.status[:] = [0, 2, 2, 3]
+    people.visa_years_left[:] = [0, 2, 1, 0]
+    before = {k: v.copy() for k, v in people._asdict().items()}
+    ex.frozen_decide(np.uint64(7), 2014, n, people, cells, levers, tallies, np.zeros(1))
+    assert people.visa_years_left.tolist() == [0, 1, 0, 0]
+    for name, column in people._asdict().items():
+        if name != "visa_years_left":
+            assert np.array_equal(column, before[name]), name
+    assert not any(t.any() for t in tallies)
+
+
 def test_engine_lists_and_loads_them():
     from migsim.model.behaviour import available, load_behaviour
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from migsim.kernels.migration import TEMPORARY
 from migsim.model.behaviour import Behaviour, CellContext, default_utility
-from migsim.kernels.migration import N_CHUNKS, TEMPORARY
 
 # Wealth (PPP $) at which the shift is -aversion * ln 2.
 WEALTH_SCALE = 1e4
@@ -69,49 +69,24 @@ home_bias = Behaviour(
 
 
 @numba.njit(parallel=True, nogil=True)
-def frozen_decide(
-    key,
-    year,
-    n,
-    person_id,
-    alive,
-    age,
-    sex,
-    skill,
-    origin,
-    location,
-    status,
-    years_abroad,
-    visa_years_left,
-    wealth,
-    band_of_age,
-    n_bands,
-    p_move,
-    dest_cdf,
-    upfront_cost,
-    home_income,
-    borrowing,
-    accept,
-    temporary_share,
-    irregular_share,
-    visa_years,
-    overstay,
-    hazard,
-    onward_share,
-    intra_rate,
-    intra_return,
-    productivity_sigma,
-    moves_out,
-    blocked_out,
-    intra_moves_out,
-):
-    """Replacement for migsim.kernels.migration.decide (same arguments): nobody moves or returns.
+def frozen_decide(key, year, n, people, cells, levers, tallies, params):
+    """Replacement for migsim's decision kernel: nobody moves or returns.
 
-    Temporary visas still count down (but nobody is sent home at expiry); no move is
-    counted, so moves_out, blocked_out and intra_moves_out stay zero.
+    Arguments as every kernel plug-in receives them (migsim README, "Writing a behaviour
+    plug-in"): people, cells, levers and tallies are bundles of migsim.kernels.bundles and
+    params the float64 array of `behaviour.params`. Temporary visas still count down (but
+    nobody is sent home at expiry); no move is counted, so the tallies stay zero.
     """
-    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
-    for c in numba.prange(N_CHUNKS):
+    # arrays are taken out of the bundles before the parallel loop: numba can lose writes
+    # made through a tuple inside prange
+    alive = people.alive
+    origin = people.origin
+    location = people.location
+    status = people.status
+    visa_years_left = people.visa_years_left
+    n_chunks = tallies.moves.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in numba.prange(n_chunks):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if alive[i] == 0 or location[i] == origin[i]:
                 continue

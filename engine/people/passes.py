@@ -1,0 +1,179 @@
+"""The per-person passes of the yearly loop, one function per pass, run inside a shard.
+
+A pass is a module-level function `fn(shard, *args)` (importable by name, so that a Ray actor
+can run it) that hands the shard's people to a kernel as a `People` bundle
+(`migsim.kernels.bundles`) together with the small cell and lever arrays the driver sent,
+and returns aggregates only: integer counts, money sums, never people. The driver adds the
+results of all shards (`migsim.people.shards.add`). Steps call them through
+`sim.people.sum(passes.NAME, ...)` or `sim.people.map(...)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
+from migsim.kernels import demography as demo
+from migsim.kernels import income as ik
+from migsim.kernels import migration as mk
+from migsim.kernels.aggregate import count_cells, count_pairs
+from migsim.kernels.bundles import Cells, Levers, Money, MoneyTallies, Vital, Work, move_tallies
+from migsim.kernels.education import graduate as graduate_kernel
+from migsim.kernels.synthesis import fill_productivity
+from migsim.people.population import STATUSES
+from migsim.people.shards import Shard
+
+N_BANDS = len(AGE_BANDS)
+
+
+def _sum_chunks(partial: np.ndarray) -> np.ndarray:
+    """Combine per-chunk float partials in chunk order (thread-count invariant)."""
+    out = np.zeros(partial.shape[1:])
+    for c in range(partial.shape[0]):
+        out += partial[c]
+    return out
+
+
+# ------------------------------------------------------------------ simulation
+def identity(shard: Shard) -> tuple:
+    """(weights by origin, next person id, productivity sigma) of the shard's population."""
+    pop = shard.population
+    return pop.weight, int(pop.next_id), float(pop.productivity_sigma)
+
+
+def mortality_and_fertility(shard: Shard, key, year, death_probability, fertility) -> tuple:
+    """Deaths by (origin, location) and agent-children by region of birth (int64)."""
+    pop = shard.population
+    n, R = pop.n, pop.weight.shape[0]
+    children = shard.buffer("children", np.uint8)
+    died = shard.buffer("deaths", np.uint8)
+    vital = Vital(death_probability, fertility, pop.weight)
+    demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died)
+    deaths = count_pairs(n, died, pop.origin, pop.location, R, R)
+    return deaths, demo.births_by_location(children, pop.location, n, R)
+
+
+def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
+    """Write the children born in this shard's regions (numbered by the driver), then age."""
+    pop = shard.population
+    mine = shard.origins
+    n_new = int(born[mine].sum())
+    pop.make_room(n_new)  # drops the dead first when short of rows
+    n = pop.n
+    row_start = np.zeros_like(born)
+    row_start[mine] = n + demo.exclusive_scan(born[mine])
+    demo.write_births(key, year, mine, row_start, id_start, born, pop.people)
+    fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
+    pop.n = n + n_new
+    pop.next_id = next_id
+    demo.age_one_year(n, pop.people, MAX_AGE)
+
+
+def cell_counts(shard: Shard, R: int) -> np.ndarray:
+    """Living agents per (origin, location, skill, sex, band, status) cell, flat (int64)."""
+    pop = shard.population
+    return count_cells(pop.n, pop.people, AGE_BAND_OF_AGE, R, N_BANDS, len(STATUSES))
+
+
+# ------------------------------------------------------------------ migration
+def regularise(shard: Shard) -> None:
+    """Irregular migrants become permanent residents (a regime's one-off regularisation)."""
+    pop = shard.population
+    irregular = pop.status[: pop.n] == mk.IRREGULAR
+    pop.status[: pop.n][irregular] = mk.PERMANENT
+
+
+def applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
+    """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
+    mk.count_applicants(key, year, pop.n, pop.people, cells, levers, counts)
+    return counts.sum(axis=0)
+
+
+def catch_up(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
+    """The regime's pent-up moves (MigrationStep.catch_up_probabilities; `cells.p_move` holds
+    the catch-up probabilities), in agents by (origin, source, destination, skill) (int64)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
+    mk.catch_up(key, year, pop.n, pop.people, cells, levers, moves)
+    return moves.sum(axis=0)
+
+
+def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, params) -> tuple:
+    """Everyone's decision this year: moves (origin, source, destination, skill), people
+    blocked by liquidity and intra-regional moves (by region), and the number of invalid
+    plug-in terms (all in agents, int64). kernel, term: a behaviour plug-in's kernel or
+    individual term (None: the default); params: `behaviour.params` values (float64)."""
+    pop = shard.population
+    tallies = move_tallies(mk.N_CHUNKS, pop.weight.shape[0])
+    invalid = 0
+    if kernel is not None:
+        kernel(key, year, pop.n, pop.people, cells, levers, tallies, params)
+    elif term is not None:
+        bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
+        mk.decide_with_term(key, year, pop.n, pop.people, cells, levers, term, params, tallies, bad)
+        invalid = int(bad.sum())
+    else:
+        mk.decide(key, year, pop.n, pop.people, cells, levers, tallies)
+    moves, blocked, intra = (t.sum(axis=0) for t in tallies)
+    return moves, blocked, intra, invalid
+
+
+# ------------------------------------------------------------------ economy
+def wealth_by_location(shard: Shard, R: int) -> np.ndarray:
+    """Wealth held by the living, in real-people dollars, by location (R,)."""
+    pop = shard.population
+    alive = pop.alive[: pop.n].astype(bool)
+    return np.bincount(
+        pop.location[: pop.n][alive],
+        weights=pop.wealth[: pop.n][alive].astype(np.float64)
+        * pop.weight[pop.origin[: pop.n][alive]],
+        minlength=R,
+    )
+
+
+def labour_supply(
+    shard: Shard, key, year, employment, kappa0, credential_years, irregular_wage_factor, credential
+) -> tuple:
+    """Efficiency units (R, 2, 2) and the earnings histogram of this shard's workers; each
+    person's units stay in the shard's `units` scratch for the income pass."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    work = Work(employment, kappa0, credential_years, irregular_wage_factor, credential)
+    units = shard.buffer("units", np.float32)
+    ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
+    return _sum_chunks(out), _sum_chunks(hist)
+
+
+def incomes(shard: Shard, key, year, elapsed, params) -> dict:
+    """This shard's money sums of the year (and its people's wealth updated). params: the
+    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
+    tallies = MoneyTallies(
+        np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
+        np.zeros((ik.N_CHUNKS, R, R)),
+        np.zeros((ik.N_CHUNKS, n_groups, 3)),
+        np.zeros((ik.N_CHUNKS, R)),
+    )
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    units = shard.buffer("units", np.float32)
+    money = Money(*params)
+    ik.incomes(
+        key, year, elapsed, bounds, pop.people, AGE_BAND_OF_AGE, pop.weight, units, money, tallies
+    )
+    return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
+
+
+def graduate(shard: Shard, key, year, h_ex) -> np.ndarray:
+    """(origin, [deciders, graduates]) in agents (int64)."""
+    pop = shard.population
+    out = np.zeros((64, pop.weight.shape[0], 2), dtype=np.int64)
+    graduate_kernel(key, year, pop.n, pop.people, h_ex, out)
+    return out.sum(axis=0)

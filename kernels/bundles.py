@@ -1,0 +1,220 @@
+"""Kernel argument bundles: the named tuples of arrays every kernel takes.
+
+A kernel reads people, cell inputs and levers through these bundles instead of a long
+positional list, so adding a per-person column or a lever changes the bundle's definition
+here and the kernels that use it, and nothing else (a kernel that does not read a field
+never names it). The bundles are `typing.NamedTuple`s of NumPy arrays and scalars, which
+numba types by their fields and caches on disk like plain tuples.
+
+A numba pitfall: inside a `prange` loop, writes to an array reached through a tuple can be
+lost. Every kernel therefore unpacks the arrays it uses into local names before its
+parallel loop; the reference tests (`tests/test_kernels_reference*.py`) check every written
+array for exact equality, which is what catches such a miscompile.
+
+Index conventions: o origin, d destination, s skill (0 non-tertiary, 1 tertiary), sex
+(0 female, 1 male), b age band, R regions, B = n_bands age bands. A home cell is
+h = ((o * 2 + s) * 2 + sex) * n_bands + b.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+# No `from __future__ import annotations` here: the annotations of `People` are the dtypes
+# of its columns and are read at import time.
+
+
+class People(NamedTuple):
+    """The per-person columns of a population, rows [0, capacity); rows [0, n) are in use.
+
+    Each field's annotation is its dtype: a new column is one line here, and
+    `migsim.people.population.Population` allocates, grows, compacts, splits, merges and
+    saves it with the others.
+    """
+
+    person_id: np.int64  # unique, increasing with the row within a shard
+    alive: np.uint8  # 1 alive, 0 dead (the row stays until compaction)
+    age: np.uint8  # years, 0..MAX_AGE
+    sex: np.uint8  # 0 female, 1 male
+    skill: np.uint8  # 0 non-tertiary, 1 tertiary
+    origin: np.uint16  # region of birth (never changes)
+    location: np.uint16  # region of residence
+    status: np.uint8  # 0 native, 1 permanent, 2 temporary, 3 irregular, 4 intra-regional
+    years_abroad: np.uint8  # years since the last move abroad (capped at 255)
+    visa_years_left: np.uint8  # years left on a temporary visa
+    wealth: np.float32  # PPP $
+    productivity: np.float32  # lognormal, mean 1, a pure function of (seed, person id)
+
+
+PEOPLE_DTYPES: dict[str, np.dtype] = {
+    name: np.dtype(dtype) for name, dtype in People.__annotations__.items()
+}
+
+
+def empty_people(capacity: int) -> People:
+    """A People bundle of zeroed columns of `capacity` rows."""
+    return People(*(np.zeros(capacity, dtype=dt) for dt in PEOPLE_DTYPES.values()))
+
+
+class Cells(NamedTuple):
+    """Per-home-cell inputs of a decision pass, computed once a year by the behaviour module.
+
+    band_of_age: (N_AGES,) int64 age band of each age; n_bands: B;
+    p_move: (H,) float64 probability of moving from home cell h (H = R * 2 * 2 * B);
+    dest_cdf: (H, R) float64 cumulative destination distribution of a mover from h (last 1).
+    """
+
+    band_of_age: np.ndarray
+    n_bands: int
+    p_move: np.ndarray
+    dest_cdf: np.ndarray
+
+
+class Levers(NamedTuple):
+    """Policy levers and behavioural constants the migration kernels read.
+
+    upfront_cost: (R, R) [o, d] PPP $; home_income: (R, 2) [o, s] PPP $ per year;
+    borrowing: share of home income that can be borrowed;
+    accept: (R, 2) [d, s] admission probability (quota lottery, 1 = no quota);
+    temporary_share, irregular_share: (R, R, 2) [o, d, s] entry channel shares;
+    visa_years: (R,) uint8 length of a temporary visa by destination;
+    overstay: (R,) probability that an expiring visa holder stays irregularly;
+    hazard: (5, 256, B) [status, years abroad, band] yearly probability of leaving;
+    onward_share: share of leavers who move on to a third region;
+    intra_rate, intra_return: (R, B) within-region moves out of and back to native status;
+    productivity_sigma: sigma of the lognormal individual productivity.
+    """
+
+    upfront_cost: np.ndarray
+    home_income: np.ndarray
+    borrowing: float
+    accept: np.ndarray
+    temporary_share: np.ndarray
+    irregular_share: np.ndarray
+    visa_years: np.ndarray
+    overstay: np.ndarray
+    hazard: np.ndarray
+    onward_share: float
+    intra_rate: np.ndarray
+    intra_return: np.ndarray
+    productivity_sigma: float
+
+
+class MoveTallies(NamedTuple):
+    """Integer counts of a decision pass, one slice per fixed chunk of rows (summed over
+    chunks by the caller, so the totals do not depend on the number of threads).
+
+    moves: (N_CHUNKS, R, R, R, 2) int64 [chunk, origin, source, destination, skill];
+    blocked: (N_CHUNKS, R) int64 would-be movers stopped by the up-front cost, by origin;
+    intra: (N_CHUNKS, R) int64 within-region moves, by origin.
+    """
+
+    moves: np.ndarray
+    blocked: np.ndarray
+    intra: np.ndarray
+
+
+def move_tallies(n_chunks: int, n_regions: int) -> MoveTallies:
+    """Zeroed MoveTallies."""
+    R = n_regions
+    return MoveTallies(
+        np.zeros((n_chunks, R, R, R, 2), dtype=np.int64),
+        np.zeros((n_chunks, R), dtype=np.int64),
+        np.zeros((n_chunks, R), dtype=np.int64),
+    )
+
+
+def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> tuple:
+    """(People, Cells, Levers, MoveTallies) of the types a decision pass receives, with
+    four empty rows and `n_regions` regions: enough to compile a kernel plug-in for migsim's
+    argument types, or to call it with n = 0."""
+    R, B = n_regions, n_bands
+    people = empty_people(4)
+    cells = Cells(np.zeros(106, dtype=np.uint8), B, np.zeros(R * 4 * B), np.ones((R * 4 * B, R)))
+    levers = Levers(
+        np.zeros((R, R)),
+        np.ones((R, 2)),
+        0.5,
+        np.ones((R, 2)),
+        np.zeros((R, R, 2)),
+        np.zeros((R, R, 2)),
+        np.zeros(R, dtype=np.uint8),
+        np.zeros(R),
+        np.zeros((5, 256, B)),
+        0.1,
+        np.zeros((R, B)),
+        np.zeros((R, B)),
+        0.4,
+    )
+    return people, cells, levers, move_tallies(n_chunks, R)
+
+
+class Vital(NamedTuple):
+    """Demographic rates of a year. death_probability: (R, 2, N_AGES) [location, sex, age];
+    fertility: (R, N_AGES) [location, age] children per woman; weight: (R,) real people per
+    agent, by origin."""
+
+    death_probability: np.ndarray
+    fertility: np.ndarray
+    weight: np.ndarray
+
+
+class Work(NamedTuple):
+    """Inputs of the labour-supply pass. employment: (R,) probability that a person aged
+    20-64 works, by location; kappa0: (2,) credential transfer on arrival by skill;
+    kappa_years: years for it to reach 1 (0: at once); irregular_wage_factor: efficiency of
+    irregular migrants; credential_scale: the regime's scale of kappa0."""
+
+    employment: np.ndarray
+    kappa0: np.ndarray
+    kappa_years: float
+    irregular_wage_factor: float
+    credential_scale: float
+
+
+class Money(NamedTuple):
+    """Inputs of the income pass, in the order the economy step builds them (see
+    `migsim.kernels.income.incomes` for units and shapes)."""
+
+    wages: np.ndarray
+    tax_rate: np.ndarray
+    irregular_tax_factor: float
+    spending_profile: np.ndarray
+    gdp_per_capita: np.ndarray
+    developed: np.ndarray
+    remit_share: np.ndarray
+    remit_p0: float
+    remit_decay: float
+    temporary_remit_factor: float
+    subsistence: np.ndarray
+    remit_scale: np.ndarray
+    levy: np.ndarray
+    levy_years: int
+    savings_rate: float
+    wealth_depreciation: np.ndarray
+    public_goods: np.ndarray
+
+
+class MoneyTallies(NamedTuple):
+    """Float sums of the income pass per chunk of person ids (see `incomes`)."""
+
+    fiscal: np.ndarray
+    remit: np.ndarray
+    groups: np.ndarray
+    levy: np.ndarray
+
+
+__all__ = [
+    "PEOPLE_DTYPES",
+    "Cells",
+    "Levers",
+    "Money",
+    "MoneyTallies",
+    "MoveTallies",
+    "People",
+    "Vital",
+    "Work",
+    "empty_people",
+    "move_tallies",
+    "sample_bundles",
+]

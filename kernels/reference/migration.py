@@ -1,0 +1,174 @@
+"""NumPy twins of `migsim.kernels.migration`: decide, decide_with_term, count_applicants
+and catch_up, vectorised over people.
+
+Each returns the new values of the person columns the kernel writes (a dict of arrays of
+rows [0, n), input dtypes) and its counts summed over chunks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
+from migsim.kernels.reference.rng import draw_index, productivity, uniform
+from migsim.kernels.rng import Stream
+
+WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "wealth")
+
+
+def _home_cell(people, cells, n):
+    o = people.origin[:n].astype(np.int64)
+    s = people.skill[:n].astype(np.int64)
+    b = cells.band_of_age[people.age[:n]].astype(np.int64)
+    h = ((o * 2 + s) * 2 + people.sex[:n].astype(np.int64)) * cells.n_bands + b
+    return o, s, b, h
+
+
+def _enter(new, go, o, d, s, u_visa, levers, moves):
+    """Movers `go` enter d by the channel u_visa draws; counted as moves from home."""
+    ts = levers.temporary_share[o, d, s]
+    irr = levers.irregular_share[o, d, s]
+    temp = go & (u_visa < ts)
+    irreg = go & ~temp & (u_visa < ts + irr)
+    perm = go & ~temp & ~irreg
+    new["status"][temp] = TEMPORARY
+    new["visa_years_left"][temp] = levers.visa_years[d[temp]]
+    new["status"][irreg] = IRREGULAR
+    new["status"][perm] = PERMANENT
+    new["visa_years_left"][irreg | perm] = 0
+    new["location"][go] = d[go]
+    new["years_abroad"][go] = 0
+    np.add.at(moves, (o[go], o[go], d[go], s[go]), 1)
+
+
+def _shifted(p: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """P(move) with `shift` added to its log-odds (unchanged where shift is 0 or p is 0/1)."""
+    use = (shift != 0.0) & (p > 0.0) & (p < 1.0)
+    out = p.copy()
+    q = p[use]
+    out[use] = 1.0 / (1.0 + np.exp(-(np.log(q / (1.0 - q)) + shift[use])))
+    return out
+
+
+def decide(key, year, n, people, cells, levers, shift=None):
+    """Twin of `decide`: returns (new columns, moves (R, R, R, 2), blocked (R,), intra (R,)).
+
+    shift: optional (n,) log-odds shift of each person at home (`decide_with_term`).
+    """
+    R = levers.upfront_cost.shape[0]
+    pid = people.person_id[:n]
+    live = people.alive[:n] != 0
+    o, s, b, h = _home_cell(people, cells, n)
+    loc = people.location[:n].astype(np.int64)
+    st = people.status[:n]
+    years = people.years_abroad[:n]
+    new = {k: getattr(people, k)[:n].copy() for k in WRITTEN}
+    moves = np.zeros((R, R, R, 2), dtype=np.int64)
+    blocked = np.zeros(R, dtype=np.int64)
+    intra = np.zeros(R, dtype=np.int64)
+
+    u_nest = uniform(key, pid, year, Stream.MIGRATE_NEST)
+    u_return = uniform(key, pid, year, Stream.RETURN)
+    u_visa = uniform(key, pid, year, Stream.VISA)
+    u_quota = uniform(key, pid, year, Stream.QUOTA_LOTTERY)
+    d = draw_index(cells.dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+
+    # at home: move (liquidity, quota lottery, entry channel) or within-region moves
+    home = live & (loc == o)
+    p = cells.p_move[h]
+    if shift is not None:
+        p = np.where(home, _shifted(p, np.where(home, shift, 0.0)), p)
+    want = home & (u_nest < p)
+    go = want & (d != o)
+    income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
+    cost = levers.upfront_cost[o, d]
+    wealth = people.wealth[:n]
+    poor = go & (wealth + levers.borrowing * income < cost)
+    np.add.at(blocked, o[poor], 1)
+    go &= ~poor
+    accept = levers.accept[d, s]
+    go &= ~((accept < 1.0) & (u_quota >= accept))
+    new["wealth"][go] = np.maximum(wealth[go] - cost[go], 0.0)
+    _enter(new, go, o, d, s, u_visa, levers, moves)
+    stay = home & ~want
+    to_intra = stay & (st == NATIVE) & (u_return < levers.intra_rate[o, b])
+    from_intra = stay & (st == INTRA_REGIONAL) & (u_return < levers.intra_return[o, b])
+    new["status"][to_intra] = INTRA_REGIONAL
+    new["status"][from_intra] = NATIVE
+    np.add.at(intra, o[to_intra], 1)
+
+    # abroad: visas count down and expire (leave or overstay), return hazard, onward moves
+    abroad = live & (loc != o)
+    temp_abroad = abroad & (st == TEMPORARY)
+    visa = new["visa_years_left"]
+    visa[temp_abroad & (visa > 0)] -= 1
+    expired = temp_abroad & (visa == 0)
+    overstays = expired & (u_visa < levers.overstay[loc])
+    new["status"][overstays] = IRREGULAR
+    leave = expired & ~overstays
+    leave |= abroad & ~leave & (u_return < levers.hazard[new["status"], years, b])
+    onward = leave & (u_nest < levers.onward_share) & (d != o) & (d != loc)
+    dest = np.where(onward, d, o)
+    new["location"][leave] = dest[leave]
+    new["years_abroad"][leave] = 0
+    visa[leave] = 0
+    new["status"][leave] = np.where(dest[leave] == o[leave], NATIVE, PERMANENT)
+    np.add.at(moves, (o[leave], loc[leave], dest[leave], s[leave]), 1)
+    return new, moves, blocked, intra
+
+
+def decide_with_term(key, year, n, people, cells, levers, term, params):
+    """Twin of `decide_with_term`: returns decide's four results and the number of people
+    whose term is not finite. `term` is called as term(age, sex, skill, wealth,
+    productivity, years_abroad, origin, params) on whole arrays (rows at home), so it must
+    accept arrays: a NumPy version of the plug-in's term."""
+    live_home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
+    rows = np.flatnonzero(live_home)
+    shift = np.zeros(n)
+    value = np.asarray(
+        term(
+            people.age[rows],
+            people.sex[rows],
+            people.skill[rows],
+            people.wealth[rows],
+            productivity(key, people.person_id[rows], levers.productivity_sigma),
+            people.years_abroad[rows],
+            people.origin[rows],
+            params,
+        ),
+        dtype=np.float64,
+    )
+    finite = np.isfinite(value)
+    shift[rows] = np.where(finite, value, 0.0)
+    return (*decide(key, year, n, people, cells, levers, shift), int((~finite).sum()))
+
+
+def count_applicants(key, year, n, people, cells, levers, n_regions):
+    """Twin of `count_applicants`: would-be movers who can pay, int64 (R, R, 2) [o, d, s]."""
+    R = n_regions
+    pid = people.person_id[:n]
+    o, s, _, h = _home_cell(people, cells, n)
+    home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
+    want = home & (uniform(key, pid, year, Stream.MIGRATE_NEST) < cells.p_move[h])
+    d = draw_index(cells.dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+    income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
+    pays = people.wealth[:n] + levers.borrowing * income >= levers.upfront_cost[o, d]
+    ok = want & (d != o) & (d < R) & pays
+    out = np.zeros((R, R, 2), dtype=np.int64)
+    np.add.at(out, (o[ok], d[ok], s[ok]), 1)
+    return out
+
+
+def catch_up(key, year, n, people, cells, levers):
+    """Twin of `catch_up`: returns (new columns, moves (R, R, R, 2))."""
+    R = levers.temporary_share.shape[0]
+    pid = people.person_id[:n]
+    o, s, _, h = _home_cell(people, cells, n)
+    home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
+    q = cells.p_move[h]
+    go = home & (q > 0.0) & (uniform(key, pid, year, Stream.CATCH_UP) < q)
+    d = draw_index(cells.dest_cdf[h], uniform(key, pid, year, Stream.CATCH_UP_DEST))
+    go &= d != o
+    new = {k: getattr(people, k)[:n].copy() for k in WRITTEN}
+    moves = np.zeros((R, R, R, 2), dtype=np.int64)
+    _enter(new, go, o, d, s, uniform(key, pid, year, Stream.CATCH_UP_VISA), levers, moves)
+    return new, moves

@@ -1,0 +1,144 @@
+"""The income kernels (labour supply, incomes) equal their plain-NumPy twins
+(migsim.kernels.reference.income) on 1 and on 2 numba threads, on a toy-world population of
+150,000 with every status, location and years abroad mixed in.
+
+Per-person results (efficiency units, wealth) must be bit-equal. Money sums are compared
+with a relative tolerance of 1e-12: the twin adds in the kernel's chunk order, but numba may
+fuse a multiply and an add (its `contract` flag), which rounds once instead of twice. That
+tolerance is used for the float sums only."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
+from migsim.kernels import income as ik
+from migsim.kernels.bundles import Money, MoneyTallies, People, Work
+from migsim.kernels.reference import income as ref
+
+from benches.common import build_simulation
+
+SIZE = 150_000
+THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
+SUM_RTOL = 1e-12  # float sums only, see the module docstring
+
+
+def with_threads(threads: int, fn, *args):
+    numba.set_num_threads(threads)
+    try:
+        return fn(*args)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    sim = build_simulation(SIZE, "toy", 2, migration=False)
+    pop, world = sim.population, sim.world
+    n, R = pop.n, world.n_regions
+    rng = np.random.default_rng(2)
+    people = People(*(c.copy() for c in pop.people))
+    moved = rng.choice(n, size=n // 3, replace=False)
+    people.location[moved] = rng.integers(0, R, size=moved.size).astype(np.uint16)
+    people.status[moved] = rng.integers(0, 5, size=moved.size).astype(np.uint8)
+    people.years_abroad[:n] = rng.integers(0, 40, size=n).astype(np.uint8)
+    people.alive[rng.choice(n, size=n // 20, replace=False)] = 0
+    bounds = ik.id_chunk_bounds(people.person_id, n, pop.next_id)
+    B = len(AGE_BANDS)
+    money = Money(
+        rng.uniform(1e3, 6e4, (R, 2, 2)),
+        rng.uniform(0.1, 0.4, R),
+        0.3,
+        rng.uniform(0.0, 0.3, (B, 2)),
+        np.asarray(world.gdp_per_capita, dtype=np.float64),
+        np.asarray(world.developed),
+        np.array([0.2, 0.12]),
+        0.7,
+        0.03,
+        0.5,
+        rng.uniform(1e3, 5e3, R),
+        rng.uniform(0.5, 1.5, R),
+        rng.uniform(0.0, 0.1, (R, 2)),
+        5,
+        0.1,
+        rng.uniform(0.0, 0.2, R),
+        rng.uniform(0.0, 500.0, R),
+    )
+    return sim.key, people, pop.weight, bounds, money, R
+
+
+@pytest.mark.parametrize("kappa_years", [10.0, 0.0])
+def test_labour_supply_equals_numpy_twin(inputs, kappa_years):
+    key, people, weight, bounds, _, R = inputs
+    work = Work(np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9)
+    units, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
+    m = int(bounds[-1])
+    assert (units > 0).sum() > m // 4 and hist.sum() > 0
+    for threads in THREADS:
+        got_units = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
+        out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+        got_hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+        with_threads(
+            threads,
+            ik.labour_supply,
+            key,
+            2014,
+            bounds,
+            people,
+            weight,
+            work,
+            got_units,
+            out,
+            got_hist,
+        )
+        np.testing.assert_array_equal(got_units[:m], units)
+        np.testing.assert_allclose(_sum_chunks(out), supply, rtol=SUM_RTOL)
+        np.testing.assert_allclose(_sum_chunks(got_hist), hist, rtol=SUM_RTOL)
+
+
+def _sum_chunks(partial):
+    out = np.zeros(partial.shape[1:])
+    for c in range(partial.shape[0]):
+        out += partial[c]
+    return out
+
+
+@pytest.mark.parametrize("elapsed", [0, 3])
+def test_incomes_equal_numpy_twin(inputs, elapsed):
+    key, people, weight, bounds, money, R = inputs
+    m = int(bounds[-1])
+    units = np.random.default_rng(3).uniform(0.0, 2.0, people.alive.shape[0]).astype(np.float32)
+    units[::4] = 0.0
+    wealth, sums = ref.incomes(
+        key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, money, R
+    )
+    assert sums["remit"].sum() > 0 and sums["levy"].sum() > 0
+    B = len(AGE_BANDS)
+    wealth0 = people.wealth.copy()
+    for threads in THREADS:
+        people.wealth[:] = wealth0
+        tallies = MoneyTallies(
+            np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4)),
+            np.zeros((ik.N_CHUNKS, R, R)),
+            np.zeros((ik.N_CHUNKS, 5, 3)),
+            np.zeros((ik.N_CHUNKS, R)),
+        )
+        with_threads(
+            threads,
+            ik.incomes,
+            key,
+            2014,
+            elapsed,
+            bounds,
+            people,
+            AGE_BAND_OF_AGE,
+            weight,
+            units,
+            money,
+            tallies,
+        )
+        np.testing.assert_array_equal(people.wealth[:m], wealth)
+        for name, got in tallies._asdict().items():
+            np.testing.assert_allclose(_sum_chunks(got), sums[name], rtol=SUM_RTOL, err_msg=name)
+    people.wealth[:] = wealth0

@@ -1,0 +1,207 @@
+"""Demography, education, aggregation, synthesis and rng kernels equal their plain-NumPy
+twins (migsim.kernels.reference) exactly, on 1 and on 2 numba threads, on a toy-world
+population of 150,000 (many chunks and aggregation lanes)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, N_AGES
+from migsim.kernels import aggregate as ak
+from migsim.kernels import demography as demo
+from migsim.kernels import reference as ref
+from migsim.kernels.bundles import PEOPLE_DTYPES, People, Vital
+from migsim.kernels.education import graduate
+from migsim.kernels.rng import Stream, run_key, uniform_array
+from migsim.kernels.synthesis import fill_productivity, synthesise
+from migsim.people.population import STATUSES
+
+from benches.common import build_simulation
+
+SIZE = 150_000
+THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
+
+
+def with_threads(threads: int, fn, *args):
+    numba.set_num_threads(threads)
+    try:
+        return fn(*args)
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return build_simulation(SIZE, "toy", 1, migration=False)
+
+
+def _copy(people: People, extra: int = 0) -> People:
+    """A copy of the bundle with `extra` free rows."""
+    return People(*(np.concatenate([c, np.zeros(extra, dtype=c.dtype)]) for c in people))
+
+
+def _mixed(sim, seed: int) -> tuple:
+    """(key, n, people): the simulation's people copied, with random ages and some abroad."""
+    pop = sim.population
+    n = pop.n
+    people = _copy(pop.people)
+    rng = np.random.default_rng(seed)
+    people.age[:n] = rng.integers(0, N_AGES, size=n).astype(np.uint8)
+    people.years_abroad[:n] = rng.integers(0, 256, size=n).astype(np.uint8)
+    people.alive[rng.choice(n, size=n // 20, replace=False)] = 0
+    return sim.key, n, people
+
+
+def test_mortality_and_fertility_equals_numpy_twin(sim):
+    key, n, people = _mixed(sim, 1)
+    w = sim.world
+    vital = Vital(w.death_probability, w.fertility, sim.population.weight)
+    alive, children, deaths = ref.demography.mortality_and_fertility(key, 2014, n, people, vital)
+    assert deaths.sum() > 0 and children.sum() > 0
+    alive0 = people.alive.copy()
+    for threads in THREADS:
+        people.alive[:] = alive0
+        got_children = np.full(people.alive.shape, 9, dtype=np.uint8)
+        got_deaths = np.full(people.alive.shape, 9, dtype=np.uint8)
+        with_threads(
+            threads,
+            demo.mortality_and_fertility,
+            key,
+            2014,
+            n,
+            people,
+            vital,
+            got_children,
+            got_deaths,
+        )
+        np.testing.assert_array_equal(people.alive[:n], alive)
+        np.testing.assert_array_equal(got_children[:n], children)
+        np.testing.assert_array_equal(got_deaths[:n], deaths)
+        R = w.n_regions
+        np.testing.assert_array_equal(
+            demo.births_by_location(got_children, people.location, n, R),
+            ref.demography.births_by_location(children, people.location, n, R),
+        )
+
+
+def test_write_births_equals_numpy_twin(sim):
+    key, n, people = _mixed(sim, 2)
+    R = sim.world.n_regions
+    counts = np.random.default_rng(2).integers(0, 3000, size=R).astype(np.int64)
+    regions = np.arange(0, R, 2, dtype=np.int64)  # a shard holding every other region
+    row_start = np.zeros(R, dtype=np.int64)
+    row_start[regions] = n + demo.exclusive_scan(counts[regions])
+    id_start = 10**9 + demo.exclusive_scan(counts)
+    rows, columns = ref.demography.write_births(key, 2014, regions, row_start, id_start, counts)
+    assert rows.size == counts[regions].sum() > 0
+    for threads in THREADS:
+        out = _copy(people, int(counts.sum()))
+        with_threads(
+            threads, demo.write_births, key, 2014, regions, row_start, id_start, counts, out
+        )
+        for name, values in columns.items():
+            np.testing.assert_array_equal(getattr(out, name)[rows], values, err_msg=name)
+        untouched = np.ones(out.alive.shape[0], dtype=bool)
+        untouched[rows] = False
+        for name in PEOPLE_DTYPES:
+            before = np.concatenate(
+                [getattr(people, name), np.zeros(int(counts.sum()), PEOPLE_DTYPES[name])]
+            )
+            np.testing.assert_array_equal(getattr(out, name)[untouched], before[untouched])
+
+
+def test_age_one_year_equals_numpy_twin(sim):
+    key, n, people = _mixed(sim, 3)
+    alive, age, years = ref.demography.age_one_year(n, people, MAX_AGE)
+    assert (alive != people.alive[:n]).any() and (years == 255).any()
+    out = _copy(people)
+    demo.age_one_year(n, out, MAX_AGE)  # serial: no thread count to vary
+    np.testing.assert_array_equal(out.alive[:n], alive)
+    np.testing.assert_array_equal(out.age[:n], age)
+    np.testing.assert_array_equal(out.years_abroad[:n], years)
+
+
+def test_graduate_equals_numpy_twin(sim):
+    key, n, people = _mixed(sim, 4)
+    people.age[: n // 3] = 22
+    R = sim.world.n_regions
+    share = np.linspace(0.1, 0.9, R)
+    skill, counts = ref.education.graduate(key, 2014, n, people, share, R)
+    assert counts[:, 1].sum() > 0
+    for threads in THREADS:
+        out = _copy(people)
+        tally = np.zeros((64, R, 2), dtype=np.int64)
+        with_threads(threads, graduate, key, 2014, n, out, share, tally)
+        np.testing.assert_array_equal(out.skill[:n], skill)
+        np.testing.assert_array_equal(tally.sum(axis=0), counts)
+
+
+def test_count_cells_and_pairs_equal_numpy_twins(sim):
+    key, n, people = _mixed(sim, 5)
+    people.status[: n // 4] = np.random.default_rng(5).integers(0, 5, n // 4).astype(np.uint8)
+    R, B, S = sim.world.n_regions, len(AGE_BANDS), len(STATUSES)
+    cells = ref.aggregate.count_cells(n, people, AGE_BAND_OF_AGE, R, B, S)
+    pairs = ref.aggregate.count_pairs(n, people.alive, people.origin, people.location, R, R)
+    for threads in THREADS:
+        np.testing.assert_array_equal(
+            with_threads(threads, ak.count_cells, n, people, AGE_BAND_OF_AGE, R, B, S), cells
+        )
+        np.testing.assert_array_equal(
+            with_threads(
+                threads, ak.count_pairs, n, people.alive, people.origin, people.location, R, R
+            ),
+            pairs,
+        )
+    assert cells.sum() == pairs.sum() == int(people.alive[:n].sum())
+
+
+def _groups(rng, n_ages: int):
+    """Twelve synthetic groups of 9,000 people: origins, locations, statuses, age-sex CDFs."""
+    G = 12
+    sizes = rng.integers(5000, 13000, size=G)
+    start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    pyramid = rng.uniform(size=(G, 2 * n_ages))
+    cdf = np.ascontiguousarray(np.cumsum(pyramid, axis=1) / pyramid.sum(axis=1, keepdims=True))
+    origin = rng.integers(0, 4, size=G).astype(np.int64)
+    location = np.where(rng.uniform(size=G) < 0.5, origin, rng.integers(0, 4, size=G))
+    status = np.where(location == origin, 0, rng.integers(1, 4, size=G)).astype(np.int64)
+    return (
+        start,
+        origin,
+        location.astype(np.int64),
+        status,
+        cdf,
+        rng.uniform(0.0, 0.6, size=G),
+        rng.uniform(1e3, 5e4, size=G),
+    )
+
+
+def test_synthesise_and_productivity_equal_numpy_twins():
+    rng = np.random.default_rng(6)
+    key = run_key(6)
+    groups = _groups(rng, N_AGES)
+    size = int(groups[0][-1])
+    person_id = np.arange(size, dtype=np.int64) * 3 + 11
+    columns = ref.synthesis.synthesise(key, *groups, 1.0, N_AGES, person_id)
+    productivity = ref.synthesis.fill_productivity(key, person_id, 1000, size, 0.4)
+    for threads in THREADS:
+        people = People(*(np.zeros(size, dtype=dt) for dt in PEOPLE_DTYPES.values()))
+        people.person_id[:] = person_id
+        with_threads(threads, synthesise, key, *groups, 1.0, N_AGES, people)
+        for name, values in columns.items():
+            np.testing.assert_array_equal(getattr(people, name), values, err_msg=name)
+        out = np.zeros(size, dtype=np.float32)
+        with_threads(threads, fill_productivity, key, person_id, 1000, size, 0.4, out)
+        np.testing.assert_array_equal(out[1000:], productivity)
+        assert not out[:1000].any()
+
+
+def test_uniform_array_equals_numpy_twin():
+    ids = np.arange(0, 3 * SIZE, 3, dtype=np.int64)
+    key = run_key(8)
+    expected = ref.rng.uniform_array(key, ids, 2020, Stream.REMIT)
+    for threads in THREADS:
+        out = np.empty(ids.shape[0])
+        with_threads(threads, uniform_array, key, ids, 2020, Stream.REMIT, out)
+        np.testing.assert_array_equal(out.view(np.uint64), expected.view(np.uint64))
