@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from migsim import validate as v
+from migsim import validation as v
 
 pytestmark = pytest.mark.validation
 
