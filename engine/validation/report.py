@@ -41,6 +41,14 @@ def to_frame(checks: list[Check]) -> pl.DataFrame:
         d["status"] = status(c, expected)
         d["explanation"] = expected.get(c.key, "")
         rows.append(d)
+    if not rows:  # nothing ran (an experiment that returned no checks)
+        numbers = ("published_low", "published_high", "simulated", "accept_low", "accept_high")
+        return pl.DataFrame(
+            schema={
+                c: pl.Float64 if c in numbers else pl.Boolean if c == "passed" else pl.String
+                for c in COLUMNS
+            }
+        )
     return pl.DataFrame(rows).select(COLUMNS)
 
 
