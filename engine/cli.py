@@ -18,7 +18,7 @@ migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's 
 migsim validate [--quick] [--out DIR] [--only E1,E8]
                                    run the validation experiments (configs/experiment/)
                                    against published figures; writes validation.parquet,
-                                   validation.md and PNG plots (engine/validate.py)
+                                   validation.md and PNG plots (engine/validation/)
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def validate_command(args: list[str]) -> int:
-    from migsim.validate import validate_command as run
+    from migsim.validation.cli import validate_command as run
 
     return run(args)
 
@@ -143,7 +143,8 @@ class _Parser:
 
 
 def compare_command(args: list[str]) -> int:
-    from migsim.analysis.compare import headline, write_comparison
+    from migsim.analysis.compare import headline
+    from migsim.analysis.report import write_comparison
 
     parser = _Parser.make("compare", "Compare every complete run under DIR against a baseline.")
     parser.add_argument("dir")

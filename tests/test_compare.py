@@ -28,7 +28,15 @@ REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
 
 def _multirun(sweep_dir: Path, *overrides: str) -> Path:
     """A Hydra multirun on the toy world into `sweep_dir` (the callback compares it)."""
-    cmd = [sys.executable, "-m", "migsim.runtime.app", "-m", *overrides, "world=toy", "progress=false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "migsim.runtime.app",
+        "-m",
+        *overrides,
+        "world=toy",
+        "progress=false",
+    ]
     cmd.append(f"hydra.sweep.dir={sweep_dir}")
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -193,7 +201,7 @@ def test_single_run_has_no_comparison(tmp_path):
 
 def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
     """Comparing the same sweep twice writes byte-identical tables and reports."""
-    from migsim.analysis.compare import write_comparison
+    from migsim.analysis.report import write_comparison
 
     outs = []
     for k in range(2):
@@ -260,3 +268,57 @@ def test_a_variant_without_its_baseline_is_an_error(variant_sweep, tmp_path):
     with pytest.raises(InputError, match=r"nest_dissimilarity=1\.0") as err:
         compare(copy)
     assert "\n" not in str(err.value)
+
+
+def test_a_declared_measure_reaches_the_comparison_and_the_report(sweep, tmp_path, monkeypatch):
+    """One declaration adds a measure: it is in comparison.parquet, set against the baseline,
+    and in the report's "More measures" section with its unit and meaning."""
+    from migsim.analysis import measures
+    from migsim.analysis.measures import by_scope, final_year, measure
+    from migsim.analysis.report import write_comparison
+
+    monkeypatch.setattr(measures, "_MEASURES", dict(measures.registered()))
+
+    @measure("births", unit="people", doc="Children born in the region in the year.")
+    def births(run):
+        return by_scope(final_year(run.table("regions")), "region", "births")
+
+    result = write_comparison(sweep, "status_quo", tmp_path / "c")
+    rows = result.table.filter(pl.col("measure") == "births")
+    assert sorted(set(rows["scope"])) == ["MID", "NTH", "STH"]
+    assert rows.height == 3 * len(REGIMES) * 2  # regions x regimes x seeds
+    sq = rows.filter(pl.col("regime") == "status_quo")
+    assert (sq["change"] == 0).all() and (sq["value"] > 0).all()
+    report = (tmp_path / "c" / "report.md").read_text()
+    assert "## More measures" in report
+    assert "**births** (people): Children born in the region in the year." in report
+
+
+def test_an_installed_package_declares_measures_through_its_entry_point(
+    sweep, tmp_path, monkeypatch
+):
+    """A package's entry point in the group migsim.measures names a module whose import
+    declares measures; the registry loads it with the shipped ones."""
+    import importlib.metadata
+
+    from migsim.analysis import measures
+    from migsim.analysis.compare import compare
+
+    (tmp_path / "mylab_measures.py").write_text(
+        "from migsim.analysis.measures import by_scope, final_year, measure\n\n\n"
+        '@measure("deaths", unit="people", doc="Deaths in the region in the year.")\n'
+        "def deaths(run):\n"
+        '    return by_scope(final_year(run.table("regions")), "region", "deaths")\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(measures, "_MEASURES", dict(measures.registered()))
+    monkeypatch.setattr(measures, "_loaded", False)
+    plugin = importlib.metadata.EntryPoint("mylab", "mylab_measures", measures.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(
+        importlib.metadata,
+        "entry_points",
+        lambda group: [plugin] if group == measures.ENTRY_POINT_GROUP else [],
+    )
+    table = compare(sweep)
+    assert "deaths" in set(table["measure"])
+    assert {"world_gdp", "real_income", "deaths"} <= set(measures.registered())

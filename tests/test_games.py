@@ -1,4 +1,4 @@
-"""The migration-liberalisation game (engine/games.py): classification against the seed's
+"""The migration-liberalisation game (engine/games/): classification against the seed's
 Tables 6.A2 and 6.A4, positions, and games computed from simulated runs."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/analysis/compare.py) of a
-multirun into its sweep directory when the multirun ends.
+"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/analysis/compare.py and
+report.py) of a multirun into its sweep directory when the multirun ends.
 
 Enabled in configs/config.yaml (`hydra.callbacks.compare`); single runs are unaffected (only
 `on_multirun_end` is implemented). Change the baseline with
@@ -25,7 +25,8 @@ class CompareCallback(Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         if not self.enabled:
             return
-        from migsim.analysis.compare import headline, write_comparison
+        from migsim.analysis.compare import headline
+        from migsim.analysis.report import write_comparison
         from migsim.core.errors import InputError
 
         sweep_dir = Path(str(config.hydra.sweep.dir))

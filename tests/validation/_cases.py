@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migsim import validate as v
+from migsim import validation as v
 
 
 def cases(experiment: str) -> list:

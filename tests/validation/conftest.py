@@ -1,17 +1,17 @@
-"""Validation experiments (engine/validate.py) shared across the tests of this directory.
+"""Validation experiments (engine/validation/) shared across the tests of this directory.
 
 One `Runner` per session: every experiment config is simulated once (at the sizes of
 configs/experiment/, the same as `migsim validate`) and each experiment's checks are computed
-once, then every (experiment, quantity) is its own test. Misses listed in
-`migsim.validate.EXPECTED_FAILURES` are xfail(strict=True) with the measured gap's
-explanation, so a miss that starts to pass is reported too.
+once, then every (experiment, quantity) is its own test. The misses each experiment declares
+(`migsim.validation.EXPECTED_FAILURES` gathers them) are xfail(strict=True) with the measured
+gap's explanation, so a miss that starts to pass is reported too.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from migsim import validate as v
+from migsim import validation as v
 
 _RESULTS: dict[str, dict[str, v.Check]] = {}
 

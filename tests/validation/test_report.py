@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from migsim import validate as v
+from migsim import validation as v
 
 pytestmark = pytest.mark.validation
 
@@ -32,3 +32,74 @@ def test_validate_command_writes_report(tmp_path):
 def test_every_expected_failure_is_a_known_quantity():
     known = {k for keys in v.QUANTITIES.values() for k in keys}
     assert set(v.EXPECTED_FAILURES) <= known
+
+
+def test_a_declared_experiment_runs_and_reports(tmp_path, monkeypatch, capsys):
+    """One declaration adds an experiment: `--list` shows it, `--only` runs it, its checks
+    reach validation.parquet and its quantities the tests' parametrisation."""
+    from migsim.validation import registry
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+
+    @v.experiment("X1", title="Two and two", tier="analytic", quantities=["X1:sum", "X1:product"])
+    def two_and_two(r):
+        return [
+            v.point("X1", "sum", "arithmetic", "V", 4.0, 2.0 + 2.0),
+            v.sign("X1", "product", "arithmetic", True, 2.0 * 2.0),
+        ]
+
+    assert v.validate_command(["--list"]) == 0
+    assert "X1" in capsys.readouterr().out
+    assert v.QUANTITIES["X1"] == ["X1:sum", "X1:product"]
+    out = tmp_path / "report"
+    assert v.validate_command(["--only", "X1", "--out", str(out)]) == 0
+    frame = pl.read_parquet(out / "validation.parquet")
+    assert frame["quantity"].to_list() == ["sum", "product"]
+    assert frame["status"].to_list() == ["pass", "pass"]
+
+
+def test_a_declaration_is_checked_before_any_work(monkeypatch):
+    """A listed miss that is not one of the experiment's quantities, an unknown tier, a
+    missing run config and an unknown --only are refused with one line."""
+    from migsim.core.errors import InputError
+    from migsim.validation import registry
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+    with pytest.raises(InputError, match="X2:b"):
+        v.experiment(
+            "X2", title="t", tier="run", quantities=["X2:a"], expected_failures={"X2:b": "why"}
+        )
+    with pytest.raises(InputError, match="tier"):
+        v.experiment("X2", title="t", tier="slow", quantities=["X2:a"])
+    v.experiment("X3", title="t", tier="run", configs=["no_such_config"], quantities=[])(
+        lambda r: []
+    )
+    with pytest.raises(InputError, match="no_such_config"):
+        registry.select(["X3"])
+    with pytest.raises(InputError, match="E99"):
+        registry.select(["E99"])
+
+
+def test_an_installed_package_declares_experiments_through_its_entry_point(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from migsim.validation import registry
+
+    (tmp_path / "mylab_experiments.py").write_text(
+        "from migsim.validation import experiment, point\n\n\n"
+        '@experiment("X4", title="t", tier="analytic", quantities=["X4:one"])\n'
+        "def one(r):\n"
+        '    return [point("X4", "one", "s", "V", 1.0, 1.0)]\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+    monkeypatch.setattr(registry, "_loaded", False)
+    plugin = importlib.metadata.EntryPoint("mylab", "mylab_experiments", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(
+        importlib.metadata,
+        "entry_points",
+        lambda group: [plugin] if group == registry.ENTRY_POINT_GROUP else [],
+    )
+    # numbered experiments first (E1, E2-E5, ...), then the others by name
+    names = list(registry.registered())
+    assert names[:3] == ["E1", "E2-E5", "E8"] and names[-2:] == ["BACKCAST", "X4"]

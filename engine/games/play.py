@@ -1,0 +1,139 @@
+"""Playing a game: the four runs of two sides (no liberalisation, each side alone, both),
+simulated with one seed, and the game built from a directory of such runs.
+
+Every simulation a game makes goes through `_simulate`, so the assembly behind it is chosen
+in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migsim.analysis.runs import RunTables, load_run
+from migsim.core.errors import InputError
+from migsim.games.game import analyse
+from migsim.games.payoffs import (
+    LOSS_AVERSION,
+    PAYOFFS,
+    SCENARIOS,
+    read_run,
+    side_levels,
+    side_members,
+)
+from migsim.games.report import markdown
+from migsim.games.result import GameResult
+
+
+def _simulate(cfg, run_dir: Path) -> RunTables:
+    """Simulate `cfg` into `run_dir` and read the run back."""
+    from migsim.runtime.app import run_simulation
+
+    run_simulation(cfg, run_dir, progress=False)
+    return load_run(run_dir)
+
+
+def play(
+    region_a: str,
+    region_b: str,
+    years: int = 8,
+    size: int = 100_000,
+    seed: int = 1,
+    world: str = "default",
+    out_dir: str | Path | None = None,
+    tol: float = 0.01,
+    extra_overrides: list[str] | None = None,
+    payoff: str = "welfare",
+    loss_aversion: float = LOSS_AVERSION,
+) -> GameResult:
+    """Simulate the four runs and build the game; writes game.parquet, positions.parquet,
+    game.md and the runs (runs/<scenario>/) to `out_dir` (default outputs/games/A_B)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    from migsim.core.world import load_world
+    from migsim.runtime.app import CONFIG_DIR
+
+    if payoff not in PAYOFFS:
+        raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
+    wd = load_world(world, None)
+    sides = {}
+    for key, side in (("REGION_A", region_a), ("REGION_B", region_b)):
+        codes = side_members(side)
+        for code in codes:
+            if code not in wd.codes:
+                raise InputError(
+                    key,
+                    f"unknown region '{code}'",
+                    ", ".join(wd.codes) + " (a bloc: codes joined by +, e.g. WEU+EEU)",
+                )
+        if len(set(codes)) != len(codes):
+            raise InputError(key, f"'{side}' names a region twice", "each region once")
+        sides[key] = codes
+    shared = sorted(set(sides["REGION_A"]) & set(sides["REGION_B"]))
+    if shared:
+        raise InputError(
+            "REGION_B",
+            f"{', '.join(shared)} on both sides",
+            "two sides without a region in common",
+        )
+    out = Path(out_dir) if out_dir is not None else Path("outputs/games") / f"{region_a}_{region_b}"
+    base = [
+        f"world={world}",
+        f"population.size={size}",
+        f"years={years}",
+        f"seed={seed}",
+        "progress=false",
+        "regime=status_quo",
+        *(extra_overrides or []),
+    ]
+
+    def comp(dest, orig):
+        return {
+            "kind": "scale_policy_cost",
+            "factor": 0.0,
+            "origins": side_members(orig),
+            "destinations": side_members(dest),
+        }
+
+    regimes = {
+        "none": ("no_liberalisation", []),
+        "A_alone": (f"{region_a}_liberalises", [comp(region_a, region_b)]),
+        "B_alone": (f"{region_b}_liberalises", [comp(region_b, region_a)]),
+        "both": ("both_liberalise", [comp(region_a, region_b), comp(region_b, region_a)]),
+    }
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg0 = compose("config", overrides=base)
+    for sc, (name, comps) in regimes.items():
+        cfg = cfg0.copy()
+        with open_dict(cfg):
+            cfg.regime.name = name
+            cfg.regime.components = comps
+        _simulate(cfg, out / "runs" / sc)
+    return analyse_runs(out, region_a, region_b, tol, payoff, loss_aversion)
+
+
+def analyse_runs(
+    out: str | Path,
+    region_a: str,
+    region_b: str,
+    tol: float = 0.01,
+    payoff: str = "welfare",
+    loss_aversion: float = LOSS_AVERSION,
+    labour: str = "born",
+) -> GameResult:
+    """Build the game from the four runs in out/runs/<scenario>/ (written by `play`) and
+    write game.parquet, positions.parquet and game.md to `out`."""
+    out = Path(out)
+    levels = {}
+    for sc in SCENARIOS:
+        run = out / "runs" / sc
+        tables = read_run(run)
+        levels[sc] = {
+            "A": side_levels(run, region_a, tables),
+            "B": side_levels(run, region_b, tables),
+        }
+    res = analyse(levels, region_a, region_b, tol, payoff, loss_aversion, labour)
+    res.out_dir = out
+    res.payoffs.write_parquet(out / "game.parquet")
+    res.positions.write_parquet(out / "positions.parquet")
+    (out / "game.md").write_text(markdown(res))
+    return res

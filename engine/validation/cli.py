@@ -1,0 +1,84 @@
+"""`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]`: run the
+experiments and write the report into DIR (default outputs/validation/<timestamp>/) through a
+staging directory renamed at the end. Exit code 1 on any unexplained miss or unexpected pass."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+import time
+from pathlib import Path
+
+from migsim.validation.registry import registered
+from migsim.validation.report import write_report
+from migsim.validation.runner import run_all
+
+
+def list_experiments() -> int:
+    """One line per registered experiment: name, tier, configs and title."""
+    for exp in registered().values():
+        configs = ",".join(exp.configs) or "-"
+        print(f"{exp.name:<10} {exp.tier:<10} {configs:<45} {exp.title}")
+    return 0
+
+
+def validate_command(args: list[str]) -> int:
+    import argparse
+
+    from migsim.core.errors import InputError
+
+    parser = argparse.ArgumentParser(
+        prog="migsim validate", description="Run the validation experiments."
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller populations (about 2 minutes)"
+    )
+    parser.add_argument(
+        "--out", default=None, help="output directory (default outputs/validation/<timestamp>)"
+    )
+    parser.add_argument("--only", default="", help="comma-separated experiments, e.g. E1,E8")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--list", action="store_true", help="list the experiments and exit")
+    try:
+        ns = parser.parse_args(args)
+    except SystemExit as exc:
+        raise InputError(
+            "migsim validate",
+            "bad arguments",
+            "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]",
+        ) from exc
+    if ns.list:
+        return list_experiments()
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    out = Path(ns.out) if ns.out else Path.cwd() / "outputs" / "validation" / stamp
+    if out.exists() and any(out.iterdir()):
+        raise InputError("--out", f"{out} exists and is not empty", "a new directory")
+    staging = out.parent / f".staging-{out.name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    t0 = time.perf_counter()
+    only = [o.strip() for o in ns.only.split(",") if o.strip()] or None
+    try:
+        frame, runner = run_all(
+            staging,
+            ns.quick,
+            only,
+            ns.threads,
+            log=lambda m: print(f"migsim validate: {m}", flush=True),
+        )
+        write_report(frame, runner, staging, time.perf_counter() - t0)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out.exists():
+        out.rmdir()
+    staging.rename(out)
+    counts = dict(frame.group_by("status").len().iter_rows())
+    print(
+        f"migsim validate: {frame.height} checks, "
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+        + f"; {time.perf_counter() - t0:.0f} s"
+    )
+    print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
+    return 1 if counts.get("FAIL", 0) or counts.get("unexpected pass", 0) else 0

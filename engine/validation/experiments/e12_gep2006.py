@@ -1,0 +1,143 @@
+"""E12: the seed's Table 6.2 experiment (World Bank GEP 2006): developed regions' labour
+force 3% higher by 2025, world real income and the income of the welfare groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from migsim.analysis.runs import RunTables
+from migsim.validation.checks import Check, point, sign
+from migsim.validation.experiments._shared import WORKING_BANDS, pct, year_sum
+from migsim.validation.registry import experiment
+from migsim.validation.runner import Runner
+
+QUANTITIES = [
+    "E12:developed_labour_force_pct_2025",
+    "E12:world_real_income_pct_2025",
+    "E12:world_real_income_pct_2025_alonso",
+    "E12:natives_high_income_income_per_capita_pct",
+    "E12:earlier_migrants_income_per_capita_pct",
+    "E12:natives_developing_income_per_capita_pct",
+]
+EXPECTED_FAILURES = {
+    "E12:world_real_income_pct_2025_alonso": (
+        "Alonso's +1.19% [C] conflicts with GEP's +0.6% [V]; the model gives about +0.6%"
+    ),
+    "E12:natives_developing_income_per_capita_pct": (
+        "natives of developing regions lose (a few tenths of a percent per capita) instead "
+        "of gaining "
+        "+0.94% [C]: emigrants take labour income and capital income falls with the labour "
+        "force, and remittances (credited here to origin natives) do not make up for it"
+    ),
+}
+
+
+def _working_in_developed(r: Runner, run: RunTables, year: int) -> float:
+    world = r.world()
+    dev = [c for c, d in zip(world.codes, world.developed) if d]
+    s = run.table("stocks")
+    return float(
+        s.filter(
+            (pl.col("year") == year)
+            & pl.col("location").is_in(dev)
+            & pl.col("age_band").is_in(WORKING_BANDS)
+        )["people"].sum()
+    )
+
+
+def _welfare(r: Runner, run: RunTables, year: int) -> dict[str, tuple[float, float]]:
+    """Income per group, private + public (remittances received are already in natives'
+    private income): (people, income)."""
+    w = run.table("welfare").filter(pl.col("year") == year)
+    return {
+        g: (p, a + b)
+        for g, p, a, b in w.select("group", "people", "private_income", "public_income").iter_rows()
+    }
+
+
+@experiment(
+    "E12",
+    title="World Bank GEP 2006 (the seed's Table 6.2)",
+    configs=["e12_gep2006"],
+    tier="run",
+    quantities=QUANTITIES,
+    expected_failures=EXPECTED_FAILURES,
+)
+def e12_gep(r: Runner) -> list[Check]:
+    """The experiment is designed to raise developed regions' labour force by 3% by 2025:
+    the factor on policy costs into developed regions is found by bisection (on log factor)
+    so that the achieved increase is 3%, then the outcomes are read from that run."""
+    y = 2025
+    base = r.run("e12_gep2006", baseline=True)
+    lo, hi = np.log(0.05), np.log(1.0)
+    treat, lf = None, 0.0
+    for _ in range(7):
+        factor = float(np.exp(0.5 * (lo + hi)))
+        treat = r.run("e12_gep2006", extra=[f"regime.components.0.factor={factor:.4f}"])
+        lf = pct(_working_in_developed(r, treat, y), _working_in_developed(r, base, y))
+        if abs(lf - 3.0) < 0.1:
+            break
+        if lf > 3.0:  # too open: raise the remaining policy cost
+            lo = np.log(factor)
+        else:
+            hi = np.log(factor)
+    tr, ba = treat.table("regions"), base.table("regions")
+    g = pct(year_sum(tr, y, "gdp"), year_sum(ba, y, "gdp"))
+    wt, wb = _welfare(r, treat, y), _welfare(r, base, y)
+
+    def per_capita(group):
+        return pct(wt[group][1] / wt[group][0], wb[group][1] / wb[group][0])
+
+    src = "World Bank GEP 2006 (seed Table 6.2)"
+    return [
+        point(
+            "E12",
+            "developed_labour_force_pct_2025",
+            "experiment design (GEP 2006)",
+            "A",
+            3.0,
+            lf,
+            "%",
+            "achieved increase of residents aged 20-64 in developed regions",
+            tol=0.10,
+        ),
+        point("E12", "world_real_income_pct_2025", src, "V", 0.6, g, "%", "world GDP, PPP"),
+        point(
+            "E12",
+            "world_real_income_pct_2025_alonso",
+            "Alonso 2015 Table 6.2",
+            "C",
+            1.19,
+            g,
+            "%",
+            "conflicts with GEP's 0.6% [V]; reported beside it",
+        ),
+        sign(
+            "E12",
+            "natives_high_income_income_per_capita_pct",
+            src,
+            True,
+            per_capita("natives_developed"),
+            "%",
+            "Alonso [C]: +0.44%",
+        ),
+        sign(
+            "E12",
+            "earlier_migrants_income_per_capita_pct",
+            src,
+            False,
+            per_capita("earlier_migrants_developed"),
+            "%",
+            "Alonso [C]: -9.41%",
+        ),
+        sign(
+            "E12",
+            "natives_developing_income_per_capita_pct",
+            src,
+            True,
+            per_capita("natives_developing"),
+            "%",
+            "Alonso [C]: +0.94%; includes remittances received",
+        ),
+    ]

@@ -1,0 +1,55 @@
+"""E13: temporary movement of workers (GATS mode 4) against Walmsley & Winters 2005."""
+
+from __future__ import annotations
+
+from migsim.validation.checks import INF, Check, sign, within
+from migsim.validation.experiments._shared import year_sum
+from migsim.validation.registry import experiment
+from migsim.validation.runner import Runner
+
+QUANTITIES = [
+    "E13:world_gdp_gain_usd_bn_after_10y",
+    "E13:unskilled_minus_skilled_gain_usd_bn",
+]
+
+
+@experiment(
+    "E13",
+    title="Temporary quotas of 3% of developed labour forces (Walmsley & Winters 2005)",
+    configs=["e13_mode4", "e13_mode4_low", "e13_mode4_high"],
+    tier="run",
+    quantities=QUANTITIES,
+)
+def e13_mode4(r: Runner) -> list[Check]:
+    y = 2023
+
+    def gain(exp):
+        return (
+            year_sum(r.run(exp).table("regions"), y, "gdp")
+            - year_sum(r.run(exp, baseline=True).table("regions"), y, "gdp")
+        ) / 1e9
+
+    all_, low, high = gain("e13_mode4"), gain("e13_mode4_low"), gain("e13_mode4_high")
+    src = "Walmsley & Winters 2005"
+    return [
+        within(
+            "E13",
+            "world_gdp_gain_usd_bn_after_10y",
+            src,
+            "V",
+            150.0,
+            INF,
+            all_,
+            "$bn",
+            "world GDP (PPP $) gain, 3% temporary quotas of developed labour forces",
+        ),
+        sign(
+            "E13",
+            "unskilled_minus_skilled_gain_usd_bn",
+            src,
+            True,
+            low - high,
+            "$bn",
+            "unskilled-only minus skilled-only quota gains",
+        ),
+    ]

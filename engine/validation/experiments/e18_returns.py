@@ -1,0 +1,61 @@
+"""E18: the five-year exit rate of the 2014 arrival cohort against OECD 2008."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from migsim.validation.checks import Check, within
+from migsim.validation.registry import experiment
+from migsim.validation.runner import Runner
+
+QUANTITIES = [
+    "E18:five_year_exit_pct_2014_cohort",
+]
+
+
+@experiment(
+    "E18",
+    title="Exits of an arrival cohort within five years (OECD 2008)",
+    configs=["e01_status_quo"],
+    tier="driven",
+    quantities=QUANTITIES,
+)
+def e18_returns(r: Runner) -> list[Check]:
+    if "exit" not in r.cache:
+        sim, _ = r.start()
+        sim.step()  # 2014: the arrival cohort
+        pop = sim.population
+        n = pop.n
+        new = (
+            (pop.alive[:n] == 1)
+            & (pop.location[:n] != pop.origin[:n])
+            & (pop.years_abroad[:n] == 0)
+        )
+        ids = pop.person_id[:n][new].copy()
+        dest = pop.location[:n][new].copy()
+        w = pop.weight[pop.origin[:n][new]]
+        for _ in range(5):
+            sim.step()
+        n = pop.n
+        order = np.argsort(pop.person_id[:n])
+        pos = np.searchsorted(pop.person_id[:n][order], ids)
+        pos = np.clip(pos, 0, n - 1)
+        row = order[pos]
+        found = pop.person_id[:n][row] == ids
+        alive = found & (pop.alive[:n][row] == 1)
+        left = alive & (pop.location[:n][row] != dest)
+        r.cache["exit"] = 100 * float((w * left).sum() / (w * alive).sum())
+    return [
+        within(
+            "E18",
+            "five_year_exit_pct_2014_cohort",
+            "OECD 2008",
+            "V",
+            20.0,
+            50.0,
+            r.cache["exit"],
+            "%",
+            "arrivals of 2014 alive in 2019 and no longer in "
+            "their 2014 destination (returned or moved on)",
+        )
+    ]

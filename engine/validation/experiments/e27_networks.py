@@ -1,0 +1,63 @@
+"""E27: yearly flows against diasporas (Beine, Docquier & Ozden 2011)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from migsim.validation.checks import Check, point
+from migsim.validation.registry import experiment
+from migsim.validation.runner import Runner
+
+QUANTITIES = [
+    "E27:r2_log_flows_on_log_diaspora",
+]
+EXPECTED_FAILURES = {
+    "E27:r2_log_flows_on_log_diaspora": (
+        "R^2 about 0.9 vs 0.71: yearly flows are calibrated to stock x exit rate, so simulated log "
+        "flows are nearly proportional to log diasporas; real flows carry more noise and "
+        "other determinants"
+    ),
+}
+
+
+@experiment(
+    "E27",
+    title="Networks: flows against diasporas (Beine, Docquier & Ozden 2011)",
+    configs=["e01_status_quo"],
+    tier="run",
+    quantities=QUANTITIES,
+    expected_failures=EXPECTED_FAILURES,
+)
+def e27_networks(r: Runner) -> list[Check]:
+    run = r.run("e01_status_quo")
+    world = r.world()
+    flows = run.table("flows").filter(
+        (pl.col("year") == 2014)
+        & (pl.col("source") == pl.col("origin"))
+        & (pl.col("destination") != pl.col("origin"))
+    )
+    f = flows.group_by("origin", "destination").agg(pl.col("people").sum())
+    idx = {c: i for i, c in enumerate(world.codes)}
+    x, yv = [], []
+    for o, d, p in f.iter_rows():
+        stock = world.migrant_stock[idx[o], idx[d]]
+        if p > 0 and stock > 0:
+            x.append(math.log(stock))
+            yv.append(math.log(p))
+    x, yv = np.array(x), np.array(yv)
+    r2 = float(np.corrcoef(x, yv)[0, 1] ** 2)
+    return [
+        point(
+            "E27",
+            "r2_log_flows_on_log_diaspora",
+            "Beine, Docquier & Ozden 2011",
+            "V",
+            0.71,
+            r2,
+            "",
+            f"OLS on {x.size} corridors, first moves from home in 2014",
+        )
+    ]

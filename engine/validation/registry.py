@@ -1,0 +1,206 @@
+"""The validation experiments, registered by declaration.
+
+An experiment is a function `runner -> list[Check]` declared with what it checks:
+
+    @experiment(
+        "E8",
+        title="Free migration under DMS's closure (Docquier, Machado & Sekkat 2015)",
+        configs=["e08_free_mobility"],
+        tier="run",
+        quantities=["E8:world_gdp_pct_after_10y", "E8:extra_migrants_after_10y_M"],
+        expected_failures={},
+    )
+    def e8_dms(r): ...
+
+`quantities` are every `experiment:quantity` key its checks carry (the tests parametrise on
+them before anything runs); `expected_failures` maps the keys of known misses to their
+measured reason (tests mark them xfail(strict=True); `migsim validate` exits 1 on any other
+miss and on a listed miss that passes). `configs` are the run configs under
+configs/experiment/ it simulates, checked before any work; `tier` says what it costs:
+"analytic" (no simulation), "driven" (a synthesised base year that the experiment steps
+itself) or "run" (complete runs, minutes at the default sizes). A function decorated with
+`@<experiment>.plot` draws the experiment's figures for the report.
+
+The experiments shipped with migsim are the modules of migsim.validation.experiments, one per
+experiment, imported when the registry is first used; another package adds its own through
+the entry point group `migsim.experiments` (each entry point names a module whose import
+declares them). Experiments run in the order of `order` (default: the number of the
+experiment's name, E8 -> 8; names without a number come after the numbered ones).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import pkgutil
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migsim.core.errors import InputError
+from migsim.validation.checks import Check
+
+ENTRY_POINT_GROUP = "migsim.experiments"
+TIERS = ("analytic", "driven", "run")
+
+
+@dataclass
+class Experiment:
+    """A declared experiment; calling it runs its checks."""
+
+    name: str
+    fn: Callable[..., list[Check]]
+    title: str
+    configs: tuple[str, ...]
+    tier: str
+    quantities: tuple[str, ...]
+    expected_failures: dict[str, str]
+    order: float
+    plots: list[Callable] = field(default_factory=list)
+
+    def __call__(self, runner) -> list[Check]:
+        return self.fn(runner)
+
+    def plot(self, fn: Callable) -> Callable:
+        """Declare a figure of this experiment: `fn(frame, runner, out_dir) -> [file names]`,
+        called by the report after every experiment has run (it draws nothing when its
+        experiment did not run)."""
+        self.plots.append(fn)
+        return fn
+
+    def matches(self, only: list[str]) -> bool:
+        """`--only E8` selects E8; `--only E2` or `--only E5` selects E2-E5."""
+        return self.name in only or any(o in self.name.split("-") for o in only)
+
+
+_EXPERIMENTS: dict[str, Experiment] = {}
+_loaded = False
+
+
+def _default_order(name: str) -> float:
+    number = re.match(r"E(\d+)", name)
+    return float(number.group(1)) if number else 1e6
+
+
+def experiment(
+    name: str,
+    *,
+    title: str,
+    configs: list[str] | tuple[str, ...] = (),
+    tier: str,
+    quantities: list[str] | tuple[str, ...],
+    expected_failures: Mapping[str, str] | None = None,
+    order: float | None = None,
+) -> Callable[[Callable[..., list[Check]]], Experiment]:
+    """Declare a validation experiment (see the module docstring)."""
+    expected = dict(expected_failures or {})
+    where = f"experiment '{name}'"
+    if tier not in TIERS:
+        raise InputError(where, f"unknown tier '{tier}'", ", ".join(TIERS))
+    unknown = sorted(set(expected) - set(quantities))
+    if unknown:
+        raise InputError(
+            where, f"expected failure {unknown[0]} is not one of its quantities", "a quantity"
+        )
+
+    def register(fn: Callable[..., list[Check]]) -> Experiment:
+        if name in _EXPERIMENTS and _EXPERIMENTS[name].fn.__module__ != fn.__module__:
+            raise InputError(
+                where,
+                f"declared twice ({_EXPERIMENTS[name].fn.__module__} and {fn.__module__})",
+                "one declaration per experiment name",
+            )
+        exp = Experiment(
+            name,
+            fn,
+            title,
+            tuple(configs),
+            tier,
+            tuple(quantities),
+            expected,
+            _default_order(name) if order is None else float(order),
+        )
+        _EXPERIMENTS[name] = exp
+        return exp
+
+    return register
+
+
+def _load() -> None:
+    """Import the shipped experiment modules, then the installed packages' entry points."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    shipped = importlib.import_module("migsim.validation.experiments")
+
+    for info in pkgutil.iter_modules(shipped.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{shipped.__name__}.{info.name}")
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            ep.load()
+        except Exception as exc:
+            raise InputError(
+                f"experiment plug-in '{ep.name}' ({ep.value})",
+                f"failed to load: {type(exc).__name__}: {exc}",
+                "an importable module declaring experiments with @experiment",
+            ) from exc
+
+
+def registered() -> dict[str, Experiment]:
+    """Every experiment, shipped and installed, by name, in run order."""
+    _load()
+    return {e.name: e for e in sorted(_EXPERIMENTS.values(), key=lambda e: (e.order, e.name))}
+
+
+def select(only: list[str] | None) -> list[Experiment]:
+    """The experiments `--only` names (all when None), their configs checked to exist."""
+    from migsim.runtime.app import CONFIG_DIR
+
+    chosen = [e for e in registered().values() if not only or e.matches(only)]
+    if only and not chosen:
+        raise InputError("--only", f"no experiment named {','.join(only)}", ", ".join(registered()))
+    for exp in chosen:
+        for config in exp.configs:
+            if not (Path(CONFIG_DIR) / "experiment" / f"{config}.yaml").is_file():
+                raise InputError(
+                    f"experiment '{exp.name}'",
+                    f"its config '{config}' is not in configs/experiment/",
+                    "a config of configs/experiment/",
+                )
+    return chosen
+
+
+class _View(Mapping):
+    """A read-only mapping computed from the registry when first read (so that importing
+    migsim.validation imports no experiment)."""
+
+    def __init__(self, build: Callable[[], dict]):
+        self._build = build
+
+    def _data(self) -> dict:
+        return self._build()
+
+    def __getitem__(self, key):
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
+
+
+# every experiment by name; every quantity key by experiment; every listed miss -> reason
+EXPERIMENTS: Mapping[str, Experiment] = _View(registered)
+QUANTITIES: Mapping[str, list[str]] = _View(
+    lambda: {n: list(e.quantities) for n, e in registered().items()}
+)
+EXPECTED_FAILURES: Mapping[str, str] = _View(
+    lambda: {k: v for e in registered().values() for k, v in e.expected_failures.items()}
+)

@@ -1,0 +1,165 @@
+"""Running the validation experiments: composing their configs, simulating each config once,
+and running every selected experiment.
+
+Every simulation validation makes goes through `_simulate` (a run to its end, read back as
+`RunTables`) or `_start_simulation` (a base-year state that an experiment drives itself), so
+the assembly behind them is chosen in one place.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from migsim.analysis.runs import RunTables, load_run
+from migsim.validation.checks import Check
+from migsim.validation.registry import select
+from migsim.validation.report import to_frame
+
+
+def compose(overrides: list[str]):
+    """The job config with `overrides`, as `migsim run` would compose it."""
+    from hydra import compose as _compose
+    from hydra import initialize_config_dir
+
+    from migsim.runtime.app import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return _compose("config", overrides=list(overrides))
+
+
+def _simulate(cfg, out: Path) -> RunTables:
+    """Simulate `cfg` into the run directory `out` and read it back."""
+    from migsim.runtime.app import run_simulation
+
+    run_simulation(cfg, out, progress=False)
+    return load_run(out)
+
+
+def _start_simulation(cfg):
+    """A Simulation of `cfg` in its base year, with its steps, for an experiment to drive."""
+    from migsim.core.world import load_world
+    from migsim.kernels.rng import run_key
+    from migsim.model.behaviour import load_behaviour
+    from migsim.model.calibration import load_calibration
+    from migsim.runtime.app import _start
+    from migsim.runtime.simulation import set_threads
+
+    world = load_world(cfg.world.name, cfg.world.path or None)
+    load_behaviour(cfg.behaviour)
+    cal = load_calibration(world, cfg.behaviour, cfg.population)
+    set_threads(cfg.threads)
+    return _start(cfg, world, run_key(cfg.seed), cal)
+
+
+class Runner:
+    """Runs experiment configs once each and keeps their runs.
+
+    quick: population sizes divided by 8 (at least 20,000 agents); horizons and seeds are
+    unchanged.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        quick: bool = False,
+        threads: int = 0,
+        log: Callable[[str], None] | None = None,
+    ):
+        self.root = Path(root)
+        self.quick = quick
+        self.threads = threads
+        self.runs: dict[str, RunTables] = {}
+        self.seconds: dict[str, float] = {}
+        self.log = log or (lambda _msg: None)
+        self.cache: dict[str, object] = {}
+
+    def size(self, cfg) -> int:
+        size = int(cfg.population.size)
+        return max(20_000, size // 8) if self.quick else size
+
+    def config(self, experiment: str, baseline: bool = False, extra: list[str] | None = None):
+        """The resolved config of configs/experiment/<experiment>.yaml (+ `extra`
+        overrides), under the status quo when `baseline`."""
+        from omegaconf import OmegaConf, open_dict
+
+        cfg = compose([f"+experiment={experiment}", *(extra or [])])
+        with open_dict(cfg):
+            cfg.population.size = self.size(cfg)
+            cfg.threads = self.threads
+            cfg.progress = False
+            if baseline:
+                cfg.regime = compose(["regime=status_quo"]).regime
+        OmegaConf.resolve(cfg)
+        return cfg
+
+    def run(
+        self, experiment: str, baseline: bool = False, extra: list[str] | None = None
+    ) -> RunTables:
+        """The run of an experiment config (simulated on first use); a status-quo baseline
+        that is the base run's config over fewer years is the base run."""
+        name = (
+            experiment
+            + ("@status_quo" if baseline else "")
+            + ("" if not extra else "@" + "_".join(e.replace("/", "-") for e in extra))
+        )
+        if name in self.runs:
+            return self.runs[name]
+        cfg = self.config(experiment, baseline, extra)
+        if baseline and self._same_as_base(cfg):
+            return self.run("e01_status_quo")
+        out = self.root / "runs" / name.replace("=", "-").replace("@", "__")
+        if out.exists():
+            shutil.rmtree(out)
+        t0 = time.perf_counter()
+        self.log(f"run {name}: {cfg.population.size:,} agents, {cfg.years} years")
+        run = _simulate(cfg, out)
+        self.seconds[name] = time.perf_counter() - t0
+        self.runs[name] = run
+        return run
+
+    def start(self, experiment: str = "e01_status_quo", extra: list[str] | None = None):
+        """A Simulation of the experiment config in its base year, and the config."""
+        cfg = self.config(experiment, extra=extra)
+        return _start_simulation(cfg), cfg
+
+    def _same_as_base(self, cfg) -> bool:
+        base = self.config("e01_status_quo")
+        return (
+            cfg.population.size == base.population.size
+            and cfg.seed == base.seed
+            and cfg.base_year == base.base_year
+            and cfg.years <= base.years
+            and cfg.economy == base.economy
+            and cfg.world == base.world
+            and cfg.behaviour == base.behaviour
+        )
+
+    def world(self):
+        """The default world (loaded once)."""
+        if "world" not in self.cache:
+            from migsim.core.world import load_world
+
+            self.cache["world"] = load_world("default")
+        return self.cache["world"]
+
+
+def run_all(
+    root: Path,
+    quick: bool = False,
+    only: list[str] | None = None,
+    threads: int = 0,
+    log: Callable[[str], None] = print,
+) -> tuple[pl.DataFrame, Runner]:
+    """Run the experiments `only` names (all when None) in order; their checks as a frame."""
+    runner = Runner(root, quick, threads, log)
+    checks: list[Check] = []
+    for exp in select(only):
+        t0 = time.perf_counter()
+        checks += exp(runner)
+        log(f"{exp.name}: {time.perf_counter() - t0:.1f} s")
+    return to_frame(checks), runner
