@@ -21,12 +21,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a person's state)
+    INTRA_REGIONAL,
+    IRREGULAR,
+    NATIVE,
+    PERMANENT,
+    STATUSES,
+    TEMPORARY,
+)
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
 from migsim.kernels.synthesis import fill_productivity, synthesise
-
-# Legal status codes (part of a person's state).
-NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
-STATUSES = ("native", "permanent", "temporary", "irregular", "intra_regional")
 
 COLUMNS = {
     "person_id": np.int64,
