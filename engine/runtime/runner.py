@@ -138,8 +138,8 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
         if sim is not None:
             sim.people.close()
     if writer is not None:
-        return RunResult(run_dir, summary, manifest)
-    return RunResult(None, summary, manifest, tables, people)
+        manifest = dict(manifest, tables=sorted(writer.written))
+    return RunResult(run_dir, summary, manifest, tables, people)
 
 
 def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
