@@ -14,12 +14,34 @@ same code.
 
 from __future__ import annotations
 
+import os as _os
+import sys as _sys
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from pathlib import Path as _Path
 
-from migsim.analysis.runs import Result, load_run
-from migsim.api import build_simulation, compare, compose, parameters, run
-from migsim.core.errors import InputError
+
+def _numba_cache_outside_the_install() -> None:
+    """An installed migsim keeps numba's compiled kernels in the user cache, not beside its
+    modules: nothing is ever written into the install tree. A source checkout keeps them in
+    place (`make clean-cache` removes them). The user's own NUMBA_CACHE_DIR wins."""
+    here = _Path(__file__).resolve()
+    if "NUMBA_CACHE_DIR" in _os.environ or not any(
+        part in ("site-packages", "dist-packages") for part in here.parts
+    ):
+        return
+    from migsim.core.resources import cache_dir
+
+    _os.environ["NUMBA_CACHE_DIR"] = str(cache_dir() / "numba")
+    if "numba" in _sys.modules:  # numba read its settings already
+        _sys.modules["numba"].config.CACHE_DIR = _os.environ["NUMBA_CACHE_DIR"]
+
+
+_numba_cache_outside_the_install()
+
+from migsim.analysis.runs import Result, load_run  # noqa: E402
+from migsim.api import build_simulation, compare, compose, parameters, run  # noqa: E402
+from migsim.core.errors import InputError  # noqa: E402
 
 try:
     __version__ = _version("migsim")
