@@ -144,10 +144,10 @@ def compare(runs: Any, baseline: str = "status_quo"):
 
     if isinstance(runs, (str, Path)):
         return compare_dir(runs, baseline)
-    root = Path(tempfile.mkdtemp(prefix="migsim-compare-"))
-    for i, item in enumerate(_as_results(runs)):
-        item.save(root / f"{i:04d}")
-    return compare_dir(root, baseline)
+    with tempfile.TemporaryDirectory(prefix="migsim-compare-") as tmp:
+        for i, item in enumerate(_as_results(runs)):
+            item.save(Path(tmp) / f"{i:04d}")
+        return compare_dir(tmp, baseline)
 
 
 def _as_results(runs: Iterable) -> list[Result]:
