@@ -109,7 +109,9 @@ class MigsimConf:
     regime: RegimeConf = field(default_factory=RegimeConf)
     behaviour: BehaviourConf = field(default_factory=BehaviourConf)
     economy: EconomyConf = field(default_factory=EconomyConf)
-    experiment: Any = None
+    experiment: Any = param(
+        None, doc="validation experiment settings (configs/experiment/, migsim validate)"
+    )
     steps: list[str] = param(
         factory=lambda: list(DEFAULT_STEPS),
         doc="steps of the year after demography, in order (a switched-off step is skipped)",
