@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
-from migsim.people.population import Population, synthesise_population
-from migsim.regimes import status_quo
-from migsim.people.shards import LocalPeople, Shard
-from migsim.runtime.simulation import Simulation
 from migsim.core.world import load_world
 from migsim.kernels.migration import IRREGULAR, PERMANENT
 from migsim.kernels.rng import run_key
+from migsim.people.population import Population, synthesise_population
+from migsim.people.shards import LocalPeople, Shard
+from migsim.regimes import status_quo
+from migsim.runtime.simulation import Simulation
+from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
 from migsim.core.errors import InputError
 from migsim.core.labels import AGE_BANDS
 from migsim.core.params import param
