@@ -47,6 +47,23 @@ class Undeclared(Step):
         sim.state.region_columns["surprise"] = np.zeros(sim.world.n_regions)
 
 
+@step("test_wage_setter")
+class WageSetter(Step):
+    """Sets wages without declaring it."""
+
+    @classmethod
+    def build(cls, ctx):
+        return cls()
+
+    def run(self, sim, year):
+        sim.state.wages = np.ones((sim.world.n_regions, 2, 2))
+
+
+def test_a_step_setting_an_undeclared_field_stops_the_run():
+    with pytest.raises(InputError, match="step 'test_wage_setter'.*'wages'.*writes"):
+        migsim.run([*SMALL, "steps=[test_wage_setter]"])
+
+
 def test_builtin_steps_declare_fields_of_the_year_state():
     for name in ("education", "migration", "economy"):
         cls = registry.step_class(name)

@@ -45,3 +45,9 @@ def expected_income(
         y[o] = wages[:, :, 1] * kappa[None, :] * net[:, None]
         y[o, o] = wages[o, :, 0] * net[o]
     return y
+
+
+def price_level(world) -> np.ndarray:
+    """US$ per PPP $ by region [A]: (GDP per capita / 52,000)^0.35, at most 1
+    (Balassa-Samuelson shape; the US price level is 1)."""
+    return np.minimum(1.0, (world.gdp_per_capita / 52_000.0) ** 0.35)

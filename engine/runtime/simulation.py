@@ -139,7 +139,9 @@ class Simulation:
         deaths, births = self._timed("demography", self.demography, year)
         for step in self.steps:
             before = set(self.state.region_columns)
+            fields = {k: id(v) for k, v in vars(self.state).items()}
             self._timed(step.name, step.run, self, year)
+            _check_writes(step, fields, self.state)
             _check_columns(step, set(self.state.region_columns) - before)
         self.year = year
         self._timed("aggregate", self.record, year, deaths, births, self.state.moves)
@@ -239,6 +241,18 @@ class Simulation:
             "migrants": migrants,
             "migrant_share": migrants / population,
         }
+
+
+def _check_writes(step: Any, before: dict[str, int], state: YearState) -> None:
+    """A step replaces only the year-state fields it declares in `writes`."""
+    writes = set(getattr(step, "writes", ()) or ())
+    for name, value in vars(state).items():
+        if before.get(name) != id(value) and name not in writes:
+            raise InputError(
+                f"step '{step.name}'",
+                f"set the year-state field '{name}', which its `writes` does not declare",
+                ", ".join(sorted(writes)) or "none (it declares no writes)",
+            )
 
 
 def _check_columns(step: Any, added: set) -> None:

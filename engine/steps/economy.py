@@ -21,7 +21,8 @@ from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
 from migsim.kernels import income as ik
 from migsim.kernels.education import graduate
 from migsim.model import markets
-from migsim.model.incomes import base_wages
+from migsim.model.earnings import earnings_percentiles
+from migsim.model.incomes import base_wages, price_level
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
@@ -105,53 +106,12 @@ SPENDING_OECD = np.array([0.26, 0.31, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.66])
 OECD_TAX_RATE = 0.35
 
 
-def price_level(world) -> np.ndarray:
-    """US$ per PPP $ by region [A]: (GDP per capita / 52,000)^0.35, at most 1
-    (Balassa-Samuelson shape; the US price level is 1)."""
-    return np.minimum(1.0, (world.gdp_per_capita / 52_000.0) ** 0.35)
-
-
 def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     """Combine per-chunk float partials in chunk order (thread-count invariant)."""
     out = np.zeros(partial.shape[1:])
     for c in range(partial.shape[0]):
         out += partial[c]
     return out
-
-
-PERCENTILES = (10, 25, 50, 75, 90)
-
-
-def earnings_percentiles(
-    year: int, codes: list[str], hist: np.ndarray, wages: np.ndarray
-) -> pl.DataFrame:
-    """Annual earnings percentiles of the employed (PPP $) by region, nativity and skill:
-    the cell's wage per efficiency unit (wages (R, 2, 2) [region, skill, nativity]) times
-    the quantiles of the year's histogram of log efficiency units (interpolated within bins
-    of 0.025 log points), so within-group wage distributions can be compared (Dustmann,
-    Frattini & Preston 2013)."""
-    R = hist.shape[0]
-    edges = np.linspace(-ik.HIST_SPAN, ik.HIST_SPAN, ik.HIST_BINS + 1)
-    rows = {"year": [], "region": [], "nativity": [], "skill": [], "people": []}
-    for p in PERCENTILES:
-        rows[f"p{p}"] = []
-    for r in range(R):
-        for j, nat in enumerate(("native", "immigrant")):
-            for s, skill in enumerate(("low", "high")):
-                h = hist[r, j, s]
-                total = h.sum()
-                if total <= 0:
-                    continue
-                cdf = np.concatenate([[0.0], np.cumsum(h)]) / total
-                rows["year"].append(year)
-                rows["region"].append(codes[r])
-                rows["nativity"].append(nat)
-                rows["skill"].append(skill)
-                rows["people"].append(total)
-                for p in PERCENTILES:
-                    x = np.interp(p / 100.0, cdf, edges)
-                    rows[f"p{p}"].append(float(wages[r, s, j] * np.exp(x)))
-    return pl.DataFrame(rows, schema_overrides={"year": pl.Int64})
 
 
 def _wage_columns() -> dict[str, Column]:
