@@ -7,7 +7,8 @@ arrays in place, registered with the keys it reads:
     def my_levy(policy, world, c, where):
         policy.emigrant_levy[:] = number(c, "rate", 0.1, 0.0, 1.0, where)
 
-Built-in components live in `migsim.regimes.components`; a third-party package exports a
+Built-in components live in `migsim.regimes.components` (a component in a new module of
+this package is found without being listed anywhere); a third-party package exports a
 decorated function through the entry-point group `migsim.regime_components` (the entry
 point's name is the kind). A named regime is a YAML file in configs/regime/ listing
 components.
@@ -64,7 +65,13 @@ def component(kind: str, keys: dict[str, str] | None = None):
 
 def available() -> dict[str, Any]:
     """Every component kind: built-in and from installed packages (not yet loaded)."""
-    import migsim.regimes.components  # noqa: F401  (registers the built-in components)
+    import importlib
+    import pkgutil
+
+    import migsim.regimes
+
+    for module in pkgutil.iter_modules(migsim.regimes.__path__):  # a new file registers itself
+        importlib.import_module(f"migsim.regimes.{module.name}")
 
     out: dict[str, Any] = dict(_COMPONENTS)
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

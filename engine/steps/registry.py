@@ -1,7 +1,8 @@
 """Steps of the yearly loop, registered by declaration.
 
-A step is a class deriving from `Step` and decorated with `@step("name")`, or exported by a
-third-party package through the entry-point group `migsim.steps`. The run's `steps` setting
+A step is a class deriving from `Step` and decorated with `@step("name")`, in a module of
+this package (found without being listed anywhere) or exported by a third-party package
+through the entry-point group `migsim.steps`. The run's `steps` setting
 lists which run and in which order, after demography (which always runs first). Each step
 declares, once, what it reads from and writes to the year's state (`YearState`), the columns
 it adds to `regions` (name -> `Column`, with unit and meaning) and the tables it produces;
@@ -94,9 +95,14 @@ def step(name: str) -> Callable[[type[Step]], type[Step]]:
 
 
 def _builtin() -> None:
-    import migsim.steps.economy  # noqa: F401  (registers economy)
-    import migsim.steps.education  # noqa: F401  (registers education)
-    import migsim.steps.migration  # noqa: F401  (registers migration)
+    """Import every module of this package, so a step in a new file registers itself."""
+    import importlib
+    import pkgutil
+
+    import migsim.steps
+
+    for module in pkgutil.iter_modules(migsim.steps.__path__):
+        importlib.import_module(f"migsim.steps.{module.name}")
 
 
 def available() -> dict[str, type[Step]]:
