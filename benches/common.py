@@ -5,6 +5,7 @@ engine builds them (so a kernel can be timed alone)."""
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.core.world import load_world
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import Vital
@@ -17,11 +18,12 @@ _CFG_CACHE: dict = {}
 
 
 def compose(*overrides: str):
-    import migsim.runtime.app as er
     from hydra import compose as _compose
     from hydra import initialize_config_dir
 
-    with initialize_config_dir(config_dir=er.CONFIG_DIR, version_base="1.3"):
+    from migsim.core.resources import config_dir
+
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
         return _compose("config", overrides=list(overrides))
 
 
@@ -48,22 +50,21 @@ def build_population(
 def build_simulation(
     size: int, world_name: str = "default", seed: int = 1, migration: bool = True
 ) -> Simulation:
-    """A Simulation with the configured steps and the base year recorded (as migsim.runtime.app)."""
-    from migsim.runtime.app import build_steps
+    """A Simulation in its base year with the configured steps (`migration=False`: none),
+    from the one assembly every run goes through (`start_simulation`); the world and its
+    calibration are loaded once per world."""
+    from migsim.runtime.assemble import start_simulation
 
-    cfg, world, calibration = world_and_calibration(world_name)
-    pop = build_population(size, world_name, seed)
-    sim = Simulation(world, pop, run_key(seed), cfg.base_year)
-    sim.record(cfg.base_year)
-    if migration:
-        sim.steps = build_steps(cfg, sim, calibration)
-        for frames in sim.records.values():
-            frames.clear()
-        for step in sim.steps:
-            if hasattr(step, "base_year_values"):
-                step.base_year_values(sim)
-        sim.record(cfg.base_year)
-    return sim
+    _, world, calibration = world_and_calibration(world_name)
+    extra = [] if migration else ["steps=[]"]
+    cfg = compose(
+        f"world={world_name}",
+        "progress=false",
+        f"population.size={int(size)}",
+        f"seed={seed}",
+        *extra,
+    )
+    return start_simulation(cfg, world, run_key(seed), calibration)
 
 
 def capture_decide_args(sim: Simulation, year: int | None = None) -> tuple:

@@ -67,10 +67,10 @@ def kernel_times(size: int, repeat: int) -> tuple[dict, int]:
     number of living people they ran on."""
     import numba
     import numpy as np
-    from migsim.kernels import demography as demo
-    from migsim.kernels import reference as ref
 
     from benches.common import build_simulation, decide_runner, mortality_inputs, time_min
+    from migsim.kernels import demography as demo
+    from migsim.kernels import reference as ref
 
     sim = build_simulation(size)
     run, setup, args = decide_runner(sim)

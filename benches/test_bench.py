@@ -17,9 +17,6 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
-from migsim.kernels import demography as demo
-from migsim.kernels import reference as ref
-from migsim.people.population import BYTES_PER_PERSON, COLUMNS
 
 from benches.common import (
     SimulationState,
@@ -30,6 +27,9 @@ from benches.common import (
     snapshot,
     time_min,
 )
+from migsim.kernels import demography as demo
+from migsim.kernels import reference as ref
+from migsim.people.population import BYTES_PER_PERSON, COLUMNS
 
 M = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,7 +313,7 @@ def _engine_run(overrides: list[str]) -> dict:
 
 
 def test_startup_to_first_year(benchmark):
-    """`python -m migsim.runtime.app` (1M people, default world) with a warm cache: manifest
+    """`migsim run` (1M people, default world) with a warm cache: manifest
     timing start_to_first_year (process start-up before run_simulation not included)."""
     _engine_run(["years=1"])  # fills the cache if needed
     timings = {}
@@ -328,7 +328,7 @@ def test_startup_to_first_year(benchmark):
 
 @pytest.mark.huge
 def test_default_run_end_to_end(benchmark):
-    """The default job: 1M people, 30 years, `python -m migsim.runtime.app progress=false`."""
+    """The default job: 1M people, 30 years, `migsim run progress=false`."""
     timings = {}
     benchmark.group = "startup"
     benchmark.pedantic(lambda: timings.update(_engine_run([])), rounds=1)
@@ -349,9 +349,8 @@ def test_sharded_run_overhead(benchmark, tmp_path):
     years, in this process): the cost of routing every per-person pass through shards and
     adding their aggregates. Local shards run one after the other, so this is the overhead
     a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in README)."""
-    from migsim.runtime.app import run_simulation
-
     from benches.common import compose
+    from migsim.runtime.app import run_simulation
 
     common = ("population.size=1000000", "years=5", "progress=false")
     run_simulation(compose(*common), tmp_path / "warm")  # compile outside the timing

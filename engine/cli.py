@@ -7,6 +7,8 @@ migsim calibrate [--out FILE] [OVERRIDES...]
                                    (a shipped world: in the user cache; a world.path
                                    directory: beside its tables; --out: that file)
 migsim behaviours                  list installed behaviour plug-ins
+migsim params                      list every run parameter: default, allowed values, meaning
+migsim --version                   print migsim's version
 migsim compare DIR [--baseline status_quo] [--out DIR]
                                    compare every complete run under DIR against the
                                    baseline regime (same seed); writes comparison.parquet,
@@ -29,18 +31,14 @@ USAGE = __doc__
 
 
 def _compose(overrides: list[str]):
-    from hydra import compose, initialize_config_dir
+    from migsim.api import compose
 
-    from migsim.runtime.app import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose("config", overrides=overrides)
+    return compose(overrides)
 
 
 def calibrate_command(overrides: list[str]) -> int:
-    from migsim.model.calibration import calibrate, write_calibration
-    from migsim.config import validate
     from migsim.core.world import load_world
+    from migsim.model.calibration import calibrate, write_calibration
 
     out = None
     if "--out" in overrides:
@@ -52,7 +50,6 @@ def calibrate_command(overrides: list[str]) -> int:
         out = overrides[i + 1]
         overrides = overrides[:i] + overrides[i + 2 :]
     cfg = _compose(overrides)
-    validate(cfg)
     world = load_world(cfg.world.name, cfg.world.path or None)
     cal = calibrate(world, cfg.behaviour, cfg.population)
     path = write_calibration(cal, world, out)
@@ -71,6 +68,11 @@ def main(argv: list[str] | None = None) -> None:
         print(USAGE)
         print("Config groups and options: migsim run --help (Hydra's help).")
         return
+    if args[:1] in (["--version"], ["-V"], ["version"]):
+        from migsim import __version__
+
+        print(f"migsim {__version__}")
+        return
     command = args[0] if args and "=" not in args[0] and not args[0].startswith("-") else "run"
     if args and command == args[0]:
         args = args[1:]
@@ -79,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         print("Config groups and options: migsim run --help (Hydra's help).")
         return
     if command == "run":
+        if "--help-params" in args:
+            sys.exit(params_command([a for a in args if a != "--help-params"]))
         from migsim.runtime.app import main as run_main
 
         run_main(args)
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = {
         "calibrate": calibrate_command,
         "behaviours": lambda _: _list_behaviours(),
+        "params": params_command,
         "collect": collect_command,
         "compare": compare_command,
         "game": game_command,
@@ -205,6 +210,23 @@ def game_command(args: list[str]) -> int:
     )
     print(res.text)
     print(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet")
+    return 0
+
+
+def params_command(args: list[str]) -> int:
+    """Print every declared run parameter (`migsim params [PREFIX]`, e.g. `economy`)."""
+    from migsim.config import parameters
+    from migsim.core.params import format_table
+
+    rows = parameters()
+    if args:
+        rows = [r for r in rows if any(r["name"].startswith(a) for a in args)]
+    if not rows:
+        from migsim.core.errors import InputError
+
+        names = sorted({r["name"].split(".")[0] for r in parameters()})
+        raise InputError("migsim params", f"no parameter starts with {args}", ", ".join(names))
+    print(format_table(rows))
     return 0
 
 

@@ -1,66 +1,105 @@
 """Run configuration: dataclass schemas registered in Hydra's ConfigStore, and validation.
 
-The YAML files under configs/ are validated against these schemas at composition time
-(types), and `validate` checks values and cross-field rules before any work is done.
+Every parameter is declared once, with its default, allowed values and meaning
+(`migsim.core.params.param`); `migsim params` lists them. The YAML files under configs/ are
+checked against these schemas at composition time (types), and `validate` checks the
+declared values and the rules between fields before any work is done.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from migsim.core.errors import InputError
+from migsim.core.params import check, describe, param
 from migsim.model.behaviour import BehaviourConf
 from migsim.steps.economy import EconomyConf
-from migsim.core.errors import InputError
-from migsim.people.shards import BACKENDS
+
+
+def _backends() -> tuple[str, ...]:
+    from migsim.people.shards import BACKENDS
+
+    return tuple(BACKENDS)
+
+
+def _step_names() -> tuple[str, ...]:
+    from migsim.steps.registry import available
+
+    return tuple(available())
 
 
 @dataclass
 class WorldConf:
-    name: str = "default"
-    # Directory holding the world's CSV tables; empty means engine/data/<name>.
-    path: str = ""
+    name: str = param("default", doc="world directory shipped with migsim (default, toy, twins)")
+    path: str = param("", doc="directory holding the world's CSV tables; empty: the shipped one")
 
 
 @dataclass
 class PopulationConf:
-    size: int = 1_000_000
-    # Agents per origin are proportional to (people born there)^stratification, so small
-    # regions keep enough agents; 1.0 gives every agent the same weight.
-    stratification: float = 0.7
-    # Rows preallocated beyond the initial size, as a share of it (births fill them).
-    spare_capacity: float = 0.15
-    # Lognormal dispersion of individual productivity (log points), drawn per person id.
-    productivity_sigma: float = 0.4
-    # Lognormal dispersion of wealth around the regional mean (log points).
-    wealth_sigma: float = 1.0
-    # Mean wealth as a multiple of GDP per capita.
-    wealth_to_income: float = 1.0
+    size: int = param(
+        1_000_000,
+        range=(1_000, 2_000_000_000),
+        problem="{value} people cannot be simulated",
+        allowed="1,000 to 2,000,000,000",
+        doc="agents simulated at the start",
+    )
+    stratification: float = param(
+        0.7,
+        range=(0.0, 1.0),
+        doc="agents per origin ~ (people born there)^stratification; 1: equal weights",
+    )
+    spare_capacity: float = param(
+        0.15, range=(0.0, 10.0), doc="rows preallocated for births, share of the initial size"
+    )
+    productivity_sigma: float = param(
+        0.4, range=(0.0, 3.0), doc="lognormal dispersion of productivity (log points)"
+    )
+    wealth_sigma: float = param(
+        1.0, range=(0.0, 3.0), doc="lognormal dispersion of wealth around the regional mean"
+    )
+    wealth_to_income: float = param(
+        1.0,
+        range=(0.0, 100.0),
+        low_open=True,
+        allowed="(0, 100]",
+        doc="mean wealth as a multiple of GDP per capita",
+    )
 
 
 @dataclass
 class RegimeConf:
-    name: str = "status_quo"
-    components: list[Any] = field(default_factory=list)
-    # More components, or names of other regimes whose components are added, e.g.
-    # `regime=regional_blocs 'regime.add=[bhagwati_tax]'`.
-    add: list[Any] = field(default_factory=list)
+    name: str = param("status_quo", doc="the regime's name (configs/regime/NAME.yaml)")
+    components: list[Any] = param(
+        factory=list, doc="policy components applied to the status quo, in order"
+    )
+    add: list[Any] = param(
+        factory=list, doc="more components, or names of regimes whose components are added"
+    )
 
 
 @dataclass
 class ShardsConf:
-    # One run split by origin into `count` shards that exchange only cell aggregates each
-    # year (engine/people/shards.py). 1 = an ordinary single-process run.
-    count: int = 1
-    # local: shards in this process, one after the other (checks the split; no speed-up);
-    # ray: one Ray actor per shard, on this machine or the cluster at `address`.
-    backend: str = "local"
-    # Ray cluster address ("auto" joins a running cluster); empty starts a local Ray.
-    address: str = ""
-    # numba threads (and Ray CPUs) per shard; 0 = this machine's cores // count.
-    cpus_per_shard: int = 0
+    count: int = param(
+        1, range=(1, 4096), doc="shards one run is split into by origin (1: one process)"
+    )
+    backend: str = param(
+        "local",
+        choices=_backends,
+        problem="{value} is not a backend",
+        doc="local: shards in this process one after the other; ray: one Ray actor each",
+    )
+    address: str = param("", doc="Ray cluster address (auto joins a running one); empty: local")
+    cpus_per_shard: int = param(
+        0,
+        range=(0, 1_000_000),
+        problem="{value} is negative",
+        allowed="0 (auto) or a count",
+        doc="numba threads and Ray CPUs per shard; 0: cores // count",
+    )
 
 
 @dataclass
@@ -70,22 +109,49 @@ class MigsimConf:
     regime: RegimeConf = field(default_factory=RegimeConf)
     behaviour: BehaviourConf = field(default_factory=BehaviourConf)
     economy: EconomyConf = field(default_factory=EconomyConf)
-    experiment: Any = None
-    seed: int = 1
-    years: int = 30
-    base_year: int = 2013
-    # numba threads; 0 uses every available thread.
-    threads: int = 0
-    progress: bool = True
-    # Write people.parquet (one row per living person) at the end of the run.
-    snapshot: bool = False
-    # Save the whole state every K simulated years (0 = never) as checkpoint-YEAR.pkl in
-    # the run directory (the base year included); `resume=PATH` continues such a run;
-    # `start_from=PATH` starts a new run (any regime) from a base-year checkpoint.
-    checkpoint_every: int = 0
-    resume: str = ""
-    start_from: str = ""
+    experiment: Any = param(
+        None, doc="validation experiment settings (configs/experiment/, migsim validate)"
+    )
+    steps: list[str] = param(
+        factory=lambda: list(DEFAULT_STEPS),
+        doc="steps of the year after demography, in order (a switched-off step is skipped)",
+    )
+    seed: int = param(
+        1,
+        range=(0, 2**63 - 1),
+        allowed="an integer in [0, 2**63)",
+        doc="seed of every random draw",
+    )
+    years: int = param(
+        30,
+        range=(1, 500),
+        problem="{value} is not a valid number of years",
+        doc="years simulated after the base year",
+    )
+    base_year: int = param(2013, range=(1900, 2100), doc="calendar year of the world tables")
+    threads: int = param(
+        0,
+        range=(0, 1_000_000),
+        problem="{value} is negative",
+        allowed="0 (all) or a positive count",
+        doc="numba threads; 0: every available thread",
+    )
+    progress: bool = param(True, doc="show a progress bar over years")
+    snapshot: bool = param(False, doc="write people.parquet, one row per living person")
+    checkpoint_every: int = param(
+        0,
+        range=(0, 1_000_000),
+        problem="{value} is negative",
+        allowed="0 (never) or a number of years",
+        doc="save the whole state every K years as checkpoint-YEAR.pkl (0: never)",
+    )
+    resume: str = param("", doc="continue the run of this checkpoint")
+    start_from: str = param("", doc="start a new run (any regime) from a base-year checkpoint")
     shards: ShardsConf = field(default_factory=ShardsConf)
+
+
+SCHEMAS = (MigsimConf,)
+DEFAULT_STEPS = ("education", "migration", "economy")
 
 
 def register() -> None:
@@ -98,32 +164,16 @@ def register() -> None:
 def validate(cfg: Any) -> None:
     """Check values that types alone cannot; raise InputError naming the field.
 
-    Called before any work (population synthesis, files) is done.
+    Every declared range and choice first (`migsim.core.params.check`), then the rules that
+    involve several fields. Called before any work (population synthesis, files) is done.
     """
-    if cfg.seed < 0 or cfg.seed >= 2**63:
-        raise InputError("seed", f"{cfg.seed} is out of range", "an integer in [0, 2**63)")
-    if cfg.years < 1 or cfg.years > 500:
-        raise InputError("years", f"{cfg.years} is not a valid number of years", "1 to 500")
-    if not 1900 <= cfg.base_year <= 2100:
-        raise InputError("base_year", f"{cfg.base_year} is out of range", "1900 to 2100")
-    if cfg.checkpoint_every < 0:
-        raise InputError(
-            "checkpoint_every",
-            f"{cfg.checkpoint_every} is negative",
-            "0 (never) or a number of years",
-        )
+    check(MigsimConf, cfg)
+    from migsim.steps.registry import check_steps
+
+    check_steps(cfg.steps)
     if cfg.resume and cfg.start_from:
         raise InputError("resume", "cannot be combined with start_from", "one of the two")
-    sh = cfg.shards
-    if not 1 <= sh.count <= 4096:
-        raise InputError("shards.count", f"{sh.count} is out of range", "1 to 4096")
-    if sh.backend not in BACKENDS:
-        raise InputError("shards.backend", f"'{sh.backend}' is not a backend", ", ".join(BACKENDS))
-    if sh.cpus_per_shard < 0:
-        raise InputError(
-            "shards.cpus_per_shard", f"{sh.cpus_per_shard} is negative", "0 (auto) or a count"
-        )
-    if sh.backend == "ray":
+    if cfg.shards.backend == "ray":
         for name in ("checkpoint_every", "resume", "start_from", "snapshot"):
             if getattr(cfg, name):
                 raise InputError(
@@ -131,75 +181,17 @@ def validate(cfg: Any) -> None:
                     "is not available with shards.backend=ray (people stay on the workers)",
                     f"{name} with shards.backend=local, or a Ray run without it",
                 )
-    if cfg.threads < 0:
-        raise InputError("threads", f"{cfg.threads} is negative", "0 (all) or a positive count")
-    b = cfg.behaviour
-    checks = {
-        "income_elasticity": (0.0, 10.0),
-        "nest_dissimilarity": (0.05, 1.0),
-        "network_elasticity_low": (0.0, 3.0),
-        "network_elasticity_high": (0.0, 3.0),
-        "network_max_ratio": (1.0, 1e6),
-        "credential_transfer_low": (0.0, 1.5),
-        "credential_transfer_high": (0.0, 1.5),
-        "return_hazard_scale": (0.0, 1.0),
-        "return_hazard_shape": (0.1, 3.0),
-        "temporary_return_multiplier": (0.0, 20.0),
-        "irregular_return_multiplier": (0.0, 20.0),
-        "onward_share": (0.0, 1.0),
-        "borrowing": (0.0, 20.0),
-        "upfront_cost_months": (0.0, 120.0),
-        "stock_growth": (-0.2, 0.2),
-        "intra_return_hazard": (0.0, 1.0),
-        "free_mobility_extra_share": (0.0, 1.0),
-    }
-    for name, (lo, hi) in checks.items():
-        value = getattr(b, name)
-        if not lo <= value <= hi:
-            raise InputError(f"behaviour.{name}", f"{value} is out of range", f"{lo} to {hi}")
-    profile = list(b.age_profile)
-    if len(profile) != 9 or any((not isinstance(v, (int, float))) or v <= 0 for v in profile):
+    profile = list(cfg.behaviour.age_profile)
+    if len(profile) != 9 or any(
+        (not isinstance(v, (int, float))) or not math.isfinite(v) or v <= 0 for v in profile
+    ):
         raise InputError(
             "behaviour.age_profile",
             f"{profile}",
             "9 positive numbers, one per age band 0-14 ... 65+",
         )
-    e = cfg.economy
-    if e.closure not in ("short_run", "long_run", "partial"):
-        raise InputError(
-            "economy.closure", f"'{e.closure}' is not a closure", "short_run, long_run, partial"
-        )
-    for name, (lo, hi) in {
-        "sigma_skill": (1.0001, float("inf")),
-        "sigma_nativity": (1.0001, float("inf")),
-        "capital_adjustment": (0.0, 1.0),
-        "externality": (0.0, 2.0),
-        "credential_years": (0.0, 100.0),
-        "remit_probability": (0.0, 1.0),
-        "savings_rate": (0.0, 1.0),
-        "remittances_world_usd_bn": (0.0, 1e5),
-        "brain_gain_elasticity": (0.0, 1.0),
-        "public_goods_share": (0.0, 0.5),
-    }.items():
-        value = getattr(e, name)
-        if not lo <= value <= hi:
-            raise InputError(f"economy.{name}", f"{value} is out of range", f"{lo} to {hi}")
-    if e.public_goods_cost not in ("average", "marginal"):
-        raise InputError(
-            "economy.public_goods_cost", f"'{e.public_goods_cost}'", "average, marginal"
-        )
-    p = cfg.population
-    if p.size < 1000 or p.size > 2_000_000_000:
-        raise InputError(
-            "population.size", f"{p.size} people cannot be simulated", "1,000 to 2,000,000,000"
-        )
-    if not 0.0 <= p.stratification <= 1.0:
-        raise InputError("population.stratification", f"{p.stratification}", "0.0 to 1.0")
-    if not 0.0 <= p.spare_capacity <= 10.0:
-        raise InputError("population.spare_capacity", f"{p.spare_capacity}", "0.0 to 10.0")
-    for name in ("productivity_sigma", "wealth_sigma"):
-        value = getattr(p, name)
-        if not 0.0 <= value <= 3.0:
-            raise InputError(f"population.{name}", f"{value}", "0.0 to 3.0")
-    if not 0.0 < p.wealth_to_income <= 100.0:
-        raise InputError("population.wealth_to_income", f"{p.wealth_to_income}", "(0, 100]")
+
+
+def parameters() -> list[dict]:
+    """Every declared parameter of the run config: name, default, allowed values, meaning."""
+    return describe(MigsimConf)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
 from migsim.kernels._config import JIT, PARALLEL_JIT
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
 from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
 from migsim.kernels.rng import Stream, uniform
 

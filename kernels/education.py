@@ -8,6 +8,7 @@ the draw is keyed on the person, so the choice is thread-count invariant.
 from __future__ import annotations
 
 import numba as nb
+
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.rng import Stream, uniform
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
 from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.rng import Stream, normal, uniform
 

@@ -14,6 +14,7 @@ from enum import IntEnum
 
 import numba as nb
 import numpy as np
+
 from migsim.kernels._config import JIT
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)

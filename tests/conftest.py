@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import os
-import tempfile
 
 import polars as pl
 import pytest

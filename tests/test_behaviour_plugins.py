@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+
 from migsim.core.errors import InputError
 from migsim.model.behaviour import available, load_behaviour
 

@@ -1,4 +1,4 @@
-"""Calibration of the status quo (engine/model/calibration.py; economics.md 7.0, 8.3; issue 3).
+"""Calibration of the status quo (engine/model/calibration.py; docs/model.md §4; issue 3).
 
 The calibration is computed from the world tables' expected cell populations (no agents),
 so it is fast and exact: these tests call it directly.
@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from migsim.config import PopulationConf
+from migsim.core.errors import InputError
+from migsim.core.world import load_world
 from migsim.model.behaviour import CALIBRATION_FIELDS, BehaviourConf
 from migsim.model.calibration import (
     CALIBRATION_FILE,
@@ -26,10 +29,7 @@ from migsim.model.calibration import (
     provenance_key,
     write_calibration,
 )
-from migsim.config import PopulationConf
-from migsim.core.errors import InputError
 from migsim.regimes import bloc_matrix
-from migsim.core.world import load_world
 
 DATA = Path(__file__).resolve().parent.parent / "engine" / "data"
 WORLDS = ("default", "toy")

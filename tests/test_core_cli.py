@@ -1,4 +1,4 @@
-"""`python -m migsim.runtime.app` as a user runs it: exit codes, one-line errors, the summary."""
+"""`migsim run` as a user runs it: exit codes, one-line errors, the summary."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""Population (engine/people/population.py): synthesis reproduces the base year; layout; capacity."""
+"""Population (engine/people/population.py): synthesis reproduces the base year; layout."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from migsim.core.world import FEMALE, load_world
+from migsim.kernels.rng import run_key
 from migsim.people.population import (
     BYTES_PER_PERSON,
     COLUMNS,
@@ -15,8 +17,6 @@ from migsim.people.population import (
     largest_remainder,
     synthesise_population,
 )
-from migsim.core.world import FEMALE, load_world
-from migsim.kernels.rng import run_key
 
 SIZE = 300_000  # large enough that sampled shares have sd well under the tolerances
 

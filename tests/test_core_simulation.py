@@ -1,4 +1,4 @@
-"""The yearly loop and its outputs (engine/runtime/simulation.py, engine/runtime/app.py, engine/runtime/outputs.py)."""
+"""The yearly loop and its outputs (engine/runtime/simulation.py, runner.py, outputs.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from migsim.people.population import synthesise_population
 from migsim.core.world import FEMALE, load_world
 from migsim.kernels.rng import run_key
+from migsim.people.population import synthesise_population
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows")

@@ -1,4 +1,4 @@
-"""Brain drain / brain gain (economics.md 4.1, E15/E16) and the person-level fiscal rules
+"""Brain drain / brain gain (docs/model.md §2, §8.2 E15/E16) and the person-level fiscal rules
 (irregular migrants pay and receive less, issue 4), on a default-world simulation built by
 hand the way migsim.runtime.app builds it (400k agents, seed 1, base year 2013)."""
 
@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
-from migsim.people.population import Population, synthesise_population
-from migsim.regimes import status_quo
-from migsim.people.shards import LocalPeople, Shard
-from migsim.runtime.simulation import Simulation
 from migsim.core.world import load_world
 from migsim.kernels.migration import IRREGULAR, PERMANENT
 from migsim.kernels.rng import run_key
+from migsim.people.population import Population, synthesise_population
+from migsim.people.shards import LocalPeople, Shard
+from migsim.regimes import status_quo
+from migsim.runtime.simulation import Simulation
+from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
 
 
 @pytest.fixture(scope="module")

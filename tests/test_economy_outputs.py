@@ -1,9 +1,9 @@
-"""Economy outputs of full runs on the default world (issue 4; economics.md 2, 4, 5, 6, 9).
+"""Economy outputs of full runs on the default world (issue 4; docs/model.md §2, §5, §8).
 
 One status-quo run (400k agents, 2013 + 5 years, seed 1) is shared by the module; regime and
 closure runs use the same seed and size, each run at most once per session.
 
-Tolerances come from the issue or economics.md 9 ([V] +-10%, [K] +-25%, signs exact). Where
+Tolerances come from the issue or docs/model.md §8.1 ([V] +-10%, [K] +-25%, signs exact). Where
 the model misses a published target the test is a strict xfail stating the measured gap.
 """
 
@@ -336,7 +336,7 @@ def test_short_run_closure_gains_less_and_hurts_receivers_more(econ_run):
         assert wage["short_run"][region] < wage["long_run"][region], (region, wage)
 
 
-# ------------------------------------------------------ 5. skilled emigration (economics 4.2)
+# ------------------------------------------------------ 5. skilled emigration (docs/model.md §2.2)
 def test_ssa_skilled_emigration_rate_2013(sq):
     rate = _by_region(sq.regions, "skilled_emigration_rate", BASE)["SSA"]
     assert 0.152 * 0.9 <= rate <= 0.152 * 1.1  # Docquier-Marfouk, Africa 15.2% [V]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+
+from benches.common import build_simulation, capture_decide_args
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import move_tallies
 from migsim.kernels.reference import migration as ref
-
-from benches.common import build_simulation, capture_decide_args
 
 SIZE = 150_000
 THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})

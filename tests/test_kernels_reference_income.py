@@ -12,12 +12,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+
+from benches.common import build_simulation
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS
 from migsim.kernels import income as ik
 from migsim.kernels.bundles import Money, MoneyTallies, People, Work
 from migsim.kernels.reference import income as ref
-
-from benches.common import build_simulation
 
 SIZE = 150_000
 THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+
+from benches.common import build_simulation
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE, N_AGES
 from migsim.kernels import aggregate as ak
 from migsim.kernels import demography as demo
@@ -16,8 +18,6 @@ from migsim.kernels.education import graduate
 from migsim.kernels.rng import Stream, run_key, uniform_array
 from migsim.kernels.synthesis import fill_productivity, synthesise
 from migsim.people.population import STATUSES
-
-from benches.common import build_simulation
 
 SIZE = 150_000
 THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})

@@ -1,4 +1,4 @@
-"""Tests of migsim.model.markets against closed forms (economics.md §2.2, §4.3, §9 E4)."""
+"""Tests of migsim.model.markets against closed forms (docs/model.md §5.2, §5.5, §8.2 E4)."""
 
 from __future__ import annotations
 

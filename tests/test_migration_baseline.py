@@ -1,11 +1,11 @@
-"""The calibrated baseline (issue 3, "Calibration" tests; economics.md 8.2, 9 E1) and the
-flows it produces (economics.md 8.1, 8.3 step 5).
+"""The calibrated baseline (issue 3, "Calibration" tests; docs/model.md §1.1, §8.2 E1) and the
+flows it produces (docs/model.md §1.1, §4.2).
 
 One default-world run (calibrated 12 regions, base year 2013, default config, 2M agents, 5
 years) is shared by the baseline tests. 2M rather than fewer agents: a 4.5M corridor such as
 SSA->WEU is ~100 agents at 500k, and its three-year inflow's sampling noise (~3% of the stock)
-would use up a third of the 10% tolerance. Tolerances are the issue's or economics.md
-section 9's ([V] +-10%, [K] +-25%); they are not widened to make a test pass.
+would use up a third of the 10% tolerance. Tolerances are the issue's or docs/model.md
+§8.1's ([V] +-10%, [K] +-25%); they are not widened to make a test pass.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import polars as pl
 import pytest
 
 import migsim.runtime.app  # noqa: F401  (registers the config schema)
-from migsim.model.behaviour import BehaviourConf
-from migsim.model.calibration import load_calibration
 from migsim.config import PopulationConf
 from migsim.core.world import load_world
+from migsim.model.behaviour import BehaviourConf
+from migsim.model.calibration import load_calibration
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_YEAR = 2013
@@ -244,7 +244,7 @@ def test_returns_and_onward_moves_exist(baseline):
 
 
 def test_liquidity_binds_more_for_poor_origins(baseline):
-    """Share of would-be movers blocked by the up-front cost: SSA > WEU (economics.md 1.4)."""
+    """Share of would-be movers blocked by the up-front cost: SSA > WEU (docs/model.md §3.4)."""
     blocked = (
         baseline.regions.filter(pl.col("year") > BASE_YEAR)
         .group_by("region")

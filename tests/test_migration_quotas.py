@@ -1,4 +1,4 @@
-"""Quota admission by lottery (issue 3 "Admission"; economics.md 7 regime 3).
+"""Quota admission by lottery (issue 3 "Admission"; docs/model.md §3.8, §6.5).
 
 A quota on a destination x skill limits new admissions from home into it to about the
 quota (in people, per year); without the quota they are much larger. Built by hand: a
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.config import PopulationConf
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 from migsim.model.behaviour import DEFAULT, BehaviourConf
 from migsim.model.calibration import load_calibration
-from migsim.config import PopulationConf
-from migsim.steps.migration import MigrationStep
 from migsim.people.population import synthesise_population
 from migsim.regimes import status_quo
 from migsim.runtime.simulation import Simulation
-from migsim.core.world import load_world
-from migsim.kernels.rng import run_key
+from migsim.steps.migration import MigrationStep
 
 SIZE = 3_000_000
 YEARS = 2

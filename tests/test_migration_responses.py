@@ -1,4 +1,4 @@
-"""Direction tests of the decision model (economics.md 1, 7; section 9: signs must match
+"""Direction tests of the decision model (docs/model.md §3, §6; §8: signs must match
 exactly). Runs of one config differ only by the lever: same seed, so common random numbers.
 """
 
@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 import migsim.runtime.app  # noqa: F401  (registers the config schema)
-from migsim.model.behaviour import BehaviourConf
-from migsim.model.calibration import load_calibration
 from migsim.config import PopulationConf, validate
 from migsim.core.world import load_world
+from migsim.model.behaviour import BehaviourConf
+from migsim.model.calibration import load_calibration
 
 REPO = Path(__file__).resolve().parent.parent
 OVERRIDES = ("population.size=300000", "years=3", "progress=false", "seed=3")

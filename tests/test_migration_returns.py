@@ -1,4 +1,4 @@
-"""Return migration (economics.md 1.6, 9 E18): how fast new migrants leave.
+"""Return migration (docs/model.md §3.6, §8.2 E18): how fast new migrants leave.
 
 OECD (2008): 20% to 50% of immigrants leave within five years of arrival, going home or
 moving on [V]. Temporary visa holders leave faster (issue 3).
@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.config import PopulationConf
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 from migsim.model.behaviour import DEFAULT, BehaviourConf
 from migsim.model.calibration import load_calibration, return_hazard_table
-from migsim.config import PopulationConf
-from migsim.steps.migration import MigrationStep
 from migsim.people.population import IRREGULAR, PERMANENT, TEMPORARY, Population
 from migsim.regimes import status_quo
 from migsim.runtime.simulation import Simulation
-from migsim.core.world import load_world
-from migsim.kernels.rng import run_key
+from migsim.steps.migration import MigrationStep
 
 COHORT = 100_000
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from migsim.model.behaviour import available, load_behaviour
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -242,10 +242,10 @@ def test_catch_up_moves_the_calibrated_desired_stock_in_the_first_year(compose_c
     desired = dict(zip(first["region"], first["pent_up_desired"]))
     moved = dict(zip(first["region"], first["pent_up_moves"]))
     # exactly the calibration's split (the model's own flow response, clipped at 0)
-    from migsim.model.behaviour import BehaviourConf
-    from migsim.model.calibration import base_cells, base_wages, desired_extra, load_calibration
     from migsim.config import PopulationConf
     from migsim.core.world import load_world
+    from migsim.model.behaviour import BehaviourConf
+    from migsim.model.calibration import base_cells, base_wages, desired_extra, load_calibration
 
     world, conf, pop_conf = load_world("toy"), BehaviourConf(), PopulationConf()
     cal = load_calibration(world, conf, pop_conf)

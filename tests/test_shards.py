@@ -17,11 +17,11 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from migsim.core.world import load_world
+from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.runtime.simulation import Simulation
-from migsim.core.world import load_world
-from migsim.kernels.rng import run_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows", "fiscal", "remittances", "welfare", "earnings")

@@ -15,18 +15,18 @@ from pathlib import Path
 import polars as pl
 import pyarrow.dataset as ds
 
-from migsim.analysis.runs import RunTables, find_runs, load_run
+from migsim.analysis.runs import Result, find_runs, load_run
 from migsim.core.errors import InputError
 
 
-def run_parameters(run: RunTables) -> dict:
+def run_parameters(run: Result) -> dict:
     """The run's partition keys and columns: regime, seed and its command-line overrides
     (dots in a key become underscores)."""
     regime = run.config.get("regime", {}) or {}
     names = [str(regime.get("name", "unknown"))]
     names += [a for a in regime.get("add", []) or [] if isinstance(a, str)]
     params = {"regime": "+".join(names), "seed": run.seed}
-    for key, value in run.overrides.items():
+    for key, value in run.override_values.items():
         params[key.replace(".", "_")] = value
     return params
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from migsim.analysis.measures import registered
-from migsim.analysis.runs import RunTables, load_run
+from migsim.analysis.runs import Result, load_run
 from migsim.analysis.runs import find_runs as complete_runs
 from migsim.core.errors import InputError
 
@@ -48,7 +48,7 @@ class RunInfo:
     size: int
     overrides: dict[str, str]
     variant: str = ""
-    run: RunTables | None = None
+    run: Result | None = None
 
     @property
     def label(self) -> str:
@@ -73,7 +73,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
                 str(data.get("world", "")),
                 int(data.get("years", 0)),
                 int(data.get("agents", 0)),
-                run.overrides,
+                run.override_values,
                 run=run,
             )
         )
@@ -81,7 +81,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
         raise InputError(
             "compare",
             f"no complete run (manifest.json) under '{root}'",
-            "a directory written by `python -m migsim.runtime.app [-m]`",
+            "a directory written by `migsim run [-m]`",
         )
     keys = sorted({k for r in runs for k in r.overrides})
     varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]

@@ -1,69 +1,169 @@
-"""The one reader of a run directory: its tables, manifest and command-line overrides.
+"""A run's results as one object, in memory or read from a run directory.
 
-A complete run (engine/runtime/outputs.py) is a directory with one Parquet file per table
-(regions, stocks, flows, remittances, fiscal, welfare, and people when a snapshot was asked
-for), `manifest.json` written last, and, for runs launched through Hydra,
-`.hydra/overrides.yaml`. Every reader of runs (the comparison, `migsim collect`, the games,
-the validation experiments) goes through `load_run`, so the layout is known in one place.
+`Result` holds a run's tables (polars frames: `result.regions`, `result.stocks`,
+`result.flows`, ... and `result.tables`), its manifest and summary; `result.save(dir)` writes
+the usual run directory. `load_run(path)` is the one reader of a run directory: it checks
+the directory is complete (its manifest exists) and reads each table when first asked for.
+Every reader of runs (the public API, the comparison, `migsim collect`, the games, the
+validation experiments) goes through it, so the layout is known in one place:
 
     run = load_run("outputs/runs/<time>")
-    run.tables["stocks"]        # a polars LazyFrame (scan_parquet): filter before reading
-    run.table("regions")        # a DataFrame, read once and kept
-    run.manifest["seed"], run.overrides, run.regime
+    run.lazy("stocks")          # a polars LazyFrame (scan_parquet): filter before reading
+    run.table("regions")        # a DataFrame, read once and kept (also run.regions)
+    run.seed, run.regime, run.overrides, run.override_values
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import yaml
 
 from migsim.core.errors import InputError
-from migsim.runtime.outputs import MANIFEST
+from migsim.runtime.outputs import MANIFEST, RunWriter
 
+OVERRIDES = Path(".hydra") / "overrides.yaml"
 # overrides that identify a run rather than vary it (the comparison's keys)
 _IDENTITY_OVERRIDES = ("regime", "seed")
 
 
-@dataclass
-class RunTables:
-    """One complete run. `tables` maps a table name to a lazy scan of its Parquet file;
-    `table(name)` reads it into a DataFrame once and keeps it."""
+class Tables(Mapping):
+    """Table name -> polars DataFrame; frames of a run directory are read on first access."""
 
-    path: Path
-    manifest: dict
-    overrides: dict[str, str]
-    tables: dict[str, pl.LazyFrame]
-    _read: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    def __init__(self, frames: dict[str, pl.DataFrame] | None = None, run_dir: Path | None = None):
+        self._frames = dict(frames or {})
+        self._paths: dict[str, Path] = {}
+        if run_dir is not None:
+            for path in sorted(run_dir.glob("*.parquet")):
+                self._paths.setdefault(path.stem, path)
 
-    def table(self, name: str) -> pl.DataFrame:
-        if name not in self._read:
-            if name not in self.tables:
-                raise InputError(
-                    str(self.path), f"has no {name}.parquet", ", ".join(sorted(self.tables))
-                )
-            self._read[name] = self.tables[name].collect()
-        return self._read[name]
+    def _names(self) -> list[str]:
+        return list(dict.fromkeys([*self._frames, *self._paths]))
 
-    def has(self, name: str) -> bool:
-        return name in self.tables
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._frames:
+            if name not in self._paths:
+                raise KeyError(name)
+            self._frames[name] = pl.read_parquet(self._paths[name])
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def lazy(self, name: str) -> pl.LazyFrame:
+        """The table as a LazyFrame (scanned from its Parquet file when there is one)."""
+        if name in self._paths and name not in self._frames:
+            return pl.scan_parquet(self._paths[name])
+        return self[name].lazy()
+
+
+class Result:
+    """One run's tables, manifest and summary.
+
+    Attributes: `tables` (name -> DataFrame: regions, stocks, flows and, with the economy,
+    remittances, fiscal, welfare, earnings), `manifest` (seed, config hash, versions,
+    timings, summary, the resolved config as YAML), `summary`, `run_dir` (None for a run kept
+    in memory), `config` (the composed config, when known) and `people` (the living people at
+    the end, for a run with `snapshot=true` kept in memory) and `overrides` (the override
+    strings the run was composed with; comparisons tell variants apart by them). Each table
+    is also an attribute: `result.regions`."""
+
+    def __init__(
+        self,
+        tables: Tables,
+        manifest: dict,
+        run_dir: Path | None = None,
+        config: Any = None,
+        people: Any = None,
+        overrides: list[str] | None = None,
+    ):
+        self.tables = tables
+        self.manifest = manifest
+        self.run_dir = run_dir
+        self._config = config
+        self.people = people
+        self.overrides = list(overrides or [])
+
+    @property
+    def path(self) -> Path | None:
+        """The run directory (None for a run kept in memory)."""
+        return self.run_dir
+
+    @property
+    def config(self) -> Any:
+        """The composed config of a run made in this process; for a run read from disk, the
+        manifest's resolved config as plain Python data."""
+        if self._config is not None:
+            return self._config
+        return yaml.safe_load(self.manifest.get("config") or "") or {}
 
     @property
     def seed(self) -> int:
         return int(self.manifest["seed"])
 
     @property
-    def config(self) -> dict:
-        """The run's resolved config (the manifest's YAML) as plain Python data."""
-        return yaml.safe_load(self.manifest.get("config") or "") or {}
+    def override_values(self) -> dict[str, str]:
+        """The overrides other than regime, seed and hydra.*, as key -> value (what a sweep
+        varies besides the regime and the seed)."""
+        out = {}
+        for item in self.overrides:
+            key, _, value = str(item).partition("=")
+            key = key.lstrip("+~")
+            if key in _IDENTITY_OVERRIDES or key.startswith("hydra"):
+                continue
+            out[key] = value
+        return out
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The table as a DataFrame; one line naming the tables there are if it is missing."""
+        if name not in self.tables:
+            where = str(self.run_dir) if self.run_dir else "the run"
+            raise InputError(where, f"has no {name} table", ", ".join(sorted(self.tables)))
+        return self.tables[name]
+
+    @property
+    def summary(self) -> dict:
+        """World population, migrants and migrant share at the end and in the base year."""
+        return self.manifest.get("summary", {})
+
+    @property
+    def regions(self) -> pl.DataFrame:
+        """Year x region measures (population, migrants, flows and the steps' columns)."""
+        return self.tables["regions"]
+
+    @property
+    def stocks(self) -> pl.DataFrame:
+        """People by year, origin, location, skill, sex, age band and status."""
+        return self.tables["stocks"]
+
+    @property
+    def flows(self) -> pl.DataFrame:
+        """Moves by year, origin, source, destination and skill."""
+        return self.tables["flows"]
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        tables = self.__dict__.get("tables")
+        if tables is not None and name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def lazy(self, name: str) -> pl.LazyFrame:
+        """A table as a polars LazyFrame, e.g. `result.lazy("stocks").filter(...)`."""
+        return self.tables.lazy(name)
 
     @property
     def regime(self) -> str:
-        """The regime's name: `regime.name` plus the names in `regime.add`, joined by '+'
-        (`migsim.regimes.regime_name`; a component given inline adds "custom")."""
+        """The regime's name as comparisons label it (components added by name joined by +)."""
         from omegaconf import OmegaConf
 
         from migsim.regimes import regime_name
@@ -71,38 +171,63 @@ class RunTables:
         cfg = OmegaConf.create(self.manifest.get("config") or "{}")
         return regime_name(cfg.get("regime") or OmegaConf.create({"name": "status_quo"}))
 
+    def save(self, run_dir: str | Path) -> Path:
+        """Write the run directory (tables, then manifest.json last) and return its path."""
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        writer = RunWriter(run_dir)
+        try:
+            for name in self.tables:
+                writer.table(name, self.tables[name])
+            if self.overrides:
+                (run_dir / OVERRIDES).parent.mkdir(exist_ok=True)
+                text = "".join(f"- {json.dumps(o)}\n" for o in self.overrides)
+                (run_dir / OVERRIDES).write_text(text)
+            manifest = {k: v for k, v in self.manifest.items() if k != "tables"}
+            writer.commit(manifest)
+        except BaseException:
+            writer.abort()
+            raise
+        return run_dir
 
-def run_overrides(run_dir: str | Path) -> dict[str, str]:
-    """The run's command-line overrides (Hydra's `.hydra/overrides.yaml`) other than regime,
-    seed and hydra.*, as key -> value; empty for a run without that file."""
-    path = Path(run_dir) / ".hydra" / "overrides.yaml"
-    if not path.is_file():
-        return {}
-    out = {}
-    for item in yaml.safe_load(path.read_text()) or []:
-        key, _, value = str(item).partition("=")
-        key = key.lstrip("+~")
-        if key in _IDENTITY_OVERRIDES or key.startswith("hydra"):
-            continue
-        out[key] = value
-    return out
+    def __repr__(self) -> str:
+        s = self.summary
+        where = f" at {self.run_dir}" if self.run_dir else ""
+        return (
+            f"<migsim Result{where}: {len(self.tables)} tables, year {s.get('year')}, "
+            f"migrant share {100 * s.get('migrant_share', float('nan')):.2f}%>"
+        )
 
 
-def load_run(path: str | Path) -> RunTables:
-    """The run in `path`; a directory without manifest.json (an unfinished or failed run) is
-    refused with one line."""
-    path = Path(path)
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
-        raise InputError(str(path), "is not a complete run (no manifest.json)", "a run directory")
-    tables = {p.stem: pl.scan_parquet(p) for p in sorted(path.glob("*.parquet"))}
-    return RunTables(path, json.loads(manifest_path.read_text()), run_overrides(path), tables)
+def is_complete(run_dir: str | Path) -> bool:
+    """A run directory is complete when its manifest exists (written last)."""
+    return (Path(run_dir) / MANIFEST).is_file()
 
 
 def find_runs(root: str | Path) -> list[Path]:
-    """Every complete run directory under `root`, recursively, in path order (a sweep's
-    collected `dataset/` is not a run)."""
+    """Every complete run directory under `root` (itself included), in path order."""
     root = Path(root)
     return sorted(
         p.parent for p in root.rglob(MANIFEST) if "dataset" not in p.relative_to(root).parts
     )
+
+
+def load_run(path: str | Path) -> Result:
+    """The run in directory `path`; one line and exit 2 if it is not a complete run."""
+    run_dir = Path(path)
+    if not is_complete(run_dir):
+        raise InputError(
+            f"run directory {run_dir}",
+            "has no manifest.json (missing or incomplete run)",
+            "a directory written by migsim run",
+        )
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"{run_dir / MANIFEST}", f"cannot be read ({type(exc).__name__})"
+        ) from None
+    overrides = []
+    if (run_dir / OVERRIDES).is_file():
+        overrides = [str(o) for o in yaml.safe_load((run_dir / OVERRIDES).read_text()) or []]
+    return Result(Tables(run_dir=run_dir), manifest, run_dir, overrides=overrides)

@@ -15,19 +15,21 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from migsim.core.resources import data_dir
 from migsim.core.errors import InputError
+from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived here)
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    FEMALE,
+    MALE,
+    MAX_AGE,
+    N_AGES,
+    SEXES,
+    SKILLS,
+)
+from migsim.core.resources import data_dir
 
 DATA_DIR = data_dir()
 
-MAX_AGE = 105  # ages are 0..MAX_AGE; everyone reaching MAX_AGE dies that year
-N_AGES = MAX_AGE + 1
-FEMALE, MALE = 0, 1
-SEXES = ("female", "male")
-SKILLS = ("low", "high")  # non-tertiary, tertiary
-# Age bands of cells (decision and output tables); economics.md 1.5 age-propensity bands.
-AGE_BAND_EDGES = (0, 15, 20, 25, 30, 35, 40, 50, 65, N_AGES)
-AGE_BANDS = ("0-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-49", "50-64", "65+")
 UN_AREAS = ("Africa", "Asia", "Europe", "Latin America", "North America", "Oceania")
 SEX_RATIO_AT_BIRTH = 1.05  # males per female at birth (UN WPP standard assumption) [K]
 

@@ -101,8 +101,8 @@ def read_run(run_dir: Path) -> dict[str, pl.DataFrame]:
     year = int(regions["year"].max())
     return {
         "regions": regions,
-        "fiscal": run.tables["fiscal"].filter(pl.col("year") == year).collect(),
-        "stocks": run.tables["stocks"].filter(pl.col("year") == year).collect(),
+        "fiscal": run.lazy("fiscal").filter(pl.col("year") == year).collect(),
+        "stocks": run.lazy("stocks").filter(pl.col("year") == year).collect(),
     }
 
 
@@ -242,7 +242,7 @@ def native_capital_income(level: dict, none: dict) -> float:
 
     The capital stock follows labour (partial or long-run closure): capital that arrives
     with immigrants is financed at the return r0 at which it is supplied (borrowed abroad or
-    saved out of consumption, economics.md 2.1: "long run: r fixed"), and capital that
+    saved out of consumption, docs/model.md §5.4: the long-run closure keeps the return on capital fixed), and capital that
     leaves with emigrants is redeployed at r0, not lost. Counting the gross capital income
     instead would credit the host's natives with the whole return on capital they had to
     pay for (and charge the origin's natives with the return on capital they took out).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migsim.analysis.runs import RunTables, load_run
+from migsim.analysis.runs import Result
 from migsim.core.errors import InputError
 from migsim.games.game import analyse
 from migsim.games.payoffs import (
@@ -23,12 +23,11 @@ from migsim.games.report import markdown
 from migsim.games.result import GameResult
 
 
-def _simulate(cfg, run_dir: Path) -> RunTables:
-    """Simulate `cfg` into `run_dir` and read the run back."""
-    from migsim.runtime.app import run_simulation
+def _simulate(cfg, run_dir: Path) -> Result:
+    """Simulate `cfg` into `run_dir` (the public `migsim.run`)."""
+    from migsim.api import run
 
-    run_simulation(cfg, run_dir, progress=False)
-    return load_run(run_dir)
+    return run(config=cfg, out=run_dir)
 
 
 def play(

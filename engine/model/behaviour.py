@@ -8,8 +8,9 @@ checks); both are re-exported here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from migsim.core.params import param
 from migsim.model.choice import (
     N_BANDS,
     CellContext,
@@ -30,53 +31,95 @@ from migsim.model.plugins import (
     load_behaviour,
 )
 
-# Relative propensity to move by age band, 25-29 = 1 (economics.md 1.5) [A].
+# Relative propensity to move by age band, 25-29 = 1 (docs/model.md §3.5) [A].
 DEFAULT_AGE_PROFILE = [0.25, 0.5, 0.95, 1.0, 0.75, 0.5, 0.3, 0.15, 0.05]
 
 
 @dataclass
 class BehaviourConf:
-    """Parameters of the decision model (economics.md 1); flags as in that document."""
+    """Parameters of the decision model (docs/model.md); [K] known, [V] validated against a
+    published figure, [A] assumed."""
 
-    name: str = "nested_logit"
-    # Plug-in: entry-point name in group migsim.behaviours, or "package.module:attribute".
-    plugin: str = ""
-    # Parameters handed to a plug-in (its individual term receives the values, in order).
-    params: dict = field(default_factory=dict)
-    # Migration on/off: `none` keeps everyone where they are (demography only).
-    migration: bool = True
-    income_elasticity: float = 0.7  # lambda [K] (DMS 2015 / Bertoli-Moraga range 0.5-1.0)
-    nest_dissimilarity: float = 0.6  # rho [A]; 1 gives the multinomial logit
-    network_elasticity_low: float = 0.6  # eta for non-tertiary [A] (0.4-0.7 [K])
-    network_elasticity_high: float = 0.4  # eta for tertiary [A]
-    # the diaspora effect saturates at this multiple of the base-year diaspora [A]: with 3,
-    # networks amplify long-run flows by at most 3^eta (x1.7), near DMS's 17.9% vs 12%
-    network_max_ratio: float = 3.0
-    age_profile: list = field(default_factory=lambda: list(DEFAULT_AGE_PROFILE))
-    credential_transfer_low: float = 0.85  # kappa for recent migrants [A] (DFP 2013 direction)
-    credential_transfer_high: float = 0.7  # kappa, tertiary [A]
-    # Weibull return hazard h(tau) = scale * shape * max(tau, 1)^(shape - 1), applied at
-    # years abroad 1..5 in a migrant's first five years: with these values about 22% of a
-    # new cohort leaves within five years (OECD 2008: 20-50%; US 12.5-16%) [A].
-    return_hazard_scale: float = 0.093
-    return_hazard_shape: float = 0.7
-    temporary_return_multiplier: float = 2.0  # temporary visa holders leave faster [A]
-    irregular_return_multiplier: float = 0.8  # [A]
-    onward_share: float = 0.1  # share of leavers who move on to a third region [A]
-    borrowing: float = 0.5  # b: borrowing capacity as a share of home income [A]
-    # Up-front cost F: months of the destination's non-tertiary earnings, scaled by distance
-    # (KNOMAD/ILO: 1 to 15 months of foreign earnings for low-skill workers [V]).
-    upfront_cost_months: float = 3.0
-    # Calibration targets and switches
-    stock_growth: float = 0.016  # migrant stock growth 2010-13, 1.6%/yr (seed) [V]
-    intra_return_hazard: float = 0.05  # within-region migrants' yearly return [A]
-    # extra migrants free mobility would bring, as a share of world population: DMS 2015's
-    # ~400M would-be movers [V] over the 2013 world population of 7,162M = 5.6%
-    free_mobility_extra_share: float = 0.056
-    gravity_distance: float = 1.0  # c_inc per log distance (elasticity 0.5-1.2 [K])
-    gravity_language: float = 0.45  # common language lowers c_inc (0.3-0.6 [K])
-    gravity_colony: float = 0.75  # colonial link (0.5-1.0 [K])
-    gravity_contiguity: float = 0.5  # common border [A]
+    name: str = param("nested_logit", doc="name of the behaviour config")
+    plugin: str = param(
+        "", doc="plug-in: entry point of group migsim.behaviours, or package.module:attribute"
+    )
+    params: dict = param(
+        factory=dict, doc="values handed to a plug-in (its individual term receives them in order)"
+    )
+    migration: bool = param(True, doc="migration on; off (`none`) keeps everyone where they are")
+    income_elasticity: float = param(
+        0.7, range=(0.0, 10.0), doc="lambda [K] (DMS 2015 / Bertoli-Moraga range 0.5-1.0)"
+    )
+    nest_dissimilarity: float = param(
+        0.6, range=(0.05, 1.0), doc="rho [A]; 1 gives the multinomial logit"
+    )
+    network_elasticity_low: float = param(
+        0.6, range=(0.0, 3.0), doc="eta, non-tertiary [A] (0.4-0.7 [K])"
+    )
+    network_elasticity_high: float = param(0.4, range=(0.0, 3.0), doc="eta, tertiary [A]")
+    network_max_ratio: float = param(
+        3.0,
+        range=(1.0, 1e6),
+        doc="diaspora effect saturates at this multiple of the base-year diaspora [A]",
+    )
+    age_profile: list = param(
+        factory=lambda: list(DEFAULT_AGE_PROFILE),
+        allowed="9 positive numbers, one per age band",
+        doc="relative propensity to move by age band, 25-29 = 1 [A]",
+    )
+    credential_transfer_low: float = param(
+        0.85, range=(0.0, 1.5), doc="kappa for recent migrants [A] (DFP 2013 direction)"
+    )
+    credential_transfer_high: float = param(0.7, range=(0.0, 1.5), doc="kappa, tertiary [A]")
+    return_hazard_scale: float = param(
+        0.093,
+        range=(0.0, 1.0),
+        doc="Weibull return hazard scale: ~22% of a cohort leaves within 5 years [A]",
+    )
+    return_hazard_shape: float = param(
+        0.7, range=(0.1, 3.0), doc="Weibull shape, h = scale shape tau^(shape-1) [A]"
+    )
+    temporary_return_multiplier: float = param(
+        2.0, range=(0.0, 20.0), doc="temporary visa holders leave faster [A]"
+    )
+    irregular_return_multiplier: float = param(
+        0.8, range=(0.0, 20.0), doc="return hazard of irregular migrants, relative [A]"
+    )
+    onward_share: float = param(
+        0.1, range=(0.0, 1.0), doc="share of leavers who move on to a third region [A]"
+    )
+    borrowing: float = param(
+        0.5, range=(0.0, 20.0), doc="b: borrowing capacity as a share of home income [A]"
+    )
+    upfront_cost_months: float = param(
+        3.0,
+        range=(0.0, 120.0),
+        doc="up-front cost F in months of destination low-skill earnings (KNOMAD 1-15 [V])",
+    )
+    stock_growth: float = param(
+        0.016, range=(-0.2, 0.2), doc="calibration target: migrant stock growth 2010-13 [V]"
+    )
+    intra_return_hazard: float = param(
+        0.05, range=(0.0, 1.0), doc="within-region migrants' yearly return [A]"
+    )
+    free_mobility_extra_share: float = param(
+        0.056,
+        range=(0.0, 1.0),
+        doc="extra migrants free mobility brings, share of world population (DMS ~400M) [V]",
+    )
+    gravity_distance: float = param(
+        1.0, range=(-100.0, 100.0), doc="c_inc per log distance (elasticity 0.5-1.2 [K])"
+    )
+    gravity_language: float = param(
+        0.45, range=(-100.0, 100.0), doc="common language lowers c_inc (0.3-0.6 [K])"
+    )
+    gravity_colony: float = param(
+        0.75, range=(-100.0, 100.0), doc="colonial link lowers c_inc (0.5-1.0 [K])"
+    )
+    gravity_contiguity: float = param(
+        0.5, range=(-100.0, 100.0), doc="common border lowers c_inc [A]"
+    )
 
 
 CALIBRATION_FIELDS = (

@@ -1,8 +1,8 @@
-"""Calibration of the status-quo decision model to the base-year world (economics.md 7.0, 8.3).
+"""Calibration of the status-quo decision model to the base-year world (docs/model.md §4).
 
 1. Yearly flow targets: for every corridor, skill and sex, the base-year stock times its
    exit rate (return hazard + mortality) plus the stock growth rate, so that the baseline
-   keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), economics.md 1.6).
+   keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2).
 2. Corridor constants xi[o, d, s, g] solve expected model flows = targets, with cell
    populations, the age profile, nested logit and the liquidity constraint (a contraction
    on log flows).
@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,149 +36,22 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
 from migsim.core.errors import InputError
 from migsim.core.resources import cache_dir, is_shipped
+from migsim.core.world import World
+from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
+from migsim.model.cells import (  # noqa: F401  (re-exported)
+    BAND_LOWER,
+    B,
+    BaseCells,
+    base_cells,
+)
+from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
+from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
 from migsim.people.population import native_pyramids
-from migsim.regimes import bloc_matrix, initial_irregular_share
-from migsim.core.world import AGE_BAND_EDGES, AGE_BAND_OF_AGE, AGE_BANDS, N_AGES, World
+from migsim.regimes import bloc_matrix
 
 CALIBRATION_FILE = "calibration.json"
-TERTIARY_MIN_AGE = 22
-B = len(AGE_BANDS)
-BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
-BAND_UPPER = np.array(AGE_BAND_EDGES[1:], dtype=np.float64)  # first age after it
-
-
-# ----------------------------------------------------------------------------- economics
-def base_wages(world: World) -> np.ndarray:
-    """Annual wage per worker (R, 2) [region, skill], PPP $ of the base year.
-
-    Labour income = labour_share x GDP; workers = employment_rate x residents aged 15-64;
-    tertiary workers earn skill_premium times non-tertiary ones.
-    """
-    working = world.resident_pyramid[:, :, 15:65].sum(axis=(1, 2))
-    workers = world.employment_rate * working
-    per_worker = world.labour_share * world.gdp_per_capita * world.population / workers
-    t, prem = world.tertiary_share, world.skill_premium
-    low = per_worker / (1.0 - t + t * prem)
-    return np.stack([low, low * prem], axis=1)
-
-
-def expected_income(
-    world: World, wages: np.ndarray, conf: Any, credential_scale: float = 1.0
-) -> np.ndarray:
-    """Expected net income y[o, d, s] (R, R, 2) of an o-born person of skill s living in d.
-
-    wages: (R, 2, 2) [region, skill, nativity] or (R, 2). Abroad the wage is that of
-    immigrants times the credential-transfer factor kappa_s (capped at 1).
-    """
-    R = world.n_regions
-    if wages.ndim == 2:
-        wages = np.stack([wages, wages], axis=2)
-    net = (1.0 - world.tax_rate) * world.employment_rate
-    kappa = np.minimum(
-        1.0,
-        credential_scale * np.array([conf.credential_transfer_low, conf.credential_transfer_high]),
-    )
-    y = np.empty((R, R, 2))
-    for o in range(R):
-        y[o] = wages[:, :, 1] * kappa[None, :] * net[:, None]
-        y[o, o] = wages[o, :, 0] * net[o]
-    return y
-
-
-def upfront_cost(world: World, wages: np.ndarray, conf: Any) -> np.ndarray:
-    """Up-front moving cost F[o, d] (PPP $): months of the destination's non-tertiary wage,
-    times (0.5 + 0.5 distance / 5000 km) [A]."""
-    w_low = wages[:, 0] if wages.ndim == 2 else wages[:, 0, 1]
-    scale = 0.5 + 0.5 * world.distance_km / 5000.0
-    F = conf.upfront_cost_months / 12.0 * w_low[None, :] * scale
-    np.fill_diagonal(F, 0.0)
-    return F
-
-
-def return_hazard_table(conf: Any, age_factor: np.ndarray | None = None) -> np.ndarray:
-    """Annual probability of leaving the destination (5, 256, B) by status, years abroad
-    and age band; `age_factor` (B,) multiplies the hazard by age band (1 = none)."""
-    tau = np.maximum(np.arange(256, dtype=np.float64), 1.0)
-    h = conf.return_hazard_scale * conf.return_hazard_shape * tau ** (conf.return_hazard_shape - 1)
-    table = np.zeros((5, 256))
-    table[1] = h
-    table[2] = h * conf.temporary_return_multiplier
-    table[3] = h * conf.irregular_return_multiplier
-    factor = np.ones(B) if age_factor is None else np.asarray(age_factor, dtype=np.float64)
-    return np.clip(table[:, :, None] * factor[None, None, :], 0.0, 1.0)
-
-
-# ----------------------------------------------------------------------------- cells
-@dataclass
-class BaseCells:
-    home: np.ndarray  # (R, 2, 2, B) people at home by origin, skill, sex, band
-    stock: np.ndarray  # (R, R, 2, 2) migrants by origin, destination, skill, sex
-    exit_rate: np.ndarray  # (R, R, 2, 2) mortality + return hazard of the stock
-    feasible: np.ndarray  # (R, 2, 2, B, R) share able to pay the up-front cost
-
-
-def _tertiary_by_age(share: float) -> np.ndarray:
-    ages = np.arange(N_AGES)
-    return np.where(ages >= TERTIARY_MIN_AGE, share, 0.0)
-
-
-def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> BaseCells:
-    R = world.n_regions
-    natives = native_pyramids(world)  # (R, 2, N_AGES)
-    home = np.zeros((R, 2, 2, B))
-    for o in range(R):
-        t = _tertiary_by_age(world.tertiary_share[o])
-        for g in range(2):
-            high = natives[o, g] * t
-            low = natives[o, g] - high
-            home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
-            home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
-    age = world.migrant_age_share
-    table = return_hazard_table(conf)[:, :, 0]
-    # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
-    mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
-    mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])
-    irregular = initial_irregular_share(world)
-    stock = np.zeros((R, R, 2, 2))
-    exit_rate = np.zeros((R, R, 2, 2))
-    for o in range(R):
-        for d in range(R):
-            if o == d:
-                continue
-            M = world.migrant_stock[o, d]
-            fem = world.migrant_female_share[o, d]
-            t = _tertiary_by_age(world.migrant_tertiary_share[o, d])
-            for g, share_g in ((0, fem), (1, 1.0 - fem)):
-                for s in range(2):
-                    dist = age * (t if s == 1 else 1.0 - t)
-                    mass = dist.sum()
-                    stock[o, d, s, g] = M * share_g * mass
-                    if mass > 0:
-                        q = world.death_probability[d, g]
-                        irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
-                        mean_h = (1 - irr) * mean_perm + irr * mean_irr
-                        exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
-    # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
-    F = upfront_cost(world, wages, conf)
-    sigma = pop_conf.wealth_sigma
-    mid_age = (BAND_LOWER + BAND_UPPER - 1) / 2
-    scale = np.where(mid_age >= 18, 1.0, 0.2)
-    feasible = np.ones((R, 2, 2, B, R))
-    for o in range(R):
-        mean_w = pop_conf.wealth_to_income * world.gdp_per_capita[o]
-        for s in range(2):
-            need = F[o][None, :] - conf.borrowing * wages[o, s]
-            for b in range(B):
-                mu = math.log(mean_w * scale[b]) - 0.5 * sigma**2
-                with np.errstate(divide="ignore"):
-                    z = (np.log(np.maximum(need[0], 1e-12)) - mu) / max(sigma, 1e-9)
-                share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
-                share = np.where(need[0] <= 0, 1.0, share)
-                feasible[o, s, :, b, :] = share[None, :]
-    return BaseCells(home, stock, exit_rate, feasible)
 
 
 # ----------------------------------------------------------------------------- solve

@@ -2,7 +2,7 @@
 utility, the nested logit and its log-sum.
 
 The default module (`behaviour=nested_logit`) is a two-level nested logit (stay vs move,
-then destination; economics.md 1.1-1.3). Systematic utility is the same for everyone in a
+then destination; docs/model.md §3.1-3.3). Systematic utility is the same for everyone in a
 home cell (origin o, skill s, sex g, age band b), so it is computed on small cell arrays:
 
     V_stay(o, s)        = lambda ln y[o, o, s]
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from migsim.core.world import AGE_BANDS
 
 N_BANDS = len(AGE_BANDS)

@@ -1,4 +1,4 @@
-r"""Labour-market equilibrium per region: nested CES production (economics.md §2.1-2.2, §4.3).
+r"""Labour-market equilibrium per region: nested CES production (docs/model.md §5.2-5.5).
 
 Production in region :math:`r` (one year, one representative firm, constant returns)::
 
@@ -16,7 +16,7 @@ Wages are marginal products (competitive factor markets)::
           = (1 - alpha) A (K/Lagg)**alpha * theta_re (Lagg/L_re)**(1/sigma_q)
             * theta_rej (L_re/L_rej)**(1/sigma_n)
 
-which in logs is the update of economics.md §2.2::
+which in logs is the update of docs/model.md §5.2::
 
     d ln w_ej = d ln A + alpha d ln(K/Lagg) + (1/sigma_q) d ln Lagg
                 + (1/sigma_n - 1/sigma_q) d ln L_e - (1/sigma_n) d ln L_ej.
@@ -79,7 +79,7 @@ class MarketParams:
     ----------
     sigma_q : float
         Elasticity of substitution between skill groups (tertiary vs non-tertiary),
-        default 2.0 (economics.md §2.1 range 1.3-2.5).  Must be > 1 or ``math.inf``.
+        default 2.0 (docs/model.md §5.2, range 1.3-2.5).  Must be > 1 or ``math.inf``.
     sigma_n : float
         Elasticity of substitution between natives and immigrants within a skill group,
         default 20 (Ottaviano-Peri).  ``math.inf`` = perfect substitutes.  Must be > 1.
@@ -93,7 +93,7 @@ class MarketParams:
     externality : float
         ``gamma >= 0``: ``A_r = Abar_r (h_r / h_r0)**gamma`` with ``h`` the tertiary share of
         the resident workforce (efficiency units) and ``h_r0`` its base-year value
-        (economics.md §4.3; normalising by ``h_r0`` keeps the calibration independent of
+        (docs/model.md §5.5; normalising by ``h_r0`` keeps the calibration independent of
         ``gamma``).  Default 0 (off); sensitivity 0.12 or 0.3.
     empty_cell_share : float
         Entry supply, as a share of the nest's raw total, at which the wage of an empty cell

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
 from migsim.core.errors import InputError
 from migsim.model.choice import CellContext
 
@@ -46,7 +47,7 @@ class Behaviour:
     description: str = ""
 
 
-DEFAULT = Behaviour("nested_logit", description="built-in nested logit (economics.md 1)")
+DEFAULT = Behaviour("nested_logit", description="built-in nested logit (docs/model.md §3)")
 
 
 def _entry_points() -> dict[str, Any]:

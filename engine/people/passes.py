@@ -11,6 +11,7 @@ results of all shards (`migsim.people.shards.add`). Steps call them through
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik

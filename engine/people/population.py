@@ -21,13 +21,18 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a person's state)
+    INTRA_REGIONAL,
+    IRREGULAR,
+    NATIVE,
+    PERMANENT,
+    STATUSES,
+    TEMPORARY,
+)
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.synthesis import fill_productivity, synthesise
-
-# Legal status codes (part of a person's state).
-NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
-STATUSES = ("native", "permanent", "temporary", "irregular", "intra_regional")
 
 # One dtype per column, defined once with the `People` bundle the kernels take.
 COLUMNS = PEOPLE_DTYPES

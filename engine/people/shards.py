@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
 from migsim.core.errors import InputError
 from migsim.people.population import Population
 

@@ -1,35 +1,49 @@
-"""Simulation: the yearly loop. Kernels are called in a fixed order; data flows one way.
+"""Simulation: the yearly loop. Data flows one way through the year:
 
-    World(t) -> demography -> education -> migration -> income -> aggregation -> markets
-             -> World(t+1), and rows for year t in the output tables.
+    World(t) -> demography -> the configured steps (by default education, migration,
+             economy) -> aggregation -> World(t+1), and rows for year t in the output tables.
 
 The base-year state is recorded as `base_year` before any decision. Steps other than
-demography plug in through `Step` objects (see `engine.steps`); a step that is not
-configured simply does not run.
+demography are `Step` objects (`migsim.steps.registry`) listed by the `steps` setting; they
+hand each other the typed year state `sim.state` (`migsim.runtime.state.YearState`) and add
+the `regions` columns they declare.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-import numba
 import numpy as np
 import polars as pl
-from migsim.core.world import AGE_BANDS, SEXES, SKILLS, World
+
+from migsim.core.errors import InputError
+from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
+from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
+from migsim.core.world import World
 from migsim.kernels import demography as demo
 from migsim.people import passes
-from migsim.people.population import STATUSES, Population
+from migsim.people.population import Population
 from migsim.people.shards import LocalPeople, Shard
+from migsim.runtime.state import YearState
+from migsim.steps.registry import Column, Step  # noqa: F401  (Step re-exported)
 
-
-class Step(Protocol):
-    """A module of the yearly loop (education, migration, income, markets...)."""
-
-    name: str
-
-    def run(self, sim: Simulation, year: int) -> None: ...
+# Columns of `regions` the loop itself records, before those the steps declare.
+CORE_COLUMNS = {
+    "year": Column("year", "calendar year (the base year: before any decision)"),
+    "region": Column("code", "region code"),
+    "developed": Column("bool", "developed region"),
+    "population": Column("people", "residents"),
+    "natives": Column("people", "residents born in the region (not intra-regional migrants)"),
+    "immigrants": Column("people", "foreign-born residents, intra-regional migrants included"),
+    "emigrants": Column("people", "people born in the region living abroad"),
+    "births": Column("people", "children born this year"),
+    "deaths": Column("people", "deaths this year"),
+    "arrivals": Column("people", "moves into the region this year"),
+    "departures": Column("people", "moves out of the region this year"),
+    "tertiary_share": Column("share", "tertiary share of residents aged 25+"),
+}
 
 
 @dataclass
@@ -44,12 +58,8 @@ class Simulation:
     steps: list = field(default_factory=list)
     year: int = 0
     timings: dict = field(default_factory=dict)
-    # per-year scratch shared between steps
-    moves: np.ndarray | None = None  # (R, R, R, 2) agents by origin, source, destination, skill
     records: dict = field(default_factory=lambda: {"regions": [], "stocks": [], "flows": []})
-    region_extra: dict = field(default_factory=dict)  # column -> (R,) values for this year
-    stock_matrix: np.ndarray | None = None  # (R, R) people born in o living in d, last record
-    wages: np.ndarray | None = None  # (R, 2, 2) set by a market step; None = base wages
+    state: YearState = field(default_factory=YearState)  # what the year's steps share
 
     def __post_init__(self):
         self.year = self.base_year
@@ -65,6 +75,34 @@ class Simulation:
     @property
     def sharded(self) -> bool:
         return self.population is None
+
+    # the year state's fields, readable and settable on the simulation as before
+    moves = property(lambda self: self.state.moves, lambda self, v: setattr(self.state, "moves", v))
+    region_extra = property(
+        lambda self: self.state.region_columns,
+        lambda self, v: setattr(self.state, "region_columns", v),
+    )
+    cells = property(lambda self: self.state.cells, lambda self, v: setattr(self.state, "cells", v))
+    stock_matrix = property(
+        lambda self: self.state.stock_matrix,
+        lambda self, v: setattr(self.state, "stock_matrix", v),
+    )
+    wages = property(lambda self: self.state.wages, lambda self, v: setattr(self.state, "wages", v))
+
+    def columns(self) -> dict[str, Column]:
+        """Every column of `regions` this run records: the loop's, then each step's."""
+        out = dict(CORE_COLUMNS)
+        for step in self.steps:
+            out.update(getattr(step, "columns", {}) or {})
+        return out
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The tables recorded so far (base year included), as polars frames."""
+        records = dict(self.records)
+        for step in self.steps:
+            records.update(getattr(step, "records", {}))
+        columns = self.columns()
+        return {name: _table(name, frames, columns) for name, frames in records.items()}
 
     # ------------------------------------------------------------------ timing
     def _timed(self, name, fn, *args):
@@ -96,14 +134,16 @@ class Simulation:
     def step(self) -> None:
         """Advance one year and record it."""
         year = self.year + 1
-        R = self.world.n_regions
-        self.moves = np.zeros((R, R, R, 2), dtype=np.int64)
-        self.region_extra = {}
+        self.state.begin_year(self.world.n_regions)
         deaths, births = self._timed("demography", self.demography, year)
         for step in self.steps:
+            before = set(self.state.region_columns)
+            fields = {k: id(v) for k, v in vars(self.state).items()}
             self._timed(step.name, step.run, self, year)
+            _check_writes(step, fields, self.state)
+            _check_columns(step, set(self.state.region_columns) - before)
         self.year = year
-        self._timed("aggregate", self.record, year, deaths, births, self.moves)
+        self._timed("aggregate", self.record, year, deaths, births, self.state.moves)
 
     # ------------------------------------------------------------------ records
     def cell_people(self) -> np.ndarray:
@@ -118,7 +158,7 @@ class Simulation:
         w = self.world
         R = w.n_regions
         people = self.cell_people()
-        self.cells = people  # (origin, location, skill, sex, band, status), real people
+        self.state.cells = people  # (origin, location, skill, sex, band, status), real people
         by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))
         diag = np.arange(R)
@@ -126,7 +166,7 @@ class Simulation:
         natives = by_pair[diag, diag, :].sum(axis=1) - intra
         abroad = by_pair.sum(axis=2)
         np.fill_diagonal(abroad, 0.0)
-        self.stock_matrix = abroad  # people born in o living in d != o
+        self.state.stock_matrix = abroad  # people born in o living in d != o
         regions = {
             "year": np.full(R, year, dtype=np.int64),
             "region": w.codes,
@@ -148,8 +188,8 @@ class Simulation:
             for col in ("births", "deaths", "arrivals", "departures"):
                 regions[col] = zero
         adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
-        regions["tertiary_share_25plus"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
-        for col, values in self.region_extra.items():
+        regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
+        for col, values in self.state.region_columns.items():
             regions[col] = values
         self.records["regions"].append(pl.DataFrame(regions))
 
@@ -202,6 +242,48 @@ class Simulation:
         }
 
 
+def _check_writes(step: Any, before: dict[str, int], state: YearState) -> None:
+    """A step replaces only the year-state fields it declares in `writes`."""
+    writes = set(getattr(step, "writes", ()) or ())
+    for name, value in vars(state).items():
+        if before.get(name) != id(value) and name not in writes:
+            raise InputError(
+                f"step '{step.name}'",
+                f"set the year-state field '{name}', which its `writes` does not declare",
+                ", ".join(sorted(writes)) or "none (it declares no writes)",
+            )
+
+
+def _check_columns(step: Any, added: set) -> None:
+    """A step adds only the columns it declares (so the declarations are the schema)."""
+    declared = getattr(step, "columns", {}) or {}
+    for name in sorted(added):
+        if name not in declared:
+            raise InputError(
+                f"step '{step.name}'",
+                f"wrote the undeclared column '{name}'",
+                ", ".join(declared) or "no columns (it declares none)",
+            )
+
+
+def _table(name: str, frames: list, columns: dict[str, Column]) -> pl.DataFrame:
+    """One table from its yearly frames: a column missing in some years is 0 there; columns
+    declared with `derive` are computed from the finished table."""
+    if not frames:
+        return pl.DataFrame(schema=FLOWS_SCHEMA)
+    frame = pl.concat(frames, how="diagonal_relaxed")
+    frame = frame.with_columns(pl.col(pl.Float64).fill_null(0.0))
+    if name == "regions":
+        derived = {
+            col: c.derive
+            for col, c in columns.items()
+            if c.derive is not None and col not in frame.columns
+        }
+        if derived:
+            frame = frame.with_columns(**derived)
+    return frame
+
+
 def _labels(values) -> pl.Series:
     """Labels as a polars String series, to gather output label columns from."""
     return pl.Series(list(values), dtype=pl.String)
@@ -215,11 +297,3 @@ FLOWS_SCHEMA = {
     "skill": pl.String,
     "people": pl.Float64,
 }
-
-
-def set_threads(threads: int) -> int:
-    """Use `threads` numba threads (0 = all available); returns the count in use."""
-    available = numba.config.NUMBA_NUM_THREADS
-    n = available if threads in (0, None) else min(int(threads), available)
-    numba.set_num_threads(n)
-    return n

@@ -11,29 +11,60 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from migsim.core.errors import InputError
 from migsim.core.world import AGE_BAND_OF_AGE
 from migsim.kernels.bundles import Cells, Levers
-from migsim.model.calibration import (
-    Calibration,
-    base_cells,
-    base_wages,
-    desired_extra,
-    expected_income,
-    return_hazard_table,
-    upfront_cost,
-)
+from migsim.model.calibration import Calibration, desired_extra
+from migsim.model.cells import base_cells
 from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
+from migsim.model.costs import return_hazard_table, upfront_cost
+from migsim.model.incomes import base_wages, expected_income
 from migsim.model.plugins import Behaviour, check_utility
 from migsim.people import passes
 from migsim.regimes import Policy
+from migsim.steps.registry import Column, Step, StepContext, step
 
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
 PENSION_RETURN_EFFECT = 1.0  # relative rise in the 50+ return hazard per unit portability [A]
 
 
-class MigrationStep:
-    name = "migration"
+@step("migration")
+class MigrationStep(Step):
+    """Stay, move or return for everyone, from cell probabilities, quotas and one kernel pass."""
+
+    reads = ("cells", "stock_matrix", "wages")
+    writes = ("moves", "region_columns")
+    columns = {
+        "temporary_visas_offered": Column(
+            "people/yr", "extra temporary visas a Mode 4 offer adds (when one is offered)"
+        ),
+        "quota_shadow_price_low": Column(
+            "utility", "price on entry that fits non-tertiary movers into a priced quota"
+        ),
+        "quota_shadow_price_high": Column(
+            "utility", "price on entry that fits tertiary movers into a priced quota"
+        ),
+        "pent_up_moves": Column("people", "arrivals of the catch_up component's first year"),
+        "pent_up_desired": Column("people", "arrivals the calibration's split desires at once"),
+        "blocked_by_liquidity": Column("people", "would-be movers who could not pay the move"),
+        "intra_regional_moves": Column("people", "moves between countries of the region"),
+        "access_value": Column(
+            "log points", "value of the regime's policy costs to people at home, vs status quo"
+        ),
+    }
+
+    @classmethod
+    def enabled(cls, cfg) -> bool:
+        return bool(cfg.behaviour.migration)
+
+    @classmethod
+    def build(cls, ctx: StepContext) -> MigrationStep:
+        from migsim.model.behaviour import load_behaviour
+
+        cfg = ctx.cfg
+        behaviour = load_behaviour(cfg.behaviour)
+        return cls(ctx.sim, cfg.behaviour, cfg.population, behaviour, ctx.calibration, ctx.policy)
 
     def __init__(
         self,
@@ -53,7 +84,7 @@ class MigrationStep:
         self.productivity_sigma = float(pop_conf.productivity_sigma)
         self.base_wages = base_wages(world)
         # pension portability: migrants aged 50+ return more often when accrued pension
-        # rights follow them (economics.md 1.6, 7 row 8): hazard x (1 + beta (pi - pi_0))
+        # rights follow them (docs/model.md §3.6, §6.10): hazard x (1 + beta (pi - pi_0))
         # with beta = 1 [A] and pi_0 = 0.3 the status-quo portability
         age_factor = np.ones(N_BANDS)
         age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (
@@ -94,11 +125,8 @@ class MigrationStep:
         )
 
     def wages(self, sim) -> np.ndarray:
-        return (
-            getattr(sim, "wages", None)
-            if getattr(sim, "wages", None) is not None
-            else self.base_wages
-        )
+        """The wages in force: the market step's, or the base year's before it has run."""
+        return sim.state.wages if sim.state.wages is not None else self.base_wages
 
     def utility(self, sim, year: int, policy_cost: np.ndarray) -> np.ndarray:
         """Systematic utility V[o, s, g, b, d] of this year's decision with the policy cost
@@ -108,7 +136,7 @@ class MigrationStep:
         # with no agent in the base year cannot jump by ln(weight) when its first agent
         # arrives (sampling noise in small runs)
         floor = sim.weight[:, None]
-        diaspora = np.maximum(sim.stock_matrix, floor)
+        diaspora = np.maximum(sim.state.stock_matrix, floor)
         if self.base_diaspora is None:
             self.base_diaspora = np.maximum(self.world.migrant_stock, floor)
         # the network elasticity is estimated on observed variation in diasporas: its effect
@@ -184,7 +212,7 @@ class MigrationStep:
         )
         desired = np.maximum(desired, 0.0)
         desired[np.arange(R), np.arange(R)] = 0.0
-        cells = sim.cells  # (o, loc, s, g, b, st) people
+        cells = sim.state.cells  # (o, loc, s, g, b, st) people
         home = np.stack([cells[o, o].sum(axis=-1) for o in range(R)])  # (o, s, g, b)
         w = np.exp(self.age_shift)
         exposed = (home * w).sum(axis=(2, 3))  # (o, s)
@@ -223,7 +251,7 @@ class MigrationStep:
             log_sum(self.utility(sim, year, cost), rho)
             - log_sum(self.utility(sim, year, status_quo), rho)
         ) / lam  # (R, 2, 2, B)
-        cells = getattr(sim, "cells", None)
+        cells = sim.state.cells
         if cells is None:
             return np.zeros(R)
         diag = np.arange(R)
@@ -250,11 +278,11 @@ class MigrationStep:
             # Mode 4 offer (Walmsley & Winters: temporary workers up to `offer` x the labour
             # force): yearly admissions = the status-quo flow + offer x labour force / visa
             # length, so the stock of temporary workers reaches the offer
-            cells = sim.cells  # (o, loc, s, g, b, st)
+            cells = sim.state.cells  # (o, loc, s, g, b, st)
             labour = cells[:, :, :, :, 2:8, :].sum(axis=(0, 3, 4, 5))  # (loc, s), 20-64
             extra = policy.temporary_offer * labour / np.maximum(policy.visa_years, 1)[:, None]
             quota = np.where(offered, self.baseline_admissions + extra, quota)
-            sim.region_extra["temporary_visas_offered"] = extra.sum(axis=1)
+            sim.state.region_columns["temporary_visas_offered"] = extra.sum(axis=1)
         levers = Levers(
             F,
             home_income,
@@ -300,8 +328,8 @@ class MigrationStep:
                     people = applicants_for(p_move, dest_cdf)
                 self.shadow = mu
                 shadow = mu
-                sim.region_extra["quota_shadow_price_low"] = mu[:, 0]
-                sim.region_extra["quota_shadow_price_high"] = mu[:, 1]
+                sim.state.region_columns["quota_shadow_price_low"] = mu[:, 0]
+                sim.state.region_columns["quota_shadow_price_high"] = mu[:, 1]
             with np.errstate(divide="ignore", invalid="ignore"):
                 # lottery rationing (or the last 1% after the shadow price)
                 accept = np.where(people > quota, quota / people, 1.0)
@@ -337,7 +365,7 @@ class MigrationStep:
                 f"individual term returned NaN or infinity for {invalid} agents in {year}",
                 "finite numbers",
             )
-        sim.moves += moves
+        sim.state.moves += moves
         weight = sim.weight
         if catch is not None:
             q_move, q_cdf, desired = catch
@@ -348,13 +376,13 @@ class MigrationStep:
                 Cells(AGE_BAND_OF_AGE, N_BANDS, q_move, q_cdf),
                 levers,
             )
-            sim.moves += pent_up
+            sim.state.moves += pent_up
             # people by destination: moved at once, and desired by the split
-            sim.region_extra["pent_up_moves"] = (pent_up.sum(axis=(1, 3)) * weight[:, None]).sum(
-                axis=0
-            )
-            sim.region_extra["pent_up_desired"] = desired.sum(axis=(0, 2))
-        sim.region_extra["blocked_by_liquidity"] = blocked * weight
-        sim.region_extra["intra_regional_moves"] = intra * weight
+            sim.state.region_columns["pent_up_moves"] = (
+                pent_up.sum(axis=(1, 3)) * weight[:, None]
+            ).sum(axis=0)
+            sim.state.region_columns["pent_up_desired"] = desired.sum(axis=(0, 2))
+        sim.state.region_columns["blocked_by_liquidity"] = blocked * weight
+        sim.state.region_columns["intra_regional_moves"] = intra * weight
         # the option value of the regime's policy costs to the people at home (games.py)
-        sim.region_extra["access_value"] = self.access_value(sim, year, shadow)
+        sim.state.region_columns["access_value"] = self.access_value(sim, year, shadow)

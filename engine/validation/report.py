@@ -114,7 +114,7 @@ def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None
         f"({'quick' if runner.quick else 'full'} mode, {seconds:.0f} s). "
         f"{frame.height} checks: {summary}.",
         "",
-        "Tolerances (economics.md section 9): [V] within +-10% or inside the published "
+        "Tolerances (docs/model.md §8.1): [V] within +-10% or inside the published "
         "range; [K], [C] and [A] within +-25%; sign tests exact. `accepted` is the band the "
         "simulated figure must fall in. Targets and experiments: engine/validation/experiments/; "
         "run configs: configs/experiment/.",

@@ -2,7 +2,7 @@
 and running every selected experiment.
 
 Every simulation validation makes goes through `_simulate` (a run to its end, read back as
-`RunTables`) or `_start_simulation` (a base-year state that an experiment drives itself), so
+`Result`) or `_start_simulation` (a base-year state that an experiment drives itself), so
 the assembly behind them is chosen in one place.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from migsim.analysis.runs import RunTables, load_run
+from migsim.analysis.runs import Result
 from migsim.validation.checks import Check
 from migsim.validation.registry import select
 from migsim.validation.report import to_frame
@@ -32,28 +32,19 @@ def compose(overrides: list[str]):
         return _compose("config", overrides=list(overrides))
 
 
-def _simulate(cfg, out: Path) -> RunTables:
-    """Simulate `cfg` into the run directory `out` and read it back."""
-    from migsim.runtime.app import run_simulation
+def _simulate(cfg, out: Path) -> Result:
+    """Simulate `cfg` into the run directory `out` (the public `migsim.run`)."""
+    from migsim.api import run
 
-    run_simulation(cfg, out, progress=False)
-    return load_run(out)
+    return run(config=cfg, out=out)
 
 
 def _start_simulation(cfg):
-    """A Simulation of `cfg` in its base year, with its steps, for an experiment to drive."""
-    from migsim.core.world import load_world
-    from migsim.kernels.rng import run_key
-    from migsim.model.behaviour import load_behaviour
-    from migsim.model.calibration import load_calibration
-    from migsim.runtime.app import _start
-    from migsim.runtime.simulation import set_threads
+    """A Simulation of `cfg` in its base year, with its steps, for an experiment to drive
+    (the public `migsim.build_simulation`)."""
+    from migsim.api import build_simulation
 
-    world = load_world(cfg.world.name, cfg.world.path or None)
-    load_behaviour(cfg.behaviour)
-    cal = load_calibration(world, cfg.behaviour, cfg.population)
-    set_threads(cfg.threads)
-    return _start(cfg, world, run_key(cfg.seed), cal)
+    return build_simulation(cfg)
 
 
 class Runner:
@@ -73,7 +64,7 @@ class Runner:
         self.root = Path(root)
         self.quick = quick
         self.threads = threads
-        self.runs: dict[str, RunTables] = {}
+        self.runs: dict[str, Result] = {}
         self.seconds: dict[str, float] = {}
         self.log = log or (lambda _msg: None)
         self.cache: dict[str, object] = {}
@@ -99,7 +90,7 @@ class Runner:
 
     def run(
         self, experiment: str, baseline: bool = False, extra: list[str] | None = None
-    ) -> RunTables:
+    ) -> Result:
         """The run of an experiment config (simulated on first use); a status-quo baseline
         that is the base run's config over fewer years is the base run."""
         name = (

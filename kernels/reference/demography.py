@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.demography import MOTHER_MAX_AGE, MOTHER_MIN_AGE, SHARE_BORN_FEMALE
 from migsim.kernels.reference.rng import uniform
 from migsim.kernels.rng import Stream

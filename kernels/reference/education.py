@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.education import GRADUATION_AGE
 from migsim.kernels.reference.rng import uniform
 from migsim.kernels.rng import Stream

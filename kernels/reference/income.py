@@ -11,6 +11,7 @@ relative tolerance of 1e-12 and everything else exactly.
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.income import (
     HIST_BINS,
     HIST_SAMPLE_MASK,

@@ -8,6 +8,7 @@ rows [0, n), input dtypes) and its counts summed over chunks.
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
 from migsim.kernels.reference.rng import draw_index, productivity, uniform
 from migsim.kernels.rng import Stream

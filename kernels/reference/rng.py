@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.rng import uniform_reference
 
 

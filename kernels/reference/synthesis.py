@@ -4,6 +4,7 @@ productivity column."""
 from __future__ import annotations
 
 import numpy as np
+
 from migsim.kernels.reference.rng import normal, productivity, uniform
 from migsim.kernels.rng import Stream
 from migsim.kernels.synthesis import TERTIARY_MIN_AGE

@@ -1,6 +1,6 @@
 """Output measures of a run, registered by declaration: the comparison's vocabulary.
 
-A measure is a function of one run (`migsim.analysis.runs.RunTables`) that returns a tidy
+A measure is a function of one run (`migsim.analysis.runs.Result`) that returns a tidy
 frame with the columns `scope` (a region code, a welfare group or "world") and `value`
 (Float64) for the run's final simulated year, declared with its name, unit and meaning:
 

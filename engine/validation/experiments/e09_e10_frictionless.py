@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from migsim.analysis.runs import RunTables
+from migsim.analysis.runs import Result
 from migsim.validation.checks import Check, within
 from migsim.validation.experiments._shared import WORKING_BANDS, gdp_change, pct
 from migsim.validation.registry import experiment
@@ -28,7 +28,7 @@ EXPECTED_FAILURES = {
 LONG_RUN = 30  # years: the frictionless closures' long-run equilibrium
 
 
-def _income_per_worker_by_origin(r: Runner, run: RunTables, year: int, developing: bool) -> float:
+def _income_per_worker_by_origin(r: Runner, run: Result, year: int, developing: bool) -> float:
     """Labour income per worker (20-64) born in developing (or developed) regions: people x
     employment rate of the location x wage per efficiency unit (skill, nativity)."""
     world = r.world()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from migsim.analysis.runs import RunTables
+from migsim.analysis.runs import Result
 from migsim.validation.checks import Check, point, sign
 from migsim.validation.experiments._shared import WORKING_BANDS, pct, year_sum
 from migsim.validation.registry import experiment
@@ -33,7 +33,7 @@ EXPECTED_FAILURES = {
 }
 
 
-def _working_in_developed(r: Runner, run: RunTables, year: int) -> float:
+def _working_in_developed(r: Runner, run: Result, year: int) -> float:
     world = r.world()
     dev = [c for c, d in zip(world.codes, world.developed) if d]
     s = run.table("stocks")
@@ -46,7 +46,7 @@ def _working_in_developed(r: Runner, run: RunTables, year: int) -> float:
     )
 
 
-def _welfare(r: Runner, run: RunTables, year: int) -> dict[str, tuple[float, float]]:
+def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]]:
     """Income per group, private + public (remittances received are already in natives'
     private income): (people, income)."""
     w = run.table("welfare").filter(pl.col("year") == year)

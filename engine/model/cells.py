@@ -1,0 +1,92 @@
+"""Expected base-year cell populations from the world tables (no sampled people): people at
+home by origin, skill, sex and age band, migrant stocks by corridor, their exit rates and the
+share able to pay the up-front cost. The calibration and the `catch_up` component use them,
+so both are independent of the seed and of the number of agents."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from migsim.core.labels import AGE_BAND_EDGES, AGE_BANDS, N_AGES
+from migsim.core.world import AGE_BAND_OF_AGE, World
+from migsim.model.costs import return_hazard_table, upfront_cost
+from migsim.people.population import native_pyramids
+from migsim.regimes import initial_irregular_share
+
+TERTIARY_MIN_AGE = 22
+B = len(AGE_BANDS)
+BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
+BAND_UPPER = np.array(AGE_BAND_EDGES[1:], dtype=np.float64)  # first age after it
+
+
+@dataclass
+class BaseCells:
+    home: np.ndarray  # (R, 2, 2, B) people at home by origin, skill, sex, band
+    stock: np.ndarray  # (R, R, 2, 2) migrants by origin, destination, skill, sex
+    exit_rate: np.ndarray  # (R, R, 2, 2) mortality + return hazard of the stock
+    feasible: np.ndarray  # (R, 2, 2, B, R) share able to pay the up-front cost
+
+
+def _tertiary_by_age(share: float) -> np.ndarray:
+    ages = np.arange(N_AGES)
+    return np.where(ages >= TERTIARY_MIN_AGE, share, 0.0)
+
+
+def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> BaseCells:
+    R = world.n_regions
+    natives = native_pyramids(world)  # (R, 2, N_AGES)
+    home = np.zeros((R, 2, 2, B))
+    for o in range(R):
+        t = _tertiary_by_age(world.tertiary_share[o])
+        for g in range(2):
+            high = natives[o, g] * t
+            low = natives[o, g] - high
+            home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
+            home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
+    age = world.migrant_age_share
+    table = return_hazard_table(conf)[:, :, 0]
+    # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
+    mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
+    mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])
+    irregular = initial_irregular_share(world)
+    stock = np.zeros((R, R, 2, 2))
+    exit_rate = np.zeros((R, R, 2, 2))
+    for o in range(R):
+        for d in range(R):
+            if o == d:
+                continue
+            M = world.migrant_stock[o, d]
+            fem = world.migrant_female_share[o, d]
+            t = _tertiary_by_age(world.migrant_tertiary_share[o, d])
+            for g, share_g in ((0, fem), (1, 1.0 - fem)):
+                for s in range(2):
+                    dist = age * (t if s == 1 else 1.0 - t)
+                    mass = dist.sum()
+                    stock[o, d, s, g] = M * share_g * mass
+                    if mass > 0:
+                        q = world.death_probability[d, g]
+                        irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
+                        mean_h = (1 - irr) * mean_perm + irr * mean_irr
+                        exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
+    # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
+    F = upfront_cost(world, wages, conf)
+    sigma = pop_conf.wealth_sigma
+    mid_age = (BAND_LOWER + BAND_UPPER - 1) / 2
+    scale = np.where(mid_age >= 18, 1.0, 0.2)
+    feasible = np.ones((R, 2, 2, B, R))
+    for o in range(R):
+        mean_w = pop_conf.wealth_to_income * world.gdp_per_capita[o]
+        for s in range(2):
+            need = F[o][None, :] - conf.borrowing * wages[o, s]
+            for b in range(B):
+                mu = math.log(mean_w * scale[b]) - 0.5 * sigma**2
+                with np.errstate(divide="ignore"):
+                    z = (np.log(np.maximum(need[0], 1e-12)) - mu) / max(sigma, 1e-9)
+                share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
+                share = np.where(need[0] <= 0, 1.0, share)
+                feasible[o, s, :, b, :] = share[None, :]
+    return BaseCells(home, stock, exit_rate, feasible)

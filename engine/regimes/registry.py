@@ -1,0 +1,201 @@
+"""Regime components registered by declaration, and a regime applied to the status quo.
+
+A component is a function `apply(policy, world, component, where)` that changes the policy
+arrays in place, registered with the keys it reads:
+
+    @component("my_levy", keys={"rate": "share of income levied"})
+    def my_levy(policy, world, c, where):
+        policy.emigrant_levy[:] = number(c, "rate", 0.1, 0.0, 1.0, where)
+
+Built-in components live in `migsim.regimes.components` (a component in a new module of
+this package is found without being listed anywhere); a third-party package exports a
+decorated function through the entry-point group `migsim.regime_components` (the entry
+point's name is the kind). A named regime is a YAML file in configs/regime/ listing
+components.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from migsim.core.errors import InputError
+from migsim.core.resources import config_dir
+from migsim.core.world import World
+from migsim.regimes.policy import Policy
+
+ENTRY_POINT_GROUP = "migsim.regime_components"
+# The keys selecting corridors, shared by many components.
+CORRIDOR_KEYS = {
+    "origins": "region codes, or developed / developing / all (default: all)",
+    "destinations": "region codes, or developed / developing / all (default: all)",
+    "skills": "low and/or high (default: both)",
+}
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A registered component: its kind, the keys it reads (name -> meaning), its function."""
+
+    kind: str
+    keys: dict[str, str]
+    apply: Callable[[Policy, World, Any, str], None]
+    doc: str = ""
+
+
+_COMPONENTS: dict[str, ComponentSpec] = {}
+
+
+def component(kind: str, keys: dict[str, str] | None = None):
+    """Register the decorated function as the regime component `kind` reading `keys`."""
+
+    def register(fn):
+        spec = ComponentSpec(kind, dict(keys or {}), fn, (fn.__doc__ or "").strip())
+        _COMPONENTS[kind] = spec
+        fn.component = spec
+        return fn
+
+    return register
+
+
+def available() -> dict[str, Any]:
+    """Every component kind: built-in and from installed packages (not yet loaded)."""
+    import importlib
+    import pkgutil
+
+    import migsim.regimes
+
+    for module in pkgutil.iter_modules(migsim.regimes.__path__):  # a new file registers itself
+        importlib.import_module(f"migsim.regimes.{module.name}")
+
+    out: dict[str, Any] = dict(_COMPONENTS)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        out.setdefault(ep.name, ep)
+    return out
+
+
+def component_spec(kind: Any, where: str) -> ComponentSpec:
+    """The registered component `kind`; one line naming the allowed kinds otherwise."""
+    kinds = available()
+    if kind not in kinds:
+        raise InputError(where, f"'{kind}' is not a component", ", ".join(sorted(kinds)))
+    spec = kinds[kind]
+    if isinstance(spec, importlib.metadata.EntryPoint):
+        try:
+            fn = spec.load()
+        except Exception as exc:  # noqa: BLE001  (a broken third-party package)
+            raise InputError(where, f"'{kind}' failed to load ({type(exc).__name__})") from None
+        spec = getattr(fn, "component", None)
+        if not isinstance(spec, ComponentSpec):
+            raise InputError(where, f"'{kind}' is not decorated with @component")
+        _COMPONENTS[kind] = spec
+    return spec
+
+
+REGIME_DIR = config_dir() / "regime"
+
+
+def regime_components(conf: Any) -> list:
+    """The regime's components plus those of `add` (components or names of regimes)."""
+    out = list(conf.components or [])
+    for item in getattr(conf, "add", None) or []:
+        if isinstance(item, str):
+            path = REGIME_DIR / f"{item}.yaml"
+            if not path.is_file():
+                names = sorted(p.stem for p in REGIME_DIR.glob("*.yaml"))
+                raise InputError("regime.add", f"'{item}' is not a regime", ", ".join(names))
+            out.extend(OmegaConf.load(path).get("components", []) or [])
+        else:
+            out.append(item)
+    return out
+
+
+def regime_name(conf: Any) -> str:
+    names = [str(conf.name)] + [i for i in (getattr(conf, "add", None) or []) if isinstance(i, str)]
+    if any(not isinstance(i, str) for i in (getattr(conf, "add", None) or [])):
+        names.append("custom")
+    return "+".join(names)
+
+
+def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
+    """Apply the regime's components, in order, to a copy of the status quo."""
+    policy = base.copy()
+    for i, component in enumerate(regime_components(conf)):
+        kind = component.get("kind") if hasattr(component, "get") else None
+        spec = component_spec(kind, f"regime.components[{i}].kind")
+        where = f"regime.components[{i}]"
+        keys = [str(k) for k in component.keys() if k != "kind"]
+        for key in keys:
+            if key not in spec.keys:
+                allowed = ", ".join(sorted(spec.keys)) or "none besides kind"
+                raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
+        spec.apply(policy, world, component, where)
+        policy.components.append(kind)
+    return policy
+
+
+def _codes(
+    world: World, c: Any, key: str, where: str, default: list[str] | None = None
+) -> np.ndarray:
+    """Boolean mask over regions for the component's list `key` (all regions if absent)."""
+    values = c.get(key, None) if hasattr(c, "get") else None
+    if values is None:
+        values = default if default is not None else world.codes
+    if isinstance(values, str):
+        values = {
+            "developed": [r for r, d in zip(world.codes, world.developed) if d],
+            "developing": [r for r, d in zip(world.codes, world.developed) if not d],
+            "all": world.codes,
+        }.get(values, [values])
+    mask = np.zeros(world.n_regions, dtype=bool)
+    for code in values:
+        if code not in world.codes:
+            raise InputError(
+                f"{where}.{key}",
+                f"unknown region '{code}'",
+                ", ".join(world.codes) + ", developed, developing, all",
+            )
+        mask[world.index(code)] = True
+    return mask
+
+
+def _skills(c: Any, where: str) -> np.ndarray:
+    values = c.get("skills", None) if hasattr(c, "get") else None
+    if values is None:
+        return np.array([True, True])
+    mask = np.zeros(2, dtype=bool)
+    for v in values:
+        if v not in ("low", "high"):
+            raise InputError(f"{where}.skills", f"'{v}'", "low, high")
+        mask[0 if v == "low" else 1] = True
+    return mask
+
+
+def number(c: Any, key: str, default: float, lo: float, hi: float, where: str) -> float:
+    value = c.get(key, default) if hasattr(c, "get") else default
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}.{key}", f"'{value}' is not a number", f"{lo} to {hi}") from None
+    if not lo <= value <= hi:
+        raise InputError(f"{where}.{key}", f"{value} is out of range", f"{lo} to {hi}")
+    return value
+
+
+def _corridors(world: World, c: Any, where: str) -> np.ndarray:
+    """(R, R, 2) mask of corridors (origins x destinations x skills) a component covers."""
+    o = _codes(world, c, "origins", where)
+    d = _codes(world, c, "destinations", where)
+    s = _skills(c, where)
+    mask = o[:, None, None] & d[None, :, None] & s[None, None, :]
+    for r in range(world.n_regions):
+        mask[r, r] = False
+    return mask
+
+
+_number = number

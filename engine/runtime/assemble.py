@@ -1,0 +1,154 @@
+"""Assembly of a run's simulation: world, calibration, people and steps, in one place.
+
+Every way of starting a run goes through `start_simulation`: `migsim run`, the Python API
+(`migsim.run`, `migsim.build_simulation`), the validation experiments and the benchmarks. It
+gives the base-year state (synthesised, or taken from `start_from`) with the configured
+steps built and the base year recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from migsim.config import validate
+from migsim.core.errors import InputError
+from migsim.core.world import World, load_world
+from migsim.kernels.rng import run_key
+from migsim.people import shards
+from migsim.people.population import agents_per_origin, synthesise_population
+from migsim.regimes import apply_regime, initial_irregular_share, status_quo
+from migsim.runtime import checkpoint
+from migsim.runtime.simulation import Simulation
+from migsim.steps import registry
+
+
+@dataclass
+class Inputs:
+    """What a run reads before any person exists: its world and calibration (None when
+    migration is off)."""
+
+    world: World
+    calibration: Any
+
+
+def prepare(cfg: Any) -> Inputs:
+    """Validate the config and load what the run needs, failing early (one line, exit 2) on
+    a bad value, world table, plug-in or step name."""
+    validate(cfg)
+    registry.check_steps(cfg.steps)
+    world = load_world(cfg.world.name, cfg.world.path or None)
+    calibration = None
+    if cfg.behaviour.migration:
+        from migsim.model.behaviour import load_behaviour
+        from migsim.model.calibration import load_calibration
+
+        load_behaviour(cfg.behaviour)  # fail early on a bad plug-in name
+        calibration = load_calibration(world, cfg.behaviour, cfg.population)
+    return Inputs(world, calibration)
+
+
+def regime_policy(cfg: Any, world: World, calibration: Any):
+    """The regime's policy arrays: its components applied to the calibrated status quo."""
+    R = world.n_regions
+    policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
+    return apply_regime(cfg.regime, world, status_quo(world, policy_cost))
+
+
+def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:
+    """The configured steps, in the `steps` order (demography always runs first)."""
+    policy = regime_policy(cfg, sim.world, calibration)
+    return registry.build_steps(cfg, sim, calibration, policy)
+
+
+def start_simulation(
+    cfg: Any, world: World | None = None, key: Any = None, calibration: Any = None
+) -> Simulation:
+    """The base-year state: synthesised, or taken from `start_from`, with its steps and the
+    base year recorded. Without `world`, the config is validated and the world and
+    calibration loaded here (`prepare`)."""
+    if world is None:
+        inputs = prepare(cfg)
+        world, calibration = inputs.world, inputs.calibration
+    key = run_key(cfg.seed) if key is None else key
+    if cfg.start_from:
+        saved = checkpoint.load(cfg.start_from, cfg, field="start_from", any_regime=True)
+        if saved.year != cfg.base_year:
+            raise InputError(
+                f"start_from={cfg.start_from}",
+                f"holds year {saved.year}, not the base year {cfg.base_year}",
+                "a checkpoint of the base year (checkpoint_every > 0 saves one)",
+            )
+        pop = saved.population or shards.merge(saved.people.map(shards.population))
+        people = _shard(cfg, world, pop) if _is_sharded(cfg) else pop
+    elif _is_sharded(cfg):
+        people = _shard(cfg, world, None, key)
+    else:
+        size = cfg.population.size
+        people = synthesise_population(world, size, key, **synthesis_args(cfg, world))
+    sim = Simulation(world, people, key, cfg.base_year)
+    sim.record(cfg.base_year)
+    sim.steps = build_steps(cfg, sim, calibration)
+    # the base year again, now with the steps' base-year values
+    for frames in sim.records.values():
+        frames.clear()
+    for step in sim.steps:
+        if hasattr(step, "base_year_values"):
+            step.base_year_values(sim)
+    sim.record(cfg.base_year)
+    return sim
+
+
+def synthesis_args(cfg: Any, world: World) -> dict:
+    """Keyword arguments of `synthesise_population` from the population settings."""
+    p = cfg.population
+    return dict(
+        irregular_share=initial_irregular_share(world),
+        stratification=p.stratification,
+        spare_capacity=p.spare_capacity,
+        wealth_sigma=p.wealth_sigma,
+        wealth_to_income=p.wealth_to_income,
+        productivity_sigma=p.productivity_sigma,
+    )
+
+
+def _is_sharded(cfg: Any) -> bool:
+    return cfg.shards.count > 1 or cfg.shards.backend != "local"
+
+
+def _shard(cfg: Any, world: World, pop=None, key=None):
+    """The run's people split by origin into `shards.count` shards (engine/people/shards.py):
+    `pop` split in this process, or each shard synthesised where it lives."""
+    sh = cfg.shards
+    _, agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
+    origin_sets = shards.assign_origins(agents, sh.count)
+    synthesis = synthesis_args(cfg, world)
+    if sh.backend == "local":
+        if pop is None:
+            parts = [
+                synthesise_population(world, cfg.population.size, key, origins=origins, **synthesis)
+                for origins in origin_sets
+            ]
+        else:
+            parts = shards.split(pop, origin_sets)
+        return shards.LocalPeople(
+            [shards.Shard(part, origins) for part, origins in zip(parts, origin_sets)]
+        )
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "shards.backend=ray",
+            "needs the ray package, which is not installed",
+            "local, or install ray",
+        ) from None
+    cpus = sh.cpus_per_shard or shards.default_cpus_per_shard(len(origin_sets))
+    return shards.RayPeople(
+        shards.synthesise_shard,
+        (world, int(cfg.population.size), int(key), synthesis),
+        origin_sets,
+        address=sh.address or None,
+        cpus_per_shard=cpus,
+    )

@@ -1,0 +1,251 @@
+"""One run from a composed config to its tables, summary and manifest.
+
+`simulate` runs the years in memory; `run_simulation` does the same and commits a run
+directory (tables in `.staging/` first, `manifest.json` last). Ctrl-C stops after the
+current year (with a checkpoint when the run writes a directory) and leaves no table of the
+interrupted run behind.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from migsim.core.errors import InputError
+from migsim.core.threads import set_threads, threading_layer
+from migsim.kernels.rng import run_key
+from migsim.people import shards
+from migsim.people.population import BYTES_PER_PERSON
+from migsim.runtime import checkpoint
+from migsim.runtime.assemble import prepare, start_simulation
+from migsim.runtime.outputs import RunWriter, config_digest, git_sha, package_versions
+
+VOLATILE_KEYS = ("progress", "threads")
+
+
+@dataclass
+class RunResult:
+    """A finished run: its directory (None for a run kept in memory), summary and manifest;
+    `tables` holds the tables of a run kept in memory."""
+
+    run_dir: Path | None
+    summary: dict
+    manifest: dict
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    people: Any = None  # the living people at the end, when `snapshot=true` and in memory
+
+
+def hashed_config(cfg: Any) -> tuple[str, str]:
+    return config_digest(cfg, VOLATILE_KEYS)
+
+
+def run_simulation(cfg: Any, run_dir: str | Path, progress: bool | None = None) -> RunResult:
+    """Validate, synthesise, simulate `cfg.years` years and commit the run directory."""
+    return simulate(cfg, run_dir, progress)
+
+
+def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None = None):
+    """Run `cfg`; with `run_dir`, write the run directory as `migsim run` does, otherwise
+    keep the tables in memory (`RunResult.tables`; no progress log and no checkpoints)."""
+    t_start = time.perf_counter()
+    inputs = prepare(cfg)
+    world, calibration = inputs.world, inputs.calibration
+    threads = set_threads(cfg.threads)
+    key = run_key(cfg.seed)
+    writer = None
+    if run_dir is not None:
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        writer = RunWriter(run_dir)
+    elif cfg.checkpoint_every or cfg.resume:
+        raise InputError(
+            "checkpoint_every" if cfg.checkpoint_every else "resume",
+            "needs a run directory",
+            "out=DIR (or migsim run)",
+        )
+    timings: dict[str, float] = {}
+    stop = _StopRequest()
+    sim = None
+    try:
+        t0 = time.perf_counter()
+        if cfg.resume:
+            sim = checkpoint.load(cfg.resume, cfg)
+        else:
+            sim = start_simulation(cfg, world, key, calibration)
+            if cfg.checkpoint_every:
+                checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
+        timings["synthesis"] = time.perf_counter() - t0
+        t_first = _years(cfg, sim, run_dir, progress, stop, t_start)
+        t0 = time.perf_counter()
+        tables = sim.tables()
+        people = None
+        if writer is not None:
+            for name, frame in tables.items():
+                writer.table(name, frame)
+        if cfg.snapshot:
+            people = sim.population or shards.merge(sim.people.map(shards.population))
+            if writer is not None:
+                writer.file("people.parquet", people.save)
+        timings["write"] = time.perf_counter() - t0
+        timings.update({f"year.{k}": v for k, v in sim.timings.items()})
+        summary = sim.world_summary()
+        base = sim.records["regions"][0]
+        summary["base_migrants"] = float(base["immigrants"].sum())
+        summary["base_population"] = float(base["population"].sum())
+        timings["total"] = time.perf_counter() - t_start
+        timings["start_to_first_year"] = t_first
+        config_yaml, digest = hashed_config(cfg)
+        living = sim.people.map(shards.living)  # agents alive per shard
+        manifest = {
+            "seed": int(cfg.seed),
+            "config_hash": digest,
+            "git_sha": git_sha(),
+            "packages": package_versions(),
+            "numba_threads": threads,
+            "threading_layer": threading_layer(),
+            "timings_s": timings,
+            "agents": int(cfg.population.size),
+            "agents_at_end": sum(living),
+            "bytes_per_person": BYTES_PER_PERSON,
+            "population_bytes": int(sim.people.sum(shards.population_bytes)),
+            "shards": {"count": len(living), "backend": sim.people.backend},
+            "world": world.name,
+            "calibration": (
+                None
+                if calibration is None
+                else {k: calibration.provenance.get(k) for k in ("key", "source", "iterations")}
+            ),
+            "base_year": int(cfg.base_year),
+            "years": int(cfg.years),
+            "summary": summary,
+            "config": config_yaml,
+        }
+        if writer is not None:
+            writer.commit(manifest)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        if sim is not None:
+            sim.people.close()
+    if writer is not None:
+        manifest = dict(manifest, tables=sorted(writer.written))
+    return RunResult(run_dir, summary, manifest, tables, people)
+
+
+def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
+    """Simulate the remaining years; returns the seconds from start to the first year."""
+    t_first = None
+    show = cfg.progress if progress is None else progress
+    remaining = cfg.base_year + cfg.years - sim.year
+    if remaining < 0:
+        raise InputError(
+            "years",
+            f"{cfg.years} is before the checkpoint's year {sim.year}",
+            f"at least {sim.year - cfg.base_year}",
+        )
+    years = range(remaining)
+    if show:
+        from tqdm import tqdm
+
+        years = tqdm(years, desc="migsim years", unit="yr", file=sys.stderr)
+    log = open(run_dir / "progress.jsonl", "a") if run_dir is not None else _NoLog()
+    with stop, log:
+        for _ in years:
+            t_year = time.perf_counter()
+            sim.step()
+            if t_first is None:
+                t_first = time.perf_counter() - t_start
+            summary = sim.world_summary()
+            record = {
+                "year": sim.year,
+                "seconds": time.perf_counter() - t_year,
+                "population": summary["population"],
+                "migrants": summary["migrants"],
+            }
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            if run_dir is None:
+                if stop.requested:
+                    raise Interrupted(None)
+                continue
+            due = cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
+            path = None
+            # people on Ray workers are not saved (checkpoint_every is refused with Ray)
+            if (due or stop.requested) and sim.people.backend == "local":
+                path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
+            if stop.requested:
+                raise Interrupted(path)
+    return t_first
+
+
+class _NoLog:
+    """Stands in for progress.jsonl when a run writes no directory."""
+
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the current year finished and a checkpoint was written (not with Ray shards,
+    whose people stay on the workers, nor for a run kept in memory: then `checkpoint` is
+    None)."""
+
+    def __init__(self, path):
+        super().__init__(str(path))
+        self.checkpoint = path
+
+
+class _StopRequest:
+    """First Ctrl-C asks the loop to stop after the current year; a second one stops now."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nmigsim: stopping after this year (Ctrl-C again to stop now)", file=sys.stderr)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def format_summary(result: RunResult) -> str:
+    """The lines `migsim run` prints at the end of a run."""
+    s = result.summary
+    t = result.manifest["timings_s"]["total"]
+    return (
+        f"migsim: {s['year']}: world population {s['population'] / 1e9:.3f} bn, "
+        f"migrant stock {s['migrants'] / 1e6:.1f} M ({100 * s['migrant_share']:.2f}%); "
+        f"base year {result.manifest['base_year']}: {s['base_migrants'] / 1e6:.1f} M "
+        f"({100 * s['base_migrants'] / s['base_population']:.2f}%); "
+        f"run time {t:.1f} s\nmigsim: run directory {result.run_dir}"
+    )

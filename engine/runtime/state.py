@@ -1,0 +1,50 @@
+"""The year's state: what the steps of one simulated year hand each other.
+
+Demography, the configured steps and the record run in this order every year; a step reads
+and writes only the fields it declares (`Step.reads`, `Step.writes`). `moves` and
+`region_columns` start empty every year; the other fields carry over from the year before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+
+@dataclass
+class YearState:
+    """Fields shared between the steps of the yearly loop. Index names: o origin, s source,
+    d destination or location, k skill; counts are agents unless said otherwise."""
+
+    moves: np.ndarray | None = None
+    """(R, R, R, 2) [o, source, d, k] agents who moved this year (migration writes it, the
+    record turns it into `flows` and the arrivals and departures columns)."""
+
+    region_columns: dict[str, np.ndarray] = field(default_factory=dict)
+    """Column name -> (R,) values for this year's row of `regions`; every name must be one
+    a step declares in `Step.columns`."""
+
+    cells: np.ndarray | None = None
+    """(o, location, skill, sex, age band, status) real people at the last record (the start
+    of this year until the record runs)."""
+
+    stock_matrix: np.ndarray | None = None
+    """(R, R) [o, d] real people born in o living in d != o at the last record."""
+
+    wages: np.ndarray | None = None
+    """(R, 2, 2) [region, skill, nativity] annual wage per worker, PPP $, from the economy
+    step; None until a market step has run, meaning the base-year wages."""
+
+    partnership_graduates: np.ndarray | None = None
+    """(R,) graduates owed to a skill partnership this year (education writes, the economy
+    step charges their training to the partner destinations and clears it)."""
+
+    def begin_year(self, n_regions: int) -> None:
+        """Empty what belongs to one year only."""
+        R = n_regions
+        self.moves = np.zeros((R, R, R, 2), dtype=np.int64)
+        self.region_columns = {}
+
+
+STATE_FIELDS = tuple(f.name for f in fields(YearState))
