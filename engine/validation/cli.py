@@ -1,6 +1,8 @@
-"""`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]`: run the
-experiments and write the report into DIR (default outputs/validation/<timestamp>/) through a
-staging directory renamed at the end. Exit code 1 on any unexplained miss or unexpected pass."""
+"""`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
+[--readme FILE | --check-readme FILE]`: run the experiments and write the report into DIR
+(default outputs/validation/<timestamp>/) through a staging directory renamed at the end.
+Exit code 1 on any unexplained miss or unexpected pass, or with --check-readme when the
+file's generated table differs from this run (--readme rewrites it)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import time
 from pathlib import Path
 
 from migsim.validation.registry import registered
-from migsim.validation.report import write_report
+from migsim.validation.report import sync_readme, write_report
 from migsim.validation.runner import run_all
 
 
@@ -39,16 +41,32 @@ def validate_command(args: list[str]) -> int:
     parser.add_argument("--only", default="", help="comma-separated experiments, e.g. E1,E8")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
+    parser.add_argument(
+        "--readme", default=None, help="rewrite the generated validation table of this file"
+    )
+    parser.add_argument(
+        "--check-readme",
+        default=None,
+        help="exit 1 if the generated validation table of this file differs from this run",
+    )
     try:
         ns = parser.parse_args(args)
     except SystemExit as exc:
         raise InputError(
             "migsim validate",
             "bad arguments",
-            "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]",
+            "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
+            "[--readme FILE | --check-readme FILE]",
         ) from exc
     if ns.list:
         return list_experiments()
+    readme = ns.readme or ns.check_readme
+    if readme and (ns.quick or ns.only):
+        raise InputError(
+            "--readme", "the README's table is of the full run", "no --quick and no --only"
+        )
+    if readme and not Path(readme).is_file():
+        raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out = Path(ns.out) if ns.out else Path.cwd() / "outputs" / "validation" / stamp
     if out.exists() and any(out.iterdir()):
@@ -81,4 +99,17 @@ def validate_command(args: list[str]) -> int:
         + f"; {time.perf_counter() - t0:.0f} s"
     )
     print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
+    if readme:
+        current = sync_readme(Path(readme), frame, check=bool(ns.check_readme))
+        if ns.check_readme and not current:
+            print(
+                f"migsim validate: {readme}'s validation table differs from this run; "
+                f"refresh it with `migsim validate --readme {readme}`"
+            )
+            return 1
+        if ns.readme:
+            print(
+                f"migsim validate: {readme}'s validation table is "
+                + ("up to date" if current else "rewritten")
+            )
     return 1 if counts.get("FAIL", 0) or counts.get("unexpected pass", 0) else 0

@@ -1,0 +1,40 @@
+"""The README's and docs/parameters.md's tables of regimes, components, steps, measures,
+experiments and parameters are the registries' own (`python -m migsim.catalogue`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migsim import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "parameters.md"]
+
+
+def test_generated_tables_are_current():
+    stale = [p.name for p in DOCUMENTS if catalogue.render(p.read_text()) != p.read_text()]
+    assert not stale, (
+        f"refresh with: python -m migsim.catalogue --write README.md docs/parameters.md ({stale})"
+    )
+
+
+def test_every_table_is_in_a_document():
+    text = "".join(p.read_text() for p in DOCUMENTS)
+    missing = [n for n in catalogue.TABLES if f"<!-- catalogue:{n}:begin -->" not in text]
+    assert not missing
+
+
+def test_a_declared_component_appears_in_its_table():
+    from migsim.regimes.registry import _COMPONENTS
+
+    table = catalogue.components()
+    assert all(f"`{kind}`" in table for kind in _COMPONENTS)
+
+
+def test_check_mode_exits_1_on_a_stale_file(tmp_path):
+    stale = tmp_path / "doc.md"
+    stale.write_text("<!-- catalogue:steps:begin -->\nold\n<!-- catalogue:steps:end -->\n")
+    assert catalogue.main(["--check", str(stale)]) == 1
+    assert catalogue.main(["--write", str(stale)]) == 0
+    assert catalogue.main(["--check", str(stale)]) == 0
+    assert "`migration`" in stale.read_text()
