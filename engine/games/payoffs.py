@@ -242,9 +242,9 @@ def native_capital_income(level: dict, none: dict) -> float:
 
     The capital stock follows labour (partial or long-run closure): capital that arrives
     with immigrants is financed at the return r0 at which it is supplied (borrowed abroad or
-    saved out of consumption, docs/model.md §5.4: the long-run closure keeps the return on capital fixed), and capital that
-    leaves with emigrants is redeployed at r0, not lost. Counting the gross capital income
-    instead would credit the host's natives with the whole return on capital they had to
+    saved out of consumption, docs/model.md §5.4: the long-run closure keeps the return on
+    capital fixed), and capital that leaves with emigrants is redeployed at r0, not lost.
+    Counting the gross capital income instead would credit the host's natives with the whole return on capital they had to
     pay for (and charge the origin's natives with the return on capital they took out).
     With the long-run closure this leaves natives the return r0 K_none of the capital they
     own; with the partial closure also the quasi-rent (MPK - r0) K while capital adjusts
