@@ -245,11 +245,11 @@ def native_capital_income(level: dict, none: dict) -> float:
     saved out of consumption, docs/model.md §5.4: the long-run closure keeps the return on
     capital fixed), and capital that leaves with emigrants is redeployed at r0, not lost.
     Counting the gross capital income instead would credit the host's natives with the whole
-    return on capital they had to pay for (and charge the origin's natives with the return on capital they took out).
-    With the long-run closure this leaves natives the return r0 K_none of the capital they
-    own; with the partial closure also the quasi-rent (MPK - r0) K while capital adjusts
-    (Borjas 1995, the immigration surplus with elastic capital; the seed's Table 6.A3 "with
-    free capital movements": capital owners neutral)."""
+    return on capital they had to pay for (and charge the origin's natives with the return
+    on capital they took out). With the long-run closure this leaves natives the return r0
+    K_none of the capital they own; with the partial closure also the quasi-rent (MPK - r0)
+    K while capital adjusts (Borjas 1995, the immigration surplus with elastic capital; the
+    seed's Table 6.A3 "with free capital movements": capital owners neutral)."""
     return level["capital_income"] - level["rental_rate"] * (
         level["capital_stock"] - none["capital_stock"]
     )
