@@ -16,7 +16,8 @@ from migsim.people.population import Population, synthesise_population
 from migsim.people.shards import LocalPeople, Shard
 from migsim.regimes import status_quo
 from migsim.runtime.simulation import Simulation
-from migsim.steps.economy import EconomyStep, EducationStep, brain_gain_response
+from migsim.steps.economy import EconomyStep
+from migsim.steps.education import EducationStep, brain_gain_response
 
 
 @pytest.fixture(scope="module")

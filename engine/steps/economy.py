@@ -410,9 +410,3 @@ class EconomyStep(Step):
                 }
             )
         )
-
-
-def __getattr__(name: str):
-    # education lives in its own module; these names stay importable from here
-    if name in ("EducationStep", "brain_gain_response"):
-        pass

@@ -29,7 +29,7 @@ EXPECTED_FAILURES = {
 
 
 def _education_step(sim):
-    from migsim.steps.economy import EducationStep
+    from migsim.steps.education import EducationStep
 
     return next(s for s in sim.steps if isinstance(s, EducationStep))
 
@@ -49,7 +49,7 @@ def _h_post(step, sim, p_high, p_low):
     expected_failures=EXPECTED_FAILURES,
 )
 def e15_e16_brain_gain(r: Runner) -> list[Check]:
-    from migsim.steps.economy import brain_gain_response
+    from migsim.steps.education import brain_gain_response
 
     if "brain" not in r.cache:
         sim, _ = r.start()
