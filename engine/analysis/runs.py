@@ -27,8 +27,9 @@ from migsim.core.errors import InputError
 from migsim.runtime.outputs import MANIFEST, RunWriter
 
 OVERRIDES = Path(".hydra") / "overrides.yaml"
-# overrides that identify a run rather than vary it (the comparison's keys)
-_IDENTITY_OVERRIDES = ("regime", "seed")
+# overrides that identify a run rather than vary it (the comparison's keys; the regime's
+# name includes what regime.add adds)
+_IDENTITY_OVERRIDES = ("regime", "regime.add", "seed")
 
 
 class Tables(Mapping):

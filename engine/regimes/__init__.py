@@ -29,6 +29,7 @@ from migsim.regimes.registry import (
     number,
     regime_components,
     regime_name,
+    region_mask,
 )
 
 
@@ -61,5 +62,6 @@ __all__ = [
     "number",
     "regime_components",
     "regime_name",
+    "region_mask",
     "status_quo",
 ]

@@ -116,10 +116,11 @@ def regime_components(conf: Any) -> list:
 
 
 def regime_name(conf: Any) -> str:
-    names = [str(conf.name)] + [i for i in (getattr(conf, "add", None) or []) if isinstance(i, str)]
-    if any(not isinstance(i, str) for i in (getattr(conf, "add", None) or [])):
-        names.append("custom")
-    return "+".join(names)
+    """`name` plus what `add` adds, joined by +: a regime's name, an inline component's kind
+    (so runs of two inline components are told apart in comparisons)."""
+    adds = getattr(conf, "add", None) or []
+    kinds = [i if isinstance(i, str) else str(i.get("kind", "custom")) for i in adds]
+    return "+".join([str(conf.name), *kinds])
 
 
 def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
@@ -140,7 +141,7 @@ def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
 
 
 def _codes(
-    world: World, c: Any, key: str, where: str, default: list[str] | None = None
+    world: World, c: Any, key: str, where: str, default: list[str] | str | None = None
 ) -> np.ndarray:
     """Boolean mask over regions for the component's list `key` (all regions if absent)."""
     values = c.get(key, None) if hasattr(c, "get") else None
@@ -162,6 +163,15 @@ def _codes(
             )
         mask[world.index(code)] = True
     return mask
+
+
+def region_mask(
+    world: World, c: Any, key: str, where: str, default: list[str] | str | None = None
+) -> np.ndarray:
+    """(R,) True for the regions the component's key `key` names: region codes or
+    developed / developing / all (`default` when the key is absent, all regions if None).
+    An unknown code stops the run with one line naming the allowed ones."""
+    return _codes(world, c, key, where, default)
 
 
 def _skills(c: Any, where: str) -> np.ndarray:
