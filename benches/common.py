@@ -18,13 +18,10 @@ _CFG_CACHE: dict = {}
 
 
 def compose(*overrides: str):
-    from hydra import compose as _compose
-    from hydra import initialize_config_dir
+    """The validated run config for `overrides` (the public `migsim.compose`)."""
+    import migsim
 
-    from migsim.core.resources import config_dir
-
-    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return _compose("config", overrides=list(overrides))
+    return migsim.compose(list(overrides))
 
 
 def world_and_calibration(world_name: str = "default"):
