@@ -5,8 +5,8 @@ The digests pin the model's behaviour across refactors: a change that alters any
 dtype or column of the default world (300k people x 4 years), the toy world (50k x 5) or
 the default world split into 4 shards fails here. A deliberate change of the model
 re-records them with `python tests/test_golden.py --update` and says why in the commit.
-The digests were first recorded from the engine before the package was rebuilt around the
-public API, and the rebuilt package reproduced them exactly.
+The digests were first recorded from the engine at commit efc4db2, before the package was
+rebuilt around the public API, and the rebuilt package reproduces them exactly.
 """
 
 from __future__ import annotations
