@@ -39,10 +39,14 @@ def e27_networks(r: Runner) -> list[Check]:
         & (pl.col("source") == pl.col("origin"))
         & (pl.col("destination") != pl.col("origin"))
     )
-    f = flows.group_by("origin", "destination").agg(pl.col("people").sum())
+    # corridor totals added in the flows table's own row order, corridors in sorted order (a
+    # polars group-by may add and list them in any order, changing the last digit of R^2)
+    totals: dict[tuple[str, str], float] = {}
+    for o, d, p in flows.select("origin", "destination", "people").iter_rows():
+        totals[(o, d)] = totals.get((o, d), 0.0) + p
     idx = {c: i for i, c in enumerate(world.codes)}
     x, yv = [], []
-    for o, d, p in f.iter_rows():
+    for (o, d), p in sorted(totals.items()):
         stock = world.migrant_stock[idx[o], idx[d]]
         if p > 0 and stock > 0:
             x.append(math.log(stock))
