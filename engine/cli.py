@@ -17,7 +17,8 @@ migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DI
                               --payoff welfare|political --loss-aversion L]
                                    the 2x2 liberalisation game of two regions or blocs (A+B)
 migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
-migsim validate [--quick] [--out DIR] [--only E1,E8]
+migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
+                [--readme FILE | --check-readme FILE]
                                    run the validation experiments (configs/experiment/)
                                    against published figures; writes validation.parquet,
                                    validation.md and PNG plots (engine/validation/)
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> None:
         "game": game_command,
         "validate": validate_command,
     }
+    if command in commands and ("--help" in args or "-h" in args):
+        print(verb_usage(command))
+        return
     if command not in commands:
         print(
             f"migsim: error: unknown command '{command}' (allowed: run, "
@@ -109,6 +113,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     sys.exit(guarded(lambda: commands[command](args)))
     del InputError
+
+
+def verb_usage(command: str) -> str:
+    """The lines of the usage text about `migsim COMMAND`."""
+    lines, keep = [], False
+    for line in USAGE.splitlines():
+        if line.startswith("migsim "):
+            keep = line.startswith(f"migsim {command}")
+        if keep:
+            lines.append(line)
+    return "\n".join(lines) or USAGE
 
 
 def validate_command(args: list[str]) -> int:

@@ -149,3 +149,14 @@ def test_one_line_keeps_the_first_line_and_cause():
     except ConfigCompositionException as exc:
         line = one_line(exc)
     assert line == ("Error merging override seed=x: Value 'x' could not be converted to Integer")
+
+
+@pytest.mark.parametrize(
+    "verb", ["calibrate", "collect", "compare", "game", "validate", "params", "behaviours"]
+)
+def test_every_verb_has_help_that_exits_0(verb, capsys):
+    from migsim.cli import main
+
+    main([verb, "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith(f"migsim {verb}"), out
