@@ -8,8 +8,10 @@ interrupted run behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+import traceback
 from typing import Any
 
 from omegaconf import DictConfig
@@ -42,10 +44,34 @@ def _task(cfg: DictConfig) -> Any:
     try:
         result = run_simulation(cfg, run_dir)
     except InputError as exc:
+        remove_rejected(run_dir)
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
     print(format_summary(result))
     return result.summary
+
+
+def remove_rejected(run_dir: str | os.PathLike) -> bool:
+    """Remove the directory Hydra made for a run refused before it wrote anything: one
+    holding nothing but Hydra's `.hydra/` and an empty log file (run.log)."""
+    import shutil
+    from pathlib import Path
+
+    run_dir = Path(run_dir)
+    try:
+        entries = {p.name: p for p in run_dir.iterdir()}
+    except OSError:
+        return False
+    logs = [p for name, p in entries.items() if name.endswith(".log")]
+    if set(entries) - {".hydra"} - {p.name for p in logs}:
+        return False
+    if any(not log.is_file() or log.is_symlink() or log.stat().st_size for log in logs):
+        return False
+    hydra = entries.get(".hydra")
+    if hydra is not None and not (hydra.is_dir() and not hydra.is_symlink()):
+        return False
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return not run_dir.exists()
 
 
 def one_line(exc: BaseException) -> str:
@@ -71,8 +97,46 @@ def one_line(exc: BaseException) -> str:
     return head
 
 
+# Exit codes of every `migsim` command (README "Exit codes").
+EXIT_OK = 0
+EXIT_BUG = 1  # an unexpected exception
+EXIT_INPUT = 2  # bad input: a config value, file or command line
+EXIT_VERDICT = 3  # `migsim validate` ran but a check failed
+EXIT_ENVIRONMENT = 4  # disk full, out of memory, a missing launcher
+EXIT_INTERRUPTED = 130
+
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def _debug() -> bool:
+    return os.environ.get("MIGSIM_DEBUG", "") not in ("", "0")
+
+
+def environment_problem(exc: BaseException) -> str | None:
+    """One line for a failure of the machine rather than of migsim or its input."""
+    if isinstance(exc, MemoryError):
+        return f"out of memory ({exc or 'MemoryError'}); use a smaller population.size"
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return f"disk full{where} ({exc.strerror or exc}); free space and run again"
+    if (
+        isinstance(exc, ModuleNotFoundError)
+        and exc.name
+        and exc.name.split(".")[0]
+        in (
+            "submitit",
+            "hydra_plugins",
+            "ray",
+        )
+    ):
+        return f"missing module {exc.name} (install it to use this launcher or backend)"
+    return None
+
+
 def guarded(fn) -> int:
-    """Run `fn()`; bad input becomes one line on stderr and exit code 2."""
+    """Run `fn()`; every failure becomes one line on stderr and an exit code: 2 bad input,
+    4 the environment (disk full, out of memory, a missing launcher), 130 Ctrl-C, 1 a bug
+    (an unexpected exception; MIGSIM_DEBUG=1 also prints the traceback)."""
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
@@ -91,7 +155,23 @@ def guarded(fn) -> int:
             f"migsim: interrupted; tables of the interrupted run were not written{note}",
             file=sys.stderr,
         )
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:
+        env = environment_problem(exc)
+        if _debug():
+            traceback.print_exc()
+        if env is not None:
+            print(f"migsim: environment error: {env}", file=sys.stderr)
+            sys.exit(EXIT_ENVIRONMENT)
+        text = " ".join(str(exc).split())[:300]
+        print(
+            f"migsim: internal error: {type(exc).__name__}: {text} (a bug: please report it "
+            "with the command and its run.log; MIGSIM_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_BUG)
 
 
 def main(argv: list[str] | None = None) -> None:

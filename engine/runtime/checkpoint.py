@@ -49,11 +49,15 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
         "year": sim.year,
         "sim": sim,
     }
-    with open(tmp, "wb") as f:
-        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or Ctrl-C leaves no half-written temporary file
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -1,9 +1,10 @@
 """Run outputs: Parquet tables and manifest.json, committed atomically.
 
-Tables are first written to `<run_dir>/.staging/`; only when every table is complete are
-they renamed into `<run_dir>/`, with `manifest.json` last. A run directory without a
-manifest is incomplete and readers skip it; an interrupted run never leaves a half-written
-table where a complete one is expected, and other runs' files are never touched.
+Tables and `manifest.json` are first written to a staging directory next to the run
+directory (`.<name>.staging/`); when every table is complete, one rename makes them appear
+in the run directory together. A run directory without a manifest is incomplete and
+readers skip it; an interrupted or failed run leaves no table and no temporary file behind,
+and other runs' files are never touched.
 """
 
 from __future__ import annotations
@@ -66,15 +67,23 @@ def config_digest(cfg, drop: tuple[str, ...]) -> tuple[str, str]:
 
 
 class RunWriter:
-    """Collects tables for one run and commits them into `run_dir` in one step."""
+    """Collects tables for one run and commits them into `run_dir` in one step.
+
+    Tables and manifest.json are staged in `<parent>/.<name>.staging/`, next to the run
+    directory. At commit the run directory's own files (Hydra's `.hydra/`, run.log,
+    progress.jsonl, checkpoints) are moved into the staging directory, and the staging
+    directory is renamed to the run directory: the tables and the manifest appear together,
+    in one rename. Any failure before that rename puts the run directory back as it was and
+    removes the staging directory."""
 
     def __init__(self, run_dir: str | Path):
         self.run_dir = Path(run_dir)
-        self.staging = self.run_dir / STAGING
+        self.staging = self.run_dir.parent / f".{self.run_dir.name}{STAGING}"
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
         self.written: list[str] = []
+        self._moved: list[str] = []  # run directory entries moved into the staging directory
 
     def table(self, name: str, frame: pl.DataFrame) -> None:
         path = self.staging / f"{name}.parquet"
@@ -89,17 +98,32 @@ class RunWriter:
         return path
 
     def commit(self, manifest: dict) -> Path:
-        """Move staged tables into place, then write the manifest last."""
+        """Write the manifest next to the staged tables, then rename them into place."""
         manifest = dict(manifest, tables=sorted(self.written))
-        for name in self.written:
-            os.replace(self.staging / name, self.run_dir / name)
-        tmp = self.staging / MANIFEST
-        tmp.write_text(json.dumps(manifest, indent=2, default=str))
-        os.replace(tmp, self.run_dir / MANIFEST)
-        shutil.rmtree(self.staging, ignore_errors=True)
+        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        staged = {*self.written, MANIFEST}
+        for entry in sorted(os.listdir(self.run_dir)):
+            if entry in staged:  # a previous run's table or manifest: replaced by this run's
+                continue
+            os.rename(self.run_dir / entry, self.staging / entry)
+            self._moved.append(entry)
+        stale = [self.run_dir / n for n in os.listdir(self.run_dir)]
+        for path in stale:
+            path.unlink()
+        os.rmdir(self.run_dir)
+        os.rename(self.staging, self.run_dir)  # the commit
+        self._moved = []
         return self.run_dir
 
     def abort(self) -> None:
+        """Put the run directory back as it was and remove everything staged."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for entry in self._moved:
+            try:
+                os.rename(self.staging / entry, self.run_dir / entry)
+            except OSError:
+                pass
+        self._moved = []
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

@@ -1,9 +1,10 @@
 """One run from a composed config to its tables, summary and manifest.
 
 `simulate` runs the years in memory; `run_simulation` does the same and commits a run
-directory (tables in `.staging/` first, `manifest.json` last). Ctrl-C stops after the
-current year (with a checkpoint when the run writes a directory) and leaves no table of the
-interrupted run behind.
+directory (tables and `manifest.json` staged next to it, then renamed into place together).
+Ctrl-C stops after the current year (with a checkpoint when the run writes a directory) and
+leaves no table of the interrupted run behind; a Ctrl-C during the last year or while the
+tables are written lets the run finish writing.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
             if cfg.checkpoint_every:
                 checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
         timings["synthesis"] = time.perf_counter() - t0
+        stop.__enter__()  # Ctrl-C from here on: finish the year, or the writing of the run
         t_first = _years(cfg, sim, run_dir, progress, stop, t_start)
+        stop.phase = "writing"
         t0 = time.perf_counter()
         tables = sim.tables()
         people = None
@@ -135,8 +138,11 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
             writer.abort()
         raise
     finally:
+        stop.__exit__(None, None, None)
         if sim is not None:
             sim.people.close()
+    if stop.requested:
+        print("migsim: the last year was done: the run was written in full", file=sys.stderr)
     if writer is not None:
         manifest = dict(manifest, tables=sorted(writer.written))
     return RunResult(run_dir, summary, manifest, tables, people)
@@ -159,8 +165,9 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
 
         years = tqdm(years, desc="migsim years", unit="yr", file=sys.stderr)
     log = open(run_dir / "progress.jsonl", "a") if run_dir is not None else _NoLog()
-    with stop, log:
-        for _ in years:
+    last = remaining - 1
+    with log:
+        for i in years:
             t_year = time.perf_counter()
             sim.step()
             if t_first is None:
@@ -174,16 +181,18 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
             }
             log.write(json.dumps(record) + "\n")
             log.flush()
+            # a stop requested during the last year waits for the run to be written
+            stopping = stop.requested and i != last
             if run_dir is None:
-                if stop.requested:
+                if stopping:
                     raise Interrupted(None)
                 continue
             due = cfg.checkpoint_every and (sim.year - cfg.base_year) % cfg.checkpoint_every == 0
             path = None
             # people on Ray workers are not saved (checkpoint_every is refused with Ray)
-            if (due or stop.requested) and sim.people.backend == "local":
+            if (due or stopping) and sim.people.backend == "local":
                 path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
-            if stop.requested:
+            if stopping:
                 raise Interrupted(path)
     return t_first
 
@@ -215,26 +224,34 @@ class Interrupted(KeyboardInterrupt):
 
 
 class _StopRequest:
-    """First Ctrl-C asks the loop to stop after the current year; a second one stops now."""
+    """First Ctrl-C asks the loop to stop after the current year (after the last year, the
+    run is written in full first); a second one stops now."""
 
     def __init__(self):
         self.requested = False
+        self.phase = "years"
         self._previous = None
+        self._installed = False
 
     def _handler(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        print("\nmigsim: stopping after this year (Ctrl-C again to stop now)", file=sys.stderr)
+        what = (
+            "finishing the run's tables" if self.phase == "writing" else "stopping after this year"
+        )
+        print(f"\nmigsim: {what} (Ctrl-C again to stop now)", file=sys.stderr)
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if not self._installed and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handler)
+            self._installed = True
         return self
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            self._installed = False
         return False
 
 
