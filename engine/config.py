@@ -138,6 +138,9 @@ class MigsimConf:
     )
     progress: bool = param(True, doc="show a progress bar over years")
     snapshot: bool = param(False, doc="write people.parquet, one row per living person")
+    memory_check: bool = param(
+        True, doc="refuse a population that would not fit in the available memory"
+    )
     checkpoint_every: int = param(
         0,
         range=(0, 1_000_000),

@@ -3,9 +3,10 @@
 A checkpoint holds the Simulation (population arrays, world, step states, the records so
 far, the run key) and the hash of the config that made it, less the keys that may change
 on resume (years, checkpoint_every, resume, start_from, progress, threads, snapshot,
-shards). A run resumed from the checkpoint of year K is byte-identical to an uninterrupted
-one: every draw depends only on (seed, person id, year, stream). A resumed run keeps the
-checkpoint's shards; `start_from` splits the saved people into the run's own shards.
+memory_check, shards). A run resumed from the checkpoint of year K is byte-identical to an
+uninterrupted one: every draw depends only on (seed, person id, year, stream). A resumed
+run keeps the checkpoint's shards; `start_from` splits the saved people into the run's own
+shards.
 
 Checkpoints are Python pickles: load only checkpoints you made.
 """
@@ -29,6 +30,7 @@ RESUMABLE_KEYS = (
     "progress",
     "threads",
     "snapshot",
+    "memory_check",
     "shards",  # the people are the same however they are split (a resume keeps its layout)
 )
 

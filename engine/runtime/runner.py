@@ -27,9 +27,10 @@ from migsim.people import shards
 from migsim.people.population import BYTES_PER_PERSON
 from migsim.runtime import checkpoint
 from migsim.runtime.assemble import prepare, start_simulation
+from migsim.runtime.memory import check_memory
 from migsim.runtime.outputs import RunWriter, config_digest, git_sha, package_versions
 
-VOLATILE_KEYS = ("progress", "threads")
+VOLATILE_KEYS = ("progress", "threads", "memory_check")
 
 
 @dataclass
@@ -58,6 +59,7 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
     keep the tables in memory (`RunResult.tables`; no progress log and no checkpoints)."""
     t_start = time.perf_counter()
     inputs = prepare(cfg)
+    check_memory(cfg)
     world, calibration = inputs.world, inputs.calibration
     threads = set_threads(cfg.threads)
     key = run_key(cfg.seed)
