@@ -1,9 +1,11 @@
 """`migsim run`: one simulation run (or a Hydra sweep with -m) from the command line.
 
 `run_simulation(cfg, run_dir)` (engine/runtime/runner.py) is the programmatic entry point
-used by the Hydra task, the Python API and the tests. Bad input ends the process with one
-line on stderr and exit code 2; Ctrl-C ends it with code 130 and leaves no table of the
-interrupted run behind.
+used by the Hydra task, the Python API and the tests. Every failure ends the process with
+one line on stderr and an exit code (README "Exit codes"): 1 a bug, 2 bad input (a run
+refused before it starts leaves no run directory), 3 a failed validation verdict, 4 the
+environment (disk full, out of memory, a missing launcher), 130 Ctrl-C, which leaves no
+table of the interrupted run behind.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ An experiment is a function `runner -> list[Check]` declared with what it checks
 
 `quantities` are every `experiment:quantity` key its checks carry (the tests parametrise on
 them before anything runs); `expected_failures` maps the keys of known misses to their
-measured reason (tests mark them xfail(strict=True); `migsim validate` exits 1 on any other
+measured reason (tests mark them xfail(strict=True); `migsim validate` exits 3 on any other
 miss and on a listed miss that passes). `configs` are the run configs under
 configs/experiment/ it simulates, checked before any work; `tier` says what it costs:
 "analytic" (no simulation), "driven" (a synthesised base year that the experiment steps
