@@ -110,9 +110,12 @@ class RunWriter:
         stale = [self.run_dir / n for n in os.listdir(self.run_dir)]
         for path in stale:
             path.unlink()
+        cwd = _cwd_inside(self.run_dir)  # hydra.job.chdir=true: the process works in it
         os.rmdir(self.run_dir)
         os.rename(self.staging, self.run_dir)  # the commit
         self._moved = []
+        if cwd is not None:
+            os.chdir(self.run_dir.resolve() / cwd)
         return self.run_dir
 
     def abort(self) -> None:
@@ -125,6 +128,14 @@ class RunWriter:
                 pass
         self._moved = []
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _cwd_inside(run_dir: Path) -> Path | None:
+    """The working directory relative to `run_dir` when it lies inside it, else None."""
+    try:
+        return Path.cwd().relative_to(run_dir.resolve())
+    except (OSError, ValueError):
+        return None
 
 
 def is_complete(run_dir: str | Path) -> bool:
