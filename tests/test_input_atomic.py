@@ -279,3 +279,15 @@ def test_the_estimate_covers_the_population_arrays():
     big = memory.estimate_bytes(2_000_000_000, 0.15)
     assert big > 2 * 2_000_000_000 * BYTES_PER_PERSON
     assert memory.estimate_bytes(1_000_000, 0.15) < 2**30  # the default run is never refused
+
+
+@pytest.mark.parametrize("status, code", [("FAIL", 3), ("unexpected pass", 3), ("pass", 0)])
+def test_validate_exits_3_on_a_failed_verdict(tmp_path, monkeypatch, status, code):
+    import polars as pl
+
+    from migsim.validation import cli
+
+    frame = pl.DataFrame({"status": [status, "pass"]})
+    monkeypatch.setattr(cli, "run_all", lambda *args, **kwargs: (frame, None))
+    monkeypatch.setattr(cli, "write_report", lambda *args: None)
+    assert cli.validate_command(["--out", str(tmp_path / "v")]) == code
