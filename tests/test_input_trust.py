@@ -1,0 +1,105 @@
+"""migsim calls only allowed Python callables, whatever the config, data file, checkpoint or
+command line says (README "Trust: what migsim runs")."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TOY = ("world=toy", "population.size=2000", "years=1", "progress=false")
+
+
+def run_cli(*args: str, run_dir: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "migsim.runtime.app", *args, f"hydra.run.dir={run_dir}"]
+    return subprocess.run(
+        cmd,
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr[-2000:]
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def _open_callback(victim: Path, how: str) -> list[str]:
+    if how == "keys":
+        return [
+            "+hydra.callbacks.x._target_=builtins.open",
+            f"+hydra.callbacks.x.file={victim}",
+            "+hydra.callbacks.x.mode=w",
+        ]
+    return [f"+hydra.callbacks.x={{_target_:builtins.open,file:'{victim}',mode:w}}"]
+
+
+@pytest.mark.parametrize("how", ["keys", "dict"])
+def test_callback_target_not_allowed(tmp_path, how):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    proc = run_cli(*TOY, *_open_callback(victim, how), run_dir=tmp_path / "run")
+    one_line_error(proc, "hydra.callbacks.x", "builtins.open", "CompareCallback")
+    assert victim.read_text() == "keep me"
+    assert not (tmp_path / "run" / "manifest.json").exists()
+
+
+def test_nested_target_in_allowed_callback(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    proc = run_cli(
+        *TOY,
+        f"hydra.callbacks.compare.baseline={{_target_:builtins.open,file:'{victim}',mode:w}}",
+        run_dir=tmp_path / "run",
+    )
+    one_line_error(proc, "hydra.callbacks.compare.baseline._target_", "builtins.open")
+    assert victim.read_text() == "keep me"
+
+
+def test_launcher_and_logging_targets_not_allowed(tmp_path):
+    proc = run_cli(*TOY, "hydra.launcher._target_=builtins.breakpoint", run_dir=tmp_path / "a")
+    one_line_error(proc, "hydra.launcher._target_", "builtins.breakpoint")
+    proc = run_cli(
+        *TOY, "+hydra.job_logging.handlers.h={class:builtins.exit}", run_dir=tmp_path / "b"
+    )
+    one_line_error(proc, "hydra.job_logging", "builtins.exit")
+
+
+def test_experimental_rerun_refused(tmp_path):
+    proc = run_cli("--experimental-rerun", str(tmp_path / "x.pickle"), run_dir=tmp_path / "r")
+    one_line_error(proc, "--experimental-rerun")
+
+
+def test_opt_in_allows_own_callback(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    proc = run_cli(
+        *TOY,
+        *_open_callback(victim, "keys"),
+        run_dir=tmp_path / "run",
+        env={"MIGSIM_ALLOW_TARGETS": "builtins.open"},
+    )
+    # allowed: Hydra instantiates it (and then the callback object is not a Callback)
+    assert "not an allowed target" not in proc.stderr
+    assert victim.read_text() == ""
+
+
+def test_shipped_callback_still_allowed():
+    from migsim.runtime.trust import check_node
+
+    check_node(
+        "hydra",
+        {"callbacks": {"compare": {"_target_": "migsim.runtime.callbacks.CompareCallback"}}},
+    )
