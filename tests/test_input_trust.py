@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOY = ("world=toy", "population.size=2000", "years=1", "progress=false")
@@ -103,3 +104,46 @@ def test_shipped_callback_still_allowed():
         "hydra",
         {"callbacks": {"compare": {"_target_": "migsim.runtime.callbacks.CompareCallback"}}},
     )
+
+
+@pytest.mark.parametrize("target", ["builtins:exit", "builtins:breakpoint", "os:getcwd"])
+def test_plugin_callable_is_not_called(tmp_path, target):
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migsim.runtime.app",
+            *TOY,
+            f"behaviour.plugin={target}",
+            f"hydra.run.dir={run_dir}",
+        ],
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    one_line_error(proc, f"behaviour.plugin={target}", "not a migsim Behaviour")
+    assert not run_dir.exists() or not any(run_dir.glob("*.parquet"))
+    assert not (run_dir / "manifest.json").exists()
+
+
+def test_entry_point_object_must_be_a_behaviour(monkeypatch):
+    import importlib.metadata
+
+    from migsim.core.errors import InputError
+    from migsim.model import plugins
+
+    ep = importlib.metadata.EntryPoint("evil", "builtins:exit", plugins.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(plugins, "_entry_points", lambda: {"evil": ep})
+    with pytest.raises(InputError, match="not a migsim Behaviour"):
+        plugins.load_behaviour(OmegaConf.create({"plugin": "evil"}))
+
+
+def test_module_behaviour_instance_works():
+    from migsim.model import plugins
+
+    got = plugins.load_behaviour(OmegaConf.create({"plugin": "migsim.model.plugins:DEFAULT"}))
+    assert isinstance(got, plugins.Behaviour)
