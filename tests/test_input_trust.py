@@ -147,3 +147,47 @@ def test_module_behaviour_instance_works():
 
     got = plugins.load_behaviour(OmegaConf.create({"plugin": "migsim.model.plugins:DEFAULT"}))
     assert isinstance(got, plugins.Behaviour)
+
+
+class _Evil:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.fixture(scope="module")
+def checkpoint_file(tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("ck") / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "migsim.runtime.app", *TOY, "checkpoint_every=1",
+         f"hydra.run.dir={run}"],
+        check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return run / "checkpoint-2013.pkl"
+
+
+@pytest.mark.parametrize("field", ["resume", "start_from"])
+def test_crafted_checkpoint_is_not_run(tmp_path, checkpoint_file, field):
+    import pickle
+
+    marker = tmp_path / "MARKER"
+    header = checkpoint_file.read_bytes().split(b"\n", 1)[0]  # right format and config hash
+    crafted = tmp_path / "crafted.pkl"
+    crafted.write_bytes(header + b"\n" + pickle.dumps(_Evil(marker)))
+    proc = run_cli(*TOY, "years=2", f"{field}={crafted}", run_dir=tmp_path / "run")
+    one_line_error(proc, f"{field}={crafted}", "system")
+    assert not marker.exists()
+
+
+def test_bare_pickle_checkpoint_is_not_unpickled(tmp_path):
+    import pickle
+
+    marker = tmp_path / "MARKER"
+    crafted = tmp_path / "crafted.pkl"
+    crafted.write_bytes(pickle.dumps({"format": "migsim-checkpoint-2", "sim": _Evil(marker)}))
+    proc = run_cli(*TOY, "years=2", f"resume={crafted}", run_dir=tmp_path / "run")
+    one_line_error(proc, f"resume={crafted}", "older format")
+    assert not marker.exists()
