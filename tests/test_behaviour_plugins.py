@@ -217,9 +217,10 @@ def test_dotted_path_plugin_runs(compose_cfg, tmp_path, plugin_module, default_m
     assert moves > 0 and moves != default_moves
 
 
-def test_factory_is_called(compose_cfg, plugin_module):
+def test_factory_is_not_called(compose_cfg, plugin_module):
     cfg = compose_cfg(*BASE, f"behaviour.plugin={plugin_module}:factory")
-    assert load_behaviour(cfg.behaviour).name.startswith("tmp_factory")
+    with pytest.raises(InputError, match="not a migsim Behaviour"):
+        load_behaviour(cfg.behaviour)
 
 
 def test_builtin_name_is_a_valid_plugin(compose_cfg):

@@ -12,7 +12,9 @@ A researcher can, without editing migsim:
    `migsim.kernels.bundles` and the float64 params array (rules in the README, "Writing a
    behaviour plug-in").
 A plug-in is a `Behaviour` object found through the entry-point group `migsim.behaviours`
-(`behaviour.plugin=NAME`) or a dotted path `package.module:attribute`.
+(`behaviour.plugin=NAME`) or a dotted path `package.module:attribute` (naming the module
+opts in to importing it). The object must be a `Behaviour` instance: migsim never calls what a
+config names to find out.
 """
 
 from __future__ import annotations
@@ -101,28 +103,17 @@ def load_behaviour(conf: Any) -> Behaviour:
             raise InputError(
                 where, f"failed to load ({type(exc).__name__}: {_first_line(exc)})"
             ) from None
-    if not isinstance(obj, Behaviour):
+    if not isinstance(obj, Behaviour):  # never called: a plug-in is an object, not a factory
         if _is_jitted(obj):
             raise InputError(
                 where,
                 "is a numba function, not a migsim Behaviour",
                 "wrap it: Behaviour(name, individual_term=f) or Behaviour(name, kernel=f)",
             )
-        if callable(obj):
-            try:
-                obj = obj()
-            except Exception as exc:  # noqa: BLE001  (any failure of the plug-in's factory)
-                raise InputError(
-                    where,
-                    f"is not a Behaviour and calling it as a factory failed "
-                    f"({type(exc).__name__}: {_first_line(exc)})",
-                    "an migsim.model.behaviour.Behaviour object or a factory returning one",
-                ) from None
-    if not isinstance(obj, Behaviour):
         raise InputError(
             where,
-            f"is a {type(obj).__name__}, not a migsim Behaviour",
-            "an migsim.model.behaviour.Behaviour object or a factory returning one",
+            f"is a {type(obj).__name__}, not a migsim Behaviour (migsim does not call it)",
+            "a migsim.model.plugins.Behaviour object (module-level Behaviour(...))",
         )
     if not obj.name:
         obj = replace(obj, name=plugin)

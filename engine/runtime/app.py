@@ -182,6 +182,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
+    # Hydra instantiates callbacks and launchers before the task: check their targets first.
+    from migsim.runtime.trust import check_argv
+
+    guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
     # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     entry = hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")(_task)

@@ -8,11 +8,16 @@ uninterrupted one: every draw depends only on (seed, person id, year, stream). A
 run keeps the checkpoint's shards; `start_from` splits the saved people into the run's own
 shards.
 
-Checkpoints are Python pickles: load only checkpoints you made.
+File layout: one line of JSON (the header: format, config hashes, year), then the state as
+a pickle. The header is checked before anything else is read, and the state is read by a
+restricted unpickler that only rebuilds NumPy arrays, migsim's own classes and plain
+containers: a file that names any other callable (os.system, builtins.eval, ...) is refused
+with one line, before anything it names is called.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from pathlib import Path
@@ -21,7 +26,10 @@ from typing import Any
 from migsim.core.errors import InputError
 from migsim.runtime.outputs import config_digest
 
-FORMAT = "migsim-checkpoint-2"  # 2: people in shards, children numbered by region of birth
+# 2: people in shards, children numbered by region of birth; 3: JSON header, restricted state
+FORMAT = "migsim-checkpoint-3"
+MAGIC = b'{"format": "migsim-checkpoint-'
+MAX_HEADER = 4096
 RESUMABLE_KEYS = (
     "years",
     "checkpoint_every",
@@ -44,16 +52,16 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
     """Write atomically (temporary file, then rename)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    payload = {
+    header = {
         "format": FORMAT,
         "config_hash": resume_hash(cfg),
         "base_hash": resume_hash(cfg, drop_regime=True),
-        "year": sim.year,
-        "sim": sim,
+        "year": int(sim.year),
     }
     try:
         with open(tmp, "wb") as f:
-            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(json.dumps(header).encode() + b"\n")
+            _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(sim)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -68,33 +76,138 @@ def load(path: str | Path, cfg: Any, field: str = "resume", any_regime: bool = F
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{field}={path}", "no such checkpoint file", "a checkpoint-YEAR.pkl")
-    try:
-        with open(path, "rb") as f:
-            payload = pickle.load(f)
-    except Exception as exc:  # truncated or foreign files raise many exception types
+    with open(path, "rb") as f:
+        header = _header(f, field, path)
+        expected = resume_hash(cfg, drop_regime=any_regime)
+        stored = header.get("base_hash" if any_regime else "config_hash")
+        if stored != expected:
+            raise InputError(
+                f"{field}={path}",
+                "was made with a different config",
+                "the same config except " + ", ".join(RESUMABLE_KEYS),
+            )
+        try:
+            return RestrictedUnpickler(f, cfg).load()
+        except Refused as exc:
+            raise InputError(
+                f"{field}={path}",
+                f"names {exc.args[0]}, which a checkpoint may not call",
+                "a checkpoint written by migsim (NumPy arrays, migsim objects, containers)",
+            ) from None
+        except Exception as exc:  # truncated or foreign files raise many exception types
+            raise InputError(
+                f"{field}={path}",
+                f"is corrupt or not a checkpoint ({type(exc).__name__})",
+                "a checkpoint written by migsim",
+            ) from None
+
+
+def _header(f: Any, field: str, path: Path) -> dict:
+    """The JSON header line, read and checked before the state (nothing is unpickled)."""
+    line = f.readline(MAX_HEADER)
+    if line.startswith(MAGIC) and not line.endswith(b"\n"):
         raise InputError(
             f"{field}={path}",
-            f"is corrupt or not a checkpoint ({type(exc).__name__})",
+            "is corrupt or not a checkpoint (truncated header)",
             "a checkpoint written by migsim",
-        ) from None
-    if not isinstance(payload, dict) or not str(payload.get("format", "")).startswith(
-        "migsim-checkpoint-"
-    ):
+        )
+    if not line.startswith(MAGIC):
+        if line[:1] == b"\x80":  # a bare pickle: formats 1 and 2 (never unpickled now)
+            raise InputError(
+                f"{field}={path}",
+                "was written in an older format (a bare pickle)",
+                f"a checkpoint of this migsim ({FORMAT})",
+            )
         raise InputError(
             f"{field}={path}", "is not a migsim checkpoint", "a checkpoint written by migsim"
         )
-    if payload["format"] != FORMAT:
+    try:
+        header = json.loads(line)
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
         raise InputError(
             f"{field}={path}",
-            f"was written in the older format {payload['format']}",
+            "is corrupt or not a checkpoint (bad header)",
+            "a checkpoint written by migsim",
+        )
+    if header.get("format") != FORMAT:
+        raise InputError(
+            f"{field}={path}",
+            f"was written in the older format {header.get('format')}",
             f"a checkpoint of this migsim ({FORMAT})",
         )
-    expected = resume_hash(cfg, drop_regime=any_regime)
-    stored = payload["base_hash"] if any_regime else payload["config_hash"]
-    if stored != expected:
-        raise InputError(
-            f"{field}={path}",
-            "was made with a different config",
-            "the same config except " + ", ".join(RESUMABLE_KEYS),
-        )
-    return payload["sim"]
+    return header
+
+
+class Refused(Exception):
+    pass
+
+
+# What a checkpoint's state may name: plain containers, NumPy's array/dtype/random state
+# reconstructors, and classes (never functions) defined in migsim's own modules.
+_BUILTINS = {
+    "dict", "list", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int",
+    "float", "complex", "bool", "slice", "range", "object",
+}  # fmt: skip
+_NAMES = {
+    ("collections", "OrderedDict"),
+    ("collections", "defaultdict"),
+    ("collections", "deque"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("pathlib", "Path"),
+    ("pathlib", "PosixPath"),
+    ("pathlib", "WindowsPath"),
+    ("pathlib", "PurePosixPath"),
+    ("pathlib", "PureWindowsPath"),
+    ("polars.dataframe.frame", "DataFrame"),
+    ("polars.series.series", "Series"),
+}
+_TYPING = {"Any", "Dict", "List", "Tuple", "Optional", "Union", "Set", "Sequence", "Mapping"}
+# packages whose classes (never functions) a checkpoint may rebuild
+_CLASS_PACKAGES = ("migsim", "omegaconf")
+
+
+class _Pickler(pickle.Pickler):
+    """The behaviour plug-in (functions of the user's module) is stored by reference only:
+    a resume resolves `behaviour.plugin` of its config again (the config hash is the same)."""
+
+    def persistent_id(self, obj: Any) -> Any:
+        from migsim.model.plugins import Behaviour
+
+        return "behaviour" if isinstance(obj, Behaviour) else None
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Rebuilds only what a migsim checkpoint holds; any other global is `Refused`."""
+
+    def __init__(self, file: Any, cfg: Any) -> None:
+        super().__init__(file)
+        self.cfg = cfg
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid != "behaviour":
+            raise Refused(f"persistent id {pid!r}")
+        from migsim.model.plugins import load_behaviour
+
+        return load_behaviour(self.cfg.behaviour)
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "builtins" and name in _BUILTINS:
+            return super().find_class(module, name)
+        if (module, name) in _NAMES or (module == "typing" and name in _TYPING):
+            return super().find_class(module, name)
+        if (module == "numpy" and name.endswith("DType")) or module == "numpy.dtypes":
+            return super().find_class(module, name)
+        if module.split(".")[0] in _CLASS_PACKAGES and "." not in name:
+            obj = super().find_class(module, name)
+            if isinstance(obj, type):
+                return obj
+        raise Refused(f"{module}.{name}")
