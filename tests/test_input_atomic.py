@@ -4,6 +4,7 @@ appears complete or not at all."""
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 
@@ -137,11 +138,15 @@ def test_tables_and_manifest_appear_in_one_rename(tmp_path, monkeypatch, compose
 def test_disk_full_while_writing_a_checkpoint_leaves_no_tmp(tmp_path, monkeypatch, compose_cfg):
     from migsim.runtime import checkpoint, runner
 
-    def full(obj, f, protocol=None):
-        f.write(b"partial")
+    real_fsync = checkpoint.os.fsync
+
+    def full(fd):
+        os.write(fd, b"partial")
+        real_fsync(fd)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(checkpoint.pickle, "dump", full)
+    # the state is written, then the disk is full when the file is flushed to it
+    monkeypatch.setattr(checkpoint.os, "fsync", full)
     run_dir = tmp_path / "run"
     with pytest.raises(OSError):
         runner.run_simulation(compose_cfg(*SMALL, "checkpoint_every=1"), run_dir)
