@@ -58,3 +58,123 @@ def test_every_numeric_field_declares_a_range():
     for schema in SCHEMAS:
         for name, rng in walk(schema):
             assert rng is not None, f"{name} has no range"
+
+
+# -- unknown keys -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override, where",
+    [
+        ("+population.sise=5000", "population.sise"),
+        ("+foo=1", "foo"),
+        ("+economy.remit_shar_low=0.1", "economy.remit_shar_low"),
+        ("+shards.cuont=2", "shards.cuont"),
+    ],
+)
+def test_unknown_key_is_refused(override, where):
+    error = _refused(["world=toy", override], where)
+    assert "not a parameter" in str(error)
+
+
+def test_unknown_key_suggests_the_close_name():
+    error = _refused(["world=toy", "+population.sise=5000"], "population.sise")
+    assert "population.size" in str(error)
+
+
+def test_plugin_parameters_are_free():
+    cfg = migsim.compose(["world=toy", "+behaviour.params.anything=3"])
+    assert cfg.behaviour.params.anything == 3
+
+
+# -- world tables -------------------------------------------------------------------------
+
+
+def _world_copy(toy_world_dir, tmp_path, name, edit):
+    import shutil
+
+    world = tmp_path / "world"
+    shutil.copytree(toy_world_dir, world)
+    path = world / name
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n")
+    return world
+
+
+def _world_refused(world, name, *words):
+    from migsim.core.world import load_world
+
+    with pytest.raises(InputError) as info:
+        load_world(path=world)
+    message = str(info.value)
+    assert "\n" not in message and name in message
+    for word in words:
+        assert word in message
+    return message
+
+
+@pytest.mark.parametrize("name", ["bilateral.csv", "migrant_stock_2013.csv"])
+def test_duplicated_corridor_row_is_refused(toy_world_dir, tmp_path, name):
+    world = _world_copy(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
+    origin, destination = (toy_world_dir / name).read_text().splitlines()[1].split(",")[:2]
+    _world_refused(world, name, f"{origin}->{destination}", "two rows")
+
+
+def test_negative_intra_region_migrants_is_refused(toy_world_dir, tmp_path):
+    name = "intra_region_migrants_2013.csv"
+
+    def edit(lines):
+        code = lines[1].split(",")[0]
+        return [lines[0], f"{code},-5"] + lines[2:]
+
+    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    _world_refused(world, name, "'migrants'", "negative")
+
+
+def test_bilateral_flag_other_than_0_or_1_is_refused(toy_world_dir, tmp_path):
+    name = "bilateral.csv"
+    head = (toy_world_dir / name).read_text().splitlines()[0].split(",")
+    column = head.index("contiguous")
+
+    def edit(lines):
+        cells = lines[1].split(",")
+        cells[column] = "7"
+        return [lines[0], ",".join(cells)] + lines[2:]
+
+    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    _world_refused(world, name, "'contiguous'")
+
+
+def test_age_shares_above_one_are_refused(toy_world_dir, tmp_path):
+    name = "migrant_age.csv"
+
+    def edit(lines):
+        return [lines[0], "0,4,0.5"] + lines[2:]
+
+    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    _world_refused(world, name, "column 'share'")
+
+
+def test_overlapping_age_rows_are_refused(toy_world_dir, tmp_path):
+    name = "migrant_age.csv"
+
+    def edit(lines):  # 0-4 0.02 and 5-9 0.03 become 0-9 0.02 and 5-9 0.03: same sum
+        return [lines[0], "0,9,0.02"] + lines[2:]
+
+    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    _world_refused(world, name, "row 5-9")
+
+
+def test_bad_world_table_exits_2_from_the_command_line(toy_world_dir, tmp_path):
+    import subprocess
+    import sys
+
+    name = "bilateral.csv"
+    world = _world_copy(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
+    done = subprocess.run(
+        [sys.executable, "-m", "migsim.cli", "run", f"world.path={world}", "years=1"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and name in done.stderr
