@@ -178,3 +178,32 @@ def test_bad_world_table_exits_2_from_the_command_line(toy_world_dir, tmp_path):
     )
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and name in done.stderr
+
+
+# -- base year ----------------------------------------------------------------------------
+
+
+def test_base_year_other_than_the_world_tables_is_refused():
+    from migsim.runtime.assemble import prepare
+
+    with pytest.raises(InputError) as info:
+        prepare(migsim.compose(["world=toy", "base_year=2050"]))
+    message = str(info.value)
+    assert message.startswith("base_year") and "2050" in message and "2013" in message
+
+
+def test_world_declares_another_base_year(toy_world_dir, tmp_path):
+    import shutil
+
+    from migsim.core.world import check_base_year, load_world
+
+    world_dir = tmp_path / "world"
+    shutil.copytree(toy_world_dir, world_dir)
+    (world_dir / "base_year.txt").write_text("1990\n")
+    world = load_world(path=world_dir)
+    assert world.base_year == 1990
+    check_base_year(world, 1990)
+    with pytest.raises(InputError, match="base_year"):
+        check_base_year(world, 2013)
+    (world_dir / "base_year.txt").write_text("next year\n")
+    _world_refused(world_dir, "base_year.txt")

@@ -35,6 +35,7 @@ from migsim.core.world_tables import (
     REGION_COLUMNS,
     REGION_RANGES,
     STOCK_COLUMNS,
+    TABLE_YEAR,
 )
 
 DATA_DIR = data_dir()
@@ -86,6 +87,7 @@ class World:
     stock_history: pl.DataFrame | None
     # optional: share of would-be migrants' desired destinations (Gallup), sums to 1
     desired_share: np.ndarray | None = None
+    base_year: int = TABLE_YEAR  # the year the tables describe (base_year.txt, else 2013)
     # derived schedules
     death_probability: np.ndarray | None = None  # (R, 2, N_AGES) annual probability
     fertility: np.ndarray | None = None  # (R, N_AGES) births per woman per year
@@ -247,6 +249,12 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         if not 0.99 < desired.sum() < 1.01:
             raise InputError(str(dpath), f"shares sum to {desired.sum():.4f}", "1.0 (+-0.01)")
         desired /= desired.sum()
+    ypath, year = root / "base_year.txt", TABLE_YEAR
+    if ypath.is_file():
+        text = ypath.read_text().strip()
+        if not (text.isdigit() and 1900 <= int(text) <= 2100):
+            raise InputError(str(ypath), f"holds '{text[:20]}'", "a year from 1900 to 2100")
+        year = int(text)
     hpath = root / "stock_history.csv"
     history = _read_table(hpath, HISTORY_COLUMNS) if hpath.is_file() else None
 
@@ -317,6 +325,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         migrant_age_share=migrant_age,
         stock_history=history,
         desired_share=desired,
+        base_year=year,
     )
     immigrants = world.immigrants
     too_many = immigrants >= 0.95 * world.population
@@ -334,6 +343,17 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
 # ---------------------------------------------------------------------------------------
 # Demographic schedules from a few parameters per region
 # ---------------------------------------------------------------------------------------
+
+
+def check_base_year(world: World, base_year: int) -> None:
+    """Refuse a run whose base_year is not the year the world's tables describe."""
+    if base_year != world.base_year:
+        raise InputError(
+            "base_year",
+            f"{base_year} is not the year of world '{world.name}' (its tables are of "
+            f"{world.base_year})",
+            f"{world.base_year}",
+        )
 
 
 def _hazard_shape(ages: np.ndarray) -> np.ndarray:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+# The year the tables describe unless the world directory says otherwise in base_year.txt
+# (a world derived for another year, such as the 1990 back-cast world).
+TABLE_YEAR = 2013
+
 REGION_COLUMNS = {
     "code": pl.String,
     "name": pl.String,

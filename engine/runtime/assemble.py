@@ -15,7 +15,7 @@ import numpy as np
 
 from migsim.config import validate
 from migsim.core.errors import InputError
-from migsim.core.world import World, load_world
+from migsim.core.world import World, check_base_year, load_world
 from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
@@ -40,6 +40,7 @@ def prepare(cfg: Any) -> Inputs:
     validate(cfg)
     registry.check_steps(cfg.steps)
     world = load_world(cfg.world.name, cfg.world.path or None)
+    check_base_year(world, cfg.base_year)
     calibration = None
     if cfg.behaviour.migration:
         from migsim.model.behaviour import load_behaviour
