@@ -207,3 +207,38 @@ def test_world_declares_another_base_year(toy_world_dir, tmp_path):
         check_base_year(world, 2013)
     (world_dir / "base_year.txt").write_text("next year\n")
     _world_refused(world_dir, "base_year.txt")
+
+
+# -- a regime that changes nothing --------------------------------------------------------
+
+
+def _run_cli(tmp_path, *overrides):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "migsim.cli", "run", *overrides],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+def test_regime_that_changes_nothing_warns_once(tmp_path):
+    done = _run_cli(
+        tmp_path, "world=toy", "regime=regional_blocs", "population.size=2000", "years=1"
+    )
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert "regional_blocs" in warnings[0] and "changes nothing" in warnings[0]
+
+
+@pytest.mark.parametrize("regime", ["status_quo", "free_mobility"])
+def test_regime_that_changes_something_does_not_warn(capsys, regime):
+    from migsim.core.world import load_world
+    from migsim.runtime.assemble import regime_policy
+
+    cfg = migsim.compose(["world=toy", f"regime={regime}"])
+    regime_policy(cfg, load_world("toy"), None)
+    assert "changes nothing" not in capsys.readouterr().err

@@ -8,7 +8,8 @@ steps built and the base year recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,34 @@ def regime_policy(cfg: Any, world: World, calibration: Any):
     """The regime's policy arrays: its components applied to the calibrated status quo."""
     R = world.n_regions
     policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
-    return apply_regime(cfg.regime, world, status_quo(world, policy_cost))
+    base = status_quo(world, policy_cost)
+    policy = apply_regime(cfg.regime, world, base)
+    name = str(cfg.regime.name)
+    if name != "status_quo" and _same_policy(policy, base) and (name, world.name) not in _WARNED:
+        _WARNED.add((name, world.name))
+        print(
+            f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
+            "(its policy equals the status quo)",
+            file=sys.stderr,
+        )
+    return policy
+
+
+_WARNED: set = set()  # (regime, world) pairs already warned about in this process
+
+
+def _same_policy(a: Any, b: Any) -> bool:
+    """Every policy array and setting equal (the list of applied components aside)."""
+    for f in fields(a):
+        if f.name == "components":
+            continue
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if x is None or y is None or not np.array_equal(x, y, equal_nan=True):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:
