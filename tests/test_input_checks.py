@@ -242,3 +242,65 @@ def test_regime_that_changes_something_does_not_warn(capsys, regime):
     cfg = migsim.compose(["world=toy", f"regime={regime}"])
     regime_policy(cfg, load_world("toy"), None)
     assert "changes nothing" not in capsys.readouterr().err
+
+
+# -- stored calibration -------------------------------------------------------------------
+
+
+def _stored_calibration(toy_world_dir, tmp_path, edit=None, table_edit=None):
+    import json
+    import shutil
+
+    from migsim.core.world import load_world
+    from migsim.model.calibration import load_calibration
+
+    world_dir = tmp_path / "world"
+    shutil.copytree(toy_world_dir, world_dir)
+    path = world_dir / "calibration.json"
+    if edit is not None:
+        raw = json.loads(path.read_text())
+        edit(raw)
+        path.write_text(json.dumps(raw))
+    if table_edit is not None:
+        table_edit(world_dir)
+    cfg = migsim.compose(["world=toy", f"world.path={world_dir}"])
+    return load_calibration(load_world(path=world_dir), cfg.behaviour, cfg.population)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("corridor_constant", 1e308),
+        ("incompressible_cost", -1e308),
+        ("policy_cost", 500.0),
+        ("intra_rate", 2.0),
+        ("target_flow", -1.0),
+    ],
+)
+def test_implausible_stored_calibration_is_refused(toy_world_dir, tmp_path, field, value):
+    def edit(raw):
+        cell = raw[field]
+        while isinstance(cell[0], list):
+            cell = cell[0]
+        cell[0] = value
+
+    with pytest.raises(InputError) as info:
+        _stored_calibration(toy_world_dir, tmp_path, edit)
+    message = str(info.value)
+    assert "calibration.json" in message and f"'{field}'" in message and "\n" not in message
+
+
+def test_stored_calibration_with_wrong_shape_is_refused(toy_world_dir, tmp_path):
+    with pytest.raises(InputError, match="'intra_return' has shape"):
+        _stored_calibration(toy_world_dir, tmp_path, lambda raw: raw["intra_return"].pop())
+
+
+def test_stored_calibration_is_trusted_only_for_its_tables(toy_world_dir, tmp_path):
+    assert _stored_calibration(toy_world_dir, tmp_path).provenance["source"] == "stored"
+
+    def table_edit(world_dir):  # one table edited: the stored file is not trusted
+        path = world_dir / "intra_region_migrants_2013.csv"
+        path.write_text(path.read_text().replace("1000000", "1000001"))
+
+    cal = _stored_calibration(toy_world_dir, tmp_path / "edited", table_edit=table_edit)
+    assert cal.provenance["source"] == "computed"
