@@ -304,3 +304,30 @@ def test_stored_calibration_is_trusted_only_for_its_tables(toy_world_dir, tmp_pa
 
     cal = _stored_calibration(toy_world_dir, tmp_path / "edited", table_edit=table_edit)
     assert cal.provenance["source"] == "computed"
+
+
+# -- command-line options -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [("--tol", "nan"), ("--tol", "-1"), ("--loss-aversion", "nan"), ("--loss-aversion", "inf")],
+)
+def test_game_option_not_a_finite_number_is_refused(option, value, capsys):
+    from migsim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["game", "NTH", "SOU", "--world", "toy", option, value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and option in err[0]
+
+
+def test_validate_only_with_an_unknown_experiment_is_refused():
+    from migsim.validation.registry import select
+
+    with pytest.raises(InputError) as info:
+        select(["E2", "E99"])
+    message = str(info.value)
+    assert "E99" in message and "E2-E5" in message and "\n" not in message
+    assert [e.name for e in select(["E2"])] == ["E2-E5"]

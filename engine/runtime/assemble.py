@@ -59,7 +59,9 @@ def regime_policy(cfg: Any, world: World, calibration: Any):
     base = status_quo(world, policy_cost)
     policy = apply_regime(cfg.regime, world, base)
     name = str(cfg.regime.name)
-    if name != "status_quo" and _same_policy(policy, base) and (name, world.name) not in _WARNED:
+    # a regime with no components is the status quo on purpose (a game's "none" scenario)
+    noop = name != "status_quo" and policy.components and _same_policy(policy, base)
+    if noop and (name, world.name) not in _WARNED:
         _WARNED.add((name, world.name))
         print(
             f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
