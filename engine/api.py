@@ -60,24 +60,45 @@ def compose(overrides: list[str] | Mapping | None = None):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
     from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import OmegaConfBaseException
 
     from migsim.config import register, validate
     from migsim.core.resources import config_dir
 
     register()
     strings, nested = _override_strings(overrides)
-    if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose from its state
-        cfg = hydra_compose("config", overrides=strings)
-    else:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+    try:
+        if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose from its state
             cfg = hydra_compose("config", overrides=strings)
+        else:
+            with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+                cfg = hydra_compose("config", overrides=strings)
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise _composition_error(exc) from None
     if nested:
         with open_dict(cfg):
             for key, value in nested.items():
                 OmegaConf.update(cfg, key, value, merge=False)
     validate(cfg)
     return cfg
+
+
+def _composition_error(exc: BaseException):
+    """A Hydra/OmegaConf composition error (a value of the wrong type, an unknown group
+    option) as the one-line InputError naming the override."""
+    import re
+
+    from migsim.core.errors import InputError
+    from migsim.runtime.app import one_line
+
+    text = one_line(exc)
+    found = re.match(r"Error merging override \+*([^=\s]+)=(.*?): (.*)", text)
+    if found:
+        key, value, problem = found.groups()
+        return InputError(key, f"'{value}': {problem}", "a value of its type (`migsim params`)")
+    return InputError("config", text)
 
 
 def _config(cfg_or_overrides: Any):

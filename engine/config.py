@@ -8,6 +8,7 @@ declared values and the rules between fields before any work is done.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,6 +171,7 @@ def validate(cfg: Any) -> None:
     Every declared range and choice first (`migsim.core.params.check`), then the rules that
     involve several fields. Called before any work (population synthesis, files) is done.
     """
+    check_keys(MigsimConf, cfg)
     check(MigsimConf, cfg)
     from migsim.steps.registry import check_steps
 
@@ -193,6 +195,40 @@ def validate(cfg: Any) -> None:
             f"{profile}",
             "9 positive numbers, one per age band 0-14 ... 65+",
         )
+
+
+# Nodes whose keys are free: plug-in parameters, experiment settings, Hydra's own.
+FREE_KEYS = ("behaviour.params", "experiment", "hydra")
+
+
+def check_keys(schema: type, node: Any, prefix: str = "") -> None:
+    """Refuse a key the schema does not declare (a `+key=value` override adds keys Hydra
+    would otherwise refuse, so a misspelt name would run the default silently)."""
+    import dataclasses
+
+    from omegaconf import DictConfig
+
+    if not isinstance(node, DictConfig):
+        return
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    for key in node.keys():
+        where = f"{prefix}{key}"
+        if where in FREE_KEYS:
+            continue
+        f = fields.get(str(key))
+        if f is None:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+            raise InputError(
+                where,
+                f"is not a parameter{hint}",
+                f"the parameters of {prefix.rstrip('.') or 'the run config'}: " + ", ".join(fields),
+            )
+        sub = f.type if isinstance(f.type, type) else None
+        if f.default_factory is not dataclasses.MISSING:
+            sub = type(f.default_factory())
+        if sub is not None and dataclasses.is_dataclass(sub):
+            check_keys(sub, node.get(key), f"{where}.")
 
 
 def parameters() -> list[dict]:

@@ -27,75 +27,21 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
+from migsim.core.world_tables import (
+    BILATERAL_COLUMNS,
+    HISTORY_COLUMNS,
+    INTRA_COLUMNS,
+    MIGRANT_AGE_COLUMNS,
+    REGION_COLUMNS,
+    REGION_RANGES,
+    STOCK_COLUMNS,
+    TABLE_YEAR,
+)
 
 DATA_DIR = data_dir()
 
 UN_AREAS = ("Africa", "Asia", "Europe", "Latin America", "North America", "Oceania")
 SEX_RATIO_AT_BIRTH = 1.05  # males per female at birth (UN WPP standard assumption) [K]
-
-REGION_COLUMNS = {
-    "code": pl.String,
-    "name": pl.String,
-    "un_area": pl.String,
-    "developed": pl.Boolean,
-    "population": pl.Float64,
-    "share_0_14": pl.Float64,
-    "share_65plus": pl.Float64,
-    "female_share": pl.Float64,
-    "life_expectancy_female": pl.Float64,
-    "life_expectancy_male": pl.Float64,
-    "total_fertility": pl.Float64,
-    "gdp_per_capita_ppp": pl.Float64,
-    "tertiary_share": pl.Float64,
-    "skill_premium": pl.Float64,
-    "labour_share": pl.Float64,
-    "tax_rate": pl.Float64,
-    "employment_rate": pl.Float64,
-    "remittance_inflow_usd_bn": pl.Float64,
-    "remittance_fee": pl.Float64,
-    "bloc": pl.String,
-    "latitude": pl.Float64,
-    "longitude": pl.Float64,
-}
-STOCK_COLUMNS = {
-    "origin": pl.String,
-    "destination": pl.String,
-    "migrants": pl.Float64,
-    "female_share": pl.Float64,
-    "tertiary_share": pl.Float64,
-}
-BILATERAL_COLUMNS = {
-    "origin": pl.String,
-    "destination": pl.String,
-    "distance_km": pl.Float64,
-    "contiguous": pl.Int64,
-    "common_language": pl.Int64,
-    "colonial_link": pl.Int64,
-}
-INTRA_COLUMNS = {"region": pl.String, "migrants": pl.Float64}
-MIGRANT_AGE_COLUMNS = {"age_from": pl.Int64, "age_to": pl.Int64, "share": pl.Float64}
-HISTORY_COLUMNS = {"un_area": pl.String, "year": pl.Int64, "migrants": pl.Float64}
-
-# Ranges that every value of a region column must satisfy (inclusive).
-REGION_RANGES = {
-    "population": (1.0, 2e10),
-    "share_0_14": (0.0, 0.6),
-    "share_65plus": (0.0, 0.5),
-    "female_share": (0.2, 0.7),
-    "life_expectancy_female": (30.0, 95.0),
-    "life_expectancy_male": (30.0, 95.0),
-    "total_fertility": (0.5, 9.0),
-    "gdp_per_capita_ppp": (100.0, 500_000.0),
-    "tertiary_share": (0.0, 1.0),
-    "skill_premium": (1.0, 10.0),
-    "labour_share": (0.2, 0.95),
-    "tax_rate": (0.0, 0.8),
-    "employment_rate": (0.1, 1.0),
-    "remittance_inflow_usd_bn": (0.0, 1e4),
-    "remittance_fee": (0.0, 0.5),
-    "latitude": (-90.0, 90.0),
-    "longitude": (-180.0, 180.0),
-}
 
 
 @dataclass
@@ -141,6 +87,7 @@ class World:
     stock_history: pl.DataFrame | None
     # optional: share of would-be migrants' desired destinations (Gallup), sums to 1
     desired_share: np.ndarray | None = None
+    base_year: int = TABLE_YEAR  # the year the tables describe (base_year.txt, else 2013)
     # derived schedules
     death_probability: np.ndarray | None = None  # (R, 2, N_AGES) annual probability
     fertility: np.ndarray | None = None  # (R, N_AGES) births per woman per year
@@ -210,6 +157,10 @@ def _square(
 ) -> np.ndarray:
     index = {c: i for i, c in enumerate(codes)}
     matrix = np.full((len(codes), len(codes)), fill, dtype=np.float64)
+    dup = frame.select("origin", "destination").is_duplicated()
+    if dup.any():
+        o, d = frame["origin"][int(dup.arg_max())], frame["destination"][int(dup.arg_max())]
+        raise InputError(str(path), f"pair {o}->{d} has two rows", "one row per ordered pair")
     for o, d, v in zip(frame["origin"], frame["destination"], frame[column]):
         if o not in index or d not in index:
             unknown = o if o not in index else d
@@ -272,8 +223,16 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     bilateral = _read_table(bpath, BILATERAL_COLUMNS)
     if (bilateral["distance_km"] <= 0).any():
         raise InputError(str(bpath), "column 'distance_km' has a non-positive value", "> 0")
+    for column in ("contiguous", "common_language", "colonial_link"):
+        if (~bilateral[column].is_in([0, 1])).any():
+            raise InputError(str(bpath), f"column '{column}' has a value other than 0 or 1", "0, 1")
     ipath = root / "intra_region_migrants_2013.csv"
     intra_frame = _read_table(ipath, INTRA_COLUMNS)
+    if (intra_frame["migrants"] < 0).any():
+        raise InputError(str(ipath), "column 'migrants' has a negative value", ">= 0")
+    if intra_frame["region"].is_duplicated().any():
+        twice = intra_frame["region"].filter(intra_frame["region"].is_duplicated())[0]
+        raise InputError(str(ipath), f"region {twice} has two rows", "one row per region")
     apath = root / "migrant_age.csv"
     age_frame = _read_table(apath, MIGRANT_AGE_COLUMNS)
     dpath = root / "desired_destinations.csv"
@@ -290,6 +249,12 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         if not 0.99 < desired.sum() < 1.01:
             raise InputError(str(dpath), f"shares sum to {desired.sum():.4f}", "1.0 (+-0.01)")
         desired /= desired.sum()
+    ypath, year = root / "base_year.txt", TABLE_YEAR
+    if ypath.is_file():
+        text = ypath.read_text().strip()
+        if not (text.isdigit() and 1900 <= int(text) <= 2100):
+            raise InputError(str(ypath), f"holds '{text[:20]}'", "a year from 1900 to 2100")
+        year = int(text)
     hpath = root / "stock_history.csv"
     history = _read_table(hpath, HISTORY_COLUMNS) if hpath.is_file() else None
 
@@ -309,17 +274,19 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
             "one row per ordered pair of distinct regions",
         )
 
-    migrant_age = np.zeros(N_AGES)
+    migrant_age, covered = np.zeros(N_AGES), np.zeros(N_AGES, dtype=bool)
     for lo, hi, share in zip(age_frame["age_from"], age_frame["age_to"], age_frame["share"]):
-        if not (0 <= lo <= hi <= MAX_AGE) or share < 0:
+        if not (0 <= lo <= hi <= MAX_AGE) or not 0 <= share <= 1 or covered[lo : hi + 1].any():
             raise InputError(
                 str(apath),
                 f"row {lo}-{hi} share {share} is invalid",
-                f"0 <= age_from <= age_to <= {MAX_AGE}, share >= 0",
+                f"0 <= age_from <= age_to <= {MAX_AGE}, ages in one row only, 0 <= share <= 1",
             )
         migrant_age[lo : hi + 1] += share / (hi - lo + 1)
+        covered[lo : hi + 1] = True
     if not 0.99 < migrant_age.sum() < 1.01:
-        raise InputError(str(apath), f"shares sum to {migrant_age.sum():.4f}", "1.0 (+-0.01)")
+        total = f"{migrant_age.sum():.4f}"
+        raise InputError(str(apath), f"column 'share' sums to {total}", "1.0 (+-0.01)")
     migrant_age /= migrant_age.sum()
 
     col = lambda name: regions[name].to_numpy().astype(np.float64)  # noqa: E731
@@ -358,6 +325,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         migrant_age_share=migrant_age,
         stock_history=history,
         desired_share=desired,
+        base_year=year,
     )
     immigrants = world.immigrants
     too_many = immigrants >= 0.95 * world.population
@@ -375,6 +343,17 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
 # ---------------------------------------------------------------------------------------
 # Demographic schedules from a few parameters per region
 # ---------------------------------------------------------------------------------------
+
+
+def check_base_year(world: World, base_year: int) -> None:
+    """Refuse a run whose base_year is not the year the world's tables describe."""
+    if base_year != world.base_year:
+        raise InputError(
+            "base_year",
+            f"{base_year} is not the year of world '{world.name}' (its tables are of "
+            f"{world.base_year})",
+            f"{world.base_year}",
+        )
 
 
 def _hazard_shape(ages: np.ndarray) -> np.ndarray:

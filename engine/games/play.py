@@ -6,6 +6,7 @@ in one place."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from migsim.analysis.runs import Result
@@ -30,6 +31,20 @@ def _simulate(cfg, run_dir: Path) -> Result:
     return run(config=cfg, out=run_dir)
 
 
+def check_options(tol: float, payoff: str, loss_aversion: float) -> None:
+    """Refuse a game option that is unknown, not a finite number or out of range."""
+    if payoff not in PAYOFFS:
+        raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
+    for name, value, lo, hi, low_open in (
+        ("--tol", tol, 0.0, 100.0, False),
+        ("--loss-aversion", loss_aversion, 0.0, 100.0, True),
+    ):
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        if not ok or not (value > lo if low_open else value >= lo) or value > hi:
+            interval = f"{'(' if low_open else '['}{lo:g}, {hi:g}]"
+            raise InputError(name, f"{value} is not allowed", f"a number in {interval}")
+
+
 def play(
     region_a: str,
     region_b: str,
@@ -51,8 +66,7 @@ def play(
     from migsim.core.world import load_world
     from migsim.runtime.app import CONFIG_DIR
 
-    if payoff not in PAYOFFS:
-        raise InputError("--payoff", f"unknown payoff '{payoff}'", ", ".join(PAYOFFS))
+    check_options(tol, payoff, loss_aversion)
     wd = load_world(world, None)
     sides = {}
     for key, side in (("REGION_A", region_a), ("REGION_B", region_b)):
@@ -121,6 +135,7 @@ def analyse_runs(
 ) -> GameResult:
     """Build the game from the four runs in out/runs/<scenario>/ (written by `play`) and
     write game.parquet, positions.parquet and game.md to `out`."""
+    check_options(tol, payoff, loss_aversion)
     out = Path(out)
     levels = {}
     for sc in SCENARIOS:

@@ -109,17 +109,15 @@ class BehaviourConf:
         doc="extra migrants free mobility brings, share of world population (DMS ~400M) [V]",
     )
     gravity_distance: float = param(
-        1.0, range=(-100.0, 100.0), doc="c_inc per log distance (elasticity 0.5-1.2 [K])"
+        1.0, range=(0.0, 100.0), doc="c_inc per log distance (elasticity 0.5-1.2 [K])"
     )
     gravity_language: float = param(
-        0.45, range=(-100.0, 100.0), doc="common language lowers c_inc (0.3-0.6 [K])"
+        0.45, range=(0.0, 100.0), doc="common language lowers c_inc (0.3-0.6 [K])"
     )
     gravity_colony: float = param(
-        0.75, range=(-100.0, 100.0), doc="colonial link lowers c_inc (0.5-1.0 [K])"
+        0.75, range=(0.0, 100.0), doc="colonial link lowers c_inc (0.5-1.0 [K])"
     )
-    gravity_contiguity: float = param(
-        0.5, range=(-100.0, 100.0), doc="common border lowers c_inc [A]"
-    )
+    gravity_contiguity: float = param(0.5, range=(0.0, 100.0), doc="common border lowers c_inc [A]")
 
 
 CALIBRATION_FIELDS = (

@@ -312,6 +312,41 @@ def calibration_candidates(world: World) -> list[Path]:
     return out
 
 
+# Plausible values of a stored calibration, (low, high) inclusive, and the shape's trailing
+# axes after (R,) or (R, R). Utility terms: the shipped worlds' constants lie in [-40, -1.3]
+# (-40 marks an empty corridor) and their costs in [0, 9]; 100 utility units (a factor e^100
+# in odds) leaves a wide margin and still refuses an edited value that would swamp the model.
+CALIBRATION_RANGES = {
+    "corridor_constant": ((-100.0, 100.0), (2, 2)),
+    "policy_cost": ((-100.0, 100.0), (2,)),
+    "incompressible_cost": ((-100.0, 100.0), (2,)),
+    "intra_rate": ((0.0, 1.0), None),
+    "intra_return": ((0.0, 1.0), None),
+    "target_flow": ((0.0, None), (2, 2)),  # high: the world population
+}
+
+
+def check_calibration(cal: Calibration, world: World, path: Path) -> None:
+    """Refuse a stored calibration whose arrays have the wrong shape, a value that is not
+    finite, or one outside its plausible range (one line naming the file and the field)."""
+    R = world.n_regions
+    hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
+    for name, ((lo, hi), tail) in CALIBRATION_RANGES.items():
+        values = getattr(cal, name)
+        shape = (R, R, *tail) if tail is not None else (R, values.shape[-1] if values.ndim else 0)
+        hi = float(world.population.sum()) if hi is None else hi
+        if values.shape != shape or values.ndim != len(shape):
+            problem = f"field '{name}' has shape {values.shape}, not {shape}"
+        elif not np.isfinite(values).all():
+            problem = f"field '{name}' has a value that is not finite"
+        elif ((values < lo) | (values > hi)).any():
+            bad = values[(values < lo) | (values > hi)][0]
+            problem = f"field '{name}' has value {bad:g} (allowed {lo:g} to {hi:g})"
+        else:
+            continue
+        raise InputError(str(path), problem, hint)
+
+
 def write_calibration(cal: Calibration, world: World, path: Path | None = None) -> Path:
     path = Path(path) if path is not None else calibration_path(world)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -342,6 +377,7 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
         if cal.provenance.get("key") == key and cal.codes == world.codes:
+            check_calibration(cal, world, path)
             cal.provenance["source"] = "stored"
             return cal
     cal = calibrate(world, conf, pop_conf)

@@ -8,14 +8,15 @@ steps built and the base year recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from migsim.config import validate
 from migsim.core.errors import InputError
-from migsim.core.world import World, load_world
+from migsim.core.world import World, check_base_year, load_world
 from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
@@ -40,6 +41,7 @@ def prepare(cfg: Any) -> Inputs:
     validate(cfg)
     registry.check_steps(cfg.steps)
     world = load_world(cfg.world.name, cfg.world.path or None)
+    check_base_year(world, cfg.base_year)
     calibration = None
     if cfg.behaviour.migration:
         from migsim.model.behaviour import load_behaviour
@@ -54,7 +56,36 @@ def regime_policy(cfg: Any, world: World, calibration: Any):
     """The regime's policy arrays: its components applied to the calibrated status quo."""
     R = world.n_regions
     policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
-    return apply_regime(cfg.regime, world, status_quo(world, policy_cost))
+    base = status_quo(world, policy_cost)
+    policy = apply_regime(cfg.regime, world, base)
+    name = str(cfg.regime.name)
+    # a regime with no components is the status quo on purpose (a game's "none" scenario)
+    noop = name != "status_quo" and policy.components and _same_policy(policy, base)
+    if noop and (name, world.name) not in _WARNED:
+        _WARNED.add((name, world.name))
+        print(
+            f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
+            "(its policy equals the status quo)",
+            file=sys.stderr,
+        )
+    return policy
+
+
+_WARNED: set = set()  # (regime, world) pairs already warned about in this process
+
+
+def _same_policy(a: Any, b: Any) -> bool:
+    """Every policy array and setting equal (the list of applied components aside)."""
+    for f in fields(a):
+        if f.name == "components":
+            continue
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            if x is None or y is None or not np.array_equal(x, y, equal_nan=True):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:

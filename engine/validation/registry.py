@@ -160,8 +160,9 @@ def select(only: list[str] | None) -> list[Experiment]:
     from migsim.runtime.app import CONFIG_DIR
 
     chosen = [e for e in registered().values() if not only or e.matches(only)]
-    if only and not chosen:
-        raise InputError("--only", f"no experiment named {','.join(only)}", ", ".join(registered()))
+    for name in only or []:
+        if not any(e.matches([name]) for e in registered().values()):
+            raise InputError("--only", f"no experiment named {name}", ", ".join(registered()))
     for exp in chosen:
         for config in exp.configs:
             if not (Path(CONFIG_DIR) / "experiment" / f"{config}.yaml").is_file():

@@ -124,6 +124,7 @@ def derive_1990_world(target: Path) -> Path:
             * pl.col("region").replace_strict({c: ratio[a] for c, a in area.items()})
         ).round(0)
     ).write_csv(target / "intra_region_migrants_2013.csv")
+    (target / "base_year.txt").write_text("1990\n")
     return target
 
 

@@ -1,0 +1,73 @@
+"""Columns of a world's CSV tables and the ranges their values must satisfy."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# The year the tables describe unless the world directory says otherwise in base_year.txt
+# (a world derived for another year, such as the 1990 back-cast world).
+TABLE_YEAR = 2013
+
+REGION_COLUMNS = {
+    "code": pl.String,
+    "name": pl.String,
+    "un_area": pl.String,
+    "developed": pl.Boolean,
+    "population": pl.Float64,
+    "share_0_14": pl.Float64,
+    "share_65plus": pl.Float64,
+    "female_share": pl.Float64,
+    "life_expectancy_female": pl.Float64,
+    "life_expectancy_male": pl.Float64,
+    "total_fertility": pl.Float64,
+    "gdp_per_capita_ppp": pl.Float64,
+    "tertiary_share": pl.Float64,
+    "skill_premium": pl.Float64,
+    "labour_share": pl.Float64,
+    "tax_rate": pl.Float64,
+    "employment_rate": pl.Float64,
+    "remittance_inflow_usd_bn": pl.Float64,
+    "remittance_fee": pl.Float64,
+    "bloc": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+}
+STOCK_COLUMNS = {
+    "origin": pl.String,
+    "destination": pl.String,
+    "migrants": pl.Float64,
+    "female_share": pl.Float64,
+    "tertiary_share": pl.Float64,
+}
+BILATERAL_COLUMNS = {
+    "origin": pl.String,
+    "destination": pl.String,
+    "distance_km": pl.Float64,
+    "contiguous": pl.Int64,
+    "common_language": pl.Int64,
+    "colonial_link": pl.Int64,
+}
+INTRA_COLUMNS = {"region": pl.String, "migrants": pl.Float64}
+MIGRANT_AGE_COLUMNS = {"age_from": pl.Int64, "age_to": pl.Int64, "share": pl.Float64}
+HISTORY_COLUMNS = {"un_area": pl.String, "year": pl.Int64, "migrants": pl.Float64}
+
+# Ranges that every value of a region column must satisfy (inclusive).
+REGION_RANGES = {
+    "population": (1.0, 2e10),
+    "share_0_14": (0.0, 0.6),
+    "share_65plus": (0.0, 0.5),
+    "female_share": (0.2, 0.7),
+    "life_expectancy_female": (30.0, 95.0),
+    "life_expectancy_male": (30.0, 95.0),
+    "total_fertility": (0.5, 9.0),
+    "gdp_per_capita_ppp": (100.0, 500_000.0),
+    "tertiary_share": (0.0, 1.0),
+    "skill_premium": (1.0, 10.0),
+    "labour_share": (0.2, 0.95),
+    "tax_rate": (0.0, 0.8),
+    "employment_rate": (0.1, 1.0),
+    "remittance_inflow_usd_bn": (0.0, 1e4),
+    "remittance_fee": (0.0, 0.5),
+    "latitude": (-90.0, 90.0),
+    "longitude": (-180.0, 180.0),
+}
