@@ -63,7 +63,7 @@ def test_every_numeric_parameter_is_fuzzed():
 
 @settings(
     derandomize=True,
-    max_examples=100,  # each composes a config (~0.3 s)
+    max_examples=300,  # each composes a config (~0.3 s)
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
