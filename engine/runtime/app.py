@@ -35,9 +35,6 @@ register()
 
 CONFIG_DIR = str(config_dir())
 
-# the assembly function under its former private name (engine/validate.py uses it)
-_start = start_simulation
-
 
 def _task(cfg: DictConfig) -> Any:
     from hydra.core.hydra_config import HydraConfig

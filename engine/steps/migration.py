@@ -384,5 +384,5 @@ class MigrationStep(Step):
             sim.state.region_columns["pent_up_desired"] = desired.sum(axis=(0, 2))
         sim.state.region_columns["blocked_by_liquidity"] = blocked * weight
         sim.state.region_columns["intra_regional_moves"] = intra * weight
-        # the option value of the regime's policy costs to the people at home (games.py)
+        # the option value of the regime's policy costs to the people at home (migsim.games.payoffs)
         sim.state.region_columns["access_value"] = self.access_value(sim, year, shadow)
