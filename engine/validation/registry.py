@@ -30,14 +30,12 @@ experiment's name, E8 -> 8; names without a number come after the numbered ones)
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
-import pkgutil
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migsim.core.declarations import load_declarations
 from migsim.core.errors import InputError
 from migsim.validation.checks import Check
 
@@ -133,20 +131,12 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    shipped = importlib.import_module("migsim.validation.experiments")
-
-    for info in pkgutil.iter_modules(shipped.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{shipped.__name__}.{info.name}")
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            ep.load()
-        except Exception as exc:
-            raise InputError(
-                f"experiment plug-in '{ep.name}' ({ep.value})",
-                f"failed to load: {type(exc).__name__}: {exc}",
-                "an importable module declaring experiments with @experiment",
-            ) from exc
+    load_declarations(
+        "migsim.validation.experiments",
+        ENTRY_POINT_GROUP,
+        "experiment",
+        "an importable module declaring experiments with @experiment",
+    )
 
 
 def registered() -> dict[str, Experiment]:

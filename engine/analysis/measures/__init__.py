@@ -26,14 +26,12 @@ report's fixed sections do not show are listed in its "More measures" section.
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from migsim.core.declarations import load_declarations
 from migsim.core.errors import InputError
 
 ENTRY_POINT_GROUP = "migsim.measures"
@@ -75,18 +73,12 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            ep.load()
-        except Exception as exc:
-            raise InputError(
-                f"measure plug-in '{ep.name}' ({ep.value})",
-                f"failed to load: {type(exc).__name__}: {exc}",
-                "an importable module declaring measures with @measure",
-            ) from exc
+    load_declarations(
+        __name__,
+        ENTRY_POINT_GROUP,
+        "measure",
+        "an importable module declaring measures with @measure",
+    )
 
 
 def registered() -> dict[str, Measure]:
