@@ -11,7 +11,15 @@ setup(
     packages=packages,
     package_dir={"migsim": "engine", "migsim.kernels": "kernels", "migsim.configs": "configs"},
     package_data={
-        "migsim": ["data/*.md", "data/*/*.csv", "data/*/*.json", "data/*/*.md"],
+        "migsim": [
+            "data/*.md",
+            "data/*/*.csv",
+            "data/*/*.json",
+            "data/*/*.md",
+            "data/inputs/*/*.csv",
+            "data/inputs/*/*.csv.gz",
+            "data/inputs/*/*.json",
+        ],
         "migsim.configs": ["*.yaml", "*/*.yaml", "*/*/*.yaml"],
     },
 )

@@ -1,0 +1,1 @@
+"""Building model worlds from country-level inputs (engine/data/inputs/)."""
