@@ -24,7 +24,7 @@ E8_SEEDS = (1, 2, 3)  # the mean over seeds is checked (one seed's sampling: ~0.
     "E8",
     title="Free migration under DMS's closure (Docquier, Machado & Sekkat 2015)",
     configs=["e08_free_mobility"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
 )
 def e8_dms(r: Runner) -> list[Check]:

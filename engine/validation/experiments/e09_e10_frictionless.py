@@ -60,7 +60,7 @@ def _income_per_worker_by_origin(r: Runner, run: Result, year: int, developing: 
     "E9-E10",
     title="Frictionless free migration (Clemens 2011, Kennan 2013)",
     configs=["e09_frictionless"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

@@ -17,7 +17,7 @@ QUANTITIES = [
     "E13",
     title="Temporary quotas of 3% of developed labour forces (Walmsley & Winters 2005)",
     configs=["e13_mode4", "e13_mode4_low", "e13_mode4_high"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
 )
 def e13_mode4(r: Runner) -> list[Check]:
