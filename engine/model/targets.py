@@ -84,7 +84,7 @@ TARGETS: tuple[Target, ...] = (
         "the desired extra emigrant stock under free mobility (DMS: about 400M), which the "
         "policy-cost split is solved to give",
         "behaviour.free_mobility_extra_share, migsim.model.calibration (policy-cost split)",
-        ("E8:extra_migrants_after_10y_M",),
+        ("E8:extra_migrants_after_10y_M*",),
     ),
     Target(
         "dms_catch_up",

@@ -66,6 +66,7 @@ class Experiment:
     order: float
     identities: dict[str, str] = field(default_factory=dict)
     plots: list[Callable] = field(default_factory=list)
+    summaries: list[Callable] = field(default_factory=list)
 
     def __call__(self, runner) -> list[Check]:
         return self.fn(runner)
@@ -75,6 +76,12 @@ class Experiment:
         called by the report after every experiment has run (it draws nothing when its
         experiment did not run)."""
         self.plots.append(fn)
+        return fn
+
+    def summary(self, fn: Callable) -> Callable:
+        """Declare a sentence for the README's validation block: `fn(frame) -> str` (empty
+        when the experiment did not run)."""
+        self.summaries.append(fn)
         return fn
 
     def tier_of(self, key: str) -> tuple[str, str]:

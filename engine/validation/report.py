@@ -217,6 +217,9 @@ def readme_table(frame: pl.DataFrame) -> str:
     per tier (out-of-sample first) with the first clause of each miss's explanation (the
     whole of it is in validation.md)."""
     lines = [f"**{headline(frame)}**"]
+    for exp in registered().values():
+        lines += ["", *(text for fn in exp.summaries if (text := fn(frame)))]
+    lines = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
     for tier, rows in by_tier(frame):
         lines += [
             "",
