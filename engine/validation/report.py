@@ -218,8 +218,10 @@ def readme_table(frame: pl.DataFrame) -> str:
     whole of it is in validation.md)."""
     lines = [f"**{headline(frame)}**"]
     for exp in registered().values():
-        lines += ["", *(text for fn in exp.summaries if (text := fn(frame)))]
-    lines = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+        for fn in exp.summaries:
+            text = fn(frame)
+            if text:
+                lines += ["", text]
     for tier, rows in by_tier(frame):
         lines += [
             "",
