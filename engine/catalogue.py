@@ -90,15 +90,20 @@ def measures() -> str:
 
 
 def experiments() -> str:
-    """Validation experiments: name, tier, run configs and title."""
-    from migsim.validation.registry import registered
+    """Validation experiments: name, cost, run configs, checks by evidence tier and title."""
+    from migsim.validation.registry import TIERS, registered
 
-    lines = ["| experiment | tier | run configs | title |", "|---|---|---|---|"]
+    lines = [
+        "| experiment | cost | run configs | checks by tier | title |",
+        "|---|---|---|---|---|",
+    ]
     for name, exp in registered().items():
         if not _shipped(exp.fn.__module__):
             continue
         configs = ", ".join(f"`{c}`" for c in exp.configs) or "none"
-        lines.append(f"| {name} | {exp.tier} | {configs} | {exp.title} |")
+        tiers = [exp.tier_of(q)[0] for q in exp.quantities]
+        counts = ", ".join(f"{tiers.count(t)} {t}" for t in TIERS if tiers.count(t))
+        lines.append(f"| {name} | {exp.cost} | {configs} | {counts} | {exp.title} |")
     return "\n".join(lines)
 
 

@@ -12,15 +12,15 @@ import time
 from pathlib import Path
 
 from migsim.validation.registry import registered
-from migsim.validation.report import sync_readme, write_report
+from migsim.validation.report import headline, sync_readme, write_report
 from migsim.validation.runner import run_all
 
 
 def list_experiments() -> int:
-    """One line per registered experiment: name, tier, configs and title."""
+    """One line per registered experiment: name, cost, configs and title."""
     for exp in registered().values():
         configs = ",".join(exp.configs) or "-"
-        print(f"{exp.name:<10} {exp.tier:<10} {configs:<45} {exp.title}")
+        print(f"{exp.name:<10} {exp.cost:<10} {configs:<45} {exp.title}")
     return 0
 
 
@@ -98,6 +98,7 @@ def validate_command(args: list[str]) -> int:
         + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         + f"; {time.perf_counter() - t0:.0f} s"
     )
+    print(f"migsim validate: {headline(frame)}")
     print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
     if readme:
         current = sync_readme(Path(readme), frame, check=bool(ns.check_readme))

@@ -6,9 +6,10 @@ An experiment is a function `runner -> list[Check]` declared with what it checks
         "E8",
         title="Free migration under DMS's closure (Docquier, Machado & Sekkat 2015)",
         configs=["e08_free_mobility"],
-        tier="run",
+        cost="run",
         quantities=["E8:world_gdp_pct_after_10y", "E8:extra_migrants_after_10y_M"],
         expected_failures={},
+        identities={},
     )
     def e8_dms(r): ...
 
@@ -16,9 +17,15 @@ An experiment is a function `runner -> list[Check]` declared with what it checks
 them before anything runs); `expected_failures` maps the keys of known misses to their
 measured reason (tests mark them xfail(strict=True); `migsim validate` exits 3 on any other
 miss and on a listed miss that passes). `configs` are the run configs under
-configs/experiment/ it simulates, checked before any work; `tier` says what it costs:
+configs/experiment/ it simulates, checked before any work; `cost` says what it costs:
 "analytic" (no simulation), "driven" (a synthesised base year that the experiment steps
-itself) or "run" (complete runs, minutes at the default sizes). A function decorated with
+itself) or "run" (complete runs, minutes at the default sizes).
+
+Every quantity has an evidence tier, derived, not typed: `calibrated` or `fitted` when one of
+the calibration's targets (migsim.model.targets) reads it back; `identity` when the
+experiment declares it true by construction of the equations (`identities` maps the key to
+the reason); `out_of_sample` otherwise. Declaring an identity for a calibration target is
+refused. A function decorated with
 `@<experiment>.plot` draws the experiment's figures for the report.
 
 The experiments shipped with migsim are the modules of migsim.validation.experiments, one per
@@ -37,10 +44,12 @@ from pathlib import Path
 
 from migsim.core.declarations import load_declarations
 from migsim.core.errors import InputError
+from migsim.model.targets import targets_of
 from migsim.validation.checks import Check
 
 ENTRY_POINT_GROUP = "migsim.experiments"
-TIERS = ("analytic", "driven", "run")
+COSTS = ("analytic", "driven", "run")
+TIERS = ("out_of_sample", "fitted", "identity", "calibrated")
 
 
 @dataclass
@@ -51,11 +60,13 @@ class Experiment:
     fn: Callable[..., list[Check]]
     title: str
     configs: tuple[str, ...]
-    tier: str
+    cost: str
     quantities: tuple[str, ...]
     expected_failures: dict[str, str]
     order: float
+    identities: dict[str, str] = field(default_factory=dict)
     plots: list[Callable] = field(default_factory=list)
+    summaries: list[Callable] = field(default_factory=list)
 
     def __call__(self, runner) -> list[Check]:
         return self.fn(runner)
@@ -66,6 +77,21 @@ class Experiment:
         experiment did not run)."""
         self.plots.append(fn)
         return fn
+
+    def summary(self, fn: Callable) -> Callable:
+        """Declare a sentence for the README's validation block: `fn(frame) -> str` (empty
+        when the experiment did not run)."""
+        self.summaries.append(fn)
+        return fn
+
+    def tier_of(self, key: str) -> tuple[str, str]:
+        """(tier, reason) of one of this experiment's quantities."""
+        targeted = _from_targets(key)
+        if targeted:
+            return targeted
+        if key in self.identities:
+            return "identity", self.identities[key]
+        return "out_of_sample", ""
 
     def matches(self, only: list[str]) -> bool:
         """`--only E8` selects E8; `--only E2` or `--only E5` selects E2-E5."""
@@ -86,21 +112,32 @@ def experiment(
     *,
     title: str,
     configs: list[str] | tuple[str, ...] = (),
-    tier: str,
+    cost: str,
     quantities: list[str] | tuple[str, ...],
     expected_failures: Mapping[str, str] | None = None,
+    identities: Mapping[str, str] | None = None,
     order: float | None = None,
 ) -> Callable[[Callable[..., list[Check]]], Experiment]:
     """Declare a validation experiment (see the module docstring)."""
     expected = dict(expected_failures or {})
     where = f"experiment '{name}'"
-    if tier not in TIERS:
-        raise InputError(where, f"unknown tier '{tier}'", ", ".join(TIERS))
-    unknown = sorted(set(expected) - set(quantities))
-    if unknown:
-        raise InputError(
-            where, f"expected failure {unknown[0]} is not one of its quantities", "a quantity"
-        )
+    same = dict(identities or {})
+    if cost not in COSTS:
+        raise InputError(where, f"unknown cost '{cost}'", ", ".join(COSTS))
+    for listed, what in ((expected, "expected failure"), (same, "identity")):
+        unknown = sorted(set(listed) - set(quantities))
+        if unknown:
+            raise InputError(
+                where, f"{what} {unknown[0]} is not one of its quantities", "a quantity"
+            )
+    for key in sorted(same):
+        if targets_of(key):
+            raise InputError(
+                where,
+                f"{key} is declared an identity but the calibration targets it "
+                f"({targets_of(key)[0].id})",
+                "identities that no calibration target reads back",
+            )
 
     def register(fn: Callable[..., list[Check]]) -> Experiment:
         if name in _EXPERIMENTS and _EXPERIMENTS[name].fn.__module__ != fn.__module__:
@@ -114,10 +151,11 @@ def experiment(
             fn,
             title,
             tuple(configs),
-            tier,
+            cost,
             tuple(quantities),
             expected,
             _default_order(name) if order is None else float(order),
+            identities=same,
         )
         _EXPERIMENTS[name] = exp
         return exp
@@ -195,3 +233,21 @@ QUANTITIES: Mapping[str, list[str]] = _View(
 EXPECTED_FAILURES: Mapping[str, str] = _View(
     lambda: {k: v for e in registered().values() for k, v in e.expected_failures.items()}
 )
+
+
+def evidence(key: str) -> tuple[str, str]:
+    """(tier, reason) of a validation quantity `experiment:quantity`, whichever experiment
+    declares it (a key no experiment declares gets its tier from the targets alone)."""
+    for exp in registered().values():
+        if key in exp.quantities:
+            return exp.tier_of(key)
+    return _from_targets(key) or ("out_of_sample", "")
+
+
+def _from_targets(key: str) -> tuple[str, str] | None:
+    """calibrated (or fitted) with the targets' ids and what they are, if any reads `key`."""
+    found = targets_of(key)
+    if not found:
+        return None
+    kind = "calibrated" if any(t.kind == "calibrated" for t in found) else "fitted"
+    return kind, "; ".join(f"{t.id}: {t.what}" for t in found)

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from migsim.validation.checks import Check, status
-from migsim.validation.registry import EXPECTED_FAILURES, registered
+from migsim.validation.registry import EXPECTED_FAILURES, TIERS, evidence, registered
 
 COLUMNS = [
     "experiment",
@@ -28,7 +28,40 @@ COLUMNS = [
     "status",
     "note",
     "explanation",
+    "tier",
+    "tier_reason",
+    "result",
 ]
+# how each tier's checks are read: a calibrated or identity check that holds is "reproduced"
+# (the model was made to give it), never a pass of the model
+REPRODUCED = ("calibrated", "identity")
+
+
+def result_of(tier: str, passed: bool, status_: str) -> str:
+    """The reading shown to people: pass / miss for evidence, reproduced / not reproduced
+    for what holds by calibration or construction (status keeps the exit-code logic)."""
+    if tier in REPRODUCED:
+        return "reproduced" if passed else "not reproduced"
+    return {"pass": "pass", "FAIL": "FAIL", "expected failure": "miss"}.get(status_, status_)
+
+
+def headline(frame: pl.DataFrame) -> str:
+    """Out-of-sample first: how many checks of each tier there are and how many hold."""
+    parts = []
+    for tier in TIERS:
+        rows = frame.filter(pl.col("tier") == tier)
+        if rows.height == 0:
+            continue
+        held = int(rows["passed"].sum())
+        label = tier.replace("_", "-")
+        if tier in REPRODUCED:
+            parts.append(f"{label}: {rows.height} checks, {held} reproduced")
+        else:
+            parts.append(
+                f"{label}: {rows.height} checks, {held} pass "
+                f"({100 * held / rows.height:.0f}%), {rows.height - held} miss"
+            )
+    return "; ".join(parts) + "."
 
 
 def to_frame(checks: list[Check]) -> pl.DataFrame:
@@ -40,6 +73,8 @@ def to_frame(checks: list[Check]) -> pl.DataFrame:
         d["passed"] = c.passed
         d["status"] = status(c, expected)
         d["explanation"] = expected.get(c.key, "")
+        d["tier"], d["tier_reason"] = evidence(c.key)
+        d["result"] = result_of(d["tier"], d["passed"], d["status"])
         rows.append(d)
     if not rows:  # nothing ran (an experiment that returned no checks)
         numbers = ("published_low", "published_high", "simulated", "accept_low", "accept_high")
@@ -73,20 +108,43 @@ def published_text(row: dict) -> str:
     return f"{_fmt(lo)} to {_fmt(hi)}"
 
 
+TIER_TITLES = {
+    "out_of_sample": "Out of sample: nothing was fitted to these",
+    "fitted": "Fitted: a parameter or code path was chosen with the figure in view",
+    "identity": "Identities: true by construction of the equations (reproduced, not evidence)",
+    "calibrated": "Calibrated: input data or calibration targets read back (reproduced)",
+}
+
+
+def by_tier(frame: pl.DataFrame):
+    """(tier, its rows) in headline order, skipping empty tiers."""
+    for tier in TIERS:
+        rows = frame.filter(pl.col("tier") == tier)
+        if rows.height:
+            yield tier, rows
+
+
 def markdown_table(frame: pl.DataFrame) -> str:
-    lines = [
-        "| experiment | quantity | published | flag | accepted | simulated | result |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in frame.iter_rows(named=True):
-        acc = f"{_fmt(row['accept_low'])} to {_fmt(row['accept_high'])}"
-        res = row["status"] + (f": {row['explanation']}" if row["explanation"] else "")
-        lines.append(
-            f"| {row['experiment']} | {row['quantity']} | {published_text(row)} "
-            f"{row['unit']} | [{row['flag']}] | {acc} | {_fmt(row['simulated'])} | "
-            f"{res} |"
-        )
-    return "\n".join(lines)
+    """validation.md's tables, one per tier, out-of-sample first."""
+    lines = []
+    for tier, rows in by_tier(frame):
+        lines += [
+            f"### {TIER_TITLES[tier]}",
+            "",
+            "| experiment | quantity | published | flag | accepted | simulated | result |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in rows.iter_rows(named=True):
+            acc = f"{_fmt(row['accept_low'])} to {_fmt(row['accept_high'])}"
+            why = row["explanation"] or (row["tier_reason"] if tier != "out_of_sample" else "")
+            res = row["result"] + (f": {why}" if why else "")
+            lines.append(
+                f"| {row['experiment']} | {row['quantity']} | {published_text(row)} "
+                f"{row['unit']} | [{row['flag']}] | {acc} | {_fmt(row['simulated'])} | "
+                f"{res} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def plots(frame: pl.DataFrame, runner, out: Path) -> list[str]:
@@ -113,6 +171,13 @@ def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None
         f"Generated {_dt.datetime.now().isoformat(timespec='seconds')} "
         f"({'quick' if runner.quick else 'full'} mode, {seconds:.0f} s). "
         f"{frame.height} checks: {summary}.",
+        "",
+        f"**{headline(frame)}**",
+        "",
+        "Tiers: `out_of_sample` (nothing was fitted to the figure), `fitted` (a parameter or "
+        "code path was chosen with it in view), `identity` (true by construction of the "
+        "equations), `calibrated` (input data or a calibration target read back; "
+        "migsim.model.targets lists them). Only the first two are evidence.",
         "",
         "Tolerances (docs/model.md §8.1): [V] within +-10% or inside the published "
         "range; [K], [C] and [A] within +-25%; sign tests exact. `accepted` is the band the "
@@ -148,32 +213,39 @@ def _g(x: float) -> str:
 
 
 def readme_table(frame: pl.DataFrame) -> str:
-    """The README's summary of a full validation run: counts, then one row per check with
-    the first clause of each miss's explanation (the whole of it is in validation.md)."""
-    counts = frame.group_by("status").len().sort("status")
-    summary = ", ".join(f"{n} {s}" for s, n in counts.iter_rows())
-    lines = [
-        f"{frame.height} checks: {summary}.",
-        "",
-        "| experiment | quantity | published | simulated | result |",
-        "|---|---|---|---|---|",
-    ]
-    for row in frame.iter_rows(named=True):
-        lo, hi = row["published_low"], row["published_high"]
-        if row["flag"] == "sign":
-            published = "> 0" if lo == 0 else "< 0"
-        elif lo == hi:
-            published = _g(lo)
-        elif math.isinf(hi):
-            published = f"> {_g(lo)}"
-        else:
-            published = f"{_g(lo)} to {_g(hi)}"
-        why = row["explanation"].split(":")[0] if row["explanation"] else ""
-        result = row["status"] + (f": {why}" if why else "")
-        lines.append(
-            f"| {row['experiment']} | {row['quantity']} | {published} {row['unit']} "
-            f"[{row['flag']}] | {_g(row['simulated'])} | {result} |"
-        )
+    """The README's summary of a full validation run: the headline by tier, then one table
+    per tier (out-of-sample first) with the first clause of each miss's explanation (the
+    whole of it is in validation.md)."""
+    lines = [f"**{headline(frame)}**"]
+    for exp in registered().values():
+        for fn in exp.summaries:
+            text = fn(frame)
+            if text:
+                lines += ["", text]
+    for tier, rows in by_tier(frame):
+        lines += [
+            "",
+            f"{TIER_TITLES[tier]}:",
+            "",
+            "| experiment | quantity | published | simulated | result |",
+            "|---|---|---|---|---|",
+        ]
+        for row in rows.iter_rows(named=True):
+            lo, hi = row["published_low"], row["published_high"]
+            if row["flag"] == "sign":
+                published = "> 0" if lo == 0 else "< 0"
+            elif lo == hi:
+                published = _g(lo)
+            elif math.isinf(hi):
+                published = f"> {_g(lo)}"
+            else:
+                published = f"{_g(lo)} to {_g(hi)}"
+            why = row["explanation"].split(":")[0] if row["explanation"] else ""
+            result = row["result"] + (f": {why}" if why else "")
+            lines.append(
+                f"| {row['experiment']} | {row['quantity']} | {published} {row['unit']} "
+                f"[{row['flag']}] | {_g(row['simulated'])} | {result} |"
+            )
     return "\n".join(lines)
 
 

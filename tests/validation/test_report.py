@@ -41,7 +41,7 @@ def test_a_declared_experiment_runs_and_reports(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
 
-    @v.experiment("X1", title="Two and two", tier="analytic", quantities=["X1:sum", "X1:product"])
+    @v.experiment("X1", title="Two and two", cost="analytic", quantities=["X1:sum", "X1:product"])
     def two_and_two(r):
         return [
             v.point("X1", "sum", "arithmetic", "V", 4.0, 2.0 + 2.0),
@@ -59,7 +59,7 @@ def test_a_declared_experiment_runs_and_reports(tmp_path, monkeypatch, capsys):
 
 
 def test_a_declaration_is_checked_before_any_work(monkeypatch):
-    """A listed miss that is not one of the experiment's quantities, an unknown tier, a
+    """A listed miss that is not one of the experiment's quantities, an unknown cost, a
     missing run config and an unknown --only are refused with one line."""
     from migsim.core.errors import InputError
     from migsim.validation import registry
@@ -67,11 +67,11 @@ def test_a_declaration_is_checked_before_any_work(monkeypatch):
     monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
     with pytest.raises(InputError, match="X2:b"):
         v.experiment(
-            "X2", title="t", tier="run", quantities=["X2:a"], expected_failures={"X2:b": "why"}
+            "X2", title="t", cost="run", quantities=["X2:a"], expected_failures={"X2:b": "why"}
         )
-    with pytest.raises(InputError, match="tier"):
-        v.experiment("X2", title="t", tier="slow", quantities=["X2:a"])
-    v.experiment("X3", title="t", tier="run", configs=["no_such_config"], quantities=[])(
+    with pytest.raises(InputError, match="cost"):
+        v.experiment("X2", title="t", cost="slow", quantities=["X2:a"])
+    v.experiment("X3", title="t", cost="run", configs=["no_such_config"], quantities=[])(
         lambda r: []
     )
     with pytest.raises(InputError, match="no_such_config"):
@@ -87,7 +87,7 @@ def test_an_installed_package_declares_experiments_through_its_entry_point(tmp_p
 
     (tmp_path / "mylab_experiments.py").write_text(
         "from migsim.validation import experiment, point\n\n\n"
-        '@experiment("X4", title="t", tier="analytic", quantities=["X4:one"])\n'
+        '@experiment("X4", title="t", cost="analytic", quantities=["X4:one"])\n'
         "def one(r):\n"
         '    return [point("X4", "one", "s", "V", 1.0, 1.0)]\n'
     )

@@ -132,7 +132,7 @@ def derive_1990_world(target: Path) -> Path:
     "BACKCAST",
     title="Back-cast 1990-2013 against the seed's Table 6.1",
     configs=["backcast_1990"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

@@ -41,7 +41,7 @@ def _migrant_cells(stocks: pl.DataFrame) -> pl.DataFrame:
     "E1",
     title="The 2013 base year against UN DESA 2013",
     configs=["e01_status_quo"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
 )
 def e1_base_year(r: Runner) -> list[Check]:

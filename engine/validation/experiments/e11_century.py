@@ -29,7 +29,7 @@ EXPECTED_FAILURES = {
     "E11",
     title="Free migration over a century (Delogu, Docquier & Machado 2018)",
     configs=["e11_long_run"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

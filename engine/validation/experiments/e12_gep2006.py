@@ -60,7 +60,7 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]
     "E12",
     title="World Bank GEP 2006 (the seed's Table 6.2)",
     configs=["e12_gep2006"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migsim.validation.checks import INF, Check, sign, within
+from migsim.validation.checks import Check, point, sign
 from migsim.validation.experiments._shared import year_sum
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
@@ -11,14 +11,23 @@ QUANTITIES = [
     "E13:world_gdp_gain_usd_bn_after_10y",
     "E13:unskilled_minus_skilled_gain_usd_bn",
 ]
+EXPECTED_FAILURES = {
+    "E13:world_gdp_gain_usd_bn_after_10y": (
+        "about 3x the published point: migsim's gain is world output in PPP dollars ten "
+        "years on, with movers earning destination wages at once; Walmsley & Winters's "
+        "is a CGE welfare gain in 1997 market dollars (their abstract says 'over US$150bn', "
+        "the point near $156bn is [K]); the band is the point's, not a one-sided bound"
+    ),
+}
 
 
 @experiment(
     "E13",
     title="Temporary quotas of 3% of developed labour forces (Walmsley & Winters 2005)",
     configs=["e13_mode4", "e13_mode4_low", "e13_mode4_high"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
+    expected_failures=EXPECTED_FAILURES,
 )
 def e13_mode4(r: Runner) -> list[Check]:
     y = 2023
@@ -32,16 +41,16 @@ def e13_mode4(r: Runner) -> list[Check]:
     all_, low, high = gain("e13_mode4"), gain("e13_mode4_low"), gain("e13_mode4_high")
     src = "Walmsley & Winters 2005"
     return [
-        within(
+        point(
             "E13",
             "world_gdp_gain_usd_bn_after_10y",
             src,
-            "V",
-            150.0,
-            INF,
+            "K",
+            156.0,
             all_,
             "$bn",
-            "world GDP (PPP $) gain, 3% temporary quotas of developed labour forces",
+            "world GDP (PPP $) gain, 3% temporary quotas of developed labour forces; "
+            "published: over $150bn [V], about $156bn [K]",
         ),
         sign(
             "E13",

@@ -44,7 +44,7 @@ def _h_post(step, sim, p_high, p_low):
     "E15-E16",
     title="Brain gain in the base year (Beine, Docquier & Rapoport 2008)",
     configs=["e01_status_quo"],
-    tier="driven",
+    cost="driven",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

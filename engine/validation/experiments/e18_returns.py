@@ -17,7 +17,7 @@ QUANTITIES = [
     "E18",
     title="Exits of an arrival cohort within five years (OECD 2008)",
     configs=["e01_status_quo"],
-    tier="driven",
+    cost="driven",
     quantities=QUANTITIES,
 )
 def e18_returns(r: Runner) -> list[Check]:

@@ -25,8 +25,14 @@ QUANTITIES = [
     "E20-E21",
     title="Fiscal effects of immigrants (OECD IMO 2013, NRC 1997)",
     configs=["e01_status_quo"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
+    identities={
+        "E21:npv_arrival_25_high_minus_low_skill_k": (
+            "taxes rise with the wage and benefits do not, so a tertiary worker's NPV "
+            "exceeds a non-tertiary one's by construction"
+        ),
+    },
 )
 def e20_e21_fiscal(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")

@@ -27,7 +27,7 @@ EXPECTED_FAILURES = {
     "E23",
     title="Remittances and their fees (World Bank)",
     configs=["e01_status_quo"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

@@ -25,7 +25,7 @@ EXPECTED_FAILURES = {
     "E25",
     title="The place premium (Clemens, Montenegro & Pritchett 2008)",
     configs=["e01_status_quo"],
-    tier="analytic",
+    cost="analytic",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

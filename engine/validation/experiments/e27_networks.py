@@ -27,7 +27,7 @@ EXPECTED_FAILURES = {
     "E27",
     title="Networks: flows against diasporas (Beine, Docquier & Ozden 2011)",
     configs=["e01_status_quo"],
-    tier="run",
+    cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
 )

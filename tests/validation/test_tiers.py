@@ -1,0 +1,96 @@
+"""Evidence tiers: every validation check is calibrated, fitted, identity or out-of-sample,
+derived from the calibration's exported targets (migsim.model.targets), never typed per
+check; a quantity the model was fitted to can never be reported as out-of-sample."""
+
+import polars as pl
+import pytest
+
+from migsim.core.errors import InputError
+from migsim.model.targets import KINDS, TARGETS, targets_of
+from migsim.validation import registry
+from migsim.validation.checks import point, sign
+from migsim.validation.report import headline, readme_table, to_frame
+
+ALL = {q: exp for exp in registry.registered().values() for q in exp.quantities}
+
+
+def test_every_target_reads_back_a_registered_check():
+    """A renamed or removed check cannot silently leave a target behind (and so promote the
+    quantity it measured to out-of-sample)."""
+    for target in TARGETS:
+        assert target.kind in KINDS, target.id
+        hit = [q for q in ALL if target.covers(q)]
+        assert hit, f"target {target.id} matches no validation quantity: {target.checks}"
+
+
+def test_a_calibration_target_is_never_out_of_sample():
+    for key, exp in ALL.items():
+        tier, reason = exp.tier_of(key)
+        assert tier in registry.TIERS
+        if targets_of(key):
+            assert tier in ("calibrated", "fitted"), key
+            assert reason, key
+        if tier != "out_of_sample":
+            assert reason, f"{key} is {tier} without a reason"
+
+
+def test_the_named_calibration_read_backs_are_tiered():
+    """The quantities the model is built to give: base-year stocks and shares, E8's 400M,
+    E12's +3% labour force, E15's elasticity, E23's remittances (calibrated); E18's exit
+    rate and E8's GDP through catch_up (fitted); the E2-E5 market replications (identity)."""
+    expect = {
+        "E1:stock_2013_world_M": "calibrated",
+        "E1:corridor_S_to_N_pct": "calibrated",
+        "E1:women_share_pct": "calibrated",
+        "E8:extra_migrants_after_10y_M": "calibrated",
+        "E8:world_gdp_pct_after_10y": "fitted",
+        "E12:developed_labour_force_pct_2025": "calibrated",
+        "E15:elasticity_ex_ante_H_to_p_skilled": "calibrated",
+        "E18:five_year_exit_pct_2014_cohort": "fitted",
+        "E23:remittances_received_world_usd_bn": "calibrated",
+        "E27:r2_log_flows_on_log_diaspora": "calibrated",
+        "BACKCAST:stock_1990_World_M": "calibrated",
+        "E3:native_avg_wage_pct_K_adjusting": "identity",
+        "E5:natives_minus_previous_immigrants_pp": "identity",
+        "E11:world_gdp_pct_after_100y": "out_of_sample",
+        "BACKCAST:stock_2000_Europe_M": "out_of_sample",
+    }
+    for key, tier in expect.items():
+        assert registry.evidence(key)[0] == tier, key
+
+
+def test_an_identity_cannot_be_declared_for_a_calibration_target(monkeypatch):
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+    with pytest.raises(InputError, match="calibration targets it"):
+        registry.experiment(
+            "E1",
+            title="t",
+            cost="analytic",
+            quantities=["E1:stock_2013_world_M"],
+            identities={"E1:stock_2013_world_M": "it is data"},
+        )
+    with pytest.raises(InputError, match="X9:b"):
+        registry.experiment(
+            "X9", title="t", cost="analytic", quantities=["X9:a"], identities={"X9:b": "why"}
+        )
+
+
+def test_report_reads_calibrated_checks_as_reproduced_and_leads_with_out_of_sample():
+    checks = [
+        point("E1", "stock_2013_world_M", "UN", "V", 232.0, 231.0, "M"),  # calibrated, holds
+        point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),  # oos, miss
+        point("E11", "world_gdp_pct_after_100y", "DDM", "V", 52.0, 50.0, "%"),  # oos, pass
+        sign("E5", "natives_minus_previous_immigrants_pp", "OP", True, 2.8, "pp"),  # identity
+    ]
+    frame = to_frame(checks)
+    assert {"tier", "tier_reason", "result"} <= set(frame.columns)
+    row = frame.filter(pl.col("quantity") == "stock_2013_world_M").row(0, named=True)
+    assert (row["tier"], row["result"]) == ("calibrated", "reproduced")
+    assert "base_year_stocks" in row["tier_reason"]
+    head = headline(frame)
+    assert head.startswith("out-of-sample: 2 checks, 1 pass (50%), 1 miss")
+    assert "calibrated: 1 checks, 1 reproduced" in head
+    assert "identity: 1 checks, 1 reproduced" in head
+    table = readme_table(frame)
+    assert table.index("Out of sample") < table.index("Identities") < table.index("Calibrated")
+    assert "| E1 | stock_2013_world_M |" in table and "| reproduced |" in table
