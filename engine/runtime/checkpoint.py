@@ -36,7 +36,8 @@ from migsim.runtime.outputs import config_digest
 # unpickler; 4: NumPy arrays and JSON, no pickle
 FORMAT = "migsim-checkpoint-4"
 SUFFIX = ".npz"
-OLD_MAGIC = b'{"format": "migsim-checkpoint-'  # formats 3: a JSON line, then a pickle
+OLD_MAGIC = b'{"format": "migsim-checkpoint-'  # format 3: a JSON line, then a pickle
+OLD_HEADER = 64
 ZIP_MAGIC = b"PK\x03\x04"
 ALLOWED = f"a checkpoint-YEAR{SUFFIX} written by this migsim ({FORMAT})"
 RESUMABLE_KEYS = (
@@ -128,14 +129,12 @@ def _open(path: Path, field: str) -> Any:
     if not path.is_file():
         raise InputError(where, "no such checkpoint file", ALLOWED)
     with open(path, "rb") as f:
-        start = f.read(len(OLD_MAGIC) + 3)
-    if start.startswith(OLD_MAGIC) or start[:1] == b"\x80":
-        line = start.split(b"\n")[0]
-        old = line[len(b'{"format": "') : line.find(b'"', len(b'{"format": "'))].decode(
-            errors="replace"
-        )
-        what = f"the older format {old} (a pickle, never read)" if old else "a bare pickle"
-        raise InputError(where, f"was written in {what}", ALLOWED)
+        start = f.read(OLD_HEADER)
+    if start.startswith(OLD_MAGIC):  # format 3: a JSON line, then a pickle (never read)
+        old = start[len(b'{"format": "') :].split(b'"')[0].decode("ascii", errors="replace")
+        raise InputError(where, f"was written in the older format {old} (a pickle)", ALLOWED)
+    if start[:1] == b"\x80":  # formats 1 and 2: a bare pickle (never read)
+        raise InputError(where, "was written in an older format (a bare pickle)", ALLOWED)
     if not start.startswith(ZIP_MAGIC):
         raise InputError(where, "is not a migsim checkpoint", ALLOWED)
     try:
