@@ -115,11 +115,13 @@ class _Encoder:
     def __init__(self, arrays: dict, sim: Simulation, cfg: Any) -> None:
         self.arrays = arrays
         self.sim, self.cfg = sim, cfg
+        self.count = 0  # arrays named value.0, value.1, ...
         self.seen: dict[int, int] = {}  # id(object) -> its number, for {"$same": n}
         self.keep: list = []  # the objects numbered (so their ids stay theirs)
 
     def _array(self, value: np.ndarray) -> str:
-        name = f"value.{sum(1 for k in self.arrays if k.startswith('value.'))}"
+        name = f"value.{self.count}"
+        self.count += 1
         self.arrays[name] = value
         return name
 
@@ -131,9 +133,8 @@ class _Encoder:
     def encode(self, value: Any) -> Any:
         from omegaconf import OmegaConf
 
-        if value is None or isinstance(value, (bool, int, float, str)):
-            if type(value) in (bool, int, float, str) or value is None:
-                return value
+        if value is None or type(value) in (bool, int, float, str):
+            return value
         if id(value) in self.seen:
             return {"$same": self.seen[id(value)]}
         if isinstance(value, np.ndarray):
