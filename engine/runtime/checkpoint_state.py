@@ -4,7 +4,7 @@
 checking every array against what the config expects. No step of either direction runs
 code named by the file: people, the year's state and the records are read by explicit code
 here; the steps' attributes go through a small tagged encoding (below) whose only classes
-are the steps the config lists and the dataclasses of `STATE_TYPES`.
+are the steps the config lists and the dataclasses `_state_types` names.
 
 Arrays (all read with `allow_pickle=False`):
 - `shard{i}.{column}`: every column of a shard's people (`migsim.kernels.bundles.People`),
@@ -18,7 +18,7 @@ dict is {"$dict": [[key, value], ...]}; {"$tuple": [...]}; {"$array": name} and
 {"$scalar": name} (a 0-d array, read back as a NumPy scalar of its dtype); {"$frame": name};
 {"$ref": "world" | "calibration" | "behaviour"} and {"$ref": "config", "path": "economy"} for
 what the config rebuilds; {"$object": type name, "fields": {...}} for a dataclass of
-`STATE_TYPES`; {"$same": n}: the n-th array or object encoded before (shared, not copied).
+`_state_types`; {"$same": n}: the n-th array or object encoded before (shared, not copied).
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ class Malformed(ValueError):
 def _state_types() -> dict[str, type]:
     """The dataclasses a step's state may hold, by name (the only classes the document can
     name besides the steps)."""
+    from migsim.model.cells import BaseCells
     from migsim.model.markets import MarketParams, MarketState
     from migsim.regimes.policy import Policy
 
-    return {cls.__name__: cls for cls in (MarketParams, MarketState, Policy)}
+    return {cls.__name__: cls for cls in (BaseCells, MarketParams, MarketState, Policy)}
 
 
 STORABLE = (
