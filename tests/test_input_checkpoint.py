@@ -184,3 +184,23 @@ def test_resume_is_exact_whatever_the_steps_carry(tmp_path, compose_cfg, regime)
     runner.run_simulation(compose_cfg(*common, f"resume={saved}"), resumed)
     for table in result.manifest["tables"]:
         assert (full / table).read_bytes() == (resumed / table).read_bytes(), table
+
+
+def test_step_holding_a_function_stops_the_first_checkpoint(tmp_path, compose_cfg, monkeypatch):
+    """A step attribute a checkpoint cannot store is named in one line, before any year."""
+    from migsim.runtime import runner
+    from migsim.steps.education import EducationStep
+
+    built = EducationStep.build.__func__
+
+    def build(cls, ctx):
+        step = built(cls, ctx)
+        step.notify = print  # a function: not data
+        return step
+
+    monkeypatch.setattr(EducationStep, "build", classmethod(build))
+    with pytest.raises(InputError) as info:
+        runner.run_simulation(compose_cfg(*SMALL, "checkpoint_every=1"), tmp_path / "run")
+    assert info.value.where == "step 'education'"
+    assert "builtin_function_or_method, which a checkpoint cannot store" in info.value.problem
+    assert not list(tmp_path.rglob("checkpoint-*"))

@@ -89,23 +89,28 @@ def to_arrays(sim: Simulation, cfg: Any) -> tuple[dict, dict]:
         "one_population": sim.population is not None,
         "shards": shards,
         "timings": {k: float(v) for k, v in sim.timings.items()},
-        "state": {f.name: enc.encode(getattr(sim.state, f.name)) for f in _fields(YearState)},
-        "records": enc.encode(sim.records),
+        "state": {
+            f.name: _encode(enc, getattr(sim.state, f.name), f"the year state's {f.name}")
+            for f in _fields(YearState)
+        },
+        "records": _encode(enc, sim.records, "the records"),
         "steps": [],
     }
     for step in sim.steps:
         hook = getattr(step, "checkpoint_state", None)
         attrs = hook() if hook is not None else dict(vars(step))
-        try:
-            state = enc.encode(attrs)
-        except _Unstorable as exc:
-            raise InputError(
-                f"step '{step.name}'",
-                f"holds {exc.args[0]}, which a checkpoint cannot store",
-                STORABLE,
-            ) from None
+        state = _encode(enc, attrs, f"step '{step.name}'")
         doc["steps"].append({"name": step.name, "state": state})
     return doc, arrays
+
+
+def _encode(enc: _Encoder, value: Any, where: str) -> Any:
+    try:
+        return enc.encode(value)
+    except _Unstorable as exc:
+        raise InputError(
+            where, f"holds {exc.args[0]}, which a checkpoint cannot store", STORABLE
+        ) from None
 
 
 class _Unstorable(TypeError):
