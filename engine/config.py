@@ -147,7 +147,7 @@ class MigsimConf:
         range=(0, 1_000_000),
         problem="{value} is negative",
         allowed="0 (never) or a number of years",
-        doc="save the whole state every K years as checkpoint-YEAR.pkl (0: never)",
+        doc="save the whole state every K years as checkpoint-YEAR.npz (0: never)",
     )
     resume: str = param("", doc="continue the run of this checkpoint")
     start_from: str = param("", doc="start a new run (any regime) from a base-year checkpoint")

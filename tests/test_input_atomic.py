@@ -150,7 +150,7 @@ def test_disk_full_while_writing_a_checkpoint_leaves_no_tmp(tmp_path, monkeypatc
     run_dir = tmp_path / "run"
     with pytest.raises(OSError):
         runner.run_simulation(compose_cfg(*SMALL, "checkpoint_every=1"), run_dir)
-    assert list(run_dir.glob("*.pkl*")) == []
+    assert list(run_dir.glob("checkpoint-*")) == []
     assert list(run_dir.glob("*.parquet")) == []
     assert _leftovers(tmp_path) == []
 

@@ -3,11 +3,14 @@ command line says (README "Trust: what migsim runs")."""
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
@@ -166,28 +169,73 @@ def checkpoint_file(tmp_path_factory) -> Path:
         check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    return run / "checkpoint-2013.pkl"
+    return run / "checkpoint-2013.npz"
+
+
+def _members(checkpoint: Path) -> dict:
+    with np.load(checkpoint, allow_pickle=False) as saved:
+        return {name: saved[name] for name in saved.files}
 
 
 @pytest.mark.parametrize("field", ["resume", "start_from"])
-def test_crafted_checkpoint_is_not_run(tmp_path, checkpoint_file, field):
-    import pickle
-
+def test_old_pickled_checkpoint_is_refused_without_running(tmp_path, field):
+    """A format-3 checkpoint (a JSON line, then a pickle) whose pickle calls os.system."""
     marker = tmp_path / "MARKER"
-    header = checkpoint_file.read_bytes().split(b"\n", 1)[0]  # right format and config hash
-    crafted = tmp_path / "crafted.pkl"
-    crafted.write_bytes(header + b"\n" + pickle.dumps(_Evil(marker)))
+    header = {"format": "migsim-checkpoint-3", "config_hash": "", "base_hash": "", "year": 2013}
+    crafted = tmp_path / "checkpoint-2013.pkl"
+    crafted.write_bytes(json.dumps(header).encode() + b"\n" + pickle.dumps(_Evil(marker)))
     proc = run_cli(*TOY, "years=2", f"{field}={crafted}", run_dir=tmp_path / "run")
-    one_line_error(proc, f"{field}={crafted}", "system")
+    one_line_error(proc, f"{field}={crafted}", "older format migsim-checkpoint-3", ".npz")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("field, member", [("resume", "state"), ("start_from", "shard0.wealth")])
+def test_checkpoint_holding_a_pickled_array_is_not_run(tmp_path, checkpoint_file, field, member):
+    """The right header (format, config hash) and a member that is a pickled object array."""
+    marker = tmp_path / "MARKER"
+    members = _members(checkpoint_file)
+    members[member] = np.array([_Evil(marker)], dtype=object)
+    crafted = tmp_path / "crafted.npz"
+    np.savez(crafted, **members)
+    proc = run_cli(*TOY, "years=2", f"{field}={crafted}", run_dir=tmp_path / "run")
+    one_line_error(proc, f"{field}={crafted}", "corrupt or not a checkpoint")
     assert not marker.exists()
 
 
 def test_bare_pickle_checkpoint_is_not_unpickled(tmp_path):
-    import pickle
-
     marker = tmp_path / "MARKER"
     crafted = tmp_path / "crafted.pkl"
     crafted.write_bytes(pickle.dumps({"format": "migsim-checkpoint-2", "sim": _Evil(marker)}))
     proc = run_cli(*TOY, "years=2", f"resume={crafted}", run_dir=tmp_path / "run")
-    one_line_error(proc, f"resume={crafted}", "older format")
+    one_line_error(proc, f"resume={crafted}", "bare pickle")
     assert not marker.exists()
+
+
+def test_loading_a_checkpoint_never_unpickles(checkpoint_file, monkeypatch, compose_cfg):
+    """With every pickle entry point raising, a checkpoint loads, and the year simulated from
+    it equals the one the uninterrupted run saved next."""
+    from migsim.runtime import checkpoint
+    from migsim.runtime.assemble import prepare
+
+    cfg = compose_cfg(*TOY, f"resume={checkpoint_file}")
+    inputs = prepare(cfg)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a checkpoint was unpickled")
+
+    with monkeypatch.context() as patch:
+        for name in ("load", "loads", "Unpickler", "_Unpickler"):
+            patch.setattr(pickle, name, refuse)
+        sim = checkpoint.load(
+            checkpoint_file, cfg, world=inputs.world, calibration=inputs.calibration
+        )
+        following = checkpoint.load(
+            checkpoint_file.with_name("checkpoint-2014.npz"),
+            cfg,
+            world=inputs.world,
+            calibration=inputs.calibration,
+        )
+    assert sim.year == 2013 and [s.name for s in sim.steps] == ["education", "migration", "economy"]
+    sim.step()
+    assert sim.records["regions"][-1].equals(following.records["regions"][-1])
+    assert sim.records["stocks"][-1].equals(following.records["stocks"][-1])

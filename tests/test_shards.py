@@ -111,7 +111,7 @@ def test_resumed_sharded_run_is_byte_identical(run_toy, tmp_path):
     """Local shards are saved in checkpoints and continue exactly."""
     full = run_toy(tmp_path / "full", "shards.count=2", "checkpoint_every=2")
     part = tmp_path / "resumed"
-    run_toy(part, "shards.count=2", f"resume={full.run_dir / 'checkpoint-2015.pkl'}")
+    run_toy(part, "shards.count=2", f"resume={full.run_dir / 'checkpoint-2015.npz'}")
     for name in TABLES:
         assert (full.run_dir / f"{name}.parquet").read_bytes() == (
             part / f"{name}.parquet"
@@ -220,7 +220,7 @@ def test_ray_backend_without_ray_exits_2(tmp_path):
 def test_start_from_a_saved_state_into_shards(run_toy, tmp_path):
     """A base-year state saved by a single-process run, started again in 3 shards."""
     base = run_toy(tmp_path / "base", "years=1", "checkpoint_every=1")
-    saved = base.run_dir / "checkpoint-2013.pkl"
+    saved = base.run_dir / "checkpoint-2013.npz"
     one = run_toy(tmp_path / "one", f"start_from={saved}")
     three = run_toy(tmp_path / "three", f"start_from={saved}", "shards.count=3")
     assert_same_run(one.run_dir, three.run_dir)

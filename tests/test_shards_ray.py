@@ -90,7 +90,7 @@ def test_ctrl_c_stops_a_ray_run_after_the_year(tmp_path):
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err[-3000:]
     assert "interrupted" in err and "resume=" not in err
-    assert not list(run.glob("checkpoint-*.pkl"))
+    assert not list(run.glob("checkpoint-*.npz"))
     assert not list(run.glob("*.parquet")) and not (run / "manifest.json").exists()
 
 

@@ -6,6 +6,7 @@ byte-identical resumption and for clear rejection of corrupt or mismatched files
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -97,9 +99,9 @@ def test_resumed_run_is_byte_identical(tmp_path):
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     proc = migsim_run(*TINY, "years=4", "checkpoint_every=2", f"hydra.run.dir={full}")
     assert proc.returncode == 0, proc.stderr
-    assert (full / "checkpoint-2015.pkl").is_file() and (full / "checkpoint-2013.pkl").is_file()
+    assert (full / "checkpoint-2015.npz").is_file() and (full / "checkpoint-2013.npz").is_file()
     proc = migsim_run(
-        *TINY, "years=4", f"resume={full / 'checkpoint-2015.pkl'}", f"hydra.run.dir={resumed}"
+        *TINY, "years=4", f"resume={full / 'checkpoint-2015.npz'}", f"hydra.run.dir={resumed}"
     )
     assert proc.returncode == 0, proc.stderr
     a, b = read_tables(full), read_tables(resumed)
@@ -113,25 +115,30 @@ def test_checkpoint_of_another_config_or_corrupt_is_rejected(tmp_path):
     assert (
         migsim_run(*TINY, "years=2", "checkpoint_every=1", f"hydra.run.dir={run}").returncode == 0
     )
-    ck = run / "checkpoint-2014.pkl"
+    ck = run / "checkpoint-2014.npz"
     other = migsim_run(
         *TINY, "years=3", "seed=9", f"resume={ck}", f"hydra.run.dir={tmp_path / 'x'}"
     )
     assert other.returncode == 2
     assert len(other.stderr.strip().splitlines()) == 1 and "different config" in other.stderr
-    bad = tmp_path / "bad.pkl"
+    bad = tmp_path / "bad.npz"
     bad.write_bytes(ck.read_bytes()[:200])
     corrupt = migsim_run(*TINY, "years=3", f"resume={bad}", f"hydra.run.dir={tmp_path / 'y'}")
     assert corrupt.returncode == 2
     assert len(corrupt.stderr.strip().splitlines()) == 1 and "corrupt" in corrupt.stderr
-    # a checkpoint of an older migsim (people and ids laid out differently)
-    old = tmp_path / "old.pkl"
-    old.write_bytes(ck.read_bytes().replace(b"migsim-checkpoint-3", b"migsim-checkpoint-1", 1))
+    # a checkpoint of another format (people and ids laid out differently)
+    old = tmp_path / "old.npz"
+    with np.load(ck, allow_pickle=False) as saved:
+        members = {name: saved[name] for name in saved.files}
+    header = json.loads(members["header"].tobytes())
+    header["format"] = "migsim-checkpoint-1"
+    members["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(old, **members)
     older = migsim_run(*TINY, "years=3", f"resume={old}", f"hydra.run.dir={tmp_path / 'z'}")
     assert older.returncode == 2
     assert older.stderr.strip().splitlines() == [
-        f"migsim: error: resume={old}: was written in the older format migsim-checkpoint-1 "
-        "(allowed: a checkpoint of this migsim (migsim-checkpoint-3))"
+        f"migsim: error: resume={old}: was written in the format migsim-checkpoint-1 "
+        "(allowed: a checkpoint-YEAR.npz written by this migsim (migsim-checkpoint-4))"
     ]
 
 
@@ -144,7 +151,7 @@ def test_start_from_saved_base_state_with_another_regime(tmp_path):
         *TINY,
         "years=2",
         "regime=free_mobility",
-        f"start_from={base / 'checkpoint-2013.pkl'}",
+        f"start_from={base / 'checkpoint-2013.npz'}",
         f"hydra.run.dir={other}",
     )
     assert proc.returncode == 0, proc.stderr
@@ -180,9 +187,9 @@ def test_ctrl_c_finishes_the_year_writes_a_checkpoint_and_exits_nonzero(tmp_path
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    checkpoints = sorted(run.glob("checkpoint-*.pkl"))
+    checkpoints = sorted(run.glob("checkpoint-*.npz"))
     assert checkpoints, err
     assert "resume=" in err
     assert not list(run.glob("*.parquet")) and not (run / MANIFEST).exists()
     years_done = log.read_text().count("\n")
-    assert checkpoints[-1].name == f"checkpoint-{2013 + years_done}.pkl"
+    assert checkpoints[-1].name == f"checkpoint-{2013 + years_done}.npz"

@@ -105,14 +105,14 @@ def start_simulation(
         world, calibration = inputs.world, inputs.calibration
     key = run_key(cfg.seed) if key is None else key
     if cfg.start_from:
-        saved = checkpoint.load(cfg.start_from, cfg, field="start_from", any_regime=True)
-        if saved.year != cfg.base_year:
+        year, saved = checkpoint.load_people(cfg.start_from, cfg, world)
+        if year != cfg.base_year:
             raise InputError(
                 f"start_from={cfg.start_from}",
-                f"holds year {saved.year}, not the base year {cfg.base_year}",
+                f"holds year {year}, not the base year {cfg.base_year}",
                 "a checkpoint of the base year (checkpoint_every > 0 saves one)",
             )
-        pop = saved.population or shards.merge(saved.people.map(shards.population))
+        pop = saved[0] if len(saved) == 1 else shards.merge(saved)
         people = _shard(cfg, world, pop) if _is_sharded(cfg) else pop
     elif _is_sharded(cfg):
         people = _shard(cfg, world, None, key)

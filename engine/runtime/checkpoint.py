@@ -1,35 +1,45 @@
 """Checkpoints: the whole simulation state after a year, to resume or to start from.
 
-A checkpoint holds the Simulation (population arrays, world, step states, the records so
-far, the run key) and the hash of the config that made it, less the keys that may change
-on resume (years, checkpoint_every, resume, start_from, progress, threads, snapshot,
-memory_check, shards). A run resumed from the checkpoint of year K is byte-identical to an
-uninterrupted one: every draw depends only on (seed, person id, year, stream). A resumed
-run keeps the checkpoint's shards; `start_from` splits the saved people into the run's own
-shards.
+A checkpoint holds the Simulation (people by shard, the year's state, the steps' state, the
+records so far, the run key) and the hash of the config that made it, less the keys that may
+change on resume (years, checkpoint_every, resume, start_from, progress, threads, snapshot,
+memory_check, shards). The world, calibration and behaviour plug-in are not stored: the
+config names them, and its hash says they are the same. A run resumed from the checkpoint of
+year K is byte-identical to an uninterrupted one: every draw depends only on (seed, person
+id, year, stream). A resumed run keeps the checkpoint's shards; `start_from` splits the
+saved people into the run's own shards.
 
-File layout: one line of JSON (the header: format, config hashes, year), then the state as
-a pickle. The header is checked before anything else is read, and the state is read by a
-restricted unpickler that only rebuilds NumPy arrays, migsim's own classes and plain
-containers: a file that names any other callable (os.system, builtins.eval, ...) is refused
-with one line, before anything it names is called.
+File layout: one `.npz` (a zip of `.npy` arrays, `numpy.savez`), read with
+`allow_pickle=False`, so nothing in it is ever unpickled and no code it names is run. Its
+members: `header`, a JSON document as uint8 bytes (format, config hashes, year), checked
+before anything else is read; `state`, a JSON document of every value that is not an array
+(`migsim.runtime.checkpoint_state` says which and how); and the arrays, each checked for its
+dtype and shape before use. Anything else (an older pickled checkpoint, a truncated file)
+is refused with one line.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from migsim.core.errors import InputError
+from migsim.runtime import checkpoint_state
 from migsim.runtime.outputs import config_digest
 
-# 2: people in shards, children numbered by region of birth; 3: JSON header, restricted state
-FORMAT = "migsim-checkpoint-3"
-MAGIC = b'{"format": "migsim-checkpoint-'
-MAX_HEADER = 4096
+# 2: people in shards, children numbered by region of birth; 3: JSON header, restricted
+# unpickler; 4: NumPy arrays and JSON, no pickle
+FORMAT = "migsim-checkpoint-4"
+SUFFIX = ".npz"
+OLD_MAGIC = b'{"format": "migsim-checkpoint-'  # format 3: a JSON line, then a pickle
+OLD_HEADER = 64
+ZIP_MAGIC = b"PK\x03\x04"
+ALLOWED = f"a checkpoint-YEAR{SUFFIX} written by this migsim ({FORMAT})"
 RESUMABLE_KEYS = (
     "years",
     "checkpoint_every",
@@ -48,6 +58,11 @@ def resume_hash(cfg: Any, drop_regime: bool = False) -> str:
     return config_digest(cfg, drop)[1]
 
 
+def file_name(year: int) -> str:
+    """The name of the checkpoint of `year` in a run directory."""
+    return f"checkpoint-{int(year)}{SUFFIX}"
+
+
 def save(path: str | Path, sim: Any, cfg: Any) -> Path:
     """Write atomically (temporary file, then rename)."""
     path = Path(path)
@@ -58,10 +73,11 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
         "base_hash": resume_hash(cfg, drop_regime=True),
         "year": int(sim.year),
     }
+    document, arrays = checkpoint_state.to_arrays(sim, cfg)
+    members = {"header": _json_bytes(header), "state": _json_bytes(document), **arrays}
     try:
         with open(tmp, "wb") as f:
-            f.write(json.dumps(header).encode() + b"\n")
-            _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(sim)
+            np.savez(f, **members)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -71,143 +87,122 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
     return path
 
 
-def load(path: str | Path, cfg: Any, field: str = "resume", any_regime: bool = False) -> Any:
-    """The saved Simulation, after checking it belongs to this config."""
+def load(
+    path: str | Path, cfg: Any, field: str = "resume", world: Any = None, calibration: Any = None
+) -> Any:
+    """The saved Simulation, after checking it belongs to this config. `world` and
+    `calibration`: the run's, when already loaded (otherwise loaded here from the config)."""
     path = Path(path)
+    with _open(path, field) as npz:
+        header = _header(npz, field, path)
+        _check_hash(header, cfg, field, path, any_regime=False)
+        if world is None:
+            from migsim.runtime.assemble import prepare
+
+            inputs = prepare(cfg)
+            world, calibration = inputs.world, inputs.calibration
+        with _reading(field, path):
+            document = _document(npz, "state")
+            sim = checkpoint_state.from_arrays(document, npz, cfg, world, calibration)
+            if sim.year != header["year"]:
+                raise checkpoint_state.Malformed("the state's year is not the header's")
+            return sim
+
+
+def load_people(path: str | Path, cfg: Any, world: Any, field: str = "start_from"):
+    """(year, the saved people by shard) of a checkpoint made with this config or one that
+    differs only in its regime (what `start_from` reads; no step is restored)."""
+    path = Path(path)
+    with _open(path, field) as npz:
+        header = _header(npz, field, path)
+        _check_hash(header, cfg, field, path, any_regime=True)
+        with _reading(field, path):
+            document = _document(npz, "state")
+            shards = checkpoint_state.population_from_arrays(document, npz, world.n_regions)
+            return header["year"], [shard.population for shard in shards]
+
+
+def _open(path: Path, field: str) -> Any:
+    """The checkpoint as an open NpzFile, after its first bytes say it is a zip; an older
+    pickled checkpoint is named as such and never read further."""
+    where = f"{field}={path}"
     if not path.is_file():
-        raise InputError(f"{field}={path}", "no such checkpoint file", "a checkpoint-YEAR.pkl")
+        raise InputError(where, "no such checkpoint file", ALLOWED)
     with open(path, "rb") as f:
-        header = _header(f, field, path)
-        expected = resume_hash(cfg, drop_regime=any_regime)
-        stored = header.get("base_hash" if any_regime else "config_hash")
-        if stored != expected:
-            raise InputError(
-                f"{field}={path}",
-                "was made with a different config",
-                "the same config except " + ", ".join(RESUMABLE_KEYS),
-            )
-        try:
-            return RestrictedUnpickler(f, cfg).load()
-        except Refused as exc:
-            raise InputError(
-                f"{field}={path}",
-                f"names {exc.args[0]}, which a checkpoint may not call",
-                "a checkpoint written by migsim (NumPy arrays, migsim objects, containers)",
-            ) from None
-        except Exception as exc:  # truncated or foreign files raise many exception types
-            raise InputError(
-                f"{field}={path}",
-                f"is corrupt or not a checkpoint ({type(exc).__name__})",
-                "a checkpoint written by migsim",
-            ) from None
-
-
-def _header(f: Any, field: str, path: Path) -> dict:
-    """The JSON header line, read and checked before the state (nothing is unpickled)."""
-    line = f.readline(MAX_HEADER)
-    if line.startswith(MAGIC) and not line.endswith(b"\n"):
-        raise InputError(
-            f"{field}={path}",
-            "is corrupt or not a checkpoint (truncated header)",
-            "a checkpoint written by migsim",
-        )
-    if not line.startswith(MAGIC):
-        if line[:1] == b"\x80":  # a bare pickle: formats 1 and 2 (never unpickled now)
-            raise InputError(
-                f"{field}={path}",
-                "was written in an older format (a bare pickle)",
-                f"a checkpoint of this migsim ({FORMAT})",
-            )
-        raise InputError(
-            f"{field}={path}", "is not a migsim checkpoint", "a checkpoint written by migsim"
-        )
+        start = f.read(OLD_HEADER)
+    if start.startswith(OLD_MAGIC):  # format 3: a JSON line, then a pickle (never read)
+        old = start[len(b'{"format": "') :].split(b'"')[0].decode("ascii", errors="replace")
+        raise InputError(where, f"was written in the older format {old} (a pickle)", ALLOWED)
+    if start[:1] == b"\x80":  # formats 1 and 2: a bare pickle (never read)
+        raise InputError(where, "was written in an older format (a bare pickle)", ALLOWED)
+    if not start.startswith(ZIP_MAGIC):
+        raise InputError(where, "is not a migsim checkpoint", ALLOWED)
     try:
-        header = json.loads(line)
-    except ValueError:
-        header = None
-    if not isinstance(header, dict):
-        raise InputError(
-            f"{field}={path}",
-            "is corrupt or not a checkpoint (bad header)",
-            "a checkpoint written by migsim",
-        )
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise InputError(where, f"is corrupt or not a checkpoint ({_why(exc)})", ALLOWED) from None
+
+
+def _header(npz: Any, field: str, path: Path) -> dict:
+    """The header, read and checked before the state."""
+    with _reading(field, path):
+        header = _document(npz, "header")
+        if type(header.get("year")) is not int:
+            raise checkpoint_state.Malformed("the header has no year")
     if header.get("format") != FORMAT:
         raise InputError(
-            f"{field}={path}",
-            f"was written in the older format {header.get('format')}",
-            f"a checkpoint of this migsim ({FORMAT})",
+            f"{field}={path}", f"was written in the format {header.get('format')}", ALLOWED
         )
     return header
 
 
-class Refused(Exception):
-    pass
+def _check_hash(header: dict, cfg: Any, field: str, path: Path, any_regime: bool) -> None:
+    expected = resume_hash(cfg, drop_regime=any_regime)
+    if header.get("base_hash" if any_regime else "config_hash") != expected:
+        raise InputError(
+            f"{field}={path}",
+            "was made with a different config",
+            "the same config except " + ", ".join(RESUMABLE_KEYS + (("regime",) * any_regime)),
+        )
 
 
-# What a checkpoint's state may name: plain containers, NumPy's array/dtype/random state
-# reconstructors, and classes (never functions) defined in migsim's own modules.
-_BUILTINS = {
-    "dict", "list", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int",
-    "float", "complex", "bool", "slice", "range", "object",
-}  # fmt: skip
-_NAMES = {
-    ("collections", "OrderedDict"),
-    ("collections", "defaultdict"),
-    ("collections", "deque"),
-    ("numpy", "dtype"),
-    ("numpy", "ndarray"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("pathlib", "Path"),
-    ("pathlib", "PosixPath"),
-    ("pathlib", "WindowsPath"),
-    ("pathlib", "PurePosixPath"),
-    ("pathlib", "PureWindowsPath"),
-    ("polars.dataframe.frame", "DataFrame"),
-    ("polars.series.series", "Series"),
-}
-_TYPING = {"Any", "Dict", "List", "Tuple", "Optional", "Union", "Set", "Sequence", "Mapping"}
-# packages whose classes (never functions) a checkpoint may rebuild
-_CLASS_PACKAGES = ("migsim", "omegaconf")
+def _document(npz: Any, name: str) -> dict:
+    if name not in npz.files:
+        raise checkpoint_state.Malformed(f"no {name} member")
+    raw = npz[name]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise checkpoint_state.Malformed(f"the {name} member is not JSON bytes")
+    document = json.loads(raw.tobytes().decode("utf-8"))
+    if not isinstance(document, dict):
+        raise checkpoint_state.Malformed(f"the {name} member is not a JSON object")
+    return document
 
 
-class _Pickler(pickle.Pickler):
-    """The behaviour plug-in (functions of the user's module) is stored by reference only:
-    a resume resolves `behaviour.plugin` of its config again (the config hash is the same)."""
-
-    def persistent_id(self, obj: Any) -> Any:
-        from migsim.model.plugins import Behaviour
-
-        return "behaviour" if isinstance(obj, Behaviour) else None
+def _json_bytes(document: dict) -> np.ndarray:
+    text = json.dumps(document, allow_nan=True, separators=(",", ":"))
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
-class RestrictedUnpickler(pickle.Unpickler):
-    """Rebuilds only what a migsim checkpoint holds; any other global is `Refused`."""
+class _reading:
+    """Turns any failure to read the file into one InputError line (never a traceback)."""
 
-    def __init__(self, file: Any, cfg: Any) -> None:
-        super().__init__(file)
-        self.cfg = cfg
+    def __init__(self, field: str, path: Path) -> None:
+        self.where = f"{field}={path}"
 
-    def persistent_load(self, pid: Any) -> Any:
-        if pid != "behaviour":
-            raise Refused(f"persistent id {pid!r}")
-        from migsim.model.plugins import load_behaviour
+    def __enter__(self) -> None:
+        return None
 
-        return load_behaviour(self.cfg.behaviour)
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, (InputError, KeyboardInterrupt, MemoryError)):
+            return False
+        if not isinstance(exc, Exception):
+            return False
+        raise InputError(
+            self.where, f"is corrupt or not a checkpoint ({_why(exc)})", ALLOWED
+        ) from None
 
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "builtins" and name in _BUILTINS:
-            return super().find_class(module, name)
-        if (module, name) in _NAMES or (module == "typing" and name in _TYPING):
-            return super().find_class(module, name)
-        if (module == "numpy" and name.endswith("DType")) or module == "numpy.dtypes":
-            return super().find_class(module, name)
-        if module.split(".")[0] in _CLASS_PACKAGES and "." not in name:
-            obj = super().find_class(module, name)
-            if isinstance(obj, type):
-                return obj
-        raise Refused(f"{module}.{name}")
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, checkpoint_state.Malformed):
+        return str(exc)
+    return type(exc).__name__

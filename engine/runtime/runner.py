@@ -80,11 +80,11 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
     try:
         t0 = time.perf_counter()
         if cfg.resume:
-            sim = checkpoint.load(cfg.resume, cfg)
+            sim = checkpoint.load(cfg.resume, cfg, world=world, calibration=calibration)
         else:
             sim = start_simulation(cfg, world, key, calibration)
             if cfg.checkpoint_every:
-                checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
+                checkpoint.save(run_dir / checkpoint.file_name(sim.year), sim, cfg)
         timings["synthesis"] = time.perf_counter() - t0
         stop.__enter__()  # Ctrl-C from here on: finish the year, or the writing of the run
         t_first = _years(cfg, sim, run_dir, progress, stop, t_start)
@@ -193,7 +193,7 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
             path = None
             # people on Ray workers are not saved (checkpoint_every is refused with Ray)
             if (due or stopping) and sim.people.backend == "local":
-                path = checkpoint.save(run_dir / f"checkpoint-{sim.year}.pkl", sim, cfg)
+                path = checkpoint.save(run_dir / checkpoint.file_name(sim.year), sim, cfg)
             if stopping:
                 raise Interrupted(path)
     return t_first

@@ -82,6 +82,18 @@ class Step:
     def base_year_values(self, sim: Any) -> None:
         """Columns of the base year's row, recorded before any decision (default: none)."""
 
+    def checkpoint_state(self) -> dict[str, Any]:
+        """What a checkpoint stores of this step (default: every attribute). Values must be
+        NumPy arrays or scalars, numbers, strings, lists, tuples, dicts, polars frames, or
+        the run's world, calibration, behaviour plug-in or config sections
+        (`migsim.runtime.checkpoint_state`)."""
+        return dict(vars(self))
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Put back what `checkpoint_state` returned, into a step made without `build` (a
+        resume does not build the steps again: their state is the checkpoint's)."""
+        vars(self).update(state)
+
 
 def step(name: str) -> Callable[[type[Step]], type[Step]]:
     """Class decorator: register a step under `name` (the name the `steps` setting uses)."""
