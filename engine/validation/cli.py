@@ -1,8 +1,9 @@
 """`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
-[--readme FILE | --check-readme FILE]`: run the experiments and write the report into DIR
-(default outputs/validation/<timestamp>/) through a staging directory renamed at the end.
-Exit code 1 on any unexplained miss or unexpected pass, or with --check-readme when the
-file's generated table differs from this run (--readme rewrites it)."""
+[--readme FILE | --check-readme FILE] [--agree-with FILE]`: run the experiments and write the
+report into DIR (default outputs/validation/<timestamp>/) through a staging directory renamed
+at the end. Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when
+the file's generated table differs from this run (--readme rewrites it), and with
+--agree-with when a check this run decides gets another verdict in that file."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import shutil
 import time
 from pathlib import Path
 
+import polars as pl
+
 from migsim.validation.registry import registered
-from migsim.validation.report import headline, sync_readme, write_report
+from migsim.validation.report import disagreements, headline, sync_readme, write_report
 from migsim.validation.runner import run_all
 
 
@@ -45,6 +48,12 @@ def validate_command(args: list[str]) -> int:
         "--readme", default=None, help="rewrite the generated validation table of this file"
     )
     parser.add_argument(
+        "--agree-with",
+        default=None,
+        help="exit 3 if a check this run decides gets another verdict in this "
+        "validation.parquet (e.g. a full run's, to check --quick against it)",
+    )
+    parser.add_argument(
         "--check-readme",
         default=None,
         help="exit 3 if the generated validation table of this file differs from this run",
@@ -56,7 +65,7 @@ def validate_command(args: list[str]) -> int:
             "migsim validate",
             "bad arguments",
             "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
-            "[--readme FILE | --check-readme FILE]",
+            "[--readme FILE | --check-readme FILE] [--agree-with FILE]",
         ) from exc
     if ns.list:
         return list_experiments()
@@ -67,6 +76,16 @@ def validate_command(args: list[str]) -> int:
         )
     if readme and not Path(readme).is_file():
         raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
+    reference = None
+    if ns.agree_with:
+        try:
+            reference = pl.read_parquet(ns.agree_with, columns=["experiment", "quantity", "passed"])
+        except Exception as exc:  # missing file, not Parquet, missing columns
+            raise InputError(
+                f"--agree-with {ns.agree_with}",
+                f"cannot be read ({type(exc).__name__})",
+                "a validation.parquet written by migsim validate",
+            ) from None
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out = Path(ns.out) if ns.out else Path.cwd() / "outputs" / "validation" / stamp
     if out.exists() and any(out.iterdir()):
@@ -113,5 +132,14 @@ def validate_command(args: list[str]) -> int:
                 f"migsim validate: {readme}'s validation table is "
                 + ("up to date" if current else "rewritten")
             )
+    if reference is not None:
+        differ = disagreements(frame, reference)
+        if differ:
+            print(
+                f"migsim validate: {len(differ)} verdicts differ from {ns.agree_with}: "
+                + ", ".join(differ)
+            )
+            return 3
+        print(f"migsim validate: every decided verdict agrees with {ns.agree_with}")
     # 3: the checks ran but a verdict failed (1 is left to crashes, 2 to bad input)
     return 3 if counts.get("FAIL", 0) or counts.get("unexpected pass", 0) else 0

@@ -25,7 +25,14 @@ Every quantity has an evidence tier, derived, not typed: `calibrated` or `fitted
 the calibration's targets (migsim.model.targets) reads it back; `identity` when the
 experiment declares it true by construction of the equations (`identities` maps the key to
 the reason); `out_of_sample` otherwise. Declaring an identity for a calibration target is
-refused. A function decorated with
+refused.
+
+`quick_undecided` names the checks that `migsim validate --quick` (an eighth of the agents)
+cannot decide, each with the measured reason: there the quick value lies within about two
+of its own sampling errors of the band's edge, or its verdict differs from the full run's.
+Quick mode reports them as "undecided" and leaves them out of the exit code; every other
+check must get the full run's verdict (`migsim validate --quick --agree-with FULL.parquet`,
+run by CI). A function decorated with
 `@<experiment>.plot` draws the experiment's figures for the report.
 
 The experiments shipped with migsim are the modules of migsim.validation.experiments, one per
@@ -65,6 +72,7 @@ class Experiment:
     expected_failures: dict[str, str]
     order: float
     identities: dict[str, str] = field(default_factory=dict)
+    quick_undecided: dict[str, str] = field(default_factory=dict)
     plots: list[Callable] = field(default_factory=list)
     summaries: list[Callable] = field(default_factory=list)
 
@@ -116,15 +124,21 @@ def experiment(
     quantities: list[str] | tuple[str, ...],
     expected_failures: Mapping[str, str] | None = None,
     identities: Mapping[str, str] | None = None,
+    quick_undecided: Mapping[str, str] | None = None,
     order: float | None = None,
 ) -> Callable[[Callable[..., list[Check]]], Experiment]:
     """Declare a validation experiment (see the module docstring)."""
     expected = dict(expected_failures or {})
     where = f"experiment '{name}'"
     same = dict(identities or {})
+    undecided = dict(quick_undecided or {})
     if cost not in COSTS:
         raise InputError(where, f"unknown cost '{cost}'", ", ".join(COSTS))
-    for listed, what in ((expected, "expected failure"), (same, "identity")):
+    for listed, what in (
+        (expected, "expected failure"),
+        (same, "identity"),
+        (undecided, "quick-undecided check"),
+    ):
         unknown = sorted(set(listed) - set(quantities))
         if unknown:
             raise InputError(
@@ -156,6 +170,7 @@ def experiment(
             expected,
             _default_order(name) if order is None else float(order),
             identities=same,
+            quick_undecided=undecided,
         )
         _EXPERIMENTS[name] = exp
         return exp
@@ -251,3 +266,8 @@ def _from_targets(key: str) -> tuple[str, str] | None:
         return None
     kind = "calibrated" if any(t.kind == "calibrated" for t in found) else "fitted"
     return kind, "; ".join(f"{t.id}: {t.what}" for t in found)
+
+
+QUICK_UNDECIDED: Mapping[str, str] = _View(
+    lambda: {k: v for e in registered().values() for k, v in e.quick_undecided.items()}
+)

@@ -11,7 +11,13 @@ from pathlib import Path
 import polars as pl
 
 from migsim.validation.checks import Check, status
-from migsim.validation.registry import EXPECTED_FAILURES, TIERS, evidence, registered
+from migsim.validation.registry import (
+    EXPECTED_FAILURES,
+    QUICK_UNDECIDED,
+    TIERS,
+    evidence,
+    registered,
+)
 
 COLUMNS = [
     "experiment",
@@ -48,8 +54,9 @@ def result_of(tier: str, passed: bool, status_: str) -> str:
 def headline(frame: pl.DataFrame) -> str:
     """Out-of-sample first: how many checks of each tier there are and how many hold."""
     parts = []
+    decided = frame.filter(pl.col("status") != "undecided")
     for tier in TIERS:
-        rows = frame.filter(pl.col("tier") == tier)
+        rows = decided.filter(pl.col("tier") == tier)
         if rows.height == 0:
             continue
         held = int(rows["passed"].sum())
@@ -61,12 +68,27 @@ def headline(frame: pl.DataFrame) -> str:
                 f"{label}: {rows.height} checks, {held} pass "
                 f"({100 * held / rows.height:.0f}%), {rows.height - held} miss"
             )
+    if decided.height < frame.height:
+        parts.append(f"{frame.height - decided.height} undecided in quick mode")
     return "; ".join(parts) + "."
 
 
-def to_frame(checks: list[Check]) -> pl.DataFrame:
-    """The checks as validation.parquet's rows, with status and explanation."""
+def disagreements(frame: pl.DataFrame, full: pl.DataFrame) -> list[str]:
+    """The decided checks of `frame` whose verdict differs from the same check in `full`."""
+    other = {(r["experiment"], r["quantity"]): r["passed"] for r in full.iter_rows(named=True)}
+    out = []
+    for r in frame.filter(pl.col("status") != "undecided").iter_rows(named=True):
+        key = (r["experiment"], r["quantity"])
+        if key in other and other[key] != r["passed"]:
+            out.append(f"{key[0]}:{key[1]} ({'pass' if r['passed'] else 'miss'} here)")
+    return out
+
+
+def to_frame(checks: list[Check], quick: bool = False) -> pl.DataFrame:
+    """The checks as validation.parquet's rows, with status and explanation; in quick mode
+    the checks it cannot decide are "undecided" (their reason as the explanation)."""
     expected = dict(EXPECTED_FAILURES)
+    undecided = dict(QUICK_UNDECIDED) if quick else {}
     rows = []
     for c in checks:
         d = asdict(c)
@@ -75,6 +97,9 @@ def to_frame(checks: list[Check]) -> pl.DataFrame:
         d["explanation"] = expected.get(c.key, "")
         d["tier"], d["tier_reason"] = evidence(c.key)
         d["result"] = result_of(d["tier"], d["passed"], d["status"])
+        if c.key in undecided:
+            d["status"] = d["result"] = "undecided"
+            d["explanation"] = "quick mode cannot decide it: " + undecided[c.key]
         rows.append(d)
     if not rows:  # nothing ran (an experiment that returned no checks)
         numbers = ("published_low", "published_high", "simulated", "accept_low", "accept_high")

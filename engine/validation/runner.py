@@ -153,4 +153,4 @@ def run_all(
         t0 = time.perf_counter()
         checks += exp(runner)
         log(f"{exp.name}: {time.perf_counter() - t0:.1f} s")
-    return to_frame(checks), runner
+    return to_frame(checks, quick), runner

@@ -94,3 +94,66 @@ def test_report_reads_calibrated_checks_as_reproduced_and_leads_with_out_of_samp
     table = readme_table(frame)
     assert table.index("Out of sample") < table.index("Identities") < table.index("Calibrated")
     assert "| E1 | stock_2013_world_M |" in table and "| reproduced |" in table
+
+
+def test_quick_mode_marks_its_undecided_checks_and_leaves_them_out_of_the_verdict():
+    checks = [
+        point("E18", "five_year_exit_pct_2014_cohort", "OECD", "V", 35.0, 19.9, "%"),
+        point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),
+    ]
+    quick = to_frame(checks, quick=True)
+    row = quick.filter(pl.col("experiment") == "E18").row(0, named=True)
+    assert row["status"] == row["result"] == "undecided"
+    assert "quick mode cannot decide it" in row["explanation"]
+    assert "1 undecided in quick mode" in headline(quick)
+    assert to_frame(checks)["status"].to_list() == ["FAIL", "expected failure"]
+
+
+def test_agree_with_compares_the_decided_verdicts(tmp_path, monkeypatch, capsys):
+    """`--agree-with FILE` exits 3 naming each decided check whose verdict differs, 0 when
+    all agree, and refuses an unreadable file with one line."""
+    from migsim import validation as v
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+
+    @v.experiment("X7", title="t", cost="analytic", quantities=["X7:four", "X7:five"])
+    def x7(r):
+        return [
+            v.point("X7", "four", "arithmetic", "V", 4.0, 4.0),
+            v.point("X7", "five", "arithmetic", "V", 5.0, 5.0),
+        ]
+
+    first = tmp_path / "a"
+    assert v.validate_command(["--only", "X7", "--out", str(first)]) == 0
+    ref = pl.read_parquet(first / "validation.parquet")
+    assert (
+        v.validate_command(
+            [
+                "--only",
+                "X7",
+                "--out",
+                str(tmp_path / "b"),
+                "--agree-with",
+                str(first / "validation.parquet"),
+            ]
+        )
+        == 0
+    )
+    flipped = ref.with_columns(passed=pl.col("quantity") != "five")
+    flipped.write_parquet(tmp_path / "flipped.parquet")
+    code = v.validate_command(
+        [
+            "--only",
+            "X7",
+            "--out",
+            str(tmp_path / "c"),
+            "--agree-with",
+            str(tmp_path / "flipped.parquet"),
+        ]
+    )
+    assert code == 3
+    assert "X7:five" in capsys.readouterr().out
+    with pytest.raises(InputError, match="--agree-with"):
+        v.validate_command(
+            ["--only", "X7", "--out", str(tmp_path / "d"), "--agree-with", str(tmp_path / "nope")]
+        )
