@@ -175,6 +175,11 @@ def plugin_call(behaviour: Behaviour, part: str, year: int) -> Iterator[None]:
     except PluginOutputError as exc:
         raise InputError(where, f"in {year}: {exc}") from None
     except Exception as exc:  # noqa: BLE001  (anything the plug-in's own code raises)
+        # raised inside numba's parallel loop, the plug-in's exception arrives as the cause of
+        # a SystemError ("returned a result with an exception set")
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(exc, SystemError) and isinstance(cause, Exception):
+            exc = cause
         raise InputError(
             where, f"{part} raised {type(exc).__name__} in {year}: {_numba_reason(exc)}"
         ) from None
