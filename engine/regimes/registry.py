@@ -32,8 +32,8 @@ from migsim.regimes.policy import Policy
 ENTRY_POINT_GROUP = "migsim.regime_components"
 # The keys selecting corridors, shared by many components.
 CORRIDOR_KEYS = {
-    "origins": "region codes, or developed / developing / all (default: all)",
-    "destinations": "region codes, or developed / developing / all (default: all)",
+    "origins": "region codes and/or developed / developing / all (default: all)",
+    "destinations": "region codes and/or developed / developing / all (default: all)",
     "skills": "low and/or high (default: both)",
 }
 
