@@ -183,6 +183,21 @@ def test_unknown_parameter_is_refused_with_the_declared_ones(plugin_module):
     assert "(allowed: rate, count, mode, strict)" in message
 
 
+def test_parameter_without_plus_is_checked_the_same_way(plugin_module):
+    """Without `+`, Hydra alone would refuse a name the config lacks without naming the
+    declared ones: migsim sets the key and the declaration decides."""
+    message = _refused(f"{plugin_module}:declared", "behaviour.params.rat=0.5")
+    assert "did you mean behaviour.params.rate?" in message
+    assert "(allowed: rate, count, mode, strict)" in message
+    assert _load(f"{plugin_module}:declared", "behaviour.params.rate=0.5").name.startswith("tmp_")
+    with pytest.raises(InputError, match=r"behaviour\.params\.rate: 2\.0 is out of range"):
+        load_behaviour(
+            migsim.compose(
+                {"behaviour": {"plugin": f"{plugin_module}:declared", "params": {"rate": 2.0}}}
+            ).behaviour
+        )
+
+
 @pytest.mark.parametrize(
     "override, needles",
     [
