@@ -125,6 +125,20 @@ def test_table_listed_in_the_manifest_is_missing(copy, capsys):
     _damaged_everywhere(capsys, copy, path, "is listed in manifest.json but missing")
 
 
+def test_table_damaged_inside_is_reported_when_read(copy, capsys):
+    """Framed as Parquet (the cheap check passes) but zeros inside: compare and collect read
+    it before writing, so the line still names the file and nothing earlier is touched."""
+    path = copy / "1" / "regions.parquet"
+    data = bytearray(path.read_bytes())
+    data[4 : len(data) // 2] = bytes(len(data) // 2 - 4)
+    path.write_bytes(bytes(data))
+    before = _snapshot(copy)
+    for verb in ("compare", "collect"):
+        line = _cli_refused(capsys, verb, str(copy))
+        assert f"{path}: is not a readable Parquet table (" in line, line
+    assert _snapshot(copy) == before
+
+
 def test_garbage_overrides_file(copy, capsys):
     path = copy / "1" / ".hydra" / "overrides.yaml"
     path.write_text("- [unclosed\n  : :\n")

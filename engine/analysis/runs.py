@@ -30,6 +30,7 @@ from migsim.runtime.outputs import MANIFEST, RunWriter
 OVERRIDES = Path(".hydra") / "overrides.yaml"
 # what reading a damaged or foreign Parquet file raises (polars, pyarrow, the file system)
 _READ_ERRORS = (OSError, ValueError, pl.exceptions.PolarsError)
+MAGIC = b"PAR1"  # the first and last four bytes of a Parquet file
 # overrides that identify a run rather than vary it (the comparison's keys; the regime's
 # name includes what regime.add adds)
 _IDENTITY_OVERRIDES = ("regime", "regime.add", "seed")
@@ -304,15 +305,27 @@ def _read_overrides(path: Path) -> list[str]:
 
 
 def _check_table(path: Path) -> None:
-    """A table must be a file with a readable Parquet footer (read: the footer only)."""
-    import pyarrow.parquet as pq
-
+    """A table must be a file framed as Parquet: "PAR1" at both ends and a footer length that
+    fits the file (a truncated table fails this). Reading only these bytes keeps the check
+    cheap for sweeps of many runs; a file damaged inside is reported when it is read."""
     if not path.is_file():
         raise InputError(f"{path}", "is not a file", "a Parquet table written by migsim run")
     try:
-        pq.read_metadata(path)
-    except _READ_ERRORS as exc:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(4)
+            f.seek(max(size - 8, 0))
+            tail = f.read(8)
+    except OSError as exc:
         raise unreadable_table(path, exc) from None
+    problem = None
+    if size < 12 or head != MAGIC or tail[4:] != MAGIC:
+        problem = f"no Parquet header and footer in its {size} bytes: truncated or not Parquet"
+    elif int.from_bytes(tail[:4], "little") + 12 > size:
+        problem = f"its footer is longer than the file ({size} bytes): truncated"
+    if problem is not None:
+        problem = f"is not a readable Parquet table ({problem})"
+        raise InputError(f"{path}", problem, "a Parquet table written by migsim run")
 
 
 def unreadable_table(path: Path, exc: BaseException) -> InputError:
