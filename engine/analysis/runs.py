@@ -226,8 +226,8 @@ def load_run(path: str | Path) -> Result:
 
     What a reader meets later is checked here, before a caller writes anything: the manifest
     is a JSON object with a seed, Hydra's overrides file is a YAML list, and every table (those
-    the manifest lists and every *.parquet there) is a file whose Parquet footer reads (a
-    truncated file has none). Only footers are read: the tables themselves on first use."""
+    the manifest lists and every *.parquet there) is a file framed as Parquet (a truncated
+    one is not). The tables themselves are read on first use."""
     run_dir = Path(path)
     if not run_dir.is_dir():
         raise InputError(
