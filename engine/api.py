@@ -64,11 +64,12 @@ def compose(overrides: list[str] | Mapping | None = None):
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
-    from migsim.config import register, validate
+    from migsim.config import plugin_param_overrides, register, validate
     from migsim.core.resources import config_dir
 
     register()
     strings, nested = _override_strings(overrides)
+    strings = plugin_param_overrides(strings)
     try:
         if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose from its state
             cfg = hydra_compose("config", overrides=strings)

@@ -6,7 +6,7 @@ migsim calibrate [--out FILE] [OVERRIDES...]
                                    calibrate the decision model for a world and store it
                                    (a shipped world: in the user cache; a world.path
                                    directory: beside its tables; --out: that file)
-migsim behaviours                  list installed behaviour plug-ins
+migsim behaviours                  list behaviour plug-ins and the parameters each declares
 migsim params                      list every run parameter: default, allowed values, meaning
 migsim --version                   print migsim's version
 migsim compare DIR [--baseline status_quo] [--out DIR]
@@ -246,10 +246,9 @@ def params_command(args: list[str]) -> int:
 
 
 def _list_behaviours() -> int:
-    from migsim.model.behaviour import available
+    from migsim.model.plugins import listing
 
-    for name in available():
-        print(name)
+    print(listing())
     return 0
 
 

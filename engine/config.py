@@ -197,6 +197,14 @@ def validate(cfg: Any) -> None:
         )
 
 
+def plugin_param_overrides(overrides: list[str]) -> list[str]:
+    """`behaviour.params.NAME=V` as `++behaviour.params.NAME=V` (set, adding the key if the
+    config lacks it). A plug-in's parameters are checked against its declaration once it is
+    loaded (migsim.model.plugin_params), which names the declared ones; Hydra alone would
+    refuse a name the behaviour's config does not set without saying which names exist."""
+    return [f"++{o}" if str(o).startswith("behaviour.params.") else o for o in overrides]
+
+
 # Nodes whose keys are free: plug-in parameters, experiment settings, Hydra's own.
 FREE_KEYS = ("behaviour.params", "experiment", "hydra")
 

@@ -37,10 +37,18 @@ needs_example = pytest.mark.skipif(
 
 # A plug-in module written into tmp_path and imported by dotted path.
 PLUGIN_MODULE = """
+from dataclasses import dataclass
+
 import numba
 import numpy as np
 
+from migsim.core.params import param
 from migsim.model.behaviour import Behaviour, default_utility
+
+
+@dataclass
+class ShiftParams:
+    shift: float = param(0.0, range=(-5.0, 5.0), doc="log-odds shift: young up, others down")
 
 
 @numba.njit
@@ -54,7 +62,7 @@ def tilted_utility(ctx):
     return V
 
 
-good = Behaviour("tmp_good", utility=tilted_utility, individual_term=young_term)
+good = Behaviour("tmp_good", utility=tilted_utility, individual_term=young_term, params=ShiftParams)
 
 
 def nan_utility(ctx):
@@ -367,9 +375,19 @@ def test_cli_example_runs(tmp_path):
     assert float(flows.filter(pl.col("source") == pl.col("origin"))["people"].sum()) == 0
 
 
-def test_term_params_follow_config_order(compose_cfg, plugin_module):
-    from migsim.model.behaviour import _term_params
+def test_term_params_follow_declaration_order():
+    from dataclasses import dataclass
 
-    cfg = compose_cfg(*BASE, "+behaviour.params.b=2", "+behaviour.params.a=1.5")
-    assert np.array_equal(_term_params(cfg.behaviour), [2.0, 1.5])
-    assert np.array_equal(_term_params(compose_cfg(*BASE).behaviour), [0.0])
+    from migsim.core.params import param
+    from migsim.model.behaviour import Behaviour
+    from migsim.model.plugin_params import params_array, plugin_params
+
+    @dataclass
+    class Two:
+        b: float = param(0.0, range=(0.0, 9.0), doc="first")
+        a: float = param(0.0, range=(0.0, 9.0), doc="second")
+
+    two = Behaviour("two", params=Two)
+    values = plugin_params(two, {"params": {"a": 1.5, "b": 2}})
+    assert np.array_equal(params_array(two, values), [2.0, 1.5])
+    assert np.array_equal(params_array(Behaviour("none"), {}), [0.0])

@@ -10,12 +10,13 @@ partitioned as regime=<name>/seed=<n>/part-0.parquet, readable with
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import polars as pl
 import pyarrow.dataset as ds
 
-from migsim.analysis.runs import Result, find_runs, load_run
+from migsim.analysis.runs import Result, find_runs, load_run, output_dir
 from migsim.core.errors import InputError
 
 
@@ -32,7 +33,18 @@ def run_parameters(run: Result) -> dict:
 
 
 def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
+    """Write SWEEP_DIR/dataset/ from every complete run under `sweep_dir`.
+
+    Every run is read before anything is written; the dataset is written into a staging
+    directory and swapped in for the old one by renames, so a failure leaves an earlier
+    dataset as it was."""
     sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise InputError(
+            "SWEEP_DIR",
+            f"'{sweep_dir}' is not a directory",
+            "a Hydra sweep directory of migsim runs",
+        )
     runs = [load_run(path) for path in find_runs(sweep_dir)]
     if not runs:
         raise InputError(
@@ -48,18 +60,44 @@ def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
         frame = run.table(table)
         frame = frame.with_columns([pl.lit(v).alias(k) for k, v in params.items()])
         frames.append(frame)
-    data = pl.concat(frames, how="diagonal_relaxed")
+    try:
+        data = pl.concat(frames, how="diagonal_relaxed")
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(
+            str(sweep_dir),
+            f"holds {table} tables that do not fit together ({_first_line(exc)})",
+            "runs of one migsim version",
+        ) from None
     out = sweep_dir / "dataset"
-    staging = sweep_dir / ".dataset-staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    ds.write_dataset(
-        data.to_arrow(),
-        staging,
-        format="parquet",
-        partitioning=["regime", "seed"],
-        partitioning_flavor="hive",
-        basename_template="part-{i}.parquet",
-    )
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file, not a directory", "the dataset directory (or none)")
+    output_dir("SWEEP_DIR", sweep_dir)
+    staging = Path(tempfile.mkdtemp(prefix=".dataset-staging-", dir=sweep_dir))
+    old = sweep_dir / f".dataset-old-{staging.name.rsplit('-', 1)[-1]}"
+    try:
+        ds.write_dataset(
+            data.to_arrow(),
+            staging,
+            format="parquet",
+            partitioning=["regime", "seed"],
+            partitioning_flavor="hive",
+            basename_template="part-{i}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+        )
+        if out.exists():
+            out.rename(old)
+        try:
+            staging.rename(out)
+        except OSError:
+            if old.exists():
+                old.rename(out)  # the earlier dataset back in place
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:200]

@@ -12,7 +12,10 @@ measures", so a measure declared anywhere reaches the report.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import polars as pl
 
 from migsim.analysis.compare import RunInfo, compare, find_runs, labelled, summarise
 from migsim.analysis.measures import registered
+from migsim.analysis.runs import output_dir
 
 WELFARE_ORDER = [
     "natives_developed",
@@ -365,19 +369,24 @@ def build_report(table: pl.DataFrame, baseline: str, out_dir: Path, runs: list[R
 def write_comparison(
     sweep_dir: str | Path, baseline: str = "status_quo", out_dir: str | Path | None = None
 ) -> Comparison:
-    """compare() and write comparison.parquet, report.md, report.html and the PNG plots."""
+    """compare() and write comparison.parquet, report.md, report.html and the PNG plots.
+
+    Every run is read and checked before anything is written; the files are written into a
+    staging directory inside the output directory and moved into place only when all are
+    done, so a failure leaves the files of an earlier comparison as they were."""
     runs = find_runs(sweep_dir)
+    out = output_dir("--out" if out_dir is not None else "DIR", out_dir or sweep_dir)
     table = compare(sweep_dir, baseline, runs)
-    out = Path(out_dir) if out_dir is not None else Path(sweep_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    table.write_parquet(out / "comparison.parquet")
-    rep = build_report(table, baseline, out, runs)
-    (out / "report.md").write_text(rep.markdown())
-    (out / "report.html").write_text(rep.html())
-    files = [
-        out / "comparison.parquet",
-        out / "report.md",
-        out / "report.html",
-        *sorted(out.glob("*.png")),
-    ]
-    return Comparison(table, out, files)
+    staging = Path(tempfile.mkdtemp(prefix=".comparison-staging-", dir=out))
+    try:
+        table.write_parquet(staging / "comparison.parquet")
+        rep = build_report(table, baseline, staging, runs)
+        (staging / "report.md").write_text(rep.markdown())
+        (staging / "report.html").write_text(rep.html())
+        names = ["comparison.parquet", "report.md", "report.html"]
+        names += sorted(p.name for p in staging.glob("*.png"))
+        for name in names:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Comparison(table, out, [out / name for name in names])

@@ -16,6 +16,7 @@ validation experiments) goes through it, so the layout is known in one place:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ from migsim.core.errors import InputError
 from migsim.runtime.outputs import MANIFEST, RunWriter
 
 OVERRIDES = Path(".hydra") / "overrides.yaml"
+# what reading a damaged or foreign Parquet file raises (polars, pyarrow, the file system)
+_READ_ERRORS = (OSError, ValueError, pl.exceptions.PolarsError)
+MAGIC = b"PAR1"  # the first and last four bytes of a Parquet file
 # overrides that identify a run rather than vary it (the comparison's keys; the regime's
 # name includes what regime.add adds)
 _IDENTITY_OVERRIDES = ("regime", "regime.add", "seed")
@@ -49,7 +53,11 @@ class Tables(Mapping):
         if name not in self._frames:
             if name not in self._paths:
                 raise KeyError(name)
-            self._frames[name] = pl.read_parquet(self._paths[name])
+            path = self._paths[name]
+            try:
+                self._frames[name] = pl.read_parquet(path)
+            except _READ_ERRORS as exc:
+                raise unreadable_table(path, exc) from None
         return self._frames[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -214,21 +222,138 @@ def find_runs(root: str | Path) -> list[Path]:
 
 
 def load_run(path: str | Path) -> Result:
-    """The run in directory `path`; one line and exit 2 if it is not a complete run."""
+    """The run in directory `path`; one line and exit 2 if it is not a complete, readable run.
+
+    What a reader meets later is checked here, before a caller writes anything: the manifest
+    is a JSON object with a seed, Hydra's overrides file is a YAML list, and every table (those
+    the manifest lists and every *.parquet there) is a file framed as Parquet (a truncated
+    one is not). The tables themselves are read on first use."""
     run_dir = Path(path)
+    if not run_dir.is_dir():
+        raise InputError(
+            f"run directory {run_dir}", "is not a directory", "a directory written by migsim run"
+        )
     if not is_complete(run_dir):
         raise InputError(
             f"run directory {run_dir}",
             "has no manifest.json (missing or incomplete run)",
             "a directory written by migsim run",
         )
+    manifest = _read_manifest(run_dir / MANIFEST)
+    overrides = _read_overrides(run_dir / OVERRIDES)
+    tables = Tables(run_dir=run_dir)
+    for name in manifest.get("tables") or []:
+        if not (run_dir / name).exists():
+            raise InputError(
+                f"{run_dir / name}",
+                "is listed in manifest.json but missing",
+                "the tables migsim run wrote: rerun it",
+            )
+    for table in tables._paths.values():
+        _check_table(table)
+    return Result(tables, manifest, run_dir, overrides=overrides)
+
+
+_ALLOWED_MANIFEST = "the manifest.json migsim run writes (a JSON object with the run's seed)"
+
+
+def _read_manifest(path: Path) -> dict:
     try:
-        manifest = json.loads((run_dir / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{path}", f"cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise InputError(
-            f"{run_dir / MANIFEST}", f"cannot be read ({type(exc).__name__})"
+            f"{path}", f"is not valid JSON ({_first_line(exc)})", _ALLOWED_MANIFEST
         ) from None
-    overrides = []
-    if (run_dir / OVERRIDES).is_file():
-        overrides = [str(o) for o in yaml.safe_load((run_dir / OVERRIDES).read_text()) or []]
-    return Result(Tables(run_dir=run_dir), manifest, run_dir, overrides=overrides)
+    if not isinstance(manifest, dict):
+        raise InputError(
+            f"{path}", f"holds a JSON {type(manifest).__name__}, not an object", _ALLOWED_MANIFEST
+        )
+    seed = manifest.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"{path}", f"has seed {seed!r}, not an integer", _ALLOWED_MANIFEST)
+    tables = manifest.get("tables", [])
+    if not isinstance(tables, list) or not all(
+        isinstance(t, str) and t and Path(t).name == t for t in tables
+    ):
+        raise InputError(
+            f"{path}", f"lists tables {tables!r}", "a list of file names in the run directory"
+        )
+    for key in ("config", "world"):
+        if key in manifest and not isinstance(manifest[key], str):
+            raise InputError(f"{path}", f"has a {key} that is not text", _ALLOWED_MANIFEST)
+    return manifest
+
+
+def _read_overrides(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    try:
+        overrides = yaml.safe_load(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise InputError(
+            f"{path}", f"cannot be read ({_first_line(exc)})", "Hydra's list of overrides"
+        ) from None
+    if overrides is None:
+        return []
+    if not isinstance(overrides, list):
+        raise InputError(
+            f"{path}", f"holds a {type(overrides).__name__}", "Hydra's list of overrides"
+        )
+    return [str(o) for o in overrides]
+
+
+def _check_table(path: Path) -> None:
+    """A table must be a file framed as Parquet: "PAR1" at both ends and a footer length that
+    fits the file (a truncated table fails this). Reading only these bytes keeps the check
+    cheap for sweeps of many runs; a file damaged inside is reported when it is read."""
+    if not path.is_file():
+        raise InputError(f"{path}", "is not a file", "a Parquet table written by migsim run")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(4)
+            f.seek(max(size - 8, 0))
+            tail = f.read(8)
+    except OSError as exc:
+        raise unreadable_table(path, exc) from None
+    problem = None
+    if size < 12 or head != MAGIC or tail[4:] != MAGIC:
+        problem = f"no Parquet header and footer in its {size} bytes: truncated or not Parquet"
+    elif int.from_bytes(tail[:4], "little") + 12 > size:
+        problem = f"its footer is longer than the file ({size} bytes): truncated"
+    if problem is not None:
+        problem = f"is not a readable Parquet table ({problem})"
+        raise InputError(f"{path}", problem, "a Parquet table written by migsim run")
+
+
+def unreadable_table(path: Path, exc: BaseException) -> InputError:
+    """The one-line error for a table that cannot be read."""
+    return InputError(
+        f"{path}",
+        f"is not a readable Parquet table ({_first_line(exc)})",
+        "a Parquet table written by migsim run",
+    )
+
+
+def output_dir(option: str, path: str | Path) -> Path:
+    """The directory a command writes into (`option` names it in the message): created if
+    missing; a file there, or a directory that cannot be created or written, is refused."""
+    out = Path(path)
+    allowed = "a writable directory (created if missing)"
+    if out.exists() and not out.is_dir():
+        raise InputError(option, f"'{out}' is a file, not a directory", allowed)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = f"'{out}' cannot be created ({exc.strerror or exc})"
+        raise InputError(option, problem, allowed) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(option, f"'{out}' is not writable", allowed)
+    return out
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:200]

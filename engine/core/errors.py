@@ -19,3 +19,8 @@ class InputError(Exception):
         if allowed:
             text += f" (allowed: {allowed})"
         super().__init__(text)
+
+
+class PluginOutputError(Exception):
+    """A plug-in's output migsim cannot use, found where it is used (inside a shard); the
+    migration step reports it as an InputError naming the plug-in and the year."""

@@ -24,7 +24,6 @@ from migsim.model.plugins import (
     KERNEL_SIGNATURE,
     TERM_SIGNATURE,
     Behaviour,
-    _term_params,
     available,
     check_behaviour,
     check_utility,
@@ -45,7 +44,8 @@ class BehaviourConf:
         "", doc="plug-in: entry point of group migsim.behaviours, or package.module:attribute"
     )
     params: dict = param(
-        factory=dict, doc="values handed to a plug-in (its individual term receives them in order)"
+        factory=dict,
+        doc="a plug-in's parameters, as it declares them (migsim behaviours lists them)",
     )
     migration: bool = param(True, doc="migration on; off (`none`) keeps everyone where they are")
     income_elasticity: float = param(
@@ -153,7 +153,6 @@ __all__ = [
     "Behaviour",
     "BehaviourConf",
     "CellContext",
-    "_term_params",
     "available",
     "check_behaviour",
     "check_utility",

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from migsim.core.errors import InputError
+from migsim.core.errors import InputError, PluginOutputError
 from migsim.model.choice import CellContext
+from migsim.model.plugin_params import check_declaration, params_array, plugin_params
 
 ENTRY_POINT_GROUP = "migsim.behaviours"
 KERNEL_SIGNATURE = (
@@ -47,6 +49,9 @@ class Behaviour:
     individual_term: Callable | None = None  # numba-jitted, see module docstring
     kernel: Callable | None = None  # numba-jitted, KERNEL_SIGNATURE
     description: str = ""
+    # its parameters: a dataclass of migsim.core.params.param fields (migsim.model.plugin_params);
+    # None: it takes none
+    params: type | None = None
 
 
 DEFAULT = Behaviour("nested_logit", description="built-in nested logit (docs/model.md §3)")
@@ -61,6 +66,38 @@ def available() -> list[str]:
     return ["nested_logit", *sorted(_entry_points())]
 
 
+def listing() -> str:
+    """`migsim behaviours`: each installed behaviour with its description and the parameters
+    it declares (name, type, default, allowed values, meaning)."""
+    from migsim.model.plugin_params import describe_params
+
+    eps = _entry_points()
+    lines = []
+    for name in available():
+        if name == DEFAULT.name:
+            obj: Any = DEFAULT
+        else:
+            try:
+                obj = eps[name].load()
+            except Exception as exc:  # noqa: BLE001  (a broken third-party package)
+                why = f"{type(exc).__name__}: {_first_line(exc)}"
+                lines.append(f"{name}  (cannot be loaded: {why})")
+                continue
+        if not isinstance(obj, Behaviour):
+            lines.append(f"{name}  (not a migsim Behaviour: a {type(obj).__name__})")
+            continue
+        lines.append(f"{name}  {obj.description}".rstrip())
+        rows = describe_params(obj)
+        if not rows:
+            lines.append("    (no parameters)")
+        for r in rows:
+            lines.append(
+                f"    {r['name']}  {r['type']}  default {r['default']!r}  "
+                f"allowed {r['allowed']}  {r['doc']}"
+            )
+    return "\n".join(lines)
+
+
 def load_behaviour(conf: Any) -> Behaviour:
     """Resolve `behaviour.plugin` to a checked Behaviour (entry point name or module:attribute).
 
@@ -69,8 +106,8 @@ def load_behaviour(conf: Any) -> Behaviour:
     non-numeric params) is an InputError naming the plug-in, raised before any work is done.
     """
     plugin = str(conf.plugin or "").strip()
-    params = _term_params(conf)
     if not plugin or plugin == DEFAULT.name:
+        plugin_params(DEFAULT, conf)  # the built-in model takes no behaviour.params
         return DEFAULT
     where = f"behaviour.plugin={plugin}"
     if ":" in plugin:
@@ -119,8 +156,33 @@ def load_behaviour(conf: Any) -> Behaviour:
         obj = replace(obj, name=plugin)
     elif obj.name != plugin:  # messages name both the Behaviour and what the user typed
         obj = replace(obj, name=f"{obj.name} ({plugin})")
-    check_behaviour(obj, params)
+    if obj.params is not None:
+        check_declaration(obj.name, obj.params)
+    check_behaviour(obj, params_array(obj, plugin_params(obj, conf)))
     return obj
+
+
+@contextmanager
+def plugin_call(behaviour: Behaviour, part: str, year: int) -> Iterator[None]:
+    """Around a call of a plug-in's `part` during the run: what the plug-in raises (it is the
+    user's code, not migsim's) or a PluginOutputError about its output becomes one InputError
+    naming the plug-in and the year; running out of memory stays an environment error."""
+    where = f"behaviour plug-in '{behaviour.name}'"
+    try:
+        yield
+    except (InputError, MemoryError):
+        raise
+    except PluginOutputError as exc:
+        raise InputError(where, f"in {year}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001  (anything the plug-in's own code raises)
+        # raised inside numba's parallel loop, the plug-in's exception arrives as the cause of
+        # a SystemError ("returned a result with an exception set")
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(exc, SystemError) and isinstance(cause, Exception):
+            exc = cause
+        raise InputError(
+            where, f"{part} raised {type(exc).__name__} in {year}: {_numba_reason(exc)}"
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -132,29 +194,6 @@ def _is_jitted(obj: Any) -> bool:
     from numba.core.dispatcher import Dispatcher  # numba only when a plug-in is used
 
     return isinstance(obj, Dispatcher)
-
-
-def _term_params(conf: Any) -> np.ndarray:
-    """`behaviour.params` as the float64 array an individual term receives ([0.0] if empty).
-
-    The same construction as engine/steps/migration.py (MigrationStep.term_params); values must be
-    finite numbers because that array is built for every run.
-    """
-    raw = conf.get("params") if hasattr(conf, "get") else getattr(conf, "params", None)
-    values = []
-    for key, value in dict(raw or {}).items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is None or isinstance(value, str) or not np.isfinite(number):
-            raise InputError(
-                f"behaviour.params.{key}",
-                f"{value!r} is not a finite number",
-                "numbers; an individual term receives them in order as params[0], params[1], ...",
-            )
-        values.append(number)
-    return np.asarray(values or [0.0], dtype=np.float64)
 
 
 # Argument types of an individual term as the decision kernel calls it (the People dtypes).
@@ -269,29 +308,23 @@ def _numba_reason(exc: BaseException) -> str:
     return text[:300]
 
 
-def check_utility(name: str, V: Any, shape: tuple[int, ...]) -> np.ndarray:
+def check_utility(name: str, V: Any, shape: tuple[int, ...], year: int | None = None) -> np.ndarray:
     """A plug-in's utility must be a finite float array of the expected shape."""
+    where = f"behaviour plug-in '{name}'"
+    when = f" in {year}" if year is not None else ""
     if not isinstance(V, np.ndarray):
         raise InputError(
-            f"behaviour plug-in '{name}'",
-            f"utility returned {type(V).__name__}",
-            f"a NumPy array of shape {shape}",
+            where, f"utility returned {type(V).__name__}{when}", f"a NumPy array of shape {shape}"
         )
     if V.dtype.kind not in "fiu":
-        raise InputError(
-            f"behaviour plug-in '{name}'",
-            f"utility has dtype {V.dtype}",
-            "a real-valued (float) array",
-        )
+        raise InputError(where, f"utility has dtype {V.dtype}{when}", "a real-valued (float) array")
     if V.shape != shape:
         raise InputError(
-            f"behaviour plug-in '{name}'",
-            f"utility has shape {V.shape}",
+            where,
+            f"utility has shape {V.shape}{when}",
             f"shape {shape} [origin, skill, sex, age band, destination]",
         )
     if not np.isfinite(V).all():
         bad = "NaN" if np.isnan(V).any() else "infinite values"
-        raise InputError(
-            f"behaviour plug-in '{name}'", f"utility contains {bad}", "finite utilities"
-        )
+        raise InputError(where, f"utility contains {bad}{when}", "finite utilities")
     return V.astype(np.float64, copy=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.core.errors import PluginOutputError
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
@@ -112,6 +113,7 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
     invalid = 0
     if kernel is not None:
         kernel(key, year, pop.n, pop.people, cells, levers, tallies, params)
+        _check_kernel_output(pop, tallies)
     elif term is not None:
         bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
         mk.decide_with_term(key, year, pop.n, pop.people, cells, levers, term, params, tallies, bad)
@@ -120,6 +122,31 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
         mk.decide(key, year, pop.n, pop.people, cells, levers, tallies)
     moves, blocked, intra = (t.sum(axis=0) for t in tallies)
     return moves, blocked, intra, invalid
+
+
+def _check_kernel_output(pop, tallies) -> None:
+    """What a kernel plug-in leaves must be usable by the rest of the year: counts not
+    negative, every location a region, every status one of STATUSES, wealth a finite number
+    (README, "A kernel plug-in"). One pass over the columns a kernel may write."""
+    n, R = pop.n, pop.weight.shape[0]
+    for name, counts in tallies._asdict().items():
+        if counts.size and counts.min() < 0:
+            raise PluginOutputError(f"kernel left negative counts in tallies.{name}")
+    alive = pop.alive[:n].astype(bool)
+    location = pop.location[:n][alive]
+    if location.size and location.max() >= R:
+        raise PluginOutputError(
+            f"kernel set people.location to {int(location.max())} (allowed: 0 to {R - 1})"
+        )
+    status = pop.status[:n][alive]
+    if status.size and status.max() >= len(STATUSES):
+        raise PluginOutputError(
+            f"kernel set people.status to {int(status.max())} "
+            f"(allowed: 0 to {len(STATUSES) - 1}, {', '.join(STATUSES)})"
+        )
+    wealth = pop.wealth[:n][alive]
+    if not np.isfinite(wealth).all():
+        raise PluginOutputError("kernel set people.wealth to NaN or infinity (allowed: finite)")
 
 
 # ------------------------------------------------------------------ economy

@@ -32,8 +32,8 @@ from migsim.regimes.policy import Policy
 ENTRY_POINT_GROUP = "migsim.regime_components"
 # The keys selecting corridors, shared by many components.
 CORRIDOR_KEYS = {
-    "origins": "region codes, or developed / developing / all (default: all)",
-    "destinations": "region codes, or developed / developing / all (default: all)",
+    "origins": "region codes and/or developed / developing / all (default: all)",
+    "destinations": "region codes and/or developed / developing / all (default: all)",
     "skills": "low and/or high (default: both)",
 }
 
@@ -143,25 +143,31 @@ def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
 def _codes(
     world: World, c: Any, key: str, where: str, default: list[str] | str | None = None
 ) -> np.ndarray:
-    """Boolean mask over regions for the component's list `key` (all regions if absent)."""
+    """Boolean mask over regions for the component's list `key` (all regions if absent).
+
+    The key holds region codes or the groups developed / developing / all, alone or inside a
+    list (`[developed, CHN]` is every developed region and China): the error message offers
+    the groups, so a list accepts them too."""
     values = c.get(key, None) if hasattr(c, "get") else None
     if values is None:
         values = default if default is not None else world.codes
-    if isinstance(values, str):
-        values = {
-            "developed": [r for r, d in zip(world.codes, world.developed) if d],
-            "developing": [r for r, d in zip(world.codes, world.developed) if not d],
-            "all": world.codes,
-        }.get(values, [values])
+    groups = {
+        "developed": [r for r, d in zip(world.codes, world.developed) if d],
+        "developing": [r for r, d in zip(world.codes, world.developed) if not d],
+        "all": list(world.codes),
+    }
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        values = [values]
     mask = np.zeros(world.n_regions, dtype=bool)
-    for code in values:
-        if code not in world.codes:
-            raise InputError(
-                f"{where}.{key}",
-                f"unknown region '{code}'",
-                ", ".join(world.codes) + ", developed, developing, all",
-            )
-        mask[world.index(code)] = True
+    for value in values:
+        for code in groups.get(value, [value]) if isinstance(value, str) else [value]:
+            if code not in world.codes:
+                raise InputError(
+                    f"{where}.{key}",
+                    f"unknown region '{code}'",
+                    ", ".join(world.codes) + ", developed, developing, all",
+                )
+            mask[world.index(code)] = True
     return mask
 
 

@@ -183,6 +183,9 @@ def main(argv: list[str] | None = None) -> None:
     from migsim.runtime.trust import check_argv
 
     guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
+    from migsim.config import plugin_param_overrides
+
+    sys.argv = [sys.argv[0], *plugin_param_overrides(sys.argv[1:])]
     # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     entry = hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")(_task)

@@ -74,6 +74,7 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
             "needs a run directory",
             "out=DIR (or migsim run)",
         )
+    had_progress = run_dir is not None and (run_dir / "progress.jsonl").exists()
     timings: dict[str, float] = {}
     stop = _StopRequest()
     sim = None
@@ -135,9 +136,14 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
         }
         if writer is not None:
             writer.commit(manifest)
-    except BaseException:
+    except BaseException as exc:
         if writer is not None:
             writer.abort()
+            # bad input found during the years (a plug-in that fails): the progress log this
+            # run began is all it wrote, and a refused run leaves no directory (app.py)
+            progress_log = run_dir / "progress.jsonl"
+            if isinstance(exc, InputError) and not had_progress and progress_log.is_file():
+                progress_log.unlink()
         raise
     finally:
         stop.__exit__(None, None, None)

@@ -8,6 +8,7 @@ admission probabilities, and finally `migsim.kernels.migration.decide` over peop
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,8 @@ from migsim.model.cells import base_cells
 from migsim.model.choice import N_BANDS, CellContext, default_utility, log_sum, nested_logit
 from migsim.model.costs import return_hazard_table, upfront_cost
 from migsim.model.incomes import base_wages, expected_income
-from migsim.model.plugins import Behaviour, check_utility
+from migsim.model.plugin_params import params_array, plugin_params
+from migsim.model.plugins import Behaviour, check_utility, plugin_call
 from migsim.people import passes
 from migsim.regimes import Policy
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -100,12 +102,10 @@ class MigrationStep(Step):
             )
         self.eta = np.array([conf.network_elasticity_low, conf.network_elasticity_high])
         self.base_diaspora = None
-        # a plug-in's individual term or kernel receives behaviour.params values in order
-        self.term_params = np.zeros(1)
-        if behaviour.individual_term is not None or behaviour.kernel is not None:
-            self.term_params = np.asarray(
-                [float(v) for v in (conf.params or {}).values()] or [0.0], dtype=np.float64
-            )
+        # a plug-in's checked parameters (defaults filled in): a utility receives the dict,
+        # an individual term or a kernel the float64 array in the order of declaration
+        self.plugin_params = plugin_params(behaviour, conf)
+        self.term_params = params_array(behaviour, self.plugin_params)
         self.last = {}
         self.hazard[3] *= policy.irregular_hazard_factor
         self.hazard = np.ascontiguousarray(self.hazard)
@@ -157,7 +157,7 @@ class MigrationStep(Step):
             nest_dissimilarity=conf.nest_dissimilarity,
             year=year,
             world=world,
-            params=dict(conf.params or {}),
+            params=dict(self.plugin_params),
         )
         # Bhagwati-type levy lowers the net income of emigrants abroad
         if self.policy.emigrant_levy.any():
@@ -168,7 +168,9 @@ class MigrationStep(Step):
                 ctx.income[o, o] = keep
         shape = (R, 2, 2, N_BANDS, R)
         if self.behaviour.utility is not None:
-            return check_utility(self.behaviour.name, self.behaviour.utility(ctx), shape)
+            with plugin_call(self.behaviour, "utility", year):
+                V = self.behaviour.utility(ctx)
+            return check_utility(self.behaviour.name, V, shape, year)
         return default_utility(ctx)
 
     def _policy_cost(self, shadow: np.ndarray | None) -> np.ndarray:
@@ -349,16 +351,20 @@ class MigrationStep(Step):
         if policy.catch_up and year == sim.base_year + 1:
             # computed on the stocks at the start of the year, drawn after the decisions
             catch = self.catch_up_probabilities(sim)
-        moves, blocked, intra, invalid = sim.people.sum(
-            passes.decide,
-            sim.key,
-            year,
-            cells,
-            levers,
-            self.behaviour.kernel,
-            self.behaviour.individual_term,
-            self.term_params,
-        )
+        # only a plug-in's code is the user's: an error of migsim's own decision pass is a bug
+        part = "kernel" if self.behaviour.kernel is not None else "individual_term"
+        plugged = self.behaviour.kernel is not None or self.behaviour.individual_term is not None
+        with plugin_call(self.behaviour, part, year) if plugged else nullcontext():
+            moves, blocked, intra, invalid = sim.people.sum(
+                passes.decide,
+                sim.key,
+                year,
+                cells,
+                levers,
+                self.behaviour.kernel,
+                self.behaviour.individual_term,
+                self.term_params,
+            )
         if invalid:
             raise InputError(
                 f"behaviour plug-in '{self.behaviour.name}'",

@@ -12,14 +12,36 @@ them with `behaviour=example_wealth_aversion` etc. and set their parameters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numba
 import numpy as np
+from migsim.core.params import param
 from migsim.kernels.migration import TEMPORARY
 from migsim.model.behaviour import Behaviour, CellContext, default_utility
 
 # Wealth (PPP $) at which the shift is -aversion * ln 2.
 WEALTH_SCALE = 1e4
-# Defaults of `behaviour.params` (also in the configs; kept here for reference and tests).
+
+
+# Each plug-in declares its parameters with migsim's own `param(...)`: `behaviour.params` may
+# set only these, each value is checked against its range, and the plug-in receives them all
+# with the defaults filled in (`migsim behaviours` lists them).
+@dataclass
+class WealthAversionParams:
+    aversion: float = param(
+        0.3, range=(0.0, 10.0), doc="fall in the log-odds of moving per log1p(wealth / $10,000)"
+    )
+
+
+@dataclass
+class HomeBiasParams:
+    home_bias: float = param(
+        0.5, range=(-20.0, 20.0), doc="utility bonus of staying home (logit units)"
+    )
+
+
+# Defaults of `behaviour.params` (kept for reference and tests).
 WEALTH_AVERSION_PARAMS = {"aversion": 0.3}
 HOME_BIAS_PARAMS = {"home_bias": 0.5}
 
@@ -32,7 +54,7 @@ def wealth_aversion_term(age, sex, skill, wealth, productivity, years_abroad, or
     """Shift of the log-odds of moving: -params[0] * log1p(wealth / 10,000).
 
     Called for every person at home, inside the parallel decision kernel. params is the
-    float64 array of `behaviour.params` values in order (here: [aversion]).
+    float64 array of the declared parameters in order (here: [aversion]).
     """
     return -params[0] * np.log1p(max(wealth, 0.0) / WEALTH_SCALE)
 
@@ -40,8 +62,8 @@ def wealth_aversion_term(age, sex, skill, wealth, productivity, years_abroad, or
 wealth_aversion = Behaviour(
     "example_wealth_aversion",
     individual_term=wealth_aversion_term,
-    description="individual term: richer people are less likely to move "
-    "(params: aversion, default 0.3)",
+    description="individual term: richer people are less likely to move",
+    params=WealthAversionParams,
 )
 
 
@@ -49,7 +71,8 @@ wealth_aversion = Behaviour(
 
 
 def home_bias_utility(ctx: CellContext) -> np.ndarray:
-    """Default utility V[o, s, g, b, d] plus `params.home_bias` on the stay entries d == o."""
+    """Default utility V[o, s, g, b, d] plus `params.home_bias` on the stay entries d == o
+    (migsim fills in the declared default, so ctx.params always holds it)."""
     V = default_utility(ctx)
     bias = float(ctx.params.get("home_bias", HOME_BIAS_PARAMS["home_bias"]))
     for o in range(V.shape[0]):
@@ -60,8 +83,8 @@ def home_bias_utility(ctx: CellContext) -> np.ndarray:
 home_bias = Behaviour(
     "example_home_bias",
     utility=home_bias_utility,
-    description="utility: default nested logit plus a bonus for staying "
-    "(params: home_bias, default 0.5)",
+    description="utility: default nested logit plus a bonus for staying",
+    params=HomeBiasParams,
 )
 
 
