@@ -37,6 +37,8 @@ COLUMNS = [
     "tier",
     "tier_reason",
     "result",
+    "null",
+    "beats_null",
 ]
 # how each tier's checks are read: a calibrated or identity check that holds is "reproduced"
 # (the model was made to give it), never a pass of the model
@@ -93,6 +95,7 @@ def to_frame(checks: list[Check], quick: bool = False) -> pl.DataFrame:
     for c in checks:
         d = asdict(c)
         d["passed"] = c.passed
+        d["beats_null"] = c.beats_null
         d["status"] = status(c, expected)
         d["explanation"] = expected.get(c.key, "")
         d["tier"], d["tier_reason"] = evidence(c.key)
@@ -102,10 +105,21 @@ def to_frame(checks: list[Check], quick: bool = False) -> pl.DataFrame:
             d["explanation"] = "quick mode cannot decide it: " + undecided[c.key]
         rows.append(d)
     if not rows:  # nothing ran (an experiment that returned no checks)
-        numbers = ("published_low", "published_high", "simulated", "accept_low", "accept_high")
+        numbers = (
+            "published_low",
+            "published_high",
+            "simulated",
+            "accept_low",
+            "accept_high",
+            "null",
+        )
         return pl.DataFrame(
             schema={
-                c: pl.Float64 if c in numbers else pl.Boolean if c == "passed" else pl.String
+                c: pl.Float64
+                if c in numbers
+                else pl.Boolean
+                if c in ("passed", "beats_null")
+                else pl.String
                 for c in COLUMNS
             }
         )
@@ -156,8 +170,8 @@ def markdown_table(frame: pl.DataFrame) -> str:
         lines += [
             f"### {TIER_TITLES[tier]}",
             "",
-            "| experiment | quantity | published | flag | accepted | simulated | result |",
-            "|---|---|---|---|---|---|---|",
+            "| experiment | quantity | published | flag | accepted | simulated | null | result |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for row in rows.iter_rows(named=True):
             acc = f"{_fmt(row['accept_low'])} to {_fmt(row['accept_high'])}"
@@ -166,7 +180,7 @@ def markdown_table(frame: pl.DataFrame) -> str:
             lines.append(
                 f"| {row['experiment']} | {row['quantity']} | {published_text(row)} "
                 f"{row['unit']} | [{row['flag']}] | {acc} | {_fmt(row['simulated'])} | "
-                f"{res} |"
+                f"{_fmt(row['null'])} | {res} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip()
@@ -252,8 +266,8 @@ def readme_table(frame: pl.DataFrame) -> str:
             "",
             f"{TIER_TITLES[tier]}:",
             "",
-            "| experiment | quantity | published | simulated | result |",
-            "|---|---|---|---|---|",
+            "| experiment | quantity | published | simulated | null | result |",
+            "|---|---|---|---|---|---|",
         ]
         for row in rows.iter_rows(named=True):
             lo, hi = row["published_low"], row["published_high"]
@@ -269,7 +283,7 @@ def readme_table(frame: pl.DataFrame) -> str:
             result = row["result"] + (f": {why}" if why else "")
             lines.append(
                 f"| {row['experiment']} | {row['quantity']} | {published} {row['unit']} "
-                f"[{row['flag']}] | {_g(row['simulated'])} | {result} |"
+                f"[{row['flag']}] | {_g(row['simulated'])} | {_g(row['null'])} | {result} |"
             )
     return "\n".join(lines)
 
