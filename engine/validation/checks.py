@@ -5,6 +5,10 @@ The acceptance bands are those the validation protocol prescribes: a published p
 the simulated figure (or the wider `accept` band the experiment states); a sign test is
 exact. A miss is never widened away: it stays a failing check, listed by its experiment as
 an expected failure with the measured reason.
+
+A dynamic check (a back-cast, a history) carries a naive null: the figure a simple rule gives
+without the model (e.g. every stock growing at one constant rate). It passes only if it is
+inside its band and at least as close to the published value as the null.
 """
 
 from __future__ import annotations
@@ -31,12 +35,26 @@ class Check:
     accept_high: float
     unit: str = ""
     note: str = ""
+    null: float = math.nan  # the naive null's figure, for dynamic checks
 
     @property
-    def passed(self) -> bool:
+    def in_band(self) -> bool:
         return bool(
             np.isfinite(self.simulated) and self.accept_low <= self.simulated <= self.accept_high
         )
+
+    @property
+    def beats_null(self) -> bool:
+        """At least as close to the published value (the middle of a range) as the null;
+        True when there is no null or the published range is open."""
+        target = 0.5 * (self.published_low + self.published_high)
+        if not (math.isfinite(self.null) and math.isfinite(target)):
+            return True
+        return abs(self.simulated - target) <= abs(self.null - target)
+
+    @property
+    def passed(self) -> bool:
+        return self.in_band and self.beats_null
 
     @property
     def key(self) -> str:
@@ -44,9 +62,10 @@ class Check:
 
 
 def point(
-    experiment, quantity, source, flag, value, simulated, unit="", note="", tol=None
+    experiment, quantity, source, flag, value, simulated, unit="", note="", tol=None, null=None
 ) -> Check:
-    """A published point value: [V] +-10%, [K]/[C]/[A] +-25% (relative)."""
+    """A published point value: [V] +-10%, [K]/[C]/[A] +-25% (relative); `null` is the naive
+    null's figure of a dynamic check."""
     tol = tol if tol is not None else (0.10 if flag == "V" else 0.25)
     a, b = value * (1 - tol), value * (1 + tol)
     return Check(
@@ -61,6 +80,7 @@ def point(
         max(a, b),
         unit,
         note,
+        math.nan if null is None else float(null),
     )
 
 

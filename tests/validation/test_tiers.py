@@ -157,3 +157,14 @@ def test_agree_with_compares_the_decided_verdicts(tmp_path, monkeypatch, capsys)
         v.validate_command(
             ["--only", "X7", "--out", str(tmp_path / "d"), "--agree-with", str(tmp_path / "nope")]
         )
+
+
+def test_a_dynamic_check_passes_only_if_it_beats_its_naive_null():
+    inside_but_worse = point("BACKCAST", "x", "t", "V", 100.0, 105.0, "M", null=101.0)
+    assert inside_but_worse.in_band and not inside_but_worse.beats_null
+    assert not inside_but_worse.passed
+    better = point("BACKCAST", "x", "t", "V", 100.0, 101.0, "M", null=105.0)
+    assert better.passed and better.beats_null
+    assert point("E1", "x", "t", "V", 100.0, 105.0, "M").passed  # no null: the band alone
+    frame = to_frame([inside_but_worse])
+    assert frame["null"].to_list() == [101.0] and frame["beats_null"].to_list() == [False]
