@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import zlib
 from collections import Counter, defaultdict
 from functools import cache
@@ -69,7 +68,7 @@ def _base_config():
 def compose_case(*overrides: str):
     """The validated config of BASE_OVERRIDES plus value overrides, as `migsim.compose`
     gives it (same parser, merge, error wording and checks) without composing the whole
-    defaults tree again: about 50 times faster, which is what lets the fuzz suite run
+    defaults tree again: 0.1 s against 0.6 s here, which is what lets the fuzz suite run
     hundreds of cases. `test_fast_composition_matches_compose` holds the two together."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -217,10 +216,3 @@ def assert_valid_run(tables: dict[str, pl.DataFrame], cfg) -> None:
             "fiscal balance",
             atol=1e-6 * float(regions["gdp"].abs().max()),
         )
-
-
-def is_finite_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
