@@ -91,14 +91,15 @@ def compose_case(*overrides: str):
 # ------------------------------------------------------------------ running a case
 
 
-def refused_or_run(cfg, run_dir: Path, names: tuple[str, ...]) -> str:
+def refused_or_run(cfg, run_dir: Path, names: tuple[str, ...], column: str = "") -> str:
     """Run `cfg` into `run_dir` through the Python API. Returns "refused" after checking
-    the refusal (one line naming one of `names`, no run directory) or "ran" after checking
-    the tables (`assert_valid_run`)."""
+    the refusal (one line naming one of `names`, and `column` if given; no run directory)
+    or "ran" after checking the tables (`assert_valid_run`)."""
     try:
         result = migsim.run(config=cfg, out=run_dir)
     except InputError as error:
-        assert_one_line(error, names)
+        message = assert_one_line(error, names)
+        assert not column or f"'{column}'" in message, (column, message)
         assert not run_dir.exists(), sorted(p.name for p in run_dir.rglob("*"))
         return "refused"
     assert_valid_run(result.tables, cfg)

@@ -161,7 +161,9 @@ def test_world_table_is_refused_or_runs_to_a_valid_end(name, column, data):
             cfg = compose_case(*overrides)
         except InputError as error:  # world tables are read when the run starts, not here
             raise AssertionError(f"composition refused: {error}") from None
-        outcome = refused_or_run(cfg, run_dir, names)
+        # a bad value in a column is refused naming it (file:column); codes name the region
+        blamed = column if mutation in CELL and column not in CODE_COLUMNS else ""
+        outcome = refused_or_run(cfg, run_dir, names, blamed)
     record("world", target, mutation, outcome)
 
 
