@@ -78,6 +78,8 @@ def compose(overrides: list[str] | Mapping | None = None):
                 cfg = hydra_compose("config", overrides=strings)
     except (HydraException, OmegaConfBaseException) as exc:
         raise _composition_error(exc) from None
+    except ValueError as exc:  # a config group given a number (`experiment=inf`)
+        raise group_value_error(strings, exc) from None
     if nested:
         with open_dict(cfg):
             for key, value in nested.items():
@@ -100,6 +102,25 @@ def _composition_error(exc: BaseException):
         key, value, problem = found.groups()
         return InputError(key, f"'{value}': {problem}", "a value of its type (`migsim params`)")
     return InputError("config", text)
+
+
+def group_value_error(overrides: list[str], exc: BaseException):
+    """The InputError for Hydra's ValueError on a config group given a number or null
+    (`experiment=inf`): one line naming the group, as for an unknown option."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from migsim.core.errors import InputError
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception:  # noqa: BLE001  (the ValueError is then reported as it is)
+        parsed = []
+    for override in parsed:
+        if override.key_or_group in GROUPS and not isinstance(override.value(), (str, list)):
+            value = (override.input_line or "").split("=", 1)[-1]
+            group = override.key_or_group
+            return InputError(group, f"'{value}' is not a config", f"a name in configs/{group}/")
+    return InputError("config", " ".join(str(exc).split()))
 
 
 def _config(cfg_or_overrides: Any):
@@ -128,6 +149,8 @@ def run(
     manifest.json, and the config under .hydra/). `progress` shows a bar over years."""
     from omegaconf import OmegaConf
 
+    from migsim.core.errors import InputError
+    from migsim.runtime.app import remove_rejected
     from migsim.runtime.runner import simulate
 
     if config is not None and overrides is not None:
@@ -142,7 +165,12 @@ def run(
         hydra_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, hydra_dir / "config.yaml")
         OmegaConf.save(OmegaConf.create(strings), hydra_dir / "overrides.yaml")
-    done = simulate(cfg, run_dir, progress)
+    try:
+        done = simulate(cfg, run_dir, progress)
+    except InputError:
+        if run_dir is not None:  # refused before it started: no run directory, as from the CLI
+            remove_rejected(run_dir)
+        raise
     return Result(Tables(done.tables), done.manifest, run_dir, cfg, done.people, strings)
 
 

@@ -29,6 +29,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
 from migsim.core.resources import data_dir
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
+    DESIRED_COLUMNS,
     HISTORY_COLUMNS,
     INTRA_COLUMNS,
     MIGRANT_AGE_COLUMNS,
@@ -140,7 +141,7 @@ def _read_table(path: Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
             out[column] = lowered.is_in(["true", "1"])
             continue
         cast = raw.str.strip_chars().cast(dtype, strict=False)
-        bad = cast.is_null() | (cast.is_nan() if dtype == pl.Float64 else cast.is_null())
+        bad = cast.is_null() | (~cast.is_finite() if dtype == pl.Float64 else cast.is_null())
         if bad.any():
             row = int(bad.arg_max())
             raise InputError(
@@ -238,7 +239,10 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     dpath = root / "desired_destinations.csv"
     desired = None
     if dpath.is_file():
-        frame = _read_table(dpath, {"region": pl.String, "share": pl.Float64})
+        frame = _read_table(dpath, DESIRED_COLUMNS)
+        if frame["region"].is_duplicated().any():
+            twice = frame["region"].filter(frame["region"].is_duplicated())[0]
+            raise InputError(str(dpath), f"region {twice} has two rows", "one row per region")
         desired = np.zeros(regions.height)
         for code, share in zip(frame["region"], frame["share"]):
             if code not in codes:
@@ -331,8 +335,9 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     too_many = immigrants >= 0.95 * world.population
     if too_many.any():
         r = int(np.argmax(too_many))
+        between = world.migrant_stock.sum(axis=0)[r] >= 0.95 * world.population[r]
         raise InputError(
-            str(spath),
+            str(spath if between else ipath),
             f"{codes[r]} hosts {immigrants[r]:.0f} migrants of {world.population[r]:.0f} residents",
             "fewer than 95% of residents",
         )

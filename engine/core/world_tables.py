@@ -49,6 +49,7 @@ BILATERAL_COLUMNS = {
 }
 INTRA_COLUMNS = {"region": pl.String, "migrants": pl.Float64}
 MIGRANT_AGE_COLUMNS = {"age_from": pl.Int64, "age_to": pl.Int64, "share": pl.Float64}
+DESIRED_COLUMNS = {"region": pl.String, "share": pl.Float64}
 HISTORY_COLUMNS = {"un_area": pl.String, "year": pl.Int64, "migrants": pl.Float64}
 
 # Ranges that every value of a region column must satisfy (inclusive).

@@ -168,8 +168,10 @@ def _shard(cfg: Any, world: World, pop=None, key=None):
             [shards.Shard(part, origins) for part, origins in zip(parts, origin_sets)]
         )
     try:
-        import ray  # noqa: F401
-    except ImportError:
+        import ray
+
+        ray.init  # noqa: B018  (a directory named ray, such as Ray's /tmp/ray, imports empty)
+    except (ImportError, AttributeError):
         raise InputError(
             "shards.backend=ray",
             "needs the ray package, which is not installed",

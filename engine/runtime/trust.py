@@ -135,6 +135,10 @@ def _check_composed(args: Any, overrides: list[str], config_dir: str) -> None:
                 overrides=plain,
                 return_hydra_config=True,
             )
+    except ValueError as exc:  # a config group given a number: Hydra's report is a traceback
+        from migsim.api import group_value_error
+
+        raise group_value_error(plain, exc) from None
     except Exception:  # noqa: BLE001  (Hydra reports composition errors itself)
         return
     node = OmegaConf.to_container(cfg.hydra, resolve=False)
