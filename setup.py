@@ -11,7 +11,7 @@ setup(
     packages=packages,
     package_dir={"migsim": "engine", "migsim.kernels": "kernels", "migsim.configs": "configs"},
     package_data={
-        "migsim": ["data/*.md", "data/*/*.csv", "data/*/*.json", "data/*/*.md"],
+        "migsim": ["data/*.md", "data/*/*.csv", "data/*/*.json", "data/*/*.md", "data/*/*.txt"],
         "migsim.configs": ["*.yaml", "*/*.yaml", "*/*/*.yaml"],
     },
 )

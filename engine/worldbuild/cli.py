@@ -1,0 +1,52 @@
+"""`migsim world build` and `migsim world install`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from migsim.core.errors import InputError
+
+USAGE = (
+    "migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR\n"
+    "migsim world build --all --out DIR\n"
+    "migsim world install DIR --name NAME"
+)
+
+
+def world_command(args: list[str]) -> int:
+    from migsim.cli import _Parser
+
+    if not args or args[0] not in ("build", "install"):
+        got = args[0] if args else "nothing"
+        raise InputError("migsim world", f"unknown action '{got}'", "build, install")
+    action, rest = args[0], args[1:]
+    if action == "build":
+        parser = _Parser.make("world build", "Build a world from the country-level inputs.")
+        parser.add_argument("--mapping", default=None)
+        parser.add_argument("--all", action="store_true")
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        ns = parser.parse_args(rest)
+        if bool(ns.mapping) == bool(ns.all):
+            raise InputError("migsim world build", "needs one of --mapping and --all", USAGE)
+        from migsim.worldbuild.build import build_all, build_world
+
+        start = time.perf_counter()
+        if ns.all:
+            summaries = build_all(ns.out, ns.inputs)
+        else:
+            summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
+        for text in summaries.values():
+            print(text)
+        print(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")
+        return 0
+    parser = _Parser.make("world install", "Copy a built world into the package's worlds.")
+    parser.add_argument("dir")
+    parser.add_argument("--name", required=True)
+    ns = parser.parse_args(rest)
+    from migsim.worldbuild.build import install
+
+    target = install(ns.dir, ns.name)
+    print(f"migsim world install: {target} (run with world={ns.name})")
+    return 0
