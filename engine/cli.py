@@ -23,6 +23,9 @@ migsim world build --all --out DIR
                                    (engine/data/inputs) with a provenance row per value
 migsim world install DIR --name NAME
                                    copy a built world into engine/data/NAME with its config
+migsim world report [--readme FILE | --check-readme FILE]
+                                   the built worlds' assumed/imputed counts and regions12
+                                   beside the default world (README's generated block)
 migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
                 [--readme FILE | --check-readme FILE]
                                    run the validation experiments (configs/experiment/)

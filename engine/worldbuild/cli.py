@@ -10,17 +10,20 @@ from migsim.core.errors import InputError
 USAGE = (
     "migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR\n"
     "migsim world build --all --out DIR\n"
-    "migsim world install DIR --name NAME"
+    "migsim world install DIR --name NAME\n"
+    "migsim world report [--readme FILE | --check-readme FILE]"
 )
 
 
 def world_command(args: list[str]) -> int:
     from migsim.cli import _Parser
 
-    if not args or args[0] not in ("build", "install"):
+    if not args or args[0] not in ("build", "install", "report"):
         got = args[0] if args else "nothing"
-        raise InputError("migsim world", f"unknown action '{got}'", "build, install")
+        raise InputError("migsim world", f"unknown action '{got}'", "build, install, report")
     action, rest = args[0], args[1:]
+    if action == "report":
+        return report_command(rest)
     if action == "build":
         parser = _Parser.make("world build", "Build a world from the country-level inputs.")
         parser.add_argument("--mapping", default=None)
@@ -50,3 +53,22 @@ def world_command(args: list[str]) -> int:
     target = install(ns.dir, ns.name)
     print(f"migsim world install: {target} (run with world={ns.name})")
     return 0
+
+
+def report_command(rest: list[str]) -> int:
+    """Print the generated README block of the shipped worlds, or sync a file's block."""
+    from migsim.cli import _Parser
+    from migsim.worldbuild.report import readme_block, sync_readme
+
+    parser = _Parser.make("world report", "The shipped built worlds, as a README block.")
+    parser.add_argument("--readme", default=None)
+    parser.add_argument("--check-readme", default=None)
+    ns = parser.parse_args(rest)
+    path = ns.readme or ns.check_readme
+    if not path:
+        print(readme_block())
+        return 0
+    current = sync_readme(Path(path), check=bool(ns.check_readme))
+    state = "up to date" if current else ("stale" if ns.check_readme else "rewritten")
+    print(f"migsim world report: {path}'s world-build block is {state}")
+    return 1 if ns.check_readme and not current else 0
