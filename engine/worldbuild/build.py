@@ -138,6 +138,25 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
     return summary
 
 
+def write_mappings(
+    out: str | Path | None = None, inputs_root: str | Path | None = None
+) -> list[Path]:
+    """Write regions12.csv, corridors.csv and countries.csv of the UN matrix's countries
+    (by the rules of migsim.worldbuild.mapping) into `out` (default: the shipped ones)."""
+    from migsim.core.resources import data_dir
+    from migsim.worldbuild.mapping import shipped_mappings
+
+    inputs = Inputs(inputs_root)
+    target = Path(out) if out else data_dir() / "mappings"
+    target.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in shipped_mappings(inputs["countries"], matrix_countries(inputs)).items():
+        rows = [list(r) for r in frame.iter_rows()]
+        (target / f"{name}.csv").write_text(_csv(["iso3", "area", "area_name"], rows))
+        paths.append(target / f"{name}.csv")
+    return paths
+
+
 def _desired(records: list[dict], prov: Provenance) -> list[list[str]]:
     """The default world's desired-destination shares, split over areas by population."""
     shares = default_desired_shares()

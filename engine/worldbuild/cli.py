@@ -11,19 +11,31 @@ USAGE = (
     "migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR\n"
     "migsim world build --all --out DIR\n"
     "migsim world install DIR --name NAME\n"
-    "migsim world report [--readme FILE | --check-readme FILE]"
+    "migsim world report [--readme FILE | --check-readme FILE]\n"
+    "migsim world mappings [--out DIR]"
 )
 
 
 def world_command(args: list[str]) -> int:
     from migsim.cli import _Parser
 
-    if not args or args[0] not in ("build", "install", "report"):
+    actions = ("build", "install", "report", "mappings")
+    if not args or args[0] not in actions:
         got = args[0] if args else "nothing"
-        raise InputError("migsim world", f"unknown action '{got}'", "build, install, report")
+        raise InputError("migsim world", f"unknown action '{got}'", ", ".join(actions))
     action, rest = args[0], args[1:]
     if action == "report":
         return report_command(rest)
+    if action == "mappings":
+        parser = _Parser.make("world mappings", "Write the three shipped mappings.")
+        parser.add_argument("--out", default=None, help="default: engine/data/mappings")
+        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        ns = parser.parse_args(rest)
+        from migsim.worldbuild.build import write_mappings
+
+        for path in write_mappings(ns.out, ns.inputs):
+            print(f"migsim world mappings: wrote {path}")
+        return 0
     if action == "build":
         parser = _Parser.make("world build", "Build a world from the country-level inputs.")
         parser.add_argument("--mapping", default=None)
