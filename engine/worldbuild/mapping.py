@@ -90,18 +90,21 @@ def regions12_area(iso3: str, un_region: str, un_subregion: str) -> str:
 
 
 def shipped_mappings(countries: pl.DataFrame, matrix: list[str]) -> dict[str, pl.DataFrame]:
-    """The three shipped mappings of the countries in the UN matrix (`matrix`, ISO3)."""
-    info = {r["iso3"]: r for r in countries.iter_rows(named=True)}
+    """The three shipped mappings. regions12 and corridors map every country of the
+    countries input (Taiwan, for one, is not in the UN matrix but belongs to EAS's
+    population); countries maps the countries of the UN matrix (`matrix`, ISO3), each alone."""
+    in_matrix = set(matrix)
     rows12, corridors, single = [], [], []
-    for iso3 in sorted(matrix):
-        c = info[iso3]
+    for c in countries.sort("iso3").iter_rows(named=True):
+        iso3 = c["iso3"]
         region = regions12_area(iso3, c["un_region"] or "", c["un_subregion"] or "")
         rows12.append((iso3, region, REGION_NAMES[region]))
         if iso3 in CORRIDOR_COUNTRIES:
             corridors.append((iso3, iso3, c["name"]))
         else:
             corridors.append((iso3, region, f"{REGION_NAMES[region]}, rest"))
-        single.append((iso3, iso3, c["name"]))
+        if iso3 in in_matrix:
+            single.append((iso3, iso3, c["name"]))
     frame = lambda rows: pl.DataFrame(rows, schema=list(MAPPING_COLUMNS), orient="row")  # noqa: E731
     return {"regions12": frame(rows12), "corridors": frame(corridors), "countries": frame(single)}
 
