@@ -11,7 +11,16 @@ setup(
     packages=packages,
     package_dir={"migsim": "engine", "migsim.kernels": "kernels", "migsim.configs": "configs"},
     package_data={
-        "migsim": ["data/*.md", "data/*/*.csv", "data/*/*.json", "data/*/*.md", "data/*/*.txt"],
+        "migsim": [
+            "data/*.md",
+            "data/*/*.csv",
+            "data/*/*.json",
+            "data/*/*.md",
+            "data/*/*.txt",
+            "data/inputs/*/*.csv",
+            "data/inputs/*/*.csv.gz",
+            "data/inputs/*/*.json",
+        ],
         "migsim.configs": ["*.yaml", "*/*.yaml", "*/*/*.yaml"],
     },
 )
