@@ -81,7 +81,8 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
     prov = Provenance()
     defaults = default_regions()
     records = country_records(inputs, frame, regions12)
-    regions = regions_table(records, inputs["remittance_prices"], defaults, prov)
+    prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
+    regions = regions_table(records, prices, defaults, prov)
     stock_rows, intra_rows, left_out = stock_tables(
         inputs["un_stock"], records, default_corridor_shares(), prov
     )

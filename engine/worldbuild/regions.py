@@ -18,6 +18,9 @@ from migsim.worldbuild.provenance import Provenance
 TABLE = "regions.csv"
 # Region column -> (input(s), country weight) of the population-weighted means.
 MEANS = {
+    "share_0_14": ("wpp_population", "population"),
+    "share_65plus": ("wpp_population", "population"),
+    "female_share": ("wpp_population", "population"),
     "total_fertility": ("wpp_vital", "population"),
     "life_expectancy_female": ("wpp_vital", "female"),
     "life_expectancy_male": ("wpp_vital", "male"),
@@ -26,6 +29,10 @@ MEANS = {
     "employment_rate": ("pwt+wpp_population", "working"),
     "tertiary_share": ("barro_lee", "adults"),
 }
+# Imputed first: the weights of the other means are derived from them.
+AGE_SHARES = ("share_0_14", "share_65plus", "female_share", "share_25plus")
+# The default world's column that stands in where a whole input is not committed.
+FALLBACK = {column: column for column in MEANS} | {"share_25plus": "tertiary_share"}
 # Fixed formats: rebuilding gives the same bytes.
 FORMATS = {
     "population": "{:.0f}",
@@ -73,10 +80,11 @@ def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> d
     """Mean cost (share of the amount) of the RPW corridors into each area's countries in the
     earliest year of the input, else of those into its countries' UN subregions, else the
     default world's fee of its largest regions12 part (assumed)."""
-    first = int(prices["year"].min())
-    year = prices.filter(prices["year"] == first)
     by_receiver: dict[str, list[float]] = defaultdict(list)
-    for receiver, cost in zip(year["receiver"], year["cost_pct"]):
+    first = int(prices["year"].min()) if prices is not None else 0
+    year = prices.filter(prices["year"] == first) if prices is not None else prices
+    pairs = zip(year["receiver"], year["cost_pct"]) if year is not None else []
+    for receiver, cost in pairs:
         if cost is not None and cost == cost:
             by_receiver[receiver].append(float(cost) / 100.0)
     by_subregion: dict[str, list[float]] = defaultdict(list)
@@ -104,8 +112,24 @@ def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> d
             )
             continue
         fees[area] = float(defaults[_largest_part(rows)]["remittance_fee"])
-        prov.add(TABLE, area, "remittance_fee", "assumed:default-world", "default world")
+        note = "" if prices is not None else "input remittance_prices not committed"
+        prov.add(TABLE, area, "remittance_fee", "assumed:default-world", "default world", note)
     return fees
+
+
+def _split_default(rows: list[dict], records: list[dict], defaults: dict) -> float:
+    """The default world's remittance inflow of each country's regions12 area, split over
+    its countries by population, summed over the area's countries (US$ bn)."""
+    pop12: dict[str, float] = defaultdict(float)
+    for r in records:
+        pop12[r["regions12"]] += r["population"]
+    return sum(
+        float(defaults[r["regions12"]]["remittance_inflow_usd_bn"])
+        * r["population"]
+        / pop12[r["regions12"]]
+        for r in rows
+        if pop12[r["regions12"]] > 0
+    )
 
 
 def _largest_part(rows: list[dict]) -> str:
@@ -123,14 +147,32 @@ def _majority(rows: list[dict], key: str):
     return max(sorted(pops, key=str), key=lambda k: pops[k]), len(pops) > 1
 
 
-def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance) -> list[dict]:
-    """The regions.csv rows (formatted strings), sorted by area code."""
+def _prepare(records: list[dict], defaults: dict) -> None:
+    """Impute country values and derive the weights of the area means."""
+    fallback = {
+        column: {code: float(row[name]) for code, row in defaults.items()}
+        for column, name in FALLBACK.items()
+    }
+    for column in AGE_SHARES:
+        impute(records, column, "population", fallback[column])
+    for r in records:
+        r["female"] = r["population"] * r["female_share"]
+        r["male"] = r["population"] - r["female"]
+        r["working"] = r["population"] * (1.0 - r["share_0_14"] - r["share_65plus"])
+        r["adults"] = r["population"] * r["share_25plus"]
+        employed, working = r["employed"], r["working"]
+        r["employment_rate"] = employed / working if employed and working else None
     for column, (_, weight) in MEANS.items():
-        if column != "labour_share":
-            impute(records, column, weight, records)
+        if column not in AGE_SHARES and column != "labour_share":
+            impute(records, column, weight, fallback[column])
     for r in records:
         r["gdp"] = r["gdp_per_capita_ppp"] * r["population"]
-    impute(records, "labour_share", "gdp", records)
+    impute(records, "labour_share", "gdp", fallback["labour_share"])
+
+
+def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance) -> list[dict]:
+    """The regions.csv rows (formatted strings), sorted by area code."""
+    _prepare(records, defaults)
     areas: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         areas[r["area"]].append(r)
@@ -149,13 +191,6 @@ def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance)
         add("developed", method, "countries", "majority by population" if mixed else "")
         row["population"] = pop
         add("population", method, "wpp_totals")
-        counted = [r for r in rows if r["female"] is not None]
-        aged = sum(r["female"] + r["male"] for r in counted)
-        for column, part in (("share_0_14", "young"), ("share_65plus", "old")):
-            row[column] = sum(r[part] for r in counted) / aged
-            add(column, method, "wpp_population")
-        row["female_share"] = sum(r["female"] for r in counted) / aged
-        add("female_share", method, "wpp_population")
         for column, (source, weight) in MEANS.items():
             row[column] = _weighted(rows, column, weight)
             how, note = _method(rows, column, weight)
@@ -170,18 +205,21 @@ def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance)
                 "population",
             )
             add(column, "assumed:default-world", "default world")
-        usd = [r["remittance_usd"] for r in rows]
-        row["remittance_inflow_usd_bn"] = sum(u for u in usd if u is not None) / 1e9
-        missing = sorted(r["iso3"] for r in rows if r["remittance_usd"] is None)
-        if missing:
+        if rows[0]["has_remittance_input"]:
+            usd = [r["remittance_usd"] for r in rows]
+            row["remittance_inflow_usd_bn"] = sum(u for u in usd if u is not None) / 1e9
+            missing = sorted(r["iso3"] for r in rows if r["remittance_usd"] is None)
+            how = "imputed:zero" if missing else method
+            note = f"no figure for {' '.join(missing)[:120]}" if missing else ""
+            add("remittance_inflow_usd_bn", how, "remittance_inflows", note)
+        else:
+            row["remittance_inflow_usd_bn"] = _split_default(rows, records, defaults)
             add(
                 "remittance_inflow_usd_bn",
-                "imputed:zero",
-                "remittance_inflows",
-                f"no figure for {' '.join(missing)[:120]}",
+                "assumed:default-world",
+                "default world",
+                "by population",
             )
-        else:
-            add("remittance_inflow_usd_bn", method, "remittance_inflows")
         row["remittance_fee"] = fees[area]
         blocs = {r["bloc"] for r in rows}
         if len(blocs) == 1:
