@@ -38,7 +38,6 @@ OLD_CODES = {
     "TMP": "TLS",
     "PAL": "PSE",
     "YUG": "SRB",
-    "SER": "SRB",
     "ANT": "CUW",
     "KSV": "XKX",
 }
@@ -46,6 +45,9 @@ OLD_CODES = {
 # UN DESA stock names that differ from WPP 2019's location names. None do in the 2019
 # revision; the table is kept so a later cut can add its exceptions by hand.
 UN_NAME_EXCEPTIONS: dict[str, str] = {}
+
+# Barro-Lee's own codes: ROM is the Republic of Moldova there (Romania is ROU), SER is Serbia.
+BARRO_LEE_CODES = {"ROM": "MDA", "SER": "SRB"}
 
 
 def _modern(column: str) -> pl.Expr:
@@ -286,7 +288,7 @@ def barro_lee(bl_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
             pl.col("agefrom") == 25,
         )
         .select(
-            _modern("WBcode").alias("iso3"),
+            pl.col("WBcode").replace(BARRO_LEE_CODES).alias("iso3"),
             "year",
             (pl.col("lu") / 100).round(6).alias("share_no_school"),
             (pl.col("lp") / 100).round(6).alias("share_primary"),
