@@ -17,6 +17,7 @@ setup(
             "data/*/*.json",
             "data/*/*.md",
             "data/*/*.txt",
+            "data/*/*.csv.gz",
             "data/inputs/*/*.csv",
             "data/inputs/*/*.csv.gz",
             "data/inputs/*/*.json",

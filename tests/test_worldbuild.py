@@ -16,7 +16,7 @@ import pytest
 from worldbuild_fixture import COUNTRIES, write_inputs, write_mapping
 
 from migsim.core.world import load_world
-from migsim.worldbuild.build import WORLD_FILES, build_world
+from migsim.worldbuild.build import WORLD_FILES, build_world, provenance_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = REPO_ROOT / "engine" / "data"
@@ -71,7 +71,7 @@ def test_rebuild_is_byte_identical(invented, tmp_path):
     mapping = _mapping(tmp_path)
     build_world(mapping, tmp_path / "a", invented)
     build_world(mapping, tmp_path / "b", invented)
-    for name in WORLD_FILES:
+    for name in (*WORLD_FILES, "provenance.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -106,7 +106,7 @@ def test_shipped_worlds_rebuild_from_the_inputs(tmp_path):
     proc = world_cli("build", "--all", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     for name in SHIPPED:
-        for file in WORLD_FILES:
+        for file in (*WORLD_FILES, provenance_file(DATA / name).name):
             assert _digest(tmp_path / name / file) == _digest(DATA / name / file), (name, file)
     proc = world_cli("mappings", "--out", str(tmp_path / "mappings"))
     assert proc.returncode == 0, proc.stderr
@@ -119,7 +119,7 @@ def test_shipped_worlds_rebuild_from_the_inputs(tmp_path):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_value_has_a_provenance_row(name):
     world = DATA / name
-    prov = pl.read_csv(world / "provenance.csv", infer_schema_length=0)
+    prov = pl.read_csv(provenance_file(world), infer_schema_length=0)
     have = set(zip(prov["table"], prov["row"], prov["column"]))
     assert prov["method"].str.contains(r"^(data|aggregated|imputed:.+|assumed:.+)$").all()
     for table in (

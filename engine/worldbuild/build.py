@@ -10,6 +10,7 @@ says which year they describe.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -35,6 +36,10 @@ REGION_HEADER = (
     "tertiary_share,skill_premium,labour_share,tax_rate,employment_rate,"
     "remittance_inflow_usd_bn,remittance_fee,bloc,latitude,longitude"
 ).split(",")
+# Above this many values the provenance is written gzip-compressed (provenance.csv.gz, with
+# a fixed header time so that a rebuild gives the same bytes): the countries world has
+# about 300,000 values, most of them distances.
+MAX_PLAIN_PROVENANCE = 50_000
 WORLD_FILES = (
     "regions.csv",
     "migrant_stock_2013.csv",
@@ -44,10 +49,15 @@ WORLD_FILES = (
     "desired_destinations.csv",
     "stock_history.csv",
     "base_year.txt",
-    "provenance.csv",
     "sources.json",
     "provenance_summary.md",
 )
+
+
+def provenance_file(world: Path) -> Path:
+    """A built world's provenance table (plain or gzip-compressed)."""
+    plain = Path(world) / "provenance.csv"
+    return plain if plain.is_file() else Path(world) / "provenance.csv.gz"
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> str:
@@ -133,6 +143,11 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
     files["provenance_summary.md"] = summary
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
+    for stale in ("provenance.csv", "provenance.csv.gz"):
+        (target / stale).unlink(missing_ok=True)
+    if len(prov.rows) > MAX_PLAIN_PROVENANCE:
+        text = files.pop("provenance.csv").encode()
+        (target / "provenance.csv.gz").write_bytes(gzip.compress(text, mtime=0))
     for file, text in files.items():
         (target / file).write_text(text)
     _check_loads(target)
@@ -227,8 +242,9 @@ def install(
         else ""
     )
     yaml.write_text(
-        f"# A world built from country data by `migsim world build` (engine/data/{name}; "
-        f"provenance.csv and provenance_summary.md there). Base year {year}: run with "
-        f'base_year={year}.\nname: {name}\npath: ""\n'
+        f"# A world built from country data by `migsim world build` (engine/data/{name}:\n"
+        "# provenance and provenance_summary.md there). Its tables describe "
+        f"{year or 'the base year'}:\n# run it with base_year={year or 'YEAR'}.\n"
+        f'name: {name}\npath: ""\n'
     )
     return target

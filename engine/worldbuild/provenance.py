@@ -27,6 +27,12 @@ class Provenance:
     ) -> None:
         self.rows.append((table, row, column, method, sources, note))
 
+    def amend(self, table: str, row: str, column: str, method: str, note: str) -> None:
+        """Replace the method of a value already recorded and add to its note."""
+        for k, (t, r, c, _, sources, old) in enumerate(self.rows):
+            if (t, r, c) == (table, row, column):
+                self.rows[k] = (t, r, c, method, sources, f"{old}; {note}" if old else note)
+
     def csv_text(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

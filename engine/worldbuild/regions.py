@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from migsim.core.world_tables import REGION_RANGES
 from migsim.worldbuild.assumed import ASSUMED_REGION_COLUMNS
 from migsim.worldbuild.countries import impute
 from migsim.worldbuild.provenance import Provenance
@@ -53,8 +54,6 @@ FORMATS = {
     "latitude": "{:.2f}",
     "longitude": "{:.2f}",
 }
-# The loader's range of the employment rate (migsim.core.world_tables.REGION_RANGES).
-EMPLOYMENT_RANGE = (0.1, 1.0)
 
 
 def _weighted(rows: list[dict], column: str, weight: str) -> float:
@@ -195,9 +194,6 @@ def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance)
             row[column] = _weighted(rows, column, weight)
             how, note = _method(rows, column, weight)
             add(column, how, source, note)
-        low, high = EMPLOYMENT_RANGE
-        if not low <= row["employment_rate"] <= high:
-            row["employment_rate"] = min(max(row["employment_rate"], low), high)
         for column in ASSUMED_REGION_COLUMNS:
             row[column] = _weighted(
                 [{**r, column: float(defaults[r["regions12"]][column])} for r in rows],
@@ -235,8 +231,26 @@ def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance)
                 "population",
             )
             add(column, "assumed:default-world", "default world", "no centroid input")
+        _clip(row, prov)
         out.append(row)
     return [_formatted(row) for row in out]
+
+
+def _clip(row: dict, prov: Provenance) -> None:
+    """Bring a value outside the loader's range to its bound (flagged imputed:clipped): a
+    country's own figure can lie outside it (the Central African Republic's PWT labour
+    share of 0.16 against the loader's 0.2 to 0.95)."""
+    for column, (low, high) in REGION_RANGES.items():
+        value = row[column]
+        if not low <= value <= high:
+            row[column] = min(max(value, low), high)
+            prov.amend(
+                TABLE,
+                row["code"],
+                column,
+                "imputed:clipped",
+                f"{value:.4g} clipped to {row[column]:g}",
+            )
 
 
 def _formatted(row: dict) -> dict[str, str]:

@@ -13,6 +13,7 @@ import polars as pl
 
 from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
+from migsim.worldbuild.build import provenance_file
 from migsim.worldbuild.mapping import MAPPINGS, REGION_NAMES
 
 BEGIN = "<!-- worldbuild:begin -->"
@@ -20,7 +21,7 @@ END = "<!-- worldbuild:end -->"
 
 
 def _counts(world: Path) -> dict[str, int]:
-    frame = pl.read_csv(world / "provenance.csv", infer_schema_length=0)
+    frame = pl.read_csv(provenance_file(world), infer_schema_length=0)
     kind = pl.col("method").str.split(":").list.first()
     return {
         "values": frame.height,
@@ -49,7 +50,7 @@ def readme_block(root: Path | None = None) -> str:
     ]
     for name in MAPPINGS:
         world = root / name
-        if not (world / "provenance.csv").is_file():
+        if not provenance_file(world).is_file():
             continue
         c = _counts(world)
         areas = pl.read_csv(world / "regions.csv").height
