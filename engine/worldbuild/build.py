@@ -232,6 +232,8 @@ def install(
         )
     target = (data or data_dir()) / name
     target.mkdir(parents=True, exist_ok=True)
+    for stale in ("provenance.csv", "provenance.csv.gz"):
+        (target / stale).unlink(missing_ok=True)
     for file in sorted(source.iterdir()):
         if file.is_file():
             shutil.copy(file, target / file.name)

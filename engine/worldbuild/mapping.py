@@ -95,14 +95,20 @@ def shipped_mappings(countries: pl.DataFrame, matrix: list[str]) -> dict[str, pl
     population); countries maps the countries of the UN matrix (`matrix`, ISO3), each alone."""
     in_matrix = set(matrix)
     rows12, corridors, single = [], [], []
-    for c in countries.sort("iso3").iter_rows(named=True):
-        iso3 = c["iso3"]
-        region = regions12_area(iso3, c["un_region"] or "", c["un_subregion"] or "")
+    rows = list(countries.sort("iso3").iter_rows(named=True))
+    region_of = {
+        c["iso3"]: regions12_area(c["iso3"], c["un_region"] or "", c["un_subregion"] or "")
+        for c in rows
+    }
+    split = {region_of[iso3] for iso3 in CORRIDOR_COUNTRIES if iso3 in region_of}
+    for c in rows:
+        iso3, region = c["iso3"], region_of[c["iso3"]]
         rows12.append((iso3, region, REGION_NAMES[region]))
         if iso3 in CORRIDOR_COUNTRIES:
             corridors.append((iso3, iso3, c["name"]))
         else:
-            corridors.append((iso3, region, f"{REGION_NAMES[region]}, rest"))
+            rest = ", rest" if region in split else ""
+            corridors.append((iso3, region, f"{REGION_NAMES[region]}{rest}"))
         if iso3 in in_matrix:
             single.append((iso3, iso3, c["name"]))
     frame = lambda rows: pl.DataFrame(rows, schema=list(MAPPING_COLUMNS), orient="row")  # noqa: E731
