@@ -69,7 +69,7 @@ class Provenance:
             "",
             f"{total['total']} values: {_share(total['assumed'], total['total'])} assumed, "
             f"{_share(total['imputed'], total['total'])} imputed "
-            "(every value's row is in provenance.csv).",
+            "(every value has its row in provenance.csv, or provenance.csv.gz for a large world).",
             "",
             "| table | values | assumed | imputed |",
             "|---|---:|---:|---:|",
