@@ -188,3 +188,27 @@ def test_built_world_runs_on_its_stored_calibration(tmp_path, name):
     assert proc.returncode == 0, proc.stderr[-2000:]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["calibration"]["source"] == "stored"
+
+
+def test_install_copies_a_build_and_writes_its_config(invented, tmp_path):
+    from migsim.worldbuild.build import install
+
+    build_world(_mapping(tmp_path), tmp_path / "built", invented)
+    data, configs = tmp_path / "data", tmp_path / "configs"
+    data.mkdir()
+    configs.mkdir()
+    install(tmp_path / "built", "mine", data=data, configs=configs)
+    assert (data / "mine" / "regions.csv").read_bytes() == (
+        tmp_path / "built" / "regions.csv"
+    ).read_bytes()
+    assert "name: mine" in (configs / "mine.yaml").read_text()
+    assert "base_year=2010" in (configs / "mine.yaml").read_text()
+
+
+@needs_inputs
+def test_readme_block_is_generated_from_the_shipped_worlds():
+    from migsim.worldbuild.report import BEGIN, END, readme_block
+
+    text = (REPO_ROOT / "README.md").read_text()
+    block = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert block.strip() == readme_block().strip(), "run `migsim world report --readme README.md`"
