@@ -20,14 +20,23 @@ BEGIN = "<!-- worldbuild:begin -->"
 END = "<!-- worldbuild:end -->"
 
 
-def _counts(world: Path) -> dict[str, int]:
+def _counts(world: Path) -> dict[str, dict[str, int]]:
+    """Values, assumed and imputed, per table and in all (key "")."""
     frame = pl.read_csv(provenance_file(world), infer_schema_length=0)
     kind = pl.col("method").str.split(":").list.first()
-    return {
-        "values": frame.height,
-        "assumed": frame.filter(kind == "assumed").height,
-        "imputed": frame.filter(kind == "imputed").height,
-    }
+    out = {}
+    for table in ["", *sorted(frame["table"].unique())]:
+        part = frame if not table else frame.filter(pl.col("table") == table)
+        out[table] = {
+            "values": part.height,
+            "assumed": part.filter(kind == "assumed").height,
+            "imputed": part.filter(kind == "imputed").height,
+        }
+    return out
+
+
+def _pct(c: dict[str, int], key: str) -> str:
+    return f"{c[key]} ({100 * c[key] / c['values']:.0f}%)" if c["values"] else "0"
 
 
 def _hosted(world: Path) -> tuple[dict[str, float], dict[str, float]]:
@@ -48,14 +57,30 @@ def readme_block(root: Path | None = None) -> str:
         "| world | areas | values | assumed | imputed |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name in MAPPINGS:
-        world = root / name
-        if not provenance_file(world).is_file():
-            continue
-        c = _counts(world)
-        areas = pl.read_csv(world / "regions.csv").height
-        pct = {k: f"{c[k]} ({100 * c[k] / c['values']:.0f}%)" for k in ("assumed", "imputed")}
-        lines.append(f"| {name} | {areas} | {c['values']} | {pct['assumed']} | {pct['imputed']} |")
+    names = [n for n in MAPPINGS if provenance_file(root / n).is_file()]
+    counts = {name: _counts(root / name) for name in names}
+    for name in names:
+        c = counts[name][""]
+        areas = pl.read_csv(root / name / "regions.csv").height
+        lines.append(
+            f"| {name} | {areas} | {c['values']} | {_pct(c, 'assumed')} | {_pct(c, 'imputed')} |"
+        )
+    if names:
+        lines += [
+            "",
+            "Assumed / imputed values per table (per variable: each world's "
+            "provenance_summary.md):",
+            "",
+            "| table | " + " | ".join(names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
+        tables = sorted({t for c in counts.values() for t in c if t})
+        for table in tables:
+            cells = []
+            for name in names:
+                c = counts[name].get(table, {"values": 0, "assumed": 0, "imputed": 0})
+                cells.append(f"{_pct(c, 'assumed')} / {_pct(c, 'imputed')}")
+            lines.append(f"| {table} | " + " | ".join(cells) + " |")
     if (root / "regions12" / "regions.csv").is_file():
         pop_d, host_d = _hosted(root / "default")
         pop_b, host_b = _hosted(root / "regions12")
