@@ -7,22 +7,14 @@ from pathlib import Path
 
 from migsim.core.errors import InputError
 
-USAGE = (
-    "migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR\n"
-    "migsim world build --all --out DIR\n"
-    "migsim world install DIR --name NAME\n"
-    "migsim world report [--readme FILE | --check-readme FILE]\n"
-    "migsim world mappings [--out DIR]"
-)
-
 
 def world_command(args: list[str]) -> int:
     from migsim.cli import _Parser
 
     actions = ("build", "install", "report", "mappings")
     if not args or args[0] not in actions:
-        got = args[0] if args else "nothing"
-        raise InputError("migsim world", f"unknown action '{got}'", ", ".join(actions))
+        problem = f"unknown action '{args[0]}'" if args else "needs an action"
+        raise InputError("migsim world", problem, ", ".join(actions))
     action, rest = args[0], args[1:]
     if action == "report":
         return report_command(rest)
@@ -44,7 +36,11 @@ def world_command(args: list[str]) -> int:
         parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
         ns = parser.parse_args(rest)
         if bool(ns.mapping) == bool(ns.all):
-            raise InputError("migsim world build", "needs one of --mapping and --all", USAGE)
+            raise InputError(
+                "migsim world build",
+                "needs one of --mapping and --all",
+                "--mapping regions12|corridors|countries|PATH.csv, or --all",
+            )
         from migsim.worldbuild.build import build_all, build_world
 
         start = time.perf_counter()
