@@ -1,4 +1,4 @@
-"""`migsim world build` and `migsim world install`."""
+"""`migsim world`: build, install, report and the shipped mappings (migsim.worldbuild)."""
 
 from __future__ import annotations
 
