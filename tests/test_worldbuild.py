@@ -212,3 +212,26 @@ def test_readme_block_is_generated_from_the_shipped_worlds():
     text = (REPO_ROOT / "README.md").read_text()
     block = text.split(BEGIN, 1)[1].split(END, 1)[0]
     assert block.strip() == readme_block().strip(), "run `migsim world report --readme README.md`"
+
+
+def test_regions12_mapping_follows_the_default_world_definitions():
+    mapping = pl.read_csv(DATA / "mappings" / "regions12.csv")
+    area = dict(zip(mapping["iso3"], mapping["area"]))
+    # SOURCES.md: Cyprus in WAS, Malta in WEU, Sudan in NAF, South Sudan in SSA, Taiwan in
+    # EAS, Croatia in EEU, Greenland in NAM, Turkey in WAS, Mexico in LAC, Fiji in OCE
+    expected = {
+        "CYP": "WAS",
+        "MLT": "WEU",
+        "SDN": "NAF",
+        "SSD": "SSA",
+        "TWN": "EAS",
+        "HRV": "EEU",
+        "GRL": "NAM",
+        "TUR": "WAS",
+        "MEX": "LAC",
+        "FJI": "OCE",
+    }
+    assert {k: area[k] for k in expected} == expected
+    assert sorted(set(area.values())) == sorted(
+        ["NAM", "WEU", "EEU", "OCE", "JPN", "GCC", "WAS", "SAS", "EAS", "NAF", "SSA", "LAC"]
+    )
