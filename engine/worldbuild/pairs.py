@@ -88,15 +88,18 @@ def stock_tables(
 
 
 def _country_matrices(distances: pl.DataFrame, records: list[dict]):
-    """Distance (km, NaN where unknown) and ties between the mapped countries, symmetric."""
+    """Distance (km, NaN where unknown), ties and whether CEPII has the pair at all, between
+    the mapped countries, symmetric."""
     index = {r["iso3"]: i for i, r in enumerate(records)}
     n = len(records)
     dist = np.full((n, n), np.nan)
     ties = {t: np.zeros((n, n)) for t in TIES}
+    listed = np.zeros((n, n), dtype=bool)
     for row in distances.iter_rows(named=True):
         i, j = index.get(row["origin"]), index.get(row["destination"])
         if i is None or j is None or i == j:
             continue
+        listed[i, j] = listed[j, i] = True
         d = row["distw_km"] if row["distw_km"] is not None else row["dist_km"]
         if d is not None and d == d and d > 0:
             dist[i, j] = d
@@ -105,7 +108,7 @@ def _country_matrices(distances: pl.DataFrame, records: list[dict]):
     dist = np.where(np.isnan(dist), dist.T, np.where(np.isnan(dist.T), dist, (dist + dist.T) / 2))
     for t in TIES:
         ties[t] = np.maximum(ties[t], ties[t].T)
-    return dist, ties
+    return dist, ties, listed
 
 
 def _impute_distances(dist: np.ndarray, records: list[dict]) -> np.ndarray:
@@ -140,7 +143,7 @@ def bilateral_table(
     distances: pl.DataFrame, records: list[dict], prov: Provenance
 ) -> list[list[str]]:
     """bilateral.csv rows: every ordered pair of distinct areas."""
-    dist, ties = _country_matrices(distances, records)
+    dist, ties, listed = _country_matrices(distances, records)
     imputed = _impute_distances(dist, records)
     codes = sorted({r["area"] for r in records})
     member = np.zeros((len(records), len(codes)))
@@ -157,6 +160,7 @@ def bilateral_table(
     pairs = member.T @ np.ones_like(weight) @ member
     simple = member.T @ dist0 @ member  # unweighted, for areas without population
     any_tie = {t: (member.T @ ties[t] @ member) > 0 for t in TIES}
+    unlisted = member.T @ (~listed & ~np.eye(len(records), dtype=bool)) @ member
     rows = []
     for a in codes:
         for b in codes:
@@ -186,14 +190,12 @@ def bilateral_table(
                     "population-weighted distw" if many else "",
                 )
             for t in TIES:
-                prov.add(
-                    "bilateral.csv",
-                    key,
-                    t,
-                    "aggregated" if many else "data",
-                    "distances",
-                    "1 if any country pair" if many else "",
-                )
+                how, note = ("aggregated", "1 if any country pair") if many else ("data", "")
+                if not any_tie[t][i, j] and unlisted[i, j] > 0:
+                    # a pair CEPII does not list counts as 0 (South Sudan, for one)
+                    how = "imputed:zero"
+                    note = f"{unlisted[i, j]:.0f} of {pairs[i, j]:.0f} country pairs not in CEPII"
+                prov.add("bilateral.csv", key, t, how, "distances", note)
     return rows
 
 
