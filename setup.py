@@ -16,6 +16,8 @@ setup(
             "data/*/*.csv",
             "data/*/*.json",
             "data/*/*.md",
+            "data/*/*.txt",
+            "data/*/*.csv.gz",
             "data/inputs/*/*.csv",
             "data/inputs/*/*.csv.gz",
             "data/inputs/*/*.json",

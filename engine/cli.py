@@ -17,6 +17,17 @@ migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DI
                               --payoff welfare|political --loss-aversion L]
                                    the 2x2 liberalisation game of two regions or blocs (A+B)
 migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
+migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR
+migsim world build --all --out DIR
+                                   build world tables from the country-level inputs
+                                   (engine/data/inputs) with a provenance row per value
+migsim world install DIR --name NAME
+                                   copy a built world into engine/data/NAME with its config
+migsim world report [--readme FILE | --check-readme FILE]
+                                   the built worlds' assumed/imputed counts and regions12
+                                   beside the default world (README's generated block)
+migsim world mappings [--out DIR]  write the shipped mappings (regions12, corridors,
+                                   countries) of the UN matrix's countries
 migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
                 [--readme FILE | --check-readme FILE]
                                    run the validation experiments (configs/experiment/)
@@ -99,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         "compare": compare_command,
         "game": game_command,
         "validate": validate_command,
+        "world": world_command,
     }
     if command in commands and ("--help" in args or "-h" in args):
         print(verb_usage(command))
@@ -128,6 +140,12 @@ def verb_usage(command: str) -> str:
 
 def validate_command(args: list[str]) -> int:
     from migsim.validation.cli import validate_command as run
+
+    return run(args)
+
+
+def world_command(args: list[str]) -> int:
+    from migsim.worldbuild.cli import world_command as run
 
     return run(args)
 

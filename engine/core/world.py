@@ -179,7 +179,9 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     """Load and check a world from `path` (or the shipped `engine/data/<name>`)."""
     root = Path(path) if path else DATA_DIR / name
     if not root.is_dir():
-        shipped = sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())
+        # world directories only (engine/data also holds the inputs and mappings worlds are
+        # built from)
+        shipped = sorted(p.name for p in DATA_DIR.iterdir() if (p / "regions.csv").is_file())
         raise InputError(
             "world",
             f"no world directory '{root}'",

@@ -1,0 +1,252 @@
+"""The pipeline: a mapping and the inputs -> a world directory of the loader's tables.
+
+Everything written is a function of the committed inputs, the mapping and the default
+world's assumed values: rows are sorted and numbers have fixed formats, so a rebuild gives
+the same bytes. The base year is 2010 (the last year of the bilateral stocks the inputs may
+hold); the stock tables keep the loader's file names (`*_2013.csv`), and `base_year.txt`
+says which year they describe.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+from pathlib import Path
+
+from migsim.core.errors import InputError
+from migsim.worldbuild.assumed import (
+    default_corridor_shares,
+    default_desired_shares,
+    default_regions,
+    migrant_age_table,
+)
+from migsim.worldbuild.countries import BASE_YEAR, country_records
+from migsim.worldbuild.inputs import Inputs
+from migsim.worldbuild.mapping import MAPPINGS, mapping_path, read_mapping, regions12_area
+from migsim.worldbuild.pairs import bilateral_table, stock_history, stock_tables
+from migsim.worldbuild.provenance import Provenance
+from migsim.worldbuild.regions import regions_table
+
+REGION_HEADER = (
+    "code,name,un_area,developed,population,share_0_14,share_65plus,female_share,"
+    "life_expectancy_female,life_expectancy_male,total_fertility,gdp_per_capita_ppp,"
+    "tertiary_share,skill_premium,labour_share,tax_rate,employment_rate,"
+    "remittance_inflow_usd_bn,remittance_fee,bloc,latitude,longitude"
+).split(",")
+# Above this many values the provenance is written gzip-compressed (provenance.csv.gz, with
+# a fixed header time so that a rebuild gives the same bytes): the countries world has
+# about 300,000 values, most of them distances.
+MAX_PLAIN_PROVENANCE = 50_000
+WORLD_FILES = (
+    "regions.csv",
+    "migrant_stock_2013.csv",
+    "intra_region_migrants_2013.csv",
+    "bilateral.csv",
+    "migrant_age.csv",
+    "desired_destinations.csv",
+    "stock_history.csv",
+    "base_year.txt",
+    "sources.json",
+    "provenance_summary.md",
+)
+
+
+def provenance_file(world: Path) -> Path:
+    """A built world's provenance table (plain or gzip-compressed)."""
+    plain = Path(world) / "provenance.csv"
+    return plain if plain.is_file() else Path(world) / "provenance.csv.gz"
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def matrix_countries(inputs: Inputs) -> list[str]:
+    """The countries of the UN migrant-stock matrix: its ISO3 codes that the countries
+    input knows (other codes, such as unknown origins, are not countries)."""
+    known = set(inputs["countries"]["iso3"])
+    stock = inputs["un_stock"]
+    return sorted((set(stock["origin"]) | set(stock["destination"])) & known)
+
+
+def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | None = None) -> str:
+    """Build the world of `mapping` (a shipped name or a CSV path) into `out`; returns the
+    provenance summary (Markdown)."""
+    inputs = Inputs(inputs_root)
+    countries = inputs["countries"]
+    matrix = matrix_countries(inputs)
+    frame = read_mapping(mapping_path(str(mapping)), set(countries["iso3"]), set(matrix))
+    info = {r["iso3"]: r for r in countries.iter_rows(named=True)}
+    regions12 = {
+        iso3: regions12_area(iso3, info[iso3]["un_region"] or "", info[iso3]["un_subregion"] or "")
+        for iso3 in frame["iso3"]
+    }
+    prov = Provenance()
+    defaults = default_regions()
+    records = country_records(inputs, frame, regions12)
+    prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
+    regions = regions_table(records, prices, defaults, prov)
+    stock_rows, intra_rows, left_out = stock_tables(
+        inputs["un_stock"], records, default_corridor_shares(), prov
+    )
+    bilateral = bilateral_table(inputs["distances"], records, prov)
+    history = stock_history(inputs["un_stock"], countries, prov)
+    desired = _desired(records, prov)
+    ages = migrant_age_table()
+    for line in ages.decode().splitlines()[1:]:
+        lo, hi, _ = line.split(",")
+        prov.add("migrant_age.csv", f"{lo}-{hi}", "share", "assumed:default-world", "default world")
+
+    name = Path(str(mapping)).stem
+    files = {
+        "regions.csv": _csv(REGION_HEADER, [[r[c] for c in REGION_HEADER] for r in regions]),
+        "migrant_stock_2013.csv": _csv(
+            ["origin", "destination", "migrants", "female_share", "tertiary_share"], stock_rows
+        ),
+        "intra_region_migrants_2013.csv": _csv(["region", "migrants"], intra_rows),
+        "bilateral.csv": _csv(
+            [
+                "origin",
+                "destination",
+                "distance_km",
+                "contiguous",
+                "common_language",
+                "colonial_link",
+            ],
+            bilateral,
+        ),
+        "migrant_age.csv": ages.decode(),
+        "desired_destinations.csv": _csv(["region", "share"], desired),
+        "stock_history.csv": _csv(["un_area", "year", "migrants"], history),
+        "base_year.txt": f"{BASE_YEAR}\n",
+        "provenance.csv": prov.csv_text(),
+        "sources.json": json.dumps(
+            {"mapping": mapping_path(str(mapping)).name, "inputs": inputs.provenance()},
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n",
+    }
+    unknown = left_out["unknown_origin"] / 1e6
+    summary = prov.summary(name) + (
+        f"\n{unknown:.2f} M migrants of {BASE_YEAR} whose origin is not a country of the "
+        "matrix (unknown or other) are left out of the stock tables (they are in "
+        "stock_history.csv).\n"
+    )
+    files["provenance_summary.md"] = summary
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    for stale in ("provenance.csv", "provenance.csv.gz"):
+        (target / stale).unlink(missing_ok=True)
+    if len(prov.rows) > MAX_PLAIN_PROVENANCE:
+        text = files.pop("provenance.csv").encode()
+        (target / "provenance.csv.gz").write_bytes(gzip.compress(text, mtime=0))
+    for file, text in files.items():
+        (target / file).write_text(text)
+    _check_loads(target)
+    return summary
+
+
+def write_mappings(
+    out: str | Path | None = None, inputs_root: str | Path | None = None
+) -> list[Path]:
+    """Write regions12.csv, corridors.csv and countries.csv of the UN matrix's countries
+    (by the rules of migsim.worldbuild.mapping) into `out` (default: the shipped ones)."""
+    from migsim.core.resources import data_dir
+    from migsim.worldbuild.mapping import shipped_mappings
+
+    inputs = Inputs(inputs_root)
+    target = Path(out) if out else data_dir() / "mappings"
+    target.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in shipped_mappings(inputs["countries"], matrix_countries(inputs)).items():
+        rows = [list(r) for r in frame.iter_rows()]
+        (target / f"{name}.csv").write_text(_csv(["iso3", "area", "area_name"], rows))
+        paths.append(target / f"{name}.csv")
+    return paths
+
+
+def _desired(records: list[dict], prov: Provenance) -> list[list[str]]:
+    """The default world's desired-destination shares, split over areas by population."""
+    shares = default_desired_shares()
+    pop12: dict[str, float] = {}
+    for r in records:
+        pop12[r["regions12"]] = pop12.get(r["regions12"], 0.0) + r["population"]
+    by_area: dict[str, float] = {}
+    for r in records:
+        part = (
+            shares[r["regions12"]] * r["population"] / pop12[r["regions12"]]
+            if pop12[r["regions12"]]
+            else 0.0
+        )
+        by_area[r["area"]] = by_area.get(r["area"], 0.0) + part
+    total = sum(by_area.values())
+    rows = []
+    for area in sorted(by_area):
+        rows.append([area, f"{by_area[area] / total:.6f}"])
+        prov.add(
+            "desired_destinations.csv",
+            area,
+            "share",
+            "assumed:default-world",
+            "default world+wpp_totals",
+            "regions12 share split by population",
+        )
+    return rows
+
+
+def _check_loads(path: Path) -> None:
+    """A built world must pass the loader's checks."""
+    from migsim.core.world import load_world
+
+    load_world(path.name, path)
+
+
+def build_all(out: str | Path, inputs_root: str | Path | None = None) -> dict[str, str]:
+    """The three shipped mappings, each into out/<name>."""
+    return {m: build_world(m, Path(out) / m, inputs_root) for m in MAPPINGS}
+
+
+def install(
+    build_dir: str | Path, name: str, data: Path | None = None, configs: Path | None = None
+) -> Path:
+    """Copy a built world into the package's worlds (engine/data/<name>) with its config
+    (configs/world/<name>.yaml)."""
+    from migsim.core.resources import config_dir, data_dir
+
+    source = Path(build_dir)
+    if not (source / "regions.csv").is_file():
+        raise InputError(
+            str(source), "holds no regions.csv", "a directory written by migsim world build"
+        )
+    if name in ("default", "toy", "twins", "inputs", "mappings") or not name.isidentifier():
+        raise InputError(
+            "--name", f"'{name}' cannot be used", "a new identifier, not default, toy or twins"
+        )
+    target = (data or data_dir()) / name
+    target.mkdir(parents=True, exist_ok=True)
+    for stale in ("provenance.csv", "provenance.csv.gz"):
+        (target / stale).unlink(missing_ok=True)
+    for file in sorted(source.iterdir()):
+        if file.is_file():
+            shutil.copy(file, target / file.name)
+    yaml = (configs or config_dir() / "world") / f"{name}.yaml"
+    year = (
+        (source / "base_year.txt").read_text().strip()
+        if (source / "base_year.txt").is_file()
+        else ""
+    )
+    yaml.write_text(
+        f"# A world built from country data by `migsim world build` (engine/data/{name}:\n"
+        "# provenance and provenance_summary.md there). Its tables describe "
+        f"{year or 'the base year'}:\n# run it with base_year={year or 'YEAR'}.\n"
+        f'name: {name}\npath: ""\n'
+    )
+    return target

@@ -1,0 +1,82 @@
+"""`migsim world`: build, install, report and the shipped mappings (migsim.worldbuild)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from migsim.core.errors import InputError
+
+
+def world_command(args: list[str]) -> int:
+    from migsim.cli import _Parser
+
+    actions = ("build", "install", "report", "mappings")
+    if not args or args[0] not in actions:
+        problem = f"unknown action '{args[0]}'" if args else "needs an action"
+        raise InputError("migsim world", problem, ", ".join(actions))
+    action, rest = args[0], args[1:]
+    if action == "report":
+        return report_command(rest)
+    if action == "mappings":
+        parser = _Parser.make("world mappings", "Write the three shipped mappings.")
+        parser.add_argument("--out", default=None, help="default: engine/data/mappings")
+        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        ns = parser.parse_args(rest)
+        from migsim.worldbuild.build import write_mappings
+
+        for path in write_mappings(ns.out, ns.inputs):
+            print(f"migsim world mappings: wrote {path}")
+        return 0
+    if action == "build":
+        parser = _Parser.make("world build", "Build a world from the country-level inputs.")
+        parser.add_argument("--mapping", default=None)
+        parser.add_argument("--all", action="store_true")
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        ns = parser.parse_args(rest)
+        if bool(ns.mapping) == bool(ns.all):
+            raise InputError(
+                "migsim world build",
+                "needs one of --mapping and --all",
+                "--mapping regions12|corridors|countries|PATH.csv, or --all",
+            )
+        from migsim.worldbuild.build import build_all, build_world
+
+        start = time.perf_counter()
+        if ns.all:
+            summaries = build_all(ns.out, ns.inputs)
+        else:
+            summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
+        for text in summaries.values():
+            print(text)
+        print(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")
+        return 0
+    parser = _Parser.make("world install", "Copy a built world into the package's worlds.")
+    parser.add_argument("dir")
+    parser.add_argument("--name", required=True)
+    ns = parser.parse_args(rest)
+    from migsim.worldbuild.build import install
+
+    target = install(ns.dir, ns.name)
+    print(f"migsim world install: {target} (run with world={ns.name})")
+    return 0
+
+
+def report_command(rest: list[str]) -> int:
+    """Print the generated README block of the shipped worlds, or sync a file's block."""
+    from migsim.cli import _Parser
+    from migsim.worldbuild.report import readme_block, sync_readme
+
+    parser = _Parser.make("world report", "The shipped built worlds, as a README block.")
+    parser.add_argument("--readme", default=None)
+    parser.add_argument("--check-readme", default=None)
+    ns = parser.parse_args(rest)
+    path = ns.readme or ns.check_readme
+    if not path:
+        print(readme_block())
+        return 0
+    current = sync_readme(Path(path), check=bool(ns.check_readme))
+    state = "up to date" if current else ("stale" if ns.check_readme else "rewritten")
+    print(f"migsim world report: {path}'s world-build block is {state}")
+    return 1 if ns.check_readme and not current else 0

@@ -1,0 +1,155 @@
+"""Country-level values for the base year: one record per mapped country.
+
+Each value is the input's figure for the country and year, or None where the input has none;
+`impute` then fills the gaps from the country's UN subregion (else UN region, else the
+world), weighted as the area aggregate is, and says which method filled each gap.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from migsim.worldbuild.inputs import Inputs
+
+BASE_YEAR = 2010
+# EU members on 1 January 2010 (27; Croatia joined in 2013) and the GCC's six states.
+EU_2010 = set(
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD POL "
+    "PRT ROU SVK SVN SWE".split()
+)
+GCC_STATES = set("SAU ARE KWT QAT OMN BHR".split())
+
+
+def un_area_of(un_region: str, un_subregion: str) -> str:
+    """The model's UN area (migsim.core.world.UN_AREAS) of a UN region and subregion."""
+    text = f"{un_region} | {un_subregion}".lower()
+    for key, area in (
+        ("latin america", "Latin America"),
+        ("caribbean", "Latin America"),
+        ("northern america", "North America"),
+        ("africa", "Africa"),
+        ("asia", "Asia"),
+        ("europe", "Europe"),
+        ("oceania", "Oceania"),
+    ):
+        if key in text:
+            return area
+    return "Asia" if "asia" in text else "Africa"
+
+
+def _at_year(frame: pl.DataFrame, columns: list[str], year: int = BASE_YEAR) -> dict:
+    """{iso3: {column: value}} of the rows of `year`."""
+    rows = frame.filter(pl.col("year") == year).select("iso3", *columns)
+    return {r["iso3"]: r for r in rows.iter_rows(named=True)}
+
+
+def _frame(inputs: Inputs, name: str) -> pl.DataFrame | None:
+    """An input, or None when it is not committed (its columns are then assumed)."""
+    return inputs[name] if inputs.has(name) else None
+
+
+def country_records(inputs: Inputs, mapping: pl.DataFrame, regions12: dict[str, str]) -> list[dict]:
+    """One dict per mapped country with its classification and base-year values (None where
+    the input has no value; shares of the population by age and sex, rates per person)."""
+    info = {r["iso3"]: r for r in inputs["countries"].iter_rows(named=True)}
+    totals = _at_year(inputs["wpp_totals"], ["population"])
+    ages: dict = {}
+    if (frame := _frame(inputs, "wpp_population")) is not None:
+        by_age = (
+            frame.filter(pl.col("year") == BASE_YEAR)
+            .group_by("iso3")
+            .agg(
+                pl.col("population").sum().alias("all"),
+                pl.col("population")
+                .filter(pl.col("sex").str.to_uppercase() == "F")
+                .sum()
+                .alias("f"),
+                pl.col("population").filter(pl.col("age_from") < 15).sum().alias("young"),
+                pl.col("population").filter(pl.col("age_from") >= 65).sum().alias("old"),
+                pl.col("population").filter(pl.col("age_from") >= 25).sum().alias("adults"),
+            )
+        )
+        ages = {r["iso3"]: r for r in by_age.iter_rows(named=True) if r["all"]}
+    at = lambda name, cols: _at_year(f, cols) if (f := _frame(inputs, name)) is not None else {}  # noqa: E731
+    vital = at("wpp_vital", ["tfr", "life_expectancy_female", "life_expectancy_male"])
+    pwt = at("pwt", ["rgdpe", "pop", "labsh", "emp"])
+    barro = at("barro_lee", ["share_tertiary", "pop_25plus"])
+    tertiary_scale = 1.0
+    if barro and max((b["share_tertiary"] or 0.0) for b in barro.values()) > 1.5:
+        tertiary_scale = 0.01  # percentages
+    remit = at("remittance_inflows", ["usd"])
+    usable = lambda x: x is not None and x == x  # noqa: E731  (not None, not NaN)
+    out = []
+    for iso3, area, area_name in mapping.iter_rows():
+        c, a = info[iso3], ages.get(iso3)
+        population = (totals.get(iso3) or {}).get("population")
+        if population is None and a:
+            population = a["all"]
+        p, v, b = pwt.get(iso3, {}), vital.get(iso3, {}), barro.get(iso3, {})
+        gdp_pc = p["rgdpe"] / p["pop"] if usable(p.get("rgdpe")) and p.get("pop") else None
+        share = lambda part, a=a: a[part] / a["all"] if a else None  # noqa: E731
+        tertiary = b.get("share_tertiary")
+        out.append(
+            {
+                "iso3": iso3,
+                "area": area,
+                "area_name": area_name,
+                "regions12": regions12[iso3],
+                "un_region": c["un_region"] or "",
+                "un_subregion": c["un_subregion"] or "",
+                "un_area": un_area_of(c["un_region"] or "", c["un_subregion"] or ""),
+                "developed": "more" in (c["un_development_group"] or "").lower(),
+                "bloc": "EU" if iso3 in EU_2010 else "GCC" if iso3 in GCC_STATES else "",
+                "population": float(population or 0.0),
+                "female_share": share("f"),
+                "share_0_14": share("young"),
+                "share_65plus": share("old"),
+                "share_25plus": share("adults"),
+                "total_fertility": v.get("tfr"),
+                "life_expectancy_female": v.get("life_expectancy_female"),
+                "life_expectancy_male": v.get("life_expectancy_male"),
+                "gdp_per_capita_ppp": gdp_pc,
+                "labour_share": p.get("labsh") if usable(p.get("labsh")) else None,
+                "employed": p["emp"] * 1e6 if usable(p.get("emp")) else None,
+                "tertiary_share": tertiary * tertiary_scale if usable(tertiary) else None,
+                "remittance_usd": (remit.get(iso3) or {}).get("usd") if remit else None,
+                "has_remittance_input": bool(remit),
+            }
+        )
+    return out
+
+
+def impute(
+    records: list[dict], column: str, weight: str, fallback: dict[str, float] | None = None
+) -> None:
+    """Fill missing `column` values in place with the `weight`-weighted mean of the
+    countries with data in the same UN subregion, else UN region, else all; with no data at
+    all (an input not committed), the `fallback` value of the country's regions12 area.
+    `<column>_method` records "data", "imputed:<group>-mean" or "assumed:default-world"."""
+    ok = lambda x: x is not None and x == x  # noqa: E731
+    known = [r for r in records if ok(r.get(column))]
+
+    def mean(rows):
+        w = sum((r.get(weight) or 0.0) for r in rows)
+        if w > 0:
+            return sum(r[column] * (r.get(weight) or 0.0) for r in rows) / w
+        return sum(r[column] for r in rows) / len(rows) if rows else None
+
+    for r in records:
+        if ok(r.get(column)):
+            r[f"{column}_method"] = "data"
+            continue
+        if not known and fallback is not None:
+            r[column] = float(fallback[r["regions12"]])
+            r[f"{column}_method"] = "assumed:default-world"
+            continue
+        group, value = "world", None
+        for name, key in (("subregion", "un_subregion"), ("region", "un_region")):
+            value = mean([k for k in known if k[key] == r[key]])
+            if value is not None:
+                group = name
+                break
+        if value is None:
+            value = mean(known)
+        r[column] = value
+        r[f"{column}_method"] = f"imputed:{group}-mean"

@@ -1,0 +1,230 @@
+"""The bilateral tables of a built world: migrant stocks, intra-area stocks, distances and
+ties between areas, and the stock history by UN area.
+
+Country pairs are summed (stocks) or averaged with weights pop_i * pop_j (CEPII's
+population-weighted distance, `distw`, else the simple one) into area pairs. An area pair is
+contiguous, shares a language or a colonial link if any of its country pairs does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+
+from migsim.worldbuild.countries import BASE_YEAR, un_area_of
+from migsim.worldbuild.provenance import Provenance
+
+TIES = ("contiguous", "common_language", "colonial_link")
+
+
+def stock_tables(
+    stock: pl.DataFrame,
+    records: list[dict],
+    shares: dict[tuple[str, str], tuple[float, float]],
+    prov: Provenance,
+) -> tuple[list[list[str]], list[list[str]], dict[str, float]]:
+    """migrant_stock rows (area pairs with a positive 2010 stock), intra-area rows (every
+    area) and what was left out (stocks whose origin is not a country, e.g. unknown)."""
+    area = {r["iso3"]: r["area"] for r in records}
+    r12 = {r["iso3"]: r["regions12"] for r in records}
+    year = stock.filter((pl.col("year") == BASE_YEAR) & (pl.col("origin") != pl.col("destination")))
+    pairs: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
+    intra: dict[str, float] = defaultdict(float)
+    intra_pairs: dict[str, int] = defaultdict(int)
+    left_out = {"unknown_origin": 0.0}
+    for o, d, s in year.select("origin", "destination", "stock").iter_rows():
+        s = float(s or 0.0)
+        if o not in area or d not in area:
+            left_out["unknown_origin"] += s
+            continue
+        a, b = area[o], area[d]
+        if a == b:
+            intra[a] += s
+            intra_pairs[a] += 1
+            continue
+        female, tertiary = shares[(r12[o], r12[d])]
+        cell = pairs[(a, b)]
+        cell[0] += s
+        cell[1] += s * female
+        cell[2] += s * tertiary
+        cell[3] += 1
+    stock_rows = []
+    for (a, b), (s, f, t, n) in sorted(pairs.items()):
+        if s <= 0:
+            continue
+        key = f"{a}>{b}"
+        stock_rows.append([a, b, f"{s:.0f}", f"{f / s:.4f}", f"{t / s:.4f}"])
+        prov.add(
+            "migrant_stock_2013.csv",
+            key,
+            "migrants",
+            "data" if n == 1 else "aggregated",
+            "un_stock",
+        )
+        note = "stock-weighted over regions12 pairs of the default world"
+        for column in ("female_share", "tertiary_share"):
+            prov.add(
+                "migrant_stock_2013.csv",
+                key,
+                column,
+                "assumed:default-world",
+                "default world+un_stock",
+                note,
+            )
+    intra_rows = []
+    for a in sorted({r["area"] for r in records}):
+        intra_rows.append([a, f"{intra[a]:.0f}"])
+        prov.add(
+            "intra_region_migrants_2013.csv",
+            a,
+            "migrants",
+            "aggregated" if intra_pairs[a] else "data",
+            "un_stock",
+            "" if intra_pairs[a] else "no pair of distinct countries in the area",
+        )
+    return stock_rows, intra_rows, left_out
+
+
+def _country_matrices(distances: pl.DataFrame, records: list[dict]):
+    """Distance (km, NaN where unknown), ties and whether CEPII has the pair at all, between
+    the mapped countries, symmetric."""
+    index = {r["iso3"]: i for i, r in enumerate(records)}
+    n = len(records)
+    dist = np.full((n, n), np.nan)
+    ties = {t: np.zeros((n, n)) for t in TIES}
+    listed = np.zeros((n, n), dtype=bool)
+    for row in distances.iter_rows(named=True):
+        i, j = index.get(row["origin"]), index.get(row["destination"])
+        if i is None or j is None or i == j:
+            continue
+        listed[i, j] = listed[j, i] = True
+        d = row["distw_km"] if row["distw_km"] is not None else row["dist_km"]
+        if d is not None and d == d and d > 0:
+            dist[i, j] = d
+        for t in TIES:
+            ties[t][i, j] = max(ties[t][i, j], float(row[t] or 0))
+    dist = np.where(np.isnan(dist), dist.T, np.where(np.isnan(dist.T), dist, (dist + dist.T) / 2))
+    for t in TIES:
+        ties[t] = np.maximum(ties[t], ties[t].T)
+    return dist, ties, listed
+
+
+def _impute_distances(dist: np.ndarray, records: list[dict]) -> np.ndarray:
+    """Fill unknown country distances: the mean distance from the other countries of the
+    country's UN subregion (else UN region) to the partner. Returns the imputed mask."""
+    n = len(records)
+    missing = np.isnan(dist) & ~np.eye(n, dtype=bool)
+    known = dist.copy()
+    for key in ("un_subregion", "un_region"):
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(records):
+            groups[r[key]].append(i)
+        for i, j in np.argwhere(np.isnan(dist) & ~np.eye(n, dtype=bool)):
+            values = [
+                known[k, j]
+                for k in groups[records[i][key]]
+                if k != i and k != j and not np.isnan(known[k, j])
+            ]
+            values += [
+                known[i, k]
+                for k in groups[records[j][key]]
+                if k != j and k != i and not np.isnan(known[i, k])
+            ]
+            if values:
+                dist[i, j] = dist[j, i] = float(np.mean(values))
+    if np.isnan(dist[~np.eye(n, dtype=bool)]).any():
+        dist[np.isnan(dist) & ~np.eye(n, dtype=bool)] = float(np.nanmean(known))
+    return missing
+
+
+def bilateral_table(
+    distances: pl.DataFrame, records: list[dict], prov: Provenance
+) -> list[list[str]]:
+    """bilateral.csv rows: every ordered pair of distinct areas."""
+    dist, ties, listed = _country_matrices(distances, records)
+    imputed = _impute_distances(dist, records)
+    codes = sorted({r["area"] for r in records})
+    member = np.zeros((len(records), len(codes)))
+    col = {c: k for k, c in enumerate(codes)}
+    for i, r in enumerate(records):
+        member[i, col[r["area"]]] = 1.0
+    pop = np.array([r["population"] for r in records])
+    weight = np.outer(pop, pop)
+    np.fill_diagonal(weight, 0.0)
+    dist0 = np.nan_to_num(dist)
+    num = member.T @ (weight * dist0) @ member
+    den = member.T @ weight @ member
+    part = member.T @ (weight * imputed) @ member
+    pairs = member.T @ np.ones_like(weight) @ member
+    simple = member.T @ dist0 @ member  # unweighted, for areas without population
+    any_tie = {t: (member.T @ ties[t] @ member) > 0 for t in TIES}
+    unlisted = member.T @ (~listed & ~np.eye(len(records), dtype=bool)) @ member
+    rows = []
+    for a in codes:
+        for b in codes:
+            if a == b:
+                continue
+            i, j = col[a], col[b]
+            km = num[i, j] / den[i, j] if den[i, j] > 0 else simple[i, j] / pairs[i, j]
+            rows.append([a, b, f"{max(km, 1.0):.0f}", *(str(int(any_tie[t][i, j])) for t in TIES)])
+            key, many = f"{a}>{b}", pairs[i, j] > 1
+            if part[i, j] > 0:
+                share = part[i, j] / den[i, j] if den[i, j] > 0 else 1.0
+                prov.add(
+                    "bilateral.csv",
+                    key,
+                    "distance_km",
+                    "imputed:subregion-mean",
+                    "distances",
+                    f"{100 * share:.2f}% of the weight imputed",
+                )
+            else:
+                prov.add(
+                    "bilateral.csv",
+                    key,
+                    "distance_km",
+                    "aggregated" if many else "data",
+                    "distances",
+                    "population-weighted distw" if many else "",
+                )
+            for t in TIES:
+                how, note = ("aggregated", "1 if any country pair") if many else ("data", "")
+                if not any_tie[t][i, j] and unlisted[i, j] > 0:
+                    # a pair CEPII does not list counts as 0 (South Sudan, for one)
+                    how = "imputed:zero"
+                    note = f"{unlisted[i, j]:.0f} of {pairs[i, j]:.0f} country pairs not in CEPII"
+                prov.add("bilateral.csv", key, t, how, "distances", note)
+    return rows
+
+
+def stock_history(
+    stock: pl.DataFrame, countries: pl.DataFrame, prov: Provenance
+) -> list[list[str]]:
+    """Migrant stocks by the destination's UN area and the world, every year of the input
+    (origins of every kind, unknown included)."""
+    area = {
+        r["iso3"]: un_area_of(r["un_region"] or "", r["un_subregion"] or "")
+        for r in countries.iter_rows(named=True)
+    }
+    frame = stock.filter(pl.col("origin") != pl.col("destination")).with_columns(
+        un_area=pl.col("destination").replace_strict(area, default="")
+    )
+    by_area = (
+        frame.filter(pl.col("un_area") != "").group_by("un_area", "year").agg(pl.col("stock").sum())
+    )
+    world = frame.group_by("year").agg(pl.col("stock").sum()).with_columns(un_area=pl.lit("World"))
+    rows = []
+    for un_area, year, migrants in (
+        pl.concat([by_area, world.select(by_area.columns)]).sort("un_area", "year").iter_rows()
+    ):
+        rows.append([un_area, str(int(year)), f"{migrants:.0f}"])
+        prov.add(
+            "stock_history.csv",
+            f"{un_area}>{int(year)}",
+            "migrants",
+            "aggregated",
+            "un_stock+countries",
+        )
+    return rows
