@@ -37,6 +37,12 @@ def _step_names() -> tuple[str, ...]:
 class WorldConf:
     name: str = param("default", doc="world directory shipped with migsim (default, toy, twins)")
     path: str = param("", doc="directory holding the world's CSV tables; empty: the shipped one")
+    base_year: int = param(
+        2013,
+        range=(1900, 2100),
+        doc="the year the world's tables describe (2010 for the worlds built from data); "
+        "the run's base_year follows it",
+    )
 
 
 @dataclass

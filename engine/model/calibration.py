@@ -108,7 +108,8 @@ def model_flows(world, conf, cells, wages, xi) -> np.ndarray:
         corridor_constant=xi,
         policy_cost=np.zeros((R, R, 2)),
         network=np.zeros((R, R, 2)),
-        age_shift=np.log(np.asarray(conf.age_profile, dtype=np.float64)),
+        # list() first: NumPy probing an OmegaConf list directly costs ~1 ms per call
+        age_shift=np.log(np.asarray(list(conf.age_profile), dtype=np.float64)),
         income_elasticity=conf.income_elasticity,
         nest_dissimilarity=conf.nest_dissimilarity,
         year=0,
