@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from migsim.core.resources import package_root
 
@@ -84,10 +85,20 @@ class RunWriter:
         self.staging.mkdir(parents=True)
         self.written: list[str] = []
         self._moved: list[str] = []  # run directory entries moved into the staging directory
+        self._declared: dict | None = None  # table -> column -> Column, read on first use
 
-    def table(self, name: str, frame: pl.DataFrame) -> None:
+    def table(self, name: str, frame: pl.DataFrame, columns: dict | None = None) -> None:
+        """Stage table `name`, each column with its unit and description as Parquet field
+        metadata (`columns`: name -> `Column`; default: what `migsim.runtime.columns`
+        declares for the table)."""
+        from migsim.runtime.columns import arrow_table, declared
+
+        if columns is None:
+            if self._declared is None:
+                self._declared = declared()
+            columns = self._declared.get(name, {})
         path = self.staging / f"{name}.parquet"
-        frame.write_parquet(path, compression="zstd", statistics=True)
+        pq.write_table(arrow_table(frame, columns), path, compression="zstd")
         self.written.append(path.name)
 
     def file(self, name: str, writer) -> Path:
