@@ -85,20 +85,18 @@ class RunWriter:
         self.staging.mkdir(parents=True)
         self.written: list[str] = []
         self._moved: list[str] = []  # run directory entries moved into the staging directory
-        self._declared: dict | None = None  # table -> column -> Column, read on first use
+        self.columns: dict | None = None  # table -> column -> Column (declared on first use)
 
-    def table(self, name: str, frame: pl.DataFrame, columns: dict | None = None) -> None:
+    def table(self, name: str, frame: pl.DataFrame) -> None:
         """Stage table `name`, each column with its unit and description as Parquet field
-        metadata (`columns`: name -> `Column`; default: what `migsim.runtime.columns`
-        declares for the table)."""
+        metadata (from `self.columns`, table -> column -> `Column`; by default what
+        `migsim.runtime.columns` declares for every registered step)."""
         from migsim.runtime.columns import arrow_table, declared
 
-        if columns is None:
-            if self._declared is None:
-                self._declared = declared()
-            columns = self._declared.get(name, {})
+        if self.columns is None:
+            self.columns = declared()
         path = self.staging / f"{name}.parquet"
-        pq.write_table(arrow_table(frame, columns), path, compression="zstd")
+        pq.write_table(arrow_table(frame, self.columns.get(name, {})), path, compression="zstd")
         self.written.append(path.name)
 
     def file(self, name: str, writer) -> Path:

@@ -93,9 +93,9 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
         tables = sim.tables()
         people = None
         if writer is not None:
-            declared = columns.declared(sim.steps)
+            writer.columns = columns.declared(sim.steps)
             for name, frame in tables.items():
-                writer.table(name, frame, declared.get(name, {}))
+                writer.table(name, frame)
         if cfg.snapshot:
             people = sim.population or shards.merge(sim.people.map(shards.population))
             if writer is not None:
