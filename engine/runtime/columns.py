@@ -126,8 +126,16 @@ def arrow_table(frame: pl.DataFrame, columns: dict[str, Column]) -> pa.Table:
     return annotate(frame.to_arrow(), columns)
 
 
-def save_people(population, path) -> None:
-    """The snapshot (`people.parquet`): `Population.table()` with its columns annotated."""
+def write_parquet(table: pa.Table, path) -> None:
+    """Write an annotated table as polars would (zstd level 3, statistics), with dictionary
+    encoding for all but float columns (on floats it only makes the files larger: a default
+    run's tables measured 1.09 MB with it, 0.98 MB without, 0.96 MB from polars)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(annotate(population.table(), PEOPLE_COLUMNS), path)
+    dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    pq.write_table(table, path, compression="zstd", compression_level=3, use_dictionary=dictionary)
+
+
+def save_people(population, path) -> None:
+    """The snapshot (`people.parquet`): `Population.table()` with its columns annotated."""
+    write_parquet(annotate(population.table(), PEOPLE_COLUMNS), path)

@@ -19,7 +19,6 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from migsim.core.resources import package_root
 
@@ -91,12 +90,12 @@ class RunWriter:
         """Stage table `name`, each column with its unit and description as Parquet field
         metadata (from `self.columns`, table -> column -> `Column`; by default what
         `migsim.runtime.columns` declares for every registered step)."""
-        from migsim.runtime.columns import arrow_table, declared
+        from migsim.runtime.columns import arrow_table, declared, write_parquet
 
         if self.columns is None:
             self.columns = declared()
         path = self.staging / f"{name}.parquet"
-        pq.write_table(arrow_table(frame, self.columns.get(name, {})), path, compression="zstd")
+        write_parquet(arrow_table(frame, self.columns.get(name, {})), path)
         self.written.append(path.name)
 
     def file(self, name: str, writer) -> Path:
