@@ -1,12 +1,12 @@
 """Generated tables of what migsim declares: regime components and shipped regimes, steps,
-output measures, validation experiments and run parameters.
+output measures, validation experiments, run parameters and output columns.
 
-The README and docs/parameters.md hold these tables between marker comments
+The README, docs/parameters.md and docs/columns.md hold these tables between marker comments
 (`<!-- catalogue:NAME:begin -->` ... `<!-- catalogue:NAME:end -->`); they are written from
 the registries, never by hand:
 
-    python -m migsim.catalogue --write README.md docs/parameters.md
-    python -m migsim.catalogue --check README.md docs/parameters.md   # exit 1 if stale
+    python -m migsim.catalogue --write README.md docs/parameters.md docs/columns.md
+    python -m migsim.catalogue --check README.md docs/parameters.md docs/columns.md
 
 Only what ships with migsim is listed (a plug-in installed beside it does not change the
 project's own documents).
@@ -118,6 +118,53 @@ def parameters() -> str:
     return "\n".join(lines)
 
 
+def _shipped_steps() -> list:
+    """The shipped step classes, those of the default `steps` setting first, in its order
+    (the order of a default run's `regions` columns)."""
+    from migsim.core.resources import config_dir
+    from migsim.steps.registry import available
+
+    default = (yaml.safe_load((config_dir() / "config.yaml").read_text()) or {}).get("steps")
+    order = {name: i for i, name in enumerate(default or [])}
+    shipped = [
+        (name, cls)
+        for name, cls in available().items()
+        if isinstance(cls, type) and _shipped(cls.__module__)
+    ]
+    shipped.sort(key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return [cls for _, cls in shipped]
+
+
+def columns() -> str:
+    """Every output table's columns: unit and meaning, as declared
+    (`migsim.runtime.columns`)."""
+    from migsim.runtime.columns import declared
+
+    steps = _shipped_steps()
+    parts = []
+    for table, cols in declared(steps).items():
+        lines = [f"### `{table}.parquet`", "", "| column | unit | meaning |", "|---|---|---|"]
+        for name, col in cols.items():
+            lines.append(f"| `{name}` | {col.unit or '(label)'} | {col.doc} |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def outputs() -> str:
+    """The output tables: what a row is and every column, in order."""
+    from migsim.runtime.columns import ROWS, declared
+
+    steps = _shipped_steps()
+    rows = dict(ROWS)
+    for cls in steps:
+        rows.update(cls.tables)
+    lines = ["| table | rows | columns |", "|---|---|---|"]
+    for table, cols in declared(steps).items():
+        names = ", ".join(f"`{c}`" for c in cols)
+        lines.append(f"| `{table}.parquet` | {rows.get(table, '')} | {names} |")
+    return "\n".join(lines)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "components": components,
     "regimes": regimes,
@@ -125,6 +172,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "measures": measures,
     "experiments": experiments,
     "parameters": parameters,
+    "columns": columns,
+    "outputs": outputs,
 }
 
 

@@ -1,5 +1,6 @@
-"""The README's and docs/parameters.md's tables of regimes, components, steps, measures,
-experiments and parameters are the registries' own (`python -m migsim.catalogue`)."""
+"""The README's, docs/parameters.md's and docs/columns.md's tables of regimes, components,
+steps, measures, experiments, parameters, outputs and columns are the registries' own
+(`python -m migsim.catalogue`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from pathlib import Path
 from migsim import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "parameters.md"]
+DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "parameters.md", ROOT / "docs" / "columns.md"]
 
 
 def test_generated_tables_are_current():
     stale = [p.name for p in DOCUMENTS if catalogue.render(p.read_text()) != p.read_text()]
     assert not stale, (
-        f"refresh with: python -m migsim.catalogue --write README.md docs/parameters.md ({stale})"
+        "refresh with: python -m migsim.catalogue --write README.md docs/parameters.md "
+        f"docs/columns.md ({stale})"
     )
 
 
@@ -40,3 +42,12 @@ def test_check_mode_exits_1_on_a_stale_file(tmp_path):
     assert catalogue.main(["--write", str(stale)]) == 0
     assert catalogue.main(["--check", str(stale)]) == 0
     assert "`migration`" in stale.read_text()
+
+
+def test_every_declared_column_is_on_the_columns_page():
+    from migsim.runtime.columns import declared
+
+    page = (ROOT / "docs" / "columns.md").read_text()
+    for table, cols in declared().items():
+        assert f"### `{table}.parquet`" in page
+        assert all(f"| `{name}` |" in page for name in cols), table

@@ -172,7 +172,7 @@ def test_incomplete_runs_are_ignored(sweep, tmp_path):
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
-    (copy / "0" / "manifest.json").unlink()
+    (copy / "regime=status_quo" / "seed=1" / "manifest.json").unlink()
     assert len(find_runs(copy)) == 5
 
 

@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 from migsim.config import register
 from migsim.core.errors import InputError
 from migsim.core.resources import config_dir
+from migsim.runtime import sweeps  # noqa: F401  (the multirun subdir resolver, registered)
 from migsim.runtime.assemble import build_steps, start_simulation  # noqa: F401  (re-exported)
 from migsim.runtime.runner import (  # noqa: F401  (re-exported)
     VOLATILE_KEYS,
@@ -39,11 +40,13 @@ CONFIG_DIR = str(config_dir())
 def _task(cfg: DictConfig) -> Any:
     from hydra.core.hydra_config import HydraConfig
 
-    run_dir = HydraConfig.get().runtime.output_dir
+    hydra_cfg = HydraConfig.get()
+    run_dir = hydra_cfg.runtime.output_dir
     try:
         result = run_simulation(cfg, run_dir)
     except InputError as exc:
-        remove_rejected(run_dir)
+        if remove_rejected(run_dir) and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
+            remove_empty_parents(run_dir, hydra_cfg.sweep.dir)
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
     print(format_summary(result))
@@ -71,6 +74,21 @@ def remove_rejected(run_dir: str | os.PathLike) -> bool:
         return False
     shutil.rmtree(run_dir, ignore_errors=True)
     return not run_dir.exists()
+
+
+def remove_empty_parents(run_dir: str | os.PathLike, sweep_dir: str | os.PathLike) -> None:
+    """Remove the now empty `key=value` directories between a removed run directory and its
+    sweep directory (a sweep's directories are nested by swept key)."""
+    from pathlib import Path
+
+    top = Path(sweep_dir).resolve()
+    parent = Path(run_dir).resolve().parent
+    while parent != top and top in parent.parents:
+        try:
+            parent.rmdir()  # only if empty
+        except OSError:
+            return
+        parent = parent.parent
 
 
 def one_line(exc: BaseException) -> str:

@@ -1,5 +1,7 @@
-"""Hydra callbacks. `CompareCallback` writes the regime comparison (engine/analysis/compare.py and
-report.py) of a multirun into its sweep directory when the multirun ends.
+"""Hydra callbacks. `SweepLayout` names a multirun's run directories by the swept keys
+(`regime=free_mobility/seed=2/`, engine/runtime/sweeps.py); `CompareCallback` writes the
+regime comparison (engine/analysis/compare.py and report.py) of a multirun into its sweep
+directory when the multirun ends.
 
 Enabled in configs/config.yaml (`hydra.callbacks.compare`); single runs are unaffected (only
 `on_multirun_end` is implemented). Change the baseline with
@@ -15,6 +17,37 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
+
+from migsim.runtime import sweeps  # registers the sweep_subdir resolver in every job's process
+
+
+class SweepLayout(Callback):
+    """Hive-partitioned multirun directories: one `key=value` segment per swept key.
+
+    Switch it off (Hydra's job numbers) with `hydra.callbacks.sweep_layout.hive=false`; a
+    `hydra.sweep.subdir` of one's own also wins."""
+
+    def __init__(self, hive: bool = True) -> None:
+        self.hive = hive
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
+        from omegaconf import OmegaConf, read_write
+
+        if not self.hive:
+            return
+        subdir = OmegaConf.to_container(config.hydra.sweep, resolve=False).get("subdir")
+        if subdir != sweeps.DEFAULT_SUBDIR:
+            return
+        task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+        params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
+        params = OmegaConf.to_container(params, resolve=False) if params is not None else None
+        keys = sweeps.swept_keys(task, params)
+        if not keys:
+            return
+        # every job's config is composed again from these overrides (in the launcher's
+        # process or a worker's), so the subdir travels as one of them
+        with read_write(config.hydra):
+            config.hydra.overrides.hydra.append(f"hydra.sweep.subdir={sweeps.hive_subdir(keys)}")
 
 
 class CompareCallback(Callback):

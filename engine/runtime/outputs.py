@@ -84,10 +84,18 @@ class RunWriter:
         self.staging.mkdir(parents=True)
         self.written: list[str] = []
         self._moved: list[str] = []  # run directory entries moved into the staging directory
+        self.columns: dict | None = None  # table -> column -> Column (declared on first use)
 
     def table(self, name: str, frame: pl.DataFrame) -> None:
+        """Stage table `name`, each column with its unit and description as Parquet field
+        metadata (from `self.columns`, table -> column -> `Column`; by default what
+        `migsim.runtime.columns` declares for every registered step)."""
+        from migsim.runtime.columns import arrow_table, declared, write_parquet
+
+        if self.columns is None:
+            self.columns = declared()
         path = self.staging / f"{name}.parquet"
-        frame.write_parquet(path, compression="zstd", statistics=True)
+        write_parquet(arrow_table(frame, self.columns.get(name, {})), path)
         self.written.append(path.name)
 
     def file(self, name: str, writer) -> Path:

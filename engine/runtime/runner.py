@@ -25,7 +25,7 @@ from migsim.core.threads import set_threads, threading_layer
 from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import BYTES_PER_PERSON
-from migsim.runtime import checkpoint
+from migsim.runtime import checkpoint, columns
 from migsim.runtime.assemble import prepare, start_simulation
 from migsim.runtime.memory import check_memory
 from migsim.runtime.outputs import RunWriter, config_digest, git_sha, package_versions
@@ -94,12 +94,13 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
         tables = sim.tables()
         people = None
         if writer is not None:
+            writer.columns = columns.declared(sim.steps)
             for name, frame in tables.items():
                 writer.table(name, frame)
         if cfg.snapshot:
             people = sim.population or shards.merge(sim.people.map(shards.population))
             if writer is not None:
-                writer.file("people.parquet", people.save)
+                writer.file("people.parquet", lambda path: columns.save_people(people, path))
         timings["write"] = time.perf_counter() - t0
         timings.update({f"year.{k}": v for k, v in sim.timings.items()})
         summary = sim.world_summary()

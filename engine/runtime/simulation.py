@@ -26,24 +26,9 @@ from migsim.kernels import demography as demo
 from migsim.people import passes
 from migsim.people.population import Population
 from migsim.people.shards import LocalPeople, Shard
+from migsim.runtime.columns import CORE_COLUMNS
 from migsim.runtime.state import YearState
 from migsim.steps.registry import Column, Step  # noqa: F401  (Step re-exported)
-
-# Columns of `regions` the loop itself records, before those the steps declare.
-CORE_COLUMNS = {
-    "year": Column("year", "calendar year (the base year: before any decision)"),
-    "region": Column("code", "region code"),
-    "developed": Column("bool", "developed region"),
-    "population": Column("people", "residents"),
-    "natives": Column("people", "residents born in the region (not intra-regional migrants)"),
-    "immigrants": Column("people", "foreign-born residents, intra-regional migrants included"),
-    "emigrants": Column("people", "people born in the region living abroad"),
-    "births": Column("people", "children born this year"),
-    "deaths": Column("people", "deaths this year"),
-    "arrivals": Column("people", "moves into the region this year"),
-    "departures": Column("people", "moves out of the region this year"),
-    "tertiary_share": Column("share", "tertiary share of residents aged 25+"),
-}
 
 
 @dataclass

@@ -19,7 +19,7 @@ from migsim.core.errors import InputError
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
 from migsim.model import markets
-from migsim.model.earnings import earnings_percentiles
+from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.people import passes
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -156,6 +156,48 @@ class EconomyStep(Step):
         "fiscal": "net fiscal contribution by region, nativity, skill and age band",
         "welfare": "real income of the welfare groups",
         "earnings": "earnings percentiles of the employed by region, nativity and skill",
+    }
+    table_columns = {
+        "remittances": {
+            "year": Column("year", "calendar year"),
+            "source": Column("", "region the remittances are sent from"),
+            "destination": Column("", "region they are sent to"),
+            "sent": Column("US$", "remittances sent this year, fees included"),
+            "fees": Column("US$", "cost of sending them: sent less received"),
+            "received": Column("US$", "remittances received after fees"),
+        },
+        "fiscal": {
+            "year": Column("year", "calendar year"),
+            "region": Column("", "region of residence"),
+            "nativity": Column("", "native or immigrant"),
+            "skill": Column("", "skill: low, high (tertiary)"),
+            "age_band": Column("", "age band"),
+            "people": Column("people", "residents in the group"),
+            "earnings": Column("PPP $", "earnings of the group this year"),
+            "taxes": Column("PPP $", "taxes the group paid on its earnings"),
+            "public_spending": Column("PPP $", "age-related public spending on the group"),
+            "net_contribution": Column("PPP $", "taxes less public spending"),
+        },
+        "earnings": {
+            "year": Column("year", "calendar year"),
+            "region": Column("", "region of residence"),
+            "nativity": Column("", "native or immigrant"),
+            "skill": Column("", "skill: low, high (tertiary)"),
+            "people": Column("people", "employed people in the group (agents' weights summed)"),
+            **{
+                f"p{p}": Column("PPP $/yr", f"{p}th percentile of annual earnings")
+                for p in PERCENTILES
+            },
+        },
+        "welfare": {
+            "year": Column("year", "calendar year"),
+            "group": Column("", "welfare group (Alonso 2015, Table 6.2)"),
+            "people": Column("people", "people in the group"),
+            "private_income": Column(
+                "PPP $", "private income (natives also get capital income, remittances received)"
+            ),
+            "public_income": Column("PPP $", "public spending the group receives"),
+        },
     }
 
     @classmethod

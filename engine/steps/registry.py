@@ -5,8 +5,8 @@ this package (found without being listed anywhere) or exported by a third-party 
 through the entry-point group `migsim.steps`. The run's `steps` setting
 lists which run and in which order, after demography (which always runs first). Each step
 declares, once, what it reads from and writes to the year's state (`YearState`), the columns
-it adds to `regions` (name -> `Column`, with unit and meaning) and the tables it produces;
-the loop records exactly those.
+it adds to `regions` (name -> `Column`, with unit and meaning) and the tables it produces
+(with their columns' units and meanings); the loop records exactly those.
 
     @step("my_step")
     class MyStep(Step):
@@ -39,8 +39,10 @@ _STEPS: dict[str, type[Step]] = {}
 
 @dataclass(frozen=True)
 class Column:
-    """A column of `regions`: its unit and one line of meaning. `derive` computes it from the
-    finished table's other columns (dict name -> array) after the loop instead of per year."""
+    """A column of an output table: its unit ("" only for identifiers and labels) and one
+    line of meaning, written into the Parquet file as field metadata
+    (`migsim.runtime.columns`). `derive` (for `regions`) computes it from the finished
+    table's other columns after the loop instead of per year."""
 
     unit: str
     doc: str
@@ -66,6 +68,7 @@ class Step:
     writes: ClassVar[tuple[str, ...]] = ()  # YearState fields written
     columns: ClassVar[dict[str, Column]] = {}  # columns added to regions
     tables: ClassVar[dict[str, str]] = {}  # tables produced (name -> meaning), in `records`
+    table_columns: ClassVar[dict[str, dict[str, Column]]] = {}  # their columns, in order
 
     @classmethod
     def enabled(cls, cfg: Any) -> bool:
