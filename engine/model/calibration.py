@@ -137,6 +137,22 @@ def desired_extra(world, conf, cells, wages, xi_sq, xi_new, flows_sq=None) -> np
     return (cells.stock * (ratio - 1.0)).sum(axis=3)
 
 
+def _changed(conf: Any) -> str:
+    """The calibration's behaviour parameters that differ from their defaults, for the
+    message of a calibration that fails (the likely cause when the world is a shipped one)."""
+    from migsim.model.behaviour import BehaviourConf
+
+    default = BehaviourConf()
+    changed = []
+    for name in CALIBRATION_FIELDS:
+        value, base = getattr(conf, name, None), getattr(default, name, None)
+        if isinstance(base, list):
+            value = list(value) if value is not None else value
+        if value is not None and value != base:
+            changed.append(f"behaviour.{name}={value}")
+    return "; changed from their defaults: " + ", ".join(changed) if changed else ""
+
+
 def calibrate(
     world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6, max_iterations: int = 500
 ) -> Calibration:
@@ -167,7 +183,7 @@ def calibrate(
         raise InputError(
             "calibration",
             f"did not converge (max log gap {residual:.2e})",
-            "check the world tables and behaviour parameters",
+            "check the world tables and behaviour parameters" + _changed(conf),
         )
 
     # policy cost split (DMS dual strategy)
