@@ -37,6 +37,12 @@ def _step_names() -> tuple[str, ...]:
 class WorldConf:
     name: str = param("default", doc="world directory shipped with migsim (default, toy, twins)")
     path: str = param("", doc="directory holding the world's CSV tables; empty: the shipped one")
+    base_year: int = param(
+        2013,
+        range=(1900, 2100),
+        doc="the year the world's tables describe (2010 for the worlds built from data); "
+        "the run's base_year follows it",
+    )
 
 
 @dataclass
@@ -202,7 +208,22 @@ def plugin_param_overrides(overrides: list[str]) -> list[str]:
     config lacks it). A plug-in's parameters are checked against its declaration once it is
     loaded (migsim.model.plugin_params), which names the declared ones; Hydra alone would
     refuse a name the behaviour's config does not set without saying which names exist."""
+    check_switches(overrides)
     return [f"++{o}" if str(o).startswith("behaviour.params.") else o for o in overrides]
+
+
+def check_switches(overrides: list[str]) -> None:
+    """A declared on/off parameter given anything but true or false is refused: OmegaConf
+    would turn `behaviour.migration=-1` or `economy.enabled=2` into true before any check
+    sees the number."""
+    switches = {row["name"] for row in parameters() if isinstance(row["default"], bool)}
+    for override in overrides:
+        key, sep, value = str(override).lstrip("+~").partition("=")
+        if not sep or key not in switches or "(" in value:
+            continue
+        for item in value.split(","):  # a multirun sweeps comma-separated values
+            if item.strip().lower() not in ("true", "false"):
+                raise InputError(key, f"'{item.strip()}' is not true or false", "true, false")
 
 
 # Nodes whose keys are free: plug-in parameters, experiment settings, Hydra's own.

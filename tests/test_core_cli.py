@@ -96,7 +96,8 @@ def test_cfg_job_prints_config(tmp_path):
     lines = proc.stdout.splitlines()
     assert "seed: 1" in lines
     assert "years: 30" in lines
-    assert "base_year: 2013" in lines
+    # the run's base year is the world's unless given (resolved when the run starts)
+    assert "base_year: ${oc.select:world.base_year,2013}" in lines
     # nothing is run
     assert not (tmp_path / "r" / "manifest.json").exists()
 

@@ -292,7 +292,13 @@ def test_validate_exits_3_on_a_failed_verdict(tmp_path, monkeypatch, status, cod
 
     from migsim.validation import cli
 
-    frame = pl.DataFrame({"status": [status, "pass"]})
+    frame = pl.DataFrame(
+        {
+            "status": [status, "pass"],
+            "tier": ["out_of_sample", "out_of_sample"],
+            "passed": [status != "FAIL", True],
+        }
+    )
     monkeypatch.setattr(cli, "run_all", lambda *args, **kwargs: (frame, None))
     monkeypatch.setattr(cli, "write_report", lambda *args: None)
     assert cli.validate_command(["--out", str(tmp_path / "v")]) == code

@@ -202,7 +202,7 @@ def test_install_copies_a_build_and_writes_its_config(invented, tmp_path):
         tmp_path / "built" / "regions.csv"
     ).read_bytes()
     assert "name: mine" in (configs / "mine.yaml").read_text()
-    assert "base_year=2010" in (configs / "mine.yaml").read_text()
+    assert "base_year: 2010" in (configs / "mine.yaml").read_text()
 
 
 @needs_inputs

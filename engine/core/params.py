@@ -80,6 +80,9 @@ def check(schema: type, node: Any, prefix: str = "") -> None:
             if sub is not None and dataclasses.is_dataclass(sub) and value is not None:
                 check(sub, value, f"{where}.")
             continue
+        if isinstance(f.default, bool) and value is not None and not isinstance(value, bool):
+            # a number is not a switch: OmegaConf would read -1 or 2 as true downstream
+            raise InputError(where, f"{_text(value)} is not true or false", "true, false")
         _check_value(where, value, meta)
 
 

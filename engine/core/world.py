@@ -112,6 +112,9 @@ class World:
         return self.migrant_stock.sum(axis=1) + self.intra_migrants
 
 
+MAX_DISTANCE_KM = 20_100.0  # no two places on Earth are further apart along its surface
+
+
 def _read_table(path: Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
     if not path.is_file():
         raise InputError(str(path), "file not found", "a CSV table in the world directory")
@@ -226,6 +229,12 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     bilateral = _read_table(bpath, BILATERAL_COLUMNS)
     if (bilateral["distance_km"] <= 0).any():
         raise InputError(str(bpath), "column 'distance_km' has a non-positive value", "> 0")
+    if (bilateral["distance_km"] > MAX_DISTANCE_KM).any():
+        raise InputError(
+            str(bpath),
+            "column 'distance_km' has a value beyond any distance on Earth",
+            f"at most {MAX_DISTANCE_KM:,.0f} km (half the equator, 20,038 km, plus a margin)",
+        )
     for column in ("contiguous", "common_language", "colonial_link"):
         if (~bilateral[column].is_in([0, 1])).any():
             raise InputError(str(bpath), f"column '{column}' has a value other than 0 or 1", "0, 1")

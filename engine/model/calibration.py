@@ -108,7 +108,8 @@ def model_flows(world, conf, cells, wages, xi) -> np.ndarray:
         corridor_constant=xi,
         policy_cost=np.zeros((R, R, 2)),
         network=np.zeros((R, R, 2)),
-        age_shift=np.log(np.asarray(conf.age_profile, dtype=np.float64)),
+        # list() first: NumPy probing an OmegaConf list directly costs ~1 ms per call
+        age_shift=np.log(np.asarray(list(conf.age_profile), dtype=np.float64)),
         income_elasticity=conf.income_elasticity,
         nest_dissimilarity=conf.nest_dissimilarity,
         year=0,
@@ -134,6 +135,22 @@ def desired_extra(world, conf, cells, wages, xi_sq, xi_new, flows_sq=None) -> np
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(F0 > 0, F1 / F0, 1.0)
     return (cells.stock * (ratio - 1.0)).sum(axis=3)
+
+
+def _changed(conf: Any) -> str:
+    """The calibration's behaviour parameters that differ from their defaults, for the
+    message of a calibration that fails (the likely cause when the world is a shipped one)."""
+    from migsim.model.behaviour import BehaviourConf
+
+    default = BehaviourConf()
+    changed = []
+    for name in CALIBRATION_FIELDS:
+        value, base = getattr(conf, name, None), getattr(default, name, None)
+        if isinstance(base, list):
+            value = list(value) if value is not None else value
+        if value is not None and value != base:
+            changed.append(f"behaviour.{name}={value}")
+    return "; changed from their defaults: " + ", ".join(changed) if changed else ""
 
 
 def calibrate(
@@ -166,7 +183,7 @@ def calibrate(
         raise InputError(
             "calibration",
             f"did not converge (max log gap {residual:.2e})",
-            "check the world tables and behaviour parameters",
+            "check the world tables and behaviour parameters" + _changed(conf),
         )
 
     # policy cost split (DMS dual strategy)

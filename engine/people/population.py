@@ -160,10 +160,31 @@ def native_pyramids(world: World) -> np.ndarray:
     return out
 
 
+# every origin with at least FLOOR_PEOPLE people born there gets at least FLOOR_AGENTS agents
+# (when the population is large enough to give every such origin its floor), so that a
+# small country keeps enough agents to be represented; its weight rises to match
+FLOOR_AGENTS = 300
+FLOOR_PEOPLE = 50_000
+
+
 def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.ndarray:
-    """Agents per origin: proportional to born^stratification, at least 1 each."""
-    counts = largest_remainder(size, born**stratification)
-    return np.maximum(counts, 1)
+    """Agents per origin: proportional to born^stratification, at least 1 each, and at
+    least FLOOR_AGENTS for origins of FLOOR_PEOPLE or more (the rest is split among the
+    others in proportion, so the total stays `size`)."""
+    weight = born**stratification
+    counts = largest_remainder(size, weight)
+    need = np.where(born >= FLOOR_PEOPLE, FLOOR_AGENTS, 1)
+    if (counts >= need).all() or need.sum() > size:
+        return np.maximum(counts, 1)
+    fixed = np.zeros(born.shape, dtype=bool)
+    while True:  # water-filling: floor the origins below it, re-split the rest
+        free = ~fixed
+        counts = need.copy()
+        counts[free] = largest_remainder(size - int(need[fixed].sum()), weight[free])
+        below = free & (counts < need)
+        if not below.any():
+            return np.maximum(counts, 1)
+        fixed |= below
 
 
 def agents_per_origin(

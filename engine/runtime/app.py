@@ -203,7 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
     from migsim.config import plugin_param_overrides
 
-    sys.argv = [sys.argv[0], *plugin_param_overrides(sys.argv[1:])]
+    prepared: list[str] = []
+    guarded(lambda: prepared.extend(plugin_param_overrides(sys.argv[1:])))
+    sys.argv = [sys.argv[0], *prepared]
     # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     entry = hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")(_task)

@@ -236,6 +236,14 @@ class EconomyStep(Step):
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
         supply0 = self.supply(sim, sim.base_year)
+        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2)) <= 0.0)
+        if empty.size:  # too few agents for a small region: say so, not a market error
+            raise InputError(
+                "population.size",
+                f"too few agents: region {world.codes[int(empty[0])]} has no worker in the "
+                "base year",
+                "a larger population.size, or population.stratification closer to 0",
+            )
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
         per_unit = self.base_wage_per_worker[:, :, None] * np.ones((R, 2, 2))

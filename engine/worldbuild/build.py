@@ -246,7 +246,7 @@ def install(
     yaml.write_text(
         f"# A world built from country data by `migsim world build` (engine/data/{name}:\n"
         "# provenance and provenance_summary.md there). Its tables describe "
-        f"{year or 'the base year'}:\n# run it with base_year={year or 'YEAR'}.\n"
-        f'name: {name}\npath: ""\n'
+        f"{year or 'the base year'}.\n"
+        f'name: {name}\npath: ""\n' + (f"base_year: {year}\n" if year else "")
     )
     return target
