@@ -349,7 +349,7 @@ class MigrationStep(Step):
         if policy.catch_up and year == sim.base_year + 1:
             # computed on the stocks at the start of the year, drawn after the decisions
             catch = self.catch_up_probabilities(sim)
-        moves, blocked, intra, invalid = sim.people.sum(
+        moves, blocked, intra, invalid, excess = sim.people.sum(
             passes.decide,
             sim.key,
             year,
@@ -365,6 +365,12 @@ class MigrationStep(Step):
                 f"individual term returned NaN or infinity for {invalid} agents in {year}",
                 "finite numbers",
             )
+        if excess:
+            raise InputError(
+                f"behaviour plug-in '{self.behaviour.name}'",
+                f"kernel recorded {excess} moves beyond one per row of its chunk in {year}",
+                "at most one add_move per person and pass",
+            )
         sim.state.moves += moves
         weight = sim.weight
         if catch is not None:
@@ -379,7 +385,7 @@ class MigrationStep(Step):
             sim.state.moves += pent_up
             # people by destination: moved at once, and desired by the split
             sim.state.region_columns["pent_up_moves"] = (
-                pent_up.sum(axis=(1, 3)) * weight[:, None]
+                pent_up.by("origin", "destination") * weight[:, None]
             ).sum(axis=0)
             sim.state.region_columns["pent_up_desired"] = desired.sum(axis=(0, 2))
         sim.state.region_columns["blocked_by_liquidity"] = blocked * weight
