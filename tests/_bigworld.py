@@ -22,12 +22,17 @@ from migsim.core.world import DATA_DIR
 BASE = DATA_DIR / "default"
 
 
-def write_big_world(root: str | Path, n_regions: int = 230, seed: int = 0) -> Path:
+def write_big_world(
+    root: str | Path, n_regions: int = 230, seed: int = 0, desired: bool = False
+) -> Path:
     """Write a world directory of `n_regions` regions into `root` and return its path.
 
     The stock of corridor (i, j) is the default stock of (i % 12, j % 12) divided by the
     square of the copies, kept for one pair in six (and for every pair among the first
-    twelve regions), so about 85% of corridors are empty."""
+    twelve regions), so about 85% of corridors are empty. `desired`: also write
+    desired_destinations.csv; without it the calibration sets one incompressible-cost level
+    for all destinations (one bisection) instead of one per destination (a Gauss-Seidel
+    sweep of R bisections, hours at 230 regions)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -89,9 +94,17 @@ def write_big_world(root: str | Path, n_regions: int = 230, seed: int = 0) -> Pa
         }
     ).write_csv(root / "bilateral.csv")
 
-    migrants = square(stock, "migrants")[bo, bd] / (copies[bo] * copies[bd]) * 6.0
-    keep = ((o < n_base) & (d < n_base)) | (rng.random(o.size) < 1.0 / 6.0)
-    migrants = np.where(keep & ~same_base, np.round(migrants), 0.0)
+    first = (o < n_base) & (d < n_base)
+    keep = first | (rng.random(o.size) < 1.0 / 6.0)
+    migrants = square(stock, "migrants")[bo, bd] / (copies[bo] * copies[bd])
+    migrants = np.where(keep & ~same_base, migrants * np.where(first, 1.0, 6.0), 0.0)
+    # no destination may host more migrants than its base region's share of residents
+    hosted = np.bincount(d, weights=migrants, minlength=R)
+    base_share = (
+        square(stock, "migrants").sum(axis=0) / regions["population"].cast(pl.Float64).to_numpy()
+    )
+    cap = np.minimum(base_share[base_of], 0.8) * population
+    migrants = np.round(migrants * np.minimum(1.0, cap / np.maximum(hosted, 1.0))[d])
     pl.DataFrame(
         {
             "origin": code[o],
@@ -108,12 +121,60 @@ def write_big_world(root: str | Path, n_regions: int = 230, seed: int = 0) -> Pa
     pl.DataFrame({"region": codes, "migrants": np.round(values).astype(np.int64)}).write_csv(
         root / "intra_region_migrants_2013.csv"
     )
-    desired = pl.read_csv(BASE / "desired_destinations.csv")
-    per_base = dict(zip(desired["region"], desired["share"]))
-    share = np.array([per_base[base_codes[b]] / copies[b] for b in base_of])
-    pl.DataFrame({"region": codes, "share": (share / share.sum()).round(8)}).write_csv(
-        root / "desired_destinations.csv"
-    )
+    if desired:
+        wish = pl.read_csv(BASE / "desired_destinations.csv")
+        per_base = dict(zip(wish["region"], wish["share"]))
+        share = np.array([per_base[base_codes[b]] / copies[b] for b in base_of])
+        pl.DataFrame({"region": codes, "share": (share / share.sum()).round(8)}).write_csv(
+            root / "desired_destinations.csv"
+        )
     for name in ("migrant_age.csv", "stock_history.csv"):
         shutil.copy(BASE / name, root / name)
     return root
+
+
+def run_and_measure(world: str | Path | None, size: int, years: int, seed: int = 1) -> dict:
+    """Calibrate, build and run a world (`world`: a directory, or None for the default
+    world) for `years` years of `size` agents in this process, and return its figures:
+    seconds stepping, person-years per second, and the process's peak resident memory (MiB)
+    before and after. Kernels are loaded (or compiled) first on a small toy run, so the
+    peak before is the interpreter with migsim warm."""
+    import resource
+    import time
+
+    import migsim
+    from migsim.core.world import load_world
+    from migsim.kernels.rng import run_key
+    from migsim.model.calibration import load_calibration
+    from migsim.runtime.assemble import start_simulation
+
+    def peak_mib() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+    warm = migsim.build_simulation(["world=toy", "population.size=2000", "progress=false"])
+    warm.step()
+    before = peak_mib()
+    chosen = [f"world.path={world}"] if world else ["world=default"]
+    cfg = migsim.compose([*chosen, "progress=false", f"population.size={size}", f"seed={seed}"])
+    start = time.perf_counter()
+    loaded = load_world(cfg.world.name, cfg.world.path or None)
+    calibration = load_calibration(loaded, cfg.behaviour, cfg.population)
+    sim = start_simulation(cfg, loaded, run_key(seed), calibration)
+    setup_s = time.perf_counter() - start
+    person_years, stepping = 0, 0.0
+    for _ in range(years):
+        alive = int(sim.population.alive[: sim.population.n].sum())
+        start = time.perf_counter()
+        sim.step()
+        stepping += time.perf_counter() - start
+        person_years += alive
+    return {
+        "regions": loaded.n_regions,
+        "agents": size,
+        "years": years,
+        "setup_s": setup_s,
+        "step_s": stepping,
+        "person_years_per_s": person_years / stepping,
+        "peak_mib_before": before,
+        "peak_mib": peak_mib(),
+    }
