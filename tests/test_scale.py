@@ -58,6 +58,22 @@ def test_tallies_keep_one_slot_per_row_and_report_excess():
         MoveCounts.from_tallies(tallies)
 
 
+def test_column_sweep_finds_the_full_sweeps_cost_levels(monkeypatch):
+    """The per-destination cost levels of large worlds (migsim.model.policy_split) equal
+    the full Gauss-Seidel sweep's on a world small enough to run both."""
+    import migsim
+    from migsim.model import calibration
+
+    cfg = migsim.compose(["world=toy", "progress=false"])
+    world = load_world("toy")
+    assert world.desired_share is not None
+    full = calibration.calibrate(world, cfg.behaviour, cfg.population)
+    monkeypatch.setattr(calibration, "FULL_SWEEP_MAX_REGIONS", 0)
+    columns = calibration.calibrate(world, cfg.behaviour, cfg.population)
+    np.testing.assert_allclose(columns.policy_cost, full.policy_cost, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(columns.corridor_constant, full.corridor_constant, rtol=0, atol=1e-9)
+
+
 @pytest.mark.slow
 def test_230_regions_run_in_bounded_memory(tmp_path):
     """Calibration and two years of 50k agents in a fresh process: peak resident memory
