@@ -98,7 +98,9 @@ def sweep_levels(
         previous = level.copy()
         total = expo.sum(axis=-1)  # recomputed every sweep: no drift from the updates
         for d in range(R):
-            level[d] = bisect(lambda x, d=d: extra_at(d, column(d, x), total) > targets[d])
+            level[d] = bisect(
+                lambda x, d=d, total=total: extra_at(d, column(d, x), total) > targets[d]
+            )
             e_d = column(d, level[d])
             total = total - expo[..., d] + e_d
             expo[..., d] = e_d
