@@ -4,13 +4,12 @@ engine builds them (so a kernel can be timed alone)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from migsim.core.world import load_world
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import Vital
 from migsim.kernels.rng import run_key
 from migsim.model.calibration import load_calibration
+from migsim.people.moves import MoveCounts
 from migsim.people.population import synthesise_population
 from migsim.runtime.simulation import Simulation
 
@@ -75,9 +74,8 @@ def capture_decide_args(sim: Simulation, year: int | None = None) -> tuple:
     def fake(*args):
         captured["args"] = args
 
-    R = sim.world.n_regions
     saved_moves, saved_extra = sim.moves, dict(sim.region_extra)
-    sim.moves = np.zeros((R, R, R, 2), dtype=np.int64)
+    sim.moves = MoveCounts.empty(sim.world.n_regions)
     mk.decide = fake
     try:
         step.run(sim, year)
@@ -137,8 +135,8 @@ def decide_runner(sim: Simulation):
 
     def setup():
         restore(pop, saved)
-        for a in tallies:
-            a[...] = 0
+        for counts in (tallies.n_moves, tallies.blocked, tallies.intra):
+            counts[...] = 0
 
     def run():
         mk.decide(*args)

@@ -29,6 +29,7 @@ from benches.common import (
 )
 from migsim.kernels import demography as demo
 from migsim.kernels import reference as ref
+from migsim.people.moves import MoveCounts
 from migsim.people.population import BYTES_PER_PERSON, COLUMNS
 
 M = 1_000_000
@@ -107,7 +108,7 @@ def test_aggregate(benchmark, sim_by_size):
     """Simulation.record: cell counts, region table, stock and flow frames."""
     sim = sim_by_size
     R = sim.world.n_regions
-    moves = np.zeros((R, R, R, 2), dtype=np.int64)
+    moves = MoveCounts.empty(R)
     deaths = births = np.zeros((R, R), dtype=np.int64)
     state = SimulationState(sim)
     benchmark.group = "aggregate"

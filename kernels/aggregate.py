@@ -19,6 +19,10 @@ import numpy as np
 from migsim.kernels._config import JIT, PARALLEL_JIT
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
+# Most cells the lanes' histograms of `count_cells` may hold together (64 MB of int64): the
+# cell histogram grows as R^2 (77 MB at 230 regions), so large worlds count in fewer lanes
+# (one from about 200 regions) instead of allocating eight copies.
+CELL_BUDGET = 1 << 23
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -32,7 +36,7 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
     age = people.age
     status = people.status
     n_cells = n_regions * n_regions * 2 * 2 * n_bands * n_status
-    lanes = max(1, min(lanes, (n + 4095) // 4096))
+    lanes = max(1, min(lanes, (n + 4095) // 4096, CELL_BUDGET // n_cells))
     partial = np.zeros((lanes, n_cells), dtype=np.int64)
     chunk = (n + lanes - 1) // lanes
     for c in nb.prange(lanes):
@@ -43,7 +47,7 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
             cell = ((np.int64(origin[i]) * n_regions + location[i]) * 2 + skill[i]) * 2 + sex[i]
             cell = (cell * n_bands + band_of_age[age[i]]) * n_status + status[i]
             hist[cell] += 1
-    out = partial[0].copy()
+    out = partial[0]
     for c in range(1, lanes):
         out += partial[c]
     return out

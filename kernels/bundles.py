@@ -18,7 +18,10 @@ h = ((o * 2 + s) * 2 + sex) * n_bands + b.
 
 from typing import NamedTuple
 
+import numba as nb
 import numpy as np
+
+from migsim.kernels._config import JIT
 
 # No `from __future__ import annotations` here: the annotations of `People` are the dtypes
 # of its columns and are read at import time.
@@ -101,27 +104,76 @@ class Levers(NamedTuple):
 
 
 class MoveTallies(NamedTuple):
-    """Integer counts of a decision pass, one slice per fixed chunk of rows (summed over
+    """Integer counts of a decision pass, one slice per fixed chunk of rows (combined over
     chunks by the caller, so the totals do not depend on the number of threads).
 
-    moves: (N_CHUNKS, R, R, R, 2) int64 [chunk, origin, source, destination, skill];
+    Moves are a per-chunk list of events, not a dense histogram: a dense
+    (chunk, origin, source, destination, skill) array grows as R^3 per chunk (12.8 GB for
+    64 chunks of 232 regions), while a chunk of rows records at most one move per row.
+
+    moves: (N_CHUNKS, capacity) int64; moves[c, :n_moves[c]] are the move keys of chunk c,
+    key = ((origin * R + source) * R + destination) * 2 + skill (`move_key`);
+    n_moves: (N_CHUNKS,) int64 moves recorded by chunk c (more than `capacity` means some
+    were dropped, which the engine reports as an error);
+    n_regions: R;
     blocked: (N_CHUNKS, R) int64 would-be movers stopped by the up-front cost, by origin;
     intra: (N_CHUNKS, R) int64 within-region moves, by origin.
+    Record a move with `add_move(moves, n_moves, n_regions, c, origin, source,
+    destination, skill)`.
     """
 
     moves: np.ndarray
+    n_moves: np.ndarray
+    n_regions: int
     blocked: np.ndarray
     intra: np.ndarray
 
 
-def move_tallies(n_chunks: int, n_regions: int) -> MoveTallies:
-    """Zeroed MoveTallies."""
+@nb.njit(inline="always", **JIT)
+def move_key(n_regions, origin, source, destination, skill):
+    """The int64 key of a move: ((origin * R + source) * R + destination) * 2 + skill."""
+    R = np.int64(n_regions)
+    return ((np.int64(origin) * R + source) * R + destination) * 2 + skill
+
+
+@nb.njit(inline="always", **JIT)
+def add_move(moves, n_moves, n_regions, c, origin, source, destination, skill):
+    """Record one move in chunk c of a `MoveTallies` (its arrays passed unpacked, as a
+    kernel must inside `prange`)."""
+    k = n_moves[c]
+    if k < moves.shape[1]:
+        moves[c, k] = move_key(n_regions, origin, source, destination, skill)
+    n_moves[c] = k + 1
+
+
+def move_tallies(
+    n_chunks: int, n_regions: int, n_rows: int = 0, out: np.ndarray | None = None
+) -> MoveTallies:
+    """Empty MoveTallies for a pass over `n_rows` rows in `n_chunks` chunks: room for one
+    move per row. `out`: a flat int64 scratch array of at least n_chunks * capacity to hold
+    the move keys (allocated when None)."""
     R = n_regions
+    capacity = max(1, -(-int(n_rows) // n_chunks))
+    if out is None:
+        out = np.empty(n_chunks * capacity, dtype=np.int64)
     return MoveTallies(
-        np.zeros((n_chunks, R, R, R, 2), dtype=np.int64),
+        out[: n_chunks * capacity].reshape(n_chunks, capacity),
+        np.zeros(n_chunks, dtype=np.int64),
+        int(R),
         np.zeros((n_chunks, R), dtype=np.int64),
         np.zeros((n_chunks, R), dtype=np.int64),
     )
+
+
+def tallied_keys(tallies: MoveTallies) -> np.ndarray:
+    """The move keys of all chunks, in chunk order (int64)."""
+    counts = tallies.n_moves
+    capacity = tallies.moves.shape[1]
+    if (counts > capacity).any():
+        raise OverflowError(
+            f"a chunk recorded {int(counts.max())} moves, more than its {capacity} rows"
+        )
+    return np.concatenate([tallies.moves[c, : counts[c]] for c in range(counts.shape[0])])
 
 
 def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> tuple:
@@ -215,6 +267,9 @@ __all__ = [
     "Vital",
     "Work",
     "empty_people",
+    "add_move",
+    "move_key",
     "move_tallies",
     "sample_bundles",
+    "tallied_keys",
 ]

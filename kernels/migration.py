@@ -14,8 +14,9 @@ only the draws, the liquidity check and the individual term are per person:
   hazard[status, years abroad]; a share `onward_share` of leavers moves on to another
   destination drawn from their home cell's destination distribution instead of going home.
 
-Moves are counted in per-chunk integer histograms (origin, source, destination, skill), so
-counts are identical for any number of threads.
+Moves are recorded per chunk of rows as keys of (origin, source, destination, skill)
+(`migsim.kernels.bundles.MoveTallies`), combined in chunk order, so counts are identical for
+any number of threads and the tallies take one slot per row whatever the number of regions.
 
 Arguments come in bundles (`migsim.kernels.bundles`): `People` (the per-person columns),
 `Cells` (per-home-cell probabilities and destination CDFs), `Levers` (policy arrays and
@@ -35,6 +36,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels.bundles import add_move
 from migsim.kernels.rng import Stream, normal, uniform
 
 N_CHUNKS = 64
@@ -59,10 +61,12 @@ def draw_index(cdf, u):
 
 
 @nb.njit(inline="always", **JIT)
-def enter(i, c, o, d, s, v, status, visa_years_left, location, years_abroad, levers, moves_out):
+def enter(
+    i, c, o, d, s, v, status, visa_years_left, location, years_abroad, levers, moves_out, n_moves, R
+):
     """Person i (origin o, skill s) moves from home to d: the entry channel drawn with the
     uniform v (temporary visa, irregular or permanent, by the corridor's shares), and the
-    move counted in chunk c."""
+    move recorded in chunk c of the tallies (moves_out, n_moves, R)."""
     temporary_share = levers.temporary_share
     irregular_share = levers.irregular_share
     if v < temporary_share[o, d, s]:
@@ -76,7 +80,7 @@ def enter(i, c, o, d, s, v, status, visa_years_left, location, years_abroad, lev
         visa_years_left[i] = 0
     location[i] = d
     years_abroad[i] = 0
-    moves_out[c, o, o, d, s] += 1
+    add_move(moves_out, n_moves, R, c, o, o, d, s)
 
 
 # Rows per sub-block: draws for a sub-block are computed together in a vectorisable loop.
@@ -127,6 +131,8 @@ def _decide_block(
     intra_return = levers.intra_return
     productivity_sigma = levers.productivity_sigma
     moves_out = tallies.moves
+    n_moves = tallies.n_moves
+    R = tallies.n_regions
     blocked_out = tallies.blocked
     intra_moves_out = tallies.intra
     _draw_block(key, year, person_id, start, stop, u_nest, u_return)
@@ -175,6 +181,8 @@ def _decide_block(
                     years_abroad,
                     levers,
                     moves_out,
+                    n_moves,
+                    R,
                 )
             else:
                 # within-region moves between countries of the same region
@@ -209,7 +217,7 @@ def _decide_block(
         years_abroad[i] = 0
         visa_years_left[i] = 0
         status[i] = NATIVE if dest == o else PERMANENT
-        moves_out[c, o, loc, dest, s] += 1
+        add_move(moves_out, n_moves, R, c, o, loc, dest, s)
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -292,11 +300,12 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
 
 
 @nb.njit(**PARALLEL_JIT)
-def count_applicants(key, year, n, people, cells, levers, out):
-    """Would-be movers who can pay the up-front cost, by (origin, destination, skill),
-    before quotas: int64 (N_CHUNKS, R, R, 2). The same draws and liquidity test as
-    `decide`, so the lottery's odds quota / applicants fill the quota in expectation.
-    Reads levers.upfront_cost, home_income, borrowing and productivity_sigma."""
+def count_applicants(key, year, n, people, cells, levers, tallies):
+    """Would-be movers who can pay the up-front cost, before quotas, recorded as moves from
+    home (origin, origin, destination, skill) in `tallies` (a `MoveTallies`; nobody moves).
+    The same draws and liquidity test as `decide`, so the lottery's odds quota / applicants
+    fill the quota in expectation. Reads levers.upfront_cost, home_income, borrowing and
+    productivity_sigma."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -313,7 +322,9 @@ def count_applicants(key, year, n, people, cells, levers, out):
     home_income = levers.home_income
     borrowing = levers.borrowing
     productivity_sigma = levers.productivity_sigma
-    R = out.shape[1]
+    moves_out = tallies.moves
+    n_moves = tallies.n_moves
+    R = tallies.n_regions
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
@@ -328,18 +339,18 @@ def count_applicants(key, year, n, people, cells, levers, out):
                 if d != o and d < R:
                     income = home_income[o, s] * productivity(key, pid, productivity_sigma)
                     if wealth[i] + borrowing * income >= upfront_cost[o, d]:
-                        out[c, o, d, s] += 1
+                        add_move(moves_out, n_moves, R, c, o, o, d, s)
 
 
 @nb.njit(**PARALLEL_JIT)
-def catch_up(key, year, n, people, cells, levers, moves_out):
+def catch_up(key, year, n, people, cells, levers, tallies):
     """A regime's pent-up moves, once: a person at home moves with probability
     cells.p_move[h] (the catch-up probability) to a destination drawn from cells.dest_cdf[h]
     (h = home cell, as in `decide`). Desired moves are realised without the up-front
     liquidity check (engine/steps/migration.py, `catch_up`); the entry channel is drawn as in
     `decide` from levers.temporary_share, irregular_share and visa_years. Draws use their own
-    streams, so the year's other decisions are unchanged. moves_out: (N_CHUNKS, R, R, R, 2)
-    int64 as in `decide`."""
+    streams, so the year's other decisions are unchanged. tallies: a `MoveTallies` as in
+    `decide` (only its moves are used)."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -354,6 +365,9 @@ def catch_up(key, year, n, people, cells, levers, moves_out):
     n_bands = cells.n_bands
     q_move = cells.p_move
     dest_cdf = cells.dest_cdf
+    moves_out = tallies.moves
+    n_moves = tallies.n_moves
+    R = tallies.n_regions
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
@@ -386,4 +400,6 @@ def catch_up(key, year, n, people, cells, levers, moves_out):
                 years_abroad,
                 levers,
                 moves_out,
+                n_moves,
+                R,
             )

@@ -43,6 +43,7 @@ import numba
 import numpy as np
 
 from migsim.core.params import param
+from migsim.kernels.bundles import add_move
 from migsim.model.behaviour import Behaviour, default_utility
 
 
@@ -113,6 +114,20 @@ def sometimes_nan_fn(age, sex, skill, wealth, productivity, years_abroad, origin
 
 
 sometimes_nan = Behaviour("tmp_sometimes_nan", individual_term=sometimes_nan_fn)
+
+
+@numba.njit
+def greedy_kernel_fn(key, year, n, people, cells, levers, tallies, params):
+    moves, n_moves, n_regions = tallies.moves, tallies.n_moves, tallies.n_regions
+    n_chunks = moves.shape[0]
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in range(n_chunks):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            add_move(moves, n_moves, n_regions, c, 0, 0, 1, 0)  # two moves per row
+            add_move(moves, n_moves, n_regions, c, 0, 0, 1, 0)
+
+
+greedy_kernel = Behaviour("tmp_greedy_kernel", kernel=greedy_kernel_fn)
 """
 
 
@@ -253,6 +268,7 @@ BAD_UTILITIES = [
     ("wrong_shape", ("tmp_wrong_shape", "shape")),
     ("as_list", ("tmp_list", "list")),
     ("as_text", ("tmp_text", "dtype")),
+    ("greedy_kernel", ("tmp_greedy_kernel", "beyond one per row")),
 ]
 
 

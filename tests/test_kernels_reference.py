@@ -13,6 +13,7 @@ from benches.common import build_simulation, capture_decide_args
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import move_tallies
 from migsim.kernels.reference import migration as ref
+from migsim.people.moves import MoveCounts
 
 SIZE = 150_000
 THREADS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
@@ -85,10 +86,10 @@ def test_decide_equals_numpy_twin(sims, seed, scramble):
         assert blocked.sum() > 0 and intra.sum() > 0
     for threads in THREADS:
         _restore(people, saved)
-        tallies = move_tallies(mk.N_CHUNKS, levers.accept.shape[0])
+        tallies = move_tallies(mk.N_CHUNKS, levers.accept.shape[0], n)
         with_threads(threads, mk.decide, key, year, n, people, cells, levers, tallies)
         _assert_columns(people, n, new)
-        np.testing.assert_array_equal(tallies.moves.sum(axis=0), moves)
+        np.testing.assert_array_equal(MoveCounts.from_tallies(tallies).dense(), moves)
         np.testing.assert_array_equal(tallies.blocked.sum(axis=0), blocked)
         np.testing.assert_array_equal(tallies.intra.sum(axis=0), intra)
     _restore(people, saved)
@@ -116,7 +117,7 @@ def test_decide_with_term_equals_numpy_twin(sims):
     assert invalid > 0
     for threads in THREADS:
         _restore(people, saved)
-        tallies = move_tallies(mk.N_CHUNKS, levers.accept.shape[0])
+        tallies = move_tallies(mk.N_CHUNKS, levers.accept.shape[0], n)
         bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
         with_threads(
             threads,
@@ -133,7 +134,7 @@ def test_decide_with_term_equals_numpy_twin(sims):
             bad,
         )
         _assert_columns(people, n, new)
-        np.testing.assert_array_equal(tallies.moves.sum(axis=0), moves)
+        np.testing.assert_array_equal(MoveCounts.from_tallies(tallies).dense(), moves)
         np.testing.assert_array_equal(tallies.blocked.sum(axis=0), blocked)
         np.testing.assert_array_equal(tallies.intra.sum(axis=0), intra)
         assert bad.sum() == invalid
@@ -146,9 +147,10 @@ def test_count_applicants_equals_numpy_twin(sims):
     expected = ref.count_applicants(key, year, n, people, cells, levers, R)
     assert expected.sum() > 0
     for threads in THREADS:
-        out = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
+        out = move_tallies(mk.N_CHUNKS, R, n)
         with_threads(threads, mk.count_applicants, key, year, n, people, cells, levers, out)
-        np.testing.assert_array_equal(out.sum(axis=0), expected)
+        got = MoveCounts.from_tallies(out).by("origin", "destination", "skill")
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_catch_up_equals_numpy_twin(sims):
@@ -166,8 +168,8 @@ def test_catch_up_equals_numpy_twin(sims):
     assert moves.sum() > 0
     for threads in THREADS:
         _restore(people, saved)
-        out = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
+        out = move_tallies(mk.N_CHUNKS, R, n)
         with_threads(threads, mk.catch_up, key, year, n, people, catch, levers, out)
         _assert_columns(people, n, new)
-        np.testing.assert_array_equal(out.sum(axis=0), moves)
+        np.testing.assert_array_equal(MoveCounts.from_tallies(out).dense(), moves)
     _restore(people, saved)

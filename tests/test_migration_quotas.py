@@ -54,7 +54,8 @@ def yearly_moves(
     R = world.n_regions
     for _ in range(YEARS):
         sim.step()
-        home = sim.moves[np.arange(R), np.arange(R)]  # (R, R, 2) [origin, destination, skill]
+        moves = sim.moves.dense()
+        home = moves[np.arange(R), np.arange(R)]  # (R, R, 2) [origin, destination, skill]
         out.append(home * pop.weight[:, None, None])
     return out
 

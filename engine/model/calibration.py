@@ -48,10 +48,15 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
 )
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
+from migsim.model.policy_split import sweep_levels
 from migsim.people.population import native_pyramids
 from migsim.regimes import bloc_matrix
 
 CALIBRATION_FILE = "calibration.json"
+# Worlds up to this many regions sweep the per-destination cost levels with the full model
+# (the stored calibrations of the shipped worlds); larger ones with the column updates of
+# `migsim.model.policy_split`, which find the same levels up to rounding in O(R) per trial.
+FULL_SWEEP_MAX_REGIONS = 64
 
 
 # ----------------------------------------------------------------------------- solve
@@ -236,7 +241,21 @@ def calibrate(
             lo, hi = (mid, hi) if fits(mid) else (lo, mid)
         return 0.5 * (lo + hi)
 
-    if targets is not None:
+    if targets is not None and R > FULL_SWEEP_MAX_REGIONS:
+        level, sweeps = sweep_levels(
+            world,
+            conf,
+            cells,
+            xi,
+            y,
+            F0,
+            total_cost,
+            gravity[:, :, 0],
+            (same_bloc | ~offdiag)[:, :, 0],
+            targets,
+            bisect,
+        )
+    elif targets is not None:
         # destination d's extra migrants depend on the others' levels through the nest's
         # inclusive value: sweep over destinations until the levels settle (Gauss-Seidel)
         for sweeps in range(1, 101):  # noqa: B007 (reported in provenance)

@@ -21,6 +21,7 @@ from migsim.kernels.aggregate import count_cells, count_pairs
 from migsim.kernels.bundles import Cells, Levers, Money, MoneyTallies, Vital, Work, move_tallies
 from migsim.kernels.education import graduate as graduate_kernel
 from migsim.kernels.synthesis import fill_productivity
+from migsim.people.moves import MoveCounts
 from migsim.people.population import STATUSES
 from migsim.people.shards import Shard
 
@@ -84,32 +85,40 @@ def regularise(shard: Shard) -> None:
     pop.status[: pop.n][irregular] = mk.PERMANENT
 
 
+def _tallies(shard: Shard):
+    """Empty move tallies for a pass over the shard's rows, keyed into a reused scratch."""
+    pop = shard.population
+    capacity = -(-max(pop.n, 1) // mk.N_CHUNKS)
+    keys = shard.buffer("move_keys", np.int64, mk.N_CHUNKS * capacity)
+    return move_tallies(mk.N_CHUNKS, pop.weight.shape[0], pop.n, keys)
+
+
 def applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
     """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
     pop = shard.population
-    R = pop.weight.shape[0]
-    counts = np.zeros((mk.N_CHUNKS, R, R, 2), dtype=np.int64)
-    mk.count_applicants(key, year, pop.n, pop.people, cells, levers, counts)
-    return counts.sum(axis=0)
+    tallies = _tallies(shard)
+    mk.count_applicants(key, year, pop.n, pop.people, cells, levers, tallies)
+    return MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
 
 
 def catch_up(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
     """The regime's pent-up moves (MigrationStep.catch_up_probabilities; `cells.p_move` holds
-    the catch-up probabilities), in agents by (origin, source, destination, skill) (int64)."""
+    the catch-up probabilities), in agents by (origin, source, destination, skill)
+    (`MoveCounts`)."""
     pop = shard.population
-    R = pop.weight.shape[0]
-    moves = np.zeros((mk.N_CHUNKS, R, R, R, 2), dtype=np.int64)
-    mk.catch_up(key, year, pop.n, pop.people, cells, levers, moves)
-    return moves.sum(axis=0)
+    tallies = _tallies(shard)
+    mk.catch_up(key, year, pop.n, pop.people, cells, levers, tallies)
+    return MoveCounts.from_tallies(tallies)
 
 
 def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, params) -> tuple:
-    """Everyone's decision this year: moves (origin, source, destination, skill), people
-    blocked by liquidity and intra-regional moves (by region), and the number of invalid
-    plug-in terms (all in agents, int64). kernel, term: a behaviour plug-in's kernel or
-    individual term (None: the default); params: `behaviour.params` values (float64)."""
+    """Everyone's decision this year: moves (`MoveCounts` by origin, source, destination,
+    skill), people blocked by liquidity and intra-regional moves (by region), the number of
+    invalid plug-in terms and the number of moves a plug-in kernel recorded beyond one per
+    row (all in agents, int64). kernel, term: a behaviour plug-in's kernel or individual
+    term (None: the default); params: `behaviour.params` values (float64)."""
     pop = shard.population
-    tallies = move_tallies(mk.N_CHUNKS, pop.weight.shape[0])
+    tallies = _tallies(shard)
     invalid = 0
     if kernel is not None:
         kernel(key, year, pop.n, pop.people, cells, levers, tallies, params)
@@ -120,8 +129,9 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
         invalid = int(bad.sum())
     else:
         mk.decide(key, year, pop.n, pop.people, cells, levers, tallies)
-    moves, blocked, intra = (t.sum(axis=0) for t in tallies)
-    return moves, blocked, intra, invalid
+    excess = int(np.maximum(tallies.n_moves - tallies.moves.shape[1], 0).sum())
+    moves = MoveCounts.empty(tallies.n_regions) if excess else MoveCounts.from_tallies(tallies)
+    return moves, tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0), invalid, excess
 
 
 def _check_kernel_output(pop, tallies) -> None:

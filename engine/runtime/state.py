@@ -11,15 +11,18 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from migsim.people.moves import MoveCounts
+
 
 @dataclass
 class YearState:
     """Fields shared between the steps of the yearly loop. Index names: o origin, s source,
     d destination or location, k skill; counts are agents unless said otherwise."""
 
-    moves: np.ndarray | None = None
-    """(R, R, R, 2) [o, source, d, k] agents who moved this year (migration writes it, the
-    record turns it into `flows` and the arrivals and departures columns)."""
+    moves: MoveCounts | None = None
+    """Agents who moved this year by [o, source, d, k], sparse (`MoveCounts`; `.dense()` is
+    the (R, R, R, 2) array). Migration adds to it, the record turns it into `flows` and the
+    arrivals and departures columns."""
 
     region_columns: dict[str, np.ndarray] = field(default_factory=dict)
     """Column name -> (R,) values for this year's row of `regions`; every name must be one
@@ -43,7 +46,7 @@ class YearState:
     def begin_year(self, n_regions: int) -> None:
         """Empty what belongs to one year only."""
         R = n_regions
-        self.moves = np.zeros((R, R, R, 2), dtype=np.int64)
+        self.moves = MoveCounts.empty(R)
         self.region_columns = {}
 
 

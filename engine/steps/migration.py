@@ -355,7 +355,7 @@ class MigrationStep(Step):
         part = "kernel" if self.behaviour.kernel is not None else "individual_term"
         plugged = self.behaviour.kernel is not None or self.behaviour.individual_term is not None
         with plugin_call(self.behaviour, part, year) if plugged else nullcontext():
-            moves, blocked, intra, invalid = sim.people.sum(
+            moves, blocked, intra, invalid, excess = sim.people.sum(
                 passes.decide,
                 sim.key,
                 year,
@@ -371,6 +371,12 @@ class MigrationStep(Step):
                 f"individual term returned NaN or infinity for {invalid} agents in {year}",
                 "finite numbers",
             )
+        if excess:
+            raise InputError(
+                f"behaviour plug-in '{self.behaviour.name}'",
+                f"kernel recorded {excess} moves beyond one per row of its chunk in {year}",
+                "at most one add_move per person and pass",
+            )
         sim.state.moves += moves
         weight = sim.weight
         if catch is not None:
@@ -385,7 +391,7 @@ class MigrationStep(Step):
             sim.state.moves += pent_up
             # people by destination: moved at once, and desired by the split
             sim.state.region_columns["pent_up_moves"] = (
-                pent_up.sum(axis=(1, 3)) * weight[:, None]
+                pent_up.by("origin", "destination") * weight[:, None]
             ).sum(axis=0)
             sim.state.region_columns["pent_up_desired"] = desired.sum(axis=(0, 2))
         sim.state.region_columns["blocked_by_liquidity"] = blocked * weight
