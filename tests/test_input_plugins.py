@@ -109,7 +109,7 @@ bad_status = Behaviour("tmp_bad_status", kernel=bad_status_fn)
 @numba.njit
 def negative_count_fn(key, year, n, people, cells, levers, tallies, params):
     if n > 0:
-        tallies.moves[0, 0, 0, 1, 0] -= 5
+        tallies.n_moves[0] -= 5
 
 
 negative_count = Behaviour("tmp_negative_count", kernel=negative_count_fn)
@@ -303,7 +303,7 @@ def test_kernel_that_does_not_compile_gives_numbas_first_line(plugin_module):
     [
         ("off_map", "kernel set people.location to 250 (allowed: 0 to 2)"),
         ("bad_status", "kernel set people.status to 9 (allowed: 0 to 4"),
-        ("negative_count", "kernel left negative counts in tallies.moves"),
+        ("negative_count", "kernel left negative counts in tallies.n_moves"),
         ("nan_wealth", "kernel set people.wealth to NaN or infinity"),
     ],
 )

@@ -140,8 +140,15 @@ def _check_kernel_output(pop, tallies) -> None:
     (README, "A kernel plug-in"). One pass over the columns a kernel may write."""
     n, R = pop.n, pop.weight.shape[0]
     for name, counts in tallies._asdict().items():
-        if counts.size and counts.min() < 0:
+        if isinstance(counts, np.ndarray) and counts.size and counts.min() < 0:
             raise PluginOutputError(f"kernel left negative counts in tallies.{name}")
+    used = np.arange(tallies.moves.shape[1]) < np.asarray(tallies.n_moves)[:, None]
+    keys = tallies.moves[used]
+    if keys.size and keys.max() >= R * R * R * 2:
+        raise PluginOutputError(
+            "kernel recorded a move outside the world's regions in tallies.moves "
+            "(allowed: moves recorded with add_move)"
+        )
     alive = pop.alive[:n].astype(bool)
     location = pop.location[:n][alive]
     if location.size and location.max() >= R:
