@@ -48,9 +48,10 @@ def _state_types() -> dict[str, type]:
     name besides the steps)."""
     from migsim.model.cells import BaseCells
     from migsim.model.markets import MarketParams, MarketState
+    from migsim.people.moves import MoveCounts
     from migsim.regimes.policy import Policy
 
-    return {cls.__name__: cls for cls in (BaseCells, MarketParams, MarketState, Policy)}
+    return {cls.__name__: cls for cls in (BaseCells, MarketParams, MarketState, MoveCounts, Policy)}
 
 
 STORABLE = (
@@ -282,8 +283,24 @@ def from_arrays(doc: dict, arrays: Any, cfg: Any, world: Any, calibration: Any) 
 
 def _check_state(state: YearState, R: int) -> None:
     """The year-state arrays have the shapes their fields declare (migsim.runtime.state)."""
+    from migsim.people.moves import MoveCounts
+
+    moves = state.moves
+    if moves is not None:
+        if not isinstance(moves, MoveCounts) or moves.n_regions != R:
+            raise Malformed(f"the year state's moves are not the moves of {R} regions")
+        keys, counts = np.asarray(moves.keys), np.asarray(moves.counts)
+        if (
+            keys.ndim != 1
+            or keys.shape != counts.shape
+            or keys.dtype != np.int64
+            or counts.dtype != np.int64
+            or (keys.size and (keys.min() < 0 or keys.max() >= R * R * R * 2))
+            or (keys.size > 1 and (np.diff(keys) <= 0).any())
+            or (counts.size and counts.min() <= 0)
+        ):
+            raise Malformed("the year state's moves are not sorted keys with positive counts")
     shapes = {
-        "moves": (R, R, R, 2),
         "cells": (R, R, 2, 2, len(AGE_BANDS), len(STATUSES)),
         "stock_matrix": (R, R),
     }
