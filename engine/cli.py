@@ -16,7 +16,7 @@ migsim compare DIR [--baseline status_quo] [--out DIR]
 migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR
                               --payoff welfare|political --loss-aversion L]
                                    the 2x2 liberalisation game of two regions or blocs (A+B)
-migsim collect SWEEP_DIR           one partitioned Parquet dataset of a sweep's runs
+migsim collect SWEEP_DIR [--table T] one partitioned Parquet dataset of a sweep's runs
 migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR
 migsim world build --all --out DIR
                                    build world tables from the country-level inputs
@@ -152,17 +152,22 @@ def world_command(args: list[str]) -> int:
 
 def collect_command(args: list[str]) -> int:
     from migsim.analysis.collect import collect
-    from migsim.core.errors import InputError
 
-    if len(args) != 1:
-        raise InputError(
-            "migsim collect",
-            f"takes one SWEEP_DIR, got {len(args)} arguments",
-            "migsim collect outputs/multirun/<time>",
-        )
-    out = collect(args[0])
+    parser = _Parser.make("collect", "One partitioned Parquet dataset of a sweep's runs.")
+    parser.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a Hydra sweep directory")
+    parser.add_argument(
+        "--table",
+        default="regions",
+        choices=TABLES,
+        help="the run table to collect (default regions)",
+    )
+    ns = parser.parse_args(args)
+    out = collect(ns.sweep_dir, ns.table)
     print(f"migsim: dataset written to {out}")
     return 0
+
+
+TABLES = ("regions", "stocks", "flows", "remittances", "fiscal", "earnings", "welfare", "people")
 
 
 class _Parser:

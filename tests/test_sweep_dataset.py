@@ -118,6 +118,25 @@ def test_a_key_named_like_a_column_is_renamed_and_the_column_kept(tmp_path):
     )
     assert mine["population"].to_list() == one["population"].to_list()
     assert (mine["population"] > 0).all()
+    # `migsim collect` names and types the swept keys the same way: nothing overwrites a column
+    from migsim.cli import main as cli_main
+
+    for table in ("regions", "stocks"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(["collect", str(sweep), "--table", table])
+        assert exit_info.value.code == 0
+    name = {"regions": "dataset", "stocks": "dataset_stocks"}
+    data = pl.read_parquet(f"{sweep}/{name['regions']}/**/*.parquet", hive_partitioning=True)
+    assert data.schema["population"] == pl.Float64
+    assert data.schema["sweep_population"] == pl.String
+    assert data.schema["economy_remit_share_high"] == pl.Float64
+    assert data.height == regions.height
+    assert sorted(data["population"].to_list()) == sorted(regions["population"].to_list())
+    stocks = pl.read_parquet(f"{sweep}/{name['stocks']}/**/*.parquet", hive_partitioning=True)
+    assert stocks.schema["people"] == pl.Float64 and stocks.height > 0
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["collect", str(sweep), "--table", "nonsense"])
+    assert exit_info.value.code == 2
 
 
 def test_swept_keys_are_those_with_several_values_in_order():

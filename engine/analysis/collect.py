@@ -1,9 +1,14 @@
-"""`migsim collect SWEEP_DIR`: one partitioned Parquet dataset from every run of a sweep.
+"""`migsim collect SWEEP_DIR [--table NAME]`: one partitioned Parquet dataset from every run
+of a sweep (a copy; a hive-partitioned sweep is also readable in place, README "A sweep is a
+dataset").
 
-Each complete run (a directory with manifest.json) contributes its regions table, with the
-regime, the seed and every parameter overridden on the command line (from Hydra's
-`.hydra/overrides.yaml`) as columns. The dataset is written to SWEEP_DIR/dataset/,
-partitioned as regime=<name>/seed=<n>/part-0.parquet, readable with
+Each complete run (a directory with manifest.json) contributes its table (regions by
+default), with the regime, the seed and every parameter overridden on the command line (from
+Hydra's `.hydra/overrides.yaml`) as typed columns: numbers stay numbers, and a key that is
+also a column of an output table gets the sweep prefix (`population=small` becomes
+`sweep_population`), so no parameter overwrites a data column. The dataset is written to
+SWEEP_DIR/dataset/ (SWEEP_DIR/dataset_<table>/ for another table), partitioned as
+regime=<name>/seed=<n>/part-0.parquet, readable with
 `polars.scan_parquet("SWEEP_DIR/dataset/**/*.parquet", hive_partitioning=True)`.
 """
 
@@ -21,15 +26,35 @@ from migsim.core.errors import InputError
 
 
 def run_parameters(run: Result) -> dict:
-    """The run's partition keys and columns: regime, seed and its command-line overrides
-    (dots in a key become underscores)."""
+    """The run's partition keys and columns: regime, seed and its command-line overrides,
+    named as the sweep's directories name them (dots become underscores; a key that is an
+    output column's name gets the sweep prefix) and typed (int, float, bool, else text)."""
+    from migsim.runtime.sweeps import partition_key, reserved_names
+
     regime = run.config.get("regime", {}) or {}
     names = [str(regime.get("name", "unknown"))]
     names += [a for a in regime.get("add", []) or [] if isinstance(a, str)]
     params = {"regime": "+".join(names), "seed": run.seed}
+    reserved = reserved_names() | set(params)
     for key, value in run.override_values.items():
-        params[key.replace(".", "_")] = value
+        params[partition_key(key, reserved)] = _typed(value)
     return params
+
+
+def _typed(text: str):
+    """An override's value as the type it reads as: 3 -> int, 0.5 / 1e-3 -> float,
+    true/false -> bool, anything else text (surrounding quotes dropped)."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
 
 
 def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
@@ -68,7 +93,7 @@ def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
             f"holds {table} tables that do not fit together ({_first_line(exc)})",
             "runs of one migsim version",
         ) from None
-    out = sweep_dir / "dataset"
+    out = sweep_dir / ("dataset" if table == "regions" else f"dataset_{table}")
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "is a file, not a directory", "the dataset directory (or none)")
     output_dir("SWEEP_DIR", sweep_dir)
