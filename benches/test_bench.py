@@ -1,4 +1,4 @@
-"""migsim benchmarks (issue 7). Run with `make bench` (all) or
+"""migsim benchmarks. Run with `make bench` (all) or
 `.venv/bin/python -m pytest benches --benchmark-only -m "not huge"` (skips 50M/100M and the
 long subprocesses). Figures go to `benchmark.extra_info`: person-years per second, ns per
 person-year, ratios to the NumPy reference, thread speed-up, bytes per person, RSS, compile

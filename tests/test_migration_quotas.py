@@ -1,4 +1,4 @@
-"""Quota admission by lottery (issue 3 "Admission"; docs/model.md §3.8, §6.5).
+"""Quota admission by lottery (docs/model.md §3.8, §6.5).
 
 A quota on a destination x skill limits new admissions from home into it to about the
 quota (in people, per year); without the quota they are much larger. Built by hand: a

@@ -1,4 +1,4 @@
-"""Sweeps, checkpoints and long runs (issue: sweeps beyond one machine).
+"""Sweeps, checkpoints and long runs (sweeps beyond one machine).
 
 Multiruns go through real Hydra launchers in subprocesses; checkpoints are tested for
 byte-identical resumption and for clear rejection of corrupt or mismatched files.
