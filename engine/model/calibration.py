@@ -3,6 +3,9 @@
 1. Yearly flow targets: for every corridor, skill and sex, the base-year stock times its
    exit rate (return hazard + mortality) plus the stock growth rate, so that the baseline
    keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2).
+   An origin cell whose targets need more people choosing to leave than live at home (only
+   the share able to pay can go) has them scaled down (`cap_infeasible_targets`; counted in
+   the provenance).
 2. Corridor constants xi[o, d, s, g] solve expected model flows = targets, with cell
    populations, the age profile, nested logit and the liquidity constraint (a contraction
    on log flows).
@@ -45,6 +48,7 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
     B,
     BaseCells,
     base_cells,
+    cap_infeasible_targets,
 )
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
@@ -167,6 +171,7 @@ def calibrate(
     # leavers who move on to a third region stay migrants: only (1 - onward) of exits
     # must be replaced by new emigration from home, in aggregate
     target = cells.stock * (cells.exit_rate * (1.0 - conf.onward_share) + conf.stock_growth)
+    target, capped = cap_infeasible_targets(target, cells, world.codes)
     off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
     floor = 1e-6
     home_sg = cells.home.sum(axis=3)  # o s g
@@ -185,9 +190,11 @@ def calibrate(
         xi = xi + rho * gap
     xi[~off] = -40.0
     if residual > 1e-3:
+        o, d, s, g = np.unravel_index(int(np.abs(gap).argmax()), gap.shape)
         raise InputError(
             "calibration",
-            f"did not converge (max log gap {residual:.2e})",
+            f"did not converge (max log gap {residual:.2e}, worst corridor "
+            f"{world.codes[o]}->{world.codes[d]})",
             "check the world tables and behaviour parameters" + _changed(conf),
         )
 
@@ -315,6 +322,7 @@ def calibrate(
         "base_stock_between_regions": float(S.sum()),
         "desired_extra_migrants": float(extra(level).sum()),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
+        **capped,
     }
     incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
     return Calibration(
