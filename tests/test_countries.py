@@ -10,11 +10,15 @@ by less than one agent: the stock by less than two agents' weight."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 import migsim
-from migsim.model.calibration import load_calibration
+from migsim.core.resources import data_dir
+from migsim.core.world import load_world
+from migsim.model.calibration import load_calibration, write_calibration
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +73,17 @@ def test_free_mobility_runs_a_year():
     before = _stocks(sim).sum()
     sim.step()
     assert sim.year == 2011 and _stocks(sim).sum() > before
+
+
+def test_a_gzipped_calibration_is_written_and_loaded(tmp_path):
+    world_dir = tmp_path / "toy"
+    shutil.copytree(data_dir() / "toy", world_dir)
+    (world_dir / "calibration.json").unlink(missing_ok=True)
+    world = load_world("toy", world_dir)
+    cfg = migsim.compose(["world=toy", f"world.path={world_dir}"])
+    cal = load_calibration(world, cfg.behaviour, cfg.population)
+    assert cal.provenance["source"] == "computed"
+    write_calibration(cal, world, world_dir / "calibration.json.gz")
+    again = load_calibration(world, cfg.behaviour, cfg.population)
+    assert again.provenance["source"] == "stored"
+    np.testing.assert_array_equal(again.corridor_constant, cal.corridor_constant)
