@@ -15,6 +15,7 @@ setup(
             "data/*.md",
             "data/*/*.csv",
             "data/*/*.json",
+            "data/*/*.json.gz",
             "data/*/*.md",
             "data/*/*.txt",
             "data/*/*.csv.gz",

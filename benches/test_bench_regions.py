@@ -5,7 +5,9 @@ process, reported as a ratio (target: at least 0.5), with the process's peak res
 tests/_bigworld.py (the default world's regions tiled, sparse corridors).
 
 MIGSIM_BENCH_REGIONS_AGENTS (default 2,000,000), MIGSIM_BENCH_REGIONS_YEARS (default 3) and
-MIGSIM_BENCH_REGIONS (default 230) set the sizes. Timings never assert.
+MIGSIM_BENCH_REGIONS (default 230) set the sizes. MIGSIM_BENCH_REGIONS_WORLD=countries
+compares the data-built worlds instead: `world=countries` (232 countries) against
+`world=regions12` (the same UN matrix in 12 regions, base year 2010). Timings never assert.
 """
 
 from __future__ import annotations
@@ -24,9 +26,14 @@ SCRIPT = r"""
 import json, sys
 from tests._bigworld import run_and_measure, write_big_world
 world, agents, years, regions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-write_big_world(world, regions)
-small = run_and_measure(None, agents, years)
-big = run_and_measure(world, agents, years)
+named = sys.argv[5] if len(sys.argv) > 5 else ""
+if named:  # a shipped world against regions12
+    small = run_and_measure(None, agents, years, named="regions12")
+    big = run_and_measure(None, agents, years, named=named)
+else:
+    write_big_world(world, regions)
+    small = run_and_measure(None, agents, years)
+    big = run_and_measure(world, agents, years)
 print(json.dumps({"small": small, "big": big}))
 """
 
@@ -36,12 +43,13 @@ def test_regions_throughput_and_memory(benchmark, tmp_path):
     agents = int(os.environ.get("MIGSIM_BENCH_REGIONS_AGENTS", 2_000_000))
     years = int(os.environ.get("MIGSIM_BENCH_REGIONS_YEARS", 3))
     regions = int(os.environ.get("MIGSIM_BENCH_REGIONS", 230))
+    named = os.environ.get("MIGSIM_BENCH_REGIONS_WORLD", "")
     args = [sys.executable, "-c", SCRIPT, str(tmp_path / "world"), str(agents), str(years)]
     result = {}
 
     def run():
         done = subprocess.run(
-            [*args, str(regions)], cwd=ROOT, capture_output=True, text=True, check=True
+            [*args, str(regions), named], cwd=ROOT, capture_output=True, text=True, check=True
         )
         result.update(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -52,6 +60,7 @@ def test_regions_throughput_and_memory(benchmark, tmp_path):
         agents=agents,
         years=years,
         regions=big["regions"],
+        world=named or "synthetic",
         person_years_per_s_12=small["person_years_per_s"],
         person_years_per_s_big=big["person_years_per_s"],
         throughput_ratio=big["person_years_per_s"] / small["person_years_per_s"],

@@ -71,6 +71,12 @@ def calibrate_command(overrides: list[str]) -> int:
         f"{p['max_log_gap']:.1e}, target flows {p['target_flow_total'] / 1e6:.2f} M/yr; "
         f"wrote {path}"
     )
+    if p.get("capped_cells"):
+        print(
+            f"migsim: {p['capped_cells']} origin cells' flow targets capped (more would have "
+            f"to choose to leave than live at home; {p['capped_flow_dropped'] / 1e3:.0f} k/yr "
+            f"dropped); worst: {p['capped_worst'][0]}"
+        )
     return 0
 
 

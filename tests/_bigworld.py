@@ -133,12 +133,14 @@ def write_big_world(
     return root
 
 
-def run_and_measure(world: str | Path | None, size: int, years: int, seed: int = 1) -> dict:
-    """Calibrate, build and run a world (`world`: a directory, or None for the default
-    world) for `years` years of `size` agents in this process, and return its figures:
-    seconds stepping, person-years per second, and the process's peak resident memory (MiB)
-    before and after. Kernels are loaded (or compiled) first on a small toy run, so the
-    peak before is the interpreter with migsim warm."""
+def run_and_measure(
+    world: str | Path | None, size: int, years: int, seed: int = 1, named: str | None = None
+) -> dict:
+    """Calibrate, build and run a world (`world`: a directory, or None for the world named
+    `named`, the default world if None too) for `years` years of `size` agents in this
+    process, and return its figures: seconds stepping, person-years per second, and the
+    process's peak resident memory (MiB) before and after. Kernels are loaded (or compiled)
+    first on a small toy run, so the peak before is the interpreter with migsim warm."""
     import resource
     import time
 
@@ -154,7 +156,7 @@ def run_and_measure(world: str | Path | None, size: int, years: int, seed: int =
     warm = migsim.build_simulation(["world=toy", "population.size=2000", "progress=false"])
     warm.step()
     before = peak_mib()
-    chosen = [f"world.path={world}"] if world else ["world=default"]
+    chosen = [f"world.path={world}"] if world else [f"world={named or 'default'}"]
     cfg = migsim.compose([*chosen, "progress=false", f"population.size={size}", f"seed={seed}"])
     start = time.perf_counter()
     loaded = load_world(cfg.world.name, cfg.world.path or None)

@@ -15,7 +15,9 @@ import pytest
 import migsim
 from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
-from migsim.people.population import FLOOR_AGENTS, stratified_agents
+from migsim.core.world import load_world
+from migsim.model import calibration
+from migsim.people.population import FLOOR_AGENTS, SMALL_FLOOR_AGENTS, stratified_agents
 
 
 @pytest.mark.parametrize(
@@ -55,7 +57,9 @@ def test_a_distance_beyond_any_on_earth_is_refused(tmp_path):
     assert "bilateral.csv" in str(info.value)
 
 
-def test_a_failed_calibration_names_the_changed_behaviour_parameters():
+def test_a_failed_calibration_names_the_changed_behaviour_parameters(monkeypatch):
+    # without the cap on infeasible targets this calibration climbs without end
+    monkeypatch.setattr(calibration, "cap_infeasible_targets", lambda t, cells, codes: (t, {}))
     with pytest.raises(InputError, match="did not converge") as info:
         migsim.build_simulation(
             ["world=toy", "population.size=2000", "behaviour.return_hazard_shape=2.0"]
@@ -77,9 +81,21 @@ def test_every_origin_of_50000_people_gets_at_least_300_agents():
         agents = stratified_agents(size, born, 0.7)
         assert agents.sum() == size
         assert (agents[born >= 50_000] >= FLOOR_AGENTS).all()
-        assert (agents >= 1).all()
+        assert (agents >= SMALL_FLOOR_AGENTS).all()
     # a population too small for every floor keeps the plain split (at least one agent each)
     assert stratified_agents(1_000, born, 0.7).sum() == 1_000
     # where no floor binds, the split is unchanged
     plain = stratified_agents(10**6, born[:3], 0.7)
     assert plain.sum() == 10**6 and (plain > FLOOR_AGENTS).all()
+
+
+def test_infeasible_flow_targets_are_capped_and_reported():
+    """Longer stays (return_hazard_shape=2) ask more graduates to leave the toy world's
+    poorest region each year than could pay to go: their targets are scaled down, counted
+    and named in the provenance, and the contraction converges."""
+    conf = migsim.compose(["world=toy", "behaviour.return_hazard_shape=2.0"])
+    cal = calibration.calibrate(load_world("toy"), conf.behaviour, conf.population)
+    p = cal.provenance
+    assert p["capped_cells"] == 2 and p["capped_flow_dropped"] > 0
+    assert p["capped_worst"][0].startswith("STH tertiary")
+    assert p["max_log_gap"] < 1e-3

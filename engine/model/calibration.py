@@ -3,6 +3,9 @@
 1. Yearly flow targets: for every corridor, skill and sex, the base-year stock times its
    exit rate (return hazard + mortality) plus the stock growth rate, so that the baseline
    keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2).
+   An origin cell whose targets need more people choosing to leave than live at home (only
+   the share able to pay can go) has them scaled down (`cap_infeasible_targets`; counted in
+   the provenance).
 2. Corridor constants xi[o, d, s, g] solve expected model flows = targets, with cell
    populations, the age profile, nested logit and the liquidity constraint (a contraction
    on log flows).
@@ -27,6 +30,7 @@ run whose tables or parameters differ from the stored ones calibrates afresh in 
 from __future__ import annotations
 
 import datetime as _dt
+import gzip
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -45,6 +49,7 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
     B,
     BaseCells,
     base_cells,
+    cap_infeasible_targets,
 )
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
@@ -167,6 +172,7 @@ def calibrate(
     # leavers who move on to a third region stay migrants: only (1 - onward) of exits
     # must be replaced by new emigration from home, in aggregate
     target = cells.stock * (cells.exit_rate * (1.0 - conf.onward_share) + conf.stock_growth)
+    target, capped = cap_infeasible_targets(target, cells, world.codes)
     off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
     floor = 1e-6
     home_sg = cells.home.sum(axis=3)  # o s g
@@ -185,9 +191,11 @@ def calibrate(
         xi = xi + rho * gap
     xi[~off] = -40.0
     if residual > 1e-3:
+        o, d, s, g = np.unravel_index(int(np.abs(gap).argmax()), gap.shape)
         raise InputError(
             "calibration",
-            f"did not converge (max log gap {residual:.2e})",
+            f"did not converge (max log gap {residual:.2e}, worst corridor "
+            f"{world.codes[o]}->{world.codes[d]})",
             "check the world tables and behaviour parameters" + _changed(conf),
         )
 
@@ -315,6 +323,7 @@ def calibrate(
         "base_stock_between_regions": float(S.sum()),
         "desired_extra_migrants": float(extra(level).sum()),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
+        **capped,
     }
     incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
     return Calibration(
@@ -339,9 +348,10 @@ def calibration_path(world: World) -> Path:
 
 
 def calibration_candidates(world: World) -> list[Path]:
-    """Stored calibrations to try, in order: the world directory's own file, then the user
-    cache's (for a shipped world)."""
-    out = [world.path / CALIBRATION_FILE]
+    """Stored calibrations to try, in order: the world directory's own file (plain, or
+    gzipped for a large world: the 232-country one's is 16 MB plain, 2.8 MB gzipped), then
+    the user cache's (for a shipped world)."""
+    out = [world.path / CALIBRATION_FILE, world.path / (CALIBRATION_FILE + ".gz")]
     cached = calibration_path(world)
     if cached != out[0]:
         out.append(cached)
@@ -386,8 +396,12 @@ def check_calibration(cal: Calibration, world: World, path: Path) -> None:
 def write_calibration(cal: Calibration, world: World, path: Path | None = None) -> Path:
     path = Path(path) if path is not None else calibration_path(world)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(cal.to_json())
+    tmp = path.with_name(path.name + ".tmp")
+    text = cal.to_json()
+    if path.suffix == ".gz":  # mtime 0: the same calibration gives the same bytes
+        tmp.write_bytes(gzip.compress(text.encode(), mtime=0))
+    else:
+        tmp.write_text(text)
     tmp.replace(path)
     return path
 
@@ -409,8 +423,10 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
             continue
         hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
         try:
-            cal = Calibration.from_json(path.read_text())
-        except (ValueError, KeyError, TypeError) as exc:
+            raw = path.read_bytes()
+            text = gzip.decompress(raw).decode() if path.suffix == ".gz" else raw.decode()
+            cal = Calibration.from_json(text)
+        except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
             raise InputError(str(path), f"is not a valid calibration ({exc})", hint) from None
         if cal.provenance.get("key") == key and cal.codes == world.codes:
             check_calibration(cal, world, path)

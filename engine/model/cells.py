@@ -90,3 +90,46 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                 share = np.where(need[0] <= 0, 1.0, share)
                 feasible[o, s, :, b, :] = share[None, :]
     return BaseCells(home, stock, exit_rate, feasible)
+
+
+# A cell's yearly flow targets are infeasible when the people who would have to choose its
+# destinations exceed the people at home: only a share `feasible` of those choosing d can
+# pay its up-front cost, so meeting target t_d takes t_d / feasible_d choosers (feasible_d
+# averaged over the cell's age bands, as when everyone leaves), and their sum over
+# destinations cannot pass the cell's home population however large the constants grow
+# (the contraction then climbs without end). Poor origins with rich, distant destinations
+# meet this (Liberia's, Burundi's and DR Congo's graduates need 40-70 times their number in
+# the 232-country world); the shipped aggregate worlds stay below 0.8. An infeasible cell's
+# targets are scaled down together, keeping their destination mix, until its choosers are
+# TARGET_CAP_SCALED_TO of the people at home, which the contraction reaches at a finite
+# emigration probability.
+TARGET_CAP_SCALED_TO = 0.5
+
+
+def cap_infeasible_targets(
+    target: np.ndarray, cells: BaseCells, codes: list
+) -> tuple[np.ndarray, dict]:
+    """Targets (R, R, 2, 2) with infeasible origin cells scaled down, and a report for the
+    calibration provenance: how many cells, how much flow was dropped and the worst ones."""
+    payers = np.transpose((cells.home[..., None] * cells.feasible).sum(axis=3), (0, 3, 1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # share of the cell that must choose: sum_d t_d / (people at home able to pay for d)
+        need = np.where(target > 0, target / payers, 0.0).sum(axis=1)  # o s g
+    need = np.nan_to_num(need, nan=np.inf)
+    bad = need > 1.0
+    scale = np.where(bad, TARGET_CAP_SCALED_TO / np.where(bad, need, 1.0), 1.0)
+    capped = target * scale[:, None]
+    order = np.argsort(-need, axis=None)[: min(int(bad.sum()), 10)]
+    worst = []
+    for k in order:
+        o, s, g = np.unravel_index(k, need.shape)
+        worst.append(
+            f"{codes[o]} {'tertiary' if s else 'other'} {'men' if g else 'women'}: "
+            f"choosers {need[o, s, g]:.3g} x home"
+        )
+    report = {
+        "capped_cells": int(bad.sum()),
+        "capped_flow_dropped": float(target.sum() - capped.sum()),
+        "capped_worst": worst,
+    }
+    return capped, report

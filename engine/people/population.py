@@ -165,15 +165,19 @@ def native_pyramids(world: World) -> np.ndarray:
 # small country keeps enough agents to be represented; its weight rises to match
 FLOOR_AGENTS = 300
 FLOOR_PEOPLE = 50_000
+# and every smaller origin at least SMALL_FLOOR_AGENTS, so that an island of a few thousand
+# people, most of them abroad (Cook Islands, Niue, Tokelau in the 232-country world), keeps
+# some workers at home for its labour market
+SMALL_FLOOR_AGENTS = 30
 
 
 def stratified_agents(size: int, born: np.ndarray, stratification: float) -> np.ndarray:
     """Agents per origin: proportional to born^stratification, at least 1 each, and at
-    least FLOOR_AGENTS for origins of FLOOR_PEOPLE or more (the rest is split among the
-    others in proportion, so the total stays `size`)."""
+    least FLOOR_AGENTS for origins of FLOOR_PEOPLE or more and SMALL_FLOOR_AGENTS for the
+    others (the rest is split among the others in proportion, so the total stays `size`)."""
     weight = born**stratification
     counts = largest_remainder(size, weight)
-    need = np.where(born >= FLOOR_PEOPLE, FLOOR_AGENTS, 1)
+    need = np.where(born >= FLOOR_PEOPLE, FLOOR_AGENTS, SMALL_FLOOR_AGENTS)
     if (counts >= need).all() or need.sum() > size:
         return np.maximum(counts, 1)
     fixed = np.zeros(born.shape, dtype=bool)

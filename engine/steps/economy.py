@@ -244,6 +244,7 @@ class EconomyStep(Step):
                 "base year",
                 "a larger population.size, or population.stratification closer to 0",
             )
+        self._last_supply = np.array(supply0, dtype=np.float64)
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
         per_unit = self.base_wage_per_worker[:, :, None] * np.ones((R, 2, 2))
@@ -345,8 +346,22 @@ class EconomyStep(Step):
         sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
         self.record(sim, sim.base_year, outcome, sums)
 
+    def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
+        """A region whose last workers have left (a small island of the 232-country world,
+        where a few dozen agents stand for a few thousand people) keeps the labour supply of
+        the last year it had workers, so that its wages stay defined for people who return
+        or arrive; its recorded output is that year's (a region of a few thousand people).
+        Regions with workers are untouched."""
+        supply = np.asarray(supply)
+        empty = supply.sum(axis=(1, 2)) <= 0.0
+        if empty.any():
+            supply = supply.copy()
+            supply[empty] = self._last_supply[empty]
+        self._last_supply = supply.copy()
+        return supply
+
     def run(self, sim, year: int) -> None:
-        supply = self.supply(sim, year)
+        supply = self._keep_emptied(self.supply(sim, year))
         outcome = markets.solve(self.state, supply, self.params, previous_capital=self.capital)
         self.capital = outcome.capital
         wages = outcome.wages
