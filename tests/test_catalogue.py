@@ -48,6 +48,7 @@ def test_every_declared_column_is_on_the_columns_page():
     from migsim.runtime.columns import declared
 
     page = (ROOT / "docs" / "columns.md").read_text()
-    for table, cols in declared().items():
+    # migsim's own steps: other tests register steps of their own in this process
+    for table, cols in declared(catalogue._shipped_steps()).items():
         assert f"### `{table}.parquet`" in page
         assert all(f"| `{name}` |" in page for name in cols), table
