@@ -129,6 +129,11 @@ class MoveTallies(NamedTuple):
     intra: np.ndarray
 
 
+def n_move_keys(n_regions: int) -> int:
+    """How many distinct move keys a world of `n_regions` has (keys run from 0 to this - 1)."""
+    return int(n_regions) ** 3 * 2
+
+
 @nb.njit(inline="always", **JIT)
 def move_key(n_regions, origin, source, destination, skill):
     """The int64 key of a move: ((origin * R + source) * R + destination) * 2 + skill."""

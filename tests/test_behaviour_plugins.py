@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import pytest
 
 from migsim.core.errors import InputError
 from migsim.model.behaviour import available, load_behaviour
+from tests._support import importable_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE = ("world=toy", "population.size=20000", "years=3", "progress=false")
@@ -134,13 +134,7 @@ greedy_kernel = Behaviour("tmp_greedy_kernel", kernel=greedy_kernel_fn)
 @pytest.fixture
 def plugin_module(tmp_path, monkeypatch) -> str:
     """Name of a fresh importable module holding the plug-ins above (unique per test)."""
-    name = f"migsim_test_plugins_{uuid.uuid4().hex[:10]}"
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / f"{name}.py").write_text(PLUGIN_MODULE)
-    monkeypatch.syspath_prepend(str(folder))
-    yield name
-    sys.modules.pop(name, None)
+    yield from importable_module(tmp_path, monkeypatch, PLUGIN_MODULE, "migsim_test_plugins")
 
 
 def _run(compose_cfg, run_dir: Path, *overrides: str):

@@ -7,6 +7,7 @@ import pytest
 
 import migsim
 from migsim.core.errors import InputError
+from tests._support import edited_world
 
 
 def _refused(overrides: list[str], where: str) -> InputError:
@@ -90,17 +91,6 @@ def test_plugin_parameters_are_free():
 # -- world tables -------------------------------------------------------------------------
 
 
-def _world_copy(toy_world_dir, tmp_path, name, edit):
-    import shutil
-
-    world = tmp_path / "world"
-    shutil.copytree(toy_world_dir, world)
-    path = world / name
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join(edit(lines)) + "\n")
-    return world
-
-
 def _world_refused(world, name, *words):
     from migsim.core.world import load_world
 
@@ -115,7 +105,7 @@ def _world_refused(world, name, *words):
 
 @pytest.mark.parametrize("name", ["bilateral.csv", "migrant_stock_2013.csv"])
 def test_duplicated_corridor_row_is_refused(toy_world_dir, tmp_path, name):
-    world = _world_copy(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
+    world = edited_world(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
     origin, destination = (toy_world_dir / name).read_text().splitlines()[1].split(",")[:2]
     _world_refused(world, name, f"{origin}->{destination}", "two rows")
 
@@ -127,7 +117,7 @@ def test_negative_intra_region_migrants_is_refused(toy_world_dir, tmp_path):
         code = lines[1].split(",")[0]
         return [lines[0], f"{code},-5"] + lines[2:]
 
-    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    world = edited_world(toy_world_dir, tmp_path, name, edit)
     _world_refused(world, name, "'migrants'", "negative")
 
 
@@ -141,7 +131,7 @@ def test_bilateral_flag_other_than_0_or_1_is_refused(toy_world_dir, tmp_path):
         cells[column] = "7"
         return [lines[0], ",".join(cells)] + lines[2:]
 
-    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    world = edited_world(toy_world_dir, tmp_path, name, edit)
     _world_refused(world, name, "'contiguous'")
 
 
@@ -151,7 +141,7 @@ def test_age_shares_above_one_are_refused(toy_world_dir, tmp_path):
     def edit(lines):
         return [lines[0], "0,4,0.5"] + lines[2:]
 
-    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    world = edited_world(toy_world_dir, tmp_path, name, edit)
     _world_refused(world, name, "column 'share'")
 
 
@@ -161,7 +151,7 @@ def test_overlapping_age_rows_are_refused(toy_world_dir, tmp_path):
     def edit(lines):  # 0-4 0.02 and 5-9 0.03 become 0-9 0.02 and 5-9 0.03: same sum
         return [lines[0], "0,9,0.02"] + lines[2:]
 
-    world = _world_copy(toy_world_dir, tmp_path, name, edit)
+    world = edited_world(toy_world_dir, tmp_path, name, edit)
     _world_refused(world, name, "row 5-9")
 
 
@@ -170,7 +160,7 @@ def test_bad_world_table_exits_2_from_the_command_line(toy_world_dir, tmp_path):
     import sys
 
     name = "bilateral.csv"
-    world = _world_copy(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
+    world = edited_world(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
     done = subprocess.run(
         [sys.executable, "-m", "migsim.cli", "run", f"world.path={world}", "years=1"],
         capture_output=True,

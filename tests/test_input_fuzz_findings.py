@@ -4,7 +4,6 @@ naming the wrong file."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import types
@@ -14,15 +13,7 @@ import pytest
 import migsim
 from migsim.core.errors import InputError
 from migsim.core.world import load_world
-
-
-def _world(toy_world_dir, tmp_path, name, edit):
-    world = tmp_path / "world"
-    shutil.copytree(toy_world_dir, world)
-    path = world / name
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join(edit(lines)) + "\n")
-    return world
+from tests._support import edited_world
 
 
 def _refused(world, *words) -> str:
@@ -48,13 +39,13 @@ def test_infinite_table_value_is_refused_as_not_finite(toy_world_dir, tmp_path, 
     # inf passed the "a finite number" check; in the intra-regional table it was then
     # blamed on migrant_stock_2013.csv
     name = "intra_region_migrants_2013.csv"
-    world = _world(toy_world_dir, tmp_path, name, lambda lines: [lines[0], f"NTH,{value}"])
+    world = edited_world(toy_world_dir, tmp_path, name, lambda lines: [lines[0], f"NTH,{value}"])
     _refused(world, name, "column 'migrants'", "a finite number")
 
 
 def test_too_many_intra_regional_migrants_names_their_table(toy_world_dir, tmp_path):
     name = "intra_region_migrants_2013.csv"
-    world = _world(toy_world_dir, tmp_path, name, lambda lines: [lines[0], "NTH,1e18"])
+    world = edited_world(toy_world_dir, tmp_path, name, lambda lines: [lines[0], "NTH,1e18"])
     message = _refused(world, name, "NTH hosts")
     assert "migrant_stock_2013.csv" not in message
 
@@ -62,7 +53,7 @@ def test_too_many_intra_regional_migrants_names_their_table(toy_world_dir, tmp_p
 def test_duplicated_desired_destination_is_refused(toy_world_dir, tmp_path):
     # the last of two rows silently won
     name = "desired_destinations.csv"
-    world = _world(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
+    world = edited_world(toy_world_dir, tmp_path, name, lambda lines: lines + [lines[1]])
     _refused(world, name, "NTH", "two rows")
 
 

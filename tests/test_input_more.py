@@ -4,20 +4,18 @@ and the world's own base year and the agent floor for small origins."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import numpy as np
-import polars as pl
 import pytest
 
 import migsim
 from migsim.core.errors import InputError
-from migsim.core.resources import data_dir
 from migsim.core.world import load_world
 from migsim.model import calibration
 from migsim.people.population import FLOOR_AGENTS, SMALL_FLOOR_AGENTS, stratified_agents
+from tests._support import edited_world
 
 
 @pytest.mark.parametrize(
@@ -44,14 +42,13 @@ def test_a_switch_refused_from_the_command_line_exits_2(tmp_path):
     assert not (tmp_path / "outputs").exists()
 
 
-def test_a_distance_beyond_any_on_earth_is_refused(tmp_path):
-    world = tmp_path / "w"
-    shutil.copytree(data_dir() / "toy", world)
-    (world / "calibration.json").unlink(missing_ok=True)
-    table = pl.read_csv(world / "bilateral.csv")
-    table.with_columns(
-        distance_km=pl.when(pl.int_range(pl.len()) == 0).then(1e30).otherwise("distance_km")
-    ).write_csv(world / "bilateral.csv")
+def test_a_distance_beyond_any_on_earth_is_refused(toy_world_dir, tmp_path):
+    def huge(lines):
+        cells = lines[1].split(",")
+        cells[2] = "1e30"  # distance_km of the first corridor
+        return [lines[0], ",".join(cells), *lines[2:]]
+
+    world = edited_world(toy_world_dir, tmp_path, "bilateral.csv", huge)
     with pytest.raises(InputError, match="beyond any distance on Earth") as info:
         migsim.build_simulation(["world=toy", f"world.path={world}", "population.size=2000"])
     assert "bilateral.csv" in str(info.value)

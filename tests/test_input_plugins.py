@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import pytest
 import migsim
 from migsim.core.errors import InputError
 from migsim.model.behaviour import available, load_behaviour
+from tests._support import importable_module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE = ("world=toy", "population.size=20000", "years=2", "progress=false")
@@ -128,13 +128,7 @@ nan_wealth = Behaviour("tmp_nan_wealth", kernel=nan_wealth_fn)
 @pytest.fixture
 def plugin_module(tmp_path, monkeypatch) -> str:
     """Name of a fresh importable module holding the plug-ins above (unique per test)."""
-    name = f"migsim_test_input_plugins_{uuid.uuid4().hex[:10]}"
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    (folder / f"{name}.py").write_text(PLUGIN_MODULE)
-    monkeypatch.syspath_prepend(str(folder))
-    yield name
-    sys.modules.pop(name, None)
+    yield from importable_module(tmp_path, monkeypatch, PLUGIN_MODULE, "migsim_test_input_plugins")
 
 
 def _load(plugin: str, *params: str):

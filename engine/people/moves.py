@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from migsim.kernels.bundles import MoveTallies, tallied_keys
+from migsim.kernels.bundles import MoveTallies, n_move_keys, tallied_keys
 
 AXES = ("origin", "source", "destination", "skill")
 
@@ -88,7 +88,7 @@ class MoveCounts:
     def dense(self) -> np.ndarray:
         """The dense (R, R, R, 2) int64 array (for small worlds and tests)."""
         R = self.n_regions
-        out = np.zeros(R * R * R * 2, dtype=np.int64)
+        out = np.zeros(n_move_keys(R), dtype=np.int64)
         out[self.keys] = self.counts
         return out.reshape(R, R, R, 2)
 

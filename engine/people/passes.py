@@ -18,7 +18,16 @@ from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
 from migsim.kernels.aggregate import count_cells, count_pairs
-from migsim.kernels.bundles import Cells, Levers, Money, MoneyTallies, Vital, Work, move_tallies
+from migsim.kernels.bundles import (
+    Cells,
+    Levers,
+    Money,
+    MoneyTallies,
+    Vital,
+    Work,
+    move_tallies,
+    n_move_keys,
+)
 from migsim.kernels.education import graduate as graduate_kernel
 from migsim.kernels.synthesis import fill_productivity
 from migsim.people.moves import MoveCounts
@@ -144,7 +153,7 @@ def _check_kernel_output(pop, tallies) -> None:
             raise PluginOutputError(f"kernel left negative counts in tallies.{name}")
     used = np.arange(tallies.moves.shape[1]) < np.asarray(tallies.n_moves)[:, None]
     keys = tallies.moves[used]
-    if keys.size and keys.max() >= R * R * R * 2:
+    if keys.size and keys.max() >= n_move_keys(R):
         raise PluginOutputError(
             "kernel recorded a move outside the world's regions in tallies.moves "
             "(allowed: moves recorded with add_move)"

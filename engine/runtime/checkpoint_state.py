@@ -283,6 +283,7 @@ def from_arrays(doc: dict, arrays: Any, cfg: Any, world: Any, calibration: Any) 
 
 def _check_state(state: YearState, R: int) -> None:
     """The year-state arrays have the shapes their fields declare (migsim.runtime.state)."""
+    from migsim.kernels.bundles import n_move_keys
     from migsim.people.moves import MoveCounts
 
     moves = state.moves
@@ -295,7 +296,7 @@ def _check_state(state: YearState, R: int) -> None:
             or keys.shape != counts.shape
             or keys.dtype != np.int64
             or counts.dtype != np.int64
-            or (keys.size and (keys.min() < 0 or keys.max() >= R * R * R * 2))
+            or (keys.size and (keys.min() < 0 or keys.max() >= n_move_keys(R)))
             or (keys.size > 1 and (np.diff(keys) <= 0).any())
             or (counts.size and counts.min() <= 0)
         ):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from migsim.core.errors import InputError
+from migsim.core.docblocks import sync_blocks
 from migsim.core.resources import data_dir
 from migsim.worldbuild.build import provenance_file
 from migsim.worldbuild.mapping import MAPPINGS, REGION_NAMES
@@ -107,14 +107,4 @@ def readme_block(root: Path | None = None) -> str:
 
 def sync_readme(path: Path, check: bool) -> bool:
     """Rewrite (or, with `check`, compare) the block of `path`; True if it was current."""
-    text = Path(path).read_text()
-    if BEGIN not in text or END not in text:
-        raise InputError(str(path), "has no generated world-build block", BEGIN)
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{BEGIN}\n{readme_block()}\n{END}{tail}"
-    if new == text:
-        return True
-    if not check:
-        Path(path).write_text(new)
-    return False
+    return sync_blocks(path, [(BEGIN, END, readme_block(), True)], check, "world-build")
