@@ -22,6 +22,7 @@ setup(
             "data/inputs/*/*.csv",
             "data/inputs/*/*.csv.gz",
             "data/inputs/*/*.json",
+            "analysis/report/templates/*.j2",
         ],
         "migsim.configs": ["*.yaml", "*/*.yaml", "*/*/*.yaml"],
     },

@@ -7,7 +7,7 @@ seed's baseline run (common random numbers), one row per measure and scope.
 The tidy table has one row per (regime, seed, measure, scope) for the **final simulated
 year** of each run (column `year` holds that year):
 
-    regime, variant, seed, year, measure, scope, value, baseline, change, change_pct
+    regime, variant, seed, year, measure, scope, value, baseline, change, change_pct, unit
 
 `change = value - baseline`, `change_pct = 100 * change / |baseline|` (null when the
 baseline is 0). A run is complete iff its `manifest.json` exists; its regime name comes from
@@ -20,6 +20,12 @@ each regime with the baseline of its own variant and seed. Runs are identified b
 variant, seed); two complete runs with the same triple are an error (compare one sweep at a
 time), and so is a variant without a baseline run.
 
+A sweep of the baseline regime alone (a sensitivity sweep `-m behaviour.x=0.5,1,2`, or a
+seed-only sweep `-m seed=1,2,3`) has nothing to set against its own regime: each variant is
+compared with the variant at the config's default value of the swept parameters (same seed),
+and in a seed-only sweep each seed with the config's default seed (`reference_of`); when the
+default is not among the swept values, the first value is the reference and the report says so.
+
 The measures are those registered in `migsim.analysis.measures` (shipped and installed).
 """
 
@@ -27,8 +33,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import yaml
 
 from migsim.analysis.measures import registered
 from migsim.analysis.runs import Result, load_run
@@ -36,6 +44,18 @@ from migsim.analysis.runs import find_runs as complete_runs
 from migsim.core.errors import InputError
 
 KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What every run is set against: `kind` "regime" (the baseline regime's run of the same
+    variant and seed), "variant" (the baseline regime's run of variant `variant`, same seed)
+    or "seed" (the run with seed `seed`, same variant); `note` says how it was chosen."""
+
+    kind: str = "regime"
+    variant: str = ""
+    seed: int | None = None
+    note: str = ""
 
 
 @dataclass
@@ -100,12 +120,86 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
     return runs
 
 
+def _config_defaults(runs: list[RunInfo], keys: list[str]) -> dict[str, Any]:
+    """The values the config gives `keys` when they are not overridden (the other overrides
+    the runs share kept); {} when the config cannot be composed here."""
+    from migsim.api import compose
+
+    shared = {k: v for k, v in runs[0].overrides.items() if k not in keys}
+    try:
+        cfg = compose([f"{k}={v}" for k, v in shared.items()])
+    except Exception:  # a plug-in parameter not importable here: fall back to the first value
+        return {}
+    from omegaconf import OmegaConf
+
+    return {k: OmegaConf.select(cfg, k, default=None) for k in keys}
+
+
+def _same(text: str, value: Any) -> bool:
+    """An override string equals a config value (`0.6` and 0.6, `true` and True)."""
+    try:
+        return yaml.safe_load(text) == value
+    except yaml.YAMLError:
+        return text == str(value)
+
+
+def reference_of(runs: list[RunInfo], baseline: str) -> Reference:
+    """What each run is compared with (see the module's docstring)."""
+    regimes = {r.regime for r in runs}
+    if regimes != {baseline} or len(runs) < 2:
+        return Reference()
+    variants = sorted({r.variant for r in runs})
+    if variants != [""]:
+        keys = sorted({k for r in runs for k in r.overrides})
+        keys = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]
+        defaults = _config_defaults(runs, keys)
+        for v in variants:
+            run = next(r for r in runs if r.variant == v)
+            if defaults and all(_same(run.overrides.get(k, ""), defaults.get(k)) for k in keys):
+                return Reference("variant", v, None, f"{v}: the config's default")
+        return Reference(
+            "variant",
+            variants[0],
+            None,
+            f"{variants[0]}: the first value (the default is not swept)",
+        )
+    seeds = sorted({r.seed for r in runs})
+    default = _config_defaults(runs, ["seed"]).get("seed")
+    if default in seeds:
+        return Reference("seed", "", int(default), f"seed {default}: the config's default")
+    return Reference(
+        "seed", "", seeds[0], f"seed {seeds[0]}: the first seed (the default is not run)"
+    )
+
+
+def set_against(long: pl.DataFrame, on: list[str], baseline: str, ref: Reference) -> pl.DataFrame:
+    """Rows of `long` (regime, variant, seed, *on, value) with the reference's value
+    (`baseline`), `change` and `change_pct` beside them."""
+    if ref.kind == "variant":
+        base, keys = long.filter(pl.col("variant") == ref.variant), ["seed", *on]
+    elif ref.kind == "seed":
+        base, keys = long.filter(pl.col("seed") == ref.seed), ["variant", *on]
+    else:
+        base, keys = long.filter(pl.col("regime") == baseline), ["variant", "seed", *on]
+    base = base.select(*keys, pl.col("value").alias("baseline"))
+    out = long.join(base, on=keys, how="left").with_columns(
+        change=pl.col("value") - pl.col("baseline")
+    )
+    return out.with_columns(
+        change_pct=pl.when(pl.col("baseline") != 0)
+        .then(100.0 * pl.col("change") / pl.col("baseline").abs())
+        .otherwise(None)
+    )
+
+
 def run_measures(run: RunInfo) -> pl.DataFrame:
     """Every registered measure of one run's final year, long format (KEYS, value)."""
     tables = run.run if run.run is not None else load_run(run.path)
     year = int(tables.table("regions")["year"].max())
     parts = [
-        m.compute(tables).select("scope", "value").with_columns(measure=pl.lit(m.name))
+        m.compute(tables)
+        .select("scope", "value")
+        .with_columns(measure=pl.lit(m.name), unit=pl.lit(m.unit))
         for m in registered().values()
     ]
     out = pl.concat(parts, how="vertical_relaxed")
@@ -114,14 +208,18 @@ def run_measures(run: RunInfo) -> pl.DataFrame:
         variant=pl.lit(run.variant),
         seed=pl.lit(run.seed, pl.Int64),
         year=pl.lit(year, pl.Int64),
-    ).select(*KEYS, "value")
+    ).select(*KEYS, "value", "unit")
 
 
 def compare(
-    sweep_dir: str | Path, baseline: str = "status_quo", runs: list[RunInfo] | None = None
+    sweep_dir: str | Path,
+    baseline: str = "status_quo",
+    runs: list[RunInfo] | None = None,
+    reference: Reference | None = None,
 ) -> pl.DataFrame:
     """Tidy comparison of every complete run under `sweep_dir` against `baseline` (`runs`:
-    find_runs(sweep_dir) when the caller has already read them)."""
+    find_runs(sweep_dir) and `reference`: reference_of(runs, baseline), when the caller has
+    them already)."""
     runs = find_runs(sweep_dir) if runs is None else runs
     regimes = sorted({r.regime for r in runs})
     if baseline not in regimes:
@@ -138,17 +236,9 @@ def compare(
                 + f" to compare {r.path} with",
                 "a baseline run for every seed and variant of the sweep",
             )
+    reference = reference_of(runs, baseline) if reference is None else reference
     long = pl.concat([run_measures(r) for r in runs], how="vertical_relaxed")
-    base = long.filter(pl.col("regime") == baseline).select(
-        "variant", "seed", "measure", "scope", pl.col("value").alias("baseline")
-    )
-    out = long.join(base, on=["variant", "seed", "measure", "scope"], how="left")
-    out = out.with_columns(change=pl.col("value") - pl.col("baseline"))
-    out = out.with_columns(
-        change_pct=pl.when(pl.col("baseline") != 0)
-        .then(100.0 * pl.col("change") / pl.col("baseline").abs())
-        .otherwise(None)
-    )
+    out = set_against(long, ["measure", "scope"], baseline, reference)
     order = {r: (0 if r == baseline else 1, r) for r in regimes}
     return (
         out.with_columns(
@@ -157,14 +247,32 @@ def compare(
             )
         )
         .sort("_o", "variant", "seed", "measure", "scope")
-        .drop("_o")
+        .select(*KEYS, "value", "baseline", "change", "change_pct", "unit")
     )
 
 
-def labelled(table: pl.DataFrame, baseline: str) -> pl.DataFrame:
+def labelled(
+    table: pl.DataFrame, baseline: str, reference: Reference | None = None
+) -> pl.DataFrame:
     """The table for reports: `regime` becomes the label "regime [variant]" (just the regime
     when there is no variant), `variant` is dropped and `is_baseline` marks the baseline's
-    rows of every variant."""
+    rows of every variant. In a sensitivity sweep the label is the variant (the reference
+    marked "(reference)"); in a seed-only sweep it is "seed N"."""
+    ref = reference or Reference()
+    if ref.kind == "variant":
+        return table.with_columns(
+            is_baseline=pl.col("variant") == ref.variant,
+            regime=pl.when(pl.col("variant") == ref.variant)
+            .then(pl.format("{} (reference)", "variant"))
+            .otherwise(pl.col("variant")),
+        ).drop("variant")
+    if ref.kind == "seed":
+        return table.with_columns(
+            is_baseline=pl.col("seed") == ref.seed,
+            regime=pl.when(pl.col("seed") == ref.seed)
+            .then(pl.format("seed {} (reference)", "seed"))
+            .otherwise(pl.format("seed {}", "seed")),
+        ).drop("variant")
     return table.with_columns(
         is_baseline=pl.col("regime") == baseline,
         regime=pl.when(pl.col("variant") != "")
@@ -181,6 +289,9 @@ def summarise(table: pl.DataFrame) -> pl.DataFrame:
         value=pl.col("value").mean(),
         baseline=pl.col("baseline").mean(),
         change=pl.col("change").mean(),
+        change_min=pl.col("change").min(),
+        change_max=pl.col("change").max(),
+        change_sd=pl.col("change").std(),
         change_pct=pl.col("change_pct").mean(),
         pct_min=pl.col("change_pct").min(),
         pct_max=pl.col("change_pct").max(),
@@ -188,9 +299,9 @@ def summarise(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def headline(table: pl.DataFrame, baseline: str) -> str:
+def headline(table: pl.DataFrame, baseline: str, reference: Reference | None = None) -> str:
     """One line per regime: mean world GDP change."""
-    s = summarise(labelled(table, baseline)).filter(
+    s = summarise(labelled(table, baseline, reference)).filter(
         pl.col("measure") == "world_gdp", ~pl.col("is_baseline")
     )
     return "\n".join(

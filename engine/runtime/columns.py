@@ -78,6 +78,35 @@ PEOPLE_COLUMNS = {
     "productivity": Column("ratio", "individual productivity, lognormal with mean 1"),
 }
 
+# comparison.parquet (migsim.analysis.compare): one row per regime, variant, seed, measure
+# and scope; `value`, `baseline` and `change` are in the row's `unit` (the measure's).
+COMPARISON_COLUMNS = {
+    "regime": Column("", "regime name (components added by regime.add joined by +)"),
+    "variant": Column("", "overrides that differ between the runs compared, key=value"),
+    "seed": Column("", "random seed of the run (runs of one seed share their draws)"),
+    "year": Column("year", "final simulated year, the year the measures are read from"),
+    "measure": Column("", "measure name (migsim.analysis.measures)"),
+    "scope": Column("", "region code, welfare group or world"),
+    "value": Column("unit of the row", "the measure in this run"),
+    "baseline": Column("unit of the row", "the measure in the reference run (same seed)"),
+    "change": Column("unit of the row", "value - baseline"),
+    "change_pct": Column("%", "100 * change / |baseline| (null when the baseline is 0)"),
+    "unit": Column("", "unit of value, baseline and change (the measure's declared unit)"),
+}
+
+# Quantities the comparison report shows (migsim.analysis.report): each table column and
+# plot axis takes its unit from here.
+REPORT_COLUMNS = {
+    "change_pct": Column("% change", "mean across seeds of the change against the reference"),
+    "change_usd_bn": Column("US$ bn", "mean across seeds of the change, billions of US$"),
+    "change_ppp_bn": Column("PPP $ bn", "mean across seeds of the change, billions of PPP $"),
+    "change_pp": Column("pp", "mean across seeds of the change, percentage points"),
+    "migrant_share": Column("% of residents", "world immigrants / world population"),
+    "world_gdp_pct": Column("% change", "world GDP against the reference run of the same seed"),
+    "seeds": Column("runs", "runs (seeds) behind the mean"),
+    "value_measure": Column("unit of the measure", "mean across seeds, in the measure's unit"),
+}
+
 LOOP_TABLES = {"regions": CORE_COLUMNS, "stocks": STOCKS_COLUMNS, "flows": FLOWS_COLUMNS}
 
 # What a row of each of the loop's tables is (a step says it of its own in `Step.tables`).
