@@ -22,6 +22,7 @@ COLUMNS = [
     "baseline",
     "change",
     "change_pct",
+    "unit",
 ]
 REGIMES = ["status_quo", "free_mobility", "bhagwati_tax"]
 
@@ -58,7 +59,7 @@ def test_multirun_gives_six_runs_and_one_comparison(sweep):
     runs = sorted(p.parent for p in sweep.rglob("manifest.json"))
     assert len(runs) == 6
     # written by migsim.runtime.callbacks.CompareCallback at the end of the multirun
-    for name in ("comparison.parquet", "report.md", "report.html", "world_gdp_change.png"):
+    for name in ("comparison.parquet", "report.md", "report.html", "headline.svg"):
         assert (sweep / name).is_file(), name
     table = pl.read_parquet(sweep / "comparison.parquet")
     assert table.columns == COLUMNS
@@ -84,7 +85,8 @@ def test_multirun_gives_six_runs_and_one_comparison(sweep):
         "Migrant stock",
     ):
         assert text in report, text
-    assert "<img src='world_gdp_change.png'" in (sweep / "report.html").read_text()
+    html = (sweep / "report.html").read_text()
+    assert '<figure id="headline">' in html and "<svg" in html
 
 
 def test_measures_cover_the_issue(sweep):
@@ -208,7 +210,7 @@ def test_comparison_files_are_the_same_bytes_every_time(sweep, tmp_path):
         out = tmp_path / f"c{k}"
         write_comparison(sweep, "status_quo", out)
         outs.append(out)
-    for name in ("comparison.parquet", "report.md", "report.html"):
+    for name in ("comparison.parquet", "report.md", "report.html", "headline.svg"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
@@ -249,6 +251,58 @@ def test_a_parameter_sweep_compares_each_variant_with_its_own_baseline(variant_s
     report = (variant_sweep / "report.md").read_text()
     assert "free_mobility [behaviour.nest_dissimilarity=1.0]" in report
     assert "free_mobility [behaviour.nest_dissimilarity=0.6]" in report
+
+
+def test_a_sensitivity_sweep_compares_each_value_with_the_config_default(variant_sweep, tmp_path):
+    """A sweep of one regime over a parameter: each value against the config's default
+    (rho = 0.6, the stored calibration's), not each against itself (all zero). Free
+    mobility, since the status quo is the calibration's target under every rho."""
+    import shutil
+
+    from migsim.analysis.report import write_comparison
+
+    copy = tmp_path / "copy"
+    shutil.copytree(variant_sweep / "regime=free_mobility", copy)
+    result = write_comparison(copy, "free_mobility", tmp_path / "out")
+    assert result.reference.kind == "variant"
+    assert result.reference.variant == "behaviour.nest_dissimilarity=0.6"
+    stock = result.table.filter(pl.col("measure") == "migrant_stock", pl.col("scope") == "world")
+    by_variant = dict(zip(stock["variant"], stock["change"]))
+    assert by_variant["behaviour.nest_dissimilarity=0.6"] == 0
+    assert by_variant["behaviour.nest_dissimilarity=1.0"] != 0
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "sensitivity sweep" in report
+    assert "behaviour.nest_dissimilarity=0.6 (reference)" in report
+
+
+def test_a_seed_only_sweep_compares_each_seed_with_the_default_seed(sweep, tmp_path):
+    import shutil
+
+    from migsim.analysis.report import write_comparison
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep / "regime=status_quo", copy)
+    result = write_comparison(copy, "status_quo", tmp_path / "out")
+    assert result.reference.kind == "seed" and result.reference.seed == 1  # configs/config.yaml
+    gdp = result.table.filter(pl.col("measure") == "world_gdp")
+    assert dict(zip(gdp["seed"], gdp["change"]))[1] == 0
+    assert dict(zip(gdp["seed"], gdp["change"]))[2] != 0
+    assert "seed 2" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_comparison_parquet_carries_units(sweep):
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(sweep / "comparison.parquet")
+    for field in schema:
+        meta = field.metadata or {}
+        assert meta.get(b"description"), field.name
+        if field.type in ("double", "int64") and field.name != "seed":
+            assert meta.get(b"unit"), field.name
+    units = dict(
+        pl.read_parquet(sweep / "comparison.parquet").select("measure", "unit").unique().iter_rows()
+    )
+    assert units["world_gdp"] == "US$ (PPP)" and units["migrant_stock"] == "people"
 
 
 def test_a_variant_without_its_baseline_is_an_error(variant_sweep, tmp_path):

@@ -128,7 +128,9 @@ class Builder:
         """The measure's regions to show ("world" last) and a note when some are left out:
         all of them up to MAX_SCOPES, else those with the largest mean |change| of any
         regime."""
+        order = {code: i for i, code in enumerate(self.names)}  # the world's own order
         scopes = [s for s in self.scopes(measure) if s not in WELFARE_ORDER]
+        scopes.sort(key=lambda s: order.get(s, len(order)))
         world = ["world"] if "world" in self.scopes(measure) else []
         if len(scopes) <= MAX_SCOPES:
             return scopes + world, ""

@@ -79,7 +79,7 @@ def _norm(values: list[float]):
     top = mags[-1] if mags else 1.0
     if len(mags) > 1 and top / mags[0] > 100:
         linthresh = max(mags[len(mags) // 4], top / 1000)
-        return SymLogNorm(linthresh=linthresh, linscale=0.5, vmin=-top, vmax=top, base=10)
+        return SymLogNorm(linthresh=linthresh, linscale=1.0, vmin=-top, vmax=top, base=10)
     return Normalize(vmin=-top, vmax=top)
 
 
@@ -109,15 +109,16 @@ def heatmap(
         if rotate:
             wrapped = [_wrap(c, 40) for c in cols]
         lines = max(c.count("\n") + 1 for c in wrapped)
-        label_h = (0.4 + 0.55 * min(max(len(c) for c in cols), 40) / 30) if rotate else 0.2 + 0.15 * lines
+        label_h = (
+            (0.4 + 0.55 * min(max(len(c) for c in cols), 40) / 30) if rotate else 0.2 + 0.15 * lines
+        )
         height = 0.75 + label_h + 0.28 * n_rows
         fig, ax = plt.subplots(figsize=(WIDTH, height))
         data = np.ma.masked_invalid(
             np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
         )
         norm = _norm([float(v) for v in data.compressed()])
-        cmap = plt.get_cmap("RdBu").copy()
-        cmap.set_bad("#e8e8e8")
+        cmap = plt.get_cmap("RdBu").with_extremes(bad="#e8e8e8")
         image = ax.imshow(data, cmap=cmap, norm=norm, aspect="auto")
         ax.set_xticks(range(n_cols), wrapped)
         if rotate:
