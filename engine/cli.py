@@ -12,7 +12,7 @@ migsim --version                   print migsim's version
 migsim compare DIR [--baseline status_quo] [--out DIR]
                                    compare every complete run under DIR against the
                                    baseline regime (same seed); writes comparison.parquet,
-                                   report.md, report.html and PNG plots
+                                   report.md, report.html and SVG figures
 migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR
                               --payoff welfare|political --loss-aversion L]
                                    the 2x2 liberalisation game of two regions or blocs (A+B)
@@ -201,7 +201,7 @@ def compare_command(args: list[str]) -> int:
     parser.add_argument("--out", default=None, help="output directory (default: DIR)")
     ns = parser.parse_args(args)
     result = write_comparison(ns.dir, ns.baseline, ns.out)
-    text = headline(result.table, ns.baseline)
+    text = headline(result.table, ns.baseline, result.reference)
     if text:
         print(text)
     print(f"migsim compare: wrote {', '.join(str(f) for f in result.files)}")

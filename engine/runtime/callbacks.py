@@ -71,7 +71,7 @@ class CompareCallback(Callback):
         except Exception as exc:  # never turn a finished sweep into a failure
             print(f"migsim compare: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             return
-        text = headline(result.table, self.baseline)
+        text = headline(result.table, self.baseline, result.reference)
         if text:
             print(text)
         print(f"migsim compare: wrote {result.out_dir / 'report.md'}")

@@ -227,7 +227,7 @@ class Builder:
                     "has its own scale.",
                 ),
             )
-        return Section("headline", "Headline: world totals", "", items)
+        return Section("totals", "Headline: world totals", "", items)
 
     def welfare(self) -> Section | None:
         if not self.has("real_income"):
