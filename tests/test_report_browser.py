@@ -189,6 +189,40 @@ def test_tables_sort_on_a_click(sweep, browser):
     page.close()
 
 
+def test_report_of_twelve_regimes_with_long_names_renders_cleanly(sweep, browser, tmp_path):
+    """Four more regimes with long names (copies of runs, renamed in their manifests: the
+    layout is what is checked here) keep labels readable and the page in bounds."""
+    import json
+
+    import yaml
+
+    from migsim.analysis.report import write_comparison
+
+    twelve = tmp_path / "twelve"
+    shutil.copytree(sweep, twelve, ignore=shutil.ignore_patterns("*.svg", "report.*", "comp*"))
+    for k, regime in enumerate(REGIMES[1:5]):
+        name = f"{regime}_with_a_long_descriptive_variant_name_{k}"
+        for run in sorted((sweep / f"regime={regime}").glob("seed=*")):
+            copy = twelve / f"regime={name}" / run.name
+            shutil.copytree(run, copy)
+            manifest = json.loads((copy / "manifest.json").read_text())
+            config = yaml.safe_load(manifest["config"])
+            config["regime"]["name"] = name
+            manifest["config"] = yaml.safe_dump(config)
+            (copy / "manifest.json").write_text(json.dumps(manifest))
+            overrides = copy / ".hydra" / "overrides.yaml"
+            overrides.write_text(
+                overrides.read_text().replace(f"regime={regime}", f"regime={name}")
+            )
+    write_comparison(twelve, "status_quo")
+    table = pl.read_parquet(twelve / "comparison.parquet")
+    assert table["regime"].n_unique() == 12
+    page = _open(browser, twelve / "report.html")
+    m = _check(page)
+    assert m["height"] < 1.3 * MAX_HEIGHT, m["height"]
+    page.close()
+
+
 def test_report_of_two_regimes_renders_cleanly(sweep, browser, tmp_path):
     from migsim.analysis.report import write_comparison
 
