@@ -47,7 +47,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         "comparison.parquet",
         "report.md",
         "report.html",
-        *(p.name for p in root.glob("*.png")),
+        *(p.name for p in root.glob("*.svg")),
     ]
     files = {name: (root / name).read_bytes() for name in names}
     for path in sorted((root / "dataset").rglob("*")):
