@@ -256,22 +256,16 @@ def labelled(
 ) -> pl.DataFrame:
     """The table for reports: `regime` becomes the label "regime [variant]" (just the regime
     when there is no variant), `variant` is dropped and `is_baseline` marks the baseline's
-    rows of every variant. In a sensitivity sweep the label is the variant (the reference
-    marked "(reference)"); in a seed-only sweep it is "seed N"."""
+    rows of every variant. In a sensitivity sweep the label is the variant; in a seed-only
+    sweep it is "seed N" (`is_baseline` marks the reference's rows)."""
     ref = reference or Reference()
     if ref.kind == "variant":
         return table.with_columns(
-            is_baseline=pl.col("variant") == ref.variant,
-            regime=pl.when(pl.col("variant") == ref.variant)
-            .then(pl.format("{} (reference)", "variant"))
-            .otherwise(pl.col("variant")),
+            is_baseline=pl.col("variant") == ref.variant, regime=pl.col("variant")
         ).drop("variant")
     if ref.kind == "seed":
         return table.with_columns(
-            is_baseline=pl.col("seed") == ref.seed,
-            regime=pl.when(pl.col("seed") == ref.seed)
-            .then(pl.format("seed {} (reference)", "seed"))
-            .otherwise(pl.format("seed {}", "seed")),
+            is_baseline=pl.col("seed") == ref.seed, regime=pl.format("seed {}", "seed")
         ).drop("variant")
     return table.with_columns(
         is_baseline=pl.col("regime") == baseline,

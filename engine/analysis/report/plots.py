@@ -224,7 +224,7 @@ def time_paths(
                     lw=0,
                     color=style["color"],
                 )
-                handles.setdefault(label, line)
+                handles.setdefault(f"{label} (reference)" if dashed else label, line)
             ax.set_title(_wrap(title, 40), loc="left")
             ax.set_ylabel(unit)
             ax.set_xlabel("year")
