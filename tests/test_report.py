@@ -79,3 +79,34 @@ def test_one_big_change_does_not_flatten_the_heat_map():
     norm = _norm([208.0, 0.1, 0.5, 1.3])
     assert type(norm).__name__ == "SymLogNorm"
     assert norm(0.5) - norm(0) > 0.1  # a small change still gets a visible colour
+
+
+def test_time_path_table_shows_eight_years_at_most_with_the_last():
+    from migsim.analysis.report.content import time_path_section
+
+    rows = []
+    for regime, slope in (("status_quo", 0.0), ("free_mobility", 0.05)):
+        for year in range(2013, 2044):
+            for measure in ("world_gdp", "migrant_share"):
+                pct = slope * (year - 2013)
+                rows.append(
+                    {
+                        "regime": regime,
+                        "measure": measure,
+                        "year": year,
+                        "is_baseline": regime == "status_quo",
+                        "seeds": 2,
+                        "value": 3.0 + pct,
+                        "value_min": 3.0 + pct,
+                        "value_max": 3.1 + pct,
+                        "change_pct": pct,
+                        "pct_min": pct,
+                        "pct_max": pct * 1.1,
+                    }
+                )
+    section = time_path_section(pl.DataFrame(rows), ["status_quo", "free_mobility"], {"status_quo"})
+    figure, table = section.items
+    years = [c.label for c in table.columns]
+    assert len(years) == 8 and years[0] == "2013" and years[-1] == "2043"
+    assert table.rows[1].cells[-1].text == "+1.50"  # 0.05 x 30 years
+    assert ">World GDP</text>" in figure.svg  # labels are text, not paths
