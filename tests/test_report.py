@@ -110,3 +110,14 @@ def test_time_path_table_shows_eight_years_at_most_with_the_last():
     assert len(years) == 8 and years[0] == "2013" and years[-1] == "2043"
     assert table.rows[1].cells[-1].text == "+1.50"  # 0.05 x 30 years
     assert ">World GDP</text>" in figure.svg  # labels are text, not paths
+
+
+def test_one_big_bar_puts_its_facet_on_a_symmetric_log_scale():
+    from migsim.analysis.report.plots import Bars, facet_bars
+
+    rows = [("a", 208.0, 200.0, 215.0), ("b", 0.4, 0.3, 0.5), ("c", -0.2, -0.3, -0.1)]
+    small = [("a", 1.0, 0.9, 1.1), *rows[1:]]
+    svg = facet_bars([Bars("World GDP", "% change", rows), Bars("Other", "US$ bn", small)])
+    assert "% change (symmetric-log scale)" in svg
+    assert ">US$ bn<" in svg  # the other facet keeps its linear scale
+    assert ">+100<" in svg and "10^" not in svg and "font-size: 5" not in svg

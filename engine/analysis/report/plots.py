@@ -181,10 +181,20 @@ def facet_bars(facets: list[Bars], ncols: int = 2) -> str:
                 if m is not None and lo is not None and hi is not None and hi > lo:
                     ax.plot([lo, hi], [i, i], color="black", lw=1)
             ax.axvline(0, color="grey", lw=0.8)
+            norm = _norm([m for m in means if m])
+            if hasattr(norm, "linthresh"):  # one large bar would flatten the rest
+                from matplotlib.ticker import FuncFormatter
+
+                ax.set_xscale("symlog", linthresh=norm.linthresh)
+                # plain numbers: mathtext powers of ten would set their exponents below 10 px
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
+                ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+                ax.set_xlabel(f"{f.unit} (symmetric-log scale)")
+            else:
+                ax.set_xlabel(f.unit)
             ax.set_yticks(y, labels)
             ax.invert_yaxis() if k == 0 else None
             ax.set_title(_wrap(f.title, 48), loc="left")
-            ax.set_xlabel(f.unit)
             ax.grid(axis="x", color="#dddddd", lw=0.6)
             ax.set_axisbelow(True)
         return _svg(fig)
