@@ -121,3 +121,22 @@ def test_one_big_bar_puts_its_facet_on_a_symmetric_log_scale():
     assert "% change (symmetric-log scale)" in svg
     assert ">US$ bn<" in svg  # the other facet keeps its linear scale
     assert ">+100<" in svg and "10^" not in svg and "font-size: 5" not in svg
+
+
+def test_region_codes_become_the_worlds_names():
+    """ISO3 codes of the data-built countries world and codes of the shipped worlds."""
+    from types import SimpleNamespace
+
+    from migsim.analysis.report.names import region_names, scope_label
+
+    def run(world: str):
+        manifest = {"world": world, "config": f"world:\n  name: {world}\n  path: ''\n"}
+        return SimpleNamespace(run=SimpleNamespace(manifest=manifest))
+
+    names = region_names([run("countries")])
+    assert scope_label("AFG", names) == "Afghanistan (AFG)"
+    assert scope_label("NAM", names) == "Namibia (NAM)"
+    names = region_names([run("default")])
+    assert scope_label("NAM", names) == "Northern America (NAM)"
+    assert scope_label("new_migrants", names) == "New migrants"
+    assert scope_label("XYZ", names) == "XYZ"
