@@ -45,3 +45,14 @@ def test_a_file_without_either_block_is_refused(tmp_path, frame):
     other.write_text("no markers\n")
     with pytest.raises(InputError, match="other.md"):
         report.sync_readme(other, frame, check=True)
+
+
+def test_the_command_takes_several_files_and_refuses_a_missing_one(tmp_path):
+    from migsim.validation.cli import validate_command
+
+    page = tmp_path / "validation.md"
+    page.write_text(TABLE)
+    with pytest.raises(InputError, match="no file"):
+        validate_command(["--check-readme", str(page), str(tmp_path / "gone.md")])
+    with pytest.raises(InputError, match="full run"):
+        validate_command(["--readme", str(page), str(page), "--quick"])
