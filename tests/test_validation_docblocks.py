@@ -56,3 +56,7 @@ def test_the_command_takes_several_files_and_refuses_a_missing_one(tmp_path):
         validate_command(["--check-readme", str(page), str(tmp_path / "gone.md")])
     with pytest.raises(InputError, match="full run"):
         validate_command(["--readme", str(page), str(page), "--quick"])
+    bare = tmp_path / "bare.md"
+    bare.write_text("no markers\n")
+    with pytest.raises(InputError, match="bare.md"):  # before any experiment runs
+        validate_command(["--check-readme", str(page), str(bare)])

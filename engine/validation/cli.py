@@ -15,7 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from migsim.validation.registry import registered
-from migsim.validation.report import disagreements, headline, sync_readme, write_report
+from migsim.validation.report import (
+    disagreements,
+    has_validation_block,
+    headline,
+    sync_readme,
+    write_report,
+)
 from migsim.validation.runner import run_all
 
 
@@ -82,6 +88,12 @@ def validate_command(args: list[str]) -> int:
     for readme in readmes:
         if not Path(readme).is_file():
             raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
+        if not has_validation_block(Path(readme).read_text()):
+            raise InputError(
+                f"--readme {readme}",
+                "has no generated validation block",
+                "a file with the validation-table or validation-headline markers",
+            )
     reference = None
     if ns.agree_with:
         try:
