@@ -254,9 +254,9 @@ def _g(x: float) -> str:
 
 
 def readme_table(frame: pl.DataFrame) -> str:
-    """The README's summary of a full validation run: the headline by tier, then one table
-    per tier (out-of-sample first) with the first clause of each miss's explanation (the
-    whole of it is in validation.md)."""
+    """The summary of a full validation run (docs/validation.md): the headline by tier, then
+    one table per tier (out-of-sample first) with the first clause of each miss's explanation
+    (the whole of it is in validation.md)."""
     lines = [f"**{headline(frame)}**"]
     for exp in registered().values():
         for fn in exp.summaries:
