@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick test-ray bench bench-gate lint clean-cache
+.PHONY: run test test-quick test-ray bench bench-gate lint docs clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,18 @@ bench: $(STAMP)
 # fails only when a ratio drops by more than 40%. Refresh the baseline with ARGS=--update.
 bench-gate: $(STAMP)
 	$(BIN)/python -m benches.gate $(ARGS)
+
+# The documentation site, strict: any warning (a broken link, a page outside the table of
+# contents) fails the build, and --keep-going lists them all. Open docs/_build/html/index.html.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	rm -rf docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine kernels tests benches examples

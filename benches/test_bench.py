@@ -349,7 +349,8 @@ def test_sharded_run_overhead(benchmark, tmp_path):
     """One run split into 4 local shards against the same run in one shard (1M people, 5
     years, in this process): the cost of routing every per-person pass through shards and
     adding their aggregates. Local shards run one after the other, so this is the overhead
-    a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in README)."""
+    a Ray run pays on top of its parallelism (`shards.backend=ray`; figures in
+    docs/operations.md)."""
     from benches.common import compose
     from migsim.runtime.app import run_simulation
 

@@ -1,12 +1,16 @@
 """Generated tables of what migsim declares: regime components and shipped regimes, steps,
 output measures, validation experiments, run parameters and output columns.
 
-The README, docs/parameters.md and docs/columns.md hold these tables between marker comments
-(`<!-- catalogue:NAME:begin -->` ... `<!-- catalogue:NAME:end -->`); they are written from
-the registries, never by hand:
+The pages under docs/ hold these tables between marker comments
+(`<!-- catalogue:NAME:begin -->` ... `<!-- catalogue:NAME:end -->`), each on the page of its
+subject (regimes and components in docs/regimes.md, steps in docs/year.md, measures in
+docs/comparing.md, experiments in docs/validation.md, outputs in docs/outputs.md, and
+docs/parameters.md, docs/columns.md); they are written from the registries, never by hand:
 
-    python -m migsim.catalogue --write README.md docs/parameters.md docs/columns.md
-    python -m migsim.catalogue --check README.md docs/parameters.md docs/columns.md
+    python -m migsim.catalogue --write docs/*.md
+    python -m migsim.catalogue --check docs/*.md
+
+A file without markers is left as it is, so the whole folder can be named.
 
 Only what ships with migsim is listed (a plug-in installed beside it does not change the
 project's own documents).
@@ -143,7 +147,7 @@ def columns() -> str:
     steps = _shipped_steps()
     parts = []
     for table, cols in declared(steps).items():
-        lines = [f"### `{table}.parquet`", "", "| column | unit | meaning |", "|---|---|---|"]
+        lines = [f"## `{table}.parquet`", "", "| column | unit | meaning |", "|---|---|---|"]
         for name, col in cols.items():
             lines.append(f"| `{name}` | {col.unit or '(label)'} | {col.doc} |")
         parts.append("\n".join(lines))

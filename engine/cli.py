@@ -25,11 +25,11 @@ migsim world install DIR --name NAME
                                    copy a built world into engine/data/NAME with its config
 migsim world report [--readme FILE | --check-readme FILE]
                                    the built worlds' assumed/imputed counts and regions12
-                                   beside the default world (README's generated block)
+                                   beside the default world (docs/worlds.md's generated block)
 migsim world mappings [--out DIR]  write the shipped mappings (regions12, corridors,
                                    countries) of the UN matrix's countries
 migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
-                [--readme FILE | --check-readme FILE]
+                [--readme FILE... | --check-readme FILE...]
                                    run the validation experiments (configs/experiment/)
                                    against published figures; writes validation.parquet,
                                    validation.md and PNG plots (engine/validation/)

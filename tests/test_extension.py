@@ -1,4 +1,4 @@
-"""The README's "Extending migsim" examples work as written.
+"""The "Extending migsim" page's examples (docs/extending.md) work as written.
 
 The marked blocks (a regime component, an output measure, a validation experiment and a
 step, with their entry points) are installed into a temporary package: the modules on a
@@ -25,17 +25,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
 SMALL = ("world=toy", "population.size=20000", "years=2", "progress=false")
 STEPS = "steps=[education,migration,economy,returns_home]"
 TAX = "regime.add=[{kind: remittance_tax, rate: 0.05}]"
 
 
 def _block(marker: str) -> tuple[str, str]:
-    """(language, code) of the fenced block right after `<!-- marker -->` in the README."""
-    text = README.read_text()
+    """(language, code) of the fenced block right after `<!-- marker -->` on the page."""
+    text = PAGE.read_text()
     match = re.search(rf"<!-- {re.escape(marker)} -->\s*```(\w+)\n(.*?)```", text, re.S)
-    assert match, f"README has no fenced block after <!-- {marker} -->"
+    assert match, f"{PAGE.name} has no fenced block after <!-- {marker} -->"
     return match.group(1), match.group(2)
 
 
@@ -47,7 +47,7 @@ def _entry_points() -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def mylab(tmp_path_factory) -> dict[str, str]:
-    """The README's package installed under a temporary directory; returns the environment
+    """The page's package installed under a temporary directory; returns the environment
     that makes it importable (and its entry points visible) to a `migsim` subprocess."""
     root = tmp_path_factory.mktemp("site")
     for marker in ("extend-component", "extend-measure", "extend-experiment", "extend-step"):
@@ -84,8 +84,8 @@ def migsim(env: dict[str, str], *args: str, cwd: Path | None = None):
 
 @pytest.fixture(scope="module")
 def sweep(mylab, tmp_path_factory) -> Path:
-    """The status quo and the README's remittance tax, one seed, both with the README's step:
-    the two runs of the README's comparison."""
+    """The status quo and the page's remittance tax, one seed, both with the page's step:
+    the two runs of the page's comparison."""
     root = tmp_path_factory.mktemp("sweep")
     for name, extra in (("sq", ()), ("tax", (TAX,))):
         done = migsim(mylab, "run", *SMALL, STEPS, *extra, f"hydra.run.dir={root / name}")
@@ -204,7 +204,7 @@ def test_unlisted_step_name_is_refused_with_the_registered_ones(mylab, tmp_path)
 
 
 def test_new_column_needs_no_change_to_kernels_that_do_not_read_it():
-    """The README's column line added to People: a shipped kernel that does not read it
+    """The page's column line added to People: a shipped kernel that does not read it
     (ageing) compiles for the larger bundle and gives the same result, column untouched."""
     from migsim.kernels.bundles import PEOPLE_DTYPES, People
     from migsim.kernels.demography import age_one_year
@@ -214,7 +214,7 @@ def test_new_column_needs_no_change_to_kernels_that_do_not_read_it():
     name, dtype = re.match(r"\s*(\w+): np\.(\w+)", line).groups()
     fields = [(k, np.dtype(v).type) for k, v in PEOPLE_DTYPES.items()]
     fields.append((name, getattr(np, dtype)))
-    Wider = NamedTuple("People", fields)  # noqa: UP014  (built from the README's line)
+    Wider = NamedTuple("People", fields)  # noqa: UP014  (built from the page's line)
 
     def people(cls, extra: bool):
         n = 6

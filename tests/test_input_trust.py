@@ -1,5 +1,5 @@
 """migsim calls only allowed Python callables, whatever the config, data file, checkpoint or
-command line says (README "Trust: what migsim runs")."""
+command line says (docs/plugins.md, "Trust: what migsim runs")."""
 
 from __future__ import annotations
 

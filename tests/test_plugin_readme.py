@@ -1,5 +1,5 @@
-"""The README's kernel plug-in example works as written: its code block and its entry point
-are installed into a temporary package (a module on sys.path plus a dist-info directory
+"""The kernel plug-in example of docs/plugins.md works as written: its code block and its
+entry point are installed into a temporary package (a module on sys.path plus a dist-info directory
 declaring the entry point, which is what `pip install` leaves behind), found by name in the
 entry-point group `migsim.behaviours`, and run on a small toy world."""
 
@@ -15,21 +15,21 @@ import pytest
 
 from migsim.model.behaviour import available, load_behaviour
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
 BASE = ("world=toy", "population.size=20000", "years=2", "progress=false")
 
 
 def _block(marker: str) -> tuple[str, str]:
-    """(language, code) of the fenced block right after `<!-- marker -->` in the README."""
-    text = README.read_text()
+    """(language, code) of the fenced block right after `<!-- marker -->` on the page."""
+    text = PAGE.read_text()
     match = re.search(rf"<!-- {re.escape(marker)} -->\s*```(\w+)\n(.*?)```", text, re.S)
-    assert match, f"README has no fenced block after <!-- {marker} -->"
+    assert match, f"{PAGE.name} has no fenced block after <!-- {marker} -->"
     return match.group(1), match.group(2)
 
 
 @pytest.fixture
 def readme_plugin(tmp_path, monkeypatch) -> str:
-    """Install the README example into tmp_path; returns its entry-point name."""
+    """Install the page's example into tmp_path; returns its entry-point name."""
     lang, code = _block("plugin-example")
     assert lang == "python"
     path = code.splitlines()[0].lstrip("# ").strip()  # first line names the file

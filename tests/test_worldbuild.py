@@ -206,12 +206,13 @@ def test_install_copies_a_build_and_writes_its_config(invented, tmp_path):
 
 
 @needs_inputs
-def test_readme_block_is_generated_from_the_shipped_worlds():
+def test_worlds_page_block_is_generated_from_the_shipped_worlds():
     from migsim.worldbuild.report import BEGIN, END, readme_block
 
-    text = (REPO_ROOT / "README.md").read_text()
+    text = (REPO_ROOT / "docs" / "worlds.md").read_text()
     block = text.split(BEGIN, 1)[1].split(END, 1)[0]
-    assert block.strip() == readme_block().strip(), "run `migsim world report --readme README.md`"
+    refresh = "run `migsim world report --readme docs/worlds.md`"
+    assert block.strip() == readme_block().strip(), refresh
 
 
 def test_regions12_mapping_follows_the_default_world_definitions():

@@ -1,6 +1,6 @@
 """`migsim collect SWEEP_DIR [--table NAME]`: one partitioned Parquet dataset from every run
-of a sweep (a copy; a hive-partitioned sweep is also readable in place, README "A sweep is a
-dataset").
+of a sweep (a copy; a hive-partitioned sweep is also readable in place, docs/operations.md "A sweep
+is a dataset").
 
 Each complete run (a directory with manifest.json) contributes its table (regions by
 default), with the regime, the seed and every parameter overridden on the command line (from

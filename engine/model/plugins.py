@@ -9,7 +9,7 @@ A researcher can, without editing migsim:
    returning a shift of the log-odds of moving (params: float64 array from the config);
 3. replace the decision kernel: a numba-jitted function
    `kernel(key, year, n, people, cells, levers, tallies, params)` taking the bundles of
-   `migsim.kernels.bundles` and the float64 params array (rules in the README, "Writing a
+   `migsim.kernels.bundles` and the float64 params array (rules in docs/plugins.md, "Writing a
    behaviour plug-in").
 A plug-in is a `Behaviour` object found through the entry-point group `migsim.behaviours`
 (`behaviour.plugin=NAME`) or a dotted path `package.module:attribute` (naming the module

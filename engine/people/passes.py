@@ -146,7 +146,7 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
 def _check_kernel_output(pop, tallies) -> None:
     """What a kernel plug-in leaves must be usable by the rest of the year: counts not
     negative, every location a region, every status one of STATUSES, wealth a finite number
-    (README, "A kernel plug-in"). One pass over the columns a kernel may write."""
+    (docs/plugins.md, "A kernel plug-in"). One pass over the columns a kernel may write."""
     n, R = pop.n, pop.weight.shape[0]
     for name, counts in tallies._asdict().items():
         if isinstance(counts, np.ndarray) and counts.size and counts.min() < 0:

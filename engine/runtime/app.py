@@ -2,8 +2,8 @@
 
 `run_simulation(cfg, run_dir)` (engine/runtime/runner.py) is the programmatic entry point
 used by the Hydra task, the Python API and the tests. Every failure ends the process with
-one line on stderr and an exit code (README "Exit codes"): 1 a bug, 2 bad input (a run
-refused before it starts leaves no run directory), 3 a failed validation verdict, 4 the
+one line on stderr and an exit code (docs/running.md, "Exit codes"): 1 a bug, 2 bad input
+(a run refused before it starts leaves no run directory), 3 a failed validation verdict, 4 the
 environment (disk full, out of memory, a missing launcher), 130 Ctrl-C, which leaves no
 table of the interrupted run behind.
 """
@@ -114,7 +114,7 @@ def one_line(exc: BaseException) -> str:
     return head
 
 
-# Exit codes of every `migsim` command (README "Exit codes").
+# Exit codes of every `migsim` command (docs/running.md, "Exit codes").
 EXIT_OK = 0
 EXIT_BUG = 1  # an unexpected exception
 EXIT_INPUT = 2  # bad input: a config value, file or command line

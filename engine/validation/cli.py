@@ -15,7 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from migsim.validation.registry import registered
-from migsim.validation.report import disagreements, headline, sync_readme, write_report
+from migsim.validation.report import (
+    disagreements,
+    has_validation_block,
+    headline,
+    sync_readme,
+    write_report,
+)
 from migsim.validation.runner import run_all
 
 
@@ -45,7 +51,11 @@ def validate_command(args: list[str]) -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
     parser.add_argument(
-        "--readme", default=None, help="rewrite the generated validation table of this file"
+        "--readme",
+        nargs="+",
+        default=None,
+        help="rewrite the generated validation blocks of these files (the table and the "
+        "headline, each where the file has its markers: docs/validation.md README.md)",
     )
     parser.add_argument(
         "--agree-with",
@@ -55,8 +65,9 @@ def validate_command(args: list[str]) -> int:
     )
     parser.add_argument(
         "--check-readme",
+        nargs="+",
         default=None,
-        help="exit 3 if the generated validation table of this file differs from this run",
+        help="exit 3 if a generated validation block of these files differs from this run",
     )
     try:
         ns = parser.parse_args(args)
@@ -65,17 +76,24 @@ def validate_command(args: list[str]) -> int:
             "migsim validate",
             "bad arguments",
             "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
-            "[--readme FILE | --check-readme FILE] [--agree-with FILE]",
+            "[--readme FILE... | --check-readme FILE...] [--agree-with FILE]",
         ) from exc
     if ns.list:
         return list_experiments()
-    readme = ns.readme or ns.check_readme
-    if readme and (ns.quick or ns.only):
+    readmes = ns.readme or ns.check_readme or []
+    if readmes and (ns.quick or ns.only):
         raise InputError(
-            "--readme", "the README's table is of the full run", "no --quick and no --only"
+            "--readme", "the documents' tables are of the full run", "no --quick and no --only"
         )
-    if readme and not Path(readme).is_file():
-        raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
+    for readme in readmes:
+        if not Path(readme).is_file():
+            raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
+        if not has_validation_block(Path(readme).read_text()):
+            raise InputError(
+                f"--readme {readme}",
+                "has no generated validation block",
+                "a file with the validation-table or validation-headline markers",
+            )
     reference = None
     if ns.agree_with:
         try:
@@ -119,19 +137,20 @@ def validate_command(args: list[str]) -> int:
     )
     print(f"migsim validate: {headline(frame)}")
     print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
-    if readme:
+    stale = []
+    for readme in readmes:
         current = sync_readme(Path(readme), frame, check=bool(ns.check_readme))
         if ns.check_readme and not current:
-            print(
-                f"migsim validate: {readme}'s validation table differs from this run; "
-                f"refresh it with `migsim validate --readme {readme}`"
-            )
-            return 3
+            print(f"migsim validate: {readme}'s validation blocks differ from this run")
+            stale.append(readme)
         if ns.readme:
             print(
-                f"migsim validate: {readme}'s validation table is "
+                f"migsim validate: {readme}'s validation blocks are "
                 + ("up to date" if current else "rewritten")
             )
+    if stale:
+        print(f"migsim validate: refresh them with `migsim validate --readme {' '.join(stale)}`")
+        return 3
     if reference is not None:
         differ = disagreements(frame, reference)
         if differ:

@@ -87,8 +87,8 @@ class Experiment:
         return fn
 
     def summary(self, fn: Callable) -> Callable:
-        """Declare a sentence for the README's validation block: `fn(frame) -> str` (empty
-        when the experiment did not run)."""
+        """Declare a sentence for the generated validation block (docs/validation.md):
+        `fn(frame) -> str` (empty when the experiment did not run)."""
         self.summaries.append(fn)
         return fn
 

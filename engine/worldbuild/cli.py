@@ -64,11 +64,11 @@ def world_command(args: list[str]) -> int:
 
 
 def report_command(rest: list[str]) -> int:
-    """Print the generated README block of the shipped worlds, or sync a file's block."""
+    """Print the generated block of the shipped worlds (docs/worlds.md), or sync a file's."""
     from migsim.cli import _Parser
     from migsim.worldbuild.report import readme_block, sync_readme
 
-    parser = _Parser.make("world report", "The shipped built worlds, as a README block.")
+    parser = _Parser.make("world report", "The shipped built worlds, as a documentation block.")
     parser.add_argument("--readme", default=None)
     parser.add_argument("--check-readme", default=None)
     ns = parser.parse_args(rest)

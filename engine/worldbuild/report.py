@@ -1,7 +1,7 @@
-"""The README's generated block about the built worlds: what each shipped world holds,
+"""The generated block of docs/worlds.md about the built worlds: what each shipped world holds,
 how much of it is assumed or imputed, and regions12-from-data beside the hand-typed default.
 
-`migsim world report --readme README.md` rewrites the block between the markers below;
+`migsim world report --readme docs/worlds.md` rewrites the block between the markers below;
 `--check-readme` only compares (exit 1 when it is stale).
 """
 

@@ -95,8 +95,8 @@ home_bias = Behaviour(
 def frozen_decide(key, year, n, people, cells, levers, tallies, params):
     """Replacement for migsim's decision kernel: nobody moves or returns.
 
-    Arguments as every kernel plug-in receives them (migsim README, "Writing a behaviour
-    plug-in"): people, cells, levers and tallies are bundles of migsim.kernels.bundles and
+    Arguments as every kernel plug-in receives them (migsim's docs/plugins.md, "Writing a
+    behaviour plug-in"): people, cells, levers and tallies are bundles of migsim.kernels.bundles and
     params the float64 array of `behaviour.params`. Temporary visas still count down (but
     nobody is sent home at expiry); no move is counted, so the tallies stay zero.
     """
