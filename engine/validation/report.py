@@ -132,6 +132,8 @@ def mc_error(values: list[float]) -> tuple[float, float]:
     if len(values) < 2 or not all(map(math.isfinite, values)):
         return math.nan, math.nan
     sd = float(np.std(values, ddof=1))
+    if sd <= 1e-12 * max(abs(float(np.mean(values))), 1.0):
+        sd = 0.0  # the same figure from every seed, up to rounding in the last bits
     return sd, sd / math.sqrt(len(values))
 
 

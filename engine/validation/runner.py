@@ -164,8 +164,10 @@ def run_all(
         for exp in select(only):
             t0 = time.perf_counter()
             checks += exp(runner)
-            log(f"{exp.name}{f' (seed offset {k})' if seeds > 1 else ''}: "
-                f"{time.perf_counter() - t0:.1f} s")
+            log(
+                f"{exp.name}{f' (seed offset {k})' if seeds > 1 else ''}: "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
         per_seed.append(checks)
         if first is None:
             first = runner

@@ -53,7 +53,7 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E3:native_avg_wage_pct_K_adjusting": "identity",
         "E5:natives_minus_previous_immigrants_pp": "identity",
         "E11:world_gdp_pct_after_100y": "out_of_sample",
-        "BACKCAST:stock_2000_Europe_M": "out_of_sample",
+        "BACKCAST:stock_2000_areas_log_error": "out_of_sample",
     }
     for key, tier in expect.items():
         assert registry.evidence(key)[0] == tier, key
