@@ -47,6 +47,12 @@ def validate_command(args: list[str]) -> int:
     parser.add_argument(
         "--out", default=None, help="output directory (default outputs/validation/<timestamp>)"
     )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="repeat every experiment with this many seeds and decide on the mean (default 3)",
+    )
     parser.add_argument("--only", default="", help="comma-separated experiments, e.g. E1,E8")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--list", action="store_true", help="list the experiments and exit")
@@ -75,9 +81,11 @@ def validate_command(args: list[str]) -> int:
         raise InputError(
             "migsim validate",
             "bad arguments",
-            "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
+            "[--quick] [--seeds N] [--out DIR] [--only E1,E8] [--threads N] [--list] "
             "[--readme FILE... | --check-readme FILE...] [--agree-with FILE]",
         ) from exc
+    if not 1 <= ns.seeds <= 20:
+        raise InputError("--seeds", f"{ns.seeds} is out of range", "1 to 20")
     if ns.list:
         return list_experiments()
     readmes = ns.readme or ns.check_readme or []
@@ -121,6 +129,7 @@ def validate_command(args: list[str]) -> int:
             only,
             ns.threads,
             log=lambda m: print(f"migsim validate: {m}", flush=True),
+            seeds=ns.seeds,
         )
         write_report(frame, runner, staging, time.perf_counter() - t0)
     except BaseException:

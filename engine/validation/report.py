@@ -8,6 +8,7 @@ import math
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from migsim.validation.checks import Check, status
@@ -39,6 +40,10 @@ COLUMNS = [
     "result",
     "null",
     "beats_null",
+    "seeds",
+    "simulated_seeds",
+    "simulated_sd",
+    "mc_error",
 ]
 # how each tier's checks are read: a calibrated or identity check that holds is "reproduced"
 # (the model was made to give it), never a pass of the model
@@ -51,6 +56,11 @@ def result_of(tier: str, passed: bool, status_: str) -> str:
     if tier in REPRODUCED:
         return "reproduced" if passed else "not reproduced"
     return {"pass": "pass", "FAIL": "FAIL", "expected failure": "miss"}.get(status_, status_)
+
+
+def _seeds(frame: pl.DataFrame) -> str:
+    n = int(frame["seeds"].max()) if frame.height and "seeds" in frame.columns else 1
+    return f"{n} seed{'s' if n != 1 else ''}"
 
 
 def headline(frame: pl.DataFrame) -> str:
@@ -71,7 +81,10 @@ def headline(frame: pl.DataFrame) -> str:
                 f"({100 * held / rows.height:.0f}%), {rows.height - held} miss"
             )
     if decided.height < frame.height:
-        parts.append(f"{frame.height - decided.height} undecided in quick mode")
+        parts.append(
+            f"{frame.height - decided.height} undecided (within Monte Carlo error, or not "
+            "decidable in quick mode)"
+        )
     return "; ".join(parts) + "."
 
 
@@ -86,23 +99,95 @@ def disagreements(frame: pl.DataFrame, full: pl.DataFrame) -> list[str]:
     return out
 
 
-def to_frame(checks: list[Check], quick: bool = False) -> pl.DataFrame:
-    """The checks as validation.parquet's rows, with status and explanation; in quick mode
-    the checks it cannot decide are "undecided" (their reason as the explanation)."""
+# A check is undecided when its mean is closer to a band edge (or to the null's distance
+# from the published value) than this many Monte Carlo standard errors of the mean.
+UNDECIDED_SE = 2.0
+
+
+def combine(per_seed) -> list[tuple[Check, list[float]]]:
+    """One check per key from the checks of each seed: the mean of the simulated figures (and
+    of the nulls), with the list of per-seed figures. A single list of checks is one seed."""
+    import dataclasses
+
+    if per_seed and isinstance(per_seed[0], Check):
+        per_seed = [per_seed]
+    if not per_seed:
+        return []
+    groups: dict[str, list[Check]] = {}
+    for checks in per_seed:
+        for c in checks:
+            groups.setdefault(c.key, []).append(c)
+    out = []
+    for group in groups.values():
+        values = [c.simulated for c in group]
+        nulls = [c.null for c in group if math.isfinite(c.null)]
+        mean = float(np.mean(values)) if all(map(math.isfinite, values)) else math.nan
+        null = float(np.mean(nulls)) if nulls else math.nan
+        out.append((dataclasses.replace(group[0], simulated=mean, null=null), values))
+    return out
+
+
+def mc_error(values: list[float]) -> tuple[float, float]:
+    """(standard deviation across seeds, standard error of their mean); NaN for one seed."""
+    if len(values) < 2 or not all(map(math.isfinite, values)):
+        return math.nan, math.nan
+    sd = float(np.std(values, ddof=1))
+    if sd <= 1e-12 * max(abs(float(np.mean(values))), 1.0):
+        sd = 0.0  # the same figure from every seed, up to rounding in the last bits
+    return sd, sd / math.sqrt(len(values))
+
+
+def mc_undecided(c: Check, se: float) -> str:
+    """Why the check's verdict is within Monte Carlo error ("" when it is decided): its mean
+    lies within UNDECIDED_SE standard errors of a band edge, or of the null's distance."""
+    if not (math.isfinite(se) and se > 0 and math.isfinite(c.simulated)):
+        return ""
+    k = UNDECIDED_SE
+    for edge in (c.accept_low, c.accept_high):
+        if math.isfinite(edge) and abs(c.simulated - edge) < k * se:
+            return (
+                f"the mean {c.simulated:.4g} is within {k:g} Monte Carlo standard errors "
+                f"({se:.2g}) of the band's edge {edge:.4g}"
+            )
+    target = 0.5 * (c.published_low + c.published_high)
+    if math.isfinite(c.null) and math.isfinite(target):
+        margin = abs(c.null - target) - abs(c.simulated - target)
+        if abs(margin) < k * se:
+            return (
+                f"its distance to the published value and the null's differ by {margin:.2g}, "
+                f"within {k:g} Monte Carlo standard errors ({se:.2g})"
+            )
+    return ""
+
+
+def to_frame(checks, quick: bool = False) -> pl.DataFrame:
+    """The checks as validation.parquet's rows, with status and explanation. `checks` is one
+    list of checks, or one list per seed (then every figure is the mean over seeds, with
+    its spread and Monte Carlo error, and a verdict within two standard errors of its edge
+    is "undecided"). In quick mode the checks it cannot decide by its named list are
+    "undecided" too (their reason as the explanation)."""
     expected = dict(EXPECTED_FAILURES)
     undecided = dict(QUICK_UNDECIDED) if quick else {}
     rows = []
-    for c in checks:
+    for c, values in combine(checks):
         d = asdict(c)
+        sd, se = mc_error(values)
+        d["seeds"] = len(values)
+        d["simulated_seeds"] = [float(v) for v in values]
+        d["simulated_sd"] = sd
+        d["mc_error"] = se
         d["passed"] = c.passed
         d["beats_null"] = c.beats_null
         d["status"] = status(c, expected)
         d["explanation"] = expected.get(c.key, "")
         d["tier"], d["tier_reason"] = evidence(c.key)
         d["result"] = result_of(d["tier"], d["passed"], d["status"])
+        why = mc_undecided(c, se)
         if c.key in undecided:
+            why = "quick mode cannot decide it: " + undecided[c.key]
+        if why:
             d["status"] = d["result"] = "undecided"
-            d["explanation"] = "quick mode cannot decide it: " + undecided[c.key]
+            d["explanation"] = why
         rows.append(d)
     if not rows:  # nothing ran (an experiment that returned no checks)
         numbers = (
@@ -112,17 +197,22 @@ def to_frame(checks: list[Check], quick: bool = False) -> pl.DataFrame:
             "accept_low",
             "accept_high",
             "null",
+            "simulated_sd",
+            "mc_error",
         )
-        return pl.DataFrame(
-            schema={
-                c: pl.Float64
-                if c in numbers
-                else pl.Boolean
-                if c in ("passed", "beats_null")
-                else pl.String
-                for c in COLUMNS
-            }
-        )
+        schema = {
+            c: pl.Float64
+            if c in numbers
+            else pl.Boolean
+            if c in ("passed", "beats_null")
+            else pl.Int64
+            if c == "seeds"
+            else pl.List(pl.Float64)
+            if c == "simulated_seeds"
+            else pl.String
+            for c in COLUMNS
+        }
+        return pl.DataFrame(schema=schema)
     return pl.DataFrame(rows).select(COLUMNS)
 
 
@@ -134,6 +224,15 @@ def _fmt(x: float) -> str:
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}" if abs(x) < 1 else f"{x:.2f}"
+
+
+def _sim(row: dict, fmt) -> str:
+    """The simulated mean, with its Monte Carlo standard error when there are several seeds."""
+    se = row.get("mc_error")
+    text = fmt(row["simulated"])
+    if se is not None and isinstance(se, float) and math.isfinite(se) and se > 0:
+        text += f" ± {fmt(se)}"
+    return text
 
 
 def published_text(row: dict) -> str:
@@ -179,7 +278,7 @@ def markdown_table(frame: pl.DataFrame) -> str:
             res = row["result"] + (f": {why}" if why else "")
             lines.append(
                 f"| {row['experiment']} | {row['quantity']} | {published_text(row)} "
-                f"{row['unit']} | [{row['flag']}] | {acc} | {_fmt(row['simulated'])} | "
+                f"{row['unit']} | [{row['flag']}] | {acc} | {_sim(row, _fmt)} | "
                 f"{_fmt(row['null'])} | {res} |"
             )
         lines.append("")
@@ -285,7 +384,7 @@ def readme_table(frame: pl.DataFrame) -> str:
             result = row["result"] + (f": {why}" if why else "")
             lines.append(
                 f"| {row['experiment']} | {row['quantity']} | {published} {row['unit']} "
-                f"[{row['flag']}] | {_g(row['simulated'])} | {_g(row['null'])} | {result} |"
+                f"[{row['flag']}] | {_sim(row, _g)} | {_g(row['null'])} | {result} |"
             )
     return "\n".join(lines)
 

@@ -50,8 +50,9 @@ def _start_simulation(cfg):
 class Runner:
     """Runs experiment configs once each and keeps their runs.
 
-    quick: population sizes divided by 8 (at least 20,000 agents); horizons and seeds are
-    unchanged.
+    quick: population sizes divided by 8 (at least 20,000 agents); horizons are unchanged.
+    seed_offset: added to every config's seed (the k-th of several seeds runs with k - 1), so
+    the same experiments repeated give the Monte Carlo spread of every check.
     """
 
     def __init__(
@@ -60,8 +61,10 @@ class Runner:
         quick: bool = False,
         threads: int = 0,
         log: Callable[[str], None] | None = None,
+        seed_offset: int = 0,
     ):
         self.root = Path(root)
+        self.seed_offset = int(seed_offset)
         self.quick = quick
         self.threads = threads
         self.runs: dict[str, Result] = {}
@@ -81,6 +84,7 @@ class Runner:
         cfg = compose([f"+experiment={experiment}", *(extra or [])])
         with open_dict(cfg):
             cfg.population.size = self.size(cfg)
+            cfg.seed = int(cfg.seed) + self.seed_offset
             cfg.threads = self.threads
             cfg.progress = False
             if baseline:
@@ -145,12 +149,30 @@ def run_all(
     only: list[str] | None = None,
     threads: int = 0,
     log: Callable[[str], None] = print,
+    seeds: int = 1,
 ) -> tuple[pl.DataFrame, Runner]:
-    """Run the experiments `only` names (all when None) in order; their checks as a frame."""
-    runner = Runner(root, quick, threads, log)
-    checks: list[Check] = []
-    for exp in select(only):
-        t0 = time.perf_counter()
-        checks += exp(runner)
-        log(f"{exp.name}: {time.perf_counter() - t0:.1f} s")
-    return to_frame(checks, quick), runner
+    """Run the experiments `only` names (all when None) in order, `seeds` times (seed offsets
+    0, 1, ...); their checks as a frame of per-check means, spreads and Monte Carlo errors.
+    The runner returned is the first seed's (its runs feed the figures); the others' run
+    times are added to its list."""
+    per_seed: list[list[Check]] = []
+    first = None
+    for k in range(seeds):
+        sub = Path(root) if seeds == 1 else Path(root) / f"seed-offset-{k}"
+        runner = Runner(sub, quick, threads, log, seed_offset=k)
+        checks: list[Check] = []
+        for exp in select(only):
+            t0 = time.perf_counter()
+            checks += exp(runner)
+            log(
+                f"{exp.name}{f' (seed offset {k})' if seeds > 1 else ''}: "
+                f"{time.perf_counter() - t0:.1f} s"
+            )
+        per_seed.append(checks)
+        if first is None:
+            first = runner
+        else:
+            for name, secs in runner.seconds.items():
+                first.seconds[f"{name} (seed offset {k})"] = secs
+                first.runs[f"{name} (seed offset {k})"] = runner.runs[name]
+    return to_frame(per_seed, quick), first

@@ -53,7 +53,7 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E3:native_avg_wage_pct_K_adjusting": "identity",
         "E5:natives_minus_previous_immigrants_pp": "identity",
         "E11:world_gdp_pct_after_100y": "out_of_sample",
-        "BACKCAST:stock_2000_Europe_M": "out_of_sample",
+        "BACKCAST:stock_2000_areas_log_error": "out_of_sample",
     }
     for key, tier in expect.items():
         assert registry.evidence(key)[0] == tier, key
@@ -105,7 +105,9 @@ def test_quick_mode_marks_its_undecided_checks_and_leaves_them_out_of_the_verdic
     row = quick.filter(pl.col("experiment") == "E18").row(0, named=True)
     assert row["status"] == row["result"] == "undecided"
     assert "quick mode cannot decide it" in row["explanation"]
-    assert "1 undecided in quick mode" in headline(quick)
+    assert "1 undecided (within Monte Carlo error, or not decidable in quick mode)" in headline(
+        quick
+    )
     assert to_frame(checks)["status"].to_list() == ["FAIL", "expected failure"]
 
 
@@ -168,3 +170,33 @@ def test_a_dynamic_check_passes_only_if_it_beats_its_naive_null():
     assert point("E1", "x", "t", "V", 100.0, 105.0, "M").passed  # no null: the band alone
     frame = to_frame([inside_but_worse])
     assert frame["null"].to_list() == [101.0] and frame["beats_null"].to_list() == [False]
+
+
+def test_several_seeds_give_means_spreads_and_undecided_verdicts():
+    """Checks from three seeds: every figure is the mean, with its spread and Monte Carlo
+    error; a mean within two standard errors of its band's edge is undecided, one far from
+    it is decided on the mean (whatever one seed alone says)."""
+    import math
+
+    def seeds(values, experiment="E18", quantity="five_year_exit_pct_2014_cohort"):
+        return [point(experiment, quantity, "OECD", "V", 35.0, v, "%") for v in values]
+
+    # band 31.5 to 38.5; seeds around 31.6 +- 1: within 2 SE of the low edge
+    near = [seeds([30.6, 31.6, 32.6])[i : i + 1] for i in range(3)]
+    frame = to_frame(near)
+    row = frame.row(0, named=True)
+    assert row["seeds"] == 3 and row["simulated_seeds"] == [30.6, 31.6, 32.6]
+    assert row["simulated"] == pytest.approx(31.6)
+    assert row["simulated_sd"] == pytest.approx(1.0)
+    assert row["mc_error"] == pytest.approx(1.0 / math.sqrt(3))
+    assert row["status"] == row["result"] == "undecided"
+    assert "Monte Carlo standard errors" in row["explanation"]
+    # far inside the band: decided on the mean
+    far = [seeds([34.0, 35.0, 36.0])[i : i + 1] for i in range(3)]
+    frame = to_frame(far)
+    assert frame["status"][0] in ("pass", "unexpected pass")
+    assert frame["simulated"][0] == pytest.approx(35.0)
+    # one seed: no Monte Carlo error, decided as before
+    one = to_frame(seeds([31.6]))
+    assert one["seeds"][0] == 1 and math.isnan(one["mc_error"][0])
+    assert one["status"][0] != "undecided"
