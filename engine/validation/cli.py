@@ -1,4 +1,4 @@
-"""`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
+"""`migsim validate [--quick] [--seeds N] [--out DIR] [--only E1,E8] [--threads N] [--list]
 [--readme FILE | --check-readme FILE] [--agree-with FILE]`: run the experiments and write the
 report into DIR (default outputs/validation/<timestamp>/) through a staging directory renamed
 at the end. Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when
