@@ -27,14 +27,8 @@ def list_experiments() -> int:
     return 0
 
 
-def validate_command(args: list[str]) -> int:
-    import argparse
-
-    from migsim.core.errors import InputError
-
-    parser = argparse.ArgumentParser(
-        prog="migsim validate", description="Run the validation experiments."
-    )
+def add_arguments(parser) -> None:
+    """The options of `migsim validate` (a subcommand of the one `migsim` parser)."""
     parser.add_argument(
         "--quick", action="store_true", help="smaller populations (about 2 minutes)"
     )
@@ -58,15 +52,20 @@ def validate_command(args: list[str]) -> int:
         default=None,
         help="exit 3 if the generated validation table of this file differs from this run",
     )
-    try:
-        ns = parser.parse_args(args)
-    except SystemExit as exc:
-        raise InputError(
-            "migsim validate",
-            "bad arguments",
-            "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
-            "[--readme FILE | --check-readme FILE] [--agree-with FILE]",
-        ) from exc
+    parser.set_defaults(handler=validate)
+
+
+def validate_command(args: list[str]) -> int:
+    """`migsim validate ARGS` from Python (parsed by the `migsim` parser)."""
+    from migsim.cli import build_parser
+
+    return validate(build_parser().parse_args(["validate", *args]))
+
+
+def validate(ns) -> int:
+    from migsim.cli import status
+    from migsim.core.errors import InputError
+
     if ns.list:
         return list_experiments()
     readme = ns.readme or ns.check_readme
@@ -102,7 +101,7 @@ def validate_command(args: list[str]) -> int:
             ns.quick,
             only,
             ns.threads,
-            log=lambda m: print(f"migsim validate: {m}", flush=True),
+            log=lambda m: status(f"migsim validate: {m}"),
         )
         write_report(frame, runner, staging, time.perf_counter() - t0)
     except BaseException:
@@ -118,7 +117,7 @@ def validate_command(args: list[str]) -> int:
         + f"; {time.perf_counter() - t0:.0f} s"
     )
     print(f"migsim validate: {headline(frame)}")
-    print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
+    status(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
     if readme:
         current = sync_readme(Path(readme), frame, check=bool(ns.check_readme))
         if ns.check_readme and not current:
@@ -128,7 +127,7 @@ def validate_command(args: list[str]) -> int:
             )
             return 3
         if ns.readme:
-            print(
+            status(
                 f"migsim validate: {readme}'s validation table is "
                 + ("up to date" if current else "rewritten")
             )
