@@ -199,7 +199,22 @@ def environment_problem(exc: BaseException) -> str | None:
         )
     ):
         return f"missing module {exc.name} (install it to use this launcher or backend)"
+    if _raised_by_launcher(exc):
+        text = " ".join(str(exc).split())[:200]
+        return f"the launcher failed: {type(exc).__name__}: {text} (is it set up on this machine?)"
     return None
+
+
+LAUNCHER_PATHS = ("/submitit/", "/hydra_plugins/", "/ray/", "/joblib/")
+
+
+def _raised_by_launcher(exc: BaseException) -> bool:
+    """The exception was raised inside a launcher package (submitit without SLURM, a Ray
+    cluster that cannot be reached), not in migsim or its input."""
+    tb, last = exc.__traceback__, ""
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    return any(part in last.replace("\\", "/") for part in LAUNCHER_PATHS)
 
 
 def guarded(fn) -> int:
