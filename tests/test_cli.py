@@ -188,9 +188,7 @@ def test_a_failed_run_keeps_its_traceback_in_run_log_only(tmp_path, monkeypatch,
 def test_an_unavailable_launcher_is_one_line_exit_4(tmp_path):
     if shutil.which("srun"):
         pytest.skip("this machine has SLURM")
-    proc = migsim(
-        "run", "-m", *SMALL, "hydra/launcher=slurm", f"hydra.sweep.dir={tmp_path / 's'}"
-    )
+    proc = migsim("run", "-m", *SMALL, "hydra/launcher=slurm", f"hydra.sweep.dir={tmp_path / 's'}")
     assert proc.returncode == 4, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "launcher failed" in lines[0] and "srun" in lines[0]
@@ -237,3 +235,46 @@ def test_completion_script_completes_verbs_options_and_overrides(tmp_path):
     assert complete("migsim", "game", "--pay") == ["--payoff"]
     assert "build" in complete("migsim", "world", "b")
     assert "world=toy" in complete("migsim", "run", "world=t")
+
+
+def test_resume_works_as_printed_after_ctrl_c(tmp_path):
+    """Ctrl-C prints `resume with: migsim run resume=PATH`; that command, run verbatim, takes
+    the world, size and years from the checkpoint; an override that contradicts the
+    checkpoint is refused with one line naming the key."""
+    import json
+    import signal
+    import time
+
+    first = tmp_path / "first"
+    cmd = [sys.executable, "-m", "migsim", "run", "world=toy", "population.size=2000"]
+    cmd += ["years=40", "seed=3", "progress=false", f"hydra.run.dir={first}"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    progress = first / "progress.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if progress.is_file() and len(progress.read_text().splitlines()) >= 2:
+            proc.send_signal(signal.SIGINT)
+            break
+        time.sleep(0.02)
+    _, err = proc.communicate(timeout=240)
+    err = err.decode()
+    assert proc.returncode == 130, err
+    line = next(ln for ln in err.splitlines() if "resume with: " in ln)
+    printed = line.split("resume with: ", 1)[1].split()
+    assert printed[:2] == ["migsim", "run"] and printed[2].startswith("resume=")
+    checkpoint = Path(printed[2].split("=", 1)[1])
+    assert checkpoint.is_file()
+    year = int(checkpoint.stem.split("-")[1])
+
+    clash = migsim("run", printed[2], "seed=4", cwd=tmp_path)
+    assert clash.returncode == 2, clash.stderr
+    lines = clash.stderr.strip().splitlines()
+    assert len(lines) == 1 and "seed=3" in lines[0] and "seed=4" in lines[0], lines
+
+    done = migsim(*printed[1:], cwd=tmp_path)  # verbatim: `migsim` is `python -m migsim`
+    assert done.returncode == 0, done.stderr
+    run_dir = Path(done.stdout.strip().splitlines()[-1].split("run directory ", 1)[1])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["world"] == "toy" and manifest["years"] == 40 and manifest["seed"] == 3
+    assert manifest["agents"] == 2000
+    assert manifest["summary"]["year"] == 2013 + 40 > year

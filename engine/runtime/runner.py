@@ -200,6 +200,8 @@ def _log_start(cfg: Any, world: Any, calibration: Any) -> None:
         cfg.seed,
         list(cfg.steps),
     )
+    if cfg.resume:
+        log.info("resumed from %s", cfg.resume)
     if calibration is None:
         log.info("calibration: none (migration off)")
         return
