@@ -168,3 +168,21 @@ def test_a_dynamic_check_passes_only_if_it_beats_its_naive_null():
     assert point("E1", "x", "t", "V", 100.0, 105.0, "M").passed  # no null: the band alone
     frame = to_frame([inside_but_worse])
     assert frame["null"].to_list() == [101.0] and frame["beats_null"].to_list() == [False]
+
+
+def test_quick_validate_exits_0_when_its_only_misses_are_undecided(tmp_path, monkeypatch, capsys):
+    """`migsim validate --quick` never claims a failure it cannot decide: a check quick mode
+    cannot decide leaves the exit code 0 and is reported as undecided."""
+    from migsim.validation import cli
+
+    checks = [
+        point("E18", "five_year_exit_pct_2014_cohort", "OECD", "V", 35.0, 19.9, "%"),
+        point("E1", "stock_2013_world_M", "UN", "V", 231.5, 231.5, "M"),
+    ]
+    monkeypatch.setattr(
+        cli, "run_all", lambda out, quick, *a, **k: (to_frame(checks, quick=quick), None)
+    )
+    monkeypatch.setattr(cli, "write_report", lambda *args: None)
+    assert cli.validate_command(["--quick", "--out", str(tmp_path / "q")]) == 0
+    assert "undecided in quick mode" in capsys.readouterr().out
+    assert cli.validate_command(["--out", str(tmp_path / "full")]) == 3  # the full run decides
