@@ -104,8 +104,8 @@ def check_resume_config(path: Any, cfg: Any, explicit: list | None = None) -> No
     more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
     raise InputError(
         f"resume={path}",
-        f"the checkpoint was made with {key}={then.get(key, '<unset>')}, this run has "
-        f"{key}={now.get(key, '<unset>')}{more}",
+        f"was made with a different config: the checkpoint has {key}={then.get(key, unset)}, "
+        f"this run {key}={now.get(key, unset)}{more}",
         f"the checkpoint's value, or no {key} override (`migsim run resume=PATH` takes the "
         "checkpoint's config)",
     )
