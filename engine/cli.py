@@ -161,13 +161,22 @@ def main(argv: list[str] | None = None) -> None:
 
         run_main(args[1:])
         return
-    ns = build_parser().parse_args(args)
-    if ns.command is None:  # `migsim world` with no action and the like reach here
-        build_parser().print_usage(sys.stderr)
-        sys.exit(2)
+    ns = parse(args)
     from migsim.runtime.app import guarded
 
     sys.exit(guarded(lambda: ns.handler(ns)))
+
+
+def parse(args: list[str]) -> argparse.Namespace:
+    """Parse a command line (not `run`'s, which is Hydra's). `calibrate`'s overrides may
+    stand on both sides of `--out FILE`, in the order given."""
+    parser = build_parser()
+    ns, extra = parser.parse_known_args(args)
+    if extra:
+        if ns.command != "calibrate" or any(e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        ns.overrides = [*ns.overrides, *extra]
+    return ns
 
 
 def _verbs() -> tuple[str, ...]:

@@ -278,3 +278,11 @@ def test_resume_works_as_printed_after_ctrl_c(tmp_path):
     assert manifest["world"] == "toy" and manifest["years"] == 40 and manifest["seed"] == 3
     assert manifest["agents"] == 2000
     assert manifest["summary"]["year"] == 2013 + 40 > year
+
+
+def test_calibrate_takes_hydra_overrides_and_out():
+    from migsim.cli import parse
+
+    ns = parse(["calibrate", "world=toy", "--out", "cal.json", "+behaviour.params.a=1", "~x"])
+    assert ns.out == "cal.json"
+    assert ns.overrides == ["world=toy", "+behaviour.params.a=1", "~x"]

@@ -57,9 +57,9 @@ def add_arguments(parser) -> None:
 
 def validate_command(args: list[str]) -> int:
     """`migsim validate ARGS` from Python (parsed by the `migsim` parser)."""
-    from migsim.cli import build_parser
+    from migsim.cli import parse
 
-    return validate(build_parser().parse_args(["validate", *args]))
+    return validate(parse(["validate", *args]))
 
 
 def validate(ns) -> int:

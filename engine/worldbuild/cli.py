@@ -50,9 +50,9 @@ def add_parsers(parser) -> None:
 
 def world_command(args: list[str]) -> int:
     """`migsim world ARGS` from Python (parsed by the `migsim` parser)."""
-    from migsim.cli import build_parser
+    from migsim.cli import parse
 
-    ns = build_parser().parse_args(["world", *args])
+    ns = parse(["world", *args])
     return ns.handler(ns)
 
 
