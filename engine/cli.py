@@ -217,6 +217,7 @@ def calibrate_command(ns) -> int:
 
     cfg = compose(ns.overrides)
     world = load_world(cfg.world.name, cfg.world.path or None)
+    status(f"migsim: calibrating world {world.name}...")
     cal = calibrate(world, cfg.behaviour, cfg.population)
     path = write_calibration(cal, world, ns.out)
     p = cal.provenance
