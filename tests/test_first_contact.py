@@ -61,8 +61,13 @@ def test_a_run_with_a_fresh_numba_cache_says_it_compiles(tmp_path):
     assert json.loads((run_dir / "manifest.json").read_text())["numba_compiled_kernels"]
 
 
-def test_a_calibration_on_the_fly_is_announced_and_timed(tmp_path, toy_world_dir, capsys):
+def test_a_calibration_on_the_fly_is_announced_and_timed(
+    tmp_path, toy_world_dir, capsys, monkeypatch
+):
     import migsim
+    from migsim.model import calibration as calibration_module
+
+    monkeypatch.setattr(calibration_module, "_ANNOUNCED", set())  # announced once a process
 
     world = tmp_path / "world"
     shutil.copytree(toy_world_dir, world)

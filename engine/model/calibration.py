@@ -409,6 +409,9 @@ def write_calibration(cal: Calibration, world: World, path: Path | None = None) 
     return path
 
 
+_ANNOUNCED: set = set()  # provenance keys whose calibration on the fly was announced
+
+
 def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     """The calibration for these world tables and parameters.
 
@@ -438,7 +441,9 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
             return cal
     notice = f"migsim: calibrating world {world.name} (none stored for these parameters)..."
     logging.getLogger("migsim.calibration").info(notice)
-    print(notice, file=sys.stderr, flush=True)
+    if key not in _ANNOUNCED:  # once per process: a validation or sweep calibrates per run
+        _ANNOUNCED.add(key)
+        print(notice, file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     cal = calibrate(world, conf, pop_conf)
     cal.provenance["source"] = "computed"
