@@ -184,5 +184,7 @@ def test_quick_validate_exits_0_when_its_only_misses_are_undecided(tmp_path, mon
     )
     monkeypatch.setattr(cli, "write_report", lambda *args: None)
     assert cli.validate_command(["--quick", "--out", str(tmp_path / "q")]) == 0
-    assert "undecided in quick mode" in capsys.readouterr().out
+    streams = capsys.readouterr()
+    assert "undecided in quick mode" in streams.out  # the headline: data, on stdout
+    assert "wrote" in streams.err and "wrote" not in streams.out
     assert cli.validate_command(["--out", str(tmp_path / "full")]) == 3  # the full run decides
