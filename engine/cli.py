@@ -1,78 +1,233 @@
-"""The `migsim` command.
+"""The `migsim` command: one argparse parser with a subcommand per verb (`migsim --help`).
 
-migsim [OVERRIDES...]              run the default job (same as `migsim run`)
-migsim run [OVERRIDES...]          the same
-migsim calibrate [--out FILE] [OVERRIDES...]
-                                   calibrate the decision model for a world and store it
-                                   (a shipped world: in the user cache; a world.path
-                                   directory: beside its tables; --out: that file)
-migsim behaviours                  list behaviour plug-ins and the parameters each declares
-migsim params                      list every run parameter: default, allowed values, meaning
-migsim --version                   print migsim's version
-migsim compare DIR [--baseline status_quo] [--out DIR]
-                                   compare every complete run under DIR against the
-                                   baseline regime (same seed); writes comparison.parquet,
-                                   report.md, report.html and SVG figures
-migsim game REGION_A REGION_B [--years N --size N --seed S --world NAME --out DIR
-                              --payoff welfare|political --loss-aversion L]
-                                   the 2x2 liberalisation game of two regions or blocs (A+B)
-migsim collect SWEEP_DIR [--table T] one partitioned Parquet dataset of a sweep's runs
-migsim world build --mapping regions12|corridors|countries|PATH.csv --out DIR
-migsim world build --all --out DIR
-                                   build world tables from the country-level inputs
-                                   (engine/data/inputs) with a provenance row per value
-migsim world install DIR --name NAME
-                                   copy a built world into engine/data/NAME with its config
-migsim world report [--readme FILE | --check-readme FILE]
-                                   the built worlds' assumed/imputed counts and regions12
-                                   beside the default world (docs/worlds.md's generated block)
-migsim world mappings [--out DIR]  write the shipped mappings (regions12, corridors,
-                                   countries) of the UN matrix's countries
-migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
-                [--readme FILE... | --check-readme FILE...]
-                                   run the validation experiments (configs/experiment/)
-                                   against published figures; writes validation.parquet,
-                                   validation.md and PNG plots (engine/validation/)
+`migsim [OVERRIDES...]` is `migsim run [OVERRIDES...]`. Everything after `run` goes to Hydra
+unchanged (overrides, `-m`, `--cfg job`, `--help`, `--shell-completion`), so the parser lists
+`run` but never parses its arguments; `calibrate` takes Hydra overrides as positionals.
+
+Streams (docs/cli.md): data on stdout (a run's summary and directory, the headline of
+`validate` and `compare`, tables a command is asked for), status lines on stderr and, for a
+run, in the run's `run.log` (the `migsim` logger). Usage errors are one line on stderr with
+exit code 2, as every bad input is.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 
-USAGE = __doc__
+log = logging.getLogger("migsim.cli")
+
+TABLES = ("regions", "stocks", "flows", "remittances", "fiscal", "earnings", "welfare", "people")
+TOP_FLAGS = ("-h", "--help", "-V", "--version")
 
 
-def _compose(overrides: list[str]):
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line on stderr with exit code 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every `migsim` subcommand and its options; the handler of each is `ns.handler`."""
+    from migsim import __version__
+    from migsim.games.payoffs import LOSS_AVERSION, PAYOFFS
+    from migsim.validation.cli import add_arguments as validate_arguments
+    from migsim.worldbuild.cli import add_parsers as world_parsers
+
+    parser = OneLineParser(
+        prog="migsim",
+        description="A microsimulation of international labour-mobility regimes. "
+        "`migsim OVERRIDES...` is `migsim run OVERRIDES...`.",
+        epilog="Exit codes: 0 done, 1 a bug, 2 bad input, 3 a failed validation verdict, "
+        "4 the environment, 130 interrupted. Streams, logging, completion: docs/cli.md.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"migsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+
+    p = sub.add_parser(
+        "run",
+        add_help=False,
+        help="one run, or a Hydra sweep with -m (Hydra's own --help lists the config groups)",
+    )
+    p.add_argument("overrides", nargs=argparse.REMAINDER, help="Hydra overrides and flags")
+
+    p = sub.add_parser(
+        "calibrate",
+        help="calibrate the decision model for a world and store it",
+        description="Calibrate the decision model for a world and store it: a shipped world's "
+        "in the user cache, a world.path directory's beside its tables, or --out FILE.",
+    )
+    p.add_argument("--out", default=None, metavar="FILE", help="write the calibration here")
+    p.add_argument("overrides", nargs="*", metavar="OVERRIDE", help="Hydra overrides (key=value)")
+    p.set_defaults(handler=calibrate_command)
+
+    p = sub.add_parser("behaviours", help="behaviour plug-ins: description, package, parameters")
+    p.set_defaults(handler=lambda ns: _print(_behaviours()))
+
+    p = sub.add_parser("params", help="every run parameter: default, allowed values, meaning")
+    p.add_argument("prefix", nargs="*", help="only parameters starting with this, e.g. economy")
+    p.set_defaults(handler=lambda ns: params_command(ns.prefix))
+
+    p = sub.add_parser(
+        "compare",
+        help="compare every complete run under DIR against a baseline regime",
+        description="Compare every complete run under DIR against the baseline regime (same "
+        "seed); writes comparison.parquet, report.md, report.html and PNG plots.",
+    )
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--baseline", default="status_quo")
+    p.add_argument("--out", default=None, help="output directory (default: DIR)")
+    p.set_defaults(handler=compare_command)
+
+    p = sub.add_parser(
+        "game",
+        help="the 2x2 liberalisation game of two regions or blocs",
+        description="The 2x2 migration-liberalisation game of two regions or blocs: four runs, "
+        "the payoff matrix, its Nash equilibria and the groups' positions (game.md, "
+        "game.parquet, positions.parquet, game.svg).",
+    )
+    p.add_argument("region_a", help="a region code, or a bloc: codes joined by +")
+    p.add_argument("region_b", help="the other side (no region in common)")
+    p.add_argument("--years", type=int, default=8)
+    p.add_argument("--size", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--world", default="default")
+    p.add_argument(
+        "--tol", type=float, default=0.01, help="payoff differences below this many %% are ties"
+    )
+    p.add_argument(
+        "--payoff",
+        choices=PAYOFFS,
+        default="welfare",
+        help="welfare: real income per native-born person plus the option value of access "
+        "abroad; political: loss-averse support of the natives' groups",
+    )
+    p.add_argument(
+        "--loss-aversion",
+        type=float,
+        default=LOSS_AVERSION,
+        help="political payoff: a group's loss counts this many times its gain "
+        "(default %(default)s)",
+    )
+    p.add_argument("--out", default=None, help="output directory (default: outputs/games/A_B)")
+    p.set_defaults(handler=game_command)
+
+    p = sub.add_parser("collect", help="one partitioned Parquet dataset of a sweep's runs")
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a Hydra sweep directory")
+    p.add_argument(
+        "--table", default="regions", choices=TABLES, help="the run table (default regions)"
+    )
+    p.set_defaults(handler=collect_command)
+
+    p = sub.add_parser(
+        "validate",
+        help="run the validation experiments against published figures",
+        description="Run the validation experiments (configs/experiment/) against published "
+        "figures; writes validation.parquet, validation.md and PNG plots.",
+    )
+    validate_arguments(p)
+
+    p = sub.add_parser("world", help="build, install and report worlds built from data")
+    world_parsers(p)
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash; zsh with bashcompinit)",
+        description="Print a bash completion script for migsim: subcommands and their options, "
+        "and Hydra's completion of config overrides after `run` and `calibrate`. "
+        'Install: eval "$(migsim completion bash)" in ~/.bashrc.',
+    )
+    p.add_argument("shell", choices=("bash", "zsh"))
+    p.set_defaults(handler=completion_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["help"]:
+        args = ["--help"]
+    if args[:1] == ["version"]:
+        args = ["--version"]
+    verbs = _verbs()
+    if not args or (args[0] not in verbs and args[0] not in TOP_FLAGS and _is_override(args[0])):
+        args = ["run", *args]
+    if args[0] == "run":
+        if "--help-params" in args:
+            sys.exit(params_command([a for a in args[1:] if a != "--help-params"]))
+        from migsim.runtime.app import main as run_main
+
+        run_main(args[1:])
+        return
+    ns = parse(args)
+    from migsim.runtime.app import guarded
+
+    sys.exit(guarded(lambda: ns.handler(ns)))
+
+
+def parse(args: list[str]) -> argparse.Namespace:
+    """Parse a command line (not `run`'s, which is Hydra's). `calibrate`'s overrides may
+    stand on both sides of `--out FILE`, in the order given."""
+    parser = build_parser()
+    ns, extra = parser.parse_known_args(args)
+    if extra:
+        if ns.command != "calibrate" or any(e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        ns.overrides = [*ns.overrides, *extra]
+    return ns
+
+
+def _verbs() -> tuple[str, ...]:
+    return (
+        "run",
+        "calibrate",
+        "behaviours",
+        "params",
+        "compare",
+        "game",
+        "collect",
+        "validate",
+        "world",
+        "completion",
+    )
+
+
+def _is_override(arg: str) -> bool:
+    """A first argument that belongs to Hydra (`key=value`, `-m`, `--cfg`), not a verb."""
+    return "=" in arg or arg.startswith("-")
+
+
+def _print(text: str) -> int:
+    print(text)
+    return 0
+
+
+def status(text: str) -> None:
+    """A status line: stderr, and the `migsim` log."""
+    log.info(text)
+    print(text, file=sys.stderr)
+
+
+def calibrate_command(ns) -> int:
     from migsim.api import compose
-
-    return compose(overrides)
-
-
-def calibrate_command(overrides: list[str]) -> int:
     from migsim.core.world import load_world
     from migsim.model.calibration import calibrate, write_calibration
 
-    out = None
-    if "--out" in overrides:
-        i = overrides.index("--out")
-        if i + 1 >= len(overrides):
-            from migsim.core.errors import InputError
-
-            raise InputError("--out", "needs a file path", "--out FILE")
-        out = overrides[i + 1]
-        overrides = overrides[:i] + overrides[i + 2 :]
-    cfg = _compose(overrides)
+    cfg = compose(ns.overrides)
     world = load_world(cfg.world.name, cfg.world.path or None)
+    status(f"migsim: calibrating world {world.name}...")
     cal = calibrate(world, cfg.behaviour, cfg.population)
-    path = write_calibration(cal, world, out)
+    path = write_calibration(cal, world, ns.out)
     p = cal.provenance
-    print(
+    status(
         f"migsim: calibrated {world.name}: {p['iterations']} iterations, max log gap "
         f"{p['max_log_gap']:.1e}, target flows {p['target_flow_total'] / 1e6:.2f} M/yr; "
         f"wrote {path}"
     )
     if p.get("capped_cells"):
-        print(
+        status(
             f"migsim: {p['capped_cells']} origin cells' flow targets capped (more would have "
             f"to choose to leave than live at home; {p['capped_flow_dropped'] / 1e3:.0f} k/yr "
             f"dropped); worst: {p['capped_worst'][0]}"
@@ -80,166 +235,29 @@ def calibrate_command(overrides: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] in (["--help"], ["-h"]):
-        print(USAGE)
-        print("Config groups and options: migsim run --help (Hydra's help).")
-        return
-    if args[:1] in (["--version"], ["-V"], ["version"]):
-        from migsim import __version__
-
-        print(f"migsim {__version__}")
-        return
-    command = args[0] if args and "=" not in args[0] and not args[0].startswith("-") else "run"
-    if args and command == args[0]:
-        args = args[1:]
-    if command == "help":
-        print(USAGE)
-        print("Config groups and options: migsim run --help (Hydra's help).")
-        return
-    if command == "run":
-        if "--help-params" in args:
-            sys.exit(params_command([a for a in args if a != "--help-params"]))
-        from migsim.runtime.app import main as run_main
-
-        run_main(args)
-        return
-    from migsim.core.errors import InputError
-    from migsim.runtime.app import guarded
-
-    commands = {
-        "calibrate": calibrate_command,
-        "behaviours": lambda _: _list_behaviours(),
-        "params": params_command,
-        "collect": collect_command,
-        "compare": compare_command,
-        "game": game_command,
-        "validate": validate_command,
-        "world": world_command,
-    }
-    if command in commands and ("--help" in args or "-h" in args):
-        print(verb_usage(command))
-        return
-    if command not in commands:
-        print(
-            f"migsim: error: unknown command '{command}' (allowed: run, "
-            + ", ".join(commands)
-            + ")",
-            file=sys.stderr,
-        )
-        sys.exit(2)
-    sys.exit(guarded(lambda: commands[command](args)))
-    del InputError
-
-
-def verb_usage(command: str) -> str:
-    """The lines of the usage text about `migsim COMMAND`."""
-    lines, keep = [], False
-    for line in USAGE.splitlines():
-        if line.startswith("migsim "):
-            keep = line.startswith(f"migsim {command}")
-        if keep:
-            lines.append(line)
-    return "\n".join(lines) or USAGE
-
-
-def validate_command(args: list[str]) -> int:
-    from migsim.validation.cli import validate_command as run
-
-    return run(args)
-
-
-def world_command(args: list[str]) -> int:
-    from migsim.worldbuild.cli import world_command as run
-
-    return run(args)
-
-
-def collect_command(args: list[str]) -> int:
+def collect_command(ns) -> int:
     from migsim.analysis.collect import collect
 
-    parser = _Parser.make("collect", "One partitioned Parquet dataset of a sweep's runs.")
-    parser.add_argument("sweep_dir", metavar="SWEEP_DIR", help="a Hydra sweep directory")
-    parser.add_argument(
-        "--table",
-        default="regions",
-        choices=TABLES,
-        help="the run table to collect (default regions)",
-    )
-    ns = parser.parse_args(args)
     out = collect(ns.sweep_dir, ns.table)
     print(f"migsim: dataset written to {out}")
     return 0
 
 
-TABLES = ("regions", "stocks", "flows", "remittances", "fiscal", "earnings", "welfare", "people")
-
-
-class _Parser:
-    """argparse that reports usage errors as one line with exit code 2."""
-
-    @staticmethod
-    def make(prog: str, description: str):
-        import argparse
-
-        class OneLine(argparse.ArgumentParser):
-            def error(self, message):
-                print(f"migsim {prog}: error: {message}", file=sys.stderr)
-                sys.exit(2)
-
-        return OneLine(prog=f"migsim {prog}", description=description)
-
-
-def compare_command(args: list[str]) -> int:
+def compare_command(ns) -> int:
     from migsim.analysis.compare import headline
     from migsim.analysis.report import write_comparison
 
-    parser = _Parser.make("compare", "Compare every complete run under DIR against a baseline.")
-    parser.add_argument("dir")
-    parser.add_argument("--baseline", default="status_quo")
-    parser.add_argument("--out", default=None, help="output directory (default: DIR)")
-    ns = parser.parse_args(args)
     result = write_comparison(ns.dir, ns.baseline, ns.out)
     text = headline(result.table, ns.baseline, result.reference)
     if text:
         print(text)
-    print(f"migsim compare: wrote {', '.join(str(f) for f in result.files)}")
+    status(f"migsim compare: wrote {', '.join(str(f) for f in result.files)}")
     return 0
 
 
-def game_command(args: list[str]) -> int:
-    from migsim.games import LOSS_AVERSION, PAYOFFS, play
+def game_command(ns) -> int:
+    from migsim.games import play
 
-    parser = _Parser.make("game", "The 2x2 migration-liberalisation game of two regions or blocs.")
-    parser.add_argument("region_a", help="a region code, or a bloc: codes joined by +")
-    parser.add_argument("region_b", help="the other side (no region in common)")
-    parser.add_argument("--years", type=int, default=8)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--world", default="default")
-    parser.add_argument(
-        "--tol",
-        type=float,
-        default=0.01,
-        help="payoff differences below this many %% points are ties",
-    )
-    parser.add_argument(
-        "--payoff",
-        choices=PAYOFFS,
-        default="welfare",
-        help="welfare: real income per native-born person plus the option value of access "
-        "abroad; political: loss-averse support of the natives' groups",
-    )
-    parser.add_argument(
-        "--loss-aversion",
-        type=float,
-        default=LOSS_AVERSION,
-        help="political payoff: a group's loss counts this many times its gain "
-        "(default %(default)s)",
-    )
-    parser.add_argument("--out", default=None, help="output directory (default: outputs/games/A_B)")
-    ns = parser.parse_args(args)
     res = play(
         ns.region_a,
         ns.region_b,
@@ -251,9 +269,12 @@ def game_command(args: list[str]) -> int:
         tol=ns.tol,
         payoff=ns.payoff,
         loss_aversion=ns.loss_aversion,
+        progress=status,
     )
     print(res.text)
-    print(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet")
+    figure = res.out_dir / "game.svg"
+    shown = f", {figure.name}" if figure.is_file() else ""
+    status(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet{shown}")
     return 0
 
 
@@ -274,10 +295,16 @@ def params_command(args: list[str]) -> int:
     return 0
 
 
-def _list_behaviours() -> int:
+def _behaviours() -> str:
     from migsim.model.plugins import listing
 
-    print(listing())
+    return listing()
+
+
+def completion_command(ns) -> int:
+    from migsim.completion import bash_script
+
+    print(bash_script(build_parser(), ns.shell))
     return 0
 
 

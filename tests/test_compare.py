@@ -140,6 +140,8 @@ def test_cli_compare_matches_callback(sweep, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "free_mobility: world GDP +" in proc.stdout
+    # data on stdout (the headline), status on stderr
+    assert "wrote" in proc.stderr and "wrote" not in proc.stdout
     assert pl.read_parquet(out / "comparison.parquet").equals(
         pl.read_parquet(sweep / "comparison.parquet")
     )

@@ -3,6 +3,7 @@ Tables 6.A2 and 6.A4, positions, and games computed from simulated runs."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -482,6 +483,19 @@ def test_cli_game_on_toy_world(tmp_path):
     assert set(payoffs["scenario"]) == {"none", "A_alone", "B_alone", "both"}
     assert (payoffs.filter(pl.col("scenario") == "none")["pct"] == 0).all()
     assert (out / "game.md").read_text().startswith("# Migration liberalisation game: NTH vs MID")
+    # progress of the four runs on stderr; the figure marks the game's equilibria
+    assert "run 1/4 no_liberalisation" in proc.stderr and "run 4/4" in proc.stderr
+    assert "Nash equilibria" not in proc.stderr
+    from migsim.games import analyse_runs
+
+    res = analyse_runs(out, "NTH", "MID", payoff="political")
+    svg = (out / "game.svg").read_text()
+    marked = set(re.findall(r'id="nash-([LD])-([LD])"', svg))
+    assert marked == set(res.equilibria)
+    assert len(re.findall(r'id="(?:nash|cell)-[LD]-[LD]"', svg)) == 4
+    assert "positions in NTH" in svg and "positions in MID" in svg
+    analyse_runs(out, "NTH", "MID", payoff="political")
+    assert (out / "game.svg").read_text() == svg  # the same runs draw the same bytes
 
 
 def test_cli_game_unknown_region_exits_2(tmp_path):
@@ -583,5 +597,6 @@ def test_game_files_are_the_same_bytes_every_time(nam_weu):
     seen = set()
     for _ in range(5):
         analyse_runs(out, "NAM", "WEU")
-        seen.add(((out / "game.parquet").read_bytes(), (out / "game.md").read_bytes()))
+        files = ("game.parquet", "game.md", "game.svg")
+        seen.add(tuple((out / name).read_bytes() for name in files))
     assert len(seen) == 1

@@ -88,7 +88,7 @@ def test_every_verb_runs_from_elsewhere_without_writing_into_the_install(install
             [migsim, *args], cwd=work, env=env, capture_output=True, text=True, timeout=600
         )
         assert proc.returncode == 0, (args, proc.stderr[-3000:])
-        return proc.stdout
+        return proc.stdout + proc.stderr  # data on stdout, status lines ("wrote") on stderr
 
     assert run("--version").strip().startswith("migsim 0.")
     small = ("world=toy", "population.size=5000", "years=2", "progress=false")

@@ -7,10 +7,12 @@ in one place."""
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 from migsim.analysis.runs import Result
 from migsim.core.errors import InputError
+from migsim.games.figure import write_figure
 from migsim.games.game import analyse
 from migsim.games.payoffs import (
     LOSS_AVERSION,
@@ -57,9 +59,12 @@ def play(
     extra_overrides: list[str] | None = None,
     payoff: str = "welfare",
     loss_aversion: float = LOSS_AVERSION,
+    progress=None,
 ) -> GameResult:
     """Simulate the four runs and build the game; writes game.parquet, positions.parquet,
-    game.md and the runs (runs/<scenario>/) to `out_dir` (default outputs/games/A_B)."""
+    game.md, game.svg and the runs (runs/<scenario>/) to `out_dir` (default
+    outputs/games/A_B). `progress(line)`: told when each run starts and ends (the command
+    prints it on stderr)."""
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
@@ -115,12 +120,16 @@ def play(
     }
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg0 = compose("config", overrides=base)
-    for sc, (name, comps) in regimes.items():
+    tell = progress or (lambda line: None)
+    for i, (sc, (name, comps)) in enumerate(regimes.items(), start=1):
         cfg = cfg0.copy()
         with open_dict(cfg):
             cfg.regime.name = name
             cfg.regime.components = comps
+        tell(f"migsim game: run {i}/4 {name} ({size} agents, {years} years)...")
+        t0 = time.perf_counter()
         _simulate(cfg, out / "runs" / sc)
+        tell(f"migsim game: run {i}/4 {name} done in {time.perf_counter() - t0:.1f} s")
     return analyse_runs(out, region_a, region_b, tol, payoff, loss_aversion)
 
 
@@ -150,4 +159,5 @@ def analyse_runs(
     res.payoffs.write_parquet(out / "game.parquet")
     res.positions.write_parquet(out / "positions.parquet")
     (out / "game.md").write_text(markdown(res))
+    write_figure(res, out)
     return res

@@ -33,6 +33,9 @@ import datetime as _dt
 import gzip
 import hashlib
 import json
+import logging
+import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -406,6 +409,9 @@ def write_calibration(cal: Calibration, world: World, path: Path | None = None) 
     return path
 
 
+_ANNOUNCED: set = set()  # provenance keys whose calibration on the fly was announced
+
+
 def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     """The calibration for these world tables and parameters.
 
@@ -431,7 +437,15 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
         if cal.provenance.get("key") == key and cal.codes == world.codes:
             check_calibration(cal, world, path)
             cal.provenance["source"] = "stored"
+            cal.provenance["path"] = str(path)
             return cal
+    notice = f"migsim: calibrating world {world.name} (none stored for these parameters)..."
+    logging.getLogger("migsim.calibration").info(notice)
+    if key not in _ANNOUNCED:  # once per process: a validation or sweep calibrates per run
+        _ANNOUNCED.add(key)
+        print(notice, file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
     cal = calibrate(world, conf, pop_conf)
     cal.provenance["source"] = "computed"
+    cal.provenance["seconds"] = round(time.perf_counter() - t0, 3)
     return cal

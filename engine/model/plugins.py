@@ -67,8 +67,10 @@ def available() -> list[str]:
 
 
 def listing() -> str:
-    """`migsim behaviours`: each installed behaviour with its description and the parameters
-    it declares (name, type, default, allowed values, meaning)."""
+    """`migsim behaviours`: each installed behaviour with its description, the package and
+    version that provide it (with its modules and the start of their source hash, as the
+    manifest records them) and the parameters it declares (name, type, default, allowed
+    values, meaning)."""
     from migsim.model.plugin_params import describe_params
 
     eps = _entry_points()
@@ -87,6 +89,7 @@ def listing() -> str:
             lines.append(f"{name}  (not a migsim Behaviour: a {type(obj).__name__})")
             continue
         lines.append(f"{name}  {obj.description}".rstrip())
+        lines.append(f"    from {_provenance(obj, eps.get(name))}")
         rows = describe_params(obj)
         if not rows:
             lines.append("    (no parameters)")
@@ -96,6 +99,19 @@ def listing() -> str:
                 f"allowed {r['allowed']}  {r['doc']}"
             )
     return "\n".join(lines)
+
+
+def _provenance(obj: Behaviour, entry_point: Any) -> str:
+    """`package version (module, source sha256 prefix)` of a listed behaviour."""
+    from migsim.runtime.plugin_sources import behaviour_parts, describe
+
+    parts = behaviour_parts(obj) or [load_behaviour]
+    info = describe("behaviour", obj.name, parts)
+    dist = getattr(entry_point, "dist", None)
+    if dist is not None and not info["package"]:
+        info["package"], info["version"] = dist.name, dist.version
+    package = f"{info['package'] or 'no installed package'} {info['version']}".strip()
+    return f"{package} ({', '.join(info['modules'])}; source {info['source_sha256'][:12]})"
 
 
 def load_behaviour(conf: Any) -> Behaviour:

@@ -11,9 +11,11 @@ table of the interrupted run behind.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from typing import Any
 
 from omegaconf import DictConfig
@@ -34,6 +36,7 @@ from migsim.runtime.runner import (  # noqa: F401  (re-exported)
 
 register()
 
+log = logging.getLogger("migsim.run")
 CONFIG_DIR = str(config_dir())
 
 
@@ -42,20 +45,62 @@ def _task(cfg: DictConfig) -> Any:
 
     hydra_cfg = HydraConfig.get()
     run_dir = hydra_cfg.runtime.output_dir
+    fresh_logs = _empty_logs(run_dir)  # logs Hydra just opened for this job
+    logging.captureWarnings(True)  # Python warnings into run.log (and stderr)
     try:
-        result = run_simulation(cfg, run_dir)
+        result = run_simulation(cfg, run_dir, explicit=_explicit_keys(hydra_cfg))
     except InputError as exc:
-        if remove_rejected(run_dir) and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
+        if remove_rejected(run_dir, fresh_logs) and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
             remove_empty_parents(run_dir, hydra_cfg.sweep.dir)
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except Exception as exc:
+        # the traceback goes to run.log only; the terminal gets guarded()'s one line (raised
+        # here, since Hydra would print its own report of a failed job first)
+        log.error("the run failed", exc_info=exc, extra={"terminal": False})
+        guarded(_raise(exc))
+    finally:
+        logging.captureWarnings(False)
     print(format_summary(result))
     return result.summary
 
 
-def remove_rejected(run_dir: str | os.PathLike) -> bool:
+def _raise(exc: BaseException):
+    def reraise():
+        raise exc
+
+    return reraise
+
+
+class TerminalFilter:
+    """Keeps off the terminal the log records meant for run.log only (a traceback)."""
+
+    def filter(self, record) -> bool:
+        return getattr(record, "terminal", True)
+
+
+def _explicit_keys(hydra_cfg: Any) -> list[str]:
+    """The config keys the user set on the command line (`a.b=1`, `+a.b=1`, `group=x`)."""
+    keys = []
+    for item in hydra_cfg.overrides.task:
+        key = str(item).split("=", 1)[0].lstrip("+~")
+        keys.append(key)
+    return keys
+
+
+def _empty_logs(run_dir: str | os.PathLike) -> set[str]:
+    from pathlib import Path
+
+    try:
+        return {p.name for p in Path(run_dir).glob("*.log") if p.is_file() and not p.stat().st_size}
+    except OSError:
+        return set()
+
+
+def remove_rejected(run_dir: str | os.PathLike, own_logs: set[str] = frozenset()) -> bool:
     """Remove the directory Hydra made for a run refused before it wrote anything: one
-    holding nothing but Hydra's `.hydra/` and an empty log file (run.log)."""
+    holding nothing but Hydra's `.hydra/` and log files that are empty or were empty when
+    this job began (`own_logs`: this job's run.log, which may name what it loaded)."""
     import shutil
     from pathlib import Path
 
@@ -67,8 +112,11 @@ def remove_rejected(run_dir: str | os.PathLike) -> bool:
     logs = [p for name, p in entries.items() if name.endswith(".log")]
     if set(entries) - {".hydra"} - {p.name for p in logs}:
         return False
-    if any(not log.is_file() or log.is_symlink() or log.stat().st_size for log in logs):
-        return False
+    for log_file in logs:
+        if not log_file.is_file() or log_file.is_symlink():
+            return False
+        if log_file.stat().st_size and log_file.name not in own_logs:
+            return False
     hydra = entries.get(".hydra")
     if hydra is not None and not (hydra.is_dir() and not hydra.is_symlink()):
         return False
@@ -125,8 +173,12 @@ EXIT_INTERRUPTED = 130
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
+TRACEBACK_HINT = "set MIGSIM_DEBUG=1 (or HYDRA_FULL_ERROR=1) for the traceback"
+
+
 def _debug() -> bool:
-    return os.environ.get("MIGSIM_DEBUG", "") not in ("", "0")
+    """The user asked for full tracebacks (migsim's switch, or Hydra's)."""
+    return any(os.environ.get(v, "") not in ("", "0") for v in ("MIGSIM_DEBUG", "HYDRA_FULL_ERROR"))
 
 
 def environment_problem(exc: BaseException) -> str | None:
@@ -147,13 +199,29 @@ def environment_problem(exc: BaseException) -> str | None:
         )
     ):
         return f"missing module {exc.name} (install it to use this launcher or backend)"
+    if _raised_by_launcher(exc):
+        text = " ".join(str(exc).split())[:200]
+        return f"the launcher failed: {type(exc).__name__}: {text} (is it set up on this machine?)"
     return None
+
+
+LAUNCHER_PATHS = ("/submitit/", "/hydra_plugins/", "/ray/", "/joblib/")
+
+
+def _raised_by_launcher(exc: BaseException) -> bool:
+    """The exception was raised inside a launcher package (submitit without SLURM, a Ray
+    cluster that cannot be reached), not in migsim or its input."""
+    tb, last = exc.__traceback__, ""
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    return any(part in last.replace("\\", "/") for part in LAUNCHER_PATHS)
 
 
 def guarded(fn) -> int:
     """Run `fn()`; every failure becomes one line on stderr and an exit code: 2 bad input,
     4 the environment (disk full, out of memory, a missing launcher), 130 Ctrl-C, 1 a bug
-    (an unexpected exception; MIGSIM_DEBUG=1 also prints the traceback)."""
+    (an unexpected exception: one line and a hint; MIGSIM_DEBUG=1 or HYDRA_FULL_ERROR=1
+    also prints the traceback, and a run's run.log holds it)."""
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
@@ -167,7 +235,7 @@ def guarded(fn) -> int:
         sys.exit(2)
     except KeyboardInterrupt as exc:
         where = getattr(exc, "checkpoint", None)
-        note = f"; resume with resume={where}" if where else ""
+        note = f"; resume with: migsim run resume={where}" if where else ""
         print(
             f"migsim: interrupted; tables of the interrupted run were not written{note}",
             file=sys.stderr,
@@ -185,7 +253,7 @@ def guarded(fn) -> int:
         text = " ".join(str(exc).split())[:300]
         print(
             f"migsim: internal error: {type(exc).__name__}: {text} (a bug: please report it "
-            "with the command and its run.log; MIGSIM_DEBUG=1 shows the traceback)",
+            f"with the command and its run.log; {TRACEBACK_HINT})",
             file=sys.stderr,
         )
         sys.exit(EXIT_BUG)
@@ -205,11 +273,29 @@ def main(argv: list[str] | None = None) -> None:
 
     prepared: list[str] = []
     guarded(lambda: prepared.extend(plugin_param_overrides(sys.argv[1:])))
-    sys.argv = [sys.argv[0], *prepared]
-    # Let composition errors reach us instead of Hydra's multi-line report with exit 1.
-    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    from migsim.runtime.resume_config import with_saved_overrides
+
+    sys.argv = [sys.argv[0], *with_saved_overrides(prepared)]
     entry = hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")(_task)
-    guarded(entry)
+    with errors_reach_migsim():
+        guarded(entry)
+
+
+@contextmanager
+def errors_reach_migsim():
+    """Let Hydra's errors (composition, launcher, the task's) reach `guarded`, which ends
+    them with one line and an exit code, instead of Hydra's report of several lines and
+    exit 1. Hydra's `run_and_report` is swapped for a plain call in this process only: the
+    HYDRA_FULL_ERROR variable is left as the user set it (and is not passed to launched
+    jobs)."""
+    import hydra._internal.utils as hydra_utils
+
+    original = hydra_utils.run_and_report
+    hydra_utils.run_and_report = lambda func: func()
+    try:
+        yield
+    finally:
+        hydra_utils.run_and_report = original
 
 
 if __name__ == "__main__":

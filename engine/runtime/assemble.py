@@ -8,7 +8,7 @@ steps built and the base year recorded.
 
 from __future__ import annotations
 
-import sys
+import logging
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -35,9 +35,10 @@ class Inputs:
     calibration: Any
 
 
-def prepare(cfg: Any) -> Inputs:
+def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     """Validate the config and load what the run needs, failing early (one line, exit 2) on
-    a bad value, world table, plug-in or step name."""
+    a bad value, world table, plug-in or step name. `before_calibration()`: a last check
+    (the memory) that should refuse the run before a calibration is computed."""
     validate(cfg)
     registry.check_steps(cfg.steps)
     world = load_world(cfg.world.name, cfg.world.path or None)
@@ -48,6 +49,9 @@ def prepare(cfg: Any) -> Inputs:
         from migsim.model.calibration import load_calibration
 
         load_behaviour(cfg.behaviour)  # fail early on a bad plug-in name
+    if before_calibration is not None:
+        before_calibration()
+    if cfg.behaviour.migration:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
     return Inputs(world, calibration)
 
@@ -63,10 +67,9 @@ def regime_policy(cfg: Any, world: World, calibration: Any):
     noop = name != "status_quo" and policy.components and _same_policy(policy, base)
     if noop and (name, world.name) not in _WARNED:
         _WARNED.add((name, world.name))
-        print(
+        logging.getLogger("migsim.regimes").warning(
             f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
-            "(its policy equals the status quo)",
-            file=sys.stderr,
+            "(its policy equals the status quo)"
         )
     return policy
 

@@ -74,4 +74,4 @@ class CompareCallback(Callback):
         text = headline(result.table, self.baseline, result.reference)
         if text:
             print(text)
-        print(f"migsim compare: wrote {result.out_dir / 'report.md'}")
+        print(f"migsim compare: wrote {result.out_dir / 'report.md'}", file=sys.stderr)

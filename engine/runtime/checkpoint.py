@@ -31,6 +31,11 @@ import numpy as np
 from migsim.core.errors import InputError
 from migsim.runtime import checkpoint_state
 from migsim.runtime.outputs import config_digest
+from migsim.runtime.resume_config import (  # noqa: F401  (check_resume_config re-exported)
+    check_resume_config,
+    saved_config,
+    task_overrides,
+)
 
 # 2: people in shards, children numbered by region of birth; 3: JSON header, restricted
 # unpickler; 4: NumPy arrays and JSON, no pickle
@@ -72,6 +77,9 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
         "config_hash": resume_hash(cfg),
         "base_hash": resume_hash(cfg, drop_regime=True),
         "year": int(sim.year),
+        # what `migsim run resume=PATH` composes from and compares with (resume_config.py)
+        "config": saved_config(cfg),
+        "overrides": task_overrides(),
     }
     document, arrays = checkpoint_state.to_arrays(sim, cfg)
     members = {"header": _json_bytes(header), "state": _json_bytes(document), **arrays}

@@ -10,6 +10,7 @@ tables are written lets the run finish writing.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -27,10 +28,13 @@ from migsim.people import shards
 from migsim.people.population import BYTES_PER_PERSON
 from migsim.runtime import checkpoint, columns
 from migsim.runtime.assemble import prepare, start_simulation
+from migsim.runtime.firstcontact import compile_notice
 from migsim.runtime.memory import check_memory
 from migsim.runtime.outputs import RunWriter, config_digest, git_sha, package_versions
+from migsim.runtime.plugin_sources import run_plugins
 
 VOLATILE_KEYS = ("progress", "threads", "memory_check")
+log = logging.getLogger("migsim.run")
 
 
 @dataclass
@@ -49,18 +53,29 @@ def hashed_config(cfg: Any) -> tuple[str, str]:
     return config_digest(cfg, VOLATILE_KEYS)
 
 
-def run_simulation(cfg: Any, run_dir: str | Path, progress: bool | None = None) -> RunResult:
-    """Validate, synthesise, simulate `cfg.years` years and commit the run directory."""
-    return simulate(cfg, run_dir, progress)
+def run_simulation(
+    cfg: Any, run_dir: str | Path, progress: bool | None = None, explicit: list | None = None
+) -> RunResult:
+    """Validate, synthesise, simulate `cfg.years` years and commit the run directory.
+    `explicit`: the config keys the user typed (a resumed run names those that differ from
+    its checkpoint)."""
+    return simulate(cfg, run_dir, progress, explicit)
 
 
-def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None = None):
+def simulate(
+    cfg: Any,
+    run_dir: str | Path | None = None,
+    progress: bool | None = None,
+    explicit: list | None = None,
+):
     """Run `cfg`; with `run_dir`, write the run directory as `migsim run` does, otherwise
     keep the tables in memory (`RunResult.tables`; no progress log and no checkpoints)."""
     t_start = time.perf_counter()
-    inputs = prepare(cfg)
-    check_memory(cfg)
+    if cfg.resume:
+        checkpoint.check_resume_config(cfg.resume, cfg, explicit)
+    inputs = prepare(cfg, before_calibration=lambda: check_memory(cfg))
     world, calibration = inputs.world, inputs.calibration
+    _log_start(cfg, world, calibration)
     threads = set_threads(cfg.threads)
     key = run_key(cfg.seed)
     writer = None
@@ -80,6 +95,7 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
     sim = None
     try:
         t0 = time.perf_counter()
+        compiled = compile_notice()
         if cfg.resume:
             sim = checkpoint.load(cfg.resume, cfg, world=world, calibration=calibration)
         else:
@@ -87,6 +103,7 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
             if cfg.checkpoint_every:
                 checkpoint.save(run_dir / checkpoint.file_name(sim.year), sim, cfg)
         timings["synthesis"] = time.perf_counter() - t0
+        log.info("synthesis: %.2f s, year %d", timings["synthesis"], sim.year)
         stop.__enter__()  # Ctrl-C from here on: finish the year, or the writing of the run
         t_first = _years(cfg, sim, run_dir, progress, stop, t_start)
         stop.phase = "writing"
@@ -128,13 +145,24 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
             "calibration": (
                 None
                 if calibration is None
-                else {k: calibration.provenance.get(k) for k in ("key", "source", "iterations")}
+                else {
+                    k: calibration.provenance.get(k)
+                    for k in ("key", "source", "iterations", "path", "seconds")
+                }
             ),
+            "numba_compiled_kernels": compiled,  # a cold cache: this run compiled them
+            "plugins": run_plugins(cfg, sim.steps),
             "base_year": int(cfg.base_year),
             "years": int(cfg.years),
             "summary": summary,
             "config": config_yaml,
         }
+        log.info(
+            "done: %.2f s in all (write %.2f s, first year after %.2f s)",
+            timings["total"],
+            timings["write"],
+            t_first or 0.0,
+        )
         if writer is not None:
             writer.commit(manifest)
     except BaseException as exc:
@@ -157,6 +185,37 @@ def simulate(cfg: Any, run_dir: str | Path | None = None, progress: bool | None 
     return RunResult(run_dir, summary, manifest, tables, people)
 
 
+def _log_start(cfg: Any, world: Any, calibration: Any) -> None:
+    """run.log: what the run is (world, regime, size, seed) and where its calibration came
+    from (stored: which file; computed: on the fly, and how long it took)."""
+    from migsim.regimes.registry import regime_name
+
+    log.info(
+        "world %s, regime %s, %d agents, %d years from %d, seed %d, steps %s",
+        world.name,
+        regime_name(cfg.regime),
+        cfg.population.size,
+        cfg.years,
+        cfg.base_year,
+        cfg.seed,
+        list(cfg.steps),
+    )
+    if cfg.resume:
+        log.info("resumed from %s", cfg.resume)
+    if calibration is None:
+        log.info("calibration: none (migration off)")
+        return
+    p = calibration.provenance
+    if p.get("source") == "stored":
+        log.info("calibration: stored, %s", p.get("path"))
+    else:
+        log.info(
+            "calibration: computed on the fly in %.1f s (%s iterations)",
+            p.get("seconds") or 0.0,
+            p.get("iterations"),
+        )
+
+
 def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
     """Simulate the remaining years; returns the seconds from start to the first year."""
     t_first = None
@@ -168,19 +227,18 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
             f"{cfg.years} is before the checkpoint's year {sim.year}",
             f"at least {sim.year - cfg.base_year}",
         )
-    years = range(remaining)
-    if show:
-        from tqdm import tqdm
-
-        years = tqdm(years, desc="migsim years", unit="yr", file=sys.stderr)
-    log = open(run_dir / "progress.jsonl", "a") if run_dir is not None else _NoLog()
+    bar = YearBar(remaining) if show else None
+    log_file = open(run_dir / "progress.jsonl", "a") if run_dir is not None else _NoLog()
     last = remaining - 1
-    with log:
-        for i in years:
+    with log_file, _closing(bar):
+        for i in range(remaining):
             t_year = time.perf_counter()
+            before = dict(sim.timings)
             sim.step()
             if t_first is None:
                 t_first = time.perf_counter() - t_start
+            if bar is not None:
+                bar.year_done()
             summary = sim.world_summary()
             record = {
                 "year": sim.year,
@@ -188,8 +246,10 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
                 "population": summary["population"],
                 "migrants": summary["migrants"],
             }
-            log.write(json.dumps(record) + "\n")
-            log.flush()
+            log_file.write(json.dumps(record) + "\n")
+            log_file.flush()
+            steps = ", ".join(f"{k} {v - before.get(k, 0.0):.3f}" for k, v in sim.timings.items())
+            log.info("year %d: %.3f s (%s)", sim.year, record["seconds"], steps)
             # a stop requested during the last year waits for the run to be written
             stopping = stop.requested and i != last
             if run_dir is None:
@@ -204,6 +264,54 @@ def _years(cfg, sim, run_dir, progress, stop, t_start) -> float | None:
             if stopping:
                 raise Interrupted(path)
     return t_first
+
+
+class _closing:
+    """Closes the progress bar (if any) however the years end."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def __enter__(self):
+        return self.bar
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+        return False
+
+
+class YearBar:
+    """The progress bar over years. The first year may include numba's compilation (about a
+    minute on a cold cache) and would make the time remaining absurd, so the bar shows no
+    estimate during it and starts its clock again once it is done."""
+
+    FIRST = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}, first year]"
+
+    def __init__(self, total: int, file: Any = None) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            desc="migsim years",
+            unit="yr",
+            file=file or sys.stderr,
+            bar_format=self.FIRST,
+        )
+        self.first = True
+
+    def year_done(self) -> None:
+        if not self.first:
+            self.bar.update(1)
+            return
+        self.first = False
+        self.bar.bar_format = None
+        self.bar.reset(total=self.bar.total)  # the clock restarts after the first year
+        self.bar.initial = self.bar.n = 1  # the rate counts the years after it only
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 class _NoLog:

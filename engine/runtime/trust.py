@@ -36,6 +36,7 @@ CHECKED = ("hydra.callbacks", "hydra.launcher", "hydra.sweeper")
 LOGGING = ("hydra.job_logging", "hydra.hydra_logging")
 # logging.config.dictConfig calls `()` factories and `class` handlers/formatters
 LOGGING_PREFIXES = ("logging.", "colorlog.")
+LOGGING_OWN = ("migsim.runtime.app.TerminalFilter",)  # configs/hydra/job_logging/migsim.yaml
 
 
 def allowed_targets() -> tuple[str, ...]:
@@ -72,7 +73,12 @@ def check_node(path: str, node: Any) -> None:
         if str(node) not in allowed_targets():
             _refuse(path, node)
     elif in_logging and leaf in ("()", "class"):
-        if not str(node).startswith(LOGGING_PREFIXES) and str(node) not in allowed_targets():
+        own = str(node) in LOGGING_OWN
+        if (
+            not own
+            and not str(node).startswith(LOGGING_PREFIXES)
+            and str(node) not in allowed_targets()
+        ):
             _refuse(path, node, logging_key=True)
 
 

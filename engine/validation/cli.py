@@ -1,9 +1,17 @@
 """`migsim validate [--quick] [--seeds N] [--out DIR] [--only E1,E8] [--threads N] [--list]
-[--readme FILE | --check-readme FILE] [--agree-with FILE]`: run the experiments and write the
-report into DIR (default outputs/validation/<timestamp>/) through a staging directory renamed
-at the end. Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when
-the file's generated table differs from this run (--readme rewrites it), and with
---agree-with when a check this run decides gets another verdict in that file."""
+[--readme FILE... | --check-readme FILE...] [--agree-with FILE] [--world NAME
+[--compare-with FILE] [--page FILE | --check-page FILE]]`: run the experiments (each with N
+seeds, decided on the mean) and write the report into DIR (default
+outputs/validation/<timestamp>/) through a staging directory renamed at the end. Exit code 3
+on any unexplained miss or unexpected pass, with --check-readme when a file's generated
+blocks differ from this run (--readme rewrites them), and with --agree-with when a check this
+run decides gets another verdict in that file.
+
+On another world (`--world regions12`) the misses and passes are that world's, not the
+default world's declared ones, so they set no exit code; `--page` writes the page that sets
+them beside the default world's run (`--compare-with` its validation.parquet) with a reason
+for every changed verdict (migsim.validation.worlds), and `--check-page` exits 3 when a page
+disagrees with this run."""
 
 from __future__ import annotations
 
@@ -33,14 +41,8 @@ def list_experiments() -> int:
     return 0
 
 
-def validate_command(args: list[str]) -> int:
-    import argparse
-
-    from migsim.core.errors import InputError
-
-    parser = argparse.ArgumentParser(
-        prog="migsim validate", description="Run the validation experiments."
-    )
+def add_arguments(parser) -> None:
+    """The options of `migsim validate` (a subcommand of the one `migsim` parser)."""
     parser.add_argument(
         "--quick", action="store_true", help="smaller populations (about 2 minutes)"
     )
@@ -73,21 +75,41 @@ def validate_command(args: list[str]) -> int:
         "--check-readme",
         nargs="+",
         default=None,
-        help="exit 3 if a generated validation block of these files differs from this run",
+        help="exit 3 if the generated validation blocks of these files differ from this run",
     )
-    try:
-        ns = parser.parse_args(args)
-    except SystemExit as exc:
-        raise InputError(
-            "migsim validate",
-            "bad arguments",
-            "[--quick] [--seeds N] [--out DIR] [--only E1,E8] [--threads N] [--list] "
-            "[--readme FILE... | --check-readme FILE...] [--agree-with FILE]",
-        ) from exc
+    parser.add_argument("--world", default="default", help="the world the experiments run in")
+    parser.add_argument(
+        "--compare-with",
+        default=None,
+        help="the default world's validation.parquet, set beside this world's run on --page",
+    )
+    parser.add_argument("--page", default=None, help="write this world's validation page")
+    parser.add_argument(
+        "--check-page",
+        default=None,
+        help="exit 3 if this world's validation page disagrees with this run",
+    )
+    parser.set_defaults(handler=validate)
+
+
+def validate_command(args: list[str]) -> int:
+    """`migsim validate ARGS` from Python (parsed by the `migsim` parser)."""
+    from migsim.cli import parse
+
+    return validate(parse(["validate", *args]))
+
+
+def validate(ns) -> int:
+    from migsim.cli import status
+    from migsim.core.errors import InputError
+
     if not 1 <= ns.seeds <= 20:
         raise InputError("--seeds", f"{ns.seeds} is out of range", "1 to 20")
     if ns.list:
         return list_experiments()
+    from migsim.validation.worlds import check_world_options
+
+    check_world_options(ns)
     readmes = ns.readme or ns.check_readme or []
     if readmes and (ns.quick or ns.only):
         raise InputError(
@@ -128,8 +150,9 @@ def validate_command(args: list[str]) -> int:
             ns.quick,
             only,
             ns.threads,
-            log=lambda m: print(f"migsim validate: {m}", flush=True),
+            log=lambda m: status(f"migsim validate: {m}"),
             seeds=ns.seeds,
+            world=ns.world,
         )
         write_report(frame, runner, staging, time.perf_counter() - t0)
     except BaseException:
@@ -145,7 +168,7 @@ def validate_command(args: list[str]) -> int:
         + f"; {time.perf_counter() - t0:.0f} s"
     )
     print(f"migsim validate: {headline(frame)}")
-    print(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
+    status(f"migsim validate: wrote {out / 'validation.md'}, validation.parquet")
     stale = []
     for readme in readmes:
         current = sync_readme(Path(readme), frame, check=bool(ns.check_readme))
@@ -153,13 +176,17 @@ def validate_command(args: list[str]) -> int:
             print(f"migsim validate: {readme}'s validation blocks differ from this run")
             stale.append(readme)
         if ns.readme:
-            print(
+            status(
                 f"migsim validate: {readme}'s validation blocks are "
                 + ("up to date" if current else "rewritten")
             )
     if stale:
         print(f"migsim validate: refresh them with `migsim validate --readme {' '.join(stale)}`")
         return 3
+    if ns.world != "default":
+        from migsim.validation.worlds import page_command
+
+        return page_command(ns, frame)
     if reference is not None:
         differ = disagreements(frame, reference)
         if differ:

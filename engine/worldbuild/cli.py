@@ -8,75 +8,104 @@ from pathlib import Path
 from migsim.core.errors import InputError
 
 
+def add_parsers(parser) -> None:
+    """The actions of `migsim world` (subcommands of the one `migsim` parser)."""
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser(
+        "build",
+        help="build world tables from the country-level inputs",
+        description="Build world tables from the country-level inputs (engine/data/inputs) "
+        "with a provenance row per value.",
+    )
+    p.add_argument("--mapping", default=None, help="regions12|corridors|countries|PATH.csv")
+    p.add_argument("--all", action="store_true", help="every shipped mapping")
+    p.add_argument("--out", required=True)
+    p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+    p.set_defaults(handler=build_command)
+    p = actions.add_parser(
+        "install",
+        help="copy a built world into the package's worlds",
+        description="Copy a built world into engine/data/NAME with its config.",
+    )
+    p.add_argument("dir")
+    p.add_argument("--name", required=True)
+    p.set_defaults(handler=install_command)
+    p = actions.add_parser(
+        "report",
+        help="the built worlds' assumed/imputed counts (docs/worlds.md's generated block)",
+        description="The shipped built worlds, as a documentation block.",
+    )
+    p.add_argument("--readme", default=None, help="rewrite this file's block")
+    p.add_argument("--check-readme", default=None, help="exit 3 if this file's block is stale")
+    p.set_defaults(handler=report_command)
+    p = actions.add_parser(
+        "mappings",
+        help="write the shipped mappings of the UN matrix's countries",
+        description="Write the three shipped mappings (regions12, corridors, countries).",
+    )
+    p.add_argument("--out", default=None, help="default: engine/data/mappings")
+    p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+    p.set_defaults(handler=mappings_command)
+
+
 def world_command(args: list[str]) -> int:
-    from migsim.cli import _Parser
+    """`migsim world ARGS` from Python (parsed by the `migsim` parser)."""
+    from migsim.cli import parse
 
-    actions = ("build", "install", "report", "mappings")
-    if not args or args[0] not in actions:
-        problem = f"unknown action '{args[0]}'" if args else "needs an action"
-        raise InputError("migsim world", problem, ", ".join(actions))
-    action, rest = args[0], args[1:]
-    if action == "report":
-        return report_command(rest)
-    if action == "mappings":
-        parser = _Parser.make("world mappings", "Write the three shipped mappings.")
-        parser.add_argument("--out", default=None, help="default: engine/data/mappings")
-        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
-        ns = parser.parse_args(rest)
-        from migsim.worldbuild.build import write_mappings
+    ns = parse(["world", *args])
+    return ns.handler(ns)
 
-        for path in write_mappings(ns.out, ns.inputs):
-            print(f"migsim world mappings: wrote {path}")
-        return 0
-    if action == "build":
-        parser = _Parser.make("world build", "Build a world from the country-level inputs.")
-        parser.add_argument("--mapping", default=None)
-        parser.add_argument("--all", action="store_true")
-        parser.add_argument("--out", required=True)
-        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
-        ns = parser.parse_args(rest)
-        if bool(ns.mapping) == bool(ns.all):
-            raise InputError(
-                "migsim world build",
-                "needs one of --mapping and --all",
-                "--mapping regions12|corridors|countries|PATH.csv, or --all",
-            )
-        from migsim.worldbuild.build import build_all, build_world
 
-        start = time.perf_counter()
-        if ns.all:
-            summaries = build_all(ns.out, ns.inputs)
-        else:
-            summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
-        for text in summaries.values():
-            print(text)
-        print(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")
-        return 0
-    parser = _Parser.make("world install", "Copy a built world into the package's worlds.")
-    parser.add_argument("dir")
-    parser.add_argument("--name", required=True)
-    ns = parser.parse_args(rest)
-    from migsim.worldbuild.build import install
+def mappings_command(ns) -> int:
+    from migsim.cli import status
+    from migsim.worldbuild.build import write_mappings
 
-    target = install(ns.dir, ns.name)
-    print(f"migsim world install: {target} (run with world={ns.name})")
+    for path in write_mappings(ns.out, ns.inputs):
+        status(f"migsim world mappings: wrote {path}")
     return 0
 
 
-def report_command(rest: list[str]) -> int:
+def build_command(ns) -> int:
+    from migsim.cli import status
+
+    if bool(ns.mapping) == bool(ns.all):
+        raise InputError(
+            "migsim world build",
+            "needs one of --mapping and --all",
+            "--mapping regions12|corridors|countries|PATH.csv, or --all",
+        )
+    from migsim.worldbuild.build import build_all, build_world
+
+    start = time.perf_counter()
+    if ns.all:
+        summaries = build_all(ns.out, ns.inputs)
+    else:
+        summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
+    for text in summaries.values():
+        print(text)
+    status(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def install_command(ns) -> int:
+    from migsim.cli import status
+    from migsim.worldbuild.build import install
+
+    target = install(ns.dir, ns.name)
+    status(f"migsim world install: {target} (run with world={ns.name})")
+    return 0
+
+
+def report_command(ns) -> int:
     """Print the generated block of the shipped worlds (docs/worlds.md), or sync a file's."""
-    from migsim.cli import _Parser
+    from migsim.cli import status
     from migsim.worldbuild.report import readme_block, sync_readme
 
-    parser = _Parser.make("world report", "The shipped built worlds, as a documentation block.")
-    parser.add_argument("--readme", default=None)
-    parser.add_argument("--check-readme", default=None)
-    ns = parser.parse_args(rest)
     path = ns.readme or ns.check_readme
     if not path:
         print(readme_block())
         return 0
     current = sync_readme(Path(path), check=bool(ns.check_readme))
     state = "up to date" if current else ("stale" if ns.check_readme else "rewritten")
-    print(f"migsim world report: {path}'s world-build block is {state}")
-    return 1 if ns.check_readme and not current else 0
+    status(f"migsim world report: {path}'s world-build block is {state}")
+    return 3 if ns.check_readme and not current else 0  # 3: a stale generated block

@@ -200,3 +200,23 @@ def test_several_seeds_give_means_spreads_and_undecided_verdicts():
     one = to_frame(seeds([31.6]))
     assert one["seeds"][0] == 1 and math.isnan(one["mc_error"][0])
     assert one["status"][0] != "undecided"
+
+
+def test_quick_validate_exits_0_when_its_only_misses_are_undecided(tmp_path, monkeypatch, capsys):
+    """`migsim validate --quick` never claims a failure it cannot decide: a check quick mode
+    cannot decide leaves the exit code 0 and is reported as undecided."""
+    from migsim.validation import cli
+
+    checks = [
+        point("E18", "five_year_exit_pct_2014_cohort", "OECD", "V", 35.0, 19.9, "%"),
+        point("E1", "stock_2013_world_M", "UN", "V", 231.5, 231.5, "M"),
+    ]
+    monkeypatch.setattr(
+        cli, "run_all", lambda out, quick, *a, **k: (to_frame(checks, quick=quick), None)
+    )
+    monkeypatch.setattr(cli, "write_report", lambda *args: None)
+    assert cli.validate_command(["--quick", "--out", str(tmp_path / "q")]) == 0
+    streams = capsys.readouterr()
+    assert "not decidable in quick mode" in streams.out  # the headline: data, on stdout
+    assert "wrote" in streams.err and "wrote" not in streams.out
+    assert cli.validate_command(["--out", str(tmp_path / "full")]) == 3  # the full run decides

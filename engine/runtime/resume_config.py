@@ -1,0 +1,111 @@
+"""A resumed run takes its config from its checkpoint: `migsim run resume=PATH` works as
+printed after Ctrl-C, with no override typed again.
+
+The checkpoint's header holds the command-line overrides of the run that wrote it and its
+resolved config (less the keys a resume may change). `migsim run resume=PATH` puts the saved
+overrides in front of the user's own (`with_saved_overrides`, before Hydra composes), so the
+composed config is the checkpoint's; an override the user types that contradicts it is
+refused with one line naming the key and both values (`check_resume_config`).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from migsim.core.errors import InputError
+
+KEEP_OUT = ("resume", "hydra")  # overrides never carried into the resumed run
+
+
+def saved_config(cfg: Any) -> dict:
+    """The resolved config less the keys a resume may change."""
+    from omegaconf import OmegaConf
+
+    from migsim.runtime.checkpoint import RESUMABLE_KEYS
+
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    for key in RESUMABLE_KEYS:
+        plain.pop(key, None)
+    return plain
+
+
+def override_key(override: str) -> str:
+    """`a.b` of `a.b=1`, `+a.b=1`, `++a.b=1` and `~a.b`."""
+    return str(override).split("=", 1)[0].lstrip("+~")
+
+
+def task_overrides() -> list[str] | None:
+    """The command-line overrides of the Hydra run in progress (None outside one)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if not HydraConfig.initialized():
+            return None
+        items = [str(o) for o in HydraConfig.get().overrides.task]
+    except Exception:  # noqa: BLE001  (no Hydra run: the Python API)
+        return None
+    return [o for o in items if override_key(o).split(".")[0] not in KEEP_OUT]
+
+
+def read_header(path: str | Path) -> dict:
+    """The checkpoint's header document ({} when it cannot be read: the full load that
+    follows names the problem)."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("header.npy") as f:
+            import numpy as np
+
+            raw = np.lib.format.read_array(f, allow_pickle=False)
+        doc = json.loads(raw.tobytes().decode("utf-8"))
+    except Exception:  # noqa: BLE001
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def with_saved_overrides(argv: list[str]) -> list[str]:
+    """`argv` with the overrides saved in the checkpoint that `resume=PATH` names put in
+    front, except those whose key the user gives (theirs are checked later)."""
+    resume = [a for a in argv if a.startswith("resume=")]
+    if not resume:
+        return argv
+    saved = read_header(resume[-1].split("=", 1)[1]).get("overrides") or []
+    given = {override_key(a) for a in argv if "=" in a or a.startswith("~")}
+    extra = [str(o) for o in saved if override_key(o) not in given]
+    flags = [a for a in argv if a.startswith("-")]
+    rest = [a for a in argv if not a.startswith("-")]
+    return [*flags, *extra, *rest]
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def check_resume_config(path: Any, cfg: Any, explicit: list | None = None) -> None:
+    """Refuse a resume whose config differs from its checkpoint's, naming the first key that
+    differs (one the user typed first) with both values. A checkpoint without a saved config
+    (an older one) is left to the hash check of the load."""
+    saved = read_header(path).get("config")
+    if not isinstance(saved, dict):
+        return
+    now, then = _flat(saved_config(cfg)), _flat(saved)
+    unset = "<unset>"
+    differ = sorted(k for k in set(now) | set(then) if now.get(k, unset) != then.get(k, unset))
+    if not differ:
+        return
+    typed = [k for k in differ if any(k == e or k.startswith(f"{e}.") for e in explicit or [])]
+    key = (typed or differ)[0]
+    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
+    raise InputError(
+        f"resume={path}",
+        f"was made with a different config: the checkpoint has {key}={then.get(key, unset)}, "
+        f"this run {key}={now.get(key, unset)}{more}",
+        f"the checkpoint's value, or no {key} override (`migsim run resume=PATH` takes the "
+        "checkpoint's config)",
+    )
