@@ -1,9 +1,16 @@
 """`migsim validate [--quick] [--out DIR] [--only E1,E8] [--threads N] [--list]
-[--readme FILE | --check-readme FILE] [--agree-with FILE]`: run the experiments and write the
-report into DIR (default outputs/validation/<timestamp>/) through a staging directory renamed
-at the end. Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when
-the file's generated table differs from this run (--readme rewrites it), and with
---agree-with when a check this run decides gets another verdict in that file."""
+[--readme FILE | --check-readme FILE] [--agree-with FILE] [--world NAME [--compare-with FILE]
+[--page FILE | --check-page FILE]]`: run the experiments and write the report into DIR
+(default outputs/validation/<timestamp>/) through a staging directory renamed at the end.
+Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when the file's
+generated table differs from this run (--readme rewrites it), and with --agree-with when a
+check this run decides gets another verdict in that file.
+
+On another world (`--world regions12`) the misses and passes are that world's, not the
+default world's declared ones, so they set no exit code; `--page` writes the page that sets
+them beside the default world's run (`--compare-with` its validation.parquet) with a reason
+for every changed verdict (migsim.validation.worlds), and `--check-page` exits 3 when a page
+disagrees with this run."""
 
 from __future__ import annotations
 
@@ -58,6 +65,18 @@ def validate_command(args: list[str]) -> int:
         default=None,
         help="exit 3 if the generated validation table of this file differs from this run",
     )
+    parser.add_argument("--world", default="default", help="the world the experiments run in")
+    parser.add_argument(
+        "--compare-with",
+        default=None,
+        help="the default world's validation.parquet, set beside this world's run on --page",
+    )
+    parser.add_argument("--page", default=None, help="write this world's validation page")
+    parser.add_argument(
+        "--check-page",
+        default=None,
+        help="exit 3 if this world's validation page disagrees with this run",
+    )
     try:
         ns = parser.parse_args(args)
     except SystemExit as exc:
@@ -65,10 +84,14 @@ def validate_command(args: list[str]) -> int:
             "migsim validate",
             "bad arguments",
             "[--quick] [--out DIR] [--only E1,E8] [--threads N] [--list] "
-            "[--readme FILE | --check-readme FILE] [--agree-with FILE]",
+            "[--readme FILE | --check-readme FILE] [--agree-with FILE] "
+            "[--world NAME [--compare-with FILE] [--page FILE | --check-page FILE]]",
         ) from exc
     if ns.list:
         return list_experiments()
+    from migsim.validation.worlds import check_world_options
+
+    check_world_options(ns)
     readme = ns.readme or ns.check_readme
     if readme and (ns.quick or ns.only):
         raise InputError(
@@ -103,6 +126,7 @@ def validate_command(args: list[str]) -> int:
             only,
             ns.threads,
             log=lambda m: print(f"migsim validate: {m}", flush=True),
+            world=ns.world,
         )
         write_report(frame, runner, staging, time.perf_counter() - t0)
     except BaseException:
@@ -132,6 +156,10 @@ def validate_command(args: list[str]) -> int:
                 f"migsim validate: {readme}'s validation table is "
                 + ("up to date" if current else "rewritten")
             )
+    if ns.world != "default":
+        from migsim.validation.worlds import page_command
+
+        return page_command(ns, frame)
     if reference is not None:
         differ = disagreements(frame, reference)
         if differ:

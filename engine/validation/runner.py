@@ -51,7 +51,8 @@ class Runner:
     """Runs experiment configs once each and keeps their runs.
 
     quick: population sizes divided by 8 (at least 20,000 agents); horizons and seeds are
-    unchanged.
+    unchanged. world: the world every experiment config runs in (`world=<name>`; the
+    default world unless given); `base_year` is that world's.
     """
 
     def __init__(
@@ -60,9 +61,11 @@ class Runner:
         quick: bool = False,
         threads: int = 0,
         log: Callable[[str], None] | None = None,
+        world: str = "default",
     ):
         self.root = Path(root)
         self.quick = quick
+        self.world_name = world
         self.threads = threads
         self.runs: dict[str, Result] = {}
         self.seconds: dict[str, float] = {}
@@ -78,7 +81,8 @@ class Runner:
         overrides), under the status quo when `baseline`."""
         from omegaconf import OmegaConf, open_dict
 
-        cfg = compose([f"+experiment={experiment}", *(extra or [])])
+        on_world = [] if self.world_name == "default" else [f"world={self.world_name}"]
+        cfg = compose([f"+experiment={experiment}", *on_world, *(extra or [])])
         with open_dict(cfg):
             cfg.population.size = self.size(cfg)
             cfg.threads = self.threads
@@ -130,12 +134,19 @@ class Runner:
             and cfg.behaviour == base.behaviour
         )
 
+    @property
+    def base_year(self) -> int:
+        """The base year of the runs (the world's: 2013 for the default world)."""
+        if "base_year" not in self.cache:
+            self.cache["base_year"] = int(self.config("e01_status_quo").base_year)
+        return self.cache["base_year"]
+
     def world(self):
-        """The default world (loaded once)."""
+        """The runs' world (loaded once)."""
         if "world" not in self.cache:
             from migsim.core.world import load_world
 
-            self.cache["world"] = load_world("default")
+            self.cache["world"] = load_world(self.world_name)
         return self.cache["world"]
 
 
@@ -145,11 +156,17 @@ def run_all(
     only: list[str] | None = None,
     threads: int = 0,
     log: Callable[[str], None] = print,
+    world: str = "default",
 ) -> tuple[pl.DataFrame, Runner]:
-    """Run the experiments `only` names (all when None) in order; their checks as a frame."""
-    runner = Runner(root, quick, threads, log)
+    """Run the experiments `only` names (all when None) in order; their checks as a frame.
+    On a world other than the default, experiments declared for the default world only are
+    left out (`not_run_on` lists them with their reasons)."""
+    runner = Runner(root, quick, threads, log, world)
     checks: list[Check] = []
     for exp in select(only):
+        if world != "default" and exp.default_world_only:
+            log(f"{exp.name}: not run on world={world} ({exp.default_world_only})")
+            continue
         t0 = time.perf_counter()
         checks += exp(runner)
         log(f"{exp.name}: {time.perf_counter() - t0:.1f} s")

@@ -71,7 +71,20 @@ def report_command(rest: list[str]) -> int:
     parser = _Parser.make("world report", "The shipped built worlds, as a README block.")
     parser.add_argument("--readme", default=None)
     parser.add_argument("--check-readme", default=None)
+    parser.add_argument("--page", default=None, help="write docs/worlds-regions12.md")
+    parser.add_argument("--check-page", default=None, help="exit 1 if the page is stale")
     ns = parser.parse_args(rest)
+    page = ns.page or ns.check_page
+    if page:
+        from migsim.worldbuild.page import sync_page
+
+        current = sync_page(Path(page), check=bool(ns.check_page))
+        state = "up to date" if current else ("stale" if ns.check_page else "rewritten")
+        print(f"migsim world report: {page} is {state}")
+        if ns.check_page and not current:
+            return 1
+        if not (ns.readme or ns.check_readme):
+            return 0
     path = ns.readme or ns.check_readme
     if not path:
         print(readme_block())

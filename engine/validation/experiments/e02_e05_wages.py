@@ -68,13 +68,11 @@ IDENTITIES["E2:native_avg_wage_pct_K_fixed"] = IDENTITIES[
 ] = "with capital fixed, the average wage falls by the capital share times the rise in labour"
 
 
-def us_market():
-    """A two-skill US-like market from the default world's NAM row: natives and immigrants
+def us_market(world):
+    """A two-skill US-like market from the world's NAM row: natives and immigrants
     with their base-year tertiary shares, equal wages per efficiency unit by skill."""
-    from migsim.core.world import load_world
     from migsim.model.calibration import base_wages
 
-    world = load_world("default")
     i = world.index("NAM")
     m0 = world.immigrants[i] / world.population[i]
     col = world.migrant_stock[:, i]
@@ -122,7 +120,7 @@ BORJAS_SIGMA_Q = 1.3  # Borjas's education nest [K]; natives = immigrants within
     identities=IDENTITIES,
 )
 def e2_e5_wages(r: Runner) -> list[Check]:
-    supply, wages, h_m = us_market()
+    supply, wages, h_m = us_market(r.world())
     total = supply.sum()
     # Borjas: immigration 1980-2000 = +11% of the workforce, with the skill mix of the US
     # immigrant stock (two groups: non-tertiary, tertiary)

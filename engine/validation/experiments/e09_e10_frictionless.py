@@ -64,7 +64,7 @@ def _income_per_worker_by_origin(r: Runner, run: Result, year: int, developing: 
     expected_failures=EXPECTED_FAILURES,
 )
 def e9_e10_frictionless(r: Runner) -> list[Check]:
-    y = 2013 + LONG_RUN
+    y = r.base_year + LONG_RUN
     g = gdp_change(r, "e09_frictionless", y)
     treat = r.run("e09_frictionless")
     base = r.run("e09_frictionless", baseline=True)

@@ -36,7 +36,7 @@ EXPECTED_FAILURES = {
 def e11_century(r: Runner) -> list[Check]:
     src = "Delogu, Docquier & Machado 2018"
     cfg = r.config("e11_long_run")
-    last = 2013 + int(cfg.years)
+    last = r.base_year + int(cfg.years)
     return [
         point(
             "E11",
@@ -44,7 +44,7 @@ def e11_century(r: Runner) -> list[Check]:
             src,
             "V",
             12.0,
-            gdp_change(r, "e11_long_run", 2018),
+            gdp_change(r, "e11_long_run", r.base_year + 5),
             "%",
         ),
         point(

@@ -30,7 +30,7 @@ EXPECTED_FAILURES = {
     expected_failures=EXPECTED_FAILURES,
 )
 def e13_mode4(r: Runner) -> list[Check]:
-    y = 2023
+    y = r.base_year + 10
 
     def gain(exp):
         return (

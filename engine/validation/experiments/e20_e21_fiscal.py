@@ -48,7 +48,7 @@ QUICK_UNDECIDED = {
 def e20_e21_fiscal(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")
     world = r.world()
-    reg = run.table("regions").filter((pl.col("year") == 2013) & pl.col("developed"))
+    reg = run.table("regions").filter((pl.col("year") == r.base_year) & pl.col("developed"))
     share = 100 * reg["net_contribution_immigrants"] / reg["gdp"]
     agg = 100 * float(reg["net_contribution_immigrants"].sum() / reg["gdp"].sum())
     per = ", ".join(f"{c} {s:+.2f}" for c, s in zip(reg["region"], share))
@@ -83,7 +83,9 @@ def e20_e21_fiscal(r: Runner) -> list[Check]:
 
     i = world.index("NAM")
     fis = run.table("fiscal").filter(
-        (pl.col("year") == 2013) & (pl.col("region") == "NAM") & (pl.col("nativity") == "immigrant")
+        (pl.col("year") == r.base_year)
+        & (pl.col("region") == "NAM")
+        & (pl.col("nativity") == "immigrant")
     )
     q = world.death_probability[i].mean(axis=0)
     npv = {}

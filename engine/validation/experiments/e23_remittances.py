@@ -34,7 +34,7 @@ EXPECTED_FAILURES = {
 def e23_remittances(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")
     world = r.world()
-    rem = run.table("remittances").filter(pl.col("year") == 2013)
+    rem = run.table("remittances").filter(pl.col("year") == r.base_year)
     inter = rem.filter(pl.col("source") != pl.col("destination"))
     devg = [c for c, d in zip(world.codes, world.developed) if not d]
     total = float(rem["received"].sum()) / 1e9

@@ -44,7 +44,7 @@ def e27_networks(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")
     world = r.world()
     flows = run.table("flows").filter(
-        (pl.col("year") == 2014)
+        (pl.col("year") == r.base_year + 1)
         & (pl.col("source") == pl.col("origin"))
         & (pl.col("destination") != pl.col("origin"))
     )
