@@ -13,6 +13,7 @@ of 1 needs no cause. Anything else is "unexplained" (a test fails on it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -277,7 +278,11 @@ def explain(variable: str, region: str, ratio: float, base: float | None) -> tup
 def differences(root: Path | None = None) -> pl.DataFrame:
     """One row per region and variable: default (2013), regions12 (2010), ratio, base-year
     part, cause and reason; and per UN area, the hosted stock against Table 6.1."""
-    root = root or data_dir()
+    return _differences(root or data_dir())
+
+
+@cache
+def _differences(root: Path) -> pl.DataFrame:
     default = pl.read_csv(root / WORLD / "regions.csv")
     built = pl.read_csv(root / BASE / "regions.csv")
     values = {
