@@ -70,7 +70,11 @@ def test_every_experiment_either_explains_other_worlds_or_is_kept_to_the_default
             continue  # an installed package's experiment
         assert bool(exp.other_worlds) != bool(exp.default_world_only), name
     assert registered()["BACKCAST"].default_world_only
-    assert unexplained([{"experiment": "NOPE", "changed": "yes"}]) == ["NOPE"]
+    row = {"experiment": "NOPE", "quantity": "x", "changed": "yes"}
+    assert unexplained([row]) == ["NOPE:x"]
+    # a check named E3:... belongs to the experiment E2-E5, which gives the reason
+    row = {"experiment": "E3", "quantity": "native_avg_wage_pct_K_adjusting", "changed": "yes"}
+    assert unexplained([row]) == []
 
 
 def test_page_needs_the_default_worlds_run(tmp_path):

@@ -110,16 +110,23 @@ def not_run() -> dict[str, str]:
     return {n: e.default_world_only for n, e in registered().items() if e.default_world_only}
 
 
+def reason_of(row: dict[str, str]) -> str:
+    """The other-worlds reason of the experiment that declares the row's check ("" if none;
+    a check named E3:... may belong to the experiment E2-E5)."""
+    key = f"{row['experiment']}:{row['quantity']}"
+    for exp in registered().values():
+        if key in exp.quantities:
+            return exp.other_worlds
+    return ""
+
+
 def unexplained(rows: list[dict[str, str]]) -> list[str]:
-    """Experiments with a changed verdict that declare no reason for other worlds."""
-    exps = registered()
-    changed = sorted({r["experiment"] for r in rows if r["changed"]})
-    return [e for e in changed if not (e in exps and exps[e].other_worlds)]
+    """Checks with a changed verdict whose experiment declares no reason for other worlds."""
+    return [f"{r['experiment']}:{r['quantity']}" for r in rows if r["changed"] and not reason_of(r)]
 
 
 def page_text(world: str, rows: list[dict[str, str]]) -> str:
     """The whole page, from its rows and the experiments' declarations."""
-    exps = registered()
     both = [r for r in rows if r["verdict_default"] and r["verdict_world"]]
     changed = [r for r in both if r["changed"]]
     gained = sum(r["verdict_world"] in ("pass", "reproduced") for r in changed)
@@ -155,17 +162,16 @@ def page_text(world: str, rows: list[dict[str, str]]) -> str:
     for r in rows:
         lines.append("| " + " | ".join(r[c] for c in COLUMNS) + " |")
     lines += [END, "", "## Why verdicts changed", ""]
-    by_exp: dict[str, list[str]] = {}
+    by_reason: dict[str, list[str]] = {}
     for r in changed:
-        by_exp.setdefault(r["experiment"], []).append(
-            f"{r['quantity']} ({r['verdict_default']} -> {r['verdict_world']})"
+        by_reason.setdefault(reason_of(r), []).append(
+            f"{r['experiment']}:{r['quantity']} ({r['verdict_default']} -> {r['verdict_world']})"
         )
-    if not by_exp:
+    if not by_reason:
         lines.append("No verdict changed.")
-    for name, keys in by_exp.items():
-        reason = exps[name].other_worlds if name in exps else ""
+    for reason, keys in by_reason.items():
         lines += [
-            f"**{name}** ({', '.join(keys)}): " + (reason or "UNEXPLAINED: no reason declared"),
+            f"**{'; '.join(keys)}**: " + (reason or "UNEXPLAINED: no reason declared"),
             "",
         ]
     lines += ["## Not run on this world", ""]

@@ -48,6 +48,11 @@ E8_SEEDS = (1, 2, 3)  # the mean over seeds is checked (one seed's sampling: ~0.
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the calibration sets free mobility's desired extra migrants to 400 M in any world, "
+        "and the horizons count from 2010; world GDP gains follow regions12's GDP per head "
+        "(PWT 10.01, 2010; docs/worlds-regions12.md)"
+    ),
 )
 def e8_dms(r: Runner) -> list[Check]:
     """Mean over E8_SEEDS (each seed's liberalisation against its own status quo): one seed's

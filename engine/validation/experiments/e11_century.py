@@ -32,6 +32,10 @@ EXPECTED_FAILURES = {
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the horizons count from 2010; the gains follow regions12's GDP per head and tertiary "
+        "shares (PWT 10.01, Barro-Lee v2.2; docs/worlds-regions12.md)"
+    ),
 )
 def e11_century(r: Runner) -> list[Check]:
     src = "Delogu, Docquier & Machado 2018"

@@ -39,6 +39,10 @@ QUICK_UNDECIDED = {
     quantities=QUANTITIES,
     quick_undecided=QUICK_UNDECIDED,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the first year's flows (2011) are set against regions12's 2010 diasporas (UN DESA "
+        "2019, known origins; docs/worlds-regions12.md)"
+    ),
 )
 def e27_networks(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")
