@@ -41,6 +41,17 @@ VARIABLES = (
     "migrants_hosted",
 )
 SRC_DEFAULT = "engine/data/SOURCES.md section 1"
+# where the base-year part of each variable is measured (its 2010 and 2013 values)
+BASE_SOURCE = {
+    "population": "WPP 2019",
+    "life_expectancy_female": "WPP 2019",
+    "life_expectancy_male": "WPP 2019",
+    "total_fertility": "WPP 2019",
+    "gdp_per_capita_ppp": "PWT 10.01",
+    "remittance_inflow_usd_bn": "WDI",
+    "migrants_hosted": "Table 6.1 by UN area",
+    "stock_by_area": "Table 6.1",
+}
 
 
 @dataclass(frozen=True)
@@ -261,7 +272,8 @@ def explain(variable: str, region: str, ratio: float, base: float | None) -> tup
     """(cause id or "", reason text) of one ratio; id "unexplained" when no cause covers it."""
     if abs(ratio - 1) <= TOLERANCE:
         return "", f"within {TOLERANCE:.0%}"
-    lead = f"base year 2010 vs 2013 x{base:.3f} (the input's own change); " if base else ""
+    where = BASE_SOURCE.get(variable, "")
+    lead = f"base year 2010 vs 2013 x{base:.3f} ({where}); " if base else ""
     residual = ratio / base if base else ratio
     if base and abs(residual - 1) <= TOLERANCE:
         return "base-year", lead.rstrip("; ") + f", rest x{residual:.3f}"
