@@ -161,7 +161,16 @@ def page_text(world: str, rows: list[dict[str, str]]) -> str:
     ]
     for r in rows:
         lines.append("| " + " | ".join(r[c] for c in COLUMNS) + " |")
-    lines += [END, "", "## Why verdicts changed", ""]
+    lines += [
+        END,
+        "",
+        "## Why verdicts changed",
+        "",
+        "Each reason is the experiment's own declaration (`other_worlds=`). Where it says "
+        "'Measured', the experiment was rerun on regions12 with the named table values set to "
+        "the default world's, and the value it gives is quoted.",
+        "",
+    ]
     by_reason: dict[str, list[str]] = {}
     for r in changed:
         by_reason.setdefault(reason_of(r), []).append(

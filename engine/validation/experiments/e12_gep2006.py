@@ -65,11 +65,11 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]
     expected_failures=EXPECTED_FAILURES,
     other_worlds=(
         "the 12-year horizon is 2010-2022 here (2013-2025 in the default world); the policy "
-        "cut is bisected to the same +3% labour force, whose world income gain rises with the "
-        "income gaps between developing and developed regions: regions12's GDP per head "
-        "(PWT 10.01) is 0.86 of the default's in SAS and 0.91 in EAS and up to 1.13 in the "
-        "developed OCE (docs/worlds-regions12.md), so the gain is 0.68% against the band's "
-        "0.54-0.66"
+        "cut is bisected to the same +3% labour force, whose world income gain follows the "
+        "income gaps between the regions: regions12's GDP per head (PWT 10.01) is 0.86 of the "
+        "default's in SAS, 0.91 in EAS and 1.13 in OCE (docs/worlds-regions12.md), and the "
+        "gain is 0.68% against the band's 0.54-0.66. Measured: with the default's GDP per "
+        "head in the twelve regions of regions12 it is 0.63%, a pass"
     ),
 )
 def e12_gep(r: Runner) -> list[Check]:
