@@ -137,7 +137,7 @@ CAUSES = (
         "provenance.csv)",
         SRC_DEFAULT + " (labour_share)",
         (0.6, 1.0),
-        ("GCC", "WAS", "NAF", "SSA"),
+        ("GCC", "WAS"),
     ),
     Cause(
         "employment-definition",
