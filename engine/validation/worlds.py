@@ -220,6 +220,10 @@ def page_command(ns, frame: pl.DataFrame) -> int:
     """--page / --check-page of `migsim validate --world NAME` (exit 3 on a stale page or an
     unexplained change of verdict)."""
     tag = "migsim validate"
+    print(
+        f"{tag}: on world={ns.world}, FAIL and unexpected pass are against the default "
+        "world's declared misses and set no exit code; the world's page explains changed verdicts"
+    )
     if ns.page:
         default = pl.read_parquet(ns.compare_with)
         rows = rows_of(frame, default)
