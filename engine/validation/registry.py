@@ -27,6 +27,12 @@ experiment declares it true by construction of the equations (`identities` maps 
 the reason); `out_of_sample` otherwise. Declaring an identity for a calibration target is
 refused.
 
+`default_world_only` (a reason) keeps an experiment to the default world: `migsim validate
+--world NAME` lists it as not run there. `other_worlds` says, with its sources, why the
+experiment's figures move on a world built from data (base year 2010): the validation page of
+such a world (`--compare-with`) gives it as the reason of every verdict that differs from the
+default world's.
+
 `quick_undecided` names the checks that `migsim validate --quick` (an eighth of the agents)
 cannot decide, each with the measured reason: there the quick value lies within about two
 of its own sampling errors of the band's edge, or its verdict differs from the full run's.
@@ -73,6 +79,8 @@ class Experiment:
     order: float
     identities: dict[str, str] = field(default_factory=dict)
     quick_undecided: dict[str, str] = field(default_factory=dict)
+    default_world_only: str = ""
+    other_worlds: str = ""
     plots: list[Callable] = field(default_factory=list)
     summaries: list[Callable] = field(default_factory=list)
 
@@ -126,6 +134,8 @@ def experiment(
     identities: Mapping[str, str] | None = None,
     quick_undecided: Mapping[str, str] | None = None,
     order: float | None = None,
+    default_world_only: str = "",
+    other_worlds: str = "",
 ) -> Callable[[Callable[..., list[Check]]], Experiment]:
     """Declare a validation experiment (see the module docstring)."""
     expected = dict(expected_failures or {})
@@ -171,6 +181,8 @@ def experiment(
             _default_order(name) if order is None else float(order),
             identities=same,
             quick_undecided=undecided,
+            default_world_only=default_world_only,
+            other_worlds=other_worlds,
         )
         _EXPERIMENTS[name] = exp
         return exp

@@ -53,6 +53,8 @@ class Runner:
     quick: population sizes divided by 8 (at least 20,000 agents); horizons are unchanged.
     seed_offset: added to every config's seed (the k-th of several seeds runs with k - 1), so
     the same experiments repeated give the Monte Carlo spread of every check.
+    world: the world every experiment config runs in (`world=<name>`; the default world
+    unless given); `base_year` is that world's.
     """
 
     def __init__(
@@ -61,11 +63,13 @@ class Runner:
         quick: bool = False,
         threads: int = 0,
         log: Callable[[str], None] | None = None,
+        world: str = "default",
         seed_offset: int = 0,
     ):
         self.root = Path(root)
         self.seed_offset = int(seed_offset)
         self.quick = quick
+        self.world_name = world
         self.threads = threads
         self.runs: dict[str, Result] = {}
         self.seconds: dict[str, float] = {}
@@ -81,7 +85,8 @@ class Runner:
         overrides), under the status quo when `baseline`."""
         from omegaconf import OmegaConf, open_dict
 
-        cfg = compose([f"+experiment={experiment}", *(extra or [])])
+        on_world = [] if self.world_name == "default" else [f"world={self.world_name}"]
+        cfg = compose([f"+experiment={experiment}", *on_world, *(extra or [])])
         with open_dict(cfg):
             cfg.population.size = self.size(cfg)
             cfg.seed = int(cfg.seed) + self.seed_offset
@@ -134,12 +139,19 @@ class Runner:
             and cfg.behaviour == base.behaviour
         )
 
+    @property
+    def base_year(self) -> int:
+        """The base year of the runs (the world's: 2013 for the default world)."""
+        if "base_year" not in self.cache:
+            self.cache["base_year"] = int(self.config("e01_status_quo").base_year)
+        return self.cache["base_year"]
+
     def world(self):
-        """The default world (loaded once)."""
+        """The runs' world (loaded once)."""
         if "world" not in self.cache:
             from migsim.core.world import load_world
 
-            self.cache["world"] = load_world("default")
+            self.cache["world"] = load_world(self.world_name)
         return self.cache["world"]
 
 
@@ -150,18 +162,24 @@ def run_all(
     threads: int = 0,
     log: Callable[[str], None] = print,
     seeds: int = 1,
+    world: str = "default",
 ) -> tuple[pl.DataFrame, Runner]:
     """Run the experiments `only` names (all when None) in order, `seeds` times (seed offsets
     0, 1, ...); their checks as a frame of per-check means, spreads and Monte Carlo errors.
     The runner returned is the first seed's (its runs feed the figures); the others' run
-    times are added to its list."""
+    times are added to its list. On a world other than the default, experiments declared
+    for the default world only are left out (`not_run_on` lists them with their reasons)."""
     per_seed: list[list[Check]] = []
     first = None
     for k in range(seeds):
         sub = Path(root) if seeds == 1 else Path(root) / f"seed-offset-{k}"
-        runner = Runner(sub, quick, threads, log, seed_offset=k)
+        runner = Runner(sub, quick, threads, log, world, seed_offset=k)
         checks: list[Check] = []
         for exp in select(only):
+            if world != "default" and exp.default_world_only:
+                if k == 0:
+                    log(f"{exp.name}: not run on world={world} ({exp.default_world_only})")
+                continue
             t0 = time.perf_counter()
             checks += exp(runner)
             log(

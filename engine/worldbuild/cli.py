@@ -37,6 +37,8 @@ def add_parsers(parser) -> None:
     )
     p.add_argument("--readme", default=None, help="rewrite this file's block")
     p.add_argument("--check-readme", default=None, help="exit 3 if this file's block is stale")
+    p.add_argument("--page", default=None, help="write the regions12 page (docs/worlds-regions12.md)")
+    p.add_argument("--check-page", default=None, help="exit 3 if the page is stale")
     p.set_defaults(handler=report_command)
     p = actions.add_parser(
         "mappings",
@@ -101,6 +103,17 @@ def report_command(ns) -> int:
     from migsim.cli import status
     from migsim.worldbuild.report import readme_block, sync_readme
 
+    page = ns.page or ns.check_page
+    if page:
+        from migsim.worldbuild.page import sync_page
+
+        current = sync_page(Path(page), check=bool(ns.check_page))
+        state = "up to date" if current else ("stale" if ns.check_page else "rewritten")
+        status(f"migsim world report: {page} is {state}")
+        if ns.check_page and not current:
+            return 3  # a stale generated page
+        if not (ns.readme or ns.check_readme):
+            return 0
     path = ns.readme or ns.check_readme
     if not path:
         print(readme_block())

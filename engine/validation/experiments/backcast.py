@@ -109,6 +109,10 @@ QUICK_UNDECIDED: dict[str, str] = {}
     quantities=QUANTITIES,
     quick_undecided=QUICK_UNDECIDED,
     expected_failures=EXPECTED_FAILURES,
+    default_world_only=(
+        "it derives its 1990 world from the default world's 2013 tables and Table 6.1's "
+        "1990/2013 ratios by UN area; a 2010 world has no 2013 stocks to scale back"
+    ),
 )
 def backcast(r: Runner) -> list[Check]:
     from migsim.core.world import load_world

@@ -63,12 +63,20 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the 12-year horizon is 2010-2022 here (2013-2025 in the default world); the policy "
+        "cut is bisected to the same +3% labour force, whose world income gain follows the "
+        "income gaps between the regions: regions12's GDP per head (PWT 10.01) is 0.86 of the "
+        "default's in SAS, 0.91 in EAS and 1.13 in OCE (docs/worlds-regions12.md), and the "
+        "gain is 0.68% against the band's 0.54-0.66. Measured: with the default's GDP per "
+        "head in the twelve regions of regions12 it is 0.63%, a pass"
+    ),
 )
 def e12_gep(r: Runner) -> list[Check]:
     """The experiment is designed to raise developed regions' labour force by 3% by 2025:
     the factor on policy costs into developed regions is found by bisection (on log factor)
     so that the achieved increase is 3%, then the outcomes are read from that run."""
-    y = 2025
+    y = r.base_year + 12  # 2025 from the 2013 world: the experiment's 12-year horizon
     base = r.run("e12_gep2006", baseline=True)
     lo, hi = np.log(0.05), np.log(1.0)
     treat, lf = None, 0.0

@@ -47,6 +47,10 @@ def _h_post(step, sim, p_high, p_low):
     cost="driven",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the base year is regions12's 2010: the developing regions' tertiary shares are "
+        "Barro-Lee v2.2's (SSA 0.030, EAS 0.070 against 0.04 and 0.10; docs/worlds-regions12.md)"
+    ),
 )
 def e15_e16_brain_gain(r: Runner) -> list[Check]:
     from migsim.steps.education import brain_gain_response

@@ -25,6 +25,10 @@ QUICK_UNDECIDED = {
     cost="driven",
     quantities=QUANTITIES,
     quick_undecided=QUICK_UNDECIDED,
+    other_worlds=(
+        "the arrival cohort is the first year's (2011) from regions12's 2010 stocks "
+        "(docs/worlds-regions12.md)"
+    ),
 )
 def e18_returns(r: Runner) -> list[Check]:
     if "exit" not in r.cache:

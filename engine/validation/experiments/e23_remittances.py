@@ -30,11 +30,19 @@ EXPECTED_FAILURES = {
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    other_worlds=(
+        "the engine scales remittances to $542bn in the base year whatever the world; the fees "
+        "are Remittance Prices Worldwide's first survey year (2011) by corridor, not the "
+        "default's values set around the 2013 averages: their simple mean is 9.15% (OCE 14.1%, "
+        "JPN 12.5%, EEU 8.3% against 10, 10 and 7; docs/worlds-regions12.md, remittance_fee), "
+        "above the "
+        "band's 9.0"
+    ),
 )
 def e23_remittances(r: Runner) -> list[Check]:
     run = r.run("e01_status_quo")
     world = r.world()
-    rem = run.table("remittances").filter(pl.col("year") == 2013)
+    rem = run.table("remittances").filter(pl.col("year") == r.base_year)
     inter = rem.filter(pl.col("source") != pl.col("destination"))
     devg = [c for c, d in zip(world.codes, world.developed) if not d]
     total = float(rem["received"].sum()) / 1e9
