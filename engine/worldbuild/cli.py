@@ -37,7 +37,9 @@ def add_parsers(parser) -> None:
     )
     p.add_argument("--readme", default=None, help="rewrite this file's block")
     p.add_argument("--check-readme", default=None, help="exit 3 if this file's block is stale")
-    p.add_argument("--page", default=None, help="write the regions12 page (docs/worlds-regions12.md)")
+    p.add_argument(
+        "--page", default=None, help="write the regions12 page (docs/worlds-regions12.md)"
+    )
     p.add_argument("--check-page", default=None, help="exit 3 if the page is stale")
     p.set_defaults(handler=report_command)
     p = actions.add_parser(
