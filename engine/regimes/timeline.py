@@ -142,7 +142,9 @@ def blend(before: Policy, after: Policy, w: float, where: str) -> Policy:
         x, y = getattr(before, f.name), getattr(after, f.name)
         if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype.kind == "f":
             both = np.isfinite(x) & np.isfinite(y)
-            setattr(out, f.name, np.where(both, x + w * (y - x), y))
+            mixed = y.astype(np.float64, copy=True)
+            mixed[both] = x[both] + w * (y[both] - x[both])
+            setattr(out, f.name, mixed)
         elif isinstance(x, float) and isinstance(y, float) and f.name != "catch_up_year":
             setattr(out, f.name, x + w * (y - x))
     return out

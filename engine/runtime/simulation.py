@@ -179,6 +179,9 @@ class Simulation:
                 regions[col] = zero
         adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
         regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
+        exo = self.exogenous
+        if exo is not None and exo.scenario is not None and exo.scenario.has("population"):
+            regions["scenario_population"] = exo.scenario.value("population", year)
         for col, values in self.state.region_columns.items():
             regions[col] = values
         self.records["regions"].append(pl.DataFrame(regions))

@@ -11,7 +11,7 @@ from migsim.core.errors import InputError
 def world_command(args: list[str]) -> int:
     from migsim.cli import _Parser
 
-    actions = ("build", "install", "report", "mappings")
+    actions = ("build", "install", "report", "mappings", "projection")
     if not args or args[0] not in actions:
         problem = f"unknown action '{args[0]}'" if args else "needs an action"
         raise InputError("migsim world", problem, ", ".join(actions))
@@ -27,6 +27,24 @@ def world_command(args: list[str]) -> int:
 
         for path in write_mappings(ns.out, ns.inputs):
             print(f"migsim world mappings: wrote {path}")
+        return 0
+    if action == "projection":
+        parser = _Parser.make(
+            "world projection",
+            "Write the projection scenario (WPP medium variant, PWT incomes then an assumed "
+            "growth) of the shipped worlds as projection_<world>.csv.",
+        )
+        parser.add_argument("--out", default=None, help="default: configs/scenario")
+        parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        ns = parser.parse_args(rest)
+        from migsim.core.resources import config_dir
+        from migsim.worldbuild.inputs import Inputs
+        from migsim.worldbuild.projection import WORLD_MAPPINGS, write_projection
+
+        out = ns.out or config_dir() / "scenario"
+        for name in WORLD_MAPPINGS:
+            path = write_projection(name, out, Inputs(ns.inputs))
+            print(f"migsim world projection: wrote {path}")
         return 0
     if action == "build":
         parser = _Parser.make("world build", "Build a world from the country-level inputs.")
