@@ -90,7 +90,9 @@ class RegimeConf:
 
 @dataclass
 class ScenarioConf:
-    name: str = param("none", doc="the scenario's name (configs/scenario/NAME.yaml); none: no paths")
+    name: str = param(
+        "none", doc="the scenario's name (configs/scenario/NAME.yaml); none: no paths"
+    )
     path: str = param(
         "",
         doc="table of exogenous paths (year, region, variable, value), CSV or Parquet; "

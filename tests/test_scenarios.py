@@ -194,8 +194,10 @@ def test_a_ramp_phases_a_component_in():
     cal = load_calibration(world, cfg.behaviour, cfg.population)
     _, timeline = regime_timeline(cfg, world, cal)
     assert isinstance(timeline, PolicyTimeline) and not timeline.static
-    costs = [timeline.at(y).policy_cost[world.index("SSA"), world.index("WEU"), 0] for y in
-             range(2014, 2021)]
+    costs = [
+        timeline.at(y).policy_cost[world.index("SSA"), world.index("WEU"), 0]
+        for y in range(2014, 2021)
+    ]
     full = cal.policy_cost[world.index("SSA"), world.index("WEU"), 0]
     assert costs[0] == costs[1] == full  # 2014, 2015: before from_year
     assert costs[2] == pytest.approx(full * 0.75)  # 2016: a quarter of the way
@@ -231,8 +233,13 @@ def test_projection_run_follows_wpp_without_forcing_it():
     WPP medium-variant path, never forced to it; by 2030 the world totals agree within 5%
     (migration, the model's age structure and the aggregation of rates make the gap)."""
     res = migsim.run(
-        ["world=regions12", "population.size=60000", "years=20", "progress=false",
-         "scenario=projection"]
+        [
+            "world=regions12",
+            "population.size=60000",
+            "years=20",
+            "progress=false",
+            "scenario=projection",
+        ]
     )
     t = _regions(res).filter(pl.col("year") == 2030)
     sim, wpp = t["population"].sum(), t["scenario_population"].sum()
@@ -240,3 +247,34 @@ def test_projection_run_follows_wpp_without_forcing_it():
     assert res.manifest["scenario"]["name"] == "projection"
     assert res.manifest["scenario"]["path"].endswith("projection_regions12.csv")
     assert len(res.manifest["scenario"]["sha256"]) == 64
+
+
+def test_scenario_doc_tables_read_the_runs():
+    """The generated tables of docs/scenarios.md come from the runs' regions tables (a
+    synthetic frame here; CI checks the page against real runs)."""
+    from migsim.scenarios import report
+
+    def frame(scale):
+        rows = []
+        for year in report.YEARS + (2014,):
+            for region in ("SSA", "NAM"):
+                rows.append(
+                    {
+                        "year": year,
+                        "region": region,
+                        "population": 1e9,
+                        "gdp": 3.3e12 * scale,
+                        "wage_low_native": 5000.0 * scale,
+                        "emigrants": 2e7,
+                        "departures": 1e6,
+                        "blocked_by_liquidity": 3e6 if region == "SSA" else 0.0,
+                    }
+                )
+        return pl.DataFrame(rows)
+
+    runs = {"none": frame(1.0), "development": frame(2.0)}
+    dev = report.development_table(runs)
+    assert "| 2043 | 3,300 / 6,600 | 5,000 / 10,000 |" in dev
+    blocked = report.blocked_table(runs["none"])
+    assert "| SSA | 1.00 | 3.0 | 3.0 | 0.40 |" in blocked
+    assert "| world | 2.00 | 3.0 | 1.5 | 0.25 |" in blocked

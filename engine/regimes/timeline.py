@@ -85,9 +85,7 @@ class PolicyTimeline:
     def __init__(self, conf: Any, world: World, base: Policy, base_year: int):
         self.world, self.base, self.base_year = world, base, int(base_year)
         self.components = regime_components(conf)
-        self.timings = [
-            timing(c, f"regime.components[{i}]") for i, c in enumerate(self.components)
-        ]
+        self.timings = [timing(c, f"regime.components[{i}]") for i, c in enumerate(self.components)]
         self.static = not any(t.timed for t in self.timings)
         self._cache: dict[tuple, Policy] = {}
 

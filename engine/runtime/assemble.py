@@ -21,8 +21,8 @@ from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.regimes import apply_regime, initial_irregular_share, status_quo
-from migsim.runtime import checkpoint
 from migsim.regimes.timeline import PolicyTimeline
+from migsim.runtime import checkpoint
 from migsim.runtime.simulation import Simulation
 from migsim.scenarios.exogenous import Exogenous
 from migsim.steps import registry

@@ -47,9 +47,7 @@ class Exogenous:
 
     @property
     def active(self) -> bool:
-        return self.scenario is not None or (
-            self.timeline is not None and not self.timeline.static
-        )
+        return self.scenario is not None or (self.timeline is not None and not self.timeline.static)
 
     def begin_year(self, sim: Any, year: int) -> None:
         s = self.scenario

@@ -95,7 +95,9 @@ def read_table(path: str | Path, where: str) -> pl.DataFrame:
         else:
             frame = pl.read_csv(p, infer_schema_length=0, comment_prefix="#")
     except Exception as exc:  # noqa: BLE001  (a damaged file: say so in one line)
-        raise InputError(where, f"cannot be read ({type(exc).__name__})", "CSV or Parquet")
+        raise InputError(
+            where, f"cannot be read ({type(exc).__name__})", "CSV or Parquet"
+        ) from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(
@@ -126,15 +128,14 @@ def load_scenario(path: str | Path, world: World, base_year: int, name: str = ""
     frame = read_table(path, where)
     unknown = frame.filter(~pl.col("variable").is_in(list(VARIABLES)))
     if unknown.height:
-        raise InputError(
-            f"{where}: variable", f"'{unknown['variable'][0]}'", ", ".join(VARIABLES)
-        )
+        raise InputError(f"{where}: variable", f"'{unknown['variable'][0]}'", ", ".join(VARIABLES))
     codes = list(world.codes)
     bad = frame.filter(~pl.col("region").is_in(codes + list(GROUPS)))
     if bad.height:
         shown = ", ".join(codes[:20]) + (", ..." if len(codes) > 20 else "")
         raise InputError(
-            f"{where}: region", f"'{bad['region'][0]}' is not a region of world '{world.name}'",
+            f"{where}: region",
+            f"'{bad['region'][0]}' is not a region of world '{world.name}'",
             f"{shown}, or {', '.join(GROUPS)}",
         )
     for variable, (unit, _, lo, hi) in VARIABLES.items():

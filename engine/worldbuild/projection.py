@@ -160,8 +160,9 @@ def write_projection(world_name: str, out_dir: str | Path, inputs: Inputs | None
 
 
 def _base_year(world_name: str) -> int:
-    from migsim.core.resources import config_dir
     from omegaconf import OmegaConf
+
+    from migsim.core.resources import config_dir
 
     conf = OmegaConf.load(config_dir() / "world" / f"{world_name}.yaml")
     return int(conf.get("base_year", 2013))
