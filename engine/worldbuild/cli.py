@@ -32,18 +32,22 @@ def world_command(args: list[str]) -> int:
         parser = _Parser.make(
             "world projection",
             "Write the projection scenario (WPP medium variant, PWT incomes then an assumed "
-            "growth) of the shipped worlds as projection_<world>.csv.",
+            "growth) of the shipped worlds as projection_<world>.csv, and the history "
+            "scenario (observed values only) of the 1990 world as history_<world>.csv.",
         )
         parser.add_argument("--out", default=None, help="default: configs/scenario")
         parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
         ns = parser.parse_args(rest)
         from migsim.core.resources import config_dir
         from migsim.worldbuild.inputs import Inputs
-        from migsim.worldbuild.projection import WORLD_MAPPINGS, write_projection
+        from migsim.worldbuild.projection import HISTORY_WORLDS, WORLD_MAPPINGS, write_projection
 
         out = ns.out or config_dir() / "scenario"
         for name in WORLD_MAPPINGS:
             path = write_projection(name, out, Inputs(ns.inputs))
+            print(f"migsim world projection: wrote {path}")
+        for name in HISTORY_WORLDS:
+            path = write_projection(name, out, Inputs(ns.inputs), history=True)
             print(f"migsim world projection: wrote {path}")
         return 0
     if action == "build":
@@ -52,6 +56,16 @@ def world_command(args: list[str]) -> int:
         parser.add_argument("--all", action="store_true")
         parser.add_argument("--out", required=True)
         parser.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+        parser.add_argument(
+            "--base-year", type=int, default=2010, help="a year of the stock matrix (1990-2010)"
+        )
+        parser.add_argument(
+            "--growth-to",
+            type=int,
+            default=None,
+            help="write stock_growth.csv: each corridor's growth from the base year to this "
+            "year (no stock after it enters the world)",
+        )
         ns = parser.parse_args(rest)
         if bool(ns.mapping) == bool(ns.all):
             raise InputError(
@@ -59,13 +73,19 @@ def world_command(args: list[str]) -> int:
                 "needs one of --mapping and --all",
                 "--mapping regions12|corridors|countries|PATH.csv, or --all",
             )
-        from migsim.worldbuild.build import build_all, build_world
+        from migsim.worldbuild.build import build_all, build_world, check_years
 
+        years = (ns.base_year, ns.growth_to) if ns.growth_to is not None else None
+        check_years(ns.base_year, years)
         start = time.perf_counter()
         if ns.all:
-            summaries = build_all(ns.out, ns.inputs)
+            summaries = build_all(ns.out, ns.inputs, ns.base_year, years)
         else:
-            summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
+            summaries = {
+                Path(ns.mapping).stem: build_world(
+                    ns.mapping, ns.out, ns.inputs, ns.base_year, years
+                )
+            }
         for text in summaries.values():
             print(text)
         print(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")

@@ -16,6 +16,10 @@ Years and sources:
   variant for 2030, 2040 and 2050 (population is a check, never forced on the demography).
 
 No migrant stock or flow enters a projection.
+
+A history (`history_<world>.csv`, for a world built at an earlier base year) is the same
+construction over the observed years only, from the base year to HISTORY_LAST: GDP per
+capita from the PWT every year, WPP estimates every five years; nothing assumed.
 """
 
 from __future__ import annotations
@@ -39,6 +43,16 @@ WORLD_MAPPINGS = {
     "corridors": "corridors",
     "countries": "countries",
 }
+# history world -> its mapping; a history runs to HISTORY_LAST (observed years only)
+HISTORY_WORLDS = {"regions12_1990": "regions12"}
+HISTORY_LAST = 2010
+HISTORY_HEADER = """\
+# The history scenario of world '{world}' (base year {base}) to {last}, built by
+# `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
+# provenance.json) aggregated by the mapping '{mapping}': observed values only (PWT GDP per
+# capita every year, WPP 2019 estimates every five years), anchored at the world's
+# base-year values; {rows} rows, none assumed. population is for comparison, never forced.
+"""
 HEADER = """\
 # The projection scenario of world '{world}' (base year {base}), built by
 # `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
@@ -68,8 +82,11 @@ def _series(frame: pl.DataFrame, value: str) -> dict[str, tuple[np.ndarray, np.n
     return out
 
 
-def projection_rows(world: World, mapping: pl.DataFrame, inputs: Inputs, base: int) -> list:
-    """Rows (year, region, variable, value) of the world's projection, after `base`."""
+def projection_rows(
+    world: World, mapping: pl.DataFrame, inputs: Inputs, base: int, last: int | None = None
+) -> list:
+    """Rows (year, region, variable, value, assumed) of the world's projection after `base`,
+    to `last` with observed values only when given (a history)."""
     pop = inputs["wpp_totals"]
     vital = inputs["wpp_vital"].with_columns(
         ((pl.col("life_expectancy_female") + pl.col("life_expectancy_male")) / 2).alias("e0")
@@ -99,6 +116,8 @@ def projection_rows(world: World, mapping: pl.DataFrame, inputs: Inputs, base: i
         years = sorted(y for y in set(frame["year"].to_list()) if y > base)
         if variable == "gdp_per_capita":
             years = list(range(base + 1, pwt_last + 1)) + [LAST_YEAR]
+        if last is not None:
+            years = [y for y in years if y <= min(last, pwt_last)]
         for code, w0 in zip(world.codes, world_value):
             if code not in series:
                 continue
@@ -126,21 +145,28 @@ def _world_values(world: World, variable: str) -> np.ndarray:
     return base_values(world, variable)
 
 
-def write_projection(world_name: str, out_dir: str | Path, inputs: Inputs | None = None) -> Path:
-    """Write `projection_<world>.csv` into `out_dir` (fixed formats: a rebuild gives the
-    same bytes); returns its path."""
+def write_projection(
+    world_name: str, out_dir: str | Path, inputs: Inputs | None = None, history: bool = False
+) -> Path:
+    """Write `projection_<world>.csv` (or `history_<world>.csv` to HISTORY_LAST) into
+    `out_dir` (fixed formats: a rebuild gives the same bytes); returns its path."""
     inputs = inputs or Inputs()
     world = load_world(world_name)
-    mapping_name = WORLD_MAPPINGS[world_name]
+    mapping_name = (HISTORY_WORLDS if history else WORLD_MAPPINGS)[world_name]
     mapping = pl.read_csv(mapping_path(mapping_name)).with_columns(
         pl.col("iso3").str.to_uppercase()
     )
     base = int(_base_year(world_name))
-    rows = projection_rows(world, mapping, inputs, base)
+    rows = projection_rows(world, mapping, inputs, base, HISTORY_LAST if history else None)
     rows.sort(key=lambda r: (r[2], r[1], r[0]))
     pwt_last = int(inputs["pwt"]["year"].max())
+    header = HISTORY_HEADER.format(
+        world=world_name, base=base, last=HISTORY_LAST, mapping=mapping_name, rows=len(rows)
+    )
     lines = [
-        HEADER.format(
+        header.rstrip("\n")
+        if history
+        else HEADER.format(
             world=world_name,
             base=base,
             mapping=mapping_name,
@@ -153,7 +179,7 @@ def write_projection(world_name: str, out_dir: str | Path, inputs: Inputs | None
     ]
     for year, code, variable, value, _ in rows:
         lines.append(f"{year},{code},{variable},{value:.6g}")
-    out = Path(out_dir) / f"projection_{world_name}.csv"
+    out = Path(out_dir) / f"{'history' if history else 'projection'}_{world_name}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
     return out
