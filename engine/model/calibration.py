@@ -54,7 +54,7 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
     cap_infeasible_targets,
 )
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
-from migsim.model.growth import corridor_growth
+from migsim.model.growth import corridor_growth, floored_targets
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
 from migsim.model.policy_split import sweep_levels
 from migsim.people.population import native_pyramids
@@ -176,8 +176,11 @@ def calibrate(
     # must be replaced by new emigration from home, in aggregate
     growth = corridor_growth(world, conf.stock_growth)
     per_corridor = isinstance(growth, np.ndarray)
-    g = growth[:, :, None, None] if per_corridor else growth
-    target = cells.stock * (cells.exit_rate * (1.0 - conf.onward_share) + g)
+    replace = cells.exit_rate * (1.0 - conf.onward_share)
+    if per_corridor:
+        target, floored = floored_targets(cells.stock, replace, growth)
+    else:
+        target = cells.stock * (replace + growth)
     target, capped = cap_infeasible_targets(target, cells, world.codes)
     off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
     floor = 1e-6
@@ -329,7 +332,11 @@ def calibrate(
         "base_stock_between_regions": float(S.sum()),
         "desired_extra_migrants": float(extra(level).sum()),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
-        **({"growth": "per corridor (stock_growth.csv)"} if per_corridor else {}),
+        **(
+            {"growth": "per corridor (stock_growth.csv)", "growth_floored_cells": floored}
+            if per_corridor
+            else {}
+        ),
         **capped,
     }
     incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))

@@ -17,6 +17,10 @@ from migsim.core.errors import InputError
 from migsim.core.world import World
 
 GROWTH_FILE = "stock_growth.csv"
+# A corridor shrinking faster than its exits would need negative flows: its target is
+# floored at this share of the flow that replaces its exits (a stated choice), so that it
+# keeps a calibrated constant and can respond to costs and incomes.
+MIN_REPLACEMENT = 0.1
 # A yearly growth rate outside this range is not a corridor's trend but an error.
 GROWTH_RANGE = (-0.5, 0.5)
 
@@ -46,3 +50,14 @@ def corridor_growth(world: World, uniform: float) -> np.ndarray | float:
             raise InputError(str(path), f"growth of {o}->{d} is {g}", f"{low} to {high} a year")
         out[index[o], index[d]] = g
     return out
+
+
+def floored_targets(
+    stock: np.ndarray, replace: np.ndarray, growth: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Yearly flow targets S (replace + g) by (o, d, s, g) with per-corridor g (R, R), floored
+    at S replace MIN_REPLACEMENT; also the number of cells floored."""
+    rate = replace + growth[:, :, None, None]
+    low = MIN_REPLACEMENT * replace
+    floored = (rate < low) & (stock > 0)
+    return stock * np.maximum(rate, low), int(floored.sum())
