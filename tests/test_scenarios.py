@@ -228,6 +228,25 @@ def test_shipped_projections_rebuild_byte_for_byte(tmp_path):
         }
 
 
+def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_path):
+    """`migsim world projection` also rebuilds history_regions12_1990.csv: 1991-2010, every
+    value observed (PWT yearly, WPP five-yearly), none assumed."""
+    from migsim.core.resources import config_dir
+    from migsim.worldbuild.projection import HISTORY_WORLDS, write_projection
+
+    for name in HISTORY_WORLDS:
+        built = write_projection(name, tmp_path, history=True)
+        shipped = config_dir() / "scenario" / built.name
+        assert built.read_bytes() == shipped.read_bytes(), name
+        assert "none assumed" in shipped.read_text()
+        rows = pl.read_csv(shipped, comment_prefix="#")
+        assert (rows["year"].min(), rows["year"].max()) == (1991, 2010)
+        gdp = rows.filter(pl.col("variable") == "gdp_per_capita")
+        assert gdp["year"].n_unique() == 20
+        wpp = rows.filter(pl.col("variable") == "population")
+        assert sorted(wpp["year"].unique()) == [1995, 2000, 2005, 2010]
+
+
 def test_projection_run_follows_wpp_without_forcing_it():
     """regions12 with scenario=projection: the simulated population is compared with the
     WPP medium-variant path, never forced to it; by 2030 the world totals agree within 5%
