@@ -146,7 +146,11 @@ def history(r: Runner) -> list[Check]:
     observed = observed_stocks(Inputs()["un_stock"], mapping, world.codes, years)
     simulated = simulated_stocks(run.table("stocks"), world.codes, years)
     errors, (_, r2) = history_errors(world, simulated, observed)
-    r.cache["history_errors"] = errors
+    r.cache["history"] = {
+        "errors": errors,
+        "totals": {y: (simulated[y].sum(), observed[y].sum()) for y in YEARS},
+        "gravity_r2": r2,
+    }
     out = []
     for year in YEARS:
         for null in ("growth", "gravity"):
