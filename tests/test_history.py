@@ -208,7 +208,11 @@ class _SmallRunner:
 def test_history_experiment_runs_and_reports_both_nulls(tmp_path):
     from migsim.validation import EXPERIMENTS
 
-    checks = EXPERIMENTS["HISTORY"](_SmallRunner(tmp_path))
+    runner = _SmallRunner(tmp_path)
+    checks = EXPERIMENTS["HISTORY"](runner)
+    run = runner.runs["history_1990"]
+    assert run.manifest["calibration"]["source"] == "stored"
+    assert run.manifest["scenario"]["name"] == "history"
     by_key = {c.quantity: c for c in checks}
     assert set(by_key) == {q.split(":", 1)[1] for q in EXPERIMENTS["HISTORY"].quantities}
     growth = by_key["corridor_log_error_2005"]
