@@ -65,10 +65,10 @@ EXPECTED_FAILURES: dict[str, str] = {
         f"fitted on 1990-2005); {_SHORT}"
     ),
     "HISTORY:corridor_log_error_2010": (
-        f"held out: 0.270 vs the constant-growth null's 0.113 (gap 0.157): {_SHORT}"
+        f"held out, 0.270 vs the constant-growth null's 0.113 (gap 0.157): {_SHORT}"
     ),
     "HISTORY:corridor_mape_2010_pct": (
-        "held out: 48.6% vs the constant-growth null's 20.3%; small corridors also carry "
+        "held out, 48.6% vs the constant-growth null's 20.3%; small corridors also carry "
         f"sampling noise (few agents each): {_SHORT}"
     ),
 }
