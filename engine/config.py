@@ -89,6 +89,18 @@ class RegimeConf:
 
 
 @dataclass
+class ScenarioConf:
+    name: str = param(
+        "none", doc="the scenario's name (configs/scenario/NAME.yaml); none: no paths"
+    )
+    path: str = param(
+        "",
+        doc="table of exogenous paths (year, region, variable, value), CSV or Parquet; "
+        "relative paths are looked up in configs/scenario/ too; empty: none",
+    )
+
+
+@dataclass
 class ShardsConf:
     count: int = param(
         1, range=(1, 4096), doc="shards one run is split into by origin (1: one process)"
@@ -114,6 +126,7 @@ class MigsimConf:
     world: WorldConf = field(default_factory=WorldConf)
     population: PopulationConf = field(default_factory=PopulationConf)
     regime: RegimeConf = field(default_factory=RegimeConf)
+    scenario: ScenarioConf = field(default_factory=ScenarioConf)
     behaviour: BehaviourConf = field(default_factory=BehaviourConf)
     economy: EconomyConf = field(default_factory=EconomyConf)
     experiment: Any = param(

@@ -2,7 +2,9 @@
 
 1. Yearly flow targets: for every corridor, skill and sex, the base-year stock times its
    exit rate (return hazard + mortality) plus the stock growth rate, so that the baseline
-   keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2).
+   keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2);
+   the growth rate is per corridor where the world has a stock_growth.csv
+   (`migsim.model.growth`), behaviour.stock_growth otherwise.
    An origin cell whose targets need more people choosing to leave than live at home (only
    the share able to pay can go) has them scaled down (`cap_infeasible_targets`; counted in
    the provenance).
@@ -55,6 +57,7 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
     cap_infeasible_targets,
 )
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
+from migsim.model.growth import corridor_growth, floored_targets
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
 from migsim.model.policy_split import sweep_levels
 from migsim.people.population import native_pyramids
@@ -174,7 +177,13 @@ def calibrate(
     cells = base_cells(world, conf, wages, pop_conf)
     # leavers who move on to a third region stay migrants: only (1 - onward) of exits
     # must be replaced by new emigration from home, in aggregate
-    target = cells.stock * (cells.exit_rate * (1.0 - conf.onward_share) + conf.stock_growth)
+    growth = corridor_growth(world, conf.stock_growth)
+    per_corridor = isinstance(growth, np.ndarray)
+    replace = cells.exit_rate * (1.0 - conf.onward_share)
+    if per_corridor:
+        target, floored = floored_targets(cells.stock, replace, growth)
+    else:
+        target = cells.stock * (replace + growth)
     target, capped = cap_infeasible_targets(target, cells, world.codes)
     off = ~np.eye(R, dtype=bool)[:, :, None, None] & (target > 0)
     floor = 1e-6
@@ -326,6 +335,11 @@ def calibrate(
         "base_stock_between_regions": float(S.sum()),
         "desired_extra_migrants": float(extra(level).sum()),
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
+        **(
+            {"growth": "per corridor (stock_growth.csv)", "growth_floored_cells": floored}
+            if per_corridor
+            else {}
+        ),
         **capped,
     }
     incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))

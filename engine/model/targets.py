@@ -71,6 +71,15 @@ TARGETS: tuple[Target, ...] = (
         ("BACKCAST:stock_2013_World_M",),
     ),
     Target(
+        "corridor_growth_1990_2005",
+        "fitted",
+        "each corridor's yearly stock growth 1990-2005 (UN matrix), the growth term of the "
+        "1990 world's calibrated flows (stock_growth.csv of regions12_1990): the history's "
+        "1995-2005 stocks lie inside the window it was fitted on, 2010 is held out",
+        "migsim world build --growth-to 2005, migsim.model.growth",
+        ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*"),
+    ),
+    Target(
         "flows_from_stocks",
         "calibrated",
         "yearly corridor flows set to stock x exit rate plus stock growth (f = h S / (1 - S)), "

@@ -28,6 +28,21 @@ def _scale_policy_cost(policy: Policy, world: World, c: Any, where: str) -> None
         policy.irregular_share[mask] = 0.0
 
 
+# A policy cost that closes a corridor: exp(-30) ~ 1e-13 of the corridor's calibrated
+# odds, so nobody chooses it (utility units, as the calibrated costs).
+CLOSED_POLICY_COST = 30.0
+
+
+@component("close", keys=CORRIDOR_KEYS)
+def _close(policy: Policy, world: World, c: Any, where: str) -> None:
+    """Close the covered corridors by policy: a prohibitive policy cost (CLOSED_POLICY_COST
+    utility units on top of the calibrated one) and no irregular channel, whatever the
+    corridor's stock. With `to_year`, the corridor opens again after that year."""
+    mask = _corridors(world, c, where)
+    policy.policy_cost[mask] += CLOSED_POLICY_COST
+    policy.irregular_share[mask] = 0.0
+
+
 @component("catch_up")
 def _catch_up(policy: Policy, world: World, c: Any, where: str) -> None:
     """Pent-up demand is met at once: in the regime's first year, the people who would live

@@ -36,6 +36,7 @@ class Policy:
     training_payers: np.ndarray | None = None  # (R,) destinations financing training
     regularise: bool = False
     catch_up: bool = False
+    catch_up_year: int = 0  # year of the pent-up moves (0: the first simulated year)
     irregular_hazard_factor: float = 1.0
     components: list = field(default_factory=list)
 

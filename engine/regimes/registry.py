@@ -124,20 +124,33 @@ def regime_name(conf: Any) -> str:
 
 
 def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
-    """Apply the regime's components, in order, to a copy of the status quo."""
+    """Apply the regime's components, in order, to a copy of the status quo (every component,
+    whatever its timing keys: `migsim.regimes.timeline.PolicyTimeline` gives a year's policy)."""
+    from migsim.regimes.timeline import TIMING_KEYS
+
     policy = base.copy()
     for i, component in enumerate(regime_components(conf)):
-        kind = component.get("kind") if hasattr(component, "get") else None
-        spec = component_spec(kind, f"regime.components[{i}].kind")
-        where = f"regime.components[{i}]"
-        keys = [str(k) for k in component.keys() if k != "kind"]
-        for key in keys:
-            if key not in spec.keys:
-                allowed = ", ".join(sorted(spec.keys)) or "none besides kind"
-                raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
-        spec.apply(policy, world, component, where)
-        policy.components.append(kind)
+        apply_component(policy, world, component, i, TIMING_KEYS)
     return policy
+
+
+def apply_component(
+    policy: Policy, world: World, component: Any, i: int, extra_keys: dict | None = None
+) -> None:
+    """Apply the regime's i-th component to `policy` in place, after checking its keys (the
+    kind's own, plus `extra_keys` that every component accepts)."""
+    kind = component.get("kind") if hasattr(component, "get") else None
+    spec = component_spec(kind, f"regime.components[{i}].kind")
+    where = f"regime.components[{i}]"
+    allowed_keys = {**spec.keys, **(extra_keys or {})}
+    for key in [str(k) for k in component.keys() if k != "kind"]:
+        if key not in allowed_keys:
+            allowed = ", ".join(sorted(spec.keys)) or "none besides kind"
+            if extra_keys:
+                allowed += "; timing: " + ", ".join(extra_keys)
+            raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
+    spec.apply(policy, world, component, where)
+    policy.components.append(kind)
 
 
 def _codes(

@@ -21,8 +21,10 @@ from migsim.kernels.rng import run_key
 from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.regimes import apply_regime, initial_irregular_share, status_quo
+from migsim.regimes.timeline import PolicyTimeline
 from migsim.runtime import checkpoint
 from migsim.runtime.simulation import Simulation
+from migsim.scenarios.exogenous import Exogenous
 from migsim.steps import registry
 
 
@@ -57,21 +59,63 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
 
 
 def regime_policy(cfg: Any, world: World, calibration: Any):
-    """The regime's policy arrays: its components applied to the calibrated status quo."""
+    """The regime's policy arrays: its components applied to the calibrated status quo (those
+    in force in the first simulated year, when components have timing keys)."""
+    policy, _ = regime_timeline(cfg, world, calibration)
+    return policy
+
+
+def regime_timeline(cfg: Any, world: World, calibration: Any):
+    """(the first simulated year's policy, the regime's `PolicyTimeline`)."""
     R = world.n_regions
     policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
     base = status_quo(world, policy_cost)
-    policy = apply_regime(cfg.regime, world, base)
+    timeline = PolicyTimeline(cfg.regime, world, base, int(cfg.base_year))
+    if timeline.static:
+        policy = apply_regime(cfg.regime, world, base)
+    else:
+        policy = timeline.at(int(cfg.base_year) + 1)
     name = str(cfg.regime.name)
     # a regime with no components is the status quo on purpose (a game's "none" scenario)
-    noop = name != "status_quo" and policy.components and _same_policy(policy, base)
+    everything = apply_regime(cfg.regime, world, base)
+    noop = name != "status_quo" and everything.components and _same_policy(everything, base)
     if noop and (name, world.name) not in _WARNED:
         _WARNED.add((name, world.name))
         logging.getLogger("migsim.regimes").warning(
             f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
             "(its policy equals the status quo)"
         )
-    return policy
+    return policy, timeline
+
+
+def attach_exogenous(cfg: Any, sim: Simulation, calibration: Any) -> None:
+    """Give the simulation the scenario's paths and the regime's timeline, when there is
+    either (`sim.exogenous`; None keeps the base year's world and one policy)."""
+    scenario = None
+    path = str(cfg.scenario.path or "")
+    if path:
+        from migsim.scenarios.paths import load_scenario
+
+        scenario = load_scenario(
+            scenario_file(path), sim.world, int(cfg.base_year), str(cfg.scenario.name)
+        )
+    _, timeline = regime_timeline(cfg, sim.world, calibration)
+    closure = str(cfg.economy.closure) if cfg.economy.enabled else "long_run"
+    exo = Exogenous(sim.world, scenario, timeline, closure)
+    sim.exogenous = exo if exo.active else None
+
+
+def scenario_file(path: str):
+    """A scenario path as given, or under configs/scenario/ when it is not a file here."""
+    from pathlib import Path
+
+    from migsim.core.resources import config_dir
+
+    p = Path(path)
+    if p.is_file() or p.is_absolute():
+        return p
+    shipped = config_dir() / "scenario" / path
+    return shipped if shipped.is_file() else p
 
 
 _WARNED: set = set()  # (regime, world) pairs already warned about in this process
@@ -94,6 +138,7 @@ def _same_policy(a: Any, b: Any) -> bool:
 def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:
     """The configured steps, in the `steps` order (demography always runs first)."""
     policy = regime_policy(cfg, sim.world, calibration)
+    attach_exogenous(cfg, sim, calibration)
     return registry.build_steps(cfg, sim, calibration, policy)
 
 

@@ -114,7 +114,10 @@ def load(
             sim = checkpoint_state.from_arrays(document, npz, cfg, world, calibration)
             if sim.year != header["year"]:
                 raise checkpoint_state.Malformed("the state's year is not the header's")
-            return sim
+        from migsim.runtime.assemble import attach_exogenous
+
+        attach_exogenous(cfg, sim, calibration)  # scenario paths and timeline from the config
+        return sim
 
 
 def load_people(path: str | Path, cfg: Any, world: Any, field: str = "start_from"):

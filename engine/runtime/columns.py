@@ -37,6 +37,11 @@ CORE_COLUMNS = {
     "arrivals": Column("people", "moves into the region this year"),
     "departures": Column("people", "moves out of the region this year"),
     "tertiary_share": Column("share", "tertiary share of residents aged 25+"),
+    "scenario_population": Column(
+        "people",
+        "the scenario's population path this year, to compare with `population` (runs with "
+        "a scenario giving population only; never forced on the demography)",
+    ),
 }
 
 _YEAR = Column("year", "calendar year (the base year: before any decision)")

@@ -154,6 +154,7 @@ def simulate(
             "plugins": run_plugins(cfg, sim.steps),
             "base_year": int(cfg.base_year),
             "years": int(cfg.years),
+            "scenario": scenario_record(cfg),
             "summary": summary,
             "config": config_yaml,
         }
@@ -383,3 +384,20 @@ def format_summary(result: RunResult) -> str:
         f"({100 * s['base_migrants'] / s['base_population']:.2f}%); "
         f"run time {t:.1f} s\nmigsim: run directory {result.run_dir}"
     )
+
+
+def scenario_record(cfg: Any) -> dict | None:
+    """The run's scenario: name, file and the file's SHA-256 (None without one)."""
+    import hashlib
+
+    from migsim.runtime.assemble import scenario_file
+
+    path = str(cfg.scenario.path or "")
+    if not path:
+        return None
+    file = scenario_file(path)
+    return {
+        "name": str(cfg.scenario.name),
+        "path": str(file),
+        "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+    }

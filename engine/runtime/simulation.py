@@ -45,6 +45,9 @@ class Simulation:
     timings: dict = field(default_factory=dict)
     records: dict = field(default_factory=lambda: {"regions": [], "stocks": [], "flows": []})
     state: YearState = field(default_factory=YearState)  # what the year's steps share
+    # a scenario's paths and the regime's timeline (migsim.scenarios.exogenous); None: the
+    # base year's world and one policy for the whole run
+    exogenous: Any = None
 
     def __post_init__(self):
         self.year = self.base_year
@@ -106,8 +109,10 @@ class Simulation:
         in its own regions and ages its people."""
         w = self.world
         R = w.n_regions
+        vital = self.exogenous.vital if self.exogenous is not None else None
+        death_probability, fertility = vital or (w.death_probability, w.fertility)
         deaths, born = self.people.sum(
-            passes.mortality_and_fertility, self.key, year, w.death_probability, w.fertility
+            passes.mortality_and_fertility, self.key, year, death_probability, fertility
         )
         id_start = self.next_id + demo.exclusive_scan(born)
         self.next_id += int(born.sum())
@@ -120,6 +125,8 @@ class Simulation:
         """Advance one year and record it."""
         year = self.year + 1
         self.state.begin_year(self.world.n_regions)
+        if self.exogenous is not None:
+            self.exogenous.begin_year(self, year)
         deaths, births = self._timed("demography", self.demography, year)
         for step in self.steps:
             before = set(self.state.region_columns)
@@ -172,6 +179,9 @@ class Simulation:
                 regions[col] = zero
         adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
         regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
+        exo = self.exogenous
+        if exo is not None and exo.scenario is not None and exo.scenario.has("population"):
+            regions["scenario_population"] = exo.scenario.value("population", year)
         for col, values in self.state.region_columns.items():
             regions[col] = values
         self.records["regions"].append(pl.DataFrame(regions))

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -316,12 +316,18 @@ class EconomyStep(Step):
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
             self.supply(sim, year)  # the people's efficiency units for this year
+        # a scenario's income path scales public spending per person and public goods with
+        # GDP per capita (spending keeps its share of income); subsistence stays absolute
+        exo = getattr(sim, "exogenous", None)
+        growth = exo.income_factor if exo is not None else None
+        per_capita = world.gdp_per_capita if growth is None else world.gdp_per_capita * growth
+        public_goods = self.public_goods if growth is None else self.public_goods * growth
         params = (
             wages,
             world.tax_rate,
             self.conf.irregular_tax_factor,
             self.spending,  # (B, 2), scaled per region through gdp_per_capita below
-            world.gdp_per_capita * self.spending_by_region,
+            per_capita * self.spending_by_region,
             world.developed,
             remit_share,
             self.conf.remit_probability,
@@ -333,7 +339,7 @@ class EconomyStep(Step):
             int(self.policy.levy_years),
             self.conf.savings_rate if elapsed > 0 else 0.0,
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
-            self.public_goods,
+            public_goods,
         )
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
         sums["earnings_hist"] = self._hist
@@ -362,7 +368,12 @@ class EconomyStep(Step):
 
     def run(self, sim, year: int) -> None:
         supply = self._keep_emptied(self.supply(sim, year))
-        outcome = markets.solve(self.state, supply, self.params, previous_capital=self.capital)
+        state = self.state
+        exo = getattr(sim, "exogenous", None)
+        if exo is not None and exo.tfp_factor is not None:
+            # a scenario's income path as TFP (migsim.scenarios.exogenous)
+            state = replace(state, tfp=state.tfp * exo.tfp_factor)
+        outcome = markets.solve(state, supply, self.params, previous_capital=self.capital)
         self.capital = outcome.capital
         wages = outcome.wages
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (wages / self.wages0)

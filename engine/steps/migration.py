@@ -80,19 +80,11 @@ class MigrationStep(Step):
         world = sim.world
         self.world = world
         self.conf = conf
+        self.pop_conf = pop_conf
         self.behaviour = behaviour
         self.calibration = calibration
-        self.policy = policy
         self.productivity_sigma = float(pop_conf.productivity_sigma)
         self.base_wages = base_wages(world)
-        # pension portability: migrants aged 50+ return more often when accrued pension
-        # rights follow them (docs/model.md §3.6, §6.10): hazard x (1 + beta (pi - pi_0))
-        # with beta = 1 [A] and pi_0 = 0.3 the status-quo portability
-        age_factor = np.ones(N_BANDS)
-        age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (
-            policy.pension_portability - STATUS_QUO_PORTABILITY
-        )
-        self.hazard = return_hazard_table(conf, np.maximum(age_factor, 0.0))
         self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
         if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
             raise InputError(
@@ -107,6 +99,25 @@ class MigrationStep(Step):
         self.plugin_params = plugin_params(behaviour, conf)
         self.term_params = params_array(behaviour, self.plugin_params)
         self.last = {}
+        self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
+        self.regularised = False
+        self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
+        self.base_cells = None
+        self.use_policy(policy)
+
+    def use_policy(self, policy: Policy) -> None:
+        """Take the year's policy and the arrays derived from it: return hazards (pension
+        portability, irregular status), corridor constants (removed incompressible costs)."""
+        conf, calibration = self.conf, self.calibration
+        self.policy = policy
+        # pension portability: migrants aged 50+ return more often when accrued pension
+        # rights follow them (docs/model.md §3.6, §6.10): hazard x (1 + beta (pi - pi_0))
+        # with beta = 1 [A] and pi_0 = 0.3 the status-quo portability
+        age_factor = np.ones(N_BANDS)
+        age_factor[7:] = 1.0 + PENSION_RETURN_EFFECT * (
+            policy.pension_portability - STATUS_QUO_PORTABILITY
+        )
+        self.hazard = return_hazard_table(conf, np.maximum(age_factor, 0.0))
         self.hazard[3] *= policy.irregular_hazard_factor
         self.hazard = np.ascontiguousarray(self.hazard)
         np.clip(self.hazard, 0.0, 1.0, out=self.hazard)
@@ -116,17 +127,19 @@ class MigrationStep(Step):
             calibration.corridor_constant
             + (relief * calibration.incompressible_cost)[:, :, :, None]
         )
-        self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
-        self.regularised = False
-        self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
         # the base-year stocks by corridor and skill the calibration split (for catch_up)
-        self.base_cells = (
-            base_cells(world, conf, self.base_wages, pop_conf) if policy.catch_up else None
-        )
+        if policy.catch_up and self.base_cells is None:
+            self.base_cells = base_cells(self.world, conf, self.base_wages, self.pop_conf)
 
     def wages(self, sim) -> np.ndarray:
-        """The wages in force: the market step's, or the base year's before it has run."""
-        return sim.state.wages if sim.state.wages is not None else self.base_wages
+        """The wages in force: the market step's, or the base year's before it has run (times
+        a scenario's income path, when the economy is off)."""
+        if sim.state.wages is not None:
+            return sim.state.wages
+        exo = getattr(sim, "exogenous", None)
+        if exo is not None and exo.income_factor is not None:
+            return self.base_wages * exo.income_factor[:, None]
+        return self.base_wages
 
     def utility(self, sim, year: int, policy_cost: np.ndarray) -> np.ndarray:
         """Systematic utility V[o, s, g, b, d] of this year's decision with the policy cost
@@ -348,7 +361,7 @@ class MigrationStep(Step):
         cells = Cells(AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf)
         levers = levers._replace(accept=accept, temporary_share=temporary_share)
         catch = None
-        if policy.catch_up and year == sim.base_year + 1:
+        if policy.catch_up and year == max(sim.base_year + 1, policy.catch_up_year):
             # computed on the stocks at the start of the year, drawn after the decisions
             catch = self.catch_up_probabilities(sim)
         # only a plug-in's code is the user's: an error of migsim's own decision pass is a bug

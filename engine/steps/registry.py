@@ -85,6 +85,12 @@ class Step:
     def base_year_values(self, sim: Any) -> None:
         """Columns of the base year's row, recorded before any decision (default: none)."""
 
+    def use_policy(self, policy: Any) -> None:
+        """Take the policy in force this year (a regime whose components have timing keys:
+        `migsim.regimes.timeline`); a step that derives arrays from its policy overrides it."""
+        if hasattr(self, "policy"):
+            self.policy = policy
+
     def checkpoint_state(self) -> dict[str, Any]:
         """What a checkpoint stores of this step (default: every attribute). Values must be
         NumPy arrays or scalars, numbers, strings, lists, tuples, dicts, polars frames, or

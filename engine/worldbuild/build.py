@@ -2,9 +2,15 @@
 
 Everything written is a function of the committed inputs, the mapping and the default
 world's assumed values: rows are sorted and numbers have fixed formats, so a rebuild gives
-the same bytes. The base year is 2010 (the last year of the bilateral stocks the inputs may
-hold); the stock tables keep the loader's file names (`*_2013.csv`), and `base_year.txt`
-says which year they describe.
+the same bytes. The base year is 2010 by default (the last year of the bilateral stocks the
+inputs may hold) and any year of the UN stock matrix on request (`--base-year 1990`); the
+stock tables keep the loader's file names (`*_2013.csv`), and `base_year.txt` says which
+year they describe.
+
+A world built with `growth_years=(start, end)` also holds `stock_growth.csv`, every area
+pair's yearly stock growth over those years (the calibration's per-corridor targets), and
+its `stock_history.csv` stops at `end`: no stock after `end` enters such a world, so the
+years after it are held out for validation.
 """
 
 from __future__ import annotations
@@ -23,10 +29,15 @@ from migsim.worldbuild.assumed import (
     default_regions,
     migrant_age_table,
 )
-from migsim.worldbuild.countries import BASE_YEAR, country_records
+from migsim.worldbuild.countries import BASE_YEAR, BASE_YEARS, bloc_members, country_records
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.mapping import MAPPINGS, mapping_path, read_mapping, regions12_area
-from migsim.worldbuild.pairs import bilateral_table, stock_history, stock_tables
+from migsim.worldbuild.pairs import (
+    bilateral_table,
+    corridor_growth,
+    stock_history,
+    stock_tables,
+)
 from migsim.worldbuild.provenance import Provenance
 from migsim.worldbuild.regions import regions_table
 
@@ -40,6 +51,9 @@ REGION_HEADER = (
 # a fixed header time so that a rebuild gives the same bytes): the countries world has
 # about 300,000 values, most of them distances.
 MAX_PLAIN_PROVENANCE = 50_000
+# Yearly corridor growth rates outside this range are clipped: a pair whose stock is tiny
+# in the first year can show growth no corridor sustains (a stated choice).
+GROWTH_CLIP = (-0.10, 0.15)
 WORLD_FILES = (
     "regions.csv",
     "migrant_stock_2013.csv",
@@ -76,9 +90,33 @@ def matrix_countries(inputs: Inputs) -> list[str]:
     return sorted((set(stock["origin"]) | set(stock["destination"])) & known)
 
 
-def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | None = None) -> str:
-    """Build the world of `mapping` (a shipped name or a CSV path) into `out`; returns the
+def check_years(base_year: int, growth_years: tuple[int, int] | None) -> None:
+    """A base year of the stock matrix; a growth window of two of its years from the base
+    year, ending before the base year 2010 stocks (one line naming the option otherwise)."""
+    years = ", ".join(map(str, BASE_YEARS))
+    if base_year not in BASE_YEARS:
+        raise InputError("--base-year", f"{base_year} is not a year of the stock matrix", years)
+    if growth_years is not None:
+        start, end = growth_years
+        if start != base_year or end not in BASE_YEARS or not start < end < BASE_YEARS[-1]:
+            raise InputError(
+                "--growth-to",
+                f"{end} cannot end a growth window from {base_year}",
+                f"a year of {years} after the base year and before {BASE_YEARS[-1]}",
+            )
+
+
+def build_world(
+    mapping: str | Path,
+    out: str | Path,
+    inputs_root: str | Path | None = None,
+    base_year: int = BASE_YEAR,
+    growth_years: tuple[int, int] | None = None,
+) -> str:
+    """Build the world of `mapping` (a shipped name or a CSV path) into `out` for
+    `base_year`, with per-corridor growth over `growth_years` if given; returns the
     provenance summary (Markdown)."""
+    check_years(base_year, growth_years)
     inputs = Inputs(inputs_root)
     countries = inputs["countries"]
     matrix = matrix_countries(inputs)
@@ -90,14 +128,20 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
     }
     prov = Provenance()
     defaults = default_regions()
-    records = country_records(inputs, frame, regions12)
+    records = country_records(inputs, frame, regions12, base_year)
     prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
-    regions = regions_table(records, prices, defaults, prov)
+    regions = regions_table(records, prices, defaults, prov, base_year)
     stock_rows, intra_rows, left_out = stock_tables(
-        inputs["un_stock"], records, default_corridor_shares(), prov
+        inputs["un_stock"], records, default_corridor_shares(), prov, base_year
     )
     bilateral = bilateral_table(inputs["distances"], records, prov)
-    history = stock_history(inputs["un_stock"], countries, prov)
+    last = growth_years[1] if growth_years else None
+    history = stock_history(inputs["un_stock"], countries, prov, last)
+    growth = (
+        corridor_growth(inputs["un_stock"], records, growth_years, GROWTH_CLIP, prov)
+        if growth_years
+        else None
+    )
     desired = _desired(records, prov)
     ages = migrant_age_table()
     for line in ages.decode().splitlines()[1:]:
@@ -125,7 +169,7 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
         "migrant_age.csv": ages.decode(),
         "desired_destinations.csv": _csv(["region", "share"], desired),
         "stock_history.csv": _csv(["un_area", "year", "migrants"], history),
-        "base_year.txt": f"{BASE_YEAR}\n",
+        "base_year.txt": f"{base_year}\n",
         "provenance.csv": prov.csv_text(),
         "sources.json": json.dumps(
             {"mapping": mapping_path(str(mapping)).name, "inputs": inputs.provenance()},
@@ -136,14 +180,29 @@ def build_world(mapping: str | Path, out: str | Path, inputs_root: str | Path | 
     }
     unknown = left_out["unknown_origin"] / 1e6
     summary = prov.summary(name) + (
-        f"\n{unknown:.2f} M migrants of {BASE_YEAR} whose origin is not a country of the "
+        f"\n{unknown:.2f} M migrants of {base_year} whose origin is not a country of the "
         "matrix (unknown or other) are left out of the stock tables (they are in "
         "stock_history.csv).\n"
     )
+    if growth is not None:
+        files["stock_growth.csv"] = _csv(["origin", "destination", "growth"], growth)
+        summary += (
+            f"\nstock_growth.csv: yearly growth of every area pair's stock {growth_years[0]}-"
+            f"{growth_years[1]}, clipped to [{GROWTH_CLIP[0]:g}, {GROWTH_CLIP[1]:g}]. No "
+            f"bilateral stock after {growth_years[1]} enters this world (stock_history.csv "
+            f"stops at {growth_years[1]}); later years are held out.\n"
+        )
+    if base_year != BASE_YEAR:
+        summary += (
+            f"\nBase year {base_year}. Blocs: {bloc_members(base_year)[2]}. Remittance "
+            "prices of the input's earliest year and the default world's assumed values "
+            "(which describe 2013) stand in for this year (flagged per value in "
+            "provenance.csv).\n"
+        )
     files["provenance_summary.md"] = summary
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    for stale in ("provenance.csv", "provenance.csv.gz"):
+    for stale in ("provenance.csv", "provenance.csv.gz", "stock_growth.csv"):
         (target / stale).unlink(missing_ok=True)
     if len(prov.rows) > MAX_PLAIN_PROVENANCE:
         text = files.pop("provenance.csv").encode()
@@ -209,9 +268,16 @@ def _check_loads(path: Path) -> None:
     load_world(path.name, path)
 
 
-def build_all(out: str | Path, inputs_root: str | Path | None = None) -> dict[str, str]:
+def build_all(
+    out: str | Path,
+    inputs_root: str | Path | None = None,
+    base_year: int = BASE_YEAR,
+    growth_years: tuple[int, int] | None = None,
+) -> dict[str, str]:
     """The three shipped mappings, each into out/<name>."""
-    return {m: build_world(m, Path(out) / m, inputs_root) for m in MAPPINGS}
+    return {
+        m: build_world(m, Path(out) / m, inputs_root, base_year, growth_years) for m in MAPPINGS
+    }
 
 
 def install(

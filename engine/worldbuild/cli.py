@@ -21,6 +21,16 @@ def add_parsers(parser) -> None:
     p.add_argument("--all", action="store_true", help="every shipped mapping")
     p.add_argument("--out", required=True)
     p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+    p.add_argument(
+        "--base-year", type=int, default=2010, help="a year of the stock matrix (1990-2010)"
+    )
+    p.add_argument(
+        "--growth-to",
+        type=int,
+        default=None,
+        help="write stock_growth.csv: each corridor's growth from the base year to this "
+        "year (no stock after it enters the world)",
+    )
     p.set_defaults(handler=build_command)
     p = actions.add_parser(
         "install",
@@ -50,6 +60,16 @@ def add_parsers(parser) -> None:
     p.add_argument("--out", default=None, help="default: engine/data/mappings")
     p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
     p.set_defaults(handler=mappings_command)
+    p = actions.add_parser(
+        "projection",
+        help="write the shipped worlds' projection and history scenarios",
+        description="Write the projection scenario (WPP medium variant, PWT incomes then an "
+        "assumed growth) of the shipped worlds as projection_<world>.csv, and the history "
+        "scenario (observed values only) of the 1990 world as history_<world>.csv.",
+    )
+    p.add_argument("--out", default=None, help="default: configs/scenario")
+    p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+    p.set_defaults(handler=projection_command)
 
 
 def world_command(args: list[str]) -> int:
@@ -69,6 +89,21 @@ def mappings_command(ns) -> int:
     return 0
 
 
+def projection_command(ns) -> int:
+    from migsim.cli import status
+    from migsim.core.resources import config_dir
+    from migsim.worldbuild.inputs import Inputs
+    from migsim.worldbuild.projection import HISTORY_WORLDS, WORLD_MAPPINGS, write_projection
+
+    out = ns.out or config_dir() / "scenario"
+    for name in WORLD_MAPPINGS:
+        status(f"migsim world projection: wrote {write_projection(name, out, Inputs(ns.inputs))}")
+    for name in HISTORY_WORLDS:
+        path = write_projection(name, out, Inputs(ns.inputs), history=True)
+        status(f"migsim world projection: wrote {path}")
+    return 0
+
+
 def build_command(ns) -> int:
     from migsim.cli import status
 
@@ -78,13 +113,17 @@ def build_command(ns) -> int:
             "needs one of --mapping and --all",
             "--mapping regions12|corridors|countries|PATH.csv, or --all",
         )
-    from migsim.worldbuild.build import build_all, build_world
+    from migsim.worldbuild.build import build_all, build_world, check_years
 
+    years = (ns.base_year, ns.growth_to) if ns.growth_to is not None else None
+    check_years(ns.base_year, years)
     start = time.perf_counter()
     if ns.all:
-        summaries = build_all(ns.out, ns.inputs)
+        summaries = build_all(ns.out, ns.inputs, ns.base_year, years)
     else:
-        summaries = {Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs)}
+        summaries = {
+            Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs, ns.base_year, years)
+        }
     for text in summaries.values():
         print(text)
     status(f"migsim world build: wrote {ns.out} in {time.perf_counter() - start:.1f} s")

@@ -11,13 +11,39 @@ import polars as pl
 
 from migsim.worldbuild.inputs import Inputs
 
-BASE_YEAR = 2010
+BASE_YEAR = 2010  # the default base year: the last year of the bilateral stocks
 # EU members on 1 January 2010 (27; Croatia joined in 2013) and the GCC's six states.
 EU_2010 = set(
     "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD POL "
     "PRT ROU SVK SVN SWE".split()
 )
+# Accession year of every member by 2010: the European Communities' 12 of 1990 (Greece
+# 1981, Spain and Portugal 1986; the former GDR joined as part of Germany in October 1990),
+# then the enlargements of 1995, 2004 and 2007 (source: the EU's own list of members).
+EU_ACCESSION = {
+    **dict.fromkeys("BEL DEU DNK ESP FRA GBR GRC IRL ITA LUX NLD PRT".split(), 1990),
+    **dict.fromkeys("AUT FIN SWE".split(), 1995),
+    **dict.fromkeys("CYP CZE EST HUN LTU LVA MLT POL SVK SVN".split(), 2004),
+    **dict.fromkeys("BGR ROU".split(), 2007),
+}
 GCC_STATES = set("SAU ARE KWT QAT OMN BHR".split())
+# Base years the pipeline can build: the years of the UN bilateral stock matrix.
+BASE_YEARS = (1990, 1995, 2000, 2005, 2010)
+
+
+def bloc_members(base_year: int) -> tuple[set[str], set[str], str]:
+    """(EU members, GCC states, the note for the provenance) on 1 January of `base_year`
+    (1990: the 12 of the European Communities).
+
+    The GCC (founded 1981) is a free-movement bloc in every base year [A]: its 1981 Unified
+    Economic Agreement gave nationals of the member states rights of residence and work,
+    applied only in part until the 2008 common market; before 2008 the choice is flagged
+    as assumed in the provenance."""
+    if base_year == BASE_YEAR:
+        return EU_2010, GCC_STATES, "EU members 2010; GCC states"
+    eu = {iso3 for iso3, year in EU_ACCESSION.items() if year <= base_year}
+    gcc = "GCC states" + (" (free movement partial before 2008) [A]" if base_year < 2008 else "")
+    return eu, GCC_STATES, f"EU members {base_year} ({len(eu)}); {gcc}"
 
 
 def un_area_of(un_region: str, un_subregion: str) -> str:
@@ -48,15 +74,21 @@ def _frame(inputs: Inputs, name: str) -> pl.DataFrame | None:
     return inputs[name] if inputs.has(name) else None
 
 
-def country_records(inputs: Inputs, mapping: pl.DataFrame, regions12: dict[str, str]) -> list[dict]:
+def country_records(
+    inputs: Inputs,
+    mapping: pl.DataFrame,
+    regions12: dict[str, str],
+    base_year: int = BASE_YEAR,
+) -> list[dict]:
     """One dict per mapped country with its classification and base-year values (None where
     the input has no value; shares of the population by age and sex, rates per person)."""
+    eu, gcc, _ = bloc_members(base_year)
     info = {r["iso3"]: r for r in inputs["countries"].iter_rows(named=True)}
-    totals = _at_year(inputs["wpp_totals"], ["population"])
+    totals = _at_year(inputs["wpp_totals"], ["population"], base_year)
     ages: dict = {}
     if (frame := _frame(inputs, "wpp_population")) is not None:
         by_age = (
-            frame.filter(pl.col("year") == BASE_YEAR)
+            frame.filter(pl.col("year") == base_year)
             .group_by("iso3")
             .agg(
                 pl.col("population").sum().alias("all"),
@@ -70,7 +102,9 @@ def country_records(inputs: Inputs, mapping: pl.DataFrame, regions12: dict[str, 
             )
         )
         ages = {r["iso3"]: r for r in by_age.iter_rows(named=True) if r["all"]}
-    at = lambda name, cols: _at_year(f, cols) if (f := _frame(inputs, name)) is not None else {}  # noqa: E731
+    at = lambda name, cols: (  # noqa: E731
+        _at_year(f, cols, base_year) if (f := _frame(inputs, name)) is not None else {}
+    )
     vital = at("wpp_vital", ["tfr", "life_expectancy_female", "life_expectancy_male"])
     pwt = at("pwt", ["rgdpe", "pop", "labsh", "emp"])
     barro = at("barro_lee", ["share_tertiary", "pop_25plus"])
@@ -99,7 +133,7 @@ def country_records(inputs: Inputs, mapping: pl.DataFrame, regions12: dict[str, 
                 "un_subregion": c["un_subregion"] or "",
                 "un_area": un_area_of(c["un_region"] or "", c["un_subregion"] or ""),
                 "developed": "more" in (c["un_development_group"] or "").lower(),
-                "bloc": "EU" if iso3 in EU_2010 else "GCC" if iso3 in GCC_STATES else "",
+                "bloc": "EU" if iso3 in eu else "GCC" if iso3 in gcc else "",
                 "population": float(population or 0.0),
                 "female_share": share("f"),
                 "share_0_14": share("young"),

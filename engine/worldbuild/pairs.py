@@ -24,12 +24,13 @@ def stock_tables(
     records: list[dict],
     shares: dict[tuple[str, str], tuple[float, float]],
     prov: Provenance,
+    base_year: int = BASE_YEAR,
 ) -> tuple[list[list[str]], list[list[str]], dict[str, float]]:
-    """migrant_stock rows (area pairs with a positive 2010 stock), intra-area rows (every
+    """migrant_stock rows (area pairs with a positive base-year stock), intra-area rows (every
     area) and what was left out (stocks whose origin is not a country, e.g. unknown)."""
     area = {r["iso3"]: r["area"] for r in records}
     r12 = {r["iso3"]: r["regions12"] for r in records}
-    year = stock.filter((pl.col("year") == BASE_YEAR) & (pl.col("origin") != pl.col("destination")))
+    year = stock.filter((pl.col("year") == base_year) & (pl.col("origin") != pl.col("destination")))
     pairs: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     intra: dict[str, float] = defaultdict(float)
     intra_pairs: dict[str, int] = defaultdict(int)
@@ -200,10 +201,12 @@ def bilateral_table(
 
 
 def stock_history(
-    stock: pl.DataFrame, countries: pl.DataFrame, prov: Provenance
+    stock: pl.DataFrame, countries: pl.DataFrame, prov: Provenance, last_year: int | None = None
 ) -> list[list[str]]:
-    """Migrant stocks by the destination's UN area and the world, every year of the input
-    (origins of every kind, unknown included)."""
+    """Migrant stocks by the destination's UN area and the world, every year of the input up
+    to `last_year` (default: all; origins of every kind, unknown included)."""
+    if last_year is not None:
+        stock = stock.filter(pl.col("year") <= last_year)
     area = {
         r["iso3"]: un_area_of(r["un_region"] or "", r["un_subregion"] or "")
         for r in countries.iter_rows(named=True)
@@ -227,4 +230,48 @@ def stock_history(
             "aggregated",
             "un_stock+countries",
         )
+    return rows
+
+
+def corridor_growth(
+    stock: pl.DataFrame,
+    records: list[dict],
+    years: tuple[int, int],
+    clip: tuple[float, float],
+    prov: Provenance,
+) -> list[list[str]]:
+    """stock_growth.csv rows: every ordered pair of distinct areas with its yearly growth
+    g = (S_to / S_from)^(1 / (to - from)) - 1 of the area pair's summed stock, clipped to
+    `clip`. A pair with no stock in either year gets no row (the calibration then uses the
+    uniform behaviour.stock_growth)."""
+    start, end = years
+    area = {r["iso3"]: r["area"] for r in records}
+    sums: dict[tuple[str, str, int], float] = defaultdict(float)
+    part = stock.filter(
+        pl.col("year").is_in([start, end]) & (pl.col("origin") != pl.col("destination"))
+    )
+    for y, o, d, s in part.select("year", "origin", "destination", "stock").iter_rows():
+        if o in area and d in area and area[o] != area[d]:
+            sums[(area[o], area[d], int(y))] += float(s or 0.0)
+    codes = sorted(set(area.values()))
+    rows = []
+    for a in codes:
+        for b in codes:
+            s0, s1 = sums.get((a, b, start), 0.0), sums.get((a, b, end), 0.0)
+            if a == b or s0 <= 0 or s1 <= 0:
+                continue
+            g = (s1 / s0) ** (1.0 / (end - start)) - 1.0
+            clipped = min(max(g, clip[0]), clip[1])
+            rows.append([a, b, f"{clipped:.6f}"])
+            note = f"({end} / {start} stock)^(1/{end - start}) - 1"
+            if clipped != g:
+                note += f"; {g:.4f} clipped to {clipped:g}"
+            prov.add(
+                "stock_growth.csv",
+                f"{a}>{b}",
+                "growth",
+                "imputed:clipped" if clipped != g else "aggregated",
+                "un_stock",
+                note,
+            )
     return rows

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from migsim.core.world_tables import REGION_RANGES
 from migsim.worldbuild.assumed import ASSUMED_REGION_COLUMNS
-from migsim.worldbuild.countries import impute
+from migsim.worldbuild.countries import BASE_YEAR, bloc_members, impute
 from migsim.worldbuild.provenance import Provenance
 
 TABLE = "regions.csv"
@@ -75,10 +75,13 @@ def _method(rows: list[dict], column: str, weight: str) -> tuple[str, str]:
     return imputed[0], f"{share} imputed ({names[:120]})"
 
 
-def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> dict[str, float]:
+def _remittance_fees(
+    areas: dict, prices, prov: Provenance, defaults: dict, base_year: int = BASE_YEAR
+) -> dict[str, float]:
     """Mean cost (share of the amount) of the RPW corridors into each area's countries in the
     earliest year of the input, else of those into its countries' UN subregions, else the
-    default world's fee of its largest regions12 part (assumed)."""
+    default world's fee of its largest regions12 part (assumed). An earliest year more than
+    one year after the base year is named in the note as the nearest year there is."""
     by_receiver: dict[str, list[float]] = defaultdict(list)
     first = int(prices["year"].min()) if prices is not None else 0
     year = prices.filter(prices["year"] == first) if prices is not None else prices
@@ -86,6 +89,9 @@ def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> d
     for receiver, cost in pairs:
         if cost is not None and cost == cost:
             by_receiver[receiver].append(float(cost) / 100.0)
+    when = f"{first}" + (
+        f" (nearest year to the base year {base_year})" if first - base_year > 1 else ""
+    )
     by_subregion: dict[str, list[float]] = defaultdict(list)
     subregion_of = {r["iso3"]: r["un_subregion"] for rows in areas.values() for r in rows}
     for receiver, costs in by_receiver.items():
@@ -96,7 +102,7 @@ def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> d
         costs = [c for r in rows for c in by_receiver.get(r["iso3"], [])]
         if costs:
             fees[area] = sum(costs) / len(costs)
-            prov.add(TABLE, area, "remittance_fee", "aggregated", "remittance_prices", f"{first}")
+            prov.add(TABLE, area, "remittance_fee", "aggregated", "remittance_prices", when)
             continue
         costs = [c for s in sorted({r["un_subregion"] for r in rows}) for c in by_subregion[s]]
         if costs:
@@ -107,7 +113,7 @@ def _remittance_fees(areas: dict, prices, prov: Provenance, defaults: dict) -> d
                 "remittance_fee",
                 "imputed:subregion-mean",
                 "remittance_prices",
-                f"{first}; no corridor into the area's countries",
+                f"{when}; no corridor into the area's countries",
             )
             continue
         fees[area] = float(defaults[_largest_part(rows)]["remittance_fee"])
@@ -169,13 +175,16 @@ def _prepare(records: list[dict], defaults: dict) -> None:
     impute(records, "labour_share", "gdp", fallback["labour_share"])
 
 
-def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance) -> list[dict]:
+def regions_table(
+    records: list[dict], prices, defaults: dict, prov: Provenance, base_year: int = BASE_YEAR
+) -> list[dict]:
     """The regions.csv rows (formatted strings), sorted by area code."""
+    bloc_note = bloc_members(base_year)[2]
     _prepare(records, defaults)
     areas: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         areas[r["area"]].append(r)
-    fees = _remittance_fees(areas, prices, prov, defaults)
+    fees = _remittance_fees(areas, prices, prov, defaults, base_year)
     out = []
     for area in sorted(areas):
         rows = areas[area]
@@ -220,7 +229,12 @@ def regions_table(records: list[dict], prices, defaults: dict, prov: Provenance)
         blocs = {r["bloc"] for r in rows}
         if len(blocs) == 1:
             row["bloc"] = blocs.pop()
-            add("bloc", method, "countries", "EU members 2010; GCC states")
+            add("bloc", method, "countries", bloc_note)
+        elif base_year != BASE_YEAR:
+            # the default world's blocs describe 2013 (EEU in the EU): another year takes
+            # the bloc of the majority of the area's population
+            row["bloc"], _ = _majority(rows, "bloc")
+            add("bloc", "aggregated", "countries", f"majority by population; {bloc_note}")
         else:
             row["bloc"] = defaults[_largest_part(rows)]["bloc"] or ""
             add("bloc", "assumed:default-world", "default world", "members of several blocs")

@@ -1,0 +1,136 @@
+"""The generated blocks of docs/scenarios.md: the development scenario against no scenario,
+and the demand the liquidity check holds back, from runs of the default world.
+
+    python -m migsim.scenarios.report --write docs/scenarios.md   # rewrite the blocks
+    python -m migsim.scenarios.report --check docs/scenarios.md   # exit 1 if stale
+
+Both runs: the default world, 1,000,000 agents, seed 1, 30 years (the default job), once
+with `scenario=none` and once with `scenario=development`, on the stored calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from migsim.core.docblocks import sync_blocks
+
+RUN = ["population.size=1000000", "seed=1", "years=30", "progress=false"]
+YEARS = (2013, 2018, 2023, 2033, 2043)
+# Gallup World Poll 2009-11: about 640 million adults, 13% of the world's adults, would like
+# to move to another country permanently (Gallup World Poll potential-migration releases,
+# 2009-2011 surveys; docs/model.md §4.5)
+GALLUP_DESIRE_SHARE = 0.13
+BLOCKS = {
+    "development": ("<!-- scenario-development:begin -->", "<!-- scenario-development:end -->"),
+    "blocked": ("<!-- blocked-demand:begin -->", "<!-- blocked-demand:end -->"),
+}
+
+
+def _runs() -> dict[str, pl.DataFrame]:
+    import migsim
+
+    return {
+        name: migsim.run([*RUN, f"scenario={name}"]).tables["regions"]
+        for name in ("none", "development")
+    }
+
+
+def development_table(runs: dict[str, pl.DataFrame], region: str = "SSA") -> str:
+    """Markdown: the region's GDP per capita, low-skill wage, emigrants, departures and
+    blocked would-be movers by year, without and with the scenario."""
+    rows = [
+        "| year | GDP per capita, PPP $ (none / development) | low-skill wage, PPP $ "
+        "| emigrants abroad, M | departures in the year, M | held back by the liquidity "
+        "check, M |",
+        "|---|---|---|---|---|---|",
+    ]
+    frames = {k: v.filter(pl.col("region") == region).sort("year") for k, v in runs.items()}
+    for year in YEARS:
+        a = frames["none"].filter(pl.col("year") == year).row(0, named=True)
+        b = frames["development"].filter(pl.col("year") == year).row(0, named=True)
+
+        def pair(key, scale=1.0, fmt="{:,.0f}", a=a, b=b):
+            return f"{fmt.format(a[key] / scale)} / {fmt.format(b[key] / scale)}"
+
+        rows.append(
+            f"| {year} | {a['gdp'] / a['population']:,.0f} / {b['gdp'] / b['population']:,.0f} "
+            f"| {pair('wage_low_native')} | {pair('emigrants', 1e6, '{:.1f}')} "
+            f"| {pair('departures', 1e6, '{:.2f}')} "
+            f"| {pair('blocked_by_liquidity', 1e6, '{:.1f}')} |"
+        )
+    return "\n".join(rows)
+
+
+def blocked_table(regions: pl.DataFrame, year: int = 2014) -> str:
+    """Markdown: by origin, in the first simulated year of the status quo, the movers, the
+    would-be movers held back by the liquidity check, and both as shares of adults."""
+    t = regions.filter(pl.col("year") == year).sort("region")
+    rows = [
+        "| origin | moves out (returns included), M | held back, M | held back per mover "
+        "| would-be movers, % of residents a year |",
+        "|---|---|---|---|---|",
+    ]
+    total = {"departures": 0.0, "blocked": 0.0, "population": 0.0}
+    for r in t.iter_rows(named=True):
+        moved, held, pop = r["departures"], r["blocked_by_liquidity"], r["population"]
+        total["departures"] += moved
+        total["blocked"] += held
+        total["population"] += pop
+        rows.append(
+            f"| {r['region']} | {moved / 1e6:.2f} | {held / 1e6:.1f} "
+            f"| {held / max(moved, 1.0):.1f} | {100 * (moved + held) / pop:.2f} |"
+        )
+    moved, held, pop = total["departures"], total["blocked"], total["population"]
+    rows.append(
+        f"| world | {moved / 1e6:.2f} | {held / 1e6:.1f} | {held / max(moved, 1.0):.1f} "
+        f"| {100 * (moved + held) / pop:.2f} |"
+    )
+    rows.append("")
+    rows.append(
+        f"Gallup's World Poll (2009-11) found {GALLUP_DESIRE_SHARE:.0%} of the world's adults "
+        "would like to move to another country permanently: a stock of wishes, not a yearly "
+        f"flow. The model's yearly would-be movers are {100 * (moved + held) / pop:.2f}% of "
+        f"residents in {year}, of whom {held / max(moved + held, 1.0):.0%} are held back: at "
+        f"that rate, {GALLUP_DESIRE_SHARE / ((moved + held) / pop):.0f} years of would-be "
+        "movers add up to Gallup's share (if no one were counted twice)."
+    )
+    return "\n".join(rows)
+
+
+def blocks(runs: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
+    runs = runs or _runs()
+    return {
+        "development": development_table(runs),
+        "blocked": blocked_table(runs["none"]),
+    }
+
+
+def sync(path: str | Path, check: bool) -> bool:
+    bodies = blocks()
+    return sync_blocks(
+        path,
+        [(*BLOCKS[k], bodies[k], True) for k in BLOCKS],
+        check,
+        "scenario",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m migsim.scenarios.report")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--write", metavar="FILE")
+    group.add_argument("--check", metavar="FILE")
+    ns = parser.parse_args(argv)
+    path = ns.write or ns.check
+    current = sync(path, check=bool(ns.check))
+    state = "up to date" if current else ("stale" if ns.check else "rewritten")
+    print(f"migsim scenarios: {path}'s scenario blocks are {state}", file=sys.stderr)
+    return 1 if ns.check and not current else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

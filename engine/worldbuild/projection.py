@@ -1,0 +1,194 @@
+"""The shipped projection scenario of each world: WPP medium-variant fertility, life
+expectancy and population, and GDP per capita from the Penn World Table then a stated
+growth assumption, aggregated to the world's regions by its mapping.
+
+Every path is anchored at the world's own base-year value, so a run starts where its world
+is: a level (GDP per capita, population) is the world's value times the region aggregate's
+growth since the base year; a rate (fertility, life expectancy) is the world's value plus
+the aggregate's change. Aggregates weight countries by population (fertility and life
+expectancy by total population, not by women or births: an approximation, stated).
+
+Years and sources:
+- GDP per capita: PWT 10.01 `rgdpe / pop` (chained PPP, one vintage) to 2019, the last
+  year of the table; after 2019 every region grows by GROWTH_AFTER_DATA a year, an assumed
+  value [A] (flagged in the file; no published scenario set by country is among the inputs);
+- population, total fertility, life expectancy: WPP 2019 estimates to 2020 and the medium
+  variant for 2030, 2040 and 2050 (population is a check, never forced on the demography).
+
+No migrant stock or flow enters a projection.
+
+A history (`history_<world>.csv`, for a world built at an earlier base year) is the same
+construction over the observed years only, from the base year to HISTORY_LAST: GDP per
+capita from the PWT every year, WPP estimates every five years; nothing assumed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from migsim.core.world import World, load_world
+from migsim.worldbuild.inputs import Inputs
+from migsim.worldbuild.mapping import mapping_path
+
+GROWTH_AFTER_DATA = 0.02  # GDP per capita growth a year after the PWT's last year [A]
+LAST_YEAR = 2050
+# world -> the mapping its regions come from (the hand-typed default world has regions12's
+# codes, so its projection aggregates by that mapping, anchored at its 2013 values)
+WORLD_MAPPINGS = {
+    "default": "regions12",
+    "regions12": "regions12",
+    "corridors": "corridors",
+    "countries": "countries",
+}
+# history world -> its mapping; a history runs to HISTORY_LAST (observed years only)
+HISTORY_WORLDS = {"regions12_1990": "regions12"}
+HISTORY_LAST = 2010
+HISTORY_HEADER = """\
+# The history scenario of world '{world}' (base year {base}) to {last}, built by
+# `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
+# provenance.json) aggregated by the mapping '{mapping}': observed values only (PWT GDP per
+# capita every year, WPP 2019 estimates every five years), anchored at the world's
+# base-year values; {rows} rows, none assumed. population is for comparison, never forced.
+"""
+HEADER = """\
+# The projection scenario of world '{world}' (base year {base}), built by
+# `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
+# provenance.json) aggregated by the mapping '{mapping}'. Paths are anchored at the world's
+# base-year values. gdp_per_capita after {pwt_last}: {growth:.1%} a year, an ASSUMED value
+# [A], {assumed} of {rows} rows. population is a projection to compare with, never forced.
+"""
+
+
+def _aggregate(frame: pl.DataFrame, mapping: pl.DataFrame, value: str, weight: str | None):
+    """(area, year) -> the mapped countries' sum (weight None) or weighted mean of `value`."""
+    f = frame.join(mapping.select("iso3", "area"), on="iso3", how="inner").drop_nulls(value)
+    if weight is None:
+        return f.group_by("area", "year").agg(pl.col(value).sum())
+    f = f.drop_nulls(weight)
+    return f.group_by("area", "year").agg(
+        ((pl.col(value) * pl.col(weight)).sum() / pl.col(weight).sum()).alias(value)
+    )
+
+
+def _series(frame: pl.DataFrame, value: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """area -> (years, values) sorted by year."""
+    out = {}
+    for area, part in frame.group_by("area"):
+        part = part.sort("year")
+        out[area[0]] = (part["year"].to_numpy().astype(float), part[value].to_numpy())
+    return out
+
+
+def projection_rows(
+    world: World, mapping: pl.DataFrame, inputs: Inputs, base: int, last: int | None = None
+) -> list:
+    """Rows (year, region, variable, value, assumed) of the world's projection after `base`,
+    to `last` with observed values only when given (a history)."""
+    pop = inputs["wpp_totals"]
+    vital = inputs["wpp_vital"].with_columns(
+        ((pl.col("life_expectancy_female") + pl.col("life_expectancy_male")) / 2).alias("e0")
+    )
+    pwt = inputs["pwt"].filter(pl.col("rgdpe").is_not_null() & pl.col("pop").is_not_null())
+    vital = vital.join(pop, on=["iso3", "year"], how="left")
+    agg = {
+        "population": _aggregate(pop, mapping, "population", None),
+        "total_fertility": _aggregate(vital, mapping, "tfr", "population"),
+        "life_expectancy": _aggregate(vital, mapping, "e0", "population"),
+    }
+    gdp = _aggregate(pwt, mapping, "rgdpe", None).join(
+        _aggregate(pwt, mapping, "pop", None), on=["area", "year"]
+    )
+    agg["gdp_per_capita"] = gdp.with_columns((pl.col("rgdpe") / pl.col("pop")).alias("gdp_pc"))
+    column = {
+        "population": "population",
+        "total_fertility": "tfr",
+        "life_expectancy": "e0",
+        "gdp_per_capita": "gdp_pc",
+    }
+    pwt_last = int(pwt["year"].max())
+    rows = []
+    for variable, frame in agg.items():
+        series = _series(frame, column[variable])
+        world_value = _world_values(world, variable)
+        years = sorted(y for y in set(frame["year"].to_list()) if y > base)
+        if variable == "gdp_per_capita":
+            years = list(range(base + 1, pwt_last + 1)) + [LAST_YEAR]
+        if last is not None:
+            years = [y for y in years if y <= min(last, pwt_last)]
+        for code, w0 in zip(world.codes, world_value):
+            if code not in series:
+                continue
+            yy, vv = series[code]
+            at_base = float(np.interp(base, yy, vv))
+            for year in years:
+                assumed = variable == "gdp_per_capita" and year > pwt_last
+                if assumed:
+                    v = float(np.interp(pwt_last, yy, vv)) * (1 + GROWTH_AFTER_DATA) ** (
+                        year - pwt_last
+                    )
+                else:
+                    v = float(np.interp(year, yy, vv))
+                if variable in ("population", "gdp_per_capita"):
+                    value = w0 * v / at_base
+                else:
+                    value = w0 + (v - at_base)
+                rows.append((year, code, variable, value, assumed))
+    return rows
+
+
+def _world_values(world: World, variable: str) -> np.ndarray:
+    from migsim.scenarios.paths import base_values
+
+    return base_values(world, variable)
+
+
+def write_projection(
+    world_name: str, out_dir: str | Path, inputs: Inputs | None = None, history: bool = False
+) -> Path:
+    """Write `projection_<world>.csv` (or `history_<world>.csv` to HISTORY_LAST) into
+    `out_dir` (fixed formats: a rebuild gives the same bytes); returns its path."""
+    inputs = inputs or Inputs()
+    world = load_world(world_name)
+    mapping_name = (HISTORY_WORLDS if history else WORLD_MAPPINGS)[world_name]
+    mapping = pl.read_csv(mapping_path(mapping_name)).with_columns(
+        pl.col("iso3").str.to_uppercase()
+    )
+    base = int(_base_year(world_name))
+    rows = projection_rows(world, mapping, inputs, base, HISTORY_LAST if history else None)
+    rows.sort(key=lambda r: (r[2], r[1], r[0]))
+    pwt_last = int(inputs["pwt"]["year"].max())
+    header = HISTORY_HEADER.format(
+        world=world_name, base=base, last=HISTORY_LAST, mapping=mapping_name, rows=len(rows)
+    )
+    lines = [
+        header.rstrip("\n")
+        if history
+        else HEADER.format(
+            world=world_name,
+            base=base,
+            mapping=mapping_name,
+            pwt_last=pwt_last,
+            growth=GROWTH_AFTER_DATA,
+            assumed=sum(r[4] for r in rows),
+            rows=len(rows),
+        ).rstrip("\n"),
+        "year,region,variable,value",
+    ]
+    for year, code, variable, value, _ in rows:
+        lines.append(f"{year},{code},{variable},{value:.6g}")
+    out = Path(out_dir) / f"{'history' if history else 'projection'}_{world_name}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _base_year(world_name: str) -> int:
+    from omegaconf import OmegaConf
+
+    from migsim.core.resources import config_dir
+
+    conf = OmegaConf.load(config_dir() / "world" / f"{world_name}.yaml")
+    return int(conf.get("base_year", 2013))
