@@ -133,6 +133,10 @@ def _check(quantity: str, model: float, null: float, unit: str, note: str) -> Ch
     quantities=QUANTITIES,
     quick_undecided=QUICK_UNDECIDED,
     expected_failures=EXPECTED_FAILURES,
+    default_world_only=(
+        "it runs its own world, regions12_1990 (regions12 built at 1990), from 1990 to 2010, "
+        "whatever world the other experiments run in"
+    ),
 )
 def history(r: Runner) -> list[Check]:
     from migsim.core.world import load_world
