@@ -86,3 +86,13 @@ def test_no_reference_to_documents_outside_the_repository():
     readme = (ROOT / "README.md").read_text().splitlines()
     hits += [f"README.md:{i}" for i, line in enumerate(readme, 1) if pattern.search(line)]
     assert not hits, hits
+
+
+def test_test_modules_have_unique_basenames():
+    """pytest imports test modules by basename (rootdir, no packages): two files of one name
+    in tests/ and a subfolder stop the whole collection."""
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, Path] = {}
+    for path in sorted(tests.rglob("test_*.py")):
+        assert path.name not in seen, f"{path} and {seen[path.name]} share a basename"
+        seen[path.name] = path
