@@ -1,4 +1,4 @@
-"""The migration-liberalisation game (engine/games/): classification against the seed's
+"""The migration-liberalisation game (engine/games/): classification against Alonso's (2015)
 Tables 6.A2 and 6.A4, positions, and games computed from simulated runs."""
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def test_symmetric_rich_pair_welfare_is_harmony(twins):
 
 
 def test_symmetric_rich_pair_access_is_the_seeds_consumers(twins):
-    """The option value of access (group `access`, the seed's consumers): exactly 0 when a
+    """The option value of access (group `access`, Alonso's (2015) consumers): exactly 0 when a
     side opens alone (its people face unchanged costs), and weakly in favor (between +0.05%
     and +0.5% of income per native-born person) with reciprocity, for both sides, about
     equally (symmetric pair). Taxpayers lose with reciprocity (immigrants' credentials

@@ -1,4 +1,4 @@
-"""The political economy of migration liberalisation between two regions (the seed's annex,
+"""The political economy of migration liberalisation between two regions (Alonso's (2015) annex,
 Tables 6.A1-6.A4; Trachtman 2009): a 2x2 game computed from four simulated runs.
 
     play(region_a, region_b, years=8, size=100_000, seed=1, world="default", out_dir=None,
@@ -30,7 +30,7 @@ Payoff of a side X (final simulated year, % change against `none`):
                    people abroad (stocks.parquet, origin X) valued at the per-person
                    earnings - taxes + public spending of immigrants of the same skill and age
                    band in their location
-  access           the option value of the destinations open to X's people (the seed's
+  access           the option value of the destinations open to X's people (Alonso's (2015)
                    "consumers", neutral without reciprocity and weakly in favour with it):
                    X-born people choose where to live in a random-utility model (nested
                    logit, engine/model/behaviour.py), so a partner's opening is worth more to them
@@ -83,7 +83,7 @@ Payoff of a side X (final simulated year, % change against `none`):
 
 Two payoffs (`payoff`): "welfare" (default) = natives + access; "political" = the support of a
 government that weighs its natives' groups with loss aversion (Freund & Ozden 2008: loss
-aversion and reference dependence in a Grossman-Helpman political-support model; the seed's
+aversion and reference dependence in a Grossman-Helpman political-support model; Alonso's (2015)
 annex reads the games off the positions of scarce labour, abundant labour, capital and
 consumers):
 

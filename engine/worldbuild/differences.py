@@ -1,5 +1,5 @@
 """Why regions12 (built from data, 2010) differs from the hand-typed default world (2013) and
-from the seed's Table 6.1: every region and variable, its two values, their ratio and the
+from Alonso's (2015) Table 6.1: every region and variable, its two values, their ratio and the
 cause, written to docs/worlds-regions12.md by `migsim world report --page`.
 
 A ratio is split in two. The base-year part is measured from the inputs themselves where they
@@ -253,7 +253,7 @@ def base_effects(root: Path | None = None) -> dict[str, dict[str, float]]:
 
 
 def table_6_1() -> dict[tuple[str, int], float]:
-    """The seed's Table 6.1 (the default world's stock_history): migrants by UN area, year."""
+    """Alonso's (2015) Table 6.1 (the default world's stock_history): migrants by UN area, year."""
     frame = pl.read_csv(data_dir() / WORLD / "stock_history.csv")
     return {(a, int(y)): float(m) for a, y, m in frame.iter_rows()}
 

@@ -1,4 +1,4 @@
-"""Back-cast 1990-2013 against the seed's Table 6.1 (2000, 2010, 2013)."""
+"""Back-cast 1990-2013 against Alonso's (2015) Table 6.1 (2000, 2010, 2013)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""E12: the seed's Table 6.2 experiment (World Bank GEP 2006)."""
+"""E12: Alonso's (2015) Table 6.2 experiment (World Bank GEP 2006)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Real income by welfare group of the seed's Table 6.2 (scope = group, and "world"): the
+"""Real income by welfare group of Alonso's (2015) Table 6.2 (scope = group, and "world"): the
 private (earnings after tax, natives' capital income, remittances received) and public
 (public spending received) income of each group."""
 

@@ -4,7 +4,7 @@ figures, from the tidy table of `migsim.analysis.compare`.
     write_comparison(sweep_dir, baseline="status_quo", out_dir=None) -> Comparison
 
 The report answers who gains, by how much, under which regime: headline world measures
-(table and faceted bars), their time paths, real income by welfare group as in the seed's
+(table and faceted bars), their time paths, real income by welfare group as in Alonso's (2015)
 Table 6.2, then one table and one heat map per measure by region (wages by skill and
 nativity, fiscal balance, levy revenue, remittances, skilled emigration, tertiary share,
 migrant stocks). Each table has the regimes as rows, the seeds' mean with their sd under it,

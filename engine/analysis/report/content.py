@@ -238,7 +238,7 @@ class Builder:
         intro = (
             "Who gains: real income (private income after tax, natives' capital income and "
             "remittances received, plus public spending received) of each welfare group, as "
-            "in the seed's Table 6.2."
+            "in Alonso's (2015) Table 6.2."
         )
         return Section("welfare", "Who gains: real income by welfare group", intro, items)
 

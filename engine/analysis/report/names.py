@@ -1,6 +1,6 @@
 """Readable names for the scopes of the comparison: region codes become the world's region
 names (its regions.csv: the shipped worlds' names, the country names of a data-built world
-for its ISO3 codes), welfare groups the words of the seed's Table 6.2."""
+for its ISO3 codes), welfare groups the words of Alonso's (2015) Table 6.2."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The back-cast: a 1990 world (2013 economies, migrant stocks and populations scaled back
-to 1990), calibrated and simulated 1990-2013 against the seed's Table 6.1.
+to 1990), calibrated and simulated 1990-2013 against Alonso's (2015) Table 6.1.
 
 Each point after 1990 carries a naive null, every area's 1990 stock grown at the
 calibration's constant stock growth (behaviour.stock_growth), and passes only if it is inside
@@ -103,7 +103,7 @@ QUICK_UNDECIDED: dict[str, str] = {}
 
 @experiment(
     "BACKCAST",
-    title="Back-cast 1990-2013 against the seed's Table 6.1",
+    title="Back-cast 1990-2013 against Alonso's (2015) Table 6.1",
     configs=["backcast_1990"],
     cost="run",
     quantities=QUANTITIES,
@@ -147,7 +147,7 @@ def backcast(r: Runner) -> list[Check]:
         point(
             "BACKCAST",
             "stock_1990_World_M",
-            "seed Table 6.1 (UN DESA)",
+            "Alonso 2015, Table 6.1 (UN DESA)",
             "V",
             pub,
             sim,
@@ -163,7 +163,7 @@ def backcast(r: Runner) -> list[Check]:
             Check(
                 "BACKCAST",
                 f"stock_{y}_areas_log_error",
-                "seed Table 6.1 (UN DESA)",
+                "Alonso 2015, Table 6.1 (UN DESA)",
                 "V",
                 0.0,
                 0.0,
@@ -183,7 +183,7 @@ def backcast(r: Runner) -> list[Check]:
             point(
                 "BACKCAST",
                 f"stock_{y}_World_M",
-                "seed Table 6.1 (UN DESA)",
+                "Alonso 2015, Table 6.1 (UN DESA)",
                 "V",
                 pub,
                 sim,

@@ -1,4 +1,4 @@
-"""E1: the 2013 base year against UN DESA 2013 (the seed's Table 6.1): migrant stocks
+"""E1: the 2013 base year against UN DESA 2013 (Alonso's (2015) Table 6.1): migrant stocks
 by UN area, women and working-age shares, and the shares of the four corridors."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def e1_base_year(r: Runner) -> list[Check]:
     world = r.world()
     regions = run.table("regions").filter(pl.col("year") == 2013)
     stocks = run.table("stocks").filter(pl.col("year") == 2013)
-    # the published 2013 figures (seed Table 6.1) are the default world's history, whichever
+    # the published 2013 figures (Alonso 2015, Table 6.1) are the default world's history, whichever
     # world runs: a world built from data holds history up to 2010 only
     history = load_world("default").stock_history
     area = dict(zip(world.codes, world.un_area))
@@ -71,7 +71,7 @@ def e1_base_year(r: Runner) -> list[Check]:
         .group_by("un_area")
         .agg(pl.col("immigrants").sum())
     )
-    src = "UN DESA 2013; seed Table 6.1"
+    src = "UN DESA 2013; Alonso 2015, Table 6.1"
     out = []
     for a, m in sorted(zip(sim_area["un_area"], sim_area["immigrants"])):
         pub = float(

@@ -1,4 +1,4 @@
-"""E12: the seed's Table 6.2 experiment (World Bank GEP 2006): developed regions' labour
+"""E12: Alonso's (2015) Table 6.2 experiment (World Bank GEP 2006): developed regions' labour
 force 3% higher by 2025, world real income and the income of the welfare groups."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]
 
 @experiment(
     "E12",
-    title="World Bank GEP 2006 (the seed's Table 6.2)",
+    title="World Bank GEP 2006 (Alonso's (2015) Table 6.2)",
     configs=["e12_gep2006"],
     cost="run",
     quantities=QUANTITIES,
@@ -97,7 +97,7 @@ def e12_gep(r: Runner) -> list[Check]:
     def per_capita(group):
         return pct(wt[group][1] / wt[group][0], wb[group][1] / wb[group][0])
 
-    src = "World Bank GEP 2006 (seed Table 6.2)"
+    src = "World Bank GEP 2006 (Alonso 2015, Table 6.2)"
     return [
         point(
             "E12",
