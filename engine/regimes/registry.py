@@ -119,7 +119,10 @@ def regime_name(conf: Any) -> str:
     """`name` plus what `add` adds, joined by +: a regime's name, an inline component's kind
     (so runs of two inline components are told apart in comparisons)."""
     adds = getattr(conf, "add", None) or []
-    kinds = [i if isinstance(i, str) else str(i.get("kind", "custom")) for i in adds]
+    kinds = [
+        i if isinstance(i, str) else str(i.get("kind", "custom")) if hasattr(i, "get") else str(i)
+        for i in adds
+    ]  # a malformed entry is named here as given; applying the regime refuses it in one line
     return "+".join([str(conf.name), *kinds])
 
 
