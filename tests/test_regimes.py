@@ -12,9 +12,38 @@ import polars as pl
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REGIMES = sorted(p.stem for p in (REPO_ROOT / "configs" / "regime").glob("*.yaml"))
 BASE = ("world=toy", "population.size=20000", "years=3", "progress=false", "seed=3")
 DEVELOPING = ["MID", "STH"]  # toy world
+TOY_CODES = {"NTH", "MID", "STH", "developed", "developing", "all"}
+
+
+def _named_regions(path: Path) -> set[str]:
+    """Region codes a regime's components name (origins, destinations, members)."""
+    import yaml
+
+    names: set[str] = set()
+    for c in yaml.safe_load(path.read_text()).get("components") or []:
+        for key in ("origins", "destinations", "members"):
+            value = c.get(key) or []
+            names |= {value} if isinstance(value, str) else set(value)
+    return names
+
+
+_FILES = sorted((REPO_ROOT / "configs" / "regime").glob("*.yaml"))
+# regimes for the toy world: those naming only its regions or groups; a regime written for
+# the 12-region worlds (`history`, EEU -> WEU) is refused there in one line (below)
+REGIMES = [p.stem for p in _FILES if _named_regions(p) <= TOY_CODES]
+WORLD_SPECIFIC = [p.stem for p in _FILES if not _named_regions(p) <= TOY_CODES]
+
+
+@pytest.mark.parametrize("regime", WORLD_SPECIFIC)
+def test_a_regime_naming_other_regions_is_refused_in_one_line(compose_cfg, tmp_path, regime):
+    from migsim.core.errors import InputError
+    from migsim.runtime.app import run_simulation
+
+    with pytest.raises(InputError, match="unknown region"):
+        run_simulation(compose_cfg(*BASE, f"regime={regime}"), tmp_path / "r")
+    assert not (tmp_path / "r" / "manifest.json").exists()
 
 
 @pytest.fixture(scope="module")
