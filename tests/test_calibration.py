@@ -238,6 +238,7 @@ def test_written_calibration_loads_back_identically(world_copy):
     write_calibration(cal, world)
     back = load_calibration(world, conf, PopulationConf())
     assert back.provenance.pop("source") == "stored"
+    assert back.provenance.pop("path").endswith("calibration.json")  # where it was read from
     np.testing.assert_array_equal(back.corridor_constant, cal.corridor_constant)
     np.testing.assert_array_equal(back.policy_cost, cal.policy_cost)
     assert back.provenance == json.loads(json.dumps(cal.provenance))
