@@ -71,13 +71,11 @@ def regime_timeline(cfg: Any, world: World, calibration: Any):
     policy_cost = calibration.policy_cost if calibration is not None else np.zeros((R, R, 2))
     base = status_quo(world, policy_cost)
     timeline = PolicyTimeline(cfg.regime, world, base, int(cfg.base_year))
-    if timeline.static:
-        policy = apply_regime(cfg.regime, world, base)
-    else:
-        policy = timeline.at(int(cfg.base_year) + 1)
+    # every component applied (timing aside): the whole run's policy when nothing is timed
+    everything = apply_regime(cfg.regime, world, base)
+    policy = everything if timeline.static else timeline.at(int(cfg.base_year) + 1)
     name = str(cfg.regime.name)
     # a regime with no components is the status quo on purpose (a game's "none" scenario)
-    everything = apply_regime(cfg.regime, world, base)
     noop = name != "status_quo" and everything.components and _same_policy(everything, base)
     if noop and (name, world.name) not in _WARNED:
         _WARNED.add((name, world.name))
@@ -88,9 +86,10 @@ def regime_timeline(cfg: Any, world: World, calibration: Any):
     return policy, timeline
 
 
-def attach_exogenous(cfg: Any, sim: Simulation, calibration: Any) -> None:
-    """Give the simulation the scenario's paths and the regime's timeline, when there is
-    either (`sim.exogenous`; None keeps the base year's world and one policy)."""
+def attach_exogenous(cfg: Any, sim: Simulation, calibration: Any, timeline: Any = None) -> None:
+    """Give the simulation the scenario's paths and the regime's timeline (built here unless
+    given), when there is either (`sim.exogenous`; None keeps the base year's world and one
+    policy)."""
     scenario = None
     path = str(cfg.scenario.path or "")
     if path:
@@ -99,7 +98,8 @@ def attach_exogenous(cfg: Any, sim: Simulation, calibration: Any) -> None:
         scenario = load_scenario(
             scenario_file(path), sim.world, int(cfg.base_year), str(cfg.scenario.name)
         )
-    _, timeline = regime_timeline(cfg, sim.world, calibration)
+    if timeline is None:
+        _, timeline = regime_timeline(cfg, sim.world, calibration)
     closure = str(cfg.economy.closure) if cfg.economy.enabled else "long_run"
     exo = Exogenous(sim.world, scenario, timeline, closure)
     sim.exogenous = exo if exo.active else None
@@ -137,8 +137,8 @@ def _same_policy(a: Any, b: Any) -> bool:
 
 def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:
     """The configured steps, in the `steps` order (demography always runs first)."""
-    policy = regime_policy(cfg, sim.world, calibration)
-    attach_exogenous(cfg, sim, calibration)
+    policy, timeline = regime_timeline(cfg, sim.world, calibration)
+    attach_exogenous(cfg, sim, calibration, timeline)
     return registry.build_steps(cfg, sim, calibration, policy)
 
 
