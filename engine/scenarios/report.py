@@ -10,13 +10,12 @@ with `scenario=none` and once with `scenario=development`, on the stored calibra
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import polars as pl
 
-from migsim.core.docblocks import sync_blocks
+from migsim.core.docblocks import sync_blocks, write_or_check
 
 RUN = ["population.size=1000000", "seed=1", "years=30", "progress=false"]
 YEARS = (2013, 2018, 2023, 2033, 2043)
@@ -120,16 +119,12 @@ def sync(path: str | Path, check: bool) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m migsim.scenarios.report")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", metavar="FILE")
-    group.add_argument("--check", metavar="FILE")
-    ns = parser.parse_args(argv)
-    path = ns.write or ns.check
-    current = sync(path, check=bool(ns.check))
-    state = "up to date" if current else ("stale" if ns.check else "rewritten")
-    print(f"migsim scenarios: {path}'s scenario blocks are {state}", file=sys.stderr)
-    return 1 if ns.check and not current else 0
+    return write_or_check(
+        argv,
+        "python -m migsim.scenarios.report",
+        "migsim scenarios: {path}'s scenario blocks are",
+        sync,
+    )
 
 
 if __name__ == "__main__":

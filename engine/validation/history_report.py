@@ -10,12 +10,11 @@ history_1990.yaml: 1,000,000 agents, seed 1), about 30 s on two cores.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
-from migsim.core.docblocks import sync_blocks
+from migsim.core.docblocks import sync_blocks, write_or_check
 
 BEGIN, END = "<!-- history-errors:begin -->", "<!-- history-errors:end -->"
 
@@ -56,17 +55,16 @@ def measure() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m migsim.validation.history_report")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", metavar="FILE")
-    group.add_argument("--check", metavar="FILE")
-    ns = parser.parse_args(argv)
-    path = ns.write or ns.check
-    body = history_table(measure())
-    current = sync_blocks(path, [(BEGIN, END, body, True)], bool(ns.check), "history")
-    state = "up to date" if current else ("stale" if ns.check else "rewritten")
-    print(f"migsim history: {path}'s history block is {state}", file=sys.stderr)
-    return 1 if ns.check and not current else 0
+    def sync(path, check):
+        body = history_table(measure())
+        return sync_blocks(path, [(BEGIN, END, body, True)], check, "history")
+
+    return write_or_check(
+        argv,
+        "python -m migsim.validation.history_report",
+        "migsim history: {path}'s history block is",
+        sync,
+    )
 
 
 if __name__ == "__main__":
