@@ -80,12 +80,21 @@ class Runner:
         size = int(cfg.population.size)
         return max(20_000, size // 8) if self.quick else size
 
-    def config(self, experiment: str, baseline: bool = False, extra: list[str] | None = None):
+    def config(
+        self,
+        experiment: str,
+        baseline: bool = False,
+        extra: list[str] | None = None,
+        world: str | None = None,
+    ):
         """The resolved config of configs/experiment/<experiment>.yaml (+ `extra`
-        overrides), under the status quo when `baseline`."""
+        overrides), under the status quo when `baseline`, in the runner's world or in
+        `world` (an experiment whose quantity exists only there: a country of the 232-country
+        world)."""
         from omegaconf import OmegaConf, open_dict
 
-        on_world = [] if self.world_name == "default" else [f"world={self.world_name}"]
+        world = world or self.world_name
+        on_world = [] if world == "default" else [f"world={world}"]
         cfg = compose([f"+experiment={experiment}", *on_world, *(extra or [])])
         with open_dict(cfg):
             cfg.population.size = self.size(cfg)
@@ -122,9 +131,15 @@ class Runner:
         self.runs[name] = run
         return run
 
-    def start(self, experiment: str = "e01_status_quo", extra: list[str] | None = None):
-        """A Simulation of the experiment config in its base year, and the config."""
-        cfg = self.config(experiment, extra=extra)
+    def start(
+        self,
+        experiment: str = "e01_status_quo",
+        extra: list[str] | None = None,
+        world: str | None = None,
+    ):
+        """A Simulation of the experiment config in its base year (in `world` if given),
+        and the config."""
+        cfg = self.config(experiment, extra=extra, world=world)
         return _start_simulation(cfg), cfg
 
     def _same_as_base(self, cfg) -> bool:

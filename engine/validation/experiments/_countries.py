@@ -1,0 +1,177 @@
+"""One short run of the 232-country world shared by the experiments whose quantity exists
+only for named countries (E18 by destination, E19 GBR, E22 IND-USA, E26 TON-NZL), and the
+person-by-person fiscal accounting they read from it.
+
+The run: the status quo on `world=countries` (base year 2010) for six years, so that the
+arrival cohort of the first simulated year (2011) can be followed for five years. Its
+population is the validation's e01 size (an eighth in quick mode) with
+`population.stratification=0.5`: the 232-country world has islands of a few thousand
+people, and at the default 0.7 some draws of 125,000 or 1,000,000 agents leave one of
+them without a worker (the economy refuses such a run). It is simulated once per runner
+(once per seed) and costs about 25 s at 1,000,000 agents on 2 cores.
+
+Money is computed per person from the simulated end-of-run population (2016) with the
+economy step's own schedules (docs/model.md §5.7), as expected values (the employment
+draw replaced by the employment rate, so that a small group of agents is not also noisy
+in who works this year):
+
+    earnings_i(l) = e_l * u_i * kappa_i(l) * (0.8 if irregular) * w_{l,s,j}      (ages 20-64)
+    taxes_i(l)    = t_l * earnings_i(l) * (0.3 if irregular)
+    spending_i(l) = psi_b * (0.4 if irregular) * GDPpc_l * t_l / 0.35 + 0.08 * GDPpc_l
+
+with w_{l,s,j} the year's simulated wage per efficiency unit (j = 1 for people born
+elsewhere), kappa the credential transfer of people abroad (1 at home). The counterfactual
+"at home" is the same person (age, skill, productivity) in their origin as a native: the
+origin's simulated wage, employment rate, tax rate and spending profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from migsim.validation.runner import Runner
+
+WORLD = "countries"
+OVERRIDES = ["population.stratification=0.5", "years=6"]
+FOLLOW_YEARS = 5  # an arrival cohort is followed this many years
+IRREGULAR = 3
+
+
+@dataclass
+class CountryRun:
+    """The end-of-run people (alive rows) and the economy's schedules of the last year."""
+
+    world: object
+    year: int
+    elapsed: int
+    people: dict[str, np.ndarray]
+    weight: np.ndarray  # (R,) real people per agent, by origin
+    wages: np.ndarray  # (R, 2, 2) wage per efficiency unit [region, skill, nativity]
+    gdp: np.ndarray  # (R,) simulated GDP of the last year, PPP $
+    spending: np.ndarray  # (B, 2) psi_b, regular and irregular
+    spending_by_region: np.ndarray  # (R,) t_r / 0.35
+    public_goods: np.ndarray  # (R,) per resident
+    kappa0: np.ndarray  # (2,) credential transfer on arrival, by skill
+    credential_years: float
+    credential_scale: float
+    irregular_wage_factor: float
+    irregular_tax_factor: float
+    cohort_destination: np.ndarray  # the 2011 arrivals' destination
+    cohort_alive: np.ndarray  # alive five years later
+    cohort_left: np.ndarray  # alive and no longer in their arrival destination
+    cohort_weight: np.ndarray
+
+    def code(self, code: str) -> int:
+        return self.world.index(code)
+
+    def earnings(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
+        """Expected earnings of `rows` where they live (or at home as natives), PPP $."""
+        p = self.people
+        age, skill = p["age"][rows], p["skill"][rows].astype(np.int64)
+        origin = p["origin"][rows].astype(np.int64)
+        place = origin if at_home else p["location"][rows].astype(np.int64)
+        units = p["productivity"][rows].astype(np.float64)
+        working = (age >= 20) & (age <= 64)
+        if not at_home:
+            abroad = place != origin
+            k = self.kappa0[skill] * self.credential_scale
+            if self.credential_years > 0:
+                k = k + (1 - k) * np.minimum(p["years_abroad"][rows] / self.credential_years, 1)
+            else:
+                k = np.ones_like(k)
+            k = np.minimum(k, 1.0)
+            units = np.where(abroad, units * k, units)
+            irregular = p["status"][rows] == IRREGULAR
+            units = np.where(abroad & irregular, units * self.irregular_wage_factor, units)
+        nativity = np.zeros_like(place) if at_home else (place != origin).astype(np.int64)
+        employment = np.asarray(self.world.employment_rate)[place]
+        return working * employment * units * self.wages[place, skill, nativity]
+
+    def taxes(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
+        p = self.people
+        place = p["origin"][rows] if at_home else p["location"][rows]
+        tax = np.asarray(self.world.tax_rate)[place] * self.earnings(rows, at_home)
+        if not at_home:
+            tax = np.where(p["status"][rows] == IRREGULAR, tax * self.irregular_tax_factor, tax)
+        return tax
+
+    def public_spending(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
+        from migsim.core.world import AGE_BAND_OF_AGE
+
+        p = self.people
+        place = (p["origin"] if at_home else p["location"])[rows].astype(np.int64)
+        band = AGE_BAND_OF_AGE[p["age"][rows]].astype(np.int64)
+        irregular = np.zeros(rows.size, dtype=np.int64)
+        if not at_home:
+            irregular = (p["status"][rows] == IRREGULAR).astype(np.int64)
+        gdp_pc = np.asarray(self.world.gdp_per_capita)[place]
+        return (
+            self.spending[band, irregular] * gdp_pc * self.spending_by_region[place]
+            + self.public_goods[place]
+        )
+
+    def people_weight(self, rows: np.ndarray) -> np.ndarray:
+        return self.weight[self.people["origin"][rows]]
+
+    def rows(self, origins: list[str], location: str) -> np.ndarray:
+        """Rows of people born in any of `origins` living in `location`."""
+        p = self.people
+        born = np.isin(p["origin"], [self.code(c) for c in origins if c in self.world.codes])
+        return np.flatnonzero(born & (p["location"] == self.code(location)))
+
+
+def country_run(r: Runner) -> CountryRun:
+    """The shared run of the 232-country world (simulated on first use per runner)."""
+    if "countries_run" in r.cache:
+        return r.cache["countries_run"]
+    from migsim.steps.economy import EconomyStep
+
+    sim, _ = r.start(extra=list(OVERRIDES), world=WORLD)
+    r.log(f"countries run: {sim.population.n:,} agents, {1 + FOLLOW_YEARS} years")
+    pop = sim.population
+    sim.step()  # the first simulated year: its arrivals are the cohort
+    n = pop.n
+    new = (pop.alive[:n] == 1) & (pop.location[:n] != pop.origin[:n]) & (pop.years_abroad[:n] == 0)
+    ids = pop.person_id[:n][new].copy()
+    destination = pop.location[:n][new].astype(np.int64)
+    cohort_weight = pop.weight[pop.origin[:n][new]].copy()
+    for _ in range(FOLLOW_YEARS):
+        sim.step()
+    n = pop.n
+    order = np.argsort(pop.person_id[:n])
+    pos = np.clip(np.searchsorted(pop.person_id[:n][order], ids), 0, n - 1)
+    row = order[pos]
+    found = pop.person_id[:n][row] == ids
+    alive = found & (pop.alive[:n][row] == 1)
+    left = alive & (pop.location[:n][row] != destination)
+    econ = next(s for s in sim.steps if isinstance(s, EconomyStep))
+    living = pop.alive[:n] == 1
+    people = {k: v[living].copy() for k, v in pop.view().items()}
+    # the year's wage per efficiency unit: sim.state.wages is the wage per worker indexed on
+    # the base year (base wage per worker x w / w0), so w = state.wages x w0 / base wage
+    wages = sim.state.wages * econ.wages0 / econ.base_wage_per_worker[:, :, None]
+    run = CountryRun(
+        world=sim.world,
+        year=sim.year,
+        elapsed=sim.year - sim.base_year,
+        people=people,
+        weight=np.asarray(pop.weight, dtype=np.float64),
+        wages=np.asarray(wages, dtype=np.float64),
+        gdp=np.asarray(sim.state.region_columns["gdp"], dtype=np.float64),
+        spending=np.asarray(econ.spending, dtype=np.float64),
+        spending_by_region=np.asarray(econ.spending_by_region, dtype=np.float64),
+        public_goods=np.asarray(econ.public_goods, dtype=np.float64),
+        kappa0=np.asarray(econ.kappa0, dtype=np.float64),
+        credential_years=float(econ.conf.credential_years),
+        credential_scale=float(econ.policy.credential_transfer_scale),
+        irregular_wage_factor=float(econ.conf.irregular_wage_factor),
+        irregular_tax_factor=float(econ.conf.irregular_tax_factor),
+        cohort_destination=destination,
+        cohort_alive=alive,
+        cohort_left=left,
+        cohort_weight=cohort_weight,
+    )
+    r.cache["countries_run"] = run
+    return run
