@@ -50,6 +50,8 @@ class CountryRun:
     weight: np.ndarray  # (R,) real people per agent, by origin
     wages: np.ndarray  # (R, 2, 2) wage per efficiency unit [region, skill, nativity]
     gdp: np.ndarray  # (R,) simulated GDP of the last year, PPP $
+    tax_revenue: np.ndarray  # (R,) the economy's own taxes of the last year (drawn employment)
+    public_spending_total: np.ndarray  # (R,) and its public spending
     spending: np.ndarray  # (B, 2) psi_b, regular and irregular
     spending_by_region: np.ndarray  # (R,) t_r / 0.35
     public_goods: np.ndarray  # (R,) per resident
@@ -160,6 +162,10 @@ def country_run(r: Runner) -> CountryRun:
         weight=np.asarray(pop.weight, dtype=np.float64),
         wages=np.asarray(wages, dtype=np.float64),
         gdp=np.asarray(sim.state.region_columns["gdp"], dtype=np.float64),
+        tax_revenue=np.asarray(sim.state.region_columns["tax_revenue"], dtype=np.float64),
+        public_spending_total=np.asarray(
+            sim.state.region_columns["public_spending"], dtype=np.float64
+        ),
         spending=np.asarray(econ.spending, dtype=np.float64),
         spending_by_region=np.asarray(econ.spending_by_region, dtype=np.float64),
         public_goods=np.asarray(econ.public_goods, dtype=np.float64),

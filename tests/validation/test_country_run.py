@@ -1,0 +1,36 @@
+"""The shared run of the 232-country world behind E18 by destination, E19, E22 and E26: its
+person-by-person fiscal accounting must agree with the economy step's own (the kernel's
+taxes and public spending of the same year), so the experiments read the model, not a
+second model beside it."""
+
+import numpy as np
+import pytest
+
+from migsim.validation.experiments._countries import country_run
+
+pytestmark = [pytest.mark.validation, pytest.mark.slow]
+
+
+def test_person_accounting_adds_up_to_the_economy_of_the_run(validation_runner):
+    run = country_run(validation_runner)
+    p = run.people
+    for code in ("GBR", "USA", "IND", "NZL"):
+        rows = np.flatnonzero(p["location"] == run.code(code))
+        w = run.people_weight(rows)
+        taxes = float((w * run.taxes(rows, at_home=False)).sum())
+        spending = float((w * run.public_spending(rows, at_home=False)).sum())
+        i = run.code(code)
+        # expected employment against the drawn one: within 2% over a whole country
+        assert taxes == pytest.approx(run.tax_revenue[i], rel=0.02), code
+        # spending has no draw: the same sum up to float rounding
+        assert spending == pytest.approx(run.public_spending_total[i], rel=1e-6), code
+
+
+def test_at_home_is_the_same_person_as_a_native_of_the_origin(validation_runner):
+    """A native living at home has the same earnings, taxes and spending whichever way
+    they are valued."""
+    run = country_run(validation_runner)
+    p = run.people
+    rows = np.flatnonzero((p["origin"] == p["location"]) & (p["status"] == 0))[:5000]
+    for what in (run.earnings, run.taxes, run.public_spending):
+        np.testing.assert_allclose(what(rows, at_home=True), what(rows, at_home=False))

@@ -1,0 +1,15 @@
+"""E22: India's net fiscal loss from its tertiary emigrants in the US (Desai, Kapur,
+McHale & Rogers 2009), on the 232-country world.
+
+The shared countries run (1,000,000 agents, six years) takes about 25 s: slow."""
+
+import pytest
+
+from tests.validation._cases import assert_check, cases
+
+pytestmark = [pytest.mark.validation, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("key", cases("E22"))
+def test_e22_india_fiscal(checks, key):
+    assert_check(checks("E22")[key])
