@@ -22,10 +22,12 @@ QUANTITIES = [
 ]
 EXPECTED_FAILURES = {
     "E12:world_real_income_pct_2025_alonso": (
+        "+0.633 +- 0.022% (3 seeds) against +1.19% (0.53 of it): "
         "Alonso's +1.19% [C] conflicts with GEP's +0.6% [V]; the model gives about +0.6%"
     ),
     "E12:natives_developing_income_per_capita_pct": (
-        "natives of developing regions lose (a few tenths of a percent per capita) instead "
+        "-0.24 +- 0.04% (3 seeds) against > 0, natives of developing regions lose (a few "
+        "tenths of a percent per capita) instead "
         "of gaining "
         "+0.94% [C]: emigrants take labour income and capital income falls with the labour "
         "force, and remittances (credited here to origin natives) do not make up for it"

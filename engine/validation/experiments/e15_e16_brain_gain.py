@@ -17,7 +17,8 @@ QUANTITIES = [
 ]
 EXPECTED_FAILURES = {
     "E15:winners_are_low_p_low_H": (
-        "no origin gains: with the logistic education choice calibrated to an elasticity of "
+        "no origin gains (measured -1 against > 0): with the logistic "
+        "education choice calibrated to an elasticity of "
         "0.05 the incentive effect never outweighs the drain (BDR find a few low-p, low-H "
         "winners)"
     ),
