@@ -27,6 +27,7 @@ SUBCOMMANDS = [
     ["world", "install"],
     ["world", "report"],
     ["world", "mappings"],
+    ["world", "fit-history"],
     ["completion"],
 ]
 

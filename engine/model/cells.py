@@ -72,6 +72,18 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                         irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
                         mean_h = (1 - irr) * mean_perm + irr * mean_irr
                         exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
+    feasible = feasible_shares(world, conf, wages, pop_conf, world.gdp_per_capita)
+    return BaseCells(home, stock, exit_rate, feasible)
+
+
+def feasible_shares(
+    world: World, conf: Any, wages: np.ndarray, pop_conf: Any, gdp_per_capita: np.ndarray
+) -> np.ndarray:
+    """(R, 2, 2, B, R) share of each home cell able to pay the up-front cost of each
+    destination: wealth ~ lognormal with mean `wealth_to_income` times GDP per capita (a
+    fifth of it below 18) plus borrowing `borrowing` times the home wage. `wages` and
+    `gdp_per_capita` are the year's (the base year's for the calibration)."""
+    R = world.n_regions
     # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
     F = upfront_cost(world, wages, conf)
     sigma = pop_conf.wealth_sigma
@@ -79,7 +91,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     scale = np.where(mid_age >= 18, 1.0, 0.2)
     feasible = np.ones((R, 2, 2, B, R))
     for o in range(R):
-        mean_w = pop_conf.wealth_to_income * world.gdp_per_capita[o]
+        mean_w = pop_conf.wealth_to_income * gdp_per_capita[o]
         for s in range(2):
             need = F[o][None, :] - conf.borrowing * wages[o, s]
             for b in range(B):
@@ -89,7 +101,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                 share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
                 share = np.where(need[0] <= 0, 1.0, share)
                 feasible[o, s, :, b, :] = share[None, :]
-    return BaseCells(home, stock, exit_rate, feasible)
+    return feasible
 
 
 # A cell's yearly flow targets are infeasible when the people who would have to choose its

@@ -70,6 +70,18 @@ def add_parsers(parser) -> None:
     p.add_argument("--out", default=None, help="default: configs/scenario")
     p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
     p.set_defaults(handler=projection_command)
+    p = actions.add_parser(
+        "fit-history",
+        help="fit the 1990 world's history calibration (1990-2005) and store it",
+        description="Fit the corridor constants and the income elasticity and return "
+        "hazard scale of a world built at 1990 to the observed 1990-2005 changes of its "
+        "corridor stocks along the history scenario (expected cell-level flows, a few "
+        "minutes at most), and write calibration.json.gz into the world directory.",
+    )
+    p.add_argument("--world", default="regions12_1990", help="a world built at 1990")
+    p.add_argument("--out", default=None, help="default: the world's calibration.json.gz")
+    p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
+    p.set_defaults(handler=fit_history_command)
 
 
 def world_command(args: list[str]) -> int:
@@ -163,3 +175,35 @@ def report_command(ns) -> int:
     state = "up to date" if current else ("stale" if ns.check_readme else "rewritten")
     status(f"migsim world report: {path}'s world-build block is {state}")
     return 3 if ns.check_readme and not current else 0  # 3: a stale generated block
+
+
+def fit_history_command(ns) -> int:
+    from migsim.cli import status
+    from migsim.config import PopulationConf
+    from migsim.core.world import load_world
+    from migsim.model.behaviour import BehaviourConf
+    from migsim.worldbuild.history_fit import fit_history, history_inputs, write_fit
+    from migsim.worldbuild.inputs import Inputs
+    from migsim.worldbuild.projection import HISTORY_WORLDS
+
+    if ns.world not in HISTORY_WORLDS:
+        raise InputError(
+            "--world", f"'{ns.world}' is not a world built at 1990", ", ".join(HISTORY_WORLDS)
+        )
+    start = time.perf_counter()
+    world = load_world(ns.world)
+    paths, observed = history_inputs(world, Inputs(ns.inputs))
+    cal, fitted = fit_history(world, BehaviourConf(), PopulationConf(), paths, observed)
+    path = write_fit(world, cal, Path(ns.out) if ns.out else None)
+    from migsim.worldbuild.history_fit import TIME_BUDGET_SECONDS
+
+    seconds = time.perf_counter() - start
+    shown = ", ".join(f"behaviour.{k}={v}" for k, v in fitted.items())
+    over = (
+        f", over its budget of {TIME_BUDGET_SECONDS:.0f} s" if seconds > TIME_BUDGET_SECONDS else ""
+    )
+    status(
+        f"migsim world fit-history: wrote {path} ({shown}; corridor log error 1995-2005 "
+        f"{cal.provenance['corridor_log_error']}) in {seconds:.1f} s{over}"
+    )
+    return 0
