@@ -144,3 +144,17 @@ def test_a_world_without_countries_is_refused_in_one_line(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "no country mapping" in proc.stderr
     assert not (tmp_path / "manifest.json").exists()
+
+
+@pytest.mark.skipif(
+    not (data_dir() / "inputs" / "un_stock").is_dir(), reason="the inputs are not committed"
+)
+def test_the_1990_corridors_world_rebuilds_byte_for_byte(tmp_path):
+    from migsim.worldbuild.build import WORLD_FILES, build_world, provenance_file
+
+    shipped = data_dir() / "corridors_1990"
+    build_world("corridors", tmp_path, base_year=1990, growth_years=(1990, 2005))
+    for file in (*WORLD_FILES, "stock_growth.csv", provenance_file(shipped).name):
+        assert (tmp_path / file).read_bytes() == (shipped / file).read_bytes(), file
+    assert pl.read_csv(shipped / "stock_history.csv")["year"].max() == 2005
+    assert (shipped / "calibration.json").is_file()
