@@ -158,3 +158,22 @@ def test_the_1990_corridors_world_rebuilds_byte_for_byte(tmp_path):
         assert (tmp_path / file).read_bytes() == (shipped / file).read_bytes(), file
     assert pl.read_csv(shipped / "stock_history.csv")["year"].max() == 2005
     assert (shipped / "calibration.json").is_file()
+
+
+def test_history_runs_on_the_1990_corridors_world_with_the_regime_by_country():
+    import migsim
+    from migsim.core.resources import config_dir
+    from migsim.validation.experiments.history import OTHER_WORLDS
+    from migsim.validation.registry import registered
+
+    assert registered()["HISTORY"].runs_on == ("corridors_1990",)
+    assert OTHER_WORLDS["corridors_1990"] == "history_by_country"
+    cfg = migsim.compose(
+        ["+experiment=history_1990", "world=corridors_1990", "regime=history_by_country"]
+    )
+    assert (cfg.world.name, cfg.base_year, cfg.regime.name) == (
+        "corridors_1990",
+        1990,
+        "history_by_country",
+    )
+    assert (config_dir() / "scenario" / "history_corridors_1990.csv").is_file()
