@@ -28,10 +28,11 @@ the reason); `out_of_sample` otherwise. Declaring an identity for a calibration 
 refused.
 
 `default_world_only` (a reason) keeps an experiment to the default world: `migsim validate
---world NAME` lists it as not run there. `other_worlds` says, with its sources, why the
-experiment's figures move on a world built from data (base year 2010): the validation page of
-such a world (`--compare-with`) gives it as the reason of every verdict that differs from the
-default world's.
+--world NAME` lists it as not run there, unless NAME is one of its `runs_on` worlds (an
+experiment that brings its own world, such as the 1990 history, runs on its other ones).
+`other_worlds` says, with its sources, why the experiment's figures move on a world built
+from data (base year 2010): the validation page of such a world (`--compare-with`) gives it
+as the reason of every verdict that differs from the default world's.
 
 `quick_undecided` names the checks that `migsim validate --quick` (an eighth of the agents)
 cannot decide, each with the measured reason: there the quick value lies within about two
@@ -81,6 +82,7 @@ class Experiment:
     quick_undecided: dict[str, str] = field(default_factory=dict)
     default_world_only: str = ""
     other_worlds: str = ""
+    runs_on: tuple[str, ...] = ()
     plots: list[Callable] = field(default_factory=list)
     summaries: list[Callable] = field(default_factory=list)
 
@@ -136,6 +138,7 @@ def experiment(
     order: float | None = None,
     default_world_only: str = "",
     other_worlds: str = "",
+    runs_on: list[str] | tuple[str, ...] = (),
 ) -> Callable[[Callable[..., list[Check]]], Experiment]:
     """Declare a validation experiment (see the module docstring)."""
     expected = dict(expected_failures or {})
@@ -183,6 +186,7 @@ def experiment(
             quick_undecided=undecided,
             default_world_only=default_world_only,
             other_worlds=other_worlds,
+            runs_on=tuple(runs_on),
         )
         _EXPERIMENTS[name] = exp
         return exp

@@ -183,7 +183,8 @@ def run_all(
     0, 1, ...); their checks as a frame of per-check means, spreads and Monte Carlo errors.
     The runner returned is the first seed's (its runs feed the figures); the others' run
     times are added to its list. On a world other than the default, experiments declared
-    for the default world only are left out (`not_run_on` lists them with their reasons)."""
+    for the default world only are left out unless the world is one of their `runs_on`
+    (`not_run_on` lists them with their reasons)."""
     per_seed: list[list[Check]] = []
     first = None
     for k in range(seeds):
@@ -191,7 +192,7 @@ def run_all(
         runner = Runner(sub, quick, threads, log, world, seed_offset=k)
         checks: list[Check] = []
         for exp in select(only):
-            if world != "default" and exp.default_world_only:
+            if world != "default" and exp.default_world_only and world not in exp.runs_on:
                 if k == 0:
                     log(f"{exp.name}: not run on world={world} ({exp.default_world_only})")
                 continue

@@ -44,7 +44,7 @@ WORLD_MAPPINGS = {
     "countries": "countries",
 }
 # history world -> its mapping; a history runs to HISTORY_LAST (observed years only)
-HISTORY_WORLDS = {"regions12_1990": "regions12"}
+HISTORY_WORLDS = {"regions12_1990": "regions12", "corridors_1990": "corridors"}
 HISTORY_LAST = 2010
 HISTORY_HEADER = """\
 # The history scenario of world '{world}' (base year {base}) to {last}, built by

@@ -50,6 +50,19 @@ def _hosted(world: Path) -> tuple[dict[str, float], dict[str, float]]:
     return dict(zip(regions["code"], regions["population"].cast(pl.Float64))), hosted
 
 
+def _policy_row(root: Path) -> str:
+    """The free-movement table by country pair (policy, used by every built world through
+    regime history_by_country): its typed values and how many are assumed."""
+    from migsim.regimes.free_movement import counts
+
+    c = counts(root / "free_movement")
+    c = {"values": sum(c.values()), "assumed": c["assumed"], "imputed": 0}
+    return (
+        f"| free_movement (policy by country pair, any world) | – | {c['values']} | "
+        f"{_pct(c, 'assumed')} | 0 |"
+    )
+
+
 def readme_block(root: Path | None = None) -> str:
     """The Markdown of the generated block (from the shipped worlds)."""
     root = root or data_dir()
@@ -65,6 +78,8 @@ def readme_block(root: Path | None = None) -> str:
         lines.append(
             f"| {name} | {areas} | {c['values']} | {_pct(c, 'assumed')} | {_pct(c, 'imputed')} |"
         )
+    if (root / "free_movement" / "events.csv").is_file():
+        lines.append(_policy_row(root))
     if names:
         lines += [
             "",

@@ -1,6 +1,8 @@
 """History 1990-2010: the regions12 world built at base year 1990 run to 2010 with observed
 incomes and demography (scenario history) and the EU enlargements (regime history), its
-bilateral stocks by corridor against the UN matrix in 1995, 2000, 2005 and 2010.
+bilateral stocks by corridor against the UN matrix in 1995, 2000, 2005 and 2010. With
+`migsim validate --world corridors_1990` the same on the corridors world built at 1990, its
+free movement timed by country (regime history_by_country).
 
 Two nulls from the same data (migsim.validation.corridors): (a) each corridor's 1990 stock
 grown at its own constant 1990-2005 rate, (b) a gravity model fitted on the 1990 stocks and
@@ -32,6 +34,10 @@ from migsim.validation.runner import Runner
 
 CONFIG = "history_1990"
 WORLD = "regions12_1990"
+# the other 1990 worlds HISTORY runs on (`migsim validate --world NAME --only HISTORY`),
+# with the regime that times free movement there: `history` names regions12's EEU and WEU,
+# history_by_country places the free-movement table in any world built from data
+OTHER_WORLDS = {"corridors_1990": "history_by_country"}
 BASE, FIT_END, LAST = 1990, 2005, 2010
 YEARS = (1995, 2000, 2005, 2010)
 SOURCE = "UN DESA bilateral migrant stocks by corridor (engine/data/inputs/un_stock)"
@@ -147,15 +153,19 @@ def _check(quantity: str, model: float, null: float, unit: str, note: str) -> Ch
         "it runs its own world, regions12_1990 (regions12 built at 1990), from 1990 to 2010, "
         "whatever world the other experiments run in"
     ),
+    runs_on=tuple(OTHER_WORLDS),
 )
 def history(r: Runner) -> list[Check]:
     from migsim.core.world import load_world
     from migsim.worldbuild.inputs import Inputs
     from migsim.worldbuild.mapping import mapping_path
+    from migsim.worldbuild.projection import HISTORY_WORLDS
 
-    run = r.run(CONFIG)
-    world = load_world(WORLD)
-    mapping = pl.read_csv(mapping_path("regions12"))
+    name = r.world_name if r.world_name in OTHER_WORLDS else WORLD
+    regime = [f"regime={OTHER_WORLDS[name]}"] if name in OTHER_WORLDS else []
+    run = r.run(CONFIG, extra=regime)
+    world = load_world(name)
+    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[name]))
     years = (BASE, *YEARS)
     observed = observed_stocks(Inputs()["un_stock"], mapping, world.codes, years)
     simulated = simulated_stocks(run.table("stocks"), world.codes, years)
