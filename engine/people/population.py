@@ -32,7 +32,7 @@ from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a p
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.demography import compact_column
-from migsim.kernels.synthesis import fill_productivity, synthesise
+from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
 
 # One dtype per column, defined once with the `People` bundle the kernels take.
 COLUMNS = PEOPLE_DTYPES
@@ -302,10 +302,7 @@ def synthesise_population(
     pop = Population.empty(capacity, weight)
     pop.n = total
     pop.next_id = int(global_start[-1])
-    if selected.size:
-        pop.person_id[:total] = np.concatenate(
-            [np.arange(global_start[g], global_start[g + 1], dtype=np.int64) for g in selected]
-        )
+    fill_ids(pop.person_id, global_start, selected.astype(np.int64))
     pop.alive[:total] = 1
     group_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
     synthesise(
