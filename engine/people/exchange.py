@@ -63,3 +63,45 @@ def count_exchange(sim: Any) -> CountingPeople:
     counter = CountingPeople(sim.people)
     sim.people = counter
     return counter
+
+
+def measure(world: str = "default", size: int = 100_000, shards: int = 2, years: int = 2) -> dict:
+    """Bytes per shard of the last of `years` simulated years, by pass and direction."""
+    import migsim
+    from migsim.runtime.assemble import start_simulation
+
+    cfg = migsim.compose(
+        [f"world={world}", "progress=false", f"population.size={size}", f"shards.count={shards}"]
+    )
+    sim = start_simulation(cfg)
+    counter = count_exchange(sim)
+    for _ in range(years):
+        counter.reset()
+        sim.step()
+    sent = {k: v / shards for k, v in counter.sent.items()}
+    received = {k: v / shards for k, v in counter.received.items()}
+    return {
+        "world": world,
+        "regions": sim.world.n_regions,
+        "people": size,
+        "shards": shards,
+        "sent_per_shard": sent,
+        "received_per_shard": received,
+        "bytes_per_shard_per_year": sum(sent.values()) + sum(received.values()),
+    }
+
+
+if __name__ == "__main__":  # python -m migsim.people.exchange [WORLD] [SIZE] [SHARDS]
+    import json
+    import sys
+
+    args = sys.argv[1:]
+    print(
+        json.dumps(
+            measure(
+                args[0] if args else "default",
+                int(args[1]) if len(args) > 1 else 100_000,
+                int(args[2]) if len(args) > 2 else 2,
+            )
+        )
+    )
