@@ -68,3 +68,14 @@ def test_a_growing_scratch_buffer_gets_headroom():
     assert first.shape[0] == 1700
     assert shard.buffer("keys", np.int64, 1650) is first  # within the headroom: reused
     assert shard.buffer("units", np.float32).shape[0] == shard.population.capacity
+
+
+def test_births_past_the_uint32_ids_are_refused_in_one_line():
+    import migsim
+    from migsim.core.errors import InputError
+    from migsim.runtime.assemble import start_simulation
+
+    sim = start_simulation(migsim.compose(["world=toy", "population.size=2000", "progress=false"]))
+    sim.next_id = 2**32 - 1
+    with pytest.raises(InputError, match="person ids beyond 2\\^32"):
+        sim.demography(sim.year + 1)
