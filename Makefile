@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick test-ray bench bench-gate lint docs clean-cache
+.PHONY: run test test-quick test-ray bench bench-gate bench-history bench-table lint docs clean-cache
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ bench: $(STAMP)
 # fails only when a ratio drops by more than 40%. Refresh the baseline with ARGS=--update.
 bench-gate: $(STAMP)
 	$(BIN)/python -m benches.gate $(ARGS)
+
+# Benchmark history, a report and not a gate (~1-2 min): the quick subset saved under
+# outputs/bench-history/ and compared with the previous saved run (benches/history.py).
+bench-history: $(STAMP)
+	$(BIN)/python -m benches.history $(ARGS)
+
+# The performance table of docs/performance.md from benches/results/*.json (benches/table.py)
+bench-table: $(STAMP)
+	$(BIN)/python -m benches.table --write docs/performance.md
 
 # The documentation site, strict: any warning (a broken link, a page outside the table of
 # contents) fails the build, and --keep-going lists them all. Open docs/_build/html/index.html.

@@ -12,3 +12,7 @@ PARALLEL_JIT = dict(JIT, parallel=True)
 # Fixed block size for reductions: partial results are produced per block and combined in
 # block order, so a reduction does not depend on how many threads ran the blocks.
 BLOCK = 1 << 16
+
+# Plain IEEE arithmetic, for kernels that must reproduce a NumPy computation bit for bit
+# (no `contract`: a multiply-add fused into one rounding would differ).
+EXACT_JIT = dict(nogil=True, cache=True, error_model="numpy")

@@ -33,9 +33,18 @@ class People(NamedTuple):
     Each field's annotation is its dtype: a new column is one line here, and
     `migsim.people.population.Population` allocates, grows, compacts, splits, merges and
     saves it with the others.
+
+    Layout, 23 bytes per row: person_id uint32 (4), alive, age, sex, skill (1 each),
+    origin and location uint16 (2 each: worlds of up to 65,535 regions), status,
+    years_abroad, visa_years_left (1 each), wealth and productivity float32 (4 each).
+    person_id is 4 bytes because the draws are keyed on `np.uint64(person_id)`, which is
+    the same number from a uint32 as from an int64 while ids stay below 2^32 (`ID_LIMIT`;
+    the run refuses a year whose births would cross it), so the narrower column changes no
+    output. `skill` keeps a whole byte so that it can later hold more education groups.
+    Why each byte is there, and what else a run allocates per person: docs/memory.md.
     """
 
-    person_id: np.int64  # unique, increasing with the row within a shard
+    person_id: np.uint32  # unique in the run, increasing with the row within a shard
     alive: np.uint8  # 1 alive, 0 dead (the row stays until compaction)
     age: np.uint8  # years, 0..MAX_AGE
     sex: np.uint8  # 0 female, 1 male
@@ -48,6 +57,9 @@ class People(NamedTuple):
     wealth: np.float32  # PPP $
     productivity: np.float32  # lognormal, mean 1, a pure function of (seed, person id)
 
+
+# Ids run from 0 to ID_LIMIT - 1 (`person_id` is a uint32).
+ID_LIMIT = 2**32
 
 PEOPLE_DTYPES: dict[str, np.dtype] = {
     name: np.dtype(dtype) for name, dtype in People.__annotations__.items()

@@ -160,3 +160,19 @@ __all__ = [
     "mortality_and_fertility",
     "write_births",
 ]
+
+
+@nb.njit(**JIT)
+def compact_column(alive, n, column):
+    """Move the living rows of `column` (rows [0, n)) to its front, in order, and zero the
+    rest; returns how many live. In place and serial: compaction is rare, and a gather with
+    an index array would allocate 8 bytes a row for the index plus a copy of the column (the
+    peak memory of a large run). Pass `alive` itself last."""
+    j = 0
+    for i in range(n):
+        if alive[i]:
+            column[j] = column[i]
+            j += 1
+    for i in range(j, n):
+        column[i] = 0
+    return j

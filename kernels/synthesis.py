@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.rng import Stream, normal, uniform
 
 TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degree
@@ -88,3 +88,16 @@ def fill_productivity(key, person_id, start, stop, sigma, out):
     for i in nb.prange(start, stop):
         z = normal(key, person_id[i], 0, Stream.PRODUCTIVITY)
         out[i] = np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+@nb.njit(**JIT)
+def fill_ids(person_id, global_start, selected):
+    """Number the rows group by group: the rows of selected group g (in order) get the ids
+    [global_start[g], global_start[g + 1]). Written in place: building the ids as NumPy
+    ranges and joining them held 16 bytes a person at the synthesis' peak."""
+    row = 0
+    for g in selected:
+        for pid in range(global_start[g], global_start[g + 1]):
+            person_id[row] = pid
+            row += 1
+    return row

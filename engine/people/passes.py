@@ -179,13 +179,7 @@ def _check_kernel_output(pop, tallies) -> None:
 def wealth_by_location(shard: Shard, R: int) -> np.ndarray:
     """Wealth held by the living, in real-people dollars, by location (R,)."""
     pop = shard.population
-    alive = pop.alive[: pop.n].astype(bool)
-    return np.bincount(
-        pop.location[: pop.n][alive],
-        weights=pop.wealth[: pop.n][alive].astype(np.float64)
-        * pop.weight[pop.origin[: pop.n][alive]],
-        minlength=R,
-    )
+    return ik.wealth_by_location(pop.n, pop.people, pop.weight, R)
 
 
 def labour_supply(

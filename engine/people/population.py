@@ -1,9 +1,8 @@
 """Population: people as a struct of NumPy arrays, their synthesis, capacity and storage.
 
 Columns are defined once, with their dtypes, by the `People` bundle
-(`migsim.kernels.bundles`); layout (bytes per person): person_id int64 (8), alive (1), age (1),
-sex (1), skill (1), origin uint16 (2), location uint16 (2), status (1), years_abroad (1),
-visa_years_left (1), wealth float32 (4), productivity float32 (4) = 27 bytes. Productivity
+(`migsim.kernels.bundles`, whose docstring gives the 23-byte layout; every byte a run
+allocates per person, and where the peak memory comes from: docs/memory.md). Productivity
 is a pure function of (seed, person id) (`migsim.kernels.migration.productivity`), stored
 once at synthesis or birth so the yearly income passes do not redraw it.
 
@@ -32,7 +31,8 @@ from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a p
 )
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
-from migsim.kernels.synthesis import fill_productivity, synthesise
+from migsim.kernels.demography import compact_column
+from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
 
 # One dtype per column, defined once with the `People` bundle the kernels take.
 COLUMNS = PEOPLE_DTYPES
@@ -89,16 +89,25 @@ class Population:
 
     def compact(self) -> None:
         """Remove dead rows, keeping the order (and so the ids) of the living."""
-        keep = np.flatnonzero(self.alive[: self.n])
-        for arr in self.columns().values():
-            arr[: keep.size] = arr[keep]
-            arr[keep.size : self.n] = 0
-        self.n = int(keep.size)
+        alive = self.alive
+        live = self.n
+        for name, arr in self.columns().items():
+            if name != "alive":
+                live = compact_column(alive, self.n, arr)
+        live = compact_column(alive, self.n, alive)
+        self.n = int(live)
 
     def table(self) -> pa.Table:
         """Living people as a pyarrow table (the weights and next id as metadata)."""
         alive = self.alive[: self.n].astype(bool)
-        table = pa.table({k: v[: self.n][alive] for k, v in self.columns().items() if k != "alive"})
+        # person_id is written as int64, as before the column was narrowed to uint32
+        table = pa.table(
+            {
+                k: (v[: self.n][alive].astype(np.int64) if k == "person_id" else v[: self.n][alive])
+                for k, v in self.columns().items()
+                if k != "alive"
+            }
+        )
         meta = {
             b"migsim.weight": ",".join(repr(float(w)) for w in self.weight).encode(),
             b"migsim.next_id": str(self.next_id).encode(),
@@ -293,10 +302,7 @@ def synthesise_population(
     pop = Population.empty(capacity, weight)
     pop.n = total
     pop.next_id = int(global_start[-1])
-    if selected.size:
-        pop.person_id[:total] = np.concatenate(
-            [np.arange(global_start[g], global_start[g + 1], dtype=np.int64) for g in selected]
-        )
+    fill_ids(pop.person_id, global_start, selected.astype(np.int64))
     pop.alive[:total] = 1
     group_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
     synthesise(

@@ -54,10 +54,16 @@ class Shard:
     def buffer(self, name: str, dtype, size: int | None = None) -> np.ndarray:
         """A per-person scratch array of at least the population's capacity (kept between
         calls; contents are whatever the last pass left)."""
+        # a buffer sized by the rows in use grows with the population: give it 1/16 of
+        # headroom so it is not replaced every year, and drop the old one before allocating
+        # (holding both was the peak of a year: 16 bytes a person for the move keys)
+        room = size is not None
         size = self.population.capacity if size is None else size
         arr = self.scratch.get(name)
         if arr is None or arr.shape[0] < size or arr.dtype != np.dtype(dtype):
-            arr = np.zeros(size, dtype=dtype)
+            arr = self.scratch.pop(name, None)
+            del arr
+            arr = np.zeros(size + (size // 16 if room else 0), dtype=dtype)
             self.scratch[name] = arr
         return arr
 

@@ -23,6 +23,7 @@ from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
 from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
 from migsim.core.world import World
 from migsim.kernels import demography as demo
+from migsim.kernels.bundles import ID_LIMIT
 from migsim.people import passes
 from migsim.people.population import Population
 from migsim.people.shards import LocalPeople, Shard
@@ -114,6 +115,12 @@ class Simulation:
         deaths, born = self.people.sum(
             passes.mortality_and_fertility, self.key, year, death_probability, fertility
         )
+        if self.next_id + int(born.sum()) > ID_LIMIT:
+            raise InputError(
+                "population.size",
+                f"the people born by {year} would need person ids beyond 2^32 (uint32 ids)",
+                "a population whose base year plus births stays under 4,294,967,296 people",
+            )
         id_start = self.next_id + demo.exclusive_scan(born)
         self.next_id += int(born.sum())
         self.people.map(passes.births_and_ageing, self.key, year, born, id_start, self.next_id)
