@@ -106,17 +106,18 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "remittance_inflows",
         "calibrated",
-        "remittances received by region in the base year (regions.csv "
-        "remittance_inflow_usd_bn, scaled to economy.remittances_world_usd_bn)",
-        "migsim.steps.economy (remittance scale by receiving region)",
-        ("E23:remittances_received_*",),
+        "the world total of base-year remittances received "
+        "(economy.remittances_world_usd_bn), reached by one global scale; the split by "
+        "receiving region is not fitted and is checked out of sample",
+        "migsim.steps.economy (one global remittance scale)",
+        ("E23:remittances_received_world_usd_bn",),
     ),
     Target(
         "remittance_fees",
         "calibrated",
-        "the fee of sending to each region (regions.csv remittance_fee): the averages are "
-        "input fees weighted by inputs",
-        "world table regions.csv",
+        "the fee of sending by corridor (remittance_fees.csv, else the receiver's "
+        "regions.csv remittance_fee): the averages are input fees weighted by inputs",
+        "world tables remittance_fees.csv and regions.csv",
         ("E23:simple_average_fee_pct", "E23:volume_weighted_fee_pct"),
     ),
     Target(

@@ -22,6 +22,7 @@ from migsim.model import markets
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.people import passes
+from migsim.regimes.policy import corridor_fee_table
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
@@ -263,15 +264,18 @@ class EconomyStep(Step):
         )
         self.remit_scale = np.ones(R)
         self.wealth_depreciation = np.zeros(R)
-        # remittance scale by receiving region: base-year remittances received (after
-        # status-quo fees, so every regime run with one seed shares the scale) equal each
-        # region's 2013 inflow (World Bank; developing $404bn, world $542bn, MDB 22)
+        # one global remittance scale [calibrated]: base-year remittances received world-wide
+        # (after status-quo corridor fees, so every regime run with one seed shares it) equal
+        # the 2013 world total (economy.remittances_world_usd_bn, MDB 22). The split over
+        # receiving regions is the behavioural rule's own and is checked against each
+        # region's 2013 inflow (E23), not fitted.
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
-        status_quo_fee = world.remittance_fee[None, :]
-        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum(axis=0)
-        target = world.remittance_inflow * 1e9
-        target = target * conf.remittances_world_usd_bn * 1e9 / target.sum()
-        self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9), 1.0)
+        fee0 = corridor_fee_table(world)
+        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - fee0)).sum(axis=0)
+        total = float(received_usd.sum())
+        scale = conf.remittances_world_usd_bn * 1e9 / total if total > 0 else 1.0
+        self.remit_scale_global = scale
+        self.remit_scale = np.full(R, scale)
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year
         # incomes and grows only where incomes grow, which is what loosens the liquidity
