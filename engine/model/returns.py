@@ -15,7 +15,7 @@ million, UN WPP [K]; NAM: the United States' rate [A], Canada has none). Other d
 keep scale 1: the shared Weibull hazard (behaviour.return_hazard_scale).
 
 The cohort's exit rate here is the permanent-status hazard over its first five years abroad
-(years 0 to 4), mortality left out, origins weighted by the base-year stock in d: a
+(a migrant arriving in year t faces years abroad 1 in year t + 1, ... 5), mortality left out, origins weighted by the base-year stock in d: a
 deterministic fit the calibration and every run share, independent of the agents.
 """
 
@@ -73,7 +73,7 @@ def destination_scales(world: Any, conf: Any, wages: np.ndarray) -> np.ndarray:
     the destination's arrival cohort its five-year exit rate at base-year incomes."""
     R = world.n_regions
     scales = np.ones(R)
-    hazard = return_hazard_table(conf)[1, :COHORT_YEARS, 0]
+    hazard = return_hazard_table(conf)[1, 1 : COHORT_YEARS + 1, 0]
     gap = income_ratio(wages) ** conf.return_income_elasticity
     for d, target in exit_targets(list(world.codes)).items():
         weight = np.array(world.migrant_stock[:, d], dtype=np.float64)
