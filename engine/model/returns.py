@@ -15,8 +15,9 @@ million, UN WPP [K]; NAM: the United States' rate [A], Canada has none). Other d
 keep scale 1: the shared Weibull hazard (behaviour.return_hazard_scale).
 
 The cohort's exit rate here is the permanent-status hazard over its first five years abroad
-(a migrant arriving in year t faces years abroad 1 in year t + 1, ... 5), mortality left out, origins weighted by the base-year stock in d: a
-deterministic fit the calibration and every run share, independent of the agents.
+(a migrant arriving in year t faces years abroad 1 in year t + 1, ... 5), mortality left
+out, origins weighted by the base-year stock in d: a deterministic fit the calibration and
+every run share, independent of the agents.
 """
 
 from __future__ import annotations
