@@ -21,6 +21,20 @@ QUANTITIES = [
     *(f"E23:remittances_received_{code}_ratio" for code in REGION_CODES),
 ]
 EXPECTED_FAILURES = {
+    "E23:remittances_received_NAM_ratio": (
+        "default world 1.4-1.7: the rule sends the same share of income above subsistence on "
+        "every corridor, and NAM's emigrants earn well abroad while its recorded inflow is small"
+    ),
+    "E23:remittances_received_OCE_ratio": (
+        "about 2: a small recorded inflow (3.3bn) against emigrants with high incomes abroad"
+    ),
+    "E23:remittances_received_GCC_ratio": (
+        "about 3: GCC nationals abroad are few and rich, its recorded inflow is 0.9bn"
+    ),
+    "E23:remittances_received_LAC_ratio": (
+        "about 1.9: LAC's emigrants live mostly in NAM at NAM incomes; the rule has no corridor "
+        "differences in what people send beyond incomes and fees"
+    ),
     "E23:volume_weighted_fee_pct": (
         "fees are regional averages of corridor prices, simple means within each region "
         "pair, while the big real corridors (US-Mexico, Gulf-South Asia) are far cheaper"
