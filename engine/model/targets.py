@@ -137,6 +137,15 @@ TARGETS: tuple[Target, ...] = (
         ("E18:five_year_exit_pct_2014_cohort",),
     ),
     Target(
+        "return_destination_scales",
+        "calibrated",
+        "the five-year exit rate of an arrival cohort by destination (OECD International "
+        "Migration Outlook 2008: NL 75%, DE 67%, FR 26%, US 12.5-16%; WEU and NAM as their "
+        "means), one hazard scale per destination, bisected",
+        "migsim.model.returns (destination_scales)",
+        ("E18:five_year_exit_pct_2014_cohort_*",),
+    ),
+    Target(
         "gep_labour_force",
         "calibrated",
         "the GEP 2006 shock, +3% labour force in developed regions by 2025: E12's factor on "
