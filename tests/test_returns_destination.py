@@ -116,7 +116,7 @@ def _follow_cohorts(world_name: str, years: int = 5) -> dict[str, float]:
     return {world.codes[d]: float(left[dest == d].mean()) for d in targets}
 
 
-@pytest.mark.parametrize("world_name", ["regions12", "default"])
+@pytest.mark.parametrize("world_name", ["countries", "regions12", "default"])
 def test_arrival_cohorts_leave_at_the_oecd_rates(world_name):
     """Within 1.5 points (deaths before leaving and the clip at 1 aside, the fit is exact;
     60,000 people per destination give a standard error near 0.2 points)."""
