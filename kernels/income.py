@@ -158,7 +158,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
-    remit_scale: (R,) by origin (the receiving region).
+    remit_scale: (R,) by origin (the receiving region); the economy step passes one global
+    scale in every entry.
     units_in: each person's efficiency units this year, from `labour_supply`.
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
     savings_rate x net earnings (the liquidity constraint loosens as people
