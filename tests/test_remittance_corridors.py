@@ -91,3 +91,22 @@ def test_worldbuild_aggregates_corridors_and_flags_what_it_lacks():
     assert fees[("WEU", "SSA")]["fee"] == pytest.approx(0.12)  # no stock: simple mean
     assert fees[("WEU", "SSA")]["weights"] == "simple mean"
     assert ("SSA", "WEU") not in fees  # no corridor: the loader's receiver fee, assumed
+
+
+def test_cheaper_corridors_get_more_sent_and_the_status_quo_keeps_the_global_scale():
+    from dataclasses import replace
+
+    sim = migsim.build_simulation(["population.size=20000", "progress=false"])
+    economy = next(s for s in sim.steps if isinstance(s, EconomyStep))
+    R = sim.world.n_regions
+    np.testing.assert_array_equal(
+        economy.corridor_remit_scale(), np.full((R, R), economy.remit_scale_global)
+    )
+    cut = economy.policy.remittance_fee.copy()
+    cut[0, 1] = 0.0  # sending from the first region to the second becomes free
+    economy.policy = replace(economy.policy, remittance_fee=cut)
+    scale = economy.corridor_remit_scale()
+    e = economy.conf.remit_fee_elasticity
+    expected = economy.remit_scale_global / (1.0 - economy.status_quo_fee[0, 1]) ** e
+    assert scale[0, 1] == pytest.approx(expected) and scale[0, 1] > scale[1, 0]
+    assert scale[1, 0] == economy.remit_scale_global

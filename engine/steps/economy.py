@@ -80,6 +80,11 @@ class EconomyConf:
     subsistence_share: float = param(
         0.3, range=(0.0, 10.0), doc="subsistence as a share of local GDP per capita [A]"
     )
+    remit_fee_elasticity: float = param(
+        0.5,
+        range=(0.0, 10.0),
+        doc="amount sent x ((1 - fee) / (1 - status-quo fee))^e on each corridor [A]",
+    )
     remittances_world_usd_bn: float = param(
         542.0, range=(0.0, 1e5), doc="2013 global remittances, US$ bn (MDB 22) [V]"
     )
@@ -263,6 +268,7 @@ class EconomyStep(Step):
             omega * conf.public_goods_share * world.gdp_per_capita * world.population / residents
         )
         self.remit_scale = np.ones(R)
+        self.status_quo_fee = corridor_fee_table(world)  # (R, R) [source, destination]
         self.wealth_depreciation = np.zeros(R)
         # one global remittance scale [calibrated]: base-year remittances received world-wide
         # (after status-quo corridor fees, so every regime run with one seed shares it) equal
@@ -270,7 +276,7 @@ class EconomyStep(Step):
         # receiving regions is the behavioural rule's own and is checked against each
         # region's 2013 inflow (E23), not fitted.
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
-        fee0 = corridor_fee_table(world)
+        fee0 = self.status_quo_fee
         received_usd = (sums["remit"] * self.price[:, None] * (1.0 - fee0)).sum(axis=0)
         total = float(received_usd.sum())
         scale = conf.remittances_world_usd_bn * 1e9 / total if total > 0 else 1.0
@@ -338,7 +344,7 @@ class EconomyStep(Step):
             self.conf.remit_decay,
             self.conf.temporary_remit_factor,
             self.subsistence,
-            self.remit_scale,
+            self.corridor_remit_scale(),
             self.policy.emigrant_levy,
             int(self.policy.levy_years),
             self.conf.savings_rate if elapsed > 0 else 0.0,
@@ -348,6 +354,18 @@ class EconomyStep(Step):
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
         sums["earnings_hist"] = self._hist
         return sums
+
+    def corridor_remit_scale(self) -> np.ndarray:
+        """(R, R) [location, origin]: the global scale times the corridor's response to its
+        fee, ((1 - fee) / (1 - status-quo fee))^e with e = economy.remit_fee_elasticity
+        [A]: a regime that makes sending cheaper gets more sent (1 at status-quo fees, so
+        the base year and the status quo keep the global scale alone)."""
+        scale = np.broadcast_to(self.remit_scale[None, :], self.status_quo_fee.shape)
+        fee = self.policy.remittance_fee
+        if np.array_equal(fee, self.status_quo_fee) or self.conf.remit_fee_elasticity == 0:
+            return np.ascontiguousarray(scale)
+        ratio = (1.0 - fee) / np.maximum(1.0 - self.status_quo_fee, 1e-12)
+        return np.ascontiguousarray(scale * ratio**self.conf.remit_fee_elasticity)
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
