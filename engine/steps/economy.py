@@ -21,6 +21,7 @@ from migsim.core.world import AGE_BANDS
 from migsim.model import markets
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
+from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -81,9 +82,7 @@ class EconomyConf:
         0.3, range=(0.0, 10.0), doc="subsistence as a share of local GDP per capita [A]"
     )
     remit_fee_elasticity: float = param(
-        0.5,
-        range=(0.0, 10.0),
-        doc="amount sent x ((1 - fee) / (1 - status-quo fee))^e on each corridor [A]",
+        0.5, range=(0.0, 10.0), doc="sent x ((1 - fee) / (1 - status-quo fee))^e by corridor [A]"
     )
     remittances_world_usd_bn: float = param(
         542.0, range=(0.0, 1e5), doc="2013 global remittances, US$ bn (MDB 22) [V]"
@@ -267,21 +266,17 @@ class EconomyStep(Step):
         self.public_goods = (
             omega * conf.public_goods_share * world.gdp_per_capita * world.population / residents
         )
-        self.remit_scale = np.ones(R)
+        self.remit_scale, self.remit_scale_set = np.ones(R), False
         self.status_quo_fee = corridor_fee_table(world)  # (R, R) [source, destination]
         self.wealth_depreciation = np.zeros(R)
-        # one global remittance scale [calibrated]: base-year remittances received world-wide
-        # (after status-quo corridor fees, so every regime run with one seed shares it) equal
-        # the 2013 world total (economy.remittances_world_usd_bn, MDB 22). The split over
-        # receiving regions is the behavioural rule's own and is checked against each
-        # region's 2013 inflow (E23), not fitted.
+        # one global remittance scale [calibrated]: base-year remittances received after
+        # status-quo fees (shared by every regime) equal the 2013 world total (MDB 22); the
+        # split by receiving region is the rule's own, checked by E23, not fitted
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
-        fee0 = self.status_quo_fee
-        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - fee0)).sum(axis=0)
-        total = float(received_usd.sum())
+        total = float((sums["remit"] * self.price[:, None] * (1.0 - self.status_quo_fee)).sum())
         scale = conf.remittances_world_usd_bn * 1e9 / total if total > 0 else 1.0
         self.remit_scale_global = scale
-        self.remit_scale = np.full(R, scale)
+        self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year
         # incomes and grows only where incomes grow, which is what loosens the liquidity
@@ -356,16 +351,11 @@ class EconomyStep(Step):
         return sums
 
     def corridor_remit_scale(self) -> np.ndarray:
-        """(R, R) [location, origin]: the global scale times the corridor's response to its
-        fee, ((1 - fee) / (1 - status-quo fee))^e with e = economy.remit_fee_elasticity
-        [A]: a regime that makes sending cheaper gets more sent (1 at status-quo fees, so
-        the base year and the status quo keep the global scale alone)."""
-        scale = np.broadcast_to(self.remit_scale[None, :], self.status_quo_fee.shape)
-        fee = self.policy.remittance_fee
-        if np.array_equal(fee, self.status_quo_fee) or self.conf.remit_fee_elasticity == 0:
-            return np.ascontiguousarray(scale)
-        ratio = (1.0 - fee) / np.maximum(1.0 - self.status_quo_fee, 1e-12)
-        return np.ascontiguousarray(scale * ratio**self.conf.remit_fee_elasticity)
+        """(R, R) global scale x each corridor's response to its fee (model.remittances)."""
+        # the scale itself is set at status-quo fees, whatever the regime
+        fee = self.policy.remittance_fee if self.remit_scale_set else self.status_quo_fee
+        e = self.conf.remit_fee_elasticity
+        return corridor_remit_scale(self.remit_scale, fee, self.status_quo_fee, e)
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
