@@ -97,7 +97,9 @@ class Levers(NamedTuple):
     hazard: (5, 256, B) [status, years abroad, band] yearly probability of leaving;
     onward_share: share of leavers who move on to a third region;
     intra_rate, intra_return: (R, B) within-region moves out of and back to native status;
-    productivity_sigma: sigma of the lognormal individual productivity.
+    productivity_sigma: sigma of the lognormal individual productivity;
+    return_factor: (R, R) [o, location] multiplier of the return hazard (destination scale
+    and income gap; 1 = none).
     """
 
     upfront_cost: np.ndarray
@@ -113,6 +115,7 @@ class Levers(NamedTuple):
     intra_rate: np.ndarray
     intra_return: np.ndarray
     productivity_sigma: float
+    return_factor: np.ndarray
 
 
 class MoveTallies(NamedTuple):
@@ -214,6 +217,7 @@ def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> 
         np.zeros((R, B)),
         np.zeros((R, B)),
         0.4,
+        np.ones((R, R)),
     )
     return people, cells, levers, move_tallies(n_chunks, R)
 

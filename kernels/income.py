@@ -163,7 +163,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
-    remit_scale: (R,) by origin (the receiving region).
+    remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
+    its fee (1 at status-quo fees).
     units_in: each person's efficiency units this year, from `labour_supply`.
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
     savings_rate x net earnings (the liquidity constraint loosens as people
@@ -229,7 +230,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
                 p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
                 if uniform(key, pid, year, Stream.REMIT) < p:
                     share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
-                    sent = remit_scale[o] * share * max(net - subsistence[loc], 0.0)
+                    sent = remit_scale[loc, o] * share * max(net - subsistence[loc], 0.0)
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w

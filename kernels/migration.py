@@ -130,6 +130,7 @@ def _decide_block(
     intra_rate = levers.intra_rate
     intra_return = levers.intra_return
     productivity_sigma = levers.productivity_sigma
+    return_factor = levers.return_factor
     moves_out = tallies.moves
     n_moves = tallies.n_moves
     R = tallies.n_regions
@@ -204,7 +205,7 @@ def _decide_block(
                 else:
                     leave = True
         if not leave:
-            leave = u_return[j] < hazard[status[i], years_abroad[i], b]
+            leave = u_return[j] < hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
         if not leave:
             continue
         dest = o

@@ -58,7 +58,7 @@ def inputs():
         0.03,
         0.5,
         rng.uniform(1e3, 5e3, R),
-        rng.uniform(0.5, 1.5, R),
+        rng.uniform(0.5, 1.5, (R, R)),
         rng.uniform(0.0, 0.1, (R, 2)),
         5,
         0.1,

@@ -18,6 +18,8 @@ from migsim.core.world import load_world
 from migsim.kernels.rng import run_key
 from migsim.model.behaviour import DEFAULT, BehaviourConf
 from migsim.model.calibration import load_calibration, return_hazard_table
+from migsim.model.incomes import base_wages
+from migsim.model.returns import destination_scales, return_factor
 from migsim.people.population import IRREGULAR, PERMANENT, TEMPORARY, Population
 from migsim.regimes import status_quo
 from migsim.runtime.simulation import Simulation
@@ -26,10 +28,19 @@ from migsim.steps.migration import MigrationStep
 COHORT = 100_000
 
 
-def five_year_exit(conf: BehaviourConf, status: int) -> float:
-    """P(leave within 5 years) of a new arrival: hazards at years abroad 1..5 (no deaths)."""
-    h = return_hazard_table(conf)[status, 1:6, 3]  # age band 25-29
+def five_year_exit(conf: BehaviourConf, status: int, factor: float = 1.0) -> float:
+    """P(leave within 5 years) of a new arrival: hazards at years abroad 1..5 (no deaths),
+    times the corridor's return factor (destination scale and income gap)."""
+    h = np.minimum(return_hazard_table(conf)[status, 1:6, 3] * factor, 1.0)  # age band 25-29
     return float(1.0 - np.prod(1.0 - h))
+
+
+def ssa_weu_factor(conf: BehaviourConf) -> float:
+    """The return factor of an SSA migrant in WEU at base-year incomes."""
+    world = load_world("default")
+    wages = base_wages(world)
+    factor = return_factor(destination_scales(world, conf, wages), conf, wages)
+    return float(factor[world.index("SSA"), world.index("WEU")])
 
 
 def follow_cohort(
@@ -74,7 +85,7 @@ def follow_cohort(
 
 def test_cohort_follows_the_hazard_table():
     left, died = follow_cohort(PERMANENT)
-    expected = five_year_exit(BehaviourConf(), PERMANENT)
+    expected = five_year_exit(BehaviourConf(), PERMANENT, ssa_weu_factor(BehaviourConf()))
     se = np.sqrt(expected * (1 - expected) / COHORT)
     assert abs(left - expected) < 4 * se + 1e-3, (left, expected)
     assert died < 0.02  # mortality at ages 30-35 is negligible here

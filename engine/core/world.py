@@ -27,6 +27,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
+from migsim.core.world_fees import corridor_fees
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
     DESIRED_COLUMNS,
@@ -93,6 +94,9 @@ class World:
     death_probability: np.ndarray | None = None  # (R, 2, N_AGES) annual probability
     fertility: np.ndarray | None = None  # (R, N_AGES) births per woman per year
     resident_pyramid: np.ndarray | None = None  # (R, 2, N_AGES) base-year residents, people
+    # (R, R) [source, destination] fee by corridor and the pairs that took the receiver's fee
+    remittance_fee_corridor: np.ndarray | None = None
+    remittance_fee_assumed: np.ndarray | None = None
 
     @property
     def n_regions(self) -> int:
@@ -352,6 +356,9 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
             f"{codes[r]} hosts {immigrants[r]:.0f} migrants of {world.population[r]:.0f} residents",
             "fewer than 95% of residents",
         )
+    world.remittance_fee_corridor, world.remittance_fee_assumed = corridor_fees(
+        root, codes, world.remittance_fee
+    )
     _derive_demography(world)
     return world
 

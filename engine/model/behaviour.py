@@ -80,6 +80,11 @@ class BehaviourConf:
     return_hazard_shape: float = param(
         0.7, range=(0.1, 3.0), doc="Weibull shape, h = scale shape tau^(shape-1) [A]"
     )
+    return_income_elasticity: float = param(
+        0.3,
+        range=(0.0, 5.0),
+        doc="beta_w: return hazard x (home / host income)^beta_w, the income gap [A]",
+    )
     temporary_return_multiplier: float = param(
         2.0, range=(0.0, 20.0), doc="temporary visa holders leave faster [A]"
     )
@@ -128,6 +133,7 @@ CALIBRATION_FIELDS = (
     "credential_transfer_high",
     "return_hazard_scale",
     "return_hazard_shape",
+    "return_income_elasticity",
     "temporary_return_multiplier",
     "irregular_return_multiplier",
     "onward_share",

@@ -14,6 +14,7 @@ import numpy as np
 from migsim.core.labels import AGE_BAND_EDGES, AGE_BANDS, N_AGES
 from migsim.core.world import AGE_BAND_OF_AGE, World
 from migsim.model.costs import return_hazard_table, upfront_cost
+from migsim.model.returns import destination_scales, return_factor
 from migsim.people.population import native_pyramids
 from migsim.regimes import initial_irregular_share
 
@@ -53,6 +54,8 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
     mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])
     irregular = initial_irregular_share(world)
+    # destination scales and the income gap (migsim.model.returns), as the runs apply them
+    factor = return_factor(destination_scales(world, conf, wages), conf, wages)
     stock = np.zeros((R, R, 2, 2))
     exit_rate = np.zeros((R, R, 2, 2))
     for o in range(R):
@@ -70,7 +73,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                     if mass > 0:
                         q = world.death_probability[d, g]
                         irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
-                        mean_h = (1 - irr) * mean_perm + irr * mean_irr
+                        mean_h = ((1 - irr) * mean_perm + irr * mean_irr) * factor[o, d]
                         exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
     feasible = feasible_shares(world, conf, wages, pop_conf, world.gdp_per_capita)
     return BaseCells(home, stock, exit_rate, feasible)

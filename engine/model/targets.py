@@ -108,17 +108,18 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "remittance_inflows",
         "calibrated",
-        "remittances received by region in the base year (regions.csv "
-        "remittance_inflow_usd_bn, scaled to economy.remittances_world_usd_bn)",
-        "migsim.steps.economy (remittance scale by receiving region)",
-        ("E23:remittances_received_*",),
+        "the world total of base-year remittances received "
+        "(economy.remittances_world_usd_bn), reached by one global scale; the split by "
+        "receiving region is not fitted and is checked out of sample",
+        "migsim.steps.economy (one global remittance scale)",
+        ("E23:remittances_received_world_usd_bn",),
     ),
     Target(
         "remittance_fees",
         "calibrated",
-        "the fee of sending to each region (regions.csv remittance_fee): the averages are "
-        "input fees weighted by inputs",
-        "world table regions.csv",
+        "the fee of sending by corridor (remittance_fees.csv, else the receiver's "
+        "regions.csv remittance_fee): the averages are input fees weighted by inputs",
+        "world tables remittance_fees.csv and regions.csv",
         ("E23:simple_average_fee_pct", "E23:volume_weighted_fee_pct"),
     ),
     Target(
@@ -136,6 +137,15 @@ TARGETS: tuple[Target, ...] = (
         "behaviour.return_hazard_scale was raised to reach",
         "behaviour.return_hazard_scale",
         ("E18:five_year_exit_pct_2014_cohort",),
+    ),
+    Target(
+        "return_destination_scales",
+        "calibrated",
+        "the five-year exit rate of an arrival cohort by destination (OECD International "
+        "Migration Outlook 2008: NL 75%, DE 67%, FR 26%, US 12.5-16%; WEU and NAM as their "
+        "means), one hazard scale per destination, bisected",
+        "migsim.model.returns (destination_scales)",
+        ("E18:five_year_exit_pct_2014_cohort_*",),
     ),
     Target(
         "gep_labour_force",

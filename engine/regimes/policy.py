@@ -73,7 +73,7 @@ def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
     # movers a third as often [A]
     share = initial_irregular_share(world)
     irregular = np.stack([share, share / 3], axis=2)
-    fee = np.broadcast_to(world.remittance_fee[None, :], (R, R)).copy()
+    fee = corridor_fee_table(world)
     return Policy(
         policy_cost=policy_cost.copy(),
         quota=np.full((R, 2), np.inf),
@@ -90,6 +90,16 @@ def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
         training_boost=np.zeros(R),
         training_payers=np.zeros(R, dtype=bool),
     )
+
+
+def corridor_fee_table(world: World) -> np.ndarray:
+    """(R, R) [source, destination] fee of sending remittances: the world's corridor table
+    (migsim.core.world_fees), else every pair at its receiver's fee."""
+    R = world.n_regions
+    table = getattr(world, "remittance_fee_corridor", None)
+    if table is None:
+        return np.broadcast_to(world.remittance_fee[None, :], (R, R)).copy()
+    return np.array(table, dtype=np.float64)
 
 
 def bloc_matrix(world: World) -> np.ndarray:

@@ -21,7 +21,9 @@ from migsim.core.world import AGE_BANDS
 from migsim.model import markets
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
+from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
+from migsim.regimes.policy import corridor_fee_table
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
@@ -78,6 +80,9 @@ class EconomyConf:
     )
     subsistence_share: float = param(
         0.3, range=(0.0, 10.0), doc="subsistence as a share of local GDP per capita [A]"
+    )
+    remit_fee_elasticity: float = param(
+        0.5, range=(0.0, 10.0), doc="sent x ((1 - fee) / (1 - status-quo fee))^e by corridor [A]"
     )
     remittances_world_usd_bn: float = param(
         542.0, range=(0.0, 1e5), doc="2013 global remittances, US$ bn (MDB 22) [V]"
@@ -261,17 +266,17 @@ class EconomyStep(Step):
         self.public_goods = (
             omega * conf.public_goods_share * world.gdp_per_capita * world.population / residents
         )
-        self.remit_scale = np.ones(R)
+        self.remit_scale, self.remit_scale_set = np.ones(R), False
+        self.status_quo_fee = corridor_fee_table(world)  # (R, R) [source, destination]
         self.wealth_depreciation = np.zeros(R)
-        # remittance scale by receiving region: base-year remittances received (after
-        # status-quo fees, so every regime run with one seed shares the scale) equal each
-        # region's 2013 inflow (World Bank; developing $404bn, world $542bn, MDB 22)
+        # one global remittance scale [calibrated]: base-year remittances received after
+        # status-quo fees (shared by every regime) equal the 2013 world total (MDB 22); the
+        # split by receiving region is the rule's own, checked by E23, not fitted
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
-        status_quo_fee = world.remittance_fee[None, :]
-        received_usd = (sums["remit"] * self.price[:, None] * (1.0 - status_quo_fee)).sum(axis=0)
-        target = world.remittance_inflow * 1e9
-        target = target * conf.remittances_world_usd_bn * 1e9 / target.sum()
-        self.remit_scale = np.where(received_usd > 0, target / np.maximum(received_usd, 1e-9), 1.0)
+        total = float((sums["remit"] * self.price[:, None] * (1.0 - self.status_quo_fee)).sum())
+        scale = conf.remittances_world_usd_bn * 1e9 / total if total > 0 else 1.0
+        self.remit_scale_global = scale
+        self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year
         # incomes and grows only where incomes grow, which is what loosens the liquidity
@@ -334,7 +339,7 @@ class EconomyStep(Step):
             self.conf.remit_decay,
             self.conf.temporary_remit_factor,
             self.subsistence,
-            self.remit_scale,
+            self.corridor_remit_scale(),
             self.policy.emigrant_levy,
             int(self.policy.levy_years),
             self.conf.savings_rate if elapsed > 0 else 0.0,
@@ -344,6 +349,13 @@ class EconomyStep(Step):
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
         sums["earnings_hist"] = self._hist
         return sums
+
+    def corridor_remit_scale(self) -> np.ndarray:
+        """(R, R) global scale x each corridor's response to its fee (model.remittances)."""
+        # the scale itself is set at status-quo fees, whatever the regime
+        fee = self.policy.remittance_fee if self.remit_scale_set else self.status_quo_fee
+        e = self.conf.remit_fee_elasticity
+        return corridor_remit_scale(self.remit_scale, fee, self.status_quo_fee, e)
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""

@@ -23,6 +23,7 @@ from migsim.model.costs import return_hazard_table, upfront_cost
 from migsim.model.incomes import base_wages, expected_income
 from migsim.model.plugin_params import params_array, plugin_params
 from migsim.model.plugins import Behaviour, check_utility, plugin_call
+from migsim.model.returns import destination_scales, return_factor
 from migsim.people import passes
 from migsim.regimes import Policy
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -85,6 +86,9 @@ class MigrationStep(Step):
         self.calibration = calibration
         self.productivity_sigma = float(pop_conf.productivity_sigma)
         self.base_wages = base_wages(world)
+        # destination scales of the return hazard, fitted at base-year incomes to the OECD
+        # exit rates (migsim.model.returns); the income gap term follows incomes each year
+        self.return_scales = destination_scales(world, conf, self.base_wages)
         self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
         if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
             raise InputError(
@@ -298,6 +302,7 @@ class MigrationStep(Step):
             extra = policy.temporary_offer * labour / np.maximum(policy.visa_years, 1)[:, None]
             quota = np.where(offered, self.baseline_admissions + extra, quota)
             sim.state.region_columns["temporary_visas_offered"] = extra.sum(axis=1)
+        return_factor_now = return_factor(self.return_scales, self.conf, home_income)
         levers = Levers(
             F,
             home_income,
@@ -312,6 +317,7 @@ class MigrationStep(Step):
             self.calibration.intra_rate,
             self.calibration.intra_return,
             self.productivity_sigma,
+            return_factor_now,
         )
         shadow = None  # a quota's shadow price, when it prices entry
         if np.isfinite(quota).any():

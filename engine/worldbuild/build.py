@@ -30,6 +30,7 @@ from migsim.worldbuild.assumed import (
     migrant_age_table,
 )
 from migsim.worldbuild.countries import BASE_YEAR, BASE_YEARS, bloc_members, country_records
+from migsim.worldbuild.fees import corridor_fee_csv
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.mapping import MAPPINGS, mapping_path, read_mapping, regions12_area
 from migsim.worldbuild.pairs import (
@@ -65,6 +66,7 @@ WORLD_FILES = (
     "base_year.txt",
     "sources.json",
     "provenance_summary.md",
+    "remittance_fees.csv",
 )
 
 
@@ -148,6 +150,8 @@ def build_world(
         lo, hi, _ = line.split(",")
         prov.add("migrant_age.csv", f"{lo}-{hi}", "share", "assumed:default-world", "default world")
 
+    area_of = {r["iso3"]: r["area"] for r in records}
+    fees_csv = corridor_fee_csv(prices, area_of, inputs["un_stock"], base_year)
     name = Path(str(mapping)).stem
     files = {
         "regions.csv": _csv(REGION_HEADER, [[r[c] for c in REGION_HEADER] for r in regions]),
@@ -200,9 +204,11 @@ def build_world(
             "provenance.csv).\n"
         )
     files["provenance_summary.md"] = summary
+    if fees_csv is not None:
+        files["remittance_fees.csv"] = fees_csv
     target = Path(out)
     target.mkdir(parents=True, exist_ok=True)
-    for stale in ("provenance.csv", "provenance.csv.gz", "stock_growth.csv"):
+    for stale in ("provenance.csv", "provenance.csv.gz", "stock_growth.csv", "remittance_fees.csv"):
         (target / stale).unlink(missing_ok=True)
     if len(prov.rows) > MAX_PLAIN_PROVENANCE:
         text = files.pop("provenance.csv").encode()

@@ -112,7 +112,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     p = money.remit_p0 * np.exp(-money.remit_decay * years)
     remits = live & (j == 1) & (net > 0.0) & (uniform(key, pid, year, Stream.REMIT) < p)
     share = money.remit_share[s] * np.where(st == TEMPORARY, money.temporary_remit_factor, 1.0)
-    sent = money.remit_scale[o] * share * np.maximum(net - money.subsistence[loc], 0.0)
+    sent = money.remit_scale[loc, o] * share * np.maximum(net - money.subsistence[loc], 0.0)
     sent = np.where(remits, np.minimum(sent, net), 0.0)
     developed = money.developed[loc].astype(bool)
     group = np.where(

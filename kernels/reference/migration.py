@@ -106,7 +106,11 @@ def decide(key, year, n, people, cells, levers, shift=None):
     overstays = expired & (u_visa < levers.overstay[loc])
     new["status"][overstays] = IRREGULAR
     leave = expired & ~overstays
-    leave |= abroad & ~leave & (u_return < levers.hazard[new["status"], years, b])
+    leave |= (
+        abroad
+        & ~leave
+        & (u_return < levers.hazard[new["status"], years, b] * levers.return_factor[o, loc])
+    )
     onward = leave & (u_nest < levers.onward_share) & (d != o) & (d != loc)
     dest = np.where(onward, d, o)
     new["location"][leave] = dest[leave]
