@@ -43,6 +43,7 @@ from migsim.model.behaviour import CellContext, default_utility, nested_logit
 from migsim.model.cells import BaseCells, _tertiary_by_age, feasible_shares
 from migsim.model.costs import return_hazard_table
 from migsim.model.incomes import expected_income
+from migsim.model.returns import destination_scales, return_factor
 from migsim.regimes import initial_irregular_share
 
 K = 64  # years-abroad slots tracked (the last one accumulates)
@@ -77,7 +78,9 @@ class Setup:
     wages: np.ndarray  # (R, 2) base-year wages
     initial: np.ndarray  # (R, R, 2, 2, K) base-year stock by years abroad
     survival_death: np.ndarray  # (R, R, 2, 2) 1 - mortality of the stock
-    return_rate: np.ndarray  # (R, R, 2, 2, K) yearly returns home per migrant
+    return_rate: np.ndarray  # (R, R, 2, 2, K) yearly returns home per migrant, before the
+    # destination scale and income gap (migsim.model.returns), applied each year
+    return_scales: np.ndarray  # (R,) destination scales of the return hazard
     base_diaspora: np.ndarray  # (R, R) base-year stock between regions
     feasible: dict  # {year: (R, 2, 2, B, R)} share able to pay, with the year's incomes
 
@@ -119,10 +122,8 @@ def setup(
     irr = irregular[:, :, None] * np.array([1.0, 1.0 / 3.0])[None, None, :]  # o d s
     mix = 1.0 - irr + irr * conf.irregular_return_multiplier
     # a leaver returns home with probability 1 - onward; onward movers stay migrants
-    return_rate = np.clip(
-        (1.0 - conf.onward_share) * mix[:, :, :, None, None] * hazard[1][None, None, None, None],
-        0.0,
-        1.0,
+    return_rate = (
+        (1.0 - conf.onward_share) * mix[:, :, :, None, None] * hazard[1][None, None, None, None]
     ) * np.ones((1, 1, 1, 2, 1))
     age = world.migrant_age_share
     death = np.zeros((R, R, 2, 2))
@@ -135,7 +136,14 @@ def setup(
                     death[o, d, s] = (world.death_probability[d] * dist).sum(axis=1) / dist.sum()
     initial = cells.stock[..., None] * initial_durations(world)[:, :, :, None, :]
     return Setup(
-        cells, wages, initial, 1.0 - death, return_rate, cells.stock.sum(axis=(2, 3)), feasible
+        cells,
+        wages,
+        initial,
+        1.0 - death,
+        return_rate,
+        destination_scales(world, conf, wages),
+        cells.stock.sum(axis=(2, 3)),
+        feasible,
     )
 
 
@@ -186,7 +194,10 @@ def project(
     last = max(years)
     survive_death = su.survival_death[..., None]
     for t in range(paths.base_year + 1, last + 1):
-        D *= survive_death * (1.0 - su.return_rate)
+        # the runs' return factor: destination scale x income gap at this year's incomes
+        factor = return_factor(su.return_scales, conf, su.wages * paths.income[t][:, None])
+        rate = np.clip(su.return_rate * factor[:, :, None, None, None], 0.0, 1.0)
+        D *= survive_death * (1.0 - rate)
         D[..., K - 1] += D[..., K - 2]
         D[..., 1 : K - 1] = D[..., : K - 2].copy()
         stock = D.sum(axis=(2, 3, 4))

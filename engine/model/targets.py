@@ -145,7 +145,14 @@ TARGETS: tuple[Target, ...] = (
         "Migration Outlook 2008: NL 75%, DE 67%, FR 26%, US 12.5-16%; WEU and NAM as their "
         "means), one hazard scale per destination, bisected",
         "migsim.model.returns (destination_scales)",
-        ("E18:five_year_exit_pct_2014_cohort_*",),
+        (
+            "E18:five_year_exit_pct_2014_cohort_*",
+            # the same scales on the 232-country world, read back by E18-dest
+            "E18:five_year_exit_pct_NLD",
+            "E18:five_year_exit_pct_DEU",
+            "E18:five_year_exit_pct_FRA",
+            "E18:five_year_exit_pct_USA",
+        ),
     ),
     Target(
         "gep_labour_force",

@@ -32,11 +32,12 @@ Monte-Carlo draws:
    moves the share able to pay with wages, but the wealth scale is not refitted).
 
 Budget: TIME_BUDGET_SECONDS on this machine (2 cores; measured 142 s for the nine grid
-points while other jobs held both cores, one point about 6 s on an idle core). The grid is always tried in full, so that the stored file is
-rebuilt byte for byte; a fit over its budget says so in the command's message instead of
-stopping at a point that depends on the machine's load. The result is stored as
-calibration.json.gz in the world directory with its provenance (fitted values, targets'
-years, errors) and is rebuilt byte for byte by `migsim world fit-history`.
+points while other jobs held both cores, one point about 6 s on an idle core). The grid is
+always tried in full, so that the stored file is rebuilt byte for byte; a fit over its
+budget says so in the command's message instead of stopping at a point that depends on the
+machine's load. The result is stored as calibration.json.gz in the world directory with its
+provenance (fitted values, targets' years, errors) and is rebuilt byte for byte by `migsim
+world fit-history`.
 """
 
 from __future__ import annotations
