@@ -59,9 +59,10 @@ _SHORT = (
     "the calibration is fitted to the observed 1990-2005 changes (migsim world fit-history: "
     "one constant per corridor, income elasticity and return hazard scale on a grid), but "
     "one constant per corridor cannot follow corridors whose growth accelerated after 2000 "
-    "(the fit's own expected projection misses 2005 by 0.093, world total between areas "
-    "112.5M against 118.3M), and the simulation runs a further 2% below that projection in "
-    "2005 (largest gaps: SAS->GCC, EEU->WEU, SSA->WEU). Next step: let the corridor "
+    "(the fit's own expected projection misses 2005 by 0.101), and the simulation runs "
+    "below that projection (largest gaps: SAS->GCC, EEU->WEU, SSA->WEU; the return hazard's "
+    "destination scales make WEU's arrivals leave at OECD's 51% in five years, so its "
+    "stocks hinge on replacing them). Next step: let the corridor "
     "constants follow the observed income and population paths through a time-varying term "
     "fitted on 1990-2005 (e.g. a per-corridor trend, or the network elasticity fitted "
     "jointly with lambda), and close the projection's gap to the simulation by solving the "
@@ -69,14 +70,14 @@ _SHORT = (
 )
 EXPECTED_FAILURES: dict[str, str] = {
     "HISTORY:corridor_log_error_2005": (
-        "0.136 vs 0: the constant-growth null reproduces 2005 by construction (its rate is "
+        "0.161 vs 0: the constant-growth null reproduces 2005 by construction (its rate is "
         f"fitted on 1990-2005); {_SHORT}"
     ),
     "HISTORY:corridor_log_error_2010": (
-        f"held out, 0.245 vs the constant-growth null's 0.113 (gap 0.132): {_SHORT}"
+        f"held out, 0.282 vs the constant-growth null's 0.113 (gap 0.169): {_SHORT}"
     ),
     "HISTORY:corridor_mape_2010_pct": (
-        "held out, 45.2% vs the constant-growth null's 20.3%; small corridors also carry "
+        "held out, 47.2% vs the constant-growth null's 20.3%; small corridors also carry "
         f"sampling noise (few agents each): {_SHORT}"
     ),
 }
@@ -86,8 +87,8 @@ _QUICK = (
     "{null}), so the quick run cannot decide it"
 )
 QUICK_UNDECIDED: dict[str, str] = {
-    "HISTORY:corridor_log_error_1995": _QUICK.format(quick=0.136, full=0.062, null=0.071),
-    "HISTORY:corridor_log_error_2000": _QUICK.format(quick=0.166, full=0.076, null=0.085),
+    "HISTORY:corridor_log_error_1995": _QUICK.format(quick=0.136, full=0.072, null=0.071),
+    "HISTORY:corridor_log_error_2000": _QUICK.format(quick=0.166, full=0.082, null=0.085),
 }
 
 
