@@ -12,7 +12,6 @@ from migsim.validation.runner import Runner
 # the regions of the default and regions12 worlds: one check each of simulated / observed
 # base-year remittances received (other worlds' regions are not checked one by one)
 REGION_CODES = ("NAM", "WEU", "EEU", "OCE", "JPN", "GCC", "WAS", "SAS", "EAS", "NAF", "SSA", "LAC")
-RATIO_TOLERANCE = 0.5  # within +-50% of the observed inflow: the split is not fitted [A]
 QUANTITIES = [
     "E23:remittances_received_world_usd_bn",
     "E23:remittances_received_developing_usd_bn",
@@ -20,25 +19,43 @@ QUANTITIES = [
     "E23:volume_weighted_fee_pct",
     *(f"E23:remittances_received_{code}_ratio" for code in REGION_CODES),
 ]
+_ONE_RULE = (
+    "; one rule sends the same share of income above subsistence on every corridor (after "
+    "fees and the decay with years abroad), so a region's inflow follows its emigrants' "
+    "incomes abroad and not what its corridors are known to send (recorded inflows also miss "
+    "informal channels, which differ by region)"
+)
+# measured: mean of 3 seeds of the full validation (1,000,000 agents), [V] band 0.9-1.1
+_RATIOS = {
+    "NAM": "1.79: NAM's emigrants earn well abroad while its recorded inflow is small",
+    "WEU": "0.88: WEU's emigrants are mostly inside the EU bloc at similar incomes",
+    "EEU": "1.44",
+    "OCE": "1.90: a small recorded inflow (3.3bn) against emigrants with high incomes abroad",
+    "JPN": "1.02 +- 0.16 over seeds (0.85-1.33): a few hundred emigrant agents",
+    "GCC": "3.64: GCC nationals abroad are few and rich, its recorded inflow is 0.9bn",
+    "WAS": "1.10 +- 0.02 (1.07-1.13 over seeds), on the band's edge",
+    "SAS": "0.76: the Gulf-South Asia corridors send more than the rule's share",
+    "EAS": "0.64",
+    "SSA": "0.76",
+    "LAC": "1.87: LAC's emigrants live mostly in NAM at NAM incomes",
+}
 EXPECTED_FAILURES = {
-    "E23:remittances_received_NAM_ratio": (
-        "default world 1.4-1.7: the rule sends the same share of income above subsistence on "
-        "every corridor, and NAM's emigrants earn well abroad while its recorded inflow is small"
-    ),
-    "E23:remittances_received_OCE_ratio": (
-        "about 2: a small recorded inflow (3.3bn) against emigrants with high incomes abroad"
-    ),
-    "E23:remittances_received_GCC_ratio": (
-        "about 3: GCC nationals abroad are few and rich, its recorded inflow is 0.9bn"
-    ),
-    "E23:remittances_received_LAC_ratio": (
-        "about 1.9: LAC's emigrants live mostly in NAM at NAM incomes; the rule has no corridor "
-        "differences in what people send beyond incomes and fees"
-    ),
+    **{
+        f"E23:remittances_received_{code}_ratio": f"simulated / observed {text}{_ONE_RULE}"
+        for code, text in _RATIOS.items()
+    },
     "E23:volume_weighted_fee_pct": (
         "fees are regional averages of corridor prices, simple means within each region "
         "pair, while the big real corridors (US-Mexico, Gulf-South Asia) are far cheaper"
     ),
+}
+
+# within a few standard errors of the band's edge at 1,000,000 agents; an eighth of them
+# cannot tell which side
+QUICK_UNDECIDED = {
+    f"E23:remittances_received_{code}_ratio": "near the band's edge in the full run "
+    "(3 seeds); a quick run's smaller diaspora samples cannot decide it"
+    for code in ("WEU", "JPN", "WAS", "NAF")
 }
 
 
@@ -49,6 +66,7 @@ EXPECTED_FAILURES = {
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    quick_undecided=QUICK_UNDECIDED,
     other_worlds=(
         "one global scale brings remittances to $542bn in the base year whatever the world; the "
         "fees are Remittance Prices Worldwide's first survey year (2011) by corridor, not the "
@@ -80,7 +98,6 @@ def e23_remittances(r: Runner) -> list[Check]:
             "",
             "simulated / observed base-year inflow under one global scale: the regional split "
             "is the behavioural rule's, not fitted",
-            tol=RATIO_TOLERANCE,
         )
         for code in REGION_CODES
         if code in world.codes and observed[world.index(code)] > 0
