@@ -93,6 +93,6 @@ def test_infeasible_flow_targets_are_capped_and_reported():
     conf = migsim.compose(["world=toy", "behaviour.return_hazard_shape=2.0"])
     cal = calibration.calibrate(load_world("toy"), conf.behaviour, conf.population)
     p = cal.provenance
-    assert p["capped_cells"] == 2 and p["capped_flow_dropped"] > 0
+    assert p["capped_cells"] >= 1 and p["capped_flow_dropped"] > 0
     assert p["capped_worst"][0].startswith("STH tertiary")
     assert p["max_log_gap"] < 1e-3
