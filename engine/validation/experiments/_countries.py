@@ -34,6 +34,11 @@ import numpy as np
 from migsim.validation.runner import Runner
 
 WORLD = "countries"
+# the country experiments' reason on other worlds' validation pages
+COUNTRY_WORLD_ONLY = (
+    "it runs on the 232-country world whatever --world names (its countries exist there "
+    "only), so its figures do not move with the world validated"
+)
 OVERRIDES = ["population.stratification=0.5", "years=6"]
 FOLLOW_YEARS = 5  # an arrival cohort is followed this many years
 IRREGULAR = 3

@@ -12,7 +12,7 @@ calibrated): they show that the simulated cohorts leave at the calibrated rates.
 from __future__ import annotations
 
 from migsim.validation.checks import Check, point, within
-from migsim.validation.experiments._countries import FOLLOW_YEARS, country_run
+from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, FOLLOW_YEARS, country_run
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -35,6 +35,7 @@ SOURCE = "OECD 2008 (International Migration Outlook)"
     configs=["e01_status_quo"],
     cost="driven",
     quantities=QUANTITIES,
+    other_worlds=COUNTRY_WORLD_ONLY,
     expected_failures=EXPECTED_FAILURES,
     quick_undecided=QUICK_UNDECIDED,
 )

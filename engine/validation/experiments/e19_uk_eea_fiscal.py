@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from migsim.validation.checks import Check, point
-from migsim.validation.experiments._countries import country_run
+from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, country_run
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -62,6 +62,7 @@ SOURCE = "Dustmann & Frattini 2014 (Economic Journal)"
     configs=["e01_status_quo"],
     cost="driven",
     quantities=QUANTITIES,
+    other_worlds=COUNTRY_WORLD_ONLY,
     expected_failures=EXPECTED_FAILURES,
     quick_undecided=QUICK_UNDECIDED,
 )

@@ -13,7 +13,7 @@ share of India's simulated GDP of that year.
 from __future__ import annotations
 
 from migsim.validation.checks import Check, within
-from migsim.validation.experiments._countries import country_run
+from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, country_run
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -39,6 +39,7 @@ SOURCE = "Desai, Kapur, McHale & Rogers 2009 (J. Development Economics)"
     configs=["e01_status_quo"],
     cost="driven",
     quantities=QUANTITIES,
+    other_worlds=COUNTRY_WORLD_ONLY,
     expected_failures=EXPECTED_FAILURES,
 )
 def e22_india_fiscal(r: Runner) -> list[Check]:

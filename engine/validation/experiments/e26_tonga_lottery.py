@@ -11,7 +11,7 @@ natives, as a ratio - 1 in %.
 from __future__ import annotations
 
 from migsim.validation.checks import Check, point
-from migsim.validation.experiments._countries import country_run
+from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, country_run
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -34,6 +34,7 @@ SOURCE = "McKenzie, Gibson & Stillman 2010 (J. European Economic Association)"
     configs=["e01_status_quo"],
     cost="driven",
     quantities=QUANTITIES,
+    other_worlds=COUNTRY_WORLD_ONLY,
     expected_failures=EXPECTED_FAILURES,
 )
 def e26_tonga_lottery(r: Runner) -> list[Check]:
