@@ -297,3 +297,32 @@ def test_scenario_doc_tables_read_the_runs():
     blocked = report.blocked_table(runs["none"])
     assert "| SSA | 1.00 | 3.0 | 3.0 | 0.40 |" in blocked
     assert "| world | 2.00 | 3.0 | 1.5 | 0.25 |" in blocked
+    summary = report.summary(runs)
+    assert "from 3,300 to 6,600 PPP $ by 2043 (without the scenario: 3,300)" in summary
+    assert (
+        "in 2014, 3.0M would-be movers worldwide could not pay the move (3.0M of them in SSA)"
+        in summary
+    )
+
+
+def test_scenario_blocks_go_where_their_markers_are(tmp_path, monkeypatch):
+    """`--write` fills the blocks a file has markers for (the README has only the summary);
+    a file with none is refused in one line."""
+    from migsim.core.errors import InputError
+    from migsim.scenarios import report
+
+    monkeypatch.setattr(
+        report, "blocks", lambda: {"development": "D", "blocked": "B", "readme": "R"}
+    )
+    readme = tmp_path / "README.md"
+    readme.write_text("x\n" + "\n".join(report.BLOCKS["readme"]) + "\ny\n")
+    assert report.main(["--write", str(readme)]) == 0
+    assert (
+        readme.read_text()
+        == "x\n<!-- scenarios-summary:begin -->\nR\n<!-- scenarios-summary:end -->\ny\n"
+    )
+    assert report.main(["--check", str(readme)]) == 0
+    other = tmp_path / "other.md"
+    other.write_text("nothing here\n")
+    with pytest.raises(InputError, match="has no generated scenario block"):
+        report.sync(other, check=True)

@@ -37,19 +37,22 @@ def sync_blocks(
 
 
 def write_or_check(argv: list[str] | None, prog: str, label: str, sync) -> int:
-    """The command line of a module that owns generated blocks: `--write FILE` rewrites them,
-    `--check FILE` exits 1 when they are stale. `sync(path, check)` returns True if they
-    were up to date; `label` ("NAME: {path}'s blocks are") starts the status line (stderr)."""
+    """The command line of a module that owns generated blocks: `--write FILE [FILE ...]`
+    rewrites them, `--check FILE [FILE ...]` exits 1 when any is stale. `sync(path, check)`
+    returns True if they were up to date; `label` ("NAME: {path}'s blocks are") starts each
+    file's status line (stderr)."""
     import argparse
     import sys
 
     parser = argparse.ArgumentParser(prog=prog)
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", metavar="FILE")
-    group.add_argument("--check", metavar="FILE")
+    group.add_argument("--write", metavar="FILE", nargs="+")
+    group.add_argument("--check", metavar="FILE", nargs="+")
     ns = parser.parse_args(argv)
-    path = ns.write or ns.check
-    current = sync(path, bool(ns.check))
-    state = "up to date" if current else ("stale" if ns.check else "rewritten")
-    print(label.format(path=path) + f" {state}", file=sys.stderr)
-    return 1 if ns.check and not current else 0
+    stale = False
+    for path in ns.write or ns.check:
+        current = sync(path, bool(ns.check))
+        state = "up to date" if current else ("stale" if ns.check else "rewritten")
+        print(label.format(path=path) + f" {state}", file=sys.stderr)
+        stale |= not current
+    return 1 if ns.check and stale else 0

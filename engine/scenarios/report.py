@@ -1,8 +1,9 @@
-"""The generated blocks of docs/scenarios.md: the development scenario against no scenario,
-and the demand the liquidity check holds back, from runs of the default world.
+"""The generated blocks of docs/scenarios.md (the development scenario against no scenario,
+and the demand the liquidity check holds back, from runs of the default world) and their
+summary in the README.
 
-    python -m migsim.scenarios.report --write docs/scenarios.md   # rewrite the blocks
-    python -m migsim.scenarios.report --check docs/scenarios.md   # exit 1 if stale
+    python -m migsim.scenarios.report --write docs/scenarios.md README.md   # rewrite
+    python -m migsim.scenarios.report --check docs/scenarios.md README.md   # exit 1 if stale
 
 Both runs: the default world, 1,000,000 agents, seed 1, 30 years (the default job), once
 with `scenario=none` and once with `scenario=development`, on the stored calibration.
@@ -10,6 +11,7 @@ with `scenario=none` and once with `scenario=development`, on the stored calibra
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -26,9 +28,13 @@ GALLUP_DESIRE_SHARE = 0.13
 BLOCKS = {
     "development": ("<!-- scenario-development:begin -->", "<!-- scenario-development:end -->"),
     "blocked": ("<!-- blocked-demand:begin -->", "<!-- blocked-demand:end -->"),
+    "readme": ("<!-- scenarios-summary:begin -->", "<!-- scenarios-summary:end -->"),
 }
+DEVELOPMENT_REGION = "SSA"
+SUMMARY_YEAR = 2043
 
 
+@functools.cache
 def _runs() -> dict[str, pl.DataFrame]:
     import migsim
 
@@ -100,22 +106,58 @@ def blocked_table(regions: pl.DataFrame, year: int = 2014) -> str:
     return "\n".join(rows)
 
 
+def summary(runs: dict[str, pl.DataFrame], region: str = DEVELOPMENT_REGION) -> str:
+    """Markdown for the README: the development scenario's result in one paragraph and the
+    world's held-back demand in the first simulated year, with Gallup's survey beside it."""
+    frames = {k: v.filter(pl.col("region") == region).sort("year") for k, v in runs.items()}
+    first = int(frames["none"]["year"].min())
+    a0 = frames["none"].filter(pl.col("year") == first).row(0, named=True)
+    a = frames["none"].filter(pl.col("year") == SUMMARY_YEAR).row(0, named=True)
+    b = frames["development"].filter(pl.col("year") == SUMMARY_YEAR).row(0, named=True)
+    t = runs["none"].filter(pl.col("year") == first + 1)
+    moved = float(t["departures"].sum())
+    held = float(t["blocked_by_liquidity"].sum())
+    pop = float(t["population"].sum())
+    ssa_held = float(t.filter(pl.col("region") == region)["blocked_by_liquidity"].sum())
+    return (
+        f"**A development scenario** (`migsim run scenario=development`; default world, "
+        f"1,000,000 agents, seed 1, the stored calibration): {region}'s GDP per capita goes "
+        f"from {a0['gdp'] / a0['population']:,.0f} to {b['gdp'] / b['population']:,.0f} PPP $ "
+        f"by {SUMMARY_YEAR} (without the scenario: {a['gdp'] / a['population']:,.0f}). Its "
+        f"emigrants abroad in {SUMMARY_YEAR} are {b['emigrants'] / 1e6:.1f}M against "
+        f"{a['emigrants'] / 1e6:.1f}M, and {b['departures'] / 1e6:.2f}M leave that year against "
+        f"{a['departures'] / 1e6:.2f}M: richer at home, more people can pay the up-front cost "
+        f"of a move. **The demand the liquidity check holds back**, in `regions.parquet` as "
+        f"`blocked_by_liquidity`: in {first + 1}, {held / 1e6:.1f}M would-be movers worldwide "
+        f"could not pay the move ({ssa_held / 1e6:.1f}M of them in {region}) against "
+        f"{moved / 1e6:.1f}M who moved; would-be movers are "
+        f"{100 * (moved + held) / pop:.2f}% of residents a year, against the "
+        f"{GALLUP_DESIRE_SHARE:.0%} of adults who told Gallup's World Poll (2009-11) they would "
+        "like to move permanently, a stock of wishes rather than a yearly flow. Both tables and "
+        "their discussion: [Scenarios over time](docs/scenarios.md)."
+    )
+
+
 def blocks(runs: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
     runs = runs or _runs()
     return {
         "development": development_table(runs),
         "blocked": blocked_table(runs["none"]),
+        "readme": summary(runs),
     }
 
 
 def sync(path: str | Path, check: bool) -> bool:
+    """The blocks `path` has markers for (docs/scenarios.md: the two tables; the README: the
+    summary); a file with none of them is one InputError."""
+    text = Path(path).read_text()
+    present = [k for k, (begin, end) in BLOCKS.items() if begin in text and end in text]
+    if not present:
+        from migsim.core.errors import InputError
+
+        raise InputError(str(path), "has no generated scenario block", BLOCKS["readme"][0])
     bodies = blocks()
-    return sync_blocks(
-        path,
-        [(*BLOCKS[k], bodies[k], True) for k in BLOCKS],
-        check,
-        "scenario",
-    )
+    return sync_blocks(path, [(*BLOCKS[k], bodies[k], True) for k in present], check, "scenario")
 
 
 def main(argv: list[str] | None = None) -> int:
