@@ -55,7 +55,7 @@ bench-history: $(STAMP)
 
 # The performance table of docs/performance.md from benches/results/*.json (benches/table.py)
 bench-table: $(STAMP)
-	$(BIN)/python -m benches.table --write docs/performance.md
+	$(BIN)/python -m benches.table --write docs/performance.md docs/memory.md
 
 # The documentation site, strict: any warning (a broken link, a page outside the table of
 # contents) fails the build, and --keep-going lists them all. Open docs/_build/html/index.html.

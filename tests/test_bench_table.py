@@ -1,0 +1,67 @@
+"""The generated performance tables (`benches/table.py`) read the benchmark records: a target
+is called met or not from the record's figure, never typed (synthetic records here)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benches import table, targets
+
+
+def _write(tmp_path, name, data):
+    (tmp_path / f"{name}.json").write_text(json.dumps(data))
+
+
+def test_targets_table_reads_the_records(tmp_path):
+    _write(
+        tmp_path,
+        "targets",
+        {
+            "targets": True,
+            "people": 10_000_000,
+            "threads": 2,
+            "full_year_person_years_per_s": 32e6,
+            "probe_person_years_per_s": 20e6,
+            "full_year_vs_probe": 1.6,
+            "state_bytes_per_row": 23.0,
+            "command": "x",
+        },
+    )
+    _write(
+        tmp_path,
+        "scale-500M",
+        {
+            "people": 500_000_000,
+            "rows": 575_000_000,
+            "synthesis_s": 100.0,
+            "year_s_min": 44.0,
+            "person_years_per_s": 1.1e7,
+            "state_bytes": 13_225_000_000,
+            "state_bytes_per_row": 23.0,
+            "scratch_bytes": {"units": 2_000_000_000},
+            "scratch_bytes_per_person": {"units": 4.0},
+            "rss_before_synthesis_bytes": 300_000_000,
+            "peak_rss_after_synthesis_bytes": 13_000_000_000,
+            "peak_rss_bytes": 25 * 2**30,
+            "peak_rss_bytes_per_person": 50.0,
+        },
+    )
+    out = targets.TARGET_FULL_YEAR_VS_PROBE / 1.6
+    text = table.targets_table(tmp_path)
+    assert f"= 1.60x (2 threads; targets) | 20M person-years/s | not met: {out:.2f}x" in text
+    assert "| 23.0 B/row (targets) | - | met |" in text
+    assert "peak RSS 25.00 GiB" in text and text.count("not met") == 2
+    peak = table.peak_table(tmp_path)
+    assert "| peak over the run | 26.84 | 25.00 |" in peak
+    assert "| per-pass scratch allocated (units 4.00 B/person) | 2.00 | 1.86 |" in peak
+
+
+def test_a_file_without_benchmark_blocks_is_refused(tmp_path):
+    from migsim.core.errors import InputError
+
+    page = tmp_path / "page.md"
+    page.write_text("no blocks\n")
+    with pytest.raises(InputError, match="has no generated benchmark block"):
+        table.sync(str(page), check=True)
