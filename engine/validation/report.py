@@ -127,6 +127,37 @@ def combine(per_seed) -> list[tuple[Check, list[float]]]:
     return out
 
 
+def _g(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def measured_gap(c: Check, values: list[float], sd: float) -> str:
+    """The measured side of a miss, written from this run's figures (the declared reason that
+    follows it gives the cause): the mean over seeds with its spread, the published figure
+    and how far the mean lies outside the accepted band, or that the null is closer."""
+    unit = c.unit if c.unit in ("", "%", "x") else f" {c.unit}"
+    if not math.isfinite(c.simulated):
+        return "measured: not a finite number"
+    n = len(values)
+    sim = _g(c.simulated) + (f" +- {_g(sd)}" if n > 1 and math.isfinite(sd) else "")
+    seeds = f" ({n} seeds)" if n > 1 else ""
+    published = published_text(asdict(c))
+    text = f"measured {sim}{unit}{seeds} against {published}{unit}"
+    if c.simulated < c.accept_low:
+        text += f", {_g(c.accept_low - c.simulated)}{unit} below the accepted band"
+    elif c.simulated > c.accept_high:
+        text += f", {_g(c.simulated - c.accept_high)}{unit} above the accepted band"
+    target = 0.5 * (c.published_low + c.published_high)
+    if math.isfinite(target) and target != 0 and c.flag != "sign":
+        text += f" ({c.simulated / target:.2g} of it)"
+    if math.isfinite(c.null):
+        closer = "" if c.beats_null else ", closer to the published value"
+        text += f"; the null {_g(c.null)}{unit}{closer}"
+    return text
+
+
 def mc_error(values: list[float]) -> tuple[float, float]:
     """(standard deviation across seeds, standard error of their mean); NaN for one seed."""
     if len(values) < 2 or not all(map(math.isfinite, values)):
@@ -180,6 +211,8 @@ def to_frame(checks, quick: bool = False) -> pl.DataFrame:
         d["beats_null"] = c.beats_null
         d["status"] = status(c, expected)
         d["explanation"] = expected.get(c.key, "")
+        if d["explanation"] and not c.passed:
+            d["explanation"] = f"{measured_gap(c, values, sd)}: {d['explanation']}"
         d["tier"], d["tier_reason"] = evidence(c.key)
         d["result"] = result_of(d["tier"], d["passed"], d["status"])
         why = mc_undecided(c, se)

@@ -227,3 +227,24 @@ def test_quick_validate_exits_0_when_its_only_misses_are_undecided(tmp_path, mon
     assert "not decidable in quick mode" in streams.out  # the headline: data, on stdout
     assert "wrote" in streams.err and "wrote" not in streams.out
     assert cli.validate_command(["--out", str(tmp_path / "full")]) == 3  # the full run decides
+
+
+def test_a_misses_measured_gap_is_written_from_the_run_not_typed():
+    """An expected failure's explanation starts with the run's own figures (mean, spread over
+    seeds, the published value, the distance to the band, the null), then the declared cause;
+    the declared reasons carry no measured figures of their own."""
+    from migsim.validation.registry import registered
+
+    per_seed = [
+        [point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, v, "%")] for v in (2.0, 3.0, 4.0)
+    ]
+    row = to_frame(per_seed).row(0, named=True)
+    assert row["status"] == "expected failure"
+    assert row["explanation"].startswith(
+        "measured 3 +- 1% (3 seeds) against 12.00%, 7.8% below the accepted band (0.25 of it): "
+    )
+    cause = registered()["E11"].expected_failures["E11:world_gdp_pct_after_5y"]
+    assert row["explanation"].endswith(cause)
+    for exp in registered().values():
+        for key, reason in exp.expected_failures.items():
+            assert "+- " not in reason and "(3 seeds)" not in reason, key

@@ -17,7 +17,7 @@ QUANTITIES = [
 ]
 EXPECTED_FAILURES = {
     "E10:income_per_worker_born_developing_pct_after_30y": (
-        "+165 +- 0.6% (3 seeds) against Kennan's 112-125% (40 points above): with "
+        "with "
         "full TFP portability, no congestion and the "
         "partial capital closure, developing-born movers earn destination wages and rich "
         "wages barely fall; the measure is labour income only"

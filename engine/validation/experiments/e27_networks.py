@@ -16,7 +16,7 @@ QUANTITIES = [
 ]
 EXPECTED_FAILURES = {
     "E27:r2_log_flows_on_log_diaspora": (
-        "R^2 about 0.9 vs 0.71: yearly flows are calibrated to stock x exit rate, so simulated log "
+        "yearly flows are calibrated to stock x exit rate, so simulated log "
         "flows are nearly proportional to log diasporas; real flows carry more noise and "
         "other determinants"
     ),
