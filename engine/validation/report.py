@@ -141,8 +141,9 @@ def measured_gap(c: Check, values: list[float], sd: float) -> str:
     if not math.isfinite(c.simulated):
         return "measured: not a finite number"
     n = len(values)
-    sim = _g(c.simulated) + (f" +- {_g(sd)}" if n > 1 and math.isfinite(sd) else "")
-    seeds = f" ({n} seeds)" if n > 1 else ""
+    spread = n > 1 and math.isfinite(sd) and sd > 0
+    sim = _g(c.simulated) + (f" +- {_g(sd)}" if spread else "")
+    seeds = (f" ({n} seeds)" if spread else f" (the same on {n} seeds)") if n > 1 else ""
     published = published_text(asdict(c))
     text = f"measured {sim}{unit}{seeds} against {published}{unit}"
     if c.simulated < c.accept_low:
@@ -151,7 +152,7 @@ def measured_gap(c: Check, values: list[float], sd: float) -> str:
         text += f", {_g(c.simulated - c.accept_high)}{unit} above the accepted band"
     target = 0.5 * (c.published_low + c.published_high)
     if math.isfinite(target) and target != 0 and c.flag != "sign":
-        text += f" ({c.simulated / target:.2g} of it)"
+        text += f" ({c.simulated / target:.2g}x the published value)"
     if math.isfinite(c.null):
         closer = "" if c.beats_null else ", closer to the published value"
         text += f"; the null {_g(c.null)}{unit}{closer}"
