@@ -241,7 +241,8 @@ def test_a_misses_measured_gap_is_written_from_the_run_not_typed():
     row = to_frame(per_seed).row(0, named=True)
     assert row["status"] == "expected failure"
     assert row["explanation"].startswith(
-        "measured 3 +- 1% (3 seeds) against 12.00%, 7.8% below the accepted band (0.25x the published value): "
+        "measured 3 +- 1% (3 seeds) against 12.00%, 7.8% below the accepted band "
+        "(0.25x the published value): "
     )
     cause = registered()["E11"].expected_failures["E11:world_gdp_pct_after_5y"]
     assert row["explanation"].endswith(cause)
