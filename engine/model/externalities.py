@@ -1,5 +1,5 @@
 r"""Externalities of immigration felt by host natives, and capital that moves between regions
-(docs/economy.md, "Externalities and mobile capital"). Every switch is off by default: with
+(docs/model.md §5.13). Every switch is off by default: with
 all three at 0 nothing here runs and a run's outputs are those of a model without them.
 
 **Congestion of public services** (``economy.externalities.congestion`` = :math:`c \ge 0`).
