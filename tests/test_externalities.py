@@ -219,4 +219,10 @@ def test_switches_on_sharded_run_equals_single_process(toy):
     on = (CONGESTION, COHESION, MOBILITY)
     one, three = toy(*on, "threads=1"), toy(*on, "threads=1", "shards.count=3")
     assert "capital_owned" in one["regions"].columns
+    # with the switches on, every table has its declared columns, the optional ones included
+    from migsim.runtime.columns import declared
+
+    tables = declared()
+    assert one["welfare"].columns == list(tables["welfare"])
+    assert set(one["regions"].columns) <= set(tables["regions"])
     assert_same_run(one["dir"], three["dir"])
