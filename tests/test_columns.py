@@ -10,7 +10,6 @@ import pytest
 import migsim
 from migsim.runtime.columns import declared
 
-
 # columns of tables other than regions written only when a switch is on (the default run
 # has none; tests/test_externalities.py checks the tables with the switches on)
 OPTIONAL = {"welfare": {"externality_cost"}}

@@ -69,6 +69,23 @@ def test_owners_keep_the_income_of_capital_they_lend():
     assert same.tolist() == income.tolist()
 
 
+def test_owners_invest_in_proportion_to_what_they_own():
+    installed = np.array([6.0, 2.0, 1.0])
+    owned = np.array([3.0, 5.0, 1.0])  # region 0 borrows 3, region 1 lends 3
+    invested = np.array([-4.0, 1.0, 0.5])
+    after = ext.owners_investment(owned, installed, invested)
+    assert after.sum() == pytest.approx((installed + invested).sum(), rel=1e-15)
+    assert after[0] == pytest.approx(3.0 - 2.0)  # half of region 0's stock is its own
+    assert after[1] == pytest.approx(5.0 + 1.0 - 2.0)  # its own investment, the lender's loss
+    assert after[2] == pytest.approx(1.5)
+    assert (after > 0).all()
+    # nobody lends: every region invests in its own stock
+    assert (
+        ext.owners_investment(installed, installed, invested).tolist()
+        == (installed + invested).tolist()
+    )
+
+
 @pytest.mark.parametrize(
     "override, where",
     [
@@ -76,6 +93,7 @@ def test_owners_keep_the_income_of_capital_they_lend():
         ("economy.externalities.cohesion=nan", "economy.externalities.cohesion"),
         ("economy.capital.mobility=-0.1", "economy.capital.mobility"),
         ("economy.capital.mobility=inf", "economy.capital.mobility"),
+        ("economy.capital.mobility=1.5", "economy.capital.mobility"),
         ("+economy.externalities.congestoin=1", "economy.externalities.congestoin"),
     ],
 )
@@ -182,6 +200,20 @@ def test_mobile_capital_keeps_the_world_stock_and_follows_the_return(toy):
     moved = (at(r_on, year)["capital"] - at(r_off, year)["capital"]).to_numpy()
     assert moved[int(np.argmax(rise.to_numpy()))] > 0.0 > moved[int(np.argmin(rise.to_numpy()))]
     assert np.allclose(at(r_on, year)["capital_owned"], at(r_off, year)["capital"], rtol=1e-12)
+
+
+def test_mobile_capital_under_the_default_closure_keeps_owners_whole(toy):
+    """Partial closure (the default): the world's owned stock equals its installed stock
+    every year, every owned stock stays positive, capital income is conserved."""
+    r = toy(MOBILITY)["regions"]
+    totals = r.group_by("year").agg(
+        pl.col("capital", "capital_owned", "capital_income", "capital_income_owned").sum()
+    )
+    assert np.allclose(totals["capital_owned"], totals["capital"], rtol=1e-12)
+    assert np.allclose(totals["capital_income_owned"], totals["capital_income"], rtol=1e-12)
+    assert (r["capital_owned"] > 0).all() and (r["capital_income_owned"] > 0).all()
+    later = r.filter(pl.col("year") > r["year"].min())
+    assert (later["capital"] != later["capital_owned"]).any()  # capital did move
 
 
 def test_capital_follows_migrants_under_free_mobility(toy):

@@ -44,10 +44,17 @@ falls). The partial-adjustment rule is assumed [A]; mobile capital that keeps th
 return fixed is the textbook closure of the immigration surplus (Borjas 1995) and of the
 large-gain models of open borders (Klein & Ventura 2009; Kennan 2013) [K].
 
-Capital keeps its owners: a region's owned stock changes by its own closure's investment
-(financed at home), not by mobility, and the income of capital installed abroad goes back to
-its owners: capital importers pay MPK on the capital they borrow into a pool that exporters
-share pro rata to what they lend (world capital income is conserved).
+With :math:`\mu \le 1` (the allowed range) the move never overshoots: the return falls
+with capital at the rate :math:`1 - \alpha < 1`, so one year closes less than the whole gap.
+Under the ``long_run`` closure every region's return is already its base-year return, and
+nothing moves.
+
+Capital keeps its owners: mobility moves capital, not its ownership; the closure's change of
+the stock installed in a region (its investment) is made by the owners of that stock in
+proportion to what they own of it (the foreigners' part shared by the lending regions pro
+rata to what they lend). The income of capital installed abroad goes back to its owners:
+capital importers pay MPK on what they borrow into a pool that lenders share pro rata to what
+they lend (world capital income is conserved).
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ __all__ = [
     "congestion_cost",
     "congestion_quality",
     "owners_capital_income",
+    "owners_investment",
     "reallocate_capital",
 ]
 
@@ -91,7 +99,7 @@ class CapitalConf:
 
     mobility: float = param(
         0.0,
-        range=(0.0, 10.0),
+        range=(0.0, 1.0),
         doc="mu: log capital moves mu x (return gap to the mean) a year, world stock kept; "
         "0 off, e.g. 0.5 [A]",
     )
@@ -135,6 +143,23 @@ def reallocate_capital(
     weight = np.exp(x - x.max())
     moved = k * weight
     return moved * (k.sum() / moved.sum())
+
+
+def owners_investment(owned: np.ndarray, installed: np.ndarray, invested: np.ndarray) -> np.ndarray:
+    """(R,) capital each region's natives own after the closure's change of the stocks
+    installed (`invested`, either sign): the owners of the capital installed in a region
+    invest (or disinvest) in proportion to what they own of it; the foreigners' part is
+    shared among the lending regions pro rata to what they lend. Keeps the world's owned
+    stock equal to its installed stock, and every owned stock positive while the installed
+    ones are."""
+    owned = np.asarray(owned, dtype=np.float64)
+    installed = np.asarray(installed, dtype=np.float64)
+    home = np.clip(np.divide(owned, installed, out=np.ones_like(owned), where=installed > 0), 0, 1)
+    lent = np.maximum(owned - installed, 0.0)
+    foreign = (invested * (1.0 - home)).sum()
+    total_lent = lent.sum()
+    share = lent / total_lent if total_lent > 0.0 else np.zeros_like(lent)
+    return owned + invested * home + foreign * share
 
 
 def owners_capital_income(

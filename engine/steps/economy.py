@@ -430,9 +430,12 @@ class EconomyStep(Step):
 
     def move_capital(self, state, supply, outcome):
         """Mobile capital (migsim.model.externalities): the closure's change of each
-        region's stock is its owners' investment; the world stock then moves between regions
-        toward equal net returns, and the market is solved again at the stocks installed."""
-        self.capital_owned = self.capital_owned + (outcome.capital - self.capital)
+        region's stock is invested by the owners of what is installed there; the world stock
+        then moves between regions toward equal net returns, and the market is solved again at
+        the stocks installed."""
+        self.capital_owned = ext.owners_investment(
+            self.capital_owned, self.capital, outcome.capital - self.capital
+        )
         returns = outcome.capital_income / outcome.capital
         installed = ext.reallocate_capital(
             outcome.capital, returns, state.rental_rate, self.mobility
