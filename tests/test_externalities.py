@@ -276,3 +276,17 @@ def test_game_host_natives_bear_the_externalities(tmp_path, seed):
     assert alone_on < alone_off - 0.2 and alone_on < 0.0, on.text
     both_off, both_on = off.matrix[("L", "L")][0], on.matrix[("L", "L")][0]
     assert both_on < both_off - 0.2, on.text
+
+
+def test_resume_with_the_switches_on_is_exact(tmp_path, compose_cfg):
+    """The owned capital stocks and the base-year immigrant shares are kept in checkpoints:
+    a run resumed from one gives the same bytes."""
+    from migsim.runtime import runner
+
+    common = (*BASE, CONGESTION, COHESION, MOBILITY)
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    result = runner.run_simulation(compose_cfg(*common, "checkpoint_every=1"), full)
+    saved = full / "checkpoint-2014.npz"
+    runner.run_simulation(compose_cfg(*common, f"resume={saved}"), resumed)
+    for table in result.manifest["tables"]:
+        assert (full / table).read_bytes() == (resumed / table).read_bytes(), table
