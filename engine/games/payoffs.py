@@ -147,6 +147,13 @@ def side_payoffs(run_dir: Path, region: str, tables: dict | None = None) -> dict
             "runs made by this version of migsim (rerun the game)",
         )
     access = float(reg["access_value"][0] or 0.0)
+    # switches (migsim.model.externalities): costs borne by the resident natives, and with
+    # mobile capital the capital the natives own (at home or abroad) and its income
+    cost = sum(float(reg[c][0]) for c in ("congestion_cost", "cohesion_cost") if c in reg.columns)
+    owned = "capital_owned" in reg.columns
+    stock, income = (
+        ("capital_owned", "capital_income_owned") if owned else ("capital", "capital_income")
+    )
     labour = {}
     for sk in ("low", "high"):
         h = home.filter(pl.col("skill") == sk)
@@ -161,8 +168,9 @@ def side_payoffs(run_dir: Path, region: str, tables: dict | None = None) -> dict
         "home_people": float(home["people"].sum()),
         "abroad_income": float((abroad["people"] * abroad["pp"]).sum()),
         "abroad_people": float(abroad["people"].sum()),
-        "capital_income": float(reg["capital_income"][0]),
-        "capital_stock": float(reg["capital"][0]),
+        "capital_income": float(reg[income][0]),
+        "capital_stock": float(reg[stock][0]),
+        "externality_cost": cost,
         # r0: the base-year marginal product of capital, at which the long-run closure
         # supplies capital (engine/model/markets.py: rental_rate = alpha Y0 / K0)
         "rental_rate": float(first["capital_income"][0]) / float(first["capital"][0]),
@@ -195,6 +203,7 @@ BLOC_SUMS = (
     "abroad_people",
     "capital_income",
     "capital_stock",
+    "externality_cost",
     "capital_income_0",
     "capital_0",
     "taxpayers",
@@ -260,7 +269,7 @@ def derived_payoffs(level: dict, none: dict) -> dict[str, float]:
     levels (for the capital it would have owned)."""
     capital = native_capital_income(level, none)
     nan = float("nan")
-    home = level["home_income"] + capital
+    home = level["home_income"] + capital - level.get("externality_cost", 0.0)
     people = level["home_people"] + level["abroad_people"]
     return {
         "natives": (home + level["abroad_income"]) / people,

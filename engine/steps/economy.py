@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import polars as pl
 from migsim.core.errors import InputError
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
+from migsim.model import externalities as ext
 from migsim.model import markets
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
@@ -102,6 +103,9 @@ class EconomyConf:
     brain_gain_elasticity: float = param(
         0.05, range=(0.0, 1.0), doc="BDR 2008 short-run elasticity of H_ex [V]"
     )
+    # switches, all off by default (migsim.model.externalities)
+    externalities: ext.ExternalitiesConf = field(default_factory=ext.ExternalitiesConf)
+    capital: ext.CapitalConf = field(default_factory=ext.CapitalConf)
 
 
 # Public spending per person by age band, share of GDP per capita (docs/model.md §5.7 [A]):
@@ -118,6 +122,13 @@ def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     return out
 
 
+def _immigrant_share(fiscal: np.ndarray) -> np.ndarray:
+    """(R,) foreign-born share of residents from the fiscal sums (0 where nobody lives)."""
+    residents = fiscal[..., 3].sum(axis=(1, 2, 3))
+    immigrants = fiscal[:, 1, ..., 3].sum(axis=(1, 2))
+    return np.divide(immigrants, residents, out=np.zeros_like(residents), where=residents > 0.0)
+
+
 def _wage_columns() -> dict[str, Column]:
     return {
         f"wage_{skill}_{who}": Column(
@@ -132,7 +143,7 @@ def _wage_columns() -> dict[str, Column]:
 class EconomyStep(Step):
     """Labour markets, incomes, budgets and remittances after migration."""
 
-    reads = ("cells", "partnership_graduates")
+    reads = ("cells", "moves", "partnership_graduates")
     writes = ("wages", "partnership_graduates", "region_columns")
     columns = {
         "gdp": Column("PPP $", "gross domestic product"),
@@ -154,6 +165,19 @@ class EconomyStep(Step):
         "net_contribution_immigrants": Column("PPP $", "immigrants' taxes less their spending"),
         "gdp_per_capita": Column(
             "PPP $", "GDP per resident", derive=pl.col("gdp") / pl.col("population")
+        ),
+        # written only when their switch is on (migsim.model.externalities)
+        "congestion_cost": Column(
+            "PPP $", "public services the resident natives lose to congestion (switch on)"
+        ),
+        "cohesion_cost": Column(
+            "PPP $", "social-cohesion cost to the resident natives, income equivalent (switch on)"
+        ),
+        "capital_owned": Column(
+            "PPP $", "capital the region's natives own, at home or abroad (mobile capital on)"
+        ),
+        "capital_income_owned": Column(
+            "PPP $", "income of the capital the region's natives own (mobile capital on)"
         ),
     }
     tables = {
@@ -202,6 +226,11 @@ class EconomyStep(Step):
                 "PPP $", "private income (natives also get capital income, remittances received)"
             ),
             "public_income": Column("PPP $", "public spending the group receives"),
+            "externality_cost": Column(
+                "PPP $",
+                "congestion and cohesion costs borne by the group, income equivalent "
+                "(only when an externality is on)",
+            ),
         },
     }
 
@@ -257,6 +286,10 @@ class EconomyStep(Step):
         self.wages0 = per_unit * scale[:, None, None]
         self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share, self.params)
         self.capital = self.state.capital.copy()
+        self.mobility = float(conf.capital.mobility)
+        self.congestion = float(conf.externalities.congestion)
+        self.cohesion = float(conf.externalities.cohesion)
+        self.capital_owned = self.capital.copy()  # by the region's natives (mobile capital)
         if conf.public_goods_cost not in ("average", "marginal"):
             raise InputError(
                 "economy.public_goods_cost", f"'{conf.public_goods_cost}'", "average, marginal"
@@ -282,6 +315,7 @@ class EconomyStep(Step):
         # incomes and grows only where incomes grow, which is what loosens the liquidity
         # constraint as origins develop (the emigration hump), not a drift of the calibration
         fiscal0 = sums["fiscal"]
+        self.base_immigrant_share = _immigrant_share(fiscal0)  # m0 of the cohesion cost
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
         sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
         held = sim.people.sum(passes.wealth_by_location, R)
@@ -386,11 +420,52 @@ class EconomyStep(Step):
             # a scenario's income path as TFP (migsim.scenarios.exogenous)
             state = replace(state, tfp=state.tfp * exo.tfp_factor)
         outcome = markets.solve(state, supply, self.params, previous_capital=self.capital)
+        if self.mobility > 0.0:
+            outcome = self.move_capital(state, supply, outcome)
         self.capital = outcome.capital
         wages = outcome.wages
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (wages / self.wages0)
         sums = self.incomes(sim, year, year - sim.base_year, wages, units_ready=True)
         self.record(sim, year, outcome, sums)
+
+    def move_capital(self, state, supply, outcome):
+        """Mobile capital (migsim.model.externalities): the closure's change of each
+        region's stock is invested by the owners of what is installed there; the world stock
+        then moves between regions toward equal net returns, and the market is solved again at
+        the stocks installed."""
+        self.capital_owned = ext.owners_investment(
+            self.capital_owned, self.capital, outcome.capital - self.capital
+        )
+        returns = outcome.capital_income / outcome.capital
+        installed = ext.reallocate_capital(
+            outcome.capital, returns, state.rental_rate, self.mobility
+        )
+        fixed = replace(self.params, closure="short_run")
+        return markets.solve(state, supply, fixed, previous_capital=installed)
+
+    def externality_costs(self, sim, fiscal) -> tuple[np.ndarray, np.ndarray]:
+        """(R,) congestion and cohesion costs borne by each region's resident natives, PPP $
+        (zeros for a switch that is off)."""
+        R = self.world.n_regions
+        residents = fiscal[..., 3].sum(axis=(1, 2, 3))
+        congestion, cohesion = np.zeros(R), np.zeros(R)
+        if self.congestion > 0.0:
+            arrived = np.zeros(R)
+            moves = sim.state.moves
+            if moves is not None and moves.keys.size:
+                origin, _, destination, people = moves.weighted_moves(sim.weight)
+                foreign = origin != destination
+                arrived = np.bincount(destination[foreign], weights=people[foreign], minlength=R)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inflow = np.where(residents > 0.0, arrived / residents, 0.0)
+            natives_public = fiscal[:, 0, ..., 2].sum(axis=(1, 2))
+            congestion = ext.congestion_cost(natives_public, inflow, self.congestion)
+        if self.cohesion > 0.0:
+            natives = fiscal[:, 0]
+            income = (natives[..., 0] - natives[..., 1] + natives[..., 2]).sum(axis=(1, 2))
+            share = _immigrant_share(fiscal)
+            cohesion = ext.cohesion_cost(income, share, self.base_immigrant_share, self.cohesion)
+        return congestion, cohesion
 
     def record(self, sim, year, outcome, sums) -> None:
         world = self.world
@@ -477,8 +552,16 @@ class EconomyStep(Step):
         )
         groups = sums["groups"]
         # capital income goes to the natives of each region (owners), by development group
-        capital_dev = outcome.capital_income[world.developed].sum()
-        capital_devg = outcome.capital_income[~world.developed].sum()
+        owned_income = outcome.capital_income
+        if self.mobility > 0.0:  # capital installed abroad earns for its owners at home
+            returns = outcome.capital_income / outcome.capital
+            owned_income = ext.owners_capital_income(
+                outcome.capital_income, returns, outcome.capital, self.capital_owned
+            )
+            extra["capital_owned"] = self.capital_owned.copy()
+            extra["capital_income_owned"] = owned_income
+        capital_dev = owned_income[world.developed].sum()
+        capital_devg = owned_income[~world.developed].sum()
         private = groups[:, 1].copy()
         private[0] += capital_dev
         private[2] += capital_devg
@@ -487,14 +570,23 @@ class EconomyStep(Step):
         received_ppp = received.sum(axis=0) / self.price
         private[0] += received_ppp[world.developed].sum()
         private[2] += received_ppp[~world.developed].sum()
-        self.records["welfare"].append(
-            pl.DataFrame(
-                {
-                    "year": np.full(len(WELFARE_GROUPS), year, dtype=np.int64),
-                    "group": list(WELFARE_GROUPS),
-                    "people": groups[:, 0],
-                    "private_income": private,
-                    "public_income": groups[:, 2],
-                }
-            )
-        )
+        welfare = {
+            "year": np.full(len(WELFARE_GROUPS), year, dtype=np.int64),
+            "group": list(WELFARE_GROUPS),
+            "people": groups[:, 0],
+            "private_income": private,
+            "public_income": groups[:, 2],
+        }
+        if self.congestion > 0.0 or self.cohesion > 0.0:
+            # borne by the host natives: the natives groups of the table, by development
+            congestion, cohesion = self.externality_costs(sim, fiscal)
+            if self.congestion > 0.0:
+                extra["congestion_cost"] = congestion
+            if self.cohesion > 0.0:
+                extra["cohesion_cost"] = cohesion
+            cost = congestion + cohesion
+            borne = np.zeros(len(WELFARE_GROUPS))
+            borne[0] = cost[world.developed].sum()
+            borne[2] = cost[~world.developed].sum()
+            welfare["externality_cost"] = borne
+        self.records["welfare"].append(pl.DataFrame(welfare))

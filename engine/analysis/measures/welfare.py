@@ -1,6 +1,8 @@
 """Real income by welfare group of Alonso's (2015) Table 6.2 (scope = group, and "world"): the
 private (earnings after tax, natives' capital income, remittances received) and public
-(public spending received) income of each group."""
+(public spending received) income of each group; with an externality switched on
+(economy.externalities), real income is net of the congestion and cohesion costs the host
+natives bear (the welfare table's `externality_cost`, 0 when it is absent)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,11 @@ def _groups(run) -> pl.DataFrame | None:
     if not w.height:
         return None
     w = final_year(w)
-    total = w.select(
-        pl.lit("world").alias("group"), pl.col("people", "private_income", "public_income").sum()
-    )
-    return pl.concat([w.select("group", "people", "private_income", "public_income"), total])
+    if "externality_cost" not in w.columns:
+        w = w.with_columns(externality_cost=pl.lit(0.0))
+    cols = ("people", "private_income", "public_income", "externality_cost")
+    total = w.select(pl.lit("world").alias("group"), pl.col(*cols).sum())
+    return pl.concat([w.select("group", *cols), total])
 
 
 def _income(run, value: pl.Expr) -> pl.DataFrame:
@@ -30,10 +33,14 @@ def _income(run, value: pl.Expr) -> pl.DataFrame:
     return groups.select(pl.col("group").alias("scope"), value.cast(pl.Float64).alias("value"))
 
 
-_TOTAL = pl.col("private_income") + pl.col("public_income")
+_TOTAL = pl.col("private_income") + pl.col("public_income") - pl.col("externality_cost")
 
 
-@measure("real_income", unit="US$ (PPP)", doc="Private plus public income of the group.")
+@measure(
+    "real_income",
+    unit="US$ (PPP)",
+    doc="Private plus public income of the group, less the externality costs it bears.",
+)
 def real_income(run) -> pl.DataFrame:
     return _income(run, _TOTAL)
 
