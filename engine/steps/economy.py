@@ -102,6 +102,12 @@ class EconomyConf:
     brain_gain_elasticity: float = param(
         0.05, range=(0.0, 1.0), doc="BDR 2008 short-run elasticity of H_ex [V]"
     )
+    education_response: str = param(
+        "threshold",
+        choices=("threshold", "logistic"),
+        doc="H_ex's cost distribution: threshold (log-normal costs, the response rises "
+        "as an origin's tertiary share falls) or logistic (the earlier rule) [A]",
+    )
 
 
 # Public spending per person by age band, share of GDP per capita (docs/model.md §5.7 [A]):

@@ -36,9 +36,11 @@ def _education_step(sim):
 
 
 def _h_post(step, sim, p_high, p_low):
+    from migsim.steps.education import resident_share
+
     log_return, _ = step.log_return(sim, p_high, p_low)
-    h = 1.0 / (1.0 + np.exp(-(step.intercept + step.beta * log_return)))
-    return h, (1 - p_high) * h / (1 - p_high * h - p_low * (1 - h))
+    h = step.share(log_return)
+    return h, resident_share(h, p_high, p_low)
 
 
 @experiment(
@@ -54,7 +56,7 @@ def _h_post(step, sim, p_high, p_low):
     ),
 )
 def e15_e16_brain_gain(r: Runner) -> list[Check]:
-    from migsim.steps.education import brain_gain_response
+    from migsim.steps.education import brain_gain, brain_gain_response
 
     if "brain" not in r.cache:
         sim, _ = r.start()
@@ -63,12 +65,12 @@ def e15_e16_brain_gain(r: Runner) -> list[Check]:
         p_high, p_low = step.emigration_rates(sim)
         grid = np.linspace(0.005, 0.6, 120)
         post = np.stack([_h_post(step, sim, np.full_like(p_high, p), p_low)[1] for p in grid])
-        r.cache["brain"] = (resp, p_high, sim.world, grid, post)
-    resp, p_high, world, grid, post = r.cache["brain"]
+        net = brain_gain(step, sim, p_high, p_low)["gain"]
+        r.cache["brain"] = (resp, p_high, sim.world, grid, post, net)
+    resp, p_high, world, grid, post, gain = r.cache["brain"]
     dev = ~world.developed
     b, s = resp["base"], resp["scaled"]
     elasticity = np.log(s["ex_ante"] / b["ex_ante"]) / np.log(2.0)
-    gain = s["post"] - b["post"]
     winners = dev & (gain > 0)
     losers = dev & (gain < 0)
     h = world.tertiary_share
@@ -97,8 +99,8 @@ def e15_e16_brain_gain(r: Runner) -> list[Check]:
             True,
             1.0 if winners_low else -1.0,
             "",
-            f"winners (H_post rises when p_s doubles): {names}; each must have p_s and H at "
-            "or below the developing median",
+            f"winners (H_post above its value with p_s = p_u, BDR's counterfactual): "
+            f"{names}; each must have p_s and H at or below the developing median",
         ),
         sign(
             "E15",
