@@ -108,6 +108,13 @@ class EducationStep(Step):
             return float(np.mean(np.log(h2 / target)[dev])) / np.log(2.0)
 
         lo, hi = 0.0, 50.0
+        if self.response == "threshold":
+            # the mean response is not monotone in beta on the countries world (an origin
+            # whose return falls with p_s and whose threshold sits deep in the lower tail
+            # drags it back down at large beta): bracket its first crossing from below
+            hi = 1e-3
+            while response(hi) < conf.brain_gain_elasticity and hi < 50.0:
+                lo, hi = hi, 2.0 * hi
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             if response(mid) < conf.brain_gain_elasticity:
