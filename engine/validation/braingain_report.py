@@ -101,9 +101,7 @@ def brain_gain_block(out: dict) -> str:
     from migsim.validation import EXPECTED_FAILURES
 
     for c in out["checks"]:
-        published = (
-            "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
-        )
+        published = "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
         result = "pass" if c.passed else "miss"
         if c.key in EXPECTED_FAILURES and not c.passed:
             result = "expected miss"

@@ -98,11 +98,12 @@ def e15_countries_brain_gain(r: Runner) -> list[Check]:
         mean_gain = 0.0
     mean_loss = float(-gain[losers].mean()) if losers.any() else 0.0
     names = (
-        ", ".join(
-            f"{c} ({100 * g:+.2f})" for c, g, w in zip(out["codes"], gain, winners) if w
-        )
+        ", ".join(f"{c} ({100 * g:+.2f})" for c, g, w in zip(out["codes"], gain, winners) if w)
         or "none"
     )
+    h_all, p_all = float(np.median(h[compared])), float(np.median(p[compared]))
+    h_win = float(np.median(h[winners])) if winners.any() else 0.0
+    p_win = float(np.median(p[winners])) if winners.any() else 0.0
     base = (
         f"world=countries, base year: {int(compared.sum())} developing origins of at least "
         f"1M people with p_s > p_u; winners (points of H_post): {names}"
@@ -116,8 +117,7 @@ def e15_countries_brain_gain(r: Runner) -> list[Check]:
             low_h,
             "share",
             f"median tertiary share of the compared origins minus the winners' "
-            f"({np.median(h[compared]):.3f} - {np.median(h[winners]) if winners.any() else 0:.3f}); "
-            + base,
+            f"({h_all:.3f} - {h_win:.3f}); " + base,
         ),
         sign(
             "E15",
@@ -127,7 +127,7 @@ def e15_countries_brain_gain(r: Runner) -> list[Check]:
             low_p,
             "share",
             "median skilled emigration rate of the compared origins minus the winners' "
-            f"({np.median(p[compared]):.3f} - {np.median(p[winners]) if winners.any() else 0:.3f})",
+            f"({p_all:.3f} - {p_win:.3f})",
         ),
         sign(
             "E15",
