@@ -19,6 +19,7 @@ from migsim.core.errors import InputError
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
 from migsim.model import markets
+from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
@@ -99,15 +100,8 @@ class EconomyConf:
         0.08, range=(0.0, 0.5), doc="pure public goods, share of GDP [A]"
     )
     education: bool = param(True, doc="run the education step (brain gain)")
-    brain_gain_elasticity: float = param(
-        0.05, range=(0.0, 1.0), doc="BDR 2008 short-run elasticity of H_ex [V]"
-    )
-    education_response: str = param(
-        "threshold",
-        choices=("threshold", "logistic"),
-        doc="H_ex's cost distribution: threshold (log-normal costs, the response rises "
-        "as an origin's tertiary share falls) or logistic (the earlier rule) [A]",
-    )
+    brain_gain_elasticity: float = param(0.05, range=(0.0, 1.0), doc=ELASTICITY_DOC)
+    education_response: str = param("threshold", choices=RESPONSES, doc=RESPONSE_DOC)
 
 
 # Public spending per person by age band, share of GDP per capita (docs/model.md §5.7 [A]):

@@ -22,37 +22,18 @@ that doubling skilled emigration prospects raises H_ex by the short-run elastici
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from migsim.core.labels import AGE_BANDS
+from migsim.model.brain_gain import logistic as _logistic
+from migsim.model.brain_gain import normal_cdf, normal_quantile
 from migsim.model.incomes import base_wages, expected_income
 from migsim.people import passes
 from migsim.steps.registry import Column, Step, StepContext, step
 
 ADULT_BANDS = slice(3, len(AGE_BANDS))  # 25+
-_ERF = np.vectorize(math.erf, otypes=[float])
-
-
-def _logistic(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def normal_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + _ERF(np.asarray(z, dtype=float) / math.sqrt(2.0)))
-
-
-def normal_quantile(q: np.ndarray) -> np.ndarray:
-    """Phi^-1(q) by bisection on [-10, 10] (q in (0, 1))."""
-    q = np.asarray(q, dtype=float)
-    lo, hi = np.full_like(q, -10.0), np.full_like(q, 10.0)
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        below = normal_cdf(mid) < q
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
 
 
 @step("education")
