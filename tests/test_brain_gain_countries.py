@@ -97,3 +97,20 @@ def test_brain_gain_is_a_column_of_the_regions_table(built):
     built.step.base_year_values(built.sim)
     column = built.sim.state.region_columns["brain_gain"]
     np.testing.assert_array_equal(column, built.out["gain"])
+
+
+def test_threshold_response_is_more_heterogeneous_than_the_logistic_one(built, compose_cfg):
+    """Both rules are calibrated to the same mean elasticity; the threshold one moves the
+    least educated origin more, relative to the most educated, than the logistic one."""
+    cfg = compose_cfg("world=countries", "economy.education_response=logistic")
+    logistic = EducationStep(built.sim, cfg.economy, cfg.behaviour, None)
+    assert logistic.response == "logistic"
+    base, _ = built.step.log_return(built.sim, built.out["p_high"], built.out["p_low"])
+    h = np.asarray(built.world.tertiary_share)
+    low, high = np.argmin(h), np.argmax(h)
+    delta = 1e-6
+    spread = {}
+    for name, step in (("threshold", built.step), ("logistic", logistic)):
+        per_unit = np.log(step.share(base + delta) / step.share(base)) / delta
+        spread[name] = per_unit[low] / per_unit[high]
+    assert spread["threshold"] > spread["logistic"], spread
