@@ -126,7 +126,8 @@ TARGETS: tuple[Target, ...] = (
         "brain_gain_elasticity",
         "calibrated",
         "the ex-ante elasticity of tertiary education to skilled emigration prospects "
-        "(Beine, Docquier & Rapoport: 0.05), bisected",
+        "(Beine, Docquier & Rapoport: 0.05), to which the education rule's one slope (the "
+        "threshold rule's inverse cost spread) is bisected",
         "migsim.steps.education (beta)",
         ("E15:elasticity_ex_ante_H_to_p_skilled",),
     ),

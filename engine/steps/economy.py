@@ -20,6 +20,7 @@ from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
 from migsim.model import externalities as ext
 from migsim.model import markets
+from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import PERCENTILES, earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
@@ -100,9 +101,8 @@ class EconomyConf:
         0.08, range=(0.0, 0.5), doc="pure public goods, share of GDP [A]"
     )
     education: bool = param(True, doc="run the education step (brain gain)")
-    brain_gain_elasticity: float = param(
-        0.05, range=(0.0, 1.0), doc="BDR 2008 short-run elasticity of H_ex [V]"
-    )
+    brain_gain_elasticity: float = param(0.05, range=(0.0, 1.0), doc=ELASTICITY_DOC)
+    education_response: str = param("threshold", choices=RESPONSES, doc=RESPONSE_DOC)
     # switches, all off by default (migsim.model.externalities)
     externalities: ext.ExternalitiesConf = field(default_factory=ext.ExternalitiesConf)
     capital: ext.CapitalConf = field(default_factory=ext.CapitalConf)

@@ -1,9 +1,22 @@
 """Education in the yearly loop (before migration): people turning 22 complete tertiary
-education with the ex-ante probability H_ex[o] = logistic(a_o + beta ln R_o), where R_o is
-the expected income with a degree relative to without one, averaged over staying and
-emigrating with the origin's current skilled and unskilled emigration rates (Stark;
-Mountford; Beine, Docquier & Rapoport; docs/model.md). a_o reproduces the base-year tertiary
-share; beta gives a short-run elasticity of H_ex to skilled emigration prospects of 0.05
+education with the ex-ante probability H_ex[o], which rises with R_o, the expected income
+with a degree relative to without one, averaged over staying and emigrating with the
+origin's current skilled and unskilled emigration rates (Stark; Mountford; Beine, Docquier &
+Rapoport; docs/model.md).
+
+Two cost distributions (`economy.education_response`):
+
+- threshold (the default): a person's cost of a degree, in log units of R, is normal with
+  an origin mean and a common spread 1/beta, and they study iff it lies below ln R_o:
+  H_ex[o] = Phi(z_o + beta (ln R_o - ln R_o,base)), z_o = Phi^-1(base-year tertiary share).
+  The elasticity of H_ex to the prospect is beta phi(z)/Phi(z) d ln R/d ln p_s: the lower
+  an origin's threshold sits in the cost distribution (the lower its tertiary share), the
+  larger its response, and the response per point of p_s is largest at low p_s (R is
+  concave in p_s), so low-H, low-p origins can gain from skilled emigration.
+- logistic: H_ex[o] = logistic(a_o + beta ln R_o), whose response scales with 1 - H.
+
+Either way the origin term reproduces the base-year tertiary share and beta is bisected so
+that doubling skilled emigration prospects raises H_ex by the short-run elasticity 0.05
 (BDR 2008 [V]) on average over developing origins.
 """
 
@@ -14,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from migsim.core.labels import AGE_BANDS
+from migsim.model.brain_gain import logistic as _logistic
+from migsim.model.brain_gain import normal_cdf, normal_quantile
 from migsim.model.incomes import base_wages, expected_income
 from migsim.people import passes
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -31,6 +46,11 @@ class EducationStep(Step):
         "graduates": Column("people", "people completing tertiary education this year"),
         "ex_ante_tertiary_share": Column("share", "probability of a degree at 22, H_ex"),
         "skilled_emigration_rate": Column("share", "tertiary emigrants 25+ over tertiary natives"),
+        "brain_gain": Column(
+            "share",
+            "resident tertiary share H_post minus its value were the tertiary-educated's "
+            "emigration prospect the others' (Beine, Docquier & Rapoport's counterfactual)",
+        ),
     }
 
     @classmethod
@@ -56,13 +76,26 @@ class EducationStep(Step):
         # the intercept reproduces the base-year share for each beta)
         dev = ~self.world.developed if (~self.world.developed).any() else np.ones(R, bool)
         doubled, _ = self.log_return(sim, np.minimum(2 * p_high, 0.99), p_low)
-        logit = np.log(target / (1 - target))
+        self.response = str(getattr(conf, "education_response", "logistic"))
+        if self.response == "threshold":
+            origin_term = normal_quantile(target)
+            self.cdf = normal_cdf
+        else:
+            origin_term = np.log(target / (1 - target))
+            self.cdf = _logistic
 
         def response(beta):
-            h2 = 1.0 / (1.0 + np.exp(-(logit + beta * (doubled - log_return))))
+            h2 = self.cdf(origin_term + beta * (doubled - log_return))
             return float(np.mean(np.log(h2 / target)[dev])) / np.log(2.0)
 
         lo, hi = 0.0, 50.0
+        if self.response == "threshold":
+            # the mean response is not monotone in beta on the countries world (an origin
+            # whose return falls with p_s and whose threshold sits deep in the lower tail
+            # drags it back down at large beta): bracket its first crossing from below
+            hi = 1e-3
+            while response(hi) < conf.brain_gain_elasticity and hi < 50.0:
+                lo, hi = hi, 2.0 * hi
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             if response(mid) < conf.brain_gain_elasticity:
@@ -70,9 +103,13 @@ class EducationStep(Step):
             else:
                 hi = mid
         self.beta = 0.5 * (lo + hi)
-        self.intercept = logit - self.beta * log_return
+        self.intercept = origin_term - self.beta * log_return
         del dlog
         self.policy = policy
+
+    def share(self, log_return: np.ndarray) -> np.ndarray:
+        """H_ex by origin at the log return `log_return` (before any training boost)."""
+        return self.cdf(self.intercept + self.beta * log_return)
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
@@ -108,9 +145,9 @@ class EducationStep(Step):
 
     def ex_ante_share(self, sim) -> np.ndarray:
         p_high, p_low = self.emigration_rates(sim)
+        self.rates = (p_high, p_low)
         log_return, _ = self.log_return(sim, p_high, p_low)
-        z = self.intercept + self.beta * log_return
-        h = 1.0 / (1.0 + np.exp(-z))
+        h = self.share(log_return)
         if self.policy is not None:
             h = np.minimum(h + self.policy.training_boost, 0.99)
         return h, p_high
@@ -119,6 +156,7 @@ class EducationStep(Step):
         h_ex, p_high = self.ex_ante_share(sim)
         sim.state.region_columns["ex_ante_tertiary_share"] = h_ex
         sim.state.region_columns["skilled_emigration_rate"] = p_high
+        sim.state.region_columns["brain_gain"] = brain_gain(self, sim, *self.rates)["gain"]
 
     def run(self, sim, year: int) -> None:
         h_ex, p_high = self.ex_ante_share(sim)
@@ -130,6 +168,7 @@ class EducationStep(Step):
         sim.state.region_columns["graduates"] = counts[:, 1]
         sim.state.region_columns["ex_ante_tertiary_share"] = h_ex
         sim.state.region_columns["skilled_emigration_rate"] = p_high
+        sim.state.region_columns["brain_gain"] = brain_gain(self, sim, *self.rates)["gain"]
 
 
 def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
@@ -138,7 +177,35 @@ def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
     out = {}
     for label, ph in (("base", p_high), ("scaled", np.minimum(p_high * factor, 0.99))):
         log_return, _ = step.log_return(sim, ph, p_low)
-        h = 1.0 / (1.0 + np.exp(-(step.intercept + step.beta * log_return)))
-        post = (1 - ph) * h / (1 - ph * h - p_low * (1 - h))
-        out[label] = {"ex_ante": h, "post": post, "p_high": ph}
+        h = step.share(log_return)
+        out[label] = {"ex_ante": h, "post": resident_share(h, ph, p_low), "p_high": ph}
     return out
+
+
+def resident_share(h_ex, p_high, p_low):
+    """H_post: the tertiary share of the natives who stay, (1 - p_s) H / (1 - p_s H - p_u (1 -
+    H)) (Beine, Docquier & Rapoport)."""
+    return (1 - p_high) * h_ex / (1 - p_high * h_ex - p_low * (1 - h_ex))
+
+
+def brain_gain(step: EducationStep, sim, p_high=None, p_low=None) -> dict[str, np.ndarray]:
+    """Net human-capital change from skilled emigration by origin (Beine, Docquier & Rapoport
+    2008's counterfactual): the resident tertiary share H_post at the current emigration
+    rates, minus the share had the tertiary-educated the emigration prospects of the others
+    (p_s = p_u; then no selective drain, and H_post = H_ex at that prospect). Same state,
+    same wages, no draw: the difference is the prospect alone. Positive: a brain gain."""
+    if p_high is None:
+        p_high, p_low = step.emigration_rates(sim)
+    log_return, _ = step.log_return(sim, p_high, p_low)
+    h_ex = step.share(log_return)
+    post = resident_share(h_ex, p_high, p_low)
+    without, _ = step.log_return(sim, p_low, p_low)
+    h_without = step.share(without)
+    return {
+        "p_high": p_high,
+        "p_low": p_low,
+        "ex_ante": h_ex,
+        "post": post,
+        "without": h_without,
+        "gain": post - h_without,
+    }

@@ -1,4 +1,5 @@
-"""E15-E16: brain gain (Beine, Docquier & Rapoport 2008; Docquier)."""
+"""E15-E16: brain gain (Beine, Docquier & Rapoport 2008; Docquier), and E15 by country on the
+232-country world."""
 
 import pytest
 
@@ -10,3 +11,8 @@ pytestmark = [pytest.mark.validation]
 @pytest.mark.parametrize("key", cases("E15-E16"))
 def test_e15_e16_brain_gain(checks, key):
     assert_check(checks("E15-E16")[key])
+
+
+@pytest.mark.parametrize("key", cases("E15-countries"))
+def test_e15_brain_gain_by_country(checks, key):
+    assert_check(checks("E15-countries")[key])

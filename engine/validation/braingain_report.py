@@ -1,0 +1,126 @@
+"""The generated block of docs/braingain.md: which origins of the 232-country world gain human
+capital from skilled emigration, which lose, and why (the incentive effect against the
+drain, origin by origin).
+
+    python -m migsim.validation.braingain_report --write docs/braingain.md   # rewrite
+    python -m migsim.validation.braingain_report --check docs/braingain.md   # exit 1 if stale
+
+It computes what E15-countries checks (`migsim validate --only E15-countries`): the base
+year of `world=countries` at the validation size (1,000,000 agents, seed 1), a few seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from migsim.core.docblocks import sync_blocks, write_or_check
+
+BEGIN, END = "<!-- brain-gain:begin -->", "<!-- brain-gain:end -->"
+LOSERS_SHOWN = 12
+
+
+def measure() -> dict:
+    """E15-countries' per-origin figures, and its checks."""
+    from migsim.validation import EXPERIMENTS
+    from migsim.validation.experiments.e15_countries_brain_gain import country_brain_gain
+    from migsim.validation.runner import Runner
+
+    with tempfile.TemporaryDirectory() as root:
+        runner = Runner(Path(root))
+        checks = EXPERIMENTS["E15-countries"](runner)
+        out = dict(country_brain_gain(runner))
+        out["checks"] = checks
+        out["agents"] = runner.config("e01_status_quo").population.size
+        out["seed"] = runner.config("e01_status_quo").seed
+        return out
+
+
+def _rows(out: dict, which: np.ndarray) -> list[str]:
+    drain = out["ex_ante"] - out["post"]
+    incentive = out["ex_ante"] - out["without"]
+    rows = []
+    for i in which:
+        rows.append(
+            f"| {out['codes'][i]} | {out['population'][i] / 1e6:,.1f} | "
+            f"{out['tertiary_share'][i]:.3f} | {out['p_high'][i]:.3f} | {out['p_low'][i]:.3f} | "
+            f"{100 * incentive[i]:+.2f} | {100 * drain[i]:.2f} | {100 * out['gain'][i]:+.2f} |"
+        )
+    return rows
+
+
+def brain_gain_block(out: dict) -> str:
+    from migsim.validation.experiments.e15_countries_brain_gain import winners_and_losers
+
+    winners, losers = winners_and_losers(out)
+    gain, compared = out["gain"], out["compared"]
+    h, p = out["tertiary_share"], out["p_high"]
+    head = [
+        "| country | people, M | tertiary share H | p_s | p_u | incentive, points | "
+        "drain, points | net gain, points |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    win = np.flatnonzero(winners)
+    win = win[np.argsort(-gain[win])]
+    lose = np.flatnonzero(losers)
+    lose = lose[np.argsort(gain[lose])][:LOSERS_SHOWN]
+    share = 100 * out["population"][winners].sum() / out["population"][compared].sum()
+    lines = [
+        f"{int(compared.sum())} developing origins compared (at least 1 million people, "
+        f"tertiary-educated emigrating more than the others), {out['agents']:,} agents, seed "
+        f"{out['seed']}: **{int(winners.sum())} gain, {int(losers.sum())} lose**. The "
+        f"winners' median tertiary share is {np.median(h[winners]):.3f} and their median "
+        f"skilled emigration rate {np.median(p[winners]):.3f}, against "
+        f"{np.median(h[compared]):.3f} and {np.median(p[compared]):.3f} for all compared "
+        f"origins; they hold {share:.0f}% of the compared population. The mean loss is "
+        f"{-100 * gain[losers].mean():.2f} points of the resident tertiary share, the mean "
+        f"gain {100 * gain[winners].mean() if winners.any() else 0:.2f}.",
+        "",
+        "Winners:",
+        "",
+        *head,
+        *_rows(out, win),
+        "",
+        f"The {len(lose)} largest losers:",
+        "",
+        *head,
+        *_rows(out, lose),
+        "",
+        "Incentive: H_ex at the current prospect minus H_ex had the tertiary-educated the "
+        "others' (p_s = p_u). Drain: H_ex minus the residents' share H_post. Net gain: "
+        "incentive minus drain (the `brain_gain` column of `regions.parquet`).",
+        "",
+        "E15-countries, the same figures against Beine, Docquier & Rapoport:",
+        "",
+        "| quantity | simulated | published | result |",
+        "|---|---|---|---|",
+    ]
+    from migsim.validation import EXPECTED_FAILURES
+
+    for c in out["checks"]:
+        published = "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
+        result = "pass" if c.passed else "miss"
+        if c.key in EXPECTED_FAILURES and not c.passed:
+            result = "expected miss"
+        lines.append(f"| {c.quantity} | {c.simulated:.4g} {c.unit} | {published} | {result} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    def sync(path, check):
+        body = brain_gain_block(measure())
+        return sync_blocks(path, [(BEGIN, END, body, True)], check, "brain-gain")
+
+    return write_or_check(
+        argv,
+        "python -m migsim.validation.braingain_report",
+        "migsim brain gain: {path}'s brain-gain block is",
+        sync,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
