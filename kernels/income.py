@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
+from migsim.kernels.bundles import skill_class
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
 
@@ -125,7 +126,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
                 age[i],
                 loc,
                 o,
-                skill[i],
+                skill_class(skill[i]),
                 st,
                 years_abroad[i],
                 employment,
@@ -140,10 +141,10 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
                 k = int((np.log(units) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
                 k = min(max(k, 0), HIST_BINS - 1)
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                hist_out[c, loc, j, skill[i], k] += weight[o] * (HIST_SAMPLE_MASK + 1)
+                hist_out[c, loc, j, skill_class(skill[i]), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
             if units > 0.0:
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                out[c, loc, skill[i], j] += units * weight[o]
+                out[c, loc, skill_class(skill[i]), j] += units * weight[o]
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -207,7 +208,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             pid = person_id[i]
             loc = location[i]
             o = origin[i]
-            s = skill[i]
+            s = skill_class(skill[i])
             st = status[i]
             a = age[i]
             b = band_of_age[a]

@@ -219,9 +219,10 @@ def incomes(shard: Shard, key, year, elapsed, params) -> dict:
     return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
 
 
-def graduate(shard: Shard, key, year, h_ex) -> np.ndarray:
-    """(origin, [deciders, graduates]) in agents (int64)."""
+def graduate(shard: Shard, key, year, h_ex, secondary_share) -> np.ndarray:
+    """(origin, [deciders, graduates]) in agents (int64); secondary_share: (R,) secondary
+    schooling among those without a degree."""
     pop = shard.population
     out = np.zeros((64, pop.weight.shape[0], 2), dtype=np.int64)
-    graduate_kernel(key, year, pop.n, pop.people, h_ex, out)
+    graduate_kernel(key, year, pop.n, pop.people, h_ex, secondary_share, out)
     return out.sum(axis=0)

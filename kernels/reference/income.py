@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.income import (
     HIST_BINS,
     HIST_SAMPLE_MASK,
@@ -47,7 +48,7 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     a = people.age[:m]
     o = people.origin[:m].astype(np.int64)
     loc = people.location[:m].astype(np.int64)
-    s = people.skill[:m].astype(np.int64)
+    s = (people.skill[:m] == TERTIARY).astype(np.int64)
     st = people.status[:m]
     employed = (people.alive[:m] != 0) & (a >= MIN_WORK_AGE) & (a <= MAX_WORK_AGE)
     employed &= uniform(key, pid, year, Stream.EMPLOYMENT) < work.employment[loc]
@@ -91,7 +92,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     pid = people.person_id[:m]
     o = people.origin[:m].astype(np.int64)
     loc = people.location[:m].astype(np.int64)
-    s = people.skill[:m].astype(np.int64)
+    s = (people.skill[:m] == TERTIARY).astype(np.int64)
     st = people.status[:m]
     years = people.years_abroad[:m]
     b = band_of_age[people.age[:m]].astype(np.int64)

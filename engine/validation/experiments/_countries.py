@@ -76,7 +76,8 @@ class CountryRun:
     def earnings(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         """Expected earnings of `rows` where they live (or at home as natives), PPP $."""
         p = self.people
-        age, skill = p["age"][rows], p["skill"][rows].astype(np.int64)
+        age = p["age"][rows]
+        skill = (p["skill"][rows] == 2).astype(np.int64)  # tertiary class
         origin = p["origin"][rows].astype(np.int64)
         place = origin if at_home else p["location"][rows].astype(np.int64)
         units = p["productivity"][rows].astype(np.float64)
