@@ -250,13 +250,16 @@ class Work(NamedTuple):
     """Inputs of the labour-supply pass. employment: (R,) probability that a person aged
     20-64 works, by location; kappa0: (2,) credential transfer on arrival by skill;
     kappa_years: years for it to reach 1 (0: at once); irregular_wage_factor: efficiency of
-    irregular migrants; credential_scale: the regime's scale of kappa0."""
+    irregular migrants; credential_scale: the regime's scale of kappa0; relative_wage:
+    (R, 3, N_EXPERIENCE, 2) base-year wage of each [location, education, experience band,
+    nativity] cell over its skill class's, which places workers in the earnings histogram."""
 
     employment: np.ndarray
     kappa0: np.ndarray
     kappa_years: float
     irregular_wage_factor: float
     credential_scale: float
+    relative_wage: np.ndarray
 
 
 class Money(NamedTuple):

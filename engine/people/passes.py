@@ -183,16 +183,26 @@ def wealth_by_location(shard: Shard, R: int) -> np.ndarray:
 
 
 def labour_supply(
-    shard: Shard, key, year, employment, kappa0, credential_years, irregular_wage_factor, credential
+    shard: Shard,
+    key,
+    year,
+    employment,
+    kappa0,
+    credential_years,
+    irregular_wage_factor,
+    credential,
+    relative_wage,
 ) -> tuple:
-    """Efficiency units (R, 2, 2) and the earnings histogram of this shard's workers; each
-    person's units stay in the shard's `units` scratch for the income pass."""
+    """Efficiency units (R, 3, N_EXPERIENCE, 2) and the earnings histogram of this shard's
+    workers; each person's units stay in the shard's `units` scratch for the income pass."""
     pop = shard.population
     R = pop.weight.shape[0]
-    out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
     hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    work = Work(employment, kappa0, credential_years, irregular_wage_factor, credential)
+    work = Work(
+        employment, kappa0, credential_years, irregular_wage_factor, credential, relative_wage
+    )
     units = shard.buffer("units", np.float32)
     ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
     return _sum_chunks(out), _sum_chunks(hist)

@@ -1,10 +1,11 @@
 """The economy of the yearly loop: labour markets, incomes, budgets, remittances.
 
-* `EconomyStep` (after migration): efficiency-unit labour supply per region, skill and
-  nativity (kernel), wages from the nested-CES market (engine/model/markets.py) for the
-  configured closure, then per person earnings, taxes, transfers and age-related spending,
-  remittances and levies (kernel).
-  Wages feed next year's migration decisions as an index on base-year wages.
+* `EconomyStep` (after migration): efficiency-unit labour supply per region, education
+  group, experience band and nativity (kernel), wages from the nested-CES market
+  (engine/model/nested_market.py) for the configured closure, then per person earnings at
+  their cell's wage, taxes, transfers and age-related spending, remittances and levies
+  (kernel). The two skill classes' wages (tertiary or not, the cells' supply-weighted mean)
+  feed next year's migration decisions as an index on base-year wages.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ import numpy as np
 import polars as pl
 
 from migsim.core.errors import InputError
+from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
-from migsim.model import markets
-from migsim.model.earnings import PERCENTILES, earnings_percentiles
+from migsim.kernels.income import N_EXPERIENCE
+from migsim.model import markets, nested_market
+from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
+from migsim.steps.economy_columns import TABLE_COLUMNS, wage_columns
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
@@ -43,6 +47,12 @@ class EconomyConf:
     enabled: bool = param(True, doc="run the economy step (wages, incomes, budgets)")
     sigma_skill: float = param(
         2.0, range=(1.0001, float("inf")), doc="sigma_q college vs non-college [K]"
+    )
+    sigma_school: float = param(
+        20.0, range=(1.0001, float("inf")), doc="sigma_HS secondary vs primary [K]; .inf allowed"
+    )
+    sigma_experience: float = param(
+        6.0, range=(1.0001, float("inf")), doc="sigma_x across experience bands [K]"
     )
     sigma_nativity: float = param(
         20.0, range=(1.0001, float("inf")), doc="sigma_N natives vs immigrants [K]; .inf allowed"
@@ -118,16 +128,6 @@ def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     return out
 
 
-def _wage_columns() -> dict[str, Column]:
-    return {
-        f"wage_{skill}_{who}": Column(
-            "PPP $/yr", f"wage per efficiency unit, {skill} skill, {who}s"
-        )
-        for skill in ("low", "high")
-        for who in ("native", "immigrant")
-    }
-
-
 @step("economy")
 class EconomyStep(Step):
     """Labour markets, incomes, budgets and remittances after migration."""
@@ -147,7 +147,7 @@ class EconomyStep(Step):
         "levy_revenue": Column("PPP $", "emigrant levies received by the origin"),
         "remittances_sent": Column("US$", "remittances sent from the region"),
         "remittances_received": Column("US$", "remittances received after fees"),
-        **_wage_columns(),
+        **wage_columns(),
         "fiscal_loss_skilled_emigration": Column(
             "PPP $", "income tax tertiary emigrants aged 20-64 would pay at home"
         ),
@@ -162,48 +162,7 @@ class EconomyStep(Step):
         "welfare": "real income of the welfare groups",
         "earnings": "earnings percentiles of the employed by region, nativity and skill",
     }
-    table_columns = {
-        "remittances": {
-            "year": Column("year", "calendar year"),
-            "source": Column("", "region the remittances are sent from"),
-            "destination": Column("", "region they are sent to"),
-            "sent": Column("US$", "remittances sent this year, fees included"),
-            "fees": Column("US$", "cost of sending them: sent less received"),
-            "received": Column("US$", "remittances received after fees"),
-        },
-        "fiscal": {
-            "year": Column("year", "calendar year"),
-            "region": Column("", "region of residence"),
-            "nativity": Column("", "native or immigrant"),
-            "skill": Column("", "skill: low, high (tertiary)"),
-            "age_band": Column("", "age band"),
-            "people": Column("people", "residents in the group"),
-            "earnings": Column("PPP $", "earnings of the group this year"),
-            "taxes": Column("PPP $", "taxes the group paid on its earnings"),
-            "public_spending": Column("PPP $", "age-related public spending on the group"),
-            "net_contribution": Column("PPP $", "taxes less public spending"),
-        },
-        "earnings": {
-            "year": Column("year", "calendar year"),
-            "region": Column("", "region of residence"),
-            "nativity": Column("", "native or immigrant"),
-            "skill": Column("", "skill: low, high (tertiary)"),
-            "people": Column("people", "employed people in the group (agents' weights summed)"),
-            **{
-                f"p{p}": Column("PPP $/yr", f"{p}th percentile of annual earnings")
-                for p in PERCENTILES
-            },
-        },
-        "welfare": {
-            "year": Column("year", "calendar year"),
-            "group": Column("", "welfare group (Alonso 2015, Table 6.2)"),
-            "people": Column("people", "people in the group"),
-            "private_income": Column(
-                "PPP $", "private income (natives also get capital income, remittances received)"
-            ),
-            "public_income": Column("PPP $", "public spending the group receives"),
-        },
-    }
+    table_columns = TABLE_COLUMNS
 
     @classmethod
     def enabled(cls, cfg) -> bool:
@@ -221,8 +180,10 @@ class EconomyStep(Step):
         world = sim.world
         self.world = world
         R = world.n_regions
-        self.params = markets.MarketParams(
+        self.params = nested_market.NestedParams(
             sigma_q=conf.sigma_skill,
+            sigma_hs=conf.sigma_school,
+            sigma_x=conf.sigma_experience,
             sigma_n=conf.sigma_nativity,
             closure=conf.closure,
             adjustment_speed=conf.capital_adjustment,
@@ -240,8 +201,9 @@ class EconomyStep(Step):
         self.price = price_level(world)
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
+        self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
         supply0 = self.supply(sim, sim.base_year)
-        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2)) <= 0.0)
+        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2, 3)) <= 0.0)
         if empty.size:  # too few agents for a small region: say so, not a market error
             raise InputError(
                 "population.size",
@@ -252,10 +214,17 @@ class EconomyStep(Step):
         self._last_supply = np.array(supply0, dtype=np.float64)
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
-        per_unit = self.base_wage_per_worker[:, :, None] * np.ones((R, 2, 2))
-        scale = labour_income / (per_unit * supply0).sum(axis=(1, 2))
-        self.wages0 = per_unit * scale[:, None, None]
-        self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share, self.params)
+        # cells: the class wage times the education premium and experience profile [A]
+        per_unit = nested_market.base_cell_wages(self.base_wage_per_worker, supply0)
+        scale = labour_income / (per_unit * supply0).sum(axis=(1, 2, 3))
+        self.wages0 = per_unit * scale[:, None, None, None]
+        self.class_wages0 = nested_market.class_wages(self.wages0, supply0)
+        self.relative_wage = (
+            self.wages0 / self.class_wages0[:, nested_market.CLASS_OF_EDUCATION][:, :, None, :]
+        )
+        self.state = nested_market.calibrate(
+            supply0, self.wages0, 1.0 - world.labour_share, self.params
+        )
         self.capital = self.state.capital.copy()
         if conf.public_goods_cost not in ("average", "marginal"):
             raise InputError(
@@ -299,8 +268,9 @@ class EconomyStep(Step):
         self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
     def supply(self, sim, year) -> np.ndarray:
-        """Efficiency units by (region, skill, nativity); keeps each person's units in their
-        shard for the income pass, and the earnings histogram for the record."""
+        """Efficiency units by (region, education, experience band, nativity); keeps each
+        person's units in their shard for the income pass, and the earnings histogram for
+        the record."""
         out, hist = sim.people.sum(
             passes.labour_supply,
             sim.key,
@@ -310,6 +280,7 @@ class EconomyStep(Step):
             self.conf.credential_years,
             self.conf.irregular_wage_factor,
             self.policy.credential_transfer_scale,
+            self.relative_wage,
         )
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
@@ -360,9 +331,11 @@ class EconomyStep(Step):
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
         supply = self.supply(sim, sim.base_year)
-        outcome = markets.solve(self.state, supply, self.params, previous_capital=self.capital)
+        outcome = nested_market.solve(
+            self.state, supply, self.params, previous_capital=self.capital
+        )
         sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
-        self.record(sim, sim.base_year, outcome, sums)
+        self.record(sim, sim.base_year, outcome, sums, supply)
 
     def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
         """A region whose last workers have left (a small island of the 232-country world,
@@ -371,7 +344,7 @@ class EconomyStep(Step):
         or arrive; its recorded output is that year's (a region of a few thousand people).
         Regions with workers are untouched."""
         supply = np.asarray(supply)
-        empty = supply.sum(axis=(1, 2)) <= 0.0
+        empty = supply.sum(axis=(1, 2, 3)) <= 0.0
         if empty.any():
             supply = supply.copy()
             supply[empty] = self._last_supply[empty]
@@ -385,16 +358,17 @@ class EconomyStep(Step):
         if exo is not None and exo.tfp_factor is not None:
             # a scenario's income path as TFP (migsim.scenarios.exogenous)
             state = replace(state, tfp=state.tfp * exo.tfp_factor)
-        outcome = markets.solve(state, supply, self.params, previous_capital=self.capital)
+        outcome = nested_market.solve(state, supply, self.params, previous_capital=self.capital)
         self.capital = outcome.capital
-        wages = outcome.wages
-        sim.state.wages = self.base_wage_per_worker[:, :, None] * (wages / self.wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, wages, units_ready=True)
-        self.record(sim, year, outcome, sums)
+        classes = nested_market.class_wages(outcome.wages, supply)
+        sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
+        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
+        self.record(sim, year, outcome, sums, supply)
 
-    def record(self, sim, year, outcome, sums) -> None:
+    def record(self, sim, year, outcome, sums, supply) -> None:
         world = self.world
-        wages = outcome.wages
+        wages = nested_market.class_wages(outcome.wages, supply)  # (R, 2 classes, 2)
+        by_education = nested_market.education_wages(outcome.wages, supply)
         fiscal, remit = sums["fiscal"], sums["remit"]
         taxes = fiscal[..., 1].sum(axis=(1, 2, 3))
         spending = fiscal[..., 2].sum(axis=(1, 2, 3))
@@ -425,6 +399,9 @@ class EconomyStep(Step):
         for s, skill in enumerate(("low", "high")):
             for j, who in enumerate(("native", "immigrant")):
                 extra[f"wage_{skill}_{who}"] = wages[:, s, j]
+        for e, group in enumerate(EDUCATION):
+            for j, who in enumerate(("native", "immigrant")):
+                extra[f"wage_{group}_{who}"] = by_education[:, e, j]
         # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
         # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
         # origin's tertiary wage and employment rate
