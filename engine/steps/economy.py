@@ -219,6 +219,7 @@ class EconomyStep(Step):
         scale = labour_income / (per_unit * supply0).sum(axis=(1, 2, 3))
         self.wages0 = per_unit * scale[:, None, None, None]
         self.class_wages0 = nested_market.class_wages(self.wages0, supply0)
+        self.cell_wages = self.wages0  # the last year's wages by cell
         self.relative_wage = (
             self.wages0 / self.class_wages0[:, nested_market.CLASS_OF_EDUCATION][:, :, None, :]
         )
@@ -359,7 +360,7 @@ class EconomyStep(Step):
             # a scenario's income path as TFP (migsim.scenarios.exogenous)
             state = replace(state, tfp=state.tfp * exo.tfp_factor)
         outcome = nested_market.solve(state, supply, self.params, previous_capital=self.capital)
-        self.capital = outcome.capital
+        self.capital, self.cell_wages = outcome.capital, outcome.wages
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
         sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
