@@ -115,15 +115,15 @@ def nam_market(r: Runner):
     return out
 
 
-def recent_immigrants(sim, years: int) -> np.ndarray:
-    """Efficiency units (3, X) of NAM's immigrants aged 20-64 abroad for fewer than `years`
-    years, by education and experience band: the mix of a recent inflow in the model."""
+def recent_immigrants(sim, years: int, region: str = "NAM") -> np.ndarray:
+    """Efficiency units (3, X) of the region's immigrants aged 20-64 abroad for fewer than
+    `years` years, by education and experience band: the mix of a recent inflow in the model."""
     from migsim.kernels.income import N_EXPERIENCE
     from migsim.kernels.reference.income import experience_band
 
     pop = sim.population
     n = pop.n
-    i = sim.world.index("NAM")
+    i = sim.world.index(region)
     age = pop.age[:n]
     keep = (pop.alive[:n] == 1) & (pop.location[:n] == i) & (pop.origin[:n] != i)
     keep &= (pop.years_abroad[:n] < years) & (age >= 20) & (age <= 64)
