@@ -17,6 +17,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels.bundles import skill_class
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 # Most cells the lanes' histograms of `count_cells` may hold together (64 MB of int64): the
@@ -44,7 +45,9 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if alive[i] == 0:
                 continue
-            cell = ((np.int64(origin[i]) * n_regions + location[i]) * 2 + skill[i]) * 2 + sex[i]
+            cell = (
+                (np.int64(origin[i]) * n_regions + location[i]) * 2 + skill_class(skill[i])
+            ) * 2 + sex[i]
             cell = (cell * n_bands + band_of_age[age[i]]) * n_status + status[i]
             hist[cell] += 1
     out = partial[0]

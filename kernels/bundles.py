@@ -11,8 +11,9 @@ lost. Every kernel therefore unpacks the arrays it uses into local names before 
 parallel loop; the reference tests (`tests/test_kernels_reference*.py`) check every written
 array for exact equality, which is what catches such a miscompile.
 
-Index conventions: o origin, d destination, s skill (0 non-tertiary, 1 tertiary), sex
-(0 female, 1 male), b age band, R regions, B = n_bands age bands. A home cell is
+Index conventions: o origin, d destination, s skill class (0 non-tertiary, 1 tertiary; a
+person's class is `skill_class(skill)` of their education code), sex (0 female, 1 male), b
+age band, R regions, B = n_bands age bands. A home cell is
 h = ((o * 2 + s) * 2 + sex) * n_bands + b.
 """
 
@@ -23,6 +24,17 @@ import numpy as np
 
 from migsim.kernels._config import JIT
 
+# Education codes of the `skill` column, and the number of education groups.
+PRIMARY, SECONDARY, TERTIARY = 0, 1, 2
+N_EDUCATION = 3
+
+
+@nb.njit(inline="always", **JIT)
+def skill_class(code):
+    """The decision model's skill class of an education code: 1 tertiary, 0 otherwise."""
+    return 1 if code == TERTIARY else 0
+
+
 # No `from __future__ import annotations` here: the annotations of `People` are the dtypes
 # of its columns and are read at import time.
 
@@ -30,25 +42,27 @@ from migsim.kernels._config import JIT
 class People(NamedTuple):
     """The per-person columns of a population, rows [0, capacity); rows [0, n) are in use.
 
-    Each field's annotation is its dtype: a new column is one line here, and
-    `migsim.people.population.Population` allocates, grows, compacts, splits, merges and
-    saves it with the others.
+        Each field's annotation is its dtype: a new column is one line here, and
+        `migsim.people.population.Population` allocates, grows, compacts, splits, merges and
+        saves it with the others.
 
-    Layout, 23 bytes per row: person_id uint32 (4), alive, age, sex, skill (1 each),
-    origin and location uint16 (2 each: worlds of up to 65,535 regions), status,
-    years_abroad, visa_years_left (1 each), wealth and productivity float32 (4 each).
-    person_id is 4 bytes because the draws are keyed on `np.uint64(person_id)`, which is
-    the same number from a uint32 as from an int64 while ids stay below 2^32 (`ID_LIMIT`;
-    the run refuses a year whose births would cross it), so the narrower column changes no
-    output. `skill` keeps a whole byte so that it can later hold more education groups.
-    Why each byte is there, and what else a run allocates per person: docs/memory.md.
+        Layout, 23 bytes per row: person_id uint32 (4), alive, age, sex, skill (1 each),
+        origin and location uint16 (2 each: worlds of up to 65,535 regions), status,
+        years_abroad, visa_years_left (1 each), wealth and productivity float32 (4 each).
+        person_id is 4 bytes because the draws are keyed on `np.uint64(person_id)`, which is
+        the same number from a uint32 as from an int64 while ids stay below 2^32 (`ID_LIMIT`;
+        the run refuses a year whose births would cross it), so the narrower column changes no
+        output. `skill` is the education group, a whole byte: 0 primary or less, 1 secondary,
+    2 tertiary (`PRIMARY`, `SECONDARY`, `TERTIARY`); the decision model and every
+    "skilled/unskilled" quantity read the two classes of `skill_class`.
+        Why each byte is there, and what else a run allocates per person: docs/memory.md.
     """
 
     person_id: np.uint32  # unique in the run, increasing with the row within a shard
     alive: np.uint8  # 1 alive, 0 dead (the row stays until compaction)
     age: np.uint8  # years, 0..MAX_AGE
     sex: np.uint8  # 0 female, 1 male
-    skill: np.uint8  # 0 non-tertiary, 1 tertiary
+    skill: np.uint8  # education: 0 primary or less, 1 secondary, 2 tertiary
     origin: np.uint16  # region of birth (never changes)
     location: np.uint16  # region of residence
     status: np.uint8  # 0 native, 1 permanent, 2 temporary, 3 irregular, 4 intra-regional
@@ -236,13 +250,16 @@ class Work(NamedTuple):
     """Inputs of the labour-supply pass. employment: (R,) probability that a person aged
     20-64 works, by location; kappa0: (2,) credential transfer on arrival by skill;
     kappa_years: years for it to reach 1 (0: at once); irregular_wage_factor: efficiency of
-    irregular migrants; credential_scale: the regime's scale of kappa0."""
+    irregular migrants; credential_scale: the regime's scale of kappa0; relative_wage:
+    (R, 3, N_EXPERIENCE, 2) base-year wage of each [location, education, experience band,
+    nativity] cell over its skill class's, which places workers in the earnings histogram."""
 
     employment: np.ndarray
     kappa0: np.ndarray
     kappa_years: float
     irregular_wage_factor: float
     credential_scale: float
+    relative_wage: np.ndarray
 
 
 class Money(NamedTuple):

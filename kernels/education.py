@@ -1,8 +1,11 @@
-"""Education kernel: at age 22 a person completes tertiary education or not.
+"""Education kernel: at age 22 a person completes tertiary education or not, and someone
+without a degree has completed secondary school or not.
 
-The probability is the ex-ante skilled share of their origin's cohort, H_ex[o], computed per
-origin by the education step (engine/steps/economy.py) from expected returns at home and abroad;
-the draw is keyed on the person, so the choice is thread-count invariant.
+The probability of a degree is the ex-ante skilled share of their origin's cohort, H_ex[o],
+computed per origin by the education step (engine/steps/education.py) from expected returns
+at home and abroad; the probability of secondary school among those without a degree is the
+origin's share, secondary_share[o] (Barro-Lee, `World.secondary_share`). The draws are keyed
+on the person, so the choice is thread-count invariant.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from __future__ import annotations
 import numba as nb
 
 from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
 from migsim.kernels.rng import Stream, uniform
 
 GRADUATION_AGE = 22
 
 
 @nb.njit(**PARALLEL_JIT)
-def graduate(key, year, n, people, ex_ante_share, out):
-    """People turning GRADUATION_AGE become tertiary with probability ex_ante_share[origin].
+def graduate(key, year, n, people, ex_ante_share, secondary_share, out):
+    """People turning GRADUATION_AGE without a degree become tertiary (2) with probability
+    ex_ante_share[origin]; the others who are still primary (0) become secondary (1) with
+    probability secondary_share[origin].
 
     people: `People` (skill is written); out: (N_CHUNKS, R, 2) int64 zeroed; counts
     deciders [o, 0] and graduates [o, 1].
@@ -31,10 +37,14 @@ def graduate(key, year, n, people, ex_ante_share, out):
     chunk = (n + n_chunks - 1) // n_chunks
     for c in nb.prange(n_chunks):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            if alive[i] == 0 or age[i] != GRADUATION_AGE or skill[i] != 0:
+            if alive[i] == 0 or age[i] != GRADUATION_AGE or skill[i] == TERTIARY:
                 continue
             o = origin[i]
             out[c, o, 0] += 1
             if uniform(key, person_id[i], year, Stream.EDUCATION) < ex_ante_share[o]:
-                skill[i] = 1
+                skill[i] = TERTIARY
                 out[c, o, 1] += 1
+            elif skill[i] == PRIMARY and (
+                uniform(key, person_id[i], year, Stream.EDUCATION_SECONDARY) < secondary_share[o]
+            ):
+                skill[i] = SECONDARY

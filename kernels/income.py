@@ -2,7 +2,9 @@
 
 Two passes over people per year:
 
-1. `labour_supply`: efficiency units by (location, skill, nativity). A person aged 20-64
+1. `labour_supply`: efficiency units by (location, education, experience band, nativity).
+   Experience is years since the end of schooling: age minus `EXPERIENCE_START[education]`,
+   in `N_EXPERIENCE` bands of `EXPERIENCE_WIDTH` years (the last open). A person aged 20-64
    is employed with probability employment[location] (draw keyed on the person); their
    efficiency units are productivity x kappa, where kappa = 1 for natives and, for people
    abroad, the credential-transfer factor rising from kappa_s on arrival to 1 after
@@ -23,6 +25,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
+from migsim.kernels.bundles import skill_class
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
 
@@ -49,6 +52,25 @@ def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
 
 
 MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
+# Experience: age at the end of schooling by education (primary or less, secondary, tertiary;
+# Borjas 2003 counts experience from age 17 for dropouts, 18 for high-school graduates and
+# 22 for college graduates [K]), in four ten-year bands, the last open [A].
+EXPERIENCE_START = (17, 18, 22)
+EXPERIENCE_WIDTH = 10
+N_EXPERIENCE = 4
+
+
+@nb.njit(inline="always", **JIT)
+def experience_band(age, education):
+    """Experience band (0 .. N_EXPERIENCE - 1) of a worker of this age and education code."""
+    if education == 0:
+        start = EXPERIENCE_START[0]
+    elif education == 1:
+        start = EXPERIENCE_START[1]
+    else:
+        start = EXPERIENCE_START[2]
+    x = (np.int64(age) - start) // EXPERIENCE_WIDTH
+    return min(max(x, 0), N_EXPERIENCE - 1)
 
 
 @nb.njit(inline="always", **JIT)
@@ -90,11 +112,12 @@ def _efficiency(
 
 @nb.njit(**PARALLEL_JIT)
 def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
-    """Efficiency units of real people per chunk: out (N_CHUNKS, R, 2, 2) [location, skill,
-    nativity]; units_out[i] (float32 scratch) keeps each person's units for `incomes`.
-    hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by [location, nativity, skill, bin of
-    log(units)], from the 1-in-8 sample of person ids weighted up; earnings percentiles are
-    the cell wage times its quantiles.
+    """Efficiency units of real people per chunk: out (N_CHUNKS, R, 3, N_EXPERIENCE, 2)
+    [location, education, experience band, nativity]; units_out[i] (float32 scratch) keeps
+    each person's units for `incomes`. hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
+    [location, nativity, skill class, bin of log(units x work.relative_wage[location,
+    education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
+    earnings percentiles are the class wage times its quantiles.
     people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
     person_id = people.person_id
     alive = people.alive
@@ -110,6 +133,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     kappa_years = work.kappa_years
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
+    relative_wage = work.relative_wage
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
             units_out[i] = 0.0
@@ -125,7 +149,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
                 age[i],
                 loc,
                 o,
-                skill[i],
+                skill_class(skill[i]),
                 st,
                 years_abroad[i],
                 employment,
@@ -136,14 +160,16 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
                 credential_scale,
             )
             units_out[i] = units
-            if units > 0.0 and (person_id[i] & HIST_SAMPLE_MASK) == 0:
-                k = int((np.log(units) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
-                k = min(max(k, 0), HIST_BINS - 1)
-                j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                hist_out[c, loc, j, skill[i], k] += weight[o] * (HIST_SAMPLE_MASK + 1)
             if units > 0.0:
+                e = skill[i]
+                x = experience_band(age[i], e)
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                out[c, loc, skill[i], j] += units * weight[o]
+                if (person_id[i] & HIST_SAMPLE_MASK) == 0:
+                    rel = units * relative_wage[loc, e, x, j]
+                    k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+                    k = min(max(k, 0), HIST_BINS - 1)
+                    hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
+                out[c, loc, e, x, j] += units * weight[o]
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -166,6 +192,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
     units_in: each person's efficiency units this year, from `labour_supply`.
+    money.wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit by [location, education,
+    experience band, nativity].
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
     savings_rate x net earnings (the liquidity constraint loosens as people
     earn). The other fields of `money` are named as in `Money`.
@@ -207,14 +235,14 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             pid = person_id[i]
             loc = location[i]
             o = origin[i]
-            s = skill[i]
+            s = skill_class(skill[i])
             st = status[i]
             a = age[i]
             b = band_of_age[a]
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
-            earnings = units_in[i] * wages[loc, s, j]
+            earnings = units_in[i] * wages[loc, skill[i], experience_band(a, skill[i]), j]
             tax = earnings * tax_rate[loc]
             if st == IRREGULAR:
                 tax *= irregular_tax_factor

@@ -36,7 +36,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
-from migsim.kernels.bundles import add_move
+from migsim.kernels.bundles import add_move, skill_class
 from migsim.kernels.rng import Stream, normal, uniform
 
 N_CHUNKS = 64
@@ -145,7 +145,7 @@ def _decide_block(
         pid = person_id[i]
         o = origin[i]
         loc = location[i]
-        s = skill[i]
+        s = skill_class(skill[i])
         st = status[i]
         b = band_of_age[age[i]]
         if loc == o:
@@ -284,7 +284,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
                     shift = term(
                         age[i],
                         sex[i],
-                        skill[i],
+                        skill_class(skill[i]),
                         wealth[i],
                         productivity(key, person_id[i], productivity_sigma),
                         years_abroad[i],
@@ -333,7 +333,7 @@ def count_applicants(key, year, n, people, cells, levers, tallies):
                 continue
             pid = person_id[i]
             o = origin[i]
-            s = skill[i]
+            s = skill_class(skill[i])
             h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
             if uniform(key, pid, year, Stream.MIGRATE_NEST) < p_move[h]:
                 d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
@@ -377,7 +377,7 @@ def catch_up(key, year, n, people, cells, levers, tallies):
             o = origin[i]
             if location[i] != o:
                 continue
-            s = skill[i]
+            s = skill_class(skill[i])
             h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
             q = q_move[h]
             if q <= 0.0:

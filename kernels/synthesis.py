@@ -2,7 +2,10 @@
 
 People arrive grouped: rows [group_start[g], group_start[g+1]) belong to group g, which has
 an origin, a location and a status, a cumulative age-sex distribution over 2 * N_AGES
-entries, a tertiary share for adults, and a mean wealth. Each draw is keyed on the
+entries, a tertiary share for adults, the secondary share among the adults without a
+degree, and a mean wealth. Education codes: 0 primary or less, 1 secondary, 2 tertiary;
+everyone younger than TERTIARY_MIN_AGE is 0 (their schooling is decided at that age by the
+education kernel). Each draw is keyed on the
 person's id, so synthesis gives the same people for any thread count.
 """
 
@@ -12,6 +15,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
 from migsim.kernels.rng import Stream, normal, uniform
 
 TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degree
@@ -26,6 +30,7 @@ def synthesise(
     group_status,
     group_cdf,
     group_tertiary,
+    group_secondary,
     group_wealth,
     wealth_sigma,
     n_ages,
@@ -63,13 +68,14 @@ def synthesise(
             origin[i] = group_origin[g]
             location[i] = group_location[g]
             status[i] = group_status[g]
-            if (
-                a >= TERTIARY_MIN_AGE
-                and uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]
-            ):
-                skill[i] = 1
+            if a < TERTIARY_MIN_AGE:
+                skill[i] = PRIMARY
+            elif uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]:
+                skill[i] = TERTIARY
+            elif uniform(key, pid, 0, Stream.SYNTH_EDUCATION) < group_secondary[g]:
+                skill[i] = SECONDARY
             else:
-                skill[i] = 0
+                skill[i] = PRIMARY
             if group_origin[g] != group_location[g] and a > 15:
                 years_abroad[i] = min(
                     int(uniform(key, pid, 0, Stream.SYNTH_LOCATION) * (a - 15)), 255

@@ -125,7 +125,10 @@ def test_skill_only_for_adults_and_close_to_tertiary_share(toy, pop):
     natives = (v["status"] == NATIVE) & (v["age"] >= 22)
     for r in range(toy.n_regions):
         sel = natives & (v["origin"] == r)
-        assert v["skill"][sel].mean() == pytest.approx(toy.tertiary_share[r], abs=0.02)
+        assert np.mean(v["skill"][sel] == 2) == pytest.approx(toy.tertiary_share[r], abs=0.02)
+        # adults without a degree: secondary at the world's Barro-Lee share (no mapping)
+        rest = sel & (v["skill"] != 2)
+        assert np.mean(v["skill"][rest] == 1) == pytest.approx(toy.secondary_share[r], abs=0.02)
 
 
 def test_wealth_is_positive_and_scaled_to_income(toy, pop):

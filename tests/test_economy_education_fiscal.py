@@ -99,7 +99,7 @@ def test_irregular_migrants_pay_less_tax_than_regular_of_same_skill(built):
         pop.status[:] = status
         pop.years_abroad[:] = 3
         pop.productivity[:] = 1.0
-        pop.skill[:] = np.arange(n) % 2
+        pop.skill[:] = (np.arange(n) % 2) * 2  # primary and tertiary
         return SimpleNamespace(people=LocalPeople([Shard(pop)]), key=sim.key)
 
     sums = {

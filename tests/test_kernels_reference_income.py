@@ -47,7 +47,7 @@ def inputs():
     bounds = ik.id_chunk_bounds(people.person_id, n, pop.next_id)
     B = len(AGE_BANDS)
     money = Money(
-        rng.uniform(1e3, 6e4, (R, 2, 2)),
+        rng.uniform(1e3, 6e4, (R, 3, ik.N_EXPERIENCE, 2)),
         rng.uniform(0.1, 0.4, R),
         0.3,
         rng.uniform(0.0, 0.3, (B, 2)),
@@ -71,13 +71,16 @@ def inputs():
 @pytest.mark.parametrize("kappa_years", [10.0, 0.0])
 def test_labour_supply_equals_numpy_twin(inputs, kappa_years):
     key, people, weight, bounds, _, R = inputs
-    work = Work(np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9)
+    relative = np.random.default_rng(4).uniform(0.5, 2.0, (R, 3, ik.N_EXPERIENCE, 2))
+    work = Work(np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9, relative)
     units, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
     m = int(bounds[-1])
     assert (units > 0).sum() > m // 4 and hist.sum() > 0
+    # every education group and experience band has workers
+    assert np.all(supply.sum(axis=(0, 3)) > 0)
     for threads in THREADS:
         got_units = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
-        out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+        out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
         got_hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         with_threads(
             threads,

@@ -125,14 +125,22 @@ def test_age_one_year_equals_numpy_twin(sim):
 def test_graduate_equals_numpy_twin(sim):
     key, n, people = _mixed(sim, 4)
     people.age[: n // 3] = 22
+    people.skill[:n] = np.random.default_rng(4).integers(0, 3, n).astype(np.uint8)
     R = sim.world.n_regions
     share = np.linspace(0.1, 0.9, R)
-    skill, counts = ref.education.graduate(key, 2014, n, people, share, R)
+    secondary = np.linspace(0.8, 0.2, R)
+    skill, counts = ref.education.graduate(key, 2014, n, people, share, secondary, R)
     assert counts[:, 1].sum() > 0
+    deciders = (people.alive[:n] != 0) & (people.age[:n] == 22)
+    # graduates become tertiary from either group below; some primary people become secondary
+    assert np.any(deciders & (people.skill[:n] == 1) & (skill == 2))
+    assert np.any(deciders & (people.skill[:n] == 0) & (skill == 2))
+    assert np.any(deciders & (people.skill[:n] == 0) & (skill == 1))
+    assert np.all(skill[~deciders] == people.skill[:n][~deciders])
     for threads in THREADS:
         out = _copy(people)
         tally = np.zeros((64, R, 2), dtype=np.int64)
-        with_threads(threads, graduate, key, 2014, n, out, share, tally)
+        with_threads(threads, graduate, key, 2014, n, out, share, secondary, tally)
         np.testing.assert_array_equal(out.skill[:n], skill)
         np.testing.assert_array_equal(tally.sum(axis=0), counts)
 
@@ -173,6 +181,7 @@ def _groups(rng, n_ages: int):
         status,
         cdf,
         rng.uniform(0.0, 0.6, size=G),
+        rng.uniform(0.1, 0.9, size=G),
         rng.uniform(1e3, 5e4, size=G),
     )
 
@@ -191,6 +200,7 @@ def test_synthesise_and_productivity_equal_numpy_twins():
         with_threads(threads, synthesise, key, *groups, 1.0, N_AGES, people)
         for name, values in columns.items():
             np.testing.assert_array_equal(getattr(people, name), values, err_msg=name)
+        assert set(np.unique(people.skill)) == {0, 1, 2}
         out = np.zeros(size, dtype=np.float32)
         with_threads(threads, fill_productivity, key, person_id, 1000, size, 0.4, out)
         np.testing.assert_array_equal(out[1000:], productivity)

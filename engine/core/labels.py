@@ -7,7 +7,9 @@ MAX_AGE = 105  # ages are 0..MAX_AGE; everyone reaching MAX_AGE dies that year
 N_AGES = MAX_AGE + 1
 FEMALE, MALE = 0, 1
 SEXES = ("female", "male")
-SKILLS = ("low", "high")  # non-tertiary, tertiary
+SKILLS = ("low", "high")  # skill classes: non-tertiary, tertiary
+# Education groups of the `skill` column (its codes 0, 1, 2); "high" skill is tertiary.
+EDUCATION = ("primary", "secondary", "tertiary")
 NATIVITIES = ("native", "immigrant")
 # Age bands of cells (decision and output tables): the age-propensity bands of docs/model.md.
 AGE_BAND_EDGES = (0, 15, 20, 25, 30, 35, 40, 50, 65, N_AGES)

@@ -27,6 +27,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
+from migsim.core.world_education import secondary_shares
 from migsim.core.world_fees import corridor_fees
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
@@ -97,6 +98,7 @@ class World:
     # (R, R) [source, destination] fee by corridor and the pairs that took the receiver's fee
     remittance_fee_corridor: np.ndarray | None = None
     remittance_fee_assumed: np.ndarray | None = None
+    secondary_share: np.ndarray | None = None  # (R,) of non-tertiary adults (world_education)
 
     @property
     def n_regions(self) -> int:
@@ -359,6 +361,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     world.remittance_fee_corridor, world.remittance_fee_assumed = corridor_fees(
         root, codes, world.remittance_fee
     )
+    world.secondary_share = secondary_shares(world.name, codes, year)[0]  # [1]: where assumed
     _derive_demography(world)
     return world
 

@@ -33,7 +33,8 @@ N_BANDS = len(AGE_BANDS)
 @dataclass
 class CellContext:
     """Everything the cell-level utility may use. Index names: o origin, d destination,
-    s skill (0 non-tertiary, 1 tertiary), g sex (0 female, 1 male), b age band."""
+    s skill class (0 non-tertiary, 1 tertiary: `skill_class` of the education code), g sex
+    (0 female, 1 male), b age band."""
 
     income: np.ndarray  # (R, R, 2) [o, d, s] expected net income, PPP $/year
     corridor_constant: np.ndarray  # (R, R, 2, 2) [o, d, s, g] xi_inc, calibrated

@@ -175,3 +175,88 @@ def owners_capital_income(
     total_lent = lent.sum()
     share = lent / total_lent if total_lent > 0.0 else np.zeros_like(lent)
     return capital_income - paid + pool * share
+
+
+def immigrant_share(fiscal: np.ndarray) -> np.ndarray:
+    """(R,) foreign-born share of residents from the economy's fiscal sums (0 where nobody
+    lives)."""
+    residents = fiscal[..., 3].sum(axis=(1, 2, 3))
+    immigrants = fiscal[:, 1, ..., 3].sum(axis=(1, 2))
+    return np.divide(immigrants, residents, out=np.zeros_like(residents), where=residents > 0.0)
+
+
+def move_capital(step, state, supply, outcome):
+    """Mobile capital for the economy step `step`: the closure's change of each region's
+    stock is invested by the owners of what is installed there; the world stock then moves
+    between regions toward equal net returns, and the market is solved again at the stocks
+    installed."""
+    from dataclasses import replace
+
+    from migsim.model import nested_market
+
+    step.capital_owned = owners_investment(
+        step.capital_owned, step.capital, outcome.capital - step.capital
+    )
+    returns = outcome.capital_income / outcome.capital
+    installed = reallocate_capital(outcome.capital, returns, state.rental_rate, step.mobility)
+    fixed = replace(step.params, closure="short_run")
+    return nested_market.solve(state, supply, fixed, previous_capital=installed)
+
+
+def externality_costs(step, sim, fiscal) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) congestion and cohesion costs borne by each region's resident natives, PPP $, for
+    the economy step `step` (zeros for a switch that is off)."""
+    R = step.world.n_regions
+    residents = fiscal[..., 3].sum(axis=(1, 2, 3))
+    congestion, cohesion = np.zeros(R), np.zeros(R)
+    if step.congestion > 0.0:
+        arrived = np.zeros(R)
+        moves = sim.state.moves
+        if moves is not None and moves.keys.size:
+            origin, _, destination, people = moves.weighted_moves(sim.weight)
+            foreign = origin != destination
+            arrived = np.bincount(destination[foreign], weights=people[foreign], minlength=R)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inflow = np.where(residents > 0.0, arrived / residents, 0.0)
+        natives_public = fiscal[:, 0, ..., 2].sum(axis=(1, 2))
+        congestion = congestion_cost(natives_public, inflow, step.congestion)
+    if step.cohesion > 0.0:
+        natives = fiscal[:, 0]
+        income = (natives[..., 0] - natives[..., 1] + natives[..., 2]).sum(axis=(1, 2))
+        share = immigrant_share(fiscal)
+        cohesion = cohesion_cost(income, share, step.base_immigrant_share, step.cohesion)
+    return congestion, cohesion
+
+
+def owned_capital_income(step, outcome, extra: dict) -> np.ndarray:
+    """(R,) capital income of each region's natives as owners: where it is installed when
+    capital is fixed; with mobile capital, capital installed abroad earns for its owners at
+    home (and `extra` gains the regions columns `capital_owned`, `capital_income_owned`)."""
+    if step.mobility <= 0.0:
+        return outcome.capital_income
+    returns = outcome.capital_income / outcome.capital
+    owned = owners_capital_income(
+        outcome.capital_income, returns, outcome.capital, step.capital_owned
+    )
+    extra["capital_owned"] = step.capital_owned.copy()
+    extra["capital_income_owned"] = owned
+    return owned
+
+
+def welfare_costs(step, sim, fiscal, extra: dict) -> np.ndarray:
+    """The welfare table's `externality_cost` by group: borne by the host natives, the
+    natives groups of the table by development (rows 0 and 2 of WELFARE_GROUPS); `extra`
+    gains the regions columns of the switches that are on."""
+    from migsim.steps.economy_columns import WELFARE_GROUPS
+
+    congestion, cohesion = externality_costs(step, sim, fiscal)
+    if step.congestion > 0.0:
+        extra["congestion_cost"] = congestion
+    if step.cohesion > 0.0:
+        extra["cohesion_cost"] = cohesion
+    cost = congestion + cohesion
+    developed = step.world.developed
+    borne = np.zeros(len(WELFARE_GROUPS))
+    borne[0] = cost[developed].sum()
+    borne[2] = cost[~developed].sum()
+    return borne

@@ -183,16 +183,26 @@ def wealth_by_location(shard: Shard, R: int) -> np.ndarray:
 
 
 def labour_supply(
-    shard: Shard, key, year, employment, kappa0, credential_years, irregular_wage_factor, credential
+    shard: Shard,
+    key,
+    year,
+    employment,
+    kappa0,
+    credential_years,
+    irregular_wage_factor,
+    credential,
+    relative_wage,
 ) -> tuple:
-    """Efficiency units (R, 2, 2) and the earnings histogram of this shard's workers; each
-    person's units stay in the shard's `units` scratch for the income pass."""
+    """Efficiency units (R, 3, N_EXPERIENCE, 2) and the earnings histogram of this shard's
+    workers; each person's units stay in the shard's `units` scratch for the income pass."""
     pop = shard.population
     R = pop.weight.shape[0]
-    out = np.zeros((ik.N_CHUNKS, R, 2, 2))
+    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
     hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    work = Work(employment, kappa0, credential_years, irregular_wage_factor, credential)
+    work = Work(
+        employment, kappa0, credential_years, irregular_wage_factor, credential, relative_wage
+    )
     units = shard.buffer("units", np.float32)
     ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
     return _sum_chunks(out), _sum_chunks(hist)
@@ -219,9 +229,10 @@ def incomes(shard: Shard, key, year, elapsed, params) -> dict:
     return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
 
 
-def graduate(shard: Shard, key, year, h_ex) -> np.ndarray:
-    """(origin, [deciders, graduates]) in agents (int64)."""
+def graduate(shard: Shard, key, year, h_ex, secondary_share) -> np.ndarray:
+    """(origin, [deciders, graduates]) in agents (int64); secondary_share: (R,) secondary
+    schooling among those without a degree."""
     pop = shard.population
     out = np.zeros((64, pop.weight.shape[0], 2), dtype=np.int64)
-    graduate_kernel(key, year, pop.n, pop.people, h_ex, out)
+    graduate_kernel(key, year, pop.n, pop.people, h_ex, secondary_share, out)
     return out.sum(axis=0)

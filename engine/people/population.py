@@ -30,6 +30,7 @@ from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a p
     TEMPORARY,
 )
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
+from migsim.core.world_education import migrant_secondary_share, secondary_shares
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.demography import compact_column
 from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
@@ -238,8 +239,12 @@ def synthesise_population(
     home = natives.sum(axis=(1, 2))
     born, agents = agents_per_origin(world, size, stratification, natives)
     weight = born / agents
+    secondary = world.secondary_share
+    if secondary is None:
+        secondary, _ = secondary_shares(world.name, world.codes, world.base_year)
 
-    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = (
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_secondary, g_wealth, g_count = (
+        [],
         [],
         [],
         [],
@@ -286,6 +291,9 @@ def synthesise_population(
             g_status.append(status)
             g_cdf.append(cdf)
             g_tertiary.append(min(tertiary, 1.0))
+            # among adults without a degree: the origin's Barro-Lee share at home, selected
+            # upwards abroad (engine/core/world_education.py, an assumed factor)
+            g_secondary.append(secondary[o] if loc == o else migrant_secondary_share(secondary[o]))
             g_wealth.append(wealth_to_income * world.gdp_per_capita[loc])
             g_count.append(count)
     global_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)
@@ -293,9 +301,18 @@ def synthesise_population(
     if origins is not None:
         keep = set(int(o) for o in origins)
         selected = np.array([g for g in selected if g_origin[g] in keep], dtype=np.int64)
-    g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count = (
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_secondary, g_wealth, g_count = (
         [group[g] for g in selected]
-        for group in (g_origin, g_location, g_status, g_cdf, g_tertiary, g_wealth, g_count)
+        for group in (
+            g_origin,
+            g_location,
+            g_status,
+            g_cdf,
+            g_tertiary,
+            g_secondary,
+            g_wealth,
+            g_count,
+        )
     )
     total = int(sum(g_count))
     capacity = int(total * (1.0 + spare_capacity)) + 16
@@ -313,6 +330,7 @@ def synthesise_population(
         np.array(g_status, np.int64),
         np.ascontiguousarray(np.array(g_cdf)),
         np.array(g_tertiary),
+        np.array(g_secondary, dtype=np.float64),
         np.array(g_wealth),
         float(wealth_sigma),
         N_AGES,

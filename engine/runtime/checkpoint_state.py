@@ -48,10 +48,12 @@ def _state_types() -> dict[str, type]:
     name besides the steps)."""
     from migsim.model.cells import BaseCells
     from migsim.model.markets import MarketParams, MarketState
+    from migsim.model.nested_market import NestedParams, NestedState
     from migsim.people.moves import MoveCounts
     from migsim.regimes.policy import Policy
 
-    return {cls.__name__: cls for cls in (BaseCells, MarketParams, MarketState, MoveCounts, Policy)}
+    classes = (BaseCells, MarketParams, MarketState, NestedParams, NestedState, MoveCounts, Policy)
+    return {cls.__name__: cls for cls in classes}
 
 
 STORABLE = (

@@ -71,7 +71,7 @@ PEOPLE_COLUMNS = {
     "person_id": Column("", "person id, unique in the run (its random draws are keyed on it)"),
     "age": Column("years", "age at the end of the last year"),
     "sex": Column("", "sex code: 0 female, 1 male"),
-    "skill": Column("", "skill code: 0 non-tertiary, 1 tertiary"),
+    "skill": Column("", "education code: 0 primary or less, 1 secondary, 2 tertiary"),
     "origin": Column("", "region of birth, index into the world's regions"),
     "location": Column("", "region of residence, index into the world's regions"),
     "status": Column(

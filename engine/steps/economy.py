@@ -1,10 +1,11 @@
 """The economy of the yearly loop: labour markets, incomes, budgets, remittances.
 
-* `EconomyStep` (after migration): efficiency-unit labour supply per region, skill and
-  nativity (kernel), wages from the nested-CES market (engine/model/markets.py) for the
-  configured closure, then per person earnings, taxes, transfers and age-related spending,
-  remittances and levies (kernel).
-  Wages feed next year's migration decisions as an index on base-year wages.
+* `EconomyStep` (after migration): efficiency-unit labour supply per region, education
+  group, experience band and nativity (kernel), wages from the nested-CES market
+  (engine/model/nested_market.py) for the configured closure, then per person earnings at
+  their cell's wage, taxes, transfers and age-related spending, remittances and levies
+  (kernel). The two skill classes' wages (tertiary or not, the cells' supply-weighted mean)
+  feed next year's migration decisions as an index on base-year wages.
 """
 
 from __future__ import annotations
@@ -16,26 +17,22 @@ import numpy as np
 import polars as pl
 
 from migsim.core.errors import InputError
+from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
+from migsim.kernels.income import N_EXPERIENCE
 from migsim.model import externalities as ext
-from migsim.model import markets
+from migsim.model import markets, nested_market
 from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
-from migsim.model.earnings import PERCENTILES, earnings_percentiles
+from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
+from migsim.steps.economy_columns import TABLE_COLUMNS, WELFARE_GROUPS, wage_columns
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
-WELFARE_GROUPS = (
-    "natives_developed",
-    "earlier_migrants_developed",
-    "natives_developing",
-    "new_migrants",
-    "earlier_migrants_developing",
-)
 
 
 @dataclass
@@ -45,6 +42,12 @@ class EconomyConf:
     enabled: bool = param(True, doc="run the economy step (wages, incomes, budgets)")
     sigma_skill: float = param(
         2.0, range=(1.0001, float("inf")), doc="sigma_q college vs non-college [K]"
+    )
+    sigma_school: float = param(
+        20.0, range=(1.0001, float("inf")), doc="sigma_HS secondary vs primary [K]; .inf allowed"
+    )
+    sigma_experience: float = param(
+        6.0, range=(1.0001, float("inf")), doc="sigma_x across experience bands [K]"
     )
     sigma_nativity: float = param(
         20.0, range=(1.0001, float("inf")), doc="sigma_N natives vs immigrants [K]; .inf allowed"
@@ -122,23 +125,6 @@ def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     return out
 
 
-def _immigrant_share(fiscal: np.ndarray) -> np.ndarray:
-    """(R,) foreign-born share of residents from the fiscal sums (0 where nobody lives)."""
-    residents = fiscal[..., 3].sum(axis=(1, 2, 3))
-    immigrants = fiscal[:, 1, ..., 3].sum(axis=(1, 2))
-    return np.divide(immigrants, residents, out=np.zeros_like(residents), where=residents > 0.0)
-
-
-def _wage_columns() -> dict[str, Column]:
-    return {
-        f"wage_{skill}_{who}": Column(
-            "PPP $/yr", f"wage per efficiency unit, {skill} skill, {who}s"
-        )
-        for skill in ("low", "high")
-        for who in ("native", "immigrant")
-    }
-
-
 @step("economy")
 class EconomyStep(Step):
     """Labour markets, incomes, budgets and remittances after migration."""
@@ -158,7 +144,7 @@ class EconomyStep(Step):
         "levy_revenue": Column("PPP $", "emigrant levies received by the origin"),
         "remittances_sent": Column("US$", "remittances sent from the region"),
         "remittances_received": Column("US$", "remittances received after fees"),
-        **_wage_columns(),
+        **wage_columns(),
         "fiscal_loss_skilled_emigration": Column(
             "PPP $", "income tax tertiary emigrants aged 20-64 would pay at home"
         ),
@@ -186,53 +172,7 @@ class EconomyStep(Step):
         "welfare": "real income of the welfare groups",
         "earnings": "earnings percentiles of the employed by region, nativity and skill",
     }
-    table_columns = {
-        "remittances": {
-            "year": Column("year", "calendar year"),
-            "source": Column("", "region the remittances are sent from"),
-            "destination": Column("", "region they are sent to"),
-            "sent": Column("US$", "remittances sent this year, fees included"),
-            "fees": Column("US$", "cost of sending them: sent less received"),
-            "received": Column("US$", "remittances received after fees"),
-        },
-        "fiscal": {
-            "year": Column("year", "calendar year"),
-            "region": Column("", "region of residence"),
-            "nativity": Column("", "native or immigrant"),
-            "skill": Column("", "skill: low, high (tertiary)"),
-            "age_band": Column("", "age band"),
-            "people": Column("people", "residents in the group"),
-            "earnings": Column("PPP $", "earnings of the group this year"),
-            "taxes": Column("PPP $", "taxes the group paid on its earnings"),
-            "public_spending": Column("PPP $", "age-related public spending on the group"),
-            "net_contribution": Column("PPP $", "taxes less public spending"),
-        },
-        "earnings": {
-            "year": Column("year", "calendar year"),
-            "region": Column("", "region of residence"),
-            "nativity": Column("", "native or immigrant"),
-            "skill": Column("", "skill: low, high (tertiary)"),
-            "people": Column("people", "employed people in the group (agents' weights summed)"),
-            **{
-                f"p{p}": Column("PPP $/yr", f"{p}th percentile of annual earnings")
-                for p in PERCENTILES
-            },
-        },
-        "welfare": {
-            "year": Column("year", "calendar year"),
-            "group": Column("", "welfare group (Alonso 2015, Table 6.2)"),
-            "people": Column("people", "people in the group"),
-            "private_income": Column(
-                "PPP $", "private income (natives also get capital income, remittances received)"
-            ),
-            "public_income": Column("PPP $", "public spending the group receives"),
-            "externality_cost": Column(
-                "PPP $",
-                "congestion and cohesion costs borne by the group, income equivalent "
-                "(only when an externality is on)",
-            ),
-        },
-    }
+    table_columns = TABLE_COLUMNS
 
     @classmethod
     def enabled(cls, cfg) -> bool:
@@ -250,8 +190,10 @@ class EconomyStep(Step):
         world = sim.world
         self.world = world
         R = world.n_regions
-        self.params = markets.MarketParams(
+        self.params = nested_market.NestedParams(
             sigma_q=conf.sigma_skill,
+            sigma_hs=conf.sigma_school,
+            sigma_x=conf.sigma_experience,
             sigma_n=conf.sigma_nativity,
             closure=conf.closure,
             adjustment_speed=conf.capital_adjustment,
@@ -269,8 +211,9 @@ class EconomyStep(Step):
         self.price = price_level(world)
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
+        self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
         supply0 = self.supply(sim, sim.base_year)
-        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2)) <= 0.0)
+        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2, 3)) <= 0.0)
         if empty.size:  # too few agents for a small region: say so, not a market error
             raise InputError(
                 "population.size",
@@ -281,10 +224,18 @@ class EconomyStep(Step):
         self._last_supply = np.array(supply0, dtype=np.float64)
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
-        per_unit = self.base_wage_per_worker[:, :, None] * np.ones((R, 2, 2))
-        scale = labour_income / (per_unit * supply0).sum(axis=(1, 2))
-        self.wages0 = per_unit * scale[:, None, None]
-        self.state = markets.calibrate(supply0, self.wages0, 1.0 - world.labour_share, self.params)
+        # cells: the class wage times the education premium and experience profile [A]
+        per_unit = nested_market.base_cell_wages(self.base_wage_per_worker, supply0)
+        scale = labour_income / (per_unit * supply0).sum(axis=(1, 2, 3))
+        self.wages0 = per_unit * scale[:, None, None, None]
+        self.class_wages0 = nested_market.class_wages(self.wages0, supply0)
+        self.cell_wages = self.wages0  # the last year's wages by cell
+        self.relative_wage = (
+            self.wages0 / self.class_wages0[:, nested_market.CLASS_OF_EDUCATION][:, :, None, :]
+        )
+        self.state = nested_market.calibrate(
+            supply0, self.wages0, 1.0 - world.labour_share, self.params
+        )
         self.capital = self.state.capital.copy()
         self.mobility = float(conf.capital.mobility)
         self.congestion = float(conf.externalities.congestion)
@@ -315,7 +266,7 @@ class EconomyStep(Step):
         # incomes and grows only where incomes grow, which is what loosens the liquidity
         # constraint as origins develop (the emigration hump), not a drift of the calibration
         fiscal0 = sums["fiscal"]
-        self.base_immigrant_share = _immigrant_share(fiscal0)  # m0 of the cohesion cost
+        self.base_immigrant_share = ext.immigrant_share(fiscal0)  # m0 of the cohesion cost
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
         sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
         held = sim.people.sum(passes.wealth_by_location, R)
@@ -333,8 +284,9 @@ class EconomyStep(Step):
         self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
     def supply(self, sim, year) -> np.ndarray:
-        """Efficiency units by (region, skill, nativity); keeps each person's units in their
-        shard for the income pass, and the earnings histogram for the record."""
+        """Efficiency units by (region, education, experience band, nativity); keeps each
+        person's units in their shard for the income pass, and the earnings histogram for
+        the record."""
         out, hist = sim.people.sum(
             passes.labour_supply,
             sim.key,
@@ -344,6 +296,7 @@ class EconomyStep(Step):
             self.conf.credential_years,
             self.conf.irregular_wage_factor,
             self.policy.credential_transfer_scale,
+            self.relative_wage,
         )
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
@@ -394,9 +347,11 @@ class EconomyStep(Step):
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
         supply = self.supply(sim, sim.base_year)
-        outcome = markets.solve(self.state, supply, self.params, previous_capital=self.capital)
+        outcome = nested_market.solve(
+            self.state, supply, self.params, previous_capital=self.capital
+        )
         sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
-        self.record(sim, sim.base_year, outcome, sums)
+        self.record(sim, sim.base_year, outcome, sums, supply)
 
     def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
         """A region whose last workers have left (a small island of the 232-country world,
@@ -405,7 +360,7 @@ class EconomyStep(Step):
         or arrive; its recorded output is that year's (a region of a few thousand people).
         Regions with workers are untouched."""
         supply = np.asarray(supply)
-        empty = supply.sum(axis=(1, 2)) <= 0.0
+        empty = supply.sum(axis=(1, 2, 3)) <= 0.0
         if empty.any():
             supply = supply.copy()
             supply[empty] = self._last_supply[empty]
@@ -419,57 +374,19 @@ class EconomyStep(Step):
         if exo is not None and exo.tfp_factor is not None:
             # a scenario's income path as TFP (migsim.scenarios.exogenous)
             state = replace(state, tfp=state.tfp * exo.tfp_factor)
-        outcome = markets.solve(state, supply, self.params, previous_capital=self.capital)
+        outcome = nested_market.solve(state, supply, self.params, previous_capital=self.capital)
         if self.mobility > 0.0:
-            outcome = self.move_capital(state, supply, outcome)
-        self.capital = outcome.capital
-        wages = outcome.wages
-        sim.state.wages = self.base_wage_per_worker[:, :, None] * (wages / self.wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, wages, units_ready=True)
-        self.record(sim, year, outcome, sums)
+            outcome = ext.move_capital(self, state, supply, outcome)
+        self.capital, self.cell_wages = outcome.capital, outcome.wages
+        classes = nested_market.class_wages(outcome.wages, supply)
+        sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
+        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
+        self.record(sim, year, outcome, sums, supply)
 
-    def move_capital(self, state, supply, outcome):
-        """Mobile capital (migsim.model.externalities): the closure's change of each
-        region's stock is invested by the owners of what is installed there; the world stock
-        then moves between regions toward equal net returns, and the market is solved again at
-        the stocks installed."""
-        self.capital_owned = ext.owners_investment(
-            self.capital_owned, self.capital, outcome.capital - self.capital
-        )
-        returns = outcome.capital_income / outcome.capital
-        installed = ext.reallocate_capital(
-            outcome.capital, returns, state.rental_rate, self.mobility
-        )
-        fixed = replace(self.params, closure="short_run")
-        return markets.solve(state, supply, fixed, previous_capital=installed)
-
-    def externality_costs(self, sim, fiscal) -> tuple[np.ndarray, np.ndarray]:
-        """(R,) congestion and cohesion costs borne by each region's resident natives, PPP $
-        (zeros for a switch that is off)."""
-        R = self.world.n_regions
-        residents = fiscal[..., 3].sum(axis=(1, 2, 3))
-        congestion, cohesion = np.zeros(R), np.zeros(R)
-        if self.congestion > 0.0:
-            arrived = np.zeros(R)
-            moves = sim.state.moves
-            if moves is not None and moves.keys.size:
-                origin, _, destination, people = moves.weighted_moves(sim.weight)
-                foreign = origin != destination
-                arrived = np.bincount(destination[foreign], weights=people[foreign], minlength=R)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                inflow = np.where(residents > 0.0, arrived / residents, 0.0)
-            natives_public = fiscal[:, 0, ..., 2].sum(axis=(1, 2))
-            congestion = ext.congestion_cost(natives_public, inflow, self.congestion)
-        if self.cohesion > 0.0:
-            natives = fiscal[:, 0]
-            income = (natives[..., 0] - natives[..., 1] + natives[..., 2]).sum(axis=(1, 2))
-            share = _immigrant_share(fiscal)
-            cohesion = ext.cohesion_cost(income, share, self.base_immigrant_share, self.cohesion)
-        return congestion, cohesion
-
-    def record(self, sim, year, outcome, sums) -> None:
+    def record(self, sim, year, outcome, sums, supply) -> None:
         world = self.world
-        wages = outcome.wages
+        wages = nested_market.class_wages(outcome.wages, supply)  # (R, 2 classes, 2)
+        by_education = nested_market.education_wages(outcome.wages, supply)
         fiscal, remit = sums["fiscal"], sums["remit"]
         taxes = fiscal[..., 1].sum(axis=(1, 2, 3))
         spending = fiscal[..., 2].sum(axis=(1, 2, 3))
@@ -500,6 +417,9 @@ class EconomyStep(Step):
         for s, skill in enumerate(("low", "high")):
             for j, who in enumerate(("native", "immigrant")):
                 extra[f"wage_{skill}_{who}"] = wages[:, s, j]
+        for e, group in enumerate(EDUCATION):
+            for j, who in enumerate(("native", "immigrant")):
+                extra[f"wage_{group}_{who}"] = by_education[:, e, j]
         # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
         # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
         # origin's tertiary wage and employment rate
@@ -552,14 +472,7 @@ class EconomyStep(Step):
         )
         groups = sums["groups"]
         # capital income goes to the natives of each region (owners), by development group
-        owned_income = outcome.capital_income
-        if self.mobility > 0.0:  # capital installed abroad earns for its owners at home
-            returns = outcome.capital_income / outcome.capital
-            owned_income = ext.owners_capital_income(
-                outcome.capital_income, returns, outcome.capital, self.capital_owned
-            )
-            extra["capital_owned"] = self.capital_owned.copy()
-            extra["capital_income_owned"] = owned_income
+        owned_income = ext.owned_capital_income(self, outcome, extra)
         capital_dev = owned_income[world.developed].sum()
         capital_devg = owned_income[~world.developed].sum()
         private = groups[:, 1].copy()
@@ -578,15 +491,5 @@ class EconomyStep(Step):
             "public_income": groups[:, 2],
         }
         if self.congestion > 0.0 or self.cohesion > 0.0:
-            # borne by the host natives: the natives groups of the table, by development
-            congestion, cohesion = self.externality_costs(sim, fiscal)
-            if self.congestion > 0.0:
-                extra["congestion_cost"] = congestion
-            if self.cohesion > 0.0:
-                extra["cohesion_cost"] = cohesion
-            cost = congestion + cohesion
-            borne = np.zeros(len(WELFARE_GROUPS))
-            borne[0] = cost[world.developed].sum()
-            borne[2] = cost[~world.developed].sum()
-            welfare["externality_cost"] = borne
+            welfare["externality_cost"] = ext.welfare_costs(self, sim, fiscal, extra)
         self.records["welfare"].append(pl.DataFrame(welfare))

@@ -160,7 +160,8 @@ class EducationStep(Step):
 
     def run(self, sim, year: int) -> None:
         h_ex, p_high = self.ex_ante_share(sim)
-        out = sim.people.sum(passes.graduate, sim.key, year, h_ex)
+        secondary = np.asarray(self.world.secondary_share, dtype=np.float64)
+        out = sim.people.sum(passes.graduate, sim.key, year, h_ex, secondary)
         counts = out * sim.weight[:, None]  # (o, [deciders, graduates]) people
         if self.policy is not None and self.policy.training_boost.any():
             # graduates owed to a skill partnership, financed by the partner destinations

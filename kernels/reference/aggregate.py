@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.kernels.bundles import TERTIARY
+
 
 def count_cells(n, people, band_of_age, n_regions, n_bands, n_status):
     """Living agents per (origin, location, skill, sex, band, status) cell, flat int64."""
@@ -12,7 +14,7 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status):
         (
             people.origin[:n][live].astype(np.int64),
             people.location[:n][live].astype(np.int64),
-            people.skill[:n][live].astype(np.int64),
+            (people.skill[:n][live] == TERTIARY).astype(np.int64),
             people.sex[:n][live].astype(np.int64),
             band_of_age[people.age[:n][live]].astype(np.int64),
             people.status[:n][live].astype(np.int64),

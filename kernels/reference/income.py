@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.income import (
+    EXPERIENCE_START,
+    EXPERIENCE_WIDTH,
     HIST_BINS,
     HIST_SAMPLE_MASK,
     HIST_SPAN,
     MAX_WORK_AGE,
     MIN_WORK_AGE,
     N_CHUNKS,
+    N_EXPERIENCE,
 )
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.reference.rng import uniform
@@ -38,16 +42,24 @@ def _chunk_sums(bounds, shape, index, values) -> np.ndarray:
     return total
 
 
+def experience_band(age, education):
+    """Twin of `experience_band` for arrays."""
+    start = np.asarray(EXPERIENCE_START)[education.astype(np.int64)]
+    x = (age.astype(np.int64) - start) // EXPERIENCE_WIDTH
+    return np.clip(x, 0, N_EXPERIENCE - 1)
+
+
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
-    """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply (R, 2, 2)
-    [location, skill, nativity], earnings histogram (R, 2, 2, HIST_BINS))."""
+    """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
+    (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
+    (R, 2, 2, HIST_BINS))."""
     m = int(bounds[N_CHUNKS])
     R = n_regions
     pid = people.person_id[:m]
     a = people.age[:m]
     o = people.origin[:m].astype(np.int64)
     loc = people.location[:m].astype(np.int64)
-    s = people.skill[:m].astype(np.int64)
+    s = (people.skill[:m] == TERTIARY).astype(np.int64)
     st = people.status[:m]
     employed = (people.alive[:m] != 0) & (a >= MIN_WORK_AGE) & (a <= MAX_WORK_AGE)
     employed &= uniform(key, pid, year, Stream.EMPLOYMENT) < work.employment[loc]
@@ -66,9 +78,13 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     working = units > 0.0
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
     w = weight[o]
-    supply = _chunk_sums(bounds, (R, 2, 2), (np.where(working, loc, -1), s, j), units * w)
+    e = people.skill[:m].astype(np.int64)
+    x = experience_band(a, e)
+    supply = _chunk_sums(
+        bounds, (R, 3, N_EXPERIENCE, 2), (np.where(working, loc, -1), e, x, j), units * w
+    )
     sampled = working & ((pid & HIST_SAMPLE_MASK) == 0)
-    logs = np.log(np.where(working, units, 1.0))
+    logs = np.log(np.where(working, units * work.relative_wage[loc, e, x, j], 1.0))
     bins = ((logs + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN))).astype(np.int64)
     bins = np.clip(bins, 0, HIST_BINS - 1)
     hist = _chunk_sums(
@@ -91,7 +107,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     pid = people.person_id[:m]
     o = people.origin[:m].astype(np.int64)
     loc = people.location[:m].astype(np.int64)
-    s = people.skill[:m].astype(np.int64)
+    s = (people.skill[:m] == TERTIARY).astype(np.int64)
     st = people.status[:m]
     years = people.years_abroad[:m]
     b = band_of_age[people.age[:m]].astype(np.int64)
@@ -99,7 +115,9 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     abroad = loc != o
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
     irregular = st == IRREGULAR
-    earnings = units[:m].astype(np.float64) * money.wages[loc, s, j]
+    e = people.skill[:m].astype(np.int64)
+    x = experience_band(people.age[:m], e)
+    earnings = units[:m].astype(np.float64) * money.wages[loc, e, x, j]
     tax = earnings * money.tax_rate[loc]
     tax = np.where(irregular, tax * money.irregular_tax_factor, tax)
     public = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
 from migsim.kernels.reference.rng import draw_index, productivity, uniform
 from migsim.kernels.rng import Stream
@@ -18,7 +19,7 @@ WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "wealth")
 
 def _home_cell(people, cells, n):
     o = people.origin[:n].astype(np.int64)
-    s = people.skill[:n].astype(np.int64)
+    s = (people.skill[:n] == TERTIARY).astype(np.int64)
     b = cells.band_of_age[people.age[:n]].astype(np.int64)
     h = ((o * 2 + s) * 2 + people.sex[:n].astype(np.int64)) * cells.n_bands + b
     return o, s, b, h
@@ -133,7 +134,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, params):
         term(
             people.age[rows],
             people.sex[rows],
-            people.skill[rows],
+            (people.skill[rows] == TERTIARY).astype(np.uint8),
             people.wealth[rows],
             productivity(key, people.person_id[rows], levers.productivity_sigma),
             people.years_abroad[rows],

@@ -18,6 +18,7 @@ def synthesise(
     group_status,
     group_cdf,
     group_tertiary,
+    group_secondary,
     group_wealth,
     wealth_sigma,
     n_ages,
@@ -37,6 +38,11 @@ def synthesise(
     tertiary = (a >= TERTIARY_MIN_AGE) & (
         uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]
     )
+    secondary = (
+        (a >= TERTIARY_MIN_AGE)
+        & ~tertiary
+        & (uniform(key, pid, 0, Stream.SYNTH_EDUCATION) < group_secondary[g])
+    )
     migrant = (o != loc) & (a > 15)
     years = np.minimum(
         (uniform(key, pid, 0, Stream.SYNTH_LOCATION) * np.maximum(a - 15, 0)).astype(np.int64), 255
@@ -47,7 +53,7 @@ def synthesise(
     return {
         "age": a.astype(np.uint8),
         "sex": (k // n_ages).astype(np.uint8),
-        "skill": tertiary.astype(np.uint8),
+        "skill": np.where(tertiary, 2, np.where(secondary, 1, 0)).astype(np.uint8),
         "origin": o.astype(np.uint16),
         "location": loc.astype(np.uint16),
         "status": group_status[g].astype(np.uint8),

@@ -8,7 +8,7 @@ import pytest
 from migsim.core.errors import InputError
 from migsim.model.targets import KINDS, TARGETS, targets_of
 from migsim.validation import registry
-from migsim.validation.checks import point, sign
+from migsim.validation.checks import point, within
 from migsim.validation.report import headline, readme_table, to_frame
 
 ALL = {q: exp for exp in registry.registered().values() for q in exp.quantities}
@@ -37,7 +37,8 @@ def test_a_calibration_target_is_never_out_of_sample():
 def test_the_named_calibration_read_backs_are_tiered():
     """The quantities the model is built to give: base-year stocks and shares, E8's 400M,
     E12's +3% labour force, E15's elasticity, E23's remittances (calibrated); E18's exit
-    rate and E8's GDP through catch_up (fitted); the E2-E5 market replications (identity)."""
+    rate and E8's GDP through catch_up (fitted); E4's uniform shocks on the simulated market
+    (identity), while E2, E3 and E5 read the simulated market's groups (out of sample)."""
     expect = {
         "E1:stock_2013_world_M": "calibrated",
         "E1:corridor_S_to_N_pct": "calibrated",
@@ -50,8 +51,11 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E23:remittances_received_world_usd_bn": "calibrated",
         "E27:r2_log_flows_on_log_diaspora": "calibrated",
         "BACKCAST:stock_1990_World_M": "calibrated",
-        "E3:native_avg_wage_pct_K_adjusting": "identity",
-        "E5:natives_minus_previous_immigrants_pp": "identity",
+        "E4:avg_wage_pct_uniform_10pct_K_adjusting": "identity",
+        "E4:avg_wage_pct_uniform_10pct_K_fixed": "identity",
+        "E3:native_avg_wage_pct_K_adjusting": "out_of_sample",
+        "E2:native_low_skill_wage_pct_vs_dropouts": "out_of_sample",
+        "E5:natives_minus_previous_immigrants_pp": "out_of_sample",
         "E11:world_gdp_pct_after_100y": "out_of_sample",
         "BACKCAST:stock_2000_areas_log_error": "out_of_sample",
         # the 232-country world's checks: the return hazard's destination scales are
@@ -87,7 +91,9 @@ def test_report_reads_calibrated_checks_as_reproduced_and_leads_with_out_of_samp
         point("E1", "stock_2013_world_M", "UN", "V", 232.0, 231.0, "M"),  # calibrated, holds
         point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),  # oos, miss
         point("E11", "world_gdp_pct_after_100y", "DDM", "V", 52.0, 50.0, "%"),  # oos, pass
-        sign("E5", "natives_minus_previous_immigrants_pp", "OP", True, 2.8, "pp"),  # identity
+        within(  # identity
+            "E4", "avg_wage_pct_uniform_10pct_K_adjusting", "Card", "V", 0.0, 0.0, 0.0, "%"
+        ),
     ]
     frame = to_frame(checks)
     assert {"tier", "tier_reason", "result"} <= set(frame.columns)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from migsim.kernels.reference.income import experience_band
 from migsim.validation.runner import Runner
 
 WORLD = "countries"
@@ -53,7 +54,7 @@ class CountryRun:
     elapsed: int
     people: dict[str, np.ndarray]
     weight: np.ndarray  # (R,) real people per agent, by origin
-    wages: np.ndarray  # (R, 2, 2) wage per efficiency unit [region, skill, nativity]
+    wages: np.ndarray  # (R, 3, X, 2) wage per efficiency unit [region, education, exp., nativity]
     gdp: np.ndarray  # (R,) simulated GDP of the last year, PPP $
     tax_revenue: np.ndarray  # (R,) the economy's own taxes of the last year (drawn employment)
     public_spending_total: np.ndarray  # (R,) and its public spending
@@ -76,7 +77,8 @@ class CountryRun:
     def earnings(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         """Expected earnings of `rows` where they live (or at home as natives), PPP $."""
         p = self.people
-        age, skill = p["age"][rows], p["skill"][rows].astype(np.int64)
+        age = p["age"][rows]
+        skill = (p["skill"][rows] == 2).astype(np.int64)  # tertiary class
         origin = p["origin"][rows].astype(np.int64)
         place = origin if at_home else p["location"][rows].astype(np.int64)
         units = p["productivity"][rows].astype(np.float64)
@@ -94,7 +96,9 @@ class CountryRun:
             units = np.where(abroad & irregular, units * self.irregular_wage_factor, units)
         nativity = np.zeros_like(place) if at_home else (place != origin).astype(np.int64)
         employment = np.asarray(self.world.employment_rate)[place]
-        return working * employment * units * self.wages[place, skill, nativity]
+        education = p["skill"][rows].astype(np.int64)
+        x = experience_band(age, education)
+        return working * employment * units * self.wages[place, education, x, nativity]
 
     def taxes(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         p = self.people
@@ -156,9 +160,8 @@ def country_run(r: Runner) -> CountryRun:
     econ = next(s for s in sim.steps if isinstance(s, EconomyStep))
     living = pop.alive[:n] == 1
     people = {k: v[living].copy() for k, v in pop.view().items()}
-    # the year's wage per efficiency unit: sim.state.wages is the wage per worker indexed on
-    # the base year (base wage per worker x w / w0), so w = state.wages x w0 / base wage
-    wages = sim.state.wages * econ.wages0 / econ.base_wage_per_worker[:, :, None]
+    # the year's wage per efficiency unit by (region, education, experience band, nativity)
+    wages = econ.cell_wages
     run = CountryRun(
         world=sim.world,
         year=sim.year,

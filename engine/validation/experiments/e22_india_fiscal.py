@@ -44,7 +44,7 @@ SOURCE = "Desai, Kapur, McHale & Rogers 2009 (J. Development Economics)"
 def e22_india_fiscal(r: Runner) -> list[Check]:
     run = country_run(r)
     rows = run.rows(["IND"], "USA")
-    rows = rows[run.people["skill"][rows] == 1]
+    rows = rows[run.people["skill"][rows] == 2]  # tertiary
     w = run.people_weight(rows)
     taxes = float((w * run.taxes(rows, at_home=True)).sum())
     spending = float((w * run.public_spending(rows, at_home=True)).sum())

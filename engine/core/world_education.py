@@ -1,0 +1,91 @@
+"""Secondary schooling by region: the share of adults without a degree who reached secondary
+school, from Barro-Lee v2.2 (`engine/data/inputs/barro_lee`), and the migrants' share from it.
+
+People carry three education groups (0 primary or less, 1 secondary, 2 tertiary). The worlds'
+tables give the tertiary share of every region and corridor; the split of the others into
+primary and secondary comes from here:
+
+- a region's share is ``sum(pop25 * share_secondary) / sum(pop25 * (1 - share_tertiary))``
+  over the countries the world's mapping puts in it (`engine/data/mappings/`), in the
+  Barro-Lee year nearest the world's base year (2010 for the 2010 and 2013 worlds, 1990 for
+  the 1990 ones). The mapping is the world's own (`mappings/<name>.csv`, a ``_1990`` suffix
+  dropped), else the first shipped mapping whose areas hold every region code (the
+  hand-typed default world's codes are regions12's areas);
+- a region with no Barro-Lee country in it (and every region of a world no mapping covers,
+  such as the toy worlds) takes the world's Barro-Lee aggregate of that year: assumed [A]
+  and counted (the second array `secondary_shares` returns);
+- migrants are positively selected on schooling (Feliciano 2005, Grogger and Hanson 2011,
+  for migrants to the United States and the OECD): among migrants without a degree, the odds
+  of secondary schooling are the origin's odds times `MIGRANT_SELECTION`, a value assumed [A]
+  (no data set of migrants' education by corridor is held here) and counted as one assumed
+  value. Every check that reads migrants' secondary schooling inherits that assumption.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from migsim.core.resources import data_dir
+
+# Odds ratio of secondary schooling of migrants without a degree against their origin's
+# non-graduates [A]: migrants are positively selected on schooling (Feliciano 2005; Grogger
+# and Hanson 2011); the size of the factor is assumed, not measured by corridor.
+MIGRANT_SELECTION = 1.5
+BARRO_LEE = Path("inputs") / "barro_lee" / "barro_lee.csv"
+MAPPINGS = ("regions12", "corridors", "countries")
+
+
+def _mapping(name: str, codes: list[str]) -> pl.DataFrame | None:
+    root = data_dir() / "mappings"
+    own = name.removesuffix("_1990")
+    tried = ([own] if own in MAPPINGS else []) + [m for m in MAPPINGS if m != own]
+    for candidate in tried:
+        path = root / f"{candidate}.csv"
+        if not path.is_file():
+            continue
+        frame = pl.read_csv(path, columns=["iso3", "area"])
+        if set(codes) <= set(frame["area"].to_list()):
+            return frame
+    return None
+
+
+def secondary_shares(name: str, codes: list[str], base_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(share[R], assumed[R]): secondary share among adults without a degree per region."""
+    path = data_dir() / BARRO_LEE
+    frame = pl.read_csv(
+        path, columns=["iso3", "year", "share_secondary", "share_tertiary", "pop_25plus"]
+    )
+    years = np.array(sorted(set(frame["year"].to_list())))
+    year = int(years[np.argmin(np.abs(years - base_year))])
+    frame = frame.filter(pl.col("year") == year).drop_nulls()
+    frame = frame.with_columns(
+        (pl.col("pop_25plus") * pl.col("share_secondary")).alias("sec"),
+        (pl.col("pop_25plus") * (1.0 - pl.col("share_tertiary"))).alias("non"),
+    )
+    world_share = float(frame["sec"].sum() / frame["non"].sum())
+    share = np.full(len(codes), world_share)
+    assumed = np.ones(len(codes), dtype=bool)
+    mapping = _mapping(name, codes)
+    if mapping is not None:
+        by_area = (
+            frame.join(mapping, on="iso3", how="inner")
+            .group_by("area")
+            .agg(pl.col("sec").sum(), pl.col("non").sum())
+        )
+        found = dict(zip(by_area["area"].to_list(), (by_area["sec"] / by_area["non"]).to_list()))
+        for r, code in enumerate(codes):
+            if code in found and np.isfinite(found[code]):
+                share[r], assumed[r] = found[code], False
+    return np.clip(share, 0.0, 1.0), assumed
+
+
+def migrant_secondary_share(origin_share: float) -> float:
+    """Secondary share among migrants without a degree, from their origin's share (odds
+    times `MIGRANT_SELECTION`)."""
+    if origin_share >= 1.0:
+        return 1.0
+    odds = MIGRANT_SELECTION * origin_share / (1.0 - origin_share)
+    return odds / (1.0 + odds)

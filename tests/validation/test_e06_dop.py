@@ -1,0 +1,29 @@
+"""E6: less-educated natives' wages after the 1990s flows, on the country world's markets
+(Docquier, Ozden & Peri 2014)."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from migsim.core.resources import data_dir
+from migsim.validation.experiments.e06_dop import stock_changes
+from tests.validation._cases import assert_check, cases
+
+pytestmark = [pytest.mark.validation]
+
+
+@pytest.mark.parametrize("key", cases("E6"))
+def test_e06_dop(checks, key):
+    assert_check(checks("E6")[key])
+
+
+def test_stock_changes_are_the_1990_2000_bilateral_differences():
+    bl = pl.read_csv(data_dir() / "inputs" / "un_stock" / "un_stock.csv")
+    gbr = bl.filter(pl.col("destination") == "GBR", pl.col("origin") != "GBR")
+    by_year = {
+        y: gbr.filter(pl.col("year") == y)["stock"].cast(pl.Float64).fill_null(0).sum()
+        for y in (1990, 2000)
+    }
+    imm, emi = stock_changes(["GBR", "IRL"])
+    assert imm[0] == pytest.approx(by_year[2000] - by_year[1990])
+    assert np.all(np.isfinite(emi)) and imm[0] > 0
