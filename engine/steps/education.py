@@ -79,10 +79,8 @@ class EducationStep(Step):
         self.response = str(getattr(conf, "education_response", "logistic"))
         if self.response == "threshold":
             origin_term = normal_quantile(target)
-            self.cdf = normal_cdf
         else:
             origin_term = np.log(target / (1 - target))
-            self.cdf = _logistic
 
         def response(beta):
             h2 = self.cdf(origin_term + beta * (doubled - log_return))
@@ -106,6 +104,12 @@ class EducationStep(Step):
         self.intercept = origin_term - self.beta * log_return
         del dlog
         self.policy = policy
+
+    @property
+    def cdf(self):
+        """The education choice's cost distribution (a function, so not kept as state: a
+        checkpoint stores the response's name)."""
+        return normal_cdf if self.response == "threshold" else _logistic
 
     def share(self, log_return: np.ndarray) -> np.ndarray:
         """H_ex by origin at the log return `log_return` (before any training boost)."""
