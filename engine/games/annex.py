@@ -57,7 +57,6 @@ configuration has their switches, on; an unavailable setting is reported as skip
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,9 +178,10 @@ def side_series(run_dir: Path | str, members: list[str]) -> pl.DataFrame:
     home = (
         fiscal.filter(pl.col("region").is_in(members), pl.col("nativity") == "native")
         .group_by("year", "education")
-        .agg(pl.col("earnings", "people", "taxes").sum(), net=(
-            pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")
-        ).sum())
+        .agg(
+            pl.col("earnings", "people", "taxes").sum(),
+            net=(pl.col("earnings") - pl.col("taxes") + pl.col("public_spending")).sum(),
+        )
     )
     per_person = (
         fiscal.filter(pl.col("nativity") == "immigrant")
@@ -200,7 +200,10 @@ def side_series(run_dir: Path | str, members: list[str]) -> pl.DataFrame:
         )
         .with_columns(pl.col("pe").fill_null(0.0))
         .group_by("year", "education")
-        .agg(people_abroad=pl.col("people").sum(), earnings_abroad=(pl.col("people") * pl.col("pe")).sum())
+        .agg(
+            people_abroad=pl.col("people").sum(),
+            earnings_abroad=(pl.col("people") * pl.col("pe")).sum(),
+        )
     )
     years = sorted(regions["year"].unique().to_list())
     out = pl.DataFrame({"year": years}, schema={"year": regions.schema["year"]})
@@ -217,7 +220,8 @@ def side_series(run_dir: Path | str, members: list[str]) -> pl.DataFrame:
         )
         out = out.join(h, on="year", how="left").join(a, on="year", how="left")
     natives = home.group_by("year").agg(
-        native_taxes=pl.col("taxes").sum(), native_net=pl.col("net").sum(),
+        native_taxes=pl.col("taxes").sum(),
+        native_net=pl.col("net").sum(),
         home_people=pl.col("people").sum(),
     )
     cost_cols = [c for c in EXTERNALITY_COSTS if c in regions.columns]
@@ -227,7 +231,9 @@ def side_series(run_dir: Path | str, members: list[str]) -> pl.DataFrame:
         )
         .group_by("year")
         .agg(
-            pl.col("capital_income", "capital", "fiscal_balance", "tax_revenue", "gdp", "population").sum(),
+            pl.col(
+                "capital_income", "capital", "fiscal_balance", "tax_revenue", "gdp", "population"
+            ).sum(),
             access_value=(pl.col("access_value").fill_null(0.0) * pl.col("w")).sum()
             / pl.col("w").sum(),
             externality_cost=pl.sum_horizontal([pl.col(c).sum() for c in cost_cols])
@@ -382,8 +388,13 @@ class RunCache:
         key = (setting, seed, repr(sorted(repr(c) for c in components)))
         if key in self.runs:
             return self.runs[key]
-        name = "none" if not components else "open_" + "_".join(
-            "+".join(c["destinations"]) + "-from-" + "+".join(c["origins"]) for c in components
+        name = (
+            "none"
+            if not components
+            else "open_"
+            + "_".join(
+                "+".join(c["destinations"]) + "-from-" + "+".join(c["origins"]) for c in components
+            )
         )
         run_dir = self.root / setting / f"seed{seed}" / name
         self._simulate(setting, seed, components, run_dir, label)
@@ -421,7 +432,9 @@ class RunCache:
         tell(f"migsim game: {setting}, seed {seed}: run {label} ({self.size} agents)...")
         t0 = time.perf_counter()
         _simulate(cfg, run_dir)
-        tell(f"migsim game: {setting}, seed {seed}: {label} done in {time.perf_counter() - t0:.1f} s")
+        tell(
+            f"migsim game: {setting}, seed {seed}: {label} done in {time.perf_counter() - t0:.1f} s"
+        )
 
 
 @dataclass
@@ -467,8 +480,12 @@ def play_pair(
     check_pair(a, b, cache.world)
     ma, mb = _members(a), _members(b)
     comps = scenario_components(ma, mb)
-    labels = {"none": "no_liberalisation", "A_alone": f"{a}_liberalises",
-              "B_alone": f"{b}_liberalises", "both": "both_liberalise"}
+    labels = {
+        "none": "no_liberalisation",
+        "A_alone": f"{a}_liberalises",
+        "B_alone": f"{b}_liberalises",
+        "both": "both_liberalise",
+    }
     out: dict = {}
     kind, host, ratio = "symmetric", None, 1.0
     for setting in settings or list(SETTINGS):
@@ -529,7 +546,10 @@ def pair_tables(res: PairResult) -> dict[str, pl.DataFrame]:
         for seed, changes in by_seed.items():
             for side, name in (("A", res.a), ("B", res.b)):
                 alone = "A_alone" if side == "A" else "B_alone"
-                cases = {"no reciprocity": changes[side][alone], "reciprocity": changes[side]["both"]}
+                cases = {
+                    "no reciprocity": changes[side][alone],
+                    "reciprocity": changes[side]["both"],
+                }
                 if res.kind == "symmetric":
                     table_name = "6.A1"
                 elif name == res.host:
@@ -538,23 +558,41 @@ def pair_tables(res: PairResult) -> dict[str, pl.DataFrame]:
                     table_name = None
                 for row in positions_check(cases, TABLES.get(table_name)):
                     pos_rows.append(
-                        {"setting": setting, "seed": seed, "side": name,
-                         "scarce": changes[side]["none"].scarce,
-                         "table_name": table_name or "none", "table": row.get("table", ""),
-                         "agree": row.get("agree"), "sign_agrees": row.get("sign_agrees"),
-                         **{k: row[k] for k in ("group", "case", "change_pct", "position")}}
+                        {
+                            "setting": setting,
+                            "seed": seed,
+                            "side": name,
+                            "scarce": changes[side]["none"].scarce,
+                            "table_name": table_name or "none",
+                            "table": row.get("table", ""),
+                            "agree": row.get("agree"),
+                            "sign_agrees": row.get("sign_agrees"),
+                            **{k: row[k] for k in ("group", "case", "change_pct", "position")},
+                        }
                     )
             pa, pb = payoff_matrix(changes, HEADLINE["loss_aversion"], HEADLINE["theta"])
             eq = nash_equilibria(pa, pb, TOL)
             for cell in CELLS:
                 pay_rows.append(
-                    {"setting": setting, "seed": seed, "a": cell[0], "b": cell[1],
-                     "payoff_a": pa[cell], "payoff_b": pb[cell], "nash": cell in eq}
+                    {
+                        "setting": setting,
+                        "seed": seed,
+                        "a": cell[0],
+                        "b": cell[1],
+                        "payoff_a": pa[cell],
+                        "payoff_b": pb[cell],
+                        "nash": cell in eq,
+                    }
                 )
             for (lam, th), kind in game_map(changes, names).items():
                 type_rows.append(
-                    {"setting": setting, "seed": seed, "loss_aversion": lam, "theta": th,
-                     "game_type": kind}
+                    {
+                        "setting": setting,
+                        "seed": seed,
+                        "loss_aversion": lam,
+                        "theta": th,
+                        "game_type": kind,
+                    }
                 )
     return {
         "positions": pl.DataFrame(pos_rows, infer_schema_length=None),
@@ -576,7 +614,8 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
     lam, th = HEADLINE["loss_aversion"], HEADLINE["theta"]
     kind = (
         f"asymmetric (GDP per person ratio {res.gdp_ratio:.1f}; host {res.host}; checked "
-        "against Table 6.A3)" if res.kind == "asymmetric"
+        "against Table 6.A3)"
+        if res.kind == "asymmetric"
         else f"symmetric (GDP per person ratio {res.gdp_ratio:.1f}; checked against Table 6.A1)"
     )
     lines = [
@@ -603,14 +642,26 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
             else:
                 n = int(g["agree"].sum())
                 verdict = f"{'agree' if n == len(g) else 'disagree'} ({n}/{len(g)} seeds)"
-            rows.append([side, group.replace("_", " "), case, _agree_all(positions), changes, table, verdict])
+            rows.append(
+                [
+                    side,
+                    group.replace("_", " "),
+                    case,
+                    _agree_all(positions),
+                    changes,
+                    table,
+                    verdict,
+                ]
+            )
         scarce = {s: pos.filter(pl.col("side") == s)["scarce"][0] for s in (res.a, res.b)}
         lines += [
             "(1) Positions (present-value % change per seed; scarce labour: "
             + ", ".join(f"{s} {e.replace('_', '-')}" for s, e in scarce.items())
             + "):",
             "",
-            *_md_table(["side", "group", "case", "position", "% by seed", "annex table", "check"], rows),
+            *_md_table(
+                ["side", "group", "case", "position", "% by seed", "annex table", "check"], rows
+            ),
             "",
         ]
         pay = t["payoffs"].filter(pl.col("setting") == setting)
@@ -627,7 +678,11 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
         eqs = []
         for seed in sorted(by_seed):
             ps = pay.filter(pl.col("seed") == seed, pl.col("nash"))
-            eqs.append("(" + "), (".join(f"{x}, {y}" for x, y in zip(ps["a"], ps["b"])) + ")" if ps.height else "none")
+            eqs.append(
+                "(" + "), (".join(f"{x}, {y}" for x, y in zip(ps["a"], ps["b"])) + ")"
+                if ps.height
+                else "none"
+            )
         types = t["types"].filter(pl.col("setting") == setting)
         head = types.filter(pl.col("loss_aversion") == lam, pl.col("theta") == th).sort("seed")
         lines += [
@@ -635,15 +690,84 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
             "",
             f"(4) Game type: {_agree_all(head['game_type'].to_list())}.",
             "",
-            "(5) Game type over the rule's parameters (rows: loss aversion lambda; columns: theta):",
+            "(5) Game type over the rule's parameters "
+            "(rows: loss aversion lambda; columns: theta):",
             "",
         ]
         grid = []
         for lam_i in LAMBDA_GRID:
             row = [f"{lam_i:g}"]
             for th_i in THETA_GRID:
-                g = types.filter(pl.col("loss_aversion") == lam_i, pl.col("theta") == th_i).sort("seed")
+                g = types.filter(pl.col("loss_aversion") == lam_i, pl.col("theta") == th_i).sort(
+                    "seed"
+                )
                 row.append(_agree_all(g["game_type"].to_list()))
             grid.append(row)
         lines += [*_md_table(["lambda \\ theta", *[f"{x:g}" for x in THETA_GRID]], grid), ""]
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the command's part
+def write_report(res: PairResult, out: Path, size: int, years: int, seeds: list[int]) -> str:
+    """Write annex.md and the long tables (annex_positions/payoffs/types.parquet) to `out`;
+    returns the Markdown."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = report(res, size, years, seeds)
+    for name, frame in pair_tables(res).items():
+        frame.write_parquet(out / f"annex_{name}.parquet")
+    (out / "annex.md").write_text(text + "\n")
+    return text
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'1,2,3' -> [1, 2, 3]; one line naming what is allowed otherwise."""
+    try:
+        seeds = [int(s) for s in str(text).split(",") if s.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise InputError(
+            "--seeds",
+            f"'{text}' is not a list of seeds",
+            "distinct integers >= 0 joined by commas, e.g. 1,2,3",
+        )
+    return seeds
+
+
+# ------------------------------------------------------------------ the generated block
+DOC_PAIRS = (("DEU", "FRA"), ("USA", "MEX"), ("ESP", "MAR"))
+DOC_WORLD = "countries"
+DOC_SIZE = 100_000
+DOC_YEARS = 8
+DOC_SEEDS = (1, 2, 3)
+DOC_BEGIN = (
+    "<!-- annex-games:begin (generated by `python -m migsim.games.annex --write docs/games.md`) -->"
+)
+DOC_END = "<!-- annex-games:end -->"
+
+
+def doc_block(root: Path | str = "outputs/games/annex", progress=None) -> str:
+    """The annex games of DOC_PAIRS on DOC_WORLD, every seed of DOC_SEEDS, as Markdown."""
+    cache = RunCache(Path(root), DOC_WORLD, DOC_SIZE, DOC_YEARS, progress=progress)
+    parts = []
+    for a, b in DOC_PAIRS:
+        res = play_pair(a, b, list(DOC_SEEDS), cache)
+        parts.append(report(res, DOC_SIZE, DOC_YEARS, list(DOC_SEEDS)))
+    return "\n".join(parts).rstrip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from migsim.core.docblocks import sync_blocks, write_or_check
+
+    def sync(path, check):
+        body = doc_block(progress=lambda line: print(line, file=sys.stderr, flush=True))
+        return sync_blocks(path, [(DOC_BEGIN, DOC_END, body, True)], check, "annex games")
+
+    return write_or_check(
+        argv, "python -m migsim.games.annex", "annex games: {path}'s blocks are", sync
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
