@@ -285,9 +285,12 @@ def game_command(ns) -> int:
     # the annex games (Alonso's Tables 6.A1/6.A3) from the same four runs, and the other
     # seeds' and settings' runs
     cache = annex.RunCache(res.out_dir / "annex", ns.world, ns.size, ns.years, progress=status)
-    comps = annex.scenario_components(annex._members(ns.region_a), annex._members(ns.region_b))
-    for sc, cs in comps.items():
-        cache.seed_run("off", ns.seed, cs, res.out_dir / "runs" / sc)
+    from migsim.core.world import load_world
+
+    ma, mb = annex._members(ns.region_a), annex._members(ns.region_b)
+    if not annex.already_open(load_world(ns.world, None), ma, mb):  # the same four runs
+        for sc, cs in annex.scenario_components(ma, mb).items():
+            cache.seed_run("off", ns.seed, cs, res.out_dir / "runs" / sc)
     pair = annex.play_pair(ns.region_a, ns.region_b, sorted(set(seeds) | {ns.seed}), cache)
     print(annex.write_report(pair, res.out_dir, ns.size, ns.years, sorted(set(seeds) | {ns.seed})))
     status(f"migsim game: wrote {res.out_dir / 'annex.md'}, annex_*.parquet")

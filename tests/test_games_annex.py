@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def test_annex_tables_as_typed_from_the_text():
     # Alonso (2015), annex, Table 6.A1 (symmetric countries) and Table 6.A3 (the host of an
-    # asymmetric pair, with externalities and free capital movements) [C]
+    # asymmetric pair, with externalities and free capital movements) [V]
     a1, a3 = annex.TABLE_6A1, annex.TABLE_6A3
     for case in annex.CASES:
         assert a1[("scarce_labour", case)] == a3[("scarce_labour", case)] == ("opposed",)
@@ -271,3 +271,48 @@ def test_cli_annex_bad_inputs_exit_2_in_one_line(tmp_path, args, needles):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and all(n in lines[0] for n in needles), proc.stderr
     assert not (tmp_path / "g").exists()
+
+
+def test_policy_cost_like_takes_the_destinations_mean_cost_from_like_origins():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from migsim.core.errors import InputError
+    from migsim.core.world import load_world
+    from migsim.regimes.registry import component_spec
+
+    world = load_world("toy", None)
+    R = world.n_regions
+    cost = np.arange(R * R * 2, dtype=float).reshape(R, R, 2)
+    policy = SimpleNamespace(policy_cost=cost.copy())
+    apply = component_spec("policy_cost_like", "regime.components[0]").apply
+    nth, mid, sth = (world.index(c) for c in ("NTH", "MID", "STH"))
+    c = {"kind": "policy_cost_like", "origins": ["MID"], "destinations": ["NTH"], "like": ["STH"]}
+    apply(policy, world, c, "regime.components[0]")
+    assert (policy.policy_cost[mid, nth] == cost[sth, nth]).all()
+    changed = np.argwhere(policy.policy_cost != cost)
+    assert {(int(o), int(d)) for o, d, _ in changed} == {(mid, nth)}
+    # `like` naming only the covered origin and the destination leaves nothing to copy
+    with pytest.raises(InputError, match="leaves no origin"):
+        apply(policy, world, {**c, "like": ["MID", "NTH"]}, "regime.components[0]")
+    with pytest.raises(InputError, match="like"):
+        apply(policy, world, {k: v for k, v in c.items() if k != "like"}, "regime.components[0]")
+
+
+def test_a_pair_sharing_a_bloc_is_played_from_free_movement():
+    from migsim.core.world import load_world
+
+    world = load_world("countries", None)
+    assert annex.already_open(world, ["DEU"], ["FRA"])
+    assert not annex.already_open(world, ["USA"], ["MEX"])
+    comps = annex.scenario_components(["DEU"], ["FRA"], world)
+    assert comps["both"] == []  # the status quo: free movement inside the EU
+    closing = comps["none"][0]
+    assert closing["kind"] == "policy_cost_like" and closing["destinations"] == ["DEU"]
+    # like: developed countries outside the EU, e.g. the US and Japan, not EU members
+    assert {"USA", "JPN"} <= set(closing["like"]) and not {"ITA", "FRA", "DEU"} & set(
+        closing["like"]
+    )
+    assert comps["A_alone"] == [comps["none"][1]]  # DEU open, FRA keeps its cost on Germans
+    assert annex.scenario_components(["USA"], ["MEX"], world)["none"] == []

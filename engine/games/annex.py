@@ -68,7 +68,7 @@ from migsim.games.theory import classify, nash_equilibria, position
 
 # ------------------------------------------------------------------ the annex's tables
 # Typed from Alonso (2015), "Managing Labor Mobility: A Missing Pillar of Global Governance",
-# annex, Tables 6.A1 and 6.A3 [C] (the founding text as given; the text extraction interleaves
+# annex, Tables 6.A1 and 6.A3 [V] (taken from the text; its extraction interleaves
 # the columns, so each cell was read with the annex's sentences and section 4's: symmetric
 # countries: "only the scarce factor which competes with migrants is clearly opposed", "the
 # abundant factors, skilled labor and capital, would favor liberalization; and consumers would
@@ -360,16 +360,53 @@ def positions_check(side_changes_by_case: dict, table: dict | None) -> list[dict
 
 
 # ------------------------------------------------------------------ playing the pairs
-def scenario_components(a: list[str], b: list[str]) -> dict[str, list[dict]]:
-    def comp(dest, orig):
+def scenario_components(a: list[str], b: list[str], world=None) -> dict[str, list[dict]]:
+    """The policy components of the four scenarios of sides a and b (region codes).
+
+    From the status quo: no liberalisation is the status quo; a side liberalises by removing
+    its policy cost on the other's people (`scale_policy_cost` factor 0). A pair whose
+    members already share a mobility bloc in `world` (free movement in the status quo, e.g.
+    two EU members) is played from the other end: both liberalised is the status quo, and a
+    side that does not liberalise puts on the other's people the mean policy cost it puts on
+    developed countries' people outside its bloc (`policy_cost_like`) [A]."""
+
+    def opening(dest, orig):
         return {"kind": "scale_policy_cost", "factor": 0.0, "origins": orig, "destinations": dest}
 
+    if world is not None and already_open(world, a, b):
+
+        def closing(dest, orig):
+            blocs = {world.bloc[world.index(code)] for code in dest}
+            like = [
+                code
+                for code, dev, bloc in zip(world.codes, world.developed, world.bloc)
+                if dev and bloc not in blocs and code not in a + b
+            ]
+            return {
+                "kind": "policy_cost_like",
+                "like": like,
+                "origins": orig,
+                "destinations": dest,
+            }
+
+        return {
+            "none": [closing(a, b), closing(b, a)],
+            "A_alone": [closing(b, a)],
+            "B_alone": [closing(a, b)],
+            "both": [],
+        }
     return {
         "none": [],
-        "A_alone": [comp(a, b)],
-        "B_alone": [comp(b, a)],
-        "both": [comp(a, b), comp(b, a)],
+        "A_alone": [opening(a, b)],
+        "B_alone": [opening(b, a)],
+        "both": [opening(a, b), opening(b, a)],
     }
+
+
+def already_open(world, a: list[str], b: list[str]) -> bool:
+    """Whether every member of a shares a mobility bloc with every member of b."""
+    blocs = [world.bloc[world.index(code)] or "" for code in a + b]
+    return blocs[0] != "" and len(set(blocs)) == 1
 
 
 @dataclass
@@ -442,6 +479,7 @@ class PairResult:
     a: str
     b: str
     kind: str  # "symmetric" or "asymmetric"
+    reference: str  # "status quo" or, for a pair already open, "bloc's free movement"
     host: str | None  # the asymmetric pair's host (richer side)
     settings: dict  # setting -> {seed: changes} or a "skipped: reason" string
     gdp_ratio: float
@@ -477,9 +515,12 @@ def play_pair(
     discount_rate: float = DISCOUNT_RATE,
 ) -> PairResult:
     """The annex game of sides a and b for every seed and setting (runs from `cache`)."""
+    from migsim.core.world import load_world
+
     check_pair(a, b, cache.world)
     ma, mb = _members(a), _members(b)
-    comps = scenario_components(ma, mb)
+    world = load_world(cache.world, None)
+    comps = scenario_components(ma, mb, world)
     labels = {
         "none": "no_liberalisation",
         "A_alone": f"{a}_liberalises",
@@ -527,7 +568,15 @@ def play_pair(
                 for side in ("A", "B")
             }
         out[setting] = by_seed
-    return PairResult(a, b, kind, host, out, ratio)
+    reference = (
+        "both liberalised is the status quo (the pair shares a mobility bloc); not "
+        "liberalising puts on the partner's people the policy cost put on developed "
+        "countries' people outside the bloc"
+        if already_open(world, ma, mb)
+        else "no liberalisation is the status quo; liberalising removes the policy cost on "
+        "the partner's people"
+    )
+    return PairResult(a, b, kind, reference, host, out, ratio)
 
 
 # ------------------------------------------------------------------ reporting
@@ -622,7 +671,8 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
         f"### {res.a} and {res.b}: {kind}",
         "",
         f"{size:,} agents, {years} years, seeds {', '.join(map(str, seeds))}; present values "
-        f"at {100 * DISCOUNT_RATE:g}% a year; headline rule lambda {lam:g}, theta {th:g}.",
+        f"at {100 * DISCOUNT_RATE:g}% a year; headline rule lambda {lam:g}, theta {th:g}; "
+        f"{res.reference}.",
         "",
     ]
     for setting, by_seed in res.settings.items():
