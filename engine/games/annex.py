@@ -129,6 +129,33 @@ SETTINGS = {
 # from the consumers' money change when a run has them)
 EXTERNALITY_COSTS: tuple[str, ...] = ("congestion_cost", "cohesion_cost")
 
+# Every number the games type, with its flag (engine/data/SOURCES.md): [V] taken from
+# Alonso's text, [K] from the literature and not re-checked, [A] assumed here. The report
+# counts them.
+PROVENANCE = {
+    "TABLE_6A1 (8 cells)": "V",
+    "TABLE_6A3 (8 cells)": "V",
+    "DISCOUNT_RATE 0.03": "K",
+    "loss aversion headline 2.25": "K",
+    "loss aversion range 1-3": "K",
+    "theta headline 0.02": "K",
+    "theta range 0-1": "A",
+    "organised groups (labour, capital)": "A",
+    "ASYMMETRY_RATIO 2": "A",
+    "policy cost of a bloc pair without the bloc": "A",
+    "ON_VALUES (placeholder strengths)": "A",
+}
+
+
+def provenance_counts() -> str:
+    """'n taken from Alonso's text [V], n from the literature [K], n assumed [A]'."""
+    n = {f: sum(1 for v in PROVENANCE.values() if v == f) for f in ("V", "K", "A")}
+    return (
+        f"{n['V']} taken from Alonso's text [V], {n['K']} from the literature, not re-checked "
+        f"[K], {n['A']} assumed [A]"
+    )
+
+
 TERTIARY_CODES = ("high", "tertiary")  # `skill` codes that mean tertiary education
 
 
@@ -257,6 +284,7 @@ class SideChanges:
     changes: dict[str, float]
     shares: dict[str, float]
     scarce: str  # the education group that is the side's scarce labour
+    abroad_share: float = 0.0  # % of the native-born living abroad in the final year
 
 
 def side_changes(
@@ -305,7 +333,10 @@ def side_changes(
         "capital": _pv(cap0, disc) / pv_income0,
         "consumers": 1.0,
     }
-    return SideChanges(changes, shares, scarce)
+    last = level.row(-1, named=True)
+    born = sum(last[f"people_{w}_{ed}"] for w in ("home", "abroad") for ed in EDUCATION)
+    abroad = sum(last[f"people_abroad_{ed}"] for ed in EDUCATION)
+    return SideChanges(changes, shares, scarce, 100.0 * abroad / born if born else 0.0)
 
 
 def political(side: SideChanges, loss_aversion: float, theta: float) -> float:
@@ -588,7 +619,7 @@ def pair_tables(res: PairResult) -> dict[str, pl.DataFrame]:
     """Long tables of a pair's result: positions (cell by cell against the table), payoffs
     (matrix at the headline point, per seed), types (the map, per seed)."""
     names = (res.a, res.b)
-    pos_rows, pay_rows, type_rows = [], [], []
+    pos_rows, pay_rows, type_rows, abroad_rows = [], [], [], []
     for setting, by_seed in res.settings.items():
         if isinstance(by_seed, str):
             continue
@@ -619,6 +650,17 @@ def pair_tables(res: PairResult) -> dict[str, pl.DataFrame]:
                             **{k: row[k] for k in ("group", "case", "change_pct", "position")},
                         }
                     )
+            for side, name in (("A", res.a), ("B", res.b)):
+                for sc in CELLS.values():
+                    abroad_rows.append(
+                        {
+                            "setting": setting,
+                            "seed": seed,
+                            "side": name,
+                            "scenario": sc,
+                            "abroad_share": changes[side][sc].abroad_share,
+                        }
+                    )
             pa, pb = payoff_matrix(changes, HEADLINE["loss_aversion"], HEADLINE["theta"])
             eq = nash_equilibria(pa, pb, TOL)
             for cell in CELLS:
@@ -647,6 +689,7 @@ def pair_tables(res: PairResult) -> dict[str, pl.DataFrame]:
         "positions": pl.DataFrame(pos_rows, infer_schema_length=None),
         "payoffs": pl.DataFrame(pay_rows),
         "types": pl.DataFrame(type_rows),
+        "abroad": pl.DataFrame(abroad_rows),
     }
 
 
@@ -672,7 +715,7 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
         "",
         f"{size:,} agents, {years} years, seeds {', '.join(map(str, seeds))}; present values "
         f"at {100 * DISCOUNT_RATE:g}% a year; headline rule lambda {lam:g}, theta {th:g}; "
-        f"{res.reference}.",
+        f"{res.reference}. Typed values of the games: {provenance_counts()}.",
         "",
     ]
     for setting, by_seed in res.settings.items():
@@ -744,16 +787,45 @@ def report(res: PairResult, size: int, years: int, seeds: list[int]) -> str:
             "(rows: loss aversion lambda; columns: theta):",
             "",
         ]
-        grid = []
+        grid, agreed = [], 0
         for lam_i in LAMBDA_GRID:
             row = [f"{lam_i:g}"]
             for th_i in THETA_GRID:
                 g = types.filter(pl.col("loss_aversion") == lam_i, pl.col("theta") == th_i).sort(
                     "seed"
                 )
-                row.append(_agree_all(g["game_type"].to_list()))
+                kinds = g["game_type"].to_list()
+                agreed += len(set(kinds)) == 1
+                row.append(_agree_all(kinds))
             grid.append(row)
-        lines += [*_md_table(["lambda \\ theta", *[f"{x:g}" for x in THETA_GRID]], grid), ""]
+        points = len(LAMBDA_GRID) * len(THETA_GRID)
+        lines += [
+            *_md_table(["lambda \\ theta", *[f"{x:g}" for x in THETA_GRID]], grid),
+            "",
+            f"The seeds give one game type at {agreed} of the {points} points.",
+            "",
+        ]
+        abroad = t["abroad"].filter(pl.col("setting") == setting)
+        names = {
+            "none": "D,D",
+            "A_alone": f"{res.a} alone",
+            "B_alone": f"{res.b} alone",
+            "both": "L,L",
+        }
+        parts = []
+        for name in (res.a, res.b):
+            cells = []
+            for sc, label in names.items():
+                v = abroad.filter(pl.col("side") == name, pl.col("scenario") == sc)
+                v = v.sort("seed")["abroad_share"]
+                cells.append(f"{label} {v.min():.2f}-{v.max():.2f}")
+            parts.append(f"{name}: " + ", ".join(cells))
+        lines += [
+            "Native-born living abroad in the final year, % (range over seeds): "
+            + "; ".join(parts)
+            + ".",
+            "",
+        ]
     return "\n".join(lines)
 
 
