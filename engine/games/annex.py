@@ -114,13 +114,14 @@ TOL = 0.01  # payoff differences below this many points are ties (as `migsim gam
 
 # ------------------------------------------------------------------ settings
 # The externality switches (strength; 0 = off) and capital mobility. ON_VALUES are the
-# strengths of the "on" setting [A]: to be set to the defaults the switches ship with.
+# strengths of the "on" setting: the examples the switches' own parameter docs give
+# (congestion 5, cohesion 0.5, capital mobility 0.5) [A].
 EXTERNALITY_SWITCHES = (
     "economy.externalities.congestion",
     "economy.externalities.cohesion",
     "economy.capital.mobility",
 )
-ON_VALUES = {name: 1.0 for name in EXTERNALITY_SWITCHES}
+ON_VALUES = dict(zip(EXTERNALITY_SWITCHES, (5.0, 0.5, 0.5)))
 SETTINGS = {
     "off": [],
     "on": [f"{name}={value}" for name, value in ON_VALUES.items()],
@@ -143,7 +144,7 @@ PROVENANCE = {
     "organised groups (labour, capital)": "A",
     "ASYMMETRY_RATIO 2": "A",
     "policy cost of a bloc pair without the bloc": "A",
-    "ON_VALUES (placeholder strengths)": "A",
+    "ON_VALUES (the switches' examples)": "A",
 }
 
 
