@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="political payoff: a group's loss counts this many times its gain "
         "(default %(default)s)",
     )
+    p.add_argument(
+        "--seeds",
+        default=None,
+        help="the annex games: seeds to play, joined by commas (default: --seed only); the "
+        "game type is reported for each and whether they agree",
+    )
     p.add_argument("--out", default=None, help="output directory (default: outputs/games/A_B)")
     p.set_defaults(handler=game_command)
 
@@ -256,8 +262,9 @@ def compare_command(ns) -> int:
 
 
 def game_command(ns) -> int:
-    from migsim.games import play
+    from migsim.games import annex, play
 
+    seeds = annex.parse_seeds(ns.seeds) if ns.seeds is not None else [ns.seed]
     res = play(
         ns.region_a,
         ns.region_b,
@@ -275,6 +282,18 @@ def game_command(ns) -> int:
     figure = res.out_dir / "game.svg"
     shown = f", {figure.name}" if figure.is_file() else ""
     status(f"migsim game: wrote {res.out_dir / 'game.md'}, game.parquet, positions.parquet{shown}")
+    # the annex games (Alonso's Tables 6.A1/6.A3) from the same four runs, and the other
+    # seeds' and settings' runs
+    cache = annex.RunCache(res.out_dir / "annex", ns.world, ns.size, ns.years, progress=status)
+    from migsim.core.world import load_world
+
+    ma, mb = annex._members(ns.region_a), annex._members(ns.region_b)
+    if not annex.already_open(load_world(ns.world, None), ma, mb):  # the same four runs
+        for sc, cs in annex.scenario_components(ma, mb).items():
+            cache.seed_run("off", ns.seed, cs, res.out_dir / "runs" / sc)
+    pair = annex.play_pair(ns.region_a, ns.region_b, sorted(set(seeds) | {ns.seed}), cache)
+    print(annex.write_report(pair, res.out_dir, ns.size, ns.years, sorted(set(seeds) | {ns.seed})))
+    status(f"migsim game: wrote {res.out_dir / 'annex.md'}, annex_*.parquet")
     return 0
 
 

@@ -28,6 +28,43 @@ def _scale_policy_cost(policy: Policy, world: World, c: Any, where: str) -> None
         policy.irregular_share[mask] = 0.0
 
 
+@component(
+    "policy_cost_like",
+    keys={
+        **CORRIDOR_KEYS,
+        "like": "origins whose mean policy cost into each covered destination the covered "
+        "corridors take (region codes and/or developed / developing / all; required)",
+    },
+)
+def _policy_cost_like(policy: Policy, world: World, c: Any, where: str) -> None:
+    """Set the covered corridors' policy cost to the mean policy cost into the same
+    destination, skill by skill, from the `like` origins (the destination and the covered
+    origins left out), as the regime stands when the component applies: e.g. the cost that
+    a bloc partner's people would face without the bloc, taken as the one the destination
+    puts on other developed countries' people outside it. The irregular channel is left as
+    it is."""
+    if not hasattr(c, "get") or c.get("like", None) is None:
+        raise InputError(
+            f"{where}.like", "is missing", "region codes and/or developed / developing / all"
+        )
+    mask = _corridors(world, c, where)
+    like = _codes(world, c, "like", where)
+    covered = mask.any(axis=(1, 2))
+    cost = policy.policy_cost.copy()
+    for d in np.flatnonzero(mask.any(axis=(0, 2))):
+        source = like & ~covered
+        source[d] = False
+        if not source.any():
+            raise InputError(
+                f"{where}.like",
+                f"leaves no origin for destination {world.codes[d]}",
+                "origins besides the covered ones and the destination",
+            )
+        mean = cost[source, d, :].mean(axis=0)
+        for s in range(cost.shape[2]):
+            policy.policy_cost[mask[:, d, s], d, s] = mean[s]
+
+
 # A policy cost that closes a corridor: exp(-30) ~ 1e-13 of the corridor's calibrated
 # odds, so nobody chooses it (utility units, as the calibrated costs).
 CLOSED_POLICY_COST = 30.0
