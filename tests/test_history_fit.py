@@ -56,24 +56,30 @@ def test_history_inputs_hold_nothing_after_2005(world, inputs):
         )
 
 
-def test_initial_durations_are_the_synthesis_draw_the_calibration_assumes(world):
-    """The base-year stock's years abroad in the projection (uniform on 0..age - 16 given
-    age, as kernels/synthesis.py draws them) give the mean return hazard that
-    migsim.model.cells uses for the calibration's exit rates (years abroad over K - 1 share
-    the last slot: a relative difference below 1e-3)."""
-    from migsim.model.cells import _tertiary_by_age
-
-    shares = initial_durations(world)
-    h = return_hazard_table(BehaviourConf())[1, :, 0]
-    mean_by_age = np.array([h[: max(a - 15, 1)].mean() for a in range(h.size)])
-    age = world.migrant_age_share
-    for o, d in np.argwhere(world.migrant_stock > 0)[:20]:
-        if o == d:
-            continue
-        assert shares[o, d, 0].sum() == pytest.approx(1.0)
-        dist = age * (1.0 - _tertiary_by_age(world.migrant_tertiary_share[o, d]))
-        expected = (mean_by_age[: age.size] * dist).sum() / dist.sum()
-        assert (shares[o, d, 0] * h[:K]).sum() == pytest.approx(expected, rel=1e-3)
+def test_initial_durations_are_the_synthesis_draw_the_calibration_assumes(world, inputs):
+    """The projection's base-year stock by years abroad is `initial_durations` (the steady
+    state of migsim.model.durations that the synthesis draws and the calibration's exit
+    rates average over; tests/test_durations.py checks the three agree), under the
+    parameters it is given: a stronger return hazard shortens the stays it starts from
+    (or keeps them, where a destination's scale is fitted to its OECD exit rate)."""
+    paths, _ = inputs
+    conf, pop = BehaviourConf(), PopulationConf()
+    wages = base_wages(world)
+    cells = base_cells(world, conf, wages, pop)
+    su = setup(world, conf, pop, cells, wages, paths)
+    shares = initial_durations(world, conf, wages)
+    np.testing.assert_allclose(su.initial, cells.stock[..., None] * shares[:, :, :, None, :])
+    occupied = cells.stock.sum(axis=(2, 3)) > 0
+    np.fill_diagonal(occupied, False)
+    np.testing.assert_allclose(shares.sum(axis=-1)[occupied], 1.0)
+    strong = BehaviourConf(return_hazard_scale=3 * conf.return_hazard_scale)
+    k = np.arange(K)
+    mean = (initial_durations(world, conf, wages) * k).sum(axis=-1)[occupied]
+    shorter = (initial_durations(world, strong, wages) * k).sum(axis=-1)[occupied]
+    # (destinations with an OECD exit rate rescale their hazard to it and keep their stays)
+    assert np.all(shorter <= mean + 1e-9) and shorter.mean() < mean.mean() - 1.0
+    h = return_hazard_table(conf)[1, :K, 0]
+    assert np.all((shares * h).sum(axis=-1)[occupied] > 0)
 
 
 def test_projection_starts_at_the_base_year_stock(world, inputs):
