@@ -56,9 +56,7 @@ def test_given_age_is_the_steady_state_of_arrival_cohorts(world, dur):
     assert closed[:16, 0].min() == 1.0
     mean = closed @ np.arange(N_AGES)
     assert mean[40] < (40 - 16) / 2 + 6 and mean[40] > 3
-    strong = given_age(
-        type(dur)(dur.hazard, dur.arrival_weight, dur.factor * 3.0), o, d, PERMANENT
-    )
+    strong = given_age(type(dur)(dur.hazard, dur.arrival_weight, dur.factor * 3.0), o, d, PERMANENT)
     assert (strong @ np.arange(N_AGES))[40] < mean[40]
 
 

@@ -21,6 +21,9 @@ from migsim.model.projection import K, initial_durations, project, setup
 from migsim.worldbuild.history_fit import (
     FIT_YEARS,
     FITTED_FILE,
+    GRID,
+    MIN_GAIN,
+    PROFILES,
     fit_constants,
     fit_history,
     fitted_behaviour,
@@ -112,12 +115,42 @@ def test_fitted_constants_follow_the_observed_changes_better(world, inputs):
 def test_stored_history_fit_is_loaded_with_its_fitted_parameters(world):
     provenance = stored_provenance(world)
     fitted = provenance["fitted_parameters"]
-    assert set(fitted) == {"income_elasticity", "return_hazard_scale"}
+    profiled = {name for points in PROFILES.values() for point in points for name in point}
+    assert set(GRID) <= set(fitted) <= set(GRID) | profiled
     assert provenance["last_stock_year_read"] == 2005
     conf = fitted_behaviour(BehaviourConf(), fitted)
     cal = load_calibration(world, conf, PopulationConf())
     assert cal.provenance["source"] == "stored"
     assert cal.provenance["path"].endswith(FITTED_FILE)
+
+
+def test_stored_fit_profiles_the_other_global_parameters(world):
+    """Each profiled parameter has its fit error at three values (the centre the grid's best
+    point) and is fitted exactly when a value beats the centre by more than MIN_GAIN; the
+    cost split cannot move the status quo's path (flat profile, held at its default)."""
+    provenance = stored_provenance(world)
+    profiles = provenance["profiles"]
+    fitted = provenance["fitted_parameters"]
+    assert list(profiles) == list(PROFILES)
+    for label, prof in profiles.items():
+        points = prof["points"]
+        assert len(points) == 3
+        names = set(points[0]["values"])
+        errors = [p["error"] for p in points]
+        spread = (max(errors) - min(errors)) / points[1]["error"]
+        assert prof["relative_spread"] == pytest.approx(spread, abs=1e-5)
+        adopted = names <= set(fitted)
+        assert (prof["verdict"] == "fitted") == adopted, label
+        if not adopted:
+            for p in points:
+                for name, value in p["values"].items():
+                    if p["error"] < (1.0 - MIN_GAIN) * points[1]["error"]:
+                        raise AssertionError(f"{label}: {name}={value} beats the centre")
+        if prof["relative_spread"] < MIN_GAIN:
+            assert prof["verdict"].startswith("not identified"), label
+    split = profiles["cost split"]
+    assert split["relative_spread"] < 1e-3 and split["verdict"].startswith("not identified")
+    assert provenance["corridor_log_error_mean"] <= provenance["grid_error"]
 
 
 def test_history_config_runs_with_the_fitted_parameters(world):
