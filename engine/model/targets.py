@@ -76,8 +76,8 @@ TARGETS: tuple[Target, ...] = (
         "each corridor's observed stock changes 1990-1995-2000-2005 (UN matrix), which the "
         "1990 world's corridor constants, income elasticity, return hazard scale and "
         "liquidity parameters are fitted to along the history scenario (calibration.json.gz "
-        "of regions12_1990; its stock_growth.csv gives the starting constants): the history's 1995-2005 stocks lie "
-        "inside the window it was fitted on, 2010 is held out",
+        "of regions12_1990; its stock_growth.csv gives the starting constants): the "
+        "history's 1995-2005 stocks lie inside the window it was fitted on, 2010 is held out",
         "migsim world fit-history, migsim.worldbuild.history_fit",
         ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*"),
     ),
