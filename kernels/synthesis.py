@@ -14,11 +14,42 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
 from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
 from migsim.kernels.rng import Stream, normal, uniform
 
 TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degree
+ARRIVAL_MIN_AGE = 16  # youngest age at which a migrant of the base-year stock arrived
+
+
+@nb.njit(**EXACT_JIT)
+def draw_years_abroad(u, a, weight, hazard, factor):
+    """Years abroad t = 0..a - ARRIVAL_MIN_AGE of a migrant aged a, drawn by inverse CDF with
+    uniform u from P(t | a) ∝ weight[a - t] x prod_{k < t} (1 - min(hazard[k] factor, 1))
+    (arrivals' age profile times survival under the return hazard, migsim.model.durations);
+    0 below that age or when no arrivals can explain the age. Plain IEEE arithmetic, so
+    that its NumPy twin draws the same years."""
+    last = a - ARRIVAL_MIN_AGE
+    if last < 0:
+        return 0
+    total = 0.0
+    s = 1.0
+    for t in range(last + 1):
+        total += weight[a - t] * s
+        p = hazard[t] * factor
+        s *= 1.0 - (p if p < 1.0 else 1.0)
+    if not total > 0.0:
+        return 0
+    target = u * total
+    cum = 0.0
+    s = 1.0
+    for t in range(last + 1):
+        cum += weight[a - t] * s
+        if cum > target:
+            return min(t, 255)
+        p = hazard[t] * factor
+        s *= 1.0 - (p if p < 1.0 else 1.0)
+    return min(last, 255)
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -32,6 +63,9 @@ def synthesise(
     group_tertiary,
     group_secondary,
     group_wealth,
+    group_return,
+    return_hazard,
+    arrival_weight,
     wealth_sigma,
     n_ages,
     people,
@@ -41,8 +75,11 @@ def synthesise(
     and wealth.
 
     group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
-    years_abroad of a migrant is drawn uniformly between 0 and their age minus 15 (at
-    least 0), since arrival dates are not in the stock data.
+    years_abroad of a migrant (arrival dates are not in the stock data) is drawn by
+    `draw_years_abroad` from the steady state of arrivals under the return hazard:
+    return_hazard (5, >= n_ages) by status and years abroad, group_return (G,) the
+    group's corridor factor of that hazard, arrival_weight (R, n_ages) arrivals from each
+    origin by age.
     """
     person_id = people.person_id
     age = people.age
@@ -76,9 +113,13 @@ def synthesise(
                 skill[i] = SECONDARY
             else:
                 skill[i] = PRIMARY
-            if group_origin[g] != group_location[g] and a > 15:
-                years_abroad[i] = min(
-                    int(uniform(key, pid, 0, Stream.SYNTH_LOCATION) * (a - 15)), 255
+            if group_origin[g] != group_location[g] and a >= ARRIVAL_MIN_AGE:
+                years_abroad[i] = draw_years_abroad(
+                    uniform(key, pid, 0, Stream.SYNTH_LOCATION),
+                    a,
+                    arrival_weight[group_origin[g]],
+                    return_hazard[group_status[g]],
+                    group_return[g],
                 )
             else:
                 years_abroad[i] = 0

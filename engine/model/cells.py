@@ -13,8 +13,8 @@ import numpy as np
 
 from migsim.core.labels import AGE_BAND_EDGES, AGE_BANDS, N_AGES
 from migsim.core.world import AGE_BAND_OF_AGE, World
-from migsim.model.costs import return_hazard_table, upfront_cost
-from migsim.model.returns import destination_scales, return_factor
+from migsim.model.costs import upfront_cost
+from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_mean_hazard
 from migsim.people.population import native_pyramids
 from migsim.regimes import initial_irregular_share
 
@@ -49,16 +49,15 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
             home[o, 0, g] = np.bincount(AGE_BAND_OF_AGE, weights=low, minlength=B)
             home[o, 1, g] = np.bincount(AGE_BAND_OF_AGE, weights=high, minlength=B)
     age = world.migrant_age_share
-    table = return_hazard_table(conf)[:, :, 0]
-    # years abroad of a migrant aged a: uniform on 0..max(a - 16, 0) (synthesis)
-    mean_perm = np.array([table[1, : max(a - 15, 1)].mean() for a in range(N_AGES)])
-    mean_irr = np.array([table[3, : max(a - 15, 1)].mean() for a in range(N_AGES)])
+    # years abroad of a migrant aged a: the steady state under the return hazard with the
+    # corridor's destination scale and income gap (migsim.model.durations, as synthesised)
+    dur = durations(world, conf, wages)
     irregular = initial_irregular_share(world)
-    # destination scales and the income gap (migsim.model.returns), as the runs apply them
-    factor = return_factor(destination_scales(world, conf, wages), conf, wages)
     stock = np.zeros((R, R, 2, 2))
     exit_rate = np.zeros((R, R, 2, 2))
     for o in range(R):
+        mean_perm = origin_mean_hazard(dur, o, PERMANENT)  # (R, N_AGES)
+        mean_irr = origin_mean_hazard(dur, o, IRREGULAR)
         for d in range(R):
             if o == d:
                 continue
@@ -73,7 +72,7 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                     if mass > 0:
                         q = world.death_probability[d, g]
                         irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
-                        mean_h = ((1 - irr) * mean_perm + irr * mean_irr) * factor[o, d]
+                        mean_h = (1 - irr) * mean_perm[d] + irr * mean_irr[d]
                         exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
     feasible = feasible_shares(world, conf, wages, pop_conf, world.gdp_per_capita)
     return BaseCells(home, stock, exit_rate, feasible)

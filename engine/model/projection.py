@@ -23,12 +23,12 @@ year t:
    of 2005 20% above a Monte-Carlo run (129M against 108M between regions, mostly
    East Asia's emigrants), holding it puts it within 1%.
 
-The base-year stock is spread over years abroad as the synthesis draws them (uniform on
-0..age - 16 given age, `kernels/synthesis.py`), so its exits match those of a simulated
-population. Approximations against a Monte-Carlo run: markets are not solved (wages move
-with GDP per capita), the people at home follow the observed population rather than the
-simulated demography, mortality is the base year's and the regime's policy is the status
-quo's; tests/test_history_fit.py measures the resulting gap.
+The base-year stock is spread over years abroad as the synthesis draws them (the steady
+state of arrivals under the return hazard given age, `migsim.model.durations`), so its
+exits match those of a simulated population. Approximations against a Monte-Carlo run:
+markets are not solved (wages move with GDP per capita), the people at home follow the
+observed population rather than the simulated demography, mortality is the base year's and
+the regime's policy is the status quo's; tests/test_history_fit.py measures the resulting gap.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from migsim.core.world import World
 from migsim.model.behaviour import CellContext, default_utility, nested_logit
 from migsim.model.cells import BaseCells, _tertiary_by_age, feasible_shares
 from migsim.model.costs import return_hazard_table
+from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_durations
 from migsim.model.incomes import expected_income
 from migsim.model.returns import destination_scales, return_factor
 from migsim.regimes import initial_irregular_share
@@ -85,25 +86,44 @@ class Setup:
     feasible: dict  # {year: (R, 2, 2, B, R)} share able to pay, with the year's incomes
 
 
-def initial_durations(world: World) -> np.ndarray:
-    """(R, R, 2, K) shares of the base-year stock of each corridor and skill by years
-    abroad: age from the migrant age profile, then uniform on 0..max(age - 16, 0), as the
-    synthesis draws them."""
+def age_mix(world: World) -> np.ndarray:
+    """(R, R, 2, N_AGES) [o, d, s] ages of the base-year migrants of each corridor and skill,
+    unnormalised: the migrant age profile times the skill's share at each age."""
     R = world.n_regions
-    ages = np.arange(world.migrant_age_share.shape[0])
-    span = np.maximum(ages - 15, 1)
-    given_age = np.zeros((ages.size, K))
-    for a in ages:
-        given_age[a, : min(span[a], K)] = 1.0 / span[a]
-        given_age[a, K - 1] += max(span[a] - K, 0) / span[a]
-    out = np.zeros((R, R, 2, K))
+    age = world.migrant_age_share
+    out = np.zeros((R, R, 2, age.size))
     for o in range(R):
         for d in range(R):
             t = _tertiary_by_age(world.migrant_tertiary_share[o, d])
-            for s, w in ((0, 1.0 - t), (1, t)):
-                dist = world.migrant_age_share * w
-                if dist.sum() > 0:
-                    out[o, d, s] = dist @ given_age / dist.sum()
+            out[o, d, 0] = age * (1.0 - t)
+            out[o, d, 1] = age * t
+    return out
+
+
+def initial_durations(
+    world: World, conf: Any, wages: np.ndarray, ages: np.ndarray | None = None
+) -> np.ndarray:
+    """(R, R, 2, K) shares of the base-year stock of each corridor and skill by years
+    abroad: age from the migrant age profile (`ages`: `age_mix(world)` if at hand), then
+    years abroad given age as the synthesis draws them (`migsim.model.durations`),
+    permanent and irregular migrants mixed in the calibration's shares; years abroad of
+    K - 1 or more share the last slot."""
+    R = world.n_regions
+    ages = age_mix(world) if ages is None else ages
+    dur = durations(world, conf, wages)
+    irregular = initial_irregular_share(world)
+    out = np.zeros((R, R, 2, K))
+    mass = ages.sum(axis=3)  # (R, R, 2)
+    share = irregular[:, :, None] * np.array([1.0, 1.0 / 3.0])  # irregular, by skill
+    for o in range(R):
+        perm = origin_durations(dur, o, PERMANENT, ages[o])  # (R, 2, t)
+        irr = origin_durations(dur, o, IRREGULAR, ages[o])
+        mixed = (1 - share[o])[:, :, None] * perm + share[o][:, :, None] * irr
+        by_t = np.divide(
+            mixed, mass[o][:, :, None], out=np.zeros_like(mixed), where=mass[o][:, :, None] > 0
+        )
+        out[o, :, :, : K - 1] = by_t[..., : K - 1]
+        out[o, :, :, K - 1] = by_t[..., K - 1 :].sum(axis=-1)
     return out
 
 
@@ -125,16 +145,15 @@ def setup(
     return_rate = (
         (1.0 - conf.onward_share) * mix[:, :, :, None, None] * hazard[1][None, None, None, None]
     ) * np.ones((1, 1, 1, 2, 1))
-    age = world.migrant_age_share
+    ages = age_mix(world)
     death = np.zeros((R, R, 2, 2))
     for o in range(R):
         for d in range(R):
-            t = _tertiary_by_age(world.migrant_tertiary_share[o, d])
-            for s, w in ((0, 1.0 - t), (1, t)):
-                dist = age * w
+            for s in range(2):
+                dist = ages[o, d, s]
                 if dist.sum() > 0:
                     death[o, d, s] = (world.death_probability[d] * dist).sum(axis=1) / dist.sum()
-    initial = cells.stock[..., None] * initial_durations(world)[:, :, :, None, :]
+    initial = cells.stock[..., None] * initial_durations(world, conf, wages, ages)[:, :, :, None, :]
     return Setup(
         cells,
         wages,

@@ -74,10 +74,10 @@ TARGETS: tuple[Target, ...] = (
         "corridor_stocks_1990_2005",
         "fitted",
         "each corridor's observed stock changes 1990-1995-2000-2005 (UN matrix), which the "
-        "1990 world's corridor constants, income elasticity and return hazard scale are "
-        "fitted to along the history scenario (calibration.json.gz of regions12_1990; its "
-        "stock_growth.csv gives the starting constants): the history's 1995-2005 stocks lie "
-        "inside the window it was fitted on, 2010 is held out",
+        "1990 world's corridor constants, income elasticity, return hazard scale and "
+        "liquidity parameters are fitted to along the history scenario (calibration.json.gz "
+        "of regions12_1990; its stock_growth.csv gives the starting constants): the "
+        "history's 1995-2005 stocks lie inside the window it was fitted on, 2010 is held out",
         "migsim world fit-history, migsim.worldbuild.history_fit",
         ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*"),
     ),

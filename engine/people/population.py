@@ -222,11 +222,14 @@ def synthesise_population(
     irregular_share: np.ndarray | None = None,
     productivity_sigma: float = 0.4,
     origins=None,
+    durations=None,
 ) -> Population:
     """Create the base-year population reproducing the world's stocks.
 
     `origins` (optional): create only the people born in these regions, with the ids they
     have in the whole population (the people of one shard of a sharded run).
+    `durations`: the years-abroad model of the migrants (`migsim.model.durations`), that of
+    the default behaviour parameters unless given.
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
     (status intra_regional), and per destination d the migrants[o, d], split into an
@@ -235,6 +238,11 @@ def synthesise_population(
     stratified count.
     """
     R = world.n_regions
+    if durations is None:
+        from migsim.model.behaviour import BehaviourConf
+        from migsim.model.durations import durations as duration_model
+
+        durations = duration_model(world, BehaviourConf())
     natives = native_pyramids(world)  # includes intra-regional migrants
     home = natives.sum(axis=(1, 2))
     born, agents = agents_per_origin(world, size, stratification, natives)
@@ -332,6 +340,9 @@ def synthesise_population(
         np.array(g_tertiary),
         np.array(g_secondary, dtype=np.float64),
         np.array(g_wealth),
+        np.array([durations.factor[o, loc] for o, loc in zip(g_origin, g_location)]),
+        durations.hazard,
+        durations.arrival_weight,
         float(wealth_sigma),
         N_AGES,
         pop.people,

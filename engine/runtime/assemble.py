@@ -182,8 +182,11 @@ def start_simulation(
 
 def synthesis_args(cfg: Any, world: World) -> dict:
     """Keyword arguments of `synthesise_population` from the population settings."""
+    from migsim.model.durations import durations
+
     p = cfg.population
     return dict(
+        durations=durations(world, cfg.behaviour),
         irregular_share=initial_irregular_share(world),
         stratification=p.stratification,
         spare_capacity=p.spare_capacity,

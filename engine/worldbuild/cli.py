@@ -202,8 +202,12 @@ def fit_history_command(ns) -> int:
     over = (
         f", over its budget of {TIME_BUDGET_SECONDS:.0f} s" if seconds > TIME_BUDGET_SECONDS else ""
     )
+    profiles = "; ".join(
+        f"{label} {p['verdict']} (error spread {100 * p['relative_spread']:.2f}%)"
+        for label, p in cal.provenance["profiles"].items()
+    )
     status(
         f"migsim world fit-history: wrote {path} ({shown}; corridor log error 1995-2005 "
-        f"{cal.provenance['corridor_log_error']}) in {seconds:.1f} s{over}"
+        f"{cal.provenance['corridor_log_error']}; profiles: {profiles}) in {seconds:.1f} s{over}"
     )
     return 0

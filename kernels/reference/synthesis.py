@@ -7,7 +7,24 @@ import numpy as np
 
 from migsim.kernels.reference.rng import normal, productivity, uniform
 from migsim.kernels.rng import Stream
-from migsim.kernels.synthesis import TERTIARY_MIN_AGE
+from migsim.kernels.synthesis import ARRIVAL_MIN_AGE, TERTIARY_MIN_AGE
+
+
+def years_abroad(u, a, weight, hazard, factor):
+    """Twin of `draw_years_abroad` for one group: u and a (n,) of its people (age at least
+    ARRIVAL_MIN_AGE), the same running sums per age, then the first t with cum > u x total."""
+    out = np.zeros(u.shape, dtype=np.int64)
+    for age in np.unique(a):
+        rows = a == age
+        last = int(age) - ARRIVAL_MIN_AGE
+        p = np.minimum(hazard[: last + 1] * factor, 1.0)
+        s = np.cumprod(np.concatenate([[1.0], 1.0 - p[:last]]))
+        cum = np.cumsum(weight[int(age) - np.arange(last + 1)] * s)
+        if not cum[-1] > 0.0:
+            continue
+        t = np.searchsorted(cum, u[rows] * cum[-1], side="right")
+        out[rows] = np.minimum(np.minimum(t, last), 255)
+    return out
 
 
 def synthesise(
@@ -20,6 +37,9 @@ def synthesise(
     group_tertiary,
     group_secondary,
     group_wealth,
+    group_return,
+    return_hazard,
+    arrival_weight,
     wealth_sigma,
     n_ages,
     person_id,
@@ -43,10 +63,19 @@ def synthesise(
         & ~tertiary
         & (uniform(key, pid, 0, Stream.SYNTH_EDUCATION) < group_secondary[g])
     )
-    migrant = (o != loc) & (a > 15)
-    years = np.minimum(
-        (uniform(key, pid, 0, Stream.SYNTH_LOCATION) * np.maximum(a - 15, 0)).astype(np.int64), 255
-    )
+    migrant = (o != loc) & (a >= ARRIVAL_MIN_AGE)
+    u_years = uniform(key, pid, 0, Stream.SYNTH_LOCATION)
+    years = np.zeros(size, dtype=np.int64)
+    for j in range(group_start.shape[0] - 1):
+        rows = np.flatnonzero(migrant & (g == j))
+        if rows.size:
+            years[rows] = years_abroad(
+                u_years[rows],
+                a[rows],
+                arrival_weight[group_origin[j]],
+                return_hazard[group_status[j]],
+                group_return[j],
+            )
     z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
     scale = np.where(a >= 18, 1.0, 0.2)
     wealth = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
