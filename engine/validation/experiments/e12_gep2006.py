@@ -21,10 +21,6 @@ QUANTITIES = [
     "E12:natives_developing_income_per_capita_pct",
 ]
 EXPECTED_FAILURES = {
-    "E12:world_real_income_pct_2025": (
-        "the band is [V] +-10% of GEP's +0.6%; the mean over seeds lies on its upper edge, "
-        "undecided, and the first seed alone (the tests' run) lies above it"
-    ),
     "E12:world_real_income_pct_2025_alonso": (
         "Alonso's +1.19% [C] conflicts with GEP's +0.6% [V]; the model gives about +0.6%"
     ),

@@ -29,7 +29,6 @@ _ONE_RULE = (
 # written by the report from the run)
 _RATIOS = {
     "NAM": "NAM's emigrants earn well abroad while its recorded inflow is small; ",
-    "WEU": "WEU's emigrants are mostly inside the EU bloc at similar incomes; ",
     "EEU": "",
     "OCE": "a small recorded inflow (3.3bn) against emigrants with high incomes abroad; ",
     "JPN": "a few hundred emigrant agents; ",
