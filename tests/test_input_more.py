@@ -55,8 +55,14 @@ def test_a_distance_beyond_any_on_earth_is_refused(toy_world_dir, tmp_path):
 
 
 def test_a_failed_calibration_names_the_changed_behaviour_parameters(monkeypatch):
-    # without the cap on infeasible targets this calibration climbs without end
-    monkeypatch.setattr(calibration, "cap_infeasible_targets", lambda t, cells, codes: (t, {}))
+    # every flow target asks twice the cell's people at home to leave, whatever the exit
+    # rates: no flow can meet it (movers never exceed the people at home), so the
+    # contraction climbs without end
+    def impossible(target, cells, codes):
+        home = cells.home.sum(axis=3)[:, None]  # o . s g
+        return np.where(target > 0, 2.0 * np.maximum(home, 1.0), target), {}
+
+    monkeypatch.setattr(calibration, "cap_infeasible_targets", impossible)
     with pytest.raises(InputError, match="did not converge") as info:
         migsim.build_simulation(
             ["world=toy", "population.size=2000", "behaviour.return_hazard_shape=2.0"]
@@ -87,10 +93,12 @@ def test_every_origin_of_50000_people_gets_at_least_300_agents():
 
 
 def test_infeasible_flow_targets_are_capped_and_reported():
-    """Longer stays (return_hazard_shape=2) ask more graduates to leave the toy world's
-    poorest region each year than could pay to go: their targets are scaled down, counted
-    and named in the provenance, and the contraction converges."""
-    conf = migsim.compose(["world=toy", "behaviour.return_hazard_shape=2.0"])
+    """An up-front cost of a year's destination earnings (upfront_cost_months=12, within
+    KNOMAD's 1-15) leaves so few of the toy world's poorest region able to pay that its
+    flow targets ask 2-14 times its people at home to choose to leave (graduates worst,
+    with the largest stocks abroad): their targets are scaled down, counted and named in
+    the provenance, and the contraction converges."""
+    conf = migsim.compose(["world=toy", "behaviour.upfront_cost_months=12"])
     cal = calibration.calibrate(load_world("toy"), conf.behaviour, conf.population)
     p = cal.provenance
     assert p["capped_cells"] >= 1 and p["capped_flow_dropped"] > 0
