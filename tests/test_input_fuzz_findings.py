@@ -91,3 +91,23 @@ def test_ray_backend_with_only_a_ray_directory_is_refused(monkeypatch):
     inputs = prepare(cfg)
     with pytest.raises(InputError, match="needs the ray package"):
         start_simulation(cfg, inputs.world, run_key(cfg.seed), inputs.calibration)
+
+
+def test_near_cobb_douglas_nativity_nest_is_refused():
+    # economy.sigma_nativity=1.0001 was in range: a cell whose immigrants all left kept
+    # theta**10000 of its natives' output (0 in floats), and the next year's wages, incomes
+    # and ex-ante tertiary shares were infinite or nan
+    with pytest.raises(InputError) as info:
+        migsim.compose(["world=toy", "economy.sigma_nativity=1.0001"])
+    assert str(info.value) == (
+        "economy.sigma_nativity: 1.0001 is out of range (allowed: 2.0 to inf)"
+    )
+
+
+def test_lowest_allowed_nativity_elasticity_runs_to_a_valid_end(tmp_path):
+    from fuzz_support import assert_valid_run
+
+    overrides = ["world=toy", "population.size=2000", "years=3", "progress=false"]
+    cfg = migsim.compose([*overrides, "economy.sigma_nativity=2.0"])
+    result = migsim.run(config=cfg, out=tmp_path / "run")
+    assert_valid_run(result.tables, cfg)
