@@ -49,12 +49,10 @@ class EconomyConf:
     sigma_experience: float = param(
         6.0, range=(1.0001, float("inf")), doc="sigma_x across experience bands [K]"
     )
-    # sigma_N from 2 up: natives and immigrants of one education and experience are at least
-    # as substitutable as college and non-college workers (sigma_q), as every estimate has
-    # them (docs/model.md: Ottaviano & Peri about 20; Borjas, Grogger & Hanson infinite).
-    # Towards 1 the nest nears Cobb-Douglas, where a cell whose immigrants all leave keeps
-    # only theta**(sigma/(sigma-1)) of its natives' output (theta < 1, their base-year
-    # weight): at 1.0001 that underflows to 0 and the next year's wages are infinite.
+    # sigma_N from 2 up: at least as substitutable as college and non-college (every estimate
+    # is: Ottaviano & Peri about 20, Borjas et al. infinite). Near 1 a cell whose immigrants
+    # all leave keeps theta**(sigma/(sigma-1)) of its natives' output (theta < 1): at 1.0001
+    # that underflows to 0 and the next year's wages are infinite.
     sigma_nativity: float = param(
         20.0, range=(2.0, float("inf")), doc="sigma_N natives vs immigrants [K]; .inf allowed"
     )
