@@ -80,6 +80,19 @@ class NestedState:
     base_tertiary_share: np.ndarray
     rental_rate: np.ndarray
 
+    def region(self, i: int) -> NestedState:
+        """Region i's market alone (every array cut to the rows i:i+1)."""
+        cut = slice(i, i + 1)
+        return NestedState(
+            tfp=self.tfp[cut],
+            capital=self.capital[cut],
+            alpha=self.alpha[cut],
+            thetas=[t[cut] for t in self.thetas],
+            shape=self.shape,
+            base_tertiary_share=self.base_tertiary_share[cut],
+            rental_rate=self.rental_rate[cut],
+        )
+
 
 def _inv(sigma: float) -> float:
     return 0.0 if math.isinf(sigma) else 1.0 / sigma

@@ -97,24 +97,14 @@ REGION = "USA"
 def us_market(r: Runner):
     """The simulated US market of the country world's base year: (state of that region
     alone, its supply (1, 3, X, 2), the market's parameters, the simulation)."""
-    from migsim.model.nested_market import NestedState
     from migsim.validation.experiments.e06_dop import country_markets
 
     if "e2_e5_market" in r.cache:
         return r.cache["e2_e5_market"]
     econ, supply, sim = country_markets(r)
     i = sim.world.index(REGION)
-    st = econ.state
     cut = slice(i, i + 1)
-    state = NestedState(
-        tfp=st.tfp[cut],
-        capital=st.capital[cut],
-        alpha=st.alpha[cut],
-        thetas=[t[cut] for t in st.thetas],
-        shape=st.shape,
-        base_tertiary_share=st.base_tertiary_share[cut],
-        rental_rate=st.rental_rate[cut],
-    )
+    state = econ.state.region(i)
     out = (state, np.array(supply[cut]), econ.params, sim)
     r.cache["e2_e5_market"] = out
     return out

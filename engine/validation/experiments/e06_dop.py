@@ -110,18 +110,9 @@ def emigrant_mix(world, o: int, n_experience: int, natives: np.ndarray) -> np.nd
 def low_educated_native_change(econ, supply: np.ndarray, i: int, new: np.ndarray) -> float:
     """Percent change of country i's non-tertiary natives' wage, capital adjusting."""
     from migsim.model import nested_market as nm
-    from migsim.model.nested_market import NestedState
 
-    st, cut = econ.state, slice(i, i + 1)
-    state = NestedState(
-        tfp=st.tfp[cut],
-        capital=st.capital[cut],
-        alpha=st.alpha[cut],
-        thetas=[t[cut] for t in st.thetas],
-        shape=st.shape,
-        base_tertiary_share=st.base_tertiary_share[cut],
-        rental_rate=st.rental_rate[cut],
-    )
+    cut = slice(i, i + 1)
+    state = econ.state.region(i)
     params = replace(econ.params, closure="long_run")
     base = supply[cut]
     w0 = nm.class_wages(nm.solve(state, base, params).wages, base)[0, 0, 0]

@@ -70,21 +70,12 @@ def _weighted_percentiles(values: np.ndarray, weights: np.ndarray) -> np.ndarray
 def e7_dfp(r: Runner) -> list[Check]:
     from migsim.kernels.reference.income import experience_band
     from migsim.model import nested_market as nm
-    from migsim.model.nested_market import NestedState
 
     econ, supply, sim = country_markets(r)
     world = sim.world
     i = world.index("GBR")
-    st, cut = econ.state, slice(i, i + 1)
-    state = NestedState(
-        tfp=st.tfp[cut],
-        capital=st.capital[cut],
-        alpha=st.alpha[cut],
-        thetas=[t[cut] for t in st.thetas],
-        shape=st.shape,
-        base_tertiary_share=st.base_tertiary_share[cut],
-        rental_rate=st.rental_rate[cut],
-    )
+    cut = slice(i, i + 1)
+    state = econ.state.region(i)
     params = replace(econ.params, closure="long_run")
     base = supply[cut]
     new = base.copy()
