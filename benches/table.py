@@ -270,8 +270,7 @@ def _markers(name: str) -> tuple[str, str]:
 
 def sync(path: str, check: bool) -> bool:
     """The benchmark blocks `path` has markers for; a file with none is one InputError."""
-    from migsim.core.docblocks import sync_blocks
-    from migsim.core.errors import InputError
+    from migsim.core.docblocks import sync_present
 
     blocks = {
         (BEGIN, END): table,
@@ -279,11 +278,7 @@ def sync(path: str, check: bool) -> bool:
         _markers("peak"): peak_table,
         _markers("exchange"): exchange_table,
     }
-    text = Path(path).read_text()
-    present = [(b, e, make(), True) for (b, e), make in blocks.items() if b in text and e in text]
-    if not present:
-        raise InputError(str(path), "has no generated benchmark block", BEGIN)
-    return sync_blocks(path, present, check, "benchmark table")
+    return sync_present(path, blocks, check, "benchmark")
 
 
 def main(argv: list[str] | None = None) -> int:

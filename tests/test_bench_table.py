@@ -65,3 +65,16 @@ def test_a_file_without_benchmark_blocks_is_refused(tmp_path):
     page.write_text("no blocks\n")
     with pytest.raises(InputError, match="has no generated benchmark block"):
         table.sync(str(page), check=True)
+
+
+def test_the_command_refuses_a_missing_or_unmarked_file_in_one_line(tmp_path, capsys):
+    page = tmp_path / "page.md"
+    page.write_text("no blocks\n")
+    assert table.main(["--check", str(page)]) == 2
+    assert table.main(["--check", str(tmp_path / "missing.md")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("has no generated benchmark block (allowed: " + table.BEGIN + ")")
+    missing = tmp_path / "missing.md"
+    assert err[1] == (
+        f"benches.table: {missing}: no such file (allowed: a document with its markers)"
+    )

@@ -36,11 +36,24 @@ def sync_blocks(
     return False
 
 
+def sync_present(path: Path | str, makers: dict, check: bool, what: str) -> bool:
+    """Rewrite (or, with `check`, compare) the blocks whose begin and end markers `path` has,
+    of `makers` {(begin, end): function returning the body}; a body is made only when its
+    block is there (one command serves a docs page and the README's summary of it). A file
+    with none of them is one InputError naming the first marker."""
+    text = Path(path).read_text()
+    present = [(b, e, make(), True) for (b, e), make in makers.items() if b in text and e in text]
+    if not present:
+        raise InputError(str(path), f"has no generated {what} block", next(iter(makers))[0])
+    return sync_blocks(path, present, check, what)
+
+
 def write_or_check(argv: list[str] | None, prog: str, label: str, sync) -> int:
     """The command line of a module that owns generated blocks: `--write FILE [FILE ...]`
-    rewrites them, `--check FILE [FILE ...]` exits 1 when any is stale. `sync(path, check)`
-    returns True if they were up to date; `label` ("NAME: {path}'s blocks are") starts each
-    file's status line (stderr)."""
+    rewrites them, `--check FILE [FILE ...]` exits 1 when any is stale; a missing file, or one
+    without the markers, is one line and exit 2 (the files before it stay written).
+    `sync(path, check)` returns True if they were up to date; `label` ("NAME: {path}'s
+    blocks are") starts each file's status line (stderr)."""
     import argparse
     import sys
 
@@ -51,7 +64,17 @@ def write_or_check(argv: list[str] | None, prog: str, label: str, sync) -> int:
     ns = parser.parse_args(argv)
     stale = False
     for path in ns.write or ns.check:
-        current = sync(path, bool(ns.check))
+        if not Path(path).is_file():
+            print(
+                f"{prog}: {path}: no such file (allowed: a document with its markers)",
+                file=sys.stderr,
+            )
+            return InputError.exit_code
+        try:
+            current = sync(path, bool(ns.check))
+        except InputError as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return exc.exit_code
         state = "up to date" if current else ("stale" if ns.check else "rewritten")
         print(label.format(path=path) + f" {state}", file=sys.stderr)
         stale |= not current

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from migsim.core.docblocks import sync_blocks, write_or_check
+from migsim.core.docblocks import sync_present, write_or_check
 
 RUN = ["population.size=1000000", "seed=1", "years=30", "progress=false"]
 YEARS = (2013, 2018, 2023, 2033, 2043)
@@ -150,14 +150,8 @@ def blocks(runs: dict[str, pl.DataFrame] | None = None) -> dict[str, str]:
 def sync(path: str | Path, check: bool) -> bool:
     """The blocks `path` has markers for (docs/scenarios.md: the two tables; the README: the
     summary); a file with none of them is one InputError."""
-    text = Path(path).read_text()
-    present = [k for k, (begin, end) in BLOCKS.items() if begin in text and end in text]
-    if not present:
-        from migsim.core.errors import InputError
-
-        raise InputError(str(path), "has no generated scenario block", BLOCKS["readme"][0])
-    bodies = blocks()
-    return sync_blocks(path, [(*BLOCKS[k], bodies[k], True) for k in present], check, "scenario")
+    makers = {markers: (lambda k=k: blocks()[k]) for k, markers in BLOCKS.items()}
+    return sync_present(path, makers, check, "scenario")
 
 
 def main(argv: list[str] | None = None) -> int:

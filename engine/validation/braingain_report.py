@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from migsim.core.docblocks import sync_blocks, write_or_check
+from migsim.core.docblocks import sync_present, write_or_check
 
 BEGIN, END = "<!-- brain-gain:begin -->", "<!-- brain-gain:end -->"
 SUMMARY = ("<!-- brain-gain-summary:begin -->", "<!-- brain-gain-summary:end -->")
@@ -152,14 +152,11 @@ def summary(out: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     def sync(path, check):
-        text = Path(path).read_text()
-        blocks = [(BEGIN, END, brain_gain_block), (*SUMMARY, summary)]
-        present = [(b, e, make(measure()), True) for b, e, make in blocks if b in text]
-        if not present:
-            from migsim.core.errors import InputError
-
-            raise InputError(str(path), "has no generated brain-gain block", BEGIN)
-        return sync_blocks(path, present, check, "brain-gain")
+        makers = {
+            (BEGIN, END): lambda: brain_gain_block(measure()),
+            SUMMARY: lambda: summary(measure()),
+        }
+        return sync_present(path, makers, check, "brain-gain")
 
     return write_or_check(
         argv,
