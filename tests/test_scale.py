@@ -74,6 +74,28 @@ def test_column_sweep_finds_the_full_sweeps_cost_levels(monkeypatch):
     np.testing.assert_allclose(columns.corridor_constant, full.corridor_constant, rtol=0, atol=1e-9)
 
 
+def test_income_gap_split_column_updates_match_full_sweep(monkeypatch):
+    """The income-gap split (the country worlds') finds the same ln kappa_d by column updates
+    as by full sweeps, keeps every incompressible cost non-negative and puts no policy cost
+    on a corridor toward a destination that is not richer."""
+    import migsim
+    from migsim.model import calibration
+
+    cfg = migsim.compose(["world=toy", "progress=false", "behaviour.policy_split=income_gap"])
+    world = load_world("toy")
+    full = calibration.calibrate(world, cfg.behaviour, cfg.population)
+    assert full.provenance["policy_split"] == "income_gap"
+    monkeypatch.setattr(calibration, "FULL_SWEEP_MAX_REGIONS", 0)
+    columns = calibration.calibrate(world, cfg.behaviour, cfg.population)
+    np.testing.assert_allclose(columns.policy_cost, full.policy_cost, rtol=0, atol=1e-7)
+    assert full.incompressible_cost.min() >= 0.0
+    assert full.policy_cost.max() > 0.0
+    y = calibration.expected_income(world, calibration.base_wages(world), cfg.behaviour)
+    home = np.stack([y[o, o] for o in range(world.n_regions)])
+    poorer = y <= home[:, None, :]
+    assert (full.policy_cost[poorer] == 0.0).all()
+
+
 @pytest.mark.slow
 def test_230_regions_run_in_bounded_memory(tmp_path):
     """Calibration and two years of 50k agents in a fresh process: peak resident memory

@@ -123,6 +123,13 @@ class BehaviourConf:
         0.75, range=(0.0, 100.0), doc="colonial link lowers c_inc (0.5-1.0 [K])"
     )
     gravity_contiguity: float = param(0.5, range=(0.0, 100.0), doc="common border lowers c_inc [A]")
+    policy_split: str = param(
+        "auto",
+        choices=("auto", "gravity", "income_gap"),
+        doc="policy-cost split: gravity c_inc plus a level per destination, or c_pol = "
+        "ln(1 + kappa_d gain) with gain the income gain, capped so c_inc >= 0; auto: "
+        "gravity up to 64 regions, income_gap above [A]",
+    )
 
 
 CALIBRATION_FIELDS = (
@@ -146,6 +153,7 @@ CALIBRATION_FIELDS = (
     "gravity_language",
     "gravity_colony",
     "gravity_contiguity",
+    "policy_split",
 )
 
 

@@ -68,6 +68,18 @@ CALIBRATION_FILE = "calibration.json"
 # (the stored calibrations of the shipped worlds); larger ones with the column updates of
 # `migsim.model.policy_split`, which find the same levels up to rounding in O(R) per trial.
 FULL_SWEEP_MAX_REGIONS = 64
+# `behaviour.policy_split=auto`: the gravity split up to this many regions (worlds of areas
+# and the 44-region corridors world), the income-gap split above (the country world)
+GRAVITY_SPLIT_MAX_REGIONS = 64
+
+
+def split_method(conf: Any, n_regions: int) -> str:
+    """The policy-cost split a world gets: `behaviour.policy_split`, where "auto" is the
+    gravity split up to GRAVITY_SPLIT_MAX_REGIONS regions and the income-gap split above."""
+    method = str(getattr(conf, "policy_split", "auto"))
+    if method == "auto":
+        return "gravity" if n_regions <= GRAVITY_SPLIT_MAX_REGIONS else "income_gap"
+    return method
 
 
 # ----------------------------------------------------------------------------- solve
@@ -229,11 +241,36 @@ def calibrate(
     same_bloc = bloc_matrix(world)[:, :, None]
     offdiag = ~np.eye(R, dtype=bool)[:, :, None]
 
-    def policy_for(level):
-        """c_pol for a level of c_inc per destination (R,) or one level for all."""
-        level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
-        c_pol = np.maximum(total_cost - (level[None, :, None] + gravity), 0.0)
-        return np.where(same_bloc | ~offdiag, 0.0, c_pol)
+    free = same_bloc | ~offdiag
+    method = split_method(conf, R)
+    rising = method == "income_gap"
+    if rising:
+        home_y = np.stack([y[o, o] for o in range(R)])  # (o, s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.nan_to_num(np.maximum(np.log(y / home_y[:, None, :]), 0.0))
+        cap = np.maximum(np.nan_to_num(total_cost), 0.0)  # c_inc = C - c_pol >= 0
+
+        def policy_for(level):
+            """c_pol for ln kappa per destination (R,) or one for all: ln(1 + kappa gain),
+            at most the total cost (so the incompressible cost is never negative)."""
+            level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
+            c_pol = np.minimum(np.log1p(np.exp(level)[None, :, None] * gain), cap)
+            return np.where(free, 0.0, c_pol)
+
+        def policy_column(d, x):
+            c_d = np.minimum(np.log1p(np.exp(x) * gain[:, d, :]), cap[:, d, :])
+            return np.where(free[:, d], 0.0, c_d)
+    else:
+
+        def policy_for(level):
+            """c_pol for a level of c_inc per destination (R,) or one level for all."""
+            level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
+            c_pol = np.maximum(total_cost - (level[None, :, None] + gravity), 0.0)
+            return np.where(free, 0.0, c_pol)
+
+        def policy_column(d, x):
+            c_d = np.maximum(total_cost[:, d, :] - (x + gravity[:, d, :]), 0.0)
+            return np.where(free[:, d], 0.0, c_d)
 
     F0 = model_flows(world, conf, cells, wages, xi)
 
@@ -269,11 +306,10 @@ def calibrate(
             xi,
             y,
             F0,
-            total_cost,
-            gravity[:, :, 0],
-            (same_bloc | ~offdiag)[:, :, 0],
+            policy_column,
             targets,
             bisect,
+            rising=rising,
         )
     elif targets is not None:
         # destination d's extra migrants depend on the others' levels through the nest's
@@ -285,16 +321,28 @@ def calibrate(
                 def more(x, d=d):
                     trial = level.copy()
                     trial[d] = x
-                    return extra(trial)[d] > targets[d]
+                    return (extra(trial)[d] > targets[d]) != rising
 
                 level[d] = bisect(more)
             if np.abs(level - previous).max() < 1e-7:
                 break
     else:
-        level[:] = bisect(lambda x: extra(np.full(R, x)).sum() > extra_total)
+        level[:] = bisect(lambda x: (extra(np.full(R, x)).sum() > extra_total) != rising)
     achieved = extra(level)
+    # the income-gap split cannot send would-be migrants to a destination no corridor gains
+    # from, nor beyond the cap c_inc >= 0: such destinations keep ln kappa at the top of the
+    # bracket and their shortfall is recorded instead of stopping the run
+    saturated = (level > 49.0) if rising else np.zeros(R, dtype=bool)
+    shortfall = {}
+    if saturated.any() and targets is not None:
+        short = np.where(saturated, np.maximum(targets - achieved, 0.0), 0.0)
+        shortfall = {
+            "split_saturated_destinations": int(saturated.sum()),
+            "split_extra_shortfall": float(short.sum()),
+        }
     if targets is not None:
-        split_gap = float(np.max(np.abs(achieved - targets) / np.maximum(targets, 1.0)))
+        rel = np.abs(achieved - targets) / np.maximum(targets, 1.0)
+        split_gap = float(np.max(np.where(saturated, 0.0, rel)))
     else:
         split_gap = float(abs(achieved.sum() - extra_total) / max(extra_total, 1.0))
     if split_gap > 1e-3:
@@ -330,10 +378,13 @@ def calibrate(
         "split_sweeps": sweeps,
         "split_gap": split_gap,
         "max_log_gap": residual,
+        "policy_split": method,
+        # gravity: the level of c_inc per destination; income_gap: ln kappa per destination
         "incompressible_cost_level": level.tolist(),
         "target_flow_total": float(target.sum()),
         "base_stock_between_regions": float(S.sum()),
-        "desired_extra_migrants": float(extra(level).sum()),
+        "desired_extra_migrants": float(achieved.sum()),
+        **shortfall,
         "method": "flow targets S*(exit+growth); nested-logit contraction; DMS policy split",
         **(
             {"growth": "per corridor (stock_growth.csv)", "growth_floored_cells": floored}
@@ -342,7 +393,10 @@ def calibrate(
         ),
         **capped,
     }
-    incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
+    if rising:
+        incompressible = np.where(offdiag, cap - policy_cost, 0.0)
+    else:
+        incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
     return Calibration(
         world.codes,
         xi_inc,

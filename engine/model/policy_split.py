@@ -30,19 +30,19 @@ def sweep_levels(
     xi: np.ndarray,
     income: np.ndarray,
     flows_sq: np.ndarray,
-    total_cost: np.ndarray,
-    incompressible: np.ndarray,
-    free: np.ndarray,
+    policy_column: Callable[[int, float], np.ndarray],
     targets: np.ndarray,
     bisect: Callable[[Callable[[float], bool]], float],
+    rising: bool = False,
     max_sweeps: int = 100,
 ) -> tuple[np.ndarray, int]:
     """(level (R,), sweeps) such that extra migrants by destination meet `targets`.
 
     xi: (R, R, 2, 2) [o, d, s, g] corridor constants with policy costs inside;
     income: (R, R, 2) expected income; flows_sq: model flows (o, d, s, g) at xi;
-    c_pol[o, d, s] = max(total_cost[o, d, s] - (level[d] + incompressible[o, d]), 0), and 0
-    where free[o, d] (same bloc, or o == d), as `calibrate`'s policy_for;
+    policy_column(d, x) -> c_pol[:, d, :] (o, s) with destination d's level at x (0 where
+    the corridor is free), as `calibrate`'s policy_for; `rising`: the extra migrants rise
+    with the level (the income-gap split) rather than fall (the gravity split);
     bisect(fits) -> the level where fits(level) turns false."""
     R = world.n_regions
     rho = conf.nest_dissimilarity
@@ -65,11 +65,6 @@ def sweep_levels(
     scaled -= top[..., None]
     home, feasible = cells.home, cells.feasible
     stock = cells.stock  # (o, d, s, g)
-
-    def policy_column(d: int, x: float) -> np.ndarray:
-        """c_pol[:, d, :] (o, s) with destination d's level at x."""
-        c_d = np.maximum(total_cost[:, d, :] - (x + incompressible[:, d, None]), 0.0)
-        return np.where(free[:, d, None], 0.0, c_d)
 
     level = np.zeros(R)
     # exp of the destination utilities with the current policy costs (xi + c_pol) over rho
@@ -99,7 +94,8 @@ def sweep_levels(
         total = expo.sum(axis=-1)  # recomputed every sweep: no drift from the updates
         for d in range(R):
             level[d] = bisect(
-                lambda x, d=d, total=total: extra_at(d, column(d, x), total) > targets[d]
+                lambda x, d=d, total=total: (extra_at(d, column(d, x), total) > targets[d])
+                != rising
             )
             e_d = column(d, level[d])
             total = total - expo[..., d] + e_d
