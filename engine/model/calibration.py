@@ -298,6 +298,15 @@ def calibrate(
             lo, hi = (mid, hi) if fits(mid) else (lo, mid)
         return 0.5 * (lo + hi)
 
+    if rising:
+        plain_bisect = bisect
+
+        def bisect(fits) -> float:
+            """A destination whose target no kappa reaches (none of its corridors gains, or
+            the cap binds) gets no policy cost: the bottom of the bracket."""
+            x = plain_bisect(fits)
+            return -50.0 if x > 49.0 else x
+
     if targets is not None and R > FULL_SWEEP_MAX_REGIONS:
         level, sweeps = sweep_levels(
             world,
@@ -330,25 +339,34 @@ def calibrate(
         level[:] = bisect(lambda x: (extra(np.full(R, x)).sum() > extra_total) != rising)
     achieved = extra(level)
     # the income-gap split cannot send would-be migrants to a destination no corridor gains
-    # from, nor beyond the cap c_inc >= 0: such destinations keep ln kappa at the top of the
-    # bracket and their shortfall is recorded instead of stopping the run
-    saturated = (level > 49.0) if rising else np.zeros(R, dtype=bool)
+    # from, nor beyond the cap c_inc >= 0, nor keep below its target one whose migrants other
+    # destinations' opening draws away: such destinations have no policy cost (ln kappa at
+    # the bottom of the bracket) and their gaps are recorded instead of stopping the run
+    saturated = (level < -49.0) if rising else np.zeros(R, dtype=bool)
     shortfall = {}
     if saturated.any() and targets is not None:
-        short = np.where(saturated, np.maximum(targets - achieved, 0.0), 0.0)
         shortfall = {
             "split_saturated_destinations": int(saturated.sum()),
-            "split_extra_shortfall": float(short.sum()),
+            "split_extra_shortfall": float(
+                np.where(saturated, np.maximum(targets - achieved, 0.0), 0.0).sum()
+            ),
+            "split_extra_excess": float(
+                np.where(saturated, np.maximum(achieved - targets, 0.0), 0.0).sum()
+            ),
         }
+    worst = ""
     if targets is not None:
-        rel = np.abs(achieved - targets) / np.maximum(targets, 1.0)
-        split_gap = float(np.max(np.where(saturated, 0.0, rel)))
+        rel = np.where(saturated, 0.0, np.abs(achieved - targets) / np.maximum(targets, 1.0))
+        split_gap = float(np.max(rel))
+        d = int(np.argmax(rel))
+        worst = f" (worst {world.codes[d]}: {achieved[d]:.4g} against {targets[d]:.4g})"
     else:
         split_gap = float(abs(achieved.sum() - extra_total) / max(extra_total, 1.0))
     if split_gap > 1e-3:
         raise InputError(
             "calibration",
-            f"the policy-cost split misses its desired extra migrants by {100 * split_gap:.2g}%",
+            f"the policy-cost split misses its desired extra migrants by {100 * split_gap:.2g}%"
+            + worst,
             "desired_destinations.csv shares that the world's stocks and costs can reach, and "
             "behaviour.free_mobility_extra_share in 0-1",
         )
