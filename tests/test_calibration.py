@@ -168,7 +168,12 @@ def test_provenance_key_follows_every_calibration_parameter(world):
     defaults = BehaviourConf()
     for name in CALIBRATION_FIELDS:
         value = getattr(defaults, name)
-        changed = [v * 1.1 for v in value] if isinstance(value, list) else value * 1.1 + 0.01
+        if isinstance(value, str):  # a choice: another allowed value
+            changed = "gravity" if value != "gravity" else "income_gap"
+        elif isinstance(value, list):
+            changed = [v * 1.1 for v in value]
+        else:
+            changed = value * 1.1 + 0.01
         conf = dataclasses.replace(defaults, **{name: changed})
         assert provenance_key(world, conf, pop_conf) != base, name
     for name in ("wealth_sigma", "wealth_to_income"):

@@ -94,8 +94,9 @@ def sweep_levels(
         total = expo.sum(axis=-1)  # recomputed every sweep: no drift from the updates
         for d in range(R):
             level[d] = bisect(
-                lambda x, d=d, total=total: (extra_at(d, column(d, x), total) > targets[d])
-                != rising
+                lambda x, d=d, total=total: (
+                    (extra_at(d, column(d, x), total) > targets[d]) != rising
+                )
             )
             e_d = column(d, level[d])
             total = total - expo[..., d] + e_d
