@@ -91,3 +91,22 @@ def test_shipped_countries_world_has_tonga_from_wdi_not_oceania_mean():
     ton = wdi.filter((pl.col("iso3") == "TON") & (pl.col("year") == 2010))["gdp_per_capita_ppp"]
     factor = float(row["note"][0].split(" x ")[1].split()[0])
     assert gdp["TON"] == pytest.approx(ton[0] * factor, abs=1)
+
+
+@pytest.mark.skipif(
+    not (DATA / "inputs" / "wdi_gdp_per_capita").is_dir(), reason="WDI input not committed"
+)
+def test_no_country_named_by_a_country_check_takes_a_region_mean_gdp():
+    """The country experiments compare incomes of named countries (E6, E7, E19, E22, E26):
+    a GDP per head borrowed from a UN region's mean would make their checks compare another
+    country's income (Tonga once carried Oceania's, Australia's, 43,651 PPP $)."""
+    named = "TON NZL GBR IND USA IRL LUX CHE CYP NLD DEU FRA POL".split()
+    prov = pl.read_csv(next((DATA / "countries").glob("provenance.csv*")))
+    gdp = prov.filter(
+        (pl.col("table") == "regions.csv")
+        & (pl.col("column") == "gdp_per_capita_ppp")
+        & pl.col("row").is_in(named)
+    )
+    assert gdp.height == len(named)
+    methods = dict(zip(gdp["row"], gdp["method"]))
+    assert all(m in ("data", WDI_METHOD) for m in methods.values()), methods
