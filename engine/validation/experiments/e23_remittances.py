@@ -32,9 +32,9 @@ _ONE_RULE = (
 _RATIOS = {
     "NAM": "NAM's emigrants earn well abroad while its recorded inflow is small; ",
     "WEU": (
-        "WEU's recorded inflow is largely compensation of cross-border and seasonal workers "
-        "(personal remittances count it with personal transfers), which the model's "
-        "residents abroad do not send; "
+        "WEU's recorded inflow includes the pay of its residents working across a border "
+        "(personal remittances count compensation of employees with personal transfers), "
+        "which the model, whose migrants live where they work, does not send; "
     ),
     "EEU": "",
     "OCE": "a small recorded inflow against emigrants with high incomes abroad; ",
