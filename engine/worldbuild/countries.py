@@ -29,6 +29,8 @@ EU_ACCESSION = {
 GCC_STATES = set("SAU ARE KWT QAT OMN BHR".split())
 # Base years the pipeline can build: the years of the UN bilateral stock matrix.
 BASE_YEARS = (1990, 1995, 2000, 2005, 2010)
+# How a GDP per head that PWT lacks is filled from the World Bank's series (wdi_gdp_per_capita).
+WDI_METHOD = "imputed:wdi-rescaled"
 
 
 def bloc_members(base_year: int) -> tuple[set[str], set[str], str]:
@@ -74,6 +76,25 @@ def _frame(inputs: Inputs, name: str) -> pl.DataFrame | None:
     return inputs[name] if inputs.has(name) else None
 
 
+def wdi_factor(pwt_gdp_pc: dict[str, float], wdi_gdp_pc: dict[str, float]) -> tuple[float, int]:
+    """(PWT's price level over WDI's, countries used): the median GDP per head in PWT over the
+    median in WDI, over the countries with a value in both in the year. PWT 10.01 counts in
+    2017 US$ at chained PPPs, WDI's current vintage in constant 2021 international $; the
+    ratio of medians brings a WDI figure to PWT's units without letting one country's
+    revision dominate."""
+    both = sorted(set(pwt_gdp_pc) & set(wdi_gdp_pc))
+    if not both:
+        return float("nan"), 0
+
+    def median(values: list[float]) -> float:
+        values = sorted(values)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
+
+    ratio = median([pwt_gdp_pc[c] for c in both]) / median([wdi_gdp_pc[c] for c in both])
+    return ratio, len(both)
+
+
 def country_records(
     inputs: Inputs,
     mapping: pl.DataFrame,
@@ -113,6 +134,17 @@ def country_records(
         tertiary_scale = 0.01  # percentages
     remit = at("remittance_inflows", ["usd"])
     usable = lambda x: x is not None and x == x  # noqa: E731  (not None, not NaN)
+    pwt_pc = {c: p["rgdpe"] / p["pop"] for c, p in pwt.items() if usable(p["rgdpe"]) and p["pop"]}
+    wdi = {
+        c: w["gdp_per_capita_ppp"]
+        for c, w in at("wdi_gdp_per_capita", ["gdp_per_capita_ppp"]).items()
+        if usable(w["gdp_per_capita_ppp"])
+    }
+    factor, overlap = wdi_factor(pwt_pc, wdi)
+    wdi_note = (
+        f"WDI NY.GDP.PCAP.PP.KD {base_year} x {factor:.4f} (median PWT / median WDI GDP per "
+        f"head over the {overlap} countries in both)"
+    )
     out = []
     for iso3, area, area_name in mapping.iter_rows():
         c, a = info[iso3], ages.get(iso3)
@@ -120,7 +152,15 @@ def country_records(
         if population is None and a:
             population = a["all"]
         p, v, b = pwt.get(iso3, {}), vital.get(iso3, {}), barro.get(iso3, {})
-        gdp_pc = p["rgdpe"] / p["pop"] if usable(p.get("rgdpe")) and p.get("pop") else None
+        gdp_pc = pwt_pc.get(iso3)
+        gdp_fill = {}
+        if gdp_pc is None and iso3 in wdi and overlap:
+            gdp_pc = wdi[iso3] * factor
+            gdp_fill = {
+                "gdp_per_capita_ppp_method": WDI_METHOD,
+                "gdp_per_capita_ppp_source": "wdi_gdp_per_capita",
+                "gdp_per_capita_ppp_note": wdi_note,
+            }
         share = lambda part, a=a: a[part] / a["all"] if a else None  # noqa: E731
         tertiary = b.get("share_tertiary")
         out.append(
@@ -148,6 +188,7 @@ def country_records(
                 "tertiary_share": tertiary * tertiary_scale if usable(tertiary) else None,
                 "remittance_usd": (remit.get(iso3) or {}).get("usd") if remit else None,
                 "has_remittance_input": bool(remit),
+                **gdp_fill,
             }
         )
     return out
@@ -159,7 +200,8 @@ def impute(
     """Fill missing `column` values in place with the `weight`-weighted mean of the
     countries with data in the same UN subregion, else UN region, else all; with no data at
     all (an input not committed), the `fallback` value of the country's regions12 area.
-    `<column>_method` records "data", "imputed:<group>-mean" or "assumed:default-world"."""
+    `<column>_method` records "data", "imputed:<group>-mean" or "assumed:default-world"
+    (a method already set, such as WDI_METHOD, is kept)."""
     ok = lambda x: x is not None and x == x  # noqa: E731
     known = [r for r in records if ok(r.get(column))]
 
@@ -171,7 +213,7 @@ def impute(
 
     for r in records:
         if ok(r.get(column)):
-            r[f"{column}_method"] = "data"
+            r[f"{column}_method"] = r.get(f"{column}_method") or "data"
             continue
         if not known and fallback is not None:
             r[column] = float(fallback[r["regions12"]])

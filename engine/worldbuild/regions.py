@@ -202,6 +202,12 @@ def regions_table(
         for column, (source, weight) in MEANS.items():
             row[column] = _weighted(rows, column, weight)
             how, note = _method(rows, column, weight)
+            # a second input that filled some countries' values (WDI for PWT's gaps)
+            other = sorted({r[f"{column}_source"] for r in rows if r.get(f"{column}_source")})
+            if other:
+                source = "+".join([source, *other])
+                notes = sorted({r[f"{column}_note"] for r in rows if r.get(f"{column}_note")})
+                note = "; ".join([note, *notes])
             add(column, how, source, note)
         for column in ASSUMED_REGION_COLUMNS:
             row[column] = _weighted(

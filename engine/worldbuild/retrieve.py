@@ -274,6 +274,25 @@ def pwt(folder: Path | str, out_dir: Path | str = INPUTS) -> Path:
     return _write(frame, "pwt", out_dir)
 
 
+def wdi_gdp_per_capita(gdp_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
+    """World Bank WDI GDP per capita, PPP (NY.GDP.PCAP.PP.KD), 1990-2019, in Gapminder's
+    DDF layout (`geo,time,alternative_gdp_per_capita_ppp_wb`): the GDP figure of the areas
+    the Penn World Table lacks, rescaled to PWT's prices when a world is built
+    (migsim.worldbuild.countries.wdi_factor). Gapminder's `nld_curacao` is Curacao (CUW)."""
+    raw = pl.read_csv(gdp_file).with_columns(pl.col("geo").replace({"nld_curacao": "cuw"}))
+    frame = (
+        raw.filter(pl.col("time").is_between(1990, 2019))
+        .select(
+            _modern("geo").alias("iso3"),
+            pl.col("time").alias("year"),
+            pl.col("alternative_gdp_per_capita_ppp_wb").round(2).alias("gdp_per_capita_ppp"),
+        )
+        .drop_nulls("gdp_per_capita_ppp")
+        .sort("iso3", "year")
+    )
+    return _write(frame, "wdi_gdp_per_capita", out_dir)
+
+
 def barro_lee(bl_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
     """Barro-Lee v2.2 attainment of people aged 25+, 1990-2010, shares as fractions.
 
@@ -425,6 +444,7 @@ RETRIEVERS = {
         wpp_totals,
         wpp_vital,
         pwt,
+        wdi_gdp_per_capita,
         barro_lee,
         abel_sander_flows,
         remittance_inflows,
