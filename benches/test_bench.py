@@ -157,7 +157,9 @@ def test_mortality_numpy_reference(benchmark, sim_1m):
     benchmark.pedantic(ref.demography.mortality_and_fertility, args=inputs, rounds=3)
     t_ref = _rate(benchmark, alive_count(sim_1m), "mortality_numpy", pop.n)
     t_kernel = time_min(
-        lambda: demo.mortality_and_fertility(*inputs, children, deaths),
+        lambda: demo.mortality_and_fertility(
+            *inputs, children, deaths, *demo.vital_lanes(sim_1m.world.n_regions)
+        ),
         lambda: restore(pop, saved),
         7,
     )
