@@ -12,10 +12,11 @@ in region 0, and so on, region after region. A newborn depends on its region of 
 id only (see `write_births`), so ids are stable and deterministic, and a run split into
 shards by origin creates the same children as a single process from the per-region counts.
 
-Performance: `births_by_location` and `age_one_year` are serial: they cost ~0.2-0.4 ms per
-million people on one thread, less than the fork/join of a parallel region on a shared 2-core
-machine (where a region waits a scheduler slice, ~10 ms, for its second thread whenever another
-process runs).
+Performance: deaths and births are counted by `mortality_and_fertility` itself, in integer
+lanes by thread (`births_by_location` remains for callers that hold `children` only).
+`births_by_location` and `age_one_year` are serial: they cost ~0.2-0.4 ms per million people
+on one thread, less than the fork/join of a parallel region on a shared 2-core machine (where a
+region waits a scheduler slice, ~10 ms, for its second thread whenever another process runs).
 """
 
 from __future__ import annotations

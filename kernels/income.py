@@ -12,7 +12,8 @@ Two passes over people per year:
    irregular migrants.
 2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
    cash transfers and age-related public spending (profiles by age band, in units of the
-   location's GDP per capita), remittances for people abroad, and the emigrant levy.
+   location's GDP per capita), remittances for people abroad, and the emigrant levy; and,
+   when asked, the living per record cell, so that the year's record needs no pass.
 
 Float sums are accumulated per chunk and the chunks are combined in order by the caller.
 Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
