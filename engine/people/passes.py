@@ -83,13 +83,12 @@ def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
 
 def cell_counts(shard: Shard, R: int) -> np.ndarray:
     """Living agents per (origin, location, skill, sex, band, status) cell, flat (int64):
-    those the income pass counted when no pass has run since (`Shard.call` forgets them;
-    they serve one record only), else counted here."""
+    those the income pass counted when no pass has run since (`Shard.call` forgets them),
+    else counted here."""
     pop = shard.population
     counted = getattr(shard, "counted_cells", None)
-    shard.counted_cells = None
     if counted is not None and counted.shape[0] == _n_cells(R):
-        return counted
+        return counted.copy()
     return count_cells(pop.n, pop.people, AGE_BAND_OF_AGE, R, N_BANDS, len(STATUSES))
 
 
