@@ -261,7 +261,6 @@ def incomes(
         # count is an atomic both threads write, which cost a third of the pass)
         g_now = -1
         people_g = private_g = public_g = 0.0
-        lane = nb.get_thread_id()  # a chunk runs on one thread
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
@@ -277,7 +276,7 @@ def incomes(
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
             if count:
                 cell = ((np.int64(o) * R + loc) * 2 + s) * 2 + sex[i]
-                cells_out[lane, (cell * B + b) * S + st] += 1
+                cells_out[nb.get_thread_id(), (cell * B + b) * S + st] += 1
             earnings = units_in[i] * wages[loc, skill[i], bands[skill[i], a], j]
             tax = earnings * tax_rate[loc]
             if st == IRREGULAR:
