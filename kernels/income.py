@@ -12,8 +12,7 @@ Two passes over people per year:
    irregular migrants.
 2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
    cash transfers and age-related public spending (profiles by age band, in units of the
-   location's GDP per capita), remittances for people abroad, and the emigrant levy; and,
-   when asked, the living per record cell, so that the year's record needs no pass.
+   location's GDP per capita), remittances for people abroad, and the emigrant levy.
 
 Float sums are accumulated per chunk and the chunks are combined in order by the caller.
 Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
@@ -186,11 +185,8 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(
-    key, year, elapsed, bounds, people, band_of_age, weight, units_in, money, tallies, cells_out
-):
-    """Per-chunk money sums in real-people PPP $ (weights applied per person), and the
-    living agents per record cell when `cells_out` has rows.
+def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, money, tallies):
+    """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
     people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
     fields are:
@@ -213,11 +209,6 @@ def incomes(
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
     savings_rate x net earnings (the liquidity constraint loosens as people
     earn). The other fields of `money` are named as in `Money`.
-    cells_out: (L, R*R*2*2*B*S) int64, living agents per cell of
-    `migsim.kernels.aggregate.count_cells` (same cell index), counted in lane
-    `numba.get_thread_id()` (L at least the most threads numba may run; integer counts, so
-    the lanes' sum does not depend on the threads), so that the year's record needs no pass
-    of its own; L = 0 counts nothing.
     """
     person_id = people.person_id
     alive = people.alive
@@ -249,11 +240,6 @@ def incomes(
     remit_out = tallies.remit
     group_out = tallies.groups
     levy_out = tallies.levy
-    sex = people.sex
-    count = cells_out.shape[0] > 0
-    R = weight.shape[0]
-    B = fiscal_out.shape[4]
-    S = cells_out.shape[1] // max(R * R * 4 * B, 1)
     bands = experience_bands()
     for c in nb.prange(N_CHUNKS):
         # the running sums of the last welfare group seen, added in row order exactly as
@@ -274,9 +260,6 @@ def incomes(
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
-            if count:
-                cell = ((np.int64(o) * R + loc) * 2 + s) * 2 + sex[i]
-                cells_out[nb.get_thread_id(), (cell * B + b) * S + st] += 1
             earnings = units_in[i] * wages[loc, skill[i], bands[skill[i], a], j]
             tax = earnings * tax_rate[loc]
             if st == IRREGULAR:

@@ -10,7 +10,6 @@ results of all shards (`migsim.people.shards.add`). Steps call them through
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from migsim.core.errors import PluginOutputError
@@ -18,7 +17,7 @@ from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import CELL_BUDGET, count_cells
+from migsim.kernels.aggregate import count_cells
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -82,29 +81,9 @@ def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
 
 
 def cell_counts(shard: Shard, R: int) -> np.ndarray:
-    """Living agents per (origin, location, skill, sex, band, status) cell, flat (int64):
-    those the income pass counted when no pass has run since (`Shard.call` forgets them),
-    else counted here."""
+    """Living agents per (origin, location, skill, sex, band, status) cell, flat (int64)."""
     pop = shard.population
-    counted = getattr(shard, "counted_cells", None)
-    if counted is not None and counted.shape[0] == _n_cells(R):
-        return counted.copy()
     return count_cells(pop.n, pop.people, AGE_BAND_OF_AGE, R, N_BANDS, len(STATUSES))
-
-
-def forget_cell_counts(shard: Shard) -> None:
-    """Drop the cell counts kept by the income pass (`Shard.call` does it for any pass not
-    marked `keeps_cell_counts`): the yearly loop calls it before each step, so that a step
-    that changes people without a pass cannot leave stale counts to the record."""
-    shard.counted_cells = None
-
-
-def _n_cells(R: int) -> int:
-    return R * R * 2 * 2 * N_BANDS * len(STATUSES)
-
-
-identity.keeps_cell_counts = True
-cell_counts.keeps_cell_counts = True
 
 
 # ------------------------------------------------------------------ migration
@@ -229,17 +208,11 @@ def labour_supply(
     return _sum_chunks(out), _sum_chunks(hist)
 
 
-def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> dict:
+def incomes(shard: Shard, key, year, elapsed, params) -> dict:
     """This shard's money sums of the year (and its people's wealth updated). params: the
-    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money). count: also
-    count the living per record cell in the same pass and keep the counts in the shard for
-    `cell_counts` (worlds whose cells fit `CELL_BUDGET` in every thread's lane)."""
+    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money)."""
     pop = shard.population
     R = pop.weight.shape[0]
-    lanes = numba.config.NUMBA_NUM_THREADS
-    if not count or lanes * _n_cells(R) > CELL_BUDGET:
-        lanes = 0
-    cells = np.zeros((lanes, _n_cells(R) if lanes else 0), dtype=np.int64)
     n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
     tallies = MoneyTallies(
         np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
@@ -251,20 +224,8 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
     units = shard.buffer("units", np.float32)
     money = Money(*params)
     ik.incomes(
-        key,
-        year,
-        elapsed,
-        bounds,
-        pop.people,
-        AGE_BAND_OF_AGE,
-        pop.weight,
-        units,
-        money,
-        tallies,
-        cells,
+        key, year, elapsed, bounds, pop.people, AGE_BAND_OF_AGE, pop.weight, units, money, tallies
     )
-    if lanes:
-        shard.counted_cells = cells.sum(axis=0)
     return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
 
 

@@ -50,9 +50,6 @@ class Shard:
             else np.asarray(sorted(int(o) for o in origins), dtype=np.int64)
         )
         self.scratch: dict[str, np.ndarray] = {}
-        # living agents per record cell, counted by a pass that read every person anyway
-        # (`migsim.people.passes.incomes`); forgotten by any pass that may change people
-        self.counted_cells: np.ndarray | None = None
 
     def buffer(self, name: str, dtype, size: int | None = None) -> np.ndarray:
         """A per-person scratch array of at least the population's capacity (kept between
@@ -71,8 +68,6 @@ class Shard:
         return arr
 
     def call(self, fn: Callable, *args) -> Any:
-        if not getattr(fn, "keeps_cell_counts", False):
-            self.counted_cells = None
         return fn(self, *args)
 
 

@@ -136,8 +136,6 @@ class Simulation:
             self.exogenous.begin_year(self, year)
         deaths, births = self._timed("demography", self.demography, year)
         for step in self.steps:
-            # cell counts a pass kept are the record's only if no step ran after it
-            self.people.map(passes.forget_cell_counts)
             before = set(self.state.region_columns)
             fields = {k: id(v) for k, v in vars(self.state).items()}
             self._timed(step.name, step.run, self, year)

@@ -305,9 +305,9 @@ class EconomyStep(Step):
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
 
-    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False, count=False) -> dict:
-        """Money sums of the year. `units_ready`: `supply` has just run for these people and
-        this year (its units are reused); `count`: also count the record's cells."""
+    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
+        """Money sums of the year. `units_ready`: the caller has just run `supply` for these
+        people and this year, so its per-person efficiency units are reused."""
         world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
@@ -337,7 +337,7 @@ class EconomyStep(Step):
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             public_goods,
         )
-        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
+        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -384,7 +384,7 @@ class EconomyStep(Step):
         self.capital, self.cell_wages = outcome.capital, outcome.wages
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count=True)
+        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
         self.record(sim, year, outcome, sums, supply)
 
     def record(self, sim, year, outcome, sums, supply) -> None:
