@@ -80,9 +80,10 @@ def kernel_times(size: int, repeat: int) -> tuple[dict, int]:
     children = np.zeros(pop.capacity, dtype=np.uint8)
     deaths = np.zeros(pop.capacity, dtype=np.uint8)
     demo_in = mortality_inputs(sim)
+    lanes = demo.vital_lanes(sim.world.n_regions)  # counts only add up: reused across runs
 
     def mortality():
-        demo.mortality_and_fertility(*demo_in, children, deaths)
+        demo.mortality_and_fertility(*demo_in, children, deaths, *lanes)
 
     def revive():
         pop.alive[:] = alive

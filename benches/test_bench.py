@@ -156,8 +156,9 @@ def test_mortality_numpy_reference(benchmark, sim_1m):
     benchmark.group = "mortality"
     benchmark.pedantic(ref.demography.mortality_and_fertility, args=inputs, rounds=3)
     t_ref = _rate(benchmark, alive_count(sim_1m), "mortality_numpy", pop.n)
+    lanes = demo.vital_lanes(sim_1m.world.n_regions)  # counts only add up: reused
     t_kernel = time_min(
-        lambda: demo.mortality_and_fertility(*inputs, children, deaths),
+        lambda: demo.mortality_and_fertility(*inputs, children, deaths, *lanes),
         lambda: restore(pop, saved),
         7,
     )

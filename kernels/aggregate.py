@@ -41,7 +41,10 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
     partial = np.zeros((lanes, n_cells), dtype=np.int64)
     chunk = (n + lanes - 1) // lanes
     for c in nb.prange(lanes):
-        hist = partial[c]
+        # a run of rows in one cell is added at once (no view of `partial`, whose reference
+        # count the threads would share)
+        last = -1
+        run = 0
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if alive[i] == 0:
                 continue
@@ -49,7 +52,14 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
                 (np.int64(origin[i]) * n_regions + location[i]) * 2 + skill_class(skill[i])
             ) * 2 + sex[i]
             cell = (cell * n_bands + band_of_age[age[i]]) * n_status + status[i]
-            hist[cell] += 1
+            if cell != last:
+                if last >= 0:
+                    partial[c, last] += run
+                last = cell
+                run = 0
+            run += 1
+        if last >= 0:
+            partial[c, last] += run
     out = partial[0]
     for c in range(1, lanes):
         out += partial[c]

@@ -12,10 +12,11 @@ in region 0, and so on, region after region. A newborn depends on its region of 
 id only (see `write_births`), so ids are stable and deterministic, and a run split into
 shards by origin creates the same children as a single process from the per-region counts.
 
-Performance: `births_by_location` and `age_one_year` are serial: they cost ~0.2-0.4 ms per
-million people on one thread, less than the fork/join of a parallel region on a shared 2-core
-machine (where a region waits a scheduler slice, ~10 ms, for its second thread whenever another
-process runs).
+Performance: deaths and births are counted by `mortality_and_fertility` itself, in integer
+lanes by thread (`births_by_location` remains for callers that hold `children` only).
+`births_by_location` and `age_one_year` are serial: they cost ~0.2-0.4 ms per million people
+on one thread, less than the fork/join of a parallel region on a shared 2-core machine (where a
+region waits a scheduler slice, ~10 ms, for its second thread whenever another process runs).
 """
 
 from __future__ import annotations
@@ -30,13 +31,28 @@ MOTHER_MIN_AGE, MOTHER_MAX_AGE = 15, 49
 SHARE_BORN_FEMALE = 1.0 / 2.05  # sex ratio at birth 1.05 males per female (UN WPP) [K]
 
 
+def vital_lanes(n_regions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed (deaths_by_pair, born_by_region) lanes for `mortality_and_fertility`: one lane
+    per thread numba may run."""
+    lanes = nb.config.NUMBA_NUM_THREADS
+    R = n_regions
+    return np.zeros((lanes, R, R), dtype=np.int64), np.zeros((lanes, R), dtype=np.int64)
+
+
 @nb.njit(**PARALLEL_JIT)
-def mortality_and_fertility(key, year, n, people, vital, children, deaths_out):
+def mortality_and_fertility(
+    key, year, n, people, vital, children, deaths_out, deaths_by_pair, born_by_region
+):
     """Draw deaths and count each woman's agent-children this year.
 
     people: `People` (alive is written); vital: `Vital` (death probabilities, fertility,
     weights). children[i] (uint8) receives the number of agent-children of person i;
     deaths_out[i] is 1 for someone who died this year (their row stays, alive = 0).
+    deaths_by_pair (L, R, R) [lane, origin, location] and born_by_region (L, R) [lane,
+    location] add up the deaths and the agent-children in lane `numba.get_thread_id()` (L at
+    least the most threads numba may run, `vital_lanes`): their sum over lanes is what
+    counting `deaths_out` and `children` would give, for any number of threads (integer
+    counts), without two more passes over people.
     """
     person_id = people.person_id
     alive = people.alive
@@ -58,13 +74,16 @@ def mortality_and_fertility(key, year, n, people, vital, children, deaths_out):
         if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, sex[i], a]:
             alive[i] = 0
             deaths_out[i] = 1
+            deaths_by_pair[nb.get_thread_id(), origin[i], loc] += 1
             continue
         if sex[i] == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
             expected = fertility[loc, a] * weight[origin[i]] / weight[loc]
             whole = int(expected)
             if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
                 whole += 1
-            children[i] = min(whole, 255)
+            born = min(whole, 255)
+            children[i] = born
+            born_by_region[nb.get_thread_id(), loc] += born
 
 
 @nb.njit(**JIT)
@@ -158,6 +177,7 @@ __all__ = [
     "births_by_location",
     "exclusive_scan",
     "mortality_and_fertility",
+    "vital_lanes",
     "write_births",
 ]
 

@@ -73,6 +73,17 @@ def experience_band(age, education):
     return min(max(x, 0), N_EXPERIENCE - 1)
 
 
+@nb.njit(**JIT)
+def experience_bands():
+    """`experience_band` of every (education code, age) as a table (3, 256) int64: one
+    load per person in the income passes instead of a branch on the education code."""
+    out = np.empty((3, 256), dtype=np.int64)
+    for e in range(3):
+        for a in range(256):
+            out[e, a] = experience_band(a, e)
+    return out
+
+
 @nb.njit(inline="always", **JIT)
 def _efficiency(
     key,
@@ -134,6 +145,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
     relative_wage = work.relative_wage
+    bands = experience_bands()
     for c in nb.prange(N_CHUNKS):
         for i in range(bounds[c], bounds[c + 1]):
             units_out[i] = 0.0
@@ -162,7 +174,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
             units_out[i] = units
             if units > 0.0:
                 e = skill[i]
-                x = experience_band(age[i], e)
+                x = bands[e, age[i]]
                 j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
                 if (person_id[i] & HIST_SAMPLE_MASK) == 0:
                     rel = units * relative_wage[loc, e, x, j]
@@ -228,7 +240,13 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     remit_out = tallies.remit
     group_out = tallies.groups
     levy_out = tallies.levy
+    bands = experience_bands()
     for c in nb.prange(N_CHUNKS):
+        # the running sums of the last welfare group seen, added in row order exactly as
+        # group_out[c, g] += ... would add them (no view of group_out: a view's reference
+        # count is an atomic both threads write, which cost a third of the pass)
+        g_now = -1
+        people_g = private_g = public_g = 0.0
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
@@ -242,7 +260,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
-            earnings = units_in[i] * wages[loc, skill[i], experience_band(a, skill[i]), j]
+            earnings = units_in[i] * wages[loc, skill[i], bands[skill[i], a], j]
             tax = earnings * tax_rate[loc]
             if st == IRREGULAR:
                 tax *= irregular_tax_factor
@@ -262,22 +280,33 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
-            cell = fiscal_out[c, loc, j, s, b]
-            cell[0] += earnings * w
-            cell[1] += (tax) * w
-            cell[2] += public * w
-            cell[3] += w
+            fiscal_out[c, loc, j, s, b, 0] += earnings * w
+            fiscal_out[c, loc, j, s, b, 1] += tax * w
+            fiscal_out[c, loc, j, s, b, 2] += public * w
+            fiscal_out[c, loc, j, s, b, 3] += w
             if abroad:
                 g = 3 if years_abroad[i] < elapsed else (1 if developed[loc] else 4)
             else:
                 g = 0 if developed[loc] else 2
-            group = group_out[c, g]
-            group[0] += w
-            group[1] += (net - sent) * w
-            group[2] += public * w
+            if g != g_now:  # most neighbours share a group: its sums stay in registers
+                if g_now >= 0:
+                    group_out[c, g_now, 0] = people_g
+                    group_out[c, g_now, 1] = private_g
+                    group_out[c, g_now, 2] = public_g
+                g_now = g
+                people_g = group_out[c, g, 0]
+                private_g = group_out[c, g, 1]
+                public_g = group_out[c, g, 2]
+            people_g += w
+            private_g += (net - sent) * w
+            public_g += public * w
             wealth[i] = wealth[i] * (1.0 - wealth_depreciation[loc]) + savings_rate * max(
                 net - sent, 0.0
             )
+        if g_now >= 0:
+            group_out[c, g_now, 0] = people_g
+            group_out[c, g_now, 1] = private_g
+            group_out[c, g_now, 2] = public_g
 
 
 @nb.njit(**EXACT_JIT)

@@ -64,6 +64,7 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         people.alive[:] = alive0
         got_children = np.full(people.alive.shape, 9, dtype=np.uint8)
         got_deaths = np.full(people.alive.shape, 9, dtype=np.uint8)
+        by_pair, born = demo.vital_lanes(w.n_regions)
         with_threads(
             threads,
             demo.mortality_and_fertility,
@@ -74,6 +75,8 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
             vital,
             got_children,
             got_deaths,
+            by_pair,
+            born,
         )
         np.testing.assert_array_equal(people.alive[:n], alive)
         np.testing.assert_array_equal(got_children[:n], children)
@@ -82,6 +85,14 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         np.testing.assert_array_equal(
             demo.births_by_location(got_children, people.location, n, R),
             ref.demography.births_by_location(children, people.location, n, R),
+        )
+        # the lanes' counts are those of the per-person outputs
+        np.testing.assert_array_equal(
+            born.sum(axis=0), ref.demography.births_by_location(children, people.location, n, R)
+        )
+        np.testing.assert_array_equal(
+            by_pair.sum(axis=0),
+            ref.aggregate.count_pairs(n, deaths, people.origin, people.location, R, R),
         )
 
 

@@ -17,7 +17,7 @@ from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import count_cells, count_pairs
+from migsim.kernels.aggregate import count_cells
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -59,9 +59,9 @@ def mortality_and_fertility(shard: Shard, key, year, death_probability, fertilit
     children = shard.buffer("children", np.uint8)
     died = shard.buffer("deaths", np.uint8)
     vital = Vital(death_probability, fertility, pop.weight)
-    demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died)
-    deaths = count_pairs(n, died, pop.origin, pop.location, R, R)
-    return deaths, demo.births_by_location(children, pop.location, n, R)
+    deaths, born = demo.vital_lanes(R)
+    demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
+    return deaths.sum(axis=0), born.sum(axis=0)
 
 
 def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
