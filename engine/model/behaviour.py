@@ -98,8 +98,7 @@ class BehaviourConf:
     family_left_share: list = param(
         factory=lambda: list(DEFAULT_FAMILY_LEFT),
         allowed="9 numbers from 0 to 1, one per age band",
-        doc="share of movers who leave close family (partner, children) at origin, by age "
-        "band [A]",
+        doc="share of movers who leave close family (partner, children) at origin, by age band [A]",
     )
     family_reunification: float = param(
         0.15,
