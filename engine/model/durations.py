@@ -19,8 +19,9 @@ ARRIVAL_MIN_AGE has years abroad 0, as before.
 
 Family: S_ods(t) is the survival of a cohort that mixes two states (`migsim.model.returns.
 family_chain`): a share q_o of arrivals has left close family at origin (the origin's
-arrival-weighted `family_left_share`, the same q_o the destination scales are fitted with;
-the arrival age's own share is approximated by the origin's mean [A]), whose hazard is
+`family_left_share` averaged over its arrivals aged ARRIVAL_MIN_AGE or more, where the
+destination scales' cohort counts children too; the arrival age's own share is
+approximated by the origin's mean [A]), whose hazard is
 times exp(b_fam) until their family joins them (yearly probability `family_reunification`,
 0 on a temporary visa). A migrant abroad t years has family at origin with probability
 apart(t) / S(t) of the same chain (`family_given_years`), which the synthesis draws.
@@ -93,7 +94,12 @@ def durations(world: World, conf: Any, wages: np.ndarray | None = None) -> Durat
     r, m = family_terms(conf)
     reunify = np.array([0.0, r, 0.0, r, 0.0])  # no reunification on a temporary visa
     return Durations(
-        hazard, arrival_weights(world, conf), factor, left_shares(world, conf), reunify, m
+        hazard,
+        arrival_weights(world, conf),
+        factor,
+        left_shares(world, conf, ARRIVAL_MIN_AGE),
+        reunify,
+        m,
     )
 
 

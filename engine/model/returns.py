@@ -19,11 +19,12 @@ The cohort's exit rate here is the permanent-status hazard over its first five y
 out, origins weighted by the base-year stock in d: a deterministic fit the calibration and
 every run share, independent of the agents.
 
-Family (`family_chain`): a cohort mixes two states. At arrival a share q_o of the movers from
-o has left close family at origin (`behaviour.family_left_share` by age band, averaged over
-the origin's arrival ages, `left_shares`); while apart their hazard is times
-m = exp(behaviour.family_return_effect); each year a migrant who stays is joined by their
-family with probability r = behaviour.family_reunification (never on a temporary visa).
+Family (`family_chain`): a cohort mixes two states. At arrival a share q_o of the movers
+from o has left close family at origin (`behaviour.family_left_share` by age band, averaged
+over the ages of the origin's movers, children included, `left_shares`); while apart their
+hazard is times m = exp(behaviour.family_return_effect); each year a migrant who stays is
+joined by their family with probability r = behaviour.family_reunification (never on a
+temporary visa).
 The five-year exit rate the scales are fitted to is that of the mixed cohort.
 """
 
@@ -101,14 +102,19 @@ def family_terms(conf: Any) -> tuple[float, float]:
     return float(conf.family_reunification), float(np.exp(conf.family_return_effect))
 
 
-def left_shares(world: Any, conf: Any) -> np.ndarray:
+def left_shares(world: Any, conf: Any, min_age: int = 0) -> np.ndarray:
     """(R,) share of movers from each origin who leave close family at origin: the age
-    band's `family_left_share`, averaged over the origin's arrival ages
-    (`migsim.model.durations.arrival_weights`)."""
+    band's `family_left_share`, averaged over movers' ages from `min_age` (people at home by
+    age times the decision model's age propensity, as `migsim.model.durations.
+    arrival_weights`). A year's arrival cohort is every age (0, children moving with 0);
+    the base-year stock's arrivals start at ARRIVAL_MIN_AGE."""
     from migsim.core.world import AGE_BAND_OF_AGE
-    from migsim.model.durations import arrival_weights
+    from migsim.people.population import native_pyramids
 
-    weight = arrival_weights(world, conf)
+    natives = native_pyramids(world).sum(axis=1)  # (R, N_AGES)
+    profile = np.asarray(list(conf.age_profile), dtype=np.float64)[AGE_BAND_OF_AGE]
+    weight = natives * profile[None, :]
+    weight[:, :min_age] = 0.0
     share = np.asarray(list(conf.family_left_share), dtype=np.float64)[AGE_BAND_OF_AGE]
     total = weight.sum(axis=1)
     mean = (weight * share[None, :]).sum(axis=1)
