@@ -234,9 +234,9 @@ def calibrate_command(ns) -> int:
     )
     if p.get("capped_cells"):
         status(
-            f"migsim: {p['capped_cells']} origin cells' flow targets capped (more would have "
-            f"to choose to leave than live at home; {p['capped_flow_dropped'] / 1e3:.0f} k/yr "
-            f"dropped); worst: {p['capped_worst'][0]}"
+            f"migsim: {p['capped_cells']} origin cells' flow targets capped (95% or more of "
+            f"those able to pay would have to choose to leave; "
+            f"{p['capped_flow_dropped'] / 1e3:.0f} k/yr dropped); worst: {p['capped_worst'][0]}"
         )
     return 0
 

@@ -214,6 +214,15 @@ def validate(cfg: Any) -> None:
             f"{profile}",
             "9 positive numbers, one per age band 0-14 ... 65+",
         )
+    left = list(cfg.behaviour.family_left_share)
+    if len(left) != 9 or any(
+        (not isinstance(v, (int, float))) or not math.isfinite(v) or not 0 <= v <= 1 for v in left
+    ):
+        raise InputError(
+            "behaviour.family_left_share",
+            f"{left}",
+            "9 numbers from 0 to 1, one per age band 0-14 ... 65+",
+        )
 
 
 def plugin_param_overrides(overrides: list[str]) -> list[str]:

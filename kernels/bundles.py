@@ -46,9 +46,10 @@ class People(NamedTuple):
         `migsim.people.population.Population` allocates, grows, compacts, splits, merges and
         saves it with the others.
 
-        Layout, 23 bytes per row: person_id uint32 (4), alive, age, sex, skill (1 each),
+        Layout, 24 bytes per row: person_id uint32 (4), alive, age, sex, skill (1 each),
         origin and location uint16 (2 each: worlds of up to 65,535 regions), status,
-        years_abroad, visa_years_left (1 each), wealth and productivity float32 (4 each).
+        years_abroad, visa_years_left, family (1 each), wealth and productivity float32
+        (4 each).
         person_id is 4 bytes because the draws are keyed on `np.uint64(person_id)`, which is
         the same number from a uint32 as from an int64 while ids stay below 2^32 (`ID_LIMIT`;
         the run refuses a year whose births would cross it), so the narrower column changes no
@@ -68,6 +69,7 @@ class People(NamedTuple):
     status: np.uint8  # 0 native, 1 permanent, 2 temporary, 3 irregular, 4 intra-regional
     years_abroad: np.uint8  # years since the last move abroad (capped at 255)
     visa_years_left: np.uint8  # years left on a temporary visa
+    family: np.uint8  # 1 close family (partner, children) left at origin, 0 otherwise
     wealth: np.float32  # PPP $
     productivity: np.float32  # lognormal, mean 1, a pure function of (seed, person id)
 
@@ -113,7 +115,11 @@ class Levers(NamedTuple):
     intra_rate, intra_return: (R, B) within-region moves out of and back to native status;
     productivity_sigma: sigma of the lognormal individual productivity;
     return_factor: (R, R) [o, location] multiplier of the return hazard (destination scale
-    and income gap; 1 = none).
+    and income gap; 1 = none);
+    family_left: (B,) probability that a mover from home leaves close family at origin, by
+    age band; family_reunify: (R,) yearly probability that a migrant's family joins them, by
+    location (temporary visa holders never); family_return: multiplier of the return hazard
+    while family is at origin, exp(b_fam).
     """
 
     upfront_cost: np.ndarray
@@ -130,6 +136,9 @@ class Levers(NamedTuple):
     intra_return: np.ndarray
     productivity_sigma: float
     return_factor: np.ndarray
+    family_left: np.ndarray
+    family_reunify: np.ndarray
+    family_return: float
 
 
 class MoveTallies(NamedTuple):
@@ -232,6 +241,9 @@ def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> 
         np.zeros((R, B)),
         0.4,
         np.ones((R, R)),
+        np.zeros(B),
+        np.zeros(R),
+        1.0,
     )
     return people, cells, levers, move_tallies(n_chunks, R)
 

@@ -115,6 +115,7 @@ def write_births(key, year, regions, row_start, id_start, counts, people):
     status = people.status
     years_abroad = people.years_abroad
     visa_years_left = people.visa_years_left
+    family = people.family
     wealth = people.wealth
     n_seg = regions.shape[0]
     ends = np.zeros(n_seg, dtype=np.int64)
@@ -138,6 +139,7 @@ def write_births(key, year, regions, row_start, id_start, counts, people):
         status[row] = 0
         years_abroad[row] = 0
         visa_years_left[row] = 0
+        family[row] = 0
         wealth[row] = 0.0
 
 

@@ -8,11 +8,15 @@ only the draws, the liquidity check and the individual term are per person:
   log-odds term, the person wants to move; the destination is drawn from dest_cdf[h]. The
   move happens if wealth + borrowing * home income covers the up-front cost F[o, d] and the
   quota lottery admits them (accept[d, s]); the entry channel (temporary visa, irregular or
-  permanent) is drawn from channel shares of the corridor.
+  permanent) is drawn from channel shares of the corridor, and whether close family stays
+  at origin (`family` = 1) with probability family_left[age band].
 * abroad: a temporary visa counts down and at expiry the person returns home unless they
   overstay (then irregular). Otherwise the person leaves with the return hazard
-  hazard[status, years abroad]; a share `onward_share` of leavers moves on to another
-  destination drawn from their home cell's destination distribution instead of going home.
+  hazard[status, years abroad], times family_return = exp(b_fam) while family is at origin;
+  a share `onward_share` of leavers moves on to another destination drawn from their home
+  cell's destination distribution instead of going home (returning home resets `family`).
+  A migrant who stays and is not on a temporary visa is joined by their family with
+  probability family_reunify[location].
 
 Moves are recorded per chunk of rows as keys of (origin, source, destination, skill)
 (`migsim.kernels.bundles.MoveTallies`), combined in chunk order, so counts are identical for
@@ -62,10 +66,27 @@ def draw_index(cdf, u):
 
 @nb.njit(inline="always", **JIT)
 def enter(
-    i, c, o, d, s, v, status, visa_years_left, location, years_abroad, levers, moves_out, n_moves, R
+    i,
+    c,
+    o,
+    d,
+    s,
+    v,
+    f,
+    b,
+    status,
+    visa_years_left,
+    location,
+    years_abroad,
+    family,
+    levers,
+    moves_out,
+    n_moves,
+    R,
 ):
-    """Person i (origin o, skill s) moves from home to d: the entry channel drawn with the
-    uniform v (temporary visa, irregular or permanent, by the corridor's shares), and the
+    """Person i (origin o, skill s, age band b) moves from home to d: the entry channel
+    drawn with the uniform v (temporary visa, irregular or permanent, by the corridor's
+    shares), close family left at origin with the uniform f (levers.family_left[b]), and the
     move recorded in chunk c of the tallies (moves_out, n_moves, R)."""
     temporary_share = levers.temporary_share
     irregular_share = levers.irregular_share
@@ -80,6 +101,7 @@ def enter(
         visa_years_left[i] = 0
     location[i] = d
     years_abroad[i] = 0
+    family[i] = 1 if f < levers.family_left[b] else 0
     add_move(moves_out, n_moves, R, c, o, o, d, s)
 
 
@@ -115,6 +137,7 @@ def _decide_block(
     status = people.status
     years_abroad = people.years_abroad
     visa_years_left = people.visa_years_left
+    family = people.family
     wealth = people.wealth
     band_of_age = cells.band_of_age
     n_bands = cells.n_bands
@@ -131,6 +154,8 @@ def _decide_block(
     intra_return = levers.intra_return
     productivity_sigma = levers.productivity_sigma
     return_factor = levers.return_factor
+    family_reunify = levers.family_reunify
+    family_return = levers.family_return
     moves_out = tallies.moves
     n_moves = tallies.n_moves
     R = tallies.n_regions
@@ -176,10 +201,13 @@ def _decide_block(
                     d,
                     s,
                     uniform(key, pid, year, Stream.VISA),
+                    uniform(key, pid, year, Stream.FAMILY_LEFT),
+                    b,
                     status,
                     visa_years_left,
                     location,
                     years_abroad,
+                    family,
                     levers,
                     moves_out,
                     n_moves,
@@ -205,8 +233,18 @@ def _decide_block(
                 else:
                     leave = True
         if not leave:
-            leave = u_return[j] < hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
+            h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
+            if family[i] != 0:
+                h_leave *= family_return
+            leave = u_return[j] < h_leave
         if not leave:
+            # close family left at origin joins the migrant (not on a temporary visa)
+            if (
+                family[i] != 0
+                and status[i] != TEMPORARY
+                and uniform(key, pid, year, Stream.FAMILY_REUNIFY) < family_reunify[loc]
+            ):
+                family[i] = 0
             continue
         dest = o
         if u_nest[j] < onward_share:
@@ -218,6 +256,8 @@ def _decide_block(
         years_abroad[i] = 0
         visa_years_left[i] = 0
         status[i] = NATIVE if dest == o else PERMANENT
+        if dest == o:
+            family[i] = 0
         add_move(moves_out, n_moves, R, c, o, loc, dest, s)
 
 
@@ -362,6 +402,7 @@ def catch_up(key, year, n, people, cells, levers, tallies):
     status = people.status
     years_abroad = people.years_abroad
     visa_years_left = people.visa_years_left
+    family = people.family
     band_of_age = cells.band_of_age
     n_bands = cells.n_bands
     q_move = cells.p_move
@@ -378,7 +419,8 @@ def catch_up(key, year, n, people, cells, levers, tallies):
             if location[i] != o:
                 continue
             s = skill_class(skill[i])
-            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
+            b = band_of_age[age[i]]
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
             q = q_move[h]
             if q <= 0.0:
                 continue
@@ -395,10 +437,13 @@ def catch_up(key, year, n, people, cells, levers, tallies):
                 d,
                 s,
                 uniform(key, pid, year, Stream.CATCH_UP_VISA),
+                uniform(key, pid, year, Stream.FAMILY_LEFT),
+                b,
                 status,
                 visa_years_left,
                 location,
                 years_abroad,
+                family,
                 levers,
                 moves_out,
                 n_moves,

@@ -33,6 +33,7 @@ class Stream(IntEnum):
     SYNTH_WEALTH = 5
     PRODUCTIVITY = 6
     SYNTH_EDUCATION = 7
+    SYNTH_FAMILY = 8
     MORTALITY = 10
     FERTILITY = 11
     BIRTH_SEX = 12
@@ -46,6 +47,8 @@ class Stream(IntEnum):
     CATCH_UP = 35
     CATCH_UP_DEST = 36
     CATCH_UP_VISA = 37
+    FAMILY_LEFT = 38
+    FAMILY_REUNIFY = 39
     REMIT = 40
     EMPLOYMENT = 41
 

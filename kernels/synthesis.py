@@ -1,4 +1,5 @@
-"""Population synthesis kernel: draw age, sex, skill and wealth for each new person.
+"""Population synthesis kernel: draw age, sex, skill, wealth, years abroad and the family
+flag for each new person.
 
 People arrive grouped: rows [group_start[g], group_start[g+1]) belong to group g, which has
 an origin, a location and a status, a cumulative age-sex distribution over 2 * N_AGES
@@ -22,34 +23,58 @@ TERTIARY_MIN_AGE = 22  # youngest age at which a person can hold a tertiary degr
 ARRIVAL_MIN_AGE = 16  # youngest age at which a migrant of the base-year stock arrived
 
 
+@nb.njit(inline="always", **EXACT_JIT)
+def _chain_step(apart, together, h, factor, left_factor, reunify):
+    """One year of the family chain of `migsim.model.returns.family_chain`: (apart,
+    together) after hazard h x factor, times `left_factor` while apart, then reunification."""
+    p = h * factor
+    pf = h * factor * left_factor
+    stay_apart = apart * (1.0 - (pf if pf < 1.0 else 1.0))
+    return (
+        stay_apart * (1.0 - reunify),
+        together * (1.0 - (p if p < 1.0 else 1.0)) + stay_apart * reunify,
+    )
+
+
 @nb.njit(**EXACT_JIT)
-def draw_years_abroad(u, a, weight, hazard, factor):
+def draw_years_abroad(u, a, weight, hazard, factor, left, reunify, family_return):
     """Years abroad t = 0..a - ARRIVAL_MIN_AGE of a migrant aged a, drawn by inverse CDF with
-    uniform u from P(t | a) ∝ weight[a - t] x prod_{k < t} (1 - min(hazard[k] factor, 1))
-    (arrivals' age profile times survival under the return hazard, migsim.model.durations);
-    0 below that age or when no arrivals can explain the age. Plain IEEE arithmetic, so
-    that its NumPy twin draws the same years."""
+    uniform u from P(t | a) ∝ weight[a - t] x S(t), S(t) the share of an arrival cohort
+    still abroad after t years under the return hazard (hazard[k] x factor, capped at 1),
+    a share `left` of it apart from close family at arrival, whose hazard is times
+    `family_return` until reunified (yearly probability `reunify`): arrivals' age profile
+    times survival, migsim.model.durations. 0 below that age or when no arrivals can explain
+    the age. Plain IEEE arithmetic, so that its NumPy twin draws the same years."""
     last = a - ARRIVAL_MIN_AGE
     if last < 0:
         return 0
     total = 0.0
-    s = 1.0
+    apart, together = left, 1.0 - left
     for t in range(last + 1):
-        total += weight[a - t] * s
-        p = hazard[t] * factor
-        s *= 1.0 - (p if p < 1.0 else 1.0)
+        total += weight[a - t] * (apart + together)
+        apart, together = _chain_step(apart, together, hazard[t], factor, family_return, reunify)
     if not total > 0.0:
         return 0
     target = u * total
     cum = 0.0
-    s = 1.0
+    apart, together = left, 1.0 - left
     for t in range(last + 1):
-        cum += weight[a - t] * s
+        cum += weight[a - t] * (apart + together)
         if cum > target:
             return min(t, 255)
-        p = hazard[t] * factor
-        s *= 1.0 - (p if p < 1.0 else 1.0)
+        apart, together = _chain_step(apart, together, hazard[t], factor, family_return, reunify)
     return min(last, 255)
+
+
+@nb.njit(**EXACT_JIT)
+def apart_given_years(t, hazard, factor, left, reunify, family_return):
+    """Probability that a migrant abroad t years is apart from close family: apart(t) /
+    S(t) of the chain `draw_years_abroad` runs (0 when S(t) is 0)."""
+    apart, together = left, 1.0 - left
+    for k in range(t):
+        apart, together = _chain_step(apart, together, hazard[k], factor, family_return, reunify)
+    total = apart + together
+    return apart / total if total > 0.0 else 0.0
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -66,6 +91,9 @@ def synthesise(
     group_return,
     return_hazard,
     arrival_weight,
+    group_left,
+    family_reunify,
+    family_return,
     wealth_sigma,
     n_ages,
     people,
@@ -79,7 +107,10 @@ def synthesise(
     `draw_years_abroad` from the steady state of arrivals under the return hazard:
     return_hazard (5, >= n_ages) by status and years abroad, group_return (G,) the
     group's corridor factor of that hazard, arrival_weight (R, n_ages) arrivals from each
-    origin by age.
+    origin by age. A migrant's `family` flag is drawn from the same steady state given
+    their years abroad (`apart_given_years`): group_left (G,) the share of arrivals apart
+    from close family, family_reunify (5,) yearly reunification by status, family_return
+    the hazard multiplier while apart.
     """
     person_id = people.person_id
     age = people.age
@@ -89,6 +120,7 @@ def synthesise(
     location = people.location
     status = people.status
     years_abroad = people.years_abroad
+    family = people.family
     wealth = people.wealth
     n_groups = group_start.shape[0] - 1
     for g in nb.prange(n_groups):
@@ -113,14 +145,30 @@ def synthesise(
                 skill[i] = SECONDARY
             else:
                 skill[i] = PRIMARY
+            family[i] = 0
             if group_origin[g] != group_location[g] and a >= ARRIVAL_MIN_AGE:
-                years_abroad[i] = draw_years_abroad(
+                st = group_status[g]
+                t = draw_years_abroad(
                     uniform(key, pid, 0, Stream.SYNTH_LOCATION),
                     a,
                     arrival_weight[group_origin[g]],
-                    return_hazard[group_status[g]],
+                    return_hazard[st],
                     group_return[g],
+                    group_left[g],
+                    family_reunify[st],
+                    family_return,
                 )
+                years_abroad[i] = t
+                q = apart_given_years(
+                    t,
+                    return_hazard[st],
+                    group_return[g],
+                    group_left[g],
+                    family_reunify[st],
+                    family_return,
+                )
+                if q > 0.0 and uniform(key, pid, 0, Stream.SYNTH_FAMILY) < q:
+                    family[i] = 1
             else:
                 years_abroad[i] = 0
             z = normal(key, pid, 0, Stream.SYNTH_WEALTH)

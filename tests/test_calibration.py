@@ -279,3 +279,23 @@ def test_shipped_calibration_matches_a_fresh_one(name):
             atol=1e-9,
             err_msg=f"{name}: {field}",
         )
+
+
+@pytest.mark.parametrize("need,capped", [(0.9, False), (0.97, True), (1.5, True)])
+def test_cells_that_must_send_nearly_all_payers_are_capped(need, capped):
+    """A cell whose targets need `need` of the people at home able to pay is scaled to half
+    from TARGET_CAP_FROM (0.95) on, not only above 1: just below 1 the contraction closes
+    the gap by 1 - rho (1 - P(move)) a step and never converges."""
+    from migsim.model.cells import TARGET_CAP_FROM, BaseCells, cap_infeasible_targets
+
+    R, B = 2, 9
+    home = np.full((R, 2, 2, B), 100.0)
+    feasible = np.full((R, 2, 2, B, R), 0.5)  # half of each cell can pay
+    target = np.zeros((R, R, 2, 2))
+    target[0, 1, 1, 0] = need * 0.5 * home[0, 1, 0].sum()  # origin 0's tertiary women
+    cells = BaseCells(home, np.zeros((R, R, 2, 2)), np.zeros((R, R, 2, 2)), feasible)
+    out, report = cap_infeasible_targets(target, cells, ["A", "B"])
+    assert TARGET_CAP_FROM == 0.95
+    assert report["capped_cells"] == int(capped)
+    expected = 0.5 / need * target[0, 1, 1, 0] if capped else target[0, 1, 1, 0]
+    assert out[0, 1, 1, 0] == pytest.approx(expected)

@@ -327,13 +327,22 @@ def test_thread_count_in_process_gives_identical_tables(run_toy, tmp_path):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs NUMBA_NUM_THREADS >= 2")
     # > 2 blocks of 65536 rows and no spare rows: block offsets and compaction both matter
-    extra = ("population.size=150000", "years=3", "population.spare_capacity=0.0")
+    extra = (
+        "population.size=150000",
+        "years=3",
+        "population.spare_capacity=0.0",
+        "snapshot=true",
+    )
     one = run_toy(tmp_path / "t1", *extra, "threads=1")
     two = run_toy(tmp_path / "t2", *extra, "threads=2")
     assert one.result.manifest["numba_threads"] == 1
     assert two.result.manifest["numba_threads"] == 2
     for name in TABLES:
         assert getattr(one, name).equals(getattr(two, name)), name
+    # every person's columns, the family flags among them
+    a = pl.read_parquet(one.run_dir / "people.parquet")
+    b = pl.read_parquet(two.run_dir / "people.parquet")
+    assert a.equals(b) and 0 < a["family"].sum() < a.height
     # threads is volatile: it does not change the config hash
     assert one.result.manifest["config_hash"] == two.result.manifest["config_hash"]
 

@@ -4,6 +4,8 @@ rates and the cell-level projection."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,15 @@ from migsim.kernels.rng import run_key
 from migsim.model.behaviour import BehaviourConf
 from migsim.model.calibration import base_wages
 from migsim.model.cells import base_cells
-from migsim.model.durations import IRREGULAR, PERMANENT, durations, given_age
+from migsim.model.durations import (
+    IRREGULAR,
+    PERMANENT,
+    durations,
+    family_given_years,
+    given_age,
+)
 from migsim.model.projection import K, age_mix, initial_durations
+from migsim.model.returns import family_chain
 from migsim.people.population import synthesise_population
 from migsim.regimes import initial_irregular_share
 
@@ -34,30 +43,74 @@ def dur(world):
 
 def test_given_age_is_the_steady_state_of_arrival_cohorts(world, dur):
     """A cohort simulation, independent of the closed form: equal arrivals every year with
-    the origin's arrival age profile, each year thinned by the corridor's return hazard at
-    its years abroad and aged one year, until the stock by (age, years abroad) is steady;
-    its share of each years abroad given age is `given_age`."""
+    the origin's arrival age profile, a share q of them apart from close family, each year
+    thinned by the corridor's return hazard at its years abroad (times exp(b_fam) while
+    apart), then reunified with the yearly probability r, and aged one year, until the
+    stock by (age, years abroad) is steady; its share of each years abroad given age is
+    `given_age`, and its share apart given years abroad `family_given_years`."""
     o, d = 5, 0
     factor = dur.factor[o, d]
-    stock = np.zeros((N_AGES, N_AGES))  # [age, years abroad]
+    q, r, m = dur.family(o, PERMANENT)
+    assert 0.0 < q < 1.0 and 0.0 < r < 1.0 and m > 1.0
+    apart = np.zeros((N_AGES, N_AGES))  # [age, years abroad]
+    together = np.zeros((N_AGES, N_AGES))
     arrivals = dur.arrival_weight[o]
+    p = np.minimum(dur.hazard[PERMANENT, :N_AGES] * factor, 1.0)
+    pf = np.minimum(dur.hazard[PERMANENT, :N_AGES] * factor * m, 1.0)
     for _ in range(N_AGES + 1):
-        p = np.minimum(dur.hazard[PERMANENT, :N_AGES] * factor, 1.0)
-        stock *= 1.0 - p[None, :]
-        aged = np.zeros_like(stock)
-        aged[1:, 1:] = stock[:-1, :-1]
-        aged[:, 0] += arrivals
-        stock = aged
-    steady = stock / np.maximum(stock.sum(axis=1, keepdims=True), 1e-300)
+        apart *= 1.0 - pf[None, :]
+        together *= 1.0 - p[None, :]
+        joined = apart * r
+        apart -= joined
+        together += joined
+        for stock, share in ((apart, q), (together, 1.0 - q)):
+            aged = np.zeros_like(stock)
+            aged[1:, 1:] = stock[:-1, :-1]
+            aged[:, 0] += arrivals * share
+            stock[:] = aged
+    total = apart + together
+    steady = total / np.maximum(total.sum(axis=1, keepdims=True), 1e-300)
     closed = given_age(dur, o, d, PERMANENT)
     adults = slice(16, 90)
     np.testing.assert_allclose(closed[adults], steady[adults], rtol=1e-9, atol=1e-12)
+    by_t = total.sum(axis=0)
+    seen = by_t > 1e-9 * by_t.max()
+    np.testing.assert_allclose(
+        family_given_years(dur, o, d, PERMANENT)[seen], apart.sum(axis=0)[seen] / by_t[seen]
+    )
     # younger migrants have just arrived; the hazard shortens the stay the more it bites
     assert closed[:16, 0].min() == 1.0
     mean = closed @ np.arange(N_AGES)
     assert mean[40] < (40 - 16) / 2 + 6 and mean[40] > 3
-    strong = given_age(type(dur)(dur.hazard, dur.arrival_weight, dur.factor * 3.0), o, d, PERMANENT)
+    strong = given_age(dataclasses.replace(dur, factor=dur.factor * 3.0), o, d, PERMANENT)
     assert (strong @ np.arange(N_AGES))[40] < mean[40]
+    # families apart leave sooner: without the family term stays are longer
+    single = given_age(dataclasses.replace(dur, family_return=1.0), o, d, PERMANENT)
+    assert (single @ np.arange(N_AGES))[40] > mean[40]
+    # temporary visa holders are never joined: the share apart only falls by returns
+    temporary = family_given_years(dur, o, d, 2)
+    assert temporary[10] > family_given_years(dur, o, d, PERMANENT)[10]
+
+
+def test_synthetic_family_flags_follow_the_chain(world, dur):
+    """The synthesised migrants' family flags against P(apart | years abroad) of their
+    corridor and status: the count within four standard errors."""
+    pop = synthesise_population(
+        world, 300_000, run_key(4), irregular_share=initial_irregular_share(world)
+    )
+    n = pop.n
+    rows = np.flatnonzero((pop.origin[:n] != pop.location[:n]) & (pop.age[:n] >= 16))
+    years = pop.years_abroad[rows].astype(int)
+    keys = np.stack([pop.origin[rows], pop.location[rows], pop.status[rows]], axis=1)
+    expected = np.zeros(rows.size)
+    for o, d, s in np.unique(keys, axis=0):
+        sel = np.flatnonzero((keys == (o, d, s)).all(axis=1))
+        expected[sel] = family_given_years(dur, int(o), int(d), int(s))[years[sel]]
+    observed = pop.family[rows].sum()
+    se = np.sqrt((expected * (1 - expected)).sum())
+    assert expected.sum() > 400
+    assert abs(observed - expected.sum()) < 4 * se
+    assert not pop.family[:n][pop.origin[:n] == pop.location[:n]].any()
 
 
 @pytest.mark.parametrize("size", [150_000, 300_000])
@@ -123,7 +176,12 @@ def test_calibration_and_projection_use_the_same_durations(world, dur):
                 hazard = 0.0
                 for status, w in ((PERMANENT, 1 - irr), (IRREGULAR, irr)):
                     P = given_age(dur, o, d, status)
-                    p = np.minimum(dur.hazard[status, :N_AGES] * dur.factor[o, d], 1.0)
+                    # the mixed cohort's exit share at each years abroad, among those left
+                    apart, together = family_chain(
+                        dur.hazard[status, :N_AGES], dur.factor[o, d], *dur.family(o, status)
+                    )
+                    S = apart + together
+                    p = np.divide(S[:-1] - S[1:], S[:-1], out=np.zeros(N_AGES), where=S[:-1] > 0)
                     by_t += w * (dist @ P)
                     hazard += w * (dist @ P @ p)
                 assert shares[o, d, s, : K - 1] == pytest.approx(by_t[: K - 1], abs=1e-12)

@@ -157,6 +157,7 @@ def test_checkpoint_round_trip_keeps_the_state(saved):
     )
     for name, column in sim.population.columns().items():
         assert np.array_equal(again.population.columns()[name], column), name
+    assert sim.population.family[: sim.population.n].any()  # the family flags came back
     assert again.population.n == sim.population.n and again.next_id == sim.next_id
     assert again.key == sim.key and again.year == sim.year == 2013
     assert all(

@@ -116,10 +116,11 @@ def config_case(draw, name: str, calibrated: bool = False) -> tuple[str, str, st
     elif kind == "text":
         good = TEXT_VALUES.get(name, [repr(default) if default == "" else default])
         value = draw(st.sampled_from(good)) if mutation == "in_range" else bad
-    elif kind == "list" and name == "behaviour.age_profile":
+    elif kind == "list" and name in ("behaviour.age_profile", "behaviour.family_left_share"):
         profile = list(default)
         if mutation == "in_range":
-            profile = draw(st.lists(st.floats(0.01, 5.0), min_size=9, max_size=9))
+            low, high = (0.01, 5.0) if name == "behaviour.age_profile" else (0.0, 1.0)
+            profile = draw(st.lists(st.floats(low, high), min_size=9, max_size=9))
         else:
             profile[draw(st.integers(0, 8))] = bad
         value = "[" + ",".join(str(v) for v in profile) + "]"
@@ -193,6 +194,7 @@ def check_config_case(case: tuple[str, str, str]) -> None:
         "population.size=abc",
         "years=1e300",
         "behaviour.age_profile=[1,1,1,1,1,1,1,1,-1]",
+        "behaviour.family_left_share=[0,0,0,0,0,0,0,0,1.5]",
         "economy.closure=abc",
         "seed=-1",
         "steps=[education,abc]",

@@ -45,6 +45,7 @@ def _inputs(sims, seed: int, scramble: bool):
         pick = rng.choice(abroad, size=abroad.size // 2, replace=False)
         people.status[pick] = rng.choice([1, 2, 3], size=pick.size).astype(np.uint8)
         people.visa_years_left[pick] = rng.integers(0, 3, size=pick.size).astype(np.uint8)
+        people.family[abroad] = rng.integers(0, 2, size=abroad.size).astype(np.uint8)
         people.wealth[:n] *= rng.uniform(0.0, 2.0, size=n).astype(np.float32)
         people.alive[rng.choice(n, size=n // 20, replace=False)] = 0
         R = levers.accept.shape[0]
@@ -56,6 +57,9 @@ def _inputs(sims, seed: int, scramble: bool):
             onward_share=0.4,  # plenty of onward moves
             temporary_share=np.full_like(levers.temporary_share, 0.3),
             irregular_share=np.full_like(levers.irregular_share, 0.2),
+            family_left=np.full_like(levers.family_left, 0.5),
+            family_reunify=np.full_like(levers.family_reunify, 0.3),
+            family_return=1.8,
         )
     return sim, (key, year, n, people, cells, levers)
 
@@ -84,6 +88,9 @@ def test_decide_equals_numpy_twin(sims, seed, scramble):
     assert moves.sum() > 0 and moves[:, :, :, :].trace(axis1=0, axis2=2).sum() > 0  # returns
     if scramble:
         assert blocked.sum() > 0 and intra.sum() > 0
+    # families left behind at a move, joined abroad, and reset by a return
+    was = saved["family"].astype(bool)
+    assert (new["family"].astype(bool) & ~was).any() and (~new["family"].astype(bool) & was).any()
     for threads in THREADS:
         _restore(people, saved)
         tallies = move_tallies(mk.N_CHUNKS, levers.accept.shape[0], n)
@@ -166,6 +173,7 @@ def test_catch_up_equals_numpy_twin(sims):
     saved = _saved(people, n)
     new, moves = ref.catch_up(key, year, n, people, catch, levers)
     assert moves.sum() > 0
+    assert (new["family"] > saved["family"]).any()  # movers leave family at origin
     for threads in THREADS:
         _restore(people, saved)
         out = move_tallies(mk.N_CHUNKS, R, n)

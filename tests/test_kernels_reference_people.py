@@ -108,6 +108,7 @@ def test_write_births_equals_numpy_twin(sim):
     assert rows.size == counts[regions].sum() > 0
     for threads in THREADS:
         out = _copy(people, int(counts.sum()))
+        out.family[rows] = 1  # a stale flag in a reused row is cleared
         with_threads(
             threads, demo.write_births, key, 2014, regions, row_start, id_start, counts, out
         )
@@ -197,6 +198,9 @@ def _groups(rng, n_ages: int):
         rng.uniform(0.2, 3.0, size=G),  # corridor factors of the return hazard
         np.clip(rng.uniform(0.0, 0.3, size=(5, 256)), 0.0, 1.0),  # hazard by status, years
         rng.uniform(0.0, 1.0, size=(4, n_ages)) * (np.arange(n_ages) >= 16),  # arrivals
+        rng.uniform(0.0, 0.6, size=G),  # share of arrivals apart from close family
+        np.array([0.0, 0.2, 0.0, 0.3, 0.0]),  # reunification by status (none if temporary)
+        1.7,  # return hazard multiplier while apart
     )
 
 
@@ -211,10 +215,13 @@ def test_synthesise_and_productivity_equal_numpy_twins():
     for threads in THREADS:
         people = People(*(np.zeros(size, dtype=dt) for dt in PEOPLE_DTYPES.values()))
         people.person_id[:] = person_id
+        people.family[:] = 7  # every row's flag is written
         with_threads(threads, synthesise, key, *groups, 1.0, N_AGES, people)
         for name, values in columns.items():
             np.testing.assert_array_equal(getattr(people, name), values, err_msg=name)
         assert set(np.unique(people.skill)) == {0, 1, 2}
+        assert set(np.unique(people.family)) == {0, 1}
+        assert not people.family[people.origin == people.location].any()
         out = np.zeros(size, dtype=np.float32)
         with_threads(threads, fill_productivity, key, person_id, 1000, size, 0.4, out)
         np.testing.assert_array_equal(out[1000:], productivity)

@@ -18,7 +18,9 @@ from migsim.model.returns import (
     cohort_exit,
     destination_scales,
     exit_targets,
+    family_terms,
     income_ratio,
+    left_shares,
     return_factor,
 )
 from migsim.people.population import PERMANENT, Population
@@ -45,10 +47,15 @@ def test_destination_scales_reproduce_the_targets_at_base_year_incomes():
     scales = destination_scales(world, conf, wages)
     factor = return_factor(scales, conf, wages)
     hazard = return_hazard_table(conf)[1, 1 : COHORT_YEARS + 1, 0]
+    left, (reunify, family_return) = left_shares(world, conf), family_terms(conf)
+    assert 0.1 < left.mean() < 0.5 and family_return > 1.0
     for d, target in exit_targets(world.codes).items():
         weight = world.migrant_stock[:, d].copy()
         weight[d] = 0.0
-        assert cohort_exit(hazard, factor[:, d], weight) == pytest.approx(target, abs=1e-6)
+        mixed = cohort_exit(hazard, factor[:, d], weight, left, reunify, family_return)
+        assert mixed == pytest.approx(target, abs=1e-6)
+        # the cohort's family mix matters: without it the same scales give fewer exits
+        assert cohort_exit(hazard, factor[:, d], weight) < target - 0.005
     untargeted = [i for i in range(world.n_regions) if i not in exit_targets(world.codes)]
     assert np.all(scales[untargeted] == 1.0)
 
@@ -81,9 +88,10 @@ COHORT = 60_000
 
 def _follow_cohorts(world_name: str, years: int = 5) -> dict[str, float]:
     """New permanent migrants aged 30 in every destination with an OECD exit rate, their
-    origins split as the base-year stock there, run through the real migration step (the
-    kernel's hazard, destination scales and income gap); the share of each destination's
-    cohort that has left it within `years` years."""
+    origins split as the base-year stock there and close family left at origin with the
+    origin's share of arrivals, run through the real migration step (the kernel's hazard,
+    family term, reunification, destination scales and income gap); the share of each
+    destination's cohort that has left it within `years` years."""
     world = load_world(world_name)
     conf, pop_conf = BehaviourConf(), PopulationConf()
     cal = load_calibration(world, conf, pop_conf)
@@ -103,6 +111,9 @@ def _follow_cohorts(world_name: str, years: int = 5) -> dict[str, float]:
         counts[np.argmax(counts)] += COHORT - counts.sum()
         pop.origin[rows] = np.repeat(np.arange(world.n_regions), counts)
         pop.location[rows] = d
+    # close family left at origin as the fit assumes: the origin's share of arrivals
+    apart = np.random.default_rng(11).random(n) < left_shares(world, conf)[pop.origin[:n]]
+    pop.family[:n] = apart
     pop.n = pop.next_id = n
     dest = pop.location[:n].copy()
     sim = Simulation(world, pop, run_key(11), world.base_year)

@@ -96,6 +96,7 @@ def test_sharded_toy_run_equals_single_process(run_toy, tmp_path, overrides):
     a = pq.read_table(one.run_dir / "people.parquet")
     b = pq.read_table(three.run_dir / "people.parquet")
     assert a.num_rows > 15_000 and a.equals(b)
+    assert 0 < sum(a.column("family").to_pylist()) < a.num_rows  # the family flags too
     assert one.result.manifest["agents_at_end"] == three.result.manifest["agents_at_end"]
 
 

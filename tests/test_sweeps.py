@@ -138,7 +138,7 @@ def test_checkpoint_of_another_config_or_corrupt_is_rejected(tmp_path):
     assert older.returncode == 2
     assert older.stderr.strip().splitlines() == [
         f"migsim: error: resume={old}: was written in the format migsim-checkpoint-1 "
-        "(allowed: a checkpoint-YEAR.npz written by this migsim (migsim-checkpoint-5))"
+        "(allowed: a checkpoint-YEAR.npz written by this migsim (migsim-checkpoint-6))"
     ]
 
 

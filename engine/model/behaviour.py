@@ -32,6 +32,10 @@ from migsim.model.plugins import (
 
 # Relative propensity to move by age band, 25-29 = 1 (docs/model.md §3.5) [A].
 DEFAULT_AGE_PROFILE = [0.25, 0.5, 0.95, 1.0, 0.75, 0.5, 0.3, 0.15, 0.05]
+# Share of movers who leave a partner or children at origin, by age band [A]: children move
+# with their parents (0), few teenagers and young adults have a family of their own, the
+# share peaks in the family-forming ages; no marital-status data set is in migsim.
+DEFAULT_FAMILY_LEFT = [0.0, 0.02, 0.1, 0.25, 0.4, 0.45, 0.45, 0.4, 0.3]
 
 
 @dataclass
@@ -91,6 +95,23 @@ class BehaviourConf:
     irregular_return_multiplier: float = param(
         0.8, range=(0.0, 20.0), doc="return hazard of irregular migrants, relative [A]"
     )
+    family_left_share: list = param(
+        factory=lambda: list(DEFAULT_FAMILY_LEFT),
+        allowed="9 numbers from 0 to 1, one per age band",
+        doc="share of movers who leave close family (partner, children) at origin, by age band [A]",
+    )
+    family_reunification: float = param(
+        0.15,
+        range=(0.0, 1.0),
+        doc="yearly probability that family left at origin joins a migrant (not on a "
+        "temporary visa) [A]",
+    )
+    family_return_effect: float = param(
+        0.5,
+        range=(0.0, 5.0),
+        doc="b_fam: return hazard x exp(b_fam) while close family is at origin; sign from "
+        "Constant & Massey (2002) [K], value [A]",
+    )
     onward_share: float = param(
         0.1, range=(0.0, 1.0), doc="share of leavers who move on to a third region [A]"
     )
@@ -143,6 +164,9 @@ CALIBRATION_FIELDS = (
     "return_income_elasticity",
     "temporary_return_multiplier",
     "irregular_return_multiplier",
+    "family_left_share",
+    "family_reunification",
+    "family_return_effect",
     "onward_share",
     "borrowing",
     "upfront_cost_months",
@@ -160,6 +184,7 @@ CALIBRATION_FIELDS = (
 __all__ = [
     "CALIBRATION_FIELDS",
     "DEFAULT",
+    "DEFAULT_FAMILY_LEFT",
     "ENTRY_POINT_GROUP",
     "KERNEL_SIGNATURE",
     "N_BANDS",

@@ -11,7 +11,10 @@ year t:
    return hazard at max(k, 1) years abroad (the kernel's table), m the mixture of
    permanent and irregular hazards of the corridor (irregular: `irregular_return_multiplier`)
    and q the stock's mean mortality at destination; leavers who move on to a third region
-   stay migrants, as the calibration assumes in aggregate;
+   stay migrants, as the calibration assumes in aggregate; h_k is times
+   1 + (exp(b_fam) - 1) P(apart | k), the share of the corridor's arrivals still apart from
+   close family after k years (`migsim.model.returns.family_chain` at base-year factors: the
+   family term of the kernel's hazard in expectation [A]);
 2. everyone ages one year abroad (k -> k + 1);
 3. arrivals D[..., 0] = expected movers of the nested logit with year t's wages (base wages
    times the scenario's GDP per capita factor, as with the economy off), people at home
@@ -44,7 +47,13 @@ from migsim.model.cells import BaseCells, _tertiary_by_age, feasible_shares
 from migsim.model.costs import return_hazard_table
 from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_durations
 from migsim.model.incomes import expected_income
-from migsim.model.returns import destination_scales, return_factor
+from migsim.model.returns import (
+    destination_scales,
+    family_chain,
+    family_terms,
+    left_shares,
+    return_factor,
+)
 from migsim.regimes import initial_irregular_share
 
 K = 64  # years-abroad slots tracked (the last one accumulates)
@@ -145,6 +154,19 @@ def setup(
     return_rate = (
         (1.0 - conf.onward_share) * mix[:, :, :, None, None] * hazard[1][None, None, None, None]
     ) * np.ones((1, 1, 1, 2, 1))
+    # close family at origin: hazard x exp(b_fam) for the share of the cohort still apart
+    scales = destination_scales(world, conf, wages)
+    reunify, family_return = family_terms(conf)
+    apart, together = family_chain(
+        hazard[1, : K - 1],
+        return_factor(scales, conf, wages),
+        left_shares(world, conf)[:, None],
+        reunify,
+        family_return,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_apart = np.where(apart + together > 0, apart / (apart + together), 0.0)  # o d k
+    return_rate = return_rate * (1.0 + (family_return - 1.0) * p_apart)[:, :, None, None, :]
     ages = age_mix(world)
     death = np.zeros((R, R, 2, 2))
     for o in range(R):
@@ -160,7 +182,7 @@ def setup(
         initial,
         1.0 - death,
         return_rate,
-        destination_scales(world, conf, wages),
+        scales,
         cells.stock.sum(axis=(2, 3)),
         feasible,
     )

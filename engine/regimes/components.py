@@ -293,3 +293,19 @@ def _upfront_cost(policy: Policy, world: World, c: Any, where: str) -> None:
     factor = _number(c, "factor", 0.5, 0.0, 10.0, where)
     mask = _corridors(world, c, where).any(axis=2)
     policy.upfront_cost_scale[mask] *= factor
+
+
+@component(
+    "family_reunification",
+    keys={
+        "destinations": CORRIDOR_KEYS["destinations"],
+        "factor": "multiplier of the yearly reunification probability (default 0: closed)",
+    },
+)
+def _family_reunification(policy: Policy, world: World, c: Any, where: str) -> None:
+    """Family reunification in the covered destinations scaled by `factor`: 0 closes it
+    (close family left at origin cannot follow, so migrants keep the higher return hazard
+    of a family apart), 2 doubles the yearly probability (capped at 1)."""
+    factor = _number(c, "factor", 0.0, 0.0, 100.0, where)
+    d = _codes(world, c, "destinations", where)
+    policy.family_reunification[d] *= factor

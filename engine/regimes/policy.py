@@ -29,6 +29,7 @@ class Policy:
     levy_years: int = 0
     credential_transfer_scale: float = 1.0
     pension_portability: float = 0.3  # share of pension rights portable (status quo) [A]
+    family_reunification: np.ndarray | None = None  # (R,) x reunification by destination
     incompressible_relief: np.ndarray | None = None  # (R, R, 2) 1 = c_inc removed
     temporary_offer: np.ndarray | None = None  # (R, 2) extra temporary visas, share of labour
     training_boost: np.ndarray | None = None  # (R,) extra tertiary share of cohorts (GSP)
@@ -89,6 +90,7 @@ def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
         temporary_offer=np.zeros((R, 2)),
         training_boost=np.zeros(R),
         training_payers=np.zeros(R, dtype=bool),
+        family_reunification=np.ones(R),
     )
 
 

@@ -39,7 +39,7 @@ from migsim.runtime.resume_config import (  # noqa: F401  (check_resume_config r
 
 # 2: people in shards, children numbered by region of birth; 3: JSON header, restricted
 # unpickler; 4: NumPy arrays and JSON, no pickle
-FORMAT = "migsim-checkpoint-5"  # 5: person_id uint32 (4: int64)
+FORMAT = "migsim-checkpoint-6"  # 6: the family column; 5: person_id uint32 (4: int64)
 SUFFIX = ".npz"
 OLD_MAGIC = b'{"format": "migsim-checkpoint-'  # format 3: a JSON line, then a pickle
 OLD_HEADER = 64

@@ -79,6 +79,7 @@ PEOPLE_COLUMNS = {
     ),
     "years_abroad": Column("years", "years since the last move abroad (capped at 255)"),
     "visa_years_left": Column("years", "years left on a temporary visa"),
+    "family": Column("", "1 close family (partner, children) left at origin, 0 otherwise"),
     "wealth": Column("PPP $", "wealth, which pays up-front migration costs"),
     "productivity": Column("ratio", "individual productivity, lognormal with mean 1"),
 }

@@ -89,6 +89,8 @@ class MigrationStep(Step):
         # destination scales of the return hazard, fitted at base-year incomes to the OECD
         # exit rates (migsim.model.returns); the income gap term follows incomes each year
         self.return_scales = destination_scales(world, conf, self.base_wages)
+        # share of movers who leave close family at origin, by age band
+        self.family_left = np.asarray(list(conf.family_left_share), dtype=np.float64)
         self.age_shift = np.log(np.asarray(conf.age_profile, dtype=np.float64))
         if self.age_shift.shape[0] != N_BANDS or not np.isfinite(self.age_shift).all():
             raise InputError(
@@ -318,6 +320,9 @@ class MigrationStep(Step):
             self.calibration.intra_return,
             self.productivity_sigma,
             return_factor_now,
+            self.family_left,
+            np.clip(self.conf.family_reunification * policy.family_reunification, 0.0, 1.0),
+            float(np.exp(self.conf.family_return_effect)),
         )
         shadow = None  # a quota's shadow price, when it prices entry
         if np.isfinite(quota).any():

@@ -57,6 +57,7 @@ def write_births(key, year, regions, row_start, id_start, counts):
         "status": np.zeros(size, np.uint8),
         "years_abroad": np.zeros(size, np.uint8),
         "visa_years_left": np.zeros(size, np.uint8),
+        "family": np.zeros(size, np.uint8),
         "wealth": np.zeros(size, np.float32),
     }
     return rows, columns

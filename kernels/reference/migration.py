@@ -14,7 +14,7 @@ from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANEN
 from migsim.kernels.reference.rng import draw_index, productivity, uniform
 from migsim.kernels.rng import Stream
 
-WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "wealth")
+WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "family", "wealth")
 
 
 def _home_cell(people, cells, n):
@@ -25,8 +25,9 @@ def _home_cell(people, cells, n):
     return o, s, b, h
 
 
-def _enter(new, go, o, d, s, u_visa, levers, moves):
-    """Movers `go` enter d by the channel u_visa draws; counted as moves from home."""
+def _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves):
+    """Movers `go` enter d by the channel u_visa draws, leaving close family at origin
+    when u_family < family_left[b]; counted as moves from home."""
     ts = levers.temporary_share[o, d, s]
     irr = levers.irregular_share[o, d, s]
     temp = go & (u_visa < ts)
@@ -39,6 +40,7 @@ def _enter(new, go, o, d, s, u_visa, levers, moves):
     new["visa_years_left"][irreg | perm] = 0
     new["location"][go] = d[go]
     new["years_abroad"][go] = 0
+    new["family"][go] = (u_family < levers.family_left[b])[go]
     np.add.at(moves, (o[go], o[go], d[go], s[go]), 1)
 
 
@@ -90,7 +92,8 @@ def decide(key, year, n, people, cells, levers, shift=None):
     accept = levers.accept[d, s]
     go &= ~((accept < 1.0) & (u_quota >= accept))
     new["wealth"][go] = np.maximum(wealth[go] - cost[go], 0.0)
-    _enter(new, go, o, d, s, u_visa, levers, moves)
+    u_family = uniform(key, pid, year, Stream.FAMILY_LEFT)
+    _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves)
     stay = home & ~want
     to_intra = stay & (st == NATIVE) & (u_return < levers.intra_rate[o, b])
     from_intra = stay & (st == INTRA_REGIONAL) & (u_return < levers.intra_return[o, b])
@@ -107,17 +110,25 @@ def decide(key, year, n, people, cells, levers, shift=None):
     overstays = expired & (u_visa < levers.overstay[loc])
     new["status"][overstays] = IRREGULAR
     leave = expired & ~overstays
-    leave |= (
+    apart = people.family[:n] != 0
+    hazard = levers.hazard[new["status"], years, b] * levers.return_factor[o, loc]
+    hazard = np.where(apart, hazard * levers.family_return, hazard)
+    leave |= abroad & ~leave & (u_return < hazard)
+    joined = (
         abroad
         & ~leave
-        & (u_return < levers.hazard[new["status"], years, b] * levers.return_factor[o, loc])
+        & apart
+        & (new["status"] != TEMPORARY)
+        & (uniform(key, pid, year, Stream.FAMILY_REUNIFY) < levers.family_reunify[loc])
     )
+    new["family"][joined] = 0
     onward = leave & (u_nest < levers.onward_share) & (d != o) & (d != loc)
     dest = np.where(onward, d, o)
     new["location"][leave] = dest[leave]
     new["years_abroad"][leave] = 0
     visa[leave] = 0
     new["status"][leave] = np.where(dest[leave] == o[leave], NATIVE, PERMANENT)
+    new["family"][leave & (dest == o)] = 0
     np.add.at(moves, (o[leave], loc[leave], dest[leave], s[leave]), 1)
     return new, moves, blocked, intra
 
@@ -168,7 +179,7 @@ def catch_up(key, year, n, people, cells, levers):
     """Twin of `catch_up`: returns (new columns, moves (R, R, R, 2))."""
     R = levers.temporary_share.shape[0]
     pid = people.person_id[:n]
-    o, s, _, h = _home_cell(people, cells, n)
+    o, s, b, h = _home_cell(people, cells, n)
     home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
     q = cells.p_move[h]
     go = home & (q > 0.0) & (uniform(key, pid, year, Stream.CATCH_UP) < q)
@@ -176,5 +187,7 @@ def catch_up(key, year, n, people, cells, levers):
     go &= d != o
     new = {k: getattr(people, k)[:n].copy() for k in WRITTEN}
     moves = np.zeros((R, R, R, 2), dtype=np.int64)
-    _enter(new, go, o, d, s, uniform(key, pid, year, Stream.CATCH_UP_VISA), levers, moves)
+    u_visa = uniform(key, pid, year, Stream.CATCH_UP_VISA)
+    u_family = uniform(key, pid, year, Stream.FAMILY_LEFT)
+    _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves)
     return new, moves

@@ -8,23 +8,33 @@ import numpy as np
 from migsim.kernels.reference.rng import normal, productivity, uniform
 from migsim.kernels.rng import Stream
 from migsim.kernels.synthesis import ARRIVAL_MIN_AGE, TERTIARY_MIN_AGE
+from migsim.model.returns import family_chain
 
 
-def years_abroad(u, a, weight, hazard, factor):
+def years_abroad(u, a, weight, hazard, factor, left=0.0, reunify=0.0, family_return=1.0):
     """Twin of `draw_years_abroad` for one group: u and a (n,) of its people (age at least
-    ARRIVAL_MIN_AGE), the same running sums per age, then the first t with cum > u x total."""
+    ARRIVAL_MIN_AGE), the same running sums per age (survival of the family chain,
+    `family_chain`), then the first t with cum > u x total."""
     out = np.zeros(u.shape, dtype=np.int64)
     for age in np.unique(a):
         rows = a == age
         last = int(age) - ARRIVAL_MIN_AGE
-        p = np.minimum(hazard[: last + 1] * factor, 1.0)
-        s = np.cumprod(np.concatenate([[1.0], 1.0 - p[:last]]))
-        cum = np.cumsum(weight[int(age) - np.arange(last + 1)] * s)
+        apart, together = family_chain(hazard[:last], factor, left, reunify, family_return)
+        cum = np.cumsum(weight[int(age) - np.arange(last + 1)] * (apart + together))
         if not cum[-1] > 0.0:
             continue
         t = np.searchsorted(cum, u[rows] * cum[-1], side="right")
         out[rows] = np.minimum(np.minimum(t, last), 255)
     return out
+
+
+def apart_given_years(t, hazard, factor, left, reunify, family_return):
+    """Twin of `apart_given_years` for t (n,) years abroad of one group."""
+    if t.size == 0:
+        return np.zeros(0)
+    apart, together = family_chain(hazard[: int(t.max())], factor, left, reunify, family_return)
+    total = (apart + together)[t]
+    return np.where(total > 0, apart[t] / np.where(total > 0, total, 1.0), 0.0)
 
 
 def synthesise(
@@ -40,6 +50,9 @@ def synthesise(
     group_return,
     return_hazard,
     arrival_weight,
+    group_left,
+    family_reunify,
+    family_return,
     wealth_sigma,
     n_ages,
     person_id,
@@ -65,17 +78,25 @@ def synthesise(
     )
     migrant = (o != loc) & (a >= ARRIVAL_MIN_AGE)
     u_years = uniform(key, pid, 0, Stream.SYNTH_LOCATION)
+    u_family = uniform(key, pid, 0, Stream.SYNTH_FAMILY)
     years = np.zeros(size, dtype=np.int64)
+    family = np.zeros(size, dtype=np.uint8)
     for j in range(group_start.shape[0] - 1):
         rows = np.flatnonzero(migrant & (g == j))
         if rows.size:
+            st = group_status[j]
+            chain = (group_left[j], family_reunify[st], family_return)
+            hazard = return_hazard[st]
             years[rows] = years_abroad(
                 u_years[rows],
                 a[rows],
                 arrival_weight[group_origin[j]],
-                return_hazard[group_status[j]],
+                hazard,
                 group_return[j],
+                *chain,
             )
+            q = apart_given_years(years[rows], hazard, group_return[j], *chain)
+            family[rows] = u_family[rows] < q
     z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
     scale = np.where(a >= 18, 1.0, 0.2)
     wealth = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
@@ -87,6 +108,7 @@ def synthesise(
         "location": loc.astype(np.uint16),
         "status": group_status[g].astype(np.uint8),
         "years_abroad": np.where(migrant, years, 0).astype(np.uint8),
+        "family": family,
         "wealth": wealth.astype(np.float32),
     }
 
