@@ -189,8 +189,9 @@ def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
 
 def resident_share(h_ex, p_high, p_low):
     """H_post: the tertiary share of the natives who stay, (1 - p_s) H / (1 - p_s H - p_u (1 -
-    H)) (Beine, Docquier & Rapoport)."""
-    return (1 - p_high) * h_ex / (1 - p_high * h_ex - p_low * (1 - h_ex))
+    H)) (Beine, Docquier & Rapoport); undefined (NaN) where every native would leave."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (1 - p_high) * h_ex / (1 - p_high * h_ex - p_low * (1 - h_ex))
 
 
 def brain_gain(step: EducationStep, sim, p_high=None, p_low=None) -> dict[str, np.ndarray]:
