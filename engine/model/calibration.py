@@ -59,7 +59,13 @@ from migsim.model.cells import (  # noqa: F401  (re-exported)
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.growth import corridor_growth, floored_targets
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
-from migsim.model.policy_split import sweep_levels
+from migsim.model.policy_split import (  # noqa: F401  (re-exported)
+    GRAVITY_SPLIT_MAX_REGIONS,
+    Split,
+    split_gaps,
+    split_method,
+    sweep_levels,
+)
 from migsim.people.population import native_pyramids
 from migsim.regimes import bloc_matrix
 
@@ -68,18 +74,6 @@ CALIBRATION_FILE = "calibration.json"
 # (the stored calibrations of the shipped worlds); larger ones with the column updates of
 # `migsim.model.policy_split`, which find the same levels up to rounding in O(R) per trial.
 FULL_SWEEP_MAX_REGIONS = 64
-# `behaviour.policy_split=auto`: the gravity split up to this many regions (worlds of areas
-# and the 44-region corridors world), the income-gap split above (the country world)
-GRAVITY_SPLIT_MAX_REGIONS = 64
-
-
-def split_method(conf: Any, n_regions: int) -> str:
-    """The policy-cost split a world gets: `behaviour.policy_split`, where "auto" is the
-    gravity split up to GRAVITY_SPLIT_MAX_REGIONS regions and the income-gap split above."""
-    method = str(getattr(conf, "policy_split", "auto"))
-    if method == "auto":
-        return "gravity" if n_regions <= GRAVITY_SPLIT_MAX_REGIONS else "income_gap"
-    return method
 
 
 # ----------------------------------------------------------------------------- solve
@@ -241,36 +235,8 @@ def calibrate(
     same_bloc = bloc_matrix(world)[:, :, None]
     offdiag = ~np.eye(R, dtype=bool)[:, :, None]
 
-    free = same_bloc | ~offdiag
-    method = split_method(conf, R)
-    rising = method == "income_gap"
-    if rising:
-        home_y = np.stack([y[o, o] for o in range(R)])  # (o, s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gain = np.nan_to_num(np.maximum(np.log(y / home_y[:, None, :]), 0.0))
-        cap = np.maximum(np.nan_to_num(total_cost), 0.0)  # c_inc = C - c_pol >= 0
-
-        def policy_for(level):
-            """c_pol for ln kappa per destination (R,) or one for all: ln(1 + kappa gain),
-            at most the total cost (so the incompressible cost is never negative)."""
-            level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
-            c_pol = np.minimum(np.log1p(np.exp(level)[None, :, None] * gain), cap)
-            return np.where(free, 0.0, c_pol)
-
-        def policy_column(d, x):
-            c_d = np.minimum(np.log1p(np.exp(x) * gain[:, d, :]), cap[:, d, :])
-            return np.where(free[:, d], 0.0, c_d)
-    else:
-
-        def policy_for(level):
-            """c_pol for a level of c_inc per destination (R,) or one level for all."""
-            level = np.broadcast_to(np.asarray(level, dtype=np.float64), (R,))
-            c_pol = np.maximum(total_cost - (level[None, :, None] + gravity), 0.0)
-            return np.where(free, 0.0, c_pol)
-
-        def policy_column(d, x):
-            c_d = np.maximum(total_cost[:, d, :] - (x + gravity[:, d, :]), 0.0)
-            return np.where(free[:, d], 0.0, c_d)
+    split = Split(split_method(conf, R), total_cost, gravity, y, same_bloc | ~offdiag)
+    rising, policy_for, policy_column = split.rising, split.policy, split.column
 
     F0 = model_flows(world, conf, cells, wages, xi)
 
@@ -338,30 +304,9 @@ def calibrate(
     else:
         level[:] = bisect(lambda x: (extra(np.full(R, x)).sum() > extra_total) != rising)
     achieved = extra(level)
-    # the income-gap split cannot send would-be migrants to a destination no corridor gains
-    # from, nor beyond the cap c_inc >= 0, nor keep below its target one whose migrants other
-    # destinations' opening draws away: such destinations have no policy cost (ln kappa at
-    # the bottom of the bracket) and their gaps are recorded instead of stopping the run
-    saturated = (level < -49.0) if rising else np.zeros(R, dtype=bool)
-    shortfall = {}
-    if saturated.any() and targets is not None:
-        shortfall = {
-            "split_saturated_destinations": int(saturated.sum()),
-            "split_extra_shortfall": float(
-                np.where(saturated, np.maximum(targets - achieved, 0.0), 0.0).sum()
-            ),
-            "split_extra_excess": float(
-                np.where(saturated, np.maximum(achieved - targets, 0.0), 0.0).sum()
-            ),
-        }
-    worst = ""
-    if targets is not None:
-        rel = np.where(saturated, 0.0, np.abs(achieved - targets) / np.maximum(targets, 1.0))
-        split_gap = float(np.max(rel))
-        d = int(np.argmax(rel))
-        worst = f" (worst {world.codes[d]}: {achieved[d]:.4g} against {targets[d]:.4g})"
-    else:
-        split_gap = float(abs(achieved.sum() - extra_total) / max(extra_total, 1.0))
+    split_gap, shortfall, worst = split_gaps(
+        level, achieved, targets, extra_total, rising, world.codes
+    )
     if split_gap > 1e-3:
         raise InputError(
             "calibration",
@@ -396,7 +341,7 @@ def calibrate(
         "split_sweeps": sweeps,
         "split_gap": split_gap,
         "max_log_gap": residual,
-        "policy_split": method,
+        "policy_split": split.method,
         # gravity: the level of c_inc per destination; income_gap: ln kappa per destination
         "incompressible_cost_level": level.tolist(),
         "target_flow_total": float(target.sum()),
@@ -411,10 +356,7 @@ def calibrate(
         ),
         **capped,
     }
-    if rising:
-        incompressible = np.where(offdiag, cap - policy_cost, 0.0)
-    else:
-        incompressible = np.where(offdiag, level[None, :, None] + gravity, 0.0) * np.ones((1, 1, 2))
+    incompressible = split.incompressible(level, policy_cost, offdiag)
     return Calibration(
         world.codes,
         xi_inc,

@@ -22,6 +22,89 @@ import numpy as np
 
 from migsim.model.choice import CellContext, default_utility
 
+# `behaviour.policy_split=auto`: the gravity split up to this many regions (worlds of areas
+# and the 44-region corridors world), the income-gap split above (the country world)
+GRAVITY_SPLIT_MAX_REGIONS = 64
+
+
+def split_method(conf, n_regions: int) -> str:
+    """The policy-cost split a world gets: `behaviour.policy_split`, where "auto" is the
+    gravity split up to GRAVITY_SPLIT_MAX_REGIONS regions and the income-gap split above."""
+    method = str(getattr(conf, "policy_split", "auto"))
+    if method == "auto":
+        return "gravity" if n_regions <= GRAVITY_SPLIT_MAX_REGIONS else "income_gap"
+    return method
+
+
+class Split:
+    """The policy cost c_pol (o, d, s) as a function of one number per destination
+    (docs/model.md §4.4): the gravity split's level of c_inc, c_pol = max(C - (level_d +
+    gravity), 0); or the income-gap split's ln kappa_d, c_pol = min(ln(1 + kappa_d gain),
+    max(C, 0)) with gain = max(ln(y_d / y_o), 0). Zero where `free` (same bloc, o == d).
+    `rising`: the extra migrants rise with the number (income gap) rather than fall."""
+
+    def __init__(self, method, total_cost, gravity, income, free):
+        self.method, self.rising = method, method == "income_gap"
+        self.total_cost, self.gravity, self.free = total_cost, gravity, free
+        self.R = total_cost.shape[0]
+        if self.rising:
+            home = np.stack([income[o, o] for o in range(self.R)])  # (o, s)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.log(income / home[:, None, :])
+            self.gain = np.nan_to_num(np.maximum(ratio, 0.0))
+            self.cap = np.maximum(np.nan_to_num(total_cost), 0.0)  # c_inc = C - c_pol >= 0
+
+    def policy(self, level):
+        """c_pol (R, R, 2) for a number per destination (R,) or one for all."""
+        level = np.broadcast_to(np.asarray(level, dtype=np.float64), (self.R,))
+        if self.rising:
+            c_pol = np.minimum(np.log1p(np.exp(level)[None, :, None] * self.gain), self.cap)
+        else:
+            c_pol = np.maximum(self.total_cost - (level[None, :, None] + self.gravity), 0.0)
+        return np.where(self.free, 0.0, c_pol)
+
+    def column(self, d: int, x: float) -> np.ndarray:
+        """c_pol[:, d, :] (o, s) with destination d's number at x."""
+        if self.rising:
+            c_d = np.minimum(np.log1p(np.exp(x) * self.gain[:, d, :]), self.cap[:, d, :])
+        else:
+            c_d = np.maximum(self.total_cost[:, d, :] - (x + self.gravity[:, d, :]), 0.0)
+        return np.where(self.free[:, d], 0.0, c_d)
+
+    def incompressible(self, level, policy_cost, offdiag) -> np.ndarray:
+        """c_inc (R, R, 2): max(C, 0) - c_pol (income gap), level + gravity (gravity)."""
+        if self.rising:
+            return np.where(offdiag, self.cap - policy_cost, 0.0)
+        inc = np.where(offdiag, np.asarray(level)[None, :, None] + self.gravity, 0.0)
+        return inc * np.ones((1, 1, 2))
+
+
+def split_gaps(level, achieved, targets, extra_total, rising, codes):
+    """(split_gap, shortfall provenance, worst-destination text). The income-gap split cannot
+    send would-be migrants to a destination no corridor gains from, nor beyond the cap
+    c_inc >= 0, nor keep below its target one whose migrants other destinations' opening
+    draws away: such destinations have no policy cost (ln kappa at the bottom of the
+    bracket) and their gaps are recorded instead of stopping the run."""
+    R = len(level)
+    saturated = (level < -49.0) if rising else np.zeros(R, dtype=bool)
+    shortfall = {}
+    if saturated.any() and targets is not None:
+        shortfall = {
+            "split_saturated_destinations": int(saturated.sum()),
+            "split_extra_shortfall": float(
+                np.where(saturated, np.maximum(targets - achieved, 0.0), 0.0).sum()
+            ),
+            "split_extra_excess": float(
+                np.where(saturated, np.maximum(achieved - targets, 0.0), 0.0).sum()
+            ),
+        }
+    if targets is None:
+        return float(abs(achieved.sum() - extra_total) / max(extra_total, 1.0)), shortfall, ""
+    rel = np.where(saturated, 0.0, np.abs(achieved - targets) / np.maximum(targets, 1.0))
+    d = int(np.argmax(rel))
+    worst = f" (worst {codes[d]}: {achieved[d]:.4g} against {targets[d]:.4g})"
+    return float(np.max(rel)), shortfall, worst
+
 
 def sweep_levels(
     world,

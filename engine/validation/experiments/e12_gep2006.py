@@ -21,13 +21,6 @@ QUANTITIES = [
     "E12:natives_developing_income_per_capita_pct",
 ]
 EXPECTED_FAILURES = {
-    "E12:world_real_income_pct_2025_alonso": (
-        "at the lower edge of the band: valued at market exchange rates the gain is larger "
-        "than in PPP, but by less than in GEP's Table 6.2 (1.19 against 0.63, a factor 1.9): "
-        "the model's price levels are an assumed Balassa-Samuelson curve (exponent 0.35 on "
-        "GDP per head), flatter than the price gaps behind GEP's cost-of-living adjustment, "
-        "so moving a worker from a poor region to a rich one adds less at market rates"
-    ),
     "E12:natives_developing_income_per_capita_pct": (
         "natives of developing regions lose a few tenths of a percent per capita instead of "
         "gaining +0.94% [C]: emigrants take labour income and capital income falls with the labour "
