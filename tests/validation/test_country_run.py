@@ -24,6 +24,12 @@ def test_person_accounting_adds_up_to_the_economy_of_the_run(validation_runner):
         assert taxes == pytest.approx(run.tax_revenue[i], rel=0.02), code
         # spending has no draw: the same sum up to float rounding
         assert spending == pytest.approx(run.public_spending_total[i], rel=1e-6), code
+        # the revenue not modelled per person is shared out whole: revenue adds up to the
+        # economy's taxes plus its other revenue (the budget E19 and E22 read)
+        revenue = float((w * run.revenue(rows, at_home=False)).sum())
+        other = revenue - taxes
+        assert other == pytest.approx(run.other_revenue[i] * float(w.sum()), rel=1e-9), code
+        assert other > 0, code
 
 
 def test_at_home_is_the_same_person_as_a_native_of_the_origin(validation_runner):
@@ -32,5 +38,5 @@ def test_at_home_is_the_same_person_as_a_native_of_the_origin(validation_runner)
     run = country_run(validation_runner)
     p = run.people
     rows = np.flatnonzero((p["origin"] == p["location"]) & (p["status"] == 0))[:5000]
-    for what in (run.earnings, run.taxes, run.public_spending):
+    for what in (run.earnings, run.taxes, run.revenue, run.public_spending):
         np.testing.assert_allclose(what(rows, at_home=True), what(rows, at_home=False))

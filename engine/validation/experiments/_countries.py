@@ -17,6 +17,7 @@ in who works this year):
 
     earnings_i(l) = e_l * u_i * kappa_i(l) * (0.8 if irregular) * w_{l,s,j}      (ages 20-64)
     taxes_i(l)    = t_l * earnings_i(l) * (0.3 if irregular)
+    revenue_i(l)  = taxes_i(l) + other revenue of l per resident
     spending_i(l) = psi_b * (0.4 if irregular) * GDPpc_l * t_l / 0.35 + 0.08 * GDPpc_l
 
 with w_{l,s,j} the year's simulated wage per efficiency unit (j = 1 for people born
@@ -61,6 +62,7 @@ class CountryRun:
     spending: np.ndarray  # (B, 2) psi_b, regular and irregular
     spending_by_region: np.ndarray  # (R,) t_r / 0.35
     public_goods: np.ndarray  # (R,) per resident
+    other_revenue: np.ndarray  # (R,) revenue not modelled per person, per resident
     kappa0: np.ndarray  # (2,) credential transfer on arrival, by skill
     credential_years: float
     credential_scale: float
@@ -107,6 +109,14 @@ class CountryRun:
         if not at_home:
             tax = np.where(p["status"][rows] == IRREGULAR, tax * self.irregular_tax_factor, tax)
         return tax
+
+    def revenue(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
+        """Taxes on earnings plus an equal share per resident of the place's revenue that the
+        economy does not model person by person (capital and consumption taxes, other
+        receipts: `other_revenue`), as pure public goods are charged per resident."""
+        p = self.people
+        place = (p["origin"] if at_home else p["location"])[rows].astype(np.int64)
+        return self.taxes(rows, at_home) + self.other_revenue[place]
 
     def public_spending(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         from migsim.core.world import AGE_BAND_OF_AGE
@@ -160,6 +170,11 @@ def country_run(r: Runner) -> CountryRun:
     econ = next(s for s in sim.steps if isinstance(s, EconomyStep))
     living = pop.alive[:n] == 1
     people = {k: v[living].copy() for k, v in pop.view().items()}
+    residents = np.bincount(
+        people["location"].astype(np.int64),
+        weights=np.asarray(pop.weight, dtype=np.float64)[people["origin"]],
+        minlength=sim.world.n_regions,
+    )
     # the year's wage per efficiency unit by (region, education, experience band, nativity)
     wages = econ.cell_wages
     run = CountryRun(
@@ -177,6 +192,8 @@ def country_run(r: Runner) -> CountryRun:
         spending=np.asarray(econ.spending, dtype=np.float64),
         spending_by_region=np.asarray(econ.spending_by_region, dtype=np.float64),
         public_goods=np.asarray(econ.public_goods, dtype=np.float64),
+        other_revenue=np.asarray(sim.state.region_columns["other_revenue"], dtype=np.float64)
+        / np.maximum(residents, 1.0),
         kappa0=np.asarray(econ.kappa0, dtype=np.float64),
         credential_years=float(econ.conf.credential_years),
         credential_scale=float(econ.policy.credential_transfer_scale),

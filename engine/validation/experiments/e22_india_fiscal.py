@@ -5,9 +5,10 @@ Simulated, not read back: in the last year of the shared countries run (2016, af
 simulated years of moves and deaths), the Indian-born tertiary-educated people living in the
 United States, each valued as the same person at home in India (same age, skill and
 productivity, as a native): the taxes they would pay at India's simulated tertiary wage,
-employment rate and tax rate, minus the public spending India's profile would give them
-(age-related spending scaled to India's fiscal size, plus pure public goods). The sum is a
-share of India's simulated GDP of that year.
+employment rate and tax rate, and India's revenue not modelled per person shared equally per
+resident (indirect and other taxes, which Desai et al. count too), minus the public spending
+India's profile would give them (age-related spending scaled to India's fiscal size, plus
+pure public goods). The sum is a share of India's simulated GDP of that year.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def e22_india_fiscal(r: Runner) -> list[Check]:
     rows = run.rows(["IND"], "USA")
     rows = rows[run.people["skill"][rows] == 2]  # tertiary
     w = run.people_weight(rows)
-    taxes = float((w * run.taxes(rows, at_home=True)).sum())
+    taxes = float((w * run.revenue(rows, at_home=True)).sum())
     spending = float((w * run.public_spending(rows, at_home=True)).sum())
     gdp = float(run.gdp[run.code("IND")])
     people = float(w.sum())
@@ -65,8 +66,9 @@ def e22_india_fiscal(r: Runner) -> list[Check]:
             "% GDP",
             f"{run.year}, world=countries: {people / 1e6:.2f}M Indian-born tertiary in the "
             f"US ({rows.size} agents); at home each would earn {earn_home:,.0f} PPP $ "
-            f"(expected; {earn_us:,.0f} in the US), pay {taxes / max(people, 1):,.0f} in "
-            f"taxes and draw {spending / max(people, 1):,.0f} in public spending; "
+            f"(expected; {earn_us:,.0f} in the US), bring {taxes / max(people, 1):,.0f} in "
+            "revenue (taxes and their share of other revenue) and draw "
+            f"{spending / max(people, 1):,.0f} in public spending; "
             "published 0.24-0.58% of GDP (conservatively about 0.5% of GNI)",
         )
     ]
