@@ -8,7 +8,7 @@ import pytest
 from migsim.core.errors import InputError
 from migsim.model.targets import KINDS, TARGETS, targets_of
 from migsim.validation import registry
-from migsim.validation.checks import point, within
+from migsim.validation.checks import Check, point, within
 from migsim.validation.report import headline, readme_table, to_frame
 
 ALL = {q: exp for exp in registry.registered().values() for q in exp.quantities}
@@ -217,6 +217,17 @@ def test_several_seeds_give_means_spreads_and_undecided_verdicts():
     frame = to_frame(far)
     assert frame["status"][0] in ("pass", "unexpected pass")
     assert frame["simulated"][0] == pytest.approx(35.0)
+    # as close to the published value as the null, but clearly outside its band: a miss
+    # whatever the null (the null decides only inside the band)
+    def tied(v):
+        return [
+            Check("BACKCAST", "e", "T", "V", 0.0, 0.0, v, 0.0, 0.095, "", "", v + 0.0001)
+        ]
+
+    frame = to_frame([tied(v) for v in (0.105, 0.106, 0.107)])
+    assert frame["status"][0] == "FAIL" and frame["explanation"][0] == ""
+    frame = to_frame([tied(v) for v in (0.05, 0.051, 0.052)])
+    assert frame["status"][0] == "undecided"
     # one seed: no Monte Carlo error, decided as before
     one = to_frame(seeds([31.6]))
     assert one["seeds"][0] == 1 and math.isnan(one["mc_error"][0])

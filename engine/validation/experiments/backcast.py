@@ -40,8 +40,37 @@ QUANTITIES = [
 ]
 # [V]'s +-10% as a log error: every area within 10% would give at most ln 1.1
 LOG_TOLERANCE = 0.0953
-EXPECTED_FAILURES: dict[str, str] = {}
-QUICK_UNDECIDED: dict[str, str] = {}
+_AREAS_2013 = (
+    "by 2013 the areas drift apart (1,000,000 agents, 3 seeds: Africa 25.9M against 18.6M, "
+    "North America 61.6M against 53.1M, Oceania 6.3M against 7.9M, Asia 65.9M against "
+    "70.8M, Europe 68.4M against 72.4M). Africa: most of its stock is within-region "
+    "(intra_region_migrants: SSA 11.5M of 12.3M in 1990), whose inflow is a fixed rate per "
+    "native of working age, so it grows with Sub-Saharan Africa's population (2.8%/yr) "
+    "where the UN stocks were flat (14.6M in 1990, 14.8M in 2005; the 1990-2005 fit moves "
+    "only corridors between regions); North America: the corridor constants fitted on "
+    "1990-2005, when its stock grew 3.8%/yr, carry that pace past 2008 (4.8%/yr in 2010-13 "
+    "against Table 6.1's 1.2%/yr); Oceania, Asia and Europe: one constant per corridor "
+    "cannot follow corridors whose growth accelerated after 2005. Next step: within-region "
+    "moves fitted on the 1990-2005 intra-regional stocks, and corridor terms that follow "
+    "the observed incomes through the post-2008 slowdown"
+)
+EXPECTED_FAILURES: dict[str, str] = {"BACKCAST:stock_2013_areas_log_error": _AREAS_2013}
+# --quick (125,000 agents, 3 seeds) has about six times the full run's Monte Carlo error
+# on the area errors (seeds 0.068-0.135 against 0.104-0.108 at 1,000,000)
+QUICK_UNDECIDED: dict[str, str] = {
+    "BACKCAST:stock_2010_areas_log_error": (
+        "quick mean 0.094 (seeds 0.068, 0.114, 0.101) against the band's edge 0.0953; the "
+        "full run's 0.083 (seeds 0.082-0.084) passes"
+    ),
+    "BACKCAST:stock_2013_areas_log_error": (
+        "quick mean 0.111 (seeds 0.084, 0.135, 0.114) against the band's edge 0.0953; the "
+        "full run's 0.106 (seeds 0.104-0.108) misses"
+    ),
+    "BACKCAST:stock_2013_World_M": (
+        "quick mean 237.5M (seeds 234.2-242.4M) against the null's 222.0M, both 4-10M from "
+        "Table 6.1's 231.5M; the full run's 236.0M (seeds 234.9-236.6M) passes"
+    ),
+}
 
 
 @experiment(
