@@ -217,12 +217,11 @@ def test_several_seeds_give_means_spreads_and_undecided_verdicts():
     frame = to_frame(far)
     assert frame["status"][0] in ("pass", "unexpected pass")
     assert frame["simulated"][0] == pytest.approx(35.0)
+
     # as close to the published value as the null, but clearly outside its band: a miss
     # whatever the null (the null decides only inside the band)
     def tied(v):
-        return [
-            Check("BACKCAST", "e", "T", "V", 0.0, 0.0, v, 0.0, 0.095, "", "", v + 0.0001)
-        ]
+        return [Check("BACKCAST", "e", "T", "V", 0.0, 0.0, v, 0.0, 0.095, "", "", v + 0.0001)]
 
     frame = to_frame([tied(v) for v in (0.105, 0.106, 0.107)])
     assert frame["status"][0] == "FAIL" and frame["explanation"][0] == ""
