@@ -56,7 +56,8 @@ _AREAS_2013 = (
 )
 EXPECTED_FAILURES: dict[str, str] = {"BACKCAST:stock_2013_areas_log_error": _AREAS_2013}
 # --quick (125,000 agents, 3 seeds) has about six times the full run's Monte Carlo error
-# on the area errors (seeds 0.068-0.135 against 0.104-0.108 at 1,000,000)
+# on the area errors (seeds 0.068-0.135 against 0.104-0.108 at 1,000,000); 250,000 and
+# 500,000 agents (3 seeds each) give every check the full run's verdict
 QUICK_UNDECIDED: dict[str, str] = {
     "BACKCAST:stock_2010_areas_log_error": (
         "quick mean 0.094 (seeds 0.068, 0.114, 0.101) against the band's edge 0.0953; the "
