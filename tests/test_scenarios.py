@@ -229,8 +229,9 @@ def test_shipped_projections_rebuild_byte_for_byte(tmp_path):
 
 
 def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_path):
-    """`migsim world projection` also rebuilds history_regions12_1990.csv: 1991-2010, every
-    value observed (PWT yearly, WPP five-yearly), none assumed."""
+    """`migsim world projection` also rebuilds history_regions12_1990.csv: 1991-2015 (the
+    back-cast runs to 2013, WPP's next estimate is 2015), every value observed (PWT yearly,
+    WPP five-yearly), none assumed."""
     from migsim.core.resources import config_dir
     from migsim.worldbuild.projection import HISTORY_WORLDS, write_projection
 
@@ -240,11 +241,11 @@ def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_pa
         assert built.read_bytes() == shipped.read_bytes(), name
         assert "none assumed" in shipped.read_text()
         rows = pl.read_csv(shipped, comment_prefix="#")
-        assert (rows["year"].min(), rows["year"].max()) == (1991, 2010)
+        assert (rows["year"].min(), rows["year"].max()) == (1991, 2015)
         gdp = rows.filter(pl.col("variable") == "gdp_per_capita")
-        assert gdp["year"].n_unique() == 20
+        assert gdp["year"].n_unique() == 25
         wpp = rows.filter(pl.col("variable") == "population")
-        assert sorted(wpp["year"].unique()) == [1995, 2000, 2005, 2010]
+        assert sorted(wpp["year"].unique()) == [1995, 2000, 2005, 2010, 2015]
 
 
 def test_projection_run_follows_wpp_without_forcing_it():

@@ -42,8 +42,9 @@ TARGETS: tuple[Target, ...] = (
         "base_year_stocks",
         "calibrated",
         "base-year migrant stocks by corridor and their area totals (world tables "
-        "migrant_stock_2013.csv, intra_region_migrants_2013.csv), drawn into the synthetic "
-        "population and kept growing by the calibrated flows",
+        "migrant_stock_2013.csv, intra_region_migrants_2013.csv; the back-cast's 1990 "
+        "stocks are the 1990 world's), drawn into the synthetic population and kept "
+        "growing by the calibrated flows",
         "migsim.people.population (synthesis), migsim.model.calibration (flow targets)",
         ("E1:stock_2013_*", "E1:corridor_*_pct", "BACKCAST:stock_1990_*"),
     ),
@@ -65,9 +66,11 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "stock_growth",
         "fitted",
-        "the world migrant stock's growth 2010-13 (1.6%/yr), the growth term of every "
-        "corridor's calibrated flow, which the back-cast's last years run on",
-        "behaviour.stock_growth",
+        "the world migrant stock's growth 2010-13 (1.6%/yr, Table 6.1), the growth term of "
+        "every corridor's calibrated flow, and in the 1990 world the growth of the "
+        "within-region stocks (44% of its 1990 stock; the 1990-2005 fit sets the corridor "
+        "constants between regions), which the back-cast's 2010-13 total runs on",
+        "behaviour.stock_growth (migsim.model.calibration: within-region inflow)",
         ("BACKCAST:stock_2013_World_M",),
     ),
     Target(
@@ -77,9 +80,10 @@ TARGETS: tuple[Target, ...] = (
         "1990 world's corridor constants, income elasticity, return hazard scale and "
         "liquidity parameters are fitted to along the history scenario (calibration.json.gz "
         "of regions12_1990; its stock_growth.csv gives the starting constants): the "
-        "history's 1995-2005 stocks lie inside the window it was fitted on, 2010 is held out",
+        "history's 1995-2005 stocks and the back-cast's 2000 stocks by UN area lie inside "
+        "the window it was fitted on; 2010 and 2013 are after it",
         "migsim world fit-history, migsim.worldbuild.history_fit",
-        ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*"),
+        ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*", "BACKCAST:stock_2000_*"),
     ),
     Target(
         "flows_from_stocks",

@@ -171,7 +171,8 @@ def mc_error(values: list[float]) -> tuple[float, float]:
 
 def mc_undecided(c: Check, se: float) -> str:
     """Why the check's verdict is within Monte Carlo error ("" when it is decided): its mean
-    lies within UNDECIDED_SE standard errors of a band edge, or of the null's distance."""
+    lies within UNDECIDED_SE standard errors of a band edge, or, inside its band, of the
+    null's distance (a mean clearly outside its band misses whatever the null)."""
     if not (math.isfinite(se) and se > 0 and math.isfinite(c.simulated)):
         return ""
     k = UNDECIDED_SE
@@ -181,6 +182,8 @@ def mc_undecided(c: Check, se: float) -> str:
                 f"the mean {c.simulated:.4g} is within {k:g} Monte Carlo standard errors "
                 f"({se:.2g}) of the band's edge {edge:.4g}"
             )
+    if not c.accept_low <= c.simulated <= c.accept_high:
+        return ""
     target = 0.5 * (c.published_low + c.published_high)
     if math.isfinite(c.null) and math.isfinite(target):
         margin = abs(c.null - target) - abs(c.simulated - target)

@@ -19,7 +19,9 @@ No migrant stock or flow enters a projection.
 
 A history (`history_<world>.csv`, for a world built at an earlier base year) is the same
 construction over the observed years only, from the base year to HISTORY_LAST: GDP per
-capita from the PWT every year, WPP estimates every five years; nothing assumed.
+capita from the PWT every year, WPP estimates every five years; nothing assumed. It runs to
+2015, the first WPP estimate year after the back-cast's last year (2013), so that the
+years 2011-2013 lie between observed values rather than on the last one held.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ WORLD_MAPPINGS = {
     "corridors": "corridors",
     "countries": "countries",
 }
-# history world -> its mapping; a history runs to HISTORY_LAST (observed years only)
+# history world -> its mapping; a history runs to HISTORY_LAST (observed years only): the
+# HISTORY experiment reads it to 2010, the back-cast to 2013 (WPP's next estimate is 2015)
 HISTORY_WORLDS = {"regions12_1990": "regions12", "corridors_1990": "corridors"}
-HISTORY_LAST = 2010
+HISTORY_LAST = 2015
 HISTORY_HEADER = """\
 # The history scenario of world '{world}' (base year {base}) to {last}, built by
 # `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their

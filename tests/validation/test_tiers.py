@@ -8,7 +8,7 @@ import pytest
 from migsim.core.errors import InputError
 from migsim.model.targets import KINDS, TARGETS, targets_of
 from migsim.validation import registry
-from migsim.validation.checks import point, within
+from migsim.validation.checks import Check, point, within
 from migsim.validation.report import headline, readme_table, to_frame
 
 ALL = {q: exp for exp in registry.registered().values() for q in exp.quantities}
@@ -57,7 +57,15 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E2:native_low_skill_wage_pct_vs_dropouts": "out_of_sample",
         "E5:natives_minus_previous_immigrants_pp": "out_of_sample",
         "E11:world_gdp_pct_after_100y": "out_of_sample",
-        "BACKCAST:stock_2000_areas_log_error": "out_of_sample",
+        # the back-cast: 1990 is the 1990 world's input stocks, 2000 lies inside the
+        # 1990-2005 window its calibration was fitted on, 2010 and 2013 after it; the 2013
+        # world total spans the 2010-13 growth behaviour.stock_growth was set to
+        "BACKCAST:stock_2000_areas_log_error": "fitted",
+        "BACKCAST:stock_2000_World_M": "fitted",
+        "BACKCAST:stock_2010_areas_log_error": "out_of_sample",
+        "BACKCAST:stock_2010_World_M": "out_of_sample",
+        "BACKCAST:stock_2013_areas_log_error": "out_of_sample",
+        "BACKCAST:stock_2013_World_M": "fitted",
         # the 232-country world's checks: the return hazard's destination scales are
         # calibrated to OECD's rates of these destinations, so E18-dest reads them back
         "E18:five_year_exit_pct_NLD": "calibrated",
@@ -209,6 +217,16 @@ def test_several_seeds_give_means_spreads_and_undecided_verdicts():
     frame = to_frame(far)
     assert frame["status"][0] in ("pass", "unexpected pass")
     assert frame["simulated"][0] == pytest.approx(35.0)
+
+    # as close to the published value as the null, but clearly outside its band: a miss
+    # whatever the null (the null decides only inside the band)
+    def tied(v):
+        return [Check("BACKCAST", "e", "T", "V", 0.0, 0.0, v, 0.0, 0.095, "", "", v + 0.0001)]
+
+    frame = to_frame([tied(v) for v in (0.105, 0.106, 0.107)])
+    assert frame["status"][0] == "FAIL" and frame["explanation"][0] == ""
+    frame = to_frame([tied(v) for v in (0.05, 0.051, 0.052)])
+    assert frame["status"][0] == "undecided"
     # one seed: no Monte Carlo error, decided as before
     one = to_frame(seeds([31.6]))
     assert one["seeds"][0] == 1 and math.isnan(one["mc_error"][0])

@@ -1,6 +1,8 @@
-"""History 1990-2010: the regions12 world built at base year 1990 run to 2010 with observed
-incomes and demography (scenario history) and the EU enlargements (regime history), its
-bilateral stocks by corridor against the UN matrix in 1995, 2000, 2005 and 2010. With
+"""History 1990-2010: the regions12 world built at base year 1990 run with observed incomes
+and demography (scenario history) and the EU enlargements (regime history), its bilateral
+stocks by corridor against the UN matrix in 1995, 2000, 2005 and 2010. The run goes on to
+2013 for the back-cast (BACKCAST reads the same run; its years to 2010 are those of a run
+that stops in 2010). With
 `migsim validate --world corridors_1990` the same on the corridors world built at 1990, its
 free movement timed by country (regime history_by_country).
 
