@@ -37,6 +37,14 @@ QUANTITIES = [
     "E13:unskilled_minus_skilled_gain_pct_of_gdp",
 ]
 EXPECTED_FAILURES: dict[str, str] = {}
+QUICK_UNDECIDED = {
+    "E13:world_gain_pct_of_gdp_full_quota": (
+        "quick (125,000 agents) 0.33 on three seeds, below the band's 0.372, against 0.45 "
+        "(0.40-0.48) at 1,000,000 and 0.50 (0.49-0.51) at 250,000: at an eighth of the agents "
+        "GCC loses more of its immigrant workers to the quotas (-0.15 pp of world GDP against "
+        "-0.10) and WEU gains less (0.19 pp against 0.23-0.30)"
+    ),
+}
 
 
 def world_gdp_usd(year: int, inputs=None) -> float:
@@ -67,6 +75,7 @@ def full_quota_year(r: Runner) -> int:
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    quick_undecided=QUICK_UNDECIDED,
     other_worlds=(
         "the quotas are 3% of regions12's developed labour forces (populations and employment "
         "of 2010) and the quota stock is complete in 2013; the gain is at market exchange "
