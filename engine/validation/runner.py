@@ -136,10 +136,11 @@ class Runner:
         experiment: str = "e01_status_quo",
         extra: list[str] | None = None,
         world: str | None = None,
+        baseline: bool = False,
     ):
-        """A Simulation of the experiment config in its base year (in `world` if given),
-        and the config."""
-        cfg = self.config(experiment, extra=extra, world=world)
+        """A Simulation of the experiment config in its base year (in `world` if given; under
+        the status quo when `baseline`), and the config."""
+        cfg = self.config(experiment, baseline, extra=extra, world=world)
         return _start_simulation(cfg), cfg
 
     def _same_as_base(self, cfg) -> bool:

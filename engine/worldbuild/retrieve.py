@@ -293,6 +293,25 @@ def wdi_gdp_per_capita(gdp_file: Path | str, out_dir: Path | str = INPUTS) -> Pa
     return _write(frame, "wdi_gdp_per_capita", out_dir)
 
 
+def gdp_current_usd(gdp_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
+    """GDP at market exchange rates (current US$; the World Bank's NY.GDP.MKTP.CD where it
+    has one), 1990-2019, from the `GDP (current USD)` column of ThGaskin/Migration_flows's
+    GDP_data.csv: world GDP of a year at market rates, the denominator of a published gain
+    in dollars of that year (E13)."""
+    raw = pl.read_csv(gdp_file, infer_schema_length=100_000)
+    frame = (
+        raw.filter(pl.col("Year").is_between(1990, 2019))
+        .select(
+            _modern("Country ISO").alias("iso3"),
+            pl.col("Year").alias("year"),
+            pl.col("GDP (current USD)").round(0).cast(pl.Int64).alias("gdp_usd"),
+        )
+        .drop_nulls("gdp_usd")
+        .sort("iso3", "year")
+    )
+    return _write(frame, "gdp_current_usd", out_dir)
+
+
 def barro_lee(bl_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
     """Barro-Lee v2.2 attainment of people aged 25+, 1990-2010, shares as fractions.
 
@@ -445,6 +464,7 @@ RETRIEVERS = {
         wpp_vital,
         pwt,
         wdi_gdp_per_capita,
+        gdp_current_usd,
         barro_lee,
         abel_sander_flows,
         remittance_inflows,
