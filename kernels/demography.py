@@ -86,6 +86,54 @@ def mortality_and_fertility(
             born_by_region[nb.get_thread_id(), loc] += born
 
 
+@nb.njit(**PARALLEL_JIT)
+def mortality_fertility_and_ageing(
+    key, year, n, people, vital, max_age, children, deaths_out, deaths_by_pair, born_by_region
+):
+    """`mortality_and_fertility`, then `age_one_year` for the survivors, in one pass over
+    people (the arguments and outputs are those of the two kernels). Nothing between the two
+    reads the people (the driver numbers the children from the counts; the newborn rows
+    written in between are not aged), so the year's people are the same; the rows of those
+    removed at max_age are dead one step earlier, which a compaction then may drop."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    origin = people.origin
+    location = people.location
+    years_abroad = people.years_abroad
+    death_probability = vital.death_probability
+    fertility = vital.fertility
+    weight = vital.weight
+    for i in nb.prange(n):
+        children[i] = 0
+        deaths_out[i] = 0
+        if alive[i] == 0:
+            continue
+        pid = person_id[i]
+        a = age[i]
+        loc = location[i]
+        if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, sex[i], a]:
+            alive[i] = 0
+            deaths_out[i] = 1
+            deaths_by_pair[nb.get_thread_id(), origin[i], loc] += 1
+            continue
+        if sex[i] == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
+            expected = fertility[loc, a] * weight[origin[i]] / weight[loc]
+            whole = int(expected)
+            if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
+                whole += 1
+            born = min(whole, 255)
+            children[i] = born
+            born_by_region[nb.get_thread_id(), loc] += born
+        if a >= max_age:
+            alive[i] = 0
+            continue
+        age[i] = a + 1
+        if origin[i] != loc and years_abroad[i] < 255:
+            years_abroad[i] += 1
+
+
 @nb.njit(**JIT)
 def births_by_location(children, location, n, n_regions):
     """Agent-children born this year per region of birth (int64 R). Serial on purpose (see
@@ -179,6 +227,7 @@ __all__ = [
     "births_by_location",
     "exclusive_scan",
     "mortality_and_fertility",
+    "mortality_fertility_and_ageing",
     "vital_lanes",
     "write_births",
 ]

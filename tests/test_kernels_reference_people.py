@@ -96,6 +96,37 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         )
 
 
+def test_mortality_fertility_and_ageing_equals_the_two_numpy_twins(sim):
+    key, n, people = _mixed(sim, 5)
+    w = sim.world
+    vital = Vital(w.death_probability, w.fertility, sim.population.weight)
+    alive, children, deaths = ref.demography.mortality_and_fertility(key, 2014, n, people, vital)
+    survivors = _copy(people)
+    survivors.alive[:n] = alive
+    alive, age, years = ref.demography.age_one_year(n, survivors, MAX_AGE)
+    assert (age != people.age[:n]).any() and (years != people.years_abroad[:n]).any()
+    for threads in THREADS:
+        out = _copy(people)
+        got_children = np.full(out.alive.shape, 9, dtype=np.uint8)
+        got_deaths = np.full(out.alive.shape, 9, dtype=np.uint8)
+        by_pair, born = demo.vital_lanes(w.n_regions)
+        args = (key, 2014, n, out, vital, MAX_AGE, got_children, got_deaths, by_pair, born)
+        with_threads(threads, demo.mortality_fertility_and_ageing, *args)
+        np.testing.assert_array_equal(out.alive[:n], alive)
+        np.testing.assert_array_equal(out.age[:n], age)
+        np.testing.assert_array_equal(out.years_abroad[:n], years)
+        np.testing.assert_array_equal(got_children[:n], children)
+        np.testing.assert_array_equal(got_deaths[:n], deaths)
+        R = w.n_regions
+        np.testing.assert_array_equal(
+            born.sum(axis=0), ref.demography.births_by_location(children, people.location, n, R)
+        )
+        np.testing.assert_array_equal(
+            by_pair.sum(axis=0),
+            ref.aggregate.count_pairs(n, deaths, people.origin, people.location, R, R),
+        )
+
+
 def test_write_births_equals_numpy_twin(sim):
     key, n, people = _mixed(sim, 2)
     R = sim.world.n_regions

@@ -52,20 +52,30 @@ def identity(shard: Shard) -> tuple:
     return pop.weight, int(pop.next_id), float(pop.productivity_sigma)
 
 
-def mortality_and_fertility(shard: Shard, key, year, death_probability, fertility) -> tuple:
-    """Deaths by (origin, location) and agent-children by region of birth (int64)."""
+def mortality_and_fertility(
+    shard: Shard, key, year, death_probability, fertility, age: bool = False
+) -> tuple:
+    """Deaths by (origin, location) and agent-children by region of birth (int64). age: the
+    survivors also age by a year in the same pass (`births_and_ageing` is then called with
+    aged=True), the same people as ageing them there."""
     pop = shard.population
     n, R = pop.n, pop.weight.shape[0]
     children = shard.buffer("children", np.uint8)
     died = shard.buffer("deaths", np.uint8)
     vital = Vital(death_probability, fertility, pop.weight)
     deaths, born = demo.vital_lanes(R)
-    demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
+    if age:
+        demo.mortality_fertility_and_ageing(
+            key, year, n, pop.people, vital, MAX_AGE, children, died, deaths, born
+        )
+    else:
+        demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
     return deaths.sum(axis=0), born.sum(axis=0)
 
 
-def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
-    """Write the children born in this shard's regions (numbered by the driver), then age."""
+def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bool = False) -> None:
+    """Write the children born in this shard's regions (numbered by the driver), then age
+    (unless `mortality_and_fertility` aged the survivors already: aged=True)."""
     pop = shard.population
     mine = shard.origins
     n_new = int(born[mine].sum())
@@ -77,7 +87,8 @@ def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
     fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
     pop.n = n + n_new
     pop.next_id = next_id
-    demo.age_one_year(n, pop.people, MAX_AGE)
+    if not aged:
+        demo.age_one_year(n, pop.people, MAX_AGE)
 
 
 def cell_counts(shard: Shard, R: int) -> np.ndarray:

@@ -49,6 +49,9 @@ class Simulation:
     # a scenario's paths and the regime's timeline (migsim.scenarios.exogenous); None: the
     # base year's world and one policy for the whole run
     exogenous: Any = None
+    # the survivors age in the mortality pass (one pass over people fewer); False: in a pass
+    # of their own after the births, as the two steps are written (the same bytes, tested)
+    fused_ageing: bool = True
 
     def __post_init__(self):
         self.year = self.base_year
@@ -112,8 +115,9 @@ class Simulation:
         R = w.n_regions
         vital = self.exogenous.vital if self.exogenous is not None else None
         death_probability, fertility = vital or (w.death_probability, w.fertility)
+        aged = self.fused_ageing
         deaths, born = self.people.sum(
-            passes.mortality_and_fertility, self.key, year, death_probability, fertility
+            passes.mortality_and_fertility, self.key, year, death_probability, fertility, aged
         )
         if self.next_id + int(born.sum()) > ID_LIMIT:
             raise InputError(
@@ -123,7 +127,9 @@ class Simulation:
             )
         id_start = self.next_id + demo.exclusive_scan(born)
         self.next_id += int(born.sum())
-        self.people.map(passes.births_and_ageing, self.key, year, born, id_start, self.next_id)
+        self.people.map(
+            passes.births_and_ageing, self.key, year, born, id_start, self.next_id, aged
+        )
         births = np.zeros((R, R), dtype=np.int64)
         births[np.arange(R), np.arange(R)] = born
         return deaths, births
