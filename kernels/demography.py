@@ -25,6 +25,8 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
+from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
+from migsim.kernels.education import GRADUATION_AGE
 from migsim.kernels.rng import Stream, uniform
 
 MOTHER_MIN_AGE, MOTHER_MAX_AGE = 15, 49
@@ -88,13 +90,28 @@ def mortality_and_fertility(
 
 @nb.njit(**PARALLEL_JIT)
 def mortality_fertility_and_ageing(
-    key, year, n, people, vital, max_age, children, deaths_out, deaths_by_pair, born_by_region
+    key,
+    year,
+    n,
+    people,
+    vital,
+    max_age,
+    children,
+    deaths_out,
+    deaths_by_pair,
+    born_by_region,
+    ex_ante_share,
+    secondary_share,
+    graduates,
 ):
-    """`mortality_and_fertility`, then `age_one_year` for the survivors, in one pass over
-    people (the arguments and outputs are those of the two kernels). Nothing between the two
-    reads the people (the driver numbers the children from the counts; the newborn rows
-    written in between are not aged), so the year's people are the same; the rows of those
-    removed at max_age are dead one step earlier, which a compaction then may drop."""
+    """`mortality_and_fertility`, then `age_one_year` for the survivors, then (unless
+    ex_ante_share is empty) `migsim.kernels.education.graduate` for those who turn
+    GRADUATION_AGE, in one pass over people (the arguments and outputs are those of the
+    three kernels; graduates (L, R, 2) [lane, origin, (deciders, graduates)] is counted in
+    lanes by thread like the vital counts). Nothing between the three reads the people (the
+    driver numbers the children from the counts; the newborn rows written in between are
+    neither aged nor of age to graduate), so the year's people are the same; the rows of
+    those removed at max_age are dead one step earlier, which a compaction then may drop."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -102,9 +119,11 @@ def mortality_fertility_and_ageing(
     origin = people.origin
     location = people.location
     years_abroad = people.years_abroad
+    skill = people.skill
     death_probability = vital.death_probability
     fertility = vital.fertility
     weight = vital.weight
+    graduation = ex_ante_share.shape[0] > 0
     for i in nb.prange(n):
         children[i] = 0
         deaths_out[i] = 0
@@ -132,6 +151,17 @@ def mortality_fertility_and_ageing(
         age[i] = a + 1
         if origin[i] != loc and years_abroad[i] < 255:
             years_abroad[i] += 1
+        if graduation and a + 1 == GRADUATION_AGE and skill[i] != TERTIARY:
+            o = origin[i]
+            lane = nb.get_thread_id()
+            graduates[lane, o, 0] += 1
+            if uniform(key, pid, year, Stream.EDUCATION) < ex_ante_share[o]:
+                skill[i] = TERTIARY
+                graduates[lane, o, 1] += 1
+            elif skill[i] == PRIMARY and (
+                uniform(key, pid, year, Stream.EDUCATION_SECONDARY) < secondary_share[o]
+            ):
+                skill[i] = SECONDARY
 
 
 @nb.njit(**JIT)

@@ -1,6 +1,7 @@
 """The fused fast paths of the yearly loop give the bytes of the modular passes they replace:
-ageing in the mortality pass (`Simulation.fused_ageing`) against `births_and_ageing`
-ageing the survivors after the births, with and without compaction, on 1 and 2 threads."""
+ageing and graduation in the mortality pass (`Simulation.fused_ageing`) against
+`births_and_ageing` ageing the survivors after the births and the education step's own
+`graduate` pass, with and without compaction, on 1 and 2 threads."""
 
 from __future__ import annotations
 
@@ -45,3 +46,9 @@ def test_fused_ageing_gives_the_modular_bytes(world, spare, threads):
     # every living person's columns, row by row (a compaction may have dropped more dead rows)
     assert fused.population.table().equals(modular.population.table())
     assert fused.population.alive[: fused.population.n].sum() > 0
+    assert modular.graduated is None
+    if world == "default":  # education is on: the last year's graduates came from the pass
+        year, counts = fused.graduated
+        assert year == fused.year and counts[:, 1].sum() > 0
+        graduates = a["regions"].filter(a["regions"]["year"] == year)["graduates"]
+        assert (graduates.to_numpy() == counts[:, 1] * fused.weight).all()

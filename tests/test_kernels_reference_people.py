@@ -96,28 +96,43 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         )
 
 
-def test_mortality_fertility_and_ageing_equals_the_two_numpy_twins(sim):
+@pytest.mark.parametrize("graduation", [False, True])
+def test_mortality_fertility_and_ageing_equals_the_numpy_twins(sim, graduation):
+    # the fused kernel: mortality and fertility, then ageing, then (with graduation)
+    # graduation of those who turn 22, each as its own twin computes it
     key, n, people = _mixed(sim, 5)
+    people.age[: n // 3] = 21  # many turn 22
+    people.skill[:n] = np.random.default_rng(5).integers(0, 3, n).astype(np.uint8)
     w = sim.world
+    R = w.n_regions
     vital = Vital(w.death_probability, w.fertility, sim.population.weight)
+    share = np.linspace(0.1, 0.9, R) if graduation else np.zeros(0)
+    secondary = np.linspace(0.8, 0.2, R) if graduation else np.zeros(0)
     alive, children, deaths = ref.demography.mortality_and_fertility(key, 2014, n, people, vital)
-    survivors = _copy(people)
-    survivors.alive[:n] = alive
-    alive, age, years = ref.demography.age_one_year(n, survivors, MAX_AGE)
+    after = _copy(people)
+    after.alive[:n] = alive
+    alive, age, years = ref.demography.age_one_year(n, after, MAX_AGE)
     assert (age != people.age[:n]).any() and (years != people.years_abroad[:n]).any()
+    after.alive[:n], after.age[:n], after.years_abroad[:n] = alive, age, years
+    skill, counts = people.skill[:n], np.zeros((R, 2), dtype=np.int64)
+    if graduation:
+        skill, counts = ref.education.graduate(key, 2014, n, after, share, secondary, R)
+        assert counts[:, 1].sum() > 0 and (skill == 1).sum() > (people.skill[:n] == 1).sum()
     for threads in THREADS:
         out = _copy(people)
         got_children = np.full(out.alive.shape, 9, dtype=np.uint8)
         got_deaths = np.full(out.alive.shape, 9, dtype=np.uint8)
-        by_pair, born = demo.vital_lanes(w.n_regions)
+        by_pair, born = demo.vital_lanes(R)
+        tally = np.zeros((by_pair.shape[0], R, 2), dtype=np.int64)
         args = (key, 2014, n, out, vital, MAX_AGE, got_children, got_deaths, by_pair, born)
-        with_threads(threads, demo.mortality_fertility_and_ageing, *args)
+        with_threads(threads, demo.mortality_fertility_and_ageing, *args, share, secondary, tally)
         np.testing.assert_array_equal(out.alive[:n], alive)
         np.testing.assert_array_equal(out.age[:n], age)
         np.testing.assert_array_equal(out.years_abroad[:n], years)
+        np.testing.assert_array_equal(out.skill[:n], skill)
+        np.testing.assert_array_equal(tally.sum(axis=0), counts)
         np.testing.assert_array_equal(got_children[:n], children)
         np.testing.assert_array_equal(got_deaths[:n], deaths)
-        R = w.n_regions
         np.testing.assert_array_equal(
             born.sum(axis=0), ref.demography.births_by_location(children, people.location, n, R)
         )

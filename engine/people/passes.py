@@ -53,24 +53,43 @@ def identity(shard: Shard) -> tuple:
 
 
 def mortality_and_fertility(
-    shard: Shard, key, year, death_probability, fertility, age: bool = False
+    shard: Shard, key, year, death_probability, fertility, age: bool = False, graduation=None
 ) -> tuple:
     """Deaths by (origin, location) and agent-children by region of birth (int64). age: the
     survivors also age by a year in the same pass (`births_and_ageing` is then called with
-    aged=True), the same people as ageing them there."""
+    aged=True), the same people as ageing them there. graduation: None, or (ex_ante_share,
+    secondary_share) of `graduate` (age must be True): those turning 22 graduate in the same
+    pass too, and a third entry, `graduate`'s (origin, [deciders, graduates]), is returned."""
     pop = shard.population
     n, R = pop.n, pop.weight.shape[0]
     children = shard.buffer("children", np.uint8)
     died = shard.buffer("deaths", np.uint8)
     vital = Vital(death_probability, fertility, pop.weight)
     deaths, born = demo.vital_lanes(R)
-    if age:
-        demo.mortality_fertility_and_ageing(
-            key, year, n, pop.people, vital, MAX_AGE, children, died, deaths, born
-        )
-    else:
+    if not age:
         demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
-    return deaths.sum(axis=0), born.sum(axis=0)
+        return deaths.sum(axis=0), born.sum(axis=0)
+    none = np.zeros(0)
+    ex_ante, secondary = graduation if graduation is not None else (none, none)
+    graduates = np.zeros((deaths.shape[0], R, 2), dtype=np.int64)
+    demo.mortality_fertility_and_ageing(
+        key,
+        year,
+        n,
+        pop.people,
+        vital,
+        MAX_AGE,
+        children,
+        died,
+        deaths,
+        born,
+        np.asarray(ex_ante, dtype=np.float64),
+        np.asarray(secondary, dtype=np.float64),
+        graduates,
+    )
+    if graduation is None:
+        return deaths.sum(axis=0), born.sum(axis=0)
+    return deaths.sum(axis=0), born.sum(axis=0), graduates.sum(axis=0)
 
 
 def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bool = False) -> None:
