@@ -96,8 +96,6 @@ def mortality_fertility_and_ageing(
     people,
     vital,
     max_age,
-    children,
-    deaths_out,
     deaths_by_pair,
     born_by_region,
     ex_ante_share,
@@ -107,8 +105,10 @@ def mortality_fertility_and_ageing(
     """`mortality_and_fertility`, then `age_one_year` for the survivors, then (unless
     ex_ante_share is empty) `migsim.kernels.education.graduate` for those who turn
     GRADUATION_AGE, in one pass over people (the arguments and outputs are those of the
-    three kernels; graduates (L, R, 2) [lane, origin, (deciders, graduates)] is counted in
-    lanes by thread like the vital counts). Nothing between the three reads the people (the
+    three kernels but for the per-person `children` and `deaths_out`, of which the counts
+    in lanes are all the loop uses: two bytes a person neither written nor held; graduates
+    (L, R, 2) [lane, origin, (deciders, graduates)] is counted in lanes by thread like the
+    vital counts). Nothing between the three reads the people (the
     driver numbers the children from the counts; the newborn rows written in between are
     neither aged nor of age to graduate), so the year's people are the same; the rows of
     those removed at max_age are dead one step earlier, which a compaction then may drop."""
@@ -125,8 +125,6 @@ def mortality_fertility_and_ageing(
     weight = vital.weight
     graduation = ex_ante_share.shape[0] > 0
     for i in nb.prange(n):
-        children[i] = 0
-        deaths_out[i] = 0
         if alive[i] == 0:
             continue
         pid = person_id[i]
@@ -134,7 +132,6 @@ def mortality_fertility_and_ageing(
         loc = location[i]
         if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, sex[i], a]:
             alive[i] = 0
-            deaths_out[i] = 1
             deaths_by_pair[nb.get_thread_id(), origin[i], loc] += 1
             continue
         if sex[i] == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
@@ -143,7 +140,6 @@ def mortality_fertility_and_ageing(
             if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
                 whole += 1
             born = min(whole, 255)
-            children[i] = born
             born_by_region[nb.get_thread_id(), loc] += born
         if a >= max_age:
             alive[i] = 0

@@ -57,16 +57,17 @@ def mortality_and_fertility(
 ) -> tuple:
     """Deaths by (origin, location) and agent-children by region of birth (int64). age: the
     survivors also age by a year in the same pass (`births_and_ageing` is then called with
-    aged=True), the same people as ageing them there. graduation: None, or (ex_ante_share,
-    secondary_share) of `graduate` (age must be True): those turning 22 graduate in the same
-    pass too, and a third entry, `graduate`'s (origin, [deciders, graduates]), is returned."""
+    aged=True), the same people as ageing them there, and no per-person scratch is written.
+    graduation: None, or (ex_ante_share, secondary_share) of `graduate` (age must be True):
+    those turning 22 graduate in the same pass too, and a third entry, `graduate`'s
+    (origin, [deciders, graduates]), is returned."""
     pop = shard.population
     n, R = pop.n, pop.weight.shape[0]
-    children = shard.buffer("children", np.uint8)
-    died = shard.buffer("deaths", np.uint8)
     vital = Vital(death_probability, fertility, pop.weight)
     deaths, born = demo.vital_lanes(R)
     if not age:
+        children = shard.buffer("children", np.uint8)
+        died = shard.buffer("deaths", np.uint8)
         demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
         return deaths.sum(axis=0), born.sum(axis=0)
     none = np.zeros(0)
@@ -79,8 +80,6 @@ def mortality_and_fertility(
         pop.people,
         vital,
         MAX_AGE,
-        children,
-        died,
         deaths,
         born,
         np.asarray(ex_ante, dtype=np.float64),
