@@ -165,6 +165,33 @@ def test_write_births_equals_numpy_twin(sim):
             np.testing.assert_array_equal(getattr(out, name)[untouched], before[untouched])
 
 
+def test_write_births_with_productivity_equals_the_numpy_twins(sim):
+    # sigma >= 0: the newborns' productivity is written with their rows, exactly as
+    # fill_productivity writes it, and the other columns are those of write_births
+    key, n, people = _mixed(sim, 6)
+    R = sim.world.n_regions
+    counts = np.random.default_rng(6).integers(0, 3000, size=R).astype(np.int64)
+    regions = np.arange(1, R, 2, dtype=np.int64)
+    row_start = np.zeros(R, dtype=np.int64)
+    row_start[regions] = n + demo.exclusive_scan(counts[regions])
+    id_start = 10**9 + demo.exclusive_scan(counts)
+    rows, columns = ref.demography.write_births(key, 2014, regions, row_start, id_start, counts)
+    pid = columns["person_id"]
+    productivity = ref.synthesis.fill_productivity(key, pid, 0, pid.size, 0.4)
+    for threads in THREADS:
+        out = _copy(people, int(counts.sum()))
+        args = (key, 2014, regions, row_start, id_start, counts, out, 0.4)
+        with_threads(threads, demo.write_births, *args)
+        for name, values in columns.items():
+            np.testing.assert_array_equal(getattr(out, name)[rows], values, err_msg=name)
+        np.testing.assert_array_equal(out.productivity[rows], productivity)
+        untouched = np.ones(out.alive.shape[0], dtype=bool)
+        untouched[rows] = False
+        np.testing.assert_array_equal(
+            out.productivity[untouched], _copy(people, int(counts.sum())).productivity[untouched]
+        )
+
+
 def test_age_one_year_equals_numpy_twin(sim):
     key, n, people = _mixed(sim, 3)
     alive, age, years = ref.demography.age_one_year(n, people, MAX_AGE)

@@ -101,8 +101,14 @@ def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bo
     n = pop.n
     row_start = np.zeros_like(born)
     row_start[mine] = n + demo.exclusive_scan(born[mine])
-    demo.write_births(key, year, mine, row_start, id_start, born, pop.people)
-    fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
+    if aged:  # the fused path: productivity written with the rows (one parallel region)
+        sigma = float(pop.productivity_sigma)
+        demo.write_births(key, year, mine, row_start, id_start, born, pop.people, sigma)
+    else:
+        demo.write_births(key, year, mine, row_start, id_start, born, pop.people)
+        fill_productivity(
+            key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity
+        )
     pop.n = n + n_new
     pop.next_id = next_id
     if not aged:
