@@ -96,6 +96,48 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         )
 
 
+@pytest.mark.parametrize("graduation", [False, True])
+def test_mortality_fertility_and_ageing_equals_the_numpy_twins(sim, graduation):
+    # the fused kernel: mortality and fertility, then ageing, then (with graduation)
+    # graduation of those who turn 22, each as its own twin computes it
+    key, n, people = _mixed(sim, 5)
+    people.age[: n // 3] = 21  # many turn 22
+    people.skill[:n] = np.random.default_rng(5).integers(0, 3, n).astype(np.uint8)
+    w = sim.world
+    R = w.n_regions
+    vital = Vital(w.death_probability, w.fertility, sim.population.weight)
+    share = np.linspace(0.1, 0.9, R) if graduation else np.zeros(0)
+    secondary = np.linspace(0.8, 0.2, R) if graduation else np.zeros(0)
+    alive, children, deaths = ref.demography.mortality_and_fertility(key, 2014, n, people, vital)
+    after = _copy(people)
+    after.alive[:n] = alive
+    alive, age, years = ref.demography.age_one_year(n, after, MAX_AGE)
+    assert (age != people.age[:n]).any() and (years != people.years_abroad[:n]).any()
+    after.alive[:n], after.age[:n], after.years_abroad[:n] = alive, age, years
+    skill, counts = people.skill[:n], np.zeros((R, 2), dtype=np.int64)
+    if graduation:
+        skill, counts = ref.education.graduate(key, 2014, n, after, share, secondary, R)
+        assert counts[:, 1].sum() > 0 and (skill == 1).sum() > (people.skill[:n] == 1).sum()
+    for threads in THREADS:
+        out = _copy(people)
+        by_pair, born = demo.vital_lanes(R)
+        tally = np.zeros((by_pair.shape[0], R, 2), dtype=np.int64)
+        args = (key, 2014, n, out, vital, MAX_AGE, by_pair, born)
+        with_threads(threads, demo.mortality_fertility_and_ageing, *args, share, secondary, tally)
+        np.testing.assert_array_equal(out.alive[:n], alive)
+        np.testing.assert_array_equal(out.age[:n], age)
+        np.testing.assert_array_equal(out.years_abroad[:n], years)
+        np.testing.assert_array_equal(out.skill[:n], skill)
+        np.testing.assert_array_equal(tally.sum(axis=0), counts)
+        np.testing.assert_array_equal(
+            born.sum(axis=0), ref.demography.births_by_location(children, people.location, n, R)
+        )
+        np.testing.assert_array_equal(
+            by_pair.sum(axis=0),
+            ref.aggregate.count_pairs(n, deaths, people.origin, people.location, R, R),
+        )
+
+
 def test_write_births_equals_numpy_twin(sim):
     key, n, people = _mixed(sim, 2)
     R = sim.world.n_regions
@@ -121,6 +163,33 @@ def test_write_births_equals_numpy_twin(sim):
                 [getattr(people, name), np.zeros(int(counts.sum()), PEOPLE_DTYPES[name])]
             )
             np.testing.assert_array_equal(getattr(out, name)[untouched], before[untouched])
+
+
+def test_write_births_with_productivity_equals_the_numpy_twins(sim):
+    # sigma >= 0: the newborns' productivity is written with their rows, exactly as
+    # fill_productivity writes it, and the other columns are those of write_births
+    key, n, people = _mixed(sim, 6)
+    R = sim.world.n_regions
+    counts = np.random.default_rng(6).integers(0, 3000, size=R).astype(np.int64)
+    regions = np.arange(1, R, 2, dtype=np.int64)
+    row_start = np.zeros(R, dtype=np.int64)
+    row_start[regions] = n + demo.exclusive_scan(counts[regions])
+    id_start = 10**9 + demo.exclusive_scan(counts)
+    rows, columns = ref.demography.write_births(key, 2014, regions, row_start, id_start, counts)
+    pid = columns["person_id"]
+    productivity = ref.synthesis.fill_productivity(key, pid, 0, pid.size, 0.4)
+    for threads in THREADS:
+        out = _copy(people, int(counts.sum()))
+        args = (key, 2014, regions, row_start, id_start, counts, out, 0.4)
+        with_threads(threads, demo.write_births, *args)
+        for name, values in columns.items():
+            np.testing.assert_array_equal(getattr(out, name)[rows], values, err_msg=name)
+        np.testing.assert_array_equal(out.productivity[rows], productivity)
+        untouched = np.ones(out.alive.shape[0], dtype=bool)
+        untouched[rows] = False
+        np.testing.assert_array_equal(
+            out.productivity[untouched], _copy(people, int(counts.sum())).productivity[untouched]
+        )
 
 
 def test_age_one_year_equals_numpy_twin(sim):

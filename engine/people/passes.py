@@ -52,20 +52,48 @@ def identity(shard: Shard) -> tuple:
     return pop.weight, int(pop.next_id), float(pop.productivity_sigma)
 
 
-def mortality_and_fertility(shard: Shard, key, year, death_probability, fertility) -> tuple:
-    """Deaths by (origin, location) and agent-children by region of birth (int64)."""
+def mortality_and_fertility(
+    shard: Shard, key, year, death_probability, fertility, age: bool = False, graduation=None
+) -> tuple:
+    """Deaths by (origin, location) and agent-children by region of birth (int64). age: the
+    survivors also age by a year in the same pass (`births_and_ageing` is then called with
+    aged=True), the same people as ageing them there, and no per-person scratch is written.
+    graduation: None, or (ex_ante_share, secondary_share) of `graduate` (age must be True):
+    those turning 22 graduate in the same pass too, and a third entry, `graduate`'s
+    (origin, [deciders, graduates]), is returned."""
     pop = shard.population
     n, R = pop.n, pop.weight.shape[0]
-    children = shard.buffer("children", np.uint8)
-    died = shard.buffer("deaths", np.uint8)
     vital = Vital(death_probability, fertility, pop.weight)
     deaths, born = demo.vital_lanes(R)
-    demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
-    return deaths.sum(axis=0), born.sum(axis=0)
+    if not age:
+        children = shard.buffer("children", np.uint8)
+        died = shard.buffer("deaths", np.uint8)
+        demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
+        return deaths.sum(axis=0), born.sum(axis=0)
+    none = np.zeros(0)
+    ex_ante, secondary = graduation if graduation is not None else (none, none)
+    graduates = np.zeros((deaths.shape[0], R, 2), dtype=np.int64)
+    demo.mortality_fertility_and_ageing(
+        key,
+        year,
+        n,
+        pop.people,
+        vital,
+        MAX_AGE,
+        deaths,
+        born,
+        np.asarray(ex_ante, dtype=np.float64),
+        np.asarray(secondary, dtype=np.float64),
+        graduates,
+    )
+    if graduation is None:
+        return deaths.sum(axis=0), born.sum(axis=0)
+    return deaths.sum(axis=0), born.sum(axis=0), graduates.sum(axis=0)
 
 
-def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
-    """Write the children born in this shard's regions (numbered by the driver), then age."""
+def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bool = False) -> None:
+    """Write the children born in this shard's regions (numbered by the driver), then age
+    (unless `mortality_and_fertility` aged the survivors already: aged=True)."""
     pop = shard.population
     mine = shard.origins
     n_new = int(born[mine].sum())
@@ -73,11 +101,18 @@ def births_and_ageing(shard: Shard, key, year, born, id_start, next_id) -> None:
     n = pop.n
     row_start = np.zeros_like(born)
     row_start[mine] = n + demo.exclusive_scan(born[mine])
-    demo.write_births(key, year, mine, row_start, id_start, born, pop.people)
-    fill_productivity(key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity)
+    if aged:  # the fused path: productivity written with the rows (one parallel region)
+        sigma = float(pop.productivity_sigma)
+        demo.write_births(key, year, mine, row_start, id_start, born, pop.people, sigma)
+    else:
+        demo.write_births(key, year, mine, row_start, id_start, born, pop.people)
+        fill_productivity(
+            key, pop.person_id, n, n + n_new, pop.productivity_sigma, pop.productivity
+        )
     pop.n = n + n_new
     pop.next_id = next_id
-    demo.age_one_year(n, pop.people, MAX_AGE)
+    if not aged:
+        demo.age_one_year(n, pop.people, MAX_AGE)
 
 
 def cell_counts(shard: Shard, R: int) -> np.ndarray:

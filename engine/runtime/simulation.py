@@ -49,6 +49,13 @@ class Simulation:
     # a scenario's paths and the regime's timeline (migsim.scenarios.exogenous); None: the
     # base year's world and one policy for the whole run
     exogenous: Any = None
+    # the survivors age in the mortality pass (one pass over people fewer), and when the
+    # first step offers `graduation_levers` (education), those turning 22 graduate there too
+    # (one more); False: ageing and graduation in passes of their own, as the steps are
+    # written (the same bytes, tests/test_fused_passes.py)
+    fused_ageing: bool = True
+    # (year, graduate counts by origin) of the graduation done in this year's demography pass
+    graduated: Any = None
 
     def __post_init__(self):
         self.year = self.base_year
@@ -112,9 +119,22 @@ class Simulation:
         R = w.n_regions
         vital = self.exogenous.vital if self.exogenous is not None else None
         death_probability, fertility = vital or (w.death_probability, w.fertility)
-        deaths, born = self.people.sum(
-            passes.mortality_and_fertility, self.key, year, death_probability, fertility
+        aged = self.fused_ageing
+        first = self.steps[0] if self.steps else None
+        levers = None
+        if aged and hasattr(first, "graduation_levers"):
+            levers = first.graduation_levers(self, year)  # None: it graduates in its own pass
+        out = self.people.sum(
+            passes.mortality_and_fertility,
+            self.key,
+            year,
+            death_probability,
+            fertility,
+            aged,
+            levers,
         )
+        deaths, born = out[0], out[1]
+        self.graduated = (year, out[2]) if levers is not None else None
         if self.next_id + int(born.sum()) > ID_LIMIT:
             raise InputError(
                 "population.size",
@@ -123,7 +143,9 @@ class Simulation:
             )
         id_start = self.next_id + demo.exclusive_scan(born)
         self.next_id += int(born.sum())
-        self.people.map(passes.births_and_ageing, self.key, year, born, id_start, self.next_id)
+        self.people.map(
+            passes.births_and_ageing, self.key, year, born, id_start, self.next_id, aged
+        )
         births = np.zeros((R, R), dtype=np.int64)
         births[np.arange(R), np.arange(R)] = born
         return deaths, births

@@ -162,10 +162,23 @@ class EducationStep(Step):
         sim.state.region_columns["skilled_emigration_rate"] = p_high
         sim.state.region_columns["brain_gain"] = brain_gain(self, sim, *self.rates)["gain"]
 
+    def graduation_levers(self, sim, year: int):
+        """(H_ex, secondary share) by origin for graduating in the year's demography pass,
+        which the loop asks of its first step before demography (nothing the shares depend
+        on changes in between), or None where `run` is not this class's own."""
+        if type(self).run is not EducationStep.run or sim.state.cells is None:
+            return None  # (without the last record's cells, the rates would count people)
+        h_ex, _ = self.ex_ante_share(sim)
+        return h_ex, np.asarray(self.world.secondary_share, dtype=np.float64)
+
     def run(self, sim, year: int) -> None:
         h_ex, p_high = self.ex_ante_share(sim)
         secondary = np.asarray(self.world.secondary_share, dtype=np.float64)
-        out = sim.people.sum(passes.graduate, sim.key, year, h_ex, secondary)
+        early = getattr(sim, "graduated", None)
+        if early is not None and early[0] == year:
+            out = early[1]  # graduated in the demography pass (Simulation.fused_ageing)
+        else:
+            out = sim.people.sum(passes.graduate, sim.key, year, h_ex, secondary)
         counts = out * sim.weight[:, None]  # (o, [deciders, graduates]) people
         if self.policy is not None and self.policy.training_boost.any():
             # graduates owed to a skill partnership, financed by the partner destinations
