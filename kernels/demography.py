@@ -28,8 +28,8 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
-from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
-from migsim.kernels.education import GRADUATION_AGE
+from migsim.kernels.bundles import TERTIARY
+from migsim.kernels.education import GRADUATION_AGE, graduation_draw
 from migsim.kernels.rng import Stream, normal, uniform
 
 MOTHER_MIN_AGE, MOTHER_MAX_AGE = 15, 49
@@ -42,6 +42,35 @@ def vital_lanes(n_regions: int) -> tuple[np.ndarray, np.ndarray]:
     lanes = nb.config.NUMBA_NUM_THREADS
     R = n_regions
     return np.zeros((lanes, R, R), dtype=np.int64), np.zeros((lanes, R), dtype=np.int64)
+
+
+@nb.njit(inline="always", **JIT)
+def _vital(key, pid, year, a, s, o, loc, death_probability, fertility, weight):
+    """(dies this year, agent-children born) of one person alive at the year's start: steps 1
+    and 2 of the module doc, the draws keyed on the person."""
+    if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, s, a]:
+        return True, 0
+    born = 0
+    if s == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
+        expected = fertility[loc, a] * weight[o] / weight[loc]
+        whole = int(expected)
+        if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
+            whole += 1
+        born = min(whole, 255)
+    return False, born
+
+
+@nb.njit(inline="always", **JIT)
+def _age_survivor(i, a, loc, alive, age, origin, years_abroad, max_age):
+    """Step 3 for survivor i of age a living in loc: removed at max_age (False), else a year
+    older, and a year longer abroad if living outside their origin (True)."""
+    if a >= max_age:
+        alive[i] = 0
+        return False
+    age[i] = a + 1
+    if origin[i] != loc and years_abroad[i] < 255:
+        years_abroad[i] += 1
+    return True
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -73,20 +102,24 @@ def mortality_and_fertility(
         deaths_out[i] = 0
         if alive[i] == 0:
             continue
-        pid = person_id[i]
-        a = age[i]
         loc = location[i]
-        if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, sex[i], a]:
+        dies, born = _vital(
+            key,
+            person_id[i],
+            year,
+            age[i],
+            sex[i],
+            origin[i],
+            loc,
+            death_probability,
+            fertility,
+            weight,
+        )
+        if dies:
             alive[i] = 0
             deaths_out[i] = 1
             deaths_by_pair[nb.get_thread_id(), origin[i], loc] += 1
-            continue
-        if sex[i] == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
-            expected = fertility[loc, a] * weight[origin[i]] / weight[loc]
-            whole = int(expected)
-            if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
-                whole += 1
-            born = min(whole, 255)
+        elif born:
             children[i] = born
             born_by_region[nb.get_thread_id(), loc] += born
 
@@ -133,34 +166,25 @@ def mortality_fertility_and_ageing(
         pid = person_id[i]
         a = age[i]
         loc = location[i]
-        if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, sex[i], a]:
+        o = origin[i]
+        dies, born = _vital(key, pid, year, a, sex[i], o, loc, death_probability, fertility, weight)
+        if dies:
             alive[i] = 0
-            deaths_by_pair[nb.get_thread_id(), origin[i], loc] += 1
+            deaths_by_pair[nb.get_thread_id(), o, loc] += 1
             continue
-        if sex[i] == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
-            expected = fertility[loc, a] * weight[origin[i]] / weight[loc]
-            whole = int(expected)
-            if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
-                whole += 1
-            born = min(whole, 255)
+        if born:
             born_by_region[nb.get_thread_id(), loc] += born
-        if a >= max_age:
-            alive[i] = 0
+        if not _age_survivor(i, a, loc, alive, age, origin, years_abroad, max_age):
             continue
-        age[i] = a + 1
-        if origin[i] != loc and years_abroad[i] < 255:
-            years_abroad[i] += 1
-        if graduation and a + 1 == GRADUATION_AGE and skill[i] != TERTIARY:
-            o = origin[i]
+        sk = skill[i]
+        if graduation and a + 1 == GRADUATION_AGE and sk != TERTIARY:
             lane = nb.get_thread_id()
             graduates[lane, o, 0] += 1
-            if uniform(key, pid, year, Stream.EDUCATION) < ex_ante_share[o]:
-                skill[i] = TERTIARY
+            new = graduation_draw(key, pid, year, o, sk, ex_ante_share, secondary_share)
+            if new == TERTIARY:
                 graduates[lane, o, 1] += 1
-            elif skill[i] == PRIMARY and (
-                uniform(key, pid, year, Stream.EDUCATION_SECONDARY) < secondary_share[o]
-            ):
-                skill[i] = SECONDARY
+            if new != sk:
+                skill[i] = new
 
 
 @nb.njit(**JIT)
@@ -238,14 +262,8 @@ def age_one_year(n, people, max_age):
     location = people.location
     years_abroad = people.years_abroad
     for i in nb.prange(n):
-        if alive[i] == 0:
-            continue
-        if age[i] >= max_age:
-            alive[i] = 0
-            continue
-        age[i] += 1
-        if origin[i] != location[i] and years_abroad[i] < 255:
-            years_abroad[i] += 1
+        if alive[i] != 0:
+            _age_survivor(i, age[i], location[i], alive, age, origin, years_abroad, max_age)
 
 
 def exclusive_scan(totals: np.ndarray) -> np.ndarray:

@@ -12,11 +12,23 @@ from __future__ import annotations
 
 import numba as nb
 
-from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.bundles import PRIMARY, SECONDARY, TERTIARY
 from migsim.kernels.rng import Stream, uniform
 
 GRADUATION_AGE = 22
+
+
+@nb.njit(inline="always", **JIT)
+def graduation_draw(key, pid, year, o, sk, ex_ante_share, secondary_share):
+    """The education a person of origin o and education sk (not tertiary) leaves school with
+    at GRADUATION_AGE: tertiary with probability ex_ante_share[o], else secondary with
+    probability secondary_share[o] if still primary, else sk."""
+    if uniform(key, pid, year, Stream.EDUCATION) < ex_ante_share[o]:
+        return TERTIARY
+    if sk == PRIMARY and uniform(key, pid, year, Stream.EDUCATION_SECONDARY) < secondary_share[o]:
+        return SECONDARY
+    return sk
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -40,11 +52,10 @@ def graduate(key, year, n, people, ex_ante_share, secondary_share, out):
             if alive[i] == 0 or age[i] != GRADUATION_AGE or skill[i] == TERTIARY:
                 continue
             o = origin[i]
+            sk = skill[i]
             out[c, o, 0] += 1
-            if uniform(key, person_id[i], year, Stream.EDUCATION) < ex_ante_share[o]:
-                skill[i] = TERTIARY
+            new = graduation_draw(key, person_id[i], year, o, sk, ex_ante_share, secondary_share)
+            if new == TERTIARY:
                 out[c, o, 1] += 1
-            elif skill[i] == PRIMARY and (
-                uniform(key, person_id[i], year, Stream.EDUCATION_SECONDARY) < secondary_share[o]
-            ):
-                skill[i] = SECONDARY
+            if new != sk:
+                skill[i] = new
