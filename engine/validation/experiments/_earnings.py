@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from migsim.kernels import income as ik
+from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR
 from migsim.people.shards import Shard
-
-TERTIARY = 2  # education code of the tertiary skill class
 
 
 def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
@@ -62,10 +61,16 @@ def economy_of(sim):
     return next(s for s in sim.steps if s.name == "economy")
 
 
-def paid_now(sim) -> dict:
-    """`paid` in the simulation's current year: the economy step's labour-supply pass is run
-    again for that year (the same keyed draws, so the same units as its income pass) and
-    paired with the cell wages it paid that year."""
+def supply_and_paid(sim) -> tuple[np.ndarray, dict]:
+    """(the year's efficiency units by (region, education, experience band, nativity), `paid`)
+    in the simulation's current year: the economy step's labour-supply pass is run again for
+    that year (the same keyed draws, so the same units as its income pass) and paired with
+    the cell wages it paid that year."""
     econ = economy_of(sim)
-    econ.supply(sim, sim.year)
-    return sim.people.sum(paid, econ.cell_wages, econ.conf.irregular_wage_factor)
+    supply = econ.supply(sim, sim.year)
+    return supply, sim.people.sum(paid, econ.cell_wages, econ.conf.irregular_wage_factor)
+
+
+def paid_now(sim) -> dict:
+    """`paid` in the simulation's current year (`supply_and_paid`)."""
+    return supply_and_paid(sim)[1]

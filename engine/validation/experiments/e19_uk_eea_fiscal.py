@@ -65,6 +65,14 @@ QUICK_UNDECIDED = {
 SOURCE = "Dustmann & Frattini 2014 (Economic Journal)"
 
 
+def revenue_over_spending(run, rows: np.ndarray) -> float:
+    """Revenue / public spending - 1 (%) of the people in `rows`, living where they are."""
+    w = run.people_weight(rows)
+    revenue = float((w * run.revenue(rows, at_home=False)).sum())
+    spending = float((w * run.public_spending(rows, at_home=False)).sum())
+    return 100 * (revenue / spending - 1) if spending > 0 else float("nan")
+
+
 @experiment(
     "E19",
     title="Recent EEA immigrants' taxes over public spending in the UK (Dustmann & Frattini 2014)",
@@ -82,9 +90,7 @@ def e19_uk_eea_fiscal(r: Runner) -> list[Check]:
         rows = run.rows(list(origins), "GBR")
         rows = rows[run.people["years_abroad"][rows] <= RECENT_YEARS]
         w = run.people_weight(rows)
-        taxes = float((w * run.revenue(rows, at_home=False)).sum())
-        spending = float((w * run.public_spending(rows, at_home=False)).sum())
-        ratio = 100 * (taxes / spending - 1) if spending > 0 else float("nan")
+        ratio = revenue_over_spending(run, rows)
         out.append(
             point(
                 "E19",
@@ -103,9 +109,6 @@ def e19_uk_eea_fiscal(r: Runner) -> list[Check]:
     gbr = run.code("GBR")
     p = run.people
     rows = np.flatnonzero((p["origin"] == gbr) & (p["location"] == gbr))
-    w = run.people_weight(rows)
-    revenue = float((w * run.revenue(rows, at_home=False)).sum())
-    spending = float((w * run.public_spending(rows, at_home=False)).sum())
     out.append(
         point(
             "E19",
@@ -113,7 +116,7 @@ def e19_uk_eea_fiscal(r: Runner) -> list[Check]:
             SOURCE,
             "K",
             NATIVES,
-            100 * (revenue / spending - 1) if spending > 0 else float("nan"),
+            revenue_over_spending(run, rows),
             "%",
             f"{run.year}, world=countries: GBR's natives of all ages ({rows.size} agents); "
             "revenue / public spending - 1, the accounting of the immigrant groups above",

@@ -27,7 +27,7 @@ import numpy as np
 
 from migsim.model.nested_market import CLASS_OF_EDUCATION
 from migsim.validation.checks import Check, point
-from migsim.validation.experiments._earnings import economy_of, paid_now
+from migsim.validation.experiments._earnings import economy_of, supply_and_paid
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -92,8 +92,7 @@ def e25_place_premium(r: Runner) -> list[Check]:
         sim, _ = r.start()
         world = sim.world
         econ = economy_of(sim)
-        supply = econ.supply(sim, sim.year)  # (R, 3, X, 2) efficiency units
-        sums = paid_now(sim)
+        supply, sums = supply_and_paid(sim)  # supply: (R, 3, X, 2) efficiency units
         d = world.index("NAM")
         on_arrival = np.minimum(1.0, econ.kappa0 * econ.policy.credential_transfer_scale)
         kappa = credential_factors(sums, d, on_arrival)
