@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import migsim
+from migsim.core.errors import InputError
 from migsim.core.world import load_world
 from migsim.kernels.migration import IRREGULAR, NATIVE, PERMANENT
 from migsim.people.population import Population
@@ -65,8 +66,9 @@ def test_e13_published_share_uses_1997_world_gdp_at_market_rates(tmp_path):
         "iso3,year,gdp_usd\nUSA,1997,8000000000000\nMEX,1997,500000000000\nMEX,1998,1\n"
     )
     assert e13.world_gdp_usd(1997, Inputs(tmp_path)) == 8.5e12
-    with pytest.raises(ValueError, match="1990"):
+    with pytest.raises(InputError, match="1990") as err:
         e13.world_gdp_usd(1990, Inputs(tmp_path))
+    assert "gdp_current_usd" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_e13_shipped_1997_world_gdp_is_the_world_banks():

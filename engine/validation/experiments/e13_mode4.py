@@ -54,7 +54,13 @@ def world_gdp_usd(year: int, inputs=None) -> float:
 
     frame = (inputs or Inputs())["gdp_current_usd"].filter(pl.col("year") == year)
     if frame.height == 0:
-        raise ValueError(f"gdp_current_usd has no economy with a value in {year}")
+        from migsim.core.errors import InputError
+
+        raise InputError(
+            "inputs/gdp_current_usd",
+            f"no economy has a value in {year}",
+            "the input as retrieved (1990-2019, engine/data/inputs/gdp_current_usd)",
+        )
     return float(frame["gdp_usd"].sum())
 
 
