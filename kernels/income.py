@@ -185,7 +185,20 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, money, tallies):
+def incomes(
+    key,
+    year,
+    elapsed,
+    bounds,
+    people,
+    band_of_age,
+    weight,
+    units_in,
+    money,
+    tallies,
+    cells_out=None,
+    n_status=0,
+):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
     people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
@@ -204,6 +217,11 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
     units_in: each person's efficiency units this year, from `labour_supply`.
+    cells_out: None, or (L, R*R*2*2*B*n_status) int64 lanes, L at least the most threads
+    numba may run: the living agents are also counted by cell [origin, location, skill,
+    sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
+    `numba.get_thread_id()`, a run of rows in one cell at once; the lanes' sum is
+    `count_cells`'s result for any number of threads (integer counts), without its pass.
     money.wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit by [location, education,
     experience band, nativity].
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
@@ -241,12 +259,18 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     group_out = tallies.groups
     levy_out = tallies.levy
     bands = experience_bands()
+    sex = people.sex
+    n_regions = weight.shape[0]
+    n_bands = spending_profile.shape[0]
     for c in nb.prange(N_CHUNKS):
         # the running sums of the last welfare group seen, added in row order exactly as
         # group_out[c, g] += ... would add them (no view of group_out: a view's reference
         # count is an atomic both threads write, which cost a third of the pass)
         g_now = -1
         people_g = private_g = public_g = 0.0
+        lane = nb.get_thread_id()
+        last = -1  # the cell of the current run of rows, and its length
+        run = 0
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
@@ -257,6 +281,15 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             st = status[i]
             a = age[i]
             b = band_of_age[a]
+            if cells_out is not None:
+                cell = ((np.int64(o) * n_regions + loc) * 2 + s) * 2 + sex[i]
+                cell = (cell * n_bands + b) * n_status + st
+                if cell != last:
+                    if last >= 0:
+                        cells_out[lane, last] += run
+                    last = cell
+                    run = 0
+                run += 1
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
@@ -307,6 +340,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             group_out[c, g_now, 0] = people_g
             group_out[c, g_now, 1] = private_g
             group_out[c, g_now, 2] = public_g
+        if cells_out is not None and last >= 0:
+            cells_out[lane, last] += run
 
 
 @nb.njit(**EXACT_JIT)

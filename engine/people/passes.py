@@ -10,6 +10,7 @@ results of all shards (`migsim.people.shards.add`). Steps call them through
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from migsim.core.errors import PluginOutputError
@@ -17,7 +18,7 @@ from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import count_cells
+from migsim.kernels.aggregate import CELL_BUDGET, count_cells
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -243,11 +244,18 @@ def labour_supply(
     return _sum_chunks(out), _sum_chunks(hist)
 
 
-def incomes(shard: Shard, key, year, elapsed, params) -> dict:
+def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> dict:
     """This shard's money sums of the year (and its people's wealth updated). params: the
-    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money)."""
+    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money). count: the pass
+    also counts the living agents by cell, returned as "cells" (`cell_counts`'s result),
+    unless the world's cells are too many for a lane per thread (`CELL_BUDGET`)."""
     pop = shard.population
     R = pop.weight.shape[0]
+    n_cells = R * R * 2 * 2 * N_BANDS * len(STATUSES)
+    lanes = numba.config.NUMBA_NUM_THREADS
+    cells = None
+    if count and lanes * n_cells <= CELL_BUDGET:
+        cells = np.zeros((lanes, n_cells), dtype=np.int64)
     n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
     tallies = MoneyTallies(
         np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
@@ -258,10 +266,25 @@ def incomes(shard: Shard, key, year, elapsed, params) -> dict:
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     units = shard.buffer("units", np.float32)
     money = Money(*params)
+    bands, n_status = AGE_BAND_OF_AGE, len(STATUSES)
     ik.incomes(
-        key, year, elapsed, bounds, pop.people, AGE_BAND_OF_AGE, pop.weight, units, money, tallies
+        key,
+        year,
+        elapsed,
+        bounds,
+        pop.people,
+        bands,
+        pop.weight,
+        units,
+        money,
+        tallies,
+        cells,
+        n_status,
     )
-    return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
+    out = {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
+    if cells is not None:
+        out["cells"] = cells.sum(axis=0)
+    return out
 
 
 def graduate(shard: Shard, key, year, h_ex, secondary_share) -> np.ndarray:

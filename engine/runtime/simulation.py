@@ -56,6 +56,13 @@ class Simulation:
     fused_ageing: bool = True
     # (year, graduate counts by origin) of the graduation done in this year's demography pass
     graduated: Any = None
+    # the economy's income pass also counts people by cell, and the record takes those counts
+    # when no step ran after it this year (one pass over people fewer); False: the record
+    # counts in a pass of its own (the same bytes, tests/test_fused_passes.py)
+    fused_counts: bool = True
+    # (year, agents by cell, flat int64) counted by a pass of this year's last step; a step
+    # that starts clears it, since it may change people
+    counted: Any = None
 
     def __post_init__(self):
         self.year = self.base_year
@@ -158,6 +165,7 @@ class Simulation:
             self.exogenous.begin_year(self, year)
         deaths, births = self._timed("demography", self.demography, year)
         for step in self.steps:
+            self.counted = None  # counts taken before this step may be stale after it
             before = set(self.state.region_columns)
             fields = {k: id(v) for k, v in vars(self.state).items()}
             self._timed(step.name, step.run, self, year)
@@ -167,18 +175,20 @@ class Simulation:
         self._timed("aggregate", self.record, year, deaths, births, self.state.moves)
 
     # ------------------------------------------------------------------ records
-    def cell_people(self) -> np.ndarray:
+    def cell_people(self, counts: np.ndarray | None = None) -> np.ndarray:
         """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
-        status]."""
+        status]. counts: the agents by cell (flat int64) when a pass already counted them."""
         R = self.world.n_regions
-        counts = self.people.sum(passes.cell_counts, R)
+        if counts is None:
+            counts = self.people.sum(passes.cell_counts, R)
         counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
         return counts * self.weight[:, None, None, None, None, None]
 
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
         R = w.n_regions
-        people = self.cell_people()
+        counted, self.counted = self.counted, None
+        people = self.cell_people(counted[1] if counted and counted[0] == year else None)
         self.state.cells = people  # (origin, location, skill, sex, band, status), real people
         by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))

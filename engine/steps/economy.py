@@ -121,14 +121,6 @@ SPENDING_OECD = np.array([0.26, 0.31, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.66])
 OECD_TAX_RATE = 0.35
 
 
-def _sum_chunks(partial: np.ndarray) -> np.ndarray:
-    """Combine per-chunk float partials in chunk order (thread-count invariant)."""
-    out = np.zeros(partial.shape[1:])
-    for c in range(partial.shape[0]):
-        out += partial[c]
-    return out
-
-
 @step("economy")
 class EconomyStep(Step):
     """Labour markets, incomes, budgets and remittances after migration."""
@@ -305,9 +297,10 @@ class EconomyStep(Step):
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
 
-    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
+    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False, count=False) -> dict:
         """Money sums of the year. `units_ready`: the caller has just run `supply` for these
-        people and this year, so its per-person efficiency units are reused."""
+        people and this year, so its per-person efficiency units are reused. `count`: the
+        pass also counts people by cell for the record (`Simulation.counted`)."""
         world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
@@ -337,7 +330,9 @@ class EconomyStep(Step):
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             public_goods,
         )
-        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
+        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
+        if "cells" in sums:
+            sim.counted = (year, sums.pop("cells"))
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -384,7 +379,8 @@ class EconomyStep(Step):
         self.capital, self.cell_wages = outcome.capital, outcome.wages
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
+        count = getattr(sim, "fused_counts", False)  # the year's last pass over people
+        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count)
         self.record(sim, year, outcome, sums, supply)
 
     def record(self, sim, year, outcome, sums, supply) -> None:
