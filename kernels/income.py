@@ -130,6 +130,29 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
     earnings percentiles are the class wage times its quantiles.
     people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
+    bands = experience_bands()
+    for c in nb.prange(N_CHUNKS):
+        supply_rows(
+            bounds[c],
+            bounds[c + 1],
+            c,
+            key,
+            year,
+            people,
+            weight,
+            work,
+            bands,
+            units_out,
+            out,
+            hist_out,
+        )
+
+
+@nb.njit(**JIT)
+def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_out, out, hist_out):
+    """`labour_supply` of rows [start, stop), added to chunk c of out and hist_out in row
+    order (the fused migration pass, `migsim.kernels.fused`, calls it per sub-block of its
+    chunk right after the block's decisions). bands: `experience_bands()`."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -145,43 +168,41 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
     relative_wage = work.relative_wage
-    bands = experience_bands()
-    for c in nb.prange(N_CHUNKS):
-        for i in range(bounds[c], bounds[c + 1]):
-            units_out[i] = 0.0
-            if alive[i] == 0:
-                continue
-            loc = location[i]
-            o = origin[i]
-            st = status[i]
-            units = _efficiency(
-                key,
-                year,
-                person_id[i],
-                age[i],
-                loc,
-                o,
-                skill_class(skill[i]),
-                st,
-                years_abroad[i],
-                employment,
-                kappa0,
-                kappa_years,
-                irregular_wage_factor,
-                productivity[i],
-                credential_scale,
-            )
-            units_out[i] = units
-            if units > 0.0:
-                e = skill[i]
-                x = bands[e, age[i]]
-                j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                if (person_id[i] & HIST_SAMPLE_MASK) == 0:
-                    rel = units * relative_wage[loc, e, x, j]
-                    k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
-                    k = min(max(k, 0), HIST_BINS - 1)
-                    hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
-                out[c, loc, e, x, j] += units * weight[o]
+    for i in range(start, stop):
+        units_out[i] = 0.0
+        if alive[i] == 0:
+            continue
+        loc = location[i]
+        o = origin[i]
+        st = status[i]
+        units = _efficiency(
+            key,
+            year,
+            person_id[i],
+            age[i],
+            loc,
+            o,
+            skill_class(skill[i]),
+            st,
+            years_abroad[i],
+            employment,
+            kappa0,
+            kappa_years,
+            irregular_wage_factor,
+            productivity[i],
+            credential_scale,
+        )
+        units_out[i] = units
+        if units > 0.0:
+            e = skill[i]
+            x = bands[e, age[i]]
+            j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
+            if (person_id[i] & HIST_SAMPLE_MASK) == 0:
+                rel = units * relative_wage[loc, e, x, j]
+                k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+                k = min(max(k, 0), HIST_BINS - 1)
+                hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
+            out[c, loc, e, x, j] += units * weight[o]
 
 
 @nb.njit(**PARALLEL_JIT)

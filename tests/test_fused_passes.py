@@ -3,7 +3,8 @@ ageing and graduation in the mortality pass (`Simulation.fused_ageing`) against
 `births_and_ageing` ageing the survivors after the births and the education step's own
 `graduate` pass, and the record's cell counts taken in the economy's income pass
 (`Simulation.fused_counts`) against the record's own `cell_counts` pass, with and without
-compaction, on 1 and 2 threads and in 2 shards."""
+compaction, on 1 and 2 threads and in 2 shards; and the labour supply taken in the
+migration's decision pass (`Simulation.fused_supply`) against the economy's own pass."""
 
 from __future__ import annotations
 
@@ -77,23 +78,28 @@ def _populations(sim) -> list:
     return [shard.population for shard in sim.people.shards]
 
 
+MODULAR = {"fused_counts": False, "fused_supply": False}
+
+
 @pytest.mark.parametrize("threads", THREADS)
 @pytest.mark.parametrize(("world", "spare"), [("toy", 0.0), ("default", 0.15)])
-def test_cell_counts_in_the_income_pass_give_the_record_pass_bytes(world, spare, threads):
-    fused = _run(world, 40_000, 4, threads, spare, True, fused_counts=True)
+def test_supply_and_counts_in_the_migration_and_income_passes(world, spare, threads):
+    fused = _run(world, 40_000, 4, threads, spare, True)
     counter = count_exchange(fused)
     fused.step()
-    # the record took the income pass's counts: no pass of its own
-    assert "cell_counts" not in counter.calls and counter.calls["incomes"] == 1
-    modular = _run(world, 40_000, 5, threads, spare, True, fused_counts=False)
+    # the labour supply came from the decision pass, the record's counts from the income pass
+    calls = counter.calls
+    assert "labour_supply" not in calls and "decide" not in calls and "cell_counts" not in calls
+    assert calls["decide_and_supply"] == 1 and calls["incomes"] == 1
+    modular = _run(world, 40_000, 5, threads, spare, True, **MODULAR)
     _same_run(fused, modular)
 
 
 @pytest.mark.parametrize("threads", THREADS)
-def test_cell_counts_in_the_income_pass_with_shards(threads):
+def test_the_fused_passes_with_shards(threads):
     shards = ["shards.count=2"]
     fused = _run("default", 40_000, 3, threads, 0.15, True, overrides=shards)
-    modular = _run("default", 40_000, 3, threads, 0.15, False, fused_counts=False)
+    modular = _run("default", 40_000, 3, threads, 0.15, False, **MODULAR)
     assert len(fused.people.shards) == 2
     ta, tb = fused.tables(), modular.tables()
     # people are counted (integers): the same bytes; money sums add shards in another order
@@ -122,3 +128,13 @@ def test_a_step_after_the_economy_makes_the_record_count_again():
     assert stocks.height > 0 and stocks.filter(pl.col("status") == "irregular").height == 0
     before = sim.tables()["stocks"].filter(pl.col("year") == sim.base_year)
     assert before.filter(pl.col("status") == "irregular").height > 0
+
+
+def test_a_step_between_migration_and_the_economy_makes_the_economy_supply_again():
+    steps = "steps=[education,migration,regularise_after_economy,economy]"
+    fused = _run("default", 40_000, 2, THREADS[-1], 0.15, True, overrides=[steps])
+    counter = count_exchange(fused)
+    fused.step()
+    assert counter.calls["labour_supply"] == 1 and "decide_and_supply" not in counter.calls
+    modular = _run("default", 40_000, 3, THREADS[-1], 0.15, True, overrides=[steps], **MODULAR)
+    _same_run(fused, modular)

@@ -16,6 +16,7 @@ import numpy as np
 from migsim.core.errors import PluginOutputError
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
+from migsim.kernels import fused
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
 from migsim.kernels.aggregate import CELL_BUDGET, count_cells
@@ -177,6 +178,30 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
     excess = int(np.maximum(tallies.n_moves - tallies.moves.shape[1], 0).sum())
     moves = MoveCounts.empty(tallies.n_regions) if excess else MoveCounts.from_tallies(tallies)
     return moves, tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0), invalid, excess
+
+
+def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, supply) -> tuple:
+    """`decide` (the default decision, no plug-in) and then, in the same pass, the labour
+    supply of the decided people (`labour_supply`'s results and units scratch); supply: the
+    arguments of `labour_supply` after the year, in order. Returns `decide`'s five results
+    and `labour_supply`'s two."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    rows = int(np.diff(bounds).max()) * mk.N_CHUNKS  # room for the largest chunk's moves
+    keys = shard.buffer("move_keys", np.int64, rows)
+    tallies = move_tallies(mk.N_CHUNKS, R, rows, keys)
+    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
+    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    units = shard.buffer("units", np.float32)
+    weight = pop.weight
+    work = Work(*supply)
+    fused.decide_and_supply(
+        key, year, bounds, pop.people, cells, levers, tallies, weight, work, units, out, hist
+    )
+    moves = MoveCounts.from_tallies(tallies)
+    blocked, intra = tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0)
+    return moves, blocked, intra, 0, 0, _sum_chunks(out), _sum_chunks(hist)
 
 
 def _check_kernel_output(pop, tallies) -> None:

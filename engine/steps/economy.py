@@ -20,6 +20,7 @@ from migsim.core.errors import InputError
 from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
+from migsim.kernels.bundles import Work
 from migsim.kernels.income import N_EXPERIENCE
 from migsim.model import externalities as ext
 from migsim.model import markets, nested_market
@@ -279,21 +280,23 @@ class EconomyStep(Step):
         ) / gdp0
         self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
+    def supply_levers(self, sim, year) -> Work:
+        """The labour-supply pass's arguments after key and year (`Simulation.supplied`)."""
+        conf, policy = self.conf, self.policy
+        credential, wage_factor = policy.credential_transfer_scale, conf.irregular_wage_factor
+        employment, years = self.world.employment_rate, conf.credential_years
+        return Work(employment, self.kappa0, years, wage_factor, credential, self.relative_wage)
+
     def supply(self, sim, year) -> np.ndarray:
         """Efficiency units by (region, education, experience band, nativity); keeps each
         person's units in their shard for the income pass, and the earnings histogram for
         the record."""
-        out, hist = sim.people.sum(
-            passes.labour_supply,
-            sim.key,
-            year,
-            self.world.employment_rate,
-            self.kappa0,
-            self.conf.credential_years,
-            self.conf.irregular_wage_factor,
-            self.policy.credential_transfer_scale,
-            self.relative_wage,
-        )
+        ready = getattr(sim, "supplied", None)  # taken by the step before, nothing since
+        if ready is not None and ready[0] == year:
+            out, hist = ready[1]
+        else:
+            levers = self.supply_levers(sim, year)
+            out, hist = sim.people.sum(passes.labour_supply, sim.key, year, *levers)
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
 
