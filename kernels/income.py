@@ -14,6 +14,10 @@ Two passes over people per year:
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
 
+By default the first runs inside the migration's decision pass (`migsim.kernels.fused`,
+through `supply_rows`) and the second also counts people by cell for the record
+(`cells_out`); the passes here are the modular path, the same bytes.
+
 Float sums are accumulated per chunk and the chunks are combined in order by the caller.
 Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
 sums are identical for any thread count and whether or not dead rows were compacted.
