@@ -14,6 +14,10 @@ Two passes over people per year:
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
 
+By default the first runs inside the migration's decision pass (`migsim.kernels.fused`,
+through `supply_rows`) and the second also counts people by cell for the record
+(`cells_out`); the passes here are the modular path, the same bytes.
+
 Float sums are accumulated per chunk and the chunks are combined in order by the caller.
 Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
 sums are identical for any thread count and whether or not dead rows were compacted.
@@ -130,6 +134,30 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
     earnings percentiles are the class wage times its quantiles.
     people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
+    bands = experience_bands()
+    for c in nb.prange(N_CHUNKS):
+        supply_rows(
+            bounds[c],
+            bounds[c + 1],
+            c,
+            key,
+            year,
+            people,
+            weight,
+            work,
+            bands,
+            units_out,
+            out,
+            hist_out,
+        )
+
+
+@nb.njit(inline="always", **JIT)
+def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_out, out, hist_out):
+    """`labour_supply` of rows [start, stop), added to chunk c of out and hist_out in row
+    order (inlined: `labour_supply` and the fused migration pass, `migsim.kernels.fused`,
+    call it per chunk; as a call of its own it took 40% longer). bands:
+    `experience_bands()`."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -145,47 +173,58 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
     relative_wage = work.relative_wage
-    bands = experience_bands()
-    for c in nb.prange(N_CHUNKS):
-        for i in range(bounds[c], bounds[c + 1]):
-            units_out[i] = 0.0
-            if alive[i] == 0:
-                continue
-            loc = location[i]
-            o = origin[i]
-            st = status[i]
-            units = _efficiency(
-                key,
-                year,
-                person_id[i],
-                age[i],
-                loc,
-                o,
-                skill_class(skill[i]),
-                st,
-                years_abroad[i],
-                employment,
-                kappa0,
-                kappa_years,
-                irregular_wage_factor,
-                productivity[i],
-                credential_scale,
-            )
-            units_out[i] = units
-            if units > 0.0:
-                e = skill[i]
-                x = bands[e, age[i]]
-                j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-                if (person_id[i] & HIST_SAMPLE_MASK) == 0:
-                    rel = units * relative_wage[loc, e, x, j]
-                    k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
-                    k = min(max(k, 0), HIST_BINS - 1)
-                    hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
-                out[c, loc, e, x, j] += units * weight[o]
+    for i in range(start, stop):
+        units_out[i] = 0.0
+        if alive[i] == 0:
+            continue
+        loc = location[i]
+        o = origin[i]
+        st = status[i]
+        units = _efficiency(
+            key,
+            year,
+            person_id[i],
+            age[i],
+            loc,
+            o,
+            skill_class(skill[i]),
+            st,
+            years_abroad[i],
+            employment,
+            kappa0,
+            kappa_years,
+            irregular_wage_factor,
+            productivity[i],
+            credential_scale,
+        )
+        units_out[i] = units
+        if units > 0.0:
+            e = skill[i]
+            x = bands[e, age[i]]
+            j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
+            if (person_id[i] & HIST_SAMPLE_MASK) == 0:
+                rel = units * relative_wage[loc, e, x, j]
+                k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+                k = min(max(k, 0), HIST_BINS - 1)
+                hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
+            out[c, loc, e, x, j] += units * weight[o]
 
 
 @nb.njit(**PARALLEL_JIT)
-def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, money, tallies):
+def incomes(
+    key,
+    year,
+    elapsed,
+    bounds,
+    people,
+    band_of_age,
+    weight,
+    units_in,
+    money,
+    tallies,
+    cells_out=None,
+    n_status=0,
+):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
     people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
@@ -204,6 +243,11 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
     units_in: each person's efficiency units this year, from `labour_supply`.
+    cells_out: None, or (L, R*R*2*2*B*n_status) int64 lanes, L at least the most threads
+    numba may run: the living agents are also counted by cell [origin, location, skill,
+    sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
+    `numba.get_thread_id()`, a run of rows in one cell at once; the lanes' sum is
+    `count_cells`'s result for any number of threads (integer counts), without its pass.
     money.wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit by [location, education,
     experience band, nativity].
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
@@ -241,12 +285,18 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
     group_out = tallies.groups
     levy_out = tallies.levy
     bands = experience_bands()
+    sex = people.sex
+    n_regions = weight.shape[0]
+    n_bands = spending_profile.shape[0]
     for c in nb.prange(N_CHUNKS):
         # the running sums of the last welfare group seen, added in row order exactly as
         # group_out[c, g] += ... would add them (no view of group_out: a view's reference
         # count is an atomic both threads write, which cost a third of the pass)
         g_now = -1
         people_g = private_g = public_g = 0.0
+        lane = nb.get_thread_id()
+        last = -1  # the cell of the current run of rows, and its length
+        run = 0
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
@@ -257,6 +307,15 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             st = status[i]
             a = age[i]
             b = band_of_age[a]
+            if cells_out is not None:
+                cell = ((np.int64(o) * n_regions + loc) * 2 + s) * 2 + sex[i]
+                cell = (cell * n_bands + b) * n_status + st
+                if cell != last:
+                    if last >= 0:
+                        cells_out[lane, last] += run
+                    last = cell
+                    run = 0
+                run += 1
             w = weight[o]
             abroad = loc != o
             j = 1 if (abroad or st == INTRA_REGIONAL) else 0
@@ -307,6 +366,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units_in, m
             group_out[c, g_now, 0] = people_g
             group_out[c, g_now, 1] = private_g
             group_out[c, g_now, 2] = public_g
+        if cells_out is not None and last >= 0:
+            cells_out[lane, last] += run
 
 
 @nb.njit(**EXACT_JIT)

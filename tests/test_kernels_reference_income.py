@@ -145,3 +145,39 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
         for name, got in tallies._asdict().items():
             np.testing.assert_allclose(_sum_chunks(got), sums[name], rtol=SUM_RTOL, err_msg=name)
     people.wealth[:] = wealth0
+
+
+def test_incomes_count_cells_like_numpy(inputs):
+    """With cell lanes the income pass also counts the living by cell (the index of
+    `count_cells`), exactly as a NumPy count, and its money sums and wealth are the same
+    bytes as without."""
+    key, people, weight, bounds, money, R = inputs
+    m = int(bounds[-1])
+    B, S = len(AGE_BANDS), 5
+    live = people.alive[:m] != 0
+    cell = (people.origin[:m].astype(np.int64) * R + people.location[:m]) * 2
+    cell = ((cell + (people.skill[:m] == 2)) * 2 + people.sex[:m]) * B
+    cell = (cell + AGE_BAND_OF_AGE[people.age[:m]]) * S + people.status[:m]
+    expected = np.bincount(cell[live], minlength=R * R * 4 * B * S)
+    units = np.random.default_rng(3).uniform(0.0, 2.0, people.alive.shape[0]).astype(np.float32)
+    wealth0 = people.wealth.copy()
+    for threads in THREADS:
+        results = []
+        for lanes in (None, np.zeros((numba.config.NUMBA_NUM_THREADS, expected.size), np.int64)):
+            people.wealth[:] = wealth0
+            tallies = MoneyTallies(
+                np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4)),
+                np.zeros((ik.N_CHUNKS, R, R)),
+                np.zeros((ik.N_CHUNKS, 5, 3)),
+                np.zeros((ik.N_CHUNKS, R)),
+            )
+            args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, money, tallies)
+            with_threads(threads, ik.incomes, *args, lanes, S)
+            results.append((people.wealth[:m].copy(), tallies, lanes))
+        (wealth_a, tallies_a, _), (wealth_b, tallies_b, lanes) = results
+        assert lanes.sum() == live.sum()
+        np.testing.assert_array_equal(lanes.sum(axis=0), expected)
+        np.testing.assert_array_equal(wealth_a, wealth_b)
+        for a, b in zip(tallies_a, tallies_b, strict=True):
+            np.testing.assert_array_equal(a, b)
+    people.wealth[:] = wealth0

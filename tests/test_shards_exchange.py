@@ -9,11 +9,12 @@ import pytest
 
 import migsim
 from migsim.kernels.bundles import n_move_keys
+from migsim.kernels.income import HIST_BINS, N_EXPERIENCE
 from migsim.people.exchange import count_exchange
 from migsim.runtime.assemble import start_simulation
 
 SHARDS = 2
-MOVES_PASS = "decide"
+MOVES_PASS = "decide_and_supply"  # the decisions, with the labour supply (fused_supply)
 
 
 def exchange_of_a_year(size: int, world: str = "default") -> tuple[dict, dict, int]:
@@ -35,7 +36,9 @@ def test_bytes_per_year_do_not_grow_with_people():
     moves_large = large_back.pop(MOVES_PASS)
     assert small_back == large_back
     # the moves: 16 bytes per distinct key (key and count) at most, per shard
-    bound = SHARDS * (16 * n_move_keys(R) + 4096)
+    # and the labour supply returned with them: float64 units and earnings histogram by cell
+    supply = 8 * (R * 3 * N_EXPERIENCE * 2 + R * 2 * 2 * HIST_BINS)
+    bound = SHARDS * (16 * n_move_keys(R) + supply + 4096)
     assert moves_small <= bound and moves_large <= bound
     total = sum(large_sent.values()) + sum(large_back.values()) + moves_large
     assert total < 2_000_000  # about 1 MB a year for 2 shards of the 12-region world
@@ -43,5 +46,7 @@ def test_bytes_per_year_do_not_grow_with_people():
 
 def test_the_counter_counts_every_pass_of_a_year():
     sent, back, _ = exchange_of_a_year(20_000, world="toy")
-    for name in ("mortality_and_fertility", "births_and_ageing", "cell_counts"):
+    # the record's cell counts come back with the income pass (Simulation.fused_counts)
+    assert "cell_counts" not in sent
+    for name in ("mortality_and_fertility", "births_and_ageing", "incomes"):
         assert sent[name] > 0 and back[name] > 0

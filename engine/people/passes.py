@@ -10,14 +10,16 @@ results of all shards (`migsim.people.shards.add`). Steps call them through
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from migsim.core.errors import PluginOutputError
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import demography as demo
+from migsim.kernels import fused
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import count_cells
+from migsim.kernels.aggregate import CELL_BUDGET, count_cells
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -178,6 +180,30 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
     return moves, tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0), invalid, excess
 
 
+def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, supply) -> tuple:
+    """`decide` (the default decision, no plug-in) and then, in the same pass, the labour
+    supply of the decided people (`labour_supply`'s results and units scratch); supply: the
+    arguments of `labour_supply` after the year, in order. Returns `decide`'s five results
+    and `labour_supply`'s two."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
+    rows = int(np.diff(bounds).max()) * mk.N_CHUNKS  # room for the largest chunk's moves
+    keys = shard.buffer("move_keys", np.int64, rows)
+    tallies = move_tallies(mk.N_CHUNKS, R, rows, keys)
+    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
+    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    units = shard.buffer("units", np.float32)
+    weight = pop.weight
+    work = Work(*supply)
+    fused.decide_and_supply(
+        key, year, bounds, pop.people, cells, levers, tallies, weight, work, units, out, hist
+    )
+    moves = MoveCounts.from_tallies(tallies)
+    blocked, intra = tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0)
+    return moves, blocked, intra, 0, 0, _sum_chunks(out), _sum_chunks(hist)
+
+
 def _check_kernel_output(pop, tallies) -> None:
     """What a kernel plug-in leaves must be usable by the rest of the year: counts not
     negative, every location a region, every status one of STATUSES, wealth a finite number
@@ -243,11 +269,18 @@ def labour_supply(
     return _sum_chunks(out), _sum_chunks(hist)
 
 
-def incomes(shard: Shard, key, year, elapsed, params) -> dict:
+def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> dict:
     """This shard's money sums of the year (and its people's wealth updated). params: the
-    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money)."""
+    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money). count: the pass
+    also counts the living agents by cell, returned as "cells" (`cell_counts`'s result),
+    unless the world's cells are too many for a lane per thread (`CELL_BUDGET`)."""
     pop = shard.population
     R = pop.weight.shape[0]
+    n_cells = R * R * 2 * 2 * N_BANDS * len(STATUSES)
+    lanes = numba.config.NUMBA_NUM_THREADS
+    cells = None
+    if count and lanes * n_cells <= CELL_BUDGET:
+        cells = np.zeros((lanes, n_cells), dtype=np.int64)
     n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
     tallies = MoneyTallies(
         np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
@@ -258,10 +291,25 @@ def incomes(shard: Shard, key, year, elapsed, params) -> dict:
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     units = shard.buffer("units", np.float32)
     money = Money(*params)
+    bands, n_status = AGE_BAND_OF_AGE, len(STATUSES)
     ik.incomes(
-        key, year, elapsed, bounds, pop.people, AGE_BAND_OF_AGE, pop.weight, units, money, tallies
+        key,
+        year,
+        elapsed,
+        bounds,
+        pop.people,
+        bands,
+        pop.weight,
+        units,
+        money,
+        tallies,
+        cells,
+        n_status,
     )
-    return {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
+    out = {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
+    if cells is not None:
+        out["cells"] = cells.sum(axis=0)
+    return out
 
 
 def graduate(shard: Shard, key, year, h_ex, secondary_share) -> np.ndarray:

@@ -56,6 +56,21 @@ class Simulation:
     fused_ageing: bool = True
     # (year, graduate counts by origin) of the graduation done in this year's demography pass
     graduated: Any = None
+    # the economy's income pass also counts people by cell, and the record takes those counts
+    # when no step ran after it this year (one pass over people fewer); False: the record
+    # counts in a pass of its own (the same bytes, tests/test_fused_passes.py)
+    fused_counts: bool = True
+    # (year, agents by cell, flat int64) counted by a pass of this year's last step; a step
+    # that starts clears it, since it may change people
+    counted: Any = None
+    # the step before the economy (migration) takes the labour supply in its last pass over
+    # people (one pass fewer): `supply_levers` is what the next step's supply pass needs
+    # (None: no step after offers it), the step leaves (year, its results) in `supply_taken`,
+    # and the next step, and only it, finds them in `supplied`; False: a pass of its own
+    fused_supply: bool = True
+    supply_levers: Any = None
+    supply_taken: Any = None
+    supplied: Any = None
 
     def __post_init__(self):
         self.year = self.base_year
@@ -157,28 +172,38 @@ class Simulation:
         if self.exogenous is not None:
             self.exogenous.begin_year(self, year)
         deaths, births = self._timed("demography", self.demography, year)
-        for step in self.steps:
+        taken = None
+        for i, step in enumerate(self.steps):
+            self.counted = None  # counts taken before this step may be stale after it
+            self.supplied, self.supply_taken = taken, None  # only the step before's results
+            after = self.steps[i + 1] if i + 1 < len(self.steps) else None
+            offers = self.fused_supply and hasattr(after, "supply_levers")
+            self.supply_levers = after.supply_levers(self, year) if offers else None
             before = set(self.state.region_columns)
             fields = {k: id(v) for k, v in vars(self.state).items()}
             self._timed(step.name, step.run, self, year)
             _check_writes(step, fields, self.state)
             _check_columns(step, set(self.state.region_columns) - before)
+            taken = self.supply_taken
+        self.supplied = self.supply_taken = self.supply_levers = None
         self.year = year
         self._timed("aggregate", self.record, year, deaths, births, self.state.moves)
 
     # ------------------------------------------------------------------ records
-    def cell_people(self) -> np.ndarray:
+    def cell_people(self, counts: np.ndarray | None = None) -> np.ndarray:
         """Real people per cell, shape (R, R, 2, 2, B, S) [origin, location, skill, sex, band,
-        status]."""
+        status]. counts: the agents by cell (flat int64) when a pass already counted them."""
         R = self.world.n_regions
-        counts = self.people.sum(passes.cell_counts, R)
+        if counts is None:
+            counts = self.people.sum(passes.cell_counts, R)
         counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
         return counts * self.weight[:, None, None, None, None, None]
 
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
         R = w.n_regions
-        people = self.cell_people()
+        counted, self.counted = self.counted, None
+        people = self.cell_people(counted[1] if counted and counted[0] == year else None)
         self.state.cells = people  # (origin, location, skill, sex, band, status), real people
         by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))

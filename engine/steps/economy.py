@@ -20,6 +20,7 @@ from migsim.core.errors import InputError
 from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
+from migsim.kernels.bundles import Work
 from migsim.kernels.income import N_EXPERIENCE
 from migsim.model import externalities as ext
 from migsim.model import markets, nested_market
@@ -119,14 +120,6 @@ class EconomyConf:
 # education + health + pensions + cash transfers, at an OECD fiscal size (tax rate 0.35).
 SPENDING_OECD = np.array([0.26, 0.31, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.66])
 OECD_TAX_RATE = 0.35
-
-
-def _sum_chunks(partial: np.ndarray) -> np.ndarray:
-    """Combine per-chunk float partials in chunk order (thread-count invariant)."""
-    out = np.zeros(partial.shape[1:])
-    for c in range(partial.shape[0]):
-        out += partial[c]
-    return out
 
 
 @step("economy")
@@ -287,27 +280,30 @@ class EconomyStep(Step):
         ) / gdp0
         self.records = {"remittances": [], "fiscal": [], "welfare": [], "earnings": []}
 
+    def supply_levers(self, sim, year) -> Work:
+        """The labour-supply pass's arguments after key and year (`Simulation.supplied`)."""
+        conf, policy = self.conf, self.policy
+        credential, wage_factor = policy.credential_transfer_scale, conf.irregular_wage_factor
+        employment, years = self.world.employment_rate, conf.credential_years
+        return Work(employment, self.kappa0, years, wage_factor, credential, self.relative_wage)
+
     def supply(self, sim, year) -> np.ndarray:
         """Efficiency units by (region, education, experience band, nativity); keeps each
         person's units in their shard for the income pass, and the earnings histogram for
         the record."""
-        out, hist = sim.people.sum(
-            passes.labour_supply,
-            sim.key,
-            year,
-            self.world.employment_rate,
-            self.kappa0,
-            self.conf.credential_years,
-            self.conf.irregular_wage_factor,
-            self.policy.credential_transfer_scale,
-            self.relative_wage,
-        )
+        ready = getattr(sim, "supplied", None)  # taken by the step before, nothing since
+        if ready is not None and ready[0] == year:
+            out, hist = ready[1]
+        else:
+            levers = self.supply_levers(sim, year)
+            out, hist = sim.people.sum(passes.labour_supply, sim.key, year, *levers)
         self._hist = hist  # workers by log(units), for earnings percentiles
         return out
 
-    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False) -> dict:
+    def incomes(self, sim, year, elapsed, wages, units_ready: bool = False, count=False) -> dict:
         """Money sums of the year. `units_ready`: the caller has just run `supply` for these
-        people and this year, so its per-person efficiency units are reused."""
+        people and this year, so its per-person efficiency units are reused. `count`: the
+        pass also counts people by cell for the record (`Simulation.counted`)."""
         world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
@@ -337,7 +333,9 @@ class EconomyStep(Step):
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             public_goods,
         )
-        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params)
+        sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
+        if "cells" in sums:
+            sim.counted = (year, sums.pop("cells"))
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -384,7 +382,8 @@ class EconomyStep(Step):
         self.capital, self.cell_wages = outcome.capital, outcome.wages
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
-        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, units_ready=True)
+        count = getattr(sim, "fused_counts", False)  # the year's last pass over people
+        sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count)
         self.record(sim, year, outcome, sums, supply)
 
     def record(self, sim, year, outcome, sums, supply) -> None:

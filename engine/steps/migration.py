@@ -378,17 +378,27 @@ class MigrationStep(Step):
         # only a plug-in's code is the user's: an error of migsim's own decision pass is a bug
         part = "kernel" if self.behaviour.kernel is not None else "individual_term"
         plugged = self.behaviour.kernel is not None or self.behaviour.individual_term is not None
-        with plugin_call(self.behaviour, part, year) if plugged else nullcontext():
-            moves, blocked, intra, invalid, excess = sim.people.sum(
-                passes.decide,
-                sim.key,
-                year,
-                cells,
-                levers,
-                self.behaviour.kernel,
-                self.behaviour.individual_term,
-                self.term_params,
+        # the next step's labour supply in the decision pass (Simulation.supply_levers): the
+        # decisions are the year's last change to people unless a catch-up pass follows
+        supply = getattr(sim, "supply_levers", None) if not plugged and catch is None else None
+        if supply is not None:
+            *decided, out, hist = sim.people.sum(
+                passes.decide_and_supply, sim.key, year, cells, levers, supply
             )
+            moves, blocked, intra, invalid, excess = decided
+            sim.supply_taken = (year, (out, hist))
+        else:
+            with plugin_call(self.behaviour, part, year) if plugged else nullcontext():
+                moves, blocked, intra, invalid, excess = sim.people.sum(
+                    passes.decide,
+                    sim.key,
+                    year,
+                    cells,
+                    levers,
+                    self.behaviour.kernel,
+                    self.behaviour.individual_term,
+                    self.term_params,
+                )
         if invalid:
             raise InputError(
                 f"behaviour plug-in '{self.behaviour.name}'",
