@@ -41,8 +41,7 @@ def observed_stocks(
         )
         .drop_nulls(["a", "b"])
         .filter(
-            (pl.col("a") != pl.col("b"))
-            | (within & (pl.col("origin") != pl.col("destination")))
+            (pl.col("a") != pl.col("b")) | (within & (pl.col("origin") != pl.col("destination")))
         )
         .group_by("year", "a", "b")
         .agg(pl.col("stock").sum())

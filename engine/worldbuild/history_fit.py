@@ -209,8 +209,7 @@ def fit_within_grid(world: World, conf: Any, paths: Paths, targets: dict, grid: 
         "grid": errors,
         "rate": {c: float(f"{r:.6g}") for c, r in zip(world.codes, rate)},
         "targets": {
-            str(y): {c: round(float(v)) for c, v in zip(world.codes, targets[y])}
-            for y in FIT_YEARS
+            str(y): {c: round(float(v)) for c, v in zip(world.codes, targets[y])} for y in FIT_YEARS
         },
         "log_error": {y: round(e, 6) for y, e in within_error(projected, targets).items()},
         "log_error_mean": round(error, 6),
@@ -455,6 +454,20 @@ def profile_table(provenance: dict) -> str:
         f"Spread: (largest - smallest error) / the centre's. A point is adopted when it "
         f"lowers the error by more than {100 * provenance['profile_min_gain']:.0f}%.",
     ]
+    within = provenance.get("within_region")
+    if within:
+        grid = "; ".join(
+            ", ".join(f"{v:g}" for v in p["values"].values()) + f": {p['error']:.4f}"
+            for p in within["grid"]
+        )
+        errors = ", ".join(f"{y} {e:.3f}" for y, e in within["log_error"].items())
+        rates = ", ".join(f"{c} {1000 * r:.3f}" for c, r in within["rate"].items() if r > 0)
+        rows += [
+            "",
+            f"Within-region stocks: `intra_return_hazard` on its grid (values: fit error) "
+            f"{grid}; with the best, the rate per region (per 1,000 natives of working age "
+            f"a year) {rates}; within-region log error {errors}.",
+        ]
     return "\n".join(rows)
 
 
