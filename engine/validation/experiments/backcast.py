@@ -1,8 +1,8 @@
 """The back-cast: the world built from country data at base year 1990 (regions12_1990, its
 calibration fitted on the observed 1990-2005 corridor and within-region changes by `migsim
 world fit-history`) run along the history scenario (observed PWT incomes and WPP demography
-to 2013) from 1990 to 2013, its immigrant stocks by UN area against Alonso's (2015) Table 6.1 in 2000, 2010
-and 2013.
+to 2013) from 1990 to 2013, its immigrant stocks by UN area against Alonso's (2015) Table 6.1
+in 2000, 2010 and 2013.
 
 It is the HISTORY experiment's run (configs/experiment/history_1990.yaml runs to 2013, and
 HISTORY reads its years to 2010), so a full validation simulates it once. No bilateral
