@@ -37,6 +37,16 @@ Monte-Carlo draws:
    costs, which the calibration fixes whatever the split): its profile is flat by
    construction.
 
+Before the corridors, and apart from them (nothing of theirs moves it), the within-region
+stocks (migrants between distinct countries of one region: 44% of the 1990 world's stock):
+targets S_r(1990) O_rr(t) / O_rr(1990) from the diagonal of the UN area matrix; a
+projection of each region's stock (`project_within`: survivors of death and of the
+within-region return hazard, plus a rate per native of working age, the migration kernel's
+within-region draw); the rate per region by the same fixed point on arrivals since 1990
+(`fit_within`), and the return hazard behaviour.intra_return_hazard, shared by the regions,
+on WITHIN_GRID by the stock-weighted within-region log error. The static calibration's rate
+instead grows each stock at stock_growth with its region's population.
+
 Budget: TIME_BUDGET_SECONDS on this machine (2 cores; 9 grid points and 8 profile points,
 each about 6 s on an idle core: measured 97 s in all with other jobs on the cores, 476 s
 when they held both). The grid and the profiles are always tried in
