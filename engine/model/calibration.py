@@ -319,19 +319,13 @@ def calibrate(
     xi_inc = xi + policy_cost[:, :, :, None]
     xi_inc[~off] = -40.0
 
-    # within-region migration between countries of one region
-    natives = native_pyramids(world)
-    intra_rate = np.zeros((R, B))
-    intra_return = np.zeros((R, B))
-    working = slice(15, 65)
-    for r in range(R):
-        stock_r = world.intra_migrants[r]
-        native_working = natives[r][:, working].sum() - stock_r * 0.8
-        q = (world.death_probability[r] * natives[r]).sum() / natives[r].sum()
-        inflow = stock_r * (conf.intra_return_hazard + q + conf.stock_growth)
-        rate = inflow / max(native_working, 1.0)
-        intra_rate[r, (BAND_LOWER >= 15) & (BAND_LOWER < 65)] = rate
-        intra_return[r, :] = conf.intra_return_hazard
+    # within-region migration between countries of one region: the inflow that keeps the
+    # stock growing at stock_growth, as a rate per native of working age
+    native_working, death = within_region_base(world)
+    inflow = world.intra_migrants * (conf.intra_return_hazard + death + conf.stock_growth)
+    intra_rate, intra_return = within_region_levers(
+        inflow / np.maximum(native_working, 1.0), conf.intra_return_hazard, B
+    )
 
     provenance = {
         "key": provenance_key(world, conf, pop_conf),
@@ -367,6 +361,25 @@ def calibrate(
         target,
         provenance,
     )
+
+
+def within_region_base(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) the base year's natives of working age (15-64) at home who are not within-region
+    migrants (80% of those taken to be of working age), the people a within-region rate
+    applies to, and (R,) the natives' yearly death probability."""
+    natives = native_pyramids(world)
+    working = natives[:, :, 15:65].sum(axis=(1, 2)) - world.intra_migrants * 0.8
+    death = (world.death_probability * natives).sum(axis=(1, 2)) / natives.sum(axis=(1, 2))
+    return working, death
+
+
+def within_region_levers(rate: np.ndarray, hazard: float, bands: int):
+    """(R, B) intra_rate (`rate` per region at the working-age bands 15-64, zero elsewhere)
+    and (R, B) intra_return (`hazard` at every band)."""
+    R = len(rate)
+    intra_rate = np.zeros((R, bands))
+    intra_rate[:, (BAND_LOWER >= 15) & (BAND_LOWER < 65)] = np.asarray(rate)[:, None]
+    return intra_rate, np.full((R, bands), float(hazard))
 
 
 def calibration_path(world: World) -> Path:

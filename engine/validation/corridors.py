@@ -26,10 +26,11 @@ FLOOR = 1.0
 
 
 def observed_stocks(
-    stock: pl.DataFrame, mapping: pl.DataFrame, codes: list[str], years
+    stock: pl.DataFrame, mapping: pl.DataFrame, codes: list[str], years, within: bool = False
 ) -> dict[int, np.ndarray]:
     """{year: (R, R)} the UN matrix's stocks summed over the countries of each area pair
-    (country pairs inside one area left out)."""
+    (country pairs inside one area left out, or with `within` summed on the diagonal: the
+    stock between distinct countries of the area)."""
     area = dict(zip(mapping["iso3"].str.to_uppercase(), mapping["area"]))
     index = {c: i for i, c in enumerate(codes)}
     frame = (
@@ -39,7 +40,9 @@ def observed_stocks(
             b=pl.col("destination").replace_strict(area, default=None),
         )
         .drop_nulls(["a", "b"])
-        .filter(pl.col("a") != pl.col("b"))
+        .filter(
+            (pl.col("a") != pl.col("b")) | (within & (pl.col("origin") != pl.col("destination")))
+        )
         .group_by("year", "a", "b")
         .agg(pl.col("stock").sum())
         .sort("year", "a", "b")

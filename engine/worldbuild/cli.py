@@ -75,7 +75,8 @@ def add_parsers(parser) -> None:
         help="fit the 1990 world's history calibration (1990-2005) and store it",
         description="Fit the corridor constants and the income elasticity and return "
         "hazard scale of a world built at 1990 to the observed 1990-2005 changes of its "
-        "corridor stocks along the history scenario (expected cell-level flows, a few "
+        "corridor stocks, and its within-region rates and return hazard to those of its "
+        "within-region stocks, along the history scenario (expected cell-level flows, a few "
         "minutes at most), and write calibration.json.gz into the world directory.",
     )
     p.add_argument("--world", default="regions12_1990", help="a world built at 1990")
@@ -208,6 +209,8 @@ def fit_history_command(ns) -> int:
     )
     status(
         f"migsim world fit-history: wrote {path} ({shown}; corridor log error 1995-2005 "
-        f"{cal.provenance['corridor_log_error']}; profiles: {profiles}) in {seconds:.1f} s{over}"
+        f"{cal.provenance['corridor_log_error']}; within-region log error "
+        f"{cal.provenance['within_region']['log_error']}; profiles: {profiles}) in "
+        f"{seconds:.1f} s{over}"
     )
     return 0

@@ -37,6 +37,16 @@ Monte-Carlo draws:
    costs, which the calibration fixes whatever the split): its profile is flat by
    construction.
 
+Before the corridors, and apart from them (nothing of theirs moves it), the within-region
+stocks (migrants between distinct countries of one region: 44% of the 1990 world's stock):
+targets S_r(1990) O_rr(t) / O_rr(1990) from the diagonal of the UN area matrix; a
+projection of each region's stock (`project_within`: survivors of death and of the
+within-region return hazard, plus a rate per native of working age, the migration kernel's
+within-region draw); the rate per region by the same fixed point on arrivals since 1990
+(`fit_within`), and the return hazard behaviour.intra_return_hazard, shared by the regions,
+on WITHIN_GRID by the stock-weighted within-region log error. The static calibration's rate
+instead grows each stock at stock_growth with its region's population.
+
 Budget: TIME_BUDGET_SECONDS on this machine (2 cores; 9 grid points and 8 profile points,
 each about 6 s on an idle core: measured 97 s in all with other jobs on the cores, 476 s
 when they held both). The grid and the profiles are always tried in
@@ -58,7 +68,13 @@ import numpy as np
 import polars as pl
 
 from migsim.core.world import World
-from migsim.model.calibration import Calibration, base_cells, base_wages, calibrate
+from migsim.model.calibration import (
+    Calibration,
+    base_cells,
+    base_wages,
+    calibrate,
+    within_region_levers,
+)
 from migsim.model.projection import Paths, project, scenario_paths, setup
 
 BASE_YEAR, FIT_END = 1990, 2005
@@ -87,6 +103,9 @@ PROFILES = {
     "liquidity: up-front cost": ({"upfront_cost_months": 1.5}, {"upfront_cost_months": 6.0}),
 }
 MIN_GAIN = 0.01
+# Candidate values of the within-region migrants' yearly return hazard, shared by the
+# regions (behaviour.intra_return_hazard, default 0.05 [A]): from none to twice the default [A].
+WITHIN_GRID = {"intra_return_hazard": (0.0, 0.0125, 0.025, 0.05, 0.1)}
 FLOOR_SHARE = 0.01  # a target's arrivals floor, share of the target stock
 MAX_ITERATIONS = 200
 TOLERANCE = 1e-3  # largest change of a corridor shift in an iteration
@@ -106,6 +125,107 @@ def observed_targets(world: World, observed: dict[int, np.ndarray]) -> dict[int,
             ratio = np.where(base > 0, observed[year] / base, 1.0)
         out[year] = stock * ratio
     return out
+
+
+def within_targets(world: World, observed: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """{year: (R,)} the world's base-year within-region stock (intra_region_migrants) moved
+    by the observed change since BASE_YEAR of the stock between distinct countries of the
+    area (the diagonal of `observed`; an area without one keeps its base-year stock)."""
+    base = np.diag(observed[BASE_YEAR])
+    out = {}
+    for year in FIT_YEARS:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(base > 0, np.diag(observed[year]) / base, 1.0)
+        out[year] = np.asarray(world.intra_migrants, dtype=np.float64) * ratio
+    return out
+
+
+def project_within(
+    world: World, rate: np.ndarray, hazard: float, paths: Paths, years
+) -> dict[int, np.ndarray]:
+    """{year: (R,)} expected within-region stock for the base year and every year in `years`
+    (stepping every year between): each year the stock survives death and the return hazard,
+    and `rate` (R,) of the natives of working age (the base year's, moved with the observed
+    population) move to another country of the region (the migration kernel's within-region
+    draw, migsim.kernels.migration)."""
+    from migsim.model.calibration import within_region_base
+
+    working, death = within_region_base(world)
+    working = np.maximum(working, 1.0)
+    stock = np.asarray(world.intra_migrants, dtype=np.float64).copy()
+    out = {paths.base_year: stock.copy()}
+    for t in range(paths.base_year + 1, max(years) + 1):
+        stock = stock * (1.0 - death) * (1.0 - hazard) + rate * working * paths.population[t]
+        if t in years:
+            out[t] = stock.copy()
+    return out
+
+
+def within_error(projected: dict, targets: dict) -> dict[str, float]:
+    """{year: within-region stock log error} weighted by the last target's stock."""
+    weight = targets[FIT_YEARS[-1]]
+    mask = weight > 0
+    out = {}
+    for year in FIT_YEARS:
+        gap = np.abs(np.log(np.maximum(projected[year], 1.0) / np.maximum(targets[year], 1.0)))
+        out[str(year)] = float((weight[mask] * gap[mask]).sum() / weight[mask].sum())
+    return out
+
+
+def fit_within(world: World, conf: Any, paths: Paths, targets: dict):
+    """The within-region rate per region (R,) that makes the projected within-region stock
+    follow the targets, for the return hazard conf.intra_return_hazard: the static
+    calibration's rate, then the corridors' damped fixed point on the arrivals since 1990
+    (stock minus the base-year stock's survivors; the target's floored at FLOOR_SHARE of
+    the stock), with step 1 since arrivals are proportional to the rate. Returns (rate,
+    projection, iterations)."""
+    from migsim.model.calibration import within_region_base
+
+    hazard = conf.intra_return_hazard
+    working, death = within_region_base(world)
+    stock = np.asarray(world.intra_migrants, dtype=np.float64)
+    rate = stock * (hazard + death + conf.stock_growth) / np.maximum(working, 1.0)
+    zero = project_within(world, np.zeros_like(rate), hazard, paths, FIT_YEARS)  # survivors
+    iterations = 0
+    for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 (reported)
+        projected = project_within(world, rate, hazard, paths, FIT_YEARS)
+        step = np.zeros_like(rate)
+        for year in FIT_YEARS:
+            arrivals = np.maximum(projected[year] - zero[year], 1e-9)
+            wanted = np.maximum(targets[year] - zero[year], FLOOR_SHARE * targets[year])
+            step += np.log(np.maximum(wanted, 1e-9) / arrivals)
+        step = np.where(stock > 0, step / len(FIT_YEARS), 0.0)
+        rate = np.minimum(rate * np.exp(step), 1.0)
+        if np.abs(step).max() < TOLERANCE:
+            break
+    return rate, project_within(world, rate, hazard, paths, FIT_YEARS), iterations
+
+
+def fit_within_grid(world: World, conf: Any, paths: Paths, targets: dict, grid: dict):
+    """The grid's point (WITHIN_GRID) whose fitted rates give the smallest within-region
+    log error over FIT_YEARS. Returns (fitted {name: value}, rate (R,), projection, report)."""
+    names = list(grid)
+    best, errors = None, []
+    for values in itertools.product(*(grid[n] for n in names)):
+        point = dict(zip(names, values))
+        rate, projected, iterations = fit_within(world, replace(conf, **point), paths, targets)
+        error = float(np.mean(list(within_error(projected, targets).values())))
+        errors.append({"values": point, "error": round(error, 6)})
+        if best is None or error < best[0]:
+            best = (error, point, rate, projected, iterations)
+    error, point, rate, projected, iterations = best
+    report = {
+        "fitted": "intra_rate by region (working ages); intra_return_hazard on a grid",
+        "grid": errors,
+        "rate": {c: float(f"{r:.6g}") for c, r in zip(world.codes, rate)},
+        "targets": {
+            str(y): {c: round(float(v)) for c, v in zip(world.codes, targets[y])} for y in FIT_YEARS
+        },
+        "log_error": {y: round(e, 6) for y, e in within_error(projected, targets).items()},
+        "log_error_mean": round(error, 6),
+        "iterations": iterations,
+    }
+    return point, rate, projected, report
 
 
 def weighted_error(projected: dict, targets: dict) -> float:
@@ -161,14 +281,27 @@ def fit_history(
     grid: dict | None = None,
     budget: float = TIME_BUDGET_SECONDS,
     profiles: dict | None = None,
+    within_grid: dict | None = None,
 ) -> tuple[Calibration, dict]:
-    """The fitted calibration and the fitted global parameters {name: value}: the grid's,
-    then the profiled ones that lower the error by more than MIN_GAIN. `observed` holds the
-    area-pair stocks of BASE_YEAR and FIT_YEARS only; a later year is refused."""
+    """The fitted calibration and the fitted global parameters {name: value}: the
+    within-region grid's, the corridor grid's, then the profiled ones that lower the error
+    by more than MIN_GAIN. `observed` holds the area-pair stocks of BASE_YEAR and FIT_YEARS
+    only (on its diagonal the stock between distinct countries of each area); a later year
+    is refused.
+
+    The within-region stocks are fitted first and apart: their projection shares nothing
+    with the corridors' (the corridor constants, the income elasticity and the liquidity
+    parameters do not move it, and intra_return_hazard enters no corridor flow)."""
     if any(year > FIT_END for year in observed):
         raise ValueError(f"history fit reads no stock after {FIT_END}")
     grid = GRID if grid is None else grid
     profiles = PROFILES if profiles is None else profiles
+    within_grid = WITHIN_GRID if within_grid is None else within_grid
+    inner = within_targets(world, observed)
+    within_point, within_rate, _, within_report = fit_within_grid(
+        world, conf, paths, inner, within_grid
+    )
+    conf = replace(conf, **within_point)
     targets = observed_targets(world, observed)
     names = list(grid)
     best, tried = None, 0
@@ -206,6 +339,10 @@ def fit_history(
             ),
         }
     error, fitted, cal, xi, projected, iterations, trial = best
+    fitted = {**within_point, **fitted}
+    cal.intra_rate, cal.intra_return = within_region_levers(
+        within_rate, trial.intra_return_hazard, cal.intra_rate.shape[1]
+    )
     cal.corridor_constant = xi + cal.policy_cost[:, :, :, None]
     cal.corridor_constant[xi <= -40.0] = -40.0
     wages = base_wages(world)
@@ -228,6 +365,7 @@ def fit_history(
             "corridor_log_error": errors,
             "corridor_log_error_mean": round(error, 6),
             "shift_iterations": iterations,
+            "within_region": within_report,
             "time_budget_seconds": budget,
         }
     )
@@ -266,7 +404,7 @@ def _errors(projected: dict, targets: dict) -> dict[str, float]:
 
 def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarray]]:
     """The scenario history's paths to FIT_END and the UN area-pair stocks of BASE_YEAR and
-    FIT_YEARS (nothing later is read)."""
+    FIT_YEARS, the within-area stocks on the diagonal (nothing later is read)."""
     from migsim.core.resources import config_dir
     from migsim.scenarios.paths import load_scenario
     from migsim.validation.corridors import observed_stocks
@@ -281,7 +419,7 @@ def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarr
     mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[world.name]))
     years = (BASE_YEAR, *FIT_YEARS)
     stock = (inputs or Inputs())["un_stock"].filter(pl.col("year") <= FIT_END)
-    return paths, observed_stocks(stock, mapping, world.codes, years)
+    return paths, observed_stocks(stock, mapping, world.codes, years, within=True)
 
 
 def fitted_behaviour(conf: Any, fitted: dict) -> Any:
@@ -326,6 +464,20 @@ def profile_table(provenance: dict) -> str:
         f"Spread: (largest - smallest error) / the centre's. A point is adopted when it "
         f"lowers the error by more than {100 * provenance['profile_min_gain']:.0f}%.",
     ]
+    within = provenance.get("within_region")
+    if within:
+        grid = "; ".join(
+            ", ".join(f"{v:g}" for v in p["values"].values()) + f": {p['error']:.4f}"
+            for p in within["grid"]
+        )
+        errors = ", ".join(f"{y} {e:.3f}" for y, e in within["log_error"].items())
+        rates = ", ".join(f"{c} {1000 * r:.3f}" for c, r in within["rate"].items() if r > 0)
+        rows += [
+            "",
+            f"Within-region stocks: `intra_return_hazard` on its grid (values: fit error) "
+            f"{grid}; with the best, the rate per region (per 1,000 natives of working age "
+            f"a year) {rates}; within-region log error {errors}.",
+        ]
     return "\n".join(rows)
 
 
