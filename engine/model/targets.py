@@ -94,7 +94,7 @@ TARGETS: tuple[Target, ...] = (
         "region and within-region return hazard are fitted to along the history scenario "
         "(calibration.json.gz of regions12_1990): the back-cast's 2000 stocks by UN area "
         "hold them (44% of the 1990 world's stock); 2010 and 2013 are after it",
-        "migsim world fit-history, migsim.worldbuild.history_fit (fit_within)",
+        "migsim world fit-history, migsim.worldbuild.history_within (fit_within)",
         ("BACKCAST:stock_2000_*",),
     ),
     Target(
