@@ -26,6 +26,14 @@ N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.mi
 CELL_BUDGET = 1 << 23
 
 
+@nb.njit(inline="always", **JIT)
+def cell_index(o, loc, s, sex, b, st, n_regions, n_bands, n_status):
+    """The module doc's cell index of a person of origin o, location loc, skill class s, sex,
+    age band b and status st."""
+    cell = ((np.int64(o) * n_regions + loc) * 2 + s) * 2 + sex
+    return (cell * n_bands + b) * n_status + st
+
+
 @nb.njit(**PARALLEL_JIT)
 def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
     """Living agents of rows [0, n) of `people` per cell (int64 array of R*R*2*2*B*S)."""
@@ -48,10 +56,17 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if alive[i] == 0:
                 continue
-            cell = (
-                (np.int64(origin[i]) * n_regions + location[i]) * 2 + skill_class(skill[i])
-            ) * 2 + sex[i]
-            cell = (cell * n_bands + band_of_age[age[i]]) * n_status + status[i]
+            cell = cell_index(
+                origin[i],
+                location[i],
+                skill_class(skill[i]),
+                sex[i],
+                band_of_age[age[i]],
+                status[i],
+                n_regions,
+                n_bands,
+                n_status,
+            )
             if cell != last:
                 if last >= 0:
                     partial[c, last] += run

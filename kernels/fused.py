@@ -17,11 +17,10 @@ moves is its most rows (`move_tallies` with the largest chunk).
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.income import N_CHUNKS, experience_bands, supply_rows
-from migsim.kernels.migration import SUB, _decide_block
+from migsim.kernels.migration import decide_rows
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -31,28 +30,10 @@ def decide_and_supply(
     """`decide` for rows [bounds[0], bounds[-1]) by chunk of person ids, each chunk followed
     by its `labour_supply` (units_out, out, hist_out as there) on the decided rows.
     tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest chunk's rows."""
-    no_shift = np.empty(0, dtype=np.float64)
     bands = experience_bands()
     for c in nb.prange(N_CHUNKS):
-        u_nest = np.empty(SUB, dtype=np.float64)
-        u_return = np.empty(SUB, dtype=np.float64)
         end = bounds[c + 1]
-        for start in range(bounds[c], end, SUB):
-            stop = min(end, start + SUB)
-            _decide_block(
-                start,
-                stop,
-                c,
-                no_shift,
-                u_nest,
-                u_return,
-                key,
-                year,
-                people,
-                cells,
-                levers,
-                tallies,
-            )
+        decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies)
         supply_rows(
             bounds[c], end, c, key, year, people, weight, work, bands, units_out, out, hist_out
         )

@@ -29,6 +29,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
+from migsim.kernels.aggregate import cell_index
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
@@ -308,8 +309,7 @@ def incomes(
             a = age[i]
             b = band_of_age[a]
             if cells_out is not None:
-                cell = ((np.int64(o) * n_regions + loc) * 2 + s) * 2 + sex[i]
-                cell = (cell * n_bands + b) * n_status + st
+                cell = cell_index(o, loc, s, sex[i], b, st, n_regions, n_bands, n_status)
                 if cell != last:
                     if last >= 0:
                         cells_out[lane, last] += run

@@ -269,26 +269,33 @@ def decide(key, year, n, people, cells, levers, tallies):
     N_CHUNKS chunks), all of `migsim.kernels.bundles`.
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
-    no_shift = np.empty(0, dtype=np.float64)
     for c in nb.prange(N_CHUNKS):
-        u_nest = np.empty(SUB, dtype=np.float64)
-        u_return = np.empty(SUB, dtype=np.float64)
-        end = min(n, (c + 1) * chunk)
-        for start in range(c * chunk, end, SUB):
-            _decide_block(
-                start,
-                min(end, start + SUB),
-                c,
-                no_shift,
-                u_nest,
-                u_return,
-                key,
-                year,
-                people,
-                cells,
-                levers,
-                tallies,
-            )
+        decide_rows(
+            c * chunk, min(n, (c + 1) * chunk), c, key, year, people, cells, levers, tallies
+        )
+
+
+@nb.njit(inline="always", **JIT)
+def decide_rows(begin, end, c, key, year, people, cells, levers, tallies):
+    """`decide` for rows [begin, end) as chunk c of the tallies, block by block."""
+    no_shift = np.empty(0, dtype=np.float64)
+    u_nest = np.empty(SUB, dtype=np.float64)
+    u_return = np.empty(SUB, dtype=np.float64)
+    for start in range(begin, end, SUB):
+        _decide_block(
+            start,
+            min(end, start + SUB),
+            c,
+            no_shift,
+            u_nest,
+            u_return,
+            key,
+            year,
+            people,
+            cells,
+            levers,
+            tallies,
+        )
 
 
 @nb.njit(parallel=True, nogil=True, fastmath=PARALLEL_JIT["fastmath"], error_model="numpy")
