@@ -145,6 +145,17 @@ def applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndar
     return MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
 
 
+def expected_applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
+    """Expected would-be movers who can pay, in real people by (destination, skill) as int64
+    fixed point (`migsim.kernels.migration.expected_applicants`; the driver divides the sum of
+    the shards by 2**EXPECTED_SCALE_BITS)."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
+    mk.expected_applicants(key, year, pop.n, pop.people, cells, levers, pop.weight, out)
+    return out.sum(axis=0)
+
+
 def catch_up(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
     """The regime's pent-up moves (MigrationStep.catch_up_probabilities; `cells.p_move` holds
     the catch-up probabilities), in agents by (origin, source, destination, skill)
