@@ -344,9 +344,9 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
 def count_applicants(key, year, n, people, cells, levers, tallies):
     """Would-be movers who can pay the up-front cost, before quotas, recorded as moves from
     home (origin, origin, destination, skill) in `tallies` (a `MoveTallies`; nobody moves).
-    The same draws and liquidity test as `decide`, so the lottery's odds quota / applicants
-    fill the quota in expectation. Reads levers.upfront_cost, home_income, borrowing and
-    productivity_sigma."""
+    The same draws and liquidity test as `decide`: the drawn applicants whose mean
+    `expected_applicants` is (the quota lottery uses the latter). Reads levers.upfront_cost,
+    home_income, borrowing and productivity_sigma."""
     person_id = people.person_id
     alive = people.alive
     age = people.age

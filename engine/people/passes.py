@@ -137,14 +137,6 @@ def _tallies(shard: Shard):
     return move_tallies(mk.N_CHUNKS, pop.weight.shape[0], pop.n, keys)
 
 
-def applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
-    """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
-    pop = shard.population
-    tallies = _tallies(shard)
-    mk.count_applicants(key, year, pop.n, pop.people, cells, levers, tallies)
-    return MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
-
-
 def expected_applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
     """Expected would-be movers who can pay, in real people by (destination, skill) as int64
     fixed point (`migsim.kernels.migration.expected_applicants`; the driver divides the sum of
