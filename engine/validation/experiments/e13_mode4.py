@@ -50,7 +50,7 @@ QUICK_UNDECIDED = {
         "100,000-160,000 agents is mostly GCC, which loses more GDP per immigrant it does not "
         "receive there (-0.13 to -0.14 pp of world GDP at 100,000-130,000 agents over 8-11 "
         "seeds each, against -0.10 at 62,500, 250,000 and 1,000,000: its non-tertiary "
-        "immigrants' efficiency units fall by 15-23% against 6-12%, for the same 2.0-2.3 "
+        "immigrants' efficiency units fall by 15-23% against 6-12%, for the same 2.1-2.5 "
         "million immigrants fewer), a sample-size effect not traced to a defect; the quota "
         "admits what it asks in expectation at every count (the lottery's odds use expected "
         "applicants) and the shortfall stays with the diaspora term switched off"
