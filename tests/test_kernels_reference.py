@@ -160,6 +160,44 @@ def test_count_applicants_equals_numpy_twin(sims):
         np.testing.assert_array_equal(got, expected)
 
 
+def test_expected_applicants_equals_numpy_twin(sims):
+    sim, (key, year, n, people, cells, levers) = _inputs(sims, 2, True)
+    R = levers.accept.shape[0]
+    weight = sim.weight
+    expected = ref.expected_applicants(key, year, n, people, cells, levers, weight)
+    assert (expected > 0).sum() > R  # several destinations and both skills
+    for threads in THREADS:
+        out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
+        with_threads(
+            threads, mk.expected_applicants, key, year, n, people, cells, levers, weight, out
+        )
+        np.testing.assert_array_equal(out.sum(axis=0), expected)
+
+
+def test_expected_applicants_are_the_mean_of_the_drawn_ones(sims):
+    """The lottery's odds divide the quota by the expected applicants: they are the mean of
+    the applicants `count_applicants` draws (over independent years of draws) within 4
+    standard errors, in people by destination and skill."""
+    sim, (key, year, n, people, cells, levers) = _inputs(sims, 2, True)
+    R = levers.accept.shape[0]
+    weight = sim.weight
+    out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
+    mk.expected_applicants(key, year, n, people, cells, levers, weight, out)
+    mean_people = out.sum(axis=0) / float(2**mk.EXPECTED_SCALE_BITS)
+    draws = []
+    for k in range(200):  # the draws of moving and of the destination differ by year
+        tallies = move_tallies(mk.N_CHUNKS, R, n)
+        mk.count_applicants(key, year + 1000 + k, n, people, cells, levers, tallies)
+        counts = MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
+        draws.append((counts * weight[:, None, None]).sum(axis=0))
+    draws = np.array(draws)
+    se = draws.std(axis=0) / np.sqrt(len(draws))
+    big = mean_people > 5 * weight.max()  # cells of more than 5 agents' worth
+    assert big.sum() >= 3, mean_people / weight.max()
+    z = (draws.mean(axis=0) - mean_people)[big] / se[big]
+    assert np.abs(z).max() < 4.0, z
+
+
 def test_catch_up_equals_numpy_twin(sims):
     sim, (key, year, n, people, cells, levers) = _inputs(sims, 2, True)
     rng = np.random.default_rng(5)

@@ -139,12 +139,15 @@ def _tallies(shard: Shard):
     return move_tallies(mk.N_CHUNKS, pop.weight.shape[0], pop.n, keys)
 
 
-def applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
-    """Would-be movers who can pay, in agents by (origin, destination, skill) (int64)."""
+def expected_applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
+    """Expected would-be movers who can pay, in real people by (destination, skill) as int64
+    fixed point (`migsim.kernels.migration.expected_applicants`; the driver divides the sum of
+    the shards by 2**EXPECTED_SCALE_BITS)."""
     pop = shard.population
-    tallies = _tallies(shard)
-    mk.count_applicants(key, year, pop.n, pop.people, cells, levers, tallies)
-    return MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
+    R = pop.weight.shape[0]
+    out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
+    mk.expected_applicants(key, year, pop.n, pop.people, cells, levers, pop.weight, out)
+    return out.sum(axis=0)
 
 
 def catch_up(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:

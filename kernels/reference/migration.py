@@ -1,4 +1,5 @@
-"""NumPy twins of `migsim.kernels.migration`: decide, decide_with_term, count_applicants
+"""NumPy twins of `migsim.kernels.migration`: decide, decide_with_term, count_applicants,
+expected_applicants
 and catch_up, vectorised over people.
 
 Each returns the new values of the person columns the kernel writes (a dict of arrays of
@@ -172,6 +173,31 @@ def count_applicants(key, year, n, people, cells, levers, n_regions):
     ok = want & (d != o) & (d < R) & pays
     out = np.zeros((R, R, 2), dtype=np.int64)
     np.add.at(out, (o[ok], d[ok], s[ok]), 1)
+    return out
+
+
+def expected_applicants(key, year, n, people, cells, levers, weight):
+    """Twin of `expected_applicants`: expected would-be movers who can pay, int64 (R, 2)
+    [d, s] in units of 2**-EXPECTED_SCALE_BITS people (each person's term rounded, as the
+    kernel does)."""
+    from migsim.kernels.migration import EXPECTED_SCALE_BITS
+
+    R = cells.dest_cdf.shape[1]
+    pid = people.person_id[:n]
+    o, s, _, h = _home_cell(people, cells, n)
+    home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
+    p = cells.p_move[h]
+    keep = home & (p > 0.0)
+    income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
+    budget = people.wealth[:n] + levers.borrowing * income
+    cdf = cells.dest_cdf[h]
+    share = np.diff(cdf, axis=1, prepend=0.0)
+    mass = p * weight[o] * float(2**EXPECTED_SCALE_BITS)
+    out = np.zeros((R, 2), dtype=np.int64)
+    for d in range(R):
+        ok = keep & (d != o) & (share[:, d] > 0.0) & (budget >= levers.upfront_cost[o, d])
+        terms = np.round(mass[ok] * share[ok, d]).astype(np.int64)
+        np.add.at(out[d], s[ok], terms)
     return out
 
 
