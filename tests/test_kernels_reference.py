@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from benches.common import build_simulation, capture_decide_args
+from migsim.kernels import applicants as ka
 from migsim.kernels import migration as mk
 from migsim.kernels.bundles import move_tallies
 from migsim.kernels.reference import migration as ref
@@ -155,7 +156,7 @@ def test_count_applicants_equals_numpy_twin(sims):
     assert expected.sum() > 0
     for threads in THREADS:
         out = move_tallies(mk.N_CHUNKS, R, n)
-        with_threads(threads, mk.count_applicants, key, year, n, people, cells, levers, out)
+        with_threads(threads, ka.count_applicants, key, year, n, people, cells, levers, out)
         got = MoveCounts.from_tallies(out).by("origin", "destination", "skill")
         np.testing.assert_array_equal(got, expected)
 
@@ -169,7 +170,7 @@ def test_expected_applicants_equals_numpy_twin(sims):
     for threads in THREADS:
         out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
         with_threads(
-            threads, mk.expected_applicants, key, year, n, people, cells, levers, weight, out
+            threads, ka.expected_applicants, key, year, n, people, cells, levers, weight, out
         )
         np.testing.assert_array_equal(out.sum(axis=0), expected)
 
@@ -182,12 +183,12 @@ def test_expected_applicants_are_the_mean_of_the_drawn_ones(sims):
     R = levers.accept.shape[0]
     weight = sim.weight
     out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
-    mk.expected_applicants(key, year, n, people, cells, levers, weight, out)
-    mean_people = out.sum(axis=0) / float(2**mk.EXPECTED_SCALE_BITS)
+    ka.expected_applicants(key, year, n, people, cells, levers, weight, out)
+    mean_people = out.sum(axis=0) / float(2**ka.EXPECTED_SCALE_BITS)
     draws = []
     for k in range(200):  # the draws of moving and of the destination differ by year
         tallies = move_tallies(mk.N_CHUNKS, R, n)
-        mk.count_applicants(key, year + 1000 + k, n, people, cells, levers, tallies)
+        ka.count_applicants(key, year + 1000 + k, n, people, cells, levers, tallies)
         counts = MoveCounts.from_tallies(tallies).by("origin", "destination", "skill")
         draws.append((counts * weight[:, None, None]).sum(axis=0))
     draws = np.array(draws)

@@ -15,6 +15,7 @@ import numpy as np
 
 from migsim.core.errors import PluginOutputError
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
+from migsim.kernels import applicants as ka
 from migsim.kernels import demography as demo
 from migsim.kernels import fused
 from migsim.kernels import income as ik
@@ -141,12 +142,12 @@ def _tallies(shard: Shard):
 
 def expected_applicants(shard: Shard, key, year, cells: Cells, levers: Levers) -> np.ndarray:
     """Expected would-be movers who can pay, in real people by (destination, skill) as int64
-    fixed point (`migsim.kernels.migration.expected_applicants`; the driver divides the sum of
+    fixed point (`migsim.kernels.applicants.expected_applicants`; the driver divides the sum of
     the shards by 2**EXPECTED_SCALE_BITS)."""
     pop = shard.population
     R = pop.weight.shape[0]
     out = np.zeros((mk.N_CHUNKS, R, 2), dtype=np.int64)
-    mk.expected_applicants(key, year, pop.n, pop.people, cells, levers, pop.weight, out)
+    ka.expected_applicants(key, year, pop.n, pop.people, cells, levers, pop.weight, out)
     return out.sum(axis=0)
 
 

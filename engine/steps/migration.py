@@ -15,7 +15,7 @@ import numpy as np
 
 from migsim.core.errors import InputError
 from migsim.core.world import AGE_BAND_OF_AGE
-from migsim.kernels import migration as mk
+from migsim.kernels import applicants as applicants_k
 from migsim.kernels.bundles import Cells, Levers
 from migsim.model.calibration import Calibration, desired_extra
 from migsim.model.cells import base_cells
@@ -333,7 +333,7 @@ class MigrationStep(Step):
                 # admits min(applicants, quota) in expectation at any number of agents
                 cells = Cells(AGE_BAND_OF_AGE, N_BANDS, p_move, dest_cdf)
                 fixed = sim.people.sum(passes.expected_applicants, sim.key, year, cells, levers)
-                return fixed / float(2**mk.EXPECTED_SCALE_BITS)
+                return fixed / float(2**applicants_k.EXPECTED_SCALE_BITS)
 
             people = applicants_for(p_move, dest_cdf)
             if policy.quota_rationing == "shadow_price":

@@ -1,6 +1,5 @@
-"""NumPy twins of `migsim.kernels.migration`: decide, decide_with_term, count_applicants,
-expected_applicants
-and catch_up, vectorised over people.
+"""NumPy twins of `migsim.kernels.migration` (decide, decide_with_term, catch_up) and of
+`migsim.kernels.applicants` (count_applicants, expected_applicants), vectorised over people.
 
 Each returns the new values of the person columns the kernel writes (a dict of arrays of
 rows [0, n), input dtypes) and its counts summed over chunks.
@@ -180,7 +179,7 @@ def expected_applicants(key, year, n, people, cells, levers, weight):
     """Twin of `expected_applicants`: expected would-be movers who can pay, int64 (R, 2)
     [d, s] in units of 2**-EXPECTED_SCALE_BITS people (each person's term rounded, as the
     kernel does)."""
-    from migsim.kernels.migration import EXPECTED_SCALE_BITS
+    from migsim.kernels.applicants import EXPECTED_SCALE_BITS
 
     R = cells.dest_cdf.shape[1]
     pid = people.person_id[:n]

@@ -1,0 +1,119 @@
+"""Quota applicants: who would move before quotas, for the quota lottery's odds.
+
+`expected_applicants` is what the lottery uses: the expected number of would-be movers who
+can pay, by destination and skill, summed in fixed point. `count_applicants` draws them as
+`decide` would (the same draws and liquidity test); the tests use it to show that the
+expected count is the drawn count's mean.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from migsim.kernels._config import PARALLEL_JIT
+from migsim.kernels.bundles import add_move, skill_class
+from migsim.kernels.migration import N_CHUNKS, draw_index, productivity
+from migsim.kernels.rng import Stream, uniform
+
+
+@nb.njit(**PARALLEL_JIT)
+def count_applicants(key, year, n, people, cells, levers, tallies):
+    """Would-be movers who can pay the up-front cost, before quotas, recorded as moves from
+    home (origin, origin, destination, skill) in `tallies` (a `MoveTallies`; nobody moves).
+    The same draws and liquidity test as `decide`: the drawn applicants whose mean
+    `expected_applicants` is (the quota lottery uses the latter). Reads levers.upfront_cost,
+    home_income, borrowing and productivity_sigma."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    wealth = people.wealth
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    dest_cdf = cells.dest_cdf
+    upfront_cost = levers.upfront_cost
+    home_income = levers.home_income
+    borrowing = levers.borrowing
+    productivity_sigma = levers.productivity_sigma
+    moves_out = tallies.moves
+    n_moves = tallies.n_moves
+    R = tallies.n_regions
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in nb.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0 or location[i] != origin[i]:
+                continue
+            pid = person_id[i]
+            o = origin[i]
+            s = skill_class(skill[i])
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
+            if uniform(key, pid, year, Stream.MIGRATE_NEST) < p_move[h]:
+                d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+                if d != o and d < R:
+                    income = home_income[o, s] * productivity(key, pid, productivity_sigma)
+                    if wealth[i] + borrowing * income >= upfront_cost[o, d]:
+                        add_move(moves_out, n_moves, R, c, o, o, d, s)
+
+
+# expected applicants are summed in fixed point (people x 2**EXPECTED_SCALE_BITS, int64), so
+# their totals do not depend on the order of summation (threads, chunks, shards)
+EXPECTED_SCALE_BITS = 20
+
+
+@nb.njit(**PARALLEL_JIT)
+def expected_applicants(key, year, n, people, cells, levers, weight, out):
+    """Expected would-be movers who can pay, before quotas, in real people by destination and
+    skill: out (N_CHUNKS, R, 2) int64 [chunk, destination, skill class] in units of
+    2**-EXPECTED_SCALE_BITS people. Each person at home adds weight[origin] times their
+    probability of wanting to move to d (p_move[h] times d's share of dest_cdf[h]) for every
+    destination d != origin whose up-front cost they can pay (the liquidity test of `decide`).
+    The draws of wanting to move and of the destination are replaced by their probabilities,
+    so the total carries no sampling noise from them: a quota's lottery odds quota / applicants
+    computed from it admit min(expected applicants, quota) in expectation, whatever the
+    number of agents (with realised counts the odds admit E[min(count, quota)], which is lower
+    where the count's noise straddles the quota, the more so the fewer the agents)."""
+    person_id = people.person_id
+    alive = people.alive
+    age = people.age
+    sex = people.sex
+    skill = people.skill
+    origin = people.origin
+    location = people.location
+    wealth = people.wealth
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    dest_cdf = cells.dest_cdf
+    upfront_cost = levers.upfront_cost
+    home_income = levers.home_income
+    borrowing = levers.borrowing
+    productivity_sigma = levers.productivity_sigma
+    R = dest_cdf.shape[1]
+    scale = float(2**EXPECTED_SCALE_BITS)
+    chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    for c in nb.prange(N_CHUNKS):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] == 0 or location[i] != origin[i]:
+                continue
+            o = origin[i]
+            s = skill_class(skill[i])
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + band_of_age[age[i]]
+            p = p_move[h]
+            if p <= 0.0:
+                continue
+            income = home_income[o, s] * productivity(key, person_id[i], productivity_sigma)
+            budget = wealth[i] + borrowing * income
+            mass = p * weight[o] * scale
+            below = 0.0
+            for d in range(R):
+                share = dest_cdf[h, d] - below
+                below = dest_cdf[h, d]
+                if d == o or share <= 0.0:
+                    continue
+                if budget >= upfront_cost[o, d]:
+                    out[c, d, s] += np.int64(np.round(mass * share))
