@@ -13,7 +13,7 @@ import numpy as np
 
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.bundles import add_move, skill_class
-from migsim.kernels.migration import N_CHUNKS, draw_index, productivity
+from migsim.kernels.migration import N_CHUNKS, draw_index, means
 from migsim.kernels.rng import Stream, uniform
 
 
@@ -22,8 +22,8 @@ def count_applicants(key, year, n, people, cells, levers, tallies):
     """Would-be movers who can pay the up-front cost, before quotas, recorded as moves from
     home (origin, origin, destination, skill) in `tallies` (a `MoveTallies`; nobody moves).
     The same draws and liquidity test as `decide`: the drawn applicants whose mean
-    `expected_applicants` is (the quota lottery uses the latter). Reads levers.upfront_cost,
-    home_income, borrowing and productivity_sigma."""
+    `expected_applicants` is (the quota lottery uses the latter). Reads levers.upfront_cost
+    and what `means` reads."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -37,9 +37,6 @@ def count_applicants(key, year, n, people, cells, levers, tallies):
     p_move = cells.p_move
     dest_cdf = cells.dest_cdf
     upfront_cost = levers.upfront_cost
-    home_income = levers.home_income
-    borrowing = levers.borrowing
-    productivity_sigma = levers.productivity_sigma
     moves_out = tallies.moves
     n_moves = tallies.n_moves
     R = tallies.n_regions
@@ -55,8 +52,7 @@ def count_applicants(key, year, n, people, cells, levers, tallies):
             if uniform(key, pid, year, Stream.MIGRATE_NEST) < p_move[h]:
                 d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
                 if d != o and d < R:
-                    income = home_income[o, s] * productivity(key, pid, productivity_sigma)
-                    if wealth[i] + borrowing * income >= upfront_cost[o, d]:
+                    if means(key, pid, wealth[i], o, s, levers) >= upfront_cost[o, d]:
                         add_move(moves_out, n_moves, R, c, o, o, d, s)
 
 
@@ -90,9 +86,6 @@ def expected_applicants(key, year, n, people, cells, levers, weight, out):
     p_move = cells.p_move
     dest_cdf = cells.dest_cdf
     upfront_cost = levers.upfront_cost
-    home_income = levers.home_income
-    borrowing = levers.borrowing
-    productivity_sigma = levers.productivity_sigma
     R = dest_cdf.shape[1]
     scale = float(2**EXPECTED_SCALE_BITS)
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
@@ -106,8 +99,7 @@ def expected_applicants(key, year, n, people, cells, levers, weight, out):
             p = p_move[h]
             if p <= 0.0:
                 continue
-            income = home_income[o, s] * productivity(key, person_id[i], productivity_sigma)
-            budget = wealth[i] + borrowing * income
+            budget = means(key, person_id[i], wealth[i], o, s, levers)
             mass = p * weight[o] * scale
             below = 0.0
             for d in range(R):

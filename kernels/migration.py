@@ -55,6 +55,16 @@ def productivity(key, person_id, sigma):
 
 
 @nb.njit(inline="always", **JIT)
+def means(key, pid, wealth, o, s, levers):
+    """What a person at home of origin o and skill class s can spend on moving: their wealth
+    plus levers.borrowing times their income at home (the liquidity test of `decide`, of
+    the quota's applicants and of their expected count: a move to d needs means >=
+    levers.upfront_cost[o, d])."""
+    income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
+    return wealth + levers.borrowing * income
+
+
+@nb.njit(inline="always", **JIT)
 def draw_index(cdf, u):
     """First index k with u < cdf[k] (cdf increasing, last entry 1)."""
     n = cdf.shape[0]
@@ -144,15 +154,12 @@ def _decide_block(
     p_move = cells.p_move
     dest_cdf = cells.dest_cdf
     upfront_cost = levers.upfront_cost
-    home_income = levers.home_income
-    borrowing = levers.borrowing
     accept = levers.accept
     overstay = levers.overstay
     hazard = levers.hazard
     onward_share = levers.onward_share
     intra_rate = levers.intra_rate
     intra_return = levers.intra_return
-    productivity_sigma = levers.productivity_sigma
     return_factor = levers.return_factor
     family_reunify = levers.family_reunify
     family_return = levers.family_return
@@ -184,8 +191,7 @@ def _decide_block(
                 d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
                 if d == o:
                     continue
-                income = home_income[o, s] * productivity(key, pid, productivity_sigma)
-                if wealth[i] + borrowing * income < upfront_cost[o, d]:
+                if means(key, pid, wealth[i], o, s, levers) < upfront_cost[o, d]:
                     blocked_out[c, o] += 1
                     continue
                 if (

@@ -121,12 +121,7 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
     wealth0 = people.wealth.copy()
     for threads in THREADS:
         people.wealth[:] = wealth0
-        tallies = MoneyTallies(
-            np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4)),
-            np.zeros((ik.N_CHUNKS, R, R)),
-            np.zeros((ik.N_CHUNKS, 5, 3)),
-            np.zeros((ik.N_CHUNKS, R)),
-        )
+        tallies = _zero_tallies(R, B)
         with_threads(
             threads,
             ik.incomes,
@@ -147,6 +142,16 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
     people.wealth[:] = wealth0
 
 
+def _zero_tallies(R: int, B: int) -> MoneyTallies:
+    """Zeroed per-chunk money tallies of `incomes` for R regions and B age bands."""
+    return MoneyTallies(
+        np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4)),
+        np.zeros((ik.N_CHUNKS, R, R)),
+        np.zeros((ik.N_CHUNKS, 5, 3)),
+        np.zeros((ik.N_CHUNKS, R)),
+    )
+
+
 def test_incomes_count_cells_like_numpy(inputs):
     """With cell lanes the income pass also counts the living by cell (the index of
     `count_cells`), exactly as a NumPy count, and its money sums and wealth are the same
@@ -165,12 +170,7 @@ def test_incomes_count_cells_like_numpy(inputs):
         results = []
         for lanes in (None, np.zeros((numba.config.NUMBA_NUM_THREADS, expected.size), np.int64)):
             people.wealth[:] = wealth0
-            tallies = MoneyTallies(
-                np.zeros((ik.N_CHUNKS, R, 2, 2, B, 4)),
-                np.zeros((ik.N_CHUNKS, R, R)),
-                np.zeros((ik.N_CHUNKS, 5, 3)),
-                np.zeros((ik.N_CHUNKS, R)),
-            )
+            tallies = _zero_tallies(R, B)
             args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, money, tallies)
             with_threads(threads, ik.incomes, *args, lanes, S)
             results.append((people.wealth[:m].copy(), tallies, lanes))
