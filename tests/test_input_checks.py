@@ -280,6 +280,25 @@ def test_implausible_stored_calibration_is_refused(toy_world_dir, tmp_path, fiel
     assert "calibration.json" in message and f"'{field}'" in message and "\n" not in message
 
 
+@pytest.mark.parametrize(
+    "trend, years, problem",
+    [
+        (5.0, (1990, 2005), "'corridor_trend' has value 5"),
+        (0.1, None, "needs integer trend_base_year"),
+    ],
+)
+def test_stored_corridor_trend_is_checked(toy_world_dir, tmp_path, trend, years, problem):
+    def edit(raw):
+        R = len(raw["codes"])
+        raw["corridor_trend"] = [[trend] * R for _ in range(R)]
+        if years is not None:
+            raw["provenance"].update(trend_base_year=years[0], trend_end_year=years[1])
+
+    with pytest.raises(InputError, match=problem) as info:
+        _stored_calibration(toy_world_dir, tmp_path, edit)
+    assert "\n" not in str(info.value)
+
+
 def test_stored_calibration_with_wrong_shape_is_refused(toy_world_dir, tmp_path):
     with pytest.raises(InputError, match="'intra_return' has shape"):
         _stored_calibration(toy_world_dir, tmp_path, lambda raw: raw["intra_return"].pop())

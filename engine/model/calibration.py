@@ -76,7 +76,6 @@ CALIBRATION_FILE = "calibration.json"
 FULL_SWEEP_MAX_REGIONS = 64
 
 
-# ----------------------------------------------------------------------------- solve
 @dataclass
 class Calibration:
     codes: list
@@ -87,9 +86,12 @@ class Calibration:
     intra_return: np.ndarray  # (R, B)
     target_flow: np.ndarray  # (R, R, 2, 2) people per year
     provenance: dict
+    # (R, R) change of xi per year since base (migsim.worldbuild.history_fit); None: none
+    corridor_trend: np.ndarray | None = None
 
     def to_json(self) -> str:
-        out = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in asdict(self).items()}
+        items = ((k, v) for k, v in asdict(self).items() if v is not None)
+        out = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in items}
         return json.dumps(out, indent=1)
 
     @classmethod
@@ -98,7 +100,7 @@ class Calibration:
         arrays = {
             k: np.asarray(v, dtype=np.float64)
             for k, v in raw.items()
-            if k not in ("codes", "provenance")
+            if k not in ("codes", "provenance") and v is not None
         }
         return cls(codes=raw["codes"], provenance=raw["provenance"], **arrays)
 
@@ -413,6 +415,7 @@ CALIBRATION_RANGES = {
     "intra_rate": ((0.0, 1.0), None),
     "intra_return": ((0.0, 1.0), None),
     "target_flow": ((0.0, None), (2, 2)),  # high: the world population
+    "corridor_trend": ((-1.0, 1.0), ()),  # utility units per year (optional)
 }
 
 
@@ -422,7 +425,8 @@ def check_calibration(cal: Calibration, world: World, path: Path) -> None:
     R = world.n_regions
     hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
     for name, ((lo, hi), tail) in CALIBRATION_RANGES.items():
-        values = getattr(cal, name)
+        if (values := getattr(cal, name)) is None:  # an optional field the file lacks
+            continue
         shape = (R, R, *tail) if tail is not None else (R, values.shape[-1] if values.ndim else 0)
         hi = float(world.population.sum()) if hi is None else hi
         if values.shape != shape or values.ndim != len(shape):
@@ -432,6 +436,10 @@ def check_calibration(cal: Calibration, world: World, path: Path) -> None:
         elif ((values < lo) | (values > hi)).any():
             bad = values[(values < lo) | (values > hi)][0]
             problem = f"field '{name}' has value {bad:g} (allowed {lo:g} to {hi:g})"
+        elif name == "corridor_trend" and not all(
+            isinstance(cal.provenance.get(k), int) for k in ("trend_base_year", "trend_end_year")
+        ):
+            problem = "field 'corridor_trend' needs integer trend_base_year and trend_end_year"
         else:
             continue
         raise InputError(str(path), problem, hint)

@@ -138,6 +138,10 @@ class MigrationStep(Step):
         if policy.catch_up and self.base_cells is None:
             self.base_cells = base_cells(self.world, conf, self.base_wages, self.pop_conf)
 
+    def constants_in(self, year: int) -> np.ndarray:
+        """The corridor constants of `year` (`corridor_constants_in`)."""
+        return corridor_constants_in(self.calibration, self.corridor_constant, year)
+
     def wages(self, sim) -> np.ndarray:
         """The wages in force: the market step's, or the base year's before it has run (times
         a scenario's income path, when the economy is off)."""
@@ -169,7 +173,7 @@ class MigrationStep(Step):
             income=expected_income(
                 world, self.wages(sim), conf, self.policy.credential_transfer_scale
             ),
-            corridor_constant=self.corridor_constant,
+            corridor_constant=self.constants_in(year),
             policy_cost=policy_cost,
             network=network,
             age_shift=self.age_shift,
@@ -435,3 +439,17 @@ class MigrationStep(Step):
         sim.state.region_columns["intra_regional_moves"] = intra * weight
         # the option value of the regime's policy costs to the people at home (migsim.games.payoffs)
         sim.state.region_columns["access_value"] = self.access_value(sim, year, shadow)
+
+
+def corridor_constants_in(calibration, constants: np.ndarray, year: int) -> np.ndarray:
+    """`constants` (R, R, 2, 2), the calibration's with the regime's relief, in `year`: plus
+    the calibration's corridor trend (R, R) times the years from its base year to `year`,
+    counted up to its end year only (the history fit of a world built at 1990,
+    `migsim.worldbuild.history_sim`: the trend describes the fit window and the constants
+    are held at their value of its last year after it); unchanged without a trend."""
+    trend = calibration.corridor_trend
+    if trend is None:
+        return constants
+    provenance = calibration.provenance
+    years = min(year, int(provenance["trend_end_year"])) - int(provenance["trend_base_year"])
+    return constants + (trend * max(years, 0))[:, :, None, None]

@@ -76,6 +76,7 @@ from migsim.model.calibration import (
     within_region_levers,
 )
 from migsim.model.projection import Paths, project, scenario_paths, setup
+from migsim.worldbuild.history_sim import fit_by_simulation
 from migsim.worldbuild.history_within import (  # noqa: F401 (the fit's public names)
     BASE_YEAR,
     FIT_END,
@@ -187,6 +188,7 @@ def fit_history(
     budget: float = TIME_BUDGET_SECONDS,
     profiles: dict | None = None,
     within_grid: dict | None = None,
+    simulate: bool = True,
 ) -> tuple[Calibration, dict]:
     """The fitted calibration and the fitted global parameters {name: value}: the
     within-region grid's, the corridor grid's, then the profiled ones that lower the error
@@ -274,6 +276,19 @@ def fit_history(
             "time_budget_seconds": budget,
         }
     )
+    if simulate:  # the last stage: levels and trends fitted on runs (history_sim)
+        zero = project(world, trial, su, np.full_like(xi, -40.0), paths, FIT_YEARS)
+        survivors = {year: zero[year].sum(axis=(2, 3)) for year in FIT_YEARS}
+        cal.provenance["simulated"] = fit_by_simulation(
+            world,
+            cal,
+            fitted,
+            pop_conf,
+            targets,
+            survivors,
+            trial.nest_dissimilarity,
+            lambda c, path: write_fit(world, c, path),
+        )
     return cal, fitted
 
 
