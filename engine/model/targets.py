@@ -79,11 +79,12 @@ TARGETS: tuple[Target, ...] = (
         "fitted",
         "each corridor's observed stock changes 1990-1995-2000-2005 (UN matrix), which the "
         "1990 world's corridor constants, income elasticity, return hazard scale and "
-        "liquidity parameters are fitted to along the history scenario (calibration.json.gz "
+        "liquidity parameters are fitted to along the history scenario, and the large "
+        "corridors' levels and trends on runs of the history config (calibration.json.gz "
         "of regions12_1990; its stock_growth.csv gives the starting constants): the "
         "history's 1995-2005 stocks and the back-cast's 2000 stocks by UN area lie inside "
         "the window it was fitted on; 2010 and 2013 are after it",
-        "migsim world fit-history, migsim.worldbuild.history_fit",
+        "migsim world fit-history, migsim.worldbuild.history_fit and history_sim",
         ("HISTORY:*_1995*", "HISTORY:*_2000*", "HISTORY:*_2005*", "BACKCAST:stock_2000_*"),
     ),
     Target(

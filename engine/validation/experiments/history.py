@@ -13,7 +13,8 @@ moved by observed populations and incomes. Errors are the corridor log error wei
 after 2005, so 2010 is out of sample; 1995-2005 lie inside the window the calibration was
 fitted on (tier `fitted`, migsim.model.targets): corridor constants, income elasticity,
 return hazard scale and liquidity parameters fitted to the observed 1990-2005 changes along
-the history scenario (`migsim world fit-history`, migsim.worldbuild.history_fit).
+the history scenario, then the large corridors' levels and trends (held after 2005) on runs
+of this config (`migsim world fit-history`, migsim.worldbuild.history_fit, history_sim).
 """
 
 from __future__ import annotations
@@ -59,38 +60,54 @@ QUANTITIES = [
 ]
 _SHORT = (
     "the calibration is fitted to the observed 1990-2005 changes (migsim world fit-history: "
-    "one constant per corridor, income elasticity and return hazard scale on a grid, the "
-    "liquidity parameters from their profiles), but one constant per corridor cannot follow "
-    "corridors whose growth accelerated after 2000 (the fit's own expected projection "
-    "misses 2005 by 0.087 and 2010 by 0.218), and the simulation departs from that "
-    "projection (500,000 agents: corridor log error between them 0.062, 0.101 and 0.135 in "
-    "1995, 2000 and 2005; largest gaps SAS->NAM, 3.55M simulated against 1.97M projected "
-    "in 2000, SSA->NAM 1.36M against 0.83M, EEU->WEU 5.96M against 7.19M). Next step: let "
-    "the corridor constants follow the observed income and population paths through a "
-    "time-varying term fitted on 1990-2005 (e.g. a per-corridor trend), and close the "
-    "projection's gap to the simulation by solving the markets and letting wealth build up "
-    "in the projection (the liquidity parameters are fitted where the projection holds "
-    "wealth at its base-year scale)"
-)
-_FITTED = (
-    "inside the fitted window, the fitted projection itself is within {projection} of the "
-    "targets; {short}"
+    "one constant per corridor, income elasticity and return hazard scale on a grid and the "
+    "liquidity parameters from their profiles, on the cell-level projection; then each "
+    "corridor with at least 100 agents at 1,000,000, 40 of the 127 and 96% of the stock, a "
+    "level and a trend fitted on runs of this config, seeds 1001-1011, migsim.worldbuild."
+    "history_sim); after 2005 the constants stay at their 2005 values, while the "
+    "constant-growth null carries each corridor's 1990-2005 growth on, which most observed "
+    "stocks kept (between regions 137.0M simulated in 2010 against 140.7M, seed 1). Seed 1, "
+    "2010: over the 40 corridors fitted on runs the model's MAPE is 10.6% against the null's "
+    "11.0%; over the 87 smaller ones, fitted on the projection only and a few dozen agents "
+    "each, 56.5% against 24.6%. Next step: fit the smaller corridors on runs too (pooled by "
+    "origin or destination, since each is mostly sampling noise alone), and corridor terms "
+    "that follow the observed income and population paths after 2005"
 )
 EXPECTED_FAILURES: dict[str, str] = {
-    "HISTORY:corridor_log_error_1995": _FITTED.format(projection=0.036, short=_SHORT),
-    "HISTORY:corridor_log_error_2000": _FITTED.format(projection=0.032, short=_SHORT),
     "HISTORY:corridor_log_error_2005": (
         "the constant-growth null reproduces 2005 by construction (its rate is "
         f"fitted on 1990-2005); {_SHORT}"
     ),
-    "HISTORY:corridor_log_error_2010": (f"held out (the period the model is judged on): {_SHORT}"),
+    "HISTORY:corridor_log_error_2010": (
+        "held out (the period the model is judged on): 1,000,000 agents, 3 seeds, 0.124 "
+        "(seeds 0.111-0.132) against the null's 0.113, within two Monte Carlo errors of it: "
+        + _SHORT
+    ),
     "HISTORY:corridor_mape_2010_pct": (
-        f"held out; small corridors also carry sampling noise (few agents each): {_SHORT}"
+        "held out: 1,000,000 agents, 3 seeds, 41.4% (seeds 39.8-42.5%) against the null's "
+        "20.3%, the smaller corridors' errors: " + _SHORT
     ),
 }
-# --quick (125,000 agents) decides every check as the full run does (its 1995 and 2000
-# errors, 0.152 and 0.197, miss the null by more than the full run's)
-QUICK_UNDECIDED: dict[str, str] = {}
+# --quick (125,000 agents) cannot decide the corridor errors against the constant-growth
+# null: a corridor of a few agents is mostly sampling noise, and the mean absolute log error
+# of noisy stocks is biased up (2005, where the null is exact by construction, and the
+# gravity null, far behind, stay decided)
+_QUICK_NOISE = (
+    "at 125,000 agents the large corridors have about 12 agents each and the error "
+    "measures sampling noise (quick {quick} against the full run's {full}, the null {null})"
+)
+QUICK_UNDECIDED: dict[str, str] = {
+    "HISTORY:corridor_log_error_1995": _QUICK_NOISE.format(
+        quick="0.136", full="0.044", null="0.071"
+    ),
+    "HISTORY:corridor_log_error_2000": _QUICK_NOISE.format(
+        quick="0.165", full="0.062", null="0.085"
+    ),
+    "HISTORY:corridor_log_error_2010": _QUICK_NOISE.format(
+        quick="0.217", full="0.124", null="0.113"
+    ),
+    "HISTORY:corridor_mape_2010_pct": _QUICK_NOISE.format(quick="70%", full="41%", null="20%"),
+}
 
 
 def history_paths(world, years) -> dict[str, dict[int, np.ndarray]]:
