@@ -46,18 +46,15 @@ YEARS = (1995, 2000, 2005, 2010)
 SOURCE = "UN DESA bilateral migrant stocks by corridor (engine/data/inputs/un_stock)"
 
 
-def _log_key(year: int, null: str) -> str:
-    return f"corridor_log_error_{year}" + ("_vs_gravity" if null == "gravity" else "")
+def _log_key(year: int) -> str:
+    return f"corridor_log_error_{year}"
 
 
-def _mape_key(null: str) -> str:
-    return f"corridor_mape_{LAST}_pct" + ("_vs_gravity" if null == "gravity" else "")
-
-
-QUANTITIES = [
-    *(f"HISTORY:{_log_key(y, n)}" for y in YEARS for n in ("growth", "gravity")),
-    *(f"HISTORY:{_mape_key(n)}" for n in ("growth", "gravity")),
-]
+MAPE_KEY = f"corridor_mape_{LAST}_pct"
+# One check per period and metric, against the closer of the two nulls (a check passes only
+# where it beats both); the other null's figure is in the check's note and both are in the
+# history block of docs/scenarios.md
+QUANTITIES = [*(f"HISTORY:{_log_key(y)}" for y in YEARS), f"HISTORY:{MAPE_KEY}"]
 _SHORT = (
     "the calibration is fitted to the observed 1990-2005 changes (migsim world fit-history: "
     "one constant per corridor, income elasticity and return hazard scale on a grid and the "
@@ -78,14 +75,11 @@ EXPECTED_FAILURES: dict[str, str] = {
         "the constant-growth null reproduces 2005 by construction (its rate is "
         f"fitted on 1990-2005); {_SHORT}"
     ),
-    "HISTORY:corridor_log_error_2010": (
-        "held out (the period the model is judged on): 1,000,000 agents, 3 seeds, 0.124 "
-        "(seeds 0.111-0.132) against the null's 0.113, within two Monte Carlo errors of it: "
-        + _SHORT
-    ),
     "HISTORY:corridor_mape_2010_pct": (
         "held out: 1,000,000 agents, 3 seeds, 41.4% (seeds 39.8-42.5%) against the null's "
-        "20.3%, the smaller corridors' errors: " + _SHORT
+        "20.3%, the smaller corridors' errors (the stock-weighted log error of 2010, 0.124, "
+        "seeds 0.111-0.132, is within two Monte Carlo errors of the null's 0.113: "
+        "undecided): " + _SHORT
     ),
 }
 # --quick (125,000 agents) cannot decide the corridor errors against the constant-growth
@@ -154,15 +148,36 @@ def history_errors(world, simulated: dict[int, np.ndarray], observed: dict[int, 
     return out, (beta, r2)
 
 
-def _check(quantity: str, model: float, null: float, unit: str, note: str) -> Check:
-    """An error of the model against a null's error: published 0 (no error), any error is
-    inside the band, and it passes when it is no larger than the null's."""
-    return Check("HISTORY", quantity, SOURCE, "V", 0.0, 0.0, model, 0.0, np.inf, unit, note, null)
+def _check(quantity: str, errors: dict, metric: int, r2: float, note: str) -> Check:
+    """One error of the model (metric 0: log error, 1: MAPE %) against the closer of its two
+    nulls: published 0 (no error), any error is inside the band, and it passes when it is no
+    larger than either null's."""
+    growth, gravity = errors["growth"][metric], errors["gravity"][metric]
+    note += (
+        f"; nulls: its 1990-2005 constant growth {growth:.3g}, gravity fitted on 1990 "
+        f"{gravity:.3g} (R^2 {r2:.2f})"
+    )
+    unit = "%" if metric == 1 else ""
+    model = errors["model"][metric]
+    return Check(
+        "HISTORY",
+        quantity,
+        SOURCE,
+        "V",
+        0.0,
+        0.0,
+        model,
+        0.0,
+        np.inf,
+        unit,
+        note,
+        min(growth, gravity),
+    )
 
 
 @experiment(
     "HISTORY",
-    title="History 1990-2010: bilateral stocks by corridor against two nulls",
+    title="History 1990-2010: bilateral stocks by corridor against the closer of two nulls",
     configs=[CONFIG],
     cost="run",
     quantities=QUANTITIES,
@@ -196,24 +211,11 @@ def history(r: Runner) -> list[Check]:
     }
     out = []
     for year in YEARS:
-        for null in ("growth", "gravity"):
-            what = "its 1990-2005 constant growth" if null == "growth" else "gravity"
-            note = f"log error weighted by the 2010 stock; null: {what}"
-            if null == "gravity":
-                note += f" (1990 fit R^2 {r2:.2f})"
-            out.append(
-                _check(
-                    _log_key(year, null), errors[year]["model"][0], errors[year][null][0], "", note
-                )
-            )
-    for null in ("growth", "gravity"):
         out.append(
-            _check(
-                _mape_key(null),
-                errors[LAST]["model"][1],
-                errors[LAST][null][1],
-                "%",
-                f"mean over the {int((observed[LAST] > 0).sum())} corridors with a 2010 stock",
-            )
+            _check(_log_key(year), errors[year], 0, r2, "log error weighted by the 2010 stock")
         )
+    count = int((observed[LAST] > 0).sum())
+    out.append(
+        _check(MAPE_KEY, errors[LAST], 1, r2, f"mean over the {count} corridors with a 2010 stock")
+    )
     return out
