@@ -67,13 +67,18 @@ def agent_weight(world: World, pop_conf: Any, agents: int) -> np.ndarray:
 
 def simulate(world_dir: Path, fitted: dict, agents: int, seed: int) -> dict[int, np.ndarray]:
     """{year: (R, R) stock between regions} of the history config run to FIT_END on the
-    world in `world_dir` (its calibration file the candidate), behaviour `fitted`."""
+    world in `world_dir` (named as the world; its calibration file the candidate), behaviour
+    `fitted`, with the regime that times free movement in that world (as HISTORY runs it)."""
     import migsim
     from migsim.core.world import load_world
     from migsim.validation.corridors import simulated_stocks
+    from migsim.validation.experiments.history import OTHER_WORLDS
 
+    regime = OTHER_WORLDS.get(world_dir.name)
     overrides = [
         f"+experiment={CONFIG}",
+        f"world={world_dir.name}",
+        *([f"regime={regime}"] if regime else []),
         f"world.path={world_dir}",
         f"population.size={agents}",
         f"years={FIT_END - BASE_YEAR}",
