@@ -38,7 +38,13 @@ from typing import Any
 import numpy as np
 
 from migsim.core.world import World
-from migsim.worldbuild.history_within import BASE_YEAR, FIT_END, FIT_YEARS, FLOOR_SHARE
+from migsim.worldbuild.history_within import (
+    BASE_YEAR,
+    FIT_END,
+    FIT_YEARS,
+    FLOOR_SHARE,
+    within_error,
+)
 
 SIM_ITERATIONS = 10
 SIM_AGENTS = 1_000_000
@@ -125,7 +131,8 @@ def fit_by_simulation(
         for k in range(iterations + 1):
             write(cal, world_dir / "calibration.json.gz")
             stocks = simulate(world_dir, fitted, agents, SIM_SEED + k)
-            errors.append(_error(stocks, targets))
+            # the log error of the stocks by fit year, weighted by the last target's stock
+            errors.append({y: round(e, 6) for y, e in within_error(stocks, targets).items()})
             if k == iterations:
                 break
             gaps = []
@@ -151,14 +158,3 @@ def fit_by_simulation(
         "stock_share_fitted": round(float(last[fit].sum() / last[~np.eye(R, dtype=bool)].sum()), 4),
         "corridor_log_error_by_iteration": errors,
     }
-
-
-def _error(stocks: dict, targets: dict) -> dict[str, float]:
-    """Corridor log error of simulated stocks by fit year, weighted by the last target."""
-    weight = targets[FIT_YEARS[-1]]
-    mask = weight > 0
-    out = {}
-    for year in FIT_YEARS:
-        gap = np.abs(np.log(np.maximum(stocks[year], 1.0) / np.maximum(targets[year], 1.0)))
-        out[str(year)] = round(float((weight[mask] * gap[mask]).sum() / weight[mask].sum()), 6)
-    return out

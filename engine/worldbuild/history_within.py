@@ -61,7 +61,8 @@ def project_within(
 
 
 def within_error(projected: dict, targets: dict) -> dict[str, float]:
-    """{year: within-region stock log error} weighted by the last target's stock."""
+    """{year: log error of the stocks (within-region, or the corridors' of a run)} weighted
+    by the last target's stock."""
     weight = targets[FIT_YEARS[-1]]
     mask = weight > 0
     out = {}
