@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from migsim.core.world import World
+from migsim.model.calibration import CALIBRATION_RANGES
 from migsim.worldbuild.history_within import (
     BASE_YEAR,
     FIT_END,
@@ -51,7 +52,7 @@ SIM_AGENTS = 1_000_000
 SIM_SEED = 1001
 MIN_AGENTS = 100
 DAMPING = 0.5
-TREND_RANGE = (-1.0, 1.0)  # utility units per year
+TREND_RANGE = CALIBRATION_RANGES["corridor_trend"][0]  # utility units per year
 CONFIG = "history_1990"
 
 
@@ -71,12 +72,14 @@ def agent_weight(world: World, pop_conf: Any, agents: int) -> np.ndarray:
     return born / np.maximum(count, 1)
 
 
-def simulate(world_dir: Path, fitted: dict, agents: int, seed: int) -> dict[int, np.ndarray]:
-    """{year: (R, R) stock between regions} of the history config run to FIT_END on the
-    world in `world_dir` (named as the world; its calibration file the candidate), behaviour
-    `fitted`, with the regime that times free movement in that world (as HISTORY runs it)."""
+def simulate(
+    world_dir: Path, codes: list, fitted: dict, agents: int, seed: int
+) -> dict[int, np.ndarray]:
+    """{year: (R, R) stock between regions, in the order of `codes`} of the history config
+    run to FIT_END on the world in `world_dir` (named as the world; its calibration file the
+    candidate), behaviour `fitted`, with the regime that times free movement in that world
+    (as HISTORY runs it)."""
     import migsim
-    from migsim.core.world import load_world
     from migsim.validation.corridors import simulated_stocks
     from migsim.validation.experiments.history import OTHER_WORLDS
 
@@ -92,7 +95,6 @@ def simulate(world_dir: Path, fitted: dict, agents: int, seed: int) -> dict[int,
         *(f"behaviour.{name}={value}" for name, value in fitted.items()),
     ]
     run = migsim.run(overrides)
-    codes = load_world(world_dir.name, str(world_dir)).codes
     return simulated_stocks(run.table("stocks"), codes, FIT_YEARS)
 
 
@@ -130,7 +132,7 @@ def fit_by_simulation(
                 shutil.copyfile(path, world_dir / path.name)
         for k in range(iterations + 1):
             write(cal, world_dir / "calibration.json.gz")
-            stocks = simulate(world_dir, fitted, agents, SIM_SEED + k)
+            stocks = simulate(world_dir, world.codes, fitted, agents, SIM_SEED + k)
             # the log error of the stocks by fit year, weighted by the last target's stock
             errors.append({y: round(e, 6) for y, e in within_error(stocks, targets).items()})
             if k == iterations:
