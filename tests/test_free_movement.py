@@ -153,7 +153,9 @@ def test_the_1990_corridors_world_rebuilds_byte_for_byte(tmp_path):
     from migsim.worldbuild.build import WORLD_FILES, build_world, provenance_file
 
     shipped = data_dir() / "corridors_1990"
-    build_world("corridors", tmp_path, base_year=1990, growth_years=(1990, 2005))
+    build_world(
+        "corridors", tmp_path, base_year=1990, growth_years=(1990, 2005), unknown_origin="spread"
+    )
     for file in (*WORLD_FILES, "stock_growth.csv", provenance_file(shipped).name):
         assert (tmp_path / file).read_bytes() == (shipped / file).read_bytes(), file
     assert pl.read_csv(shipped / "stock_history.csv")["year"].max() == 2005

@@ -70,10 +70,11 @@ def test_within_region_targets_start_at_the_worlds_stock(world, inputs):
     area, which the 1990 world's intra_region_migrants were built from: the targets start
     there and move with it; 1995-2005 only."""
     _, observed = inputs
-    np.testing.assert_allclose(np.diag(observed[1990]), world.intra_migrants)
+    # the world's tables hold whole persons; the matrix with unknown origins spread does not
+    np.testing.assert_allclose(np.diag(observed[1990]), world.intra_migrants, atol=0.5)
     targets = within_targets(world, observed)
     assert sorted(targets) == list(FIT_YEARS)
-    np.testing.assert_allclose(targets[2005], np.diag(observed[2005]))
+    np.testing.assert_allclose(targets[2005], np.diag(observed[2005]), rtol=1e-5)
     ssa = world.codes.index("SSA")
     # Sub-Saharan Africa's within-region stock was flat over 1990-2005 (within 10%)
     assert abs(targets[2005][ssa] / world.intra_migrants[ssa] - 1.0) < 0.1

@@ -11,6 +11,10 @@ A world built with `growth_years=(start, end)` also holds `stock_growth.csv`, ev
 pair's yearly stock growth over those years (the calibration's per-corridor targets), and
 its `stock_history.csv` stops at `end`: no stock after `end` enters such a world, so the
 years after it are held out for validation.
+
+With `unknown_origin="spread"` the stocks are the matrix with each destination's migrants of
+unknown origin spread over its known origins (migsim.worldbuild.inputs.stock_matrix); the
+choice is recorded in `sources.json`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import shutil
 from pathlib import Path
 
+import polars as pl
+
 from migsim.core.errors import InputError
 from migsim.worldbuild.assumed import (
     default_corridor_shares,
@@ -31,7 +37,7 @@ from migsim.worldbuild.assumed import (
 )
 from migsim.worldbuild.countries import BASE_YEAR, BASE_YEARS, bloc_members, country_records
 from migsim.worldbuild.fees import corridor_fee_csv
-from migsim.worldbuild.inputs import Inputs
+from migsim.worldbuild.inputs import Inputs, stock_matrix
 from migsim.worldbuild.mapping import MAPPINGS, mapping_path, read_mapping, regions12_area
 from migsim.worldbuild.pairs import (
     bilateral_table,
@@ -114,12 +120,16 @@ def build_world(
     inputs_root: str | Path | None = None,
     base_year: int = BASE_YEAR,
     growth_years: tuple[int, int] | None = None,
+    unknown_origin: str = "leave",
 ) -> str:
     """Build the world of `mapping` (a shipped name or a CSV path) into `out` for
-    `base_year`, with per-corridor growth over `growth_years` if given; returns the
-    provenance summary (Markdown)."""
+    `base_year`, with per-corridor growth over `growth_years` if given and the migrants of
+    unknown origin left out or spread over their destination's known origins
+    (`unknown_origin`, migsim.worldbuild.inputs.stock_matrix); returns the provenance
+    summary (Markdown)."""
     check_years(base_year, growth_years)
     inputs = Inputs(inputs_root)
+    stock = stock_matrix(inputs, unknown_origin)
     countries = inputs["countries"]
     matrix = matrix_countries(inputs)
     frame = read_mapping(mapping_path(str(mapping)), set(countries["iso3"]), set(matrix))
@@ -134,15 +144,13 @@ def build_world(
     prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
     regions = regions_table(records, prices, defaults, prov, base_year)
     stock_rows, intra_rows, left_out = stock_tables(
-        inputs["un_stock"], records, default_corridor_shares(), prov, base_year
+        stock, records, default_corridor_shares(), prov, base_year
     )
     bilateral = bilateral_table(inputs["distances"], records, prov)
     last = growth_years[1] if growth_years else None
-    history = stock_history(inputs["un_stock"], countries, prov, last)
+    history = stock_history(stock, countries, prov, last)
     growth = (
-        corridor_growth(inputs["un_stock"], records, growth_years, GROWTH_CLIP, prov)
-        if growth_years
-        else None
+        corridor_growth(stock, records, growth_years, GROWTH_CLIP, prov) if growth_years else None
     )
     desired = _desired(records, prov)
     ages = migrant_age_table()
@@ -151,7 +159,7 @@ def build_world(
         prov.add("migrant_age.csv", f"{lo}-{hi}", "share", "assumed:default-world", "default world")
 
     area_of = {r["iso3"]: r["area"] for r in records}
-    fees_csv = corridor_fee_csv(prices, area_of, inputs["un_stock"], base_year)
+    fees_csv = corridor_fee_csv(prices, area_of, stock, base_year)
     name = Path(str(mapping)).stem
     files = {
         "regions.csv": _csv(REGION_HEADER, [[r[c] for c in REGION_HEADER] for r in regions]),
@@ -176,7 +184,8 @@ def build_world(
         "base_year.txt": f"{base_year}\n",
         "provenance.csv": prov.csv_text(),
         "sources.json": json.dumps(
-            {"mapping": mapping_path(str(mapping)).name, "inputs": inputs.provenance()},
+            {"mapping": mapping_path(str(mapping)).name, "inputs": inputs.provenance()}
+            | ({"unknown_origin": unknown_origin} if unknown_origin != "leave" else {}),
             indent=1,
             sort_keys=True,
         )
@@ -188,6 +197,15 @@ def build_world(
         "matrix (unknown or other) are left out of the stock tables (they are in "
         "stock_history.csv).\n"
     )
+    if unknown_origin == "spread":
+        known = inputs["un_stock"].filter(pl.col("year") == base_year)["stock"].sum() / 1e6
+        spread = stock.filter(pl.col("year") == base_year)["stock"].sum() / 1e6
+        summary += (
+            f"\nUnknown origins spread (`--unknown-origin spread`): each destination's "
+            "known-origin stocks of every year are scaled by its total from all origins "
+            f"(un_stock_totals) over their sum: {base_year}'s {known:.1f} M of known origin "
+            f"become {spread:.1f} M.\n"
+        )
     if growth is not None:
         files["stock_growth.csv"] = _csv(["origin", "destination", "growth"], growth)
         summary += (
@@ -279,10 +297,12 @@ def build_all(
     inputs_root: str | Path | None = None,
     base_year: int = BASE_YEAR,
     growth_years: tuple[int, int] | None = None,
+    unknown_origin: str = "leave",
 ) -> dict[str, str]:
     """The three shipped mappings, each into out/<name>."""
     return {
-        m: build_world(m, Path(out) / m, inputs_root, base_year, growth_years) for m in MAPPINGS
+        m: build_world(m, Path(out) / m, inputs_root, base_year, growth_years, unknown_origin)
+        for m in MAPPINGS
     }
 
 

@@ -25,6 +25,13 @@ def add_parsers(parser) -> None:
         "--base-year", type=int, default=2010, help="a year of the stock matrix (1990-2010)"
     )
     p.add_argument(
+        "--unknown-origin",
+        choices=("leave", "spread"),
+        default="leave",
+        help="migrants of unknown origin: left out (default), or spread over each "
+        "destination's known origins in proportion (the shipped 1990 worlds)",
+    )
+    p.add_argument(
         "--growth-to",
         type=int,
         default=None,
@@ -132,10 +139,12 @@ def build_command(ns) -> int:
     check_years(ns.base_year, years)
     start = time.perf_counter()
     if ns.all:
-        summaries = build_all(ns.out, ns.inputs, ns.base_year, years)
+        summaries = build_all(ns.out, ns.inputs, ns.base_year, years, ns.unknown_origin)
     else:
         summaries = {
-            Path(ns.mapping).stem: build_world(ns.mapping, ns.out, ns.inputs, ns.base_year, years)
+            Path(ns.mapping).stem: build_world(
+                ns.mapping, ns.out, ns.inputs, ns.base_year, years, ns.unknown_origin
+            )
         }
     for text in summaries.values():
         print(text)

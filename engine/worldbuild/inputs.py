@@ -19,6 +19,7 @@ from migsim.core.resources import data_dir
 INPUT_COLUMNS = {
     "countries": ("iso3", "name", "un_region", "un_subregion", "un_development_group"),
     "un_stock": ("year", "origin", "destination", "stock"),
+    "un_stock_totals": ("year", "destination", "stock"),
     "wpp_population": ("iso3", "year", "sex", "age_from", "age_to", "population"),
     "wpp_totals": ("iso3", "year", "population"),
     "wpp_vital": ("iso3", "year", "tfr", "life_expectancy_female", "life_expectancy_male"),
@@ -96,3 +97,47 @@ class Inputs:
             else:
                 out[name] = {"note": "no provenance.json beside the input"}
         return out
+
+
+# How a built world treats the migrants whose origin the bilateral matrix does not know:
+# left out, or spread over each destination's known origins (`migsim world build
+# --unknown-origin`; the choice is recorded in the world's sources.json)
+UNKNOWN_ORIGIN = ("leave", "spread")
+
+
+def stock_matrix(inputs: Inputs, unknown_origin: str = "leave") -> pl.DataFrame:
+    """The bilateral stocks (`un_stock`). With "spread", each destination's known-origin
+    stocks of a year are scaled by its total from all origins over their sum
+    (`un_stock_totals`), so its stock of unknown origin is shared among its known origins in
+    proportion (the default world's rule for the 2013 matrix, engine/data/SOURCES.md); a
+    destination without a total, or whose total is below its known stocks, keeps them."""
+    if unknown_origin not in UNKNOWN_ORIGIN:
+        raise InputError("--unknown-origin", f"'{unknown_origin}'", " or ".join(UNKNOWN_ORIGIN))
+    stock = inputs["un_stock"]
+    if unknown_origin == "leave":
+        return stock
+    totals = inputs["un_stock_totals"].select("year", "destination", total="stock")
+    known = stock.group_by("year", "destination").agg(known=pl.col("stock").sum())
+    factor = (
+        known.join(totals, on=["year", "destination"], how="left")
+        .with_columns(
+            factor=pl.when(pl.col("total") > pl.col("known"))
+            .then(pl.col("total") / pl.col("known"))
+            .otherwise(1.0)
+        )
+        .select("year", "destination", "factor")
+    )
+    return (
+        stock.join(factor, on=["year", "destination"], how="left")
+        .with_columns(pl.col("stock") * pl.col("factor").fill_null(1.0))
+        .drop("factor")
+    )
+
+
+def world_unknown_origin(world_path: Path) -> str:
+    """The unknown-origin rule a built world was made with (its sources.json; "leave" for
+    worlds built before the option, and for worlds not built from the inputs)."""
+    path = Path(world_path) / "sources.json"
+    if not path.is_file():
+        return "leave"
+    return json.loads(path.read_text()).get("unknown_origin", "leave")

@@ -158,6 +158,32 @@ def un_stock(stock_file: Path | str, names_file: Path | str, out_dir: Path | str
     return _write(frame, "un_stock", out_dir)
 
 
+def un_stock_totals(
+    totals_file: Path | str, country_file: Path | str, out_dir: Path | str = INPUTS
+) -> Path:
+    """UN DESA's total international migrant stock by destination 1990-2010, all origins
+    (unknown ones included: the bilateral matrix leaves them out). `totals_file` is the
+    stock_totals.csv of the repository named in the provenance (column `fb`, ISO3 in
+    `alpha3`; rows without a code are regions); `country_file` is the countries input, whose
+    codes are kept (the Channel Islands' CISL is its CHI)."""
+    raw = pl.read_csv(totals_file, null_values=["NA"], infer_schema_length=0)
+    known = set(pl.read_csv(country_file, infer_schema_length=0)["iso3"])
+    frame = (
+        raw.filter(pl.col("alpha3").is_not_null())
+        .select(
+            pl.col("year").cast(pl.Int64),
+            pl.col("alpha3").replace({"CISL": "CHI"}).alias("destination"),
+            pl.col("fb").cast(pl.Float64).round(0).cast(pl.Int64).alias("stock"),
+        )
+        .filter((pl.col("year") <= LAST_MIGRATION_YEAR) & pl.col("destination").is_in(known))
+        .drop_nulls("stock")
+        .sort("year", "destination")
+    )
+    if frame.select("year", "destination").is_duplicated().any():
+        raise InputError(str(totals_file), "two rows for one destination and year", "one row each")
+    return _write(frame, "un_stock_totals", out_dir)
+
+
 def _age_bounds(code: pl.Expr) -> list[pl.Expr]:
     """WPP age codes `0_4` ... `95_99`, `100plus` (and `95plus` before 1990) to bounds."""
     lower = code.str.extract(r"^(\d+)").cast(pl.Int64)
@@ -459,6 +485,7 @@ RETRIEVERS = {
         countries,
         un_stock_names,
         un_stock,
+        un_stock_totals,
         wpp_population,
         wpp_totals,
         wpp_vital,
