@@ -43,7 +43,7 @@ LOG_TOLERANCE = 0.0953
 _CAUSE = (
     "the 1990 world is built from the UN bilateral matrix (2019 revision) with each "
     "destination's migrants of unknown origin spread over its known origins (153.0M in "
-    "1990 against Table 6.1's 154.2M), and its calibration is fitted to the matrix read the "
+    "1990 against Table 6.1's 154.1M), and its calibration is fitted to the matrix read the "
     "same way on 1990-2005 (seed 1, 2005: between regions 122.9M simulated against 123.2M; "
     "the large corridors' levels and trends fitted on runs by migsim world fit-history, the "
     "within-region rates per region). After 2005 the corridors' constants and the "
