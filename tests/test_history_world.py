@@ -43,6 +43,11 @@ def test_1990_world_rebuilds_byte_for_byte_from_the_inputs(tmp_path):
     for file in files:
         assert _digest(tmp_path / file) == _digest(WORLD_1990 / file), file
     assert (WORLD_1990 / "base_year.txt").read_text() == "1990\n"
+    # built with the unknown origins spread, which HISTORY and the history fit read back
+    from migsim.worldbuild.inputs import world_unknown_origin
+
+    assert world_unknown_origin(WORLD_1990) == "spread"
+    assert world_unknown_origin(DATA / "regions12") == "leave"
     # nothing after 2005 enters the 1990 world: its history stops there
     history = pl.read_csv(WORLD_1990 / "stock_history.csv")
     assert history["year"].max() == 2005
@@ -76,6 +81,15 @@ def test_a_base_year_outside_the_stock_matrix_is_one_line_exit_2(tmp_path):
         cwd=REPO_ROOT,
     )
     assert proc.returncode == 2 and "--growth-to" in proc.stderr
+    proc = subprocess.run(
+        [*cmd, "--unknown-origin", "drop", "--out", str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "--unknown-origin" in proc.stderr and "spread" in proc.stderr
 
 
 @pytest.fixture
