@@ -63,31 +63,22 @@ def test_1990_world_rebuilds_byte_for_byte_from_the_inputs(tmp_path):
 
 
 def test_a_base_year_outside_the_stock_matrix_is_one_line_exit_2(tmp_path):
-    cmd = [sys.executable, "-m", "migsim", "world", "build", "--mapping", "regions12"]
-    proc = subprocess.run(
-        [*cmd, "--base-year", "1991", "--out", str(tmp_path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    def build(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "migsim", "world", "build", "--mapping", "regions12"]
+        return subprocess.run(
+            [*cmd, *args, "--out", str(tmp_path)],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+
+    proc = build("--base-year", "1991")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--base-year" in proc.stderr
-    proc = subprocess.run(
-        [*cmd, "--base-year", "1990", "--growth-to", "2010", "--out", str(tmp_path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    proc = build("--base-year", "1990", "--growth-to", "2010")
     assert proc.returncode == 2 and "--growth-to" in proc.stderr
-    proc = subprocess.run(
-        [*cmd, "--unknown-origin", "drop", "--out", str(tmp_path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-    )
+    proc = build("--unknown-origin", "drop")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "--unknown-origin" in proc.stderr and "spread" in proc.stderr
 
