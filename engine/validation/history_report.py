@@ -22,6 +22,7 @@ BEGIN, END = "<!-- history-errors:begin -->", "<!-- history-errors:end -->"
 def history_table(result: dict) -> str:
     """Markdown: per year, the world stock between areas and each estimate's errors."""
     from migsim.validation.experiments.history import FIT_END
+    from migsim.worldbuild.history_sim import MIN_AGENTS, SIM_AGENTS
 
     rows = [
         "| year | tier | stock between areas, M (model / UN) | corridor log error: model / "
@@ -44,8 +45,9 @@ def history_table(result: dict) -> str:
         f"Log error: mean of |log(estimate / UN)| over the 132 area pairs, weighted by their "
         f"2010 stock. Gravity null: OLS on the 1990 stocks (R^2 {result['gravity_r2']:.2f}), "
         "moved by observed populations and incomes. MAPE: mean absolute percentage error; "
-        f"resolved corridors: the {result['resolved']} whose 2005 stock is worth at least 100 "
-        "agents at 1,000,000 agents (the corridors fitted on runs); every corridor: all with "
+        f"resolved corridors: the {result['resolved']} whose {FIT_END} stock is worth at least "
+        f"{MIN_AGENTS} agents at {SIM_AGENTS:,} agents (the corridors fitted on runs); every "
+        "corridor: all with "
         "a 2010 stock, most of them a few agents, so that figure measures the number of "
         "agents as much as the model.",
     ]

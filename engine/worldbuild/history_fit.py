@@ -332,7 +332,7 @@ def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarr
     from migsim.core.resources import config_dir
     from migsim.scenarios.paths import load_scenario
     from migsim.validation.corridors import observed_stocks
-    from migsim.worldbuild.inputs import Inputs, stock_matrix, world_unknown_origin
+    from migsim.worldbuild.inputs import built_matrix
     from migsim.worldbuild.mapping import mapping_path
     from migsim.worldbuild.projection import HISTORY_WORLDS
 
@@ -342,8 +342,7 @@ def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarr
     paths = scenario_paths(scenario, BASE_YEAR, FIT_END)
     mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[world.name]))
     years = (BASE_YEAR, *FIT_YEARS)
-    matrix = stock_matrix(inputs or Inputs(), world_unknown_origin(world.path))
-    stock = matrix.filter(pl.col("year") <= FIT_END)
+    stock = built_matrix(world.path, inputs).filter(pl.col("year") <= FIT_END)
     return paths, observed_stocks(stock, mapping, world.codes, years, within=True)
 
 

@@ -141,3 +141,10 @@ def world_unknown_origin(world_path: Path) -> str:
     if not path.is_file():
         return "leave"
     return json.loads(path.read_text()).get("unknown_origin", "leave")
+
+
+def built_matrix(world_path: Path, inputs: Inputs | None = None) -> pl.DataFrame:
+    """The bilateral stocks read as the world in `world_path` was built from them (its
+    unknown-origin rule), so that a world and the data it is compared with count the same
+    people."""
+    return stock_matrix(inputs or Inputs(), world_unknown_origin(world_path))

@@ -131,21 +131,6 @@ def history_paths(world, years) -> dict[str, dict[int, np.ndarray]]:
     return out
 
 
-def resolved_corridors(world, observed: dict[int, np.ndarray], pop_conf) -> np.ndarray:
-    """(R, R) the corridors a run of the history config resolves: those whose observed
-    FIT_END stock is worth at least MIN_AGENTS agents at SIM_AGENTS (1,000,000) agents, the
-    corridors the history fit fits on runs (migsim.worldbuild.history_sim). A corridor below
-    has a few agents (a median of 5 on regions12_1990), so its error measures the number of
-    agents, not the model: the MAPE over every corridor was 73% at 125,000 agents and 41% at
-    1,000,000 (3 seeds each)."""
-    from migsim.worldbuild.history_sim import MIN_AGENTS, SIM_AGENTS, agent_weight
-
-    weight = agent_weight(world, pop_conf, SIM_AGENTS)
-    out = observed[FIT_END] / weight[:, None] >= MIN_AGENTS
-    np.fill_diagonal(out, False)
-    return out
-
-
 def history_errors(
     world,
     simulated: dict[int, np.ndarray],
@@ -224,7 +209,8 @@ def _check(quantity: str, errors: dict, metric: int, r2: float, note: str) -> Ch
 )
 def history(r: Runner) -> list[Check]:
     from migsim.core.world import load_world
-    from migsim.worldbuild.inputs import Inputs, stock_matrix, world_unknown_origin
+    from migsim.worldbuild.history_sim import resolved_corridors
+    from migsim.worldbuild.inputs import built_matrix
     from migsim.worldbuild.mapping import mapping_path
     from migsim.worldbuild.projection import HISTORY_WORLDS
 
@@ -234,11 +220,9 @@ def history(r: Runner) -> list[Check]:
     world = load_world(name)
     mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[name]))
     years = (BASE, *YEARS)
-    # the matrix as the world was built from it (unknown origins spread or left out)
-    matrix = stock_matrix(Inputs(), world_unknown_origin(world.path))
-    observed = observed_stocks(matrix, mapping, world.codes, years)
+    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
     simulated = simulated_stocks(run.table("stocks"), world.codes, years)
-    resolved = resolved_corridors(world, observed, r.config(CONFIG).population)
+    resolved = resolved_corridors(world, observed[FIT_END], r.config(CONFIG).population)
     errors, (_, r2) = history_errors(world, simulated, observed, resolved)
     r.cache["history"] = {
         "errors": errors,
