@@ -146,3 +146,20 @@ def test_the_spread_matrix_reaches_each_destinations_total():
     world = dict(both.group_by("year").agg(pl.col("spread").sum()).iter_rows())
     assert world[1990] == pytest.approx(153.0e6, rel=1e-3)
     assert world[2010] == pytest.approx(220.8e6, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "text,problem", [('{"unknown_origin": "drop"}', "'drop'"), ("{not json", "not valid JSON")]
+)
+def test_a_bad_unknown_origin_rule_in_a_world_is_one_line(tmp_path, text, problem):
+    """A world's sources.json whose rule is not leave or spread, or that is not JSON: one
+    line naming the file; a world without the key (built before the option) leaves."""
+    from migsim.worldbuild.inputs import world_unknown_origin
+
+    (tmp_path / "sources.json").write_text(text)
+    with pytest.raises(InputError, match="sources.json") as err:
+        world_unknown_origin(tmp_path)
+    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert err.value.exit_code == 2
+    (tmp_path / "sources.json").write_text('{"mapping": "regions12.csv"}')
+    assert world_unknown_origin(tmp_path) == "leave"

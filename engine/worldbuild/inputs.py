@@ -140,7 +140,16 @@ def world_unknown_origin(world_path: Path) -> str:
     path = Path(world_path) / "sources.json"
     if not path.is_file():
         return "leave"
-    return json.loads(path.read_text()).get("unknown_origin", "leave")
+    try:
+        sources = json.loads(path.read_text())
+    except ValueError as exc:
+        raise InputError(
+            str(path), f"is not valid JSON ({exc})", "the file world build wrote"
+        ) from None
+    rule = sources.get("unknown_origin", "leave") if isinstance(sources, dict) else None
+    if rule not in UNKNOWN_ORIGIN:
+        raise InputError(str(path), f"unknown_origin {rule!r}", " or ".join(UNKNOWN_ORIGIN))
+    return rule
 
 
 def built_matrix(world_path: Path, inputs: Inputs | None = None) -> pl.DataFrame:
