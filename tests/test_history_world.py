@@ -47,7 +47,7 @@ def test_1990_world_rebuilds_byte_for_byte_from_the_inputs(tmp_path):
     from migsim.worldbuild.inputs import world_unknown_origin
 
     assert world_unknown_origin(WORLD_1990) == "spread"
-    assert world_unknown_origin(DATA / "regions12") == "leave"
+    assert world_unknown_origin(DATA / "regions12") == "spread"
     # nothing after 2005 enters the 1990 world: its history stops there
     history = pl.read_csv(WORLD_1990 / "stock_history.csv")
     assert history["year"].max() == 2005

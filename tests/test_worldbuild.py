@@ -18,6 +18,7 @@ from worldbuild_fixture import COUNTRIES, write_inputs, write_mapping
 
 from migsim.core.world import load_world
 from migsim.worldbuild.build import WORLD_FILES, build_world, provenance_file
+from migsim.worldbuild.inputs import Inputs, stock_matrix, world_unknown_origin
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = REPO_ROOT / "engine" / "data"
@@ -56,7 +57,16 @@ def test_invented_world_sums_countries_into_areas(invented, tmp_path):
     assert world.base_year == 2010
     pop = {c[0]: c[4] * 1e6 for c in COUNTRIES}
     assert world.population[0] == pytest.approx(sum(pop[c] for c in regions))
-    stock = pl.read_csv(invented / "un_stock" / "un_stock.csv").filter(pl.col("year") == 2010)
+    # the matrix with USA's 2010 migrants of unknown origin (10% in the invented totals)
+    # spread over its known origins, the default
+    stock = stock_matrix(Inputs(invented)).filter(pl.col("year") == 2010)
+    usa = stock.filter(pl.col("destination") == "USA")["stock"].sum()
+    assert usa == pytest.approx(
+        1.1
+        * pl.read_csv(invented / "un_stock" / "un_stock.csv")
+        .filter((pl.col("year") == 2010) & (pl.col("destination") == "USA"))["stock"]
+        .sum()
+    )
     north = pl.col("origin").is_in(list(regions)), pl.col("destination").is_in(list(regions))
     n_to_s = stock.filter(north[0] & ~north[1] & (pl.col("origin") != "OTH"))["stock"].sum()
     intra_n = stock.filter(north[0] & north[1])["stock"].sum()
@@ -145,7 +155,10 @@ def test_every_shipped_value_has_a_provenance_row(name):
 
 @needs_inputs
 def test_countries_world_stocks_equal_the_un_input():
-    un = pl.read_csv(next((INPUTS / "un_stock").glob("un_stock.csv*")))
+    """The 50 largest corridors of the countries world are the UN matrix's, its migrants of
+    unknown origin spread over each destination's known origins (as the world records)."""
+    assert world_unknown_origin(DATA / "countries") == "spread"
+    un = stock_matrix(Inputs(), "spread")
     un = un.filter((pl.col("year") == 2010) & (pl.col("origin") != pl.col("destination")))
     built = pl.read_csv(DATA / "countries" / "migrant_stock_2013.csv")
     known = set(pl.read_csv(DATA / "countries" / "regions.csv")["code"])

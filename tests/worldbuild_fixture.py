@@ -129,6 +129,16 @@ def write_inputs(root: Path) -> Path:
     tables["un_stock"].append(
         {"year": 2010, "origin": "OTH", "destination": "USA", "stock": 5000.0, "flag": ""}
     )
+    # UN DESA's totals by destination: the known origins' sums, and 10% more for USA in 2010
+    # (migrants of unknown origin, spread over its known origins by default)
+    totals: dict[tuple[int, str], float] = {}
+    for row in tables["un_stock"]:
+        key = (row["year"], row["destination"])
+        totals[key] = totals.get(key, 0.0) + row["stock"]
+    totals[(2010, "USA")] *= 1.1
+    tables["un_stock_totals"] = [
+        {"year": y, "destination": d, "stock": round(s)} for (y, d), s in sorted(totals.items())
+    ]
     for name, rows in tables.items():
         (root / name).mkdir(parents=True, exist_ok=True)
         pl.DataFrame(rows).write_csv(root / name / f"{name}.csv")

@@ -12,9 +12,10 @@ pair's yearly stock growth over those years (the calibration's per-corridor targ
 its `stock_history.csv` stops at `end`: no stock after `end` enters such a world, so the
 years after it are held out for validation.
 
-With `unknown_origin="spread"` the stocks are the matrix with each destination's migrants of
-unknown origin spread over its known origins (migsim.worldbuild.inputs.stock_matrix); the
-choice is recorded in `sources.json`.
+By default (`unknown_origin="spread"`) the stocks are the matrix with each destination's
+migrants of unknown origin spread over its known origins (migsim.worldbuild.inputs.
+stock_matrix), so a destination's stocks sum to UN DESA's total; `"leave"` keeps the matrix
+as it is. The rule is recorded in `sources.json`.
 """
 
 from __future__ import annotations
@@ -120,11 +121,11 @@ def build_world(
     inputs_root: str | Path | None = None,
     base_year: int = BASE_YEAR,
     growth_years: tuple[int, int] | None = None,
-    unknown_origin: str = "leave",
+    unknown_origin: str = "spread",
 ) -> str:
     """Build the world of `mapping` (a shipped name or a CSV path) into `out` for
     `base_year`, with per-corridor growth over `growth_years` if given and the migrants of
-    unknown origin left out or spread over their destination's known origins
+    unknown origin spread over their destination's known origins or left out
     (`unknown_origin`, migsim.worldbuild.inputs.stock_matrix); returns the provenance
     summary (Markdown)."""
     check_years(base_year, growth_years)
@@ -184,8 +185,11 @@ def build_world(
         "base_year.txt": f"{base_year}\n",
         "provenance.csv": prov.csv_text(),
         "sources.json": json.dumps(
-            {"mapping": mapping_path(str(mapping)).name, "inputs": inputs.provenance()}
-            | ({"unknown_origin": unknown_origin} if unknown_origin != "leave" else {}),
+            {
+                "mapping": mapping_path(str(mapping)).name,
+                "inputs": inputs.provenance(),
+                "unknown_origin": unknown_origin,
+            },
             indent=1,
             sort_keys=True,
         )
@@ -297,7 +301,7 @@ def build_all(
     inputs_root: str | Path | None = None,
     base_year: int = BASE_YEAR,
     growth_years: tuple[int, int] | None = None,
-    unknown_origin: str = "leave",
+    unknown_origin: str = "spread",
 ) -> dict[str, str]:
     """The three shipped mappings, each into out/<name>."""
     return {

@@ -27,9 +27,9 @@ def add_parsers(parser) -> None:
     p.add_argument(
         "--unknown-origin",
         choices=("leave", "spread"),
-        default="leave",
-        help="migrants of unknown origin: left out (default), or spread over each "
-        "destination's known origins in proportion (the shipped 1990 worlds)",
+        default="spread",
+        help="migrants of unknown origin: spread over each destination's known origins in "
+        "proportion (default; every shipped world), or left out",
     )
     p.add_argument(
         "--growth-to",

@@ -105,7 +105,7 @@ class Inputs:
 UNKNOWN_ORIGIN = ("leave", "spread")
 
 
-def stock_matrix(inputs: Inputs, unknown_origin: str = "leave") -> pl.DataFrame:
+def stock_matrix(inputs: Inputs, unknown_origin: str = "spread") -> pl.DataFrame:
     """The bilateral stocks (`un_stock`). With "spread", each destination's known-origin
     stocks of a year are scaled by its total from all origins over their sum
     (`un_stock_totals`), so its stock of unknown origin is shared among its known origins in
@@ -136,7 +136,8 @@ def stock_matrix(inputs: Inputs, unknown_origin: str = "leave") -> pl.DataFrame:
 
 def world_unknown_origin(world_path: Path) -> str:
     """The unknown-origin rule a built world was made with (its sources.json; "leave" for
-    worlds built before the option, and for worlds not built from the inputs)."""
+    a world whose sources.json does not name one, and for worlds not built from the
+    inputs)."""
     path = Path(world_path) / "sources.json"
     if not path.is_file():
         return "leave"

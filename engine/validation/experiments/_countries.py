@@ -42,6 +42,24 @@ COUNTRY_WORLD_ONLY = (
     "only), so its figures do not move with the world validated"
 )
 OVERRIDES = ["population.stratification=0.5", "years=6"]
+
+
+def country_matrix(years: list[int]):
+    """The UN bilateral stocks of `years` between distinct countries (persons, no nulls),
+    read as the country world was built from them (its unknown-origin rule), so that the
+    flows the experiments take from the data count the same people as the world."""
+    import polars as pl
+
+    from migsim.core.resources import data_dir
+    from migsim.worldbuild.inputs import built_matrix
+
+    return (
+        built_matrix(data_dir() / WORLD)
+        .filter(pl.col("year").is_in(years) & (pl.col("origin") != pl.col("destination")))
+        .select("year", "origin", "destination", pl.col("stock").cast(pl.Float64).fill_null(0.0))
+    )
+
+
 FOLLOW_YEARS = 5  # an arrival cohort is followed this many years
 IRREGULAR = 3
 

@@ -4,8 +4,9 @@
 Simulated on the country world's own markets: each country's calibrated education x
 experience x nativity CES of the base year (2010) is shocked, capital adjusting (DOP's long
 run), by the 1990-2000 change in its immigrant stock (immigration) or its emigrant stock
-(emigration), from the UN bilateral stocks of 1990 and 2000 (`inputs/un_stock`; nothing after
-2010 is used). The change is taken as a share of the country's 2010 residents and applied to
+(emigration), from the UN bilateral stocks of 1990 and 2000 (`inputs/un_stock`, read as the
+world was built from them: migrants of unknown origin spread; nothing after 2010 is used).
+The change is taken as a share of the country's 2010 residents and applied to
 its 2010 labour supply: added immigrants have the mix of the country's immigrant workers in
 the model; departing natives have the emigrants' mix (the corridors' tertiary shares; their
 secondary schooling from the origin's Barro-Lee share and the assumed selection factor of
@@ -20,9 +21,13 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from migsim.core.resources import data_dir
 from migsim.validation.checks import Check, within
-from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, OVERRIDES, WORLD
+from migsim.validation.experiments._countries import (
+    COUNTRY_WORLD_ONLY,
+    OVERRIDES,
+    WORLD,
+    country_matrix,
+)
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -62,12 +67,7 @@ EXPECTED_FAILURES = {
 
 def stock_changes(codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(immigrants, emigrants) of each country: the 2000 stock less the 1990 stock."""
-    frame = pl.read_csv(
-        data_dir() / "inputs" / "un_stock" / "un_stock.csv",
-        columns=["year", "origin", "destination", "stock"],
-        schema_overrides={"stock": pl.Float64},
-    ).filter(pl.col("year").is_in([1990, 2000]) & (pl.col("origin") != pl.col("destination")))
-    frame = frame.with_columns(pl.col("stock").fill_null(0.0))
+    frame = country_matrix([1990, 2000])
     sign = pl.when(pl.col("year") == 2000).then(1.0).otherwise(-1.0)
     inflow = frame.group_by("destination").agg((pl.col("stock") * sign).sum())
     outflow = frame.group_by("origin").agg((pl.col("stock") * sign).sum())

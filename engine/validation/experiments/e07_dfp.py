@@ -3,7 +3,8 @@
 
 Simulated on the country world's people and market: the United Kingdom's calibrated 2010
 education x experience x nativity CES is shocked, capital adjusting, by the change of its
-immigrant stock 1995-2005 (UN bilateral stocks; the nearest years to the study's period),
+immigrant stock 1995-2005 (UN bilateral stocks as the world was built from them; the
+nearest years to the study's period),
 taken as a share of its 2010 residents and added with the mix of the model's immigrants who
 arrived within the last 10 years. Each native aged 20-64 earns their cell's wage times their
 productivity (the agent-level wage), before and after; the checks are the changes of the
@@ -19,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from migsim.validation.checks import Check, sign
-from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY
+from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, country_matrix
 from migsim.validation.experiments.e02_e05_wages import recent_immigrants
 from migsim.validation.experiments.e06_dop import country_markets
 from migsim.validation.registry import experiment
@@ -32,21 +33,12 @@ EXPECTED_FAILURES: dict[str, str] = {}
 
 
 def uk_stock_change(codes: list[str]) -> float:
-    """GBR's immigrant stock in 2005 less 1995 (UN bilateral stocks), persons."""
+    """GBR's immigrant stock in 2005 less 1995 (UN bilateral stocks as the country world was
+    built from them), persons."""
     import polars as pl
 
-    from migsim.core.resources import data_dir
-
-    frame = pl.read_csv(
-        data_dir() / "inputs" / "un_stock" / "un_stock.csv",
-        columns=["year", "origin", "destination", "stock"],
-        schema_overrides={"stock": pl.Float64},
-    ).filter(
-        (pl.col("destination") == "GBR")
-        & (pl.col("origin") != "GBR")
-        & pl.col("year").is_in([1995, 2005])
-    )
-    by_year = frame.group_by("year").agg(pl.col("stock").fill_null(0.0).sum())
+    frame = country_matrix([1995, 2005]).filter(pl.col("destination") == "GBR")
+    by_year = frame.group_by("year").agg(pl.col("stock").sum())
     stock = dict(zip(by_year["year"].to_list(), by_year["stock"].to_list()))
     return float(stock.get(2005, 0.0) - stock.get(1995, 0.0))
 
