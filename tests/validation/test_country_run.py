@@ -40,3 +40,40 @@ def test_at_home_is_the_same_person_as_a_native_of_the_origin(validation_runner)
     rows = np.flatnonzero((p["origin"] == p["location"]) & (p["status"] == 0))[:5000]
     for what in (run.earnings, run.taxes, run.revenue, run.public_spending):
         np.testing.assert_allclose(what(rows, at_home=True), what(rows, at_home=False))
+
+
+def test_would_be_movers_are_valued_as_the_run_values_arrivals(validation_runner):
+    """E26's would-be movers: a regular arrival of this year valued 'on arrival' earns what
+    the run pays them, and a person's wishes over every destination add up to their home
+    cell's probability of moving (the decision kernel's p_move and destination CDF)."""
+    run = country_run(validation_runner)
+    p = run.people
+    usa = run.code("USA")
+    new = np.flatnonzero(
+        (p["location"] == usa)
+        & (p["origin"] != usa)
+        & (p["years_abroad"] == 0)
+        & (p["status"] != 3)  # not irregular
+    )
+    assert new.size > 100
+    np.testing.assert_allclose(
+        run.earnings_on_arrival(new, "USA", 0), run.earnings(new, at_home=False), rtol=1e-12
+    )
+    home = np.flatnonzero((p["origin"] == p["location"]) & (p["status"] == 0))[:2000]
+    total = sum(run.wish_to_move(home, code) for code in run.world.codes)
+    np.testing.assert_allclose(total, _p_move(run, home), rtol=1e-9)
+    assert (run.wish_to_move(home, "NZL") >= 0).all()
+
+
+def _p_move(run, rows):
+    """The home cell's probability of moving of `rows`, indexed as the migration kernel
+    indexes it ((origin, skill class, sex) x age band)."""
+    from migsim.core.world import AGE_BAND_OF_AGE
+    from migsim.model.choice import N_BANDS
+
+    p = run.people
+    h = (
+        (p["origin"][rows].astype(np.int64) * 2 + (p["skill"][rows] == 2)) * 2
+        + p["sex"][rows].astype(np.int64)
+    ) * N_BANDS + AGE_BAND_OF_AGE[p["age"][rows]]
+    return run.p_move[h]

@@ -90,6 +90,8 @@ class CountryRun:
     cohort_alive: np.ndarray  # alive five years later
     cohort_left: np.ndarray  # alive and no longer in their arrival destination
     cohort_weight: np.ndarray
+    p_move: np.ndarray  # (H,) the last year's probability of moving, by home cell
+    destination_cdf: np.ndarray  # (H, R) and the CDF of the destination chosen
 
     def code(self, code: str) -> int:
         return self.world.index(code)
@@ -97,28 +99,60 @@ class CountryRun:
     def earnings(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         """Expected earnings of `rows` where they live (or at home as natives), PPP $."""
         p = self.people
+        origin = p["origin"][rows].astype(np.int64)
+        if at_home:
+            return self._earnings(rows, origin, None, None)
+        irregular = p["status"][rows] == IRREGULAR
+        place = p["location"][rows].astype(np.int64)
+        return self._earnings(rows, place, p["years_abroad"][rows], irregular)
+
+    def earnings_on_arrival(self, rows: np.ndarray, destination: str, years: int) -> np.ndarray:
+        """Expected earnings of `rows` (people at home) had they entered `destination` as
+        regular migrants `years` years ago, at this year's wages, PPP $."""
+        place = np.full(rows.size, self.code(destination), dtype=np.int64)
+        regular = np.zeros(rows.size, bool)
+        return self._earnings(rows, place, np.full(rows.size, years), regular)
+
+    def _earnings(self, rows, place, years_abroad, irregular) -> np.ndarray:
+        """Earnings of `rows` working in `place` (years_abroad None: as natives at home)."""
+        p = self.people
         age = p["age"][rows]
         skill = (p["skill"][rows] == 2).astype(np.int64)  # tertiary class
-        origin = p["origin"][rows].astype(np.int64)
-        place = origin if at_home else p["location"][rows].astype(np.int64)
         units = p["productivity"][rows].astype(np.float64)
         working = (age >= 20) & (age <= 64)
-        if not at_home:
-            abroad = place != origin
+        nativity = np.zeros_like(place)
+        if years_abroad is not None:
+            abroad = place != p["origin"][rows]
             k = self.kappa0[skill] * self.credential_scale
             if self.credential_years > 0:
-                k = k + (1 - k) * np.minimum(p["years_abroad"][rows] / self.credential_years, 1)
+                k = k + (1 - k) * np.minimum(years_abroad / self.credential_years, 1)
             else:
                 k = np.ones_like(k)
             k = np.minimum(k, 1.0)
             units = np.where(abroad, units * k, units)
-            irregular = p["status"][rows] == IRREGULAR
             units = np.where(abroad & irregular, units * self.irregular_wage_factor, units)
-        nativity = np.zeros_like(place) if at_home else (place != origin).astype(np.int64)
+            nativity = abroad.astype(np.int64)
         employment = np.asarray(self.world.employment_rate)[place]
         education = p["skill"][rows].astype(np.int64)
         x = experience_band(age, education)
         return working * employment * units * self.wages[place, education, x, nativity]
+
+    def wish_to_move(self, rows: np.ndarray, destination: str) -> np.ndarray:
+        """Each of `rows`' (people at home) probability of choosing to move to `destination`
+        in the run's last year: their home cell's probability of moving times the share of
+        the destination (before the liquidity check and any quota)."""
+        from migsim.core.world import AGE_BAND_OF_AGE
+        from migsim.model.choice import N_BANDS
+
+        p = self.people
+        o = p["origin"][rows].astype(np.int64)
+        s = (p["skill"][rows] == 2).astype(np.int64)
+        band = AGE_BAND_OF_AGE[p["age"][rows]].astype(np.int64)
+        h = ((o * 2 + s) * 2 + p["sex"][rows].astype(np.int64)) * N_BANDS + band
+        d = self.code(destination)
+        cdf = self.destination_cdf[h]
+        share = cdf[:, d] - (cdf[:, d - 1] if d > 0 else 0.0)
+        return self.p_move[h] * share
 
     def taxes(self, rows: np.ndarray, at_home: bool) -> np.ndarray:
         p = self.people
@@ -166,6 +200,7 @@ def country_run(r: Runner) -> CountryRun:
     if "countries_run" in r.cache:
         return r.cache["countries_run"]
     from migsim.steps.economy import EconomyStep
+    from migsim.steps.migration import MigrationStep
 
     sim, _ = r.start(extra=list(OVERRIDES), world=WORLD)
     r.log(f"countries run: {sim.population.n:,} agents, {1 + FOLLOW_YEARS} years")
@@ -186,6 +221,8 @@ def country_run(r: Runner) -> CountryRun:
     alive = found & (pop.alive[:n][row] == 1)
     left = alive & (pop.location[:n][row] != destination)
     econ = next(s for s in sim.steps if isinstance(s, EconomyStep))
+    migration = next(s for s in sim.steps if isinstance(s, MigrationStep))
+    p_move, destination_cdf = migration.probabilities(sim, sim.year)
     living = pop.alive[:n] == 1
     people = {k: v[living].copy() for k, v in pop.view().items()}
     residents = np.bincount(
@@ -221,6 +258,8 @@ def country_run(r: Runner) -> CountryRun:
         cohort_alive=alive,
         cohort_left=left,
         cohort_weight=cohort_weight,
+        p_move=p_move,
+        destination_cdf=destination_cdf,
     )
     r.cache["countries_run"] = run
     return run

@@ -32,12 +32,6 @@ _HS = (
     "the inflow's primary-heavy mix is shared by every non-tertiary worker"
 )
 EXPECTED_FAILURES = {
-    "E2:native_avg_wage_pct_K_fixed": (
-        "with sigma_N = 20 the immigrants already in the USA absorb part of the inflow's loss, "
-        "and the inflow has the model's immigrant mix (corridors' tertiary shares, secondary "
-        "schooling from the origins' Barro-Lee shares with an assumed selection factor), not "
-        "the census's 1980-2000 mix"
-    ),
     "E2:native_low_skill_wage_pct_vs_dropouts": (
         _HS + "; Borjas's own elasticities (1.3 across education, 3.5 across experience, "
         "natives = immigrants) concentrate the loss on the least educated"

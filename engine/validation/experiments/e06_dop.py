@@ -49,8 +49,9 @@ _IMMIGRANTS = (
 )
 _EMIGRANTS = (
     "the proxy for the 1990s emigration, the change of the UN bilateral emigrant stock "
-    "1990-2000, is small or negative (IRL -2.1%, CYP -1.9%, NZL +2.3% of residents: deaths "
-    "and returns of older emigrants), while DOP count the rise of working-age, largely "
+    "1990-2000, is small or negative (about 2-3% of residents, negative for IRL and CYP, "
+    "positive for NZL; each in the check's note: deaths and returns of older emigrants), "
+    "while DOP count the rise of working-age, largely "
     "tertiary emigrants (Docquier-Marfouk); the loss of less-educated natives stays within "
     "0.4% of zero"
 )
