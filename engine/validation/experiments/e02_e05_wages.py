@@ -67,6 +67,15 @@ EXPECTED_FAILURES = {
     ),
 }
 
+# E2's K-fixed average sits on its band's edge (-2.88): the full run's three seeds give -2.90,
+# -2.83 and -2.76 (undecided on their mean), the tests' seed lies inside
+QUICK_UNDECIDED = {
+    "E2:native_avg_wage_pct_K_fixed": (
+        "the full run is undecided on the band's edge (-2.83 +- 0.04 against -2.88); quick "
+        "-2.75 +- 0.04 on an eighth of the agents"
+    ),
+}
+
 _MARKET = (
     "the simulated market's education cells, experience bands and the immigrants' mix "
     "(migrants' tertiary shares by corridor, their secondary schooling from the origin's "
@@ -156,6 +165,7 @@ def _shock(state, supply, params, added, closure):
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
     identities=IDENTITIES,
+    quick_undecided=QUICK_UNDECIDED,
     other_worlds=COUNTRY_WORLD_ONLY,
 )
 def e2_e5_wages(r: Runner) -> list[Check]:
