@@ -18,7 +18,12 @@ def test_e06_dop(checks, key):
 
 
 def test_stock_changes_are_the_1990_2000_bilateral_differences():
-    bl = pl.read_csv(data_dir() / "inputs" / "un_stock" / "un_stock.csv")
+    """The 1990-2000 differences of the UN matrix as the country world was built from it
+    (its migrants of unknown origin spread over each destination's known origins)."""
+    from migsim.worldbuild.inputs import built_matrix, world_unknown_origin
+
+    assert world_unknown_origin(data_dir() / "countries") == "spread"
+    bl = built_matrix(data_dir() / "countries")
     gbr = bl.filter(pl.col("destination") == "GBR", pl.col("origin") != "GBR")
     by_year = {
         y: gbr.filter(pl.col("year") == y)["stock"].cast(pl.Float64).fill_null(0).sum()
