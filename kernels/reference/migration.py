@@ -17,12 +17,26 @@ from migsim.kernels.rng import Stream
 WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "family", "wealth")
 
 
-def _home_cell(people, cells, n):
-    o = people.origin[:n].astype(np.int64)
-    s = (people.skill[:n] == TERTIARY).astype(np.int64)
-    b = cells.band_of_age[people.age[:n]].astype(np.int64)
-    h = ((o * 2 + s) * 2 + people.sex[:n].astype(np.int64)) * cells.n_bands + b
+def home_cells(origin, skill, sex, age, band_of_age, n_bands):
+    """(o, s, b, h) per person as the kernels index them: origin, skill class (1 tertiary),
+    age band and home cell h = ((o * 2 + s) * 2 + sex) * n_bands + b (the row of
+    `Cells.p_move` and `Cells.dest_cdf`)."""
+    o = origin.astype(np.int64)
+    s = (skill == TERTIARY).astype(np.int64)
+    b = band_of_age[age].astype(np.int64)
+    h = ((o * 2 + s) * 2 + sex.astype(np.int64)) * n_bands + b
     return o, s, b, h
+
+
+def _home_cell(people, cells, n):
+    return home_cells(
+        people.origin[:n],
+        people.skill[:n],
+        people.sex[:n],
+        people.age[:n],
+        cells.band_of_age,
+        cells.n_bands,
+    )
 
 
 def _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves):

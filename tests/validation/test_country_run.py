@@ -45,7 +45,8 @@ def test_at_home_is_the_same_person_as_a_native_of_the_origin(validation_runner)
 def test_would_be_movers_are_valued_as_the_run_values_arrivals(validation_runner):
     """E26's would-be movers: a regular arrival of this year valued 'on arrival' earns what
     the run pays them, and a person's wishes over every destination add up to their home
-    cell's probability of moving (the decision kernel's p_move and destination CDF)."""
+    cell's probability of moving (the decision kernel's p_move and destination CDF, indexed
+    as the kernel's NumPy twin indexes them)."""
     run = country_run(validation_runner)
     p = run.people
     usa = run.code("USA")
@@ -61,19 +62,5 @@ def test_would_be_movers_are_valued_as_the_run_values_arrivals(validation_runner
     )
     home = np.flatnonzero((p["origin"] == p["location"]) & (p["status"] == 0))[:2000]
     total = sum(run.wish_to_move(home, code) for code in run.world.codes)
-    np.testing.assert_allclose(total, _p_move(run, home), rtol=1e-9)
+    np.testing.assert_allclose(total, run.p_move[run.home_cells(home)], rtol=1e-9)
     assert (run.wish_to_move(home, "NZL") >= 0).all()
-
-
-def _p_move(run, rows):
-    """The home cell's probability of moving of `rows`, indexed as the migration kernel
-    indexes it ((origin, skill class, sex) x age band)."""
-    from migsim.core.world import AGE_BAND_OF_AGE
-    from migsim.model.choice import N_BANDS
-
-    p = run.people
-    h = (
-        (p["origin"][rows].astype(np.int64) * 2 + (p["skill"][rows] == 2)) * 2
-        + p["sex"][rows].astype(np.int64)
-    ) * N_BANDS + AGE_BAND_OF_AGE[p["age"][rows]]
-    return run.p_move[h]

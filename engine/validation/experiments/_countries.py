@@ -137,18 +137,22 @@ class CountryRun:
         x = experience_band(age, education)
         return working * employment * units * self.wages[place, education, x, nativity]
 
+    def home_cells(self, rows: np.ndarray) -> np.ndarray:
+        """The home cell of each of `rows`, the row of `p_move` and `destination_cdf`, as the
+        migration kernel indexes it."""
+        from migsim.core.world import AGE_BAND_OF_AGE
+        from migsim.kernels.reference.migration import home_cells
+        from migsim.model.choice import N_BANDS
+
+        p = self.people
+        cols = (p[k][rows] for k in ("origin", "skill", "sex", "age"))
+        return home_cells(*cols, AGE_BAND_OF_AGE, N_BANDS)[3]
+
     def wish_to_move(self, rows: np.ndarray, destination: str) -> np.ndarray:
         """Each of `rows`' (people at home) probability of choosing to move to `destination`
         in the run's last year: their home cell's probability of moving times the share of
         the destination (before the liquidity check and any quota)."""
-        from migsim.core.world import AGE_BAND_OF_AGE
-        from migsim.model.choice import N_BANDS
-
-        p = self.people
-        o = p["origin"][rows].astype(np.int64)
-        s = (p["skill"][rows] == 2).astype(np.int64)
-        band = AGE_BAND_OF_AGE[p["age"][rows]].astype(np.int64)
-        h = ((o * 2 + s) * 2 + p["sex"][rows].astype(np.int64)) * N_BANDS + band
+        h = self.home_cells(rows)
         d = self.code(destination)
         cdf = self.destination_cdf[h]
         share = cdf[:, d] - (cdf[:, d - 1] if d > 0 else 0.0)
