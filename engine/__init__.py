@@ -20,6 +20,43 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 from pathlib import Path as _Path
 
+# NumPy's dispatched loops for AVX-512 (its x86-64-v4 and later targets, by the names of
+# NumPy 2.4 and 2.5): exp, log, power and others give results there that differ in the
+# last bit from the AVX2 loops, and a last bit moves every figure downstream
+_NUMPY_AVX512 = "X86_V4 AVX512_ICL AVX512_SPR"
+_NUMPY_CHOICE = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+
+
+def _same_numpy_loops_on_every_machine() -> None:
+    """Same seed, same bytes on any x86-64 machine: NumPy's AVX-512 loops are turned off
+    for this process and the processes it starts (shards, sweeps, subprocesses), so a
+    machine with AVX-512 computes what a machine with AVX2 computes. NumPy reads the setting
+    once, when it is first imported, so this runs before migsim imports NumPy; the user's
+    own choice of NumPy's CPU features wins. `numpy_loops_are_portable` says whether it
+    took effect (not when NumPy was imported before migsim on an AVX-512 machine)."""
+    import platform
+
+    if any(name in _os.environ for name in _NUMPY_CHOICE) or "numpy" in _sys.modules:
+        return
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        _os.environ["NPY_DISABLE_CPU_FEATURES"] = _NUMPY_AVX512
+
+
+def numpy_loops_are_portable() -> bool:
+    """False when NumPy runs its AVX-512 loops in this process (NumPy imported before
+    migsim on a machine that has AVX-512, with no choice of CPU features by the user):
+    results may then differ from other machines' in the last bits."""
+    if any(_os.environ.get(name) not in (None, _NUMPY_AVX512) for name in _NUMPY_CHOICE):
+        return True  # the user's own choice
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # another NumPy layout: nothing to say
+        return True
+    return not any(__cpu_features__.get(name, False) for name in _NUMPY_AVX512.split())
+
+
+_same_numpy_loops_on_every_machine()
+
 
 def _numba_cache_outside_the_install() -> None:
     """An installed migsim keeps numba's compiled kernels in the user cache, not beside its
@@ -42,6 +79,17 @@ _numba_cache_outside_the_install()
 from migsim.analysis.runs import Result, load_run  # noqa: E402
 from migsim.api import build_simulation, compare, compose, parameters, run  # noqa: E402
 from migsim.core.errors import InputError  # noqa: E402
+
+if not numpy_loops_are_portable():
+    import warnings as _warnings
+
+    _warnings.warn(
+        "NumPy was imported before migsim on a CPU with AVX-512, so it runs its AVX-512 "
+        "loops, whose results differ in the last bits from other machines'; import migsim "
+        f"first, or set NPY_DISABLE_CPU_FEATURES='{_NUMPY_AVX512}' before starting Python",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 try:
     __version__ = _version("migsim")

@@ -8,10 +8,10 @@ Each agent of origin o stands for `weight[o]` people; a corridor's stock is spli
 integer agent groups (permanent and irregular) by largest remainder, so each group is off
 by less than one agent: the stock by less than two agents' weight.
 
-The runs use `population.stratification=0.5`, as the validation's countries run does: at
-100,000 agents and the default 0.7 an island of a few thousand people has a handful of
-working-age agents at home, and on some seeds none of them is drawn employed in the base
-year (the Falkland Islands at seed 1), which the economy refuses in one line."""
+The runs use the default stratification (0.7): at 100,000 agents an island of a few
+thousand people has a handful of working-age agents at home, and at seed 1 none of the
+Falkland Islands' is drawn employed in the base year; that region's base-year market then
+takes its expected supply (`EconomyStep._expected_where_empty`), tested below."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ def sim():
         [
             "world=countries",
             "population.size=100000",
-            "population.stratification=0.5",
             "regime=regional_blocs",
             "progress=false",
         ]
@@ -82,7 +81,6 @@ def test_free_mobility_runs_a_year():
         [
             "world=countries",
             "population.size=100000",
-            "population.stratification=0.5",
             "regime=free_mobility",
             "progress=false",
         ]
@@ -104,3 +102,33 @@ def test_a_gzipped_calibration_is_written_and_loaded(tmp_path):
     again = load_calibration(world, cfg.behaviour, cfg.population)
     assert again.provenance["source"] == "stored"
     np.testing.assert_array_equal(again.corridor_constant, cal.corridor_constant)
+
+
+def test_a_region_drawn_without_workers_takes_its_expected_supply():
+    """Seed 1, 100,000 agents: every working-age Falkland Islander at home is drawn
+    unemployed in 2010. Their draws stay as they are, and the base-year market of FLK is its
+    residents aged 20-64 at their efficiency units times the employment rate; no other
+    region's supply moves."""
+    from migsim.people import passes
+    from migsim.steps.economy import EconomyStep
+
+    sim = migsim.build_simulation(
+        ["world=countries", "population.size=100000", "seed=1", "progress=false"]
+    )
+    econ = next(s for s in sim.steps if isinstance(s, EconomyStep))
+    i = sim.world.index("FLK")
+    levers = econ.supply_levers(sim, sim.base_year)
+    drawn, _ = sim.people.sum(passes.labour_supply, sim.key, sim.base_year, *levers)
+    drawn = np.asarray(drawn)
+    assert drawn[i].sum() == 0.0  # the draw leaves FLK without a worker
+    ones = levers._replace(employment=np.ones(sim.world.n_regions))
+    everyone, _ = sim.people.sum(passes.labour_supply, sim.key, sim.base_year, *ones)
+    everyone = np.asarray(everyone)
+    assert everyone[i].sum() > 0.0
+    got = econ._expected_where_empty(sim, drawn)
+    np.testing.assert_array_equal(got[i], everyone[i] * sim.world.employment_rate[i])
+    others = np.arange(sim.world.n_regions) != i
+    np.testing.assert_array_equal(got[others], drawn[others])
+    # the base year's market is that supply, and FLK's wages are defined
+    np.testing.assert_array_equal(econ._last_supply, got)
+    assert np.isfinite(econ.cell_wages[i]).all() and (econ.cell_wages[i] > 0).all()

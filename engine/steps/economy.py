@@ -209,13 +209,13 @@ class EconomyStep(Step):
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
         self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
-        supply0 = self.supply(sim, sim.base_year)
+        supply0 = self._expected_where_empty(sim, self.supply(sim, sim.base_year))
         empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2, 3)) <= 0.0)
-        if empty.size:  # too few agents for a small region: say so, not a market error
+        if empty.size:  # no agent of working age at all: say so, not a market error
             raise InputError(
                 "population.size",
-                f"too few agents: region {world.codes[int(empty[0])]} has no worker in the "
-                "base year",
+                f"too few agents: region {world.codes[int(empty[0])]} has nobody aged 20-64 "
+                "in the base year",
                 "a larger population.size, or population.stratification closer to 0",
             )
         self._last_supply = np.array(supply0, dtype=np.float64)
@@ -348,12 +348,37 @@ class EconomyStep(Step):
 
     def base_year_values(self, sim) -> None:
         """Record the base-year economy (before any decision) into the year's rows."""
-        supply = self.supply(sim, sim.base_year)
+        supply = self._keep_emptied(self.supply(sim, sim.base_year))
         outcome = nested_market.solve(
             self.state, supply, self.params, previous_capital=self.capital
         )
         sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
         self.record(sim, sim.base_year, outcome, sums, supply)
+
+    def _expected_where_empty(self, sim, supply: np.ndarray) -> np.ndarray:
+        """Base-year supply where the employment draw left a region without a worker (an
+        island of the 232-country world, where a handful of agents of working age stand for
+        a few thousand people, all drawn unemployed): that region's expected supply, its
+        residents aged 20-64 at their efficiency units times the employment rate, so that
+        its base-year wages are defined. Regions with a worker are untouched, and so is
+        every person's drawn employment; the pass that keeps each person's units for the
+        income pass is run again last, so the draws the year uses are the usual ones."""
+        supply = np.asarray(supply)
+        empty = supply.sum(axis=(1, 2, 3)) <= 0.0
+        if not empty.any():
+            return supply
+        year = sim.base_year
+        levers = self.supply_levers(sim, year)._replace(
+            employment=np.ones_like(self.world.employment_rate)
+        )
+        everyone, _ = sim.people.sum(passes.labour_supply, sim.key, year, *levers)
+        supply = np.array(supply, dtype=np.float64)
+        rate = self.world.employment_rate[empty][:, None, None, None]
+        supply[empty] = np.asarray(everyone)[empty] * rate
+        if getattr(sim, "supplied", None) is not None:
+            sim.supplied = None
+        self.supply(sim, year)  # the drawn pass again: its units and histogram are the year's
+        return supply
 
     def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
         """A region whose last workers have left (a small island of the 232-country world,

@@ -6,8 +6,9 @@ The run: the status quo on `world=countries` (base year 2010) for six years, so 
 arrival cohort of the first simulated year (2011) can be followed for five years. Its
 population is the validation's e01 size (an eighth in quick mode) with
 `population.stratification=0.5`: the 232-country world has islands of a few thousand
-people, and at the default 0.7 some draws of 125,000 or 1,000,000 agents leave one of
-them without a worker (the economy refuses such a run). It is simulated once per runner
+people, which at the default 0.7 get a handful of working-age agents each (a region whose
+agents are all drawn unemployed in the base year runs on its expected supply then,
+docs/worlds.md); 0.5 gives them more. It is simulated once per runner
 (once per seed) and costs about 25 s at 1,000,000 agents on 2 cores.
 
 Money is computed per person from the simulated end-of-run population (2016) with the
