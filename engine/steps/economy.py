@@ -30,6 +30,7 @@ from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
+from migsim.steps import thin_regions
 from migsim.steps.economy_columns import TABLE_COLUMNS, WELFARE_GROUPS, wage_columns
 from migsim.steps.registry import Column, Step, StepContext, step
 
@@ -356,41 +357,14 @@ class EconomyStep(Step):
         self.record(sim, sim.base_year, outcome, sums, supply)
 
     def _expected_where_empty(self, sim, supply: np.ndarray) -> np.ndarray:
-        """Base-year supply where the employment draw left a region without a worker (an
-        island of the 232-country world, where a handful of agents of working age stand for
-        a few thousand people, all drawn unemployed): that region's expected supply, its
-        residents aged 20-64 at their efficiency units times the employment rate, so that
-        its base-year wages are defined. Regions with a worker are untouched, and so is
-        every person's drawn employment; the pass that keeps each person's units for the
-        income pass is run again last, so the draws the year uses are the usual ones."""
-        supply = np.asarray(supply)
-        empty = supply.sum(axis=(1, 2, 3)) <= 0.0
-        if not empty.any():
-            return supply
-        year = sim.base_year
-        levers = self.supply_levers(sim, year)._replace(
-            employment=np.ones_like(self.world.employment_rate)
-        )
-        everyone, _ = sim.people.sum(passes.labour_supply, sim.key, year, *levers)
-        supply = np.array(supply, dtype=np.float64)
-        rate = self.world.employment_rate[empty][:, None, None, None]
-        supply[empty] = np.asarray(everyone)[empty] * rate
-        if getattr(sim, "supplied", None) is not None:
-            sim.supplied = None
-        self.supply(sim, year)  # the drawn pass again: its units and histogram are the year's
-        return supply
+        """`thin_regions.expected_where_empty` (a region drawn without a worker in the base
+        year takes its expected supply)."""
+        return thin_regions.expected_where_empty(self, sim, supply)
 
     def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
-        """A region whose last workers have left (a small island of the 232-country world,
-        where a few dozen agents stand for a few thousand people) keeps the labour supply of
-        the last year it had workers, so that its wages stay defined for people who return
-        or arrive; its recorded output is that year's (a region of a few thousand people).
-        Regions with workers are untouched."""
-        supply = np.asarray(supply)
-        empty = supply.sum(axis=(1, 2, 3)) <= 0.0
-        if empty.any():
-            supply = supply.copy()
-            supply[empty] = self._last_supply[empty]
+        """`thin_regions.keep_emptied` (a region whose last workers left keeps the supply
+        of its last year with workers)."""
+        supply = thin_regions.keep_emptied(supply, self._last_supply)
         self._last_supply = supply.copy()
         return supply
 
