@@ -51,3 +51,16 @@ def test_a_child_process_inherits_the_setting():
     # them, so a child that imports NumPy before migsim still runs the portable loops
     code = "import numpy, migsim; print(migsim.numpy_loops_are_portable())"
     assert _numpy_in_a_child(code, dict(os.environ)).startswith("True|")
+
+
+def test_ray_shards_get_the_drivers_numpy_choice(monkeypatch):
+    """Ray workers, also those of a cluster started elsewhere, get the driver's NumPy
+    setting through the actors' runtime environment (migsim.people.shards)."""
+    from migsim.people.shards import _worker_env
+
+    mine = "X86_V4 AVX512_ICL AVX512_SPR"
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", mine)
+    monkeypatch.delenv("NPY_ENABLE_CPU_FEATURES", raising=False)
+    assert _worker_env(2) == {"NUMBA_NUM_THREADS": "2", "NPY_DISABLE_CPU_FEATURES": mine}
+    monkeypatch.delenv("NPY_DISABLE_CPU_FEATURES")
+    assert _worker_env(1) == {"NUMBA_NUM_THREADS": "1"}

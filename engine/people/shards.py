@@ -141,7 +141,7 @@ class RayPeople:
                     include_dashboard=False,
                     logging_level="ERROR",
                     log_to_driver=False,
-                    runtime_env={"env_vars": {"NUMBA_NUM_THREADS": str(cpus_per_shard)}},
+                    runtime_env={"env_vars": _worker_env(cpus_per_shard)},
                 )
             except ConnectionError as exc:  # "auto" with no cluster running
                 raise InputError(
@@ -158,7 +158,11 @@ class RayPeople:
                 f"the Ray cluster has {have}",
                 "shards.count x shards.cpus_per_shard within the cluster's CPUs",
             )
-        actor = ray.remote(num_cpus=cpus_per_shard)(_ShardActor)
+        # the driver's choice of NumPy loops goes with every actor, also on a cluster started
+        # elsewhere (its workers would otherwise run NumPy's AVX-512 loops where they have them)
+        numpy_env = {k: v for k, v in _worker_env(cpus_per_shard).items() if k in NUMPY_CHOICE}
+        options = {"runtime_env": {"env_vars": numpy_env}} if numpy_env else {}
+        actor = ray.remote(num_cpus=cpus_per_shard, **options)(_ShardActor)
         self.actors = [
             actor.remote(cpus_per_shard, build, *build_args, origins) for origins in origin_sets
         ]
@@ -184,6 +188,16 @@ class RayPeople:
 
 
 ADDRESSES = "empty (a local Ray), auto, or HOST:PORT of a running Ray head"
+NUMPY_CHOICE = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+
+
+def _worker_env(cpus_per_shard: int) -> dict[str, str]:
+    """Environment of the Ray workers: numba's threads per shard, and NumPy's CPU features
+    as this process has them (migsim turns NumPy's AVX-512 loops off, so that every shard
+    computes the bytes a single process does: docs/year.md)."""
+    env = {"NUMBA_NUM_THREADS": str(cpus_per_shard)}
+    env.update({k: os.environ[k] for k in NUMPY_CHOICE if k in os.environ})
+    return env
 
 
 def _check_address(address: str | None) -> None:
