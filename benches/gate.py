@@ -44,7 +44,7 @@ def baseline_for(baseline: dict, kind: str) -> tuple[dict, str]:
     kinds = baseline.get("kinds")
     if kinds is None:
         return baseline, "the baseline"
-    if kind in kinds and kind != "any":
+    if kind in kinds:
         return kinds[kind], f"the {kind} baseline"
     names = sorted({r for rec in kinds.values() for r in rec.get("ratios", {})})
     lowest = {

@@ -11,7 +11,7 @@ by less than one agent: the stock by less than two agents' weight.
 The runs use the default stratification (0.7): at 100,000 agents an island of a few
 thousand people has a handful of working-age agents at home, and at seed 1 none of the
 Falkland Islands' is drawn employed in the base year; that region's base-year market then
-takes its expected supply (`EconomyStep._expected_where_empty`), tested below."""
+takes its expected supply (`migsim.steps.thin_regions`), tested below."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def test_a_region_drawn_without_workers_takes_its_expected_supply():
     residents aged 20-64 at their efficiency units times the employment rate; no other
     region's supply moves."""
     from migsim.people import passes
+    from migsim.steps import thin_regions
     from migsim.steps.economy import EconomyStep
 
     sim = migsim.build_simulation(
@@ -131,7 +132,7 @@ def test_a_region_drawn_without_workers_takes_its_expected_supply():
     everyone, _ = sim.people.sum(passes.labour_supply, sim.key, sim.base_year, *ones)
     everyone = np.asarray(everyone)
     assert everyone[i].sum() > 0.0
-    got = econ._expected_where_empty(sim, drawn)
+    got = thin_regions.expected_where_empty(econ, sim, drawn)
     np.testing.assert_array_equal(got[i], everyone[i] * sim.world.employment_rate[i])
     others = np.arange(sim.world.n_regions) != i
     np.testing.assert_array_equal(got[others], drawn[others])

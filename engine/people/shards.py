@@ -160,7 +160,7 @@ class RayPeople:
             )
         # the driver's choice of NumPy loops goes with every actor, also on a cluster started
         # elsewhere (its workers would otherwise run NumPy's AVX-512 loops where they have them)
-        numpy_env = {k: v for k, v in _worker_env(cpus_per_shard).items() if k in NUMPY_CHOICE}
+        numpy_env = _numpy_env()
         options = {"runtime_env": {"env_vars": numpy_env}} if numpy_env else {}
         actor = ray.remote(num_cpus=cpus_per_shard, **options)(_ShardActor)
         self.actors = [
@@ -188,16 +188,19 @@ class RayPeople:
 
 
 ADDRESSES = "empty (a local Ray), auto, or HOST:PORT of a running Ray head"
-NUMPY_CHOICE = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+
+
+def _numpy_env() -> dict[str, str]:
+    """NumPy's CPU features as this process has them (migsim turns NumPy's AVX-512 loops
+    off, so that every shard computes the bytes a single process does: docs/year.md)."""
+    from migsim import _NUMPY_CHOICE
+
+    return {k: os.environ[k] for k in _NUMPY_CHOICE if k in os.environ}
 
 
 def _worker_env(cpus_per_shard: int) -> dict[str, str]:
-    """Environment of the Ray workers: numba's threads per shard, and NumPy's CPU features
-    as this process has them (migsim turns NumPy's AVX-512 loops off, so that every shard
-    computes the bytes a single process does: docs/year.md)."""
-    env = {"NUMBA_NUM_THREADS": str(cpus_per_shard)}
-    env.update({k: os.environ[k] for k in NUMPY_CHOICE if k in os.environ})
-    return env
+    """Environment of the Ray workers: numba's threads per shard and `_numpy_env`."""
+    return {"NUMBA_NUM_THREADS": str(cpus_per_shard), **_numpy_env()}
 
 
 def _check_address(address: str | None) -> None:

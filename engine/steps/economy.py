@@ -210,8 +210,8 @@ class EconomyStep(Step):
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
         self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
-        supply0 = self._expected_where_empty(sim, self.supply(sim, sim.base_year))
-        empty = np.flatnonzero(np.asarray(supply0).sum(axis=(1, 2, 3)) <= 0.0)
+        supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
+        empty = np.flatnonzero(thin_regions.empty_regions(supply0))
         if empty.size:  # no agent of working age at all: say so, not a market error
             raise InputError(
                 "population.size",
@@ -355,11 +355,6 @@ class EconomyStep(Step):
         )
         sums = self.incomes(sim, sim.base_year, 0, outcome.wages, units_ready=True)
         self.record(sim, sim.base_year, outcome, sums, supply)
-
-    def _expected_where_empty(self, sim, supply: np.ndarray) -> np.ndarray:
-        """`thin_regions.expected_where_empty` (a region drawn without a worker in the base
-        year takes its expected supply)."""
-        return thin_regions.expected_where_empty(self, sim, supply)
 
     def _keep_emptied(self, supply: np.ndarray) -> np.ndarray:
         """`thin_regions.keep_emptied` (a region whose last workers left keeps the supply

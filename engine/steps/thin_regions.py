@@ -18,7 +18,7 @@ import numpy as np
 from migsim.people import passes
 
 
-def _empty(supply: np.ndarray) -> np.ndarray:
+def empty_regions(supply: np.ndarray) -> np.ndarray:
     """(R,) regions without labour supply; supply (R, 3, X, 2)."""
     return np.asarray(supply).sum(axis=(1, 2, 3)) <= 0.0
 
@@ -30,7 +30,7 @@ def expected_where_empty(step, sim, supply: np.ndarray) -> np.ndarray:
     (`supply_levers`, `supply`, `world`). The labour-supply pass that keeps each person's
     units and the earnings histogram for the year is run again last, with the usual draws."""
     supply = np.asarray(supply)
-    empty = _empty(supply)
+    empty = empty_regions(supply)
     if not empty.any():
         return supply
     year = sim.base_year
@@ -50,7 +50,7 @@ def keep_emptied(supply: np.ndarray, last: np.ndarray) -> np.ndarray:
     the last year it had workers, so that its wages stay defined for people who return or
     arrive; its recorded output is that year's (a region of a few thousand people)."""
     supply = np.asarray(supply)
-    empty = _empty(supply)
+    empty = empty_regions(supply)
     if empty.any():
         supply = supply.copy()
         supply[empty] = last[empty]
