@@ -35,6 +35,8 @@ from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
+# rows per block of employment draws, drawn together in a vectorisable loop
+SUB = 1024
 # earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)
 HIST_BINS = 240
 HIST_SPAN = 3.0
@@ -91,9 +93,7 @@ def experience_bands():
 
 @nb.njit(inline="always", **JIT)
 def _efficiency(
-    key,
-    year,
-    pid,
+    u,
     a,
     loc,
     o,
@@ -109,9 +109,9 @@ def _efficiency(
 ):
     if a < MIN_WORK_AGE or a > MAX_WORK_AGE:
         return 0.0
-    if uniform(key, pid, year, Stream.EMPLOYMENT) >= employment[loc]:
-        return 0.0
-    units = prod
+    # employed or not as a select, not a branch: the draw is a coin flip the branch
+    # predictor cannot learn, and a non-worker's 0 units add nothing to a sum
+    units = prod if u < employment[loc] else 0.0
     if loc != o:
         k = kappa0[s] * credential_scale
         if kappa_years > 0.0:
@@ -174,41 +174,57 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
     relative_wage = work.relative_wage
-    for i in range(start, stop):
-        units_out[i] = 0.0
-        if alive[i] == 0:
-            continue
-        loc = location[i]
-        o = origin[i]
-        st = status[i]
-        units = _efficiency(
-            key,
-            year,
-            person_id[i],
-            age[i],
-            loc,
-            o,
-            skill_class(skill[i]),
-            st,
-            years_abroad[i],
-            employment,
-            kappa0,
-            kappa_years,
-            irregular_wage_factor,
-            productivity[i],
-            credential_scale,
-        )
-        units_out[i] = units
-        if units > 0.0:
+    u_work = np.empty(SUB, dtype=np.float64)
+    supply = out[c].reshape(-1)
+    cell_now = -1
+    units_now = 0.0
+    for block in range(start, stop, SUB):
+        end = min(stop, block + SUB)
+        # the employment draws of the block in a branch-free loop that LLVM vectorises
+        for j in range(end - block):
+            u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
+        for i in range(block, end):
+            units_out[i] = 0.0
+            if alive[i] == 0:
+                continue
+            loc = location[i]
+            o = origin[i]
+            st = status[i]
+            units = _efficiency(
+                u_work[i - block],
+                age[i],
+                loc,
+                o,
+                skill_class(skill[i]),
+                st,
+                years_abroad[i],
+                employment,
+                kappa0,
+                kappa_years,
+                irregular_wage_factor,
+                productivity[i],
+                credential_scale,
+            )
+            units_out[i] = units
+            # everyone alive is added to their cell's sum, non-workers with 0 units (x + 0.0
+            # is x for the non-negative sums here): no branch on being employed
             e = skill[i]
             x = bands[e, age[i]]
             j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
-            if (person_id[i] & HIST_SAMPLE_MASK) == 0:
+            if (person_id[i] & HIST_SAMPLE_MASK) == 0 and units > 0.0:
                 rel = units * relative_wage[loc, e, x, j]
                 k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
                 k = min(max(k, 0), HIST_BINS - 1)
                 hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
-            out[c, loc, e, x, j] += units * weight[o]
+            cell = ((loc * 3 + e) * N_EXPERIENCE + x) * 2 + j
+            if cell != cell_now:  # rows come in runs of one cell: its sum in a register
+                if cell_now >= 0:
+                    supply[cell_now] = units_now
+                cell_now = cell
+                units_now = supply[cell]
+            units_now += units * weight[o]
+    if cell_now >= 0:
+        supply[cell_now] = units_now
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -295,6 +311,11 @@ def incomes(
         # count is an atomic both threads write, which cost a third of the pass)
         g_now = -1
         people_g = private_g = public_g = 0.0
+        # the running sums of the last fiscal cell seen, likewise (rows come in runs of one
+        # cell: synthesis sorts each group's rows by sex, age and education)
+        fiscal = fiscal_out[c].reshape((-1, 4))
+        f_now = -1
+        earnings_f = tax_f = public_f = people_f = 0.0
         lane = nb.get_thread_id()
         last = -1  # the cell of the current run of rows, and its length
         run = 0
@@ -339,10 +360,22 @@ def incomes(
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
-            fiscal_out[c, loc, j, s, b, 0] += earnings * w
-            fiscal_out[c, loc, j, s, b, 1] += tax * w
-            fiscal_out[c, loc, j, s, b, 2] += public * w
-            fiscal_out[c, loc, j, s, b, 3] += w
+            f = ((loc * 2 + j) * 2 + s) * n_bands + b
+            if f != f_now:  # neighbours share a cell: its four sums stay in registers
+                if f_now >= 0:
+                    fiscal[f_now, 0] = earnings_f
+                    fiscal[f_now, 1] = tax_f
+                    fiscal[f_now, 2] = public_f
+                    fiscal[f_now, 3] = people_f
+                f_now = f
+                earnings_f = fiscal[f, 0]
+                tax_f = fiscal[f, 1]
+                public_f = fiscal[f, 2]
+                people_f = fiscal[f, 3]
+            earnings_f += earnings * w
+            tax_f += tax * w
+            public_f += public * w
+            people_f += w
             if abroad:
                 g = 3 if years_abroad[i] < elapsed else (1 if developed[loc] else 4)
             else:
@@ -362,6 +395,11 @@ def incomes(
             wealth[i] = wealth[i] * (1.0 - wealth_depreciation[loc]) + savings_rate * max(
                 net - sent, 0.0
             )
+        if f_now >= 0:
+            fiscal[f_now, 0] = earnings_f
+            fiscal[f_now, 1] = tax_f
+            fiscal[f_now, 2] = public_f
+            fiscal[f_now, 3] = people_f
         if g_now >= 0:
             group_out[c, g_now, 0] = people_g
             group_out[c, g_now, 1] = private_g
