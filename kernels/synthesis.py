@@ -7,7 +7,12 @@ entries, a tertiary share for adults, the secondary share among the adults witho
 degree, and a mean wealth. Education codes: 0 primary or less, 1 secondary, 2 tertiary;
 everyone younger than TERTIARY_MIN_AGE is 0 (their schooling is decided at that age by the
 education kernel). Each draw is keyed on the
-person's id, so synthesis gives the same people for any thread count.
+person's id and its place in its group, so synthesis gives the same people for any thread
+count and any split into shards (a group is never split). Age and sex are sampled by strata
+(`stratum_draw`): the k-th of a group's n agents takes its quantile of the group's age-sex
+distribution from [k / n, (k + 1) / n), so each group's rows run from the youngest woman to
+the oldest man; within one sex and age they are then ordered by education
+(`sort_by_education`).
 """
 
 from __future__ import annotations
@@ -77,6 +82,50 @@ def apart_given_years(t, hazard, factor, left, reunify, family_return):
     return apart / total if total > 0.0 else 0.0
 
 
+@nb.njit(**JIT)
+def sort_by_education(start, stop, age, sex, skill, years_abroad, family, wealth):
+    """Order rows [start, stop) of one group, sorted by sex and age, by education within each
+    run of one sex and age, keeping the order of equals (a counting sort; the rows' person
+    ids stay where they are, so each row keeps its id and takes the drawn person's other
+    columns). The person drawn is the same, only the id it is filed under changes; a group's
+    rows then run in cells of (sex, age, education), which keeps the yearly passes' branches
+    and their running sums by cell predictable."""
+    i = start
+    while i < stop:
+        j = i + 1
+        while j < stop and age[j] == age[i] and sex[j] == sex[i]:
+            j += 1
+        if j - i > 1:
+            count = np.zeros(4, dtype=np.int64)
+            for k in range(i, j):
+                count[skill[k] + 1] += 1
+            for e in range(1, 4):
+                count[e] += count[e - 1]
+            keep_skill = skill[i:j].copy()
+            keep_years = years_abroad[i:j].copy()
+            keep_family = family[i:j].copy()
+            keep_wealth = wealth[i:j].copy()
+            for k in range(j - i):
+                e = keep_skill[k]
+                row = i + count[e]
+                count[e] += 1
+                skill[row] = e
+                years_abroad[row] = keep_years[k]
+                family[row] = keep_family[k]
+                wealth[row] = keep_wealth[k]
+        i = j
+
+
+@nb.njit(inline="always", **EXACT_JIT)
+def stratum_draw(u, k, size):
+    """The age-sex quantile of the k-th of `size` agents of a group: uniform within its own
+    stratum [k / size, (k + 1) / size), u the agent's own uniform. The group's agents then
+    follow its distribution more closely than independent draws would (stratified sampling:
+    each age-sex cell gets its expected count up to one agent or so) and come in rows sorted
+    by sex and age, which keeps the yearly passes' branches on age predictable."""
+    return (k + u) / size
+
+
 @nb.njit(**PARALLEL_JIT)
 def synthesise(
     key,
@@ -125,9 +174,11 @@ def synthesise(
     n_groups = group_start.shape[0] - 1
     for g in nb.prange(n_groups):
         cdf = group_cdf[g]
-        for i in range(group_start[g], group_start[g + 1]):
+        first = group_start[g]
+        size = group_start[g + 1] - first
+        for i in range(first, group_start[g + 1]):
             pid = person_id[i]
-            u = uniform(key, pid, 0, Stream.SYNTH_AGE)
+            u = stratum_draw(uniform(key, pid, 0, Stream.SYNTH_AGE), i - first, size)
             k = np.searchsorted(cdf, u, side="right")
             if k >= 2 * n_ages:
                 k = 2 * n_ages - 1
@@ -174,6 +225,7 @@ def synthesise(
             z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
             scale = 1.0 if a >= 18 else 0.2
             wealth[i] = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
+        sort_by_education(first, first + size, age, sex, skill, years_abroad, family, wealth)
 
 
 @nb.njit(**PARALLEL_JIT)

@@ -119,6 +119,44 @@ def test_natives_follow_the_region_age_structure(toy, pop):
         assert child == pytest.approx(toy.share_0_14[r], abs=0.015)
 
 
+def _groups(pop):
+    """(start, stop) of each synthesised group: runs of rows of one origin, location and
+    status (the base year, before any move)."""
+    v = pop.view()
+    key = (v["origin"].astype(np.int64) * 1000 + v["location"]) * 10 + v["status"]
+    edges = np.flatnonzero(np.diff(key)) + 1
+    return v, list(zip(np.r_[0, edges], np.r_[edges, key.size]))
+
+
+def test_rows_run_by_sex_age_and_education_within_each_group(pop):
+    v, groups = _groups(pop)
+    order = (v["sex"].astype(np.int64) * 256 + v["age"]) * 4 + v["skill"]
+    for start, stop in groups:
+        assert (np.diff(order[start:stop]) >= 0).all(), (start, stop)
+
+
+def test_age_and_sex_are_sampled_by_strata(toy, pop):
+    """Each migrant group's agents per (sex, age) are its expected count to within two
+    agents (the two strata at a cell's edges may fall either side); independent draws would
+    scatter the large cells by their binomial spread, several agents at these sizes."""
+    from migsim.core.world import N_AGES
+
+    v, groups = _groups(pop)
+    checked = 0
+    for start, stop in groups:
+        o, loc = int(v["origin"][start]), int(v["location"][start])
+        if o == loc or stop - start < 300:
+            continue
+        fem = toy.migrant_female_share[o, loc]
+        p = np.concatenate([fem * toy.migrant_age_share, (1 - fem) * toy.migrant_age_share])
+        p = p / p.sum()
+        k = v["sex"][start:stop].astype(np.int64) * N_AGES + v["age"][start:stop]
+        counts = np.bincount(k, minlength=2 * N_AGES)
+        assert np.abs(counts - (stop - start) * p).max() <= 2.0, (o, loc)
+        checked += 1
+    assert checked >= 3
+
+
 def test_skill_only_for_adults_and_close_to_tertiary_share(toy, pop):
     v = _live(pop)
     assert np.all(v["skill"][v["age"] < 22] == 0)

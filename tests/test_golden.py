@@ -16,6 +16,9 @@ import json
 import sys
 from pathlib import Path
 
+import migsim  # noqa: F401  (first: NumPy's portable loops also when run as a script)
+
+# isort: split
 import numpy as np
 import polars as pl
 import pytest

@@ -134,7 +134,9 @@ def test_lottery_admits_the_quota_in_expectation_when_it_is_the_applicants():
     9-13% for tertiary movers). First year into WEU at two agent counts, 40 seeds each: the
     quota is the mean of the seeds' applicants without a quota (the same draws, no
     liquidity limit, so every applicant moves), and the mean admissions with it are that
-    quota within 2%."""
+    quota within three standard errors of their mean over the seeds (the Monte Carlo error:
+    1-2% of the quota for non-tertiary movers, 5-8% for tertiary ones, whose yearly count
+    into WEU is a few dozen agents at these sizes)."""
     d = load_world("default").index("WEU")
     for size in (30_000, 60_000):
         seeds = range(1, 41)
@@ -153,4 +155,5 @@ def test_lottery_admits_the_quota_in_expectation_when_it_is_the_applicants():
                 for k in seeds
             ]
         ).sum(axis=1)
-        np.testing.assert_allclose(capped.mean(axis=0), quota, rtol=0.02)
+        error = capped.std(axis=0) / np.sqrt(len(seeds))
+        assert (np.abs(capped.mean(axis=0) - quota) < 3 * error).all(), (capped.mean(0), quota)

@@ -151,8 +151,10 @@ def test_a_corridor_closed_in_the_base_year_opens_from_a_given_year():
         "{kind: scale_policy_cost, origins: [SAS], destinations: [GCC], factor: 0,"
         " from_year: 2017}]"
     )
-    timed = migsim.run([*BASE, "years=5", "regime.name=timed", close])
-    sq = migsim.run([*BASE, "years=5"])
+    # 300,000 agents: at BASE's 60,000 a year's flow in this corridor is two or three agents
+    base = ["population.size=300000", "years=5", "progress=false", "seed=5"]
+    timed = migsim.run([*base, "regime.name=timed", close])
+    sq = migsim.run(base)
     f = dict(_flow(timed, "SAS", "GCC").iter_rows())
     f0 = dict(_flow(sq, "SAS", "GCC").iter_rows())
     assert f.get(2014, 0) == 0 and f.get(2015, 0) == 0

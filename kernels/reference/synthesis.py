@@ -62,7 +62,9 @@ def synthesise(
     size = int(group_start[-1])
     g = np.repeat(np.arange(group_start.shape[0] - 1), np.diff(group_start))
     pid = person_id[:size]
-    u = uniform(key, pid, 0, Stream.SYNTH_AGE)
+    # stratified: the k-th of a group's n agents draws within [k / n, (k + 1) / n)
+    place = np.arange(size) - group_start[:-1][g]
+    u = (place + uniform(key, pid, 0, Stream.SYNTH_AGE)) / np.diff(group_start)[g]
     # inverse CDF over (sex, age), group by group: first k with u < cdf[g, k]
     k = (group_cdf[g] <= u[:, None]).sum(axis=1)
     k = np.minimum(k, 2 * n_ages - 1)
@@ -100,7 +102,7 @@ def synthesise(
     z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
     scale = np.where(a >= 18, 1.0, 0.2)
     wealth = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
-    return {
+    columns = {
         "age": a.astype(np.uint8),
         "sex": (k // n_ages).astype(np.uint8),
         "skill": np.where(tertiary, 2, np.where(secondary, 1, 0)).astype(np.uint8),
@@ -111,6 +113,9 @@ def synthesise(
         "family": family,
         "wealth": wealth.astype(np.float32),
     }
+    # within each group, rows ordered by (sex, age, education), equals in row order
+    order = np.lexsort((columns["skill"], a, k // n_ages, g))
+    return {name: column[order] for name, column in columns.items()}
 
 
 def fill_productivity(key, person_id, start, stop, sigma):

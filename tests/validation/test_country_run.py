@@ -20,8 +20,15 @@ def test_person_accounting_adds_up_to_the_economy_of_the_run(validation_runner):
         taxes = float((w * run.taxes(rows, at_home=False)).sum())
         spending = float((w * run.public_spending(rows, at_home=False)).sum())
         i = run.code(code)
-        # expected employment against the drawn one: within 2% over a whole country
-        assert taxes == pytest.approx(run.tax_revenue[i], rel=0.02), code
+        # expected employment against the drawn one: within four standard errors of the
+        # employment draw (a worker's tax t_k is paid with probability e, the country's
+        # employment rate: variance sum of (w_k t_k)^2 e (1 - e)); NZL's few hundred
+        # working agents at this size put that error near 2% of its taxes
+        e = float(run.world.employment_rate[i])
+        paid = w * run.taxes(rows, at_home=False) / e  # taxes of each row if employed
+        error = float(np.sqrt((paid**2).sum() * e * (1.0 - e)))
+        assert abs(taxes - run.tax_revenue[i]) < 4 * error, (code, taxes, error)
+        assert error < 0.05 * taxes, code  # and the comparison still means something
         # spending has no draw: the same sum up to float rounding
         assert spending == pytest.approx(run.public_spending_total[i], rel=1e-6), code
         # the revenue not modelled per person is shared out whole: revenue adds up to the

