@@ -121,7 +121,7 @@ def stratum_draw(u, k, size):
     """The age-sex quantile of the k-th of `size` agents of a group: uniform within its own
     stratum [k / size, (k + 1) / size), u the agent's own uniform. The group's agents then
     follow its distribution more closely than independent draws would (stratified sampling:
-    each age-sex cell gets its expected count up to one agent or so) and come in rows sorted
+    each age-sex cell gets its expected count to within two agents) and come in rows sorted
     by sex and age, which keeps the yearly passes' branches on age predictable."""
     return (k + u) / size
 
