@@ -31,12 +31,10 @@ import numpy as np
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
 from migsim.kernels.aggregate import cell_index
 from migsim.kernels.bundles import skill_class
-from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, TEMPORARY
+from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, SUB, TEMPORARY
 from migsim.kernels.rng import Stream, uniform
 
 N_CHUNKS = 64
-# rows per block of employment draws, drawn together in a vectorisable loop
-SUB = 1024
 # earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)
 HIST_BINS = 240
 HIST_SPAN = 3.0
@@ -180,7 +178,8 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
     units_now = 0.0
     for block in range(start, stop, SUB):
         end = min(stop, block + SUB)
-        # the employment draws of the block in a branch-free loop that LLVM vectorises
+        # the employment draws of a block of the decisions' SUB rows in a branch-free loop
+        # that LLVM vectorises
         for j in range(end - block):
             u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
         for i in range(block, end):
