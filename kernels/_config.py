@@ -16,3 +16,33 @@ BLOCK = 1 << 16
 # Plain IEEE arithmetic, for kernels that must reproduce a NumPy computation bit for bit
 # (no `contract`: a multiply-add fused into one rounding would differ).
 EXACT_JIT = dict(nogil=True, cache=True, error_model="numpy")
+
+
+def _vector_draws() -> bool:
+    """Whether the CPU numba compiles for has AVX-512DQ: 64-bit integer multiplies and
+    conversions to doubles of a whole vector in one instruction each. The kernels that need
+    a draw for nearly every row (`migsim.kernels.migration`, the labour supply) then make a
+    block's draws in a loop LLVM vectorises; elsewhere (AVX2) that loop emulates both
+    operations lane by lane and is slower than drawing one by one where the draw is used.
+    The draws are the same numbers either way: only speed differs. NUMBA_CPU_NAME /
+    NUMBA_CPU_FEATURES (compiling for another CPU) are read as numba reads them;
+    MIGSIM_VECTOR_DRAWS=1 or 0 chooses (a test runs the path this CPU does not take; numba's
+    on-disk cache is keyed by the CPU, not by this choice: give such a run a
+    NUMBA_CACHE_DIR of its own)."""
+    import os
+
+    from numba.core import config
+
+    chosen = os.environ.get("MIGSIM_VECTOR_DRAWS", "")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    if chosen:
+        raise ValueError(f"MIGSIM_VECTOR_DRAWS is {chosen!r}: allowed are 1, 0 or unset")
+    if config.CPU_NAME or config.CPU_FEATURES:
+        return "+avx512dq" in (config.CPU_FEATURES or "")
+    import llvmlite.binding as ll
+
+    return bool(ll.get_host_cpu_features().get("avx512dq", False))
+
+
+VECTOR_DRAWS = _vector_draws()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
+from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.aggregate import cell_index
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, SUB, TEMPORARY
@@ -178,10 +178,11 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
     units_now = 0.0
     for block in range(start, stop, SUB):
         end = min(stop, block + SUB)
-        # the employment draws of a block of the decisions' SUB rows in a branch-free loop
-        # that LLVM vectorises
-        for j in range(end - block):
-            u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
+        # with AVX-512DQ the employment draws of a block of the decisions' SUB rows in a
+        # branch-free loop that LLVM vectorises; elsewhere one by one, for working ages only
+        if VECTOR_DRAWS:
+            for j in range(end - block):
+                u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
         for i in range(block, end):
             units_out[i] = 0.0
             if alive[i] == 0:
@@ -189,9 +190,16 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
             loc = location[i]
             o = origin[i]
             st = status[i]
+            a = age[i]
+            if VECTOR_DRAWS:
+                u = u_work[i - block]
+            elif MIN_WORK_AGE <= a <= MAX_WORK_AGE:  # rows come in runs of one age
+                u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
+            else:
+                u = 1.0  # not of working age: `_efficiency` gives 0 without reading it
             units = _efficiency(
-                u_work[i - block],
-                age[i],
+                u,
+                a,
                 loc,
                 o,
                 skill_class(skill[i]),

@@ -28,10 +28,13 @@ constants) and `MoveTallies` (the per-chunk integer outputs).
 
 Performance: rows are processed in sub-blocks of SUB rows by one non-inlined function call
 (`_decide_block`), so the cost of a numba call is paid once per block and not per person;
-the two draws nearly everyone needs (MIGRATE_NEST, RETURN) are computed for the whole
-sub-block in a branch-free loop that LLVM vectorises, and the rare draws (destination,
-visa, lottery, productivity) are made only for the people who need them. Draws are pure
-functions of (key, person id, year, stream), so results do not change.
+on a CPU with AVX-512DQ (`migsim.kernels._config.VECTOR_DRAWS`) the two draws nearly
+everyone needs (MIGRATE_NEST, RETURN) are computed for the whole sub-block in a
+branch-free loop that LLVM vectorises; elsewhere (AVX2, where that loop emulates 64-bit
+multiplies and conversions lane by lane: 8% slower on a Zen 3) each is drawn where it is
+used. The rare draws (destination, visa, lottery, productivity) are made only for the people
+who need them. Draws are pure functions of (key, person id, year, stream), so results are
+the same bytes either way (tests/test_golden.py runs both).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import JIT, PARALLEL_JIT
+from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.bundles import add_move, skill_class
 from migsim.kernels.rng import Stream, normal, uniform
 
@@ -168,13 +171,18 @@ def _decide_block(
     R = tallies.n_regions
     blocked_out = tallies.blocked
     intra_moves_out = tallies.intra
-    _draw_block(key, year, person_id, start, stop, u_nest, u_return)
+    if VECTOR_DRAWS:
+        _draw_block(key, year, person_id, start, stop, u_nest, u_return)
     with_shift = shifts.shape[0] > 0
     for i in range(start, stop):
         if alive[i] == 0:
             continue
         j = i - start
         pid = person_id[i]
+        if VECTOR_DRAWS:
+            u = u_nest[j]
+        else:
+            u = uniform(key, pid, year, Stream.MIGRATE_NEST)
         o = origin[i]
         loc = location[i]
         s = skill_class(skill[i])
@@ -187,7 +195,7 @@ def _decide_block(
                 shift = shifts[j]
                 if shift != 0.0 and 0.0 < p < 1.0:
                     p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
-            if u_nest[j] < p:
+            if u < p:
                 d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
                 if d == o:
                     continue
@@ -221,7 +229,7 @@ def _decide_block(
                 )
             else:
                 # within-region moves between countries of the same region
-                r = u_return[j]
+                r = u_return[j] if VECTOR_DRAWS else uniform(key, pid, year, Stream.RETURN)
                 if st == NATIVE and r < intra_rate[o, b]:
                     status[i] = INTRA_REGIONAL
                     intra_moves_out[c, o] += 1
@@ -242,7 +250,8 @@ def _decide_block(
             h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
             if family[i] != 0:
                 h_leave *= family_return
-            leave = u_return[j] < h_leave
+            r = u_return[j] if VECTOR_DRAWS else uniform(key, pid, year, Stream.RETURN)
+            leave = r < h_leave
         if not leave:
             # close family left at origin joins the migrant (not on a temporary visa)
             if (
@@ -253,7 +262,7 @@ def _decide_block(
                 family[i] = 0
             continue
         dest = o
-        if u_nest[j] < onward_share:
+        if u < onward_share:
             h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
             d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
             if d != o and d != loc:

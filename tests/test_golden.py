@@ -72,9 +72,37 @@ def test_golden_run(name, tmp_path):
         assert got[table]["sha256"] == expected[table]["sha256"], f"{name}/{table} values"
 
 
+def test_golden_run_other_draw_path(tmp_path):
+    """The kernels draw a block's random numbers in a vectorised loop on CPUs with
+    AVX-512DQ and one by one elsewhere (`migsim.kernels._config.VECTOR_DRAWS`); the test
+    above runs this CPU's way. The way it does not take, forced in a process of its own
+    with a numba cache of its own, gives the same bytes of the default run."""
+    import os
+    import subprocess
+
+    from migsim.kernels._config import VECTOR_DRAWS
+
+    env = dict(
+        os.environ,
+        MIGSIM_VECTOR_DRAWS="0" if VECTOR_DRAWS else "1",
+        NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"),
+    )
+    out = subprocess.run(
+        [sys.executable, __file__, "--digests", "default", str(tmp_path / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == json.loads(DIGESTS.read_text())["default"]
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--digests"] and len(sys.argv) == 4:
+        print(json.dumps(run_digests(sys.argv[2], Path(sys.argv[3]))))
+        sys.exit(0)
     if sys.argv[1:] != ["--update"]:
-        sys.exit("usage: python tests/test_golden.py --update")
+        sys.exit("usage: python tests/test_golden.py --update | --digests NAME DIR")
     import tempfile
 
     root = Path(tempfile.mkdtemp())
