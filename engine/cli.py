@@ -151,8 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_environment() -> None:
+    """The environment variables migsim reads itself: a bad value is one line, exit 2."""
+    import os
+
+    value = os.environ.get("MIGSIM_VECTOR_DRAWS", "")
+    if value not in ("", "0", "1"):
+        print(
+            f"migsim: error: MIGSIM_VECTOR_DRAWS is {value!r}; allowed: 1 (draw in vector "
+            "blocks), 0 (one by one) or unset (as the CPU suits)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    check_environment()
     if args[:1] == ["help"]:
         args = ["--help"]
     if args[:1] == ["version"]:

@@ -85,6 +85,17 @@ def test_a_usage_error_is_one_line_exit_2(capsys):
         assert len(lines) == 1 and "error" in lines[0], lines
 
 
+def test_a_bad_environment_value_is_one_line_exit_2(capsys, monkeypatch):
+    from migsim.cli import main
+
+    monkeypatch.setenv("MIGSIM_VECTOR_DRAWS", "yes")
+    with pytest.raises(SystemExit) as info:
+        main(["run", "world=toy"])
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "MIGSIM_VECTOR_DRAWS is 'yes'" in lines[0], lines
+
+
 def test_overrides_without_a_verb_are_a_run(monkeypatch):
     """`migsim world=toy` is `migsim run world=toy`: the arguments reach Hydra unchanged."""
     import migsim.runtime.app as app
