@@ -153,15 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check_environment() -> None:
     """The environment variables migsim reads itself: a bad value is one line, exit 2."""
-    import os
+    from migsim.kernels._config import vector_draws_setting
 
-    value = os.environ.get("MIGSIM_VECTOR_DRAWS", "")
-    if value not in ("", "0", "1"):
-        print(
-            f"migsim: error: MIGSIM_VECTOR_DRAWS is {value!r}; allowed: 1 (draw in vector "
-            "blocks), 0 (one by one) or unset (as the CPU suits)",
-            file=sys.stderr,
-        )
+    try:
+        vector_draws_setting()
+    except ValueError as exc:
+        print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
 
 
