@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/migsim run $(ARGS)
 
+# the 25 slowest tests are listed at the end (where a run's time goes, e.g. in CI's log)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests examples/migsim-example-behaviour/tests $(ARGS)
+	$(BIN)/python -m pytest -q --durations=25 tests examples/migsim-example-behaviour/tests $(ARGS)
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" tests $(ARGS)

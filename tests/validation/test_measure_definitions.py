@@ -1,4 +1,4 @@
-"""The measures of E10, E13 and E25 on constructed inputs: each measures the published
+"""The measures of E7, E10, E13 and E25 on constructed inputs: each measures the published
 quantity (the incomes the model pays, a share of world GDP, a wage ratio of one cell)."""
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from migsim.people.population import Population
 from migsim.people.shards import Shard
 from migsim.validation.experiments import e13_mode4 as e13
 from migsim.validation.experiments._earnings import paid, paid_now
+from migsim.validation.experiments.e07_dfp import mixture_percentiles
 from migsim.validation.experiments.e09_e10_frictionless import (
     income_per_worker,
     mean_credential_abroad,
 )
-from migsim.validation.experiments.e25_place_premium import credential_factors, place_premium
+from migsim.validation.experiments.e25_place_premium import (
+    SAMPLE,
+    credential_factors,
+    place_premium,
+)
 from migsim.worldbuild.inputs import Inputs
 
 
@@ -166,3 +171,35 @@ def test_e25_credential_factor_falls_back_to_arrival():
     sums["credited"][1, 0] = [2.0, 0.0]
     k = credential_factors(sums, 0, np.array([0.85, 0.7]))
     assert k[1].tolist() == pytest.approx([0.9, 0.7])
+
+
+def test_e25_sample_is_the_sources_developing_countries_in_the_country_world():
+    """The median is over the source's 43 labelled countries: each once, each a developing
+    country of the 232-country world; neither the USA nor Honduras (dropped by the source)."""
+    world = load_world("countries")
+    assert len(SAMPLE) == len(set(SAMPLE)) == 43
+    assert "USA" not in SAMPLE and "HND" not in SAMPLE and "NGA" in SAMPLE
+    assert not any(world.developed[world.index(c)] for c in SAMPLE)
+
+
+# --------------------------------------------------------------------------- E7
+def test_e7_one_cell_percentiles_are_the_lognormal_quantiles():
+    """One cell of wage 2: the median of 2 x lognormal(mean 1) is 2 exp(-sigma^2 / 2), and the
+    10th percentile 2 exp(-sigma^2 / 2 - 1.2816 sigma)."""
+    sigma = 0.5
+    got = mixture_percentiles(np.array([2.0, 7.0]), np.array([3.0, 0.0]), sigma, (10, 50))
+    z10 = -1.2815515655446004
+    assert got == pytest.approx(2.0 * np.exp(-0.5 * sigma**2 + np.array([z10, 0.0]) * sigma))
+
+
+def test_e7_mixture_percentiles_are_the_agents_in_the_limit():
+    """Two cells, 1:3, wages 1 and 4: the expected percentiles are those of many agents'
+    wages, and a uniform 1% raise moves every percentile by 1%."""
+    rng = np.random.default_rng(0)
+    sigma, n = 0.6, 2_000_000
+    cell = rng.random(n) < 0.75
+    wage = np.where(cell, 4.0, 1.0) * np.exp(sigma * rng.standard_normal(n) - 0.5 * sigma**2)
+    expected = mixture_percentiles(np.array([1.0, 4.0]), np.array([1.0, 3.0]), sigma)
+    assert expected == pytest.approx(np.percentile(wage, [10, 50, 90]), rel=5e-3)
+    raised = mixture_percentiles(np.array([1.01, 4.04]), np.array([1.0, 3.0]), sigma)
+    assert raised / expected == pytest.approx(np.full(3, 1.01), rel=1e-9)

@@ -48,24 +48,50 @@ EXPECTED_FAILURES = {
 }
 SOURCE = "Beine, Docquier & Rapoport 2008 (Economic Journal)"
 MIN_POPULATION = 1e6
+# E16's grid of skilled emigration rates (0.5% to 60%)
+OPTIMUM_GRID = np.linspace(0.005, 0.6, 120)
+
+
+def education_step(sim):
+    """The simulation's education step."""
+    from migsim.steps.education import EducationStep
+
+    return next(s for s in sim.steps if isinstance(s, EducationStep))
+
+
+def optimal_rates(step, sim, grid: np.ndarray) -> np.ndarray:
+    """(R,) the skilled emigration rate of `grid` at which each origin's resident tertiary
+    share H_post is highest, the others' rate as simulated (Docquier's optimal rate)."""
+    from migsim.steps.education import resident_share
+
+    _, p_low = step.emigration_rates(sim)
+    post = []
+    for p in grid:
+        p_high = np.full_like(p_low, p)
+        log_return, _ = step.log_return(sim, p_high, p_low)
+        post.append(resident_share(step.share(log_return), p_high, p_low))
+    return grid[np.argmax(np.stack(post), axis=0)]
 
 
 def country_brain_gain(r: Runner) -> dict:
-    """The net brain gain by origin in the base year of the countries world (cached)."""
+    """The net brain gain and the optimal skilled emigration rate (E16) by origin in the
+    base year of the countries world (cached)."""
     if "countries_brain_gain" in r.cache:
         return r.cache["countries_brain_gain"]
-    from migsim.steps.education import EducationStep, brain_gain
+    from migsim.steps.education import brain_gain
 
     sim, _ = r.start(extra=["population.stratification=0.5"], world=WORLD)
-    step = next(s for s in sim.steps if isinstance(s, EducationStep))
+    step = education_step(sim)
     out = brain_gain(step, sim)
     world = sim.world
     out["codes"] = list(world.codes)
     out["tertiary_share"] = np.asarray(world.tertiary_share, dtype=float)
     out["population"] = np.asarray(world.population, dtype=float)
+    out["developed"] = np.asarray(world.developed, dtype=bool)
     out["compared"] = (
         ~world.developed & (out["population"] >= MIN_POPULATION) & (out["p_high"] > out["p_low"])
     )
+    out["optimum"] = optimal_rates(step, sim, OPTIMUM_GRID)
     r.cache["countries_brain_gain"] = out
     return out
 
