@@ -41,12 +41,12 @@ QUANTITIES = [
     "E25:place_premium_median_developing_x",
     "E25:place_premium_nigeria_x",
 ]
+DESTINATION = "USA"
 # The source's developing countries, as labelled (ISO 3166 alpha-3) in the figure comparing
 # its wage surveys with labour value added per worker: Pritchett, "The Place Premium",
 # LEP lunch / development seminar slides, 29 September 2008 (the paper's co-author's
 # presentation of CGD Working Paper 148). The figure labels 43 countries after Honduras,
 # which the authors drop, against the paper's 42; all 43 are taken.
-DESTINATION = "USA"
 SAMPLE = (
     "SLE ZAF CRI CHL TUR PRY URY DOM BLZ MEX JAM MAR PAN COL NIC THA GUY PER BRA BOL PHL JOR "
     "GTM TCD ECU UGA BGD VEN KHM IDN LKA VNM CMR IND EGY PAK ETH NGA YEM NPL ARG GHA HTI"
