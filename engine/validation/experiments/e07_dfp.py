@@ -24,6 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from migsim.model.brain_gain import normal_cdf
 from migsim.validation.checks import Check, sign
 from migsim.validation.experiments._countries import COUNTRY_WORLD_ONLY, country_matrix
 from migsim.validation.experiments.e02_e05_wages import recent_immigrants
@@ -48,10 +49,6 @@ def uk_stock_change(codes: list[str]) -> float:
     return float(stock.get(2005, 0.0) - stock.get(1995, 0.0))
 
 
-def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.vectorize(math.erf)(np.asarray(z) / math.sqrt(2.0)))
-
-
 def mixture_percentiles(
     cell_wages: np.ndarray, weights: np.ndarray, sigma: float, percentiles=PERCENTILES
 ) -> np.ndarray:
@@ -67,7 +64,7 @@ def mixture_percentiles(
         lo, hi = mu.min() - 10.0 * sigma, mu.max() + 10.0 * sigma
         for _ in range(200):  # bisection on log wage to machine precision
             mid = 0.5 * (lo + hi)
-            if float(pi @ _normal_cdf((mid - mu) / sigma)) < p / 100.0:
+            if float(pi @ normal_cdf((mid - mu) / sigma)) < p / 100.0:
                 lo = mid
             else:
                 hi = mid
