@@ -5,7 +5,8 @@ Order within a year, for people alive at its start:
 2. survivors who are women aged 15-49 give birth to `fertility[location, age] *
    weight[origin] / weight[location]` agent-children in expectation (integer part plus a
    Bernoulli draw for the fraction), since a child's origin, and so its weight, is its
-   region of birth;
+   region of birth; the fraction is decided on step 1's draw u (a survivor's
+   (u - q) / (1 - q) is uniform), so a person-year takes one draw;
 3. survivors age by one year; years abroad grow for those living outside their origin.
 Children are numbered by region of birth: the year's first id goes to the first child born
 in region 0, and so on, region after region. A newborn depends on its region of birth and its
@@ -48,13 +49,16 @@ def vital_lanes(n_regions: int) -> tuple[np.ndarray, np.ndarray]:
 def _vital(key, pid, year, a, s, o, loc, death_probability, fertility, weight):
     """(dies this year, agent-children born) of one person alive at the year's start: steps 1
     and 2 of the module doc, the draws keyed on the person."""
-    if uniform(key, pid, year, Stream.MORTALITY) < death_probability[loc, s, a]:
+    u = uniform(key, pid, year, Stream.MORTALITY)
+    q = death_probability[loc, s, a]
+    if u < q:
         return True, 0
     born = 0
     if s == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
         expected = fertility[loc, a] * weight[o] / weight[loc]
         whole = int(expected)
-        if uniform(key, pid, year, Stream.FERTILITY) < expected - whole:
+        # the same draw: a survivor's (u - q) / (1 - q) is uniform on [0, 1)
+        if u - q < (expected - whole) * (1.0 - q):
             whole += 1
         born = min(whole, 255)
     return False, born

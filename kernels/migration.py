@@ -28,11 +28,13 @@ constants) and `MoveTallies` (the per-chunk integer outputs).
 
 Performance: rows are processed in sub-blocks of SUB rows by one non-inlined function call
 (`_decide_block`), so the cost of a numba call is paid once per block and not per person;
-on a CPU with AVX-512DQ (`migsim.kernels._config.VECTOR_DRAWS`) the two draws nearly
-everyone needs (MIGRATE_NEST, RETURN) are computed for the whole sub-block in a
+everyone takes one draw (MIGRATE_NEST): at home it decides both the move (u < p) and,
+failing that, a within-region move (u - p < r (1 - p): given u >= p, (u - p) / (1 - p) is
+uniform), abroad it decides an onward move. On a CPU with AVX-512DQ
+(`migsim.kernels._config.VECTOR_DRAWS`) it is computed for the whole sub-block in a
 branch-free loop that LLVM vectorises; elsewhere (AVX2, where that loop emulates 64-bit
-multiplies and conversions lane by lane: 8% slower on a Zen 3) each is drawn where it is
-used. The rare draws (destination, visa, lottery, productivity) are made only for the people
+multiplies and conversions lane by lane) it is drawn where it is used. The rarer draws
+(return, destination, visa, lottery, family, productivity) are made only for the people
 who need them. Draws are pure functions of (key, person id, year, stream), so results are
 the same bytes either way (tests/test_golden.py runs both).
 """
@@ -123,22 +125,20 @@ SUB = 1024
 
 
 @nb.njit(inline="always", **JIT)
-def _draw_block(key, year, person_id, start, stop, u_nest, u_return):
-    """u_nest[j], u_return[j] = the MIGRATE_NEST and RETURN draws of row start + j."""
+def _draw_block(key, year, person_id, start, stop, u_nest):
+    """u_nest[j] = the MIGRATE_NEST draw of row start + j."""
     for j in range(stop - start):
-        pid = person_id[start + j]
-        u_nest[j] = uniform(key, pid, year, Stream.MIGRATE_NEST)
-        u_return[j] = uniform(key, pid, year, Stream.RETURN)
+        u_nest[j] = uniform(key, person_id[start + j], year, Stream.MIGRATE_NEST)
 
 
 @nb.njit(**JIT)
 def _decide_block(
-    start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies
+    start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies
 ):
     """Decisions of rows [start, stop) of chunk c.
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
-    means no shift); u_nest and u_return are scratch arrays of at least stop - start.
+    means no shift); u_nest is a scratch array of at least stop - start.
     """
     person_id = people.person_id
     alive = people.alive
@@ -172,7 +172,7 @@ def _decide_block(
     blocked_out = tallies.blocked
     intra_moves_out = tallies.intra
     if VECTOR_DRAWS:
-        _draw_block(key, year, person_id, start, stop, u_nest, u_return)
+        _draw_block(key, year, person_id, start, stop, u_nest)
     with_shift = shifts.shape[0] > 0
     for i in range(start, stop):
         if alive[i] == 0:
@@ -228,12 +228,13 @@ def _decide_block(
                     R,
                 )
             else:
-                # within-region moves between countries of the same region
-                r = u_return[j] if VECTOR_DRAWS else uniform(key, pid, year, Stream.RETURN)
-                if st == NATIVE and r < intra_rate[o, b]:
+                # within-region moves between countries of the same region, on the same
+                # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
+                # u - p < r (1 - p) (no second draw for everyone at home)
+                if st == NATIVE and u - p < intra_rate[o, b] * (1.0 - p):
                     status[i] = INTRA_REGIONAL
                     intra_moves_out[c, o] += 1
-                elif st == INTRA_REGIONAL and r < intra_return[o, b]:
+                elif st == INTRA_REGIONAL and u - p < intra_return[o, b] * (1.0 - p):
                     status[i] = NATIVE
             continue
         # abroad
@@ -250,8 +251,7 @@ def _decide_block(
             h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
             if family[i] != 0:
                 h_leave *= family_return
-            r = u_return[j] if VECTOR_DRAWS else uniform(key, pid, year, Stream.RETURN)
-            leave = r < h_leave
+            leave = uniform(key, pid, year, Stream.RETURN) < h_leave
         if not leave:
             # close family left at origin joins the migrant (not on a temporary visa)
             if (
@@ -295,7 +295,6 @@ def decide_rows(begin, end, c, key, year, people, cells, levers, tallies):
     """`decide` for rows [begin, end) as chunk c of the tallies, block by block."""
     no_shift = np.empty(0, dtype=np.float64)
     u_nest = np.empty(SUB, dtype=np.float64)
-    u_return = np.empty(SUB, dtype=np.float64)
     for start in range(begin, end, SUB):
         _decide_block(
             start,
@@ -303,7 +302,6 @@ def decide_rows(begin, end, c, key, year, people, cells, levers, tallies):
             c,
             no_shift,
             u_nest,
-            u_return,
             key,
             year,
             people,
@@ -335,7 +333,6 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         u_nest = np.empty(SUB, dtype=np.float64)
-        u_return = np.empty(SUB, dtype=np.float64)
         shifts = np.zeros(SUB, dtype=np.float64)
         end = min(n, (c + 1) * chunk)
         for start in range(c * chunk, end, SUB):
@@ -358,7 +355,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
                         shift = 0.0
                 shifts[i - start] = shift
             _decide_block(
-                start, stop, c, shifts, u_nest, u_return, key, year, people, cells, levers, tallies
+                start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies
             )
 
 

@@ -35,7 +35,7 @@ class Stream(IntEnum):
     SYNTH_EDUCATION = 7
     SYNTH_FAMILY = 8
     MORTALITY = 10
-    FERTILITY = 11
+    FERTILITY = 11  # retired: fertility shares the MORTALITY draw
     BIRTH_SEX = 12
     EDUCATION = 20
     EDUCATION_SECONDARY = 21
@@ -67,11 +67,19 @@ def mix64(z):
 
 
 @nb.njit(inline="always", **JIT)
-def uniform(key, person_id, year, stream):
-    """Uniform draw in [0, 1) for (key, person_id, year, stream)."""
+def stream_seed(key, year, stream):
+    """The seed of one (run key, year, stream): two SplitMix64 finalisers over the words."""
     k = mix64(np.uint64(key) ^ (np.uint64(stream) * GOLDEN))
-    k = mix64(k ^ (np.uint64(person_id) * GOLDEN))
-    k = mix64(k ^ (np.uint64(year) * MIX1))
+    return mix64(k ^ (np.uint64(year) * MIX1))
+
+
+@nb.njit(inline="always", **JIT)
+def uniform(key, person_id, year, stream):
+    """Uniform draw in [0, 1) for (key, person_id, year, stream): SplitMix64's output at
+    index person_id of the sequence seeded with `stream_seed(key, year, stream)`. The seed
+    does not depend on the person, so a kernel's loop computes it once (LLVM hoists it) and
+    a draw costs one finaliser."""
+    k = mix64(stream_seed(key, year, stream) + np.uint64(person_id) * GOLDEN)
     return np.float64(k >> np.uint64(11)) * INV_2_53
 
 
@@ -106,7 +114,7 @@ def uniform_reference(key: int, person_id: np.ndarray, year: int, stream: int) -
             return z ^ (z >> np.uint64(31))
 
         pid = person_id.astype(np.uint64)
-        k = mix(np.uint64(key) ^ (np.uint64(stream) * GOLDEN))
-        k = mix(k ^ (pid * GOLDEN))
-        k = mix(k ^ (np.uint64(year) * MIX1))
+        seed = mix(np.uint64(key) ^ (np.uint64(stream) * GOLDEN))
+        seed = mix(seed ^ (np.uint64(year) * MIX1))
+        k = mix(seed + pid * GOLDEN)
     return (k >> np.uint64(11)).astype(np.float64) * INV_2_53

@@ -17,11 +17,14 @@ def mortality_and_fertility(key, year, n, people, vital):
     a = people.age[:n].astype(np.int64)
     loc = people.location[:n].astype(np.int64)
     sex = people.sex[:n].astype(np.int64)
-    dies = live & (uniform(key, pid, year, Stream.MORTALITY) < vital.death_probability[loc, sex, a])
+    u = uniform(key, pid, year, Stream.MORTALITY)
+    q = vital.death_probability[loc, sex, a]
+    dies = live & (u < q)
     mothers = live & ~dies & (sex == 0) & (a >= MOTHER_MIN_AGE) & (a <= MOTHER_MAX_AGE)
     expected = vital.fertility[loc, a] * vital.weight[people.origin[:n]] / vital.weight[loc]
     whole = expected.astype(np.int64)
-    whole += uniform(key, pid, year, Stream.FERTILITY) < expected - whole
+    # a survivor's (u - q) / (1 - q) is uniform: the fraction of a child on the same draw
+    whole += u - q < (expected - whole) * (1.0 - q)
     children = np.where(mothers, np.minimum(whole, 255), 0).astype(np.uint8)
     alive = people.alive[:n].copy()
     alive[dies] = 0

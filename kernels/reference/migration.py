@@ -109,8 +109,11 @@ def decide(key, year, n, people, cells, levers, shift=None):
     u_family = uniform(key, pid, year, Stream.FAMILY_LEFT)
     _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves)
     stay = home & ~want
-    to_intra = stay & (st == NATIVE) & (u_return < levers.intra_rate[o, b])
-    from_intra = stay & (st == INTRA_REGIONAL) & (u_return < levers.intra_return[o, b])
+    # the same draw as the move: u_nest >= p is uniform on [p, 1)
+    to_intra = stay & (st == NATIVE) & (u_nest - p < levers.intra_rate[o, b] * (1.0 - p))
+    from_intra = (
+        stay & (st == INTRA_REGIONAL) & (u_nest - p < levers.intra_return[o, b] * (1.0 - p))
+    )
     new["status"][to_intra] = INTRA_REGIONAL
     new["status"][from_intra] = NATIVE
     np.add.at(intra, o[to_intra], 1)
