@@ -296,7 +296,11 @@ def test_another_seed_gives_other_draws(small_run, tmp_path):
         _emigration_from_home(r.flows).filter(pl.col("year") == BASE_YEAR + 1)["people"].sum()
         for r in (small_run, other)
     ]
-    assert abs(first[0] / first[1] - 1.0) < 0.10, first  # same model, other draws
+    # same model, other draws: the first year's emigration from home in real people varies
+    # from seed to seed by its Monte Carlo spread (measured at 300,000 agents, seeds 1-8:
+    # 9.2-11.4M, coefficient of variation 6%, heavy-weight agents of small origins moving
+    # or not), so two seeds differ by less than a quarter, not by a model's worth
+    assert abs(first[0] / first[1] - 1.0) < 0.25, first
 
 
 def test_small_runs_have_no_runaway_network_feedback(small_run, world):

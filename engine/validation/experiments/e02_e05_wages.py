@@ -78,7 +78,12 @@ EXPECTED_FAILURES = {
     ),
 }
 
-QUICK_UNDECIDED: dict[str, str] = {}
+QUICK_UNDECIDED = {
+    "E2:native_avg_wage_pct_K_fixed": (
+        "full run -2.84 +- 0.023 against the band's edge at -2.88 (undecided), quick -2.92 "
+        "+- 0.018 (inside): the value straddles the edge with the agents' sample"
+    ),
+}
 
 _MARKET = (
     "the simulated market's education cells, experience bands and the immigrants' mix "
