@@ -132,9 +132,7 @@ def _draw_block(key, year, person_id, start, stop, u_nest):
 
 
 @nb.njit(**JIT)
-def _decide_block(
-    start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies
-):
+def _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies):
     """Decisions of rows [start, stop) of chunk c.
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
@@ -354,9 +352,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
                         invalid_out[c] += 1
                         shift = 0.0
                 shifts[i - start] = shift
-            _decide_block(
-                start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies
-            )
+            _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies)
 
 
 @nb.njit(**PARALLEL_JIT)
