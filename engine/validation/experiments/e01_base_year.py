@@ -38,9 +38,7 @@ def _migrant_cells(stocks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-QUICK_UNDECIDED = {
-    "E1:women_share_pct": "full run 47.21, quick 49.24: the edge 49.2 is 1.5 sampling errors away",
-}
+QUICK_UNDECIDED: dict[str, str] = {}
 
 
 @experiment(
