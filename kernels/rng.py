@@ -4,8 +4,13 @@ key is a 64-bit run key derived from the seed (`run_key`). Because a draw depend
 who, when and what for, results do not depend on thread count or on the order in which people
 are visited, and two regimes run with one seed face the same draws (common random numbers).
 
-The mixer is the SplitMix64 finaliser (Steele, Lea & Flood, OOPSLA 2014), chained over the
-counter words. Streams are registered in `Stream`; never reuse a number for two purposes.
+The mixer is the SplitMix64 finaliser (Steele, Lea & Flood, OOPSLA 2014). Chained over the
+run key, the stream and the year it gives a stream's seed for the year (`stream_seed`); a
+draw is SplitMix64's own output at index person id of the sequence with that seed, one
+finaliser of seed + id x golden gamma. Two streams of one year are the same Weyl sequence at
+offsets set by their random seeds, so they meet only if the offsets fall within the ids in
+use (a chance of about ids / 2^64). Streams are registered in `Stream`; never reuse a number
+for two purposes.
 """
 
 from __future__ import annotations

@@ -110,6 +110,20 @@ def test_neighbouring_ids_are_unrelated():
     _assert_unrelated(a[:-1], a[1:])
 
 
+def test_two_streams_of_one_person_fill_the_unit_square():
+    """The draws a person-year takes on two streams (one finaliser each, on seeds of the same
+    run key and year) are independent: their pairs fall evenly into a 20 x 20 grid (a
+    chi-square with 399 degrees of freedom, mean 399, sd 28; 5 sd allowed)."""
+    key = run_key(1)
+    ids = np.arange(N_STAT, dtype=np.int64)
+    a = draws(key, ids, 2014, Stream.MORTALITY)
+    b = draws(key, ids, 2014, Stream.MIGRATE_NEST)
+    counts = np.histogram2d(a, b, bins=20, range=[[0.0, 1.0], [0.0, 1.0]])[0]
+    expected = N_STAT / 400
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert abs(chi2 - 399) < 5 * np.sqrt(2 * 399), chi2
+
+
 def test_same_inputs_give_same_draws():
     key = run_key(3)
     a = draws(key, IDS, 2014, Stream.RETURN)
