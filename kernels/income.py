@@ -326,67 +326,88 @@ def incomes(
         lane = nb.get_thread_id()
         last = -1  # the cell of the current run of rows, and its length
         run = 0
+        # what a run of rows of one (origin, location, education, status, age, sex) shares,
+        # looked up once per run: rows come in such runs (synthesis sorts each group's rows
+        # by sex, age and education), and the same values give the same bytes
+        key_now = -1
+        w = wage = tr = public = remit_scale_share = subs = keep = 0.0
+        abroad = sends = irregular = False
+        s = g_fixed = g_old = 0
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
                 continue
-            pid = person_id[i]
             loc = location[i]
             o = origin[i]
-            s = skill_class(skill[i])
+            e = skill[i]
             st = status[i]
             a = age[i]
-            b = band_of_age[a]
-            if cells_out is not None:
-                cell = cell_index(o, loc, s, sex[i], b, st, n_regions, n_bands, n_status)
-                if cell != last:
-                    if last >= 0:
-                        cells_out[lane, last] += run
-                    last = cell
-                    run = 0
-                run += 1
-            w = weight[o]
-            abroad = loc != o
-            j = 1 if (abroad or st == INTRA_REGIONAL) else 0
-            earnings = units_in[i] * wages[loc, skill[i], bands[skill[i], a], j]
-            tax = earnings * tax_rate[loc]
-            if st == IRREGULAR:
+            sx = sex[i]
+            key_i = ((((np.int64(o) * n_regions + loc) * 4 + e) * 8 + st) * 256 + a) * 2 + sx
+            if key_i != key_now:
+                key_now = key_i
+                s = skill_class(e)
+                b = band_of_age[a]
+                if cells_out is not None:
+                    cell = cell_index(o, loc, s, sx, b, st, n_regions, n_bands, n_status)
+                    if cell != last:
+                        if last >= 0:
+                            cells_out[lane, last] += run
+                        last = cell
+                        run = 0
+                w = weight[o]
+                abroad = loc != o
+                sends = abroad or st == INTRA_REGIONAL
+                j = 1 if sends else 0
+                wage = wages[loc, e, bands[e, a], j]
+                tr = tax_rate[loc]
+                irregular = st == IRREGULAR
+                public = spending_profile[b, 1 if irregular else 0] * gdp_per_capita[
+                    loc
+                ] + public_goods[loc]
+                share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
+                remit_scale_share = remit_scale[loc, o] * share
+                subs = subsistence[loc]
+                keep = 1.0 - wealth_depreciation[loc]
+                # abroad, the welfare group also depends on the years abroad (per person)
+                g_fixed = -1 if abroad else (0 if developed[loc] else 2)
+                g_old = 1 if developed[loc] else 4
+                f = ((loc * 2 + j) * 2 + s) * n_bands + b
+                if f != f_now:  # neighbours share a cell: its four sums stay in registers
+                    if f_now >= 0:
+                        fiscal[f_now, 0] = earnings_f
+                        fiscal[f_now, 1] = tax_f
+                        fiscal[f_now, 2] = public_f
+                        fiscal[f_now, 3] = people_f
+                    f_now = f
+                    earnings_f = fiscal[f, 0]
+                    tax_f = fiscal[f, 1]
+                    public_f = fiscal[f, 2]
+                    people_f = fiscal[f, 3]
+            run += 1
+            earnings = units_in[i] * wage
+            tax = earnings * tr
+            if irregular:
                 tax *= irregular_tax_factor
-            irregular = 1 if st == IRREGULAR else 0
-            public = spending_profile[b, irregular] * gdp_per_capita[loc] + public_goods[loc]
             paid_levy = 0.0
             if abroad and years_abroad[i] < levy_years:
                 paid_levy = earnings * levy[o, s]
                 levy_out[c, o] += paid_levy * w
             net = earnings - tax - paid_levy
             sent = 0.0
-            if (abroad or st == INTRA_REGIONAL) and net > 0.0:
+            if sends and net > 0.0:
                 p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
-                if uniform(key, pid, year, Stream.REMIT) < p:
-                    share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
-                    sent = remit_scale[loc, o] * share * max(net - subsistence[loc], 0.0)
+                if uniform(key, person_id[i], year, Stream.REMIT) < p:
+                    sent = remit_scale_share * max(net - subs, 0.0)
                     if sent > net:
                         sent = net
                     remit_out[c, loc, o] += sent * w
-            f = ((loc * 2 + j) * 2 + s) * n_bands + b
-            if f != f_now:  # neighbours share a cell: its four sums stay in registers
-                if f_now >= 0:
-                    fiscal[f_now, 0] = earnings_f
-                    fiscal[f_now, 1] = tax_f
-                    fiscal[f_now, 2] = public_f
-                    fiscal[f_now, 3] = people_f
-                f_now = f
-                earnings_f = fiscal[f, 0]
-                tax_f = fiscal[f, 1]
-                public_f = fiscal[f, 2]
-                people_f = fiscal[f, 3]
             earnings_f += earnings * w
             tax_f += tax * w
             public_f += public * w
             people_f += w
-            if abroad:
-                g = 3 if years_abroad[i] < elapsed else (1 if developed[loc] else 4)
-            else:
-                g = 0 if developed[loc] else 2
+            g = g_fixed
+            if g < 0:
+                g = 3 if years_abroad[i] < elapsed else g_old
             if g != g_now:  # most neighbours share a group: its sums stay in registers
                 if g_now >= 0:
                     group_out[c, g_now, 0] = people_g
@@ -399,9 +420,7 @@ def incomes(
             people_g += w
             private_g += (net - sent) * w
             public_g += public * w
-            wealth[i] = wealth[i] * (1.0 - wealth_depreciation[loc]) + savings_rate * max(
-                net - sent, 0.0
-            )
+            wealth[i] = wealth[i] * keep + savings_rate * max(net - sent, 0.0)
         if f_now >= 0:
             fiscal[f_now, 0] = earnings_f
             fiscal[f_now, 1] = tax_f
