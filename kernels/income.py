@@ -361,9 +361,10 @@ def incomes(
                 wage = wages[loc, e, bands[e, a], j]
                 tr = tax_rate[loc]
                 irregular = st == IRREGULAR
-                public = spending_profile[b, 1 if irregular else 0] * gdp_per_capita[
-                    loc
-                ] + public_goods[loc]
+                public = (
+                    spending_profile[b, 1 if irregular else 0] * gdp_per_capita[loc]
+                    + public_goods[loc]
+                )
                 share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
                 remit_scale_share = remit_scale[loc, o] * share
                 subs = subsistence[loc]
