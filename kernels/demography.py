@@ -31,7 +31,7 @@ import numpy as np
 from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
 from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.education import GRADUATION_AGE, graduation_draw
-from migsim.kernels.rng import Stream, normal, uniform
+from migsim.kernels.rng import Stream, normal, rest_below, uniform
 
 MOTHER_MIN_AGE, MOTHER_MAX_AGE = 15, 49
 SHARE_BORN_FEMALE = 1.0 / 2.05  # sex ratio at birth 1.05 males per female (UN WPP) [K]
@@ -58,7 +58,7 @@ def _vital(key, pid, year, a, s, o, loc, death_probability, fertility, weight):
         expected = fertility[loc, a] * weight[o] / weight[loc]
         whole = int(expected)
         # the same draw: a survivor's (u - q) / (1 - q) is uniform on [0, 1)
-        if u - q < (expected - whole) * (1.0 - q):
+        if rest_below(u, q, expected - whole):
             whole += 1
         born = min(whole, 255)
     return False, born

@@ -46,7 +46,7 @@ import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.bundles import add_move, skill_class
-from migsim.kernels.rng import Stream, normal, uniform
+from migsim.kernels.rng import Stream, normal, rest_below, uniform
 
 N_CHUNKS = 64
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
@@ -228,11 +228,11 @@ def _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, leve
             else:
                 # within-region moves between countries of the same region, on the same
                 # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
-                # u - p < r (1 - p) (no second draw for everyone at home)
-                if st == NATIVE and u - p < intra_rate[o, b] * (1.0 - p):
+                # `rest_below(u, p, r)` (no second draw for everyone at home)
+                if st == NATIVE and rest_below(u, p, intra_rate[o, b]):
                     status[i] = INTRA_REGIONAL
                     intra_moves_out[c, o] += 1
-                elif st == INTRA_REGIONAL and u - p < intra_return[o, b] * (1.0 - p):
+                elif st == INTRA_REGIONAL and rest_below(u, p, intra_return[o, b]):
                     status[i] = NATIVE
             continue
         # abroad

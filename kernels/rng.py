@@ -97,6 +97,18 @@ def normal(key, person_id, year, stream):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
+def rest_below_reference(u, p, r):
+    """Given u >= p for a uniform u on [0, 1): whether the rest of the draw, (u - p) / (1 - p),
+    itself uniform on [0, 1), falls below r: one draw decides a first event (u < p) and,
+    failing it, a second of probability r, with neither a second draw nor a division. On
+    scalars or NumPy arrays (the twins of `migsim.kernels.reference`); the kernels call
+    `rest_below`, the same expression compiled inline."""
+    return u - p < r * (1.0 - p)
+
+
+rest_below = nb.njit(inline="always", **JIT)(rest_below_reference)
+
+
 @nb.njit(parallel=True, **JIT)
 def uniform_array(key, person_id, year, stream, out):
     """Fill `out[i]` with uniform(key, person_id[i], year, stream)."""

@@ -143,3 +143,28 @@ def test_run_key_differs_across_seeds_and_is_stable():
 def test_streams_are_registered_once():
     values = [s.value for s in Stream]
     assert len(values) == len(set(values))
+
+
+def test_the_rest_of_a_draw_decides_a_second_event_at_its_rate(million):
+    """`rest_below`: one draw decides a first event of probability p and, failing it, a
+    second of probability r; the second's share among those without the first is r (within
+    four binomial standard errors), and the compiled and NumPy forms agree draw for draw."""
+    import numba as nb
+
+    from migsim.kernels.rng import rest_below, rest_below_reference
+
+    u = million
+    p, r = 0.3, 0.2
+    rest = u >= p
+    second = rest & rest_below_reference(u, p, r)
+    share = second.sum() / rest.sum()
+    assert abs(share - r) < 4 * np.sqrt(r * (1 - r) / rest.sum())
+
+    @nb.njit
+    def compiled(u, p, r):
+        out = np.empty(u.shape[0], dtype=np.bool_)
+        for i in range(u.shape[0]):
+            out[i] = rest_below(u[i], p, r)
+        return out
+
+    assert np.array_equal(compiled(u, p, r), rest_below_reference(u, p, r))

@@ -6,7 +6,7 @@ import numpy as np
 
 from migsim.kernels.demography import MOTHER_MAX_AGE, MOTHER_MIN_AGE, SHARE_BORN_FEMALE
 from migsim.kernels.reference.rng import uniform
-from migsim.kernels.rng import Stream
+from migsim.kernels.rng import Stream, rest_below_reference
 
 
 def mortality_and_fertility(key, year, n, people, vital):
@@ -24,7 +24,7 @@ def mortality_and_fertility(key, year, n, people, vital):
     expected = vital.fertility[loc, a] * vital.weight[people.origin[:n]] / vital.weight[loc]
     whole = expected.astype(np.int64)
     # a survivor's (u - q) / (1 - q) is uniform: the fraction of a child on the same draw
-    whole += u - q < (expected - whole) * (1.0 - q)
+    whole += rest_below_reference(u, q, expected - whole)
     children = np.where(mothers, np.minimum(whole, 255), 0).astype(np.uint8)
     alive = people.alive[:n].copy()
     alive[dies] = 0

@@ -12,7 +12,7 @@ import numpy as np
 from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, NATIVE, PERMANENT, TEMPORARY
 from migsim.kernels.reference.rng import draw_index, productivity, uniform
-from migsim.kernels.rng import Stream
+from migsim.kernels.rng import Stream, rest_below_reference
 
 WRITTEN = ("status", "location", "years_abroad", "visa_years_left", "family", "wealth")
 
@@ -110,9 +110,9 @@ def decide(key, year, n, people, cells, levers, shift=None):
     _enter(new, go, o, d, s, b, u_visa, u_family, levers, moves)
     stay = home & ~want
     # the same draw as the move: u_nest >= p is uniform on [p, 1)
-    to_intra = stay & (st == NATIVE) & (u_nest - p < levers.intra_rate[o, b] * (1.0 - p))
+    to_intra = stay & (st == NATIVE) & rest_below_reference(u_nest, p, levers.intra_rate[o, b])
     from_intra = (
-        stay & (st == INTRA_REGIONAL) & (u_nest - p < levers.intra_return[o, b] * (1.0 - p))
+        stay & (st == INTRA_REGIONAL) & rest_below_reference(u_nest, p, levers.intra_return[o, b])
     )
     new["status"][to_intra] = INTRA_REGIONAL
     new["status"][from_intra] = NATIVE
