@@ -1,0 +1,174 @@
+"""A kernel of this tree against the same kernel of another checkout, in one process.
+
+    .venv/bin/python -m benches.ab OTHER [--size 10_000_000] [--threads 2] [--rounds 9]
+                                   [KERNEL ...]
+
+OTHER is the root of another checkout of migsim (e.g. `git worktree add /tmp/before REV`;
+it needs no environment of its own). Its kernel modules (`kernels/income.py`, `migration.py`,
+`demography.py`, `fused.py`) are loaded under other names beside this tree's, the fused pass
+bound to the other tree's decisions and labour supply. One simulated year of the default
+world at SIZE people captures each KERNEL's arguments as the engine builds them (by default
+the year's four per-person passes: `mortality_fertility_and_ageing`, `decide_and_supply`,
+`incomes`, `write_births`); then, ROUNDS times, both versions run on the same arguments, one
+after the other, the people restored before each call. The first round is dropped. Prints
+one line per kernel (medians and minima in ms, and this tree's median over the other's) and
+a JSON line last.
+
+Whole years are too noisy on a shared VM to show a change of a few percent: their
+person-years/s move by a quarter from one minute to the next, while the two versions of one
+kernel, alternated call by call, meet the same machine. A kernel of the other tree that
+calls helpers of other modules (the numba-inlined ones of `migsim.kernels.rng`,
+`bundles`, `education`, `aggregate`) gets this tree's: compare trees that differ in the
+four modules above only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+
+# the kernels `migsim.people.passes` calls, by the module alias it calls them through
+KERNELS = {
+    "mortality_fertility_and_ageing": ("demo", "demography"),
+    "decide_and_supply": ("fused", "fused"),
+    "incomes": ("ik", "income"),
+    "write_births": ("demo", "demography"),
+}
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def other_kernels(root: Path) -> dict:
+    """The other tree's kernel functions by name (its fused pass bound to its own decision
+    and supply loops, which numba resolves when the pass is first compiled)."""
+    kernels = root / "kernels"
+    missing = [
+        f
+        for f in ("income.py", "migration.py", "demography.py", "fused.py")
+        if not (kernels / f).is_file()
+    ]
+    if missing:
+        raise SystemExit(
+            f"benches.ab: {root} is not a migsim checkout (no kernels/{missing[0]}); allowed: "
+            "the root of another checkout, e.g. one made with git worktree add"
+        )
+    mods = {
+        n: _load(kernels / f"{n}.py", f"ab_other_{n}")
+        for n in ("income", "migration", "demography", "fused")
+    }
+    mods["fused"].decide_rows = mods["migration"].decide_rows
+    mods["fused"].supply_rows = mods["income"].supply_rows
+    return {k: getattr(mods[m], k) for k, (_, m) in KERNELS.items()}
+
+
+def capture(size: int, names: list[str]):
+    """(simulation, {kernel: (function, args, columns before the call)}) from one year of
+    the default world after its first."""
+    from benches.common import build_simulation
+    from migsim.people import passes
+
+    sim = build_simulation(size)
+    sim.step()  # compile, and leave the base year
+    captured: dict = {}
+    saved = {}
+    for name in names:
+        alias = KERNELS[name][0]
+        module = getattr(passes, alias)
+        saved.setdefault(alias, module)
+        proxy = getattr(passes, alias)
+        if not isinstance(proxy, types.SimpleNamespace):
+            proxy = types.SimpleNamespace(
+                **{k: getattr(module, k) for k in dir(module) if not k.startswith("__")}
+            )
+            setattr(passes, alias, proxy)
+        fn = getattr(module, name)
+
+        def spy(*args, _fn=fn, _name=name):
+            columns = {k: v.copy() for k, v in sim.population.columns().items()}
+            captured[_name] = (_fn, args, columns)
+            return _fn(*args)
+
+        setattr(proxy, name, spy)
+    try:
+        sim.step()
+    finally:
+        for alias, module in saved.items():
+            setattr(passes, alias, module)
+    return sim, captured
+
+
+def compare(size: int, threads: int, rounds: int, other: Path, names: list[str]) -> dict:
+    import numba
+
+    numba.set_num_threads(threads)
+    theirs = other_kernels(other)
+    sim, captured = capture(size, names)
+    pop = sim.population
+    out = {}
+    for name in names:
+        mine, args, columns = captured[name]
+        times: dict[str, list[float]] = {"other": [], "this": []}
+        for r in range(rounds + 1):
+            for tag, fn in (("other", theirs[name]), ("this", mine)):
+                for k, v in columns.items():
+                    getattr(pop, k)[: v.shape[0]] = v
+                if name == "decide_and_supply":
+                    tallies = args[6]
+                    for counts in (tallies.n_moves, tallies.blocked, tallies.intra):
+                        counts[...] = 0
+                t0 = time.perf_counter()
+                fn(*args)
+                if r > 0:  # the first round compiles the other tree's kernel
+                    times[tag].append(time.perf_counter() - t0)
+        med = {t: statistics.median(v) * 1e3 for t, v in times.items()}
+        low = {t: min(v) * 1e3 for t, v in times.items()}
+        out[name] = {
+            "other_ms": med["other"],
+            "this_ms": med["this"],
+            "other_min_ms": low["other"],
+            "this_min_ms": low["this"],
+            "this_over_other": med["this"] / med["other"],
+        }
+        print(
+            f"{name}: other {med['other']:.1f} ms, this {med['this']:.1f} ms (medians of "
+            f"{rounds}; minima {low['other']:.1f}, {low['this']:.1f}): this / other "
+            f"{med['this'] / med['other']:.3f}"
+        )
+    return {
+        "people": size,
+        "threads": threads,
+        "rounds": rounds,
+        "other": str(other),
+        "kernels": out,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("other", type=Path, help="the root of another migsim checkout")
+    parser.add_argument("kernels", nargs="*", help=f"of {', '.join(KERNELS)} (default: all four)")
+    parser.add_argument("--size", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=9)
+    ns = parser.parse_args(argv)
+    names = ns.kernels or list(KERNELS)
+    unknown = [k for k in names if k not in KERNELS]
+    if unknown:
+        parser.error(f"no kernel {unknown[0]!r}; allowed: {', '.join(KERNELS)}")
+    print(json.dumps(compare(ns.size, ns.threads, ns.rounds, ns.other.resolve(), names)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
