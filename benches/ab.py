@@ -19,7 +19,9 @@ person-years/s move by a quarter from one minute to the next, while the two vers
 kernel, alternated call by call, meet the same machine. A kernel of the other tree that
 calls helpers of other modules (the numba-inlined ones of `migsim.kernels.rng`,
 `bundles`, `education`, `aggregate`) gets this tree's: compare trees that differ in the
-four modules above only.
+four modules above only. Both trees' kernels compile afresh, in a numba cache directory of
+the run's own (about a minute): numba's on-disk cache keys a kernel by its own file, so a
+fused pass would keep an inlined function's old code after the function's module changed.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -171,4 +175,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # numba's on-disk cache keys a kernel by its own file only: a pass that inlines a
+    # function of another module keeps the old code after that module changes. Both trees
+    # compile afresh, in a cache directory of this run's own (unless the caller set one);
+    # numba is imported with `benches`, so the run starts over with the directory set
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="migsim-ab-")
+        os.execv(sys.executable, [sys.executable, "-m", "benches.ab", *sys.argv[1:]])
     sys.exit(main())
