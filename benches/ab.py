@@ -63,10 +63,12 @@ def other_kernels(root: Path) -> dict:
         if not (kernels / f).is_file()
     ]
     if missing:
-        raise SystemExit(
+        print(
             f"benches.ab: {root} is not a migsim checkout (no kernels/{missing[0]}); allowed: "
-            "the root of another checkout, e.g. one made with git worktree add"
+            "the root of another checkout, e.g. one made with git worktree add",
+            file=sys.stderr,
         )
+        raise SystemExit(2)
     mods = {
         n: _load(kernels / f"{n}.py", f"ab_other_{n}")
         for n in ("income", "migration", "demography", "fused")

@@ -25,9 +25,11 @@ def test_incomes_against_the_same_tree_reports_both_versions(capsys):
     assert "incomes: other" in capsys.readouterr().out
 
 
-def test_a_path_that_is_no_checkout_is_refused(tmp_path):
-    with pytest.raises(SystemExit, match="not a migsim checkout"):
+def test_a_path_that_is_no_checkout_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as err:
         ab.other_kernels(tmp_path)
+    assert err.value.code == 2
+    assert "not a migsim checkout" in capsys.readouterr().err
 
 
 def test_an_unknown_kernel_is_refused(capsys):
