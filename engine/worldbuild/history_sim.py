@@ -59,9 +59,24 @@ CONFIG = "history_1990"
 def trend_design() -> np.ndarray:
     """Least-squares map (2, Y) from the FIT_YEARS' log gaps to (level, trend) steps: the
     arrivals counted at t were made in BASE_YEAR + 1 .. t, on average (t - BASE_YEAR + 1) / 2
-    years after the base year."""
-    x = np.array([[1.0, 0.5 * (year - BASE_YEAR + 1)] for year in FIT_YEARS])
-    return np.linalg.pinv(x)
+    years after the base year.
+    The ordinary least squares of a level and a slope in closed form, on the few exactly
+    representable times: the same bits on every CPU (a LAPACK pseudo-inverse differs in the
+    last bits from one CPU's kernels to another's, and the stored fit with it)."""
+    t = np.array([0.5 * (year - BASE_YEAR + 1) for year in FIT_YEARS])
+    n, s, ss = float(len(t)), float(t.sum()), float((t * t).sum())
+    det = n * ss - s * s
+    return np.stack([(ss - s * t) / det, (n * t - s) / det])
+
+
+def apply_design(design: np.ndarray, gaps: list) -> np.ndarray:
+    """(2, R, R) the (level, trend) steps of the FIT_YEARS' (R, R) gaps: each row of
+    `design` times the gaps, added year by year in elementwise NumPy operations (a matrix
+    product would call the BLAS, whose kernels, and so their roundings, differ by CPU)."""
+    out = np.zeros((design.shape[0], *np.shape(gaps[0])))
+    for y, gap in enumerate(gaps):
+        out += design[:, y, None, None] * gap
+    return out
 
 
 def agent_weight(world: World, pop_conf: Any, agents: int) -> np.ndarray:
@@ -156,7 +171,7 @@ def fit_by_simulation(
                 gaps.append(np.log(np.maximum(wanted, 1e-9) / np.maximum(arrivals, 1e-9)))
             # Robbins-Monro: steps shrink once the gaps are mostly the runs' sampling noise
             damping = DAMPING * min(1.0, 4.0 / (k + 1))
-            steps = damping * rho * np.tensordot(design, np.array(gaps), axes=1)
+            steps = damping * rho * apply_design(design, gaps)
             steps = np.where(fit[None], steps, 0.0)
             cal.corridor_constant = cal.corridor_constant + steps[0][:, :, None, None]
             trend = np.clip(trend + steps[1], *TREND_RANGE)
