@@ -79,21 +79,20 @@ def other_kernels(root: Path) -> dict:
 
 
 def capture(size: int, names: list[str]):
-    """(simulation, {kernel: (function, args, columns before the call)}) from one year of
-    the default world after its first."""
-    from benches.common import build_simulation
+    """(simulation, {kernel: (function, args, the living rows' columns before the call)})
+    from one year of the default world after its first."""
+    from benches.common import build_simulation, snapshot
     from migsim.people import passes
 
     sim = build_simulation(size)
     sim.step()  # compile, and leave the base year
     captured: dict = {}
-    saved = {}
+    saved = {}  # the modules of `passes` replaced by proxies, by alias
     for name in names:
         alias = KERNELS[name][0]
-        module = getattr(passes, alias)
-        saved.setdefault(alias, module)
+        module = saved.setdefault(alias, getattr(passes, alias))
         proxy = getattr(passes, alias)
-        if not isinstance(proxy, types.SimpleNamespace):
+        if proxy is module:
             proxy = types.SimpleNamespace(
                 **{k: getattr(module, k) for k in dir(module) if not k.startswith("__")}
             )
@@ -101,8 +100,7 @@ def capture(size: int, names: list[str]):
         fn = getattr(module, name)
 
         def spy(*args, _fn=fn, _name=name):
-            columns = {k: v.copy() for k, v in sim.population.columns().items()}
-            captured[_name] = (_fn, args, columns)
+            captured[_name] = (_fn, args, snapshot(sim.population))
             return _fn(*args)
 
         setattr(proxy, name, spy)
@@ -117,6 +115,8 @@ def capture(size: int, names: list[str]):
 def compare(size: int, threads: int, rounds: int, other: Path, names: list[str]) -> dict:
     import numba
 
+    from benches.common import restore, zero_move_counts
+
     numba.set_num_threads(threads)
     theirs = other_kernels(other)
     sim, captured = capture(size, names)
@@ -127,12 +127,9 @@ def compare(size: int, threads: int, rounds: int, other: Path, names: list[str])
         times: dict[str, list[float]] = {"other": [], "this": []}
         for r in range(rounds + 1):
             for tag, fn in (("other", theirs[name]), ("this", mine)):
-                for k, v in columns.items():
-                    getattr(pop, k)[: v.shape[0]] = v
+                restore(pop, columns)
                 if name == "decide_and_supply":
-                    tallies = args[6]
-                    for counts in (tallies.n_moves, tallies.blocked, tallies.intra):
-                        counts[...] = 0
+                    zero_move_counts(args[6])  # its MoveTallies
                 t0 = time.perf_counter()
                 fn(*args)
                 if r > 0:  # the first round compiles the other tree's kernel

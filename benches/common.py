@@ -97,6 +97,12 @@ def restore(pop, saved: dict) -> None:
         cols[k][: v.shape[0]] = v
 
 
+def zero_move_counts(tallies) -> None:
+    """Zero a `MoveTallies`' counts, so that a decision pass can run again on them."""
+    for counts in (tallies.n_moves, tallies.blocked, tallies.intra):
+        counts[...] = 0
+
+
 class SimulationState:
     """Saved population + year of a Simulation, to run the same year again (bench setup)."""
 
@@ -135,8 +141,7 @@ def decide_runner(sim: Simulation):
 
     def setup():
         restore(pop, saved)
-        for counts in (tallies.n_moves, tallies.blocked, tallies.intra):
-            counts[...] = 0
+        zero_move_counts(tallies)
 
     def run():
         mk.decide(*args)

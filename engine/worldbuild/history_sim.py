@@ -60,6 +60,7 @@ def trend_design() -> np.ndarray:
     """Least-squares map (2, Y) from the FIT_YEARS' log gaps to (level, trend) steps: the
     arrivals counted at t were made in BASE_YEAR + 1 .. t, on average (t - BASE_YEAR + 1) / 2
     years after the base year.
+
     The ordinary least squares of a level and a slope in closed form, on the few exactly
     representable times: the same bits on every CPU (a LAPACK pseudo-inverse differs in the
     last bits from one CPU's kernels to another's, and the stored fit with it)."""
