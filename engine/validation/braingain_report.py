@@ -29,9 +29,9 @@ SUMMARY = ("<!-- brain-gain-summary:begin -->", "<!-- brain-gain-summary:end -->
 WINNERS_NAMED = 5
 LOSERS_SHOWN = 12
 SEEDS = 3  # the validation's seeds (`migsim validate` runs seed offsets 0, 1, 2)
-# the seven largest developing origins of the countries world (over 140 million people each),
-# whose verdicts decide the winners' share of the population
-LARGE_ORIGINS = ("CHN", "IND", "IDN", "BRA", "PAK", "NGA", "BGD")
+# the most populous compared origins shown seed by seed: their verdicts decide the winners'
+# share of the population (in the countries world, the developing origins of over 140M)
+LARGE_ORIGINS = 7
 
 
 def _one_seed(offset: int) -> dict:
@@ -67,10 +67,17 @@ def winners_share(out: dict) -> float:
     return 100 * float(out["population"][winners].sum() / out["population"][out["compared"]].sum())
 
 
+def large_origins(out: dict) -> list[str]:
+    """The LARGE_ORIGINS most populous compared origins, largest first."""
+    compared = np.flatnonzero(out["compared"])
+    largest = compared[np.argsort(-out["population"][compared], kind="stable")][:LARGE_ORIGINS]
+    return [out["codes"][i] for i in largest]
+
+
 def large_origins_losing(out: dict) -> list[str]:
     """The large origins that lose human capital on every seed."""
     seeds = out["seeds"]
-    return [c for c in LARGE_ORIGINS if all(s["gain"][s["codes"].index(c)] < 0 for s in seeds)]
+    return [c for c in large_origins(out) if all(s["gain"][s["codes"].index(c)] < 0 for s in seeds)]
 
 
 def _seed_lines(out: dict) -> list[str]:
@@ -98,7 +105,7 @@ def _seed_lines(out: dict) -> list[str]:
         "drain, points | net gain, points | gains on seeds |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for code in LARGE_ORIGINS:
+    for code in large_origins(out):
         i = out["codes"].index(code)
         incentive = [100 * (s["ex_ante"][i] - s["without"][i]) for s in seeds]
         drain = [100 * (s["ex_ante"][i] - s["post"][i]) for s in seeds]
