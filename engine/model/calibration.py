@@ -152,7 +152,7 @@ def desired_extra(world, conf, cells, wages, xi_sq, xi_new, flows_sq=None) -> np
     and a cut to every destination exp(c) again (the inclusive value). Large cuts raise
     yearly emigration probabilities to where the logit's denominator matters, so the
     response is below exp(c): with the default world's calibrated costs under the logit,
-    S (e^c - 1) would be 471M where the model's own response is 401M. Negative entries
+    S (e^c - 1) would be 465M where the model's own response is 401M. Negative entries
     (flows diverted away) are kept; callers clip as they need."""
     F0 = model_flows(world, conf, cells, wages, xi_sq) if flows_sq is None else flows_sq
     F1 = model_flows(world, conf, cells, wages, xi_new)
