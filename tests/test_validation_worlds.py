@@ -64,6 +64,24 @@ def test_page_rebuilds_from_its_own_table():
     assert page_disagreements("regions12", world, edited)
 
 
+def test_an_undecided_check_is_shown_as_such_and_is_no_change():
+    """A check the run could not decide (within Monte Carlo error of the band's edge) reads
+    `undecided` on the page, as in validation.md, and a decided verdict beside it is not a
+    change of verdict that needs a reason."""
+    default = _frame([("E8", "a", 1.0, True), ("E8", "b", 2.0, False)])
+    default = default.with_columns(status=pl.Series(["undecided", "expected failure"]))
+    world = _frame([("E8", "a", 0.5, False), ("E8", "b", 2.1, True)])
+    rows = rows_of(world, default)
+    assert [r["verdict_default"] for r in rows] == ["undecided", "miss"]
+    assert [r["verdict_world"] for r in rows] == ["miss", "pass"]
+    assert [r["changed"] for r in rows] == ["", "yes"]
+    text = page_text("regions12", rows)
+    assert "2 checks ran on both worlds, 1 decided on both: 0 keep their verdict, 1 change" in text
+    assert "; 1 undecided on one world or both" in text
+    assert parse_rows(text) == rows
+    assert page_disagreements("regions12", world, text) == []
+
+
 def test_every_experiment_either_explains_other_worlds_or_is_kept_to_the_default():
     for name, exp in registered().items():
         if not exp.fn.__module__.startswith("migsim.validation.experiments"):

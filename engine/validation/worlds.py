@@ -69,12 +69,26 @@ def check_world_options(ns) -> None:
             raise InputError(flag, f"no file {path}", "an existing file")
 
 
-def verdict(tier: str, passed: bool | None) -> str:
+UNDECIDED = "undecided"
+
+
+def verdict(tier: str, passed: bool | None, status: str | None = None) -> str:
+    """The verdict the page prints: `undecided` where the run could not decide the check
+    (its mean within two Monte Carlo standard errors of the band's edge, or a check quick mode
+    cannot decide), as validation.md and the README say it; else pass / miss, or reproduced /
+    not reproduced for calibrated and identity checks."""
     if passed is None:
         return ""
+    if status == UNDECIDED:
+        return UNDECIDED
     if tier in REPRODUCED:
         return "reproduced" if passed else "not reproduced"
     return "pass" if passed else "miss"
+
+
+def decided_change(before: str, after: str) -> bool:
+    """Whether two verdicts differ, both decided (undecided on either side is no change)."""
+    return bool(before and after) and UNDECIDED not in (before, after) and before != after
 
 
 def rows_of(world_frame: pl.DataFrame, default_frame: pl.DataFrame) -> list[dict[str, str]]:
@@ -87,8 +101,8 @@ def rows_of(world_frame: pl.DataFrame, default_frame: pl.DataFrame) -> list[dict
         d, w = default.get(key), here.get(key)
         ref = w or d
         tier = ref["tier"]
-        vd = verdict(tier, d["passed"]) if d else ""
-        vw = verdict(tier, w["passed"]) if w else ""
+        vd = verdict(tier, d["passed"], d.get("status")) if d else ""
+        vw = verdict(tier, w["passed"], w.get("status")) if w else ""
         rows.append(
             {
                 "experiment": key[0],
@@ -99,7 +113,7 @@ def rows_of(world_frame: pl.DataFrame, default_frame: pl.DataFrame) -> list[dict
                 "value_world": _fmt(w["simulated"]) if w else "not run",
                 "verdict_default": vd,
                 "verdict_world": vw,
-                "changed": "yes" if vd and vw and vd != vw else "",
+                "changed": "yes" if decided_change(vd, vw) else "",
             }
         )
     return rows
@@ -127,7 +141,8 @@ def unexplained(rows: list[dict[str, str]]) -> list[str]:
 
 def page_text(world: str, rows: list[dict[str, str]]) -> str:
     """The whole page, from its rows and the experiments' declarations."""
-    both = [r for r in rows if r["verdict_default"] and r["verdict_world"]]
+    ran = [r for r in rows if r["verdict_default"] and r["verdict_world"]]
+    both = [r for r in ran if UNDECIDED not in (r["verdict_default"], r["verdict_world"])]
     changed = [r for r in both if r["changed"]]
     gained = sum(r["verdict_world"] in ("pass", "reproduced") for r in changed)
     skipped = not_run()
@@ -151,9 +166,11 @@ def page_text(world: str, rows: list[dict[str, str]]) -> str:
         "Horizons count from the world's base year (E8's 10 years are 2010-2020 here); "
         "published figures stay those of their sources.",
         "",
-        f"**{len(both)} checks ran on both worlds: {len(both) - len(changed)} keep their "
-        f"verdict, {len(changed)} change ({gained} to pass or reproduced, "
-        f"{len(changed) - gained} to miss or not reproduced).**",
+        f"**{len(ran)} checks ran on both worlds, {len(both)} decided on both: "
+        f"{len(both) - len(changed)} keep their verdict, {len(changed)} change ({gained} to "
+        f"pass or reproduced, {len(changed) - gained} to miss or not reproduced); "
+        f"{len(ran) - len(both)} undecided on one world or both (within Monte Carlo "
+        "error of the band's edge).**",
         "",
         BEGIN,
         HEADER.format(world=world),
@@ -210,7 +227,7 @@ def page_disagreements(world: str, frame: pl.DataFrame, text: str) -> list[str]:
     page = {(r["experiment"], r["quantity"]): r["verdict_world"] for r in rows}
     for r in frame.filter(pl.col("status") != "undecided").iter_rows(named=True):
         key = (r["experiment"], r["quantity"])
-        mine = verdict(r["tier"], r["passed"])
+        mine = verdict(r["tier"], r["passed"], r.get("status"))
         if page.get(key) != mine:
             out.append(f"{key[0]}:{key[1]} ({mine} here, {page.get(key) or 'absent'} there)")
     return out
