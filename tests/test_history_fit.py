@@ -102,7 +102,7 @@ def test_within_region_fit_recovers_a_known_rate(world, inputs):
 def test_within_region_fit_follows_the_observed_stocks(world, inputs):
     """On the observed 1990-2005 within-region stocks the fitted rates cut the static
     calibration's error (a rate that grows each stock at stock_growth) by more than four
-    times at the same return hazard (0.209 to 0.042), and with the grid's hazard every
+    times at the same return hazard (0.208 to 0.045), and with the grid's hazard every
     fitted year is within 0.06 log points (stock-weighted)."""
     paths, observed = inputs
     targets = within_targets(world, observed)

@@ -38,7 +38,7 @@ Monte-Carlo draws:
    construction.
 
 Before the corridors, and apart from them (nothing of theirs moves it), the within-region
-stocks (migrants between distinct countries of one region: 44% of the 1990 world's stock):
+stocks (migrants between distinct countries of one region: 45% of the 1990 world's stock):
 targets S_r(1990) O_rr(t) / O_rr(1990) from the diagonal of the UN area matrix; a
 projection of each region's stock (`project_within`: survivors of death and of the
 within-region return hazard, plus a rate per native of working age, the migration kernel's
@@ -49,7 +49,7 @@ instead grows each stock at stock_growth with its region's population.
 
 Last, the large corridors' levels and trends are fitted on runs of the history config
 (`migsim.worldbuild.history_sim`: the projection leaves out markets, simulated wealth and
-demography, and runs of its constants depart from it by 0.06-0.14 in corridor log error).
+demography, and runs of its constants depart from it by 0.07-0.12 in corridor log error).
 
 Budget: TIME_BUDGET_SECONDS on this machine (2 cores; 9 grid points and 8 profile points,
 each about 6 s on an idle core, then 11 runs of 1,000,000 agents over 15 years, about 4 s

@@ -3,8 +3,8 @@
 The projection the fit works on (`migsim.model.projection`) is an approximation of the
 simulation: it holds wealth at its base-year scale, does not solve the markets, and follows
 the observed population rather than the simulated demography. A simulation of the fitted
-constants departs from the projection's path by a stock-weighted corridor log error of 0.06,
-0.10 and 0.14 in 1995, 2000 and 2005 (500,000 agents), and a constant per corridor cannot
+constants departs from the projection's path by a stock-weighted corridor log error of 0.07,
+0.10 and 0.12 in 1995, 2000 and 2005 (500,000 agents, seed 1), and a constant per corridor cannot
 follow corridors whose growth changed inside the window. This stage fits the runs themselves
 (the method of simulated moments), on the same targets and years as the projection:
 
