@@ -86,10 +86,11 @@ def _seed_lines(out: dict) -> list[str]:
 
     seeds = out["seeds"]
     shares = [winners_share(s) for s in seeds]
+    won = [winners_and_losers(s)[0] for s in seeds]
     per_seed = "; ".join(
-        f"seed {s['seed']}: {int(winners_and_losers(s)[0].sum())} winners holding "
-        f"{share:.1f}% ({', '.join(c for c, w in zip(s['codes'], winners_and_losers(s)[0]) if w)})"
-        for s, share in zip(seeds, shares)
+        f"seed {s['seed']}: {int(w.sum())} winners holding {share:.1f}% "
+        f"({', '.join(c for c, wins in zip(s['codes'], w) if wins)})"
+        for s, share, w in zip(seeds, shares, won)
     )
     lines = [
         "## What the model cannot reach",
@@ -111,12 +112,12 @@ def _seed_lines(out: dict) -> list[str]:
         drain = [100 * (s["ex_ante"][i] - s["post"][i]) for s in seeds]
         gain = [100 * s["gain"][i] for s in seeds]
         ratio = [s["p_high"][i] / s["p_low"][i] for s in seeds]
-        won = sum(g > 0 for g in gain)
+        gains = sum(g > 0 for g in gain)
         lines.append(
             f"| {code} | {out['population'][i] / 1e6:,.1f} | {out['tertiary_share'][i]:.3f} | "
             f"{min(ratio):.1f}-{max(ratio):.1f} | {min(incentive):+.3f} to {max(incentive):+.3f} | "
             f"{min(drain):.3f}-{max(drain):.3f} | {min(gain):+.3f} to {max(gain):+.3f} | "
-            f"{won} of {len(seeds)} |"
+            f"{gains} of {len(seeds)} |"
         )
     lines += [
         "",

@@ -225,7 +225,7 @@ def page_disagreements(world: str, frame: pl.DataFrame, text: str) -> list[str]:
     if page_text(world, rows) != text:
         out.append("the page's reasons or summary differ from the declarations")
     page = {(r["experiment"], r["quantity"]): r["verdict_world"] for r in rows}
-    for r in frame.filter(pl.col("status") != "undecided").iter_rows(named=True):
+    for r in frame.filter(pl.col("status") != UNDECIDED).iter_rows(named=True):
         key = (r["experiment"], r["quantity"])
         mine = verdict(r["tier"], r["passed"], r.get("status"))
         if page.get(key) != mine:
