@@ -10,11 +10,23 @@ import numpy as np
 
 # economy.brain_gain_elasticity and economy.education_response
 ELASTICITY_DOC = "BDR 2008 short-run elasticity of H_ex [V]"
-RESPONSES = ("threshold", "logistic")
+RESPONSES = ("threshold", "logistic", "loglinear")
 RESPONSE_DOC = (
     "H_ex's cost distribution: threshold (log-normal costs, the response rises as an "
-    "origin's tertiary share falls) or logistic (the earlier rule) [A]"
+    "origin's tertiary share falls), logistic (the earlier rule) [A], or loglinear (Beine, "
+    "Docquier & Rapoport's reduced form: ln H_ex linear in ln p_s, the same elasticity at "
+    "every origin, wages left out)"
 )
+# loglinear: the skilled emigration prospect's floor (ln 0 is not a prospect) and H_ex's cap
+PROSPECT_FLOOR = 1e-4
+SHARE_CAP = 0.99
+
+
+def capped_exp(x: np.ndarray) -> np.ndarray:
+    """min(e^x, SHARE_CAP): the loglinear response's H_ex from ln H_ex."""
+    return np.minimum(np.exp(np.minimum(x, 0.0)), SHARE_CAP)
+
+
 _ERF = np.vectorize(math.erf, otypes=[float])
 
 

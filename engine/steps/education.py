@@ -15,9 +15,14 @@ Two cost distributions (`economy.education_response`):
   concave in p_s), so low-H, low-p origins can gain from skilled emigration.
 - logistic: H_ex[o] = logistic(a_o + beta ln R_o), whose response scales with 1 - H.
 
-Either way the origin term reproduces the base-year tertiary share and beta is bisected so
+A third rule is not a cost distribution but Beine, Docquier & Rapoport's reduced form
+(`loglinear`): ln H_ex[o] = a_o + beta ln p_s[o] (p_s floored at PROSPECT_FLOOR, H_ex capped
+at SHARE_CAP), the same elasticity beta at every origin and at every p_s, and no wage in it.
+
+Each way the origin term reproduces the base-year tertiary share and beta is bisected so
 that doubling skilled emigration prospects raises H_ex by the short-run elasticity 0.05
-(BDR 2008 [V]) on average over developing origins.
+(BDR 2008 [V]) on average over developing origins (for the loglinear rule beta is that
+elasticity, but where the doubled prospect or the share is capped).
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ from typing import Any
 import numpy as np
 
 from migsim.core.labels import AGE_BANDS
+from migsim.model.brain_gain import PROSPECT_FLOOR, capped_exp, normal_cdf, normal_quantile
 from migsim.model.brain_gain import logistic as _logistic
-from migsim.model.brain_gain import normal_cdf, normal_quantile
 from migsim.model.incomes import base_wages, expected_income
 from migsim.people import passes
 from migsim.steps.registry import Column, Step, StepContext, step
@@ -69,16 +74,18 @@ class EducationStep(Step):
         self.base_income = expected_income(self.world, base_wages(self.world), behaviour)
         p_high, p_low = self.emigration_rates(sim)
         self.intercept = np.zeros(R)
-        log_return, dlog = self.log_return(sim, p_high, p_low)
+        self.response = str(getattr(conf, "education_response", "logistic"))
+        log_return = self.index(sim, p_high, p_low)
         target = np.clip(self.world.tertiary_share, 1e-4, 0.999)
         # beta: doubling skilled emigration prospects raises H_ex by the BDR elasticity,
         # ln(H(2p) / H(p)) / ln 2 = 0.05 on average over developing origins (bisection;
         # the intercept reproduces the base-year share for each beta)
         dev = ~self.world.developed if (~self.world.developed).any() else np.ones(R, bool)
-        doubled, _ = self.log_return(sim, np.minimum(2 * p_high, 0.99), p_low)
-        self.response = str(getattr(conf, "education_response", "logistic"))
+        doubled = self.index(sim, np.minimum(2 * p_high, 0.99), p_low)
         if self.response == "threshold":
             origin_term = normal_quantile(target)
+        elif self.response == "loglinear":
+            origin_term = np.log(target)
         else:
             origin_term = np.log(target / (1 - target))
 
@@ -102,18 +109,27 @@ class EducationStep(Step):
                 hi = mid
         self.beta = 0.5 * (lo + hi)
         self.intercept = origin_term - self.beta * log_return
-        del dlog
         self.policy = policy
 
     @property
     def cdf(self):
         """The education choice's cost distribution (a function, so not kept as state: a
         checkpoint stores the response's name)."""
-        return normal_cdf if self.response == "threshold" else _logistic
+        if self.response == "threshold":
+            return normal_cdf
+        return capped_exp if self.response == "loglinear" else _logistic
 
     def share(self, log_return: np.ndarray) -> np.ndarray:
-        """H_ex by origin at the log return `log_return` (before any training boost)."""
+        """H_ex by origin at the index `log_return` (`index`: the log return, or for the
+        loglinear rule the log prospect), before any training boost."""
         return self.cdf(self.intercept + self.beta * log_return)
+
+    def index(self, sim, p_high, p_low) -> np.ndarray:
+        """What H_ex is a function of, by origin, at these emigration rates: ln R_o (the
+        threshold and logistic rules), or ln max(p_s, PROSPECT_FLOOR) (the loglinear one)."""
+        if self.response == "loglinear":
+            return np.log(np.maximum(np.asarray(p_high, dtype=float), PROSPECT_FLOOR))
+        return self.log_return(sim, p_high, p_low)[0]
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
@@ -150,8 +166,7 @@ class EducationStep(Step):
     def ex_ante_share(self, sim) -> np.ndarray:
         p_high, p_low = self.emigration_rates(sim)
         self.rates = (p_high, p_low)
-        log_return, _ = self.log_return(sim, p_high, p_low)
-        h = self.share(log_return)
+        h = self.share(self.index(sim, p_high, p_low))
         if self.policy is not None:
             h = np.minimum(h + self.policy.training_boost, 0.99)
         return h, p_high
@@ -194,8 +209,7 @@ def brain_gain_response(step: EducationStep, sim, factor: float = 2.0) -> dict:
     p_high, p_low = step.emigration_rates(sim)
     out = {}
     for label, ph in (("base", p_high), ("scaled", np.minimum(p_high * factor, 0.99))):
-        log_return, _ = step.log_return(sim, ph, p_low)
-        h = step.share(log_return)
+        h = step.share(step.index(sim, ph, p_low))
         out[label] = {"ex_ante": h, "post": resident_share(h, ph, p_low), "p_high": ph}
     return out
 
@@ -215,11 +229,9 @@ def brain_gain(step: EducationStep, sim, p_high=None, p_low=None) -> dict[str, n
     same wages, no draw: the difference is the prospect alone. Positive: a brain gain."""
     if p_high is None:
         p_high, p_low = step.emigration_rates(sim)
-    log_return, _ = step.log_return(sim, p_high, p_low)
-    h_ex = step.share(log_return)
+    h_ex = step.share(step.index(sim, p_high, p_low))
     post = resident_share(h_ex, p_high, p_low)
-    without, _ = step.log_return(sim, p_low, p_low)
-    h_without = step.share(without)
+    h_without = step.share(step.index(sim, p_low, p_low))
     return {
         "p_high": p_high,
         "p_low": p_low,
