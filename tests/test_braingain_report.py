@@ -37,7 +37,7 @@ def test_the_comparison_follows_the_seeds():
     assert "| countries_winners_population_pct | 80 [V] | 3 (0 of 3) | 70 to 75 (2 of 3) |" in text
     assert "| countries_winners_low_H | > 0 | 0.04 (3 of 3) | -0.05 to 0.01 (1 of 3) |" in text
     assert "| 0.5 (0 of 3) | 4 to 6 (2 of 3) |" in text  # E16 against 5-10
-    assert "the winners are the low-H origins on 1 of 3 seeds" in text
+    assert "median tertiary share is below the compared origins' on 1 of 3 seeds" in text
     assert report.reduced_span(out, "-") == "70-75"
     assert report._on_seeds(out, lambda s: s["reduced"]["e16"] >= 5) == "2 of 3 seeds"
     assert report._on_seeds(out, lambda s: True) == "every seed (3 of 3)"

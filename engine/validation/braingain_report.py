@@ -269,7 +269,8 @@ def _reduced_lines(out: dict) -> list[str]:
         "",
         f"Under the reduced form the winners hold {span(shares, '.0f', '-')}% of the "
         f"compared population and E16's median optimal rate is {span(reduced16, '.3g', '-')}%; "
-        f"the winners are the low-H origins on {low_h} of {len(seeds)} seeds. Of "
+        "the winners' median tertiary share is below the compared origins' on "
+        f"{low_h} of {len(seeds)} seeds. Of "
         f"E15-countries' {len(out['checks'])} checks, {span(passes, 'd', '-')} pass on a seed "
         f"under it, against {span(default, 'd', '-')} under the default.",
     ]
@@ -316,7 +317,7 @@ def summary(out: dict) -> str:
         f"(`{REDUCED_FORM}`: one elasticity at every prospect, no wage in it) the winners "
         f"hold {reduced_span(out, '-')}%, E16's optimal rate is inside its band on "
         f"{_on_seeds(out, lambda s: E16_BAND[0] <= s['reduced']['e16'] <= E16_BAND[1])} and "
-        "the winners have the lower tertiary shares on "
+        "the winners' median tertiary share is below the compared origins' on "
         f"{_on_seeds(out, lambda s: s['reduced']['checks'][LOW_H_CHECK].passed)}. Every "
         "origin: [Brain gain by country](docs/braingain.md)."
     )
