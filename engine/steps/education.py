@@ -91,7 +91,12 @@ class EducationStep(Step):
 
         def response(beta):
             h2 = self.cdf(origin_term + beta * (doubled - log_return))
-            return float(np.mean(np.log(h2 / target)[dev])) / np.log(2.0)
+            with np.errstate(divide="ignore"):
+                each = np.log(h2 / target)[dev]
+            # an origin whose share underflows to 0 at the doubled prospect (an extreme
+            # return, from extreme but allowed inputs) has no finite response to average
+            each = each[np.isfinite(each)]
+            return float(np.mean(each)) / np.log(2.0) if each.size else 0.0
 
         lo, hi = 0.0, 50.0
         if self.response == "threshold":

@@ -74,14 +74,16 @@ def place_premium(
     """Premium (R,) of each origin in `destination`: the geometric mean over the cells (e, x)
     of wages[destination, e, x, 1] x kappa[o, class(e)] / wages[o, e, x, 0], weighted by
     native_units[o, e, x] (R, 3, X). wages: (R, 3, X, 2) per efficiency unit [region,
-    education, experience band, nativity]; kappa: (R, 2) [origin, skill class]."""
+    education, experience band, nativity]; kappa: (R, 2) [origin, skill class]. NaN for an
+    origin without native workers (no cell to weigh)."""
     w = np.asarray(wages, dtype=float)
     n = np.asarray(native_units, dtype=float)
     k = np.asarray(kappa, dtype=float)[:, CLASS_OF_EDUCATION]  # (R, 3)
     log_ratio = (
         np.log(w[destination, :, :, 1])[None] + np.log(k)[:, :, None] - np.log(w[:, :, :, 0])
     )
-    return np.exp((n * log_ratio).sum(axis=(1, 2)) / n.sum(axis=(1, 2)))
+    with np.errstate(invalid="ignore"):
+        return np.exp((n * log_ratio).sum(axis=(1, 2)) / n.sum(axis=(1, 2)))
 
 
 def credential_factors(sums: dict, destination: int, on_arrival: np.ndarray) -> np.ndarray:
