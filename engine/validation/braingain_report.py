@@ -34,19 +34,26 @@ SEEDS = 3  # the validation's seeds (`migsim validate` runs seed offsets 0, 1, 2
 LARGE_ORIGINS = 7
 # the other education response compared with the default in the block's last section
 REDUCED_FORM = "economy.education_response=loglinear"
-# E16's band (Docquier's survey), as its experiment checks it
-E16_BAND = (5.0, 10.0)
-# positions of E15-countries' checks (`countries_checks`) named in the reduced form's sentence
-LOW_H_CHECK, SHARE_CHECK = 0, 4
+# E15-countries' checks named in the reduced form's sentences
+LOW_H, SHARE = "countries_winners_low_H", "countries_winners_population_pct"
 
 
-def median_optimum(out: dict) -> float:
-    """E16's figure: the median over the developing origins of at least 1M people of the
-    skilled emigration rate maximising resident H_post, in percent."""
-    from migsim.validation.experiments.e15_countries_brain_gain import MIN_POPULATION
+def _check(checks: list, quantity: str):
+    """The check of `quantity` among `checks`."""
+    return next(c for c in checks if c.quantity == quantity)
 
-    median_of = (~out["developed"]) & (out["population"] >= MIN_POPULATION)
-    return 100 * float(np.median(out["optimum"][median_of]))
+
+def _e16_passes(value: float) -> bool:
+    """Whether E16's median optimal rate (percent) is inside its band."""
+    from migsim.validation.experiments.e15_countries_brain_gain import OPTIMUM_BAND
+
+    return OPTIMUM_BAND[0] <= value <= OPTIMUM_BAND[1]
+
+
+def _span(values: list[float], fmt: str, sep: str = " to ") -> str:
+    """The range of `values` as `fmt` formats it, or the one value where both ends agree."""
+    lo, hi = format(min(values), fmt), format(max(values), fmt)
+    return lo if lo == hi else f"{lo}{sep}{hi}"
 
 
 def _one_seed(offset: int) -> dict:
@@ -56,6 +63,7 @@ def _one_seed(offset: int) -> dict:
     from migsim.validation.experiments.e15_countries_brain_gain import (
         countries_checks,
         country_brain_gain,
+        median_optimum,
     )
     from migsim.validation.runner import Runner
 
@@ -222,17 +230,12 @@ def brain_gain_block(out: dict) -> str:
 
 def _reduced_lines(out: dict) -> list[str]:
     """The checks under the default response and under the reduced form, seed by seed."""
+    from migsim.validation.experiments.e15_countries_brain_gain import OPTIMUM_BAND
+
     seeds = out["seeds"]
 
-    def span(values: list[float], fmt: str, sep: str = " to ") -> str:
-        lo, hi = format(min(values), fmt), format(max(values), fmt)
-        return lo if lo == hi else f"{lo}{sep}{hi}"
-
-    def cell(values: list[float], passed: list[bool], fmt: str) -> str:
-        return f"{span(values, fmt)} ({sum(passed)} of {len(passed)})"
-
-    def e16_passes(value: float) -> bool:
-        return E16_BAND[0] <= value <= E16_BAND[1]
+    def cell(values: list[float], passed: list[bool]) -> str:
+        return f"{_span(values, '.3g')} ({sum(passed)} of {len(passed)})"
 
     lines = [
         "## Under Beine, Docquier & Rapoport's own reduced form",
@@ -245,34 +248,33 @@ def _reduced_lines(out: dict) -> list[str]:
         "| quantity | published | threshold rule (the default) | reduced form |",
         "|---|---|---|---|",
     ]
-    for k, c in enumerate(out["checks"]):
+    for c in out["checks"]:
         published = "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
-        default = [s["checks"][k] for s in seeds]
-        reduced = [s["reduced"]["checks"][k] for s in seeds]
+        default = [_check(s["checks"], c.quantity) for s in seeds]
+        reduced = [_check(s["reduced"]["checks"], c.quantity) for s in seeds]
         lines.append(
             f"| {c.quantity} | {published} | "
-            f"{cell([d.simulated for d in default], [d.passed for d in default], '.3g')} | "
-            f"{cell([d.simulated for d in reduced], [d.passed for d in reduced], '.3g')} |"
+            f"{cell([d.simulated for d in default], [d.passed for d in default])} | "
+            f"{cell([d.simulated for d in reduced], [d.passed for d in reduced])} |"
         )
     default16 = [s["e16"] for s in seeds]
     reduced16 = [s["reduced"]["e16"] for s in seeds]
     lines.append(
-        f"| E16 median_optimal_skilled_emigration_rate_pct | {E16_BAND[0]:g} to "
-        f"{E16_BAND[1]:g} % [V] | {cell(default16, [e16_passes(v) for v in default16], '.3g')} | "
-        f"{cell(reduced16, [e16_passes(v) for v in reduced16], '.3g')} |"
+        f"| E16 median_optimal_skilled_emigration_rate_pct | {OPTIMUM_BAND[0]:g} to "
+        f"{OPTIMUM_BAND[1]:g} % [V] | {cell(default16, [_e16_passes(v) for v in default16])} | "
+        f"{cell(reduced16, [_e16_passes(v) for v in reduced16])} |"
     )
-    shares = [s["reduced"]["checks"][SHARE_CHECK].simulated for s in seeds]
-    low_h = sum(s["reduced"]["checks"][LOW_H_CHECK].passed for s in seeds)
-    passes = [sum(c.passed for c in s["reduced"]["checks"]) for s in seeds]
-    default = [sum(c.passed for c in s["checks"]) for s in seeds]
+    low_h = sum(_check(s["reduced"]["checks"], LOW_H).passed for s in seeds)
+    passes_reduced = [sum(c.passed for c in s["reduced"]["checks"]) for s in seeds]
+    passes_default = [sum(c.passed for c in s["checks"]) for s in seeds]
     lines += [
         "",
-        f"Under the reduced form the winners hold {span(shares, '.0f', '-')}% of the "
-        f"compared population and E16's median optimal rate is {span(reduced16, '.3g', '-')}%; "
+        f"Under the reduced form the winners hold {reduced_span(out, '-')}% of the "
+        f"compared population and E16's median optimal rate is {_span(reduced16, '.3g', '-')}%; "
         "the winners' median tertiary share is below the compared origins' on "
         f"{low_h} of {len(seeds)} seeds. Of "
-        f"E15-countries' {len(out['checks'])} checks, {span(passes, 'd', '-')} pass on a seed "
-        f"under it, against {span(default, 'd', '-')} under the default.",
+        f"E15-countries' {len(out['checks'])} checks, {_span(passes_reduced, 'd', '-')} pass "
+        f"on a seed under it, against {_span(passes_default, 'd', '-')} under the default.",
     ]
     return lines
 
@@ -316,9 +318,9 @@ def summary(out: dict) -> str:
         "lose on every seed. Under Beine, Docquier & Rapoport's own reduced form instead "
         f"(`{REDUCED_FORM}`: one elasticity at every prospect, no wage in it) the winners "
         f"hold {reduced_span(out, '-')}%, E16's optimal rate is inside its band on "
-        f"{_on_seeds(out, lambda s: E16_BAND[0] <= s['reduced']['e16'] <= E16_BAND[1])} and "
+        f"{_on_seeds(out, lambda s: _e16_passes(s['reduced']['e16']))} and "
         "the winners' median tertiary share is below the compared origins' on "
-        f"{_on_seeds(out, lambda s: s['reduced']['checks'][LOW_H_CHECK].passed)}. Every "
+        f"{_on_seeds(out, lambda s: _check(s['reduced']['checks'], LOW_H).passed)}. Every "
         "origin: [Brain gain by country](docs/braingain.md)."
     )
 
@@ -332,9 +334,8 @@ def _on_seeds(out: dict, holds) -> str:
 def reduced_span(out: dict, sep: str) -> str:
     """The winners' share of the compared population under the reduced form, over the
     seeds, in percent."""
-    shares = [s["reduced"]["checks"][SHARE_CHECK].simulated for s in out["seeds"]]
-    lo, hi = f"{min(shares):.0f}", f"{max(shares):.0f}"
-    return lo if lo == hi else f"{lo}{sep}{hi}"
+    shares = [_check(s["reduced"]["checks"], SHARE).simulated for s in out["seeds"]]
+    return _span(shares, ".0f", sep)
 
 
 def main(argv: list[str] | None = None) -> int:

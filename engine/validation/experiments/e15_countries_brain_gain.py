@@ -54,6 +54,8 @@ SOURCE = "Beine, Docquier & Rapoport 2008 (Economic Journal)"
 MIN_POPULATION = 1e6
 # E16's grid of skilled emigration rates (0.5% to 60%)
 OPTIMUM_GRID = np.linspace(0.005, 0.6, 120)
+# E16's published band for that optimum, in percent (Docquier's survey)
+OPTIMUM_BAND = (5.0, 10.0)
 
 
 def education_step(sim):
@@ -74,6 +76,18 @@ def optimal_rates(step, sim, grid: np.ndarray) -> np.ndarray:
         p_high = np.full_like(p_low, p)
         post.append(resident_share(step.share(step.index(sim, p_high, p_low)), p_high, p_low))
     return grid[np.argmax(np.stack(post), axis=0)]
+
+
+def optimum_origins(out: dict) -> np.ndarray:
+    """(R,) bool: the origins E16's median is over, the developing ones of at least
+    MIN_POPULATION people (the optimum needs no brain drain to remove)."""
+    return (~out["developed"]) & (out["population"] >= MIN_POPULATION)
+
+
+def median_optimum(out: dict) -> float:
+    """E16's figure from `country_brain_gain`'s: the median over `optimum_origins` of the
+    skilled emigration rate maximising resident H_post, in percent."""
+    return 100 * float(np.median(out["optimum"][optimum_origins(out)]))
 
 
 def country_brain_gain(r: Runner, extra: tuple[str, ...] = ()) -> dict:

@@ -13,10 +13,12 @@ import numpy as np
 
 from migsim.validation.checks import Check, point, within
 from migsim.validation.experiments.e15_countries_brain_gain import (
-    MIN_POPULATION,
+    OPTIMUM_BAND,
     OPTIMUM_GRID,
     country_brain_gain,
     education_step,
+    median_optimum,
+    optimum_origins,
 )
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
@@ -63,7 +65,7 @@ def e15_e16_brain_gain(r: Runner) -> list[Check]:
     elasticity = np.log(s["ex_ante"] / b["ex_ante"]) / np.log(2.0)
     countries = country_brain_gain(r)
     optimum = countries["optimum"]
-    median_of = (~countries["developed"]) & (countries["population"] >= MIN_POPULATION)
+    median_of = optimum_origins(countries)
     src = "Beine, Docquier & Rapoport 2008"
     return [
         point(
@@ -81,9 +83,8 @@ def e15_e16_brain_gain(r: Runner) -> list[Check]:
             "median_optimal_skilled_emigration_rate_pct",
             "Docquier (survey)",
             "V",
-            5.0,
-            10.0,
-            100 * float(np.median(optimum[median_of])),
+            *OPTIMUM_BAND,
+            median_optimum(countries),
             "%",
             f"world=countries, base year: p_s maximising resident H_post on a grid from "
             f"{100 * OPTIMUM_GRID[0]:.1f}%, median over the {int(median_of.sum())} developing "
