@@ -46,7 +46,7 @@ def test_response_per_unit_of_incentive_falls_with_the_tertiary_share(built):
     the log return, is beta phi(z)/Phi(z), larger the lower the origin's threshold sits
     (the lower its tertiary share); the logistic rule's would be beta (1 - H)."""
     step, sim = built.step, built.sim
-    base, _ = step.log_return(sim, built.out["p_high"], built.out["p_low"])
+    base = step.log_return(sim, built.out["p_high"], built.out["p_low"])
     delta = 1e-6
     per_unit = np.log(step.share(base + delta) / step.share(base)) / delta
     order = np.argsort(step.share(base))
@@ -84,7 +84,7 @@ def test_resident_share_rises_with_the_prospect_at_low_p_and_low_H_only(built):
 
     def post(p):
         ph = np.full(built.world.n_regions, p)
-        lr, _ = step.log_return(sim, ph, out["p_low"])
+        lr = step.log_return(sim, ph, out["p_low"])
         return resident_share(step.share(lr), ph, out["p_low"])
 
     lo, hi = post(0.02), post(0.04)
@@ -105,7 +105,7 @@ def test_threshold_response_is_more_heterogeneous_than_the_logistic_one(built, c
     cfg = compose_cfg("world=countries", "economy.education_response=logistic")
     logistic = EducationStep(built.sim, cfg.economy, cfg.behaviour, None)
     assert logistic.response == "logistic"
-    base, _ = built.step.log_return(built.sim, built.out["p_high"], built.out["p_low"])
+    base = built.step.log_return(built.sim, built.out["p_high"], built.out["p_low"])
     h = np.asarray(built.world.tertiary_share)
     low, high = np.argmin(h), np.argmax(h)
     delta = 1e-6

@@ -75,7 +75,7 @@ class EducationStep(Step):
         p_high, p_low = self.emigration_rates(sim)
         self.intercept = np.zeros(R)
         self.response = str(getattr(conf, "education_response", "logistic"))
-        log_return = self.index(sim, p_high, p_low)
+        base_index = self.index(sim, p_high, p_low)
         target = np.clip(self.world.tertiary_share, 1e-4, 0.999)
         # beta: doubling skilled emigration prospects raises H_ex by the BDR elasticity,
         # ln(H(2p) / H(p)) / ln 2 = 0.05 on average over developing origins (bisection;
@@ -90,7 +90,7 @@ class EducationStep(Step):
             origin_term = np.log(target / (1 - target))
 
         def response(beta):
-            h2 = self.cdf(origin_term + beta * (doubled - log_return))
+            h2 = self.cdf(origin_term + beta * (doubled - base_index))
             with np.errstate(divide="ignore"):
                 each = np.log(h2 / target)[dev]
             # an origin whose share underflows to 0 at the doubled prospect (an extreme
@@ -113,7 +113,7 @@ class EducationStep(Step):
             else:
                 hi = mid
         self.beta = 0.5 * (lo + hi)
-        self.intercept = origin_term - self.beta * log_return
+        self.intercept = origin_term - self.beta * base_index
         self.policy = policy
 
     @property
@@ -134,7 +134,7 @@ class EducationStep(Step):
         threshold and logistic rules), or ln max(p_s, PROSPECT_FLOOR) (the loglinear one)."""
         if self.response == "loglinear":
             return np.log(np.maximum(np.asarray(p_high, dtype=float), PROSPECT_FLOOR))
-        return self.log_return(sim, p_high, p_low)[0]
+        return self.log_return(sim, p_high, p_low)
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
@@ -151,7 +151,8 @@ class EducationStep(Step):
         rate = abroad / np.maximum(abroad + home, 1.0)
         return rate[:, 1], rate[:, 0]
 
-    def log_return(self, sim, p_high, p_low):
+    def log_return(self, sim, p_high, p_low) -> np.ndarray:
+        """ln R_o (docs/model.md §2.3) by origin at these emigration rates."""
         y = self.income(sim)
         R = self.world.n_regions
         stock = sim.state.stock_matrix
@@ -160,9 +161,7 @@ class EducationStep(Step):
         home = np.stack([y[o, o] for o in range(R)])
         with_degree = (1 - p_high) * home[:, 1] + p_high * abroad[:, 1]
         without = (1 - p_low) * home[:, 0] + p_low * abroad[:, 0]
-        log_return = np.log(with_degree / without)
-        dlog = p_high * (abroad[:, 1] - home[:, 1]) / with_degree
-        return log_return, dlog
+        return np.log(with_degree / without)
 
     def income(self, sim):
         wages = sim.state.wages if sim.state.wages is not None else base_wages(self.world)
