@@ -50,6 +50,11 @@ def _e16_passes(value: float) -> bool:
     return OPTIMUM_BAND[0] <= value <= OPTIMUM_BAND[1]
 
 
+def _published(c) -> str:
+    """A check's published figure as the page's tables write it."""
+    return "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
+
+
 def _span(values: list[float], fmt: str, sep: str = " to ") -> str:
     """The range of `values` as `fmt` formats it, or the one value where both ends agree."""
     lo, hi = format(min(values), fmt), format(max(values), fmt)
@@ -219,7 +224,7 @@ def brain_gain_block(out: dict) -> str:
     from migsim.validation import EXPECTED_FAILURES
 
     for c in out["checks"]:
-        published = "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
+        published = _published(c)
         result = "pass" if c.passed else "miss"
         if c.key in EXPECTED_FAILURES and not c.passed:
             result = "expected miss"
@@ -249,7 +254,7 @@ def _reduced_lines(out: dict) -> list[str]:
         "|---|---|---|---|",
     ]
     for c in out["checks"]:
-        published = "> 0" if c.flag == "sign" else f"{c.published_low:g} [{c.flag}]"
+        published = _published(c)
         default = [_check(s["checks"], c.quantity) for s in seeds]
         reduced = [_check(s["reduced"]["checks"], c.quantity) for s in seeds]
         lines.append(
