@@ -180,23 +180,25 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
         end = min(stop, block + SUB)
         # with AVX-512DQ the employment draws of a block of the decisions' SUB rows in a
         # branch-free loop that LLVM vectorises; elsewhere one by one, for working ages only
+        # (the draw is a pure function of the person: the same number either way)
         if VECTOR_DRAWS:
             for j in range(end - block):
                 u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
         for i in range(block, end):
             units_out[i] = 0.0
-            if alive[i] == 0:
+            a = age[i]
+            # the dead and those outside working ages supply nothing: 0 units would add
+            # exactly nothing to their cell's non-negative sum, and they are outside the
+            # histogram, so they are skipped (rows come in runs of one age)
+            if alive[i] == 0 or a < MIN_WORK_AGE or a > MAX_WORK_AGE:
                 continue
             loc = location[i]
             o = origin[i]
             st = status[i]
-            a = age[i]
             if VECTOR_DRAWS:
                 u = u_work[i - block]
-            elif MIN_WORK_AGE <= a <= MAX_WORK_AGE:  # rows come in runs of one age
-                u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
             else:
-                u = 1.0  # not of working age: `_efficiency` gives 0 without reading it
+                u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
             units = _efficiency(
                 u,
                 a,
