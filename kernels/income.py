@@ -268,7 +268,8 @@ def incomes(
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
-    units_in: each person's efficiency units this year, from `labour_supply`.
+    units_in: each person's efficiency units this year, from `labour_supply` (0 outside
+    working ages, MIN_WORK_AGE to MAX_WORK_AGE: the pass skips those rows' earnings).
     cells_out: None, or (L, R*R*2*2*B*n_status) int64 lanes, L at least the most threads
     numba may run: the living agents are also counted by cell [origin, location, skill,
     sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
@@ -331,9 +332,9 @@ def incomes(
         # what a run of rows of one (origin, location, education, status, age, sex) shares,
         # looked up once per run: rows come in such runs (synthesis sorts each group's rows
         # by sex, age and education), and the same values give the same bytes
-        key_now = -1
+        key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
         w = wage = tr = public = remit_scale_share = subs = keep = 0.0
-        abroad = sends = irregular = False
+        abroad = sends = irregular = works = False
         s = g_fixed = g_old = 0
         for i in range(bounds[c], bounds[c + 1]):
             if alive[i] == 0:
@@ -344,7 +345,16 @@ def incomes(
             st = status[i]
             a = age[i]
             sx = sex[i]
-            key_i = ((((np.int64(o) * n_regions + loc) * 4 + e) * 8 + st) * 256 + a) * 2 + sx
+            # the run's key packs the six columns' bits (compared for equality only):
+            # shifts and ors instead of a chain of multiplies
+            key_i = (
+                (np.uint64(o) << np.uint64(48))
+                | (np.uint64(loc) << np.uint64(32))
+                | (np.uint64(e) << np.uint64(24))
+                | (np.uint64(st) << np.uint64(16))
+                | (np.uint64(a) << np.uint64(8))
+                | np.uint64(sx)
+            )
             if key_i != key_now:
                 key_now = key_i
                 s = skill_class(e)
@@ -361,6 +371,9 @@ def incomes(
                 sends = abroad or st == INTRA_REGIONAL
                 j = 1 if sends else 0
                 wage = wages[loc, e, bands[e, a], j]
+                # outside working ages the labour supply gave 0 units: no earnings, taxes,
+                # levy or remittance, and their sums would only add exact zeros
+                works = MIN_WORK_AGE <= a <= MAX_WORK_AGE
                 tr = tax_rate[loc]
                 irregular = st == IRREGULAR
                 public = (
@@ -387,25 +400,27 @@ def incomes(
                     public_f = fiscal[f, 2]
                     people_f = fiscal[f, 3]
             run += 1
-            earnings = units_in[i] * wage
-            tax = earnings * tr
-            if irregular:
-                tax *= irregular_tax_factor
-            paid_levy = 0.0
-            if abroad and years_abroad[i] < levy_years:
-                paid_levy = earnings * levy[o, s]
-                levy_out[c, o] += paid_levy * w
-            net = earnings - tax - paid_levy
+            net = 0.0
             sent = 0.0
-            if sends and net > 0.0:
-                p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
-                if uniform(key, person_id[i], year, Stream.REMIT) < p:
-                    sent = remit_scale_share * max(net - subs, 0.0)
-                    if sent > net:
-                        sent = net
-                    remit_out[c, loc, o] += sent * w
-            earnings_f += earnings * w
-            tax_f += tax * w
+            if works:
+                earnings = units_in[i] * wage
+                tax = earnings * tr
+                if irregular:
+                    tax *= irregular_tax_factor
+                paid_levy = 0.0
+                if abroad and years_abroad[i] < levy_years:
+                    paid_levy = earnings * levy[o, s]
+                    levy_out[c, o] += paid_levy * w
+                net = earnings - tax - paid_levy
+                if sends and net > 0.0:
+                    p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
+                    if uniform(key, person_id[i], year, Stream.REMIT) < p:
+                        sent = remit_scale_share * max(net - subs, 0.0)
+                        if sent > net:
+                            sent = net
+                        remit_out[c, loc, o] += sent * w
+                earnings_f += earnings * w
+                tax_f += tax * w
             public_f += public * w
             people_f += w
             g = g_fixed

@@ -113,6 +113,8 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
     m = int(bounds[-1])
     units = np.random.default_rng(3).uniform(0.0, 2.0, people.alive.shape[0]).astype(np.float32)
     units[::4] = 0.0
+    # as the labour supply gives them: no units outside working ages (the pass relies on it)
+    units[(people.age < ik.MIN_WORK_AGE) | (people.age > ik.MAX_WORK_AGE)] = 0.0
     wealth, sums = ref.incomes(
         key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, money, R
     )
