@@ -76,3 +76,4 @@ lint: $(STAMP)
 
 clean-cache:
 	find engine kernels -name '*.nbi' -o -name '*.nbc' | xargs rm -f
+	rm -rf .numba-cache

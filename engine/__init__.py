@@ -58,23 +58,56 @@ def numpy_loops_are_portable() -> bool:
 _same_numpy_loops_on_every_machine()
 
 
-def _numba_cache_outside_the_install() -> None:
-    """An installed migsim keeps numba's compiled kernels in the user cache, not beside its
-    modules: nothing is ever written into the install tree. A source checkout keeps them in
-    place (`make clean-cache` removes them). The user's own NUMBA_CACHE_DIR wins."""
-    here = _Path(__file__).resolve()
-    if "NUMBA_CACHE_DIR" in _os.environ or not any(
-        part in ("site-packages", "dist-packages") for part in here.parts
-    ):
-        return
-    from migsim.core.resources import cache_dir
+def kernel_source_key(kernels_dir) -> str:
+    """A short hash of the kernels' sources (every .py file under `kernels_dir`, by relative
+    path and content) and of MIGSIM_VECTOR_DRAWS, which chooses between two compiled paths:
+    the name of the numba cache directory that holds code compiled from exactly them."""
+    import hashlib
 
-    _os.environ["NUMBA_CACHE_DIR"] = str(cache_dir() / "numba")
+    root = _Path(kernels_dir)
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(("MIGSIM_VECTOR_DRAWS=" + _os.environ.get("MIGSIM_VECTOR_DRAWS", "")).encode())
+    return digest.hexdigest()[:16]
+
+
+def numba_cache_root(kernels_dir) -> _Path:
+    """Where the numba caches of every version of the kernels live: `.numba-cache/` beside
+    the kernels in a source checkout, the user cache's `numba/` for an installed migsim
+    (nothing is ever written into the install tree)."""
+    here = _Path(kernels_dir).resolve()
+    if any(part in ("site-packages", "dist-packages") for part in here.parts):
+        from migsim.core.resources import cache_dir
+
+        return cache_dir() / "numba"
+    return here.parent / ".numba-cache"
+
+
+def _numba_cache_keyed_by_the_kernels() -> None:
+    """numba's compiled kernels go to a directory named by `kernel_source_key`. numba keys
+    a cached function by its own file's time stamp only, so a kernel that inlines a
+    function of another module (the fused passes call the decisions' and the labour
+    supply's loops) kept its old code after that module changed: results that were not the
+    source's, silently. Any change to any kernel file now compiles every kernel afresh
+    (about a minute). `make clean-cache` removes the checkout's caches. The user's own
+    NUMBA_CACHE_DIR wins (its caches are then the user's to clear)."""
+    import importlib.util
+
+    if "NUMBA_CACHE_DIR" in _os.environ:
+        return
+    spec = importlib.util.find_spec("migsim.kernels")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    kernels_dir = list(spec.submodule_search_locations)[0]
+    cache = numba_cache_root(kernels_dir) / kernel_source_key(kernels_dir)
+    _os.environ["NUMBA_CACHE_DIR"] = str(cache)
     if "numba" in _sys.modules:  # numba read its settings already
         _sys.modules["numba"].config.CACHE_DIR = _os.environ["NUMBA_CACHE_DIR"]
 
 
-_numba_cache_outside_the_install()
+_numba_cache_keyed_by_the_kernels()
 
 from migsim.analysis.runs import Result, load_run  # noqa: E402
 from migsim.api import build_simulation, compare, compose, parameters, run  # noqa: E402
