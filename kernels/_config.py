@@ -44,8 +44,8 @@ def _vector_draws() -> bool:
     The draws are the same numbers either way: only speed differs. NUMBA_CPU_NAME /
     NUMBA_CPU_FEATURES (compiling for another CPU) are read as numba reads them;
     MIGSIM_VECTOR_DRAWS=1 or 0 chooses (`vector_draws_setting`; a test runs the path this
-    CPU does not take; numba's on-disk cache is keyed by the CPU, not by this choice: give
-    such a run a NUMBA_CACHE_DIR of its own)."""
+    CPU does not take; the setting is part of the name of the numba cache directory,
+    `migsim.kernel_source_key`, so the two paths' compiled kernels are kept apart)."""
     chosen = vector_draws_setting()
     if chosen is not None:
         return chosen
