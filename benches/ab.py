@@ -173,12 +173,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _cache_set_by_the_caller() -> bool:
+    """Whether NUMBA_CACHE_DIR is the caller's own, not the one `import migsim` chose (named
+    by a hash of this tree's kernels, `migsim.kernel_source_key`)."""
+    import migsim
+
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if not chosen:
+        return False
+    kernels = Path(__file__).resolve().parent.parent / "kernels"
+    return Path(chosen) != migsim.numba_cache_root(kernels) / migsim.kernel_source_key(kernels)
+
+
 if __name__ == "__main__":
-    # numba's on-disk cache keys a kernel by its own file only: a pass that inlines a
-    # function of another module keeps the old code after that module changes. Both trees
-    # compile afresh, in a cache directory of this run's own (unless the caller set one);
-    # numba is imported with `benches`, so the run starts over with the directory set
-    if "NUMBA_CACHE_DIR" not in os.environ:
+    # The other tree's kernels are loaded under names of their own, which numba's cache
+    # cannot load back in another process, and this tree's cache is keyed by this tree's
+    # kernels only: both trees compile afresh, in a cache directory of this run's own
+    # (unless the caller set one); numba is imported with `benches`, so the run starts over
+    # with the directory set
+    if not _cache_set_by_the_caller():
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="migsim-ab-")
         os.execv(sys.executable, [sys.executable, "-m", "benches.ab", *sys.argv[1:]])
     sys.exit(main())

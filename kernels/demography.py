@@ -28,7 +28,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import BLOCK, JIT, PARALLEL_JIT
+from migsim.kernels._config import BLOCK, EXACT_JIT, JIT, PARALLEL_JIT
 from migsim.kernels.bundles import TERTIARY
 from migsim.kernels.education import GRADUATION_AGE, graduation_draw
 from migsim.kernels.rng import Stream, normal, rest_below, uniform
@@ -46,22 +46,41 @@ def vital_lanes(n_regions: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @nb.njit(inline="always", **JIT)
-def _vital(key, pid, year, a, s, o, loc, death_probability, fertility, weight):
+def _vital(key, pid, year, a, s, o, loc, death_probability, fertility, weight, home):
     """(dies this year, agent-children born) of one person alive at the year's start: steps 1
-    and 2 of the module doc, the draws keyed on the person."""
+    and 2 of the module doc, the draws keyed on the person. home: `home_expected`, the
+    expected agent-children of a woman living where she was born (the same expression,
+    computed once per location and age)."""
     u = uniform(key, pid, year, Stream.MORTALITY)
     q = death_probability[loc, s, a]
     if u < q:
         return True, 0
     born = 0
     if s == 0 and MOTHER_MIN_AGE <= a <= MOTHER_MAX_AGE:
-        expected = fertility[loc, a] * weight[o] / weight[loc]
+        if o == loc:
+            expected = home[loc, a]
+        else:
+            expected = fertility[loc, a] * weight[o] / weight[loc]
         whole = int(expected)
         # the same draw: a survivor's (u - q) / (1 - q) is uniform on [0, 1)
         if rest_below(u, q, expected - whole):
             whole += 1
         born = min(whole, 255)
     return False, born
+
+
+@nb.njit(**EXACT_JIT)
+def home_expected(fertility, weight):
+    """(R, MOTHER_MAX_AGE + 1): `_vital`'s expected agent-children of a woman living in her
+    region of birth, by location and age (0 below MOTHER_MIN_AGE). Plain IEEE arithmetic
+    (no reciprocal for the repeated divisor), so each entry is the bits `_vital`'s own
+    product and division give."""
+    R = weight.shape[0]
+    out = np.zeros((R, MOTHER_MAX_AGE + 1))
+    for loc in range(R):
+        for a in range(MOTHER_MIN_AGE, MOTHER_MAX_AGE + 1):
+            out[loc, a] = fertility[loc, a] * weight[loc] / weight[loc]
+    return out
 
 
 @nb.njit(inline="always", **JIT)
@@ -101,6 +120,7 @@ def mortality_and_fertility(
     death_probability = vital.death_probability
     fertility = vital.fertility
     weight = vital.weight
+    home = home_expected(fertility, weight)
     for i in nb.prange(n):
         children[i] = 0
         deaths_out[i] = 0
@@ -118,6 +138,7 @@ def mortality_and_fertility(
             death_probability,
             fertility,
             weight,
+            home,
         )
         if dies:
             alive[i] = 0
@@ -164,6 +185,7 @@ def mortality_fertility_and_ageing(
     fertility = vital.fertility
     weight = vital.weight
     graduation = ex_ante_share.shape[0] > 0
+    home = home_expected(fertility, weight)
     for i in nb.prange(n):
         if alive[i] == 0:
             continue
@@ -171,7 +193,9 @@ def mortality_fertility_and_ageing(
         a = age[i]
         loc = location[i]
         o = origin[i]
-        dies, born = _vital(key, pid, year, a, sex[i], o, loc, death_probability, fertility, weight)
+        dies, born = _vital(
+            key, pid, year, a, sex[i], o, loc, death_probability, fertility, weight, home
+        )
         if dies:
             alive[i] = 0
             deaths_by_pair[nb.get_thread_id(), o, loc] += 1
@@ -283,6 +307,7 @@ __all__ = [
     "age_one_year",
     "births_by_location",
     "exclusive_scan",
+    "home_expected",
     "mortality_and_fertility",
     "mortality_fertility_and_ageing",
     "vital_lanes",

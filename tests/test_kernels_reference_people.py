@@ -138,6 +138,22 @@ def test_mortality_fertility_and_ageing_equals_the_numpy_twins(sim, graduation):
         )
 
 
+def test_home_expected_is_the_per_person_expression_bit_for_bit():
+    """The table of a native woman's expected agent-children is what `_vital` computed per
+    woman, fertility[loc, a] * weight[loc] / weight[loc] in IEEE arithmetic, for weights
+    and rates across their ranges (a reciprocal of the repeated divisor would differ)."""
+    rng = np.random.default_rng(11)
+    for R in (1, 12, 232):
+        fertility = rng.uniform(0.0, 0.3, (R, N_AGES)) * rng.choice([1e-3, 1.0, 7.0], (R, 1))
+        weight = np.exp(rng.uniform(-8.0, 8.0, R))
+        got = demo.home_expected(fertility, weight)
+        rows = slice(demo.MOTHER_MIN_AGE, demo.MOTHER_MAX_AGE + 1)
+        want = fertility[:, rows] * weight[:, None] / weight[:, None]
+        np.testing.assert_array_equal(got[:, rows], want)
+        assert not got[:, : demo.MOTHER_MIN_AGE].any()
+        assert (want != fertility[:, rows]).any() or R == 1  # the division is not a no-op
+
+
 def test_write_births_equals_numpy_twin(sim):
     key, n, people = _mixed(sim, 2)
     R = sim.world.n_regions
