@@ -35,8 +35,7 @@ def _dispatchers():
 def cold_cache() -> bool:
     """True when numba's cache holds none of migsim's kernels (a fresh install, a changed
     kernel source, a new NUMBA_CACHE_DIR, or `make clean-cache`): the first year compiles
-    them. A kernel
-    compiled in this process already does not count."""
+    them. A kernel compiled in this process already does not count."""
     found = False
     for dispatcher in _dispatchers():
         found = True
