@@ -92,7 +92,6 @@ def experience_bands():
 @nb.njit(inline="always", **JIT)
 def _efficiency(
     u,
-    a,
     loc,
     o,
     s,
@@ -105,8 +104,8 @@ def _efficiency(
     prod,
     credential_scale,
 ):
-    if a < MIN_WORK_AGE or a > MAX_WORK_AGE:
-        return 0.0
+    """Efficiency units of a person of working age (the caller skips the others, who
+    supply none)."""
     # employed or not as a select, not a branch: the draw is a coin flip the branch
     # predictor cannot learn, and a non-worker's 0 units add nothing to a sum
     units = prod if u < employment[loc] else 0.0
@@ -201,7 +200,6 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
                 u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
             units = _efficiency(
                 u,
-                a,
                 loc,
                 o,
                 skill_class(skill[i]),
