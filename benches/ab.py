@@ -174,15 +174,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cache_set_by_the_caller() -> bool:
-    """Whether NUMBA_CACHE_DIR is the caller's own, not the one `import migsim` chose (named
-    by a hash of this tree's kernels, `migsim.kernel_source_key`)."""
+    """Whether NUMBA_CACHE_DIR is the caller's own, not the one `import migsim` chose for
+    this tree's kernels (`migsim.kernel_cache_dir`)."""
     import migsim
 
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if not chosen:
         return False
-    kernels = Path(__file__).resolve().parent.parent / "kernels"
-    return Path(chosen) != migsim.numba_cache_root(kernels) / migsim.kernel_source_key(kernels)
+    return Path(chosen) != migsim.kernel_cache_dir(
+        Path(__file__).resolve().parent.parent / "kernels"
+    )
 
 
 if __name__ == "__main__":

@@ -85,6 +85,12 @@ def numba_cache_root(kernels_dir) -> _Path:
     return here.parent / ".numba-cache"
 
 
+def kernel_cache_dir(kernels_dir) -> _Path:
+    """The numba cache directory of the kernels under `kernels_dir` as they are now:
+    `numba_cache_root` / `kernel_source_key`."""
+    return numba_cache_root(kernels_dir) / kernel_source_key(kernels_dir)
+
+
 def _numba_cache_keyed_by_the_kernels() -> None:
     """numba's compiled kernels go to a directory named by `kernel_source_key`. numba keys
     a cached function by its own file's time stamp only, so a kernel that inlines a
@@ -100,8 +106,7 @@ def _numba_cache_keyed_by_the_kernels() -> None:
     spec = importlib.util.find_spec("migsim.kernels")
     if spec is None or not spec.submodule_search_locations:
         return
-    kernels_dir = list(spec.submodule_search_locations)[0]
-    cache = numba_cache_root(kernels_dir) / kernel_source_key(kernels_dir)
+    cache = kernel_cache_dir(list(spec.submodule_search_locations)[0])
     _os.environ["NUMBA_CACHE_DIR"] = str(cache)
     if "numba" in _sys.modules:  # numba read its settings already
         _sys.modules["numba"].config.CACHE_DIR = _os.environ["NUMBA_CACHE_DIR"]

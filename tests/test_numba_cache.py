@@ -59,6 +59,7 @@ def test_importing_migsim_points_numba_at_the_current_kernels_cache(monkeypatch)
     assert done.returncode == 0, done.stderr
     key = migsim.kernel_source_key(REPO_ROOT / "kernels")
     assert Path(done.stdout.strip()) == REPO_ROOT / ".numba-cache" / key
+    assert migsim.kernel_cache_dir(REPO_ROOT / "kernels") == REPO_ROOT / ".numba-cache" / key
     # a NUMBA_CACHE_DIR of the user's own is used as it is
     env["NUMBA_CACHE_DIR"] = "/tmp/migsim-own-numba-cache"
     done = subprocess.run(
