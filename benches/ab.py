@@ -73,7 +73,10 @@ def other_kernels(root: Path) -> dict:
         n: _load(kernels / f"{n}.py", f"ab_other_{n}")
         for n in ("income", "migration", "demography", "fused")
     }
-    mods["fused"].decide_rows = mods["migration"].decide_rows
+    # the fused pass's helpers from the other tree's own modules (those it has)
+    for name in ("decide_rows", "quiet_thresholds"):
+        if hasattr(mods["fused"], name):
+            setattr(mods["fused"], name, getattr(mods["migration"], name))
     mods["fused"].supply_rows = mods["income"].supply_rows
     return {k: getattr(mods[m], k) for k, (_, m) in KERNELS.items()}
 

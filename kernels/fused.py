@@ -20,7 +20,7 @@ import numba as nb
 
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.income import N_CHUNKS, experience_bands, supply_rows
-from migsim.kernels.migration import decide_rows
+from migsim.kernels.migration import decide_rows, quiet_thresholds
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -31,9 +31,10 @@ def decide_and_supply(
     by its `labour_supply` (units_out, out, hist_out as there) on the decided rows.
     tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest chunk's rows."""
     bands = experience_bands()
+    thresholds = quiet_thresholds(cells, levers)
     for c in nb.prange(N_CHUNKS):
         end = bounds[c + 1]
-        decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies)
+        decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies, thresholds)
         supply_rows(
             bounds[c], end, c, key, year, people, weight, work, bands, units_out, out, hist_out
         )

@@ -178,11 +178,13 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
     for block in range(start, stop, SUB):
         end = min(stop, block + SUB)
         # with AVX-512DQ the employment draws of a block of the decisions' SUB rows in a
-        # branch-free loop that LLVM vectorises; elsewhere one by one, for working ages only
-        # (the draw is a pure function of the person: the same number either way)
+        # branch-free loop that LLVM vectorises (the ids read through a view of the block,
+        # as in `migsim.kernels.migration._draw_block`); elsewhere one by one, for working
+        # ages only (the draw is a pure function of the person: the same number either way)
         if VECTOR_DRAWS:
-            for j in range(end - block):
-                u_work[j] = uniform(key, person_id[block + j], year, Stream.EMPLOYMENT)
+            ids = person_id[block:end]
+            for j in range(ids.shape[0]):
+                u_work[j] = uniform(key, ids[j], year, Stream.EMPLOYMENT)
         for i in range(block, end):
             units_out[i] = 0.0
             a = age[i]

@@ -36,15 +36,24 @@ branch-free loop that LLVM vectorises; elsewhere (AVX2, where that loop emulates
 multiplies and conversions lane by lane) it is drawn where it is used. The rarer draws
 (return, destination, visa, lottery, family, productivity) are made only for the people
 who need them. Draws are pure functions of (key, person id, year, stream), so results are
-the same bytes either way (tests/test_golden.py runs both).
+the same bytes either way (tests/test_golden.py runs both). With the vector draws, a second
+branch-free loop then marks, 64 rows at a time as the bits of a mask (`_busy`), the rows
+that may do something: the living abroad, and those at home whose draw falls below their
+cell's probability of moving plus its within-region rate (`quiet_thresholds`, by home cell,
+within-region status and age); only those rows are decided one by one (`_decide_row`),
+about 1 in 30 in the default world.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir as llvmir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
+from migsim.kernels.bundles import TERTIARY as TERTIARY_CODE
 from migsim.kernels.bundles import add_move, skill_class
 from migsim.kernels.rng import Stream, normal, rest_below, uniform
 
@@ -126,18 +135,88 @@ SUB = 1024
 
 @nb.njit(inline="always", **JIT)
 def _draw_block(key, year, person_id, start, stop, u_nest):
-    """u_nest[j] = the MIGRATE_NEST draw of row start + j."""
-    for j in range(stop - start):
-        u_nest[j] = uniform(key, person_id[start + j], year, Stream.MIGRATE_NEST)
+    """u_nest[j] = the MIGRATE_NEST draw of row start + j. The ids are read through a view
+    of the block: indexed as person_id[start + j], numba's negative-index wraparound of a
+    computed index made LLVM gather each vector of ids (three times slower)."""
+    ids = person_id[start:stop]
+    for j in range(ids.shape[0]):
+        u_nest[j] = uniform(key, ids[j], year, Stream.MIGRATE_NEST)
 
 
 @nb.njit(**JIT)
-def _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies):
-    """Decisions of rows [start, stop) of chunk c.
+def quiet_thresholds(cells, levers):
+    """(R * 4, 2, ages) the draw at or above which a person at home does nothing this year,
+    by home cell without the band ((origin * 2 + skill class) * 2 + sex), whether they are
+    a within-region migrant, and age: p + r + 1e-9, p being the cell's probability of
+    moving and r its within-region rate (a native's) or return rate (a within-region
+    migrant's). A move needs u < p, a within-region move or return u - p < r (1 - p) <= r;
+    the margin covers the rounding of either comparison."""
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    intra_rate = levers.intra_rate
+    intra_return = levers.intra_return
+    n_ages = band_of_age.shape[0]
+    n_homes = p_move.shape[0] // n_bands
+    out = np.empty((n_homes, 2, n_ages), dtype=np.float64)
+    for k in range(n_homes):
+        o = k // 4
+        for a in range(n_ages):
+            b = band_of_age[a]
+            p = p_move[k * n_bands + b]
+            out[k, 0, a] = p + intra_rate[o, b] + 1e-9
+            out[k, 1, a] = p + intra_return[o, b] + 1e-9
+    return out
 
-    shifts[j] moves the log-odds of moving from home of row start + j (an empty array
-    means no shift); u_nest is a scratch array of at least stop - start.
-    """
+
+@intrinsic
+def cttz(typingctx, x):
+    """The number of trailing zero bits of a uint64 (LLVM's cttz; 64 for 0)."""
+
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            llvmir.FunctionType(llvmir.IntType(64), [llvmir.IntType(64), llvmir.IntType(1)]),
+            "llvm.cttz.i64",
+        )
+        return builder.call(fn, [args[0], llvmir.Constant(llvmir.IntType(1), 0)])
+
+    return types.uint64(types.uint64), codegen
+
+
+@nb.njit(inline="always", **JIT)
+def _busy(i0, n, u_nest, j0, people, thresholds):
+    """A uint64 whose bit k (k < n <= 64) is set unless row i0 + k certainly does nothing
+    this year: dead, or at home with its draw u_nest[j0 + k] at or above its
+    `quiet_thresholds`. No stores, so LLVM vectorises the loop (n must not be a constant
+    for it: fully unrolled, the loop became four times slower); the rows of the set bits
+    are then decided one by one exactly as the others would be (the same bytes)."""
+    stop = i0 + n
+    alive = people.alive[i0:stop]
+    age = people.age[i0:stop]
+    sex = people.sex[i0:stop]
+    skill = people.skill[i0:stop]
+    origin = people.origin[i0:stop]
+    location = people.location[i0:stop]
+    status = people.status[i0:stop]
+    u = u_nest[j0 : j0 + n]
+    flat = thresholds.reshape(-1)
+    n_ages = thresholds.shape[2]
+    busy = np.uint64(0)
+    for k in range(alive.shape[0]):
+        o = np.int64(origin[k])
+        h = (o * 2 + np.int64(skill[k] == TERTIARY_CODE)) * 2 + np.int64(sex[k])
+        h = h * 2 + np.int64(status[k] == INTRA_REGIONAL)
+        limit = flat[h * n_ages + np.int64(age[k])]
+        doing = (alive[k] != 0) & ((u[k] < limit) | (np.int64(location[k]) != o))
+        busy |= np.uint64(doing) << np.uint64(k)
+    return busy
+
+
+@nb.njit(inline="always", **JIT)
+def _decide_row(i, j, c, with_shift, shifts, u_nest, key, year, people, cells, levers, tallies):
+    """The decision of row i, the row j of its block (shifts and u_nest as in
+    `_decide_block`)."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -169,109 +248,157 @@ def _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, leve
     R = tallies.n_regions
     blocked_out = tallies.blocked
     intra_moves_out = tallies.intra
+    if alive[i] == 0:
+        return
+    pid = person_id[i]
     if VECTOR_DRAWS:
-        _draw_block(key, year, person_id, start, stop, u_nest)
-    with_shift = shifts.shape[0] > 0
-    for i in range(start, stop):
-        if alive[i] == 0:
-            continue
-        j = i - start
-        pid = person_id[i]
-        if VECTOR_DRAWS:
-            u = u_nest[j]
-        else:
-            u = uniform(key, pid, year, Stream.MIGRATE_NEST)
-        o = origin[i]
-        loc = location[i]
-        s = skill_class(skill[i])
-        st = status[i]
-        b = band_of_age[age[i]]
-        if loc == o:
-            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-            p = p_move[h]
-            if with_shift:
-                shift = shifts[j]
-                if shift != 0.0 and 0.0 < p < 1.0:
-                    p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
-            if u < p:
-                d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-                if d == o:
-                    continue
-                if means(key, pid, wealth[i], o, s, levers) < upfront_cost[o, d]:
-                    blocked_out[c, o] += 1
-                    continue
-                if (
-                    accept[d, s] < 1.0
-                    and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]
-                ):
-                    continue
-                wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
-                enter(
-                    i,
-                    c,
-                    o,
-                    d,
-                    s,
-                    uniform(key, pid, year, Stream.VISA),
-                    uniform(key, pid, year, Stream.FAMILY_LEFT),
-                    b,
-                    status,
-                    visa_years_left,
-                    location,
-                    years_abroad,
-                    family,
-                    levers,
-                    moves_out,
-                    n_moves,
-                    R,
-                )
-            else:
-                # within-region moves between countries of the same region, on the same
-                # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
-                # `rest_below(u, p, r)` (no second draw for everyone at home)
-                if st == NATIVE and rest_below(u, p, intra_rate[o, b]):
-                    status[i] = INTRA_REGIONAL
-                    intra_moves_out[c, o] += 1
-                elif st == INTRA_REGIONAL and rest_below(u, p, intra_return[o, b]):
-                    status[i] = NATIVE
-            continue
-        # abroad
-        leave = False
-        if st == TEMPORARY:
-            if visa_years_left[i] > 0:
-                visa_years_left[i] -= 1
-            if visa_years_left[i] == 0:
-                if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
-                    status[i] = IRREGULAR
-                else:
-                    leave = True
-        if not leave:
-            h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
-            if family[i] != 0:
-                h_leave *= family_return
-            leave = uniform(key, pid, year, Stream.RETURN) < h_leave
-        if not leave:
-            # close family left at origin joins the migrant (not on a temporary visa)
-            if (
-                family[i] != 0
-                and status[i] != TEMPORARY
-                and uniform(key, pid, year, Stream.FAMILY_REUNIFY) < family_reunify[loc]
-            ):
-                family[i] = 0
-            continue
-        dest = o
-        if u < onward_share:
-            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+        u = u_nest[j]
+    else:
+        u = uniform(key, pid, year, Stream.MIGRATE_NEST)
+    o = origin[i]
+    loc = location[i]
+    s = skill_class(skill[i])
+    st = status[i]
+    b = band_of_age[age[i]]
+    if loc == o:
+        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+        p = p_move[h]
+        if with_shift:
+            shift = shifts[j]
+            if shift != 0.0 and 0.0 < p < 1.0:
+                p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
+        if u < p:
             d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-            if d != o and d != loc:
-                dest = d
-        location[i] = dest
-        years_abroad[i] = 0
-        visa_years_left[i] = 0
-        status[i] = NATIVE if dest == o else PERMANENT
-        if dest == o:
+            if d == o:
+                return
+            if means(key, pid, wealth[i], o, s, levers) < upfront_cost[o, d]:
+                blocked_out[c, o] += 1
+                return
+            if accept[d, s] < 1.0 and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]:
+                return
+            wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
+            enter(
+                i,
+                c,
+                o,
+                d,
+                s,
+                uniform(key, pid, year, Stream.VISA),
+                uniform(key, pid, year, Stream.FAMILY_LEFT),
+                b,
+                status,
+                visa_years_left,
+                location,
+                years_abroad,
+                family,
+                levers,
+                moves_out,
+                n_moves,
+                R,
+            )
+        else:
+            # within-region moves between countries of the same region, on the same
+            # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
+            # `rest_below(u, p, r)` (no second draw for everyone at home)
+            if st == NATIVE and rest_below(u, p, intra_rate[o, b]):
+                status[i] = INTRA_REGIONAL
+                intra_moves_out[c, o] += 1
+            elif st == INTRA_REGIONAL and rest_below(u, p, intra_return[o, b]):
+                status[i] = NATIVE
+        return
+    # abroad
+    leave = False
+    if st == TEMPORARY:
+        if visa_years_left[i] > 0:
+            visa_years_left[i] -= 1
+        if visa_years_left[i] == 0:
+            if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
+                status[i] = IRREGULAR
+            else:
+                leave = True
+    if not leave:
+        h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
+        if family[i] != 0:
+            h_leave *= family_return
+        leave = uniform(key, pid, year, Stream.RETURN) < h_leave
+    if not leave:
+        # close family left at origin joins the migrant (not on a temporary visa)
+        if (
+            family[i] != 0
+            and status[i] != TEMPORARY
+            and uniform(key, pid, year, Stream.FAMILY_REUNIFY) < family_reunify[loc]
+        ):
             family[i] = 0
-        add_move(moves_out, n_moves, R, c, o, loc, dest, s)
+        return
+    dest = o
+    if u < onward_share:
+        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+        d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+        if d != o and d != loc:
+            dest = d
+    location[i] = dest
+    years_abroad[i] = 0
+    visa_years_left[i] = 0
+    status[i] = NATIVE if dest == o else PERMANENT
+    if dest == o:
+        family[i] = 0
+    add_move(moves_out, n_moves, R, c, o, loc, dest, s)
+
+
+@nb.njit(**JIT)
+def _decide_block(
+    start, stop, c, shifts, u_nest, thresholds, key, year, people, cells, levers, tallies
+):
+    """Decisions of rows [start, stop) of chunk c.
+
+    shifts[j] moves the log-odds of moving from home of row start + j (an empty array
+    means no shift); u_nest is a scratch array of at least stop - start; thresholds:
+    `quiet_thresholds` (not used with a shift).
+    """
+    with_shift = shifts.shape[0] > 0
+    if VECTOR_DRAWS:
+        _draw_block(key, year, people.person_id, start, stop, u_nest)
+    if VECTOR_DRAWS and not with_shift:
+        # the rows that may do something this year, up to 64 at a time as the bits of a
+        # mask found by a vectorised loop (`_busy`); the others are skipped
+        i = start
+        while i < stop:
+            n = min(64, stop - i)
+            busy = _busy(i, n, u_nest, i - start, people, thresholds)
+            while busy != 0:
+                row = i + np.int64(cttz(busy))
+                busy &= busy - np.uint64(1)
+                _decide_row(
+                    row,
+                    row - start,
+                    c,
+                    False,
+                    shifts,
+                    u_nest,
+                    key,
+                    year,
+                    people,
+                    cells,
+                    levers,
+                    tallies,
+                )
+            i += n
+    else:
+        for i in range(start, stop):
+            _decide_row(
+                i,
+                i - start,
+                c,
+                with_shift,
+                shifts,
+                u_nest,
+                key,
+                year,
+                people,
+                cells,
+                levers,
+                tallies,
+            )
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -282,15 +409,26 @@ def decide(key, year, n, people, cells, levers, tallies):
     N_CHUNKS chunks), all of `migsim.kernels.bundles`.
     """
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
+    thresholds = quiet_thresholds(cells, levers)
     for c in nb.prange(N_CHUNKS):
         decide_rows(
-            c * chunk, min(n, (c + 1) * chunk), c, key, year, people, cells, levers, tallies
+            c * chunk,
+            min(n, (c + 1) * chunk),
+            c,
+            key,
+            year,
+            people,
+            cells,
+            levers,
+            tallies,
+            thresholds,
         )
 
 
 @nb.njit(inline="always", **JIT)
-def decide_rows(begin, end, c, key, year, people, cells, levers, tallies):
-    """`decide` for rows [begin, end) as chunk c of the tallies, block by block."""
+def decide_rows(begin, end, c, key, year, people, cells, levers, tallies, thresholds):
+    """`decide` for rows [begin, end) as chunk c of the tallies, block by block.
+    thresholds: `quiet_thresholds(cells, levers)`."""
     no_shift = np.empty(0, dtype=np.float64)
     u_nest = np.empty(SUB, dtype=np.float64)
     for start in range(begin, end, SUB):
@@ -300,6 +438,7 @@ def decide_rows(begin, end, c, key, year, people, cells, levers, tallies):
             c,
             no_shift,
             u_nest,
+            thresholds,
             key,
             year,
             people,
@@ -331,6 +470,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         u_nest = np.empty(SUB, dtype=np.float64)
+        no_thresholds = np.empty((0, 0, 0), dtype=np.float64)
         shifts = np.zeros(SUB, dtype=np.float64)
         end = min(n, (c + 1) * chunk)
         for start in range(c * chunk, end, SUB):
@@ -352,7 +492,20 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
                         invalid_out[c] += 1
                         shift = 0.0
                 shifts[i - start] = shift
-            _decide_block(start, stop, c, shifts, u_nest, key, year, people, cells, levers, tallies)
+            _decide_block(
+                start,
+                stop,
+                c,
+                shifts,
+                u_nest,
+                no_thresholds,
+                key,
+                year,
+                people,
+                cells,
+                levers,
+                tallies,
+            )
 
 
 @nb.njit(**PARALLEL_JIT)
