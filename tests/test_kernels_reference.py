@@ -103,6 +103,42 @@ def test_decide_equals_numpy_twin(sims, seed, scramble):
     _restore(people, saved)
 
 
+@pytest.mark.parametrize("extreme", [False, True])
+def test_rows_the_mask_skips_do_nothing(sims, extreme):
+    """`_busy` (with vector draws, the rows decided one by one) leaves out only rows the
+    NumPy twin leaves unchanged, also where a cell's probabilities are 0 or 1 or a
+    within-region rate is large; and it does leave most people at home out."""
+    from migsim.kernels.rng import Stream, uniform_reference
+
+    sim, (key, year, n, people, cells, levers) = _inputs(sims, 2, True)
+    if extreme:
+        rng = np.random.default_rng(7)
+        p = cells.p_move.copy()
+        p[rng.choice(p.size, size=p.size // 3, replace=False)] = 0.0
+        p[rng.choice(p.size, size=p.size // 10, replace=False)] = 1.0
+        cells = cells._replace(p_move=p)
+        levers = levers._replace(
+            intra_rate=rng.uniform(0.0, 1.0, size=levers.intra_rate.shape),
+            intra_return=rng.choice([0.0, 0.5, 1.0], size=levers.intra_return.shape),
+        )
+    saved = _saved(people, n)
+    new = ref.decide(key, year, n, people, cells, levers)[0]
+    _restore(people, saved)
+    thresholds = mk.quiet_thresholds(cells, levers)
+    u = uniform_reference(key, people.person_id[:n], year, int(Stream.MIGRATE_NEST))
+    skipped = np.zeros(n, dtype=bool)
+    for i0 in range(0, n - n % 64, 64):
+        busy = int(mk._busy(i0, 64, u, i0, people, thresholds))
+        skipped[i0 : i0 + 64] = [(busy >> k) & 1 == 0 for k in range(64)]
+    changed = np.zeros(n, dtype=bool)
+    for name in ref.WRITTEN:
+        changed |= new[name] != saved[name]
+    assert not (changed & skipped).any()
+    home = (people.location[:n] == people.origin[:n]) & (people.alive[:n] == 1)
+    if not extreme:
+        assert skipped[home].mean() > 0.9
+
+
 @numba.njit
 def _term(age, sex, skill, wealth, productivity, years_abroad, origin, params):
     if age == 40:
