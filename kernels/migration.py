@@ -353,7 +353,9 @@ def _decide_block(
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
     means no shift); u_nest is a scratch array of at least stop - start; thresholds:
-    `quiet_thresholds` (not used with a shift).
+    `quiet_thresholds` (not used with a shift). A call of its own, never inlined into a
+    parallel loop: there numba's parfors took the mask's in-place updates for reductions
+    and skipped the busy rows (found in a trial on the mortality pass).
     """
     with_shift = shifts.shape[0] > 0
     if VECTOR_DRAWS:
