@@ -18,7 +18,7 @@ Whole years are too noisy on a shared VM to show a change of a few percent: thei
 person-years/s move by a quarter from one minute to the next, while the two versions of one
 kernel, alternated call by call, meet the same machine. A kernel of the other tree that
 calls helpers of other modules (the numba-inlined ones of `migsim.kernels.rng`,
-`bundles`, `education`, `aggregate`) gets this tree's: compare trees that differ in the
+`bundles`, `education`, `aggregate`, `quiet`) gets this tree's: compare trees that differ in the
 four modules above only. Both trees' kernels compile afresh, in a numba cache directory of
 the run's own (about a minute): numba's on-disk cache keys a kernel by its own file, so a
 fused pass would keep an inlined function's old code after the function's module changed.
@@ -73,10 +73,7 @@ def other_kernels(root: Path) -> dict:
         n: _load(kernels / f"{n}.py", f"ab_other_{n}")
         for n in ("income", "migration", "demography", "fused")
     }
-    # the fused pass's helpers from the other tree's own modules (those it has)
-    for name in ("decide_rows", "quiet_thresholds"):
-        if hasattr(mods["fused"], name):
-            setattr(mods["fused"], name, getattr(mods["migration"], name))
+    mods["fused"].decide_rows = mods["migration"].decide_rows
     mods["fused"].supply_rows = mods["income"].supply_rows
     return {k: getattr(mods[m], k) for k, (_, m) in KERNELS.items()}
 

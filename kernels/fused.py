@@ -20,7 +20,8 @@ import numba as nb
 
 from migsim.kernels._config import PARALLEL_JIT
 from migsim.kernels.income import N_CHUNKS, experience_bands, supply_rows
-from migsim.kernels.migration import decide_rows, quiet_thresholds
+from migsim.kernels.migration import decide_rows
+from migsim.kernels.quiet import quiet_thresholds
 
 
 @nb.njit(**PARALLEL_JIT)

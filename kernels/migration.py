@@ -36,25 +36,20 @@ branch-free loop that LLVM vectorises; elsewhere (AVX2, where that loop emulates
 multiplies and conversions lane by lane) it is drawn where it is used. The rarer draws
 (return, destination, visa, lottery, family, productivity) are made only for the people
 who need them. Draws are pure functions of (key, person id, year, stream), so results are
-the same bytes either way (tests/test_golden.py runs both). With the vector draws, a second
-branch-free loop then marks, 64 rows at a time as the bits of a mask (`_busy`), the rows
-that may do something: the living abroad, and those at home whose draw falls below their
-cell's probability of moving plus its within-region rate (`quiet_thresholds`, by home cell,
-within-region status and age); only those rows are decided one by one (`_decide_row`),
-about 1 in 30 in the default world.
+the same bytes either way (tests/test_golden.py runs both). With them, only the rows a
+64-row mask marks (`migsim.kernels.quiet`: the living abroad, and those at home whose draw
+is below their cell's probability of moving plus its within-region rate) are decided one
+by one (`_decide_row`), about 1 in 32 in the default world.
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
-from llvmlite import ir as llvmir
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
-from migsim.kernels.bundles import TERTIARY as TERTIARY_CODE
 from migsim.kernels.bundles import add_move, skill_class
+from migsim.kernels.quiet import busy_rows, cttz, quiet_thresholds
 from migsim.kernels.rng import Stream, normal, rest_below, uniform
 
 N_CHUNKS = 64
@@ -135,88 +130,16 @@ SUB = 1024
 
 @nb.njit(inline="always", **JIT)
 def _draw_block(key, year, person_id, start, stop, u_nest):
-    """u_nest[j] = the MIGRATE_NEST draw of row start + j. The ids are read through a view
-    of the block: indexed as person_id[start + j], numba's negative-index wraparound of a
-    computed index made LLVM gather each vector of ids (three times slower)."""
+    """u_nest[j] = the MIGRATE_NEST draw of row start + j; the ids through a view (read as
+    person_id[start + j], numba's index wraparound made LLVM gather them: 3x slower)."""
     ids = person_id[start:stop]
     for j in range(ids.shape[0]):
         u_nest[j] = uniform(key, ids[j], year, Stream.MIGRATE_NEST)
 
 
-@nb.njit(**JIT)
-def quiet_thresholds(cells, levers):
-    """(R * 4, 2, ages) the draw at or above which a person at home does nothing this year,
-    by home cell without the band ((origin * 2 + skill class) * 2 + sex), whether they are
-    a within-region migrant, and age: p + r + 1e-9, p being the cell's probability of
-    moving and r its within-region rate (a native's) or return rate (a within-region
-    migrant's). A move needs u < p, a within-region move or return u - p < r (1 - p) <= r;
-    the margin covers the rounding of either comparison."""
-    band_of_age = cells.band_of_age
-    n_bands = cells.n_bands
-    p_move = cells.p_move
-    intra_rate = levers.intra_rate
-    intra_return = levers.intra_return
-    n_ages = band_of_age.shape[0]
-    n_homes = p_move.shape[0] // n_bands
-    out = np.empty((n_homes, 2, n_ages), dtype=np.float64)
-    for k in range(n_homes):
-        o = k // 4
-        for a in range(n_ages):
-            b = band_of_age[a]
-            p = p_move[k * n_bands + b]
-            out[k, 0, a] = p + intra_rate[o, b] + 1e-9
-            out[k, 1, a] = p + intra_return[o, b] + 1e-9
-    return out
-
-
-@intrinsic
-def cttz(typingctx, x):
-    """The number of trailing zero bits of a uint64 (LLVM's cttz; 64 for 0)."""
-
-    def codegen(context, builder, signature, args):
-        fn = cgutils.get_or_insert_function(
-            builder.module,
-            llvmir.FunctionType(llvmir.IntType(64), [llvmir.IntType(64), llvmir.IntType(1)]),
-            "llvm.cttz.i64",
-        )
-        return builder.call(fn, [args[0], llvmir.Constant(llvmir.IntType(1), 0)])
-
-    return types.uint64(types.uint64), codegen
-
-
-@nb.njit(inline="always", **JIT)
-def _busy(i0, n, u_nest, j0, people, thresholds):
-    """A uint64 whose bit k (k < n <= 64) is set unless row i0 + k certainly does nothing
-    this year: dead, or at home with its draw u_nest[j0 + k] at or above its
-    `quiet_thresholds`. No stores, so LLVM vectorises the loop (n must not be a constant
-    for it: fully unrolled, the loop became four times slower); the rows of the set bits
-    are then decided one by one exactly as the others would be (the same bytes)."""
-    stop = i0 + n
-    alive = people.alive[i0:stop]
-    age = people.age[i0:stop]
-    sex = people.sex[i0:stop]
-    skill = people.skill[i0:stop]
-    origin = people.origin[i0:stop]
-    location = people.location[i0:stop]
-    status = people.status[i0:stop]
-    u = u_nest[j0 : j0 + n]
-    flat = thresholds.reshape(-1)
-    n_ages = thresholds.shape[2]
-    busy = np.uint64(0)
-    for k in range(alive.shape[0]):
-        o = np.int64(origin[k])
-        h = (o * 2 + np.int64(skill[k] == TERTIARY_CODE)) * 2 + np.int64(sex[k])
-        h = h * 2 + np.int64(status[k] == INTRA_REGIONAL)
-        limit = flat[h * n_ages + np.int64(age[k])]
-        doing = (alive[k] != 0) & ((u[k] < limit) | (np.int64(location[k]) != o))
-        busy |= np.uint64(doing) << np.uint64(k)
-    return busy
-
-
 @nb.njit(inline="always", **JIT)
 def _decide_row(i, j, c, with_shift, shifts, u_nest, key, year, people, cells, levers, tallies):
-    """The decision of row i, the row j of its block (shifts and u_nest as in
-    `_decide_block`)."""
+    """The decision of row i, row j of its block (as in `_decide_block`)."""
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -353,20 +276,19 @@ def _decide_block(
 
     shifts[j] moves the log-odds of moving from home of row start + j (an empty array
     means no shift); u_nest is a scratch array of at least stop - start; thresholds:
-    `quiet_thresholds` (not used with a shift). A call of its own, never inlined into a
-    parallel loop: there numba's parfors took the mask's in-place updates for reductions
-    and skipped the busy rows (found in a trial on the mortality pass).
+    `quiet_thresholds` (not used with a shift). Never inlined into a parallel loop (see
+    `migsim.kernels.quiet`).
     """
     with_shift = shifts.shape[0] > 0
     if VECTOR_DRAWS:
         _draw_block(key, year, people.person_id, start, stop, u_nest)
     if VECTOR_DRAWS and not with_shift:
         # the rows that may do something this year, up to 64 at a time as the bits of a
-        # mask found by a vectorised loop (`_busy`); the others are skipped
+        # mask found by a vectorised loop (`busy_rows`); the others are skipped
         i = start
         while i < stop:
             n = min(64, stop - i)
-            busy = _busy(i, n, u_nest, i - start, people, thresholds)
+            busy = busy_rows(i, n, u_nest, i - start, people, thresholds, INTRA_REGIONAL)
             while busy != 0:
                 row = i + np.int64(cttz(busy))
                 busy &= busy - np.uint64(1)

@@ -12,6 +12,7 @@ import pytest
 from benches.common import build_simulation, capture_decide_args
 from migsim.kernels import applicants as ka
 from migsim.kernels import migration as mk
+from migsim.kernels import quiet
 from migsim.kernels.bundles import move_tallies
 from migsim.kernels.reference import migration as ref
 from migsim.people.moves import MoveCounts
@@ -105,7 +106,7 @@ def test_decide_equals_numpy_twin(sims, seed, scramble):
 
 @pytest.mark.parametrize("extreme", [False, True])
 def test_rows_the_mask_skips_do_nothing(sims, extreme):
-    """`_busy` (with vector draws, the rows decided one by one) leaves out only rows the
+    """`busy_rows` (with vector draws, the rows decided one by one) leaves out only rows the
     NumPy twin leaves unchanged, also where a cell's probabilities are 0 or 1 or a
     within-region rate is large; and it does leave most people at home out."""
     from migsim.kernels.rng import Stream, uniform_reference
@@ -124,11 +125,11 @@ def test_rows_the_mask_skips_do_nothing(sims, extreme):
     saved = _saved(people, n)
     new = ref.decide(key, year, n, people, cells, levers)[0]
     _restore(people, saved)
-    thresholds = mk.quiet_thresholds(cells, levers)
+    thresholds = quiet.quiet_thresholds(cells, levers)
     u = uniform_reference(key, people.person_id[:n], year, int(Stream.MIGRATE_NEST))
     skipped = np.zeros(n, dtype=bool)
     for i0 in range(0, n - n % 64, 64):
-        busy = int(mk._busy(i0, 64, u, i0, people, thresholds))
+        busy = int(quiet.busy_rows(i0, 64, u, i0, people, thresholds, mk.INTRA_REGIONAL))
         skipped[i0 : i0 + 64] = [(busy >> k) & 1 == 0 for k in range(64)]
     changed = np.zeros(n, dtype=bool)
     for name in ref.WRITTEN:

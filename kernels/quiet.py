@@ -1,0 +1,92 @@
+"""Rows that certainly do nothing this year, found 64 at a time.
+
+Most people do nothing in most passes of a year: in the decisions, about 1 living row in 32
+of the default world. With vector draws, a pass can find the rows that may act with a
+branch-free loop over up to 64 rows that makes a uint64 mask (`busy_rows`: no stores, so
+LLVM vectorises it) and then visit only the set bits (`cttz`), with the same per-row code as
+before: the results are the same bytes. The loop that walks the bits must live in a call of
+its own (`migsim.kernels.migration._decide_block`), never inlined into a parallel loop,
+where numba's parfors took the mask's in-place updates for reductions.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from llvmlite import ir as llvmir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from migsim.kernels._config import JIT
+from migsim.kernels.bundles import TERTIARY
+
+
+@nb.njit(**JIT)
+def quiet_thresholds(cells, levers):
+    """(R * 4, 2, ages) the draw at or above which a person at home does nothing this year,
+    by home cell without the band ((origin * 2 + skill class) * 2 + sex), whether they are
+    a within-region migrant, and age: p + r + 1e-9, p being the cell's probability of
+    moving and r its within-region rate (a native's) or return rate (a within-region
+    migrant's). A move needs u < p, a within-region move or return u - p < r (1 - p) <= r;
+    the margin covers the rounding of either comparison."""
+    band_of_age = cells.band_of_age
+    n_bands = cells.n_bands
+    p_move = cells.p_move
+    intra_rate = levers.intra_rate
+    intra_return = levers.intra_return
+    n_ages = band_of_age.shape[0]
+    n_homes = p_move.shape[0] // n_bands
+    out = np.empty((n_homes, 2, n_ages), dtype=np.float64)
+    for k in range(n_homes):
+        o = k // 4
+        for a in range(n_ages):
+            b = band_of_age[a]
+            p = p_move[k * n_bands + b]
+            out[k, 0, a] = p + intra_rate[o, b] + 1e-9
+            out[k, 1, a] = p + intra_return[o, b] + 1e-9
+    return out
+
+
+@intrinsic
+def cttz(typingctx, x):
+    """The number of trailing zero bits of a uint64 (LLVM's cttz; 64 for 0)."""
+
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module,
+            llvmir.FunctionType(llvmir.IntType(64), [llvmir.IntType(64), llvmir.IntType(1)]),
+            "llvm.cttz.i64",
+        )
+        return builder.call(fn, [args[0], llvmir.Constant(llvmir.IntType(1), 0)])
+
+    return types.uint64(types.uint64), codegen
+
+
+@nb.njit(inline="always", **JIT)
+def busy_rows(i0, n, u_nest, j0, people, thresholds, intra_regional):
+    """A uint64 whose bit k (k < n <= 64) is set unless row i0 + k certainly does nothing
+    this year: dead, or at home with its draw u_nest[j0 + k] at or above its
+    `quiet_thresholds` (intra_regional: the status code of a within-region migrant). No
+    stores, so LLVM vectorises the loop (n must not be a constant
+    for it: fully unrolled, the loop became four times slower); the rows of the set bits
+    are then decided one by one exactly as the others would be (the same bytes)."""
+    stop = i0 + n
+    alive = people.alive[i0:stop]
+    age = people.age[i0:stop]
+    sex = people.sex[i0:stop]
+    skill = people.skill[i0:stop]
+    origin = people.origin[i0:stop]
+    location = people.location[i0:stop]
+    status = people.status[i0:stop]
+    u = u_nest[j0 : j0 + n]
+    flat = thresholds.reshape(-1)
+    n_ages = thresholds.shape[2]
+    busy = np.uint64(0)
+    for k in range(alive.shape[0]):
+        o = np.int64(origin[k])
+        h = (o * 2 + np.int64(skill[k] == TERTIARY)) * 2 + np.int64(sex[k])
+        h = h * 2 + np.int64(status[k] == intra_regional)
+        limit = flat[h * n_ages + np.int64(age[k])]
+        doing = (alive[k] != 0) & ((u[k] < limit) | (np.int64(location[k]) != o))
+        busy |= np.uint64(doing) << np.uint64(k)
+    return busy
