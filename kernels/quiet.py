@@ -67,9 +67,9 @@ def busy_rows(i0, n, u_nest, j0, people, thresholds, intra_regional):
     """A uint64 whose bit k (k < n <= 64) is set unless row i0 + k certainly does nothing
     this year: dead, or at home with its draw u_nest[j0 + k] at or above its
     `quiet_thresholds` (intra_regional: the status code of a within-region migrant). No
-    stores, so LLVM vectorises the loop (n must not be a constant
-    for it: fully unrolled, the loop became four times slower); the rows of the set bits
-    are then decided one by one exactly as the others would be (the same bytes)."""
+    stores, so LLVM vectorises the loop; n must not be a constant (fully unrolled, the loop
+    became four times slower). The rows of the set bits are then decided one by one
+    exactly as the others would be (the same bytes)."""
     stop = i0 + n
     alive = people.alive[i0:stop]
     age = people.age[i0:stop]
