@@ -18,8 +18,8 @@ Whole years are too noisy on a shared VM to show a change of a few percent: thei
 person-years/s move by a quarter from one minute to the next, while the two versions of one
 kernel, alternated call by call, meet the same machine. A kernel of the other tree that
 calls helpers of other modules (the numba-inlined ones of `migsim.kernels.rng`,
-`bundles`, `education`, `aggregate`, `quiet`) gets this tree's: compare trees that differ in the
-four modules above only. Both trees' kernels compile afresh, in a numba cache directory of
+`bundles`, `education`, `aggregate`, `quiet`) gets this tree's: compare trees that differ
+in the four modules above only. Both trees' kernels compile afresh, in a numba cache directory of
 the run's own (about a minute): numba's on-disk cache keys a kernel by its own file, so a
 fused pass would keep an inlined function's old code after the function's module changed.
 """

@@ -32,7 +32,7 @@ from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.aggregate import cell_index
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, SUB, TEMPORARY
-from migsim.kernels.rng import Stream, uniform
+from migsim.kernels.rng import Stream, block_draws, uniform
 
 N_CHUNKS = 64
 # earnings histogram: log(earnings / native wage of the cell) in [-HIST_SPAN, HIST_SPAN)
@@ -178,13 +178,10 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
     for block in range(start, stop, SUB):
         end = min(stop, block + SUB)
         # with AVX-512DQ the employment draws of a block of the decisions' SUB rows in a
-        # branch-free loop that LLVM vectorises (the ids read through a view of the block,
-        # as in `migsim.kernels.migration._draw_block`); elsewhere one by one, for working
-        # ages only (the draw is a pure function of the person: the same number either way)
+        # branch-free loop that LLVM vectorises; elsewhere one by one, for working ages only
+        # (the draw is a pure function of the person: the same number either way)
         if VECTOR_DRAWS:
-            ids = person_id[block:end]
-            for j in range(ids.shape[0]):
-                u_work[j] = uniform(key, ids[j], year, Stream.EMPLOYMENT)
+            block_draws(key, year, Stream.EMPLOYMENT, person_id, block, end, u_work)
         for i in range(block, end):
             units_out[i] = 0.0
             a = age[i]

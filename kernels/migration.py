@@ -50,7 +50,7 @@ import numpy as np
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.bundles import add_move, skill_class
 from migsim.kernels.quiet import busy_rows, cttz, quiet_thresholds
-from migsim.kernels.rng import Stream, normal, rest_below, uniform
+from migsim.kernels.rng import Stream, block_draws, normal, rest_below, uniform
 
 N_CHUNKS = 64
 NATIVE, PERMANENT, TEMPORARY, IRREGULAR, INTRA_REGIONAL = 0, 1, 2, 3, 4
@@ -126,15 +126,6 @@ def enter(
 
 # Rows per sub-block: draws for a sub-block are computed together in a vectorisable loop.
 SUB = 1024
-
-
-@nb.njit(inline="always", **JIT)
-def _draw_block(key, year, person_id, start, stop, u_nest):
-    """u_nest[j] = the MIGRATE_NEST draw of row start + j; the ids through a view (read as
-    person_id[start + j], numba's index wraparound made LLVM gather them: 3x slower)."""
-    ids = person_id[start:stop]
-    for j in range(ids.shape[0]):
-        u_nest[j] = uniform(key, ids[j], year, Stream.MIGRATE_NEST)
 
 
 @nb.njit(inline="always", **JIT)
@@ -281,7 +272,7 @@ def _decide_block(
     """
     with_shift = shifts.shape[0] > 0
     if VECTOR_DRAWS:
-        _draw_block(key, year, people.person_id, start, stop, u_nest)
+        block_draws(key, year, Stream.MIGRATE_NEST, people.person_id, start, stop, u_nest)
     if VECTOR_DRAWS and not with_shift:
         # the rows that may do something this year, up to 64 at a time as the bits of a
         # mask found by a vectorised loop (`busy_rows`); the others are skipped
