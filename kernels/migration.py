@@ -39,7 +39,7 @@ who need them. Draws are pure functions of (key, person id, year, stream), so re
 the same bytes either way (tests/test_golden.py runs both). With them, only the rows a
 64-row mask marks (`migsim.kernels.quiet`: the living abroad, and those at home whose draw
 is below their cell's probability of moving plus its within-region rate) are decided one
-by one (`_decide_row`), about 1 in 32 in the default world.
+by one, about 1 in 32 in the default world.
 """
 
 from __future__ import annotations
@@ -84,53 +84,41 @@ def draw_index(cdf, u):
 
 
 @nb.njit(inline="always", **JIT)
-def enter(
-    i,
-    c,
-    o,
-    d,
-    s,
-    v,
-    f,
-    b,
-    status,
-    visa_years_left,
-    location,
-    years_abroad,
-    family,
-    levers,
-    moves_out,
-    n_moves,
-    R,
-):
-    """Person i (origin o, skill s, age band b) moves from home to d: the entry channel
+def entry(v, f, temporary_share, irregular_share, visa_years, family_left):
+    """(status, visa years left, family) of a person moving from home: the entry channel
     drawn with the uniform v (temporary visa, irregular or permanent, by the corridor's
-    shares), close family left at origin with the uniform f (levers.family_left[b]), and the
-    move recorded in chunk c of the tallies (moves_out, n_moves, R)."""
-    temporary_share = levers.temporary_share
-    irregular_share = levers.irregular_share
-    if v < temporary_share[o, d, s]:
-        status[i] = TEMPORARY
-        visa_years_left[i] = levers.visa_years[d]
-    elif v < temporary_share[o, d, s] + irregular_share[o, d, s]:
-        status[i] = IRREGULAR
-        visa_years_left[i] = 0
-    else:
-        status[i] = PERMANENT
-        visa_years_left[i] = 0
-    location[i] = d
-    years_abroad[i] = 0
-    family[i] = 1 if f < levers.family_left[b] else 0
-    add_move(moves_out, n_moves, R, c, o, o, d, s)
+    shares temporary_share and irregular_share), close family left at origin with the
+    uniform f (probability family_left). Scalars only: arrays passed to an inlined function
+    cost a reference count increment and decrement each."""
+    fam = 1 if f < family_left else 0
+    if v < temporary_share:
+        return TEMPORARY, visa_years, fam
+    if v < temporary_share + irregular_share:
+        return IRREGULAR, 0, fam
+    return PERMANENT, 0, fam
 
 
 # Rows per sub-block: draws for a sub-block are computed together in a vectorisable loop.
 SUB = 1024
 
 
-@nb.njit(inline="always", **JIT)
-def _decide_row(i, j, c, with_shift, shifts, u_nest, key, year, people, cells, levers, tallies):
-    """The decision of row i, row j of its block (as in `_decide_block`)."""
+@nb.njit(**JIT)
+def _decide_block(
+    start, stop, c, shifts, u_nest, rows, thresholds, key, year, people, cells, levers, tallies
+):
+    """Decisions of rows [start, stop) of chunk c.
+
+    shifts[j] moves the log-odds of moving from home of row start + j (an empty array
+    means no shift); u_nest and rows (int64) are scratch arrays of at least stop - start;
+    thresholds: `quiet_thresholds` (not used with a shift). Never inlined into a parallel
+    loop (see `migsim.kernels.quiet`).
+
+    The rows to decide are listed first: with vector draws and no shift, the rows a 64-row
+    mask marks as possibly acting (`busy_rows`), found with `cttz`; otherwise every row.
+    Then one loop decides them, with the columns taken out of the bundles once per block:
+    taken per row (as a function inlined per row did), each of some 40 arrays cost a
+    reference count increment and decrement, atomics on counts both threads share.
+    """
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -157,163 +145,146 @@ def _decide_row(i, j, c, with_shift, shifts, u_nest, key, year, people, cells, l
     return_factor = levers.return_factor
     family_reunify = levers.family_reunify
     family_return = levers.family_return
+    temporary_share = levers.temporary_share
+    irregular_share = levers.irregular_share
+    visa_years = levers.visa_years
+    family_left = levers.family_left
     moves_out = tallies.moves
     n_moves = tallies.n_moves
     R = tallies.n_regions
     blocked_out = tallies.blocked
     intra_moves_out = tallies.intra
-    if alive[i] == 0:
-        return
-    pid = person_id[i]
-    if VECTOR_DRAWS:
-        u = u_nest[j]
-    else:
-        u = uniform(key, pid, year, Stream.MIGRATE_NEST)
-    o = origin[i]
-    loc = location[i]
-    s = skill_class(skill[i])
-    st = status[i]
-    b = band_of_age[age[i]]
-    if loc == o:
-        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-        p = p_move[h]
-        if with_shift:
-            shift = shifts[j]
-            if shift != 0.0 and 0.0 < p < 1.0:
-                p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
-        if u < p:
-            d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-            if d == o:
-                return
-            if means(key, pid, wealth[i], o, s, levers) < upfront_cost[o, d]:
-                blocked_out[c, o] += 1
-                return
-            if accept[d, s] < 1.0 and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]:
-                return
-            wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
-            enter(
-                i,
-                c,
-                o,
-                d,
-                s,
-                uniform(key, pid, year, Stream.VISA),
-                uniform(key, pid, year, Stream.FAMILY_LEFT),
-                b,
-                status,
-                visa_years_left,
-                location,
-                years_abroad,
-                family,
-                levers,
-                moves_out,
-                n_moves,
-                R,
-            )
-        else:
-            # within-region moves between countries of the same region, on the same
-            # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
-            # `rest_below(u, p, r)` (no second draw for everyone at home)
-            if st == NATIVE and rest_below(u, p, intra_rate[o, b]):
-                status[i] = INTRA_REGIONAL
-                intra_moves_out[c, o] += 1
-            elif st == INTRA_REGIONAL and rest_below(u, p, intra_return[o, b]):
-                status[i] = NATIVE
-        return
-    # abroad
-    leave = False
-    if st == TEMPORARY:
-        if visa_years_left[i] > 0:
-            visa_years_left[i] -= 1
-        if visa_years_left[i] == 0:
-            if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
-                status[i] = IRREGULAR
-            else:
-                leave = True
-    if not leave:
-        h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
-        if family[i] != 0:
-            h_leave *= family_return
-        leave = uniform(key, pid, year, Stream.RETURN) < h_leave
-    if not leave:
-        # close family left at origin joins the migrant (not on a temporary visa)
-        if (
-            family[i] != 0
-            and status[i] != TEMPORARY
-            and uniform(key, pid, year, Stream.FAMILY_REUNIFY) < family_reunify[loc]
-        ):
-            family[i] = 0
-        return
-    dest = o
-    if u < onward_share:
-        h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-        d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-        if d != o and d != loc:
-            dest = d
-    location[i] = dest
-    years_abroad[i] = 0
-    visa_years_left[i] = 0
-    status[i] = NATIVE if dest == o else PERMANENT
-    if dest == o:
-        family[i] = 0
-    add_move(moves_out, n_moves, R, c, o, loc, dest, s)
-
-
-@nb.njit(**JIT)
-def _decide_block(
-    start, stop, c, shifts, u_nest, thresholds, key, year, people, cells, levers, tallies
-):
-    """Decisions of rows [start, stop) of chunk c.
-
-    shifts[j] moves the log-odds of moving from home of row start + j (an empty array
-    means no shift); u_nest is a scratch array of at least stop - start; thresholds:
-    `quiet_thresholds` (not used with a shift). Never inlined into a parallel loop (see
-    `migsim.kernels.quiet`).
-    """
     with_shift = shifts.shape[0] > 0
+    m = 0
     if VECTOR_DRAWS:
         block_draws(key, year, Stream.MIGRATE_NEST, people.person_id, start, stop, u_nest)
     if VECTOR_DRAWS and not with_shift:
-        # the rows that may do something this year, up to 64 at a time as the bits of a
-        # mask found by a vectorised loop (`busy_rows`); the others are skipped
-        i = start
-        while i < stop:
-            n = min(64, stop - i)
-            busy = busy_rows(i, n, u_nest, i - start, people, thresholds, INTRA_REGIONAL)
-            while busy != 0:
-                row = i + np.int64(cttz(busy))
-                busy &= busy - np.uint64(1)
-                _decide_row(
-                    row,
-                    row - start,
-                    c,
-                    False,
-                    shifts,
-                    u_nest,
-                    key,
-                    year,
-                    people,
-                    cells,
-                    levers,
-                    tallies,
-                )
-            i += n
-    else:
-        for i in range(start, stop):
-            _decide_row(
-                i,
-                i - start,
-                c,
-                with_shift,
-                shifts,
+        flat = thresholds.reshape(-1)
+        n_ages = thresholds.shape[2]
+        i0 = start
+        while i0 < stop:
+            n = min(64, stop - i0)
+            busy = busy_rows(
+                i0,
+                n,
                 u_nest,
-                key,
-                year,
-                people,
-                cells,
-                levers,
-                tallies,
+                i0 - start,
+                alive,
+                age,
+                sex,
+                skill,
+                origin,
+                location,
+                status,
+                flat,
+                n_ages,
+                INTRA_REGIONAL,
             )
+            while busy != 0:
+                rows[m] = i0 + np.int64(cttz(busy))
+                m += 1
+                busy &= busy - np.uint64(1)
+            i0 += n
+    else:
+        for i0 in range(start, stop):
+            rows[m] = i0
+            m += 1
+    for q in range(m):
+        i = rows[q]
+        j = i - start
+        if alive[i] == 0:
+            continue
+        pid = person_id[i]
+        if VECTOR_DRAWS:
+            u = u_nest[j]
+        else:
+            u = uniform(key, pid, year, Stream.MIGRATE_NEST)
+        o = origin[i]
+        loc = location[i]
+        s = skill_class(skill[i])
+        st = status[i]
+        b = band_of_age[age[i]]
+        if loc == o:
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+            p = p_move[h]
+            if with_shift:
+                shift = shifts[j]
+                if shift != 0.0 and 0.0 < p < 1.0:
+                    p = 1.0 / (1.0 + np.exp(-(np.log(p / (1.0 - p)) + shift)))
+            if u < p:
+                d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+                if d == o:
+                    continue
+                if means(key, pid, wealth[i], o, s, levers) < upfront_cost[o, d]:
+                    blocked_out[c, o] += 1
+                    continue
+                if (
+                    accept[d, s] < 1.0
+                    and uniform(key, pid, year, Stream.QUOTA_LOTTERY) >= accept[d, s]
+                ):
+                    continue
+                wealth[i] = max(wealth[i] - upfront_cost[o, d], 0.0)
+                st_new, visa_new, fam_new = entry(
+                    uniform(key, pid, year, Stream.VISA),
+                    uniform(key, pid, year, Stream.FAMILY_LEFT),
+                    temporary_share[o, d, s],
+                    irregular_share[o, d, s],
+                    visa_years[d],
+                    family_left[b],
+                )
+                status[i] = st_new
+                visa_years_left[i] = visa_new
+                location[i] = d
+                years_abroad[i] = 0
+                family[i] = fam_new
+                add_move(moves_out, n_moves, R, c, o, o, d, s)
+            else:
+                # within-region moves between countries of the same region, on the same
+                # draw: given u >= p, (u - p) / (1 - p) is uniform, so a rate r applies as
+                # `rest_below(u, p, r)` (no second draw for everyone at home)
+                if st == NATIVE and rest_below(u, p, intra_rate[o, b]):
+                    status[i] = INTRA_REGIONAL
+                    intra_moves_out[c, o] += 1
+                elif st == INTRA_REGIONAL and rest_below(u, p, intra_return[o, b]):
+                    status[i] = NATIVE
+            continue
+        # abroad
+        leave = False
+        if st == TEMPORARY:
+            if visa_years_left[i] > 0:
+                visa_years_left[i] -= 1
+            if visa_years_left[i] == 0:
+                if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
+                    status[i] = IRREGULAR
+                else:
+                    leave = True
+        if not leave:
+            h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
+            if family[i] != 0:
+                h_leave *= family_return
+            leave = uniform(key, pid, year, Stream.RETURN) < h_leave
+        if not leave:
+            # close family left at origin joins the migrant (not on a temporary visa)
+            if (
+                family[i] != 0
+                and status[i] != TEMPORARY
+                and uniform(key, pid, year, Stream.FAMILY_REUNIFY) < family_reunify[loc]
+            ):
+                family[i] = 0
+            continue
+        dest = o
+        if u < onward_share:
+            h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
+            d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
+            if d != o and d != loc:
+                dest = d
+        location[i] = dest
+        years_abroad[i] = 0
+        visa_years_left[i] = 0
+        status[i] = NATIVE if dest == o else PERMANENT
+        if dest == o:
+            family[i] = 0
+        add_move(moves_out, n_moves, R, c, o, loc, dest, s)
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -346,6 +317,7 @@ def decide_rows(begin, end, c, key, year, people, cells, levers, tallies, thresh
     thresholds: `quiet_thresholds(cells, levers)`."""
     no_shift = np.empty(0, dtype=np.float64)
     u_nest = np.empty(SUB, dtype=np.float64)
+    rows = np.empty(SUB, dtype=np.int64)
     for start in range(begin, end, SUB):
         _decide_block(
             start,
@@ -353,6 +325,7 @@ def decide_rows(begin, end, c, key, year, people, cells, levers, tallies, thresh
             c,
             no_shift,
             u_nest,
+            rows,
             thresholds,
             key,
             year,
@@ -385,6 +358,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
     chunk = (n + N_CHUNKS - 1) // N_CHUNKS
     for c in nb.prange(N_CHUNKS):
         u_nest = np.empty(SUB, dtype=np.float64)
+        rows = np.empty(SUB, dtype=np.int64)
         no_thresholds = np.empty((0, 0, 0), dtype=np.float64)
         shifts = np.zeros(SUB, dtype=np.float64)
         end = min(n, (c + 1) * chunk)
@@ -413,6 +387,7 @@ def decide_with_term(key, year, n, people, cells, levers, term, term_params, tal
                 c,
                 shifts,
                 u_nest,
+                rows,
                 no_thresholds,
                 key,
                 year,
@@ -447,6 +422,10 @@ def catch_up(key, year, n, people, cells, levers, tallies):
     n_bands = cells.n_bands
     q_move = cells.p_move
     dest_cdf = cells.dest_cdf
+    temporary_share = levers.temporary_share
+    irregular_share = levers.irregular_share
+    visa_years = levers.visa_years
+    family_left = levers.family_left
     moves_out = tallies.moves
     n_moves = tallies.n_moves
     R = tallies.n_regions
@@ -470,22 +449,17 @@ def catch_up(key, year, n, people, cells, levers, tallies):
             d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.CATCH_UP_DEST))
             if d == o:
                 continue
-            enter(
-                i,
-                c,
-                o,
-                d,
-                s,
+            st_new, visa_new, fam_new = entry(
                 uniform(key, pid, year, Stream.CATCH_UP_VISA),
                 uniform(key, pid, year, Stream.FAMILY_LEFT),
-                b,
-                status,
-                visa_years_left,
-                location,
-                years_abroad,
-                family,
-                levers,
-                moves_out,
-                n_moves,
-                R,
+                temporary_share[o, d, s],
+                irregular_share[o, d, s],
+                visa_years[d],
+                family_left[b],
             )
+            status[i] = st_new
+            visa_years_left[i] = visa_new
+            location[i] = d
+            years_abroad[i] = 0
+            family[i] = fam_new
+            add_move(moves_out, n_moves, R, c, o, o, d, s)

@@ -62,31 +62,40 @@ def cttz(typingctx, x):
     return types.uint64(types.uint64), codegen
 
 
+# the columns `busy_rows` reads, in the order of its arguments
+BUSY_COLUMNS = ("alive", "age", "sex", "skill", "origin", "location", "status")
+
+
 @nb.njit(inline="always", **JIT)
-def busy_rows(i0, n, u_nest, j0, people, thresholds, intra_regional):
+def busy_rows(
+    i0, n, u_nest, j0, alive, age, sex, skill, origin, location, status, flat, n_ages, intra
+):
     """A uint64 whose bit k (k < n <= 64) is set unless row i0 + k certainly does nothing
     this year: dead, or at home with its draw u_nest[j0 + k] at or above its
-    `quiet_thresholds` (intra_regional: the status code of a within-region migrant). No
-    stores, so LLVM vectorises the loop; n must not be a constant (fully unrolled, the loop
-    became four times slower). The rows of the set bits are then decided one by one
-    exactly as the others would be (the same bytes)."""
-    stop = i0 + n
-    alive = people.alive[i0:stop]
-    age = people.age[i0:stop]
-    sex = people.sex[i0:stop]
-    skill = people.skill[i0:stop]
-    origin = people.origin[i0:stop]
-    location = people.location[i0:stop]
-    status = people.status[i0:stop]
-    u = u_nest[j0 : j0 + n]
-    flat = thresholds.reshape(-1)
-    n_ages = thresholds.shape[2]
+    `quiet_thresholds` (flat: those thresholds flattened, n_ages their last extent; intra:
+    the status code of a within-region migrant). The columns are `BUSY_COLUMNS`, taken out
+    of the bundle by the caller once per block. No stores, so LLVM vectorises the loop; n
+    must not be a constant (fully unrolled, the loop became four times slower). The rows
+    of the set bits are then decided one by one exactly as the others would be (the same
+    bytes).
+
+    The columns are indexed with unsigned integers, so that numba adds no wraparound of
+    negative indices (with it, LLVM gathered the loads), and no view is made: a view's
+    reference count, like that of every array taken out of a bundle or passed to an
+    inlined function, is an atomic increment and decrement, and per row or per 64 rows
+    those cost more than the rest of the work.
+    """
     busy = np.uint64(0)
-    for k in range(alive.shape[0]):
-        o = np.int64(origin[k])
-        h = (o * 2 + np.int64(skill[k] == TERTIARY)) * 2 + np.int64(sex[k])
-        h = h * 2 + np.int64(status[k] == intra_regional)
-        limit = flat[h * n_ages + np.int64(age[k])]
-        doing = (alive[k] != 0) & ((u[k] < limit) | (np.int64(location[k]) != o))
+    base = np.uint64(i0)
+    ubase = np.uint64(j0)
+    for k in range(n):
+        i = base + np.uint64(k)
+        o = np.uint64(origin[i])
+        h = (o * np.uint64(2) + np.uint64(skill[i] == TERTIARY)) * np.uint64(2) + np.uint64(sex[i])
+        h = h * np.uint64(2) + np.uint64(status[i] == intra)
+        limit = flat[h * np.uint64(n_ages) + np.uint64(age[i])]
+        doing = (alive[i] != 0) & (
+            (u_nest[ubase + np.uint64(k)] < limit) | (np.uint64(location[i]) != o)
+        )
         busy |= np.uint64(doing) << np.uint64(k)
     return busy

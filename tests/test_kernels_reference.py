@@ -128,8 +128,11 @@ def test_rows_the_mask_skips_do_nothing(sims, extreme):
     thresholds = quiet.quiet_thresholds(cells, levers)
     u = uniform_reference(key, people.person_id[:n], year, int(Stream.MIGRATE_NEST))
     skipped = np.zeros(n, dtype=bool)
+    columns = [getattr(people, k) for k in quiet.BUSY_COLUMNS]
+    flat, n_ages = thresholds.reshape(-1), thresholds.shape[2]
     for i0 in range(0, n - n % 64, 64):
-        busy = int(quiet.busy_rows(i0, 64, u, i0, people, thresholds, mk.INTRA_REGIONAL))
+        busy = quiet.busy_rows(i0, 64, u, i0, *columns, flat, n_ages, mk.INTRA_REGIONAL)
+        busy = int(busy)
         skipped[i0 : i0 + 64] = [(busy >> k) & 1 == 0 for k in range(64)]
     changed = np.zeros(n, dtype=bool)
     for name in ref.WRITTEN:
