@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba as nb
 
 from migsim.kernels._config import PARALLEL_JIT
-from migsim.kernels.income import N_CHUNKS, experience_bands, supply_rows
+from migsim.kernels.income import N_CHUNKS, experience_bands, histogram_bins, supply_rows
 from migsim.kernels.migration import decide_rows
 from migsim.kernels.quiet import quiet_thresholds
 
@@ -32,10 +32,23 @@ def decide_and_supply(
     by its `labour_supply` (units_out, out, hist_out as there) on the decided rows.
     tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest chunk's rows."""
     bands = experience_bands()
+    bins = histogram_bins()
     thresholds = quiet_thresholds(cells, levers)
     for c in nb.prange(N_CHUNKS):
         end = bounds[c + 1]
         decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies, thresholds)
         supply_rows(
-            bounds[c], end, c, key, year, people, weight, work, bands, units_out, out, hist_out
+            bounds[c],
+            end,
+            c,
+            key,
+            year,
+            people,
+            weight,
+            work,
+            bands,
+            bins,
+            units_out,
+            out,
+            hist_out,
         )

@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from llvmlite import ir as llvmir
+from numba.core import types
+from numba.extending import intrinsic
 
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.aggregate import cell_index
@@ -42,6 +45,84 @@ HIST_SPAN = 3.0
 # each synthesised group and each year's births): a log and a scattered add per person would
 # cost a quarter of the year
 HIST_SAMPLE_MASK = 7
+# `histogram_bins`' cells: doubles sharing their bits above HIST_CELL_SHIFT (sign, exponent
+# and the top 8 bits of the mantissa) span 2^-8 in relative terms, 0.0039 in log, less than
+# a bin's 2 HIST_SPAN / HIST_BINS = 0.025: a bin boundary at most in each cell
+HIST_CELL_SHIFT = 44
+
+
+@intrinsic
+def float_bits(typingctx, x):
+    """The IEEE bits of a float64 as a uint64."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvmir.IntType(64))
+
+    return types.uint64(types.float64), codegen
+
+
+@intrinsic
+def bits_float(typingctx, x):
+    """The float64 of IEEE bits given as a uint64."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llvmir.DoubleType())
+
+    return types.float64(types.uint64), codegen
+
+
+@nb.njit(inline="always", **JIT)
+def hist_bin(rel):
+    """The earnings histogram's bin of rel > 0, earnings over the cell's native wage: the
+    definition, one logarithm (`histogram_bins` makes a table of it for the passes)."""
+    k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
+    return min(max(k, 0), HIST_BINS - 1)
+
+
+@nb.njit(**JIT)
+def histogram_bins():
+    """(cells, lowest, edges): `hist_bin` without a logarithm. edges[k] (HIST_BINS + 1)
+    is the least positive double whose `hist_bin` is at least k (found by bisection over the
+    doubles' bits, with `hist_bin` itself: its logarithm is monotone), edges[0] = 0 and
+    edges[HIST_BINS] = inf; cells[t] is the bin of the least double of cell lowest + t (the
+    doubles sharing their bits above HIST_CELL_SHIFT), a boundary at most in each cell. So
+    the bin of rel is k = cells[clamped cell of rel - lowest], plus 1 if rel >= edges[k + 1]
+    (`hist_bin_fast`): the same bins, with two loads and a comparison instead of a call."""
+    edges = np.empty(HIST_BINS + 1, dtype=np.float64)
+    edges[0] = 0.0
+    edges[HIST_BINS] = np.inf
+    for k in range(1, HIST_BINS):
+        guess = np.exp(k * (2.0 * HIST_SPAN / HIST_BINS) - HIST_SPAN)
+        lo = float_bits(guess) - np.uint64(1 << 24)
+        hi = float_bits(guess) + np.uint64(1 << 24)
+        if hist_bin(bits_float(lo)) >= k or hist_bin(bits_float(hi)) < k:
+            lo = np.uint64(1)  # the least positive double, then the largest finite one
+            hi = np.uint64(0x7FEFFFFFFFFFFFFF)
+        while hi - lo > np.uint64(1):
+            mid = lo + (hi - lo) // np.uint64(2)
+            if hist_bin(bits_float(mid)) >= k:
+                hi = mid
+            else:
+                lo = mid
+        edges[k] = bits_float(hi)
+    shift = np.uint64(HIST_CELL_SHIFT)
+    lowest = float_bits(edges[1]) >> shift
+    highest = float_bits(edges[HIST_BINS - 1]) >> shift
+    cells = np.empty(np.int64(highest - lowest) + 1, dtype=np.int64)
+    for t in range(cells.shape[0]):
+        cells[t] = hist_bin(bits_float((lowest + np.uint64(t)) << shift))
+    return cells, np.int64(lowest), edges
+
+
+@nb.njit(inline="always", **JIT)
+def hist_bin_fast(rel, cells, lowest, edges):
+    """`hist_bin(rel)` from `histogram_bins`' tables."""
+    t = np.int64(float_bits(rel) >> np.uint64(HIST_CELL_SHIFT)) - lowest
+    t = min(max(t, 0), cells.shape[0] - 1)
+    k = cells[t]
+    if rel >= edges[k + 1]:
+        k += 1
+    return k
 
 
 def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
@@ -133,6 +214,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
     earnings percentiles are the class wage times its quantiles.
     people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
     bands = experience_bands()
+    bins = histogram_bins()
     for c in nb.prange(N_CHUNKS):
         supply_rows(
             bounds[c],
@@ -144,6 +226,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
             weight,
             work,
             bands,
+            bins,
             units_out,
             out,
             hist_out,
@@ -151,11 +234,15 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
 
 
 @nb.njit(inline="always", **JIT)
-def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_out, out, hist_out):
+def supply_rows(
+    start, stop, c, key, year, people, weight, work, bands, bins, units_out, out, hist_out
+):
     """`labour_supply` of rows [start, stop), added to chunk c of out and hist_out in row
     order (inlined: `labour_supply` and the fused migration pass, `migsim.kernels.fused`,
     call it per chunk; as a call of its own it took 40% longer). bands:
-    `experience_bands()`."""
+    `experience_bands()`; bins: `histogram_bins()` (the sample's bins without a call to the
+    logarithm in the loop)."""
+    hist_cells, hist_lowest, hist_edges = bins
     person_id = people.person_id
     alive = people.alive
     age = people.age
@@ -219,8 +306,7 @@ def supply_rows(start, stop, c, key, year, people, weight, work, bands, units_ou
             j = 1 if (loc != o or st == INTRA_REGIONAL) else 0
             if (person_id[i] & HIST_SAMPLE_MASK) == 0 and units > 0.0:
                 rel = units * relative_wage[loc, e, x, j]
-                k = int((np.log(rel) + HIST_SPAN) * (HIST_BINS / (2.0 * HIST_SPAN)))
-                k = min(max(k, 0), HIST_BINS - 1)
+                k = hist_bin_fast(rel, hist_cells, hist_lowest, hist_edges)
                 hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
             cell = ((loc * 3 + e) * N_EXPERIENCE + x) * 2 + j
             if cell != cell_now:  # rows come in runs of one cell: its sum in a register

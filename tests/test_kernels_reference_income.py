@@ -183,3 +183,37 @@ def test_incomes_count_cells_like_numpy(inputs):
         for a, b in zip(tallies_a, tallies_b, strict=True):
             np.testing.assert_array_equal(a, b)
     people.wealth[:] = wealth0
+
+
+def test_histogram_bins_give_the_logarithm_s_bins():
+    """The labour supply bins its earnings sample from `histogram_bins`' tables instead of a
+    logarithm per person: the same bin as the definition (`hist_bin`) for earnings ratios
+    spread over many orders of magnitude and for the doubles at and beside every edge."""
+    import numba as nb
+
+    cells, lowest, edges = ik.histogram_bins()
+    assert edges[0] == 0.0 and np.isinf(edges[-1]) and np.all(np.diff(edges) > 0)
+
+    @nb.njit(fastmath=ik.JIT["fastmath"])
+    def differing(xs, cells, lowest, edges):
+        bad = 0
+        for x in xs:
+            if ik.hist_bin(x) != ik.hist_bin_fast(x, cells, lowest, edges):
+                bad += 1
+        return bad
+
+    rng = np.random.default_rng(3)
+    inner = edges[1:-1]
+    xs = np.concatenate(
+        [
+            np.exp(rng.uniform(-12.0, 12.0, 400_000)),
+            inner,
+            np.nextafter(inner, 0.0),
+            np.nextafter(inner, np.inf),
+            [5e-324, 1e-300, 1e300, 1.7e308],
+        ]
+    )
+    assert differing(xs, cells, lowest, edges) == 0
+    # every bin is reached, and the edges are where the definition changes bin
+    got = np.array([ik.hist_bin(x) for x in inner])
+    assert np.array_equal(got, np.arange(1, ik.HIST_BINS))
