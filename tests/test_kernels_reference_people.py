@@ -96,16 +96,26 @@ def test_mortality_and_fertility_equals_numpy_twin(sim):
         )
 
 
+@pytest.mark.parametrize("tables", ["world", "extreme"])
 @pytest.mark.parametrize("graduation", [False, True])
-def test_mortality_fertility_and_ageing_equals_the_numpy_twins(sim, graduation):
+def test_mortality_fertility_and_ageing_equals_the_numpy_twins(sim, graduation, tables):
     # the fused kernel: mortality and fertility, then ageing, then (with graduation)
-    # graduation of those who turn 22, each as its own twin computes it
+    # graduation of those who turn 22, each as its own twin computes it. With vector draws
+    # only the rows `vital_rows` marks take the per-row code: "extreme" tables put the
+    # limits at their edges (probabilities of death 0 and 1, expected children above 1)
     key, n, people = _mixed(sim, 5)
     people.age[: n // 3] = 21  # many turn 22
     people.skill[:n] = np.random.default_rng(5).integers(0, 3, n).astype(np.uint8)
     w = sim.world
     R = w.n_regions
-    vital = Vital(w.death_probability, w.fertility, sim.population.weight)
+    death, fertility = w.death_probability, w.fertility
+    if tables == "extreme":
+        death, fertility = death.copy(), fertility * 25.0
+        death[:, :, 25:35] = 0.0
+        death[:, 0, 40:45] = 1.0
+        death[0, 1, :60] = 0.5
+        assert fertility.max() > 2.0
+    vital = Vital(death, fertility, sim.population.weight)
     share = np.linspace(0.1, 0.9, R) if graduation else np.zeros(0)
     secondary = np.linspace(0.8, 0.2, R) if graduation else np.zeros(0)
     alive, children, deaths = ref.demography.mortality_and_fertility(key, 2014, n, people, vital)
