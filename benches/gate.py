@@ -147,10 +147,10 @@ def kernel_times(size: int, repeat: int) -> tuple[dict, int]:
     return {k: min(v) for k, v in times.items()}, int(pop.alive[: pop.n].sum())
 
 
-def full_year_vs_probe(size: int = 2_000_000, years: int = 2, rounds: int = 2) -> tuple:
-    """(person-years/s of `years` full simulated years of the default world at `size`
-    people, person-years/s of the probe on the same number of people), best of `rounds`,
-    interleaved, with all numba threads."""
+def year_and_probe_rounds(size: int = 2_000_000, years: int = 2, rounds: int = 2) -> list:
+    """[(person-years/s of `years` full simulated years of the default world at `size`
+    people, person-years/s of the probe on the same number of people right after them)] for
+    each of `rounds` interleaved rounds, with all numba threads."""
     import time
 
     from benches import probe
@@ -161,15 +161,22 @@ def full_year_vs_probe(size: int = 2_000_000, years: int = 2, rounds: int = 2) -
     sim.step()  # JIT / cache load of every kernel of the year
     state.restore()
     people = alive_count(sim)
-    year_rates, probe_rates = [], []
+    pairs = []
     for _ in range(rounds):
         t0 = time.perf_counter()
         for _ in range(years):
             sim.step()
-        year_rates.append(people * years / (time.perf_counter() - t0))
+        year_rate = people * years / (time.perf_counter() - t0)
         state.restore()
-        probe_rates.append(probe.person_years_per_s(size, years=years))
-    return max(year_rates), max(probe_rates)
+        pairs.append((year_rate, probe.person_years_per_s(size, years=years)))
+    return pairs
+
+
+def full_year_vs_probe(size: int = 2_000_000, years: int = 2, rounds: int = 2) -> tuple:
+    """(person-years/s of the full year, of the probe), each the best of
+    `year_and_probe_rounds`' rounds."""
+    pairs = year_and_probe_rounds(size, years, rounds)
+    return max(y for y, _ in pairs), max(p for _, p in pairs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -154,11 +154,17 @@ def targets_table(results: Path = RESULTS) -> str:
     if r:
         ratio = r["full_year_vs_probe"]
         gap = f"{t.TARGET_FULL_YEAR_VS_PROBE / ratio:.2f}x faster needed"
+        rounds = r.get("full_year_vs_probe_rounds")
+        spread = (
+            f"the median of {len(rounds)} rounds, {min(rounds):.2f}-{max(rounds):.2f}; "
+            if rounds
+            else ""
+        )
         lines.append(
             f"| full year, default world, {r['people']:,} people, "
             f">= {t.TARGET_FULL_YEAR_VS_PROBE}x the probe "
             f"| {_num(r['full_year_person_years_per_s'])} person-years/s = {ratio:.2f}x "
-            f"({r['threads']} threads; {src}) "
+            f"({spread}{r['threads']} threads; {src}) "
             f"| {_num(r['probe_person_years_per_s'])} person-years/s "
             f"| {status(ratio >= t.TARGET_FULL_YEAR_VS_PROBE, gap)} |"
         )

@@ -40,7 +40,7 @@ from migsim.kernels.histogram import (  # noqa: F401 (HIST_*: the histogram's sh
     histogram_bins,
 )
 from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, SUB, TEMPORARY
-from migsim.kernels.rng import Stream, block_draws, uniform
+from migsim.kernels.rng import Stream, block_draws, seeded_uniform, stream_seed, uniform
 
 N_CHUNKS = 64
 
@@ -318,6 +318,13 @@ def incomes(
     sex = people.sex
     n_regions = weight.shape[0]
     n_bands = spending_profile.shape[0]
+    remit_seed = stream_seed(key, year, Stream.REMIT)
+    # the probability of remitting by years abroad, each entry the same expression as a
+    # person's (a call of exp in the loop made every sender's row save and restore the
+    # running sums)
+    remit_p = np.empty(256)
+    for t in range(256):
+        remit_p[t] = remit_p0 * np.exp(-remit_decay * np.uint8(t))
     for c in nb.prange(N_CHUNKS):
         # the running sums of the last welfare group seen, added in row order exactly as
         # group_out[c, g] += ... would add them (no view of group_out: a view's reference
@@ -329,6 +336,10 @@ def incomes(
         fiscal = fiscal_out[c].reshape((-1, 4))
         f_now = -1
         earnings_f = tax_f = public_f = people_f = 0.0
+        # the remittances of the last (location, origin) seen, likewise
+        remit = remit_out[c].reshape(-1)
+        r_now = -1
+        remit_r = 0.0
         lane = nb.get_thread_id()
         last = -1  # the cell of the current run of rows, and its length
         run = 0
@@ -385,6 +396,13 @@ def incomes(
                 )
                 share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
                 remit_scale_share = remit_scale[loc, o] * share
+                if sends:
+                    r = loc * n_regions + o
+                    if r != r_now:
+                        if r_now >= 0:
+                            remit[r_now] = remit_r
+                        r_now = r
+                        remit_r = remit[r]
                 subs = subsistence[loc]
                 keep = 1.0 - wealth_depreciation[loc]
                 # abroad, the welfare group also depends on the years abroad (per person)
@@ -415,13 +433,17 @@ def incomes(
                     paid_levy = earnings * levy[o, s]
                     levy_out[c, o] += paid_levy * w
                 net = earnings - tax - paid_levy
-                if sends and net > 0.0:
-                    p = remit_p0 * np.exp(-remit_decay * years_abroad[i])
-                    if uniform(key, person_id[i], year, Stream.REMIT) < p:
-                        sent = remit_scale_share * max(net - subs, 0.0)
-                        if sent > net:
-                            sent = net
-                        remit_out[c, loc, o] += sent * w
+                if sends:  # the same for a whole run of rows
+                    # whether this person sends is a coin flip on the draw and on being
+                    # employed (net > 0): selects, not branches, and a non-sender adds 0 to
+                    # the run's non-negative sum, which leaves it as it was
+                    p = remit_p[years_abroad[i]]
+                    u = seeded_uniform(remit_seed, person_id[i])
+                    amount = remit_scale_share * max(net - subs, 0.0)
+                    if amount > net:
+                        amount = net
+                    sent = amount if (net > 0.0) & (u < p) else 0.0
+                    remit_r += sent * w
                 earnings_f += earnings * w
                 tax_f += tax * w
             public_f += public * w
@@ -447,6 +469,8 @@ def incomes(
             fiscal[f_now, 1] = tax_f
             fiscal[f_now, 2] = public_f
             fiscal[f_now, 3] = people_f
+        if r_now >= 0:
+            remit[r_now] = remit_r
         if g_now >= 0:
             group_out[c, g_now, 0] = people_g
             group_out[c, g_now, 1] = private_g

@@ -84,7 +84,14 @@ def uniform(key, person_id, year, stream):
     index person_id of the sequence seeded with `stream_seed(key, year, stream)`. The seed
     does not depend on the person, so a kernel's loop computes it once (LLVM hoists it) and
     a draw costs one finaliser."""
-    k = mix64(stream_seed(key, year, stream) + np.uint64(person_id) * GOLDEN)
+    return seeded_uniform(stream_seed(key, year, stream), person_id)
+
+
+@nb.njit(inline="always", **JIT)
+def seeded_uniform(seed, person_id):
+    """`uniform` given its stream's seed for the year (`stream_seed`), for a loop that
+    draws inside a branch, out of which LLVM does not hoist the seed."""
+    k = mix64(seed + np.uint64(person_id) * GOLDEN)
     return np.float64(k >> np.uint64(11)) * INV_2_53
 
 

@@ -58,6 +58,34 @@ def test_targets_table_reads_the_records(tmp_path):
     assert "| per-pass scratch allocated (units 4.00 B/person) | 2.00 | 1.86 |" in peak
 
 
+def test_the_full_year_target_is_judged_on_the_median_round(tmp_path):
+    _write(
+        tmp_path,
+        "targets",
+        {
+            "targets": True,
+            "people": 10_000_000,
+            "threads": 2,
+            "full_year_person_years_per_s": 66e6,
+            "probe_person_years_per_s": 20e6,
+            "full_year_vs_probe": 3.3,
+            "full_year_vs_probe_rounds": [3.5, 3.1, 3.3],
+            "state_bytes_per_row": 24.0,
+            "command": "x",
+        },
+    )
+    text = table.targets_table(tmp_path)
+    assert "= 3.30x (the median of 3 rounds, 3.10-3.50; 2 threads; targets)" in text
+    assert "not met" not in text
+
+
+@pytest.mark.parametrize("rounds", ["0", "4", "-3"])
+def test_the_targets_command_refuses_an_even_or_empty_number_of_rounds(rounds, capsys):
+    assert targets.main(["1000", rounds]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"benches.targets: ROUNDS is {rounds}; allowed: an odd number >= 1"
+
+
 def test_a_file_without_benchmark_blocks_is_refused(tmp_path):
     from migsim.core.errors import InputError
 
