@@ -195,7 +195,8 @@ def mortality_fertility_and_ageing(
     death_probability = vital.death_probability
     fertility = vital.fertility
     weight = vital.weight
-    for i in nb.prange(n):
+    for row in nb.prange(n):
+        i = np.uint64(row)  # unsigned: no negative-index wraparound per column's load
         if alive[i] == 0:
             continue
         pid = person_id[i]
@@ -268,7 +269,7 @@ def write_births(key, year, regions, row_start, id_start, counts, people, sigma=
         j = np.searchsorted(ends, k, side="right")
         r = regions[j]
         within = k - (ends[j] - counts[r])
-        row = row_start[r] + within
+        row = np.uint64(row_start[r] + within)  # unsigned: no wraparound per store
         pid = id_start[r] + within
         person_id[row] = pid
         alive[row] = 1

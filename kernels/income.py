@@ -189,7 +189,10 @@ def supply_rows(
         # (the draw is a pure function of the person: the same number either way)
         if VECTOR_DRAWS:
             block_draws(key, year, Stream.EMPLOYMENT, person_id, block, end, u_work)
-        for i in range(block, end):
+        for row in range(block, end):
+            # an unsigned index: with a signed one numba makes every column's load select
+            # a negative index's wraparound, two more loads from the stack each
+            i = np.uint64(row)
             units_out[i] = 0.0
             a = age[i]
             # the dead and those outside working ages supply nothing: 0 units would add
@@ -201,7 +204,7 @@ def supply_rows(
             o = origin[i]
             st = status[i]
             if VECTOR_DRAWS:
-                u = u_work[i - block]
+                u = u_work[row - block]
             else:
                 u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
             units = _efficiency(
@@ -350,7 +353,8 @@ def incomes(
         w = wage = tr = public = remit_scale_share = subs = keep = 0.0
         abroad = sends = irregular = works = False
         s = g_fixed = g_old = 0
-        for i in range(bounds[c], bounds[c + 1]):
+        for row in range(bounds[c], bounds[c + 1]):
+            i = np.uint64(row)  # unsigned: no negative-index wraparound per load
             if alive[i] == 0:
                 continue
             loc = location[i]

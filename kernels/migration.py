@@ -195,8 +195,8 @@ def _decide_block(
             rows[m] = i0
             m += 1
     for q in range(m):
-        i = rows[q]
-        j = i - start
+        i = np.uint64(rows[q])  # unsigned: no negative-index wraparound per column's load
+        j = rows[q] - start
         if alive[i] == 0:
             continue
         pid = person_id[i]

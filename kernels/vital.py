@@ -154,7 +154,7 @@ def _vital_block(
             i0, m, key, year, person_id, alive, age, sex, origin, location, limits, n_ages
         )
         while busy != 0:
-            i = i0 + np.int64(cttz(busy))
+            i = np.uint64(i0) + cttz(busy)  # unsigned: no negative-index wraparound
             busy &= busy - np.uint64(1)
             pid = person_id[i]
             a = age[i]
