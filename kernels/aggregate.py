@@ -20,10 +20,11 @@ from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.bundles import skill_class
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
-# Most cells the lanes' histograms of `count_cells` may hold together (64 MB of int64): the
-# cell histogram grows as R^2 (77 MB at 230 regions), so large worlds count in fewer lanes
-# (one from about 200 regions) instead of allocating eight copies.
-CELL_BUDGET = 1 << 23
+# Most cells the lanes' histograms of `count_cells` (and the incomes pass's count by cell,
+# a lane a thread) may hold together (256 MB of int64): the cell histogram grows as R^2
+# (77 MB at 232 regions), so large worlds count in fewer lanes instead of allocating eight
+# copies; two threads' lanes of the countries world fit, so its incomes pass counts them.
+CELL_BUDGET = 1 << 25
 
 
 @nb.njit(inline="always", **JIT)

@@ -16,8 +16,8 @@ import numpy as np
 from migsim.core.errors import PluginOutputError
 from migsim.core.world import AGE_BAND_OF_AGE, AGE_BANDS, MAX_AGE
 from migsim.kernels import applicants as ka
+from migsim.kernels import cellsums, fused
 from migsim.kernels import demography as demo
-from migsim.kernels import fused
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
 from migsim.kernels.aggregate import CELL_BUDGET, count_cells
@@ -312,7 +312,7 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
     )
     out = {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
     if cells is not None:
-        out["cells"] = cells.sum(axis=0)
+        out["cells"] = cellsums.sum_lanes(cells)
     return out
 
 

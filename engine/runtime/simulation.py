@@ -22,6 +22,7 @@ from migsim.core.errors import InputError
 from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
 from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
 from migsim.core.world import World
+from migsim.kernels import cellsums
 from migsim.kernels import demography as demo
 from migsim.kernels.bundles import ID_LIMIT
 from migsim.people import passes
@@ -196,8 +197,8 @@ class Simulation:
         R = self.world.n_regions
         if counts is None:
             counts = self.people.sum(passes.cell_counts, R)
-        counts = counts.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
-        return counts * self.weight[:, None, None, None, None, None]
+        people = cellsums.weighted_cells(counts.reshape(-1), self.weight)
+        return people.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
 
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
@@ -205,7 +206,11 @@ class Simulation:
         counted, self.counted = self.counted, None
         people = self.cell_people(counted[1] if counted and counted[0] == year else None)
         self.state.cells = people  # (origin, location, skill, sex, band, status), real people
-        by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
+        many = R > cellsums.DENSE_CELLS_MAX_REGIONS
+        if many:  # one pass each over the cells (docs/performance.md, "Worlds of many regions")
+            by_pair = cellsums.sex_band_sums(people, 0, people.shape[4]).sum(axis=2)
+        else:
+            by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))
         diag = np.arange(R)
         intra = by_pair[diag, diag, 4]
@@ -231,7 +236,10 @@ class Simulation:
         else:
             for col in ("births", "deaths", "arrivals", "departures"):
                 regions[col] = zero
-        adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
+        if many:
+            adults = cellsums.sex_band_sums(people, 3, people.shape[4]).sum(axis=(0, 3))
+        else:
+            adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
         regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
         exo = self.exogenous
         if exo is not None and exo.scenario is not None and exo.scenario.has("population"):
@@ -241,7 +249,9 @@ class Simulation:
         self.records["regions"].append(pl.DataFrame(regions))
 
         # label columns are gathered from small String series (no per-row Python strings)
-        o, loc, s, g, b, st = np.nonzero(people)
+        flat = people.reshape(-1)
+        where = cellsums.nonzero_cells(flat, R)  # np.nonzero's cells, in its order
+        o, loc, s, g, b, st = np.unravel_index(where, people.shape)
         codes = _labels(w.codes)
         self.records["stocks"].append(
             pl.DataFrame(
@@ -253,7 +263,7 @@ class Simulation:
                     "sex": _labels(SEXES).gather(g),
                     "age_band": _labels(AGE_BANDS).gather(b),
                     "status": _labels(STATUSES).gather(st),
-                    "people": people[o, loc, s, g, b, st],
+                    "people": flat[where],
                 }
             )
         )

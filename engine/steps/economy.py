@@ -20,6 +20,7 @@ from migsim.core.errors import InputError
 from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
+from migsim.kernels import cellsums
 from migsim.kernels.bundles import Work
 from migsim.kernels.income import N_EXPERIENCE
 from migsim.model import externalities as ext
@@ -422,7 +423,10 @@ class EconomyStep(Step):
         # origin's tertiary wage and employment rate
         cells = sim.state.cells
         if cells is not None:
-            working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
+            if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
+                working_high = cellsums.sex_band_sums(cells, 2, 8)[:, :, 1, :]
+            else:
+                working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
             abroad = (
                 working_high.sum(axis=(1, 2))
                 - np.diagonal(working_high).sum(axis=0)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from migsim.core.labels import AGE_BANDS
+from migsim.kernels import cellsums
 from migsim.model.brain_gain import PROSPECT_FLOOR, capped_exp, normal_cdf, normal_quantile
 from migsim.model.brain_gain import logistic as _logistic
 from migsim.model.incomes import base_wages, expected_income
@@ -139,9 +140,23 @@ class EducationStep(Step):
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
         people = sim.state.cells  # (o, loc, s, g, b, st) from the last record
-        if people is None:
-            people = sim.cell_people()
+        cached = getattr(self, "_rates_of_cells", None)
+        if people is not None and cached is not None and cached[0] is people:
+            return cached[1]  # asked twice a year (graduation, then the step) of one record
+        rates = self._emigration_rates(sim.cell_people() if people is None else people)
+        if people is not None:
+            self._rates_of_cells = (people, rates)
+        return rates
+
+    def _emigration_rates(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         R = self.world.n_regions
+        if R > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass over the cells, by origin
+            adult = cellsums.sex_band_sums(people, ADULT_BANDS.start, people.shape[4])
+            diag = adult[np.arange(R), np.arange(R)]  # (o, s, st) living where born
+            home = diag.sum(axis=2) - diag[:, :, 4]
+            abroad = adult.sum(axis=(1, 3)) - diag.sum(axis=2) + diag[:, :, 4]
+            rate = abroad / np.maximum(abroad + home, 1.0)
+            return rate[:, 1], rate[:, 0]
         adult = people[:, :, :, :, ADULT_BANDS, :].sum(axis=(3, 4))  # o loc s st
         abroad = np.zeros((R, 2))
         home = np.zeros((R, 2))
