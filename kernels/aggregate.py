@@ -18,6 +18,7 @@ import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.bundles import skill_class
+from migsim.kernels.cellsums import sum_lanes
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 # Most cells the lanes' histograms of `count_cells` (and the incomes pass's count by cell,
@@ -76,10 +77,7 @@ def count_cells(n, people, band_of_age, n_regions, n_bands, n_status, lanes=8):
             run += 1
         if last >= 0:
             partial[c, last] += run
-    out = partial[0]
-    for c in range(1, lanes):
-        out += partial[c]
-    return out
+    return sum_lanes(partial)
 
 
 @nb.njit(**JIT)

@@ -14,20 +14,22 @@ def _write(tmp_path, name, data):
     (tmp_path / f"{name}.json").write_text(json.dumps(data))
 
 
-def test_targets_table_reads_the_records(tmp_path):
+def _targets(tmp_path, **figures):
+    """A synthetic `benches.targets` record of 10M people on 2 threads with these figures."""
     _write(
         tmp_path,
         "targets",
-        {
-            "targets": True,
-            "people": 10_000_000,
-            "threads": 2,
-            "full_year_person_years_per_s": 32e6,
-            "probe_person_years_per_s": 20e6,
-            "full_year_vs_probe": 1.6,
-            "state_bytes_per_row": 23.0,
-            "command": "x",
-        },
+        {"targets": True, "people": 10_000_000, "threads": 2, "command": "x", **figures},
+    )
+
+
+def test_targets_table_reads_the_records(tmp_path):
+    _targets(
+        tmp_path,
+        full_year_person_years_per_s=32e6,
+        probe_person_years_per_s=20e6,
+        full_year_vs_probe=1.6,
+        state_bytes_per_row=23.0,
     )
     _write(
         tmp_path,
@@ -59,20 +61,13 @@ def test_targets_table_reads_the_records(tmp_path):
 
 
 def test_the_full_year_target_is_judged_on_the_median_round(tmp_path):
-    _write(
+    _targets(
         tmp_path,
-        "targets",
-        {
-            "targets": True,
-            "people": 10_000_000,
-            "threads": 2,
-            "full_year_person_years_per_s": 66e6,
-            "probe_person_years_per_s": 20e6,
-            "full_year_vs_probe": 3.3,
-            "full_year_vs_probe_rounds": [3.5, 3.1, 3.3],
-            "state_bytes_per_row": 24.0,
-            "command": "x",
-        },
+        full_year_person_years_per_s=66e6,
+        probe_person_years_per_s=20e6,
+        full_year_vs_probe=3.3,
+        full_year_vs_probe_rounds=[3.5, 3.1, 3.3],
+        state_bytes_per_row=24.0,
     )
     text = table.targets_table(tmp_path)
     assert "= 3.30x (the median of 3 rounds, 3.10-3.50; 2 threads; targets)" in text
