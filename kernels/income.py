@@ -256,6 +256,8 @@ def incomes(
     tallies,
     cells_out=None,
     n_status=0,
+    pair_slot=None,
+    misses=None,
 ):
     """Per-chunk money sums in real-people PPP $ (weights applied per person).
 
@@ -281,6 +283,10 @@ def incomes(
     sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
     `numba.get_thread_id()`, a run of rows in one cell at once; the lanes' sum is
     `count_cells`'s result for any number of threads (integer counts), without its pass.
+    pair_slot: None (cells_out holds every cell), or (R*R,) int64, each (origin, location)
+    pair's block of 2*2*B*n_status cells in cells_out (-1: none): cells_out (L, P*2*2*B*
+    n_status) then counts the pairs given a block only, in that block's order, and the
+    agents of rows in other pairs in misses (L,) int64 (lane by thread, as cells_out).
     money.wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit by [location, education,
     experience band, nativity].
     Wealth depreciates (is consumed) at wealth_depreciation[location] and grows by
@@ -321,6 +327,7 @@ def incomes(
     sex = people.sex
     n_regions = weight.shape[0]
     n_bands = spending_profile.shape[0]
+    per_pair = 2 * 2 * n_bands * n_status
     remit_seed = stream_seed(key, year, Stream.REMIT)
     # the probability of remitting by years abroad, each entry the same expression as a
     # person's (a call of exp in the loop made every sender's row save and restore the
@@ -379,9 +386,16 @@ def incomes(
                 b = band_of_age[a]
                 if cells_out is not None:
                     cell = cell_index(o, loc, s, sx, b, st, n_regions, n_bands, n_status)
+                    if pair_slot is not None:  # the pair's block, or -2: not counted here
+                        pair = np.int64(o) * n_regions + loc
+                        slot = pair_slot[pair]
+                        cell = slot * per_pair + (cell - pair * per_pair) if slot >= 0 else -2
                     if cell != last:
                         if last >= 0:
                             cells_out[lane, last] += run
+                        elif last == -2:
+                            if misses is not None:
+                                misses[lane] += run
                         last = cell
                         run = 0
                 w = weight[o]
@@ -481,6 +495,9 @@ def incomes(
             group_out[c, g_now, 2] = public_g
         if cells_out is not None and last >= 0:
             cells_out[lane, last] += run
+        elif cells_out is not None and last == -2:
+            if misses is not None:
+                misses[lane] += run
 
 
 @nb.njit(**EXACT_JIT)

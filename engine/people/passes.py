@@ -275,16 +275,26 @@ def labour_supply(
 
 def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> dict:
     """This shard's money sums of the year (and its people's wealth updated). params: the
-    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money). count: the pass
-    also counts the living agents by cell, returned as "cells" (`cell_counts`'s result),
-    unless the world's cells are too many for a lane per thread (`CELL_BUDGET`)."""
+    fields of `migsim.kernels.bundles.Money` in order (a tuple or a Money). count: False;
+    True: the pass also counts the living agents by cell, returned as "cells"
+    (`cell_counts`'s result); or the (origin, location) pairs to count, (P,) int64 origin *
+    R + location, ascending: "cells" is then the blocks of those pairs only, (P * 2*2*B*S,)
+    int64, each in `cell_counts`'s order, and "cell_misses" the agents living in other
+    pairs (the count is whole when it is 0). Neither is returned when the threads' lanes
+    would exceed `CELL_BUDGET` cells."""
     pop = shard.population
     R = pop.weight.shape[0]
-    n_cells = R * R * 2 * 2 * N_BANDS * len(STATUSES)
+    per_pair = 2 * 2 * N_BANDS * len(STATUSES)
+    pairs = None if isinstance(count, bool) else np.asarray(count, dtype=np.int64)
+    n_cells = per_pair * (R * R if pairs is None else pairs.size)
     lanes = numba.config.NUMBA_NUM_THREADS
-    cells = None
-    if count and lanes * n_cells <= CELL_BUDGET:
+    cells = slot = misses = None
+    if count is not False and lanes * n_cells <= CELL_BUDGET:
         cells = np.zeros((lanes, n_cells), dtype=np.int64)
+        if pairs is not None:
+            slot = np.full(R * R, -1, dtype=np.int64)
+            slot[pairs] = np.arange(pairs.size)
+            misses = np.zeros(lanes, dtype=np.int64)
     n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
     tallies = MoneyTallies(
         np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
@@ -309,10 +319,14 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
         tallies,
         cells,
         n_status,
+        slot,
+        misses,
     )
     out = {name: _sum_chunks(t) for name, t in tallies._asdict().items()}
     if cells is not None:
         out["cells"] = cellsums.sum_lanes(cells)
+    if misses is not None:
+        out["cell_misses"] = int(misses.sum())
     return out
 
 

@@ -61,9 +61,12 @@ class Simulation:
     # when no step ran after it this year (one pass over people fewer); False: the record
     # counts in a pass of its own (the same bytes, tests/test_fused_passes.py)
     fused_counts: bool = True
-    # (year, agents by cell, flat int64) counted by a pass of this year's last step; a step
-    # that starts clears it, since it may change people
+    # (year, pairs, agents by cell, flat int64) counted by a pass of this year's last step
+    # (pairs: None, every cell; or the (origin, location) pairs counted, each a block of
+    # cells, `pairs_to_count`); a step that starts clears it, since it may change people
     counted: Any = None
+    # the last record's cells as the blocks of its peopled pairs (`cellsums.CellBlocks`)
+    cell_blocks: Any = None
     # the step before the economy (migration) takes the labour supply in its last pass over
     # people (one pass fewer): `supply_levers` is what the next step's supply pass needs
     # (None: no step after offers it), the step leaves (year, its results) in `supply_taken`,
@@ -200,15 +203,52 @@ class Simulation:
         people = cellsums.weighted_cells(counts.reshape(-1), self.weight)
         return people.reshape(R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
 
+    def pairs_to_count(self) -> np.ndarray:
+        """The (origin, location) pairs, origin * R + location ascending, where people can
+        live at this year's record: the last record's peopled pairs, everyone's home, and
+        the pairs this year's moves went to. A pass counting these pairs' cells only counts
+        everyone unless something moved people without recording the move (it then says so:
+        `passes.incomes`' "cell_misses")."""
+        R = self.world.n_regions
+        known = self.cell_blocks.pairs if self.cell_blocks is not None else np.zeros(0, np.int64)
+        found = [known, np.arange(R, dtype=np.int64) * (R + 1)]
+        if self.state.moves is not None and self.state.moves.keys.size:
+            o, _, d, _ = self.state.moves.indices()
+            found.append(o * R + d)
+        return np.unique(np.concatenate(found))
+
+    def _blocks(self, counted, year: int) -> cellsums.CellBlocks:
+        """The record's cells from this year's counts (a pass's, or a count of its own), as
+        dense cells and the blocks of the peopled pairs (the same values)."""
+        R = self.world.n_regions
+        shape = (R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
+        per_pair = int(np.prod(shape[2:]))
+        if counted and counted[0] == year and counted[1] is not None:
+            pairs, counts = counted[1], counted[2]
+            block = cellsums.weighted_cells(counts, self.weight[pairs // R])
+            people = np.zeros(R * R * per_pair)
+            people.reshape(R * R, per_pair)[pairs] = block.reshape(-1, per_pair)
+            people = people.reshape(shape)
+            block = block.reshape(-1, per_pair)
+            peopled = block.any(axis=1)
+            pairs, block = pairs[peopled], block[peopled]
+        else:
+            people = self.cell_people(counted[2] if counted and counted[0] == year else None)
+            pairs = np.flatnonzero(people.reshape(R * R, per_pair).any(axis=1))
+            block = people.reshape(R * R, per_pair)[pairs]
+        return cellsums.CellBlocks(people, pairs, block.reshape(-1, *shape[2:]))
+
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
         R = w.n_regions
         counted, self.counted = self.counted, None
-        people = self.cell_people(counted[1] if counted and counted[0] == year else None)
+        blocks = self._blocks(counted, year)
+        self.cell_blocks = blocks
+        people = blocks.cells
         self.state.cells = people  # (origin, location, skill, sex, band, status), real people
         many = R > cellsums.DENSE_CELLS_MAX_REGIONS
-        if many:  # one pass each over the cells (docs/performance.md, "Worlds of many regions")
-            by_pair = cellsums.sex_band_sums(people, 0, people.shape[4]).sum(axis=2)
+        if many:  # the peopled pairs' cells (docs/performance.md, "Worlds of many regions")
+            by_pair = cellsums.band_sums(people, 0, people.shape[4], blocks).sum(axis=2)
         else:
             by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))
@@ -237,7 +277,7 @@ class Simulation:
             for col in ("births", "deaths", "arrivals", "departures"):
                 regions[col] = zero
         if many:
-            adults = cellsums.sex_band_sums(people, 3, people.shape[4]).sum(axis=(0, 3))
+            adults = cellsums.band_sums(people, 3, people.shape[4], blocks).sum(axis=(0, 3))
         else:
             adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
         regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
@@ -249,8 +289,11 @@ class Simulation:
         self.records["regions"].append(pl.DataFrame(regions))
 
         # label columns are gathered from small String series (no per-row Python strings)
-        flat = people.reshape(-1)
-        where = cellsums.nonzero_cells(flat, R)  # np.nonzero's cells, in its order
+        # np.nonzero's cells in its order: the blocks' (pairs ascending, cells in order)
+        per_pair = blocks.people[0].size if blocks.pairs.size else 1
+        flat_blocks = blocks.people.reshape(-1)
+        inside = cellsums.nonzero_cells(flat_blocks, max(blocks.pairs.size, 1))
+        where = blocks.pairs[inside // per_pair] * per_pair + inside % per_pair
         o, loc, s, g, b, st = np.unravel_index(where, people.shape)
         codes = _labels(w.codes)
         self.records["stocks"].append(
@@ -263,7 +306,7 @@ class Simulation:
                     "sex": _labels(SEXES).gather(g),
                     "age_band": _labels(AGE_BANDS).gather(b),
                     "status": _labels(STATUSES).gather(st),
-                    "people": flat[where],
+                    "people": flat_blocks[inside],
                 }
             )
         )

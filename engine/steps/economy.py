@@ -305,7 +305,8 @@ class EconomyStep(Step):
     def incomes(self, sim, year, elapsed, wages, units_ready: bool = False, count=False) -> dict:
         """Money sums of the year. `units_ready`: the caller has just run `supply` for these
         people and this year, so its per-person efficiency units are reused. `count`: the
-        pass also counts people by cell for the record (`Simulation.counted`)."""
+        pass also counts people by cell for the record (`Simulation.counted`): True, every
+        cell; or the (origin, location) pairs to count (`Simulation.pairs_to_count`)."""
         world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
@@ -336,8 +337,10 @@ class EconomyStep(Step):
             public_goods,
         )
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
-        if "cells" in sums:
-            sim.counted = (year, sums.pop("cells"))
+        if "cells" in sums:  # whole unless someone lives in a pair not given to count
+            cells, misses = sums.pop("cells"), sums.pop("cell_misses", 0)
+            if not misses:
+                sim.counted = (year, None if isinstance(count, bool) else count, cells)
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -378,6 +381,8 @@ class EconomyStep(Step):
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
         count = getattr(sim, "fused_counts", False)  # the year's last pass over people
+        if count and hasattr(sim, "pairs_to_count"):
+            count = sim.pairs_to_count()  # the peopled (origin, location) pairs only
         sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count)
         self.record(sim, year, outcome, sums, supply)
 
@@ -424,7 +429,8 @@ class EconomyStep(Step):
         cells = sim.state.cells
         if cells is not None:
             if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
-                working_high = cellsums.sex_band_sums(cells, 2, 8)[:, :, 1, :]
+                blocks = getattr(sim, "cell_blocks", None)
+                working_high = cellsums.band_sums(cells, 2, 8, blocks)[:, :, 1, :]
             else:
                 working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
             abroad = (

@@ -143,15 +143,16 @@ class EducationStep(Step):
         cached = getattr(self, "_rates_of_cells", None)
         if people is not None and cached is not None and cached[0] is people:
             return cached[1]  # asked twice a year (graduation, then the step) of one record
-        rates = self._emigration_rates(sim.cell_people() if people is None else people)
+        blocks = getattr(sim, "cell_blocks", None)
+        rates = self._emigration_rates(sim.cell_people() if people is None else people, blocks)
         if people is not None:
             self._rates_of_cells = (people, rates)
         return rates
 
-    def _emigration_rates(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _emigration_rates(self, people: np.ndarray, blocks=None) -> tuple[np.ndarray, np.ndarray]:
         R = self.world.n_regions
-        if R > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass over the cells, by origin
-            adult = cellsums.sex_band_sums(people, ADULT_BANDS.start, people.shape[4])
+        if R > cellsums.DENSE_CELLS_MAX_REGIONS:  # the peopled pairs' cells (or all, by origin)
+            adult = cellsums.band_sums(people, ADULT_BANDS.start, people.shape[4], blocks)
             diag = adult[np.arange(R), np.arange(R)]  # (o, s, st) living where born
             home = diag.sum(axis=2) - diag[:, :, 4]
             abroad = adult.sum(axis=(1, 3)) - diag.sum(axis=2) + diag[:, :, 4]
