@@ -123,22 +123,25 @@ def block_band_sums(blocks, b0, b1):
 class CellBlocks(NamedTuple):
     """A record's cells as the blocks of its peopled (origin, location) pairs.
 
-    cells: the dense (R, R, K, G, B, S) array they were taken with (`Simulation.record`'s
-    `state.cells`); pairs: (P,) int64 origin * R + location, ascending; people: (P, K, G,
-    B, S) float64, the cells of those pairs (every other cell is 0)."""
+    shape: the dense cells' (R, R, K, G, B, S); pairs: (P,) int64 origin * R + location,
+    ascending; people: (P, K, G, B, S) float64, the cells of those pairs (every other cell
+    is 0)."""
 
-    cells: np.ndarray
+    shape: tuple
     pairs: np.ndarray
     people: np.ndarray
 
+    def dense(self) -> np.ndarray:
+        """The dense cells (a new array)."""
+        R, per_pair = self.shape[0], int(np.prod(self.shape[2:]))
+        out = np.zeros(R * R * per_pair)
+        out.reshape(R * R, per_pair)[self.pairs] = self.people.reshape(-1, per_pair)
+        return out.reshape(self.shape)
 
-def band_sums(cells: np.ndarray, b0: int, b1: int, blocks: CellBlocks | None = None):
-    """`sex_band_sums(cells, b0, b1)`, (R, R, K, S), from the record's blocks when `blocks`
-    were taken with these cells (the same bits: empty pairs sum to 0), else from the dense
-    cells."""
-    if blocks is None or blocks.cells is not cells:
-        return sex_band_sums(cells, b0, b1)
-    R, K, S = cells.shape[0], cells.shape[2], cells.shape[5]
-    out = np.zeros((R * R, K, S))
-    out[blocks.pairs] = block_band_sums(blocks.people, b0, b1)
-    return out.reshape(R, R, K, S)
+    def band_sums(self, b0: int, b1: int) -> np.ndarray:
+        """`sex_band_sums` of the dense cells, (R, R, K, S), the same bits (an empty pair's
+        sums are 0)."""
+        R, K, S = self.shape[0], self.shape[2], self.shape[5]
+        out = np.zeros((R * R, K, S))
+        out[self.pairs] = block_band_sums(self.people, b0, b1)
+        return out.reshape(R, R, K, S)

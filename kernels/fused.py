@@ -29,26 +29,30 @@ def decide_and_supply(
     key, year, bounds, people, cells, levers, tallies, weight, work, units_out, out, hist_out
 ):
     """`decide` for rows [bounds[0], bounds[-1]) by chunk of person ids, each chunk followed
-    by its `labour_supply` (units_out, out, hist_out as there) on the decided rows.
-    tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest chunk's rows."""
+    by its `labour_supply` (units_out, out, hist_out as there, their parts too) on the
+    decided rows. tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest
+    chunk's rows."""
     bands = experience_bands()
     bins = histogram_bins()
     thresholds = quiet_thresholds(cells, levers)
-    for c in nb.prange(N_CHUNKS):
-        end = bounds[c + 1]
-        decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies, thresholds)
-        supply_rows(
-            bounds[c],
-            end,
-            c,
-            key,
-            year,
-            people,
-            weight,
-            work,
-            bands,
-            bins,
-            units_out,
-            out,
-            hist_out,
-        )
+    n_parts = out.shape[0]  # N_CHUNKS, or fewer: chunks in order per part
+    per_part = N_CHUNKS // n_parts
+    for part in nb.prange(n_parts):
+        for c in range(part * per_part, (part + 1) * per_part):
+            end = bounds[c + 1]
+            decide_rows(bounds[c], end, c, key, year, people, cells, levers, tallies, thresholds)
+            supply_rows(
+                bounds[c],
+                end,
+                part,
+                key,
+                year,
+                people,
+                weight,
+                work,
+                bands,
+                bins,
+                units_out,
+                out,
+                hist_out,
+            )

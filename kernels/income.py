@@ -128,29 +128,35 @@ def _efficiency(
 def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 3, N_EXPERIENCE, 2)
     [location, education, experience band, nativity]; units_out[i] (float32 scratch) keeps
-    each person's units for `incomes`. hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
+    each person's units for `incomes`. out and hist_out may instead have P parts (P divides
+    N_CHUNKS, the same P for both): part p then holds chunks p * N_CHUNKS / P onwards, added
+    in order by one thread (less memory in worlds of many regions; a thread-count-invariant
+    order either way). hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
     [location, nativity, skill class, bin of log(units x work.relative_wage[location,
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
     earnings percentiles are the class wage times its quantiles.
     people: `People` (productivity is read); work: `Work`; weight: (R,) by origin."""
     bands = experience_bands()
     bins = histogram_bins()
-    for c in nb.prange(N_CHUNKS):
-        supply_rows(
-            bounds[c],
-            bounds[c + 1],
-            c,
-            key,
-            year,
-            people,
-            weight,
-            work,
-            bands,
-            bins,
-            units_out,
-            out,
-            hist_out,
-        )
+    n_parts = out.shape[0]  # N_CHUNKS, or fewer: chunks in order per part
+    per_part = N_CHUNKS // n_parts
+    for part in nb.prange(n_parts):
+        for c in range(part * per_part, (part + 1) * per_part):
+            supply_rows(
+                bounds[c],
+                bounds[c + 1],
+                part,
+                key,
+                year,
+                people,
+                weight,
+                work,
+                bands,
+                bins,
+                units_out,
+                out,
+                hist_out,
+            )
 
 
 @nb.njit(inline="always", **JIT)
@@ -259,7 +265,9 @@ def incomes(
     pair_slot=None,
     misses=None,
 ):
-    """Per-chunk money sums in real-people PPP $ (weights applied per person).
+    """Per-chunk money sums in real-people PPP $ (weights applied per person). The tallies
+    may have P parts instead of N_CHUNKS (P divides N_CHUNKS, the same P for all four):
+    part p holds chunks p * N_CHUNKS / P onwards, added in order (`labour_supply`).
 
     people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
     fields are:
@@ -335,169 +343,172 @@ def incomes(
     remit_p = np.empty(256)
     for t in range(256):
         remit_p[t] = remit_p0 * np.exp(-remit_decay * np.uint8(t))
-    for c in nb.prange(N_CHUNKS):
-        # the running sums of the last welfare group seen, added in row order exactly as
-        # group_out[c, g] += ... would add them (no view of group_out: a view's reference
-        # count is an atomic both threads write, which cost a third of the pass)
-        g_now = -1
-        people_g = private_g = public_g = 0.0
-        # the running sums of the last fiscal cell seen, likewise (rows come in runs of one
-        # cell: synthesis sorts each group's rows by sex, age and education)
-        fiscal = fiscal_out[c].reshape((-1, 4))
-        f_now = -1
-        earnings_f = tax_f = public_f = people_f = 0.0
-        # the remittances of the last (location, origin) seen, likewise
-        remit = remit_out[c].reshape(-1)
-        r_now = -1
-        remit_r = 0.0
-        lane = nb.get_thread_id()
-        last = -1  # the cell of the current run of rows, and its length
-        run = 0
-        # what a run of rows of one (origin, location, education, status, age, sex) shares,
-        # looked up once per run: rows come in such runs (synthesis sorts each group's rows
-        # by sex, age and education), and the same values give the same bytes
-        key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-        w = wage = tr = public = remit_scale_share = subs = keep = 0.0
-        abroad = sends = irregular = works = False
-        s = g_fixed = g_old = 0
-        for row in range(bounds[c], bounds[c + 1]):
-            i = np.uint64(row)  # unsigned: no negative-index wraparound per load
-            if alive[i] == 0:
-                continue
-            loc = location[i]
-            o = origin[i]
-            e = skill[i]
-            st = status[i]
-            a = age[i]
-            sx = sex[i]
-            # the run's key packs the six columns' bits (compared for equality only):
-            # shifts and ors instead of a chain of multiplies
-            key_i = (
-                (np.uint64(o) << np.uint64(48))
-                | (np.uint64(loc) << np.uint64(32))
-                | (np.uint64(e) << np.uint64(24))
-                | (np.uint64(st) << np.uint64(16))
-                | (np.uint64(a) << np.uint64(8))
-                | np.uint64(sx)
-            )
-            if key_i != key_now:
-                key_now = key_i
-                s = skill_class(e)
-                b = band_of_age[a]
-                if cells_out is not None:
-                    cell = cell_index(o, loc, s, sx, b, st, n_regions, n_bands, n_status)
-                    if pair_slot is not None:  # the pair's block, or -2: not counted here
-                        pair = np.int64(o) * n_regions + loc
-                        slot = pair_slot[pair]
-                        cell = slot * per_pair + (cell - pair * per_pair) if slot >= 0 else -2
-                    if cell != last:
-                        if last >= 0:
-                            cells_out[lane, last] += run
-                        elif last == -2:
-                            if misses is not None:
-                                misses[lane] += run
-                        last = cell
-                        run = 0
-                w = weight[o]
-                abroad = loc != o
-                sends = abroad or st == INTRA_REGIONAL
-                j = 1 if sends else 0
-                wage = wages[loc, e, bands[e, a], j]
-                # outside working ages the labour supply gave 0 units: no earnings, taxes,
-                # levy or remittance, and their sums would only add exact zeros
-                works = MIN_WORK_AGE <= a <= MAX_WORK_AGE
-                tr = tax_rate[loc]
-                irregular = st == IRREGULAR
-                public = (
-                    spending_profile[b, 1 if irregular else 0] * gdp_per_capita[loc]
-                    + public_goods[loc]
+    n_parts = fiscal_out.shape[0]  # N_CHUNKS, or fewer: chunks in order per part
+    per_part = N_CHUNKS // n_parts
+    for part in nb.prange(n_parts):
+        for c in range(part * per_part, (part + 1) * per_part):
+            # the running sums of the last welfare group seen, added in row order exactly as
+            # group_out[c, g] += ... would add them (no view of group_out: a view's reference
+            # count is an atomic both threads write, which cost a third of the pass)
+            g_now = -1
+            people_g = private_g = public_g = 0.0
+            # the running sums of the last fiscal cell seen, likewise (rows come in runs of one
+            # cell: synthesis sorts each group's rows by sex, age and education)
+            fiscal = fiscal_out[part].reshape((-1, 4))
+            f_now = -1
+            earnings_f = tax_f = public_f = people_f = 0.0
+            # the remittances of the last (location, origin) seen, likewise
+            remit = remit_out[part].reshape(-1)
+            r_now = -1
+            remit_r = 0.0
+            lane = nb.get_thread_id()
+            last = -1  # the cell of the current run of rows, and its length
+            run = 0
+            # what a run of rows of one (origin, location, education, status, age, sex) shares,
+            # looked up once per run: rows come in such runs (synthesis sorts each group's rows
+            # by sex, age and education), and the same values give the same bytes
+            key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
+            w = wage = tr = public = remit_scale_share = subs = keep = 0.0
+            abroad = sends = irregular = works = False
+            s = g_fixed = g_old = 0
+            for row in range(bounds[c], bounds[c + 1]):
+                i = np.uint64(row)  # unsigned: no negative-index wraparound per load
+                if alive[i] == 0:
+                    continue
+                loc = location[i]
+                o = origin[i]
+                e = skill[i]
+                st = status[i]
+                a = age[i]
+                sx = sex[i]
+                # the run's key packs the six columns' bits (compared for equality only):
+                # shifts and ors instead of a chain of multiplies
+                key_i = (
+                    (np.uint64(o) << np.uint64(48))
+                    | (np.uint64(loc) << np.uint64(32))
+                    | (np.uint64(e) << np.uint64(24))
+                    | (np.uint64(st) << np.uint64(16))
+                    | (np.uint64(a) << np.uint64(8))
+                    | np.uint64(sx)
                 )
-                share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
-                remit_scale_share = remit_scale[loc, o] * share
-                if sends:
-                    r = loc * n_regions + o
-                    if r != r_now:
-                        if r_now >= 0:
-                            remit[r_now] = remit_r
-                        r_now = r
-                        remit_r = remit[r]
-                subs = subsistence[loc]
-                keep = 1.0 - wealth_depreciation[loc]
-                # abroad, the welfare group also depends on the years abroad (per person)
-                g_fixed = -1 if abroad else (0 if developed[loc] else 2)
-                g_old = 1 if developed[loc] else 4
-                f = ((loc * 2 + j) * 2 + s) * n_bands + b
-                if f != f_now:  # neighbours share a cell: its four sums stay in registers
-                    if f_now >= 0:
-                        fiscal[f_now, 0] = earnings_f
-                        fiscal[f_now, 1] = tax_f
-                        fiscal[f_now, 2] = public_f
-                        fiscal[f_now, 3] = people_f
-                    f_now = f
-                    earnings_f = fiscal[f, 0]
-                    tax_f = fiscal[f, 1]
-                    public_f = fiscal[f, 2]
-                    people_f = fiscal[f, 3]
-            run += 1
-            net = 0.0
-            sent = 0.0
-            if works:
-                earnings = units_in[i] * wage
-                tax = earnings * tr
-                if irregular:
-                    tax *= irregular_tax_factor
-                paid_levy = 0.0
-                if abroad and years_abroad[i] < levy_years:
-                    paid_levy = earnings * levy[o, s]
-                    levy_out[c, o] += paid_levy * w
-                net = earnings - tax - paid_levy
-                if sends:  # the same for a whole run of rows
-                    # whether this person sends is a coin flip on the draw and on being
-                    # employed (net > 0): selects, not branches, and a non-sender adds 0 to
-                    # the run's non-negative sum, which leaves it as it was
-                    p = remit_p[years_abroad[i]]
-                    u = seeded_uniform(remit_seed, person_id[i])
-                    amount = remit_scale_share * max(net - subs, 0.0)
-                    if amount > net:
-                        amount = net
-                    sent = amount if (net > 0.0) & (u < p) else 0.0
-                    remit_r += sent * w
-                earnings_f += earnings * w
-                tax_f += tax * w
-            public_f += public * w
-            people_f += w
-            g = g_fixed
-            if g < 0:
-                g = 3 if years_abroad[i] < elapsed else g_old
-            if g != g_now:  # most neighbours share a group: its sums stay in registers
-                if g_now >= 0:
-                    group_out[c, g_now, 0] = people_g
-                    group_out[c, g_now, 1] = private_g
-                    group_out[c, g_now, 2] = public_g
-                g_now = g
-                people_g = group_out[c, g, 0]
-                private_g = group_out[c, g, 1]
-                public_g = group_out[c, g, 2]
-            people_g += w
-            private_g += (net - sent) * w
-            public_g += public * w
-            wealth[i] = wealth[i] * keep + savings_rate * max(net - sent, 0.0)
-        if f_now >= 0:
-            fiscal[f_now, 0] = earnings_f
-            fiscal[f_now, 1] = tax_f
-            fiscal[f_now, 2] = public_f
-            fiscal[f_now, 3] = people_f
-        if r_now >= 0:
-            remit[r_now] = remit_r
-        if g_now >= 0:
-            group_out[c, g_now, 0] = people_g
-            group_out[c, g_now, 1] = private_g
-            group_out[c, g_now, 2] = public_g
-        if cells_out is not None and last >= 0:
-            cells_out[lane, last] += run
-        elif cells_out is not None and last == -2:
-            if misses is not None:
-                misses[lane] += run
+                if key_i != key_now:
+                    key_now = key_i
+                    s = skill_class(e)
+                    b = band_of_age[a]
+                    if cells_out is not None:
+                        cell = cell_index(o, loc, s, sx, b, st, n_regions, n_bands, n_status)
+                        if pair_slot is not None:  # the pair's block, or -2: not counted here
+                            pair = np.int64(o) * n_regions + loc
+                            slot = pair_slot[pair]
+                            cell = slot * per_pair + (cell - pair * per_pair) if slot >= 0 else -2
+                        if cell != last:
+                            if last >= 0:
+                                cells_out[lane, last] += run
+                            elif last == -2:
+                                if misses is not None:
+                                    misses[lane] += run
+                            last = cell
+                            run = 0
+                    w = weight[o]
+                    abroad = loc != o
+                    sends = abroad or st == INTRA_REGIONAL
+                    j = 1 if sends else 0
+                    wage = wages[loc, e, bands[e, a], j]
+                    # outside working ages the labour supply gave 0 units: no earnings, taxes,
+                    # levy or remittance, and their sums would only add exact zeros
+                    works = MIN_WORK_AGE <= a <= MAX_WORK_AGE
+                    tr = tax_rate[loc]
+                    irregular = st == IRREGULAR
+                    public = (
+                        spending_profile[b, 1 if irregular else 0] * gdp_per_capita[loc]
+                        + public_goods[loc]
+                    )
+                    share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
+                    remit_scale_share = remit_scale[loc, o] * share
+                    if sends:
+                        r = loc * n_regions + o
+                        if r != r_now:
+                            if r_now >= 0:
+                                remit[r_now] = remit_r
+                            r_now = r
+                            remit_r = remit[r]
+                    subs = subsistence[loc]
+                    keep = 1.0 - wealth_depreciation[loc]
+                    # abroad, the welfare group also depends on the years abroad (per person)
+                    g_fixed = -1 if abroad else (0 if developed[loc] else 2)
+                    g_old = 1 if developed[loc] else 4
+                    f = ((loc * 2 + j) * 2 + s) * n_bands + b
+                    if f != f_now:  # neighbours share a cell: its four sums stay in registers
+                        if f_now >= 0:
+                            fiscal[f_now, 0] = earnings_f
+                            fiscal[f_now, 1] = tax_f
+                            fiscal[f_now, 2] = public_f
+                            fiscal[f_now, 3] = people_f
+                        f_now = f
+                        earnings_f = fiscal[f, 0]
+                        tax_f = fiscal[f, 1]
+                        public_f = fiscal[f, 2]
+                        people_f = fiscal[f, 3]
+                run += 1
+                net = 0.0
+                sent = 0.0
+                if works:
+                    earnings = units_in[i] * wage
+                    tax = earnings * tr
+                    if irregular:
+                        tax *= irregular_tax_factor
+                    paid_levy = 0.0
+                    if abroad and years_abroad[i] < levy_years:
+                        paid_levy = earnings * levy[o, s]
+                        levy_out[part, o] += paid_levy * w
+                    net = earnings - tax - paid_levy
+                    if sends:  # the same for a whole run of rows
+                        # whether this person sends is a coin flip on the draw and on being
+                        # employed (net > 0): selects, not branches, and a non-sender adds 0 to
+                        # the run's non-negative sum, which leaves it as it was
+                        p = remit_p[years_abroad[i]]
+                        u = seeded_uniform(remit_seed, person_id[i])
+                        amount = remit_scale_share * max(net - subs, 0.0)
+                        if amount > net:
+                            amount = net
+                        sent = amount if (net > 0.0) & (u < p) else 0.0
+                        remit_r += sent * w
+                    earnings_f += earnings * w
+                    tax_f += tax * w
+                public_f += public * w
+                people_f += w
+                g = g_fixed
+                if g < 0:
+                    g = 3 if years_abroad[i] < elapsed else g_old
+                if g != g_now:  # most neighbours share a group: its sums stay in registers
+                    if g_now >= 0:
+                        group_out[part, g_now, 0] = people_g
+                        group_out[part, g_now, 1] = private_g
+                        group_out[part, g_now, 2] = public_g
+                    g_now = g
+                    people_g = group_out[part, g, 0]
+                    private_g = group_out[part, g, 1]
+                    public_g = group_out[part, g, 2]
+                people_g += w
+                private_g += (net - sent) * w
+                public_g += public * w
+                wealth[i] = wealth[i] * keep + savings_rate * max(net - sent, 0.0)
+            if f_now >= 0:
+                fiscal[f_now, 0] = earnings_f
+                fiscal[f_now, 1] = tax_f
+                fiscal[f_now, 2] = public_f
+                fiscal[f_now, 3] = people_f
+            if r_now >= 0:
+                remit[r_now] = remit_r
+            if g_now >= 0:
+                group_out[part, g_now, 0] = people_g
+                group_out[part, g_now, 1] = private_g
+                group_out[part, g_now, 2] = public_g
+            if cells_out is not None and last >= 0:
+                cells_out[lane, last] += run
+            elif cells_out is not None and last == -2:
+                if misses is not None:
+                    misses[lane] += run
 
 
 @nb.njit(**EXACT_JIT)

@@ -40,6 +40,17 @@ from migsim.people.shards import Shard
 N_BANDS = len(AGE_BANDS)
 
 
+def parts(n_regions: int) -> int:
+    """How many per-chunk partial sums the float passes keep (labour supply, histogram,
+    incomes): one per chunk, or in worlds of more than `DENSE_CELLS_MAX_REGIONS` regions one
+    per 4 chunks in order (their partials grow with R and R^2: the histogram's are 114 MB
+    at 232 regions with one per chunk, and a fresh array each year cost its page faults).
+    A function of the world only, so the sums are the same for any thread count."""
+    if n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:
+        return ik.N_CHUNKS // 4
+    return ik.N_CHUNKS
+
+
 def _sum_chunks(partial: np.ndarray) -> np.ndarray:
     """Combine per-chunk float partials in chunk order (thread-count invariant)."""
     out = np.zeros(partial.shape[1:])
@@ -195,8 +206,8 @@ def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, sup
     rows = int(np.diff(bounds).max()) * mk.N_CHUNKS  # room for the largest chunk's moves
     keys = shard.buffer("move_keys", np.int64, rows)
     tallies = move_tallies(mk.N_CHUNKS, R, rows, keys)
-    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
-    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    out = np.zeros((parts(R), R, 3, ik.N_EXPERIENCE, 2))
+    hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
     units = shard.buffer("units", np.float32)
     weight = pop.weight
     work = Work(*supply)
@@ -262,8 +273,8 @@ def labour_supply(
     workers; each person's units stay in the shard's `units` scratch for the income pass."""
     pop = shard.population
     R = pop.weight.shape[0]
-    out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
-    hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+    out = np.zeros((parts(R), R, 3, ik.N_EXPERIENCE, 2))
+    hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     work = Work(
         employment, kappa0, credential_years, irregular_wage_factor, credential, relative_wage
@@ -297,10 +308,10 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
             misses = np.zeros(lanes, dtype=np.int64)
     n_groups = 5  # welfare groups, see migsim.kernels.income.incomes
     tallies = MoneyTallies(
-        np.zeros((ik.N_CHUNKS, R, 2, 2, N_BANDS, 4)),
-        np.zeros((ik.N_CHUNKS, R, R)),
-        np.zeros((ik.N_CHUNKS, n_groups, 3)),
-        np.zeros((ik.N_CHUNKS, R)),
+        np.zeros((parts(R), R, 2, 2, N_BANDS, 4)),
+        np.zeros((parts(R), R, R)),
+        np.zeros((parts(R), n_groups, 3)),
+        np.zeros((parts(R), R)),
     )
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     units = shard.buffer("units", np.float32)

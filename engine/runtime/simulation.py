@@ -29,7 +29,7 @@ from migsim.people import passes
 from migsim.people.population import Population
 from migsim.people.shards import LocalPeople, Shard
 from migsim.runtime.columns import CORE_COLUMNS
-from migsim.runtime.state import YearState
+from migsim.runtime.state import LazyCells, YearState
 from migsim.steps.registry import Column, Step  # noqa: F401  (Step re-exported)
 
 
@@ -65,8 +65,8 @@ class Simulation:
     # (pairs: None, every cell; or the (origin, location) pairs counted, each a block of
     # cells, `pairs_to_count`); a step that starts clears it, since it may change people
     counted: Any = None
-    # the last record's cells as the blocks of its peopled pairs (`cellsums.CellBlocks`)
-    cell_blocks: Any = None
+    # the (origin, location) pairs, origin * R + location, peopled at the last record
+    cell_pairs: Any = None
     # the step before the economy (migration) takes the labour supply in its last pass over
     # people (one pass fewer): `supply_levers` is what the next step's supply pass needs
     # (None: no step after offers it), the step leaves (year, its results) in `supply_taken`,
@@ -210,45 +210,49 @@ class Simulation:
         everyone unless something moved people without recording the move (it then says so:
         `passes.incomes`' "cell_misses")."""
         R = self.world.n_regions
-        known = self.cell_blocks.pairs if self.cell_blocks is not None else np.zeros(0, np.int64)
+        known = self.cell_pairs if self.cell_pairs is not None else np.zeros(0, np.int64)
         found = [known, np.arange(R, dtype=np.int64) * (R + 1)]
         if self.state.moves is not None and self.state.moves.keys.size:
             o, _, d, _ = self.state.moves.indices()
             found.append(o * R + d)
         return np.unique(np.concatenate(found))
 
-    def _blocks(self, counted, year: int) -> cellsums.CellBlocks:
-        """The record's cells from this year's counts (a pass's, or a count of its own), as
-        dense cells and the blocks of the peopled pairs (the same values)."""
+    def _blocks(self, counted, year: int) -> tuple[cellsums.CellBlocks, np.ndarray | None]:
+        """The record's cells from this year's counts (a pass's, or a count of its own) as
+        the blocks of the peopled pairs, and as dense cells when they were counted so (else
+        None)."""
         R = self.world.n_regions
         shape = (R, R, 2, 2, len(AGE_BANDS), len(STATUSES))
         per_pair = int(np.prod(shape[2:]))
         if counted and counted[0] == year and counted[1] is not None:
             pairs, counts = counted[1], counted[2]
             block = cellsums.weighted_cells(counts, self.weight[pairs // R])
-            people = np.zeros(R * R * per_pair)
-            people.reshape(R * R, per_pair)[pairs] = block.reshape(-1, per_pair)
-            people = people.reshape(shape)
             block = block.reshape(-1, per_pair)
             peopled = block.any(axis=1)
+            people = None
             pairs, block = pairs[peopled], block[peopled]
         else:
             people = self.cell_people(counted[2] if counted and counted[0] == year else None)
             pairs = np.flatnonzero(people.reshape(R * R, per_pair).any(axis=1))
             block = people.reshape(R * R, per_pair)[pairs]
-        return cellsums.CellBlocks(people, pairs, block.reshape(-1, *shape[2:]))
+        return cellsums.CellBlocks(shape, pairs, block.reshape(-1, *shape[2:])), people
 
     def record(self, year: int, deaths=None, births=None, moves=None) -> None:
         w = self.world
         R = w.n_regions
         counted, self.counted = self.counted, None
-        blocks = self._blocks(counted, year)
-        self.cell_blocks = blocks
-        people = blocks.cells
-        self.state.cells = people  # (origin, location, skill, sex, band, status), real people
+        blocks, people = self._blocks(counted, year)
+        self.cell_pairs = blocks.pairs
         many = R > cellsums.DENSE_CELLS_MAX_REGIONS
+        n_bands = len(AGE_BANDS)
+        # (origin, location, skill, sex, band, status), real people; in a world of many
+        # regions the blocks, made dense when read (`migsim.runtime.state.LazyCells`)
+        if many:
+            self.state.cells = LazyCells(blocks)
+        else:
+            self.state.cells = people = people if people is not None else blocks.dense()
         if many:  # the peopled pairs' cells (docs/performance.md, "Worlds of many regions")
-            by_pair = cellsums.band_sums(people, 0, people.shape[4], blocks).sum(axis=2)
+            by_pair = blocks.band_sums(0, n_bands).sum(axis=2)
         else:
             by_pair = people.sum(axis=(2, 3, 4))  # (origin, location, status)
         residents = by_pair.sum(axis=(0, 2))
@@ -277,7 +281,7 @@ class Simulation:
             for col in ("births", "deaths", "arrivals", "departures"):
                 regions[col] = zero
         if many:
-            adults = cellsums.band_sums(people, 3, people.shape[4], blocks).sum(axis=(0, 3))
+            adults = blocks.band_sums(3, n_bands).sum(axis=(0, 3))
         else:
             adults = people[:, :, :, :, 3:, :].sum(axis=(0, 3, 4, 5))  # location, skill
         regions["tertiary_share"] = adults[:, 1] / np.maximum(adults.sum(axis=1), 1.0)
@@ -294,7 +298,7 @@ class Simulation:
         flat_blocks = blocks.people.reshape(-1)
         inside = cellsums.nonzero_cells(flat_blocks, max(blocks.pairs.size, 1))
         where = blocks.pairs[inside // per_pair] * per_pair + inside % per_pair
-        o, loc, s, g, b, st = np.unravel_index(where, people.shape)
+        o, loc, s, g, b, st = np.unravel_index(where, blocks.shape)
         codes = _labels(w.codes)
         self.records["stocks"].append(
             pl.DataFrame(

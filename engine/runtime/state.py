@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from migsim.kernels.cellsums import CellBlocks
 from migsim.people.moves import MoveCounts
 
 
@@ -48,6 +49,48 @@ class YearState:
         R = n_regions
         self.moves = MoveCounts.empty(R)
         self.region_columns = {}
+
+
+class LazyCells:
+    """The record's cells of a world of many regions, kept as the blocks of the peopled
+    (origin, location) pairs (`migsim.kernels.cellsums.CellBlocks`, a seventh of the dense
+    cells in a world of every country) and made dense the first time `YearState.cells` is
+    read: filling 77 MB of dense cells a year cost more in page faults than the rest of the
+    record, and the built-in steps read the blocks."""
+
+    def __init__(self, blocks):
+        self.blocks = blocks
+        self._dense = None
+
+    def dense(self) -> np.ndarray:
+        if self._dense is None:
+            self._dense = self.blocks.dense()
+        return self._dense
+
+
+def _get_cells(state: YearState) -> np.ndarray | None:
+    value = state.__dict__.get("cells")
+    return value.dense() if isinstance(value, LazyCells) else value
+
+
+def _set_cells(state: YearState, value) -> None:
+    state.__dict__["cells"] = value
+
+
+# `cells` reads as the dense array whatever holds it (an array, or a `LazyCells`); the
+# instance keeps what was set, so a step that only reads it leaves the field as it was
+YearState.cells = property(
+    _get_cells,
+    _set_cells,
+    doc="(o, location, skill, sex, age band, status) real people at the last record.",
+)
+
+
+def cell_blocks(state: YearState) -> CellBlocks | None:
+    """The last record's cells as `CellBlocks` when it kept them so (worlds of many
+    regions), else None (read `state.cells`)."""
+    value = getattr(state, "__dict__", {}).get("cells")
+    return value.blocks if isinstance(value, LazyCells) else None
 
 
 STATE_FIELDS = tuple(f.name for f in fields(YearState))

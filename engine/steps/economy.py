@@ -30,6 +30,7 @@ from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
+from migsim.runtime.state import cell_blocks
 from migsim.regimes.policy import corridor_fee_table
 from migsim.steps import thin_regions
 from migsim.steps.economy_columns import TABLE_COLUMNS, WELFARE_GROUPS, wage_columns
@@ -426,11 +427,13 @@ class EconomyStep(Step):
         # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
         # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
         # origin's tertiary wage and employment rate
-        cells = sim.state.cells
+        blocks = cell_blocks(sim.state)  # the last record's, in a world of many regions
+        cells = blocks if blocks is not None else sim.state.cells
         if cells is not None:
-            if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
-                blocks = getattr(sim, "cell_blocks", None)
-                working_high = cellsums.band_sums(cells, 2, 8, blocks)[:, :, 1, :]
+            if blocks is not None:  # the peopled pairs' cells
+                working_high = blocks.band_sums(2, 8)[:, :, 1, :]
+            elif world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
+                working_high = cellsums.sex_band_sums(cells, 2, 8)[:, :, 1, :]
             else:
                 working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
             abroad = (

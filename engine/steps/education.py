@@ -33,10 +33,12 @@ import numpy as np
 
 from migsim.core.labels import AGE_BANDS
 from migsim.kernels import cellsums
+from migsim.kernels.cellsums import CellBlocks
 from migsim.model.brain_gain import PROSPECT_FLOOR, capped_exp, normal_cdf, normal_quantile
 from migsim.model.brain_gain import logistic as _logistic
 from migsim.model.incomes import base_wages, expected_income
 from migsim.people import passes
+from migsim.runtime.state import cell_blocks
 from migsim.steps.registry import Column, Step, StepContext, step
 
 ADULT_BANDS = slice(3, len(AGE_BANDS))  # 25+
@@ -139,20 +141,24 @@ class EducationStep(Step):
 
     def emigration_rates(self, sim) -> tuple[np.ndarray, np.ndarray]:
         """Docquier-Marfouk emigration rates of people aged 25+ by origin and skill."""
-        people = sim.state.cells  # (o, loc, s, g, b, st) from the last record
+        blocks = cell_blocks(sim.state)  # the last record's, in a world of many regions
+        people = blocks if blocks is not None else sim.state.cells  # (o, loc, s, g, b, st)
         cached = getattr(self, "_rates_of_cells", None)
         if people is not None and cached is not None and cached[0] is people:
             return cached[1]  # asked twice a year (graduation, then the step) of one record
-        blocks = getattr(sim, "cell_blocks", None)
-        rates = self._emigration_rates(sim.cell_people() if people is None else people, blocks)
+        rates = self._emigration_rates(sim.cell_people() if people is None else people)
         if people is not None:
             self._rates_of_cells = (people, rates)
         return rates
 
-    def _emigration_rates(self, people: np.ndarray, blocks=None) -> tuple[np.ndarray, np.ndarray]:
+    def _emigration_rates(self, people) -> tuple[np.ndarray, np.ndarray]:
+        """people: the record's dense cells, or its `CellBlocks`."""
         R = self.world.n_regions
-        if R > cellsums.DENSE_CELLS_MAX_REGIONS:  # the peopled pairs' cells (or all, by origin)
-            adult = cellsums.band_sums(people, ADULT_BANDS.start, people.shape[4], blocks)
+        if isinstance(people, CellBlocks) or R > cellsums.DENSE_CELLS_MAX_REGIONS:
+            if isinstance(people, CellBlocks):  # the peopled pairs' cells
+                adult = people.band_sums(ADULT_BANDS.start, people.shape[4])
+            else:  # one pass over the cells, by origin
+                adult = cellsums.sex_band_sums(people, ADULT_BANDS.start, people.shape[4])
             diag = adult[np.arange(R), np.arange(R)]  # (o, s, st) living where born
             home = diag.sum(axis=2) - diag[:, :, 4]
             abroad = adult.sum(axis=(1, 3)) - diag.sum(axis=2) + diag[:, :, 4]
