@@ -67,3 +67,85 @@ def test_a_world_of_many_regions_records_what_numpys_sums_give(monkeypatch):
                 np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-9, err_msg=f"{name}.{col}")
             else:
                 np.testing.assert_array_equal(b, a, err_msg=f"{name}.{col}")
+
+
+def test_blocks_of_the_peopled_pairs_give_the_dense_cells_and_their_sums():
+    """A record kept as the blocks of its peopled (origin, location) pairs: dense again, the
+    same array; its sums over sex and bands, `sex_band_sums`' bits."""
+    counts, weight = _cells(70, 6, empty=0.995)
+    people = counts * weight[:, None, None, None, None, None]
+    flat = people.reshape(70 * 70, -1)
+    pairs = np.flatnonzero(flat.any(axis=1))
+    assert 0 < pairs.size < 70 * 70
+    blocks = cellsums.CellBlocks(people.shape, pairs, flat[pairs].reshape(-1, 2, 2, 9, 5))
+    assert blocks.dense().tobytes() == people.tobytes()
+    for b0, b1 in ((0, 9), (3, 9), (2, 8)):
+        got = blocks.band_sums(b0, b1)
+        assert got.tobytes() == cellsums.sex_band_sums(people, b0, b1).tobytes()
+
+
+def test_lazy_cells_read_as_the_dense_array_and_stay_the_field():
+    """In a world of many regions the year state holds the record's blocks; reading
+    `state.cells` gives the dense cells, and the field itself is unchanged by a read (a step
+    that only reads it writes nothing)."""
+    from migsim.runtime.state import LazyCells, YearState, cell_blocks
+
+    counts, weight = _cells(70, 7, empty=0.99)
+    people = counts * weight[:, None, None, None, None, None]
+    flat = people.reshape(70 * 70, -1)
+    pairs = np.flatnonzero(flat.any(axis=1))
+    blocks = cellsums.CellBlocks(people.shape, pairs, flat[pairs].reshape(-1, 2, 2, 9, 5))
+    state = YearState()
+    state.cells = LazyCells(blocks)
+    held = vars(state)["cells"]
+    assert cell_blocks(state) is blocks
+    assert state.cells.tobytes() == people.tobytes()
+    assert state.cells is state.cells  # made dense once
+    assert vars(state)["cells"] is held
+    state.cells = people
+    assert cell_blocks(state) is None and state.cells is people
+
+
+def test_the_logit_in_one_pass_is_nested_logits_to_rounding():
+    """`migsim.kernels.logit`'s P(move) and destination CDFs (worlds of many regions) against
+    `nested_logit` and the cumulative sum the migration step takes of its shares."""
+    from migsim.kernels import logit
+    from migsim.model.choice import nested_logit
+
+    rng = np.random.default_rng(8)
+    R, B, rho = 70, 9, 0.6
+    V = rng.normal(0.0, 3.0, size=(R, 2, 2, B, R))
+    V[5, :, :, :, 9] = -800.0  # a destination far out of reach: its share underflows
+    p_move, dest = nested_logit(V, rho)
+    cdf = np.cumsum(dest.reshape(-1, R), axis=1)
+    cdf[:, -1] = 1.0
+    got_p, got_cdf = logit.move_and_destinations(V.reshape(-1, R).copy(), rho)
+    np.testing.assert_allclose(got_p, p_move.reshape(-1), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(got_cdf, cdf, rtol=1e-12, atol=1e-15)
+    assert (np.diff(got_cdf[:, :-1], axis=1) >= 0).all()  # the last entry is set to 1.0
+    o = np.arange(R).repeat(2 * 2 * B)
+    # staying is not a destination: its step of the CDF is 0 (the first column is the step)
+    first = got_cdf[:, 0]
+    assert (first[o == 0] == 0.0).all()
+
+
+def test_a_count_that_misses_a_peopled_pair_falls_back_to_counting_every_cell(monkeypatch):
+    """The income pass counts the pairs `Simulation.pairs_to_count` gives; anyone living in
+    another pair (a move not recorded) makes the record count every cell in a pass of its
+    own: the same record."""
+    import migsim
+    from migsim.runtime.simulation import Simulation
+
+    def records(pairs_to_count=None):
+        if pairs_to_count is not None:
+            monkeypatch.setattr(Simulation, "pairs_to_count", pairs_to_count)
+        sim = migsim.build_simulation(["population.size=20000", "progress=false", "seed=4"])
+        sim.step()
+        sim.step()
+        return {name: frames[-1] for name, frames in sim.records.items() if frames}, sim
+
+    whole, sim = records()
+    assert sim.cell_pairs.size > sim.world.n_regions  # people abroad: more than the homes
+    homes_only, _ = records(lambda self: np.arange(self.world.n_regions) * (self.world.n_regions + 1))
+    for name, frame in whole.items():
+        assert frame.equals(homes_only[name]), name

@@ -248,7 +248,7 @@ class Simulation:
         # (origin, location, skill, sex, band, status), real people; in a world of many
         # regions the blocks, made dense when read (`migsim.runtime.state.LazyCells`)
         if many:
-            self.state.cells = LazyCells(blocks)
+            self.state.cells = LazyCells(blocks, people)
         else:
             self.state.cells = people = people if people is not None else blocks.dense()
         if many:  # the peopled pairs' cells (docs/performance.md, "Worlds of many regions")

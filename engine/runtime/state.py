@@ -58,9 +58,9 @@ class LazyCells:
     read: filling 77 MB of dense cells a year cost more in page faults than the rest of the
     record, and the built-in steps read the blocks."""
 
-    def __init__(self, blocks):
+    def __init__(self, blocks, dense: np.ndarray | None = None):
         self.blocks = blocks
-        self._dense = None
+        self._dense = dense  # when the record had them dense already
 
     def dense(self) -> np.ndarray:
         if self._dense is None:
@@ -91,6 +91,11 @@ def cell_blocks(state: YearState) -> CellBlocks | None:
     regions), else None (read `state.cells`)."""
     value = getattr(state, "__dict__", {}).get("cells")
     return value.blocks if isinstance(value, LazyCells) else None
+
+
+def has_cells(state: YearState) -> bool:
+    """Whether a record has set `state.cells` (without making lazy cells dense)."""
+    return state.__dict__.get("cells") is not None
 
 
 STATE_FIELDS = tuple(f.name for f in fields(YearState))

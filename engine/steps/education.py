@@ -38,7 +38,7 @@ from migsim.model.brain_gain import PROSPECT_FLOOR, capped_exp, normal_cdf, norm
 from migsim.model.brain_gain import logistic as _logistic
 from migsim.model.incomes import base_wages, expected_income
 from migsim.people import passes
-from migsim.runtime.state import cell_blocks
+from migsim.runtime.state import cell_blocks, has_cells
 from migsim.steps.registry import Column, Step, StepContext, step
 
 ADULT_BANDS = slice(3, len(AGE_BANDS))  # 25+
@@ -207,7 +207,7 @@ class EducationStep(Step):
         """(H_ex, secondary share) by origin for graduating in the year's demography pass,
         which the loop asks of its first step before demography (nothing the shares depend
         on changes in between), or None where `run` is not this class's own."""
-        if type(self).run is not EducationStep.run or sim.state.cells is None:
+        if type(self).run is not EducationStep.run or not has_cells(sim.state):
             return None  # (without the last record's cells, the rates would count people)
         h_ex, _ = self.ex_ante_share(sim)
         return h_ex, np.asarray(self.world.secondary_share, dtype=np.float64)

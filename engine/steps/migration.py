@@ -15,6 +15,7 @@ import numpy as np
 
 from migsim.core.errors import InputError
 from migsim.core.world import AGE_BAND_OF_AGE
+from migsim.kernels import cellsums, logit
 from migsim.kernels import applicants as applicants_k
 from migsim.kernels.bundles import Cells, Levers
 from migsim.model.calibration import Calibration, desired_extra
@@ -208,6 +209,9 @@ class MigrationStep(Step):
         shadow price added to the policy cost of entering d with skill s."""
         R = self.world.n_regions
         V = self.utility(sim, year, self._policy_cost(shadow))
+        if R > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass over V (migsim.kernels.logit)
+            rows = np.ascontiguousarray(V.reshape(-1, R), dtype=np.float64)
+            return logit.move_and_destinations(rows, float(self.conf.nest_dissimilarity))
         p_move, dest = nested_logit(V, self.conf.nest_dissimilarity)
         p_move = np.ascontiguousarray(p_move.reshape(-1))
         cdf = np.cumsum(dest.reshape(-1, R), axis=1)
