@@ -129,6 +129,11 @@ def test_the_logit_in_one_pass_is_nested_logits_to_rounding():
     assert (first[o == 0] == 0.0).all()
 
 
+def _homes_only(sim) -> np.ndarray:
+    """Every region's own pair (origin = location) and no other."""
+    return np.arange(sim.world.n_regions) * (sim.world.n_regions + 1)
+
+
 def test_a_count_that_misses_a_peopled_pair_falls_back_to_counting_every_cell(monkeypatch):
     """The income pass counts the pairs `Simulation.pairs_to_count` gives; anyone living in
     another pair (a move not recorded) makes the record count every cell in a pass of its
@@ -146,6 +151,6 @@ def test_a_count_that_misses_a_peopled_pair_falls_back_to_counting_every_cell(mo
 
     whole, sim = records()
     assert sim.cell_pairs.size > sim.world.n_regions  # people abroad: more than the homes
-    homes_only, _ = records(lambda self: np.arange(self.world.n_regions) * (self.world.n_regions + 1))
+    homes_only, _ = records(_homes_only)
     for name, frame in whole.items():
         assert frame.equals(homes_only[name]), name

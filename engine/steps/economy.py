@@ -30,8 +30,8 @@ from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
 from migsim.model.remittances import corridor_remit_scale
 from migsim.people import passes
-from migsim.runtime.state import cell_blocks
 from migsim.regimes.policy import corridor_fee_table
+from migsim.runtime.state import cell_blocks
 from migsim.steps import thin_regions
 from migsim.steps.economy_columns import TABLE_COLUMNS, WELFARE_GROUPS, wage_columns
 from migsim.steps.registry import Column, Step, StepContext, step

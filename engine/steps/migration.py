@@ -15,8 +15,8 @@ import numpy as np
 
 from migsim.core.errors import InputError
 from migsim.core.world import AGE_BAND_OF_AGE
-from migsim.kernels import cellsums, logit
 from migsim.kernels import applicants as applicants_k
+from migsim.kernels import cellsums, logit
 from migsim.kernels.bundles import Cells, Levers
 from migsim.model.calibration import Calibration, desired_extra
 from migsim.model.cells import base_cells
