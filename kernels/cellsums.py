@@ -145,3 +145,11 @@ class CellBlocks(NamedTuple):
         out = np.zeros((R * R, K, S))
         out[self.pairs] = block_band_sums(self.people, b0, b1)
         return out.reshape(R, R, K, S)
+
+
+def band_sums_of(cells, b0: int, b1: int) -> np.ndarray:
+    """(R, R, K, S) sums over sex and age bands b0 .. b1 - 1 of a record's cells held as
+    `CellBlocks` or as the dense array (`sex_band_sums`, the same bits either way)."""
+    if isinstance(cells, CellBlocks):
+        return cells.band_sums(b0, b1)
+    return sex_band_sums(cells, b0, b1)

@@ -20,7 +20,10 @@ through `supply_rows`) and the second also counts people by cell for the record
 
 Float sums are accumulated per chunk and the chunks are combined in order by the caller.
 Chunks are ranges of person ids (`bounds`, from `id_chunk_bounds`), not of rows, so the
-sums are identical for any thread count and whether or not dead rows were compacted.
+sums are identical for any thread count and whether or not dead rows were compacted. The
+per-chunk arrays may have P parts instead of N_CHUNKS (P divides N_CHUNKS, the same P for
+all of a pass's arrays): part p holds chunks p * N_CHUNKS / P onwards, added in order by
+one thread (less memory in worlds of many regions, the order still fixed).
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT, VECTOR_DRAWS
-from migsim.kernels.aggregate import cell_index
+from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
+from migsim.kernels.aggregate import cell_index, id_chunk_bounds, wealth_by_location  # noqa: F401
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.histogram import (  # noqa: F401 (HIST_*: the histogram's shape, read here)
     HIST_BINS,
@@ -43,18 +46,6 @@ from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR, SUB, TEMPORARY
 from migsim.kernels.rng import Stream, block_draws, seeded_uniform, stream_seed, uniform
 
 N_CHUNKS = 64
-
-
-def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
-    """Row bounds (N_CHUNKS + 1,) of chunks of equal person-id ranges (ids sorted by row)."""
-    step = -(-max(next_id, 1) // N_CHUNKS)
-    edges = np.arange(N_CHUNKS + 1, dtype=np.int64) * step
-    # every id is below next_id, so edges at or past it bound the rows at n; the others are
-    # searched in the ids' own dtype (a mixed search would copy the ids, 8 bytes a person)
-    bounds = np.full(N_CHUNKS + 1, n, dtype=np.int64)
-    below = edges < next_id
-    bounds[below] = np.searchsorted(person_id[:n], edges[below].astype(person_id.dtype))
-    return bounds
 
 
 MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
@@ -128,10 +119,8 @@ def _efficiency(
 def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 3, N_EXPERIENCE, 2)
     [location, education, experience band, nativity]; units_out[i] (float32 scratch) keeps
-    each person's units for `incomes`. out and hist_out may instead have P parts (P divides
-    N_CHUNKS, the same P for both): part p then holds chunks p * N_CHUNKS / P onwards, added
-    in order by one thread (less memory in worlds of many regions; a thread-count-invariant
-    order either way). hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
+    each person's units for `incomes` (or P parts: module doc). hist_out (N_CHUNKS, R, 2,
+    2, HIST_BINS): workers by
     [location, nativity, skill class, bin of log(units x work.relative_wage[location,
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
     earnings percentiles are the class wage times its quantiles.
@@ -265,9 +254,8 @@ def incomes(
     pair_slot=None,
     misses=None,
 ):
-    """Per-chunk money sums in real-people PPP $ (weights applied per person). The tallies
-    may have P parts instead of N_CHUNKS (P divides N_CHUNKS, the same P for all four):
-    part p holds chunks p * N_CHUNKS / P onwards, added in order (`labour_supply`).
+    """Per-chunk (or per-part: module doc) money sums in real-people PPP $ (weights applied
+    per person).
 
     people: `People` (wealth is written); money: `Money`; tallies: `MoneyTallies`, whose
     fields are:
@@ -509,19 +497,3 @@ def incomes(
             elif cells_out is not None and last == -2:
                 if misses is not None:
                     misses[lane] += run
-
-
-@nb.njit(**EXACT_JIT)
-def wealth_by_location(n, people, weight, n_regions):
-    """Wealth of the living in real-people dollars by location (R,): the sum, in row order,
-    of float64(wealth) x weight[origin], exactly as `np.bincount` over the living rows adds
-    them, without the masked copies of four columns (about 20 bytes a person)."""
-    alive = people.alive
-    location = people.location
-    origin = people.origin
-    wealth = people.wealth
-    out = np.zeros(n_regions)
-    for i in range(n):
-        if alive[i]:
-            out[location[i]] += np.float64(wealth[i]) * weight[origin[i]]
-    return out

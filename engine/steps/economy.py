@@ -307,7 +307,7 @@ class EconomyStep(Step):
         """Money sums of the year. `units_ready`: the caller has just run `supply` for these
         people and this year, so its per-person efficiency units are reused. `count`: the
         pass also counts people by cell for the record (`Simulation.counted`): True, every
-        cell; or the (origin, location) pairs to count (`Simulation.pairs_to_count`)."""
+        cell; or the (origin, location) pairs of `Simulation.pairs_to_count`."""
         world = self.world
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
@@ -338,10 +338,9 @@ class EconomyStep(Step):
             public_goods,
         )
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
-        if "cells" in sums:  # whole unless someone lives in a pair not given to count
-            cells, misses = sums.pop("cells"), sums.pop("cell_misses", 0)
-            if not misses:
-                sim.counted = (year, None if isinstance(count, bool) else count, cells)
+        cells, misses = sums.pop("cells", None), sums.pop("cell_misses", 0)
+        if cells is not None and not misses:  # whole unless someone lives in a pair not given
+            sim.counted = (year, None if isinstance(count, bool) else count, cells)
         sums["earnings_hist"] = self._hist
         return sums
 
@@ -381,9 +380,8 @@ class EconomyStep(Step):
         self.capital, self.cell_wages = outcome.capital, outcome.wages
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
-        count = getattr(sim, "fused_counts", False)  # the year's last pass over people
-        if count and hasattr(sim, "pairs_to_count"):
-            count = sim.pairs_to_count()  # the peopled (origin, location) pairs only
+        # the year's last pass over people counts the cells of the peopled pairs
+        count = getattr(sim, "fused_counts", False) and sim.pairs_to_count()
         sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count)
         self.record(sim, year, outcome, sums, supply)
 
@@ -427,13 +425,10 @@ class EconomyStep(Step):
         # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
         # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
         # origin's tertiary wage and employment rate
-        blocks = cell_blocks(sim.state)  # the last record's, in a world of many regions
-        cells = blocks if blocks is not None else sim.state.cells
+        cells = cell_blocks(sim.state) or sim.state.cells  # blocks: many regions
         if cells is not None:
-            if blocks is not None:  # the peopled pairs' cells
-                working_high = blocks.band_sums(2, 8)[:, :, 1, :]
-            elif world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
-                working_high = cellsums.sex_band_sums(cells, 2, 8)[:, :, 1, :]
+            if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
+                working_high = cellsums.band_sums_of(cells, 2, 8)[:, :, 1, :]
             else:
                 working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
             abroad = (

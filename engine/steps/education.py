@@ -155,10 +155,8 @@ class EducationStep(Step):
         """people: the record's dense cells, or its `CellBlocks`."""
         R = self.world.n_regions
         if isinstance(people, CellBlocks) or R > cellsums.DENSE_CELLS_MAX_REGIONS:
-            if isinstance(people, CellBlocks):  # the peopled pairs' cells
-                adult = people.band_sums(ADULT_BANDS.start, people.shape[4])
-            else:  # one pass over the cells, by origin
-                adult = cellsums.sex_band_sums(people, ADULT_BANDS.start, people.shape[4])
+            # the peopled pairs' cells, or one pass over the dense cells by origin
+            adult = cellsums.band_sums_of(people, ADULT_BANDS.start, people.shape[4])
             diag = adult[np.arange(R), np.arange(R)]  # (o, s, st) living where born
             home = diag.sum(axis=2) - diag[:, :, 4]
             abroad = adult.sum(axis=(1, 3)) - diag.sum(axis=2) + diag[:, :, 4]
