@@ -178,14 +178,23 @@ class EducationStep(Step):
         stock = sim.state.stock_matrix
         dest = stock / np.maximum(stock.sum(axis=1, keepdims=True), 1.0)
         abroad = np.einsum("od,ods->os", dest, y)
-        home = np.stack([y[o, o] for o in range(R)])
+        home = y[np.arange(R), np.arange(R)]  # (o, s) at home
         with_degree = (1 - p_high) * home[:, 1] + p_high * abroad[:, 1]
         without = (1 - p_low) * home[:, 0] + p_low * abroad[:, 0]
         return np.log(with_degree / without)
 
     def income(self, sim):
-        wages = sim.state.wages if sim.state.wages is not None else base_wages(self.world)
-        return expected_income(self.world, wages, self.behaviour)
+        """Expected incomes (o, d, s) at this year's wages, made once per wages array (the
+        step asks for them four times a year)."""
+        wages = sim.state.wages
+        cached = getattr(self, "_income_of", None)
+        if cached is not None and cached[0] is wages:
+            return cached[1]
+        y = expected_income(
+            self.world, base_wages(self.world) if wages is None else wages, self.behaviour
+        )
+        self._income_of = (wages, y)
+        return y
 
     def ex_ante_share(self, sim) -> np.ndarray:
         p_high, p_low = self.emigration_rates(sim)
