@@ -294,7 +294,7 @@ class Simulation:
 
         # label columns are gathered from small String series (no per-row Python strings)
         # np.nonzero's cells in its order: the blocks' (pairs ascending, cells in order)
-        per_pair = blocks.people[0].size if blocks.pairs.size else 1
+        per_pair = int(np.prod(blocks.shape[2:]))
         flat_blocks = blocks.people.reshape(-1)
         inside = cellsums.nonzero_cells(flat_blocks, max(blocks.pairs.size, 1))
         where = blocks.pairs[inside // per_pair] * per_pair + inside % per_pair

@@ -89,7 +89,7 @@ YearState.cells = property(
 def cell_blocks(state: YearState) -> CellBlocks | None:
     """The last record's cells as `CellBlocks` when it kept them so (worlds of many
     regions), else None (read `state.cells`)."""
-    value = getattr(state, "__dict__", {}).get("cells")
+    value = state.__dict__.get("cells")
     return value.blocks if isinstance(value, LazyCells) else None
 
 
