@@ -47,6 +47,14 @@ def add_arguments(parser) -> None:
         "--quick", action="store_true", help="an eighth of the agents (about 3 minutes on 2 cores)"
     )
     parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every experiment's number of agents by this factor (full mode; e.g. 2, "
+        "with --agree-with a full run's validation.parquet, to check that the verdicts hold "
+        "with more agents)",
+    )
+    parser.add_argument(
         "--out", default=None, help="output directory (default outputs/validation/<timestamp>)"
     )
     parser.add_argument(
@@ -107,13 +115,19 @@ def validate(ns) -> int:
         raise InputError("--seeds", f"{ns.seeds} is out of range", "1 to 20")
     if ns.list:
         return list_experiments()
+    if not 0.125 <= ns.scale <= 8.0:
+        raise InputError("--scale", f"{ns.scale:g} is out of range", "0.125 to 8")
+    if ns.quick and ns.scale != 1.0:
+        raise InputError("--scale", "cannot be combined with --quick", "one of them")
     from migsim.validation.worlds import check_world_options
 
     check_world_options(ns)
     readmes = ns.readme or ns.check_readme or []
-    if readmes and (ns.quick or ns.only):
+    if readmes and (ns.quick or ns.only or ns.scale != 1.0):
         raise InputError(
-            "--readme", "the documents' tables are of the full run", "no --quick and no --only"
+            "--readme",
+            "the documents' tables are of the full run",
+            "no --quick, no --only and no --scale",
         )
     for readme in readmes:
         if not Path(readme).is_file():
@@ -127,7 +141,9 @@ def validate(ns) -> int:
     reference = None
     if ns.agree_with:
         try:
-            reference = pl.read_parquet(ns.agree_with, columns=["experiment", "quantity", "passed"])
+            reference = pl.read_parquet(
+                ns.agree_with, columns=["experiment", "quantity", "passed", "status"]
+            )
         except Exception as exc:  # missing file, not Parquet, missing columns
             raise InputError(
                 f"--agree-with {ns.agree_with}",
@@ -153,6 +169,7 @@ def validate(ns) -> int:
             log=lambda m: status(f"migsim validate: {m}"),
             seeds=ns.seeds,
             world=ns.world,
+            scale=ns.scale,
         )
         write_report(frame, runner, staging, time.perf_counter() - t0)
     except BaseException:

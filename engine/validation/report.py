@@ -89,8 +89,11 @@ def headline(frame: pl.DataFrame) -> str:
 
 
 def disagreements(frame: pl.DataFrame, full: pl.DataFrame) -> list[str]:
-    """The decided checks of `frame` whose verdict differs from the same check in `full`."""
-    other = {(r["experiment"], r["quantity"]): r["passed"] for r in full.iter_rows(named=True)}
+    """The decided checks of `frame` whose verdict differs from the same check in `full`,
+    where `full` decides it too (a `status` of "undecided" there has no verdict to agree
+    with; a frame without the column is taken as deciding every check)."""
+    decided = full if "status" not in full.columns else full.filter(pl.col("status") != "undecided")
+    other = {(r["experiment"], r["quantity"]): r["passed"] for r in decided.iter_rows(named=True)}
     out = []
     for r in frame.filter(pl.col("status") != "undecided").iter_rows(named=True):
         key = (r["experiment"], r["quantity"])
@@ -334,6 +337,14 @@ def plots(frame: pl.DataFrame, runner, out: Path) -> list[str]:
     return files
 
 
+def _mode(runner) -> str:
+    """How many agents the runner's experiments ran with, in words."""
+    if runner.quick:
+        return "quick mode"
+    scale = getattr(runner, "scale", 1.0)
+    return "full mode" if scale == 1.0 else f"full mode, agents x {scale:g}"
+
+
 def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None:
     """validation.parquet, the figures and validation.md into `out`."""
     frame.write_parquet(out / "validation.parquet")
@@ -344,7 +355,7 @@ def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None
         "# migsim validation against published figures",
         "",
         f"Generated {_dt.datetime.now().isoformat(timespec='seconds')} "
-        f"({'quick' if runner.quick else 'full'} mode, {seconds:.0f} s). "
+        f"({_mode(runner)}, {seconds:.0f} s). "
         f"{frame.height} checks: {summary}.",
         "",
         f"**{headline(frame)}**",

@@ -51,6 +51,8 @@ class Runner:
     """Runs experiment configs once each and keeps their runs.
 
     quick: population sizes divided by 8 (at least 20,000 agents); horizons are unchanged.
+    scale: population sizes multiplied by this factor (full mode only; 2 checks that the
+    verdicts hold with twice the agents); horizons are unchanged.
     seed_offset: added to every config's seed (the k-th of several seeds runs with k - 1), so
     the same experiments repeated give the Monte Carlo spread of every check.
     world: the world every experiment config runs in (`world=<name>`; the default world
@@ -65,8 +67,10 @@ class Runner:
         log: Callable[[str], None] | None = None,
         world: str = "default",
         seed_offset: int = 0,
+        scale: float = 1.0,
     ):
         self.root = Path(root)
+        self.scale = float(scale)
         self.seed_offset = int(seed_offset)
         self.quick = quick
         self.world_name = world
@@ -78,7 +82,9 @@ class Runner:
 
     def size(self, cfg) -> int:
         size = int(cfg.population.size)
-        return max(20_000, size // 8) if self.quick else size
+        if self.quick:
+            return max(20_000, size // 8)
+        return size if self.scale == 1.0 else max(20_000, round(size * self.scale))
 
     def config(
         self,
@@ -179,18 +185,19 @@ def run_all(
     log: Callable[[str], None] = print,
     seeds: int = 1,
     world: str = "default",
+    scale: float = 1.0,
 ) -> tuple[pl.DataFrame, Runner]:
     """Run the experiments `only` names (all when None) in order, `seeds` times (seed offsets
-    0, 1, ...); their checks as a frame of per-check means, spreads and Monte Carlo errors.
-    The runner returned is the first seed's (its runs feed the figures); the others' run
-    times are added to its list. On a world other than the default, experiments declared
-    for the default world only are left out unless the world is one of their `runs_on`
-    (`not_run_on` lists them with their reasons)."""
+    0, 1, ...), with the population sizes times `scale`; their checks as a frame of per-check
+    means, spreads and Monte Carlo errors. The runner returned is the first seed's (its runs
+    feed the figures); the others' run times are added to its list. On a world other than
+    the default, experiments declared for the default world only are left out unless the
+    world is one of their `runs_on` (`not_run_on` lists them with their reasons)."""
     per_seed: list[list[Check]] = []
     first = None
     for k in range(seeds):
         sub = Path(root) if seeds == 1 else Path(root) / f"seed-offset-{k}"
-        runner = Runner(sub, quick, threads, log, world, seed_offset=k)
+        runner = Runner(sub, quick, threads, log, world, seed_offset=k, scale=scale)
         checks: list[Check] = []
         for exp in select(only):
             if world != "default" and exp.default_world_only and world not in exp.runs_on:

@@ -62,8 +62,10 @@ def check_world_options(ns) -> None:
         raise InputError(
             "--page", "needs the default world's run", "--compare-with validation.parquet"
         )
-    if ns.page and (ns.quick or ns.only):
-        raise InputError("--page", "the page is of the full run", "no --quick and no --only")
+    if ns.page and (ns.quick or ns.only or ns.scale != 1.0):
+        raise InputError(
+            "--page", "the page is of the full run", "no --quick, no --only and no --scale"
+        )
     for flag, path in (("--compare-with", ns.compare_with), ("--check-page", ns.check_page)):
         if path and not Path(path).is_file():
             raise InputError(flag, f"no file {path}", "an existing file")

@@ -56,7 +56,7 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E3:native_avg_wage_pct_K_adjusting": "out_of_sample",
         "E2:native_low_skill_wage_pct_vs_dropouts": "out_of_sample",
         "E5:natives_minus_previous_immigrants_pp": "out_of_sample",
-        "E11:world_gdp_pct_after_100y": "out_of_sample",
+        "E11:world_income_per_worker_pct_after_100y": "out_of_sample",
         # the back-cast: 1990 is the 1990 world's input stocks, 2000 lies inside the
         # 1990-2005 window its calibration was fitted on, 2010 and 2013 after it; the 2013
         # world total spans the 2010-13 growth behaviour.stock_growth was set to
@@ -97,8 +97,12 @@ def test_an_identity_cannot_be_declared_for_a_calibration_target(monkeypatch):
 def test_report_reads_calibrated_checks_as_reproduced_and_leads_with_out_of_sample():
     checks = [
         point("E1", "stock_2013_world_M", "UN", "V", 232.0, 231.0, "M"),  # calibrated, holds
-        point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),  # oos, miss
-        point("E11", "world_gdp_pct_after_100y", "DDM", "V", 52.0, 50.0, "%"),  # oos, pass
+        point(
+            "E11", "world_income_per_worker_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"
+        ),  # oos, miss
+        point(
+            "E11", "world_income_per_worker_pct_after_100y", "DDM", "V", 52.0, 50.0, "%"
+        ),  # oos, pass
         within(  # identity
             "E4", "avg_wage_pct_uniform_10pct_K_adjusting", "Card", "V", 0.0, 0.0, 0.0, "%"
         ),
@@ -120,7 +124,7 @@ def test_report_reads_calibrated_checks_as_reproduced_and_leads_with_out_of_samp
 def test_quick_mode_marks_its_undecided_checks_and_leaves_them_out_of_the_verdict():
     checks = [
         point("E18", "five_year_exit_pct_2014_cohort", "OECD", "V", 35.0, 19.9, "%"),
-        point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),
+        point("E11", "world_income_per_worker_pct_after_5y", "DDM", "V", 12.0, 2.9, "%"),
     ]
     quick = to_frame(checks, quick=True)
     row = quick.filter(pl.col("experiment") == "E18").row(0, named=True)
@@ -180,6 +184,62 @@ def test_agree_with_compares_the_decided_verdicts(tmp_path, monkeypatch, capsys)
         v.validate_command(
             ["--only", "X7", "--out", str(tmp_path / "d"), "--agree-with", str(tmp_path / "nope")]
         )
+
+
+def test_agree_with_skips_the_checks_the_reference_leaves_undecided(tmp_path, monkeypatch):
+    """A check the reference run left undecided has no verdict to agree with: a decided
+    verdict here is not compared with it (an undecided full run against a decided run with
+    more agents is not a disagreement)."""
+    from migsim import validation as v
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+
+    @v.experiment("X8", title="t", cost="analytic", quantities=["X8:four"])
+    def x8(r):
+        return [v.point("X8", "four", "arithmetic", "V", 4.0, 4.0)]
+
+    first = tmp_path / "a"
+    assert v.validate_command(["--only", "X8", "--out", str(first)]) == 0
+    ref = pl.read_parquet(first / "validation.parquet")
+    flipped = ref.with_columns(passed=pl.lit(False))
+    flipped.write_parquet(tmp_path / "flipped.parquet")
+    ref.with_columns(passed=pl.lit(False), status=pl.lit("undecided")).write_parquet(
+        tmp_path / "undecided.parquet"
+    )
+    args = ["--only", "X8", "--agree-with"]
+    assert (
+        v.validate_command([*args, str(tmp_path / "flipped.parquet"), "--out", str(tmp_path / "b")])
+        == 3
+    )
+    assert (
+        v.validate_command(
+            [*args, str(tmp_path / "undecided.parquet"), "--out", str(tmp_path / "c")]
+        )
+        == 0
+    )
+
+
+def test_scale_multiplies_the_agents_of_every_experiment_and_is_checked(tmp_path):
+    """`--scale 2` runs every experiment config with twice its agents (horizons unchanged);
+    it is refused out of range, with --quick, and where the full run's tables are written."""
+    from migsim import validation as v
+    from migsim.validation.runner import Runner
+
+    base = Runner(tmp_path / "r1").config("e01_status_quo")
+    double = Runner(tmp_path / "r2", scale=2.0).config("e01_status_quo")
+    assert double.population.size == 2 * base.population.size
+    assert double.years == base.years
+    assert Runner(tmp_path / "r3", quick=True).config("e01_status_quo").population.size == (
+        base.population.size // 8
+    )
+    for args, flag in (
+        (["--scale", "0"], "--scale"),
+        (["--scale", "9"], "--scale"),
+        (["--scale", "2", "--quick"], "--scale"),
+        (["--scale", "2", "--readme", "README.md"], "--readme"),
+    ):
+        with pytest.raises(InputError, match=flag):
+            v.validate_command([*args, "--out", str(tmp_path / "x")])
 
 
 def test_a_dynamic_check_passes_only_if_it_beats_its_naive_null():
@@ -260,7 +320,8 @@ def test_a_misses_measured_gap_is_written_from_the_run_not_typed():
     from migsim.validation.registry import registered
 
     per_seed = [
-        [point("E11", "world_gdp_pct_after_5y", "DDM", "V", 12.0, v, "%")] for v in (2.0, 3.0, 4.0)
+        [point("E11", "world_income_per_worker_pct_after_5y", "DDM", "V", 12.0, v, "%")]
+        for v in (2.0, 3.0, 4.0)
     ]
     row = to_frame(per_seed).row(0, named=True)
     assert row["status"] == "expected failure"
@@ -268,7 +329,7 @@ def test_a_misses_measured_gap_is_written_from_the_run_not_typed():
         "measured 3 +- 1% (3 seeds) against 12.00%, 7.8% below the accepted band "
         "(0.25x the published value): "
     )
-    cause = registered()["E11"].expected_failures["E11:world_gdp_pct_after_5y"]
+    cause = registered()["E11"].expected_failures["E11:world_income_per_worker_pct_after_5y"]
     assert row["explanation"].endswith(cause)
     for exp in registered().values():
         for key, reason in exp.expected_failures.items():
