@@ -18,6 +18,7 @@ HEADLINE = f"# title\n{report.HEADLINE_BEGIN}\nold line\n{report.HEADLINE_END}\n
 def frame(monkeypatch) -> pl.DataFrame:
     monkeypatch.setattr(report, "readme_table", lambda frame: "TABLE OF THIS RUN")
     monkeypatch.setattr(report, "headline", lambda frame: "HEADLINE OF THIS RUN.")
+    monkeypatch.setattr(report, "summaries", lambda frame: ["E8 BOTH WAYS OF THIS RUN."])
     return pl.DataFrame({"experiment": ["E1", "E2"]})
 
 
@@ -36,6 +37,8 @@ def test_each_file_gets_the_blocks_it_has_markers_for(tmp_path, frame):
     line = readme.read_text().split("\n")[2]
     assert line.startswith("**Validation** (2 checks against published figures): HEADLINE OF")
     assert "docs/validation.md" in line
+    # the experiments' sentences (E8's static and dynamic readings) follow the headline
+    assert readme.read_text().split("\n")[4] == "E8 BOTH WAYS OF THIS RUN."
     assert report.sync_readme(page, frame, check=True)
     assert report.sync_readme(readme, frame, check=True)
 

@@ -97,7 +97,8 @@ class Experiment:
         return fn
 
     def summary(self, fn: Callable) -> Callable:
-        """Declare a sentence for the generated validation block (docs/validation.md):
+        """Declare a sentence for the generated validation blocks (docs/validation.md's table
+        and the README's headline):
         `fn(frame) -> str` (empty when the experiment did not run)."""
         self.summaries.append(fn)
         return fn

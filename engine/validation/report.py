@@ -400,16 +400,19 @@ def _g(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
+def summaries(frame: pl.DataFrame) -> list[str]:
+    """The experiments' declared sentences for the generated blocks (E8's two readings), in
+    registry order; an experiment that did not run gives none."""
+    return [text for exp in registered().values() for fn in exp.summaries if (text := fn(frame))]
+
+
 def readme_table(frame: pl.DataFrame) -> str:
     """The summary of a full validation run (docs/validation.md): the headline by tier, then
     one table per tier (out-of-sample first) with the first clause of each miss's explanation
     (the whole of it is in validation.md)."""
     lines = [f"**{headline(frame)}**"]
-    for exp in registered().values():
-        for fn in exp.summaries:
-            text = fn(frame)
-            if text:
-                lines += ["", text]
+    for text in summaries(frame):
+        lines += ["", text]
     for tier, rows in by_tier(frame):
         lines += [
             "",
@@ -460,6 +463,8 @@ def sync_readme(path: Path, frame: pl.DataFrame, check: bool) -> bool:
         f"{headline(frame)} Calibrated and identity checks hold by construction and are "
         "reported as reproduced, not as evidence (see [Validation](docs/validation.md))."
     )
+    # the experiments' sentences (E8's two readings) follow the headline in the README too
+    line = "\n\n".join([line, *summaries(frame)])
     has_headline = HEADLINE_BEGIN in Path(path).read_text()
     blocks = [
         (README_BEGIN, README_END, readme_table(frame), not has_headline),
