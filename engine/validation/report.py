@@ -91,8 +91,8 @@ def headline(frame: pl.DataFrame) -> str:
 def disagreements(frame: pl.DataFrame, full: pl.DataFrame) -> list[str]:
     """The decided checks of `frame` whose verdict differs from the same check in `full`,
     where `full` decides it too (a `status` of "undecided" there has no verdict to agree
-    with; a frame without the column is taken as deciding every check)."""
-    decided = full if "status" not in full.columns else full.filter(pl.col("status") != "undecided")
+    with)."""
+    decided = full.filter(pl.col("status") != "undecided")
     other = {(r["experiment"], r["quantity"]): r["passed"] for r in decided.iter_rows(named=True)}
     out = []
     for r in frame.filter(pl.col("status") != "undecided").iter_rows(named=True):
@@ -341,8 +341,7 @@ def _mode(runner) -> str:
     """How many agents the runner's experiments ran with, in words."""
     if runner.quick:
         return "quick mode"
-    scale = getattr(runner, "scale", 1.0)
-    return "full mode" if scale == 1.0 else f"full mode, agents x {scale:g}"
+    return "full mode" if runner.scale == 1.0 else f"full mode, agents x {runner.scale:g}"
 
 
 def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None:
