@@ -10,3 +10,22 @@ pytestmark = [pytest.mark.validation, pytest.mark.slow]
 @pytest.mark.parametrize("key", cases("E12"))
 def test_e12_gep2006(checks, key):
     assert_check(checks("E12")[key])
+
+
+GROUPS = {
+    "E12:natives_high_income_income_per_capita_pct": 0.44,
+    "E12:earlier_migrants_income_per_capita_pct": -9.41,
+    "E12:natives_developing_income_per_capita_pct": 0.94,
+}
+
+
+@pytest.mark.parametrize("key", sorted(GROUPS))
+def test_e12_welfare_groups_are_tables_points_not_their_signs(checks, key):
+    """Table 6.2 publishes each group's change per head: the check is that point's band
+    ([C], +-25%), not a one-sided bound that any gain (or loss) would pass."""
+    check = checks("E12")[key]
+    value = GROUPS[key]
+    assert check.flag == "C"
+    assert check.published_low == check.published_high == value
+    lo, hi = sorted((0.75 * value, 1.25 * value))
+    assert check.accept_low == pytest.approx(lo) and check.accept_high == pytest.approx(hi)

@@ -55,7 +55,6 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E4:avg_wage_pct_uniform_10pct_K_fixed": "identity",
         "E3:native_avg_wage_pct_K_adjusting": "out_of_sample",
         "E2:native_low_skill_wage_pct_vs_dropouts": "out_of_sample",
-        "E5:natives_minus_previous_immigrants_pp": "out_of_sample",
         "E11:world_income_per_worker_pct_after_100y": "out_of_sample",
         # the back-cast: 1990 is the 1990 world's input stocks, 2000 lies inside the
         # 1990-2005 window its calibration was fitted on, 2010 and 2013 after it; the 2013

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from migsim.analysis.runs import Result
-from migsim.validation.checks import Check, point, sign
+from migsim.validation.checks import Check, point
 from migsim.validation.experiments._shared import WORKING_BANDS, pct, year_sum
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
@@ -28,14 +28,32 @@ QUICK_UNDECIDED = {
         "quick 0.87 +- 0.07 (seeds 0.75-1.00) on an eighth of the agents"
     ),
 }
+ALONSO = "World Bank GEP 2006 (Alonso 2015, Table 6.2)"
+# The welfare groups' changes are Table 6.2's points as Alonso cites them ([C], +-25%), not
+# their signs: a one-sided bound would pass any gain for the natives of developed regions
 EXPECTED_FAILURES = {
+    "E12:natives_high_income_income_per_capita_pct": (
+        "natives of developed regions gain +0.72% per head against Table 6.2's +0.44% [C], "
+        "through capital income (seed 1: their private income +0.98% per head): the capital "
+        "the partial closure adds to hold its return raises the developed regions' capital "
+        "income by 2.4%, which the model credits to the hosts' natives, the owners (+2.2% "
+        "per native, 56% of their private income), while their earnings per head fall 0.47%"
+    ),
+    "E12:earlier_migrants_income_per_capita_pct": (
+        "earlier migrants in developed regions lose 0.38% per head against Table 6.2's "
+        "-9.41% [C] (seed 1: private income -0.59% per head): the newcomers spread over every "
+        "education x experience cell, where immigrants and natives substitute with an "
+        "elasticity of 20 (Ottaviano-Peri's), so the earlier migrants' cells take a small "
+        "part of the inflow; a loss of Table 6.2's size would need the newcomers to compete "
+        "almost only with the earlier migrants"
+    ),
     "E12:world_real_income_pct_2025_alonso": (
         "the world's real income gain lies on the lower edge of the band around Alonso's "
         "+1.19% (undecided on three seeds); the tests' seed falls just below it"
     ),
     "E12:natives_developing_income_per_capita_pct": (
-        "natives of developing regions lose a few tenths of a percent per capita instead of "
-        "gaining +0.94% [C]: emigrants take labour income and capital income falls with the labour "
+        "natives of developing regions lose 0.17% per head instead of gaining Table 6.2's "
+        "+0.94% [C]: emigrants take labour income and capital income falls with the labour "
         "force, and remittances (credited here to origin natives) do not make up for it"
     ),
 }
@@ -121,7 +139,7 @@ def e12_gep(r: Runner) -> list[Check]:
     def per_capita(group):
         return pct(wt[group][1] / wt[group][0], wb[group][1] / wb[group][0])
 
-    src = "World Bank GEP 2006 (Alonso 2015, Table 6.2)"
+    src = ALONSO
     return [
         point(
             "E12",
@@ -156,31 +174,34 @@ def e12_gep(r: Runner) -> list[Check]:
             "level), Table 6.2's real income not adjusted for the cost of living; the "
             "adjusted figure (0.63%, GEP's 0.6% [V]) is the check above",
         ),
-        sign(
+        point(
             "E12",
             "natives_high_income_income_per_capita_pct",
-            src,
-            True,
+            ALONSO,
+            "C",
+            0.44,
             per_capita("natives_developed"),
             "%",
-            "Alonso [C]: +0.44%",
+            "natives of developed regions, private and public income per head",
         ),
-        sign(
+        point(
             "E12",
             "earlier_migrants_income_per_capita_pct",
-            src,
-            False,
+            ALONSO,
+            "C",
+            -9.41,
             per_capita("earlier_migrants_developed"),
             "%",
-            "Alonso [C]: -9.41%",
+            "migrants living in developed regions before the policy, income per head",
         ),
-        sign(
+        point(
             "E12",
             "natives_developing_income_per_capita_pct",
-            src,
-            True,
+            ALONSO,
+            "C",
+            0.94,
             per_capita("natives_developing"),
             "%",
-            "Alonso [C]: +0.94%; includes remittances received",
+            "natives of developing regions, income per head; includes remittances received",
         ),
     ]
