@@ -114,10 +114,11 @@ def experiments() -> str:
 def parameters() -> str:
     """Every run parameter: name, default, allowed values and meaning."""
     from migsim.config import parameters as declared
+    from migsim.core.params import default_text
 
     lines = ["| parameter | default | allowed | meaning |", "|---|---|---|---|"]
     for p in declared():
-        default = f"`{p['default']!r}`" if p["default"] != "" else ""
+        default = f"`{default_text(p['default'])}`" if p["default"] != "" else ""
         lines.append(f"| `{p['name']}` | {default} | {p['allowed']} | {p['doc']} |")
     return "\n".join(lines)
 

@@ -63,14 +63,29 @@ def test_bad_corridor_rows_are_refused_in_one_line(toy_copy, row, words):
     assert "\n" not in str(err.value)
 
 
-def test_one_global_scale_reaches_the_world_total():
-    sim = migsim.build_simulation(["population.size=20000", "progress=false"])
+@pytest.mark.parametrize(
+    "overrides, total_bn",
+    [
+        ([], 542.1),  # the default world: MDB 22's 2013 total, split by region
+        (["world=toy"], 22.0),
+        (["world=regions12"], None),  # WDI 2010, summed over its regions
+        (["world=regions12_1990", "base_year=1990"], None),  # WDI 1990
+        (["economy.remittances_world_usd_bn=300"], 300.0),
+    ],
+)
+def test_one_global_scale_reaches_the_worlds_own_total(overrides, total_bn):
+    """The base year's remittances received are the world's own total (its regions'
+    inflows summed), whatever its year, or the total the config sets."""
+    sim = migsim.build_simulation(["population.size=20000", "progress=false", *overrides])
     economy = next(s for s in sim.steps if isinstance(s, EconomyStep))
     scale = economy.remit_scale
     assert np.all(scale == scale[0]) and scale[0] == economy.remit_scale_global
     received = sim.tables()["remittances"].filter(pl.col("year") == sim.base_year)["received"]
-    target = economy.conf.remittances_world_usd_bn * 1e9
-    assert float(received.sum()) == pytest.approx(target, rel=1e-9)
+    expected = float(sim.world.remittance_inflow.sum()) if total_bn is None else total_bn
+    assert float(received.sum()) / 1e9 == pytest.approx(expected, rel=1e-9)
+    assert economy.remittances_target_usd_bn == pytest.approx(expected, rel=1e-12)
+    if "world=regions12_1990" in overrides:  # WDI's 1990 total, not the 2013 one
+        assert 60 < expected < 80
 
 
 def test_worldbuild_aggregates_corridors_and_flags_what_it_lacks():

@@ -138,9 +138,14 @@ def describe(schema: type, prefix: str = "") -> list[dict]:
     return rows
 
 
+def default_text(value: Any) -> str:
+    """A default as a config would write it: `null` for None, else its repr."""
+    return "null" if value is None else repr(value)
+
+
 def format_table(rows: list[dict]) -> str:
     """The parameters as aligned text lines: name, default, allowed values, meaning."""
-    cells = [(r["name"], repr(r["default"]), r["allowed"], r["doc"]) for r in rows]
+    cells = [(r["name"], default_text(r["default"]), r["allowed"], r["doc"]) for r in rows]
     w0 = max(len(c[0]) for c in cells)
     w1 = min(max(len(c[1]) for c in cells), 24)
     w2 = min(max(len(c[2]) for c in cells), 28)

@@ -97,8 +97,14 @@ class EconomyConf:
     remit_fee_elasticity: float = param(
         0.5, range=(0.0, 10.0), doc="sent x ((1 - fee) / (1 - status-quo fee))^e by corridor [A]"
     )
-    remittances_world_usd_bn: float = param(
-        542.0, range=(0.0, 1e5), doc="2013 global remittances, US$ bn (MDB 22) [V]"
+    remittances_world_usd_bn: float | None = param(
+        None,
+        range=(0.0, 1e5),
+        allowed="null, or 0.0 to 100000.0",
+        doc="world remittances received in the base year, US$ bn, that the one global scale "
+        "reaches; null: the world's own, the sum of its regions.csv remittance_inflow_usd_bn "
+        "(default world 542.1, MDB 22; worlds built from data: WDI's total of their base "
+        "year) [V]",
     )
     savings_rate: float = param(
         0.05, range=(0.0, 1.0), doc="share of net income added to wealth [A]"
@@ -123,6 +129,14 @@ class EconomyConf:
 # education + health + pensions + cash transfers, at an OECD fiscal size (tax rate 0.35).
 SPENDING_OECD = np.array([0.26, 0.31, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.66])
 OECD_TAX_RATE = 0.35
+
+
+def remittance_target(conf: EconomyConf, world) -> float:
+    """World remittances received in the base year (US$ bn) that the global scale reaches:
+    `economy.remittances_world_usd_bn` if set, else the world's own total."""
+    if conf.remittances_world_usd_bn is not None:
+        return float(conf.remittances_world_usd_bn)
+    return float(np.sum(world.remittance_inflow))
 
 
 @step("economy")
@@ -254,11 +268,13 @@ class EconomyStep(Step):
         self.status_quo_fee = corridor_fee_table(world)  # (R, R) [source, destination]
         self.wealth_depreciation = np.zeros(R)
         # one global remittance scale [calibrated]: base-year remittances received after
-        # status-quo fees (shared by every regime) equal the 2013 world total (MDB 22); the
-        # split by receiving region is the rule's own, checked by E23, not fitted
+        # status-quo fees (shared by every regime) equal the world's base-year total (the
+        # default world's 2013 total, MDB 22; a world built from data, its base year's in
+        # WDI); the split by receiving region is the rule's own, checked by E23, not fitted
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
         total = float((sums["remit"] * self.price[:, None] * (1.0 - self.status_quo_fee)).sum())
-        scale = conf.remittances_world_usd_bn * 1e9 / total if total > 0 else 1.0
+        self.remittances_target_usd_bn = remittance_target(conf, world)
+        scale = self.remittances_target_usd_bn * 1e9 / total if total > 0 else 1.0
         self.remit_scale_global = scale
         self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region

@@ -105,7 +105,7 @@ QUICK_UNDECIDED: dict[str, str] = {
         quick="0.164", full="0.053", null="0.075"
     ),
     "HISTORY:corridor_log_error_2010": _QUICK_NOISE.format(
-        quick="0.198", full="0.116", null="0.107"
+        quick="0.198", full="0.117", null="0.107"
     ),
     "HISTORY:corridor_mape_2010_pct": _QUICK_NOISE.format(
         quick="19.8%", full="14.4%", null="10.7%"
