@@ -1,8 +1,15 @@
-"""How the amount remitted responds to a corridor's fee (docs/model.md §5.9)."""
+"""How much is remitted: the base-year total the one global scale reaches, and the response to
+a corridor's fee (docs/model.md §5.9)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+TARGET_DOC = (
+    "world remittances received in the base year, US$ bn, that the one global scale reaches; "
+    "null: the world's own, the sum of its regions.csv remittance_inflow_usd_bn (default "
+    "world 542.1, MDB 22; worlds built from data: WDI's total of their base year) [V]"
+)
 
 
 def corridor_remit_scale(
@@ -17,3 +24,12 @@ def corridor_remit_scale(
         return np.ascontiguousarray(out)
     ratio = (1.0 - fee) / np.maximum(1.0 - status_quo_fee, 1e-12)
     return np.ascontiguousarray(out * ratio**elasticity)
+
+
+def remittance_target(total_usd_bn: float | None, world) -> float:
+    """World remittances received in the base year (US$ bn) that the global scale reaches:
+    `total_usd_bn` (`economy.remittances_world_usd_bn`) if set, else the world's own total,
+    the sum of its regions' inflows (`regions.csv` remittance_inflow_usd_bn)."""
+    if total_usd_bn is not None:
+        return float(total_usd_bn)
+    return float(np.sum(world.remittance_inflow))

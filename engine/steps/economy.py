@@ -28,7 +28,7 @@ from migsim.model import markets, nested_market
 from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level
-from migsim.model.remittances import corridor_remit_scale
+from migsim.model.remittances import TARGET_DOC, corridor_remit_scale, remittance_target
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
 from migsim.runtime.state import cell_blocks
@@ -98,13 +98,7 @@ class EconomyConf:
         0.5, range=(0.0, 10.0), doc="sent x ((1 - fee) / (1 - status-quo fee))^e by corridor [A]"
     )
     remittances_world_usd_bn: float | None = param(
-        None,
-        range=(0.0, 1e5),
-        allowed="null, or 0.0 to 100000.0",
-        doc="world remittances received in the base year, US$ bn, that the one global scale "
-        "reaches; null: the world's own, the sum of its regions.csv remittance_inflow_usd_bn "
-        "(default world 542.1, MDB 22; worlds built from data: WDI's total of their base "
-        "year) [V]",
+        None, range=(0.0, 1e5), allowed="null, or 0.0 to 100000.0", doc=TARGET_DOC
     )
     savings_rate: float = param(
         0.05, range=(0.0, 1.0), doc="share of net income added to wealth [A]"
@@ -129,14 +123,6 @@ class EconomyConf:
 # education + health + pensions + cash transfers, at an OECD fiscal size (tax rate 0.35).
 SPENDING_OECD = np.array([0.26, 0.31, 0.12, 0.12, 0.12, 0.12, 0.12, 0.12, 0.66])
 OECD_TAX_RATE = 0.35
-
-
-def remittance_target(conf: EconomyConf, world) -> float:
-    """World remittances received in the base year (US$ bn) that the global scale reaches:
-    `economy.remittances_world_usd_bn` if set, else the world's own total."""
-    if conf.remittances_world_usd_bn is not None:
-        return float(conf.remittances_world_usd_bn)
-    return float(np.sum(world.remittance_inflow))
 
 
 @step("economy")
@@ -268,14 +254,12 @@ class EconomyStep(Step):
         self.status_quo_fee = corridor_fee_table(world)  # (R, R) [source, destination]
         self.wealth_depreciation = np.zeros(R)
         # one global remittance scale [calibrated]: base-year remittances received after
-        # status-quo fees (shared by every regime) equal the world's base-year total (the
-        # default world's 2013 total, MDB 22; a world built from data, its base year's in
-        # WDI); the split by receiving region is the rule's own, checked by E23, not fitted
+        # status-quo fees (shared by every regime) equal the world's own base-year total; the
+        # split by receiving region is the rule's own, checked by E23, not fitted
         sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
         total = float((sums["remit"] * self.price[:, None] * (1.0 - self.status_quo_fee)).sum())
-        self.remittances_target_usd_bn = remittance_target(conf, world)
-        scale = self.remittances_target_usd_bn * 1e9 / total if total > 0 else 1.0
-        self.remit_scale_global = scale
+        target = remittance_target(conf.remittances_world_usd_bn, world)
+        self.remit_scale_global = scale = target * 1e9 / total if total > 0 else 1.0
         self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from migsim.steps.economy import remittance_target
+from migsim.model.remittances import remittance_target
 from migsim.validation.checks import Check, point, within
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
@@ -113,7 +113,7 @@ def e23_remittances(r: Runner) -> list[Check]:
     to_dev = float(rem.filter(pl.col("destination").is_in(devg))["received"].sum()) / 1e9
     src = "World Bank MDB 22"
     received = dict(rem.group_by("destination").agg(pl.col("received").sum()).iter_rows())
-    target = remittance_target(r.config("e01_status_quo").economy, world)
+    target = remittance_target(r.config("e01_status_quo").economy.remittances_world_usd_bn, world)
     inflow = observed_inflows(world, r.base_year)
     observed = inflow / max(float(inflow.sum()), 1e-12) * target
     codes = [c for c in REGION_CODES if c in world.codes and observed[world.index(c)] > 0]
