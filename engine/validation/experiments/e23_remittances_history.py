@@ -52,18 +52,18 @@ def _series(frame: pl.DataFrame, column: str, years) -> dict[str, dict[int, floa
     return out
 
 
-def recorded_growth(inputs=None, years=(BASE, *YEARS)) -> dict[str, dict[int, float]]:
+def recorded_growth(inputs=None, years=(BASE, *YEARS)) -> dict:
     """Observed figures by year, relative to `BASE`: "balanced" (the economies with a
-    recorded inflow in every one of `years`, real), "all" (every economy recorded that year, real),
-    "deflator" (the US GDP deflator) and "world_gdp" (world real GDP over the PWT countries
-    with both years)."""
+    recorded inflow in every one of `years`, real), "all" (every economy recorded that year,
+    real), "deflator" (the US GDP deflator) and "world_gdp" (world real GDP over the PWT
+    countries with every one of `years`); and the balanced panel's size ("panel") and `BASE`
+    inflow in US$ bn ("recorded_base_bn")."""
     from migsim.worldbuild.inputs import Inputs
 
     inputs = inputs or Inputs()
     remit = _series(inputs["remittance_inflows"], "usd", years)
     usd = _series(inputs["gdp_current_usd"], "gdp_usd", years)["USA"]
-    pwt = inputs["pwt"]
-    real = _series(pwt, "rgdpe", years)
+    real = _series(inputs["pwt"], "rgdpe", years)
     deflator = {y: usd[y] / (real["USA"][y] * 1e6) for y in years}
     panel = [c for c, v in remit.items() if all(y in v for y in years)]
     world = [c for c, v in real.items() if all(y in v for y in years)]
@@ -78,8 +78,8 @@ def recorded_growth(inputs=None, years=(BASE, *YEARS)) -> dict[str, dict[int, fl
         "all": every,
         "deflator": rel(deflator),
         "world_gdp": rel({y: sum(real[c][y] for c in world) for y in years}),
-        "panel": {BASE: float(len(panel))},
-        "recorded_base_bn": {BASE: sum(remit[c][BASE] for c in panel) / 1e9},
+        "panel": len(panel),
+        "recorded_base_bn": sum(remit[c][BASE] for c in panel) / 1e9,
     }
 
 
@@ -135,8 +135,8 @@ def e23_remittances_history(r: Runner) -> list[Check]:
     for year in YEARS:
         note = (
             f"world remittances received in {year} over {BASE}, in base-year prices; the "
-            f"recorded figure on the {int(data['panel'][BASE])} economies recorded in every "
-            f"one of {BASE}-{LAST}'s five years (US${data['recorded_base_bn'][BASE]:.1f} bn in "
+            f"recorded figure on the {data['panel']} economies recorded in every "
+            f"one of {BASE}-{LAST}'s five years (US${data['recorded_base_bn']:.1f} bn in "
             f"{BASE}, of the 1990 world's calibrated total of every economy recorded then); "
             f"over every economy recorded in {year} it is {data['all'][year]:.2f}, the "
             f"difference economies first recorded after {BASE}; the US GDP deflator rose "
