@@ -1,5 +1,5 @@
-"""GDP per head that the Penn World Table lacks, filled from the World Bank's WDI series
-rescaled to PWT's prices (migsim.worldbuild.countries.wdi_factor)."""
+"""GDP per head that the Penn World Table lacks, filled from the World Bank's WDI series,
+else the Maddison Project's, rescaled to PWT's prices (migsim.worldbuild.countries.wdi_factor)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 from worldbuild_fixture import COUNTRIES, NO_PWT, write_inputs, write_mapping
 
+from migsim.core.errors import InputError
 from migsim.worldbuild.build import build_world
-from migsim.worldbuild.countries import WDI_METHOD, wdi_factor
-from migsim.worldbuild.retrieve import wdi_gdp_per_capita
+from migsim.worldbuild.countries import MADDISON_METHOD, WDI_METHOD, wdi_factor
+from migsim.worldbuild.retrieve import maddison, wdi_gdp_per_capita
 
 DATA = Path(__file__).resolve().parent.parent / "engine" / "data"
 
@@ -110,3 +111,106 @@ def test_no_country_named_by_a_country_check_takes_a_region_mean_gdp():
     assert gdp.height == len(named)
     methods = dict(zip(gdp["row"], gdp["method"]))
     assert all(m in ("data", WDI_METHOD) for m in methods.values()), methods
+
+
+def _series(root: Path, name: str, column: str, rows: list[dict]) -> None:
+    (root / name).mkdir()
+    pl.DataFrame(rows, schema={"iso3": pl.Utf8, "year": pl.Int64, column: pl.Float64}).write_csv(
+        root / name / f"{name}.csv"
+    )
+    (root / name / "provenance.json").write_text(json.dumps({"source": name}))
+
+
+def test_a_country_without_pwt_or_wdi_takes_its_rescaled_maddison_figure(tmp_path):
+    root = write_inputs(tmp_path / "inputs")
+    (nga,) = NO_PWT
+    # WDI has every country but NGA; Maddison counts everyone at 0.5x PWT's figure
+    _series(
+        root,
+        "wdi_gdp_per_capita",
+        "gdp_per_capita_ppp",
+        [
+            {"iso3": iso3, "year": 2010, "gdp_per_capita_ppp": 1.25 * gdp * 1e3}
+            for iso3, *_, gdp in COUNTRIES
+            if iso3 != nga
+        ],
+    )
+    _series(
+        root,
+        "maddison",
+        "gdp_per_capita",
+        [
+            {"iso3": iso3, "year": 2010, "gdp_per_capita": 0.5 * gdp * 1e3}
+            for iso3, *_, gdp in COUNTRIES
+        ],
+    )
+    mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
+    build_world(mapping, tmp_path / "w", root)
+    regions = pl.read_csv(tmp_path / "w" / "regions.csv")
+    gdp = dict(zip(regions["code"], regions["gdp_per_capita_ppp"]))
+    assert gdp[nga] == pytest.approx(4500, abs=1)  # 0.5 x 4,500 back to PWT's 4,500
+    assert gdp["USA"] == pytest.approx(50_000, abs=1)
+    prov = pl.read_csv(tmp_path / "w" / "provenance.csv")
+    row = prov.filter((pl.col("row") == nga) & (pl.col("column") == "gdp_per_capita_ppp"))
+    assert row["method"][0] == MADDISON_METHOD
+    assert row["sources"][0] == "pwt+maddison"
+    assert "Maddison" in row["note"][0] and "x 2.0000" in row["note"][0]
+    assert "maddison" in json.loads((tmp_path / "w" / "sources.json").read_text())["inputs"]
+
+
+def test_wdi_comes_before_maddison(tmp_path):
+    root = write_inputs(tmp_path / "inputs")
+    rows = [{"iso3": c[0], "year": 2010, "value": c[-1] * 1e3} for c in COUNTRIES]
+    _series(
+        root,
+        "wdi_gdp_per_capita",
+        "gdp_per_capita_ppp",
+        [{"iso3": r["iso3"], "year": 2010, "gdp_per_capita_ppp": r["value"]} for r in rows],
+    )
+    _series(
+        root,
+        "maddison",
+        "gdp_per_capita",
+        [{"iso3": r["iso3"], "year": 2010, "gdp_per_capita": 3 * r["value"]} for r in rows],
+    )
+    mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
+    build_world(mapping, tmp_path / "w", root)
+    prov = pl.read_csv(tmp_path / "w" / "provenance.csv")
+    (nga,) = NO_PWT
+    row = prov.filter((pl.col("row") == nga) & (pl.col("column") == "gdp_per_capita_ppp"))
+    assert row["method"][0] == WDI_METHOD
+
+
+def test_maddison_retrieval_matches_names_and_refuses_an_unknown_entity(tmp_path):
+    countries = tmp_path / "countries.csv"
+    countries.write_text("iso3,name\nCUB,Cuba\nPRK,Dem. People's Republic of Korea\n")
+    raw = tmp_path / "mpd.csv"
+    raw.write_text(
+        "Entity,Year,GDP per capita,Population,GDP\n"
+        "Cuba,1989,4000,1,1\nCuba,2010,6578.1906,1,1\nNorth Korea,2010,1751.4363,1,1\n"
+        "Cuba,2011,,1,1\nWorld,2010,14000,1,1\nFormer USSR,1990,9000,1,1\n"
+    )
+    path = maddison(raw, countries, tmp_path / "out")
+    assert pl.read_csv(path).rows() == [("CUB", 2010, 6578.19), ("PRK", 2010, 1751.44)]
+    raw.write_text("Entity,Year,GDP per capita,Population,GDP\nAtlantis,2010,5,1,1\n")
+    with pytest.raises(InputError, match="Atlantis"):
+        maddison(raw, countries, tmp_path / "out")
+
+
+@pytest.mark.skipif(not (DATA / "inputs" / "maddison").is_dir(), reason="Maddison not committed")
+def test_shipped_countries_world_takes_north_korea_cuba_and_puerto_rico_from_maddison():
+    """PWT and WDI lack all three; East Asia's mean gave North Korea 13,505 PPP $ a head,
+    seven times its Maddison figure, and the Caribbean's gave Puerto Rico 9,441."""
+    regions = pl.read_csv(DATA / "countries" / "regions.csv")
+    gdp = dict(zip(regions["code"], regions["gdp_per_capita_ppp"]))
+    prov = pl.read_csv(next((DATA / "countries").glob("provenance.csv*")))
+    rows = prov.filter(
+        (pl.col("column") == "gdp_per_capita_ppp") & pl.col("row").is_in(["PRK", "CUB", "PRI"])
+    )
+    assert set(rows["method"]) == {MADDISON_METHOD}
+    mpd = pl.read_csv(DATA / "inputs" / "maddison" / "maddison.csv").filter(pl.col("year") == 2010)
+    value = dict(zip(mpd["iso3"], mpd["gdp_per_capita"]))
+    factor = float(rows["note"][0].split(" x ")[1].split()[0])
+    for code in ("PRK", "CUB", "PRI"):
+        assert gdp[code] == pytest.approx(value[code] * factor, abs=1)
+    assert gdp["PRK"] < 0.2 * gdp["KOR"] and gdp["PRI"] > gdp["MEX"]

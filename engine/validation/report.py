@@ -130,7 +130,14 @@ def combine(per_seed) -> list[tuple[Check, list[float]]]:
     return out
 
 
+# A figure smaller than this in absolute value is a zero up to floating-point rounding (an
+# identity's 0 computed as 4e-14) and is written as 0.
+ROUNDING_ZERO = 1e-9
+
+
 def _g(x: float) -> str:
+    if abs(x) < ROUNDING_ZERO:
+        return "0"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
@@ -261,6 +268,8 @@ def _fmt(x: float) -> str:
         return ""
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
+    if abs(x) < ROUNDING_ZERO:
+        return "0"
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}" if abs(x) < 1 else f"{x:.2f}"
@@ -396,6 +405,8 @@ def _g(x: float) -> str:
         return ""
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
+    if abs(x) < ROUNDING_ZERO:
+        return "0"
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 

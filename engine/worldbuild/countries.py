@@ -29,8 +29,15 @@ EU_ACCESSION = {
 GCC_STATES = set("SAU ARE KWT QAT OMN BHR".split())
 # Base years the pipeline can build: the years of the UN bilateral stock matrix.
 BASE_YEARS = (1990, 1995, 2000, 2005, 2010)
-# How a GDP per head that PWT lacks is filled from the World Bank's series (wdi_gdp_per_capita).
+# How a GDP per head that PWT lacks is filled from the World Bank's series (wdi_gdp_per_capita),
+# else from the Maddison Project's (maddison), each rescaled to PWT's prices.
 WDI_METHOD = "imputed:wdi-rescaled"
+MADDISON_METHOD = "imputed:maddison-rescaled"
+# (input, its column, method, the note's name of the series), in the order they are tried
+GDP_FALLBACKS = (
+    ("wdi_gdp_per_capita", "gdp_per_capita_ppp", WDI_METHOD, "WDI NY.GDP.PCAP.PP.KD"),
+    ("maddison", "gdp_per_capita", MADDISON_METHOD, "Maddison GDP per capita"),
+)
 
 
 def bloc_members(base_year: int) -> tuple[set[str], set[str], str]:
@@ -135,16 +142,16 @@ def country_records(
     remit = at("remittance_inflows", ["usd"])
     usable = lambda x: x is not None and x == x  # noqa: E731  (not None, not NaN)
     pwt_pc = {c: p["rgdpe"] / p["pop"] for c, p in pwt.items() if usable(p["rgdpe"]) and p["pop"]}
-    wdi = {
-        c: w["gdp_per_capita_ppp"]
-        for c, w in at("wdi_gdp_per_capita", ["gdp_per_capita_ppp"]).items()
-        if usable(w["gdp_per_capita_ppp"])
-    }
-    factor, overlap = wdi_factor(pwt_pc, wdi)
-    wdi_note = (
-        f"WDI NY.GDP.PCAP.PP.KD {base_year} x {factor:.4f} (median PWT / median WDI GDP per "
-        f"head over the {overlap} countries in both)"
-    )
+    fallbacks = []  # (values by country, factor, method, input, note)
+    for name, column, method, label in GDP_FALLBACKS:
+        values = {c: w[column] for c, w in at(name, [column]).items() if usable(w[column])}
+        factor, overlap = wdi_factor(pwt_pc, values)
+        if overlap:
+            note = (
+                f"{label} {base_year} x {factor:.4f} (median PWT / median {label.split()[0]} "
+                f"GDP per head over the {overlap} countries in both)"
+            )
+            fallbacks.append((values, factor, method, name, note))
     out = []
     for iso3, area, area_name in mapping.iter_rows():
         c, a = info[iso3], ages.get(iso3)
@@ -154,13 +161,15 @@ def country_records(
         p, v, b = pwt.get(iso3, {}), vital.get(iso3, {}), barro.get(iso3, {})
         gdp_pc = pwt_pc.get(iso3)
         gdp_fill = {}
-        if gdp_pc is None and iso3 in wdi and overlap:
-            gdp_pc = wdi[iso3] * factor
-            gdp_fill = {
-                "gdp_per_capita_ppp_method": WDI_METHOD,
-                "gdp_per_capita_ppp_source": "wdi_gdp_per_capita",
-                "gdp_per_capita_ppp_note": wdi_note,
-            }
+        for values, factor, method, name, note in fallbacks if gdp_pc is None else ():
+            if iso3 in values:
+                gdp_pc = values[iso3] * factor
+                gdp_fill = {
+                    "gdp_per_capita_ppp_method": method,
+                    "gdp_per_capita_ppp_source": name,
+                    "gdp_per_capita_ppp_note": note,
+                }
+                break
         share = lambda part, a=a: a[part] / a["all"] if a else None  # noqa: E731
         tertiary = b.get("share_tertiary")
         out.append(

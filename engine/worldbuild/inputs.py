@@ -25,6 +25,7 @@ INPUT_COLUMNS = {
     "wpp_vital": ("iso3", "year", "tfr", "life_expectancy_female", "life_expectancy_male"),
     "pwt": ("iso3", "year", "rgdpe", "pop", "labsh", "emp"),
     "wdi_gdp_per_capita": ("iso3", "year", "gdp_per_capita_ppp"),
+    "maddison": ("iso3", "year", "gdp_per_capita"),
     "gdp_current_usd": ("iso3", "year", "gdp_usd"),
     "barro_lee": ("iso3", "year", "share_tertiary", "pop_25plus"),
     "remittance_inflows": ("iso3", "year", "usd"),

@@ -32,6 +32,7 @@ from migsim.worldbuild.retrieve_common import (  # noqa: F401 (re-exported)
     _modern,
     _write,
 )
+from migsim.worldbuild.retrieve_maddison import maddison
 
 
 def countries(country_file: Path | str, out_dir: Path | str = INPUTS) -> Path:
@@ -449,6 +450,7 @@ RETRIEVERS = {
         wpp_vital,
         pwt,
         wdi_gdp_per_capita,
+        maddison,
         gdp_current_usd,
         barro_lee,
         abel_sander_flows,
