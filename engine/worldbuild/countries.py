@@ -84,10 +84,11 @@ def _frame(inputs: Inputs, name: str) -> pl.DataFrame | None:
 
 
 def wdi_factor(pwt_gdp_pc: dict[str, float], wdi_gdp_pc: dict[str, float]) -> tuple[float, int]:
-    """(PWT's price level over WDI's, countries used): the median GDP per head in PWT over the
-    median in WDI, over the countries with a value in both in the year. PWT 10.01 counts in
-    2017 US$ at chained PPPs, WDI's current vintage in constant 2021 international $; the
-    ratio of medians brings a WDI figure to PWT's units without letting one country's
+    """(PWT's price level over another series', countries used): the median GDP per head in
+    PWT over the median in the other series (WDI, or Maddison), over the countries with a
+    value in both in the year. PWT 10.01 counts in 2017 US$ at chained PPPs, WDI's current
+    vintage in constant 2021 international $, Maddison's 2020 release in 2011 international
+    $; the ratio of medians brings a figure to PWT's units without letting one country's
     revision dominate."""
     both = sorted(set(pwt_gdp_pc) & set(wdi_gdp_pc))
     if not both:
