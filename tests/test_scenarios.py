@@ -329,3 +329,30 @@ def test_scenario_blocks_go_where_their_markers_are(tmp_path, monkeypatch):
     other.write_text("nothing here\n")
     with pytest.raises(InputError, match="has no generated scenario block"):
         report.sync(other, check=True)
+
+
+def test_areas_without_pwt_follow_their_fallback_gdp_series_or_the_assumed_rate():
+    """The countries world's projection: an area PWT leaves out follows the growth of its
+    WDI series (Tonga) or Maddison's (North Korea, to 2018), then the assumed rate; an area
+    with no GDP series (Guadeloupe) grows at the assumed rate from the base year. None is
+    held at its 2010 value while the others grow."""
+    from migsim.core.resources import config_dir
+    from migsim.core.world import load_world
+    from migsim.worldbuild.projection import GROWTH_AFTER_DATA
+
+    path = config_dir() / "scenario" / "projection_countries.csv"
+    rows = pl.read_csv(path, comment_prefix="#").filter(pl.col("variable") == "gdp_per_capita")
+    world = load_world("countries")
+    base = dict(zip(world.codes, world.gdp_per_capita))
+    gdp = {(r, y): v for y, r, _, v in rows.iter_rows()}
+    assert gdp[("TON", 2019)] != pytest.approx(base["TON"], rel=1e-3)
+    assert gdp[("PRK", 2018)] < base["PRK"] * 1.1  # Maddison: North Korea barely grew
+    assert gdp[("PRK", 2050)] == pytest.approx(
+        gdp[("PRK", 2018)] * (1 + GROWTH_AFTER_DATA) ** 32, rel=1e-4
+    )
+    assert ("GLP", 2019) not in gdp
+    assert gdp[("GLP", 2050)] == pytest.approx(
+        base["GLP"] * (1 + GROWTH_AFTER_DATA) ** 40, rel=1e-4
+    )
+    assert {r for r, _ in gdp} == set(world.codes)  # every area has a GDP path
+    assert "areas without a PWT country (50)" in path.read_text()

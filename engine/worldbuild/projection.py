@@ -12,6 +12,9 @@ Years and sources:
 - GDP per capita: PWT 10.01 `rgdpe / pop` (chained PPP, one vintage) to 2019, the last
   year of the table; after 2019 every region grows by GROWTH_AFTER_DATA a year, an assumed
   value [A] (flagged in the file; no published scenario set by country is among the inputs);
+  an area with no PWT country follows the growth of its WDI series, else its Maddison
+  series (the world's base-year fallbacks), to the series' last year and then the same
+  assumed rate, and an area with no GDP series grows at that rate from the base year;
 - population, total fertility, life expectancy: WPP 2019 estimates to 2020 and the medium
   variant for 2030, 2040 and 2050 (population is a check, never forced on the demography).
 
@@ -62,6 +65,18 @@ HEADER = """\
 # provenance.json) aggregated by the mapping '{mapping}'. Paths are anchored at the world's
 # base-year values. gdp_per_capita after {pwt_last}: {growth:.1%} a year, an ASSUMED value
 # [A], {assumed} of {rows} rows. population is a projection to compare with, never forced.
+"""
+# added to HEADER when some areas have no PWT country
+GAPS_NOTE = """\
+# gdp_per_capita of the areas without a PWT country ({gaps}): those with a World Bank WDI or
+# Maddison series ({series}; wdi_gdp_per_capita, maddison) follow its growth to its last
+# year, then {growth:.1%} a year (assumed); those with none ({bare}) grow {growth:.1%} a
+# year from the base year (assumed).
+"""
+HISTORY_GAPS_NOTE = """\
+# gdp_per_capita of the areas without a PWT country ({gaps}): those with a World Bank WDI or
+# Maddison series ({series}; wdi_gdp_per_capita, maddison) follow it over the observed
+# years; those with none ({bare}) keep their base-year value.
 """
 
 
@@ -119,6 +134,8 @@ def projection_rows(
         years = sorted(y for y in set(frame["year"].to_list()) if y > base)
         if variable == "gdp_per_capita":
             years = list(range(base + 1, pwt_last + 1)) + [LAST_YEAR]
+            missing, fallback = gdp_gaps(world, mapping, inputs, base, set(series))
+            rows += _fallback_rows(world, world_value, missing, fallback, base, last)
         if last is not None:
             years = [y for y in years if y <= min(last, pwt_last)]
         for code, w0 in zip(world.codes, world_value):
@@ -139,6 +156,75 @@ def projection_rows(
                 else:
                     value = w0 + (v - at_base)
                 rows.append((year, code, variable, value, assumed))
+    return rows
+
+
+# GDP per head of the areas without a PWT country: the first of these series the area's
+# countries have (input, column), as for the world's base-year level
+# (migsim.worldbuild.countries.GDP_FALLBACKS)
+GDP_SERIES_FALLBACKS = (
+    ("wdi_gdp_per_capita", "gdp_per_capita_ppp"),
+    ("maddison", "gdp_per_capita"),
+)
+
+
+def gdp_gaps(
+    world: World, mapping: pl.DataFrame, inputs: Inputs, base: int, with_pwt: set[str]
+) -> tuple[set[str], dict]:
+    """(the world's areas without a PWT country, their fallback GDP series by area)."""
+    missing = set(world.codes) - with_pwt
+    return missing, _fallback_gdp(inputs, mapping, base, missing)
+
+
+def _fallback_gdp(
+    inputs: Inputs, mapping: pl.DataFrame, base: int, areas: set[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """area -> (years, GDP per head) for the `areas` PWT leaves out: WDI's series, else
+    Maddison's, averaged over the area's countries that have it, weighted by their base-year
+    population (each series in its own prices: only its growth is used)."""
+    if not areas:
+        return {}
+    weights = inputs["wpp_totals"].filter(pl.col("year") == base).select("iso3", "population")
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, column in GDP_SERIES_FALLBACKS:
+        if not inputs.has(name):
+            continue
+        frame = (
+            inputs[name]
+            .select("iso3", "year", column)
+            .join(weights, on="iso3", how="inner")
+            .join(mapping.select("iso3", "area"), on="iso3", how="inner")
+            .filter(pl.col("area").is_in(sorted(areas - set(out))) & (pl.col("year") >= base))
+        )
+        # an area takes a series only if it has the base year (the anchor of the growth)
+        anchored = frame.filter(pl.col("year") == base)["area"].unique().to_list()
+        frame = frame.filter(pl.col("area").is_in(anchored))
+        out.update(_series(_aggregate(frame, mapping, column, "population"), column))
+    return out
+
+
+def _fallback_rows(
+    world, world_value, missing: set[str], fallback: dict, base: int, last: int | None
+) -> list:
+    """GDP rows of the `missing` areas (no PWT country): their fallback series' growth to the
+    series' last year, then GROWTH_AFTER_DATA a year (assumed); an area with no series at
+    all grows GROWTH_AFTER_DATA a year from the base year (assumed). A history (`last`
+    given) keeps the observed years only."""
+    rows = []
+    for code, w0 in zip(world.codes, world_value):
+        if code not in missing:
+            continue
+        yy, vv = fallback.get(code, (np.array([float(base)]), np.array([1.0])))
+        data_last = int(yy.max())
+        at_base = float(np.interp(base, yy, vv))
+        for year in list(range(base + 1, data_last + 1)) + [LAST_YEAR]:
+            assumed = year > data_last
+            if last is not None and (assumed or year > last):
+                continue
+            v = float(np.interp(min(year, data_last), yy, vv))
+            if assumed:
+                v *= (1 + GROWTH_AFTER_DATA) ** (year - data_last)
+            rows.append((year, code, "gdp_per_capita", w0 * v / at_base, assumed))
     return rows
 
 
@@ -166,6 +252,20 @@ def write_projection(
     header = HISTORY_HEADER.format(
         world=world_name, base=base, last=HISTORY_LAST, mapping=mapping_name, rows=len(rows)
     )
+    pwt = inputs["pwt"].filter(pl.col("rgdpe").is_not_null() & pl.col("pop").is_not_null())
+    with_pwt = set(pwt.join(mapping.select("iso3", "area"), on="iso3")["area"].to_list())
+    missing, fallback = gdp_gaps(world, mapping, inputs, base, with_pwt)
+    note = HISTORY_GAPS_NOTE if history else GAPS_NOTE
+    gaps = (
+        note.format(
+            gaps=len(missing),
+            series=len(fallback),
+            bare=len(missing) - len(fallback),
+            growth=GROWTH_AFTER_DATA,
+        )
+        if missing
+        else ""
+    )
     lines = [
         header.rstrip("\n")
         if history
@@ -178,6 +278,7 @@ def write_projection(
             assumed=sum(r[4] for r in rows),
             rows=len(rows),
         ).rstrip("\n"),
+        *([gaps.rstrip("\n")] if gaps else []),
         "year,region,variable,value",
     ]
     for year, code, variable, value, _ in rows:
