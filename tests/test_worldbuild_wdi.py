@@ -113,6 +113,15 @@ def test_no_country_named_by_a_country_check_takes_a_region_mean_gdp():
     assert all(m in ("data", WDI_METHOD) for m in methods.values()), methods
 
 
+def _gdp(column: str, scale: float, skip: tuple[str, ...] = ()) -> list[dict]:
+    """Every invented country's GDP per head times `scale` in 2010, but those in `skip`."""
+    return [
+        {"iso3": iso3, "year": 2010, column: scale * gdp * 1e3}
+        for iso3, *_, gdp in COUNTRIES
+        if iso3 not in skip
+    ]
+
+
 def _series(root: Path, name: str, column: str, rows: list[dict]) -> None:
     (root / name).mkdir()
     pl.DataFrame(rows, schema={"iso3": pl.Utf8, "year": pl.Int64, column: pl.Float64}).write_csv(
@@ -129,21 +138,9 @@ def test_a_country_without_pwt_or_wdi_takes_its_rescaled_maddison_figure(tmp_pat
         root,
         "wdi_gdp_per_capita",
         "gdp_per_capita_ppp",
-        [
-            {"iso3": iso3, "year": 2010, "gdp_per_capita_ppp": 1.25 * gdp * 1e3}
-            for iso3, *_, gdp in COUNTRIES
-            if iso3 != nga
-        ],
+        _gdp("gdp_per_capita_ppp", 1.25, skip=(nga,)),
     )
-    _series(
-        root,
-        "maddison",
-        "gdp_per_capita",
-        [
-            {"iso3": iso3, "year": 2010, "gdp_per_capita": 0.5 * gdp * 1e3}
-            for iso3, *_, gdp in COUNTRIES
-        ],
-    )
+    _series(root, "maddison", "gdp_per_capita", _gdp("gdp_per_capita", 0.5))
     mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
     build_world(mapping, tmp_path / "w", root)
     regions = pl.read_csv(tmp_path / "w" / "regions.csv")
@@ -160,19 +157,8 @@ def test_a_country_without_pwt_or_wdi_takes_its_rescaled_maddison_figure(tmp_pat
 
 def test_wdi_comes_before_maddison(tmp_path):
     root = write_inputs(tmp_path / "inputs")
-    rows = [{"iso3": c[0], "year": 2010, "value": c[-1] * 1e3} for c in COUNTRIES]
-    _series(
-        root,
-        "wdi_gdp_per_capita",
-        "gdp_per_capita_ppp",
-        [{"iso3": r["iso3"], "year": 2010, "gdp_per_capita_ppp": r["value"]} for r in rows],
-    )
-    _series(
-        root,
-        "maddison",
-        "gdp_per_capita",
-        [{"iso3": r["iso3"], "year": 2010, "gdp_per_capita": 3 * r["value"]} for r in rows],
-    )
+    _series(root, "wdi_gdp_per_capita", "gdp_per_capita_ppp", _gdp("gdp_per_capita_ppp", 1.0))
+    _series(root, "maddison", "gdp_per_capita", _gdp("gdp_per_capita", 3.0))
     mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
     build_world(mapping, tmp_path / "w", root)
     prov = pl.read_csv(tmp_path / "w" / "provenance.csv")
