@@ -53,11 +53,18 @@ def observed_stocks(
     return out
 
 
-def simulated_stocks(stocks: pl.DataFrame, codes: list[str], years) -> dict[int, np.ndarray]:
-    """{year: (R, R)} people by region of birth and of residence in a run's stocks table."""
+def simulated_stocks(
+    stocks: pl.DataFrame, codes: list[str], years, within: bool = False
+) -> dict[int, np.ndarray]:
+    """{year: (R, R)} people by region of birth and of residence in a run's stocks table
+    (with `within`, the migrants between countries of one region on the diagonal, as
+    `observed_stocks`)."""
     index = {c: i for i, c in enumerate(codes)}
+    moved = (pl.col("origin") != pl.col("location")) | (
+        within & (pl.col("status") == "intra_regional")
+    )
     frame = (
-        stocks.filter(pl.col("year").is_in(list(years)) & (pl.col("origin") != pl.col("location")))
+        stocks.filter(pl.col("year").is_in(list(years)) & moved)
         .group_by("year", "origin", "location")
         .agg(pl.col("people").sum())
         .sort("year", "origin", "location")

@@ -135,14 +135,6 @@ def combine(per_seed) -> list[tuple[Check, list[float]]]:
 ROUNDING_ZERO = 1e-9
 
 
-def _g(x: float) -> str:
-    if abs(x) < ROUNDING_ZERO:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
-
-
 def measured_gap(c: Check, values: list[float], sd: float) -> str:
     """The measured side of a miss, written from this run's figures (the declared reason that
     follows it gives the cause): the mean over seeds with its spread, the published figure

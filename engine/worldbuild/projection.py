@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 
 from migsim.core.world import World, load_world
+from migsim.worldbuild.countries import GDP_FALLBACKS
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.mapping import mapping_path
 
@@ -109,7 +110,7 @@ def projection_rows(
     vital = inputs["wpp_vital"].with_columns(
         ((pl.col("life_expectancy_female") + pl.col("life_expectancy_male")) / 2).alias("e0")
     )
-    pwt = inputs["pwt"].filter(pl.col("rgdpe").is_not_null() & pl.col("pop").is_not_null())
+    pwt = _pwt(inputs)
     vital = vital.join(pop, on=["iso3", "year"], how="left")
     agg = {
         "population": _aggregate(pop, mapping, "population", None),
@@ -134,7 +135,7 @@ def projection_rows(
         years = sorted(y for y in set(frame["year"].to_list()) if y > base)
         if variable == "gdp_per_capita":
             years = list(range(base + 1, pwt_last + 1)) + [LAST_YEAR]
-            missing, fallback = gdp_gaps(world, mapping, inputs, base, set(series))
+            missing, fallback = gdp_gaps(world, mapping, inputs, base)
             rows += _fallback_rows(world, world_value, missing, fallback, base, last)
         if last is not None:
             years = [y for y in years if y <= min(last, pwt_last)]
@@ -159,19 +160,16 @@ def projection_rows(
     return rows
 
 
-# GDP per head of the areas without a PWT country: the first of these series the area's
-# countries have (input, column), as for the world's base-year level
-# (migsim.worldbuild.countries.GDP_FALLBACKS)
-GDP_SERIES_FALLBACKS = (
-    ("wdi_gdp_per_capita", "gdp_per_capita_ppp"),
-    ("maddison", "gdp_per_capita"),
-)
+def _pwt(inputs: Inputs) -> pl.DataFrame:
+    """The PWT rows with a GDP and a population (the GDP per head paths)."""
+    return inputs["pwt"].filter(pl.col("rgdpe").is_not_null() & pl.col("pop").is_not_null())
 
 
 def gdp_gaps(
-    world: World, mapping: pl.DataFrame, inputs: Inputs, base: int, with_pwt: set[str]
+    world: World, mapping: pl.DataFrame, inputs: Inputs, base: int
 ) -> tuple[set[str], dict]:
     """(the world's areas without a PWT country, their fallback GDP series by area)."""
+    with_pwt = set(_pwt(inputs).join(mapping.select("iso3", "area"), on="iso3")["area"])
     missing = set(world.codes) - with_pwt
     return missing, _fallback_gdp(inputs, mapping, base, missing)
 
@@ -186,7 +184,9 @@ def _fallback_gdp(
         return {}
     weights = inputs["wpp_totals"].filter(pl.col("year") == base).select("iso3", "population")
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, column in GDP_SERIES_FALLBACKS:
+    # the first series the area's countries have, in the order of the world's base-year
+    # level (migsim.worldbuild.countries.GDP_FALLBACKS)
+    for name, column, *_ in GDP_FALLBACKS:
         if not inputs.has(name):
             continue
         frame = (
@@ -252,9 +252,7 @@ def write_projection(
     header = HISTORY_HEADER.format(
         world=world_name, base=base, last=HISTORY_LAST, mapping=mapping_name, rows=len(rows)
     )
-    pwt = inputs["pwt"].filter(pl.col("rgdpe").is_not_null() & pl.col("pop").is_not_null())
-    with_pwt = set(pwt.join(mapping.select("iso3", "area"), on="iso3")["area"].to_list())
-    missing, fallback = gdp_gaps(world, mapping, inputs, base, with_pwt)
+    missing, fallback = gdp_gaps(world, mapping, inputs, base)
     note = HISTORY_GAPS_NOTE if history else GAPS_NOTE
     gaps = (
         note.format(

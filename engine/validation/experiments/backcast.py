@@ -180,30 +180,28 @@ def _composition_check(r: Runner) -> Check:
     alike) and each area pair's stock, within-region ones included, grown at its own
     constant 1990-2005 rate (HISTORY's null, on the diagonal too)."""
     from migsim.core.world import load_world
-    from migsim.validation.corridors import constant_growth_null, observed_stocks
+    from migsim.validation.corridors import (
+        constant_growth_null,
+        observed_stocks,
+        simulated_stocks,
+    )
+    from migsim.validation.experiments.history import FIT_END
     from migsim.worldbuild.inputs import built_matrix
     from migsim.worldbuild.mapping import mapping_path
     from migsim.worldbuild.projection import HISTORY_WORLDS
 
     world = load_world(WORLD)
     codes, dev = list(world.codes), [bool(d) for d in world.developed]
-    stocks = r.run(CONFIG).table("stocks").filter(pl.col("year") == LAST)
-    moved = stocks.filter(
-        (pl.col("origin") != pl.col("location")) | (pl.col("status") == "intra_regional")
-    )
-    index = {c: i for i, c in enumerate(codes)}
-    simulated = np.zeros((len(codes), len(codes)))
-    for o, d, p in moved.select("origin", "location", "people").iter_rows():
-        simulated[index[o], index[d]] += p
+    stocks = r.run(CONFIG).table("stocks")
+    simulated = simulated_stocks(stocks, codes, (LAST,), within=True)[LAST]
     mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[WORLD]))
-    fit_end = 2005
     observed = observed_stocks(
-        built_matrix(world.path), mapping, codes, (BASE, fit_end), within=True
+        built_matrix(world.path), mapping, codes, (BASE, FIT_END), within=True
     )
     nulls = {
         "the 1990 composition": observed[BASE],
         "each pair's 1990-2005 growth": constant_growth_null(
-            observed[BASE], observed[fit_end], BASE, fit_end, LAST
+            observed[BASE], observed[FIT_END], BASE, FIT_END, LAST
         ),
     }
     shares = {"model": _shares(simulated, dev), **{k: _shares(v, dev) for k, v in nulls.items()}}
