@@ -15,6 +15,7 @@ import polars as pl
 
 from migsim.worldbuild.countries import BASE_YEAR, un_area_of
 from migsim.worldbuild.provenance import Provenance
+from migsim.worldbuild.skills import IAB_DESTINATIONS, SOURCES
 
 TIES = ("contiguous", "common_language", "colonial_link")
 
@@ -25,13 +26,19 @@ def stock_tables(
     shares: dict[tuple[str, str], tuple[float, float]],
     prov: Provenance,
     base_year: int = BASE_YEAR,
+    tertiary: dict[str, float] | None = None,
 ) -> tuple[list[list[str]], list[list[str]], dict[str, float]]:
     """migrant_stock rows (area pairs with a positive base-year stock), intra-area rows (every
-    area) and what was left out (stocks whose origin is not a country, e.g. unknown)."""
+    area) and what was left out (stocks whose origin is not a country, e.g. unknown).
+
+    `shares` gives the default world's (female, tertiary) shares by pair of regions12 areas;
+    `tertiary` the tertiary share of an origin country's emigrants into the IAB destinations
+    (migsim.worldbuild.skills), which replaces the default's on those country pairs."""
+    tertiary = tertiary or {}
     area = {r["iso3"]: r["area"] for r in records}
     r12 = {r["iso3"]: r["regions12"] for r in records}
     year = stock.filter((pl.col("year") == base_year) & (pl.col("origin") != pl.col("destination")))
-    pairs: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
+    pairs: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0, 0.0])
     intra: dict[str, float] = defaultdict(float)
     intra_pairs: dict[str, int] = defaultdict(int)
     left_out = {"unknown_origin": 0.0}
@@ -45,14 +52,17 @@ def stock_tables(
             intra[a] += s
             intra_pairs[a] += 1
             continue
-        female, tertiary = shares[(r12[o], r12[d])]
+        female, share = shares[(r12[o], r12[d])]
         cell = pairs[(a, b)]
+        if d in IAB_DESTINATIONS and o in tertiary:
+            share = tertiary[o]
+            cell[4] += s
         cell[0] += s
         cell[1] += s * female
-        cell[2] += s * tertiary
+        cell[2] += s * share
         cell[3] += 1
     stock_rows = []
-    for (a, b), (s, f, t, n) in sorted(pairs.items()):
+    for (a, b), (s, f, t, n, measured) in sorted(pairs.items()):
         if s <= 0:
             continue
         key = f"{a}>{b}"
@@ -65,15 +75,22 @@ def stock_tables(
             "un_stock",
         )
         note = "stock-weighted over regions12 pairs of the default world"
-        for column in ("female_share", "tertiary_share"):
-            prov.add(
-                "migrant_stock_2013.csv",
-                key,
-                column,
-                "assumed:default-world",
-                "default world+un_stock",
-                note,
-            )
+        prov.add(
+            "migrant_stock_2013.csv",
+            key,
+            "female_share",
+            "assumed:default-world",
+            "default world+un_stock",
+            note,
+        )
+        if measured <= 0:
+            method, sources = "assumed:default-world", "default world+un_stock"
+        elif measured >= s * (1 - 1e-12):
+            method, sources, note = ("data" if n == 1 else "aggregated"), SOURCES, ""
+        else:
+            method, sources = "imputed:default-world", f"{SOURCES}+default world+un_stock"
+            note = f"{1 - measured / s:.1%} of the stock at the default world's share"
+        prov.add("migrant_stock_2013.csv", key, "tertiary_share", method, sources, note)
     intra_rows = []
     for a in sorted({r["area"] for r in records}):
         intra_rows.append([a, f"{intra[a]:.0f}"])

@@ -32,6 +32,7 @@ from migsim.worldbuild.retrieve_common import (  # noqa: F401 (re-exported)
     _modern,
     _write,
 )
+from migsim.worldbuild.retrieve_iab import iab_emigration
 from migsim.worldbuild.retrieve_maddison import maddison
 
 
@@ -453,6 +454,7 @@ RETRIEVERS = {
         maddison,
         gdp_current_usd,
         barro_lee,
+        iab_emigration,
         abel_sander_flows,
         remittance_inflows,
         remittance_prices,

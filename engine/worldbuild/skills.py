@@ -1,0 +1,65 @@
+"""The education of a built world's migrants: the tertiary share of every corridor into the
+20 OECD destinations of the IAB brain-drain data, from its origin's emigration rates by
+education (`iab_emigration`) and the education of its residents (`barro_lee`).
+
+The IAB rate of education e is r_e = M_e / (M_e + N_e), emigrants M_e aged 25+ in the 20
+destinations over them plus the residents N_e of the same education, so M_e / N_e =
+r_e / (1 - r_e). With the residents' shares s_e from Barro-Lee (low: no schooling or primary;
+medium: secondary; high: tertiary) the tertiary share of the origin's emigrants is
+
+    h = f(r_high) s_high / (f(r_low) s_low + f(r_med) s_med + f(r_high) s_high),
+    f(r) = r / (1 - r),
+
+one figure per origin and census year, the same for each of the 20 destinations (the rate
+file sums over them). An origin without Barro-Lee shares or IAB rates, and every corridor
+into another destination, keeps the default world's share for its pair of regions
+(`assumed:default-world`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from migsim.worldbuild.inputs import Inputs
+
+# The 20 destinations of the IAB brain-drain data (its data page; the JRC data catalogue,
+# entry IABBD).
+IAB_DESTINATIONS = frozenset(
+    "AUS AUT CAN CHL DNK FIN FRA DEU GRC IRL LUX NLD NZL NOR PRT ESP SWE CHE GBR USA".split()
+)
+RATE_CAP = 0.999  # a published rate of 1 (Lesotho's high-skilled in one year) would divide by 0
+SOURCES = "iab_emigration+barro_lee"
+
+
+def _odds(rate: pl.Expr) -> pl.Expr:
+    r = rate.clip(0.0, RATE_CAP)
+    return r / (1.0 - r)
+
+
+def emigrant_tertiary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, float], int | None]:
+    """({origin ISO3: tertiary share of its emigrants aged 25+ in the 20 destinations}, the
+    census year used: the latest one up to `base_year`); empty without the IAB input."""
+    if not inputs.has("iab_emigration") or not inputs.has("barro_lee"):
+        return {}, None
+    iab = inputs["iab_emigration"].filter(pl.col("sex") == "both")
+    years = sorted(y for y in iab["year"].unique() if y <= base_year)
+    if not years:
+        return {}, None
+    year = years[-1]
+    bl = inputs["barro_lee"].filter(pl.col("year") == year)
+    frame = (
+        iab.filter(pl.col("year") == year)
+        .join(bl, on=["iso3", "year"], how="inner")
+        .with_columns(
+            (
+                _odds(pl.col("low_rate")) * (pl.col("share_no_school") + pl.col("share_primary"))
+            ).alias("m_low"),
+            (_odds(pl.col("med_rate")) * pl.col("share_secondary")).alias("m_med"),
+            (_odds(pl.col("high_rate")) * pl.col("share_tertiary")).alias("m_high"),
+        )
+        .with_columns(
+            (pl.col("m_high") / (pl.col("m_low") + pl.col("m_med") + pl.col("m_high"))).alias("h")
+        )
+        .filter(pl.col("h").is_finite())
+    )
+    return {iso3: float(h) for iso3, h in frame.select("iso3", "h").iter_rows()}, year
