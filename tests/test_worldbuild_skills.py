@@ -15,7 +15,11 @@ from migsim.core.errors import InputError
 from migsim.worldbuild.build import build_world
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.retrieve import iab_emigration
-from migsim.worldbuild.skills import IAB_DESTINATIONS, emigrant_tertiary_shares
+from migsim.worldbuild.skills import (
+    IAB_DESTINATIONS,
+    emigrant_female_shares,
+    emigrant_tertiary_shares,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "engine" / "data"
 INPUTS = DATA / "inputs"
@@ -25,20 +29,25 @@ def _odds(r: float) -> float:
     return r / (1 - r)
 
 
-def _iab(root: Path, rates: dict[str, tuple[float, float, float, float]]) -> None:
-    rows = [
-        {
-            "iso3": iso3,
-            "sex": "both",
-            "year": year,
-            "tot_rate": t,
-            "low_rate": lo,
-            "med_rate": me,
-            "high_rate": hi,
-        }
-        for iso3, (t, lo, me, hi) in rates.items()
-        for year in (2005, 2010)
-    ]
+def _iab(root: Path, rates: dict[str, tuple[float, float, float, float]], female=0.12, male=0.08):
+    """IAB rates (total, low, medium, high) of both sexes, and the total rates of women and
+    men, in 2005 and 2010."""
+    rows = []
+    for iso3, (t, lo, me, hi) in rates.items():
+        for year in (2005, 2010):
+            for sex, rate in (("both", t), ("female", female), ("male", male)):
+                high = (lo, me, hi) if sex == "both" else (rate, rate, rate)
+                rows.append(
+                    {
+                        "iso3": iso3,
+                        "sex": sex,
+                        "year": year,
+                        "tot_rate": rate,
+                        "low_rate": high[0],
+                        "med_rate": high[1],
+                        "high_rate": high[2],
+                    }
+                )
     (root / "iab_emigration").mkdir()
     pl.DataFrame(rows).write_csv(root / "iab_emigration" / "iab_emigration.csv")
     (root / "iab_emigration" / "provenance.json").write_text(json.dumps({"source": "iab"}))
@@ -54,10 +63,13 @@ def test_an_origins_emigrants_tertiary_share_follows_from_its_rates_and_resident
     i = (_odds(0.002) * 0.4, _odds(0.01) * 0.4, _odds(0.05) * 0.2)
     assert shares["IND"] == pytest.approx(i[2] / sum(i))
     assert emigrant_tertiary_shares(Inputs(root), 2007)[1] == 2005  # the latest census year
+    # women and men aged 25+ are equally many in the invented WPP tables
+    female = emigrant_female_shares(Inputs(root), 2010)
+    assert female["MEX"] == pytest.approx(_odds(0.12) / (_odds(0.12) + _odds(0.08)))
     assert emigrant_tertiary_shares(Inputs(write_inputs(tmp_path / "bare")), 2010) == ({}, None)
 
 
-def test_corridors_into_iab_destinations_take_the_origins_share_others_the_default(tmp_path):
+def test_corridors_into_iab_destinations_take_the_origins_shares_others_the_default(tmp_path):
     root = write_inputs(tmp_path / "inputs")
     _iab(root, {"MEX": (0.1, 0.1, 0.05, 0.2)})
     mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
@@ -83,6 +95,10 @@ def test_corridors_into_iab_destinations_take_the_origins_share_others_the_defau
     )
     method = {r: m for r, m in prov.select("row", "method").rows()}
     assert method["MEX>USA"] == "data" and method["MEX>POL"] == "assumed:default-world"
+    female = pl.read_csv(tmp_path / "w" / "provenance.csv").filter(
+        (pl.col("column") == "female_share") & (pl.col("row") == "MEX>USA")
+    )
+    assert female.select("method", "sources").row(0) == ("data", "iab_emigration+wpp_population")
     assert "iab_emigration" in json.loads((tmp_path / "w" / "sources.json").read_text())["inputs"]
 
 
@@ -162,3 +178,7 @@ def test_shipped_countries_world_takes_its_migrants_education_from_iab():
         (pl.col("column") == "tertiary_share") & (pl.col("row") == "MEX>USA")
     )
     assert prov["method"][0] == "data" and prov["sources"][0] == "iab_emigration+barro_lee"
+    female = emigrant_female_shares(Inputs(INPUTS), 2010)
+    women = {(o, d): f for o, d, f in stock.select("origin", "destination", "female_share").rows()}
+    assert women[("PHL", "USA")] == pytest.approx(female["PHL"], abs=5e-5)
+    assert female["PHL"] > 0.55 > 0.5 > female["MEX"]  # Filipinas emigrate more than men

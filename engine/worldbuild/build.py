@@ -48,7 +48,7 @@ from migsim.worldbuild.pairs import (
 )
 from migsim.worldbuild.provenance import Provenance
 from migsim.worldbuild.regions import regions_table
-from migsim.worldbuild.skills import emigrant_tertiary_shares
+from migsim.worldbuild.skills import measured_shares
 
 REGION_HEADER = (
     "code,name,un_area,developed,population,share_0_14,share_65plus,female_share,"
@@ -145,9 +145,9 @@ def build_world(
     records = country_records(inputs, frame, regions12, base_year)
     prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
     regions = regions_table(records, prices, defaults, prov, base_year)
-    tertiary, iab_year = emigrant_tertiary_shares(inputs, base_year)
+    measured, iab_year = measured_shares(inputs, base_year)
     stock_rows, intra_rows, left_out = stock_tables(
-        stock, records, default_corridor_shares(), prov, base_year, tertiary
+        stock, records, default_corridor_shares(), prov, base_year, measured
     )
     bilateral = bilateral_table(inputs["distances"], records, prov)
     last = growth_years[1] if growth_years else None
@@ -220,12 +220,14 @@ def build_world(
             f"bilateral stock after {growth_years[1]} enters this world (stock_history.csv "
             f"stops at {growth_years[1]}); later years are held out.\n"
         )
-    if tertiary:
+    if measured:
         summary += (
-            f"\nMigrants' tertiary shares: every country pair into the IAB brain-drain data's 20 "
-            f"OECD destinations takes its origin's share of tertiary-educated emigrants in "
-            f"{iab_year} (iab_emigration with barro_lee; {len(tertiary)} origins; "
-            "migsim.worldbuild.skills); other pairs keep the default world's.\n"
+            f"\nMigrants' tertiary and female shares: every country pair into the IAB "
+            f"brain-drain data's 20 OECD destinations takes its origin's shares of emigrants "
+            f"aged 25+ in {iab_year} (iab_emigration with barro_lee: "
+            f"{len(measured['tertiary_share'])} origins; with wpp_population: "
+            f"{len(measured['female_share'])} origins; migsim.worldbuild.skills); other pairs "
+            "keep the default world's.\n"
         )
     if base_year != BASE_YEAR:
         summary += (

@@ -17,6 +17,8 @@ from migsim.worldbuild.countries import BASE_YEAR, un_area_of
 from migsim.worldbuild.provenance import Provenance
 from migsim.worldbuild.skills import IAB_DESTINATIONS, SOURCES
 
+SHARE_COLUMNS = ("female_share", "tertiary_share")
+
 TIES = ("contiguous", "common_language", "colonial_link")
 
 
@@ -26,19 +28,23 @@ def stock_tables(
     shares: dict[tuple[str, str], tuple[float, float]],
     prov: Provenance,
     base_year: int = BASE_YEAR,
-    tertiary: dict[str, float] | None = None,
+    measured: dict[str, dict[str, float]] | None = None,
 ) -> tuple[list[list[str]], list[list[str]], dict[str, float]]:
     """migrant_stock rows (area pairs with a positive base-year stock), intra-area rows (every
     area) and what was left out (stocks whose origin is not a country, e.g. unknown).
 
     `shares` gives the default world's (female, tertiary) shares by pair of regions12 areas;
-    `tertiary` the tertiary share of an origin country's emigrants into the IAB destinations
-    (migsim.worldbuild.skills), which replaces the default's on those country pairs."""
-    tertiary = tertiary or {}
+    `measured` the female and tertiary shares of an origin country's emigrants into the IAB
+    destinations ({"female_share": {iso3: share}, "tertiary_share": {...}};
+    migsim.worldbuild.skills), which replace the default's on those country pairs."""
+    measured = measured or {}
     area = {r["iso3"]: r["area"] for r in records}
     r12 = {r["iso3"]: r["regions12"] for r in records}
     year = stock.filter((pl.col("year") == base_year) & (pl.col("origin") != pl.col("destination")))
-    pairs: dict[tuple[str, str], list] = defaultdict(lambda: [0.0, 0.0, 0.0, 0, 0.0])
+    # per area pair: stock, stock x share and the stock whose share was measured, by column
+    pairs: dict[tuple[str, str], dict] = defaultdict(
+        lambda: {"s": 0.0, "n": 0, **{c: [0.0, 0.0] for c in SHARE_COLUMNS}}
+    )
     intra: dict[str, float] = defaultdict(float)
     intra_pairs: dict[str, int] = defaultdict(int)
     left_out = {"unknown_origin": 0.0}
@@ -52,21 +58,23 @@ def stock_tables(
             intra[a] += s
             intra_pairs[a] += 1
             continue
-        female, share = shares[(r12[o], r12[d])]
         cell = pairs[(a, b)]
-        if d in IAB_DESTINATIONS and o in tertiary:
-            share = tertiary[o]
-            cell[4] += s
-        cell[0] += s
-        cell[1] += s * female
-        cell[2] += s * share
-        cell[3] += 1
+        cell["s"] += s
+        cell["n"] += 1
+        for column, default in zip(SHARE_COLUMNS, shares[(r12[o], r12[d])]):
+            by_origin = measured.get(column, {})
+            if d in IAB_DESTINATIONS and o in by_origin:
+                cell[column][0] += s * by_origin[o]
+                cell[column][1] += s
+            else:
+                cell[column][0] += s * default
     stock_rows = []
-    for (a, b), (s, f, t, n, measured) in sorted(pairs.items()):
+    for (a, b), cell in sorted(pairs.items()):
+        s, n = cell["s"], cell["n"]
         if s <= 0:
             continue
         key = f"{a}>{b}"
-        stock_rows.append([a, b, f"{s:.0f}", f"{f / s:.4f}", f"{t / s:.4f}"])
+        stock_rows.append([a, b, f"{s:.0f}", *(f"{cell[c][0] / s:.4f}" for c in SHARE_COLUMNS)])
         prov.add(
             "migrant_stock_2013.csv",
             key,
@@ -74,23 +82,19 @@ def stock_tables(
             "data" if n == 1 else "aggregated",
             "un_stock",
         )
-        note = "stock-weighted over regions12 pairs of the default world"
-        prov.add(
-            "migrant_stock_2013.csv",
-            key,
-            "female_share",
-            "assumed:default-world",
-            "default world+un_stock",
-            note,
-        )
-        if measured <= 0:
-            method, sources = "assumed:default-world", "default world+un_stock"
-        elif measured >= s * (1 - 1e-12):
-            method, sources, note = ("data" if n == 1 else "aggregated"), SOURCES, ""
-        else:
-            method, sources = "imputed:default-world", f"{SOURCES}+default world+un_stock"
-            note = f"{1 - measured / s:.1%} of the stock at the default world's share"
-        prov.add("migrant_stock_2013.csv", key, "tertiary_share", method, sources, note)
+        for column in SHARE_COLUMNS:
+            part = cell[column][1]
+            note = ""
+            if part <= 0:
+                method, sources = "assumed:default-world", "default world+un_stock"
+                note = "stock-weighted over regions12 pairs of the default world"
+            elif part >= s * (1 - 1e-12):
+                method, sources = ("data" if n == 1 else "aggregated"), SOURCES[column]
+            else:
+                method = "imputed:default-world"
+                sources = f"{SOURCES[column]}+default world+un_stock"
+                note = f"{1 - part / s:.1%} of the stock at the default world's share"
+            prov.add("migrant_stock_2013.csv", key, column, method, sources, note)
     intra_rows = []
     for a in sorted({r["area"] for r in records}):
         intra_rows.append([a, f"{intra[a]:.0f}"])

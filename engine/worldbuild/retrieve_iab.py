@@ -3,9 +3,9 @@ tidy `iab_emigration` input: by origin country, sex and census year 1980-2010, t
 an origin's population aged 25 and over (residents plus emigrants) living in 20 OECD
 destinations, for all education levels and for the low-, medium- and high-skilled.
 
-A world takes the education of its migrants into those 20 destinations from it
-(migsim.worldbuild.skills); before, every corridor's tertiary share was the hand-set value
-of the default world's pair of regions.
+A world takes the education and sex of its migrants into those 20 destinations from it
+(migsim.worldbuild.skills); before, every corridor's tertiary and female shares were the
+hand-set values of the default world's pair of regions.
 
     python -m migsim.worldbuild.retrieve iab_emigration iabbd_8010_v1_emigration.dta
 

@@ -1,6 +1,7 @@
-"""The education of a built world's migrants: the tertiary share of every corridor into the
-20 OECD destinations of the IAB brain-drain data, from its origin's emigration rates by
-education (`iab_emigration`) and the education of its residents (`barro_lee`).
+"""The education and sex of a built world's migrants: the tertiary and female shares of every
+corridor into the 20 OECD destinations of the IAB brain-drain data, from its origin's
+emigration rates by education and by sex (`iab_emigration`) and its residents' education
+(`barro_lee`) and sex (`wpp_population`, aged 25 and over).
 
 The IAB rate of education e is r_e = M_e / (M_e + N_e), emigrants M_e aged 25+ in the 20
 destinations over them plus the residents N_e of the same education, so M_e / N_e =
@@ -11,9 +12,14 @@ medium: secondary; high: tertiary) the tertiary share of the origin's emigrants 
     f(r) = r / (1 - r),
 
 one figure per origin and census year, the same for each of the 20 destinations (the rate
-file sums over them). An origin without Barro-Lee shares or IAB rates, and every corridor
-into another destination, keeps the default world's share for its pair of regions
-(`assumed:default-world`).
+file sums over them). The female share is the same with the rates of all education levels by
+sex and WPP's residents aged 25+ by sex:
+
+    f = f(r_female) N_female / (f(r_female) N_female + f(r_male) N_male).
+
+Both describe emigrants aged 25 and over and stand for every age of the corridor's migrants.
+An origin without the inputs, and every corridor into another destination, keeps the default
+world's share for its pair of regions (`assumed:default-world`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,10 @@ IAB_DESTINATIONS = frozenset(
     "AUS AUT CAN CHL DNK FIN FRA DEU GRC IRL LUX NLD NZL NOR PRT ESP SWE CHE GBR USA".split()
 )
 RATE_CAP = 0.999  # a published rate of 1 (Lesotho's high-skilled in one year) would divide by 0
-SOURCES = "iab_emigration+barro_lee"
+SOURCES = {
+    "tertiary_share": "iab_emigration+barro_lee",
+    "female_share": "iab_emigration+wpp_population",
+}
 
 
 def _odds(rate: pl.Expr) -> pl.Expr:
@@ -63,3 +72,43 @@ def emigrant_tertiary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, 
         .filter(pl.col("h").is_finite())
     )
     return {iso3: float(h) for iso3, h in frame.select("iso3", "h").iter_rows()}, year
+
+
+def emigrant_female_shares(inputs: Inputs, year: int) -> dict[str, float]:
+    """{origin ISO3: female share of its emigrants aged 25+ in the 20 destinations} in the
+    IAB census year `year` (WPP has every fifth year too); empty without the inputs."""
+    if not inputs.has("iab_emigration") or not inputs.has("wpp_population"):
+        return {}
+    rates = (
+        inputs["iab_emigration"]
+        .filter((pl.col("year") == year) & pl.col("sex").is_in(["female", "male"]))
+        .select("iso3", pl.col("sex").replace_strict({"female": "F", "male": "M"}), "tot_rate")
+    )
+    adults = (
+        inputs["wpp_population"]
+        .filter((pl.col("year") == year) & (pl.col("age_from") >= 25))
+        .group_by("iso3", "sex")
+        .agg(pl.col("population").sum())
+    )
+    frame = (
+        rates.join(adults, on=["iso3", "sex"], how="inner")
+        .with_columns((_odds(pl.col("tot_rate")) * pl.col("population")).alias("m"))
+        .group_by("iso3")
+        .agg(
+            pl.len().alias("sexes"),
+            (pl.col("m").filter(pl.col("sex") == "F").sum() / pl.col("m").sum()).alias("f"),
+        )
+        .filter((pl.col("sexes") == 2) & pl.col("f").is_finite())
+    )
+    return {iso3: float(f) for iso3, f in frame.select("iso3", "f").iter_rows()}
+
+
+def measured_shares(
+    inputs: Inputs, base_year: int
+) -> tuple[dict[str, dict[str, float]], int | None]:
+    """({"tertiary_share": {iso3: share}, "female_share": {...}}, the IAB census year) of the
+    emigrants into the 20 destinations, for migsim.worldbuild.pairs.stock_tables."""
+    tertiary, year = emigrant_tertiary_shares(inputs, base_year)
+    if year is None:
+        return {}, None
+    return {"tertiary_share": tertiary, "female_share": emigrant_female_shares(inputs, year)}, year

@@ -43,9 +43,10 @@ EXPECTED_FAILURES = {
         "prospect), India, Indonesia, Pakistan and Bangladesh (the incentive makes up part of "
         "the drain); the threshold rule's return is concave in the prospect only through "
         "the log of the expected income, where Beine, Docquier & Rapoport's reduced form is "
-        "log-linear in the skilled emigration rate, and the countries world has no "
-        "emigration rates by education from census data (they are derived from attainment "
-        "and a selection factor); docs/braingain.md gives each large origin on three seeds, "
+        "log-linear in the skilled emigration rate, and the countries world's emigrants "
+        "have census-based education only in the IAB brain-drain data's 20 OECD "
+        "destinations (elsewhere the default world's shares for their pairs of regions); "
+        "docs/braingain.md gives each large origin on three seeds, "
         "and the checks under the reduced form itself (economy.education_response=loglinear), "
         "whose winners hold most of the population but are not the low-H origins"
     ),

@@ -41,11 +41,13 @@ _ONE_WAGE = (
     "education and years abroad (credential transfer 0.85/0.70 on arrival, 1 after ten "
     "years)"
 )
-# The EEA as a whole is no declared miss: a few hundred recent EEA agents in GBR at 1,000,000
-# agents, +36.5, +40.2 and +31.1 on seeds 1-3 against the band's +30.6 to +37.4, so the mean
-# (+35.9) is within two Monte Carlo errors of its upper edge (undecided), and seed 1, which
-# the tests run, lies inside it
 EXPECTED_FAILURES = {
+    "E19:uk_recent_eea_taxes_over_spending_pct": (
+        "above the published +34%, driven by the A10 group (the check below): the model's "
+        "recent A10 immigrants have their origins' tertiary shares from the IAB brain-drain "
+        "data (Poland's emigrants about 55% in 2010) and are paid as such, less the "
+        "credential transfer"
+    ),
     "E19:uk_recent_eu15_taxes_over_spending_pct": (
         "below the published +64%: " + _ONE_WAGE + "; Dustmann & Frattini's EU-15 immigrants "
         "earn a premium the model does not give them"
