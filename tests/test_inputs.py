@@ -56,7 +56,9 @@ def test_input_matches_its_provenance(folder):
         assert frame[column].str.contains(r"^[A-Z]{3}$").all(), column
 
 
-@pytest.mark.parametrize("name", ["un_stock", "un_stock_totals", "abel_sander_flows"])
+@pytest.mark.parametrize(
+    "name", ["un_stock", "un_stock_totals", "abel_sander_flows", "iab_emigration"]
+)
 def test_no_bilateral_migration_after_2010(name):
     frame = pl.read_csv(_data_file(INPUTS / name))
     if "period_start" in frame.columns:  # a flow period runs five years from its start
