@@ -45,6 +45,23 @@ def _odds(rate: pl.Expr) -> pl.Expr:
     return r / (1.0 - r)
 
 
+def emigrants_by_education(inputs: Inputs, year: int) -> pl.DataFrame:
+    """`iso3, low, med, high, pop_25plus`: each origin's emigrants aged 25+ of each level in
+    the 20 destinations per resident aged 25+, f(r_e) s_e, in the IAB census year `year`
+    (origins with both the IAB rates and Barro-Lee's residents)."""
+    iab = inputs["iab_emigration"].filter((pl.col("sex") == "both") & (pl.col("year") == year))
+    bl = inputs["barro_lee"].filter(pl.col("year") == year)
+    return iab.join(bl, on=["iso3", "year"], how="inner").select(
+        "iso3",
+        (_odds(pl.col("low_rate")) * (pl.col("share_no_school") + pl.col("share_primary"))).alias(
+            "low"
+        ),
+        (_odds(pl.col("med_rate")) * pl.col("share_secondary")).alias("med"),
+        (_odds(pl.col("high_rate")) * pl.col("share_tertiary")).alias("high"),
+        "pop_25plus",
+    )
+
+
 def emigrant_tertiary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, float], int | None]:
     """({origin ISO3: tertiary share of its emigrants aged 25+ in the 20 destinations}, the
     census year used: the latest one up to `base_year`); empty without the IAB input."""
@@ -55,23 +72,12 @@ def emigrant_tertiary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, 
     if not years:
         return {}, None
     year = years[-1]
-    bl = inputs["barro_lee"].filter(pl.col("year") == year)
     frame = (
-        iab.filter(pl.col("year") == year)
-        .join(bl, on=["iso3", "year"], how="inner")
-        .with_columns(
-            (
-                _odds(pl.col("low_rate")) * (pl.col("share_no_school") + pl.col("share_primary"))
-            ).alias("m_low"),
-            (_odds(pl.col("med_rate")) * pl.col("share_secondary")).alias("m_med"),
-            (_odds(pl.col("high_rate")) * pl.col("share_tertiary")).alias("m_high"),
-        )
-        .with_columns(
-            (pl.col("m_high") / (pl.col("m_low") + pl.col("m_med") + pl.col("m_high"))).alias("h")
-        )
+        emigrants_by_education(inputs, year)
+        .select("iso3", (pl.col("high") / pl.sum_horizontal("low", "med", "high")).alias("h"))
         .filter(pl.col("h").is_finite())
     )
-    return {iso3: float(h) for iso3, h in frame.select("iso3", "h").iter_rows()}, year
+    return {iso3: float(h) for iso3, h in frame.iter_rows()}, year
 
 
 def emigrant_female_shares(inputs: Inputs, year: int) -> dict[str, float]:

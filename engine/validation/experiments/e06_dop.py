@@ -100,28 +100,26 @@ def country_markets(r: Runner):
 def emigrant_changes(codes, years=(1990, 2000)) -> dict[str, np.ndarray]:
     """{country: change of its emigrants aged 25+ by education (low, medium, high) from
     years[0] to years[1], as shares of its residents aged 25+ in years[1]} from the IAB
-    emigration rates and Barro-Lee's residents."""
+    emigration rates and Barro-Lee's residents (migsim.worldbuild.skills)."""
     from migsim.worldbuild.inputs import Inputs
+    from migsim.worldbuild.skills import emigrants_by_education
 
     inputs = Inputs()
-    iab = inputs["iab_emigration"].filter(pl.col("sex") == "both")
-    bl = inputs["barro_lee"]
-    out = {}
-    for code in codes:
-        counts = []
-        for year in years:
-            rates = iab.filter((pl.col("iso3") == code) & (pl.col("year") == year))
-            residents = bl.filter((pl.col("iso3") == code) & (pl.col("year") == year))
-            if rates.height != 1 or residents.height != 1:
-                raise ValueError(f"E6: no IAB rates or Barro-Lee residents for {code} in {year}")
-            r, b = rates.row(0, named=True), residents.row(0, named=True)
-            shares = (b["share_no_school"] + b["share_primary"], b["share_secondary"])
-            shares += (b["share_tertiary"],)
-            odds = [r[k] / (1 - r[k]) for k in ("low_rate", "med_rate", "high_rate")]
-            counts.append((np.array(odds) * np.array(shares) * b["pop_25plus"], b["pop_25plus"]))
-        (before, _), (after, adults) = counts
-        out[code] = (after - before) / adults
-    return out
+    levels = ["low", "med", "high"]
+    counts = []
+    for year in years:
+        frame = emigrants_by_education(inputs, year).filter(pl.col("iso3").is_in(list(codes)))
+        missing = sorted(set(codes) - set(frame["iso3"]))
+        if missing:
+            raise ValueError(f"E6: no IAB rates or Barro-Lee residents for {missing} in {year}")
+        counts.append(
+            {
+                row[0]: (np.array(row[1:4]) * row[4], row[4])
+                for row in frame.select("iso3", *levels, "pop_25plus").iter_rows()
+            }
+        )
+    before, after = counts
+    return {code: (after[code][0] - before[code][0]) / after[code][1] for code in codes}
 
 
 _WHAT = {
