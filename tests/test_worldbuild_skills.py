@@ -182,3 +182,13 @@ def test_shipped_countries_world_takes_its_migrants_education_from_iab():
     women = {(o, d): f for o, d, f in stock.select("origin", "destination", "female_share").rows()}
     assert women[("PHL", "USA")] == pytest.approx(female["PHL"], abs=5e-5)
     assert female["PHL"] > 0.55 > 0.5 > female["MEX"]  # Filipinas emigrate more than men
+
+
+@pytest.mark.parametrize("content", [b"", b"not a Stata file\n"], ids=["empty", "text"])
+def test_retrieval_refuses_a_file_that_is_not_stata(tmp_path, content):
+    pytest.importorskip("pandas")
+    raw = tmp_path / "raw.dta"
+    raw.write_bytes(content)
+    with pytest.raises(InputError, match="not a readable Stata file"):
+        iab_emigration(raw, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

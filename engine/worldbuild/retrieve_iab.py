@@ -14,6 +14,7 @@ Reading Stata files takes pandas (`pip install -e .[retrieve]`); nothing else do
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import polars as pl
@@ -48,7 +49,7 @@ def _read_stata(path: Path | str) -> pl.DataFrame:
         ) from None
     try:
         frame = pd.read_stata(path)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, EOFError, IndexError, KeyError, struct.error) as err:
         raise InputError(str(path), f"not a readable Stata file ({err})", "a .dta file") from None
     return pl.from_dict({c: frame[c].tolist() for c in frame.columns})
 
