@@ -27,7 +27,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
-from migsim.core.world_education import secondary_shares
+from migsim.core.world_education import migrant_secondary_share, secondary_shares
 from migsim.core.world_fees import corridor_fees
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
@@ -99,6 +99,8 @@ class World:
     remittance_fee_corridor: np.ndarray | None = None
     remittance_fee_assumed: np.ndarray | None = None
     secondary_share: np.ndarray | None = None  # (R,) of non-tertiary adults (world_education)
+    # (R, R) of migrants without a degree: migrant_stock_2013.csv's, else world_education's
+    migrant_secondary_share: np.ndarray | None = None
 
     @property
     def n_regions(self) -> int:
@@ -119,6 +121,14 @@ class World:
 
 
 MAX_DISTANCE_KM = 20_100.0  # no two places on Earth are further apart along its surface
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV table ([] when it cannot be read: _read_table says why)."""
+    try:
+        return pl.read_csv(path, n_rows=0).columns
+    except Exception:  # noqa: BLE001 (the full read reports the problem in one line)
+        return []
 
 
 def _read_table(path: Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -224,11 +234,13 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
             )
 
     spath = root / "migrant_stock_2013.csv"
-    stock = _read_table(spath, STOCK_COLUMNS)
+    # the secondary share of the migrants without a degree is optional (built worlds have it)
+    optional = {"secondary_share": pl.Float64} if "secondary_share" in _header(spath) else {}
+    stock = _read_table(spath, STOCK_COLUMNS | optional)
     for column in ("migrants",):
         if (stock[column] < 0).any():
             raise InputError(str(spath), f"column '{column}' has a negative value", ">= 0")
-    for column in ("female_share", "tertiary_share"):
+    for column in ("female_share", "tertiary_share", *optional):
         if ((stock[column] < 0) | (stock[column] > 1)).any():
             raise InputError(str(spath), f"column '{column}' outside [0, 1]", "0 to 1")
     bpath = root / "bilateral.csv"
@@ -362,6 +374,15 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         root, codes, world.remittance_fee
     )
     world.secondary_share = secondary_shares(world.name, codes, year)[0]  # [1]: where assumed
+    # migrants' secondary share: the table's, else the origin's selected upwards (world_education)
+    selected = np.vectorize(migrant_secondary_share)(world.secondary_share)
+    world.migrant_secondary_share = np.repeat(selected[:, None], len(codes), axis=1)
+    if optional:
+        given = _square(stock, spath, codes, "secondary_share", np.nan)
+        np.fill_diagonal(given, np.nan)
+        world.migrant_secondary_share = np.where(
+            np.isnan(given), world.migrant_secondary_share, given
+        )
     _derive_demography(world)
     return world
 

@@ -14,11 +14,14 @@ primary and secondary comes from here:
 - a region with no Barro-Lee country in it (and every region of a world no mapping covers,
   such as the toy worlds) takes the world's Barro-Lee aggregate of that year: assumed [A]
   and counted (the second array `secondary_shares` returns);
-- migrants are positively selected on schooling (Feliciano 2005, Grogger and Hanson 2011,
-  for migrants to the United States and the OECD): among migrants without a degree, the odds
-  of secondary schooling are the origin's odds times `MIGRANT_SELECTION`, a value assumed [A]
-  (no data set of migrants' education by corridor is held here) and counted as one assumed
-  value. Every check that reads migrants' secondary schooling inherits that assumption.
+- migrants: a built world's `migrant_stock_2013.csv` gives each corridor's secondary share of
+  migrants without a degree in a column `secondary_share`; into the 20 OECD destinations of
+  the IAB brain-drain data it is the origin's emigrants' (migsim.worldbuild.skills). Every
+  other corridor, and every corridor of a world without the column (the hand-typed and toy
+  worlds), takes the positive selection on schooling reported for migrants to the United
+  States and the OECD (Feliciano 2005, Grogger and Hanson 2011): the odds of secondary
+  schooling are the origin's odds times `MIGRANT_SELECTION`, a value assumed [A], counted in
+  the built worlds' provenance (`assumed:selection`).
 """
 
 from __future__ import annotations

@@ -250,6 +250,10 @@ def synthesise_population(
     secondary = world.secondary_share
     if secondary is None:
         secondary, _ = secondary_shares(world.name, world.codes, world.base_year)
+    migrants_secondary = world.migrant_secondary_share
+    if migrants_secondary is None:
+        selected = np.array([migrant_secondary_share(s) for s in secondary])
+        migrants_secondary = np.repeat(selected[:, None], R, axis=1)
 
     g_origin, g_location, g_status, g_cdf, g_tertiary, g_secondary, g_wealth, g_count = (
         [],
@@ -299,9 +303,10 @@ def synthesise_population(
             g_status.append(status)
             g_cdf.append(cdf)
             g_tertiary.append(min(tertiary, 1.0))
-            # among adults without a degree: the origin's Barro-Lee share at home, selected
-            # upwards abroad (engine/core/world_education.py, an assumed factor)
-            g_secondary.append(secondary[o] if loc == o else migrant_secondary_share(secondary[o]))
+            # among adults without a degree: the origin's Barro-Lee share at home; abroad the
+            # corridor's (the IAB data's into its 20 destinations, else the origin's selected
+            # upwards by an assumed factor: engine/core/world_education.py)
+            g_secondary.append(secondary[o] if loc == o else migrants_secondary[o, loc])
             g_wealth.append(wealth_to_income * world.gdp_per_capita[loc])
             g_count.append(count)
     global_start = np.concatenate([[0], np.cumsum(g_count)]).astype(np.int64)

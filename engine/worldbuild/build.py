@@ -48,7 +48,7 @@ from migsim.worldbuild.pairs import (
 )
 from migsim.worldbuild.provenance import Provenance
 from migsim.worldbuild.regions import regions_table
-from migsim.worldbuild.skills import measured_shares
+from migsim.worldbuild.skills import measured_shares, resident_secondary_shares
 
 REGION_HEADER = (
     "code,name,un_area,developed,population,share_0_14,share_65plus,female_share,"
@@ -146,9 +146,13 @@ def build_world(
     prices = inputs["remittance_prices"] if inputs.has("remittance_prices") else None
     regions = regions_table(records, prices, defaults, prov, base_year)
     measured, iab_year = measured_shares(inputs, base_year)
+    residents = resident_secondary_shares(inputs, base_year)
     stock_rows, intra_rows, left_out = stock_tables(
-        stock, records, default_corridor_shares(), prov, base_year, measured
+        stock, records, default_corridor_shares(), prov, base_year, measured, residents
     )
+    stock_header = ["origin", "destination", "migrants", "female_share", "tertiary_share"]
+    if stock_rows and len(stock_rows[0]) > len(stock_header):
+        stock_header.append("secondary_share")
     bilateral = bilateral_table(inputs["distances"], records, prov)
     last = growth_years[1] if growth_years else None
     history = stock_history(stock, countries, prov, last)
@@ -166,9 +170,7 @@ def build_world(
     name = Path(str(mapping)).stem
     files = {
         "regions.csv": _csv(REGION_HEADER, [[r[c] for c in REGION_HEADER] for r in regions]),
-        "migrant_stock_2013.csv": _csv(
-            ["origin", "destination", "migrants", "female_share", "tertiary_share"], stock_rows
-        ),
+        "migrant_stock_2013.csv": _csv(stock_header, stock_rows),
         "intra_region_migrants_2013.csv": _csv(["region", "migrants"], intra_rows),
         "bilateral.csv": _csv(
             [
@@ -222,12 +224,13 @@ def build_world(
         )
     if measured:
         summary += (
-            f"\nMigrants' tertiary and female shares: every country pair into the IAB "
-            f"brain-drain data's 20 OECD destinations takes its origin's shares of emigrants "
-            f"aged 25+ in {iab_year} (iab_emigration with barro_lee: "
+            f"\nMigrants' tertiary, female and secondary shares: every country pair into the "
+            f"IAB brain-drain data's 20 OECD destinations takes its origin's shares of "
+            f"emigrants aged 25+ in {iab_year} (iab_emigration with barro_lee: "
             f"{len(measured['tertiary_share'])} origins; with wpp_population: "
             f"{len(measured['female_share'])} origins; migsim.worldbuild.skills); other pairs "
-            "keep the default world's.\n"
+            "keep the default world's tertiary and female shares and the assumed selection on "
+            "schooling (migsim.core.world_education) of their origin's residents.\n"
         )
     if base_year != BASE_YEAR:
         summary += (

@@ -13,11 +13,14 @@ from collections import defaultdict
 import numpy as np
 import polars as pl
 
+from migsim.core.world_education import migrant_secondary_share
 from migsim.worldbuild.countries import BASE_YEAR, un_area_of
 from migsim.worldbuild.provenance import Provenance
 from migsim.worldbuild.skills import IAB_DESTINATIONS, SOURCES
 
 SHARE_COLUMNS = ("female_share", "tertiary_share")
+# the secondary share of migrants without a degree, weighted by the stock without a degree
+SECONDARY = "secondary_share"
 
 TIES = ("contiguous", "common_language", "colonial_link")
 
@@ -29,21 +32,27 @@ def stock_tables(
     prov: Provenance,
     base_year: int = BASE_YEAR,
     measured: dict[str, dict[str, float]] | None = None,
+    residents: tuple[dict[str, float], float] | None = None,
 ) -> tuple[list[list[str]], list[list[str]], dict[str, float]]:
     """migrant_stock rows (area pairs with a positive base-year stock), intra-area rows (every
     area) and what was left out (stocks whose origin is not a country, e.g. unknown).
 
     `shares` gives the default world's (female, tertiary) shares by pair of regions12 areas;
-    `measured` the female and tertiary shares of an origin country's emigrants into the IAB
-    destinations ({"female_share": {iso3: share}, "tertiary_share": {...}};
-    migsim.worldbuild.skills), which replace the default's on those country pairs."""
+    `measured` the female, tertiary and secondary shares of an origin country's emigrants
+    into the IAB destinations ({"female_share": {iso3: share}, "tertiary_share": {...},
+    "secondary_share": {...}}; migsim.worldbuild.skills), which replace the default's on those
+    country pairs. With `residents` (the origins' secondary shares of residents without a
+    degree and the world's, `skills.resident_secondary_shares`) the rows carry a fifth
+    column, the secondary share of the pair's migrants without a degree: measured, else the
+    origin's residents' selected upwards (`assumed:selection`)."""
     measured = measured or {}
+    with_secondary = residents is not None and np.isfinite(residents[1])
     area = {r["iso3"]: r["area"] for r in records}
     r12 = {r["iso3"]: r["regions12"] for r in records}
     year = stock.filter((pl.col("year") == base_year) & (pl.col("origin") != pl.col("destination")))
     # per area pair: stock, stock x share and the stock whose share was measured, by column
     pairs: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"s": 0.0, "n": 0, **{c: [0.0, 0.0] for c in SHARE_COLUMNS}}
+        lambda: {"s": 0.0, "n": 0, **{c: [0.0, 0.0] for c in SHARE_COLUMNS}, SECONDARY: [0.0] * 3}
     )
     intra: dict[str, float] = defaultdict(float)
     intra_pairs: dict[str, int] = defaultdict(int)
@@ -61,20 +70,37 @@ def stock_tables(
         cell = pairs[(a, b)]
         cell["s"] += s
         cell["n"] += 1
+        pair = {}
         for column, default in zip(SHARE_COLUMNS, shares[(r12[o], r12[d])]):
             by_origin = measured.get(column, {})
             if d in IAB_DESTINATIONS and o in by_origin:
-                cell[column][0] += s * by_origin[o]
+                pair[column] = by_origin[o]
                 cell[column][1] += s
             else:
-                cell[column][0] += s * default
+                pair[column] = default
+            cell[column][0] += s * pair[column]
+        if with_secondary:
+            # [stock x (1 - tertiary) x share, stock x (1 - tertiary), the measured part of it]
+            w = s * (1.0 - pair["tertiary_share"])
+            by_origin = measured.get(SECONDARY, {})
+            if d in IAB_DESTINATIONS and o in by_origin:
+                value, cell[SECONDARY][2] = by_origin[o], cell[SECONDARY][2] + w
+            else:
+                value = migrant_secondary_share(residents[0].get(o, residents[1]))
+            cell[SECONDARY][0] += w * value
+            cell[SECONDARY][1] += w
     stock_rows = []
     for (a, b), cell in sorted(pairs.items()):
         s, n = cell["s"], cell["n"]
         if s <= 0:
             continue
         key = f"{a}>{b}"
-        stock_rows.append([a, b, f"{s:.0f}", *(f"{cell[c][0] / s:.4f}" for c in SHARE_COLUMNS)])
+        row = [a, b, f"{s:.0f}", *(f"{cell[c][0] / s:.4f}" for c in SHARE_COLUMNS)]
+        if with_secondary:
+            total, w, part = cell[SECONDARY]
+            row.append(f"{total / w:.4f}" if w > 0 else "0.5000")
+            _secondary_provenance(prov, key, n, w, part)
+        stock_rows.append(row)
         prov.add(
             "migrant_stock_2013.csv",
             key,
@@ -107,6 +133,19 @@ def stock_tables(
             "" if intra_pairs[a] else "no pair of distinct countries in the area",
         )
     return stock_rows, intra_rows, left_out
+
+
+def _secondary_provenance(prov: Provenance, key: str, n: int, w: float, part: float) -> None:
+    if w > 0 and part >= w * (1 - 1e-12):
+        method, sources, note = ("data" if n == 1 else "aggregated"), SOURCES[SECONDARY], ""
+    elif part > 0:
+        method = "imputed:selection"
+        sources = f"{SOURCES[SECONDARY]}+barro_lee+un_stock"
+        note = f"{1 - part / w:.1%} of the stock without a degree at the assumed selection"
+    else:
+        method, sources = "assumed:selection", "barro_lee+un_stock"
+        note = "origin residents' odds of secondary schooling x MIGRANT_SELECTION"
+    prov.add("migrant_stock_2013.csv", key, SECONDARY, method, sources, note)
 
 
 def _country_matrices(distances: pl.DataFrame, records: list[dict]):

@@ -15,11 +15,19 @@ one figure per origin and census year, the same for each of the 20 destinations 
 file sums over them). The female share is the same with the rates of all education levels by
 sex and WPP's residents aged 25+ by sex:
 
-    f = f(r_female) N_female / (f(r_female) N_female + f(r_male) N_male).
+    f = f(r_female) N_female / (f(r_female) N_female + f(r_male) N_male),
+
+and the secondary share of the emigrants without a degree, the split the model's people need
+below the tertiary level (primary or less, secondary), is
+
+    m = f(r_med) s_med / (f(r_low) s_low + f(r_med) s_med).
 
 Both describe emigrants aged 25 and over and stand for every age of the corridor's migrants.
 An origin without the inputs, and every corridor into another destination, keeps the default
-world's share for its pair of regions (`assumed:default-world`).
+world's tertiary and female shares for its pair of regions (`assumed:default-world`), and the
+secondary share of migsim.core.world_education's assumed selection on schooling
+(`assumed:selection`): the odds of the origin's residents, `resident_secondary_shares`, times
+`MIGRANT_SELECTION`.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ RATE_CAP = 0.999  # a published rate of 1 (Lesotho's high-skilled in one year) w
 SOURCES = {
     "tertiary_share": "iab_emigration+barro_lee",
     "female_share": "iab_emigration+wpp_population",
+    "secondary_share": "iab_emigration+barro_lee",
 }
 
 
@@ -62,22 +71,59 @@ def emigrants_by_education(inputs: Inputs, year: int) -> pl.DataFrame:
     )
 
 
+def census_year(inputs: Inputs, base_year: int) -> int | None:
+    """The IAB census year a world of `base_year` takes: the latest one up to it (None without
+    the IAB and Barro-Lee inputs, or before the first census)."""
+    if not inputs.has("iab_emigration") or not inputs.has("barro_lee"):
+        return None
+    years = [y for y in inputs["iab_emigration"]["year"].unique() if y <= base_year]
+    return max(years) if years else None
+
+
+def _education_shares(inputs: Inputs, year: int, share: pl.Expr) -> dict[str, float]:
+    frame = (
+        emigrants_by_education(inputs, year)
+        .select("iso3", share.alias("x"))
+        .filter(pl.col("x").is_finite())
+    )
+    return {iso3: float(x) for iso3, x in frame.iter_rows()}
+
+
 def emigrant_tertiary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, float], int | None]:
     """({origin ISO3: tertiary share of its emigrants aged 25+ in the 20 destinations}, the
     census year used: the latest one up to `base_year`); empty without the IAB input."""
-    if not inputs.has("iab_emigration") or not inputs.has("barro_lee"):
+    year = census_year(inputs, base_year)
+    if year is None:
         return {}, None
-    iab = inputs["iab_emigration"].filter(pl.col("sex") == "both")
-    years = sorted(y for y in iab["year"].unique() if y <= base_year)
-    if not years:
-        return {}, None
-    year = years[-1]
-    frame = (
-        emigrants_by_education(inputs, year)
-        .select("iso3", (pl.col("high") / pl.sum_horizontal("low", "med", "high")).alias("h"))
-        .filter(pl.col("h").is_finite())
+    h = pl.col("high") / pl.sum_horizontal("low", "med", "high")
+    return _education_shares(inputs, year, h), year
+
+
+def emigrant_secondary_shares(inputs: Inputs, year: int) -> dict[str, float]:
+    """{origin ISO3: secondary share of its emigrants aged 25+ without a degree in the 20
+    destinations} in the IAB census year `year`."""
+    return _education_shares(inputs, year, pl.col("med") / pl.sum_horizontal("low", "med"))
+
+
+def resident_secondary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str, float], float]:
+    """({ISO3: secondary share of residents aged 25+ without a degree}, the share of all
+    Barro-Lee countries together) in the Barro-Lee year nearest `base_year`, as
+    migsim.core.world_education computes a region's; ({}, nan) without Barro-Lee."""
+    if not inputs.has("barro_lee"):
+        return {}, float("nan")
+    bl = inputs["barro_lee"].drop_nulls(["share_secondary", "share_tertiary", "pop_25plus"])
+    years = sorted(bl["year"].unique())
+    year = min(years, key=lambda y: (abs(y - base_year), y))
+    # shares are fractions; percentages (as some inputs hold them) are read as such
+    scale = 0.01 if bl["share_tertiary"].max() > 1.5 else 1.0
+    frame = bl.filter(pl.col("year") == year).select(
+        "iso3",
+        (pl.col("pop_25plus") * pl.col("share_secondary") * scale).alias("sec"),
+        (pl.col("pop_25plus") * (1.0 - pl.col("share_tertiary") * scale)).alias("non"),
     )
-    return {iso3: float(h) for iso3, h in frame.iter_rows()}, year
+    world = float(frame["sec"].sum() / frame["non"].sum())
+    frame = frame.filter(pl.col("non") > 0)
+    return {iso3: float(a / b) for iso3, a, b in frame.iter_rows()}, world
 
 
 def emigrant_female_shares(inputs: Inputs, year: int) -> dict[str, float]:
@@ -112,9 +158,14 @@ def emigrant_female_shares(inputs: Inputs, year: int) -> dict[str, float]:
 def measured_shares(
     inputs: Inputs, base_year: int
 ) -> tuple[dict[str, dict[str, float]], int | None]:
-    """({"tertiary_share": {iso3: share}, "female_share": {...}}, the IAB census year) of the
-    emigrants into the 20 destinations, for migsim.worldbuild.pairs.stock_tables."""
+    """({"tertiary_share": {iso3: share}, "female_share": {...}, "secondary_share": {...}},
+    the IAB census year) of the emigrants into the 20 destinations, for
+    migsim.worldbuild.pairs.stock_tables."""
     tertiary, year = emigrant_tertiary_shares(inputs, base_year)
     if year is None:
         return {}, None
-    return {"tertiary_share": tertiary, "female_share": emigrant_female_shares(inputs, year)}, year
+    return {
+        "tertiary_share": tertiary,
+        "female_share": emigrant_female_shares(inputs, year),
+        "secondary_share": emigrant_secondary_shares(inputs, year),
+    }, year

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from migsim.core.resources import data_dir
-from migsim.validation.experiments.e06_dop import emigrant_changes, stock_changes
+from migsim.validation.experiments.e06_dop import emigrant_changes, immigrant_changes
 from tests.validation._cases import assert_check, cases
 
 pytestmark = [pytest.mark.validation]
@@ -17,21 +17,54 @@ def test_e06_dop(checks, key):
     assert_check(checks("E6")[key])
 
 
-def test_stock_changes_are_the_1990_2000_bilateral_differences():
-    """The 1990-2000 differences of the UN matrix as the country world was built from it
-    (its migrants of unknown origin spread over each destination's known origins)."""
-    from migsim.worldbuild.inputs import built_matrix, world_unknown_origin
+def test_immigrant_changes_share_each_origins_emigrants_over_its_iab_destinations():
+    """Immigrants aged 25+ of each level in Luxembourg: every origin's IAB emigrants of the
+    level (r / (1 - r) times its Barro-Lee residents) times Luxembourg's part of the origin's
+    UN stock in the 20 IAB destinations (the matrix as the country world was built from it),
+    scaled up for origins without the data; the 1990-2000 change over the residents aged 25+
+    of 2000."""
+    from migsim.worldbuild.inputs import built_matrix
+    from migsim.worldbuild.skills import IAB_DESTINATIONS
 
-    assert world_unknown_origin(data_dir() / "countries") == "spread"
-    bl = built_matrix(data_dir() / "countries")
-    gbr = bl.filter(pl.col("destination") == "GBR", pl.col("origin") != "GBR")
-    by_year = {
-        y: gbr.filter(pl.col("year") == y)["stock"].cast(pl.Float64).fill_null(0).sum()
-        for y in (1990, 2000)
-    }
-    imm, emi = stock_changes(["GBR", "IRL"])
-    assert imm[0] == pytest.approx(by_year[2000] - by_year[1990])
-    assert np.all(np.isfinite(emi)) and imm[0] > 0
+    inputs = data_dir() / "inputs"
+    iab = pl.read_csv(inputs / "iab_emigration" / "iab_emigration.csv").filter(
+        pl.col("sex") == "both"
+    )
+    bl = pl.read_csv(inputs / "barro_lee" / "barro_lee.csv")
+    matrix = built_matrix(data_dir() / "countries")
+
+    def immigrants(year):
+        stock = matrix.filter(
+            (pl.col("year") == year) & (pl.col("origin") != pl.col("destination"))
+        )
+        total, known, out = 0.0, 0.0, np.zeros(3)
+        for o, s in stock.filter(pl.col("destination") == "LUX").select("origin", "stock").rows():
+            s = float(s or 0.0)
+            total += s
+            r = iab.filter((pl.col("iso3") == o) & (pl.col("year") == year))
+            b = bl.filter((pl.col("iso3") == o) & (pl.col("year") == year))
+            if r.height == 0 or b.height == 0 or s == 0:
+                continue
+            known += s
+            r, b = r.row(0, named=True), b.row(0, named=True)
+            shares = [b["share_no_school"] + b["share_primary"], b["share_secondary"]]
+            residents = b["pop_25plus"] * np.array(shares + [b["share_tertiary"]])
+            rates = np.minimum([r["low_rate"], r["med_rate"], r["high_rate"]], 0.999)
+            into = (
+                stock.filter(
+                    (pl.col("origin") == o) & pl.col("destination").is_in(sorted(IAB_DESTINATIONS))
+                )["stock"]
+                .cast(pl.Float64)
+                .fill_null(0)
+                .sum()
+            )
+            out += residents * rates / (1 - rates) * s / into
+        return out / (known / total)
+
+    adults = bl.filter((pl.col("iso3") == "LUX") & (pl.col("year") == 2000))["pop_25plus"][0]
+    change, covered = immigrant_changes(["LUX"])["LUX"]
+    assert change == pytest.approx((immigrants(2000) - immigrants(1990)) / adults, rel=1e-6)
+    assert 0.5 < covered <= 1.0 and change[2] > 0
 
 
 def test_emigrant_changes_by_education_follow_the_iab_rates_and_barro_lee():

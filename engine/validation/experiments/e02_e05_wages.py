@@ -75,9 +75,9 @@ QUICK_UNDECIDED: dict[str, str] = {}
 
 _MARKET = (
     "the simulated market's education cells, experience bands and the immigrants' mix "
-    "(migrants' tertiary shares by corridor, their secondary schooling from the origin's "
-    "Barro-Lee share with an assumed selection factor) decide it; Borjas's and Ottaviano-"
-    "Peri's own figures come from their elasticities and the census's cells"
+    "(migrants' tertiary and secondary shares by corridor, their origin's emigrants' in the "
+    "IAB data) decide it; Borjas's and Ottaviano-Peri's own figures come from their "
+    "elasticities and the census's cells"
 )
 # E4's shocks are uniform: with constant returns every wage moves by the same factor, so
 # they hold by construction (with the region's own capital share)

@@ -132,7 +132,7 @@ def e7_dfp(r: Runner) -> list[Check]:
             change[k],
             "%",
             f"published {published[p][0]}; the sign is checked (long run; the newcomers' "
-            "secondary schooling rests on an assumed selection factor)",
+            "education by level is their origin's emigrants' in the IAB data)",
         )
         for k, p in enumerate(PERCENTILES)
     ]
