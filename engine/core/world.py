@@ -27,7 +27,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
-from migsim.core.world_education import migrant_secondary_share, secondary_shares
+from migsim.core.world_education import migrant_secondary_matrix, secondary_shares
 from migsim.core.world_fees import corridor_fees
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
@@ -40,6 +40,7 @@ from migsim.core.world_tables import (
     STOCK_COLUMNS,
     TABLE_YEAR,
 )
+from migsim.core.world_tables import square_table as _square
 
 DATA_DIR = data_dir()
 
@@ -123,21 +124,16 @@ class World:
 MAX_DISTANCE_KM = 20_100.0  # no two places on Earth are further apart along its surface
 
 
-def _header(path: Path) -> list[str]:
-    """The column names of a CSV table ([] when it cannot be read: _read_table says why)."""
-    try:
-        return pl.read_csv(path, n_rows=0).columns
-    except Exception:  # noqa: BLE001 (the full read reports the problem in one line)
-        return []
-
-
-def _read_table(path: Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+def _read_table(
+    path: Path, columns: dict[str, pl.DataType], optional: dict[str, pl.DataType] | None = None
+) -> pl.DataFrame:
     if not path.is_file():
         raise InputError(str(path), "file not found", "a CSV table in the world directory")
     try:
         frame = pl.read_csv(path, infer_schema_length=0)  # read all as strings, cast below
     except Exception as exc:  # polars raises several exception types for malformed CSV
         raise InputError(str(path), f"cannot be read as CSV ({type(exc).__name__})") from None
+    columns = columns | {c: t for c, t in (optional or {}).items() if c in frame.columns}
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
@@ -170,28 +166,6 @@ def _read_table(path: Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
             )
         out[column] = cast
     return pl.DataFrame(out)
-
-
-def _square(
-    frame: pl.DataFrame, path: Path, codes: list[str], column: str, fill: float
-) -> np.ndarray:
-    index = {c: i for i, c in enumerate(codes)}
-    matrix = np.full((len(codes), len(codes)), fill, dtype=np.float64)
-    dup = frame.select("origin", "destination").is_duplicated()
-    if dup.any():
-        o, d = frame["origin"][int(dup.arg_max())], frame["destination"][int(dup.arg_max())]
-        raise InputError(str(path), f"pair {o}->{d} has two rows", "one row per ordered pair")
-    for o, d, v in zip(frame["origin"], frame["destination"], frame[column]):
-        if o not in index or d not in index:
-            unknown = o if o not in index else d
-            raise InputError(str(path), f"unknown region code '{unknown}'", ", ".join(codes))
-        if o == d:
-            raise InputError(
-                str(path), f"row {o}->{d} pairs a region with itself", "pairs of distinct regions"
-            )
-        matrix[index[o], index[d]] = v
-    np.fill_diagonal(matrix, 0.0)
-    return matrix
 
 
 def load_world(name: str = "default", path: str | Path | None = None) -> World:
@@ -235,8 +209,8 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
 
     spath = root / "migrant_stock_2013.csv"
     # the secondary share of the migrants without a degree is optional (built worlds have it)
-    optional = {"secondary_share": pl.Float64} if "secondary_share" in _header(spath) else {}
-    stock = _read_table(spath, STOCK_COLUMNS | optional)
+    stock = _read_table(spath, STOCK_COLUMNS, {"secondary_share": pl.Float64})
+    optional = [c for c in ("secondary_share",) if c in stock.columns]
     for column in ("migrants",):
         if (stock[column] < 0).any():
             raise InputError(str(spath), f"column '{column}' has a negative value", ">= 0")
@@ -374,15 +348,8 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         root, codes, world.remittance_fee
     )
     world.secondary_share = secondary_shares(world.name, codes, year)[0]  # [1]: where assumed
-    # migrants' secondary share: the table's, else the origin's selected upwards (world_education)
-    selected = np.vectorize(migrant_secondary_share)(world.secondary_share)
-    world.migrant_secondary_share = np.repeat(selected[:, None], len(codes), axis=1)
-    if optional:
-        given = _square(stock, spath, codes, "secondary_share", np.nan)
-        np.fill_diagonal(given, np.nan)
-        world.migrant_secondary_share = np.where(
-            np.isnan(given), world.migrant_secondary_share, given
-        )
+    given = _square(stock, spath, codes, "secondary_share", np.nan) if optional else None
+    world.migrant_secondary_share = migrant_secondary_matrix(world.secondary_share, given)
     _derive_demography(world)
     return world
 

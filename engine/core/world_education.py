@@ -92,3 +92,16 @@ def migrant_secondary_share(origin_share: float) -> float:
         return 1.0
     odds = MIGRANT_SELECTION * origin_share / (1.0 - origin_share)
     return odds / (1.0 + odds)
+
+
+def migrant_secondary_matrix(secondary: np.ndarray, given: np.ndarray | None) -> np.ndarray:
+    """(R, R) secondary share of the migrants without a degree, [origin, destination]: the
+    world table's where `given` has a value (NaN elsewhere), else the origin's `secondary`
+    share selected upwards (`migrant_secondary_share`)."""
+    selected = np.array([migrant_secondary_share(float(x)) for x in secondary])
+    out = np.repeat(selected[:, None], len(selected), axis=1)
+    if given is None:
+        return out
+    given = given.copy()
+    np.fill_diagonal(given, np.nan)
+    return np.where(np.isnan(given), out, given)

@@ -1,8 +1,14 @@
-"""Columns of a world's CSV tables and the ranges their values must satisfy."""
+"""Columns of a world's CSV tables, the ranges their values must satisfy, and the reading of a
+bilateral table into a matrix."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import polars as pl
+
+from migsim.core.errors import InputError
 
 # The year the tables describe unless the world directory says otherwise in base_year.txt
 # (a world derived for another year, such as the 1990 back-cast world).
@@ -72,3 +78,27 @@ REGION_RANGES = {
     "latitude": (-90.0, 90.0),
     "longitude": (-180.0, 180.0),
 }
+
+
+def square_table(
+    frame: pl.DataFrame, path: Path, codes: list[str], column: str, fill: float
+) -> np.ndarray:
+    """(R, R) matrix of a table's `column` by (origin, destination), `fill` where the table has
+    no row and 0 on the diagonal; refuses duplicate pairs, unknown codes and self-pairs."""
+    index = {c: i for i, c in enumerate(codes)}
+    matrix = np.full((len(codes), len(codes)), fill, dtype=np.float64)
+    dup = frame.select("origin", "destination").is_duplicated()
+    if dup.any():
+        o, d = frame["origin"][int(dup.arg_max())], frame["destination"][int(dup.arg_max())]
+        raise InputError(str(path), f"pair {o}->{d} has two rows", "one row per ordered pair")
+    for o, d, v in zip(frame["origin"], frame["destination"], frame[column]):
+        if o not in index or d not in index:
+            unknown = o if o not in index else d
+            raise InputError(str(path), f"unknown region code '{unknown}'", ", ".join(codes))
+        if o == d:
+            raise InputError(
+                str(path), f"row {o}->{d} pairs a region with itself", "pairs of distinct regions"
+            )
+        matrix[index[o], index[d]] = v
+    np.fill_diagonal(matrix, 0.0)
+    return matrix

@@ -30,7 +30,7 @@ from migsim.core.labels import (  # noqa: F401  (legal status codes, part of a p
     TEMPORARY,
 )
 from migsim.core.world import AGE_BAND_OF_AGE, MAX_AGE, N_AGES, World
-from migsim.core.world_education import migrant_secondary_share, secondary_shares
+from migsim.core.world_education import migrant_secondary_matrix, secondary_shares
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.demography import compact_column
 from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
@@ -252,8 +252,7 @@ def synthesise_population(
         secondary, _ = secondary_shares(world.name, world.codes, world.base_year)
     migrants_secondary = world.migrant_secondary_share
     if migrants_secondary is None:
-        selected = np.array([migrant_secondary_share(s) for s in secondary])
-        migrants_secondary = np.repeat(selected[:, None], R, axis=1)
+        migrants_secondary = migrant_secondary_matrix(secondary, None)
 
     g_origin, g_location, g_status, g_cdf, g_tertiary, g_secondary, g_wealth, g_count = (
         [],
