@@ -112,3 +112,41 @@ def test_shipped_countries_world_takes_mexicans_schooling_from_iab():
     # Mexican emigrants without a degree are less often secondary-educated than the assumed
     # selection on Mexico's residents would make them (IAB 2010 with Barro-Lee)
     assert shares["MEX"] < residents["MEX"] < migrant_secondary_share(residents["MEX"])
+
+
+def test_an_area_pair_weights_its_countries_by_their_migrants_without_a_degree(tmp_path):
+    """Mexico (measured) and India (assumed) in one area: the pair's secondary share is
+    their shares weighted by stock x (1 - tertiary share), and its provenance says which
+    part of that stock was assumed."""
+    root = write_inputs(tmp_path / "inputs")
+    _iab(root, {"MEX": (0.1, 0.1, 0.05, 0.2)})
+    own = [(c[0], c[0], c[0].title()) for c in COUNTRIES]
+    build_world(write_mapping(tmp_path / "own.csv", own), tmp_path / "own", root)
+    joined = [(c, "SOU", "South") if c in ("MEX", "IND") else (c, c, n) for c, _, n in own]
+    build_world(write_mapping(tmp_path / "joined.csv", joined), tmp_path / "joined", root)
+    stock = _table(tmp_path / "own", "migrants")
+    tertiary = _table(tmp_path / "own", "tertiary_share")
+    secondary = _table(tmp_path / "own", "secondary_share")
+    w = {o: stock[(o, "USA")] * (1 - tertiary[(o, "USA")]) for o in ("MEX", "IND")}
+    expected = sum(w[o] * secondary[(o, "USA")] for o in w) / sum(w.values())
+    assert _table(tmp_path / "joined", "secondary_share")[("SOU", "USA")] == pytest.approx(
+        expected, abs=2e-4
+    )
+    prov = pl.read_csv(tmp_path / "joined" / "provenance.csv").filter(
+        (pl.col("column") == "secondary_share") & (pl.col("row") == "SOU>USA")
+    )
+    assert prov["method"][0] == "imputed:selection"
+    assert prov["note"][0].startswith(f"{w['IND'] / sum(w.values()):.1%}")
+
+
+def test_a_barro_lee_input_without_the_attainment_levels_leaves_the_shares_assumed(tmp_path):
+    root = write_inputs(tmp_path / "inputs")
+    _iab(root, {"MEX": (0.1, 0.1, 0.05, 0.2)})
+    path = root / "barro_lee" / "barro_lee.csv"
+    pl.read_csv(path).drop("share_secondary", "share_no_school", "share_primary").write_csv(path)
+    assert resident_secondary_shares(Inputs(root), 2010)[0] == {}
+    mapping = write_mapping(tmp_path / "m.csv", [(c[0], c[0], c[0].title()) for c in COUNTRIES])
+    build_world(mapping, tmp_path / "w", root)
+    frame = pl.read_csv(tmp_path / "w" / "migrant_stock_2013.csv")
+    assert "secondary_share" not in frame.columns
+    assert load_world(path=tmp_path / "w").migrant_secondary_share.shape == (8, 8)

@@ -81,7 +81,8 @@ def stock_tables(
             cell[column][0] += s * pair[column]
         if with_secondary:
             # [stock x (1 - tertiary) x share, stock x (1 - tertiary), the measured part of it]
-            w = s * (1.0 - pair["tertiary_share"])
+            # (a pair whose migrants all hold a degree keeps a stock-weighted value)
+            w = s * max(1.0 - pair["tertiary_share"], 1e-9)
             by_origin = measured.get(SECONDARY, {})
             if d in IAB_DESTINATIONS and o in by_origin:
                 value, cell[SECONDARY][2] = by_origin[o], cell[SECONDARY][2] + w
@@ -98,7 +99,7 @@ def stock_tables(
         row = [a, b, f"{s:.0f}", *(f"{cell[c][0] / s:.4f}" for c in SHARE_COLUMNS)]
         if with_secondary:
             total, w, part = cell[SECONDARY]
-            row.append(f"{total / w:.4f}" if w > 0 else "0.5000")
+            row.append(f"{total / w:.4f}")
             _secondary_provenance(prov, key, n, w, part)
         stock_rows.append(row)
         prov.add(

@@ -49,15 +49,26 @@ SOURCES = {
 }
 
 
+# Barro-Lee's attainment columns the education formulas read (the input itself requires
+# only the tertiary share and the adults: the regions' tables need no more)
+LEVELS = ("share_no_school", "share_primary", "share_secondary", "share_tertiary")
+
+
+def has_levels(inputs: Inputs) -> bool:
+    """Barro-Lee is there with every attainment level (else the shares stay assumed)."""
+    return inputs.has("barro_lee") and set(LEVELS) <= set(inputs["barro_lee"].columns)
+
+
 def _odds(rate: pl.Expr) -> pl.Expr:
     r = rate.clip(0.0, RATE_CAP)
     return r / (1.0 - r)
 
 
 def emigrants_by_education(inputs: Inputs, year: int) -> pl.DataFrame:
-    """`iso3, low, med, high, pop_25plus`: each origin's emigrants aged 25+ of each level in
-    the 20 destinations per resident aged 25+, f(r_e) s_e, in the IAB census year `year`
-    (origins with both the IAB rates and Barro-Lee's residents)."""
+    """`iso3, low, med, high, pop_25plus, share_tertiary`: each origin's emigrants aged 25+
+    of each level in the 20 destinations per resident aged 25+, f(r_e) s_e, in the IAB census
+    year `year` (origins with both the IAB rates and Barro-Lee's residents), and its
+    residents' tertiary share."""
     iab = inputs["iab_emigration"].filter((pl.col("sex") == "both") & (pl.col("year") == year))
     bl = inputs["barro_lee"].filter(pl.col("year") == year)
     return iab.join(bl, on=["iso3", "year"], how="inner").select(
@@ -68,15 +79,17 @@ def emigrants_by_education(inputs: Inputs, year: int) -> pl.DataFrame:
         (_odds(pl.col("med_rate")) * pl.col("share_secondary")).alias("med"),
         (_odds(pl.col("high_rate")) * pl.col("share_tertiary")).alias("high"),
         "pop_25plus",
+        "share_tertiary",
     )
 
 
 def census_year(inputs: Inputs, base_year: int) -> int | None:
     """The IAB census year a world of `base_year` takes: the latest one up to it (None without
     the IAB and Barro-Lee inputs, or before the first census)."""
-    if not inputs.has("iab_emigration") or not inputs.has("barro_lee"):
+    if not inputs.has("iab_emigration") or not has_levels(inputs):
         return None
-    years = [y for y in inputs["iab_emigration"]["year"].unique() if y <= base_year]
+    iab = inputs["iab_emigration"].filter(pl.col("sex") == "both")
+    years = [y for y in iab["year"].unique() if y <= base_year]
     return max(years) if years else None
 
 
@@ -109,9 +122,11 @@ def resident_secondary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str,
     """({ISO3: secondary share of residents aged 25+ without a degree}, the share of all
     Barro-Lee countries together) in the Barro-Lee year nearest `base_year`, as
     migsim.core.world_education computes a region's; ({}, nan) without Barro-Lee."""
-    if not inputs.has("barro_lee"):
+    if not has_levels(inputs):
         return {}, float("nan")
     bl = inputs["barro_lee"].drop_nulls(["share_secondary", "share_tertiary", "pop_25plus"])
+    if bl.height == 0:
+        return {}, float("nan")
     years = sorted(bl["year"].unique())
     year = min(years, key=lambda y: (abs(y - base_year), y))
     # shares are fractions; percentages (as some inputs hold them) are read as such

@@ -90,3 +90,14 @@ def test_the_model_is_read_as_a_change_from_the_data_1990_level():
     # weights 3:1 from 2010's emigrants; the model is exact on the first, off by log 2 on the other
     assert model == pytest.approx(0.25 * np.log(2))
     assert null == pytest.approx(0.75 * np.log(1.5))
+
+
+def test_a_region_the_run_leaves_without_graduates_abroad_is_scored_not_dropped():
+    observed = {
+        1990: (np.array([0.10, 0.02]), np.array([1.0, 1.0])),
+        2010: (np.array([0.10, 0.02]), np.array([1.0, 3.0])),
+    }
+    simulated = {1990: np.array([0.2, 0.04]), 2010: np.array([0.2, 0.0])}
+    model, null, anchored = log_errors(observed, simulated, np.ones(2, dtype=bool), 2010)
+    assert null == 0.0 and anchored[1] == pytest.approx(1e-6)
+    assert model == pytest.approx(0.75 * np.log(0.02 / 1e-6))

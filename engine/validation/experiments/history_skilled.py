@@ -95,21 +95,19 @@ def observed_rates(
     aged 25+ summed over each region's countries, and its tertiary emigrants (NaN and 0 for a
     region without data)."""
     from migsim.worldbuild.inputs import Inputs
-    from migsim.worldbuild.skills import RATE_CAP
+    from migsim.worldbuild.skills import emigrants_by_education
 
     inputs = Inputs()
     out = {}
     for year in years:
-        iab = inputs["iab_emigration"].filter((pl.col("sex") == "both") & (pl.col("year") == year))
-        bl = inputs["barro_lee"].filter(pl.col("year") == year)
-        r = pl.col("high_rate").clip(0.0, RATE_CAP)
         frame = (
-            iab.join(bl, on=["iso3", "year"], how="inner")
+            emigrants_by_education(inputs, year)
             .join(_areas(mapping), on="iso3", how="inner")
-            .with_columns((pl.col("share_tertiary") * pl.col("pop_25plus")).alias("n"))
-            .with_columns((r / (1.0 - r) * pl.col("n")).alias("m"))
             .group_by("area")
-            .agg(pl.col("m").sum(), pl.col("n").sum())
+            .agg(
+                (pl.col("high") * pl.col("pop_25plus")).sum().alias("m"),
+                (pl.col("share_tertiary") * pl.col("pop_25plus")).sum().alias("n"),
+            )
         )
         rate, emigrants = np.full(len(codes), np.nan), np.zeros(len(codes))
         for area, m, n in frame.iter_rows():
@@ -162,10 +160,14 @@ def log_errors(
     |log(estimate / IAB rate)| over the origin regions weighted by their tertiary emigrants of
     WEIGHT_YEAR; the model's estimate is the IAB's 1990 rate moved by the run's ratio."""
     base = observed[BASE][0]
+    rate = observed[year][0]
+    # the regions scored are the data's: a region the run leaves without graduates abroad
+    # (or had none of in 1990) stays in, its rate bounded to [1e-6, 1], so a run cannot beat
+    # the null by missing a region
+    keep = origins & np.isfinite(rate) & (rate > 0) & np.isfinite(base) & (base > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         anchored = base * simulated[year] / simulated[BASE]
-    rate = observed[year][0]
-    keep = origins & np.isfinite(anchored) & (anchored > 0) & np.isfinite(rate) & (base > 0)
+    anchored = np.clip(np.nan_to_num(anchored, nan=1e-6, posinf=1.0), 1e-6, 1.0)
     w = observed[WEIGHT_YEAR][1] * keep
     w = w / w.sum()
 
