@@ -55,19 +55,33 @@ def _mapping(name: str, codes: list[str]) -> pl.DataFrame | None:
     return None
 
 
+def residents_without_degree(barro_lee: pl.DataFrame, base_year: int) -> pl.DataFrame:
+    """`iso3, sec, non`: each country's adults aged 25+ with secondary schooling as their
+    highest level, and without a degree, in the Barro-Lee year nearest `base_year` (the
+    earlier of two as near); shares as fractions, or as percentages where the input holds
+    them so."""
+    years = np.array(sorted(set(barro_lee["year"].to_list())))
+    year = int(years[np.argmin(np.abs(years - base_year))])
+    scale = 0.01 if (barro_lee["share_tertiary"].max() or 0.0) > 1.5 else 1.0
+    frame = (
+        barro_lee.select("iso3", "year", "share_secondary", "share_tertiary", "pop_25plus")
+        .filter(pl.col("year") == year)
+        .drop_nulls()
+    )
+    return frame.select(
+        "iso3",
+        (pl.col("pop_25plus") * pl.col("share_secondary") * scale).alias("sec"),
+        (pl.col("pop_25plus") * (1.0 - pl.col("share_tertiary") * scale)).alias("non"),
+    )
+
+
 def secondary_shares(name: str, codes: list[str], base_year: int) -> tuple[np.ndarray, np.ndarray]:
     """(share[R], assumed[R]): secondary share among adults without a degree per region."""
     path = data_dir() / BARRO_LEE
     frame = pl.read_csv(
         path, columns=["iso3", "year", "share_secondary", "share_tertiary", "pop_25plus"]
     )
-    years = np.array(sorted(set(frame["year"].to_list())))
-    year = int(years[np.argmin(np.abs(years - base_year))])
-    frame = frame.filter(pl.col("year") == year).drop_nulls()
-    frame = frame.with_columns(
-        (pl.col("pop_25plus") * pl.col("share_secondary")).alias("sec"),
-        (pl.col("pop_25plus") * (1.0 - pl.col("share_tertiary"))).alias("non"),
-    )
+    frame = residents_without_degree(frame, base_year)
     world_share = float(frame["sec"].sum() / frame["non"].sum())
     share = np.full(len(codes), world_share)
     assumed = np.ones(len(codes), dtype=bool)

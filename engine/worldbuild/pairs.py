@@ -21,6 +21,24 @@ from migsim.worldbuild.skills import IAB_DESTINATIONS, SOURCES
 SHARE_COLUMNS = ("female_share", "tertiary_share")
 # the secondary share of migrants without a degree, weighted by the stock without a degree
 SECONDARY = "secondary_share"
+# what a share column falls back on where the IAB data do not reach: (method, its sources,
+# the note of a wholly assumed value, what the assumed part of an imputed one is)
+_DEFAULT_WORLD = (
+    "default-world",
+    "default world+un_stock",
+    "stock-weighted over regions12 pairs of the default world",
+    "the stock at the default world's share",
+)
+FALLBACK = {
+    "female_share": _DEFAULT_WORLD,
+    "tertiary_share": _DEFAULT_WORLD,
+    SECONDARY: (
+        "selection",
+        "barro_lee+un_stock",
+        "origin residents' odds of secondary schooling x MIGRANT_SELECTION",
+        "the stock without a degree at the assumed selection",
+    ),
+}
 
 TIES = ("contiguous", "common_language", "colonial_link")
 
@@ -50,9 +68,11 @@ def stock_tables(
     area = {r["iso3"]: r["area"] for r in records}
     r12 = {r["iso3"]: r["regions12"] for r in records}
     year = stock.filter((pl.col("year") == base_year) & (pl.col("origin") != pl.col("destination")))
-    # per area pair: stock, stock x share and the stock whose share was measured, by column
+    columns = (*SHARE_COLUMNS, SECONDARY) if with_secondary else SHARE_COLUMNS
+    # per area pair: stock, and by column [weight x share, weight, the weight measured]; the
+    # weight is the stock, or for the secondary share the stock without a degree
     pairs: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"s": 0.0, "n": 0, **{c: [0.0, 0.0] for c in SHARE_COLUMNS}, SECONDARY: [0.0] * 3}
+        lambda: {"s": 0.0, "n": 0, **{c: [0.0, 0.0, 0.0] for c in columns}}
     )
     intra: dict[str, float] = defaultdict(float)
     intra_pairs: dict[str, int] = defaultdict(int)
@@ -72,36 +92,19 @@ def stock_tables(
         cell["n"] += 1
         pair = {}
         for column, default in zip(SHARE_COLUMNS, shares[(r12[o], r12[d])]):
-            by_origin = measured.get(column, {})
-            if d in IAB_DESTINATIONS and o in by_origin:
-                pair[column] = by_origin[o]
-                cell[column][1] += s
-            else:
-                pair[column] = default
-            cell[column][0] += s * pair[column]
+            pair[column] = _add(cell[column], s, measured.get(column, {}), o, d, default)
         if with_secondary:
-            # [stock x (1 - tertiary) x share, stock x (1 - tertiary), the measured part of it]
             # (a pair whose migrants all hold a degree keeps a stock-weighted value)
             w = s * max(1.0 - pair["tertiary_share"], 1e-9)
-            by_origin = measured.get(SECONDARY, {})
-            if d in IAB_DESTINATIONS and o in by_origin:
-                value, cell[SECONDARY][2] = by_origin[o], cell[SECONDARY][2] + w
-            else:
-                value = migrant_secondary_share(residents[0].get(o, residents[1]))
-            cell[SECONDARY][0] += w * value
-            cell[SECONDARY][1] += w
+            assumed = migrant_secondary_share(residents[0].get(o, residents[1]))
+            _add(cell[SECONDARY], w, measured.get(SECONDARY, {}), o, d, assumed)
     stock_rows = []
     for (a, b), cell in sorted(pairs.items()):
         s, n = cell["s"], cell["n"]
         if s <= 0:
             continue
         key = f"{a}>{b}"
-        row = [a, b, f"{s:.0f}", *(f"{cell[c][0] / s:.4f}" for c in SHARE_COLUMNS)]
-        if with_secondary:
-            total, w, part = cell[SECONDARY]
-            row.append(f"{total / w:.4f}")
-            _secondary_provenance(prov, key, n, w, part)
-        stock_rows.append(row)
+        stock_rows.append([a, b, f"{s:.0f}", *(f"{cell[c][0] / cell[c][1]:.4f}" for c in columns)])
         prov.add(
             "migrant_stock_2013.csv",
             key,
@@ -109,19 +112,8 @@ def stock_tables(
             "data" if n == 1 else "aggregated",
             "un_stock",
         )
-        for column in SHARE_COLUMNS:
-            part = cell[column][1]
-            note = ""
-            if part <= 0:
-                method, sources = "assumed:default-world", "default world+un_stock"
-                note = "stock-weighted over regions12 pairs of the default world"
-            elif part >= s * (1 - 1e-12):
-                method, sources = ("data" if n == 1 else "aggregated"), SOURCES[column]
-            else:
-                method = "imputed:default-world"
-                sources = f"{SOURCES[column]}+default world+un_stock"
-                note = f"{1 - part / s:.1%} of the stock at the default world's share"
-            prov.add("migrant_stock_2013.csv", key, column, method, sources, note)
+        for column in columns:
+            _share_provenance(prov, key, column, n, *cell[column][1:])
     intra_rows = []
     for a in sorted({r["area"] for r in records}):
         intra_rows.append([a, f"{intra[a]:.0f}"])
@@ -136,17 +128,31 @@ def stock_tables(
     return stock_rows, intra_rows, left_out
 
 
-def _secondary_provenance(prov: Provenance, key: str, n: int, w: float, part: float) -> None:
-    if w > 0 and part >= w * (1 - 1e-12):
-        method, sources, note = ("data" if n == 1 else "aggregated"), SOURCES[SECONDARY], ""
-    elif part > 0:
-        method = "imputed:selection"
-        sources = f"{SOURCES[SECONDARY]}+barro_lee+un_stock"
-        note = f"{1 - part / w:.1%} of the stock without a degree at the assumed selection"
+def _add(cell: list[float], weight: float, by_origin: dict, o: str, d: str, fallback: float):
+    """Add a country pair's share to its area pair's cell [weight x share, weight, measured
+    weight]: the origin's measured share into an IAB destination, else `fallback`."""
+    measured = d in IAB_DESTINATIONS and o in by_origin
+    value = by_origin[o] if measured else fallback
+    cell[0] += weight * value
+    cell[1] += weight
+    cell[2] += weight if measured else 0.0
+    return value
+
+
+def _share_provenance(
+    prov: Provenance, key: str, column: str, n: int, weight: float, part: float
+) -> None:
+    """`data`/`aggregated` where every country pair was measured, `assumed:<fallback>` where
+    none was, `imputed:<fallback>` (the note gives the assumed part) in between."""
+    name, sources, assumed_note, what = FALLBACK[column]
+    if part <= 0:
+        method, source, note = f"assumed:{name}", sources, assumed_note
+    elif part >= weight * (1 - 1e-12):
+        method, source, note = ("data" if n == 1 else "aggregated"), SOURCES[column], ""
     else:
-        method, sources = "assumed:selection", "barro_lee+un_stock"
-        note = "origin residents' odds of secondary schooling x MIGRANT_SELECTION"
-    prov.add("migrant_stock_2013.csv", key, SECONDARY, method, sources, note)
+        method, source = f"imputed:{name}", f"{SOURCES[column]}+{sources}"
+        note = f"{1 - part / weight:.1%} of {what}"
+    prov.add("migrant_stock_2013.csv", key, column, method, source, note)
 
 
 def _country_matrices(distances: pl.DataFrame, records: list[dict]):

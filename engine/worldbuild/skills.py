@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from migsim.core.world_education import residents_without_degree
 from migsim.worldbuild.inputs import Inputs
 
 # The 20 destinations of the IAB brain-drain data (its data page; the JRC data catalogue,
@@ -83,6 +84,14 @@ def emigrants_by_education(inputs: Inputs, year: int) -> pl.DataFrame:
     )
 
 
+def emigrant_counts(inputs: Inputs, year: int) -> pl.DataFrame:
+    """`iso3, low, med, high, pop_25plus, share_tertiary`: `emigrants_by_education` with the
+    emigrants of each level in people (per resident times the residents aged 25+)."""
+    return emigrants_by_education(inputs, year).with_columns(
+        pl.col(e) * pl.col("pop_25plus") for e in ("low", "med", "high")
+    )
+
+
 def census_year(inputs: Inputs, base_year: int) -> int | None:
     """The IAB census year a world of `base_year` takes: the latest one up to it (None without
     the IAB and Barro-Lee inputs, or before the first census)."""
@@ -124,18 +133,9 @@ def resident_secondary_shares(inputs: Inputs, base_year: int) -> tuple[dict[str,
     migsim.core.world_education computes a region's; ({}, nan) without Barro-Lee."""
     if not has_levels(inputs):
         return {}, float("nan")
-    bl = inputs["barro_lee"].drop_nulls(["share_secondary", "share_tertiary", "pop_25plus"])
-    if bl.height == 0:
+    frame = residents_without_degree(inputs["barro_lee"], base_year)
+    if frame.height == 0:
         return {}, float("nan")
-    years = sorted(bl["year"].unique())
-    year = min(years, key=lambda y: (abs(y - base_year), y))
-    # shares are fractions; percentages (as some inputs hold them) are read as such
-    scale = 0.01 if bl["share_tertiary"].max() > 1.5 else 1.0
-    frame = bl.filter(pl.col("year") == year).select(
-        "iso3",
-        (pl.col("pop_25plus") * pl.col("share_secondary") * scale).alias("sec"),
-        (pl.col("pop_25plus") * (1.0 - pl.col("share_tertiary") * scale)).alias("non"),
-    )
     world = float(frame["sec"].sum() / frame["non"].sum())
     frame = frame.filter(pl.col("non") > 0)
     return {iso3: float(a / b) for iso3, a, b in frame.iter_rows()}, world

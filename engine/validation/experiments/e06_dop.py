@@ -94,19 +94,19 @@ def emigrant_changes(codes, years=(1990, 2000)) -> dict[str, np.ndarray]:
     years[0] to years[1], as shares of its residents aged 25+ in years[1]} from the IAB
     emigration rates and Barro-Lee's residents (migsim.worldbuild.skills)."""
     from migsim.worldbuild.inputs import Inputs
-    from migsim.worldbuild.skills import emigrants_by_education
+    from migsim.worldbuild.skills import emigrant_counts
 
     inputs = Inputs()
     levels = ["low", "med", "high"]
     counts = []
     for year in years:
-        frame = emigrants_by_education(inputs, year).filter(pl.col("iso3").is_in(list(codes)))
+        frame = emigrant_counts(inputs, year).filter(pl.col("iso3").is_in(list(codes)))
         missing = sorted(set(codes) - set(frame["iso3"]))
         if missing:
             raise ValueError(f"E6: no IAB rates or Barro-Lee residents for {missing} in {year}")
         counts.append(
             {
-                row[0]: (np.array(row[1:4]) * row[4], row[4])
+                row[0]: (np.array(row[1:4]), row[4])
                 for row in frame.select("iso3", *levels, "pop_25plus").iter_rows()
             }
         )
@@ -121,15 +121,14 @@ def immigrant_changes(codes, years=(1990, 2000)) -> dict[str, tuple[np.ndarray, 
     emigrants by education (migsim.worldbuild.skills) shared over the 20 IAB destinations in
     proportion to its UN stocks there."""
     from migsim.worldbuild.inputs import Inputs
-    from migsim.worldbuild.skills import IAB_DESTINATIONS, emigrants_by_education
+    from migsim.worldbuild.skills import IAB_DESTINATIONS, emigrant_counts
 
     inputs = Inputs()
     into = pl.col("destination").is_in(sorted(IAB_DESTINATIONS))
     counts, covered = [], {c: 1.0 for c in codes}
     for year in years:
-        emigrants = emigrants_by_education(inputs, year).select(
-            pl.col("iso3").alias("origin"),
-            *(pl.col(e) * pl.col("pop_25plus") for e in ("low", "med", "high")),
+        emigrants = emigrant_counts(inputs, year).select(
+            pl.col("iso3").alias("origin"), "low", "med", "high"
         )
         stock = country_matrix([year]).filter(into)
         stock = stock.with_columns(

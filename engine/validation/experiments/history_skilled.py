@@ -95,17 +95,17 @@ def observed_rates(
     aged 25+ summed over each region's countries, and its tertiary emigrants (NaN and 0 for a
     region without data)."""
     from migsim.worldbuild.inputs import Inputs
-    from migsim.worldbuild.skills import emigrants_by_education
+    from migsim.worldbuild.skills import emigrant_counts
 
     inputs = Inputs()
     out = {}
     for year in years:
         frame = (
-            emigrants_by_education(inputs, year)
+            emigrant_counts(inputs, year)
             .join(_areas(mapping), on="iso3", how="inner")
             .group_by("area")
             .agg(
-                (pl.col("high") * pl.col("pop_25plus")).sum().alias("m"),
+                pl.col("high").sum().alias("m"),
                 (pl.col("share_tertiary") * pl.col("pop_25plus")).sum().alias("n"),
             )
         )
