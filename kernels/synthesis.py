@@ -117,6 +117,13 @@ def sort_by_education(start, stop, age, sex, skill, years_abroad, family, wealth
 
 
 @nb.njit(inline="always", **EXACT_JIT)
+def tertiary_at(share, aged, profile):
+    """The probability of a degree at one age: the group's share, times the origin's
+    profile by age where the group follows it (natives; `migsim.core.world_education`)."""
+    return share * profile if aged else share
+
+
+@nb.njit(inline="always", **EXACT_JIT)
 def stratum_draw(u, k, size):
     """The age-sex quantile of the k-th of `size` agents of a group: uniform within its own
     stratum [k / size, (k + 1) / size), u the agent's own uniform. The group's agents then
@@ -135,6 +142,8 @@ def synthesise(
     group_status,
     group_cdf,
     group_tertiary,
+    group_aged,
+    age_profile,
     group_secondary,
     group_wealth,
     group_return,
@@ -152,6 +161,8 @@ def synthesise(
     and wealth.
 
     group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
+    group_tertiary (G,): the share holding a degree (from 22); where group_aged (G,) is set,
+    times age_profile (R, n_ages) of the group's origin at the person's age.
     years_abroad of a migrant (arrival dates are not in the stock data) is drawn by
     `draw_years_abroad` from the steady state of arrivals under the return hazard:
     return_hazard (5, >= n_ages) by status and years abroad, group_return (G,) the
@@ -190,7 +201,9 @@ def synthesise(
             status[i] = group_status[g]
             if a < TERTIARY_MIN_AGE:
                 skill[i] = PRIMARY
-            elif uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]:
+            elif uniform(key, pid, 0, Stream.SYNTH_SKILL) < tertiary_at(
+                group_tertiary[g], group_aged[g], age_profile[group_origin[g], a]
+            ):
                 skill[i] = TERTIARY
             elif uniform(key, pid, 0, Stream.SYNTH_EDUCATION) < group_secondary[g]:
                 skill[i] = SECONDARY

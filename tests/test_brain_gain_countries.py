@@ -126,13 +126,13 @@ def loglinear(built, compose_cfg):
 
 def test_the_reduced_form_has_one_elasticity_and_the_base_year_shares(built, loglinear):
     """economy.education_response=loglinear: ln H_ex = a_o + beta ln p_s. It reproduces the
-    base-year tertiary shares; doubling any origin's prospect (below the caps) raises its
+    base-year cohort shares; doubling any origin's prospect (below the caps) raises its
     H_ex by the same factor 2**beta, whatever its tertiary share or its prospect, and wages
     do not move it; beta makes the mean response over developing origins the calibrated
     elasticity (above it, as origins without emigrant graduates do not respond)."""
     step, out = loglinear.step, loglinear.out
     assert step.response == "loglinear"
-    h = np.clip(np.asarray(built.world.tertiary_share), 1e-4, 0.999)
+    h = np.clip(np.asarray(built.world.cohort_tertiary_share), 1e-4, 0.999)
     p = out["p_high"]
     free = (p >= 1e-4) & (2 * p < 0.99) & (h * 2**step.beta < 0.99)
     assert free.sum() > 100

@@ -55,9 +55,9 @@ def test_doubling_prospects_raises_ex_ante_human_capital_in_developing_origins(b
     _, out = _elasticities(built, 2.0)
     dev = ~built.world.developed
     assert (out["scaled"]["ex_ante"][dev] > out["base"]["ex_ante"][dev]).mean() >= 0.5
-    # H_ex at the base reproduces the base-year tertiary shares (calibration)
+    # H_ex at the base reproduces the base-year cohort shares (calibration)
     np.testing.assert_allclose(
-        out["base"]["ex_ante"], np.clip(built.world.tertiary_share, 1e-4, 0.999), rtol=1e-9
+        out["base"]["ex_ante"], np.clip(built.world.cohort_tertiary_share, 1e-4, 0.999), rtol=1e-9
     )
 
 

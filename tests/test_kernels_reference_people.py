@@ -288,6 +288,8 @@ def _groups(rng, n_ages: int):
         status,
         cdf,
         rng.uniform(0.0, 0.6, size=G),
+        (rng.uniform(size=G) < 0.5).astype(np.uint8),  # groups whose degrees follow age
+        rng.uniform(0.2, 2.5, size=(4, n_ages)),  # the origins' profiles by age
         rng.uniform(0.1, 0.9, size=G),
         rng.uniform(1e3, 5e4, size=G),
         rng.uniform(0.2, 3.0, size=G),  # corridor factors of the return hazard

@@ -63,6 +63,7 @@ def test_paths_interpolate_hold_and_anchor_at_the_world():
         ("year,region,variable,value\n2020,XXX,gdp_per_capita,5\n", "not a region"),
         ("year,region,variable,value\n2020,SSA,gdp,5\n", "variable"),
         ("year,region,variable,value\n2020,SSA,gdp_per_capita,-5\n", "out of range"),
+        ("year,region,variable,value\n2020,SSA,cohort_tertiary_share,1.5\n", "0 to 1"),
         ("year,region,variable,value\n2020,SSA,gdp_per_capita,abc\n", "not a number"),
         ("year,region,value\n2020,SSA,5\n", "no column variable"),
         (
@@ -130,6 +131,39 @@ def test_fertility_and_mortality_paths_drive_the_demography(tmp_path):
     year = pl.col("year") > 2013
     assert low.filter(year)["births"].sum() < 0.4 * base.filter(year)["births"].sum()
     assert low.filter(year)["deaths"].sum() > 1.5 * base.filter(year)["deaths"].sum()
+
+
+def test_a_cohort_education_path_moves_who_graduates(tmp_path):
+    """`cohort_tertiary_share` raised for SSA from 2014: the education step's ex-ante share
+    H_ex follows the path (the emigration prospects act on top, a small term over a few
+    years), SSA's graduates rise in proportion, and other origins keep theirs; the base year
+    is the same world."""
+    world = load_world("default")
+    ssa, nam = world.index("SSA"), world.index("NAM")
+    target = 4 * float(world.cohort_tertiary_share[ssa])
+    path = _write(
+        tmp_path, f"year,region,variable,value\n2014,SSA,cohort_tertiary_share,{target}\n"
+    )
+    base = _regions(migsim.run(BASE))
+    moved = _regions(migsim.run([*BASE, f"scenario.path={path}"]))
+
+    def at(frame, region, year, column):
+        row = frame.filter((pl.col("region") == region) & (pl.col("year") == year))
+        return float(row[column][0])
+
+    h0 = at(base, "SSA", 2013, "ex_ante_tertiary_share")
+    assert at(moved, "SSA", 2013, "ex_ante_tertiary_share") == h0
+    for year in (2015, 2019):
+        h = at(moved, "SSA", year, "ex_ante_tertiary_share")
+        assert h == pytest.approx(target, rel=0.05)
+        assert at(base, "SSA", year, "ex_ante_tertiary_share") == pytest.approx(h0, rel=0.05)
+        assert at(moved, "NAM", year, "ex_ante_tertiary_share") == pytest.approx(
+            at(base, "NAM", year, "ex_ante_tertiary_share"), rel=0.01
+        )
+    later = (pl.col("region") == "SSA") & (pl.col("year") > 2013)
+    ratio = moved.filter(later)["graduates"].sum() / base.filter(later)["graduates"].sum()
+    assert 2.5 < ratio < 6.0  # about fourfold, few agents turn 22 in SSA at this size
+    assert nam != ssa
 
 
 def _flow(result, origin: str, destination: str) -> pl.DataFrame:
@@ -248,6 +282,39 @@ def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_pa
         assert gdp["year"].n_unique() == 25
         wpp = rows.filter(pl.col("variable") == "population")
         assert sorted(wpp["year"].unique()) == [1995, 2000, 2005, 2010, 2015]
+        cohort = rows.filter(pl.col("variable") == "cohort_tertiary_share")
+        assert sorted(cohort["year"].unique()) == [1995, 2000, 2005, 2010]
+
+
+def test_history_cohort_education_is_the_world_plus_barro_lee_change():
+    """The history's cohort_tertiary_share of SSA in 2010 is regions12_1990's base-year
+    cohort share plus the change 1990-2010 of Barro-Lee's tertiary share of people aged
+    25-29 over the mapping's SSA countries, weighted by their number (recomputed here from
+    the input files)."""
+    from migsim.core.resources import config_dir
+    from migsim.worldbuild.inputs import Inputs
+    from migsim.worldbuild.mapping import mapping_path
+
+    world = load_world("regions12_1990")
+    mapping = pl.read_csv(mapping_path("regions12")).with_columns(pl.col("iso3").str.to_uppercase())
+    ssa = set(mapping.filter(pl.col("area") == "SSA")["iso3"])
+    bl = Inputs()["barro_lee_ages"].filter(
+        pl.col("iso3").is_in(sorted(ssa)) & (pl.col("age_from") == 25)
+    )
+
+    def mean(year):
+        part = bl.filter(pl.col("year") == year)
+        return float((part["share_tertiary"] * part["population"]).sum() / part["population"].sum())
+
+    expected = float(world.cohort_tertiary_share[world.index("SSA")]) + mean(2010) - mean(1990)
+    rows = pl.read_csv(config_dir() / "scenario" / "history_regions12_1990.csv", comment_prefix="#")
+    got = rows.filter(
+        (pl.col("variable") == "cohort_tertiary_share")
+        & (pl.col("region") == "SSA")
+        & (pl.col("year") == 2010)
+    )["value"][0]
+    assert got == pytest.approx(expected, rel=1e-5)
+    assert mean(2010) != mean(1990)
 
 
 def test_projection_run_follows_wpp_without_forcing_it():

@@ -70,3 +70,58 @@ def test_migrants_are_positively_selected_by_the_assumed_odds_factor():
         assert p < m < 1
         assert (m / (1 - m)) / (p / (1 - p)) == pytest.approx(MIGRANT_SELECTION)
     assert migrant_secondary_share(1.0) == 1.0
+
+
+# ------------------------------------------------------------------ degrees by age
+def test_age_profile_is_barro_lee_by_age_group_relative_to_adults():
+    """regions12's East Asia: the tertiary share of each age group (Barro-Lee 2010, summed
+    by hand over the mapping's countries) over the mean across the world's adults aged 25+;
+    ages 22-29 take the group 25-29, 75 and over the open group; the mean over adults is 1."""
+    world = load_world("regions12")
+    r = world.index("EAS")
+    bl = pl.read_csv(data_dir() / "inputs" / "barro_lee_ages" / "barro_lee_ages.csv")
+    areas = dict(
+        pl.read_csv(data_dir() / "mappings" / "regions12.csv").select("iso3", "area").iter_rows()
+    )
+    graduates, people = {}, {}
+    for row in bl.filter(pl.col("year") == 2010).iter_rows(named=True):
+        if areas.get(row["iso3"]) == "EAS":
+            g = row["age_from"]
+            graduates[g] = graduates.get(g, 0.0) + row["share_tertiary"] * row["population"]
+            people[g] = people.get(g, 0.0) + row["population"]
+    share = {g: graduates[g] / people[g] for g in graduates}
+    profile = world.tertiary_age_profile[r]
+    adults = world.resident_pyramid[r].sum(axis=0) * (np.arange(profile.size) >= 25)
+    assert (profile * adults).sum() / adults.sum() == pytest.approx(1.0, rel=1e-12)
+    assert profile[22] == profile[25] == profile[29]
+    assert profile[40] / profile[25] == pytest.approx(share[40] / share[25], rel=1e-12)
+    assert profile[90] / profile[25] == pytest.approx(share[75] / share[25], rel=1e-12)
+    assert profile[25] > 1.5 and profile[70] < 0.5  # East Asia's degrees are recent
+    assert world.cohort_tertiary_share[r] == pytest.approx(
+        world.tertiary_share[r] * profile[25], rel=1e-12
+    )
+
+
+def test_worlds_without_a_mapping_have_flat_profiles():
+    world = load_world("toy")
+    assert (world.tertiary_age_profile == 1.0).all()
+    np.testing.assert_array_equal(world.cohort_tertiary_share, world.tertiary_share)
+
+
+def test_synthesised_natives_hold_degrees_by_age_and_keep_the_adults_share():
+    """A synthesised regions12 population: East Asia's natives aged 25-29 hold degrees about
+    twice as often as its adults, those aged 65+ far less often, and the natives aged 25+
+    hold them at the world's tertiary share (sampling error aside); migrants keep their
+    corridor's share at every age."""
+    import migsim
+
+    sim = migsim.build_simulation(["world=regions12", "population.size=400000", "seed=3"])
+    world = sim.world
+    r = world.index("EAS")
+    cells = sim.cell_people()  # (o, loc, skill, sex, band, status), real people
+    home = cells[r, r, :, :, :, 0].sum(axis=1)  # (skill, band)
+    adult = home[:, 3:].sum(axis=1)
+    assert adult[1] / adult.sum() == pytest.approx(world.tertiary_share[r], rel=0.05)
+    young, old = home[:, 3], home[:, 8]  # bands 25-29 and 65+
+    assert young[1] / young.sum() > 1.6 * world.tertiary_share[r]
+    assert old[1] / old.sum() < 0.6 * world.tertiary_share[r]

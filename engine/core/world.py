@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from migsim.core import world_education as schooling
 from migsim.core.errors import InputError
 from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived here)
     AGE_BAND_EDGES,
@@ -27,7 +28,6 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
     SKILLS,
 )
 from migsim.core.resources import data_dir
-from migsim.core.world_education import migrant_secondary_matrix, secondary_shares
 from migsim.core.world_fees import corridor_fees
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
@@ -102,10 +102,17 @@ class World:
     secondary_share: np.ndarray | None = None  # (R,) of non-tertiary adults (world_education)
     # (R, R) of migrants without a degree: migrant_stock_2013.csv's, else world_education's
     migrant_secondary_share: np.ndarray | None = None
+    tertiary_age_profile: np.ndarray | None = None  # (R, N_AGES) over 25+ (world_education)
 
     @property
     def n_regions(self) -> int:
         return len(self.codes)
+
+    @property
+    def cohort_tertiary_share(self) -> np.ndarray:
+        """(R,) the base year's share of a cohort taking a degree: the share at 25-29."""
+        p, t = self.tertiary_age_profile, self.tertiary_share
+        return t if p is None else np.clip(t * p[:, schooling.COHORT_AGE], 0.0, 1.0)
 
     def index(self, code: str) -> int:
         return self.codes.index(code)
@@ -347,10 +354,12 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     world.remittance_fee_corridor, world.remittance_fee_assumed = corridor_fees(
         root, codes, world.remittance_fee
     )
-    world.secondary_share = secondary_shares(world.name, codes, year)[0]  # [1]: where assumed
+    world.secondary_share = schooling.secondary_shares(world.name, codes, year)[0]  # [1]: assumed
     given = _square(stock, spath, codes, "secondary_share", np.nan) if optional else None
-    world.migrant_secondary_share = migrant_secondary_matrix(world.secondary_share, given)
+    world.migrant_secondary_share = schooling.migrant_secondary_matrix(world.secondary_share, given)
     _derive_demography(world)
+    profile = schooling.tertiary_age_profile(world.name, codes, year, world.resident_pyramid.sum(1))
+    world.tertiary_age_profile = profile[0]  # [1]: where assumed (a flat profile)
     return world
 
 

@@ -1,5 +1,6 @@
-"""Secondary schooling by region: the share of adults without a degree who reached secondary
-school, from Barro-Lee v2.2 (`engine/data/inputs/barro_lee`), and the migrants' share from it.
+"""Schooling by region from Barro-Lee v2.2: the share of adults without a degree who reached
+secondary school (`engine/data/inputs/barro_lee`) and the migrants' share from it, and the
+tertiary share by age (`engine/data/inputs/barro_lee_ages`, `tertiary_age_profile`).
 
 People carry three education groups (0 primary or less, 1 secondary, 2 tertiary). The worlds'
 tables give the tertiary share of every region and corridor; the split of the others into
@@ -38,6 +39,9 @@ from migsim.core.resources import data_dir
 # and Hanson 2011); the size of the factor is assumed, not measured by corridor.
 MIGRANT_SELECTION = 1.5
 BARRO_LEE = Path("inputs") / "barro_lee" / "barro_lee.csv"
+BARRO_LEE_AGES = Path("inputs") / "barro_lee_ages" / "barro_lee_ages.csv"
+TERTIARY_MIN_AGE = 22  # the age of graduation (migsim.kernels.synthesis, migsim.model.cells)
+COHORT_AGE = 25  # the profile's value at 25 (group 25-29) is the graduating cohort's
 MAPPINGS = ("regions12", "corridors", "countries")
 
 
@@ -97,6 +101,64 @@ def secondary_shares(name: str, codes: list[str], base_year: int) -> tuple[np.nd
             if code in found and np.isfinite(found[code]):
                 share[r], assumed[r] = found[code], False
     return np.clip(share, 0.0, 1.0), assumed
+
+
+def tertiary_age_profile(
+    name: str, codes: list[str], base_year: int, pyramid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(profile[R, A], assumed[R]): each region's tertiary share at each age relative to its
+    share of adults aged 25+, from Barro-Lee v2.2's five-year age groups
+    (`engine/data/inputs/barro_lee_ages`) in the year nearest `base_year`, summed over the
+    countries the world's mapping puts in the region (weighted by each group's population).
+
+    Ages 22-29 take the group 25-29 (a degree is taken at 22 in the model; Barro-Lee's 20-24
+    are still studying), 30-74 their own group, 75 and over the open group. The profile is
+    normalised so that its mean over the ages 25+ of `pyramid` (R, A), the world's
+    residents by age, is 1: the tertiary share times the profile keeps the region's share of
+    adults. Ages under 22 and regions without a Barro-Lee country (every region of a world
+    no mapping covers) get a flat profile of 1 (`assumed`)."""
+    R, A = pyramid.shape
+    profile = np.ones((R, A))
+    assumed = np.ones(R, dtype=bool)
+    path = data_dir() / BARRO_LEE_AGES
+    mapping = _mapping(name, codes)
+    if mapping is None or not path.is_file():
+        return profile, assumed
+    frame = pl.read_csv(path, columns=["iso3", "year", "age_from", "share_tertiary", "population"])
+    years = np.array(sorted(set(frame["year"].to_list())))
+    year = int(years[np.argmin(np.abs(years - base_year))])
+    rows = (
+        frame.filter(pl.col("year") == year)
+        .join(mapping, on="iso3", how="inner")
+        .drop_nulls()
+        .sort("area", "age_from", "iso3")  # summed in this order: the same bits every run
+    )
+    sums: dict[tuple[str, int], list[float]] = {}
+    for area, age_from, share, population in rows.select(
+        "area", "age_from", "share_tertiary", "population"
+    ).iter_rows():
+        acc = sums.setdefault((area, int(age_from)), [0.0, 0.0])
+        acc[0] += share * population
+        acc[1] += population
+    shares: dict[str, dict[int, float]] = {}
+    for (area, age_from), (graduates, population) in sums.items():
+        if population > 0:
+            shares.setdefault(area, {})[age_from] = graduates / population
+    ages = np.arange(A)
+    group = np.clip(5 * (ages // 5), 25, 75)  # 22-29 -> 25, 75+ -> 75
+    adult = ages >= 25
+    for r, code in enumerate(codes):
+        found = shares.get(code)
+        if not found or any(int(g) not in found for g in np.unique(group)):
+            continue
+        raw = np.array([found[int(g)] for g in group])
+        weights = pyramid[r] * adult
+        mean = float((raw * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+        if mean <= 0.0:
+            continue
+        profile[r] = np.where(ages >= TERTIARY_MIN_AGE, raw / mean, 1.0)
+        assumed[r] = False
+    return profile, assumed
 
 
 def migrant_secondary_share(origin_share: float) -> float:

@@ -5,9 +5,8 @@
    keeps the 2013 stocks growing at the recent pace (f = h S / (1 - S), docs/model.md §4.2);
    the growth rate is per corridor where the world has a stock_growth.csv
    (`migsim.model.growth`), behaviour.stock_growth otherwise.
-   An origin cell whose targets need more people choosing to leave than live at home (only
-   the share able to pay can go) has them scaled down (`cap_infeasible_targets`; counted in
-   the provenance).
+   An origin cell whose targets need more people choosing to leave than live at home (only the
+   share able to pay can go) has them scaled down (`cap_infeasible_targets`; in the provenance).
 2. Corridor constants xi[o, d, s, g] solve expected model flows = targets, with cell
    populations, the age profile, nested logit and the liquidity constraint (a contraction
    on log flows).
@@ -22,11 +21,10 @@
    logit and small cuts it is DMS's S (e^c - 1); with a nest (rho < 1) a destination's own
    cut weighs 1/rho and the others' cuts offset part of it.
 
-Everything is computed from the world tables' expected cell populations, not from a
-sampled population, so the calibration does not depend on the seed or the number of agents.
-`migsim calibrate` writes `calibration.json` into the world directory with its provenance; a
-run whose tables or parameters differ from the stored ones calibrates afresh in memory
-(`load_calibration`).
+Everything is computed from the world tables' expected cell populations, not from a sampled
+population, so the calibration depends on neither the seed nor the number of agents. `migsim
+calibrate` writes `calibration.json` into the world directory with its provenance; a run whose
+tables, inputs or parameters differ calibrates afresh in memory (`load_calibration`).
 """
 
 from __future__ import annotations
@@ -49,13 +47,7 @@ from migsim.core.errors import InputError
 from migsim.core.resources import cache_dir, is_shipped
 from migsim.core.world import World
 from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
-from migsim.model.cells import (  # noqa: F401  (re-exported)
-    BAND_LOWER,
-    B,
-    BaseCells,
-    base_cells,
-    cap_infeasible_targets,
-)
+from migsim.model.cells import BAND_LOWER, B, BaseCells, base_cells, cap_infeasible_targets  # noqa: F401
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.growth import corridor_growth, floored_targets
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
@@ -106,11 +98,14 @@ class Calibration:
 
 
 def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
-    """Hash of everything the calibration depends on: world tables and parameters."""
+    """Hash of everything the calibration depends on: world tables, inputs, parameters."""
     digest = hashlib.sha256()
     for path in sorted(world.path.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    profile = world.tertiary_age_profile  # natives' degrees by age, where not flat
+    if profile is not None and (profile != 1.0).any():
+        digest.update(np.ascontiguousarray(profile, dtype=np.float64).tobytes())
     params = {name: _plain(getattr(conf, name)) for name in CALIBRATION_FIELDS}
     params["wealth_sigma"] = float(pop_conf.wealth_sigma)
     params["wealth_to_income"] = float(pop_conf.wealth_to_income)

@@ -41,8 +41,11 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     R = world.n_regions
     natives = native_pyramids(world)  # (R, 2, N_AGES)
     home = np.zeros((R, 2, 2, B))
+    profile = world.tertiary_age_profile  # natives' degrees by age (as synthesised)
     for o in range(R):
         t = _tertiary_by_age(world.tertiary_share[o])
+        if profile is not None:
+            t = np.minimum(t * profile[o], 1.0)
         for g in range(2):
             high = natives[o, g] * t
             low = natives[o, g] - high

@@ -250,6 +250,11 @@ def synthesise_population(
     secondary = world.secondary_share
     if secondary is None:
         secondary, _ = secondary_shares(world.name, world.codes, world.base_year)
+    # natives' degrees by age (Barro-Lee's age groups, mean 1 over adults; flat without data)
+    age_profile = world.tertiary_age_profile
+    if age_profile is None:
+        age_profile = np.ones((R, N_AGES))
+    age_profile = np.ascontiguousarray(age_profile, dtype=np.float64)
     migrants_secondary = world.migrant_secondary_share
     if migrants_secondary is None:
         migrants_secondary = migrant_secondary_matrix(secondary, None)
@@ -264,6 +269,7 @@ def synthesise_population(
         [],
         [],
     )
+    g_aged: list[bool] = []
     for o in range(R):
         intra_share = world.intra_migrants[o] / home[o]
         irregular = irregular_share[o] if irregular_share is not None else np.zeros(R)
@@ -302,6 +308,7 @@ def synthesise_population(
             g_status.append(status)
             g_cdf.append(cdf)
             g_tertiary.append(min(tertiary, 1.0))
+            g_aged.append(loc == o)  # natives hold degrees by age, as their origin's adults
             # among adults without a degree: the origin's Barro-Lee share at home; abroad the
             # corridor's (the IAB data's into its 20 destinations, else the origin's selected
             # upwards by an assumed factor: engine/core/world_education.py)
@@ -313,7 +320,7 @@ def synthesise_population(
     if origins is not None:
         keep = set(int(o) for o in origins)
         selected = np.array([g for g in selected if g_origin[g] in keep], dtype=np.int64)
-    g_origin, g_location, g_status, g_cdf, g_tertiary, g_secondary, g_wealth, g_count = (
+    g_origin, g_location, g_status, g_cdf, g_tertiary, g_aged, g_secondary, g_wealth, g_count = (
         [group[g] for g in selected]
         for group in (
             g_origin,
@@ -321,6 +328,7 @@ def synthesise_population(
             g_status,
             g_cdf,
             g_tertiary,
+            g_aged,
             g_secondary,
             g_wealth,
             g_count,
@@ -342,6 +350,8 @@ def synthesise_population(
         np.array(g_status, np.int64),
         np.ascontiguousarray(np.array(g_cdf)),
         np.array(g_tertiary),
+        np.array(g_aged, dtype=np.uint8),
+        age_profile,
         np.array(g_secondary, dtype=np.float64),
         np.array(g_wealth),
         np.array([durations.factor[o, loc] for o, loc in zip(g_origin, g_location)]),

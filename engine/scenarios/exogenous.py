@@ -12,6 +12,9 @@ The calibration belongs to the base year. Later years act through the model:
   economy switched off, wages are the base year's times `x`.
 - `total_fertility`, `life_expectancy`: the year's fertility and mortality schedules, from
   the same shapes as the base year's (`migsim.core.world`); population is not forced.
+- `cohort_tertiary_share`: the share of each new cohort completing a degree at the base
+  year's emigration prospects; the education step moves its ex-ante H_ex to it, and the
+  prospects act on top as in any year (`migsim.steps.education`).
 - policy: the regime's components active that year (`migsim.regimes.timeline`); a step
   holding a policy gets the year's through `use_policy`.
 """
@@ -43,6 +46,7 @@ class Exogenous:
         self.income_factor: np.ndarray | None = None  # (R,) GDP per capita / base year
         self.tfp_factor: np.ndarray | None = None  # (R,) TFP / base year
         self.vital: tuple[np.ndarray, np.ndarray] | None = None  # death prob., fertility
+        self.cohort_tertiary: np.ndarray | None = None  # (R,) H_ex at base-year prospects
         self._vital_key = None
 
     @property
@@ -63,6 +67,8 @@ class Exogenous:
             or s.has("life_expectancy_male")
         ):
             self.vital = self._vital(year)
+        if s is not None and s.has("cohort_tertiary_share"):
+            self.cohort_tertiary = s.value("cohort_tertiary_share", year)
         if self.timeline is not None and not self.timeline.static:
             policy = self.timeline.at(year)
             for step in sim.steps:

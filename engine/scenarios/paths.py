@@ -33,6 +33,12 @@ VARIABLES: dict[str, tuple[str, str, float, float]] = {
     "life_expectancy_female": ("years at birth", "linear", 15.0, 120.0),
     "life_expectancy_male": ("years at birth", "linear", 15.0, 120.0),
     "population": ("people (a projection to compare with; never forced)", "log", 1.0, 1e11),
+    "cohort_tertiary_share": (
+        "share of a cohort completing tertiary education at the base-year emigration prospects",
+        "linear",
+        0.0,
+        1.0,
+    ),
 }
 GROUPS = ("all", "developed", "developing")
 COLUMNS = {"year": pl.Int64, "region": pl.String, "variable": pl.String, "value": pl.Float64}
@@ -48,6 +54,7 @@ def base_values(world: World, variable: str) -> np.ndarray:
         "life_expectancy_female": le[:, 0],
         "life_expectancy_male": le[:, 1],
         "population": world.population,
+        "cohort_tertiary_share": world.cohort_tertiary_share,
     }[variable].astype(np.float64)
 
 

@@ -8,7 +8,7 @@ Two cost distributions (`economy.education_response`):
 
 - threshold (the default): a person's cost of a degree, in log units of R, is normal with
   an origin mean and a common spread 1/beta, and they study iff it lies below ln R_o:
-  H_ex[o] = Phi(z_o + beta (ln R_o - ln R_o,base)), z_o = Phi^-1(base-year tertiary share).
+  H_ex[o] = Phi(z_o + beta (ln R_o - ln R_o,base)), z_o = Phi^-1(base-year cohort share).
   The elasticity of H_ex to the prospect is beta phi(z)/Phi(z) d ln R/d ln p_s: the lower
   an origin's threshold sits in the cost distribution (the lower its tertiary share), the
   larger its response, and the response per point of p_s is largest at low p_s (R is
@@ -19,10 +19,16 @@ A third rule is not a cost distribution but Beine, Docquier & Rapoport's reduced
 (`loglinear`): ln H_ex[o] = a_o + beta ln p_s[o] (p_s floored at PROSPECT_FLOOR, H_ex capped
 at SHARE_CAP), the same elasticity beta at every origin and at every p_s, and no wage in it.
 
-Each way the origin term reproduces the base-year tertiary share and beta is bisected so
+Each way the origin term reproduces the base-year cohort share and beta is bisected so
 that doubling skilled emigration prospects raises H_ex by the short-run elasticity 0.05
 (BDR 2008 [V]) on average over developing origins (for the loglinear rule beta is that
 elasticity, but where the doubled prospect or the share is capped).
+
+The cohort share (`World.cohort_tertiary_share`) is the tertiary share of people aged 25-29
+in the base year (Barro-Lee's age groups; the adults' share where a region has none): the
+population starts with degrees by age (older cohorts hold fewer), so the adults' share rises
+as cohorts replace each other even at constant H_ex. A scenario's `cohort_tertiary_share`
+path moves the origin term so that H_ex at the base-year prospect follows it (`year_shift`).
 """
 
 from __future__ import annotations
@@ -79,18 +85,14 @@ class EducationStep(Step):
         self.intercept = np.zeros(R)
         self.response = str(getattr(conf, "education_response", "logistic"))
         base_index = self.index(sim, p_high, p_low)
-        target = np.clip(self.world.tertiary_share, 1e-4, 0.999)
+        target = np.clip(self.world.cohort_tertiary_share, 1e-4, 0.999)
         # beta: doubling skilled emigration prospects raises H_ex by the BDR elasticity,
         # ln(H(2p) / H(p)) / ln 2 = 0.05 on average over developing origins (bisection;
         # the intercept reproduces the base-year share for each beta)
         dev = ~self.world.developed if (~self.world.developed).any() else np.ones(R, bool)
         doubled = self.index(sim, np.minimum(2 * p_high, 0.99), p_low)
-        if self.response == "threshold":
-            origin_term = normal_quantile(target)
-        elif self.response == "loglinear":
-            origin_term = np.log(target)
-        else:
-            origin_term = np.log(target / (1 - target))
+        origin_term = self.link(target)
+        self.shift = np.zeros(R)  # a scenario's cohort path in link units (`year_shift`)
 
         def response(beta):
             h2 = self.cdf(origin_term + beta * (doubled - base_index))
@@ -127,10 +129,33 @@ class EducationStep(Step):
             return normal_cdf
         return capped_exp if self.response == "loglinear" else _logistic
 
+    def link(self, share: np.ndarray) -> np.ndarray:
+        """The inverse of `cdf`: the index at which the rule gives `share`."""
+        if self.response == "threshold":
+            return normal_quantile(share)
+        if self.response == "loglinear":
+            return np.log(share)
+        return np.log(share / (1 - share))
+
     def share(self, log_return: np.ndarray) -> np.ndarray:
         """H_ex by origin at the index `log_return` (`index`: the log return, or for the
-        loglinear rule the log prospect), before any training boost."""
-        return self.cdf(self.intercept + self.beta * log_return)
+        loglinear rule the log prospect), before any training boost; a scenario's cohort
+        path moves it through `shift`."""
+        return self.cdf(self.intercept + getattr(self, "shift", 0.0) + self.beta * log_return)
+
+    def year_shift(self, sim) -> None:
+        """Follow a scenario's `cohort_tertiary_share` (`migsim.scenarios.exogenous`): the
+        origin term moves so that H_ex at the base-year prospect is the path's value, a
+        shift of the cost distribution's threshold; the prospect acts on top as in the base
+        year (so an observed path that already holds the response to emigration counts that
+        response twice, a small term at the calibrated elasticity). Without the variable the
+        shift is zero."""
+        exo = getattr(sim, "exogenous", None)
+        path = getattr(exo, "cohort_tertiary", None) if exo is not None else None
+        if path is None:
+            return
+        base = np.clip(self.world.cohort_tertiary_share, 1e-4, 0.999)
+        self.shift = self.link(np.clip(path, 1e-4, 0.999)) - self.link(base)
 
     def index(self, sim, p_high, p_low) -> np.ndarray:
         """What H_ex is a function of, by origin, at these emigration rates: ln R_o (the
@@ -197,6 +222,7 @@ class EducationStep(Step):
         return y
 
     def ex_ante_share(self, sim) -> np.ndarray:
+        self.year_shift(sim)
         p_high, p_low = self.emigration_rates(sim)
         self.rates = (p_high, p_low)
         h = self.share(self.index(sim, p_high, p_low))

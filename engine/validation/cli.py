@@ -1,7 +1,8 @@
-"""`migsim validate [--quick] [--seeds N] [--out DIR] [--only E1,E8] [--threads N] [--list]
-[--readme FILE... | --check-readme FILE...] [--agree-with FILE] [--world NAME
+"""`migsim validate [--quick] [--seeds N] [--max-seeds M] [--out DIR] [--only E1,E8]
+[--threads N] [--list] [--readme FILE... | --check-readme FILE...] [--agree-with FILE] [--world NAME
 [--compare-with FILE] [--page FILE | --check-page FILE]]`: run the experiments (each with N
-seeds, decided on the mean) and write the report into DIR (default
+seeds, decided on the mean; an experiment with a verdict still within Monte Carlo error runs
+again with N more seeds, up to M in all, outside quick mode) and write the report into DIR (default
 outputs/validation/<timestamp>/) through a staging directory renamed at the end. Exit code 3
 on any unexplained miss or unexpected pass, with --check-readme when a file's generated
 blocks differ from this run (--readme rewrites them), and with --agree-with when a check this
@@ -31,6 +32,9 @@ from migsim.validation.report import (
     write_report,
 )
 from migsim.validation.runner import run_all
+
+# seeds in all for the experiments whose verdicts three seeds leave within Monte Carlo error
+MAX_SEEDS = 9
 
 
 def list_experiments() -> int:
@@ -62,6 +66,13 @@ def add_arguments(parser) -> None:
         type=int,
         default=3,
         help="repeat every experiment with this many seeds and decide on the mean (default 3)",
+    )
+    parser.add_argument(
+        "--max-seeds",
+        type=int,
+        default=MAX_SEEDS,
+        help="seeds in all for an experiment with a verdict within Monte Carlo error after "
+        f"--seeds, run in batches of --seeds (default {MAX_SEEDS}; not in quick mode)",
     )
     parser.add_argument("--only", default="", help="comma-separated experiments, e.g. E1,E8")
     parser.add_argument("--threads", type=int, default=0)
@@ -113,6 +124,8 @@ def validate(ns) -> int:
 
     if not 1 <= ns.seeds <= 20:
         raise InputError("--seeds", f"{ns.seeds} is out of range", "1 to 20")
+    if not ns.seeds <= ns.max_seeds <= 30:
+        raise InputError("--max-seeds", f"{ns.max_seeds} is out of range", "--seeds to 30")
     if ns.list:
         return list_experiments()
     if not 0.125 <= ns.scale <= 8.0:
@@ -168,6 +181,7 @@ def validate(ns) -> int:
             ns.threads,
             log=lambda m: status(f"migsim validate: {m}"),
             seeds=ns.seeds,
+            max_seeds=ns.max_seeds,
             world=ns.world,
             scale=ns.scale,
         )

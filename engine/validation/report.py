@@ -174,10 +174,15 @@ def mc_error(values: list[float]) -> tuple[float, float]:
 def mc_undecided(c: Check, se: float) -> str:
     """Why the check's verdict is within Monte Carlo error ("" when it is decided): its mean
     lies within UNDECIDED_SE standard errors of a band edge, or, inside its band, of the
-    null's distance (a mean clearly outside its band misses whatever the null)."""
+    null's distance (a mean clearly outside its band misses whatever the null, and one
+    clearly farther from the published value than its null misses whatever the band)."""
     if not (math.isfinite(se) and se > 0 and math.isfinite(c.simulated)):
         return ""
     k = UNDECIDED_SE
+    target = 0.5 * (c.published_low + c.published_high)
+    if math.isfinite(c.null) and math.isfinite(target):
+        if abs(c.null - target) - abs(c.simulated - target) <= -k * se:
+            return ""
     for edge in (c.accept_low, c.accept_high):
         if math.isfinite(edge) and abs(c.simulated - edge) < k * se:
             return (
@@ -186,7 +191,6 @@ def mc_undecided(c: Check, se: float) -> str:
             )
     if not c.accept_low <= c.simulated <= c.accept_high:
         return ""
-    target = 0.5 * (c.published_low + c.published_high)
     if math.isfinite(c.null) and math.isfinite(target):
         margin = abs(c.null - target) - abs(c.simulated - target)
         if abs(margin) < k * se:

@@ -79,6 +79,7 @@ class Runner:
         self.seconds: dict[str, float] = {}
         self.log = log or (lambda _msg: None)
         self.cache: dict[str, object] = {}
+        self.first_checks: dict[str, dict[str, Check]] = {}  # set by run_all on seed 0
 
     def size(self, cfg) -> int:
         size = int(cfg.population.size)
@@ -186,35 +187,71 @@ def run_all(
     seeds: int = 1,
     world: str = "default",
     scale: float = 1.0,
+    max_seeds: int | None = None,
 ) -> tuple[pl.DataFrame, Runner]:
     """Run the experiments `only` names (all when None) in order, `seeds` times (seed offsets
     0, 1, ...), with the population sizes times `scale`; their checks as a frame of per-check
-    means, spreads and Monte Carlo errors. The runner returned is the first seed's (its runs
-    feed the figures); the others' run times are added to its list. On a world other than
-    the default, experiments declared for the default world only are left out unless the
-    world is one of their `runs_on` (`not_run_on` lists them with their reasons)."""
+    means, spreads and Monte Carlo errors. Then, up to `max_seeds` seeds in all (never in
+    quick mode, whose undecided checks are named in advance), the experiments with a check
+    whose verdict is still within Monte Carlo error run again in batches of `seeds` further
+    seeds, and those checks are decided on all their seeds. The runner returned is the first
+    seed's (its runs feed the figures); the others' run times are added to its list. On a
+    world other than the default, experiments declared for the default world only are left
+    out unless the world is one of their `runs_on` (`not_run_on` lists them with their
+    reasons)."""
     per_seed: list[list[Check]] = []
-    first = None
-    for k in range(seeds):
-        sub = Path(root) if seeds == 1 else Path(root) / f"seed-offset-{k}"
+    runners: list[Runner] = []
+    experiments = []
+    for exp in select(only):
+        if world != "default" and exp.default_world_only and world not in exp.runs_on:
+            log(f"{exp.name}: not run on world={world} ({exp.default_world_only})")
+            continue
+        experiments.append(exp)
+    produced: dict[str, str] = {}  # check key -> the experiment that computes it
+
+    def one_seed(k: int, chosen) -> None:
+        sub = Path(root) if seeds == 1 and k == 0 else Path(root) / f"seed-offset-{k}"
         runner = Runner(sub, quick, threads, log, world, seed_offset=k, scale=scale)
         checks: list[Check] = []
-        for exp in select(only):
-            if world != "default" and exp.default_world_only and world not in exp.runs_on:
-                if k == 0:
-                    log(f"{exp.name}: not run on world={world} ({exp.default_world_only})")
-                continue
+        for exp in chosen:
             t0 = time.perf_counter()
-            checks += exp(runner)
-            log(
-                f"{exp.name}{f' (seed offset {k})' if seeds > 1 else ''}: "
-                f"{time.perf_counter() - t0:.1f} s"
-            )
+            found = exp(runner)
+            produced.update({c.key: exp.name for c in found})
+            checks += found
+            label = f" (seed offset {k})" if seeds > 1 or k > 0 else ""
+            log(f"{exp.name}{label}: {time.perf_counter() - t0:.1f} s")
         per_seed.append(checks)
-        if first is None:
-            first = runner
-        else:
+        runners.append(runner)
+        if k > 0:
             for name, secs in runner.seconds.items():
-                first.seconds[f"{name} (seed offset {k})"] = secs
-                first.runs[f"{name} (seed offset {k})"] = runner.runs[name]
+                runners[0].seconds[f"{name} (seed offset {k})"] = secs
+                runners[0].runs[f"{name} (seed offset {k})"] = runner.runs[name]
+
+    for k in range(seeds):
+        one_seed(k, experiments)
+    limit = seeds if quick or max_seeds is None else max(int(max_seeds), seeds)
+    while len(per_seed) < limit:
+        frame = to_frame(per_seed, quick)
+        open_keys = [
+            f"{e}:{q}"
+            for e, q in frame.filter(pl.col("status") == "undecided")
+            .select("experiment", "quantity")
+            .iter_rows()
+        ]
+        names = {produced[key] for key in open_keys if key in produced}
+        chosen = [exp for exp in experiments if exp.name in names]
+        if not chosen:
+            break
+        batch = min(seeds, limit - len(per_seed))
+        log(
+            f"{len(open_keys)} verdicts within Monte Carlo error: {', '.join(sorted(names))} "
+            f"again with seed offsets {len(per_seed)}-{len(per_seed) + batch - 1}"
+        )
+        for _ in range(batch):
+            one_seed(len(per_seed), chosen)
+    first = runners[0]
+    # the first seed's checks by experiment (the tests read their notes and bands)
+    first.first_checks = {}
+    for c in per_seed[0]:
+        first.first_checks.setdefault(produced[c.key], {})[c.key] = c
     return to_frame(per_seed, quick), first

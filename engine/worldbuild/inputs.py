@@ -28,6 +28,7 @@ INPUT_COLUMNS = {
     "maddison": ("iso3", "year", "gdp_per_capita"),
     "gdp_current_usd": ("iso3", "year", "gdp_usd"),
     "barro_lee": ("iso3", "year", "share_tertiary", "pop_25plus"),
+    "barro_lee_ages": ("iso3", "year", "age_from", "age_to", "share_tertiary", "population"),
     "iab_emigration": ("iso3", "sex", "year", "tot_rate", "low_rate", "med_rate", "high_rate"),
     "remittance_inflows": ("iso3", "year", "usd"),
     "remittance_prices": ("sender", "receiver", "year", "cost_pct"),

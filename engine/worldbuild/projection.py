@@ -18,6 +18,13 @@ Years and sources:
 - population, total fertility, life expectancy: WPP 2019 estimates to 2020 and the medium
   variant for 2030, 2040 and 2050 (population is a check, never forced on the demography).
 
+The education of new cohorts (`cohort_tertiary_share`) is the world's base-year cohort share
+(`World.cohort_tertiary_share`) plus
+the change since the base year of Barro-Lee v2.2's tertiary share of people aged 25-29
+(weighted by their number), every five years to 2010, the last year of the source: it
+enters the histories; a projection from 2013 has no observed years for it and keeps the
+base year's share.
+
 No migrant stock or flow enters a projection.
 
 A history (`history_<world>.csv`, for a world built at an earlier base year) is the same
@@ -39,6 +46,7 @@ from migsim.worldbuild.countries import GDP_FALLBACKS
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.mapping import mapping_path
 
+COHORT_AGE = 25  # Barro-Lee's age group 25-29: the cohort that has just finished studying
 GROWTH_AFTER_DATA = 0.02  # GDP per capita growth a year after the PWT's last year [A]
 LAST_YEAR = 2050
 # world -> the mapping its regions come from (the hand-typed default world has regions12's
@@ -55,10 +63,12 @@ HISTORY_WORLDS = {"regions12_1990": "regions12", "corridors_1990": "corridors"}
 HISTORY_LAST = 2015
 HISTORY_HEADER = """\
 # The history scenario of world '{world}' (base year {base}) to {last}, built by
-# `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
-# provenance.json) aggregated by the mapping '{mapping}': observed values only (PWT GDP per
-# capita every year, WPP 2019 estimates every five years), anchored at the world's
-# base-year values; {rows} rows, none assumed. population is for comparison, never forced.
+# `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt,
+# barro_lee_ages: see their provenance.json) aggregated by the mapping '{mapping}':
+# observed values only (PWT GDP per capita every year, WPP 2019 estimates every five years,
+# Barro-Lee v2.2's tertiary share of people aged 25-29 every five years to 2010 as
+# cohort_tertiary_share), anchored at the world's base-year values;
+# {rows} rows, none assumed. population is for comparison, never forced.
 """
 HEADER = """\
 # The projection scenario of world '{world}' (base year {base}), built by
@@ -127,6 +137,12 @@ def projection_rows(
         "life_expectancy": "e0",
         "gdp_per_capita": "gdp_pc",
     }
+    if inputs.has("barro_lee_ages"):
+        # the tertiary share of people aged 25-29 (Barro-Lee, every five years to 2010) as
+        # the cohort's share: its change since the base year moves the world's H_ex
+        cohorts = inputs["barro_lee_ages"].filter(pl.col("age_from") == COHORT_AGE)
+        agg["cohort_tertiary_share"] = _aggregate(cohorts, mapping, "share_tertiary", "population")
+        column["cohort_tertiary_share"] = "share_tertiary"
     pwt_last = int(pwt["year"].max())
     rows = []
     for variable, frame in agg.items():
@@ -156,6 +172,8 @@ def projection_rows(
                     value = w0 * v / at_base
                 else:
                     value = w0 + (v - at_base)
+                if variable == "cohort_tertiary_share":
+                    value = min(max(value, 0.0), 1.0)
                 rows.append((year, code, variable, value, assumed))
     return rows
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from migsim.core.errors import InputError
+from migsim.worldbuild.retrieve_ages import barro_lee_ages
 from migsim.worldbuild.retrieve_common import (  # noqa: F401 (re-exported)
     BARRO_LEE_CODES,
     INPUTS,
@@ -454,6 +455,7 @@ RETRIEVERS = {
         maddison,
         gdp_current_usd,
         barro_lee,
+        barro_lee_ages,
         iab_emigration,
         abel_sander_flows,
         remittance_inflows,

@@ -45,6 +45,8 @@ def synthesise(
     group_status,
     group_cdf,
     group_tertiary,
+    group_aged,
+    age_profile,
     group_secondary,
     group_wealth,
     group_return,
@@ -70,9 +72,8 @@ def synthesise(
     k = np.minimum(k, 2 * n_ages - 1)
     a = k % n_ages
     o, loc = group_origin[g], group_location[g]
-    tertiary = (a >= TERTIARY_MIN_AGE) & (
-        uniform(key, pid, 0, Stream.SYNTH_SKILL) < group_tertiary[g]
-    )
+    share = np.where(group_aged[g] != 0, group_tertiary[g] * age_profile[o, a], group_tertiary[g])
+    tertiary = (a >= TERTIARY_MIN_AGE) & (uniform(key, pid, 0, Stream.SYNTH_SKILL) < share)
     secondary = (
         (a >= TERTIARY_MIN_AGE)
         & ~tertiary

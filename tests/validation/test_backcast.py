@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("BACKCAST"))
-def test_backcast(checks, key):
-    assert_check(checks("BACKCAST")[key])
+def test_backcast(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E1"))
-def test_e01_base_year(checks, key):
-    assert_check(checks("E1")[key])
+def test_e01_base_year(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,12 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation]
 
 
+@pytest.mark.slow  # the whole validation, once per session
 @pytest.mark.parametrize("key", cases("E2-E5"))
-def test_e02_e05_wages(checks, key):
-    assert_check(checks("E2-E5")[key])
+def test_e02_e05_wages(verdict, key):
+    assert_verdict(verdict(key))

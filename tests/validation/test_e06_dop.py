@@ -7,14 +7,15 @@ import pytest
 
 from migsim.core.resources import data_dir
 from migsim.validation.experiments.e06_dop import emigrant_changes, immigrant_changes
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation]
 
 
+@pytest.mark.slow  # the whole validation, once per session
 @pytest.mark.parametrize("key", cases("E6"))
-def test_e06_dop(checks, key):
-    assert_check(checks("E6")[key])
+def test_e06_dop(verdict, key):
+    assert_verdict(verdict(key))
 
 
 def test_immigrant_changes_share_each_origins_emigrants_over_its_iab_destinations():

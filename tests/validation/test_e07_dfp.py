@@ -4,14 +4,15 @@ world's people and market (Dustmann, Frattini & Preston 2013)."""
 import pytest
 
 from migsim.validation.experiments.e07_dfp import uk_stock_change
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation]
 
 
+@pytest.mark.slow  # the whole validation, once per session
 @pytest.mark.parametrize("key", cases("E7"))
-def test_e07_dfp(checks, key):
-    assert_check(checks("E7")[key])
+def test_e07_dfp(verdict, key):
+    assert_verdict(verdict(key))
 
 
 def test_the_uk_inflow_is_the_1995_2005_stock_change():

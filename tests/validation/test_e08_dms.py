@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E8"))
-def test_e08_dms(checks, key):
-    assert_check(checks("E8")[key])
+def test_e08_dms(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E9-E10"))
-def test_e09_e10_frictionless(checks, key):
-    assert_check(checks("E9-E10")[key])
+def test_e09_e10_frictionless(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E11"))
-def test_e11_century(checks, key):
-    assert_check(checks("E11")[key])
+def test_e11_century(verdict, key):
+    assert_verdict(verdict(key))

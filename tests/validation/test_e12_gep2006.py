@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E12"))
-def test_e12_gep2006(checks, key):
-    assert_check(checks("E12")[key])
+def test_e12_gep2006(verdict, key):
+    assert_verdict(verdict(key))
 
 
 # Table 6.2's total change (private and public) of each group's real income

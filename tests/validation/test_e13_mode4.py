@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E13"))
-def test_e13_mode4(checks, key):
-    assert_check(checks("E13")[key])
+def test_e13_mode4(verdict, key):
+    assert_verdict(verdict(key))

@@ -3,16 +3,18 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation]
 
 
+@pytest.mark.slow  # the whole validation, once per session
 @pytest.mark.parametrize("key", cases("E15-E16"))
-def test_e15_e16_brain_gain(checks, key):
-    assert_check(checks("E15-E16")[key])
+def test_e15_e16_brain_gain(verdict, key):
+    assert_verdict(verdict(key))
 
 
+@pytest.mark.slow  # the whole validation, once per session
 @pytest.mark.parametrize("key", cases("E15-countries"))
-def test_e15_brain_gain_by_country(checks, key):
-    assert_check(checks("E15-countries")[key])
+def test_e15_brain_gain_by_country(verdict, key):
+    assert_verdict(verdict(key))

@@ -5,11 +5,11 @@ The shared countries run (1,000,000 agents, six years) takes about 25 s: slow.""
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E18-dest"))
-def test_e18_exits_by_destination(checks, key):
-    assert_check(checks("E18-dest")[key])
+def test_e18_exits_by_destination(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E18"))
-def test_e18_returns(checks, key):
-    assert_check(checks("E18")[key])
+def test_e18_returns(verdict, key):
+    assert_verdict(verdict(key))

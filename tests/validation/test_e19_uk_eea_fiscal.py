@@ -5,11 +5,11 @@ The shared countries run (1,000,000 agents, six years) takes about 25 s: slow.""
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E19"))
-def test_e19_uk_eea_fiscal(checks, key):
-    assert_check(checks("E19")[key])
+def test_e19_uk_eea_fiscal(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E20-E21"))
-def test_e20_e21_fiscal(checks, key):
-    assert_check(checks("E20-E21")[key])
+def test_e20_e21_fiscal(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E23"))
-def test_e23_remittances(checks, key):
-    assert_check(checks("E23")[key])
+def test_e23_remittances(verdict, key):
+    assert_verdict(verdict(key))
 
 
 def test_split_error_is_the_inflow_weighted_mean_log_ratio():

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 YEARS = (1990, 1995, 2000, 2005, 2010)
 
@@ -11,8 +11,8 @@ YEARS = (1990, 1995, 2000, 2005, 2010)
 @pytest.mark.validation
 @pytest.mark.slow
 @pytest.mark.parametrize("key", cases("E23-history"))
-def test_e23_remittances_history(checks, key):
-    assert_check(checks("E23-history")[key])
+def test_e23_remittances_history(verdict, key):
+    assert_verdict(verdict(key))
 
 
 def _inputs(tmp_path, remittances: dict, usa_current: dict, real: dict):

@@ -5,11 +5,11 @@ The shared countries run (1,000,000 agents, six years) takes about 25 s: slow.""
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E26"))
-def test_e26_tonga_lottery(checks, key):
-    assert_check(checks("E26")[key])
+def test_e26_tonga_lottery(verdict, key):
+    assert_verdict(verdict(key))

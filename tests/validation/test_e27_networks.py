@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("E27"))
-def test_e27_networks(checks, key):
-    assert_check(checks("E27")[key])
+def test_e27_networks(verdict, key):
+    assert_verdict(verdict(key))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("key", cases("HISTORY"))
-def test_history(checks, key):
-    assert_check(checks("HISTORY")[key])
+def test_history(verdict, key):
+    assert_verdict(verdict(key))

@@ -12,7 +12,7 @@ from migsim.validation.experiments.history_skilled import (
     observed_rates,
     simulated_rates,
 )
-from tests.validation._cases import assert_check, cases
+from tests.validation._cases import assert_verdict, cases
 
 pytestmark = [pytest.mark.validation]
 
@@ -22,8 +22,8 @@ CODES = "EAS EEU GCC JPN LAC NAF NAM OCE SAS SSA WAS WEU".split()
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", cases("HISTORY-skilled"))
-def test_history_skilled(checks, key):
-    assert_check(checks("HISTORY-skilled")[key])
+def test_history_skilled(verdict, key):
+    assert_verdict(verdict(key))
 
 
 def test_destination_regions_of_regions12_are_where_the_iab_destinations_are():

@@ -20,12 +20,12 @@ QUANTITIES = [
     "E12:earlier_migrants_income_per_capita_pct",
     "E12:natives_developing_income_per_capita_pct",
 ]
-# the world's real income gain sits on the band's lower edge in the full run (0.891 +- 0.031
-# against 0.8925, seeds 0.83, 0.91 and 0.93: undecided; the tests' seed lies below it)
+# the world's real income gain sits just below the band's lower edge in the full run (0.867
+# +- 0.014 against 0.8925, seeds 0.86, 0.88 and 0.86: a miss)
 QUICK_UNDECIDED = {
     "E12:world_real_income_pct_2025_alonso": (
-        "the full run is undecided on the band's lower edge (0.891 +- 0.031 against 0.8925); "
-        "quick 0.87 +- 0.07 (seeds 0.75-1.00) on an eighth of the agents"
+        "the full run's mean lies just below the band's lower edge (0.867 +- 0.014 against "
+        "0.8925); quick 0.78 +- 0.04 (seeds 0.71-0.86) on an eighth of the agents"
     ),
 }
 ALONSO = "World Bank GEP 2006 (Alonso 2015, Table 6.2)"
@@ -43,26 +43,27 @@ TABLE_6_2 = {
 EXPECTED_FAILURES = {
     "E12:natives_high_income_income_per_capita_pct": (
         "natives of developed regions gain +0.72% per head against Table 6.2's +0.36% [C], "
-        "through capital income (seed 1: their private income +0.98% per head against the "
-        "table's +0.44%, public +0.06% against -0.01%): the capital the partial closure adds "
-        "to hold its return raises the developed regions' capital income by 2.4%, which the "
-        "model credits to the hosts' natives, the owners (+2.2% per native, 56% of their "
-        "private income), while their earnings per head fall 0.47%"
+        "through capital income (their private income: the note): the capital the partial "
+        "closure adds to hold its return raises the developed regions' capital income, which "
+        "the model credits to the hosts' natives, the owners, while their earnings per head "
+        "fall"
     ),
     "E12:earlier_migrants_income_per_capita_pct": (
-        "earlier migrants in developed regions lose 0.38% per head against Table 6.2's "
-        "-6.02% [C] (seed 1: private income -0.59% per head against the table's -9.41%): the "
+        "earlier migrants in developed regions lose 0.40% per head against Table 6.2's "
+        "-6.02% [C] (their private income: the note): the "
         "newcomers spread over every education x experience cell, where immigrants and "
         "natives substitute with an elasticity of 20 (Ottaviano-Peri's), so the earlier "
         "migrants' cells take a small part of the inflow; a loss of Table 6.2's size would "
         "need the newcomers to compete almost only with the earlier migrants"
     ),
     "E12:world_real_income_pct_2025_alonso": (
-        "the world's real income gain lies on the lower edge of the band around Alonso's "
-        "+1.19% (undecided on three seeds); the tests' seed falls just below it"
+        "the world's real income gain lies just below the lower edge of the band around "
+        "Alonso's +1.19%, on every seed (0.86 to 0.88 against 0.89): at market exchange rates "
+        "the model's assumed price levels are flatter than the price gaps behind GEP's "
+        "cost-of-living adjustment"
     ),
     "E12:natives_developing_income_per_capita_pct": (
-        "natives of developing regions lose 0.17% per head instead of gaining Table 6.2's "
+        "natives of developing regions lose 0.20% per head instead of gaining Table 6.2's "
         "+0.86% [C] (private +0.94%, public +0.44%): emigrants take labour income and "
         "capital income falls with the labour force, and remittances (credited here to "
         "origin natives) do not make up for it"

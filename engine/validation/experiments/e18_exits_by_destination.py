@@ -25,16 +25,11 @@ QUICK_UNDECIDED = {
     "the agents"
     for code in DESTINATIONS
 }
-# France's arrival cohort is a few hundred agents at 1,000,000; its five-year exit rate and
-# the USA's spread over seeds across the [V] band (FRA 24.3, 26.3 and 29.3, USA 12.2, 16.6 and
-# 15.1 over seeds 1-3, undecided on their means); the tests' seed lies inside France's band and
-# below the USA's
-EXPECTED_FAILURES = {
-    "E18:five_year_exit_pct_USA": (
-        "the USA's arrival cohort's exit rate spreads over seeds across the band (undecided on "
-        "three seeds); seed 1's cohort leaves more slowly than the band"
-    ),
-}
+# France's arrival cohort is a few hundred agents at 1,000,000: its five-year exit rate and
+# the USA's spread over seeds across the [V] band, so `migsim validate` runs this experiment
+# on more seeds where the mean is within Monte Carlo error of an edge (FRA stays undecided
+# on nine; the USA's mean lies inside its band)
+EXPECTED_FAILURES: dict[str, str] = {}
 SOURCE = "OECD 2008 (International Migration Outlook)"
 
 
