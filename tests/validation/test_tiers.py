@@ -5,6 +5,7 @@ check; a quantity the model was fitted to can never be reported as out-of-sample
 import polars as pl
 import pytest
 
+from migsim import validation as v
 from migsim.core.errors import InputError
 from migsim.model.targets import KINDS, TARGETS, targets_of
 from migsim.validation import registry
@@ -286,6 +287,14 @@ def test_several_seeds_give_means_spreads_and_undecided_verdicts():
     assert frame["status"][0] == "FAIL" and frame["explanation"][0] == ""
     frame = to_frame([tied(v) for v in (0.05, 0.051, 0.052)])
     assert frame["status"][0] == "undecided"
+
+    # inside its band near the edge, but much farther from the published value than its
+    # null: a miss whatever the band (the null decides beyond Monte Carlo error)
+    def behind(v):
+        return [Check("BACKCAST", "e", "T", "V", 0.0, 0.0, v, 0.0, 0.095, "", "", 0.001)]
+
+    frame = to_frame([behind(v) for v in (0.093, 0.094, 0.095)])
+    assert frame["status"][0] == "FAIL" and not frame["beats_null"][0]
     # one seed: no Monte Carlo error, decided as before
     one = to_frame(seeds([31.6]))
     assert one["seeds"][0] == 1 and math.isnan(one["mc_error"][0])
@@ -333,3 +342,39 @@ def test_a_misses_measured_gap_is_written_from_the_run_not_typed():
     for exp in registered().values():
         for key, reason in exp.expected_failures.items():
             assert "+- " not in reason and "(3 seeds)" not in reason, key
+
+
+def test_undecided_experiments_run_again_on_more_seeds(tmp_path, monkeypatch):
+    """`run_all` with three seeds and at most nine: an experiment whose check the first three
+    leave within Monte Carlo error of its band's edge runs on three more seeds, and again,
+    each check decided on all its seeds; an experiment decided on three runs three times;
+    quick mode never adds seeds."""
+    from migsim.validation import registry
+    from migsim.validation.runner import run_all
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+    calls = {"X2": [], "X3": []}
+    # band 31.5 to 38.5: seeds 0-2 straddle the low edge, the later ones sit inside
+    near = [30.0, 33.0, 31.7, 35.0, 35.2, 35.1, 35.0, 35.0, 35.0]
+
+    @v.experiment("X2", title="near", cost="analytic", quantities=["X2:near"])
+    def x2(r):
+        calls["X2"].append(r.seed_offset)
+        return [point("X2", "near", "OECD", "V", 35.0, near[r.seed_offset], "%")]
+
+    @v.experiment("X3", title="far", cost="analytic", quantities=["X3:far"])
+    def x3(r):
+        calls["X3"].append(r.seed_offset)
+        return [point("X3", "far", "OECD", "V", 35.0, 35.0 + 0.1 * r.seed_offset, "%")]
+
+    frame, runner = run_all(tmp_path / "a", only=["X2", "X3"], seeds=3, max_seeds=9, log=print)
+    rows = {r["experiment"]: r for r in frame.iter_rows(named=True)}
+    assert calls["X3"] == [0, 1, 2] and rows["X3"]["seeds"] == 3
+    assert calls["X2"] == [0, 1, 2, 3, 4, 5]  # decided after six: no third batch
+    assert rows["X2"]["seeds"] == 6 and rows["X2"]["status"] == "pass"
+    assert rows["X2"]["simulated"] == pytest.approx(sum(near[:6]) / 6)
+    assert set(runner.first_checks) == {"X2", "X3"}  # the first seed's checks by experiment
+    assert runner.first_checks["X2"]["X2:near"].simulated == near[0]
+    calls["X2"].clear()
+    frame, _ = run_all(tmp_path / "q", True, only=["X2"], seeds=3, max_seeds=9, log=print)
+    assert calls["X2"] == [0, 1, 2]
