@@ -40,7 +40,7 @@ from migsim.core.resources import data_dir
 MIGRANT_SELECTION = 1.5
 BARRO_LEE = Path("inputs") / "barro_lee" / "barro_lee.csv"
 BARRO_LEE_AGES = Path("inputs") / "barro_lee_ages" / "barro_lee_ages.csv"
-TERTIARY_MIN_AGE = 22  # the age of graduation (migsim.kernels.synthesis, migsim.model.cells)
+TERTIARY_MIN_AGE = 22  # the age of graduation (as migsim.kernels.synthesis's)
 COHORT_AGE = 25  # the profile's value at 25 (group 25-29) is the graduating cohort's
 MAPPINGS = ("regions12", "corridors", "countries")
 
@@ -59,13 +59,18 @@ def _mapping(name: str, codes: list[str]) -> pl.DataFrame | None:
     return None
 
 
+def nearest_year(frame: pl.DataFrame, base_year: int) -> int:
+    """The year of `frame` nearest `base_year` (the earlier of two as near)."""
+    years = np.array(sorted(set(frame["year"].to_list())))
+    return int(years[np.argmin(np.abs(years - base_year))])
+
+
 def residents_without_degree(barro_lee: pl.DataFrame, base_year: int) -> pl.DataFrame:
     """`iso3, sec, non`: each country's adults aged 25+ with secondary schooling as their
     highest level, and without a degree, in the Barro-Lee year nearest `base_year` (the
     earlier of two as near); shares as fractions, or as percentages where the input holds
     them so."""
-    years = np.array(sorted(set(barro_lee["year"].to_list())))
-    year = int(years[np.argmin(np.abs(years - base_year))])
+    year = nearest_year(barro_lee, base_year)
     scale = 0.01 if (barro_lee["share_tertiary"].max() or 0.0) > 1.5 else 1.0
     frame = (
         barro_lee.select("iso3", "year", "share_secondary", "share_tertiary", "pop_25plus")
@@ -125,10 +130,8 @@ def tertiary_age_profile(
     if mapping is None or not path.is_file():
         return profile, assumed
     frame = pl.read_csv(path, columns=["iso3", "year", "age_from", "share_tertiary", "population"])
-    years = np.array(sorted(set(frame["year"].to_list())))
-    year = int(years[np.argmin(np.abs(years - base_year))])
     rows = (
-        frame.filter(pl.col("year") == year)
+        frame.filter(pl.col("year") == nearest_year(frame, base_year))
         .join(mapping, on="iso3", how="inner")
         .drop_nulls()
         .sort("area", "age_from", "iso3")  # summed in this order: the same bits every run

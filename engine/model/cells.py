@@ -13,12 +13,12 @@ import numpy as np
 
 from migsim.core.labels import AGE_BAND_EDGES, AGE_BANDS, N_AGES
 from migsim.core.world import AGE_BAND_OF_AGE, World
+from migsim.core.world_education import TERTIARY_MIN_AGE
 from migsim.model.costs import upfront_cost
 from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_mean_hazard
 from migsim.people.population import native_pyramids
 from migsim.regimes import initial_irregular_share
 
-TERTIARY_MIN_AGE = 22
 B = len(AGE_BANDS)
 BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
 BAND_UPPER = np.array(AGE_BAND_EDGES[1:], dtype=np.float64)  # first age after it

@@ -91,7 +91,7 @@ class EducationStep(Step):
         # the intercept reproduces the base-year share for each beta)
         dev = ~self.world.developed if (~self.world.developed).any() else np.ones(R, bool)
         doubled = self.index(sim, np.minimum(2 * p_high, 0.99), p_low)
-        origin_term = self.link(target)
+        self.origin_term = origin_term = self.link(target)
         self.shift = np.zeros(R)  # a scenario's cohort path in link units (`year_shift`)
 
         def response(beta):
@@ -154,8 +154,7 @@ class EducationStep(Step):
         path = getattr(exo, "cohort_tertiary", None) if exo is not None else None
         if path is None:
             return
-        base = np.clip(self.world.cohort_tertiary_share, 1e-4, 0.999)
-        self.shift = self.link(np.clip(path, 1e-4, 0.999)) - self.link(base)
+        self.shift = self.link(np.clip(path, 1e-4, 0.999)) - self.origin_term
 
     def index(self, sim, p_high, p_low) -> np.ndarray:
         """What H_ex is a function of, by origin, at these emigration rates: ln R_o (the

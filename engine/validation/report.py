@@ -180,9 +180,11 @@ def mc_undecided(c: Check, se: float) -> str:
         return ""
     k = UNDECIDED_SE
     target = 0.5 * (c.published_low + c.published_high)
+    margin = math.nan  # how much closer to the published value than the null the mean is
     if math.isfinite(c.null) and math.isfinite(target):
-        if abs(c.null - target) - abs(c.simulated - target) <= -k * se:
-            return ""
+        margin = abs(c.null - target) - abs(c.simulated - target)
+    if margin <= -k * se:
+        return ""
     for edge in (c.accept_low, c.accept_high):
         if math.isfinite(edge) and abs(c.simulated - edge) < k * se:
             return (
@@ -191,13 +193,11 @@ def mc_undecided(c: Check, se: float) -> str:
             )
     if not c.accept_low <= c.simulated <= c.accept_high:
         return ""
-    if math.isfinite(c.null) and math.isfinite(target):
-        margin = abs(c.null - target) - abs(c.simulated - target)
-        if abs(margin) < k * se:
-            return (
-                f"its distance to the published value and the null's differ by {margin:.2g}, "
-                f"within {k:g} Monte Carlo standard errors ({se:.2g})"
-            )
+    if abs(margin) < k * se:  # False where there is no null (NaN)
+        return (
+            f"its distance to the published value and the null's differ by {margin:.2g}, "
+            f"within {k:g} Monte Carlo standard errors ({se:.2g})"
+        )
     return ""
 
 

@@ -42,11 +42,12 @@ import numpy as np
 import polars as pl
 
 from migsim.core.world import World, load_world
+from migsim.core.world_education import COHORT_AGE
+from migsim.scenarios.paths import VARIABLES, base_values
 from migsim.worldbuild.countries import GDP_FALLBACKS
 from migsim.worldbuild.inputs import Inputs
 from migsim.worldbuild.mapping import mapping_path
 
-COHORT_AGE = 25  # Barro-Lee's age group 25-29: the cohort that has just finished studying
 GROWTH_AFTER_DATA = 0.02  # GDP per capita growth a year after the PWT's last year [A]
 LAST_YEAR = 2050
 # world -> the mapping its regions come from (the hand-typed default world has regions12's
@@ -144,6 +145,9 @@ def projection_rows(
         agg["cohort_tertiary_share"] = _aggregate(cohorts, mapping, "share_tertiary", "population")
         column["cohort_tertiary_share"] = "share_tertiary"
     pwt_last = int(pwt["year"].max())
+    # an anchored path stays inside what a scenario table accepts (a share within 0-1)
+    lowest = {v: VARIABLES[v][2] for v in agg}
+    highest = {v: VARIABLES[v][3] for v in agg}
     rows = []
     for variable, frame in agg.items():
         series = _series(frame, column[variable])
@@ -172,8 +176,7 @@ def projection_rows(
                     value = w0 * v / at_base
                 else:
                     value = w0 + (v - at_base)
-                if variable == "cohort_tertiary_share":
-                    value = min(max(value, 0.0), 1.0)
+                value = min(max(value, lowest[variable]), highest[variable])
                 rows.append((year, code, variable, value, assumed))
     return rows
 
@@ -247,8 +250,6 @@ def _fallback_rows(
 
 
 def _world_values(world: World, variable: str) -> np.ndarray:
-    from migsim.scenarios.paths import base_values
-
     return base_values(world, variable)
 
 
