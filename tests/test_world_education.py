@@ -125,3 +125,26 @@ def test_synthesised_natives_hold_degrees_by_age_and_keep_the_adults_share():
     young, old = home[:, 3], home[:, 8]  # bands 25-29 and 65+
     assert young[1] / young.sum() > 1.6 * world.tertiary_share[r]
     assert old[1] / old.sum() < 0.6 * world.tertiary_share[r]
+
+
+@pytest.mark.parametrize("name", ["barro_lee", "barro_lee_ages"])
+def test_a_damaged_schooling_input_is_one_line_naming_the_file(tmp_path, monkeypatch, name):
+    """A Barro-Lee file the world loader reads without a column it needs: one InputError
+    naming the file and the columns it must have (exit code 2), not a traceback."""
+    import shutil
+
+    from migsim.core import world_education
+    from migsim.core.errors import InputError
+
+    root = tmp_path / "data"
+    shutil.copytree(data_dir() / "mappings", root / "mappings")
+    for each in ("barro_lee", "barro_lee_ages"):
+        (root / "inputs" / each).mkdir(parents=True)
+        shutil.copy(data_dir() / "inputs" / each / f"{each}.csv", root / "inputs" / each)
+    broken = root / "inputs" / name / f"{name}.csv"
+    frame = pl.read_csv(broken)
+    frame.drop("share_tertiary").write_csv(broken)
+    monkeypatch.setattr(world_education, "data_dir", lambda: root)
+    with pytest.raises(InputError, match=f"{name}.csv: cannot be read.*share_tertiary") as err:
+        load_world("regions12")  # the loader derives both from the inputs
+    assert err.value.exit_code == 2 and "\n" not in str(err.value)

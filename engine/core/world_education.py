@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
 
 # Odds ratio of secondary schooling of migrants without a degree against their origin's
@@ -57,6 +58,16 @@ def _mapping(name: str, codes: list[str]) -> pl.DataFrame | None:
         if set(codes) <= set(frame["area"].to_list()):
             return frame
     return None
+
+
+def _read_input(path: Path, columns: list[str]) -> pl.DataFrame:
+    """An input's columns, or one line naming the file and what it lacks (exit code 2)."""
+    try:
+        return pl.read_csv(path, columns=columns)
+    except Exception as exc:  # noqa: BLE001  (a damaged or incomplete file: say so in one line)
+        raise InputError(
+            str(path), f"cannot be read ({type(exc).__name__})", "columns " + ", ".join(columns)
+        ) from None
 
 
 def nearest_year(frame: pl.DataFrame, base_year: int) -> int:
@@ -87,9 +98,7 @@ def residents_without_degree(barro_lee: pl.DataFrame, base_year: int) -> pl.Data
 def secondary_shares(name: str, codes: list[str], base_year: int) -> tuple[np.ndarray, np.ndarray]:
     """(share[R], assumed[R]): secondary share among adults without a degree per region."""
     path = data_dir() / BARRO_LEE
-    frame = pl.read_csv(
-        path, columns=["iso3", "year", "share_secondary", "share_tertiary", "pop_25plus"]
-    )
+    frame = _read_input(path, ["iso3", "year", "share_secondary", "share_tertiary", "pop_25plus"])
     frame = residents_without_degree(frame, base_year)
     world_share = float(frame["sec"].sum() / frame["non"].sum())
     share = np.full(len(codes), world_share)
@@ -129,7 +138,7 @@ def tertiary_age_profile(
     mapping = _mapping(name, codes)
     if mapping is None or not path.is_file():
         return profile, assumed
-    frame = pl.read_csv(path, columns=["iso3", "year", "age_from", "share_tertiary", "population"])
+    frame = _read_input(path, ["iso3", "year", "age_from", "share_tertiary", "population"])
     rows = (
         frame.filter(pl.col("year") == nearest_year(frame, base_year))
         .join(mapping, on="iso3", how="inner")
