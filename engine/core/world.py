@@ -29,6 +29,7 @@ from migsim.core.labels import (  # noqa: F401  (re-exported: the labels lived h
 )
 from migsim.core.resources import data_dir
 from migsim.core.world_fees import corridor_fees
+from migsim.core.world_prices import price_levels
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
     DESIRED_COLUMNS,
@@ -103,6 +104,8 @@ class World:
     # (R, R) of migrants without a degree: migrant_stock_2013.csv's, else world_education's
     migrant_secondary_share: np.ndarray | None = None
     tertiary_age_profile: np.ndarray | None = None  # (R, N_AGES) over 25+ (world_education)
+    price_level: np.ndarray | None = None  # (R,) US$ per PPP $ (world_prices), and where fitted
+    price_level_assumed: np.ndarray | None = None
 
     @property
     def n_regions(self) -> int:
@@ -179,8 +182,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     """Load and check a world from `path` (or the shipped `engine/data/<name>`)."""
     root = Path(path) if path else DATA_DIR / name
     if not root.is_dir():
-        # world directories only (engine/data also holds the inputs and mappings worlds are
-        # built from)
+        # world directories only (engine/data also holds the inputs and the mappings)
         shipped = sorted(p.name for p in DATA_DIR.iterdir() if (p / "regions.csv").is_file())
         raise InputError(
             "world",
@@ -271,7 +273,6 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         year = int(text)
     hpath = root / "stock_history.csv"
     history = _read_table(hpath, HISTORY_COLUMNS) if hpath.is_file() else None
-
     index = {c: i for i, c in enumerate(codes)}
     intra = np.zeros(len(codes))
     for code, value in zip(intra_frame["region"], intra_frame["migrants"]):
@@ -360,6 +361,8 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
     _derive_demography(world)
     profile = schooling.tertiary_age_profile(world.name, codes, year, world.resident_pyramid.sum(1))
     world.tertiary_age_profile = profile[0]  # [1]: where assumed (a flat profile)
+    prices = price_levels(world.name, codes, year, world.gdp_per_capita)
+    world.price_level, world.price_level_assumed = prices
     return world
 
 

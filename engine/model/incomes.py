@@ -48,6 +48,10 @@ def expected_income(
 
 
 def price_level(world) -> np.ndarray:
-    """US$ per PPP $ by region [A]: (GDP per capita / 52,000)^0.35, at most 1
-    (Balassa-Samuelson shape; the US price level is 1)."""
-    return np.minimum(1.0, (world.gdp_per_capita / 52_000.0) ** 0.35)
+    """US$ per PPP $ by region (the US's 1): the world's Penn World Table price levels
+    (migsim.core.world_prices), computed for a world that was not loaded with them."""
+    if getattr(world, "price_level", None) is not None:
+        return world.price_level
+    from migsim.core.world_prices import price_levels
+
+    return price_levels(world.name, world.codes, world.base_year, world.gdp_per_capita)[0]

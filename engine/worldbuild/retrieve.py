@@ -237,7 +237,7 @@ def wpp_vital(
     return _write(frame, "wpp_vital", out_dir)
 
 
-PWT_COLUMNS = ("rgdpe", "pop", "labsh", "hc", "emp")
+PWT_COLUMNS = ("rgdpe", "pop", "labsh", "hc", "emp", "pl_gdpo")
 
 
 def pwt(folder: Path | str, out_dir: Path | str = INPUTS) -> Path:

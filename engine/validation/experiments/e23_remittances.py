@@ -42,6 +42,14 @@ _FURTHEST = (
 )
 EXPECTED_FAILURES = {
     SPLIT: f"{_FURTHEST}; {_ONE_RULE}",
+    "E23:remittances_received_developing_usd_bn": (
+        "developing regions receive about 65% of the world's total against MDB 22's 75% "
+        "(US$404bn of 542): under the one rule the emigrants of developed regions, living in "
+        "other rich countries at high incomes, send as the emigrants of poor regions do (NAM "
+        "and OCE receive 1.6-1.8 times their recorded inflow, the note above), while the money "
+        "sent from the Gulf, converted at the Gulf's price level (PWT: about half the USA's), "
+        "falls short of what the Gulf-South Asia corridors are known to send (SAS about 0.55)"
+    ),
     "E23:volume_weighted_fee_pct": (
         "fees are regional averages of corridor prices, simple means within each region "
         "pair, while the big real corridors (US-Mexico, Gulf-South Asia) are far cheaper"
