@@ -49,6 +49,18 @@ def experience_band(age, education):
     return np.clip(x, 0, N_EXPERIENCE - 1)
 
 
+def credential_factor(skill_class, years_abroad, work):
+    """kappa of people abroad: the credential transfer on arrival of their skill class (0
+    non-tertiary, 1 tertiary) times the regime's scale, rising to 1 over `work.kappa_years`
+    years abroad (1 at once if 0), at most 1."""
+    skill_class = np.asarray(skill_class, dtype=np.int64)
+    if work.kappa_years <= 0.0:
+        return np.ones(skill_class.shape)
+    k = work.kappa0[skill_class] * work.credential_scale
+    tau = np.asarray(years_abroad, dtype=np.float64)
+    return np.minimum(k + (1.0 - k) * np.minimum(tau / work.kappa_years, 1.0), 1.0)
+
+
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
     """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
     (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
@@ -65,14 +77,7 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     employed &= uniform(key, pid, year, Stream.EMPLOYMENT) < work.employment[loc]
     units = people.productivity[:m].astype(np.float64)
     abroad = loc != o
-    if work.kappa_years > 0.0:
-        k = work.kappa0[s] * work.credential_scale
-        tau = people.years_abroad[:m].astype(np.float64)
-        k = k + (1.0 - k) * np.minimum(tau / work.kappa_years, 1.0)
-        k = np.minimum(k, 1.0)
-    else:
-        k = np.ones(m)
-    units = np.where(abroad, units * k, units)
+    units = np.where(abroad, units * credential_factor(s, people.years_abroad[:m], work), units)
     units = np.where(abroad & (st == IRREGULAR), units * work.irregular_wage_factor, units)
     units = np.where(employed, units, 0.0)
     working = units > 0.0

@@ -125,9 +125,15 @@ def us_market(r: Runner):
 
 def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
     """Efficiency units (3, X) of the region's immigrants aged 20-64 abroad for fewer than
-    `years` years, by education and experience band: the mix of a recent inflow in the model."""
+    `years` years, by education and experience band: the mix of a recent inflow in the model.
+    Each counts as the labour-supply pass counts a worker abroad (expected over employment):
+    productivity x the credential transfer kappa of their years abroad x the irregular wage
+    factor if irregular."""
+    from migsim.kernels.bundles import TERTIARY
     from migsim.kernels.income import N_EXPERIENCE
-    from migsim.kernels.reference.income import experience_band
+    from migsim.kernels.migration import IRREGULAR
+    from migsim.kernels.reference.income import credential_factor, experience_band
+    from migsim.validation.experiments._earnings import economy_of
 
     pop = sim.population
     n = pop.n
@@ -137,7 +143,12 @@ def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
     keep &= (pop.years_abroad[:n] < years) & (age >= 20) & (age <= 64)
     e = pop.skill[:n][keep].astype(np.int64)
     x = experience_band(age[keep], e)
-    w = pop.weight[pop.origin[:n][keep]] * pop.productivity[:n][keep]
+    work = economy_of(sim).supply_levers(sim, sim.year)
+    units = pop.productivity[:n][keep] * credential_factor(
+        (e == TERTIARY).astype(np.int64), pop.years_abroad[:n][keep], work
+    )
+    units = np.where(pop.status[:n][keep] == IRREGULAR, units * work.irregular_wage_factor, units)
+    w = pop.weight[pop.origin[:n][keep]] * units
     out = np.zeros((3, N_EXPERIENCE))
     np.add.at(out, (e, x), w)
     return out / out.sum()
