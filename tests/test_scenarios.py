@@ -166,6 +166,28 @@ def test_a_cohort_education_path_moves_who_graduates(tmp_path):
     assert nam != ssa
 
 
+def test_a_price_level_path_converts_the_years_remittances(tmp_path):
+    """`price_level` doubled for WEU from 2014: the dollars sent from WEU double from 2014
+    on (the same people send the same PPP amounts: prices enter no decision), the other
+    senders' and the base year's are unchanged, and WEU's natives value what they receive at
+    the new level."""
+    world = load_world("default")
+    weu = world.index("WEU")
+    level = 2 * float(world.price_level[weu])
+    path = _write(tmp_path, f"year,region,variable,value\n2014,WEU,price_level,{level}\n")
+    base = migsim.run(BASE).tables["remittances"]
+    moved = migsim.run([*BASE, f"scenario.path={path}"]).tables["remittances"]
+
+    def sent(frame, source, year):
+        rows = frame.filter((pl.col("source") == source) & (pl.col("year") == year))
+        return float(rows["sent"].sum())
+
+    assert sent(moved, "WEU", 2013) == sent(base, "WEU", 2013)
+    for year in (2014, 2016, 2019):
+        assert sent(moved, "WEU", year) == pytest.approx(2 * sent(base, "WEU", year), rel=1e-12)
+        assert sent(moved, "NAM", year) == sent(base, "NAM", year)
+
+
 def _flow(result, origin: str, destination: str) -> pl.DataFrame:
     flows = result.tables["flows"]
     return (
@@ -261,7 +283,10 @@ def test_shipped_projections_rebuild_byte_for_byte(tmp_path):
             "population",
             "total_fertility",
             "life_expectancy",
+            "price_level",
         }
+        prices = rows.filter(pl.col("variable") == "price_level")
+        assert prices["year"].max() <= 2019  # observed only (PWT's last year), held after
 
 
 def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_path):
@@ -284,6 +309,8 @@ def test_history_scenario_rebuilds_byte_for_byte_with_observed_years_only(tmp_pa
         assert sorted(wpp["year"].unique()) == [1995, 2000, 2005, 2010, 2015]
         cohort = rows.filter(pl.col("variable") == "cohort_tertiary_share")
         assert sorted(cohort["year"].unique()) == [1995, 2000, 2005, 2010]
+        prices = rows.filter(pl.col("variable") == "price_level")
+        assert prices["year"].n_unique() == 25
 
 
 def test_history_cohort_education_is_the_world_plus_barro_lee_change():

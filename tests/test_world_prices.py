@@ -85,3 +85,22 @@ def test_a_damaged_pwt_file_is_one_line_naming_the_file(tmp_path, monkeypatch):
     with pytest.raises(InputError, match="pwt.csv: cannot be read.*pl_gdpo") as err:
         load_world("regions12")
     assert err.value.exit_code == 2 and "\n" not in str(err.value)
+
+
+def test_the_history_carries_each_years_observed_levels():
+    """history_regions12_1990.csv's price_level of a region in a year is the level of its
+    countries that year (relative to the USA's), as the world's own in its base year."""
+    from migsim.core.resources import config_dir
+    from migsim.core.world_prices import area_levels
+
+    rows = pl.read_csv(
+        config_dir() / "scenario" / "history_regions12_1990.csv", comment_prefix="#"
+    ).filter(pl.col("variable") == "price_level")
+    mapping = pl.read_csv(data_dir() / "mappings" / "regions12.csv")
+    for year in (1995, 2000, 2010):
+        expected = area_levels(mapping, year)
+        for region, value in rows.filter(pl.col("year") == year).select("region", "value").rows():
+            assert value == pytest.approx(expected[region], rel=1e-5)
+    # the dollar's rise: Western Europe's level relative to the USA fell by a third 1995-2000
+    weu = {y: v for y, v in rows.filter(pl.col("region") == "WEU").select("year", "value").rows()}
+    assert weu[2000] < 0.75 * weu[1995]

@@ -31,12 +31,14 @@ PWT = Path("inputs") / "pwt" / "pwt.csv"
 REFERENCE = "USA"
 
 
-def country_levels(base_year: int) -> pl.DataFrame:
+def country_levels(base_year: int, pwt: pl.DataFrame | None = None) -> pl.DataFrame:
     """`iso3, rgdpe, gdp_per_capita, level`: PWT's countries with a price level in the year
     nearest `base_year`, their PPP GDP (millions of 2017 US$), PPP GDP per head and price
-    level relative to the United States' of that year."""
+    level relative to the United States' of that year. `pwt`: the input's table (read from
+    the shipped inputs when None)."""
     path = data_dir() / PWT
-    frame = _read_input(path, ["iso3", "year", "rgdpe", "pop", "pl_gdpo"]).drop_nulls()
+    columns = ["iso3", "year", "rgdpe", "pop", "pl_gdpo"]
+    frame = (_read_input(path, columns) if pwt is None else pwt.select(columns)).drop_nulls()
     frame = frame.filter(pl.col("year") == nearest_year(frame, base_year))
     us = frame.filter(pl.col("iso3") == REFERENCE)["pl_gdpo"]
     if us.len() != 1 or not us[0] > 0:
@@ -58,25 +60,37 @@ def fitted_line(levels: pl.DataFrame) -> tuple[float, float]:
     return float(intercept), float(slope)
 
 
+def area_levels(
+    mapping: pl.DataFrame, year: int, pwt: pl.DataFrame | None = None
+) -> dict[str, float]:
+    """area -> price level of the mapping's area in the PWT year nearest `year`: its
+    countries' levels weighted by their PPP GDP (summed in a fixed order, so the same bits
+    every run); areas without a PWT country are absent."""
+    levels = country_levels(year, pwt)
+    rows = levels.join(mapping.select("iso3", "area"), on="iso3", how="inner")
+    sums: dict[str, list[float]] = {}
+    for area, rgdpe, level in (
+        rows.sort("area", "iso3").select("area", "rgdpe", "level").iter_rows()
+    ):
+        acc = sums.setdefault(area, [0.0, 0.0])
+        acc[0] += rgdpe * level
+        acc[1] += rgdpe
+    return {area: usd / ppp for area, (usd, ppp) in sums.items() if ppp > 0}
+
+
 def price_levels(
     name: str, codes: list[str], base_year: int, gdp_per_capita: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(level[R], assumed[R]): US$ per PPP $ of each region in its base year; `assumed`
     marks the regions that take the fitted line at their `gdp_per_capita` (PPP $)."""
-    levels = country_levels(base_year)
-    intercept, slope = fitted_line(levels)
+    intercept, slope = fitted_line(country_levels(base_year))
     gdp = np.maximum(np.asarray(gdp_per_capita, dtype=np.float64), 1.0)
     out = np.exp(intercept + slope * np.log(gdp))
     assumed = np.ones(len(codes), dtype=bool)
     mapping = _mapping(name, codes)
     if mapping is not None:
-        rows = levels.join(mapping, on="iso3", how="inner").sort("area", "iso3")
-        sums: dict[str, list[float]] = {}
-        for area, rgdpe, level in rows.select("area", "rgdpe", "level").iter_rows():
-            acc = sums.setdefault(area, [0.0, 0.0])
-            acc[0] += rgdpe * level
-            acc[1] += rgdpe
+        found = area_levels(mapping, base_year)
         for r, code in enumerate(codes):
-            if code in sums and sums[code][1] > 0:
-                out[r], assumed[r] = sums[code][0] / sums[code][1], False
+            if code in found:
+                out[r], assumed[r] = found[code], False
     return out, assumed

@@ -15,6 +15,10 @@ The calibration belongs to the base year. Later years act through the model:
 - `cohort_tertiary_share`: the share of each new cohort completing a degree at the base
   year's emigration prospects; the education step moves its ex-ante H_ex to it, and the
   prospects act on top as in any year (`migsim.steps.education`).
+- `price_level`: US$ per PPP $ by region that year (the United States' 1): the economy
+  converts the remittances sent from a region into US dollars at it, and values those
+  received at the receiving region's (`migsim.steps.economy`); without it, the world's
+  base-year levels hold.
 - policy: the regime's components active that year (`migsim.regimes.timeline`); a step
   holding a policy gets the year's through `use_policy`.
 """
@@ -47,6 +51,7 @@ class Exogenous:
         self.tfp_factor: np.ndarray | None = None  # (R,) TFP / base year
         self.vital: tuple[np.ndarray, np.ndarray] | None = None  # death prob., fertility
         self.cohort_tertiary: np.ndarray | None = None  # (R,) H_ex at base-year prospects
+        self.price_level: np.ndarray | None = None  # (R,) US$ per PPP $ that year
         self._vital_key = None
 
     @property
@@ -69,6 +74,8 @@ class Exogenous:
             self.vital = self._vital(year)
         if s is not None and s.has("cohort_tertiary_share"):
             self.cohort_tertiary = s.value("cohort_tertiary_share", year)
+        if s is not None and s.has("price_level"):
+            self.price_level = s.value("price_level", year)
         if self.timeline is not None and not self.timeline.static:
             policy = self.timeline.at(year)
             for step in sim.steps:

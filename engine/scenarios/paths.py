@@ -39,6 +39,7 @@ VARIABLES: dict[str, tuple[str, str, float, float]] = {
         0.0,
         1.0,
     ),
+    "price_level": ("US$ per PPP $, the United States' 1 in the same year", "log", 0.01, 20.0),
 }
 GROUPS = ("all", "developed", "developing")
 COLUMNS = {"year": pl.Int64, "region": pl.String, "variable": pl.String, "value": pl.Float64}
@@ -55,6 +56,7 @@ def base_values(world: World, variable: str) -> np.ndarray:
         "life_expectancy_male": le[:, 1],
         "population": world.population,
         "cohort_tertiary_share": world.cohort_tertiary_share,
+        "price_level": world.price_level,
     }[variable].astype(np.float64)
 
 

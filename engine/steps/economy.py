@@ -392,7 +392,9 @@ class EconomyStep(Step):
         fiscal, remit = sums["fiscal"], sums["remit"]
         taxes = fiscal[..., 1].sum(axis=(1, 2, 3))
         spending = fiscal[..., 2].sum(axis=(1, 2, 3))
-        sent_usd = remit * self.price[:, None]  # [source, destination]
+        exo = getattr(sim, "exogenous", None)
+        price = self.price if exo is None or exo.price_level is None else exo.price_level
+        sent_usd = remit * price[:, None]  # [source, destination], at the year's price levels
         fee = self.policy.remittance_fee
         received = sent_usd * (1.0 - fee)
         extra = sim.state.region_columns
@@ -485,7 +487,7 @@ class EconomyStep(Step):
         private[2] += capital_devg
         # remittances received (after fees) are income of the families at home, valued at
         # the receiving region's prices (PPP $)
-        received_ppp = received.sum(axis=0) / self.price
+        received_ppp = received.sum(axis=0) / price
         private[0] += received_ppp[world.developed].sum()
         private[2] += received_ppp[~world.developed].sum()
         welfare = {

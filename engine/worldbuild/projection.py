@@ -25,6 +25,12 @@ the change since the base year of Barro-Lee v2.2's tertiary share of people aged
 enters the histories; a projection from 2013 has no observed years for it and keeps the
 base year's share.
 
+Price levels (`price_level`, US$ per PPP $ with the USA's at 1 in the same year): PWT's
+observed GDP price levels of the area's countries every year to the table's last, weighted
+by PPP GDP (`migsim.core.world_prices.area_levels`), anchored at the world's base-year level;
+after the last observed year the path holds (no exchange-rate projection is assumed). An
+area with no PWT country keeps its base-year level.
+
 No migrant stock or flow enters a projection.
 
 A history (`history_<world>.csv`, for a world built at an earlier base year) is the same
@@ -43,6 +49,7 @@ import polars as pl
 
 from migsim.core.world import World, load_world
 from migsim.core.world_education import COHORT_AGE
+from migsim.core.world_prices import area_levels
 from migsim.scenarios.paths import VARIABLES, base_values
 from migsim.worldbuild.countries import GDP_FALLBACKS
 from migsim.worldbuild.inputs import Inputs
@@ -66,9 +73,9 @@ HISTORY_HEADER = """\
 # The history scenario of world '{world}' (base year {base}) to {last}, built by
 # `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt,
 # barro_lee_ages: see their provenance.json) aggregated by the mapping '{mapping}':
-# observed values only (PWT GDP per capita every year, WPP 2019 estimates every five years,
-# Barro-Lee v2.2's tertiary share of people aged 25-29 every five years to 2010 as
-# cohort_tertiary_share), anchored at the world's base-year values;
+# observed values only (PWT GDP per capita and GDP price levels every year, WPP 2019
+# estimates every five years, Barro-Lee v2.2's tertiary share of people aged 25-29 every five
+# years to 2010 as cohort_tertiary_share), anchored at the world's base-year values;
 # {rows} rows, none assumed. population is for comparison, never forced.
 """
 HEADER = """\
@@ -76,7 +83,8 @@ HEADER = """\
 # `migsim world projection` from engine/data/inputs (wpp_totals, wpp_vital, pwt: see their
 # provenance.json) aggregated by the mapping '{mapping}'. Paths are anchored at the world's
 # base-year values. gdp_per_capita after {pwt_last}: {growth:.1%} a year, an ASSUMED value
-# [A], {assumed} of {rows} rows. population is a projection to compare with, never forced.
+# [A], {assumed} of {rows} rows. price_level: PWT's observed levels to {pwt_last}, held after.
+# population is a projection to compare with, never forced.
 """
 # added to HEADER when some areas have no PWT country
 GAPS_NOTE = """\
@@ -145,6 +153,18 @@ def projection_rows(
         agg["cohort_tertiary_share"] = _aggregate(cohorts, mapping, "share_tertiary", "population")
         column["cohort_tertiary_share"] = "share_tertiary"
     pwt_last = int(pwt["year"].max())
+    if "pl_gdpo" in inputs["pwt"].columns:
+        # observed price levels (US$ per PPP $ relative to the USA's that year) every PWT year
+        agg["price_level"] = pl.DataFrame(
+            [
+                (area, year, level)
+                for year in range(int(pwt["year"].min()), pwt_last + 1)
+                for area, level in area_levels(mapping, year, inputs["pwt"]).items()
+            ],
+            schema={"area": pl.String, "year": pl.Int64, "level": pl.Float64},
+            orient="row",
+        )
+        column["price_level"] = "level"
     # an anchored path stays inside what a scenario table accepts (a share within 0-1)
     lowest = {v: VARIABLES[v][2] for v in agg}
     highest = {v: VARIABLES[v][3] for v in agg}
@@ -172,7 +192,7 @@ def projection_rows(
                     )
                 else:
                     v = float(np.interp(year, yy, vv))
-                if variable in ("population", "gdp_per_capita"):
+                if variable in ("population", "gdp_per_capita", "price_level"):
                     value = w0 * v / at_base
                 else:
                     value = w0 + (v - at_base)
