@@ -18,9 +18,9 @@ def test_e12_unadjusted_check_values_gdp_at_market_rates_not_ppp():
     adjusted for the cost of living; the 1.19 check must read world GDP at market exchange
     rates. A move of output from a cheap region to a dear one raises that more than PPP GDP
     (the check once compared PPP GDP, the adjusted reading, with 1.19)."""
-    world = SimpleNamespace(codes=["RICH", "POOR"], gdp_per_capita=np.array([52_000.0, 5_200.0]))
-    price = price_level(world)
-    assert price[0] == 1.0 and price[1] < 0.5
+    world = SimpleNamespace(codes=["RICH", "POOR"], price_level=np.array([1.0, 0.4]))
+    price = price_level(world)  # the world's own levels (PWT's, in a loaded world)
+    assert price[0] == 1.0 and price[1] == 0.4
     base = pl.DataFrame({"year": [2025, 2025], "region": ["RICH", "POOR"], "gdp": [100.0, 100.0]})
     moved = base.with_columns(pl.Series("gdp", [110.0, 95.0]))  # movers produce more abroad
     ppp = moved["gdp"].sum() / base["gdp"].sum() - 1

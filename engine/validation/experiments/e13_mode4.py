@@ -39,23 +39,17 @@ QUANTITIES = [
 EXPECTED_FAILURES: dict[str, str] = {}
 QUICK_UNDECIDED = {
     "E13:world_gain_pct_of_gdp_full_quota": (
-        "quick (125,000 agents) 0.31 on seeds 1-3 (0.22-0.35), below the band's 0.372, and the "
-        "full run 0.39 (six seeds, 0.37-0.41) above it. Measured with "
-        "the independent age draws of an earlier synthesis: over eleven seeds the mean is "
-        "0.38 (one seed's spread 0.08), against 0.42 at 190,000-250,000 agents (spread 0.06), "
-        "0.45 at 500,000 (five seeds, spread 0.03) and 0.42 at "
-        "1,000,000 (seed 1): three seeds at an eighth of the agents straddle the band's lower "
-        "edge (seeds 1-3 at 250,000 gave 0.48-0.49, its other eight 0.31-0.44). Each region's "
-        "gain carries two samples' noise, the quota's lottery among a few dozen to a few "
-        "hundred agents (each 20,000-75,000 people) and the status quo's flows drawn apart "
-        "from it (WEU 0.14-0.37 across seeds at 125,000). The shortfall of about 0.04 at "
-        "100,000-160,000 agents is mostly GCC, which loses more GDP per immigrant it does not "
-        "receive there (-0.13 to -0.14 pp of world GDP at 100,000-130,000 agents over 8-11 "
-        "seeds each, against -0.10 at 62,500, 250,000 and 1,000,000: its non-tertiary "
-        "immigrants' efficiency units fall by 15-23% against 6-12%, for the same 2.1-2.5 "
-        "million immigrants fewer), a sample-size effect not traced to a defect; the quota "
-        "admits what it asks in expectation at every count (the lottery's odds use expected "
-        "applicants) and the shortfall stays with the diaspora term switched off"
+        "quick (125,000 agents) 0.42 on seeds 1-3 (0.31-0.49), within two of its Monte Carlo "
+        "errors (0.05) of the band's lower edge 0.372; the full run 0.49 (three seeds, "
+        "0.47-0.51), twice the agents 0.51. Each region's gain carries two samples' noise, "
+        "the quota's lottery among a few dozen to a few hundred agents (each 20,000-75,000 "
+        "people) and the status quo's flows drawn apart from it; at an eighth of the agents "
+        "GCC loses more GDP per immigrant it does not receive (measured with the earlier "
+        "assumed price levels: -0.13 to -0.14 pp of world GDP at 100,000-130,000 agents over "
+        "8-11 seeds each, against -0.10 at 62,500, 250,000 and 1,000,000), a sample-size "
+        "effect not traced to a defect; the quota admits what it asks in expectation at every "
+        "count (the lottery's odds use expected applicants) and the shortfall stays with the "
+        "diaspora term switched off"
     ),
 }
 
