@@ -55,3 +55,10 @@ def price_level(world) -> np.ndarray:
     from migsim.core.world_prices import price_levels
 
     return price_levels(world.name, world.codes, world.base_year, world.gdp_per_capita)[0]
+
+
+def year_price_level(sim, base: np.ndarray) -> np.ndarray:
+    """The year's US$ per PPP $ by region: the scenario's `price_level` path where it has
+    one (migsim.scenarios.exogenous), else `base` (the world's base-year levels)."""
+    exo = getattr(sim, "exogenous", None)
+    return base if exo is None or exo.price_level is None else exo.price_level

@@ -27,7 +27,7 @@ from migsim.model import externalities as ext
 from migsim.model import markets, nested_market
 from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import earnings_percentiles
-from migsim.model.incomes import base_wages, price_level
+from migsim.model.incomes import base_wages, price_level, year_price_level
 from migsim.model.remittances import TARGET_DOC, corridor_remit_scale, remittance_target
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
@@ -312,8 +312,7 @@ class EconomyStep(Step):
         remit_share = np.array([self.conf.remit_share_low, self.conf.remit_share_high])
         if not units_ready:
             self.supply(sim, year)  # the people's efficiency units for this year
-        # a scenario's income path scales public spending per person and public goods with
-        # GDP per capita (spending keeps its share of income); subsistence stays absolute
+        # a scenario's income path scales public spending and public goods with GDP per head
         exo = getattr(sim, "exogenous", None)
         growth = exo.income_factor if exo is not None else None
         per_capita = world.gdp_per_capita if growth is None else world.gdp_per_capita * growth
@@ -392,9 +391,8 @@ class EconomyStep(Step):
         fiscal, remit = sums["fiscal"], sums["remit"]
         taxes = fiscal[..., 1].sum(axis=(1, 2, 3))
         spending = fiscal[..., 2].sum(axis=(1, 2, 3))
-        exo = getattr(sim, "exogenous", None)
-        price = self.price if exo is None or exo.price_level is None else exo.price_level
-        sent_usd = remit * price[:, None]  # [source, destination], at the year's price levels
+        price = year_price_level(sim, self.price)  # the scenario's path, else the base year's
+        sent_usd = remit * price[:, None]  # [source, destination]
         fee = self.policy.remittance_fee
         received = sent_usd * (1.0 - fee)
         extra = sim.state.region_columns
