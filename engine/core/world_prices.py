@@ -64,9 +64,13 @@ def area_levels(
     mapping: pl.DataFrame, year: int, pwt: pl.DataFrame | None = None
 ) -> dict[str, float]:
     """area -> price level of the mapping's area in the PWT year nearest `year`: its
-    countries' levels weighted by their PPP GDP (summed in a fixed order, so the same bits
-    every run); areas without a PWT country are absent."""
-    levels = country_levels(year, pwt)
+    countries' levels weighted by their PPP GDP; areas without a PWT country are absent."""
+    return _by_area(country_levels(year, pwt), mapping)
+
+
+def _by_area(levels: pl.DataFrame, mapping: pl.DataFrame) -> dict[str, float]:
+    """area -> the PPP-GDP-weighted mean of `levels` (country_levels) over the mapping's
+    countries in it (summed in a fixed order, so the same bits every run)."""
     rows = levels.join(mapping.select("iso3", "area"), on="iso3", how="inner")
     sums: dict[str, list[float]] = {}
     for area, rgdpe, level in (
@@ -83,13 +87,14 @@ def price_levels(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(level[R], assumed[R]): US$ per PPP $ of each region in its base year; `assumed`
     marks the regions that take the fitted line at their `gdp_per_capita` (PPP $)."""
-    intercept, slope = fitted_line(country_levels(base_year))
+    levels = country_levels(base_year)  # read once: the line and the areas' means
+    intercept, slope = fitted_line(levels)
     gdp = np.maximum(np.asarray(gdp_per_capita, dtype=np.float64), 1.0)
     out = np.exp(intercept + slope * np.log(gdp))
     assumed = np.ones(len(codes), dtype=bool)
     mapping = _mapping(name, codes)
     if mapping is not None:
-        found = area_levels(mapping, base_year)
+        found = _by_area(levels, mapping)
         for r, code in enumerate(codes):
             if code in found:
                 out[r], assumed[r] = found[code], False

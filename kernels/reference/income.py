@@ -61,6 +61,15 @@ def credential_factor(skill_class, years_abroad, work):
     return np.minimum(k + (1.0 - k) * np.minimum(tau / work.kappa_years, 1.0), 1.0)
 
 
+def units_abroad(productivity, skill_class, years_abroad, status, work):
+    """Efficiency units of employed people abroad, as `labour_supply` counts them:
+    productivity x `credential_factor` x the irregular wage factor for irregular migrants."""
+    units = np.asarray(productivity, dtype=np.float64) * credential_factor(
+        skill_class, years_abroad, work
+    )
+    return np.where(np.asarray(status) == IRREGULAR, units * work.irregular_wage_factor, units)
+
+
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
     """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
     (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
@@ -77,8 +86,7 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     employed &= uniform(key, pid, year, Stream.EMPLOYMENT) < work.employment[loc]
     units = people.productivity[:m].astype(np.float64)
     abroad = loc != o
-    units = np.where(abroad, units * credential_factor(s, people.years_abroad[:m], work), units)
-    units = np.where(abroad & (st == IRREGULAR), units * work.irregular_wage_factor, units)
+    units = np.where(abroad, units_abroad(units, s, people.years_abroad[:m], st, work), units)
     units = np.where(employed, units, 0.0)
     working = units > 0.0
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)

@@ -131,8 +131,7 @@ def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
     factor if irregular."""
     from migsim.kernels.bundles import TERTIARY
     from migsim.kernels.income import N_EXPERIENCE
-    from migsim.kernels.migration import IRREGULAR
-    from migsim.kernels.reference.income import credential_factor, experience_band
+    from migsim.kernels.reference.income import experience_band, units_abroad
     from migsim.validation.experiments._earnings import economy_of
 
     pop = sim.population
@@ -144,10 +143,13 @@ def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
     e = pop.skill[:n][keep].astype(np.int64)
     x = experience_band(age[keep], e)
     work = economy_of(sim).supply_levers(sim, sim.year)
-    units = pop.productivity[:n][keep] * credential_factor(
-        (e == TERTIARY).astype(np.int64), pop.years_abroad[:n][keep], work
+    units = units_abroad(
+        pop.productivity[:n][keep],
+        (e == TERTIARY).astype(np.int64),
+        pop.years_abroad[:n][keep],
+        pop.status[:n][keep],
+        work,
     )
-    units = np.where(pop.status[:n][keep] == IRREGULAR, units * work.irregular_wage_factor, units)
     w = pop.weight[pop.origin[:n][keep]] * units
     out = np.zeros((3, N_EXPERIENCE))
     np.add.at(out, (e, x), w)
