@@ -264,7 +264,10 @@ class Work(NamedTuple):
     kappa_years: years for it to reach 1 (0: at once); irregular_wage_factor: efficiency of
     irregular migrants; credential_scale: the regime's scale of kappa0; relative_wage:
     (R, 3, N_EXPERIENCE, 2) base-year wage of each [location, education, experience band,
-    nativity] cell over its skill class's, which places workers in the earnings histogram."""
+    nativity] cell over its skill class's, which places workers in the earnings histogram;
+    downgrade_wage: (R, 3, N_EXPERIENCE) last year's wage per efficiency unit of immigrants
+    by [location, education, experience band], which places the downgraded share of people
+    abroad in the cell below theirs (`migsim.kernels.credentials`; all 0: no downgrading)."""
 
     employment: np.ndarray
     kappa0: np.ndarray
@@ -272,6 +275,7 @@ class Work(NamedTuple):
     irregular_wage_factor: float
     credential_scale: float
     relative_wage: np.ndarray
+    downgrade_wage: np.ndarray
 
 
 class Money(NamedTuple):

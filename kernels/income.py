@@ -9,7 +9,10 @@ Two passes over people per year:
    efficiency units are productivity x kappa, where kappa = 1 for natives and, for people
    abroad, the credential-transfer factor rising from kappa_s on arrival to 1 after
    `kappa_years` years (at once if kappa_years = 0), times `irregular_wage_factor` for
-   irregular migrants.
+   irregular migrants (`migsim.kernels.credentials`). With downgrading, the discount of a
+   person abroad with more than primary education is instead a share of their units
+   supplied in the cell one education level below, worth the same at last year's wages;
+   the person is paid kappa x their own cell's wage either way.
 2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
@@ -34,6 +37,7 @@ import numpy as np
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.aggregate import cell_index, id_chunk_bounds, wealth_by_location  # noqa: F401
 from migsim.kernels.bundles import skill_class
+from migsim.kernels.credentials import credential, downgrade, efficiency
 from migsim.kernels.histogram import (  # noqa: F401 (HIST_*: the histogram's shape, read here)
     HIST_BINS,
     HIST_SAMPLE_MASK,
@@ -79,40 +83,6 @@ def experience_bands():
         for a in range(256):
             out[e, a] = experience_band(a, e)
     return out
-
-
-@nb.njit(inline="always", **JIT)
-def _efficiency(
-    u,
-    loc,
-    o,
-    s,
-    st,
-    tau,
-    employment,
-    kappa0,
-    kappa_years,
-    irregular_wage_factor,
-    prod,
-    credential_scale,
-):
-    """Efficiency units of a person of working age (the caller skips the others, who
-    supply none)."""
-    # employed or not as a select, not a branch: the draw is a coin flip the branch
-    # predictor cannot learn, and a non-worker's 0 units add nothing to a sum
-    units = prod if u < employment[loc] else 0.0
-    if loc != o:
-        k = kappa0[s] * credential_scale
-        if kappa_years > 0.0:
-            k = k + (1.0 - k) * min(tau / kappa_years, 1.0)
-        else:
-            k = 1.0  # credentials transfer in full at once
-        if k > 1.0:
-            k = 1.0
-        units *= k
-        if st == IRREGULAR:
-            units *= irregular_wage_factor
-    return units
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -173,6 +143,7 @@ def supply_rows(
     irregular_wage_factor = work.irregular_wage_factor
     credential_scale = work.credential_scale
     relative_wage = work.relative_wage
+    below = work.downgrade_wage
     u_work = np.empty(SUB, dtype=np.float64)
     supply = out[c].reshape(-1)
     cell_now = -1
@@ -202,7 +173,7 @@ def supply_rows(
                 u = u_work[row - block]
             else:
                 u = uniform(key, person_id[i], year, Stream.EMPLOYMENT)
-            units = _efficiency(
+            units = efficiency(
                 u,
                 loc,
                 o,
@@ -232,6 +203,19 @@ def supply_rows(
                     supply[cell_now] = units_now
                 cell_now = cell
                 units_now = supply[cell]
+            if loc != o and e > 0 and units > 0.0:  # downgrading (kernels.credentials)
+                k = credential(
+                    skill_class(e), years_abroad[i], kappa0, kappa_years, credential_scale
+                )
+                xb = bands[e - 1, a]
+                q, f = downgrade(k, below[loc, e, x], below[loc, e - 1, xb])
+                if q > 0.0:
+                    base = units / k
+                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += (
+                        base * q * f * weight[o]
+                    )
+                    units_now += base * (1.0 - q) * weight[o]
+                    continue
             units_now += units * weight[o]
     if cell_now >= 0:
         supply[cell_now] = units_now

@@ -68,11 +68,27 @@ def inputs():
     return sim.key, people, pop.weight, bounds, money, R
 
 
-@pytest.mark.parametrize("kappa_years", [10.0, 0.0])
-def test_labour_supply_equals_numpy_twin(inputs, kappa_years):
+def downgrade_wages(R, rng):
+    """Immigrant wages by cell rising with education by random steps: the steps of 1.05-3
+    give downgraded shares below 1 and at 1 (the discount deeper than one level); a few
+    cells of 0 (no wage known) and one education step falling (no downgrading)."""
+    w = rng.uniform(1e3, 2e4, (R, 1, ik.N_EXPERIENCE)) * np.cumprod(
+        rng.uniform(1.05, 3.0, (R, 3, ik.N_EXPERIENCE)), axis=1
+    )
+    w[0, 0] = 0.0
+    w[1, 2] = 0.5 * w[1, 1]
+    return w
+
+
+@pytest.mark.parametrize("kappa_years,downgrading", [(10.0, True), (10.0, False), (0.0, True)])
+def test_labour_supply_equals_numpy_twin(inputs, kappa_years, downgrading):
     key, people, weight, bounds, _, R = inputs
-    relative = np.random.default_rng(4).uniform(0.5, 2.0, (R, 3, ik.N_EXPERIENCE, 2))
-    work = Work(np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9, relative)
+    rng = np.random.default_rng(4)
+    relative = rng.uniform(0.5, 2.0, (R, 3, ik.N_EXPERIENCE, 2))
+    below = downgrade_wages(R, rng) if downgrading else np.zeros((R, 3, ik.N_EXPERIENCE))
+    work = Work(
+        np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9, relative, below
+    )
     units, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
     m = int(bounds[-1])
     assert (units > 0).sum() > m // 4 and hist.sum() > 0
@@ -217,3 +233,34 @@ def test_histogram_bins_give_the_logarithm_s_bins():
     # every bin is reached, and the edges are where the definition changes bin
     got = np.array([ik.hist_bin(x) for x in inner])
     assert np.array_equal(got, np.arange(1, ik.HIST_BINS))
+
+
+def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
+    """Downgrading moves part of the abroad workers' units to the cell one education level
+    below and, at the wages it reads, leaves the value of every location's immigrant
+    labour what the credential discount pays (kappa x the own cell's wage); natives' cells
+    do not move."""
+    key, people, weight, bounds, _, R = inputs
+    rng = np.random.default_rng(5)
+    relative = np.ones((R, 3, ik.N_EXPERIENCE, 2))
+    below = downgrade_wages(R, rng)
+    args = (np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), 10.0, 0.8, 0.9, relative)
+    runs = {}
+    for on in (True, False):
+        out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
+        hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
+        units = np.zeros(people.alive.shape[0], dtype=np.float32)
+        work = Work(*args, below if on else np.zeros_like(below))
+        ik.labour_supply(key, 2014, bounds, people, weight, work, units, out, hist)
+        runs[on] = (_sum_chunks(out), units.copy())
+    (dg, units_dg), (plain, units_plain) = runs[True], runs[False]
+    np.testing.assert_array_equal(units_dg, units_plain)  # paid the same
+    np.testing.assert_array_equal(dg[..., 0], plain[..., 0])
+    value = (dg[..., 1] * below).sum(axis=(1, 2))
+    np.testing.assert_allclose(value, (plain[..., 1] * below).sum(axis=(1, 2)), rtol=1e-9)
+    # units moved down: more immigrant units in the primary cells, fewer in the tertiary
+    assert dg[:, 0, :, 1].sum() > 1.05 * plain[:, 0, :, 1].sum()
+    assert dg[:, 2, :, 1].sum() < 0.99 * plain[:, 2, :, 1].sum()
+    # where no wage is known below (location 0's primary cells), secondary workers keep
+    # their discount in their own cell
+    np.testing.assert_array_equal(dg[0, 0, :, 1], plain[0, 0, :, 1])

@@ -268,6 +268,7 @@ def labour_supply(
     irregular_wage_factor,
     credential,
     relative_wage,
+    downgrade_wage,
 ) -> tuple:
     """Efficiency units (R, 3, N_EXPERIENCE, 2) and the earnings histogram of this shard's
     workers; each person's units stay in the shard's `units` scratch for the income pass."""
@@ -277,7 +278,13 @@ def labour_supply(
     hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     work = Work(
-        employment, kappa0, credential_years, irregular_wage_factor, credential, relative_wage
+        employment,
+        kappa0,
+        credential_years,
+        irregular_wage_factor,
+        credential,
+        relative_wage,
+        downgrade_wage,
     )
     units = shard.buffer("units", np.float32)
     ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)

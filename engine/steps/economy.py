@@ -20,7 +20,6 @@ from migsim.core.errors import InputError
 from migsim.core.labels import EDUCATION
 from migsim.core.params import param
 from migsim.core.world import AGE_BANDS
-from migsim.kernels import cellsums
 from migsim.kernels.bundles import Work
 from migsim.kernels.income import N_EXPERIENCE
 from migsim.model import externalities as ext
@@ -31,9 +30,13 @@ from migsim.model.incomes import base_wages, price_level, year_price_level
 from migsim.model.remittances import TARGET_DOC, corridor_remit_scale, remittance_target
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
-from migsim.runtime.state import cell_blocks
 from migsim.steps import thin_regions
-from migsim.steps.economy_columns import TABLE_COLUMNS, WELFARE_GROUPS, wage_columns
+from migsim.steps.economy_columns import (
+    TABLE_COLUMNS,
+    WELFARE_GROUPS,
+    skilled_emigration_loss,
+    wage_columns,
+)
 from migsim.steps.registry import Column, Step, StepContext, step
 
 B = len(AGE_BANDS)
@@ -74,6 +77,9 @@ class EconomyConf:
     )
     credential_years: float = param(
         10.0, range=(0.0, 100.0), doc="years for kappa to reach 1 (0: at once) [A]"
+    )
+    downgrading: bool = param(
+        True, doc="the credential discount as work one education level down (DFP 2013) [A]"
     )
     irregular_wage_factor: float = param(
         0.8, range=(0.0, 10.0), doc="wage penalty of irregular status [A]"
@@ -212,6 +218,12 @@ class EconomyStep(Step):
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
         self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
+        # the base year's downgrading reads the base-year cell wages, whose shape per region
+        # (education premium, experience profile) does not depend on the units moved
+        self.cell_wages = np.zeros((R, 3, N_EXPERIENCE, 2))
+        for _ in range(3 if conf.downgrading else 0):  # the cells' wages and units agree
+            first = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
+            self.cell_wages = nested_market.base_cell_wages(self.base_wage_per_worker, first)
         supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
         empty = np.flatnonzero(thin_regions.empty_regions(supply0))
         if empty.size:  # no agent of working age at all: say so, not a market error
@@ -288,7 +300,9 @@ class EconomyStep(Step):
         conf, policy = self.conf, self.policy
         credential, wage_factor = policy.credential_transfer_scale, conf.irregular_wage_factor
         employment, years = self.world.employment_rate, conf.credential_years
-        return Work(employment, self.kappa0, years, wage_factor, credential, self.relative_wage)
+        below = self.cell_wages[..., 1] * float(conf.downgrading)  # 0: no downgrading
+        relative = self.relative_wage
+        return Work(employment, self.kappa0, years, wage_factor, credential, relative, below)
 
     def supply(self, sim, year) -> np.ndarray:
         """Efficiency units by (region, education, experience band, nativity); keeps each
@@ -422,23 +436,9 @@ class EconomyStep(Step):
         for e, group in enumerate(EDUCATION):
             for j, who in enumerate(("native", "immigrant")):
                 extra[f"wage_{group}_{who}"] = by_education[:, e, j]
-        # fiscal loss at origin from skilled emigration (Desai et al. 2009): the income tax
-        # that tertiary emigrants aged 20-64 (start of year) would pay at home at the
-        # origin's tertiary wage and employment rate
-        cells = cell_blocks(sim.state) or sim.state.cells  # blocks: many regions
-        if cells is not None:
-            if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
-                working_high = cellsums.band_sums_of(cells, 2, 8)[:, :, 1, :]
-            else:
-                working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
-            abroad = (
-                working_high.sum(axis=(1, 2))
-                - np.diagonal(working_high).sum(axis=0)
-                + np.diagonal(working_high)[4]
-            )
-            extra["fiscal_loss_skilled_emigration"] = (
-                abroad * world.employment_rate * wages[:, 1, 0] * world.tax_rate
-            )
+        loss = skilled_emigration_loss(sim, world, wages)
+        if loss is not None:
+            extra["fiscal_loss_skilled_emigration"] = loss
         net = fiscal[..., 1] - fiscal[..., 2]  # (R, 2, 2, B) taxes - spending
         extra["net_contribution_immigrants"] = net[:, 1].sum(axis=(1, 2))
         codes = np.array(world.codes)

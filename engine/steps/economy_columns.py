@@ -1,10 +1,14 @@
 """Output columns of the economy step: the wage columns of `regions` and the columns of its
-own tables (remittances, fiscal, earnings, welfare)."""
+own tables (remittances, fiscal, earnings, welfare), and the fiscal loss column's measure."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from migsim.core.labels import EDUCATION
+from migsim.kernels import cellsums
 from migsim.model.earnings import PERCENTILES
+from migsim.runtime.state import cell_blocks
 from migsim.steps.registry import Column
 
 WELFARE_GROUPS = (
@@ -82,3 +86,23 @@ TABLE_COLUMNS = {
         ),
     },
 }
+
+
+def skilled_emigration_loss(sim, world, wages) -> np.ndarray | None:
+    """Fiscal loss at origin from skilled emigration (Desai et al. 2009), (R,) PPP $: the
+    income tax that tertiary emigrants aged 20-64 (start of year) would pay at home at the
+    origin's tertiary wage and employment rate; None without the year's cells. wages: (R, 2
+    classes, 2) class wages of the year."""
+    cells = cell_blocks(sim.state) or sim.state.cells  # blocks: many regions
+    if cells is None:
+        return None
+    if world.n_regions > cellsums.DENSE_CELLS_MAX_REGIONS:  # one pass, by origin
+        working_high = cellsums.band_sums_of(cells, 2, 8)[:, :, 1, :]
+    else:
+        working_high = cells[:, :, 1, :, 2:8, :].sum(axis=(2, 3))  # (o, loc, status)
+    abroad = (
+        working_high.sum(axis=(1, 2))
+        - np.diagonal(working_high).sum(axis=0)
+        + np.diagonal(working_high)[4]
+    )
+    return abroad * world.employment_rate * wages[:, 1, 0] * world.tax_rate

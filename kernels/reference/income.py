@@ -70,6 +70,36 @@ def units_abroad(productivity, skill_class, years_abroad, status, work):
     return np.where(np.asarray(status) == IRREGULAR, units * work.irregular_wage_factor, units)
 
 
+def downgrade(kappa, w_own, w_below):
+    """Twin of `migsim.kernels.credentials.downgrade` for arrays: (q, f)."""
+    kappa, w_own, w_below = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (kappa, w_own, w_below))
+    )
+    ok = (kappa < 1.0) & (w_below > 0.0) & (w_own > w_below)
+    q = np.where(ok, (1.0 - kappa) * w_own / np.where(ok, w_own - w_below, 1.0), 0.0)
+    full = q >= 1.0
+    f = np.where(full, kappa * w_own / np.where(full, w_below, 1.0), 1.0)
+    return np.minimum(q, 1.0), f
+
+
+def split_abroad(units, kappa, location, education, age, work):
+    """Each abroad worker's units (`units_abroad`) split by downgrading: (units in their own
+    cell, units in the cell one education level below, that cell's experience band), as
+    `labour_supply` adds them (`migsim.kernels.credentials`)."""
+    units = np.asarray(units, dtype=np.float64)
+    e = np.asarray(education, dtype=np.int64)
+    loc = np.asarray(location, dtype=np.int64)
+    x = experience_band(age, e)
+    below = np.maximum(e - 1, 0)
+    xb = experience_band(age, below)
+    dw = work.downgrade_wage
+    q, f = downgrade(kappa, dw[loc, e, x], dw[loc, below, xb])
+    q = np.where((e > 0) & (units > 0.0), q, 0.0)
+    base = np.where(q > 0.0, units / np.where(q > 0.0, kappa, 1.0), 0.0)
+    own = np.where(q > 0.0, base * (1.0 - q), units)
+    return own, base * q * f, xb
+
+
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
     """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
     (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
@@ -93,8 +123,19 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     w = weight[o]
     e = people.skill[:m].astype(np.int64)
     x = experience_band(a, e)
+    kappa = np.where(abroad, credential_factor(s, people.years_abroad[:m], work), 1.0)
+    own, down, xb = split_abroad(units, kappa, loc, e, a, work)
+    own = np.where(abroad, own, units)
+    down = np.where(abroad, down, 0.0)
     supply = _chunk_sums(
-        bounds, (R, 3, N_EXPERIENCE, 2), (np.where(working, loc, -1), e, x, j), units * w
+        bounds, (R, 3, N_EXPERIENCE, 2), (np.where(working, loc, -1), e, x, j), own * w
+    )
+    moved = working & (down > 0.0)
+    supply += _chunk_sums(
+        bounds,
+        (R, 3, N_EXPERIENCE, 2),
+        (np.where(moved, loc, -1), np.maximum(e - 1, 0), xb, np.ones_like(j)),
+        down * w,
     )
     sampled = working & ((pid & HIST_SAMPLE_MASK) == 0)
     logs = np.log(np.where(working, units * work.relative_wage[loc, e, x, j], 1.0))

@@ -31,18 +31,27 @@ _HS = (
     "the inflow's primary-heavy mix is shared by every non-tertiary worker"
 )
 EXPECTED_FAILURES = {
+    "E2:native_avg_wage_pct_K_fixed": (
+        "the model's US immigrants work partly below their education (downgrading, "
+        "migsim.kernels.credentials: about 40% of their efficiency units in the primary "
+        "cells and 27% in the tertiary, against 37% and 34% placed by education; the note "
+        "of the next check gives the run's), so the 11% inflow falls on cells that hold few "
+        "natives (8% of natives' units are primary) and natives' average wage falls by about "
+        "2.8% against Borjas's 3.2%, whose immigrants are placed by their census education; "
+        "placed by education, the model's inflow gave -3.0%, inside the band"
+    ),
     "E2:native_low_skill_wage_pct_vs_dropouts": (
         _HS + "; Borjas's own elasticities (1.3 across education, 3.5 across experience, "
         "natives = immigrants) concentrate the loss on the least educated, and on the "
         "model's inflow they overshoot it (about -16%, the note gives the run's): the "
         "model's US immigrants are about 37% primary-educated against natives' 8% (their "
         "schooling by level from the IAB data: Mexico's emigrants without a degree are 70% "
-        "primary-educated)"
+        "primary-educated), 40% of their units in the primary cells with downgrading"
     ),
     "E2:native_college_wage_pct": (
-        "the model's US immigrants are less often tertiary than natives (about a third of "
-        "their efficiency units against over half, from the corridors' tertiary shares; the "
-        "note gives the run's), so tertiary natives lose less than the average; with Borjas's "
+        "the model's US immigrants are less often tertiary than natives (about a quarter of "
+        "their efficiency units against over half, from the corridors' tertiary shares and "
+        "downgrading; the note gives the run's), so tertiary natives lose less than the average; with Borjas's "
         "elasticities they lose next to nothing (the note): the census inflow of 1980-2000 "
         "behind Borjas's -4.9% had more college graduates than this one"
     ),
@@ -128,10 +137,16 @@ def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
     `years` years, by education and experience band: the mix of a recent inflow in the model.
     Each counts as the labour-supply pass counts a worker abroad (expected over employment):
     productivity x the credential transfer kappa of their years abroad x the irregular wage
-    factor if irregular."""
+    factor if irregular, the downgraded share of it in the cell one education level below
+    (`migsim.kernels.credentials`)."""
     from migsim.kernels.bundles import TERTIARY
     from migsim.kernels.income import N_EXPERIENCE
-    from migsim.kernels.reference.income import experience_band, units_abroad
+    from migsim.kernels.reference.income import (
+        credential_factor,
+        experience_band,
+        split_abroad,
+        units_abroad,
+    )
     from migsim.validation.experiments._earnings import economy_of
 
     pop = sim.population
@@ -150,9 +165,13 @@ def recent_immigrants(sim, years: int, region: str = REGION) -> np.ndarray:
         pop.status[:n][keep],
         work,
     )
-    w = pop.weight[pop.origin[:n][keep]] * units
+    kappa = credential_factor((e == TERTIARY).astype(np.int64), pop.years_abroad[:n][keep], work)
+    loc = np.full(e.shape, i)
+    own, down, xb = split_abroad(units, kappa, loc, e, age[keep], work)
+    w = pop.weight[pop.origin[:n][keep]]
     out = np.zeros((3, N_EXPERIENCE))
-    np.add.at(out, (e, x), w)
+    np.add.at(out, (e, x), w * own)
+    np.add.at(out, (np.maximum(e - 1, 0), xb), w * down)
     return out / out.sum()
 
 

@@ -6,7 +6,9 @@ education x experience x nativity CES is shocked, capital adjusting, by the chan
 immigrant stock 1995-2005 (UN bilateral stocks as the world was built from them; the
 nearest years to the study's period),
 taken as a share of its 2010 residents and added with the mix of the model's immigrants who
-arrived within the last 10 years. Each native aged 20-64 earns their cell's wage times their
+arrived within the last 10 years, each supplying labour where the model places it: the
+downgraded share of their units in the cell one education level below theirs
+(`migsim.kernels.credentials`), as DFP's recent immigrants work below their education. Each native aged 20-64 earns their cell's wage times their
 productivity, lognormal with mean 1 (`population.productivity_sigma`), before and after; the
 checks are the changes of the natives' 10th, 50th and 90th percentiles, computed on expected
 values: the percentiles of the mixture, over the natives' education x experience cells
@@ -35,17 +37,7 @@ from migsim.validation.runner import Runner
 SOURCE = "Dustmann, Frattini & Preston 2013 (Review of Economic Studies)"
 PERCENTILES = (10, 50, 90)
 QUANTITIES = [f"E7:uk_native_wage_p{p}_pct" for p in PERCENTILES]
-EXPECTED_FAILURES = {
-    "E7:uk_native_wage_p10_pct": (
-        "positive where DFP find a loss: the UK's immigrants of the last ten years carry "
-        "their origins' tertiary shares from the IAB brain-drain data (in 2010 about 55% of "
-        "Poland's emigrants and 77% of India's), and each supplies labour to the cells of "
-        "their own education, so the inflow is skill-heavy and raises the wages of the least "
-        "paid natives; DFP's immigrants work below their education (downgrading), which the "
-        "model applies to immigrants' earnings (credential transfer) but not to the cells "
-        "their labour competes in"
-    ),
-}
+EXPECTED_FAILURES: dict[str, str] = {}
 
 
 def uk_stock_change(codes: list[str]) -> float:
