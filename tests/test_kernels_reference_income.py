@@ -89,13 +89,16 @@ def test_labour_supply_equals_numpy_twin(inputs, kappa_years, downgrading):
     work = Work(
         np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9, relative, below
     )
-    units, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
+    units, down, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
     m = int(bounds[-1])
+    # credentials that transfer at once leave nothing to downgrade
+    assert ((down > 0).sum() > m // 500) == (downgrading and kappa_years > 0)
     assert (units > 0).sum() > m // 4 and hist.sum() > 0
     # every education group and experience band has workers
     assert np.all(supply.sum(axis=(0, 3)) > 0)
     for threads in THREADS:
         got_units = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
+        got_down = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
         out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
         got_hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         with_threads(
@@ -108,10 +111,12 @@ def test_labour_supply_equals_numpy_twin(inputs, kappa_years, downgrading):
             weight,
             work,
             got_units,
+            got_down,
             out,
             got_hist,
         )
         np.testing.assert_array_equal(got_units[:m], units)
+        np.testing.assert_array_equal(got_down[:m], down)
         np.testing.assert_allclose(_sum_chunks(out), supply, rtol=SUM_RTOL)
         np.testing.assert_allclose(_sum_chunks(got_hist), hist, rtol=SUM_RTOL)
 
@@ -131,8 +136,10 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
     units[::4] = 0.0
     # as the labour supply gives them: no units outside working ages (the pass relies on it)
     units[(people.age < ik.MIN_WORK_AGE) | (people.age > ik.MAX_WORK_AGE)] = 0.0
+    # downgraded units for a third of the rows (the pass pays them abroad only)
+    down = np.where(np.arange(units.size) % 3 == 0, 0.5 * units, 0.0).astype(np.float32)
     wealth, sums = ref.incomes(
-        key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, money, R
+        key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, down, money, R
     )
     assert sums["remit"].sum() > 0 and sums["levy"].sum() > 0
     B = len(AGE_BANDS)
@@ -151,6 +158,7 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
             AGE_BAND_OF_AGE,
             weight,
             units,
+            down,
             money,
             tallies,
         )
@@ -189,7 +197,8 @@ def test_incomes_count_cells_like_numpy(inputs):
         for lanes in (None, np.zeros((numba.config.NUMBA_NUM_THREADS, expected.size), np.int64)):
             people.wealth[:] = wealth0
             tallies = _zero_tallies(R, B)
-            args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, money, tallies)
+            args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, units)
+            args = (*args, money, tallies)
             with_threads(threads, ik.incomes, *args, lanes, S)
             results.append((people.wealth[:m].copy(), tallies, lanes))
         (wealth_a, tallies_a, _), (wealth_b, tallies_b, lanes) = results
@@ -237,10 +246,10 @@ def test_histogram_bins_give_the_logarithm_s_bins():
 
 def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
     """Downgrading moves part of the abroad workers' units to the cell one education level
-    below and, at the wages it reads, leaves the value of every location's immigrant
-    labour what the credential discount pays (kappa x the own cell's wage); natives' cells
-    do not move."""
-    key, people, weight, bounds, _, R = inputs
+    below; at the wages it reads, each person's units are worth what the credential discount
+    pays (kappa x the own cell's wage), so the income pass pays them the same, and natives'
+    cells do not move."""
+    key, people, weight, bounds, money, R = inputs
     rng = np.random.default_rng(5)
     relative = np.ones((R, 3, ik.N_EXPERIENCE, 2))
     below = downgrade_wages(R, rng)
@@ -250,11 +259,12 @@ def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
         out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
         hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         units = np.zeros(people.alive.shape[0], dtype=np.float32)
+        down = np.zeros(people.alive.shape[0], dtype=np.float32)
         work = Work(*args, below if on else np.zeros_like(below))
-        ik.labour_supply(key, 2014, bounds, people, weight, work, units, out, hist)
-        runs[on] = (_sum_chunks(out), units.copy())
-    (dg, units_dg), (plain, units_plain) = runs[True], runs[False]
-    np.testing.assert_array_equal(units_dg, units_plain)  # paid the same
+        ik.labour_supply(key, 2014, bounds, people, weight, work, units, down, out, hist)
+        runs[on] = (_sum_chunks(out), units, down)
+    (dg, units_dg, down_dg), (plain, units_plain, down_plain) = runs[True], runs[False]
+    assert not down_plain.any() and (down_dg > 0).sum() > people.alive.shape[0] // 500
     np.testing.assert_array_equal(dg[..., 0], plain[..., 0])
     value = (dg[..., 1] * below).sum(axis=(1, 2))
     np.testing.assert_allclose(value, (plain[..., 1] * below).sum(axis=(1, 2)), rtol=1e-9)
@@ -264,3 +274,25 @@ def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
     # where no wage is known below (location 0's primary cells), secondary workers keep
     # their discount in their own cell
     np.testing.assert_array_equal(dg[0, 0, :, 1], plain[0, 0, :, 1])
+    # paid at the wages the split read, everyone earns what the discount pays
+    wages = np.repeat(below[..., None], 2, axis=-1)
+    paid = {}
+    for on, units, down in ((True, units_dg, down_dg), (False, units_plain, down_plain)):
+        tallies = _zero_tallies(R, len(AGE_BANDS))
+        w0 = people.wealth.copy()
+        ik.incomes(
+            key,
+            2014,
+            3,
+            bounds,
+            people,
+            AGE_BAND_OF_AGE,
+            weight,
+            units,
+            down,
+            money._replace(wages=wages),
+            tallies,
+        )
+        people.wealth[:] = w0
+        paid[on] = _sum_chunks(tallies.fiscal)[..., 0]
+    np.testing.assert_allclose(paid[True], paid[False], rtol=1e-6)

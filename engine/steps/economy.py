@@ -218,12 +218,9 @@ class EconomyStep(Step):
         self.subsistence = conf.subsistence_share * world.gdp_per_capita
         self.base_wage_per_worker = base_wages(world)
         self.relative_wage = np.ones((R, 3, N_EXPERIENCE, 2))
-        # the base year's downgrading reads the base-year cell wages, whose shape per region
-        # (education premium, experience profile) does not depend on the units moved
-        self.cell_wages = np.zeros((R, 3, N_EXPERIENCE, 2))
-        for _ in range(3 if conf.downgrading else 0):  # the cells' wages and units agree
-            first = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
-            self.cell_wages = nested_market.base_cell_wages(self.base_wage_per_worker, first)
+        # downgrading reads last year's cell wages, in the base year its wages' shape (on units
+        # placed by education): the units are valued at the wages paid (docs/model.md §5.1)
+        self.downgrade_from = np.zeros((R, 3, N_EXPERIENCE, 2))
         supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
         empty = np.flatnonzero(thin_regions.empty_regions(supply0))
         if empty.size:  # no agent of working age at all: say so, not a market error
@@ -233,11 +230,14 @@ class EconomyStep(Step):
                 "in the base year",
                 "a larger population.size, or population.stratification closer to 0",
             )
+        # cells: the class wage times the education premium and experience profile [A]
+        per_unit = nested_market.base_cell_wages(self.base_wage_per_worker, supply0)
+        if conf.downgrading:
+            self.downgrade_from = per_unit
+            supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
         self._last_supply = np.array(supply0, dtype=np.float64)
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
-        # cells: the class wage times the education premium and experience profile [A]
-        per_unit = nested_market.base_cell_wages(self.base_wage_per_worker, supply0)
         scale = labour_income / (per_unit * supply0).sum(axis=(1, 2, 3))
         self.wages0 = per_unit * scale[:, None, None, None]
         self.class_wages0 = nested_market.class_wages(self.wages0, supply0)
@@ -300,8 +300,7 @@ class EconomyStep(Step):
         conf, policy = self.conf, self.policy
         credential, wage_factor = policy.credential_transfer_scale, conf.irregular_wage_factor
         employment, years = self.world.employment_rate, conf.credential_years
-        below = self.cell_wages[..., 1] * float(conf.downgrading)  # 0: no downgrading
-        relative = self.relative_wage
+        below, relative = self.downgrade_from[..., 1], self.relative_wage  # 0: no downgrading
         return Work(employment, self.kappa0, years, wage_factor, credential, relative, below)
 
     def supply(self, sim, year) -> np.ndarray:
@@ -391,6 +390,7 @@ class EconomyStep(Step):
         if self.mobility > 0.0:
             outcome = ext.move_capital(self, state, supply, outcome)
         self.capital, self.cell_wages = outcome.capital, outcome.wages
+        self.downgrade_from = outcome.wages if self.conf.downgrading else self.downgrade_from
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
         # the year's last pass over people counts the cells of the peopled pairs

@@ -101,9 +101,9 @@ def split_abroad(units, kappa, location, education, age, work):
 
 
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
-    """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
-    (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
-    (R, 2, 2, HIST_BINS))."""
+    """Twin of `labour_supply`: (units in the own cell and downgraded units (both float32,
+    rows [0, bounds[-1])), supply (R, 3, N_EXPERIENCE, 2) [location, education, experience,
+    nativity], earnings histogram (R, 2, 2, HIST_BINS))."""
     m = int(bounds[N_CHUNKS])
     R = n_regions
     pid = people.person_id[:m]
@@ -147,10 +147,10 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
         (np.where(sampled, loc, -1), j, s, bins),
         w * (HIST_SAMPLE_MASK + 1),
     )
-    return units.astype(np.float32), supply, hist
+    return own.astype(np.float32), down.astype(np.float32), supply, hist
 
 
-def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, money, n_regions):
+def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, down, money, n_regions):
     """Twin of `incomes`: (wealth (float32, rows [0, bounds[-1])), sums) with sums a dict of
     fiscal (R, 2, 2, B, 4), remit (R, R), groups (5, 3) and levy (R,), as `MoneyTallies`
     summed over chunks."""
@@ -172,6 +172,10 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     e = people.skill[:m].astype(np.int64)
     x = experience_band(people.age[:m], e)
     earnings = units[:m].astype(np.float64) * money.wages[loc, e, x, j]
+    below = np.maximum(e - 1, 0)
+    wage_below = money.wages[loc, below, experience_band(people.age[:m], below), 1]
+    paid_below = abroad & (e > 0) & (wage_below > 0.0)
+    earnings = earnings + np.where(paid_below, down[:m].astype(np.float64) * wage_below, 0.0)
     tax = earnings * money.tax_rate[loc]
     tax = np.where(irregular, tax * money.irregular_tax_factor, tax)
     public = (

@@ -2,10 +2,12 @@
 
 The income pass (migsim.kernels.income.incomes) pays each worker units x the wage per
 efficiency unit of their cell, wages[location, education, experience band, nativity], where
-units (from `labour_supply`, kept per person in the shard's `units` scratch) are productivity
-x the credential-transfer factor kappa abroad (kappa_s on arrival, rising to 1 after
-`credential_years`) x the irregular wage factor, and 0 for anyone not employed or outside
-20-64. `paid` reads the same units and wages, so the measures built on it (E10, E25) use the
+units (from `labour_supply`, kept per person in the shard's `units` scratch) are
+productivity x the credential-transfer factor kappa abroad (kappa_s on arrival, rising to 1
+after `credential_years`) x the irregular wage factor, and 0 for anyone not employed or
+outside 20-64; with downgrading, part of an abroad worker's units are in the `down` scratch,
+paid the immigrant wage of the cell one education level below (migsim.kernels.credentials).
+`paid` reads the same units and wages, so the measures built on it (E10, E25) use the
 incomes the model actually pays, credential discount included.
 """
 
@@ -25,8 +27,9 @@ def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
 
     earnings (R,), workers (R,): earnings and employed people aged 20-64 by origin;
     credit (R, R, 2), credited (R, R, 2): the sum of kappa and the count of agents, by
-    [origin, location, skill class], over employed people (kappa = units / (productivity x
-    the irregular factor if irregular), 1 at home).
+    [origin, location, skill class], over employed people (kappa = earnings / (the own
+    cell's wage x productivity x the irregular factor if irregular), 1 at home: units, with
+    downgraded units at their pay).
     wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit [location, education, experience
     band, nativity]."""
     pop = shard.population
@@ -34,8 +37,10 @@ def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
     cols = pop.columns()
     R = pop.weight.shape[0]
     units = shard.buffer("units", np.float32)[:n]
-    works = (cols["alive"][:n] != 0) & (units > 0.0)
+    down = shard.buffer("down", np.float32)[:n]
+    works = (cols["alive"][:n] != 0) & ((units > 0.0) | (down > 0.0))
     u = units[works].astype(np.float64)
+    d = down[works].astype(np.float64)
     age = cols["age"][:n][works].astype(np.int64)
     e = cols["skill"][:n][works].astype(np.int64)
     o = cols["origin"][:n][works].astype(np.int64)
@@ -45,8 +50,13 @@ def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
     x = ik.experience_bands()[e, age]
     j = ((loc != o) | (st == INTRA_REGIONAL)).astype(np.int64)
     w = pop.weight[o]
-    earnings = u * wages[loc, e, x, j]
-    kappa = u / (prod * np.where(st == IRREGULAR, irregular_wage_factor, 1.0))
+    below = np.maximum(e - 1, 0)
+    wage = wages[loc, e, x, j]
+    wage_below = wages[loc, below, ik.experience_bands()[below, age], 1]
+    paid_below = np.where((loc != o) & (e > 0) & (wage_below > 0.0), d * wage_below, 0.0)
+    earnings = u * wage + paid_below
+    # downgraded units count at their pay relative to the own cell's wage
+    kappa = (earnings / wage) / (prod * np.where(st == IRREGULAR, irregular_wage_factor, 1.0))
     pair = (o * R + loc) * 2 + (e == TERTIARY)
     return {
         "earnings": np.bincount(o, weights=earnings * w, minlength=R),

@@ -51,9 +51,10 @@ EXPECTED_FAILURES = {
     "E2:native_college_wage_pct": (
         "the model's US immigrants are less often tertiary than natives (about a quarter of "
         "their efficiency units against over half, from the corridors' tertiary shares and "
-        "downgrading; the note gives the run's), so tertiary natives lose less than the average; with Borjas's "
-        "elasticities they lose next to nothing (the note): the census inflow of 1980-2000 "
-        "behind Borjas's -4.9% had more college graduates than this one"
+        "downgrading; the note gives the run's), so tertiary natives lose less than the "
+        "average; with Borjas's elasticities they lose next to nothing (the note): the "
+        "census inflow of 1980-2000 behind Borjas's -4.9% had more college graduates than "
+        "this one"
     ),
     "E3:native_avg_wage_pct_K_adjusting": (
         "the immigration surplus: the inflow's skill mix differs from natives', so with "

@@ -3,20 +3,20 @@
 
 Simulated on the country world's people and market: the United Kingdom's calibrated 2010
 education x experience x nativity CES is shocked, capital adjusting, by the change of its
-immigrant stock 1995-2005 (UN bilateral stocks as the world was built from them; the
-nearest years to the study's period),
-taken as a share of its 2010 residents and added with the mix of the model's immigrants who
-arrived within the last 10 years, each supplying labour where the model places it: the
-downgraded share of their units in the cell one education level below theirs
-(`migsim.kernels.credentials`), as DFP's recent immigrants work below their education. Each native aged 20-64 earns their cell's wage times their
-productivity, lognormal with mean 1 (`population.productivity_sigma`), before and after; the
-checks are the changes of the natives' 10th, 50th and 90th percentiles, computed on expected
-values: the percentiles of the mixture, over the natives' education x experience cells
-(weighted by their agents), of the cells' lognormal wage distributions. Which agents' draws
-sit at a percentile then does not matter (on the agents' own wages the 10th percentile's
-change took either sign from seed to seed, its cell moving with the draws). DFP report pence
-per hour (-0.7p at the 10th percentile, +1.5p at the median, slightly more than +2p at the
-90th), so the checks are their signs, which do not depend on the UK's wage levels.
+immigrant stock 1995-2005 (UN bilateral stocks as the world was built from them; the nearest
+years to the study's period), taken as a share of its 2010 residents and added with the mix
+of the model's immigrants who arrived within the last 10 years, each supplying labour where
+the model places it: the downgraded share of their units in the cell one education level
+below theirs (`migsim.kernels.credentials`), as DFP's recent immigrants work below their
+education. Each native aged 20-64 earns their cell's wage times their productivity,
+lognormal with mean 1 (`population.productivity_sigma`), before and after; the checks are
+the changes of the natives' 10th, 50th and 90th percentiles, computed on expected values:
+the percentiles of the mixture, over the natives' education x experience cells (weighted by
+their agents), of the cells' lognormal wage distributions. Which agents' draws sit at a
+percentile then does not matter (on the agents' own wages the 10th percentile's change took
+either sign from seed to seed, its cell moving with the draws). DFP report pence per hour
+(-0.7p at the 10th percentile, +1.5p at the median, slightly more than +2p at the 90th), so
+the checks are their signs, which do not depend on the UK's wage levels.
 """
 
 from __future__ import annotations
