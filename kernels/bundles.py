@@ -299,6 +299,10 @@ class Money(NamedTuple):
     savings_rate: float
     wealth_depreciation: np.ndarray
     public_goods: np.ndarray
+    kappa0: np.ndarray
+    kappa_years: float
+    credential_scale: float
+    downgrade_wage: np.ndarray
 
 
 class MoneyTallies(NamedTuple):

@@ -36,12 +36,11 @@ def decide_and_supply(
     weight,
     work,
     units_out,
-    down_out,
     out,
     hist_out,
 ):
     """`decide` for rows [bounds[0], bounds[-1]) by chunk of person ids, each chunk followed
-    by its `labour_supply` (units_out, down_out, out, hist_out as there, their parts too) on the
+    by its `labour_supply` (units_out, out, hist_out as there, their parts too) on the
     decided rows. tallies: `MoveTallies` of N_CHUNKS chunks with room for the largest
     chunk's rows."""
     bands = experience_bands()
@@ -65,7 +64,6 @@ def decide_and_supply(
                 bands,
                 bins,
                 units_out,
-                down_out,
                 out,
                 hist_out,
             )

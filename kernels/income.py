@@ -86,11 +86,11 @@ def experience_bands():
 
 
 @nb.njit(**PARALLEL_JIT)
-def labour_supply(key, year, bounds, people, weight, work, units_out, down_out, out, hist_out):
+def labour_supply(key, year, bounds, people, weight, work, units_out, out, hist_out):
     """Efficiency units of real people per chunk: out (N_CHUNKS, R, 3, N_EXPERIENCE, 2)
     [location, education, experience band, nativity]; units_out[i] (float32 scratch) keeps
-    each person's units in their own cell for `incomes`, down_out[i] (float32 scratch) their
-    downgraded units in the cell one education level below (or P parts: module doc).
+    each person's units for `incomes` (productivity x kappa x the irregular factor, whether
+    downgraded or not: `incomes` splits them again) (or P parts: module doc).
     hist_out (N_CHUNKS, R, 2, 2, HIST_BINS): workers by
     [location, nativity, skill class, bin of log(units x work.relative_wage[location,
     education, experience, nativity])], from the 1-in-8 sample of person ids weighted up;
@@ -114,7 +114,6 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, down_out, 
                 bands,
                 bins,
                 units_out,
-                down_out,
                 out,
                 hist_out,
             )
@@ -122,7 +121,7 @@ def labour_supply(key, year, bounds, people, weight, work, units_out, down_out, 
 
 @nb.njit(inline="always", **JIT)
 def supply_rows(
-    start, stop, c, key, year, people, weight, work, bands, bins, units_out, down_out, out, hist_out
+    start, stop, c, key, year, people, weight, work, bands, bins, units_out, out, hist_out
 ):
     """`labour_supply` of rows [start, stop), added to chunk c of out and hist_out in row
     order (inlined: `labour_supply` and the fused migration pass, `migsim.kernels.fused`,
@@ -162,7 +161,6 @@ def supply_rows(
             # a negative index's wraparound, two more loads from the stack each
             i = np.uint64(row)
             units_out[i] = 0.0
-            down_out[i] = 0.0
             a = age[i]
             # the dead and those outside working ages supply nothing: 0 units would add
             # exactly nothing to their cell's non-negative sum, and they are outside the
@@ -214,12 +212,10 @@ def supply_rows(
                 q, f = downgrade(k, below[loc, e, x], below[loc, e - 1, xb])
                 if q > 0.0:
                     base = units / k
-                    down = base * q * f
-                    own = base * (1.0 - q)
-                    units_out[i] = own
-                    down_out[i] = down
-                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += down * weight[o]
-                    units_now += own * weight[o]
+                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += (
+                        base * q * f * weight[o]
+                    )
+                    units_now += base * (1.0 - q) * weight[o]
                     continue
             units_now += units * weight[o]
     if cell_now >= 0:
@@ -236,7 +232,6 @@ def incomes(
     band_of_age,
     weight,
     units_in,
-    down_in,
     money,
     tallies,
     cells_out=None,
@@ -262,10 +257,11 @@ def incomes(
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
     remit_scale: (R, R) [location, origin]: the global scale times the corridor's response to
     its fee (1 at status-quo fees).
-    units_in: each person's efficiency units this year in their own cell, from
-    `labour_supply` (0 outside working ages, MIN_WORK_AGE to MAX_WORK_AGE: the pass skips
-    those rows' earnings); down_in: their downgraded units, paid the immigrant wage of the
-    cell one education level below (0 but abroad).
+    units_in: each person's efficiency units this year, from `labour_supply` (0 outside
+    working ages, MIN_WORK_AGE to MAX_WORK_AGE: the pass skips those rows' earnings); the
+    units of a downgraded person abroad are split again as `labour_supply` split them
+    (money.kappa0, kappa_years, credential_scale and downgrade_wage, `Work`'s), and each
+    part is paid the wage of its cell (`migsim.kernels.credentials`).
     cells_out: None, or (L, R*R*2*2*B*n_status) int64 lanes, L at least the most threads
     numba may run: the living agents are also counted by cell [origin, location, skill,
     sex, band, status] (the index of `migsim.kernels.aggregate.count_cells`) in lane
@@ -307,6 +303,10 @@ def incomes(
     savings_rate = money.savings_rate
     wealth_depreciation = money.wealth_depreciation
     public_goods = money.public_goods
+    kappa0 = money.kappa0
+    kappa_years = money.kappa_years
+    credential_scale = money.credential_scale
+    downgrade_wage = money.downgrade_wage
     fiscal_out = tallies.fiscal
     remit_out = tallies.remit
     group_out = tallies.groups
@@ -348,7 +348,9 @@ def incomes(
             # looked up once per run: rows come in such runs (synthesis sorts each group's rows
             # by sex, age and education), and the same values give the same bytes
             key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-            w = wage = wage_below = tr = public = remit_scale_share = subs = keep = 0.0
+            w = wage = wage_below = w_own = w_low = tr = public = remit_scale_share = subs = (
+                keep
+            ) = 0.0
             abroad = sends = irregular = works = False
             s = g_fixed = g_old = 0
             for row in range(bounds[c], bounds[c + 1]):
@@ -395,7 +397,10 @@ def incomes(
                     j = 1 if sends else 0
                     wage = wages[loc, e, bands[e, a], j]
                     # downgraded units abroad are paid the wage of the cell below
-                    wage_below = wages[loc, e - 1, bands[e - 1, a], 1] if abroad and e > 0 else 0.0
+                    x_own, x_below = bands[e, a], bands[e - 1, a] if e > 0 else 0
+                    wage_below = wages[loc, e - 1, x_below, 1] if abroad and e > 0 else 0.0
+                    w_own = downgrade_wage[loc, e, x_own] if wage_below > 0.0 else 0.0
+                    w_low = downgrade_wage[loc, e - 1, x_below] if wage_below > 0.0 else 0.0
                     # outside working ages the labour supply gave 0 units: no earnings, taxes,
                     # levy or remittance, and their sums would only add exact zeros
                     works = MIN_WORK_AGE <= a <= MAX_WORK_AGE
@@ -436,8 +441,12 @@ def incomes(
                 sent = 0.0
                 if works:
                     earnings = units_in[i] * wage
-                    if wage_below > 0.0:
-                        earnings += down_in[i] * wage_below
+                    if w_low > 0.0 and units_in[i] > 0.0:
+                        k = credential(s, years_abroad[i], kappa0, kappa_years, credential_scale)
+                        q, f = downgrade(k, w_own, w_low)
+                        if q > 0.0:
+                            base = units_in[i] / k
+                            earnings = base * ((1.0 - q) * wage + q * f * wage_below)
                     tax = earnings * tr
                     if irregular:
                         tax *= irregular_tax_factor

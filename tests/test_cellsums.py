@@ -46,11 +46,7 @@ def test_sums_over_sex_and_bands_are_numpys_to_rounding(b0, b1):
 
 def test_a_world_of_many_regions_records_what_numpys_sums_give(monkeypatch):
     """The record of a world above DENSE_CELLS_MAX_REGIONS takes the one-pass sums; forcing
-    the threshold down on the default world gives its NumPy record to rounding. (The float
-    passes keep fewer partial sums there, so wages differ in the last bits, and a downgraded
-    worker's units, stored per person in float32, depend on the wages: a last-bit change of
-    a wage can move a person's units by one float32 step, 1e-7 of them, which the money sums
-    carry at about 1e-11.)"""
+    the threshold down on the default world gives its NumPy record to rounding."""
     import migsim
 
     def regions(limit):
@@ -67,12 +63,8 @@ def test_a_world_of_many_regions_records_what_numpys_sums_give(monkeypatch):
         assert frame.height == other.height, name
         for col in frame.columns:
             a, b = frame[col].to_numpy(), other[col].to_numpy()
-            if col == "fiscal_balance":  # a difference of sums: rounding of its terms
-                terms = ("tax_revenue", "public_spending", "other_revenue", "levy_revenue")
-                scale = sum(np.abs(frame[t].to_numpy()) for t in terms)
-                assert np.all(np.abs(b - a) <= 1e-9 * scale), f"{name}.{col}"
-            elif a.dtype.kind == "f":
-                np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-9, err_msg=f"{name}.{col}")
+            if a.dtype.kind == "f":
+                np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-9, err_msg=f"{name}.{col}")
             else:
                 np.testing.assert_array_equal(b, a, err_msg=f"{name}.{col}")
 

@@ -32,6 +32,18 @@ def with_threads(threads: int, fn, *args):
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
 
+def downgrade_wages(R, rng):
+    """Immigrant wages by cell rising with education by random steps: the steps of 1.05-3
+    give downgraded shares below 1 and at 1 (the discount deeper than one level); a few
+    cells of 0 (no wage known) and one education step falling (no downgrading)."""
+    w = rng.uniform(1e3, 2e4, (R, 1, ik.N_EXPERIENCE)) * np.cumprod(
+        rng.uniform(1.05, 3.0, (R, 3, ik.N_EXPERIENCE)), axis=1
+    )
+    w[0, 0] = 0.0
+    w[1, 2] = 0.5 * w[1, 1]
+    return w
+
+
 @pytest.fixture(scope="module")
 def inputs():
     sim = build_simulation(SIZE, "toy", 2, migration=False)
@@ -64,20 +76,12 @@ def inputs():
         0.1,
         rng.uniform(0.0, 0.2, R),
         rng.uniform(0.0, 500.0, R),
+        np.array([0.85, 0.7]),
+        10.0,
+        0.9,
+        downgrade_wages(R, rng),
     )
     return sim.key, people, pop.weight, bounds, money, R
-
-
-def downgrade_wages(R, rng):
-    """Immigrant wages by cell rising with education by random steps: the steps of 1.05-3
-    give downgraded shares below 1 and at 1 (the discount deeper than one level); a few
-    cells of 0 (no wage known) and one education step falling (no downgrading)."""
-    w = rng.uniform(1e3, 2e4, (R, 1, ik.N_EXPERIENCE)) * np.cumprod(
-        rng.uniform(1.05, 3.0, (R, 3, ik.N_EXPERIENCE)), axis=1
-    )
-    w[0, 0] = 0.0
-    w[1, 2] = 0.5 * w[1, 1]
-    return w
 
 
 @pytest.mark.parametrize("kappa_years,downgrading", [(10.0, True), (10.0, False), (0.0, True)])
@@ -89,16 +93,13 @@ def test_labour_supply_equals_numpy_twin(inputs, kappa_years, downgrading):
     work = Work(
         np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), kappa_years, 0.8, 0.9, relative, below
     )
-    units, down, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
+    units, supply, hist = ref.labour_supply(key, 2014, bounds, people, weight, work, R)
     m = int(bounds[-1])
-    # credentials that transfer at once leave nothing to downgrade
-    assert ((down > 0).sum() > m // 500) == (downgrading and kappa_years > 0)
     assert (units > 0).sum() > m // 4 and hist.sum() > 0
     # every education group and experience band has workers
     assert np.all(supply.sum(axis=(0, 3)) > 0)
     for threads in THREADS:
         got_units = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
-        got_down = np.full(people.alive.shape[0], -1.0, dtype=np.float32)
         out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
         got_hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         with_threads(
@@ -111,12 +112,10 @@ def test_labour_supply_equals_numpy_twin(inputs, kappa_years, downgrading):
             weight,
             work,
             got_units,
-            got_down,
             out,
             got_hist,
         )
         np.testing.assert_array_equal(got_units[:m], units)
-        np.testing.assert_array_equal(got_down[:m], down)
         np.testing.assert_allclose(_sum_chunks(out), supply, rtol=SUM_RTOL)
         np.testing.assert_allclose(_sum_chunks(got_hist), hist, rtol=SUM_RTOL)
 
@@ -136,10 +135,8 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
     units[::4] = 0.0
     # as the labour supply gives them: no units outside working ages (the pass relies on it)
     units[(people.age < ik.MIN_WORK_AGE) | (people.age > ik.MAX_WORK_AGE)] = 0.0
-    # downgraded units for a third of the rows (the pass pays them abroad only)
-    down = np.where(np.arange(units.size) % 3 == 0, 0.5 * units, 0.0).astype(np.float32)
     wealth, sums = ref.incomes(
-        key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, down, money, R
+        key, 2014, elapsed, bounds, people, AGE_BAND_OF_AGE, weight, units, money, R
     )
     assert sums["remit"].sum() > 0 and sums["levy"].sum() > 0
     B = len(AGE_BANDS)
@@ -158,7 +155,6 @@ def test_incomes_equal_numpy_twin(inputs, elapsed):
             AGE_BAND_OF_AGE,
             weight,
             units,
-            down,
             money,
             tallies,
         )
@@ -197,8 +193,7 @@ def test_incomes_count_cells_like_numpy(inputs):
         for lanes in (None, np.zeros((numba.config.NUMBA_NUM_THREADS, expected.size), np.int64)):
             people.wealth[:] = wealth0
             tallies = _zero_tallies(R, B)
-            args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, units)
-            args = (*args, money, tallies)
+            args = (key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units, money, tallies)
             with_threads(threads, ik.incomes, *args, lanes, S)
             results.append((people.wealth[:m].copy(), tallies, lanes))
         (wealth_a, tallies_a, _), (wealth_b, tallies_b, lanes) = results
@@ -247,52 +242,49 @@ def test_histogram_bins_give_the_logarithm_s_bins():
 def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
     """Downgrading moves part of the abroad workers' units to the cell one education level
     below; at the wages it reads, each person's units are worth what the credential discount
-    pays (kappa x the own cell's wage), so the income pass pays them the same, and natives'
-    cells do not move."""
+    pays (kappa x the own cell's wage), and the income pass, which splits them again, pays
+    them that; natives' cells do not move."""
     key, people, weight, bounds, money, R = inputs
-    rng = np.random.default_rng(5)
     relative = np.ones((R, 3, ik.N_EXPERIENCE, 2))
-    below = downgrade_wages(R, rng)
+    below = money.downgrade_wage
     args = (np.linspace(0.6, 0.95, R), np.array([0.85, 0.7]), 10.0, 0.8, 0.9, relative)
     runs = {}
     for on in (True, False):
         out = np.zeros((ik.N_CHUNKS, R, 3, ik.N_EXPERIENCE, 2))
         hist = np.zeros((ik.N_CHUNKS, R, 2, 2, ik.HIST_BINS))
         units = np.zeros(people.alive.shape[0], dtype=np.float32)
-        down = np.zeros(people.alive.shape[0], dtype=np.float32)
         work = Work(*args, below if on else np.zeros_like(below))
-        ik.labour_supply(key, 2014, bounds, people, weight, work, units, down, out, hist)
-        runs[on] = (_sum_chunks(out), units, down)
-    (dg, units_dg, down_dg), (plain, units_plain, down_plain) = runs[True], runs[False]
-    assert not down_plain.any() and (down_dg > 0).sum() > people.alive.shape[0] // 500
+        ik.labour_supply(key, 2014, bounds, people, weight, work, units, out, hist)
+        runs[on] = (_sum_chunks(out), units)
+    (dg, units_dg), (plain, units_plain) = runs[True], runs[False]
+    np.testing.assert_array_equal(units_dg, units_plain)  # kept as kappa-discounted units
     np.testing.assert_array_equal(dg[..., 0], plain[..., 0])
     value = (dg[..., 1] * below).sum(axis=(1, 2))
     np.testing.assert_allclose(value, (plain[..., 1] * below).sum(axis=(1, 2)), rtol=1e-9)
     # units moved down: more immigrant units in the primary cells, fewer in the tertiary
-    assert dg[:, 0, :, 1].sum() > 1.05 * plain[:, 0, :, 1].sum()
+    assert dg[:, 0, :, 1].sum() > 1.02 * plain[:, 0, :, 1].sum()
     assert dg[:, 2, :, 1].sum() < 0.99 * plain[:, 2, :, 1].sum()
     # where no wage is known below (location 0's primary cells), secondary workers keep
     # their discount in their own cell
     np.testing.assert_array_equal(dg[0, 0, :, 1], plain[0, 0, :, 1])
-    # paid at the wages the split read, everyone earns what the discount pays
+    # paid at the wages the split read, everyone earns what the discount pays, and the
+    # wage bill is each cell's units times its wage
     wages = np.repeat(below[..., None], 2, axis=-1)
     paid = {}
-    for on, units, down in ((True, units_dg, down_dg), (False, units_plain, down_plain)):
+    for on in (True, False):
         tallies = _zero_tallies(R, len(AGE_BANDS))
         w0 = people.wealth.copy()
-        ik.incomes(
-            key,
-            2014,
-            3,
-            bounds,
-            people,
-            AGE_BAND_OF_AGE,
-            weight,
-            units,
-            down,
-            money._replace(wages=wages),
-            tallies,
-        )
+        m = money._replace(wages=wages, downgrade_wage=below if on else 0.0 * below)
+        ik.incomes(key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units_dg, m, tallies)
         people.wealth[:] = w0
         paid[on] = _sum_chunks(tallies.fiscal)[..., 0]
     np.testing.assert_allclose(paid[True], paid[False], rtol=1e-6)
+    # at other wages the split's pay is the cells' wage bill: units x wages by location
+    other = wages * np.random.default_rng(6).uniform(0.8, 1.2, wages.shape)
+    tallies = _zero_tallies(R, len(AGE_BANDS))
+    w0 = people.wealth.copy()
+    m = money._replace(wages=other, downgrade_wage=below)
+    ik.incomes(key, 2014, 3, bounds, people, AGE_BAND_OF_AGE, weight, units_dg, m, tallies)
+    people.wealth[:] = w0
+    earned = _sum_chunks(tallies.fiscal)[..., 0].sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(earned, (dg * other).sum(axis=(1, 2, 3)), rtol=1e-6)

@@ -208,11 +208,11 @@ def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, sup
     tallies = move_tallies(mk.N_CHUNKS, R, rows, keys)
     out = np.zeros((parts(R), R, 3, ik.N_EXPERIENCE, 2))
     hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
-    units, down = shard.buffer("units", np.float32), shard.buffer("down", np.float32)
+    units = shard.buffer("units", np.float32)
     weight = pop.weight
     work = Work(*supply)
     fused.decide_and_supply(
-        key, year, bounds, pop.people, cells, levers, tallies, weight, work, units, down, out, hist
+        key, year, bounds, pop.people, cells, levers, tallies, weight, work, units, out, hist
     )
     moves = MoveCounts.from_tallies(tallies)
     blocked, intra = tallies.blocked.sum(axis=0), tallies.intra.sum(axis=0)
@@ -286,8 +286,8 @@ def labour_supply(
         relative_wage,
         downgrade_wage,
     )
-    units, down = shard.buffer("units", np.float32), shard.buffer("down", np.float32)
-    ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, down, out, hist)
+    units = shard.buffer("units", np.float32)
+    ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
     return _sum_chunks(out), _sum_chunks(hist)
 
 
@@ -321,7 +321,7 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
         np.zeros((parts(R), R)),
     )
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    units, down = shard.buffer("units", np.float32), shard.buffer("down", np.float32)
+    units = shard.buffer("units", np.float32)
     money = Money(*params)
     bands, n_status = AGE_BAND_OF_AGE, len(STATUSES)
     ik.incomes(
@@ -333,7 +333,6 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
         bands,
         pop.weight,
         units,
-        down,
         money,
         tallies,
         cells,

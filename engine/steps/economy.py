@@ -221,20 +221,12 @@ class EconomyStep(Step):
         # downgrading reads last year's cell wages, in the base year its wages' shape (on units
         # placed by education): the units are valued at the wages paid (docs/model.md §5.1)
         self.downgrade_from = np.zeros((R, 3, N_EXPERIENCE, 2))
-        supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
-        empty = np.flatnonzero(thin_regions.empty_regions(supply0))
-        if empty.size:  # no agent of working age at all: say so, not a market error
-            raise InputError(
-                "population.size",
-                f"too few agents: region {world.codes[int(empty[0])]} has nobody aged 20-64 "
-                "in the base year",
-                "a larger population.size, or population.stratification closer to 0",
-            )
+        supply0 = thin_regions.base_supply(self, sim)
         # cells: the class wage times the education premium and experience profile [A]
         per_unit = nested_market.base_cell_wages(self.base_wage_per_worker, supply0)
         if conf.downgrading:
             self.downgrade_from = per_unit
-            supply0 = thin_regions.expected_where_empty(self, sim, self.supply(sim, sim.base_year))
+            supply0 = thin_regions.base_supply(self, sim)
         self._last_supply = np.array(supply0, dtype=np.float64)
         # wages per efficiency unit that reproduce base-year labour income exactly
         labour_income = world.labour_share * world.gdp_per_capita * world.population
@@ -330,6 +322,9 @@ class EconomyStep(Step):
         growth = exo.income_factor if exo is not None else None
         per_capita = world.gdp_per_capita if growth is None else world.gdp_per_capita * growth
         public_goods = self.public_goods if growth is None else self.public_goods * growth
+        # the split of downgraded units, the supply's (kept as a tuple for the validation)
+        levers = self.supply_levers(sim, year)
+        self.paid_levers = tuple(levers)
         params = (
             wages,
             world.tax_rate,
@@ -348,6 +343,7 @@ class EconomyStep(Step):
             self.conf.savings_rate if elapsed > 0 else 0.0,
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             public_goods,
+            *(levers.kappa0, levers.kappa_years, levers.credential_scale, levers.downgrade_wage),
         )
         sums = sim.people.sum(passes.incomes, sim.key, year, elapsed, params, count)
         cells, misses = sums.pop("cells", None), sums.pop("cell_misses", 0)
@@ -390,13 +386,14 @@ class EconomyStep(Step):
         if self.mobility > 0.0:
             outcome = ext.move_capital(self, state, supply, outcome)
         self.capital, self.cell_wages = outcome.capital, outcome.wages
-        self.downgrade_from = outcome.wages if self.conf.downgrading else self.downgrade_from
         classes = nested_market.class_wages(outcome.wages, supply)
         sim.state.wages = self.base_wage_per_worker[:, :, None] * (classes / self.class_wages0)
         # the year's last pass over people counts the cells of the peopled pairs
         count = getattr(sim, "fused_counts", False) and sim.pairs_to_count()
         sums = self.incomes(sim, year, year - sim.base_year, outcome.wages, True, count)
         self.record(sim, year, outcome, sums, supply)
+        # next year's downgrading reads this year's wages (this year's pay read last year's)
+        self.downgrade_from = outcome.wages if self.conf.downgrading else self.downgrade_from
 
     def record(self, sim, year, outcome, sums, supply) -> None:
         world = self.world

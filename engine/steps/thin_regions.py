@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from migsim.core.errors import InputError
 from migsim.people import passes
 
 
@@ -42,6 +43,21 @@ def expected_where_empty(step, sim, supply: np.ndarray) -> np.ndarray:
     if getattr(sim, "supplied", None) is not None:
         sim.supplied = None
     step.supply(sim, year)  # the drawn pass again: its units and histogram are the year's
+    return supply
+
+
+def base_supply(step, sim) -> np.ndarray:
+    """The base year's supply (`expected_where_empty` of the step's pass); a region with
+    nobody of working age at all is bad input: one line naming it and what would do."""
+    supply = expected_where_empty(step, sim, step.supply(sim, sim.base_year))
+    empty = np.flatnonzero(empty_regions(supply))
+    if empty.size:  # no agent of working age at all: say so, not a market error
+        raise InputError(
+            "population.size",
+            f"too few agents: region {step.world.codes[int(empty[0])]} has nobody aged 20-64 "
+            "in the base year",
+            "a larger population.size, or population.stratification closer to 0",
+        )
     return supply
 
 

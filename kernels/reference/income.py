@@ -100,10 +100,37 @@ def split_abroad(units, kappa, location, education, age, work):
     return own, base * q * f, xb
 
 
+def paid(units, wages, work, people, m):
+    """Earnings of rows [0, m) with `units` (float32, as `labour_supply` keeps them) at
+    `wages` (R, 3, N_EXPERIENCE, 2): units x their cell's wage, a downgraded worker's units
+    split again (`split_abroad` with `work`'s credential fields and downgrade wages) and each
+    part paid its cell's wage, as `incomes` pays them. work: a `Work` or a `Money`."""
+    units = np.asarray(units, dtype=np.float32)[:m].astype(np.float64)
+    o = people.origin[:m].astype(np.int64)
+    loc = people.location[:m].astype(np.int64)
+    st = people.status[:m]
+    e = people.skill[:m].astype(np.int64)
+    a = people.age[:m]
+    abroad = loc != o
+    j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
+    x = experience_band(a, e)
+    s = (e == TERTIARY).astype(np.int64)
+    kappa = np.where(abroad, credential_factor(s, people.years_abroad[:m], work), 1.0)
+    below = np.maximum(e - 1, 0)
+    xb = experience_band(a, below)
+    dw = work.downgrade_wage
+    q, f = downgrade(kappa, dw[loc, e, x], dw[loc, below, xb])
+    wage, wage_below = wages[loc, e, x, j], wages[loc, below, xb, 1]
+    split = abroad & (e > 0) & (wage_below > 0.0) & (units > 0.0) & (q > 0.0)
+    base = units / np.where(split, kappa, 1.0)
+    # the kernel's expression, for the same bits
+    return np.where(split, base * ((1.0 - q) * wage + q * f * wage_below), units * wage)
+
+
 def labour_supply(key, year, bounds, people, weight, work, n_regions):
-    """Twin of `labour_supply`: (units in the own cell and downgraded units (both float32,
-    rows [0, bounds[-1])), supply (R, 3, N_EXPERIENCE, 2) [location, education, experience,
-    nativity], earnings histogram (R, 2, 2, HIST_BINS))."""
+    """Twin of `labour_supply`: (units (float32, rows [0, bounds[-1])), supply
+    (R, 3, N_EXPERIENCE, 2) [location, education, experience, nativity], earnings histogram
+    (R, 2, 2, HIST_BINS))."""
     m = int(bounds[N_CHUNKS])
     R = n_regions
     pid = people.person_id[:m]
@@ -147,10 +174,10 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
         (np.where(sampled, loc, -1), j, s, bins),
         w * (HIST_SAMPLE_MASK + 1),
     )
-    return own.astype(np.float32), down.astype(np.float32), supply, hist
+    return units.astype(np.float32), supply, hist
 
 
-def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, down, money, n_regions):
+def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, money, n_regions):
     """Twin of `incomes`: (wealth (float32, rows [0, bounds[-1])), sums) with sums a dict of
     fiscal (R, 2, 2, B, 4), remit (R, R), groups (5, 3) and levy (R,), as `MoneyTallies`
     summed over chunks."""
@@ -169,13 +196,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, down
     abroad = loc != o
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
     irregular = st == IRREGULAR
-    e = people.skill[:m].astype(np.int64)
-    x = experience_band(people.age[:m], e)
-    earnings = units[:m].astype(np.float64) * money.wages[loc, e, x, j]
-    below = np.maximum(e - 1, 0)
-    wage_below = money.wages[loc, below, experience_band(people.age[:m], below), 1]
-    paid_below = abroad & (e > 0) & (wage_below > 0.0)
-    earnings = earnings + np.where(paid_below, down[:m].astype(np.float64) * wage_below, 0.0)
+    earnings = paid(units, money.wages, money, people, m)
     tax = earnings * money.tax_rate[loc]
     tax = np.where(irregular, tax * money.irregular_tax_factor, tax)
     public = (

@@ -21,26 +21,26 @@ from migsim.kernels.migration import INTRA_REGIONAL, IRREGULAR
 from migsim.people.shards import Shard
 
 
-def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
+def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float, levers=None) -> dict:
     """A pass over a shard after `labour_supply`: this year's earnings as the income pass
     computes them, summed in real people (each agent times its origin's weight):
 
     earnings (R,), workers (R,): earnings and employed people aged 20-64 by origin;
     credit (R, R, 2), credited (R, R, 2): the sum of kappa and the count of agents, by
     [origin, location, skill class], over employed people (kappa = earnings / (the own
-    cell's wage x productivity x the irregular factor if irregular), 1 at home: units, with
-    downgraded units at their pay).
+    cell's wage x productivity x the irregular factor if irregular), 1 at home).
     wages: (R, 3, N_EXPERIENCE, 2) wage per efficiency unit [location, education, experience
-    band, nativity]."""
+    band, nativity]; levers: the year's `Work` (its credential fields and downgrade wages
+    split a downgraded worker's units as the income pass does), None: no downgrading."""
+    from migsim.kernels.reference.income import paid as pay
+
     pop = shard.population
     n = pop.n
     cols = pop.columns()
     R = pop.weight.shape[0]
     units = shard.buffer("units", np.float32)[:n]
-    down = shard.buffer("down", np.float32)[:n]
-    works = (cols["alive"][:n] != 0) & ((units > 0.0) | (down > 0.0))
+    works = (cols["alive"][:n] != 0) & (units > 0.0)
     u = units[works].astype(np.float64)
-    d = down[works].astype(np.float64)
     age = cols["age"][:n][works].astype(np.int64)
     e = cols["skill"][:n][works].astype(np.int64)
     o = cols["origin"][:n][works].astype(np.int64)
@@ -50,11 +50,8 @@ def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float) -> dict:
     x = ik.experience_bands()[e, age]
     j = ((loc != o) | (st == INTRA_REGIONAL)).astype(np.int64)
     w = pop.weight[o]
-    below = np.maximum(e - 1, 0)
     wage = wages[loc, e, x, j]
-    wage_below = wages[loc, below, ik.experience_bands()[below, age], 1]
-    paid_below = np.where((loc != o) & (e > 0) & (wage_below > 0.0), d * wage_below, 0.0)
-    earnings = u * wage + paid_below
+    earnings = u * wage if levers is None else pay(units, wages, levers, pop.people, n)[works]
     # downgraded units count at their pay relative to the own cell's wage
     kappa = (earnings / wage) / (prod * np.where(st == IRREGULAR, irregular_wage_factor, 1.0))
     pair = (o * R + loc) * 2 + (e == TERTIARY)
@@ -74,11 +71,16 @@ def economy_of(sim):
 def supply_and_paid(sim) -> tuple[np.ndarray, dict]:
     """(the year's efficiency units by (region, education, experience band, nativity), `paid`)
     in the simulation's current year: the economy step's labour-supply pass is run again for
-    that year (the same keyed draws, so the same units as its income pass) and paired with
-    the cell wages it paid that year."""
+    that year with the levers its income pass used (the same keyed draws and downgrade
+    wages, so the same units and split) and paired with the cell wages it paid that year."""
+    from migsim.kernels.bundles import Work
+    from migsim.people import passes
+
     econ = economy_of(sim)
-    supply = econ.supply(sim, sim.year)
-    return supply, sim.people.sum(paid, econ.cell_wages, econ.conf.irregular_wage_factor)
+    levers = Work(*econ.paid_levers)
+    supply, _ = sim.people.sum(passes.labour_supply, sim.key, sim.year, *levers)
+    wage_factor = econ.conf.irregular_wage_factor
+    return supply, sim.people.sum(paid, econ.cell_wages, wage_factor, levers)
 
 
 def paid_now(sim) -> dict:
