@@ -38,6 +38,13 @@ from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
 from migsim.kernels.aggregate import cell_index, id_chunk_bounds, wealth_by_location  # noqa: F401
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.credentials import credential, downgrade, efficiency
+from migsim.kernels.experience import (  # noqa: F401 (EXPERIENCE_*: read here by callers)
+    EXPERIENCE_START,
+    EXPERIENCE_WIDTH,
+    N_EXPERIENCE,
+    experience_band,
+    experience_bands,
+)
 from migsim.kernels.histogram import (  # noqa: F401 (HIST_*: the histogram's shape, read here)
     HIST_BINS,
     HIST_SAMPLE_MASK,
@@ -53,36 +60,6 @@ N_CHUNKS = 64
 
 
 MIN_WORK_AGE, MAX_WORK_AGE = 20, 64
-# Experience: age at the end of schooling by education (primary or less, secondary, tertiary;
-# Borjas 2003 counts experience from age 17 for dropouts, 18 for high-school graduates and
-# 22 for college graduates [K]), in four ten-year bands, the last open [A].
-EXPERIENCE_START = (17, 18, 22)
-EXPERIENCE_WIDTH = 10
-N_EXPERIENCE = 4
-
-
-@nb.njit(inline="always", **JIT)
-def experience_band(age, education):
-    """Experience band (0 .. N_EXPERIENCE - 1) of a worker of this age and education code."""
-    if education == 0:
-        start = EXPERIENCE_START[0]
-    elif education == 1:
-        start = EXPERIENCE_START[1]
-    else:
-        start = EXPERIENCE_START[2]
-    x = (np.int64(age) - start) // EXPERIENCE_WIDTH
-    return min(max(x, 0), N_EXPERIENCE - 1)
-
-
-@nb.njit(**JIT)
-def experience_bands():
-    """`experience_band` of every (education code, age) as a table (3, 256) int64: one
-    load per person in the income passes instead of a branch on the education code."""
-    out = np.empty((3, 256), dtype=np.int64)
-    for e in range(3):
-        for a in range(256):
-            out[e, a] = experience_band(a, e)
-    return out
 
 
 @nb.njit(**PARALLEL_JIT)
