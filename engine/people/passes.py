@@ -258,34 +258,16 @@ def wealth_by_location(shard: Shard, R: int) -> np.ndarray:
     return ik.wealth_by_location(pop.n, pop.people, pop.weight, R)
 
 
-def labour_supply(
-    shard: Shard,
-    key,
-    year,
-    employment,
-    kappa0,
-    credential_years,
-    irregular_wage_factor,
-    credential,
-    relative_wage,
-    downgrade_wage,
-) -> tuple:
+def labour_supply(shard: Shard, key, year, *levers) -> tuple:
     """Efficiency units (R, 3, N_EXPERIENCE, 2) and the earnings histogram of this shard's
-    workers; each person's units stay in the shard's `units` scratch for the income pass."""
+    workers; each person's units stay in the shard's `units` scratch for the income pass.
+    levers: the fields of `migsim.kernels.bundles.Work` in order."""
     pop = shard.population
     R = pop.weight.shape[0]
     out = np.zeros((parts(R), R, 3, ik.N_EXPERIENCE, 2))
     hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    work = Work(
-        employment,
-        kappa0,
-        credential_years,
-        irregular_wage_factor,
-        credential,
-        relative_wage,
-        downgrade_wage,
-    )
+    work = Work(*levers)
     units = shard.buffer("units", np.float32)
     ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
     return _sum_chunks(out), _sum_chunks(hist)
