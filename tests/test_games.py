@@ -99,13 +99,13 @@ def nam_weu(tmp_path_factory):
         "model disagrees with Table 6.A2 for this pair: NAM-WEU (default world, 1M agents, "
         "6 years, seed 1) is an asymmetric rich pair and not a cooperation game under either "
         "payoff. Welfare (% real income per native-born + option value of access, NAM, WEU): "
-        "(L,L) +0.184, +0.278; (L,D) +0.017, +0.254; (D,L) +0.172, +0.017; (D,D) 0, 0: "
-        "'harmony'. The payoffs are additive in the two openings (complementarity -0.004 NAM, "
-        "+0.007 WEU), so each side's best reply is the same whatever the other does; access "
+        "(L,L) +0.193, +0.281; (L,D) +0.022, +0.254; (D,L) +0.171, +0.024; (D,D) 0, 0: "
+        "'harmony'. The payoffs are additive in the two openings (complementarity +0.000 NAM, "
+        "+0.003 WEU), so each side's best reply is the same whatever the other does; access "
         "to NAM is worth +0.25% to WEU's natives, access to WEU +0.17% to NAM's. Political "
         "support (income-weighted groups incl. access, losses counted 2.25 times): 'bully "
         "game (NAM is the bully)': NAM's low-skilled native-born lose when NAM opens alone "
-        "(-0.26%; +0.05% with reciprocity). The symmetric pair of Table 6.A2 is "
+        "(-0.29%; +0.02% with reciprocity). The symmetric pair of Table 6.A2 is "
         "the twins world's NTA-NTB (test_symmetric_rich_pair_...)"
     ),
 )
