@@ -26,18 +26,7 @@ from migsim.kernels.quiet import quiet_thresholds
 
 @nb.njit(**PARALLEL_JIT)
 def decide_and_supply(
-    key,
-    year,
-    bounds,
-    people,
-    cells,
-    levers,
-    tallies,
-    weight,
-    work,
-    units_out,
-    out,
-    hist_out,
+    key, year, bounds, people, cells, levers, tallies, weight, work, units_out, out, hist_out
 ):
     """`decide` for rows [bounds[0], bounds[-1]) by chunk of person ids, each chunk followed
     by its `labour_supply` (units_out, out, hist_out as there, their parts too) on the

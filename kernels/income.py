@@ -325,9 +325,8 @@ def incomes(
             # looked up once per run: rows come in such runs (synthesis sorts each group's rows
             # by sex, age and education), and the same values give the same bytes
             key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-            w = wage = wage_below = w_own = w_low = tr = public = remit_scale_share = subs = (
-                keep
-            ) = 0.0
+            w = wage = tr = public = remit_scale_share = subs = keep = 0.0
+            wage_below = w_own = w_low = 0.0  # a downgraded worker's cells (0: none)
             abroad = sends = irregular = works = False
             s = g_fixed = g_old = 0
             for row in range(bounds[c], bounds[c + 1]):
@@ -372,9 +371,9 @@ def incomes(
                     abroad = loc != o
                     sends = abroad or st == INTRA_REGIONAL
                     j = 1 if sends else 0
-                    wage = wages[loc, e, bands[e, a], j]
-                    # downgraded units abroad are paid the wage of the cell below
                     x_own, x_below = bands[e, a], bands[e - 1, a] if e > 0 else 0
+                    wage = wages[loc, e, x_own, j]
+                    # downgraded units abroad are paid the wage of the cell below
                     wage_below = wages[loc, e - 1, x_below, 1] if abroad and e > 0 else 0.0
                     w_own = downgrade_wage[loc, e, x_own] if wage_below > 0.0 else 0.0
                     w_low = downgrade_wage[loc, e - 1, x_below] if wage_below > 0.0 else 0.0

@@ -82,6 +82,17 @@ def downgrade(kappa, w_own, w_below):
     return np.minimum(q, 1.0), f
 
 
+def _shares(kappa, loc, e, age, work):
+    """(q, f, x, below, xb): `downgrade`'s share and factor at `work.downgrade_wage`, the
+    own cell's experience band, the education level below and its band there."""
+    x = experience_band(age, e)
+    below = np.maximum(e - 1, 0)
+    xb = experience_band(age, below)
+    dw = work.downgrade_wage
+    q, f = downgrade(kappa, dw[loc, e, x], dw[loc, below, xb])
+    return q, f, x, below, xb
+
+
 def split_abroad(units, kappa, location, education, age, work):
     """Each abroad worker's units (`units_abroad`) split by downgrading: (units in their own
     cell, units in the cell one education level below, that cell's experience band), as
@@ -89,11 +100,7 @@ def split_abroad(units, kappa, location, education, age, work):
     units = np.asarray(units, dtype=np.float64)
     e = np.asarray(education, dtype=np.int64)
     loc = np.asarray(location, dtype=np.int64)
-    x = experience_band(age, e)
-    below = np.maximum(e - 1, 0)
-    xb = experience_band(age, below)
-    dw = work.downgrade_wage
-    q, f = downgrade(kappa, dw[loc, e, x], dw[loc, below, xb])
+    q, f, _, _, xb = _shares(kappa, loc, e, age, work)
     q = np.where((e > 0) & (units > 0.0), q, 0.0)
     base = np.where(q > 0.0, units / np.where(q > 0.0, kappa, 1.0), 0.0)
     own = np.where(q > 0.0, base * (1.0 - q), units)
@@ -113,13 +120,9 @@ def paid(units, wages, work, people, m):
     a = people.age[:m]
     abroad = loc != o
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
-    x = experience_band(a, e)
     s = (e == TERTIARY).astype(np.int64)
     kappa = np.where(abroad, credential_factor(s, people.years_abroad[:m], work), 1.0)
-    below = np.maximum(e - 1, 0)
-    xb = experience_band(a, below)
-    dw = work.downgrade_wage
-    q, f = downgrade(kappa, dw[loc, e, x], dw[loc, below, xb])
+    q, f, x, below, xb = _shares(kappa, loc, e, a, work)
     wage, wage_below = wages[loc, e, x, j], wages[loc, below, xb, 1]
     split = abroad & (e > 0) & (wage_below > 0.0) & (units > 0.0) & (q > 0.0)
     base = units / np.where(split, kappa, 1.0)

@@ -5,9 +5,9 @@ efficiency unit of their cell, wages[location, education, experience band, nativ
 units (from `labour_supply`, kept per person in the shard's `units` scratch) are
 productivity x the credential-transfer factor kappa abroad (kappa_s on arrival, rising to 1
 after `credential_years`) x the irregular wage factor, and 0 for anyone not employed or
-outside 20-64; with downgrading, part of an abroad worker's units are in the `down` scratch,
+outside 20-64; a downgraded worker abroad has those units split again, the downgraded share
 paid the immigrant wage of the cell one education level below (migsim.kernels.credentials).
-`paid` reads the same units and wages, so the measures built on it (E10, E25) use the
+`paid` reads the same units, wages and split, so the measures built on it (E10, E25) use the
 incomes the model actually pays, credential discount included.
 """
 
