@@ -22,12 +22,13 @@ QUANTITIES = ["E22:india_net_fiscal_loss_us_tertiary_pct_gdp"]
 EXPECTED_FAILURES = {
     "E22:india_net_fiscal_loss_us_tertiary_pct_gdp": (
         "the model "
-        "values an emigrant at India's average tertiary wage (about 8,800 PPP $ a year "
-        "expected, 0.14 of the same people's simulated US earnings) taxed at India's flat "
-        "rate 0.10, and charges them India's public spending (about 600 $ a head); Desai et "
-        "al. value the emigrants at incomes scaled from their US earnings and India's "
-        "progressive income tax, which the model has neither of (no selection on "
-        "unobserved ability, one tax rate per country)"
+        "values an emigrant at India's average tertiary wage (about a seventh of the same "
+        "people's simulated US earnings; the note gives the run's figures) taxed at India's "
+        "flat rate 0.10, and charges them India's public spending per head; Desai et al. "
+        "value the emigrants at incomes scaled from their US earnings (one of their two "
+        "methods translates the actual US incomes in purchasing-power-parity terms) and "
+        "India's progressive income tax, which the model has "
+        "neither of (no selection on unobserved ability, one tax rate per country)"
     ),
 }
 SOURCE = "Desai, Kapur, McHale & Rogers 2009 (J. Development Economics)"
