@@ -210,7 +210,7 @@ def test_remittance_totals_2013(sq, world):
     assert total == pytest.approx(542.0, rel=0.01)  # calibrated, MDB 22
     developing = r.filter(pl.col("destination").is_in(_developing(world)))["received"].sum()
     # the split is the rule's, not fitted: most of the money goes to developing regions (E23
-    # compares their share with MDB 22's US$404bn of 542 and declares the gap)
+    # compares their share with their countries' recorded share, WDI's 68.8% in 2013)
     assert 0.5 < developing / 1e9 / total < 0.9
 
 
