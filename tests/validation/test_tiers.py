@@ -71,7 +71,7 @@ def test_the_named_calibration_read_backs_are_tiered():
         "E18:five_year_exit_pct_NLD": "calibrated",
         "E18:five_year_exit_pct_USA": "calibrated",
         "E19:uk_recent_eea_taxes_over_spending_pct": "out_of_sample",
-        "E22:india_net_fiscal_loss_us_tertiary_pct_gdp": "out_of_sample",
+        "E22:india_net_fiscal_loss_us_indian_born_pct_gdp": "out_of_sample",
         "E26:tonga_to_nzl_income_gain_pct": "out_of_sample",
     }
     for key, tier in expect.items():
