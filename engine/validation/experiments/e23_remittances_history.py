@@ -159,6 +159,12 @@ EXPECTED_FAILURES: dict[str, str] = {
         "their 1990 share of world GDP): on the recorded panel's composition the model's "
         "remittances grow faster than the recorded ones from the start: " + _RECORDING
     ),
+    f"E23-history:{_key(2000)}": (
+        "at the band's upper edge (undecided within Monte Carlo error at the full run's "
+        "agents, above it with twice as many) and farther from the recorded growth than the "
+        "null in either case: on the recorded panel's composition the model's remittances "
+        "grow faster than the recorded ones through the 1990s: " + _RECORDING
+    ),
     f"E23-history:{_key(2010)}": (
         "below the band: on the recorded panel's composition the model's remittances grow "
         "more slowly than the recorded ones after 2000 (its whole world's total, in the note, "
