@@ -173,9 +173,11 @@ def e23_remittances(r: Runner) -> list[Check]:
             f"the developing regions ({', '.join(devg)}) received {100 * dev_share:.1f}% of "
             f"the world's recorded inflows in {r.base_year}, ${dev_obs:.1f}bn of "
             f"${target:.1f}bn; simulated {100 * to_dev / max(total, 1e-12):.1f}%. MDB 22's "
-            "US$404bn of 542 counts the World Bank's low- and middle-income countries, most "
-            "of Eastern Europe among them, which the model's regions put in the developed "
-            "EEU, so it is not this set's figure",
+            "US$404bn of 542 is not this set's figure: it counts the World Bank's low- and "
+            "middle-income countries, most of Eastern Europe among them, which the model's "
+            "regions put in the developed EEU, and China's remittances before WDI's revision "
+            "(WDI's 2013 figure for China is US$17.8bn: docs/worlds-regions12.md, "
+            "china-bpm6)",
         ),
         within(
             "E23",
