@@ -36,7 +36,9 @@ _ONE_RULE = (
 _FURTHEST = (
     "GCC nationals abroad are few and rich while its recorded inflow is under US$1bn; LAC's "
     "emigrants live mostly in NAM at NAM incomes; the Gulf-South Asia corridors send more than "
-    "the rule's share (SAS, NAF low); WEU's recorded inflow includes the pay of its residents "
+    "the rule's share (SAS, NAF low: the status quo gives nobody a temporary visa, so the "
+    "Gulf's contract workers remit as settled migrants do, without the temporary factor); "
+    "WEU's recorded inflow includes the pay of its residents "
     "working across a border (compensation of employees), which the model, whose migrants live "
     "where they work, does not send"
 )
