@@ -1,5 +1,5 @@
-"""E22: India's net fiscal loss from its tertiary emigrants in the US (Desai, Kapur,
-McHale & Rogers 2009), on the 232-country world.
+"""E22: India's net fiscal loss from its emigrants in the US, every Indian-born US resident as
+Desai, Kapur, McHale & Rogers (2009) count them, on the 232-country world.
 
 The shared countries run (1,000,000 agents, six years) takes about 25 s: slow."""
 

@@ -90,3 +90,54 @@ def test_every_period_is_out_of_sample():
     assert len(keys) == 4
     assert all(not targets_of(k) and evidence(k)[0] == "out_of_sample" for k in keys)
     assert targets_of("E23:remittances_received_world_usd_bn")
+
+
+def test_recorded_panel_by_region_weights_and_growth(tmp_path):
+    """The panel's 1990 inflows by region (the weights of the model's reading) and each
+    region's real growth: Mexico and Guatemala are LAC, India is SAS (mappings/regions12)."""
+    from migsim.validation.experiments.e23_remittances_history import recorded_growth
+
+    remit = {
+        "MEX": {y: 2e9 * (1 + i) for i, y in enumerate(YEARS)},
+        "GTM": {y: 1e9 for y in YEARS},
+        "IND": {y: 1e9 * (1 + 2 * i) for i, y in enumerate(YEARS)},
+        "ZZZ": {y: 5e9 for y in YEARS},  # not an area of the mapping: no region's weight
+    }
+    usd = {y: 1e6 * 100.0 for y in YEARS}  # flat US prices
+    real = {"USA": {y: 100.0 for y in YEARS}}
+    data = recorded_growth(_inputs(tmp_path, remit, usd, real))
+    assert data["panel_base_by_region_bn"] == pytest.approx({"LAC": 3.0, "SAS": 1.0})
+    assert data["panel_by_region"]["LAC"][2010] == pytest.approx((10.0 + 1.0) / 3.0)
+    assert data["panel_by_region"]["SAS"][2010] == pytest.approx(9.0)
+    # the panel's own growth is its regions' growth averaged with their 1990 inflows (plus
+    # the unmapped economy, flat)
+    lac, sas = data["panel_by_region"]["LAC"][2010], data["panel_by_region"]["SAS"][2010]
+    assert data["balanced"][2010] == pytest.approx((3.0 * lac + 1.0 * sas + 5.0) / 9.0)
+
+
+def test_panel_growth_weights_each_regions_growth_by_the_panels_inflows():
+    """The model's reading on the panel's composition: each receiving region's growth, not
+    the model's own 1990 split, weighted by the recorded panel's 1990 inflows; a region the
+    run sends nothing to in 1990, or one without weight, is left out."""
+    from migsim.validation.experiments.e23_remittances_history import (
+        panel_growth,
+        region_growth,
+        simulated_growth,
+    )
+
+    table = pl.DataFrame(
+        {
+            "year": [1990, 1990, 1990, 2010, 2010, 2010, 2010],
+            "source": ["NAM", "WEU", "NAM", "NAM", "WEU", "NAM", "GCC"],
+            "destination": ["LAC", "SAS", "LAC", "LAC", "SAS", "LAC", "EAS"],
+            "received": [3.0, 1.0, 1.0, 8.0, 6.0, 4.0, 9.0],
+        }
+    )
+    years = (1990, 2010)
+    growth = region_growth(table, years)
+    assert growth == {"LAC": {1990: 1.0, 2010: 3.0}, "SAS": {1990: 1.0, 2010: 6.0}}
+    got = panel_growth(table, {"LAC": 1.0, "SAS": 3.0, "EAS": 2.0, "OCE": 0.0}, years)
+    assert got[2010] == pytest.approx((1.0 * 3.0 + 3.0 * 6.0) / 4.0)
+    # the whole world's total weights the regions by the model's own 1990 split, and counts
+    # a region first reached later
+    assert simulated_growth(table, years)[2010] == pytest.approx(27.0 / 5.0)
