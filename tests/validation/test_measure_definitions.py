@@ -26,6 +26,7 @@ from migsim.validation.experiments.e25_place_premium import (
     SAMPLE,
     credential_factors,
     place_premium,
+    profile_cells,
 )
 from migsim.worldbuild.inputs import Inputs
 
@@ -160,6 +161,26 @@ def test_e25_weights_are_the_origins_workers_by_cell():
     units[0, 0, 0] = 1.0
     got = place_premium(wages, units, np.ones((2, 2)), 0)[1]
     assert got == pytest.approx(2.0**1.5)
+
+
+def test_e25_reads_the_sources_worker_cells_only():
+    """The source's worker (no degree, aged 35): only the primary and secondary cells at the
+    experience band of age 35 count; a tertiary cell or another band with a far larger ratio
+    moves the premium over every cell but not the source's worker's."""
+    from migsim.kernels.income import N_EXPERIENCE
+    from migsim.kernels.reference.income import experience_band
+
+    cells = profile_cells(N_EXPERIENCE)
+    assert cells.sum() == 2 and not cells[2].any()
+    for e in (0, 1):
+        assert cells[e, int(experience_band(np.array([35]), np.array([e]))[0])]
+    wages = np.ones((2, 3, N_EXPERIENCE, 2))
+    wages[0, :, :, 1] = 3.0  # every cell's ratio is 3 ...
+    wages[0, 2, :, 1] = 30.0  # ... but the tertiary ones' is 30
+    units = np.ones((2, 3, N_EXPERIENCE))
+    kappa = np.ones((2, 2))
+    assert place_premium(wages, units, kappa, 0, cells)[1] == pytest.approx(3.0)
+    assert place_premium(wages, units, kappa, 0)[1] > 3.0
 
 
 def test_e25_credential_factor_falls_back_to_arrival():
