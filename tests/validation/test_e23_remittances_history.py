@@ -136,7 +136,7 @@ def test_panel_growth_weights_each_regions_growth_by_the_panels_inflows():
     years = (1990, 2010)
     growth = region_growth(table, years)
     assert growth == {"LAC": {1990: 1.0, 2010: 3.0}, "SAS": {1990: 1.0, 2010: 6.0}}
-    got = panel_growth(table, {"LAC": 1.0, "SAS": 3.0, "EAS": 2.0, "OCE": 0.0}, years)
+    got = panel_growth(growth, {"LAC": 1.0, "SAS": 3.0, "EAS": 2.0, "OCE": 0.0}, years)
     assert got[2010] == pytest.approx((1.0 * 3.0 + 3.0 * 6.0) / 4.0)
     # the whole world's total weights the regions by the model's own 1990 split, and counts
     # a region first reached later

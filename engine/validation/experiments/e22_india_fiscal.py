@@ -50,8 +50,8 @@ SOURCE = "Desai, Kapur, McHale & Rogers 2009 (J. Development Economics)"
 def e22_india_fiscal(r: Runner) -> list[Check]:
     run = country_run(r)
     rows = run.rows(["IND"], "USA")
-    tertiary = float(run.people_weight(rows[run.people["skill"][rows] == 2]).sum())
     w = run.people_weight(rows)
+    tertiary = float(w[run.people["skill"][rows] == 2].sum())
     taxes = float((w * run.revenue(rows, at_home=True)).sum())
     spending = float((w * run.public_spending(rows, at_home=True)).sum())
     gdp = float(run.gdp[run.code("IND")])

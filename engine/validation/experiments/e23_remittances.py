@@ -74,8 +74,9 @@ def observed_inflows(world, year: int) -> np.ndarray:
     The default world's own column is a split of the 2013 totals typed by hand ([K]/[A],
     engine/data/SOURCES.md), not the World Bank's figures."""
     from migsim.core.resources import data_dir
+    from migsim.worldbuild.mapping import mapping_path
 
-    mapping = data_dir() / "mappings" / "regions12.csv"
+    mapping = mapping_path("regions12")
     source = data_dir() / "inputs" / "remittance_inflows" / "remittance_inflows.csv"
     if not (mapping.is_file() and source.is_file()):
         return np.asarray(world.remittance_inflow, dtype=float)

@@ -66,6 +66,7 @@ def recorded_growth(inputs=None, years=(BASE, *YEARS)) -> dict:
     countries with every one of `years`); and the balanced panel's size ("panel") and `BASE`
     inflow in US$ bn ("recorded_base_bn")."""
     from migsim.worldbuild.inputs import Inputs
+    from migsim.worldbuild.mapping import mapping_path
 
     inputs = inputs or Inputs()
     remit = _series(inputs["remittance_inflows"], "usd", years)
@@ -79,13 +80,9 @@ def recorded_growth(inputs=None, years=(BASE, *YEARS)) -> dict:
         return {y: total[y] / total[BASE] for y in years}
 
     balanced = rel({y: sum(remit[c][y] for c in panel) / deflator[y] for y in years})
-    from migsim.core.resources import data_dir
-
-    area = dict(
-        pl.read_csv(data_dir() / "mappings" / "regions12.csv").select("iso3", "area").iter_rows()
-    )
-    weights: dict[str, float] = {}
-    by_region: dict[str, dict[int, float]] = {}
+    area = dict(pl.read_csv(mapping_path("regions12")).select("iso3", "area").iter_rows())
+    weights: dict[str, float] = {}  # the panel's base-year inflows by region, US$ bn
+    by_region: dict[str, dict[int, float]] = {}  # and its real inflows by region and year
     for c in panel:
         if c in area:
             weights[area[c]] = weights.get(area[c], 0.0) + remit[c][BASE] / 1e9
@@ -130,14 +127,13 @@ def region_growth(remittances: pl.DataFrame, years=(BASE, *YEARS)) -> dict[str, 
 
 
 def panel_growth(
-    remittances: pl.DataFrame, weights: dict[str, float], years=(BASE, *YEARS)
+    growth: dict[str, dict[int, float]], weights: dict[str, float], years=(BASE, *YEARS)
 ) -> dict[int, float]:
     """The simulated growth on the recorded panel's composition: each receiving region's
-    remittances received by year over its base year's, averaged with the weights `weights`
-    (region -> the panel economies' base-year inflows there), as the recorded panel's growth
-    is its regions' growth averaged with their base-year inflows. Regions the run sends
-    nothing to in the base year, or without weight, are left out."""
-    growth = region_growth(remittances, years)
+    growth (`region_growth`) averaged with the weights `weights` (region -> the panel
+    economies' base-year inflows there), as the recorded panel's growth is its regions'
+    growth averaged with their base-year inflows. Regions absent from `growth` (the run sends
+    them nothing in the base year), or without weight, are left out."""
     regions = [r for r, w in weights.items() if w > 0 and r in growth]
     total = sum(weights[r] for r in regions)
     return {y: sum(weights[r] * growth[r][y] for r in regions) / total for y in years}
@@ -186,12 +182,12 @@ EXPECTED_FAILURES: dict[str, str] = {
     ),
 )
 def e23_remittances_history(r: Runner) -> list[Check]:
-    run = r.run(CONFIG)
+    remittances = r.run(CONFIG).table("remittances")
     data = recorded_growth()
-    total = simulated_growth(run.table("remittances"))
-    model = panel_growth(run.table("remittances"), data["panel_base_by_region_bn"])
-    regions = region_growth(run.table("remittances"))
     weights = data["panel_base_by_region_bn"]
+    total = simulated_growth(remittances)
+    regions = region_growth(remittances)
+    model = panel_growth(regions, weights)
     largest = sorted((a for a in weights if a in regions), key=lambda a: -weights[a])
     path = ", ".join(f"{y} {model[y]:.2f} (recorded {data['balanced'][y]:.2f})" for y in YEARS)
     checks = []
