@@ -10,11 +10,13 @@ only the draws, the liquidity check and the individual term are per person:
   quota lottery admits them (accept[d, s]); the entry channel (temporary visa, irregular or
   permanent) is drawn from channel shares of the corridor, and whether close family stays
   at origin (`family` = 1) with probability family_left[age band].
-* abroad: a temporary visa counts down and at expiry the person returns home unless they
-  overstay (then irregular). Otherwise the person leaves with the return hazard
+* abroad: a fixed-term temporary visa counts down and at expiry the person returns home
+  unless they overstay (then irregular); a permit of 0 years (employer-tied, renewed while
+  the holder stays) never expires. Otherwise the person leaves with the return hazard
   hazard[status, years abroad], times family_return = exp(b_fam) while family is at origin;
   a share `onward_share` of leavers moves on to another destination drawn from their home
-  cell's destination distribution instead of going home (returning home resets `family`).
+  cell's destination distribution instead of going home (returning home resets `family`),
+  permanent there unless its regular entrants hold employer-tied permits.
   A migrant who stays and is not on a temporary visa is joined by their family with
   probability family_reunify[location].
 
@@ -255,9 +257,10 @@ def _decide_block(
             continue
         # abroad
         leave = False
-        if st == TEMPORARY:
-            if visa_years_left[i] > 0:
-                visa_years_left[i] -= 1
+        if st == TEMPORARY and visa_years_left[i] > 0:
+            # a fixed-term visa counts down (0 from entry: a permit renewed while the holder
+            # stays, who leaves with the return hazard)
+            visa_years_left[i] -= 1
             if visa_years_left[i] == 0:
                 if uniform(key, pid, year, Stream.VISA) < overstay[loc]:
                     status[i] = IRREGULAR
@@ -286,7 +289,14 @@ def _decide_block(
         location[i] = dest
         years_abroad[i] = 0
         visa_years_left[i] = 0
-        status[i] = NATIVE if dest == o else PERMANENT
+        # an onward mover settles, unless the destination ties its regular entrants to
+        # employers (a temporary channel with no fixed term)
+        if dest == o:
+            status[i] = NATIVE
+        elif visa_years[dest] == 0 and temporary_share[o, dest, s] > 0:
+            status[i] = TEMPORARY
+        else:
+            status[i] = PERMANENT
         if dest == o:
             family[i] = 0
         add_move(moves_out, n_moves, R, c, o, loc, dest, s)

@@ -19,6 +19,7 @@ from migsim.model.cells import base_cells
 from migsim.model.durations import (
     IRREGULAR,
     PERMANENT,
+    TEMPORARY,
     durations,
     family_given_years,
     given_age,
@@ -26,7 +27,7 @@ from migsim.model.durations import (
 from migsim.model.projection import K, age_mix, initial_durations
 from migsim.model.returns import family_chain
 from migsim.people.population import synthesise_population
-from migsim.regimes import initial_irregular_share
+from migsim.regimes import initial_irregular_share, tied_corridors
 
 WORLD = "regions12"
 
@@ -156,13 +157,15 @@ def test_synthetic_stock_has_the_steady_state_durations(world, dur, size):
 def test_calibration_and_projection_use_the_same_durations(world, dur):
     """The calibration's exit rates (migsim.model.cells) and the projection's base-year
     stock by years abroad (migsim.model.projection) are those of `given_age` for every
-    corridor and skill, permanent and irregular migrants mixed in the same shares."""
+    corridor and skill, regular (permanent, or temporary on employer-tied permits) and
+    irregular migrants mixed in the same shares."""
     conf, pop = BehaviourConf(), PopulationConf()
     wages = base_wages(world)
     cells = base_cells(world, conf, wages, pop)
     shares = initial_durations(world, conf, wages)
     ages = age_mix(world)
     irregular = initial_irregular_share(world)
+    tied = tied_corridors(world)
     R = world.n_regions
     checked = 0
     for o in range(R):
@@ -174,7 +177,8 @@ def test_calibration_and_projection_use_the_same_durations(world, dur):
                 irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
                 by_t = np.zeros(N_AGES)
                 hazard = 0.0
-                for status, w in ((PERMANENT, 1 - irr), (IRREGULAR, irr)):
+                regular = TEMPORARY if tied[o, d] else PERMANENT
+                for status, w in ((regular, 1 - irr), (IRREGULAR, irr)):
                     P = given_age(dur, o, d, status)
                     # the mixed cohort's exit share at each years abroad, among those left
                     apart, together = family_chain(

@@ -44,9 +44,14 @@ def ssa_weu_factor(conf: BehaviourConf) -> float:
 
 
 def follow_cohort(
-    status: int, years: int = 5, conf: BehaviourConf | None = None, age: int = 30
+    status: int,
+    years: int = 5,
+    conf: BehaviourConf | None = None,
+    age: int = 30,
+    visa: int = 2,
 ) -> tuple[float, float]:
-    """A cohort of new migrants (origin SSA, in WEU, years abroad 0) run through the loop.
+    """A cohort of new migrants (origin SSA, in WEU, years abroad 0) run through the loop;
+    temporary ones with `visa` years left on their visa (0: an employer-tied permit).
 
     Returns (share that left WEU at least once, share that died while still in WEU).
     """
@@ -65,7 +70,7 @@ def follow_cohort(
     pop.origin[:n] = o
     pop.location[:n] = d
     pop.status[:n] = status
-    pop.visa_years_left[:n] = 2 if status == TEMPORARY else 0
+    pop.visa_years_left[:n] = visa if status == TEMPORARY else 0
     pop.n = pop.next_id = n
     sim = Simulation(world, pop, run_key(7), 2013)
     sim.steps = [
@@ -107,6 +112,21 @@ def test_temporary_visa_holders_leave_faster():
     temp_left, _ = follow_cohort(TEMPORARY, years=3)
     perm_left, _ = follow_cohort(PERMANENT, years=3)
     assert temp_left > 0.95 > perm_left, (temp_left, perm_left)
+
+
+def test_an_employer_tied_permit_never_expires_and_leaves_at_the_temporary_hazard():
+    """A temporary permit without a fixed term (visa 0 years, the status quo's Gulf) does not
+    end: its holders leave at the temporary hazard alone, within four standard errors of the
+    table's five-year exit, far below a two-year visa's near-certain return, and none
+    overstays into irregularity."""
+    conf = BehaviourConf()
+    left, _ = follow_cohort(TEMPORARY, years=5, visa=0)
+    expected = five_year_exit(conf, TEMPORARY, ssa_weu_factor(conf))
+    se = np.sqrt(expected * (1 - expected) / COHORT)
+    assert abs(left - expected) < 4 * se + 1e-3, (left, expected)
+    assert expected > five_year_exit(conf, PERMANENT, ssa_weu_factor(conf))
+    fixed, _ = follow_cohort(TEMPORARY, years=3)
+    assert left < 0.9 < fixed, (left, fixed)
 
 
 def test_hazard_falls_with_years_abroad_and_irregulars_leave_slower():

@@ -59,7 +59,7 @@ from migsim.model.policy_split import (  # noqa: F401  (re-exported)
     sweep_levels,
 )
 from migsim.people.population import native_pyramids
-from migsim.regimes import bloc_matrix
+from migsim.regimes import bloc_matrix, tied_corridors
 
 CALIBRATION_FILE = "calibration.json"
 # Worlds up to this many regions sweep the per-destination cost levels with the full model
@@ -106,6 +106,9 @@ def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
     profile = world.tertiary_age_profile  # natives' degrees by age, where not flat
     if profile is not None and (profile != 1.0).any():
         digest.update(np.ascontiguousarray(profile, dtype=np.float64).tobytes())
+    tied = tied_corridors(world)  # the status quo's employer-tied permits, where any
+    if tied.any():
+        digest.update(b"tied:" + tied.tobytes())
     params = {name: _plain(getattr(conf, name)) for name in CALIBRATION_FIELDS}
     params["wealth_sigma"] = float(pop_conf.wealth_sigma)
     params["wealth_to_income"] = float(pop_conf.wealth_to_income)

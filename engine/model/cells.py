@@ -15,9 +15,15 @@ from migsim.core.labels import AGE_BAND_EDGES, AGE_BANDS, N_AGES
 from migsim.core.world import AGE_BAND_OF_AGE, World
 from migsim.core.world_education import TERTIARY_MIN_AGE
 from migsim.model.costs import upfront_cost
-from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_mean_hazard
+from migsim.model.durations import (
+    IRREGULAR,
+    PERMANENT,
+    TEMPORARY,
+    durations,
+    origin_mean_hazard,
+)
 from migsim.people.population import native_pyramids
-from migsim.regimes import initial_irregular_share
+from migsim.regimes import initial_irregular_share, tied_corridors
 
 B = len(AGE_BANDS)
 BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
@@ -56,10 +62,16 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
     # corridor's destination scale and income gap (migsim.model.durations, as synthesised)
     dur = durations(world, conf, wages)
     irregular = initial_irregular_share(world)
+    tied = tied_corridors(world)
     stock = np.zeros((R, R, 2, 2))
     exit_rate = np.zeros((R, R, 2, 2))
     for o in range(R):
-        mean_perm = origin_mean_hazard(dur, o, PERMANENT)  # (R, N_AGES)
+        # regular migrants: permanent, or on employer-tied temporary permits
+        mean_perm = np.where(
+            tied[o][:, None],
+            origin_mean_hazard(dur, o, TEMPORARY),
+            origin_mean_hazard(dur, o, PERMANENT),
+        )  # (R, N_AGES)
         mean_irr = origin_mean_hazard(dur, o, IRREGULAR)
         for d in range(R):
             if o == d:

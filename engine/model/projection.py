@@ -45,7 +45,13 @@ from migsim.core.world import World
 from migsim.model.behaviour import CellContext, default_utility, nested_logit
 from migsim.model.cells import BaseCells, _tertiary_by_age, feasible_shares
 from migsim.model.costs import return_hazard_table
-from migsim.model.durations import IRREGULAR, PERMANENT, durations, origin_durations
+from migsim.model.durations import (
+    IRREGULAR,
+    PERMANENT,
+    TEMPORARY,
+    durations,
+    origin_durations,
+)
 from migsim.model.incomes import expected_income
 from migsim.model.returns import (
     destination_scales,
@@ -54,7 +60,7 @@ from migsim.model.returns import (
     left_shares,
     return_factor,
 )
-from migsim.regimes import initial_irregular_share
+from migsim.regimes import initial_irregular_share, tied_corridors
 
 K = 64  # years-abroad slots tracked (the last one accumulates)
 
@@ -124,8 +130,13 @@ def initial_durations(
     out = np.zeros((R, R, 2, K))
     mass = ages.sum(axis=3)  # (R, R, 2)
     share = irregular[:, :, None] * np.array([1.0, 1.0 / 3.0])  # irregular, by skill
+    tied = tied_corridors(world)
     for o in range(R):
-        perm = origin_durations(dur, o, PERMANENT, ages[o])  # (R, 2, t)
+        perm = np.where(
+            tied[o][:, None, None],
+            origin_durations(dur, o, TEMPORARY, ages[o]),
+            origin_durations(dur, o, PERMANENT, ages[o]),
+        )  # (R, 2, t)
         irr = origin_durations(dur, o, IRREGULAR, ages[o])
         mixed = (1 - share[o])[:, :, None] * perm + share[o][:, :, None] * irr
         by_t = np.divide(
@@ -149,7 +160,10 @@ def setup(
     hazard = return_hazard_table(conf)[:, :K, 0]  # (status, k)
     irregular = initial_irregular_share(world)
     irr = irregular[:, :, None] * np.array([1.0, 1.0 / 3.0])[None, None, :]  # o d s
-    mix = 1.0 - irr + irr * conf.irregular_return_multiplier
+    # regular migrants on employer-tied permits leave at the temporary hazard
+    tied = tied_corridors(world)
+    regular = np.where(tied, conf.temporary_return_multiplier, 1.0)[:, :, None]
+    mix = (1.0 - irr) * regular + irr * conf.irregular_return_multiplier
     # a leaver returns home with probability 1 - onward; onward movers stay migrants
     return_rate = (
         (1.0 - conf.onward_share) * mix[:, :, :, None, None] * hazard[1][None, None, None, None]
@@ -157,13 +171,13 @@ def setup(
     # close family at origin: hazard x exp(b_fam) for the share of the cohort still apart
     scales = destination_scales(world, conf, wages)
     reunify, family_return = family_terms(conf)
-    apart, together = family_chain(
-        hazard[1, : K - 1],
-        return_factor(scales, conf, wages),
-        left_shares(world, conf)[:, None],
-        reunify,
-        family_return,
-    )
+    factor = return_factor(scales, conf, wages)
+    left = left_shares(world, conf)[:, None]
+    apart, together = family_chain(hazard[1, : K - 1], factor, left, reunify, family_return)
+    # no reunification on a temporary permit
+    t_apart, t_together = family_chain(hazard[2, : K - 1], factor, left, 0.0, family_return)
+    apart = np.where(tied[:, :, None], t_apart, apart)
+    together = np.where(tied[:, :, None], t_together, together)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_apart = np.where(apart + together > 0, apart / (apart + together), 0.0)  # o d k
     return_rate = return_rate * (1.0 + (family_return - 1.0) * p_apart)[:, :, None, None, :]

@@ -34,6 +34,7 @@ from migsim.core.world_education import migrant_secondary_matrix, secondary_shar
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.demography import compact_column
 from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
+from migsim.regimes.policy import tied_corridors
 
 # One dtype per column, defined once with the `People` bundle the kernels take.
 COLUMNS = PEOPLE_DTYPES
@@ -270,6 +271,8 @@ def synthesise_population(
         [],
     )
     g_aged: list[bool] = []
+    # regular migrants: permanent, or temporary where permits are employer-tied
+    regular_status = np.where(tied_corridors(world), TEMPORARY, PERMANENT)
     for o in range(R):
         intra_share = world.intra_migrants[o] / home[o]
         irregular = irregular_share[o] if irregular_share is not None else np.zeros(R)
@@ -292,7 +295,7 @@ def synthesise_population(
                 # more, so that the corridor keeps its published tertiary share
                 t = world.migrant_tertiary_share[o, d]
                 regular_t = t / (1.0 - irregular[d] + irregular[d] / 3.0)
-                groups.append((d, 1, None, regular_t, counts[2 + d]))
+                groups.append((d, regular_status[o, d], None, regular_t, counts[2 + d]))
                 groups.append((d, 3, None, regular_t / 3.0, counts[2 + R + d]))
         for loc, status, cdf, tertiary, count in groups:
             if count == 0:

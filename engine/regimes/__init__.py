@@ -14,10 +14,13 @@ from migsim.regimes import components as _components  # noqa: F401  (registers t
 from migsim.regimes.policy import (
     DEFAULT_IRREGULAR,
     IRREGULAR_STATUS_QUO,
+    TIED_BLOCS,
     Policy,
     bloc_matrix,
+    entry_temporary_share,
     initial_irregular_share,
     status_quo,
+    tied_corridors,
 )
 from migsim.regimes.registry import (
     CORRIDOR_KEYS,
@@ -52,16 +55,19 @@ __all__ = [
     "DEFAULT_IRREGULAR",
     "IRREGULAR_STATUS_QUO",
     "REGIME_DIR",
+    "TIED_BLOCS",
     "ComponentSpec",
     "Policy",
     "apply_regime",
     "available",
     "bloc_matrix",
     "component",
+    "entry_temporary_share",
     "initial_irregular_share",
     "number",
     "regime_components",
     "regime_name",
     "region_mask",
     "status_quo",
+    "tied_corridors",
 ]

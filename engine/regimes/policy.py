@@ -30,6 +30,9 @@ class Policy:
     credential_transfer_scale: float = 1.0
     pension_portability: float = 0.3  # share of pension rights portable (status quo) [A]
     family_reunification: np.ndarray | None = None  # (R,) x reunification by destination
+    # (R, R) True where regular entries hold employer-tied permits: temporary, renewed while
+    # the holder stays (the status quo's Gulf, `tied_corridors`); None: nowhere
+    tied: np.ndarray | None = None
     incompressible_relief: np.ndarray | None = None  # (R, R, 2) 1 = c_inc removed
     temporary_offer: np.ndarray | None = None  # (R, 2) extra temporary visas, share of labour
     training_boost: np.ndarray | None = None  # (R,) extra tertiary share of cohorts (GSP)
@@ -55,6 +58,25 @@ IRREGULAR_STATUS_QUO = {("LAC", "NAM"): 0.25, ("MID", "NTH"): 0.25}
 DEFAULT_IRREGULAR = 0.03
 
 
+# Mobility blocs whose members give the regular migrants from outside the bloc employer-tied
+# permits in the status quo [K]: the Gulf Cooperation Council states' sponsorship (kafala)
+# systems, under which a non-national resides on a permit renewed with their employment
+# contract, without a route to permanent residence or, below an income threshold, to family
+# reunification; the bloc's own nationals move freely among its members
+TIED_BLOCS = ("GCC",)
+
+
+def tied_corridors(world: World) -> np.ndarray:
+    """(R, R) [o, d] True where the status quo's regular migrants from o hold employer-tied
+    permits in d: d in a bloc of TIED_BLOCS (the world's `bloc` column) and o outside it."""
+    R = world.n_regions
+    blocs = np.array([b or "" for b in world.bloc])
+    tied = np.broadcast_to(np.isin(blocs, TIED_BLOCS)[None, :], (R, R)).copy()
+    tied[bloc_matrix(world)] = False
+    np.fill_diagonal(tied, False)
+    return tied
+
+
 def initial_irregular_share(world: World) -> np.ndarray:
     """(R, R) share of the base-year migrant stock in irregular status, by corridor."""
     R = world.n_regions
@@ -75,13 +97,18 @@ def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
     share = initial_irregular_share(world)
     irregular = np.stack([share, share / 3], axis=2)
     fee = corridor_fee_table(world)
+    # employer-tied permits: every regular entry into a tied destination is temporary with
+    # no fixed term (visa_years 0: renewed while the holder stays, who leaves with the
+    # temporary return hazard)
+    tied = tied_corridors(world)
+    visa_years = np.where(tied.any(axis=0), 0, 2).astype(np.int64)
     return Policy(
         policy_cost=policy_cost.copy(),
         quota=np.full((R, 2), np.inf),
         quota_rationing="lottery",
         temporary_share=np.zeros((R, R, 2)),
         irregular_share=irregular,
-        visa_years=np.full(R, 2, dtype=np.int64),
+        visa_years=visa_years,
         overstay=np.full(R, 0.02),
         upfront_cost_scale=np.ones((R, R)),
         remittance_fee=fee,
@@ -91,7 +118,17 @@ def status_quo(world: World, policy_cost: np.ndarray) -> Policy:
         training_boost=np.zeros(R),
         training_payers=np.zeros(R, dtype=bool),
         family_reunification=np.ones(R),
+        tied=tied,
     )
+
+
+def entry_temporary_share(policy: Policy) -> np.ndarray:
+    """(R, R, 2) share of admissions on temporary permits: the policy's, and on corridors
+    with employer-tied permits every regular entry (all but the irregular channel)."""
+    if policy.tied is None or not policy.tied.any():
+        return policy.temporary_share
+    regular = np.maximum(policy.temporary_share, 1.0 - policy.irregular_share)
+    return np.where(policy.tied[:, :, None], regular, policy.temporary_share)
 
 
 def corridor_fee_table(world: World) -> np.ndarray:

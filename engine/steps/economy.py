@@ -27,7 +27,7 @@ from migsim.model import markets, nested_market
 from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import earnings_percentiles
 from migsim.model.incomes import base_wages, price_level, year_price_level
-from migsim.model.remittances import TARGET_DOC, corridor_remit_scale, remittance_target
+from migsim.model.remittances import TARGET_DOC, base_year_scale, corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
 from migsim.steps import thin_regions
@@ -260,10 +260,8 @@ class EconomyStep(Step):
         # one global remittance scale [calibrated]: base-year remittances received after
         # status-quo fees (shared by every regime) equal the world's own base-year total; the
         # split by receiving region is the rule's own, checked by E23, not fitted
-        sums = self.incomes(sim, sim.base_year, 0, self.wages0, units_ready=True)
-        total = float((sums["remit"] * self.price[:, None] * (1.0 - self.status_quo_fee)).sum())
-        target = remittance_target(conf.remittances_world_usd_bn, world)
-        self.remit_scale_global = scale = target * 1e9 / total if total > 0 else 1.0
+        scale, sums = base_year_scale(self, sim)
+        self.remit_scale_global = scale
         self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): wealth is stationary at base-year
@@ -272,7 +270,7 @@ class EconomyStep(Step):
         fiscal0 = sums["fiscal"]
         self.base_immigrant_share = ext.immigrant_share(fiscal0)  # m0 of the cohesion cost
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))
-        sent = (sums["remit"] * self.remit_scale[None, :]).sum(axis=1)
+        sent = sums["remit"].sum(axis=1)  # the pass at the scale found
         held = sim.people.sum(passes.wealth_by_location, R)
         with np.errstate(divide="ignore", invalid="ignore"):
             delta = conf.savings_rate * np.maximum(net - sent, 0.0) / held

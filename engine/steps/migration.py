@@ -27,7 +27,7 @@ from migsim.model.plugin_params import params_array, plugin_params
 from migsim.model.plugins import Behaviour, check_utility, plugin_call
 from migsim.model.returns import destination_scales, return_factor
 from migsim.people import passes
-from migsim.regimes import Policy
+from migsim.regimes import Policy, entry_temporary_share
 from migsim.steps.registry import Column, Step, StepContext, step
 
 STATUS_QUO_PORTABILITY = 0.3  # share of pension rights portable without agreements [A]
@@ -302,7 +302,7 @@ class MigrationStep(Step):
             self.regularised = True
         accept = np.ones((R, 2))
         quota = policy.quota
-        temporary_share = policy.temporary_share
+        temporary_share = entry_temporary_share(policy)
         offered = policy.temporary_offer > 0  # (d, s)
         if offered.any():
             # Mode 4 offer (Walmsley & Winters: temporary workers up to `offer` x the labour

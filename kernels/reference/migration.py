@@ -122,8 +122,9 @@ def decide(key, year, n, people, cells, levers, shift=None):
     abroad = live & (loc != o)
     temp_abroad = abroad & (st == TEMPORARY)
     visa = new["visa_years_left"]
-    visa[temp_abroad & (visa > 0)] -= 1
-    expired = temp_abroad & (visa == 0)
+    counting = temp_abroad & (visa > 0)  # 0 from entry: a renewed permit, never expiring
+    visa[counting] -= 1
+    expired = counting & (visa == 0)
     overstays = expired & (u_visa < levers.overstay[loc])
     new["status"][overstays] = IRREGULAR
     leave = expired & ~overstays
@@ -144,7 +145,9 @@ def decide(key, year, n, people, cells, levers, shift=None):
     new["location"][leave] = dest[leave]
     new["years_abroad"][leave] = 0
     visa[leave] = 0
-    new["status"][leave] = np.where(dest[leave] == o[leave], NATIVE, PERMANENT)
+    tied = (levers.visa_years[dest] == 0) & (levers.temporary_share[o, dest, s] > 0)
+    settled = np.where(tied, TEMPORARY, PERMANENT)
+    new["status"][leave] = np.where(dest[leave] == o[leave], NATIVE, settled[leave])
     new["family"][leave & (dest == o)] = 0
     np.add.at(moves, (o[leave], loc[leave], dest[leave], s[leave]), 1)
     return new, moves, blocked, intra

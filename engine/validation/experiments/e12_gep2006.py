@@ -34,6 +34,15 @@ TABLE_6_2 = {
     "natives_developing": (0.94, 0.44, 0.86),
 }
 EXPECTED_FAILURES = {
+    "E12:world_real_income_pct_2025": (
+        "the policy cut that raises the developed regions' labour force by 3% draws part of "
+        "it from the Gulf, where the immigrants hold employer-tied permits and turn over "
+        "within a few years: a stock fed by its yearly entries follows their diversion to "
+        "the developed regions, and a move between two high-income destinations adds little "
+        "to world income (the note gives the Gulf's GDP and immigrants); modelled as "
+        "settlers, the Gulf's migrants had left the gain inside the band. Twice the agents "
+        "decide the miss; the full run's three seeds straddle the band's lower edge"
+    ),
     "E12:natives_high_income_income_per_capita_pct": (
         "natives of developed regions gain about twice Table 6.2's +0.36% per head [C], "
         "through capital income (their private income: the note): the capital the partial "
@@ -84,6 +93,35 @@ def market_rate_gdp(world, regions: pl.DataFrame, year: int) -> float:
     return float(sum(gdp * price[code] for code, gdp in rows.iter_rows()))
 
 
+def _gdp_by_group(world, treat: pl.DataFrame, base: pl.DataFrame, year: int) -> str:
+    """The GDP change of the developed regions, of the Gulf (whose regular immigrants hold
+    employer-tied permits) and of the other developing regions, and the Gulf's immigrants."""
+    from migsim.regimes import tied_corridors
+
+    gulf = tied_corridors(world).any(axis=0)
+    groups = {
+        "developed regions": np.asarray(world.developed, dtype=bool),
+        "the Gulf": gulf,
+        "the other developing regions": ~np.asarray(world.developed, dtype=bool) & ~gulf,
+    }
+
+    def total(frame, column, mask):
+        codes = [c for c, m in zip(world.codes, mask) if m]
+        rows = frame.filter((pl.col("year") == year) & pl.col("region").is_in(codes))
+        return float(rows[column].sum())
+
+    parts = [
+        f"{name} {pct(total(treat, 'gdp', m), total(base, 'gdp', m)):+.2f}%"
+        for name, m in groups.items()
+        if m.any()
+    ]
+    out = "GDP: " + ", ".join(parts)
+    if gulf.any():
+        moved = total(treat, "immigrants", gulf) - total(base, "immigrants", gulf)
+        out += f"; the Gulf's immigrants {moved / 1e6:+.1f}M"
+    return out
+
+
 def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float, float]]:
     """(people, private income, public income) per group (remittances received are already
     in natives' private income)."""
@@ -106,9 +144,7 @@ def _welfare(r: Runner, run: Result, year: int) -> dict[str, tuple[float, float,
         "the 12-year horizon is 2010-2022 here (2013-2025 in the default world); the policy "
         "cut is bisected to the same +3% labour force, whose world income gain follows the "
         "income gaps between the regions: regions12's GDP per head (PWT 10.01) is 0.86 of the "
-        "default's in SAS, 0.91 in EAS and 1.13 in OCE (docs/worlds-regions12.md), and the "
-        "gain is 0.68% against the band's 0.54-0.66. Measured: with the default's GDP per "
-        "head in the twelve regions of regions12 it is 0.63%, a pass"
+        "default's in SAS, 0.91 in EAS and 1.13 in OCE (docs/worlds-regions12.md)"
     ),
 )
 def e12_gep(r: Runner) -> list[Check]:
@@ -160,7 +196,7 @@ def e12_gep(r: Runner) -> list[Check]:
             0.6,
             g,
             "%",
-            "world GDP, PPP (adjusted for the cost of living)",
+            "world GDP, PPP (adjusted for the cost of living); " + _gdp_by_group(world, tr, ba, y),
         ),
         point(
             "E12",

@@ -36,7 +36,7 @@ QUICK_UNDECIDED = {
         "immigrants cannot decide it"
     ),
     "E21:npv_arrival_25_high_minus_low_skill_k": (
-        "full run 222 (seeds 217-230), quick 252 (seeds 202-303): a small cohort, a fifth "
+        "full run 223 (seeds 218-230), quick 253 (seeds 202-304): a small cohort, a fifth "
         "of the value moves with the sample"
     ),
 }

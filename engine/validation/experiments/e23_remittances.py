@@ -34,13 +34,10 @@ _ONE_RULE = (
 )
 # the regions furthest from their recorded inflow, and why (measured ratios in the note)
 _FURTHEST = (
-    "GCC nationals abroad are few and rich while its recorded inflow is under US$1bn; LAC's "
-    "emigrants live mostly in NAM at NAM incomes; the Gulf-South Asia corridors send more than "
-    "the rule's share (SAS, NAF low: the status quo gives nobody a temporary visa, so the "
-    "Gulf's contract workers remit as settled migrants do, without the temporary factor); "
-    "WEU's recorded inflow includes the pay of its residents "
-    "working across a border (compensation of employees), which the model, whose migrants live "
-    "where they work, does not send"
+    "the emigrants of the rich regions (GCC, NAM, OCE) are few and earn rich incomes while "
+    "their regions' recorded inflows are small; LAC's emigrants live mostly in NAM at NAM "
+    "incomes; the Gulf-South Asia corridors send more than the rule's share even with the "
+    "temporary factor that the Gulf's employer-tied permits carry (SAS low)"
 )
 EXPECTED_FAILURES = {
     SPLIT: f"{_FURTHEST}; {_ONE_RULE}",

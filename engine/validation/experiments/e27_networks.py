@@ -25,7 +25,7 @@ EXPECTED_FAILURES = {
 
 QUICK_UNDECIDED = {
     "E27:r2_log_flows_on_log_diaspora": (
-        "full run 0.849, quick 0.670: R^2 falls with fewer agents (sampling noise in small "
+        "full run 0.871, quick 0.675: R^2 falls with fewer agents (sampling noise in small "
         "corridors)"
     ),
 }
