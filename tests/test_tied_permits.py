@@ -6,6 +6,7 @@ the temporary return hazard; nowhere else does the status quo issue temporary pe
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from omegaconf import OmegaConf
 
@@ -73,3 +74,57 @@ def test_the_base_year_stock_in_the_gulf_holds_tied_permits():
     assert (pop.visa_years_left[:n][abroad] == 0).all()  # no fixed term anywhere
     # (their years abroad follow the temporary hazard's steady state: tests/test_durations.py
     # checks every corridor and status against the duration model)
+
+
+def test_settlement_unties_the_covered_corridors_and_settles_their_stock_once():
+    world = load_world("default")
+    R = world.n_regions
+    base = status_quo(world, np.zeros((R, R, 2)))
+    tied = tied_corridors(world)
+    sas, eas = world.index("SAS"), world.index("EAS")
+    part = OmegaConf.create({"components": [{"kind": "settlement", "origins": ["SAS"]}]})
+    policy = apply_regime(part, world, base)
+    assert tied[sas].any() and not policy.tied[sas].any()  # South Asia's corridors untied
+    np.testing.assert_array_equal(policy.tied[eas], tied[eas])  # the others still tied
+    np.testing.assert_array_equal(policy.settle, tied & (np.arange(R) == sas)[:, None])
+    share = entry_temporary_share(policy)
+    assert (share[sas] == 0).all() and (share[eas][tied[eas]] > 0).all()
+    # new entries only: nobody present changes status
+    entries = OmegaConf.create({"components": [{"kind": "settlement", "stock": False}]})
+    policy = apply_regime(entries, world, base)
+    assert not policy.tied.any() and policy.settle is None
+    assert (entry_temporary_share(policy) == 0).all()
+    assert base.tied.any() and base.settle is None  # the status quo is left as it was
+
+
+def test_settlement_refuses_a_stock_that_is_not_a_boolean():
+    from migsim.core.errors import InputError
+
+    world = load_world("default")
+    R = world.n_regions
+    bad = OmegaConf.create({"components": [{"kind": "settlement", "stock": "yes"}]})
+    with pytest.raises(InputError, match=r"regime.components\[0\].stock.*'yes'.*true, false"):
+        apply_regime(bad, world, status_quo(world, np.zeros((R, R, 2))))
+
+
+def test_gulf_settlement_run_makes_the_gulf_s_migrants_settlers(run_toy, tmp_path):
+    """The same seed with and without the regime: in its first year every tied permit in the
+    Gulf becomes permanent and no new one is issued, so no temporary permit is left there;
+    settlers leave at the lower hazard, so the Gulf keeps more of its migrants."""
+    common = ("world=default", "population.size=60000", "years=3")
+    quo = run_toy(tmp_path / "quo", *common)
+    settled = run_toy(tmp_path / "settled", *common, "regime=gulf_settlement")
+    last = quo.stocks["year"].max()
+
+    def gulf(run, status=None):
+        s = run.stocks.filter(
+            (pl.col("year") == last) & (pl.col("location") == "GCC") & (pl.col("origin") != "GCC")
+        )
+        if status is not None:
+            s = s.filter(pl.col("status") == status)
+        return float(s["people"].sum())
+
+    assert gulf(quo, "temporary") > 0.5 * gulf(quo)  # the status quo's Gulf: tied permits
+    assert gulf(settled, "temporary") == 0.0
+    assert gulf(settled, "permanent") > 0.8 * gulf(settled)
+    assert gulf(settled) > 1.02 * gulf(quo)

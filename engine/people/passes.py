@@ -143,6 +143,19 @@ def regularise(shard: Shard) -> None:
     pop.status[: pop.n][irregular] = mk.PERMANENT
 
 
+def settle(shard: Shard, corridors: np.ndarray) -> None:
+    """Holders of employer-tied permits (temporary, no fixed term: `visa_years_left` 0) on
+    the (R, R) [origin, location] `corridors` become permanent residents (a regime's route to
+    settlement, `migsim.regimes.components` "settlement")."""
+    pop = shard.population
+    n = pop.n
+    people = pop.people
+    status = people.status[:n]
+    hit = (status == mk.TEMPORARY) & (people.visa_years_left[:n] == 0)
+    hit &= corridors[people.origin[:n], people.location[:n]]
+    status[hit] = mk.PERMANENT
+
+
 def _tallies(shard: Shard):
     """Empty move tallies for a pass over the shard's rows, keyed into a reused scratch."""
     pop = shard.population

@@ -265,6 +265,34 @@ def _credential_recognition(policy: Policy, world: World, c: Any, where: str) ->
     policy.credential_transfer_scale = _number(c, "factor", 1.25, 0.0, 10.0, where)
 
 
+@component(
+    "settlement",
+    keys={
+        "origins": CORRIDOR_KEYS["origins"],
+        "destinations": CORRIDOR_KEYS["destinations"],
+        "stock": "true (default): holders of tied permits present when it starts become "
+        "permanent; false: new entries only",
+    },
+)
+def _settlement(policy: Policy, world: World, c: Any, where: str) -> None:
+    """A route to settlement where permits are employer-tied (the status quo's Gulf,
+    `migsim.regimes.policy.tied_corridors`): on the covered corridors new regular entries
+    are permanent, and with `stock` the holders of tied permits present in the year it
+    starts become permanent residents, once: they may be joined by family, leave at the
+    settlers' return hazard and remit as settlers."""
+    stock = c.get("stock", True) if hasattr(c, "get") else True
+    if not isinstance(stock, bool):
+        raise InputError(f"{where}.stock", f"'{stock}' is not a boolean", "true, false")
+    if policy.tied is None:
+        return
+    o = _codes(world, c, "origins", where)
+    d = _codes(world, c, "destinations", where)
+    covered = policy.tied & o[:, None] & d[None, :]
+    policy.tied = policy.tied & ~covered
+    if stock and covered.any():
+        policy.settle = covered if policy.settle is None else policy.settle | covered
+
+
 @component("regularisation")
 def _regularisation(policy: Policy, world: World, c: Any, where: str) -> None:
     """Irregular migrants present in the first simulated year become permanent residents."""

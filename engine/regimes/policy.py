@@ -33,6 +33,9 @@ class Policy:
     # (R, R) True where regular entries hold employer-tied permits: temporary, renewed while
     # the holder stays (the status quo's Gulf, `tied_corridors`); None: nowhere
     tied: np.ndarray | None = None
+    # (R, R) corridors whose holders of employer-tied permits present when the policy starts
+    # become permanent residents, once (the `settlement` component); None: none
+    settle: np.ndarray | None = None
     incompressible_relief: np.ndarray | None = None  # (R, R, 2) 1 = c_inc removed
     temporary_offer: np.ndarray | None = None  # (R, 2) extra temporary visas, share of labour
     training_boost: np.ndarray | None = None  # (R,) extra tertiary share of cohorts (GSP)

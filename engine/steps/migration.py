@@ -109,6 +109,8 @@ class MigrationStep(Step):
         self.last = {}
         self.baseline_admissions = calibration.target_flow.sum(axis=(0, 3))  # (d, s)
         self.regularised = False
+        # corridors whose holders of tied permits have been made permanent (settlement)
+        self.settled = np.zeros((world.n_regions, world.n_regions), dtype=bool)
         self.shadow = np.zeros((world.n_regions, 2))  # quota shadow prices, utility units
         self.base_cells = None
         self.use_policy(policy)
@@ -300,6 +302,10 @@ class MigrationStep(Step):
         if policy.regularise and not self.regularised:
             sim.people.map(passes.regularise)
             self.regularised = True
+        if policy.settle is not None and (policy.settle & ~self.settled).any():
+            new = policy.settle & ~self.settled
+            sim.people.map(passes.settle, new)
+            self.settled |= new
         accept = np.ones((R, 2))
         quota = policy.quota
         temporary_share = entry_temporary_share(policy)

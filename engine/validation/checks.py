@@ -9,17 +9,53 @@ an expected failure with the measured reason.
 A dynamic check (a back-cast, a history) carries a naive null: the figure a simple rule gives
 without the model (e.g. every stock growing at one constant rate). It passes only if it is
 inside its band and at least as close to the published value as the null.
+
+A check whose figure is an error measure of noisy simulated arrays (the absolute log errors of
+a run's corridor stocks) carries them as `pooled`: over several seeds its figure is the
+measure of the seeds' mean arrays, the model's expected stocks, rather than the mean of each
+seed's measure, which sampling noise biases upwards (an absolute error grows with the noise,
+so the mean of per-seed errors falls with the number of agents). Its Monte Carlo error is the
+jackknife's over the seeds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 INF = math.inf
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """The simulated arrays behind a check's figure and the measure that makes it:
+    `statistic(*parts)` is the figure of one seed; over seeds, `statistic` of the parts'
+    means is the check's figure (the parts are arrays of one shape on every seed)."""
+
+    parts: tuple[np.ndarray, ...]
+    statistic: Callable[..., float]
+
+    def of(self, *parts: np.ndarray) -> float:
+        return float(self.statistic(*parts))
+
+
+def pooled_figure(pools: list[Pooled]) -> tuple[float, float]:
+    """(figure on the seeds' mean parts, its jackknife standard error over the seeds; NaN for
+    one seed)."""
+    n = len(pools)
+    stacked = [np.stack([p.parts[k] for p in pools]) for k in range(len(pools[0].parts))]
+    total = [s.sum(axis=0) for s in stacked]
+    figure = pools[0].of(*(t / n for t in total))
+    if n < 2:
+        return figure, math.nan
+    leave_out = np.array(
+        [pools[0].of(*((t - s[i]) / (n - 1) for t, s in zip(total, stacked))) for i in range(n)]
+    )
+    se = math.sqrt((n - 1) / n * float(((leave_out - leave_out.mean()) ** 2).sum()))
+    return figure, se
 
 
 @dataclass
@@ -36,6 +72,8 @@ class Check:
     unit: str = ""
     note: str = ""
     null: float = math.nan  # the naive null's figure, for dynamic checks
+    # the arrays the figure is a measure of, where seeds are pooled (not a column)
+    pooled: Pooled | None = field(default=None, repr=False, compare=False)
 
     @property
     def in_band(self) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from migsim.validation.checks import Check, status
+from migsim.validation.checks import Check, pooled_figure, status
 from migsim.validation.registry import (
     EXPECTED_FAILURES,
     QUICK_UNDECIDED,
@@ -107,9 +107,12 @@ def disagreements(frame: pl.DataFrame, full: pl.DataFrame) -> list[str]:
 UNDECIDED_SE = 2.0
 
 
-def combine(per_seed) -> list[tuple[Check, list[float]]]:
+def combine(per_seed) -> list[tuple[Check, list[float], float]]:
     """One check per key from the checks of each seed: the mean of the simulated figures (and
-    of the nulls), with the list of per-seed figures. A single list of checks is one seed."""
+    of the nulls), with the list of per-seed figures and the figure's Monte Carlo standard
+    error where it is not that of the mean (NaN otherwise). A check carrying `pooled` arrays
+    on every seed takes the measure of their mean over seeds instead, with its jackknife
+    error (`migsim.validation.checks`). A single list of checks is one seed."""
     import dataclasses
 
     if per_seed and isinstance(per_seed[0], Check):
@@ -126,8 +129,16 @@ def combine(per_seed) -> list[tuple[Check, list[float]]]:
         nulls = [c.null for c in group if math.isfinite(c.null)]
         mean = float(np.mean(values)) if all(map(math.isfinite, values)) else math.nan
         null = float(np.mean(nulls)) if nulls else math.nan
-        out.append((dataclasses.replace(group[0], simulated=mean, null=null), values))
+        se = math.nan
+        if all(c.pooled is not None for c in group):
+            mean, se = pooled_figure([c.pooled for c in group])
+        out.append((dataclasses.replace(group[0], simulated=mean, null=null), values, se))
     return out
+
+
+def as_row(c: Check) -> dict:
+    """The check's columns (its pooled arrays left out)."""
+    return {f.name: getattr(c, f.name) for f in fields(c) if f.name != "pooled"}
 
 
 # A figure smaller than this in absolute value is a zero up to floating-point rounding (an
@@ -146,7 +157,11 @@ def measured_gap(c: Check, values: list[float], sd: float) -> str:
     spread = n > 1 and math.isfinite(sd) and sd > 0
     sim = _g(c.simulated) + (f" +- {_g(sd)}" if spread else "")
     seeds = (f" ({n} seeds)" if spread else f" (the same on {n} seeds)") if n > 1 else ""
-    published = published_text(asdict(c))
+    if c.pooled is not None and n > 1:  # the measure of the seeds' mean arrays
+        sim = _g(c.simulated)
+        each = f", each seed's {_g(float(np.mean(values)))} +- {_g(sd)}" if spread else ""
+        seeds = f" ({n} seeds pooled{each})"
+    published = published_text(as_row(c))
     text = f"measured {sim}{unit}{seeds} against {published}{unit}"
     if c.simulated < c.accept_low:
         text += f", {_g(c.accept_low - c.simulated)}{unit} below the accepted band"
@@ -210,9 +225,11 @@ def to_frame(checks, quick: bool = False) -> pl.DataFrame:
     expected = dict(EXPECTED_FAILURES)
     undecided = dict(QUICK_UNDECIDED) if quick else {}
     rows = []
-    for c, values in combine(checks):
-        d = asdict(c)
+    for c, values, pooled_se in combine(checks):
+        d = as_row(c)
         sd, se = mc_error(values)
+        if math.isfinite(pooled_se):
+            se = pooled_se
         d["seeds"] = len(values)
         d["simulated_seeds"] = [float(v) for v in values]
         d["simulated_sd"] = sd

@@ -10,7 +10,8 @@ from migsim.validation.experiments.history_skilled import (
     destination_regions,
     log_errors,
     observed_rates,
-    simulated_rates,
+    rates_of,
+    simulated_counts,
 )
 from tests.validation._cases import assert_verdict, cases
 
@@ -73,7 +74,9 @@ def test_simulated_rates_count_adults_with_a_degree_in_destination_regions():
         orient="row",
     ).with_columns(sex=pl.lit("female"))
     dest = np.array([c in ("NAM", "OCE", "WEU") for c in CODES])
-    rates = simulated_rates(stocks, CODES, dest, [1990])[1990]
+    counts = simulated_counts(stocks, CODES, dest, [1990])[1990]
+    assert counts[:, CODES.index("SSA")] == pytest.approx([10.0, 100.0])
+    rates = rates_of(counts)
     assert rates[CODES.index("SSA")] == pytest.approx(10.0 / 110.0)
     assert rates[CODES.index("WEU")] == 0.0 and np.isnan(rates[CODES.index("LAC")])
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from migsim.validation.checks import Check, point
+from migsim.validation.checks import Check, Pooled, point
 from migsim.validation.experiments.history import CONFIG, WORLD
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
@@ -136,6 +136,11 @@ def backcast(r: Runner) -> list[Check]:
     for y in YEARS:
         weights = [stocks[(y, a)][0] for a in AREAS]
         err = _log_error([stocks[(y, a)] for a in AREAS], weights)
+        areas = np.array([stocks[(y, a)][1] for a in AREAS])  # pooled over seeds
+
+        def area_error(sims, published=tuple(weights)):
+            return _log_error(list(zip(published, sims)), list(published))
+
         null = _log_error([(stocks[(y, a)][0], _null(hist, a, y, growth)) for a in AREAS], weights)
         out.append(
             Check(
@@ -154,6 +159,7 @@ def backcast(r: Runner) -> list[Check]:
                     f"{a} {stocks[(y, a)][1]:.1f} vs {stocks[(y, a)][0]:.1f} M" for a in AREAS
                 ),
                 null,
+                Pooled((areas,), area_error),
             )
         )
         pub, sim = stocks[(y, "World")]
@@ -234,6 +240,7 @@ def _composition_check(r: Runner) -> Check:
         "log points",
         note,
         errors[closer],
+        Pooled((simulated,), lambda m: _composition_error(_shares(m, dev))),
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from migsim.model.remittances import remittance_target
-from migsim.validation.checks import Check, point, within
+from migsim.validation.checks import Check, Pooled, point, within
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -145,6 +145,10 @@ def e23_remittances(r: Runner) -> list[Check]:
                 "observed-inflow-weighted mean |ln(simulated / observed)| over the "
                 f"{len(codes)} regions under one global scale (the split is the behavioural "
                 f"rule's, not fitted); simulated / observed: {ratios}",
+                pooled=Pooled(
+                    (np.array([sim_bn[c] for c in codes]),),
+                    lambda x: split_error(dict(zip(codes, x)), obs_bn),
+                ),
             )
         ]
     )

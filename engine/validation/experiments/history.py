@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from migsim.validation.checks import Check
+from migsim.validation.checks import Check, Pooled
 from migsim.validation.corridors import (
     constant_growth_null,
     fit_gravity,
@@ -82,7 +82,9 @@ EXPECTED_FAILURES: dict[str, str] = {
         f"fitted on 1990-2005); {_SHORT}"
     ),
     "HISTORY:corridor_log_error_2010": (
-        "held out, and farther from the observed stocks than the constant-growth null: " + _SHORT
+        "held out, and no closer to the observed stocks than the constant-growth null (on the "
+        "seeds' pooled stocks the two lie within Monte Carlo error of each other; a single "
+        "seed's error is larger, its sampling noise added): " + _SHORT
     ),
     "HISTORY:corridor_mape_2010_pct": (
         "held out: over the 40 corridors the run resolves, farther from the observed stocks "
@@ -90,25 +92,27 @@ EXPECTED_FAILURES: dict[str, str] = {
     ),
 }
 # --quick (125,000 agents) cannot decide the corridor errors against the constant-growth
-# null: a corridor of a few agents is mostly sampling noise, and the mean absolute log error
-# of noisy stocks is biased up (2005, where the null is exact by construction, and the
-# gravity null, far behind, stay decided)
+# null: a corridor of a few agents is mostly sampling noise, which inflates an absolute error
+# even on the three seeds' pooled stocks (2005, where the null is exact by construction, and
+# the gravity null, far behind, stay decided). Measured: each quick seed's 2010 log error
+# 0.20-0.26, pooled 0.113; the full run pooled 0.107
 _QUICK_NOISE = (
-    "at 125,000 agents the large corridors have about 12 agents each and the error "
-    "measures sampling noise (quick {quick} against the full run's {full}, the null {null})"
+    "at 125,000 agents the large corridors have about 12 agents each, and even on the "
+    "three seeds' pooled stocks the error measures sampling noise (quick {quick} against "
+    "the full run's {full}, the null {null})"
 )
 QUICK_UNDECIDED: dict[str, str] = {
     "HISTORY:corridor_log_error_1995": _QUICK_NOISE.format(
-        quick="0.136", full="0.040", null="0.059"
+        quick="0.074", full="0.021", null="0.059"
     ),
     "HISTORY:corridor_log_error_2000": _QUICK_NOISE.format(
-        quick="0.178", full="0.056", null="0.075"
+        quick="0.097", full="0.035", null="0.075"
     ),
     "HISTORY:corridor_log_error_2010": _QUICK_NOISE.format(
-        quick="0.223", full="0.116", null="0.107"
+        quick="0.113", full="0.107", null="0.107"
     ),
     "HISTORY:corridor_mape_2010_pct": _QUICK_NOISE.format(
-        quick="22.3%", full="14.4%", null="10.7%"
+        quick="14.4%", full="13.2%", null="10.7%"
     ),
 }
 
@@ -168,10 +172,13 @@ def history_errors(
     return out, (beta, r2)
 
 
-def _check(quantity: str, errors: dict, metric: int, r2: float, note: str) -> Check:
+def _check(
+    quantity: str, errors: dict, metric: int, r2: float, note: str, pooled: Pooled | None = None
+) -> Check:
     """One error of the model (metric 0: log error, 1: MAPE %) against the closer of its two
     nulls: published 0 (no error), any error is inside the band, and it passes when it is no
-    larger than either null's."""
+    larger than either null's. `pooled`: the run's stocks and the error as their measure, so
+    that several seeds are decided on their mean stocks."""
     growth, gravity = errors["growth"][metric], errors["gravity"][metric]
     note += (
         f"; nulls: its 1990-2005 constant growth {growth:.3g}, gravity fitted on 1990 "
@@ -192,7 +199,19 @@ def _check(quantity: str, errors: dict, metric: int, r2: float, note: str) -> Ch
         unit,
         note,
         min(growth, gravity),
+        pooled,
     )
+
+
+def _pooled(observed, resolved, year: int, metric: int, simulated: np.ndarray) -> Pooled:
+    """The year's simulated stocks (R, R) and the model's error (`metric`) as their measure."""
+
+    def error(stocks: np.ndarray) -> float:
+        if metric == 1:  # as history_errors: the MAPE over the corridors the run resolves
+            return mape(np.where(resolved, stocks, 0.0), np.where(resolved, observed[year], 0.0))
+        return weighted_log_error(stocks, observed[year], observed[LAST])
+
+    return Pooled((np.asarray(simulated, dtype=np.float64),), error)
 
 
 @experiment(
@@ -235,7 +254,14 @@ def history(r: Runner) -> list[Check]:
     out = []
     for year in YEARS:
         out.append(
-            _check(_log_key(year), errors[year], 0, r2, "log error weighted by the 2010 stock")
+            _check(
+                _log_key(year),
+                errors[year],
+                0,
+                r2,
+                "log error weighted by the 2010 stock",
+                _pooled(observed, resolved, year, 0, simulated[year]),
+            )
         )
     count = int((resolved & (observed[LAST] > 0)).sum())
     every = int((observed[LAST] > 0).sum())
@@ -250,6 +276,7 @@ def history(r: Runner) -> list[Check]:
             f"mean over the {count} corridors the run resolves ({100 * share:.0f}% of the 2010 "
             f"stock; over all {every} corridors with a 2010 stock, most of a few agents: "
             f"model {model_all:.1f}, constant growth {growth_all:.1f})",
+            _pooled(observed, resolved, LAST, 1, simulated[LAST]),
         )
     )
     return out

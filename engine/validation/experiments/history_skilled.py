@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from migsim.validation.checks import Check
+from migsim.validation.checks import Check, Pooled
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -122,12 +122,12 @@ def observed_rates(
     return out
 
 
-def simulated_rates(
+def simulated_counts(
     stocks: pl.DataFrame, codes: list[str], destinations: np.ndarray, years
 ) -> dict[int, np.ndarray]:
-    """{year: (R,)} the run's emigration rate of its tertiary-educated people aged 25+ born in
-    each region: those living in a destination region (not their own) over them plus those
-    living in the region."""
+    """{year: (2, R)} the run's tertiary-educated people aged 25+ born in each region: those
+    living in a destination region (not their own), and those living in the region (their
+    emigration rate is `rates_of` them)."""
     lower = pl.col("age_band").str.extract(r"^(\d+)").cast(pl.Int64)
     index = {c: i for i, c in enumerate(codes)}
     dest = [c for c, d in zip(codes, destinations) if d]
@@ -147,11 +147,17 @@ def simulated_rates(
             pl.col("people").filter(pl.col("home")).sum().alias("n"),
         )
     )
-    out = {int(y): np.full(len(codes), np.nan) for y in years}
+    counts = {int(y): np.zeros((2, len(codes))) for y in years}
     for year, origin, m, n in frame.iter_rows():
-        if m + n > 0:
-            out[int(year)][index[origin]] = m / (m + n)
-    return out
+        counts[int(year)][:, index[origin]] = m, n
+    return counts
+
+
+def rates_of(counts: np.ndarray) -> np.ndarray:
+    """(R,) emigrants over emigrants plus residents from (2, R) counts; NaN where none."""
+    total = counts[0] + counts[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, counts[0] / total, np.nan)
 
 
 def log_errors(
@@ -205,7 +211,8 @@ def history_skilled(r: Runner) -> list[Check]:
     years = (BASE, *YEARS)
     destinations = destination_regions(mapping, world.codes, BASE)
     observed = observed_rates(mapping, world.codes, years)
-    simulated = simulated_rates(run.table("stocks"), world.codes, destinations, years)
+    counts = simulated_counts(run.table("stocks"), world.codes, destinations, years)
+    simulated = {y: rates_of(c) for y, c in counts.items()}
     origins = ~destinations & np.isfinite(observed[BASE][0])
     out = []
     for year in YEARS:
@@ -234,6 +241,12 @@ def history_skilled(r: Runner) -> list[Check]:
                 f"{', '.join(c for c, d in zip(world.codes, destinations) if d)}; IAB rate % "
                 f"in {year} by origin region: {each}",
                 null,
+                Pooled(  # the seeds' counts pooled, their rates from the sums
+                    (counts[BASE], counts[year]),
+                    lambda b, x, y=year: log_errors(
+                        observed, {BASE: rates_of(b), y: rates_of(x)}, origins, y
+                    )[0],
+                ),
             )
         )
     return out
