@@ -250,6 +250,11 @@ def history(r: Runner) -> list[Check]:
         "totals": {y: (simulated[y].sum(), observed[y].sum()) for y in YEARS},
         "gravity_r2": r2,
         "resolved": int(resolved.sum()),
+        # for pooling seeds (migsim.validation.history_report)
+        "world": world,
+        "simulated": simulated,
+        "observed": observed,
+        "resolved_mask": resolved,
     }
     out = []
     for year in YEARS:
