@@ -169,16 +169,22 @@ def test_checkpoint_round_trip_keeps_the_state(saved):
 
 
 @pytest.mark.parametrize(
-    "regime",
-    ["free_mobility_dms", "global_skill_partnership", "regularisation"],
-    ids=["catch_up", "partnership", "regularise"],
+    "regime, extra",
+    [
+        ("free_mobility_dms", ()),
+        ("global_skill_partnership", ()),
+        ("regularisation", ()),
+        # the Gulf's tied permits (the default world's) settled in the first year
+        ("gulf_settlement", ("world=default", "population.size=20000")),
+    ],
+    ids=["catch_up", "partnership", "regularise", "settlement"],
 )
-def test_resume_is_exact_whatever_the_steps_carry(tmp_path, compose_cfg, regime):
+def test_resume_is_exact_whatever_the_steps_carry(tmp_path, compose_cfg, regime, extra):
     """Regimes whose steps keep state between years (catch-up cells, graduates owed to a
-    partnership, a one-off regularisation done) resume to the same bytes."""
+    partnership, a one-off regularisation or settlement done) resume to the same bytes."""
     from migsim.runtime import runner
 
-    common = (*SMALL, "years=3", f"regime={regime}")
+    common = (*SMALL, *extra, "years=3", f"regime={regime}")
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     result = runner.run_simulation(compose_cfg(*common, "checkpoint_every=1"), full)
     saved = full / "checkpoint-2014.npz"
@@ -205,18 +211,3 @@ def test_step_holding_a_function_stops_the_first_checkpoint(tmp_path, compose_cf
     assert info.value.where == "step 'education'"
     assert "builtin_function_or_method, which a checkpoint cannot store" in info.value.problem
     assert not list(tmp_path.rglob("checkpoint-*"))
-
-
-def test_resume_after_a_settlement_is_exact(tmp_path, compose_cfg):
-    """The Gulf's tied permits settled in the first year (the migration step keeps which
-    corridors it settled, in the checkpoint): a run resumed after it gives the same bytes."""
-    from migsim.runtime import runner
-
-    common = (*SMALL, "world=default", "population.size=20000", "years=3")
-    common += ("regime=gulf_settlement",)
-    full, resumed = tmp_path / "full", tmp_path / "resumed"
-    result = runner.run_simulation(compose_cfg(*common, "checkpoint_every=1"), full)
-    saved = full / "checkpoint-2014.npz"
-    runner.run_simulation(compose_cfg(*common, f"resume={saved}"), resumed)
-    for table in result.manifest["tables"]:
-        assert (full / table).read_bytes() == (resumed / table).read_bytes(), table
