@@ -293,12 +293,11 @@ def _decide_block(
         # employers (a temporary channel with no fixed term)
         if dest == o:
             status[i] = NATIVE
+            family[i] = 0
         elif visa_years[dest] == 0 and temporary_share[o, dest, s] > 0:
             status[i] = TEMPORARY
         else:
             status[i] = PERMANENT
-        if dest == o:
-            family[i] = 0
         add_move(moves_out, n_moves, R, c, o, loc, dest, s)
 
 

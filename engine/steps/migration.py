@@ -302,8 +302,8 @@ class MigrationStep(Step):
         if policy.regularise and not self.regularised:
             sim.people.map(passes.regularise)
             self.regularised = True
-        if policy.settle is not None and (policy.settle & ~self.settled).any():
-            new = policy.settle & ~self.settled
+        new = None if policy.settle is None else policy.settle & ~self.settled
+        if new is not None and new.any():
             sim.people.map(passes.settle, new)
             self.settled |= new
         accept = np.ones((R, 2))

@@ -135,12 +135,12 @@ def backcast(r: Runner) -> list[Check]:
     ]
     for y in YEARS:
         weights = [stocks[(y, a)][0] for a in AREAS]
-        err = _log_error([stocks[(y, a)] for a in AREAS], weights)
         areas = np.array([stocks[(y, a)][1] for a in AREAS])  # pooled over seeds
 
         def area_error(sims, published=tuple(weights)):
             return _log_error(list(zip(published, sims)), list(published))
 
+        err = area_error(areas)
         null = _log_error([(stocks[(y, a)][0], _null(hist, a, y, growth)) for a in AREAS], weights)
         out.append(
             Check(

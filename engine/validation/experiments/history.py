@@ -137,6 +137,18 @@ def history_paths(world, years) -> dict[str, dict[int, np.ndarray]]:
     return out
 
 
+def corridor_errors(
+    estimate: np.ndarray, observed: np.ndarray, weight: np.ndarray, resolved: np.ndarray
+) -> tuple[float, float, float]:
+    """(log error weighted by `weight`, MAPE % over the `resolved` corridors, MAPE % over
+    every corridor) of an (R, R) estimate against the observed stocks."""
+    return (
+        weighted_log_error(estimate, observed, weight),
+        mape(np.where(resolved, estimate, 0.0), np.where(resolved, observed, 0.0)),
+        mape(estimate, observed),
+    )
+
+
 def history_errors(
     world,
     simulated: dict[int, np.ndarray],
@@ -162,12 +174,7 @@ def history_errors(
             ),
         }
         out[year] = {
-            name: (
-                weighted_log_error(x, observed[year], weight),
-                mape(np.where(keep, x, 0.0), np.where(keep, observed[year], 0.0)),
-                mape(x, observed[year]),
-            )
-            for name, x in estimates.items()
+            name: corridor_errors(x, observed[year], weight, keep) for name, x in estimates.items()
         }
     return out, (beta, r2)
 
@@ -207,9 +214,7 @@ def _pooled(observed, resolved, year: int, metric: int, simulated: np.ndarray) -
     """The year's simulated stocks (R, R) and the model's error (`metric`) as their measure."""
 
     def error(stocks: np.ndarray) -> float:
-        if metric == 1:  # as history_errors: the MAPE over the corridors the run resolves
-            return mape(np.where(resolved, stocks, 0.0), np.where(resolved, observed[year], 0.0))
-        return weighted_log_error(stocks, observed[year], observed[LAST])
+        return corridor_errors(stocks, observed[year], observed[LAST], resolved)[metric]
 
     return Pooled((np.asarray(simulated, dtype=np.float64),), error)
 
