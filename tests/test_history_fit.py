@@ -89,7 +89,8 @@ def test_within_region_fit_recovers_a_known_rate(world, inputs):
     hazard = WITHIN_GRID["intra_return_hazard"][1]
     assert hazard != BehaviourConf().intra_return_hazard
     truth = rng.uniform(2e-4, 3e-3, world.n_regions) * (world.intra_migrants > 0)
-    targets = {y: v for y, v in project_within(world, truth, hazard, paths, FIT_YEARS).items()}
+    projected = project_within(world, truth, hazard, paths, FIT_YEARS)
+    targets = {y: projected[y] for y in FIT_YEARS}
     conf = BehaviourConf(intra_return_hazard=hazard)
     rate, projected, iterations = fit_within(world, conf, paths, targets)
     np.testing.assert_allclose(rate, truth, rtol=1e-3)

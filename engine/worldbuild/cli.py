@@ -79,10 +79,11 @@ def add_parsers(parser) -> None:
     p.set_defaults(handler=projection_command)
     p = actions.add_parser(
         "fit-history",
-        help="fit the 1990 world's history calibration (1990-2005) and store it",
+        help="fit a 1990 world's history calibration (1990 to its window's end) and store it",
         description="Fit the corridor constants and the income elasticity and return "
-        "hazard scale of a world built at 1990 to the observed 1990-2005 changes of its "
-        "corridor stocks, and its within-region rates and return hazard to those of its "
+        "hazard scale of a world built at 1990 to the observed changes of its corridor "
+        "stocks from 1990 to the end of its growth window (2005 for regions12_1990, 2000 for "
+        "regions12_1990_2000), and its within-region rates and return hazard to those of its "
         "within-region stocks, along the history scenario (expected cell-level flows, a few "
         "minutes at most), and write calibration.json.gz into the world directory.",
     )
@@ -217,7 +218,7 @@ def fit_history_command(ns) -> int:
         for label, p in cal.provenance["profiles"].items()
     )
     status(
-        f"migsim world fit-history: wrote {path} ({shown}; corridor log error 1995-2005 "
+        f"migsim world fit-history: wrote {path} ({shown}; corridor log error "
         f"{cal.provenance['corridor_log_error']}; within-region log error "
         f"{cal.provenance['within_region']['log_error']}; profiles: {profiles}) in "
         f"{seconds:.1f} s{over}"

@@ -15,7 +15,8 @@ Monte-Carlo draws:
    constants xi[o, d, s, g], the policy-cost split and the within-region rates;
 2. targets: S_od(t) = S_od(1990) O_od(t) / O_od(1990) for t = 1995, 2000, 2005, with O the
    UN matrix aggregated to the world's areas (the observed change applied to the world's
-   own base-year stock); years after FIT_END are never read;
+   own base-year stock); years after the world's window (FIT_END for regions12_1990,
+   `fit_years`) are never read;
 3. corridor shifts delta_od (one per area pair, shared by skills and sexes, since the
    targets are by pair) by a damped fixed point: delta += rho mean_t ln(A*_t / A_t), with A
    the projected stock of arrivals since 1990 (stock minus the base-year stock's
@@ -91,6 +92,7 @@ from migsim.worldbuild.history_within import (  # noqa: F401 (the fit's public n
     WITHIN_GRID,
     fit_within,
     fit_within_grid,
+    fit_years,
     project_within,
     within_error,
     within_targets,
@@ -126,12 +128,13 @@ FITTED_FILE = "calibration.json.gz"
 
 def observed_targets(world: World, observed: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
     """{year: (R, R)} the world's base-year stock moved by each area pair's observed change
-    since BASE_YEAR (a pair without an observed 1990 stock keeps its base-year stock)."""
+    since BASE_YEAR (a pair without an observed 1990 stock keeps its base-year stock), for
+    every year of `observed` after BASE_YEAR."""
     base = observed[BASE_YEAR]
     stock = np.asarray(world.migrant_stock, dtype=np.float64).copy()
     np.fill_diagonal(stock, 0.0)
     out = {}
-    for year in FIT_YEARS:
+    for year in sorted(y for y in observed if y > BASE_YEAR):
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(base > 0, observed[year] / base, 1.0)
         out[year] = stock * ratio
@@ -140,11 +143,12 @@ def observed_targets(world: World, observed: dict[int, np.ndarray]) -> dict[int,
 
 def weighted_error(projected: dict, targets: dict) -> float:
     """Corridor log error of the projected pair stocks, weighted by the last target's stock
-    and averaged over FIT_YEARS (the measure the HISTORY check reports)."""
-    weight = targets[FIT_YEARS[-1]]
+    and averaged over the targets' years (the measure the HISTORY check reports)."""
+    years = sorted(targets)
+    weight = targets[years[-1]]
     mask = weight > 0
     errors = []
-    for year in FIT_YEARS:
+    for year in years:
         sim = projected[year].sum(axis=(2, 3))
         gap = np.abs(np.log(np.maximum(sim, 1.0) / np.maximum(targets[year], 1.0)))
         errors.append((weight[mask] * gap[mask]).sum() / weight[mask].sum())
@@ -158,28 +162,29 @@ def fit_constants(world: World, conf: Any, pop_conf: Any, paths: Paths, targets:
     wages = base_wages(world)
     su = setup(world, conf, pop_conf, base_cells(world, conf, wages, pop_conf), wages, paths)
     R = world.n_regions
+    years = tuple(sorted(targets))
     off = ~np.eye(R, dtype=bool) & (su.base_diaspora > 0)
     xi0 = cal.corridor_constant - cal.policy_cost[:, :, :, None]
-    zero = project(world, conf, su, np.full_like(xi0, -40.0), paths, FIT_YEARS)  # survivors
+    zero = project(world, conf, su, np.full_like(xi0, -40.0), paths, years)  # survivors
     delta = np.zeros((R, R))
     rho = conf.nest_dissimilarity
     iterations = 0
     for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 (reported)
         xi = xi0 + delta[:, :, None, None]
-        projected = project(world, conf, su, xi, paths, FIT_YEARS)
+        projected = project(world, conf, su, xi, paths, years)
         step = np.zeros((R, R))
-        for year in FIT_YEARS:
+        for year in years:
             survivors = zero[year].sum(axis=(2, 3))
             arrivals = np.maximum(projected[year].sum(axis=(2, 3)) - survivors, 1e-9)
             wanted = np.maximum(targets[year] - survivors, FLOOR_SHARE * targets[year])
             step += np.log(np.maximum(wanted, 1e-9) / arrivals)
-        step = np.where(off, rho * step / len(FIT_YEARS), 0.0)
+        step = np.where(off, rho * step / len(years), 0.0)
         delta = np.clip(delta + step, *DELTA_RANGE)
         if np.abs(step).max() < TOLERANCE:
             break
     xi = xi0 + delta[:, :, None, None]
     xi[~off] = -40.0
-    return cal, xi, project(world, conf, su, xi, paths, FIT_YEARS), iterations
+    return cal, xi, project(world, conf, su, xi, paths, years), iterations
 
 
 def fit_history(
@@ -196,15 +201,16 @@ def fit_history(
 ) -> tuple[Calibration, dict]:
     """The fitted calibration and the fitted global parameters {name: value}: the
     within-region grid's, the corridor grid's, then the profiled ones that lower the error
-    by more than MIN_GAIN. `observed` holds the area-pair stocks of BASE_YEAR and FIT_YEARS
-    only (on its diagonal the stock between distinct countries of each area); a later year
-    is refused.
+    by more than MIN_GAIN. `observed` holds the area-pair stocks of BASE_YEAR and the
+    world's fit years (`fit_years`) only (on its diagonal the stock between distinct
+    countries of each area); a later year is refused.
 
     The within-region stocks are fitted first and apart: their projection shares nothing
     with the corridors' (the corridor constants, the income elasticity and the liquidity
     parameters do not move it, and intra_return_hazard enters no corridor flow)."""
-    if any(year > FIT_END for year in observed):
-        raise ValueError(f"history fit reads no stock after {FIT_END}")
+    years = fit_years(world)
+    if any(year > years[-1] for year in observed):
+        raise ValueError(f"history fit reads no stock after {years[-1]}")
     grid = GRID if grid is None else grid
     profiles = PROFILES if profiles is None else profiles
     within_grid = WITHIN_GRID if within_grid is None else within_grid
@@ -264,14 +270,15 @@ def fit_history(
     cal.provenance.update(
         {
             "method": "history fit: corridor shifts and global parameters so that expected "
-            "cell-level stocks follow the observed 1990-2005 changes (scenario history)",
+            f"cell-level stocks follow the observed {BASE_YEAR}-{years[-1]} changes (scenario "
+            "history)",
             "fitted_parameters": fitted,
             "grid": {n: list(grid[n]) for n in names},
             "grid_points_tried": tried,
             "grid_error": round(grid_error, 6),
             "profiles": report,
             "profile_min_gain": MIN_GAIN,
-            "fit_years": list(FIT_YEARS),
+            "fit_years": list(years),
             "last_stock_year_read": max(observed),
             "corridor_log_error": errors,
             "corridor_log_error_mean": round(error, 6),
@@ -281,8 +288,8 @@ def fit_history(
         }
     )
     if simulate:  # the last stage: levels and trends fitted on runs (history_sim)
-        zero = project(world, trial, su, np.full_like(xi, -40.0), paths, FIT_YEARS)
-        survivors = {year: zero[year].sum(axis=(2, 3)) for year in FIT_YEARS}
+        zero = project(world, trial, su, np.full_like(xi, -40.0), paths, years)
+        survivors = {year: zero[year].sum(axis=(2, 3)) for year in years}
         cal.provenance["simulated"] = fit_by_simulation(
             world,
             cal,
@@ -316,10 +323,11 @@ def _arrivals(world, conf, su, xi) -> np.ndarray:
 
 
 def _errors(projected: dict, targets: dict) -> dict[str, float]:
-    weight = targets[FIT_YEARS[-1]]
+    years = sorted(targets)
+    weight = targets[years[-1]]
     mask = weight > 0
     out = {}
-    for year in FIT_YEARS:
+    for year in years:
         sim = projected[year].sum(axis=(2, 3))
         gap = np.abs(np.log(np.maximum(sim, 1.0) / np.maximum(targets[year], 1.0)))
         out[str(year)] = round(float((weight[mask] * gap[mask]).sum() / weight[mask].sum()), 6)
@@ -327,8 +335,9 @@ def _errors(projected: dict, targets: dict) -> dict[str, float]:
 
 
 def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarray]]:
-    """The scenario history's paths to FIT_END and the UN area-pair stocks of BASE_YEAR and
-    FIT_YEARS, the within-area stocks on the diagonal (nothing later is read)."""
+    """The scenario history's paths to the world's last fit year and the UN area-pair stocks
+    of BASE_YEAR and its fit years (`fit_years`), the within-area stocks on the diagonal
+    (nothing later is read)."""
     from migsim.core.resources import config_dir
     from migsim.scenarios.paths import load_scenario
     from migsim.validation.corridors import observed_stocks
@@ -339,11 +348,11 @@ def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarr
     scenario = load_scenario(
         config_dir() / "scenario" / f"history_{world.name}.csv", world, BASE_YEAR, "history"
     )
-    paths = scenario_paths(scenario, BASE_YEAR, FIT_END)
+    fit = fit_years(world)
+    paths = scenario_paths(scenario, BASE_YEAR, fit[-1])
     mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[world.name]))
-    years = (BASE_YEAR, *FIT_YEARS)
-    stock = built_matrix(world.path, inputs).filter(pl.col("year") <= FIT_END)
-    return paths, observed_stocks(stock, mapping, world.codes, years, within=True)
+    stock = built_matrix(world.path, inputs).filter(pl.col("year") <= fit[-1])
+    return paths, observed_stocks(stock, mapping, world.codes, (BASE_YEAR, *fit), within=True)
 
 
 def fitted_behaviour(conf: Any, fitted: dict) -> Any:

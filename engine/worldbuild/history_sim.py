@@ -11,7 +11,8 @@ follow corridors whose growth changed inside the window. This stage fits the run
 * each corridor with enough agents (its 2005 target at least MIN_AGENTS agents' weight at
   SIM_AGENTS agents; 40 of the 127 area pairs of regions12_1990, 96% of the stock) gets a
   level and a trend: its constant in year t is xi + delta + g (min(t, FIT_END) - BASE_YEAR),
-  i.e. the trend describes the fit window and the constant is held at its 2005 value after
+  i.e. the trend describes the fit window and the constant is held at its value in the
+  window's last year (FIT_END, 2005, for regions12_1990; a world's `fit_years`) after
   it (an unexplained trend is not extrapolated; it would compound in a long run);
 * each iteration runs the history config (`+experiment=history_1990`) from 1990 to FIT_END
   with the candidate calibration and moves (delta, g) by a damped Gauss-Newton step on the
@@ -41,7 +42,6 @@ from migsim.core.world import World
 from migsim.model.calibration import CALIBRATION_RANGES
 from migsim.worldbuild.history_within import (
     BASE_YEAR,
-    FIT_END,
     FIT_YEARS,
     FLOOR_SHARE,
     within_error,
@@ -56,15 +56,15 @@ TREND_RANGE = CALIBRATION_RANGES["corridor_trend"][0]  # utility units per year
 CONFIG = "history_1990"
 
 
-def trend_design() -> np.ndarray:
-    """Least-squares map (2, Y) from the FIT_YEARS' log gaps to (level, trend) steps: the
+def trend_design(years=FIT_YEARS) -> np.ndarray:
+    """Least-squares map (2, Y) from the fit years' log gaps to (level, trend) steps: the
     arrivals counted at t were made in BASE_YEAR + 1 .. t, on average (t - BASE_YEAR + 1) / 2
     years after the base year.
 
     The ordinary least squares of a level and a slope in closed form, on the few exactly
     representable times: the same bits on every CPU (a LAPACK pseudo-inverse differs in the
     last bits from one CPU's kernels to another's, and the stored fit with it)."""
-    t = np.array([0.5 * (year - BASE_YEAR + 1) for year in FIT_YEARS])
+    t = np.array([0.5 * (year - BASE_YEAR + 1) for year in years])
     n, s, ss = float(len(t)), float(t.sum()), float((t * t).sum())
     det = n * ss - s * s
     return np.stack([(ss - s * t) / det, (n * t - s) / det])
@@ -102,12 +102,12 @@ def resolved_corridors(
 
 
 def simulate(
-    world_dir: Path, codes: list, fitted: dict, agents: int, seed: int
+    world_dir: Path, codes: list, fitted: dict, agents: int, seed: int, years=FIT_YEARS
 ) -> dict[int, np.ndarray]:
     """{year: (R, R) stock between regions, in the order of `codes`} of the history config
-    run to FIT_END on the world in `world_dir` (named as the world; its calibration file the
-    candidate), behaviour `fitted`, with the regime that times free movement in that world
-    (as HISTORY runs it)."""
+    run to the last of `years` on the world in `world_dir` (named as the world; its
+    calibration file the candidate), behaviour `fitted`, with the regime that times free
+    movement in that world (as HISTORY runs it)."""
     import migsim
     from migsim.validation.corridors import simulated_stocks
     from migsim.validation.experiments.history import OTHER_WORLDS
@@ -119,12 +119,12 @@ def simulate(
         *([f"regime={regime}"] if regime else []),
         f"world.path={world_dir}",
         f"population.size={agents}",
-        f"years={FIT_END - BASE_YEAR}",
+        f"years={years[-1] - BASE_YEAR}",
         f"seed={seed}",
         *(f"behaviour.{name}={value}" for name, value in fitted.items()),
     ]
     run = migsim.run(overrides)
-    return simulated_stocks(run.table("stocks"), codes, FIT_YEARS)
+    return simulated_stocks(run.table("stocks"), codes, years)
 
 
 def fit_by_simulation(
@@ -144,13 +144,14 @@ def fit_by_simulation(
     survivors of the base-year stock; `write(cal, path)` stores a calibration. Returns the
     report stored in the provenance (`simulated`)."""
     R = world.n_regions
-    last = targets[FIT_YEARS[-1]]
+    years = tuple(sorted(targets))
+    last = targets[years[-1]]
     fit = resolved_corridors(world, last, pop_conf, agents)
     fit &= np.asarray(cal.corridor_constant).max(axis=(2, 3)) > -40.0
-    design = trend_design()
+    design = trend_design(years)
     trend = np.zeros((R, R))
     cal.corridor_trend = trend
-    cal.provenance.update({"trend_base_year": BASE_YEAR, "trend_end_year": FIT_END})
+    cal.provenance.update({"trend_base_year": BASE_YEAR, "trend_end_year": years[-1]})
     errors = []
     with tempfile.TemporaryDirectory(prefix="migsim-history-fit-") as tmp:
         world_dir = Path(tmp) / world.name
@@ -160,13 +161,13 @@ def fit_by_simulation(
                 shutil.copyfile(path, world_dir / path.name)
         for k in range(iterations + 1):
             write(cal, world_dir / "calibration.json.gz")
-            stocks = simulate(world_dir, world.codes, fitted, agents, SIM_SEED + k)
+            stocks = simulate(world_dir, world.codes, fitted, agents, SIM_SEED + k, years)
             # the log error of the stocks by fit year, weighted by the last target's stock
             errors.append({y: round(e, 6) for y, e in within_error(stocks, targets).items()})
             if k == iterations:
                 break
             gaps = []
-            for year in FIT_YEARS:
+            for year in years:
                 arrivals = np.maximum(stocks[year] - survivors[year], FLOOR_SHARE * targets[year])
                 wanted = np.maximum(targets[year] - survivors[year], FLOOR_SHARE * targets[year])
                 gaps.append(np.log(np.maximum(wanted, 1e-9) / np.maximum(arrivals, 1e-9)))

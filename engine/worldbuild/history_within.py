@@ -3,7 +3,9 @@ rate at which natives of working age move to another country of their region, on
 and the within-region migrants' return hazard, shared by the regions, fitted so that the
 expected within-region stock follows the observed 1990-2005 stock between distinct countries
 of each area. Nothing of the corridors moves it, and the hazard enters no corridor flow, so
-it is fitted first and on its own. Years after FIT_END are never read."""
+it is fitted first and on its own. Years after the world's window (`fit_years`: its
+stock_history.csv, which stops at the year `migsim world build --growth-to` names; FIT_END for
+regions12_1990) are never read."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from migsim.core.world import World
 from migsim.model.projection import Paths
 
 BASE_YEAR, FIT_END = 1990, 2005
-FIT_YEARS = (1995, 2000, 2005)
+FIT_YEARS = (1995, 2000, 2005)  # regions12_1990's window; another world's: fit_years(world)
+STEP = 5  # years between the stock matrix's years
 # Candidate values of the within-region migrants' yearly return hazard, shared by the
 # regions (behaviour.intra_return_hazard, default 0.05 [A]): from none to twice the default [A].
 WITHIN_GRID = {"intra_return_hazard": (0.0, 0.0125, 0.025, 0.05, 0.1)}
@@ -26,13 +29,27 @@ MAX_ITERATIONS = 200
 TOLERANCE = 1e-3  # largest change of a corridor shift in an iteration
 
 
+def fit_years(world: World) -> tuple[int, ...]:
+    """The years a history fit of `world` (built at BASE_YEAR) reads after the base year:
+    every STEP years to the last year of the world's stock_history.csv, the end of the growth
+    window it was built with (`migsim world build --growth-to`); no later stock is read."""
+    import polars as pl
+
+    path = world.path / "stock_history.csv"
+    if not path.is_file():
+        return FIT_YEARS
+    last = int(pl.read_csv(path)["year"].max())
+    return tuple(range(BASE_YEAR + STEP, last + 1, STEP))
+
+
 def within_targets(world: World, observed: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
     """{year: (R,)} the world's base-year within-region stock (intra_region_migrants) moved
     by the observed change since BASE_YEAR of the stock between distinct countries of the
-    area (the diagonal of `observed`; an area without one keeps its base-year stock)."""
+    area (the diagonal of `observed`; an area without one keeps its base-year stock), for
+    every year of `observed` after BASE_YEAR."""
     base = np.diag(observed[BASE_YEAR])
     out = {}
-    for year in FIT_YEARS:
+    for year in sorted(y for y in observed if y > BASE_YEAR):
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(base > 0, np.diag(observed[year]) / base, 1.0)
         out[year] = np.asarray(world.intra_migrants, dtype=np.float64) * ratio
@@ -62,11 +79,12 @@ def project_within(
 
 def within_error(projected: dict, targets: dict) -> dict[str, float]:
     """{year: log error of the stocks (within-region, or the corridors' of a run)} weighted
-    by the last target's stock."""
-    weight = targets[FIT_YEARS[-1]]
+    by the last target's stock, for every year of `targets`."""
+    years = sorted(targets)
+    weight = targets[years[-1]]
     mask = weight > 0
     out = {}
-    for year in FIT_YEARS:
+    for year in years:
         gap = np.abs(np.log(np.maximum(projected[year], 1.0) / np.maximum(targets[year], 1.0)))
         out[str(year)] = float((weight[mask] * gap[mask]).sum() / weight[mask].sum())
     return out
@@ -82,28 +100,30 @@ def fit_within(world: World, conf: Any, paths: Paths, targets: dict):
     from migsim.model.calibration import within_region_base
 
     hazard = conf.intra_return_hazard
+    years = tuple(sorted(targets))
     working, death = within_region_base(world)
     stock = np.asarray(world.intra_migrants, dtype=np.float64)
     rate = stock * (hazard + death + conf.stock_growth) / np.maximum(working, 1.0)
-    zero = project_within(world, np.zeros_like(rate), hazard, paths, FIT_YEARS)  # survivors
+    zero = project_within(world, np.zeros_like(rate), hazard, paths, years)  # survivors
     iterations = 0
     for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 (reported)
-        projected = project_within(world, rate, hazard, paths, FIT_YEARS)
+        projected = project_within(world, rate, hazard, paths, years)
         step = np.zeros_like(rate)
-        for year in FIT_YEARS:
+        for year in years:
             arrivals = np.maximum(projected[year] - zero[year], 1e-9)
             wanted = np.maximum(targets[year] - zero[year], FLOOR_SHARE * targets[year])
             step += np.log(np.maximum(wanted, 1e-9) / arrivals)
-        step = np.where(stock > 0, step / len(FIT_YEARS), 0.0)
+        step = np.where(stock > 0, step / len(years), 0.0)
         rate = np.minimum(rate * np.exp(step), 1.0)
         if np.abs(step).max() < TOLERANCE:
             break
-    return rate, project_within(world, rate, hazard, paths, FIT_YEARS), iterations
+    return rate, project_within(world, rate, hazard, paths, years), iterations
 
 
 def fit_within_grid(world: World, conf: Any, paths: Paths, targets: dict, grid: dict):
     """The grid's point (WITHIN_GRID) whose fitted rates give the smallest within-region
-    log error over FIT_YEARS. Returns (fitted {name: value}, rate (R,), projection, report)."""
+    log error over the targets' years. Returns (fitted {name: value}, rate (R,), projection,
+    report)."""
     names = list(grid)
     best, errors = None, []
     for values in itertools.product(*(grid[n] for n in names)):
@@ -119,7 +139,8 @@ def fit_within_grid(world: World, conf: Any, paths: Paths, targets: dict, grid: 
         "grid": errors,
         "rate": {c: float(f"{r:.6g}") for c, r in zip(world.codes, rate)},
         "targets": {
-            str(y): {c: round(float(v)) for c, v in zip(world.codes, targets[y])} for y in FIT_YEARS
+            str(y): {c: round(float(v)) for c, v in zip(world.codes, targets[y])}
+            for y in sorted(targets)
         },
         "log_error": {y: round(e, 6) for y, e in within_error(projected, targets).items()},
         "log_error_mean": round(error, 6),

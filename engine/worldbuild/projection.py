@@ -67,7 +67,11 @@ WORLD_MAPPINGS = {
 }
 # history world -> its mapping; a history runs to HISTORY_LAST (observed years only): the
 # HISTORY experiment reads it to 2010, the back-cast to 2013 (WPP's next estimate is 2015)
-HISTORY_WORLDS = {"regions12_1990": "regions12", "corridors_1990": "corridors"}
+HISTORY_WORLDS = {
+    "regions12_1990": "regions12",
+    "regions12_1990_2000": "regions12",  # its history fitted on 1990-2000 only (a backtest)
+    "corridors_1990": "corridors",
+}
 HISTORY_LAST = 2015
 HISTORY_HEADER = """\
 # The history scenario of world '{world}' (base year {base}) to {last}, built by

@@ -103,4 +103,4 @@ def test_an_installed_package_declares_experiments_through_its_entry_point(tmp_p
     # numbered experiments first (E1, E2-E5, ...), then the others by name
     names = list(registry.registered())
     assert names[:3] == ["E1", "E2-E5", "E6"]
-    assert names[-4:] == ["BACKCAST", "HISTORY", "HISTORY-skilled", "X4"]
+    assert names[-5:] == ["BACKCAST", "HISTORY", "HISTORY-backtest", "HISTORY-skilled", "X4"]

@@ -154,21 +154,24 @@ def history_errors(
     simulated: dict[int, np.ndarray],
     observed: dict[int, np.ndarray],
     resolved: np.ndarray | None = None,
+    fit_end: int = FIT_END,
+    years: tuple[int, ...] = YEARS,
 ):
-    """{year: {"model"|"growth"|"gravity": (log error, MAPE % over the `resolved`
-    corridors, MAPE % over every corridor)}} and the gravity fit (coefficients, R^2 on
-    1990). `resolved`: (R, R) bool, default every corridor."""
-    paths = history_paths(world, YEARS)
+    """{year: {"model"|"growth"|"gravity": (log error weighted by the last year's stock,
+    MAPE % over the `resolved` corridors, MAPE % over every corridor)}} for each of `years`,
+    and the gravity fit (coefficients, R^2 on 1990). `resolved`: (R, R) bool, default every
+    corridor; the constant-growth null carries each corridor's BASE-`fit_end` growth on."""
+    paths = history_paths(world, years)
     pop, inc = paths["population"], paths["gdp_per_capita"]
     ties = [world.contiguous.astype(float), world.common_language.astype(float)]
     beta, r2 = fit_gravity(observed[BASE], pop[BASE], inc[BASE], world.distance_km, ties)
-    weight = observed[LAST]
+    weight = observed[years[-1]]
     keep = np.ones_like(weight, dtype=bool) if resolved is None else resolved
     out = {}
-    for year in YEARS:
+    for year in years:
         estimates = {
             "model": simulated[year],
-            "growth": constant_growth_null(observed[BASE], observed[FIT_END], BASE, FIT_END, year),
+            "growth": constant_growth_null(observed[BASE], observed[fit_end], BASE, fit_end, year),
             "gravity": gravity_null(
                 observed[BASE], beta, pop[BASE], inc[BASE], pop[year], inc[year]
             ),
@@ -180,7 +183,14 @@ def history_errors(
 
 
 def _check(
-    quantity: str, errors: dict, metric: int, r2: float, note: str, pooled: Pooled | None = None
+    quantity: str,
+    errors: dict,
+    metric: int,
+    r2: float,
+    note: str,
+    pooled: Pooled | None = None,
+    experiment: str = "HISTORY",
+    fit_end: int = FIT_END,
 ) -> Check:
     """One error of the model (metric 0: log error, 1: MAPE %) against the closer of its two
     nulls: published 0 (no error), any error is inside the band, and it passes when it is no
@@ -188,13 +198,13 @@ def _check(
     that several seeds are decided on their mean stocks."""
     growth, gravity = errors["growth"][metric], errors["gravity"][metric]
     note += (
-        f"; nulls: its 1990-2005 constant growth {growth:.3g}, gravity fitted on 1990 "
+        f"; nulls: its {BASE}-{fit_end} constant growth {growth:.3g}, gravity fitted on 1990 "
         f"{gravity:.3g} (R^2 {r2:.2f})"
     )
     unit = "%" if metric == 1 else ""
     model = errors["model"][metric]
     return Check(
-        "HISTORY",
+        experiment,
         quantity,
         SOURCE,
         "V",
@@ -210,11 +220,14 @@ def _check(
     )
 
 
-def _pooled(observed, resolved, year: int, metric: int, simulated: np.ndarray) -> Pooled:
-    """The year's simulated stocks (R, R) and the model's error (`metric`) as their measure."""
+def _pooled(
+    observed, resolved, year: int, metric: int, simulated: np.ndarray, last: int = LAST
+) -> Pooled:
+    """The year's simulated stocks (R, R) and the model's error (`metric`, weighted by the
+    `last` year's stock) as their measure."""
 
     def error(stocks: np.ndarray) -> float:
-        return corridor_errors(stocks, observed[year], observed[LAST], resolved)[metric]
+        return corridor_errors(stocks, observed[year], observed[last], resolved)[metric]
 
     return Pooled((np.asarray(simulated, dtype=np.float64),), error)
 
