@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -182,6 +184,43 @@ def test_provenance_key_follows_every_calibration_parameter(world):
     # parameters the calibration does not use leave it valid
     assert provenance_key(world, BehaviourConf(network_elasticity_low=0.7), pop_conf) == base
     assert provenance_key(world, BehaviourConf(), PopulationConf(size=10)) == base
+
+
+def test_provenance_key_ignores_the_last_bits_of_computed_tables(world):
+    """The natives' tertiary share by age is computed when the world loads; where NumPy was
+    imported before migsim on a CPU with AVX-512 its loops round differently in the last
+    bits. The key hashes it rounded, so the stored calibration is still found (it was
+    missed, and a history world silently calibrated afresh without its fit), while a real
+    change of the table still changes the key."""
+    import copy
+
+    profile = world.tertiary_age_profile
+    assert profile is not None and (profile != 1.0).any()
+    base = provenance_key(world, BehaviourConf(), PopulationConf())
+    nudged = copy.copy(world)
+    nudged.tertiary_age_profile = np.nextafter(profile, np.inf)  # one ulp up, everywhere
+    assert provenance_key(nudged, BehaviourConf(), PopulationConf()) == base
+    nudged.tertiary_age_profile = profile * 1.001
+    assert provenance_key(nudged, BehaviourConf(), PopulationConf()) != base
+
+
+def test_stored_calibrations_are_found_whatever_the_import_order():
+    """A notebook that imports NumPy before migsim still runs on the stored calibrations
+    (every shipped world's key is the same either way)."""
+    code = (
+        "import numpy, warnings; warnings.simplefilter('ignore'); import migsim\n"
+        "from migsim.config import PopulationConf\n"
+        "from migsim.core.world import load_world\n"
+        "from migsim.model.behaviour import BehaviourConf\n"
+        "from migsim.model.calibration import load_calibration\n"
+        "for name in ('default', 'regions12', 'corridors'):\n"
+        "    cal = load_calibration(load_world(name), BehaviourConf(), PopulationConf())\n"
+        "    print(name, cal.provenance['source'])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == [
+        *("default", "stored", "regions12", "stored", "corridors", "stored")
+    ]
 
 
 def test_provenance_key_follows_the_world_tables(world, world_copy):

@@ -105,7 +105,8 @@ def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
         digest.update(path.read_bytes())
     profile = world.tertiary_age_profile  # natives' degrees by age, where not flat
     if profile is not None and (profile != 1.0).any():
-        digest.update(np.ascontiguousarray(profile, dtype=np.float64).tobytes())
+        # computed at load: rounded, or NumPy's AVX-512 last bits would miss stored files
+        digest.update(np.round(np.asarray(profile, dtype=np.float64), 9).tobytes())
     tied = tied_corridors(world)  # the status quo's employer-tied permits, where any
     if tied.any():
         digest.update(b"tied:" + tied.tobytes())
