@@ -328,3 +328,43 @@ def test_corridor_trend_counts_years_to_its_end_only():
     )
     without = SimpleNamespace(corridor_trend=None, provenance={})
     assert corridor_constants_in(without, constants, 2013) is constants
+    # behaviour.corridor_trend_after=continue carries the trend on after the window
+    np.testing.assert_allclose(corridor_constants_in(cal, constants, 2013, "continue")[1, 0], -4.6)
+    np.testing.assert_array_equal(
+        corridor_constants_in(cal, constants, 2000, "continue"),
+        corridor_constants_in(cal, constants, 2000),
+    )
+
+
+def test_corridor_trend_after_the_window_is_a_run_option():
+    """`behaviour.corridor_trend_after=continue` changes a history run after its window only
+    (the backtest world, 1990-2005: the same stocks to 2000, others in 2005); a value not
+    allowed is one line and exit 2."""
+    import migsim
+    from migsim.validation.corridors import simulated_stocks
+
+    world = load_world("regions12_1990_2000")
+    runs = {
+        after: migsim.run(
+            [
+                "+experiment=history_1990_2000",
+                "population.size=100000",
+                f"behaviour.corridor_trend_after={after}",
+            ]
+        )
+        for after in ("hold", "continue")
+    }
+    stocks = {
+        a: simulated_stocks(r.table("stocks"), world.codes, (2000, 2005)) for a, r in runs.items()
+    }
+    np.testing.assert_array_equal(stocks["hold"][2000], stocks["continue"][2000])
+    assert not np.array_equal(stocks["hold"][2005], stocks["continue"][2005])
+    proc = subprocess.run(
+        [sys.executable, "-m", "migsim", "run", "+experiment=history_1990_2000"]
+        + ["behaviour.corridor_trend_after=grow", "years=1"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "corridor_trend_after" in proc.stderr

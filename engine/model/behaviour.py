@@ -144,6 +144,12 @@ class BehaviourConf:
         0.75, range=(0.0, 100.0), doc="colonial link lowers c_inc (0.5-1.0 [K])"
     )
     gravity_contiguity: float = param(0.5, range=(0.0, 100.0), doc="common border lowers c_inc [A]")
+    corridor_trend_after: str = param(
+        "hold",
+        choices=("hold", "continue"),
+        doc="a history fit's corridor trends after its window: hold the constants at the "
+        "window's last year, or carry the trend on (the backtest: docs/scenarios.md) [A]",
+    )
     policy_split: str = param(
         "auto",
         choices=("auto", "gravity", "income_gap"),

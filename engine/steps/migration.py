@@ -143,7 +143,8 @@ class MigrationStep(Step):
 
     def constants_in(self, year: int) -> np.ndarray:
         """The corridor constants of `year` (`corridor_constants_in`)."""
-        return corridor_constants_in(self.calibration, self.corridor_constant, year)
+        after = self.conf.corridor_trend_after
+        return corridor_constants_in(self.calibration, self.corridor_constant, year, after)
 
     def wages(self, sim) -> np.ndarray:
         """The wages in force: the market step's, or the base year's before it has run (times
@@ -451,15 +452,19 @@ class MigrationStep(Step):
         sim.state.region_columns["access_value"] = self.access_value(sim, year, shadow)
 
 
-def corridor_constants_in(calibration, constants: np.ndarray, year: int) -> np.ndarray:
+def corridor_constants_in(
+    calibration, constants: np.ndarray, year: int, after: str = "hold"
+) -> np.ndarray:
     """`constants` (R, R, 2, 2), the calibration's with the regime's relief, in `year`: plus
     the calibration's corridor trend (R, R) times the years from its base year to `year`,
     counted up to its end year only (the history fit of a world built at 1990,
     `migsim.worldbuild.history_sim`: the trend describes the fit window and the constants
-    are held at their value of its last year after it); unchanged without a trend."""
+    are held at their value of its last year after it), or every year with `after`
+    "continue" (behaviour.corridor_trend_after); unchanged without a trend."""
     trend = calibration.corridor_trend
     if trend is None:
         return constants
     provenance = calibration.provenance
-    years = min(year, int(provenance["trend_end_year"])) - int(provenance["trend_base_year"])
+    end = year if after == "continue" else min(year, int(provenance["trend_end_year"]))
+    years = end - int(provenance["trend_base_year"])
     return constants + (trend * max(years, 0))[:, :, None, None]

@@ -54,6 +54,29 @@ EXPECTED_FAILURES = {
 }
 
 
+def backtest_arrays(r: Runner, extra: list[str] | None = None) -> dict:
+    """The backtest run's (config CONFIG plus `extra` overrides) stocks between regions
+    {year: (R, R)} for BASE, FIT_END and LAST, the observed ones, the world and the
+    corridors it resolves (those its fit fits on runs: at least 100 agents' worth in 2000)."""
+    from migsim.core.world import load_world
+    from migsim.worldbuild.history_sim import resolved_corridors
+    from migsim.worldbuild.inputs import built_matrix
+    from migsim.worldbuild.mapping import mapping_path
+    from migsim.worldbuild.projection import HISTORY_WORLDS
+
+    run = r.run(CONFIG, extra=extra)
+    world = load_world(WORLD)
+    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[WORLD]))
+    years = (BASE, FIT_END, LAST)
+    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
+    return {
+        "world": world,
+        "observed": observed,
+        "simulated": simulated_stocks(run.table("stocks"), world.codes, years),
+        "resolved_mask": resolved_corridors(world, observed[FIT_END], r.config(CONFIG).population),
+    }
+
+
 @experiment(
     "HISTORY-backtest",
     title="Backtest: the history fitted on 1990-2000, its 2005 corridor stocks against the "
@@ -68,20 +91,9 @@ EXPECTED_FAILURES = {
     ),
 )
 def backtest(r: Runner) -> list[Check]:
-    from migsim.core.world import load_world
-    from migsim.worldbuild.history_sim import resolved_corridors
-    from migsim.worldbuild.inputs import built_matrix
-    from migsim.worldbuild.mapping import mapping_path
-    from migsim.worldbuild.projection import HISTORY_WORLDS
-
-    run = r.run(CONFIG)
-    world = load_world(WORLD)
-    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[WORLD]))
-    years = (BASE, FIT_END, LAST)
-    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
-    simulated = simulated_stocks(run.table("stocks"), world.codes, years)
-    # the corridors the backtest's fit fits on runs: at least 100 agents' worth in 2000
-    resolved = resolved_corridors(world, observed[FIT_END], r.config(CONFIG).population)
+    arrays = backtest_arrays(r)
+    world, observed, simulated = arrays["world"], arrays["observed"], arrays["simulated"]
+    resolved = arrays["resolved_mask"]
     errors, (_, r2) = history_errors(world, simulated, observed, resolved, FIT_END, (LAST,))
     count = int((resolved & (observed[LAST] > 0)).sum())
     share = observed[LAST][resolved].sum() / observed[LAST].sum()
