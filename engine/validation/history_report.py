@@ -63,11 +63,16 @@ def history_table(result: dict) -> str:
 SEEDS = 3
 
 
+def _mean_stocks(results: list[dict], years) -> dict:
+    """{year: (R, R)} the seeds' simulated stocks averaged (the pooled stocks)."""
+    import numpy as np
+
+    return {y: np.mean([r["simulated"][y] for r in results], axis=0) for y in years}
+
+
 def measure(seeds: int = SEEDS) -> dict:
     """The history experiment's figures, the model's errors and stocks on the pooled stocks
     of `seeds` seeds (seed offsets 0, 1, ...)."""
-    import numpy as np
-
     from migsim.validation import EXPERIMENTS
     from migsim.validation.experiments.history import YEARS, history_errors
     from migsim.validation.runner import Runner
@@ -79,7 +84,7 @@ def measure(seeds: int = SEEDS) -> dict:
             EXPERIMENTS["HISTORY"](runner)
             results.append(runner.cache["history"])
     first = results[0]
-    pooled = {y: np.mean([r["simulated"][y] for r in results], axis=0) for y in first["simulated"]}
+    pooled = _mean_stocks(results, first["simulated"])
     errors, _ = history_errors(first["world"], pooled, first["observed"], first["resolved_mask"])
     totals = {y: (pooled[y].sum(), first["observed"][y].sum()) for y in YEARS}
     return {**first, "errors": errors, "totals": totals, "seeds": seeds}
@@ -89,8 +94,6 @@ def measure_backtest(seeds: int = SEEDS) -> dict:
     """The backtest's 2005 errors on the pooled stocks of `seeds` seeds, with the corridor
     terms held after 2000 (the method's rule, HISTORY-backtest) and carried on (CONTINUE),
     and the nulls'."""
-    import numpy as np
-
     from migsim.validation.experiments.history import history_errors
     from migsim.validation.experiments.history_backtest import FIT_END, LAST, backtest_arrays
     from migsim.validation.runner import Runner
@@ -104,7 +107,7 @@ def measure_backtest(seeds: int = SEEDS) -> dict:
     first = runs["hold"][0]
     out = {"seeds": seeds, "resolved": int(first["resolved_mask"].sum())}
     for rule, results in runs.items():
-        pooled = {y: np.mean([r["simulated"][y] for r in results], axis=0) for y in (LAST,)}
+        pooled = _mean_stocks(results, (LAST,))
         errors, _ = history_errors(
             first["world"], pooled, first["observed"], first["resolved_mask"], FIT_END, (LAST,)
         )

@@ -234,6 +234,36 @@ def _pooled(
     return Pooled((np.asarray(simulated, dtype=np.float64),), error)
 
 
+def history_arrays(
+    r: Runner,
+    config: str,
+    name: str,
+    years: tuple[int, ...],
+    fit_end: int,
+    extra: list[str] | None = None,
+) -> dict:
+    """The run of history `config` (plus `extra` overrides) on world `name`: its stocks
+    between regions {year: (R, R)} for `years`, the UN matrix's read the same way, the world,
+    and the corridors the run resolves (those its fit fits on runs, by their `fit_end`
+    stock). HISTORY's and the backtest's (HISTORY-backtest) arrays, and the history report's."""
+    from migsim.core.world import load_world
+    from migsim.worldbuild.history_sim import resolved_corridors
+    from migsim.worldbuild.inputs import built_matrix
+    from migsim.worldbuild.mapping import mapping_path
+    from migsim.worldbuild.projection import HISTORY_WORLDS
+
+    run = r.run(config, extra=extra)
+    world = load_world(name)
+    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[name]))
+    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
+    return {
+        "world": world,
+        "observed": observed,
+        "simulated": simulated_stocks(run.table("stocks"), world.codes, years),
+        "resolved_mask": resolved_corridors(world, observed[fit_end], r.config(config).population),
+    }
+
+
 @experiment(
     "HISTORY",
     title="History 1990-2010: bilateral stocks by corridor against the closer of two nulls",
@@ -249,32 +279,18 @@ def _pooled(
     runs_on=tuple(OTHER_WORLDS),
 )
 def history(r: Runner) -> list[Check]:
-    from migsim.core.world import load_world
-    from migsim.worldbuild.history_sim import resolved_corridors
-    from migsim.worldbuild.inputs import built_matrix
-    from migsim.worldbuild.mapping import mapping_path
-    from migsim.worldbuild.projection import HISTORY_WORLDS
-
     name = r.world_name if r.world_name in OTHER_WORLDS else WORLD
     regime = [f"regime={OTHER_WORLDS[name]}"] if name in OTHER_WORLDS else []
-    run = r.run(CONFIG, extra=regime)
-    world = load_world(name)
-    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[name]))
-    years = (BASE, *YEARS)
-    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
-    simulated = simulated_stocks(run.table("stocks"), world.codes, years)
-    resolved = resolved_corridors(world, observed[FIT_END], r.config(CONFIG).population)
+    arrays = history_arrays(r, CONFIG, name, (BASE, *YEARS), FIT_END, regime)
+    world, observed, simulated = arrays["world"], arrays["observed"], arrays["simulated"]
+    resolved = arrays["resolved_mask"]
     errors, (_, r2) = history_errors(world, simulated, observed, resolved)
     r.cache["history"] = {
         "errors": errors,
         "totals": {y: (simulated[y].sum(), observed[y].sum()) for y in YEARS},
         "gravity_r2": r2,
         "resolved": int(resolved.sum()),
-        # for pooling seeds (migsim.validation.history_report)
-        "world": world,
-        "simulated": simulated,
-        "observed": observed,
-        "resolved_mask": resolved,
+        **arrays,  # for pooling seeds (migsim.validation.history_report)
     }
     out = []
     for year in YEARS:

@@ -18,11 +18,14 @@ from 1990-2000.
 
 from __future__ import annotations
 
-import polars as pl
-
 from migsim.validation.checks import Check
-from migsim.validation.corridors import observed_stocks, simulated_stocks
-from migsim.validation.experiments.history import BASE, _check, _pooled, history_errors
+from migsim.validation.experiments.history import (
+    BASE,
+    _check,
+    _pooled,
+    history_arrays,
+    history_errors,
+)
 from migsim.validation.registry import experiment
 from migsim.validation.runner import Runner
 
@@ -55,26 +58,9 @@ EXPECTED_FAILURES = {
 
 
 def backtest_arrays(r: Runner, extra: list[str] | None = None) -> dict:
-    """The backtest run's (config CONFIG plus `extra` overrides) stocks between regions
-    {year: (R, R)} for BASE, FIT_END and LAST, the observed ones, the world and the
-    corridors it resolves (those its fit fits on runs: at least 100 agents' worth in 2000)."""
-    from migsim.core.world import load_world
-    from migsim.worldbuild.history_sim import resolved_corridors
-    from migsim.worldbuild.inputs import built_matrix
-    from migsim.worldbuild.mapping import mapping_path
-    from migsim.worldbuild.projection import HISTORY_WORLDS
-
-    run = r.run(CONFIG, extra=extra)
-    world = load_world(WORLD)
-    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[WORLD]))
-    years = (BASE, FIT_END, LAST)
-    observed = observed_stocks(built_matrix(world.path), mapping, world.codes, years)
-    return {
-        "world": world,
-        "observed": observed,
-        "simulated": simulated_stocks(run.table("stocks"), world.codes, years),
-        "resolved_mask": resolved_corridors(world, observed[FIT_END], r.config(CONFIG).population),
-    }
+    """The backtest run's (config CONFIG plus `extra` overrides) arrays for BASE, FIT_END and
+    LAST (`history_arrays`; the corridors resolved: at least 100 agents' worth in 2000)."""
+    return history_arrays(r, CONFIG, WORLD, (BASE, FIT_END, LAST), FIT_END, extra)
 
 
 @experiment(
