@@ -29,6 +29,13 @@ def _override_strings(overrides: Any) -> tuple[list[str], dict]:
     if isinstance(overrides, str):
         return [overrides], {}
     if not isinstance(overrides, Mapping):
+        if not isinstance(overrides, Iterable):
+            from migsim.core.errors import InputError
+
+            raise InputError(
+                "overrides", f"a {type(overrides).__name__} is not a list of overrides",
+                "a list of strings such as 'world=toy', or a dict",
+            )  # fmt: skip
         return [str(o) for o in overrides], {}
     strings, nested = [], {}
 
@@ -66,10 +73,12 @@ def compose(overrides: list[str] | Mapping | None = None):
 
     from migsim.config import plugin_param_overrides, register, validate
     from migsim.core.resources import config_dir
+    from migsim.runtime.resume_config import with_saved_overrides
 
     register()
     strings, nested = _override_strings(overrides)
-    strings = plugin_param_overrides(strings)
+    # `resume=PATH` takes the checkpoint's overrides, as `migsim run resume=PATH` does
+    strings = plugin_param_overrides(with_saved_overrides(strings))
     try:
         if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose from its state
             cfg = hydra_compose("config", overrides=strings)
@@ -83,7 +92,16 @@ def compose(overrides: list[str] | Mapping | None = None):
     if nested:
         with open_dict(cfg):
             for key, value in nested.items():
-                OmegaConf.update(cfg, key, value, merge=False)
+                try:
+                    OmegaConf.update(cfg, key, value, merge=False)
+                except (OmegaConfBaseException, ValueError, TypeError) as exc:
+                    from migsim.core.errors import InputError
+
+                    problem = " ".join(str(exc).split("\n")[0].split())
+                    raise InputError(
+                        key, f"{value!r} cannot be set ({problem})", "a value of its type "
+                        "(`migsim params`); a list only where the parameter is a list",
+                    ) from None  # fmt: skip
     validate(cfg)
     return cfg
 
@@ -160,17 +178,26 @@ def run(
     strings += [f"{k}={v}" for k, v in nested.items()]
     run_dir = None
     if out is not None:
+        from migsim.runtime.rundirs import refuse_existing_run
+
+        refuse_existing_run(out, "out")
         run_dir = Path(out)
         hydra_dir = run_dir / ".hydra"
         hydra_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, hydra_dir / "config.yaml")
         OmegaConf.save(OmegaConf.create(strings), hydra_dir / "overrides.yaml")
+    from migsim.runtime.resume_config import API_OVERRIDES, with_saved_overrides
+
+    # the overrides a checkpoint of this run records, for `resume=` from Python or the CLI
+    token = API_OVERRIDES.set(with_saved_overrides(strings) if config is None else None)
     try:
         done = simulate(cfg, run_dir, progress)
     except InputError:
         if run_dir is not None:  # refused before it started: no run directory, as from the CLI
             remove_rejected(run_dir)
         raise
+    finally:
+        API_OVERRIDES.reset(token)
     return Result(Tables(done.tables), done.manifest, run_dir, cfg, done.people, strings)
 
 
@@ -191,16 +218,48 @@ def compare(runs: Any, baseline: str = "status_quo"):
     change, change_pct) of runs against the `baseline` regime with the same seed. `runs`:
     a directory holding run directories (a sweep), or a list of `Result`s and run paths."""
     from migsim.analysis.compare import compare as compare_dir
+    from migsim.core.errors import InputError
 
     if isinstance(runs, (str, Path)):
         return compare_dir(runs, baseline)
+    results = _as_results(runs)
+    if not results:
+        raise InputError("compare", "no runs given", "a list of Results or run paths")
     with tempfile.TemporaryDirectory(prefix="migsim-compare-") as tmp:
-        for i, item in enumerate(_as_results(runs)):
+        names = {}
+        for i, item in enumerate(results):
             item.save(Path(tmp) / f"{i:04d}")
-        return compare_dir(tmp, baseline)
+            names[str(Path(tmp) / f"{i:04d}")] = str(item.run_dir or f"runs[{i}]")
+        try:
+            return compare_dir(tmp, baseline)
+        except InputError as exc:  # name the runs as the caller knows them, not the copies
+            raise _relabelled(exc, tmp, names) from None
 
 
-def _as_results(runs: Iterable) -> list[Result]:
+def _relabelled(exc, tmp: str, names: dict[str, str]):
+    """`exc` (an InputError about the temporary copies of `compare`'s runs) naming the
+    runs as given: runs[i] or their directories, the baseline argument without dashes."""
+    from migsim.core.errors import InputError
+
+    def text(value: str | None) -> str | None:
+        if value is None:
+            return None
+        for copy, name in sorted(names.items(), reverse=True):
+            value = value.replace(copy, name)
+        return value.replace(f" under '{tmp}'", " among the runs given")
+
+    where = "baseline" if exc.where == "--baseline" else text(exc.where)
+    return InputError(where, text(exc.problem), text(exc.allowed))
+
+
+def _as_results(runs: Any) -> list[Result]:
+    from migsim.core.errors import InputError
+
+    if isinstance(runs, Result) or not isinstance(runs, Iterable):
+        raise InputError(
+            "compare", f"{type(runs).__name__} is not a list of runs", "a list of Results or "
+            "run paths (with a baseline run), or a sweep directory",
+        )  # fmt: skip
     return [r if isinstance(r, Result) else load_run(r) for r in runs]
 
 

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="compare every complete run under DIR against a baseline regime",
         description="Compare every complete run under DIR against the baseline regime (same "
-        "seed); writes comparison.parquet, report.md, report.html and PNG plots.",
+        "seed); writes comparison.parquet, report.md, report.html and SVG plots.",
     )
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--baseline", default="status_quo")
@@ -232,7 +232,9 @@ def calibrate_command(ns) -> int:
     from migsim.api import compose
     from migsim.core.world import load_world
     from migsim.model.calibration import calibrate, write_calibration
+    from migsim.runtime import rundirs
 
+    rundirs.out_file(ns.out, "--out")
     cfg = compose(ns.overrides)
     world = load_world(cfg.world.name, cfg.world.path or None)
     status(f"migsim: calibrating world {world.name}...")
@@ -275,7 +277,9 @@ def compare_command(ns) -> int:
 
 def game_command(ns) -> int:
     from migsim.games import annex, play
+    from migsim.runtime import rundirs
 
+    rundirs.out_dir(ns.out, "--out")
     seeds = annex.parse_seeds(ns.seeds) if ns.seeds is not None else [ns.seed]
     res = play(
         ns.region_a,

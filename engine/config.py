@@ -35,7 +35,11 @@ def _step_names() -> tuple[str, ...]:
 
 @dataclass
 class WorldConf:
-    name: str = param("default", doc="world directory shipped with migsim (default, toy, twins)")
+    name: str = param(
+        "default",
+        doc="a world in engine/data (default, toy, twins, regions12, ...; "
+        "`migsim world report` lists them)",
+    )
     path: str = param("", doc="directory holding the world's CSV tables; empty: the shipped one")
     base_year: int = param(
         2013,
@@ -205,6 +209,7 @@ def validate(cfg: Any) -> None:
                     "is not available with shards.backend=ray (people stay on the workers)",
                     f"{name} with shards.backend=local, or a Ray run without it",
                 )
+    check_scenario(cfg)
     profile = list(cfg.behaviour.age_profile)
     if len(profile) != 9 or any(
         (not isinstance(v, (int, float))) or not math.isfinite(v) or v <= 0 for v in profile
@@ -225,13 +230,50 @@ def validate(cfg: Any) -> None:
         )
 
 
+def check_scenario(cfg: Any) -> None:
+    """A scenario named with no table, or a world's table chosen by `world.name` for a world
+    given by a `world.path` of another name (`world.name` still the default's), is refused:
+    either would run without the paths, or with another world's, and say nothing."""
+    from pathlib import Path
+
+    name, path = str(cfg.scenario.name), str(cfg.scenario.path or "")
+    if name != "none" and not path:
+        raise InputError(
+            "scenario.name",
+            f"'{name}' with no scenario.path selects no paths",
+            "scenario=NAME (the config group, configs/scenario/NAME.yaml) or scenario.path=TABLE",
+        )
+    world_path = Path(str(cfg.world.path or ""))
+    if (
+        cfg.world.path
+        and world_path.name != str(cfg.world.name)
+        and Path(path).name
+        in (
+            f"projection_{cfg.world.name}.csv",
+            f"history_{cfg.world.name}.csv",
+        )
+    ):
+        raise InputError(
+            "scenario",
+            f"'{name}' reads the table of world '{cfg.world.name}' ({Path(path).name}), and "
+            f"world.path gives another world",
+            "scenario.path=TABLE for the world of world.path (`migsim world projection` "
+            "writes one)",
+        )
+
+
 def plugin_param_overrides(overrides: list[str]) -> list[str]:
-    """`behaviour.params.NAME=V` as `++behaviour.params.NAME=V` (set, adding the key if the
-    config lacks it). A plug-in's parameters are checked against its declaration once it is
-    loaded (migsim.model.plugin_params), which names the declared ones; Hydra alone would
-    refuse a name the behaviour's config does not set without saying which names exist."""
+    """`behaviour.params.NAME=V`, with or without a leading `+`, as
+    `++behaviour.params.NAME=V` (set, adding the key if the config lacks it: `+` alone fails
+    when the behaviour's config sets NAME, plain `NAME=V` when it does not). A plug-in's
+    parameters are checked against its declaration once it is loaded
+    (migsim.model.plugin_params), which names the declared ones; Hydra alone would refuse a
+    name the behaviour's config does not set without saying which names exist."""
     check_switches(overrides)
-    return [f"++{o}" if str(o).startswith("behaviour.params.") else o for o in overrides]
+    return [
+        f"++{str(o).lstrip('+')}" if str(o).lstrip("+").startswith("behaviour.params.") else o
+        for o in overrides
+    ]
 
 
 def check_switches(overrides: list[str]) -> None:
@@ -285,3 +327,28 @@ def check_keys(schema: type, node: Any, prefix: str = "") -> None:
 def parameters() -> list[dict]:
     """Every declared parameter of the run config: name, default, allowed values, meaning."""
     return describe(MigsimConf)
+
+
+def config_error_hint(text: str) -> str:
+    """A Hydra/OmegaConf error line with what is allowed added: the keys of the node for an
+    unknown key (`Key 'sise' not in 'PopulationConf'`), the declared values for a value
+    of the wrong type (`population.size=abc`)."""
+    import re
+
+    rows = parameters()
+    unknown = re.search(r"override '\+*([^']+)'.*Key '([^']+)' not in '", text)
+    if unknown:
+        parent = unknown.group(1).rpartition(".")[0]
+        prefix = f"{parent}." if parent else ""
+        keys = sorted(
+            {r["name"][len(prefix) :].split(".")[0] for r in rows if r["name"].startswith(prefix)}
+        )
+        if keys:
+            return f"{text} (allowed: {', '.join(keys)})"
+    typed = re.search(r"override \+*([^=\s]+)=.*could not be converted to (\w+)", text)
+    if typed:
+        row = next((r for r in rows if r["name"] == typed.group(1)), None)
+        if row is not None:
+            allowed = row["allowed"] or f"a value of type {typed.group(2)}"
+            return f"{text} (allowed: {allowed})"
+    return text

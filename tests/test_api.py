@@ -94,3 +94,59 @@ def test_compare_two_regimes_from_memory(status_quo):
         pl.col("scope") == "world",
     )
     assert (stock["change"] > 0).all()  # free mobility adds migrants
+
+
+def test_compare_refuses_runs_of_different_configs_the_overrides_do_not_name(status_quo):
+    """Runs made from composed configs carry no overrides: a baseline of another world (or
+    length, or size) is refused, naming the key, instead of a 1,000% 'change'."""
+    other = migsim.run(config=migsim.compose([*SMALL[1:], "world=twins", "regime=free_mobility"]))
+    named = r"runs\[1\] differs .* \(runs\[0\]\) in world.name: twins"
+    with pytest.raises(InputError, match=named):
+        migsim.compare([migsim.run(config=migsim.compose(SMALL)), other])
+    longer = migsim.run(config=migsim.compose([*SMALL, "years=3", "regime=free_mobility"]))
+    # against a run whose overrides name `years`: told as a variant without a baseline
+    with pytest.raises(InputError, match=r"with seed 1 and years=3 to compare runs\[1\]"):
+        migsim.compare([status_quo, longer])
+
+
+def test_compare_reads_values_not_override_text(status_quo):
+    """`5_000` and `5000`, a default given or left unset, and settings that do not change the
+    tables (threads) are one variant."""
+    free = migsim.run(
+        ["world=toy", "population.size=5_000", "years=2", "regime=free_mobility", "threads=1"]
+    )
+    table = migsim.compare([status_quo, free])
+    assert set(table["variant"]) == {""}
+    assert set(table["regime"]) == {"status_quo", "free_mobility"}
+
+
+def test_compare_names_the_runs_as_given():
+    with pytest.raises(InputError, match=r"^compare: no runs given"):
+        migsim.compare([])
+    single = migsim.run(SMALL)
+    with pytest.raises(InputError, match=r"Result is not a list of runs"):
+        migsim.compare(single)
+    free = migsim.run([*SMALL, "regime=free_mobility"])
+    with pytest.raises(InputError, match=r"^baseline: no run of regime 'status_quo' among the"):
+        migsim.compare([free])
+
+
+def test_a_checkpoint_written_from_python_resumes_as_printed(tmp_path):
+    """A run from Python records its overrides in its checkpoints, so `resume=PATH` alone
+    (from Python or the command line) continues it, to the same tables."""
+    import subprocess
+    import sys
+
+    full = migsim.run([*SMALL, "years=3", "checkpoint_every=1"], out=tmp_path / "full")
+    checkpoint = tmp_path / "full" / "checkpoint-2014.npz"
+    assert checkpoint.is_file()
+    resumed = migsim.run([f"resume={checkpoint}"], out=tmp_path / "resumed")
+    for name in full.tables:
+        assert resumed.tables[name].equals(full.tables[name]), name
+    cmd = [sys.executable, "-m", "migsim", "run", f"resume={checkpoint}", "progress=false"]
+    cmd.append(f"hydra.run.dir={tmp_path / 'cli'}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    cli = migsim.load_run(tmp_path / "cli")
+    for name in full.tables:
+        assert cli.tables[name].equals(full.tables[name]), name

@@ -149,7 +149,10 @@ def test_one_line_keeps_the_first_line_and_cause():
             raise ConfigCompositionException("Error merging override seed=x") from inner
     except ConfigCompositionException as exc:
         line = one_line(exc)
-    assert line == ("Error merging override seed=x: Value 'x' could not be converted to Integer")
+    assert line == (
+        "Error merging override seed=x: Value 'x' could not be converted to Integer"
+        " (allowed: an integer in [0, 2**63))"  # what the parameter's declaration allows
+    )
 
 
 @pytest.mark.parametrize(

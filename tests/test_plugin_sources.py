@@ -7,6 +7,7 @@ import hashlib
 import importlib.metadata
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +21,21 @@ needs_example = pytest.mark.skipif(
 
 
 def _sha(*modules: str) -> str:
+    """A module's hash as the manifest records it: migsim's own module file; for a plug-in,
+    every .py file of its top-level package, labelled by its path there."""
     digest = hashlib.sha256()
     for name in sorted(modules):
-        digest.update(name.encode() + b"\0")
-        digest.update(open(sys.modules[name].__file__, "rb").read())
+        top = name.split(".")[0]
+        if top == "migsim":
+            files = [(name, Path(sys.modules[name].__file__))]
+        else:
+            root = Path(sys.modules[top].__path__[0])
+            files = sorted(
+                (f"{top}/{f.relative_to(root).as_posix()}", f) for f in root.rglob("*.py")
+            )
+        for label, file in files:
+            digest.update(label.encode() + b"\0")
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 

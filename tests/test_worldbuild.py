@@ -219,6 +219,37 @@ def test_install_copies_a_build_and_writes_its_config(invented, tmp_path):
     assert "base_year: 2010" in (configs / "mine.yaml").read_text()
 
 
+def test_install_never_replaces_a_shipped_world_and_replaces_its_own_whole(invented, tmp_path):
+    """The list of shipped names is engine/data's; a world installed again under its name
+    keeps no file of the earlier build; a world that cannot run is refused before copying."""
+    from migsim.core.errors import InputError
+    from migsim.worldbuild.build import SHIPPED, install
+
+    assert set(SHIPPED) == {p.name for p in DATA.iterdir() if p.is_dir()}
+    build_world(_mapping(tmp_path), tmp_path / "built", invented)
+    data, configs = tmp_path / "data", tmp_path / "configs"
+    data.mkdir()
+    configs.mkdir()
+    for name in ("regions12", "free_movement"):
+        with pytest.raises(InputError, match=f"'{name}' cannot be used"):
+            install(tmp_path / "built", name, data=data, configs=configs)
+    install(tmp_path / "built", "mine", data=data, configs=configs)
+    (data / "mine" / "stale.csv").write_text("x\n")
+    install(tmp_path / "built", "mine", data=data, configs=configs)
+    assert not (data / "mine" / "stale.csv").exists()
+    assert sorted(p.name for p in data.iterdir()) == ["mine"]
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for file in (tmp_path / "built").iterdir():
+        if file.is_file():
+            (broken / file.name).write_bytes(file.read_bytes())
+    regions = pl.read_csv(broken / "regions.csv")
+    regions.with_columns(pl.col("population") * -1).write_csv(broken / "regions.csv")
+    with pytest.raises(InputError, match="population"):
+        install(broken, "other", data=data, configs=configs)
+    assert not (data / "other").exists()
+
+
 @needs_inputs
 def test_worlds_page_block_is_generated_from_the_shipped_worlds():
     from migsim.worldbuild.report import BEGIN, END, readme_block

@@ -13,12 +13,17 @@ year** of each run (column `year` holds that year):
 baseline is 0). A run is complete iff its `manifest.json` exists; its regime name comes from
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
 `migsim.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
-`.hydra/overrides.yaml`, other than regime, seed and hydra.*) whose values differ between the
-runs compared, as `key=value` joined by spaces, and is empty when every run shares them: a
+`.hydra/overrides.yaml`, other than regime, seed, hydra.* and the settings that do not change
+results, `NOT_RESULTS`) whose values differ between the runs compared, as `key=value` joined by
+spaces, and is empty when every run shares them. Values are read from each run's resolved
+config, so `20_000` and `20000`, `0.60` and `0.6`, or a default given and left unset are one
+value. A
 sweep `-m regime=status_quo,free_mobility behaviour.nest_dissimilarity=0.6,1.0` compares
 each regime with the baseline of its own variant and seed. Runs are identified by (regime,
 variant, seed); two complete runs with the same triple are an error (compare one sweep at a
-time), and so is a variant without a baseline run.
+time), and so is a variant without a baseline run, and so is a run whose resolved config
+differs from its reference's where their overrides do not say so (two worlds, lengths or agent
+counts compared as if they were one: `same_config`).
 
 A sweep of the baseline regime alone (a sensitivity sweep `-m behaviour.x=0.5,1,2`, or a
 seed-only sweep `-m seed=1,2,3`) has nothing to set against its own regime: each variant is
@@ -31,6 +36,7 @@ The measures are those registered in `migsim.analysis.measures` (shipped and ins
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,9 +47,18 @@ import yaml
 from migsim.analysis.measures import registered
 from migsim.analysis.runs import Result, load_run
 from migsim.analysis.runs import find_runs as complete_runs
-from migsim.core.errors import InputError
+from migsim.core.errors import InputError, own_code, plugin_failure
 
 KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
+# settings that do not change a run's results (threads, the bar, files written on the side,
+# how a run is split into shards or restarted: the same tables, docs/operations.md): never a
+# variant, never a difference between a run and its reference
+NOT_RESULTS = (
+    "threads", "progress", "memory_check", "snapshot", "checkpoint_every", "resume",
+    "start_from", "shards",
+)  # fmt: skip
+# what identifies a run rather than varies it
+_IDENTITY = ("regime", "seed")
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,7 @@ class RunInfo:
     overrides: dict[str, str]
     variant: str = ""
     run: Result | None = None
+    config: dict[str, str] | None = None  # the resolved config, flat (`flat_config`)
 
     @property
     def label(self) -> str:
@@ -95,6 +111,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
                 int(data.get("agents", 0)),
                 run.override_values,
                 run=run,
+                config=flat_config(run.config),
             )
         )
     if not runs:
@@ -103,10 +120,12 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             f"no complete run (manifest.json) under '{root}'",
             "a directory written by `migsim run [-m]`",
         )
-    keys = sorted({k for r in runs for k in r.overrides})
-    varying = [k for k in keys if len({r.overrides.get(k) for r in runs}) > 1]
+    keys = sorted({k for r in runs for k in r.overrides if not _ignored(k)})
     for r in runs:
-        r.variant = " ".join(f"{k}={r.overrides.get(k, '(unset)')}" for k in varying)
+        r.overrides = {k: _effective(r, k) for k in keys}
+    varying = [k for k in keys if len({r.overrides[k] for r in runs}) > 1]
+    for r in runs:
+        r.variant = " ".join(f"{k}={r.overrides[k]}" for k in varying)
     seen: dict[tuple, Path] = {}
     for r in runs:
         key = (r.regime, r.variant, r.seed)
@@ -120,12 +139,75 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
     return runs
 
 
+def _text(value: Any) -> str:
+    """A config value as the text a variant shows (`0.6`, `20000`, `true`, lists as JSON)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def flat_config(config: Any, prefix: str = "") -> dict[str, str]:
+    """A resolved config (plain mappings) as dotted key -> `_text` of its value."""
+    if not isinstance(config, dict):
+        return {prefix: _text(config)} if prefix else {}
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        out.update(flat_config(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _ignored(key: str) -> bool:
+    head = key.split(".")[0]
+    return head in NOT_RESULTS or head in _IDENTITY
+
+
+def _effective(run: RunInfo, key: str) -> str:
+    """The value `key` has in `run`: from its resolved config when the key is a value there,
+    else the override's text (a config group such as `world=toy`; a plug-in's parameter),
+    read as YAML so that `1_000` and `1000` agree; `(unset)` when neither has it."""
+    config = run.config or {}
+    if key in config:
+        return config[key]
+    text = run.overrides.get(key)
+    if text is None:
+        return config.get(f"{key}.name", "(unset)")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, dict) else _text(value)
+
+
+def same_config(run: RunInfo, reference: RunInfo) -> None:
+    """Refuse a comparison of `run` with `reference` whose resolved configs differ in a key
+    other than the regime, the seed and the settings that do not change results."""
+    mine, theirs = run.config or {}, reference.config or {}
+    if not mine or not theirs:  # a run without its resolved config (older manifests)
+        return
+    first = ("world.name", "base_year", "years", "population.size")  # the likeliest slips
+    for key in sorted(set(mine) | set(theirs), key=lambda k: (k not in first, k)):
+        if _ignored(key) or mine.get(key) == theirs.get(key):
+            continue
+        raise InputError(
+            "compare",
+            f"{run.path} differs from the run it is compared with ({reference.path}) in "
+            f"{key}: {mine.get(key, '(absent)')} against {theirs.get(key, '(absent)')}, "
+            "which no override of the runs names",
+            "runs of one config that differ in the regime, the seed and the overrides a "
+            "sweep varies",
+        )
+
+
 def _config_defaults(runs: list[RunInfo], keys: list[str]) -> dict[str, Any]:
     """The values the config gives `keys` when they are not overridden (the other overrides
     the runs share kept); {} when the config cannot be composed here."""
     from migsim.api import compose
 
-    shared = {k: v for k, v in runs[0].overrides.items() if k not in keys}
+    shared = {k: v for k, v in runs[0].overrides.items() if k not in keys and v != "(unset)"}
     try:
         cfg = compose([f"{k}={v}" for k, v in shared.items()])
     except Exception:  # a plug-in parameter not importable here: fall back to the first value
@@ -192,14 +274,56 @@ def set_against(long: pl.DataFrame, on: list[str], baseline: str, ref: Reference
     )
 
 
+def _reference_run(
+    run: RunInfo, runs: list[RunInfo], baseline: str, ref: Reference
+) -> RunInfo | None:
+    """The run `run` is set against when it shares `run`'s variant (a regime's baseline, or
+    the reference seed); None for a sensitivity sweep's variants, which differ by design."""
+    if ref.kind == "variant":
+        return None
+    for other in runs:
+        if other is run or other.variant != run.variant:
+            continue
+        if ref.kind == "seed" and other.seed == ref.seed:
+            return other
+        if ref.kind == "regime" and other.regime == baseline and other.seed == run.seed:
+            return other
+    return None
+
+
+def measured(measure: Any, tables: Any) -> pl.DataFrame:
+    """`measure.compute(tables)` as (scope, value): a plug-in's measure that raises or returns
+    anything else is one line naming it (exit 2), not a migsim bug."""
+    where = f"measure '{measure.name}'"
+    allowed = "a polars DataFrame with a text column scope (one row each) and a number value"
+    try:
+        out = measure.compute(tables)
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        if own_code(measure.compute):
+            raise
+        raise plugin_failure(where, exc) from None
+    if not isinstance(out, pl.DataFrame) or not {"scope", "value"} <= set(out.columns):
+        got = list(out.columns) if isinstance(out, pl.DataFrame) else type(out).__name__
+        raise InputError(where, f"returned {got}", allowed)
+    out = out.select("scope", "value")
+    if not out["value"].dtype.is_numeric() or out["scope"].is_duplicated().any():
+        problem = (
+            "a value that is not a number"
+            if not out["value"].dtype.is_numeric()
+            else ("a scope twice")
+        )
+        raise InputError(where, f"returned {problem}", allowed)
+    return out.with_columns(pl.col("scope").cast(pl.String), pl.col("value").cast(pl.Float64))
+
+
 def run_measures(run: RunInfo) -> pl.DataFrame:
     """Every registered measure of one run's final year, long format (KEYS, value)."""
     tables = run.run if run.run is not None else load_run(run.path)
     year = int(tables.table("regions")["year"].max())
     parts = [
-        m.compute(tables)
-        .select("scope", "value")
-        .with_columns(measure=pl.lit(m.name), unit=pl.lit(m.unit))
+        measured(m, tables).with_columns(measure=pl.lit(m.name), unit=pl.lit(m.unit))
         for m in registered().values()
     ]
     out = pl.concat(parts, how="vertical_relaxed")
@@ -237,6 +361,10 @@ def compare(
                 "a baseline run for every seed and variant of the sweep",
             )
     reference = reference_of(runs, baseline) if reference is None else reference
+    for r in runs:
+        other = _reference_run(r, runs, baseline, reference)
+        if other is not None:
+            same_config(r, other)
     long = pl.concat([run_measures(r) for r in runs], how="vertical_relaxed")
     out = set_against(long, ["measure", "scope"], baseline, reference)
     order = {r: (0 if r == baseline else 1, r) for r in regimes}

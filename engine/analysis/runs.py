@@ -182,6 +182,9 @@ class Result:
 
     def save(self, run_dir: str | Path) -> Path:
         """Write the run directory (tables, then manifest.json last) and return its path."""
+        from migsim.runtime.rundirs import refuse_existing_run
+
+        refuse_existing_run(run_dir, "save")
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         writer = RunWriter(run_dir)

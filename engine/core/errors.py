@@ -24,3 +24,16 @@ class InputError(Exception):
 class PluginOutputError(Exception):
     """A plug-in's output migsim cannot use, found where it is used (inside a shard); the
     migration step reports it as an InputError naming the plug-in and the year."""
+
+
+def own_code(obj: object) -> bool:
+    """Whether `obj` (a function, method or class) is migsim's own code, not a plug-in's."""
+    module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
+    return module.split(".")[0] == "migsim"
+
+
+def plugin_failure(where: str, exc: BaseException) -> InputError:
+    """The one-line InputError for a plug-in's code that raised `exc` (its code, not
+    migsim's: exit code 2, naming the plug-in)."""
+    text = " ".join(str(exc).split())
+    return InputError(where, f"raised {type(exc).__name__}" + (f": {text}" if text else ""))

@@ -33,13 +33,13 @@ from migsim.core.world_prices import price_levels
 from migsim.core.world_tables import (
     BILATERAL_COLUMNS,
     DESIRED_COLUMNS,
-    HISTORY_COLUMNS,
     INTRA_COLUMNS,
     MIGRANT_AGE_COLUMNS,
     REGION_COLUMNS,
     REGION_RANGES,
     STOCK_COLUMNS,
     TABLE_YEAR,
+    read_history,
 )
 from migsim.core.world_tables import square_table as _square
 
@@ -271,8 +271,7 @@ def load_world(name: str = "default", path: str | Path | None = None) -> World:
         if not (text.isdigit() and 1900 <= int(text) <= 2100):
             raise InputError(str(ypath), f"holds '{text[:20]}'", "a year from 1900 to 2100")
         year = int(text)
-    hpath = root / "stock_history.csv"
-    history = _read_table(hpath, HISTORY_COLUMNS) if hpath.is_file() else None
+    history = read_history(root / "stock_history.csv", _read_table)
     index = {c: i for i, c in enumerate(codes)}
     intra = np.zeros(len(codes))
     for code, value in zip(intra_frame["region"], intra_frame["migrants"]):
@@ -378,7 +377,7 @@ def check_base_year(world: World, base_year: int) -> None:
             "base_year",
             f"{base_year} is not the year of world '{world.name}' (its tables are of "
             f"{world.base_year})",
-            f"{world.base_year}",
+            f"world.base_year={world.base_year} (a world.path world keeps 2013 unless told)",
         )
 
 

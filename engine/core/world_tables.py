@@ -102,3 +102,24 @@ def square_table(
         matrix[index[o], index[d]] = v
     np.fill_diagonal(matrix, 0.0)
     return matrix
+
+
+def read_history(path: Path, read_table) -> pl.DataFrame | None:
+    """stock_history.csv (None when the world has none), read with `read_table` and
+    checked: years 1900-2100 and counts of migrants from 0 to 2e10."""
+    if not path.is_file():
+        return None
+    history = read_table(path, HISTORY_COLUMNS)
+    bad = history.filter(
+        ~pl.col("migrants").is_between(0.0, 2e10)
+        | pl.col("migrants").is_nan()
+        | ~pl.col("year").is_between(1900, 2100)
+    )
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise InputError(
+            str(path),
+            f"row {r['un_area']} {r['year']}: {r['migrants']} migrants",
+            "years 1900 to 2100 and counts from 0 to 2e10",
+        )
+    return history

@@ -243,6 +243,13 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
             "a function utility(ctx: CellContext) -> ndarray (R, 2, 2, B, R)",
         )
     term = behaviour.individual_term
+    if term is not None and behaviour.kernel is not None:  # the kernel replaces the pass
+        raise InputError(
+            where,
+            "has both a kernel and an individual_term (a kernel replaces the decision pass "
+            "that calls the term, so the term would never run)",
+            "one of the two; a kernel adds its own term inside it",
+        )
     if term is not None:
         if not _is_jitted(term):
             raise InputError(
@@ -265,12 +272,12 @@ def check_behaviour(behaviour: Behaviour, params: np.ndarray | None = None) -> N
             raise InputError(
                 where, f"individual_term returned {type(value).__name__}", TERM_SIGNATURE
             )
-        if np.isnan(value):
+        if not np.isfinite(value):
             raise InputError(
                 where,
-                "individual_term returned NaN for a sample person "
+                f"individual_term returned {value} for a sample person "
                 f"({', '.join(f'{k}={v}' for k, v in _TERM_SAMPLE.items())})",
-                "a finite shift of the log-odds of moving (or +/-inf)",
+                "a finite shift of the log-odds of moving",
             )
     if behaviour.kernel is not None:
         _check_kernel(where, behaviour.kernel, params)

@@ -195,8 +195,9 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
     tallies = _tallies(shard)
     invalid = 0
     if kernel is not None:
+        before = _read_only_digest(pop), pop.location[: pop.n].copy()
         kernel(key, year, pop.n, pop.people, cells, levers, tallies, params)
-        _check_kernel_output(pop, tallies)
+        _check_kernel_output(pop, tallies, *before)
     elif term is not None:
         bad = np.zeros(mk.N_CHUNKS, dtype=np.int64)
         mk.decide_with_term(key, year, pop.n, pop.people, cells, levers, term, params, tallies, bad)
@@ -232,11 +233,35 @@ def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, sup
     return moves, blocked, intra, 0, 0, _sum_chunks(out), _sum_chunks(hist)
 
 
-def _check_kernel_output(pop, tallies) -> None:
-    """What a kernel plug-in leaves must be usable by the rest of the year: counts not
-    negative, every location a region, every status one of STATUSES, wealth a finite number
-    (docs/plugins.md, "A kernel plug-in"). One pass over the columns a kernel may write."""
+# the columns a kernel plug-in may only read (docs/plugins.md, "What it may write")
+READ_ONLY = ("person_id", "alive", "age", "sex", "skill", "origin", "productivity")
+
+
+def _read_only_digest(pop) -> dict[str, str]:
+    """A hash of each read-only column's rows in use (read in place, no copy)."""
+    import hashlib
+
+    n = pop.n
+    return {
+        name: hashlib.sha256(memoryview(np.ascontiguousarray(getattr(pop, name)[:n]))).hexdigest()
+        for name in READ_ONLY
+    }
+
+
+def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> None:
+    """What a kernel plug-in leaves must be usable by the rest of the year: the read-only
+    columns unchanged, counts not negative, every location a region, every status one of
+    STATUSES and consistent with where the person lives, wealth a finite number, and one
+    recorded move per person whose location changed (docs/plugins.md, "A kernel plug-in")."""
     n, R = pop.n, pop.weight.shape[0]
+    if read_only is not None:
+        now = _read_only_digest(pop)
+        for name in READ_ONLY:
+            if now[name] != read_only[name]:
+                raise PluginOutputError(
+                    f"kernel changed people.{name}, which is read-only (allowed: writes to "
+                    "location, status, years_abroad, visa_years_left, family, wealth)"
+                )
     for name, counts in tallies._asdict().items():
         if isinstance(counts, np.ndarray) and counts.size and counts.min() < 0:
             raise PluginOutputError(f"kernel left negative counts in tallies.{name}")
@@ -262,6 +287,27 @@ def _check_kernel_output(pop, tallies) -> None:
     wealth = pop.wealth[:n][alive]
     if not np.isfinite(wealth).all():
         raise PluginOutputError("kernel set people.wealth to NaN or infinity (allowed: finite)")
+    home = location == pop.origin[:n][alive]
+    at_home = (status == 0) | (status == 4)  # NATIVE, INTRA_REGIONAL
+    if (home != at_home).any():
+        i = int(np.argmax(home != at_home))
+        where = "in their origin" if home[i] else "abroad"
+        raise PluginOutputError(
+            f"kernel left someone {where} with status {STATUSES[int(status[i])]} (allowed: "
+            "NATIVE or INTRA_REGIONAL at home; PERMANENT, TEMPORARY or IRREGULAR abroad)"
+        )
+    if (
+        location_before is not None
+        and (np.asarray(tallies.n_moves) <= tallies.moves.shape[1]).all()
+    ):
+        # (more than one move per row is refused with its own message after this check)
+        moved = int((pop.location[:n] != location_before)[alive].sum())
+        recorded = int(np.minimum(np.asarray(tallies.n_moves), tallies.moves.shape[1]).sum())
+        if moved != recorded:
+            raise PluginOutputError(
+                f"kernel moved {moved} people and recorded {recorded} moves (allowed: one "
+                "add_move for every change of location)"
+            )
 
 
 # ------------------------------------------------------------------ economy

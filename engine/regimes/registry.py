@@ -152,7 +152,21 @@ def apply_component(
             if extra_keys:
                 allowed += "; timing: " + ", ".join(extra_keys)
             raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
-    spec.apply(policy, world, component, where)
+    from migsim.regimes.policy_check import check_policy
+
+    if str(getattr(spec.apply, "__module__", "")).startswith("migsim."):
+        spec.apply(policy, world, component, where)
+    else:  # a plug-in's code: what it raises names the component, not a migsim bug
+        try:
+            spec.apply(policy, world, component, where)
+        except (InputError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise InputError(
+                f"{where} ('{kind}')", f"raised {type(exc).__name__}: {text}"
+            ) from None
+    check_policy(policy, world.n_regions, f"{where} ('{kind}')")
     policy.components.append(kind)
 
 

@@ -62,6 +62,11 @@ def _task(cfg: DictConfig) -> Any:
     finally:
         logging.captureWarnings(False)
     print(format_summary(result))
+    if result.interrupted and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
+        # Ctrl-C in a job's last year: that run is complete, the sweep stops (exit 130)
+        stop = KeyboardInterrupt()
+        stop.written = run_dir
+        raise stop
     return result.summary
 
 
@@ -159,7 +164,9 @@ def one_line(exc: BaseException) -> str:
             head += ": " + detail[0]
     elif len(lines) > 1:
         head += ": " + lines[1]
-    return head
+    from migsim.config import config_error_hint
+
+    return config_error_hint(head)
 
 
 # Exit codes of every `migsim` command (docs/running.md, "Exit codes").
@@ -205,6 +212,28 @@ def environment_problem(exc: BaseException) -> str | None:
     return None
 
 
+# a shipped launcher config whose plug-in is not installed: config -> pip package
+LAUNCHER_PACKAGES = {
+    "ray": "hydra-ray-launcher",
+    "submitit_slurm": "hydra-submitit-launcher",
+    "submitit_local": "hydra-submitit-launcher",
+    "joblib": "hydra-joblib-launcher",
+}
+
+
+def _missing_launcher(exc: BaseException) -> str | None:
+    """The line for a launcher config of a plug-in that is not installed (Hydra reports the
+    config it cannot load, with its search path on the lines after)."""
+    import re
+
+    found = re.search(r"Could not load 'hydra/launcher/([\w-]+)'", str(exc))
+    if not found:
+        return None
+    name = found.group(1)
+    package = LAUNCHER_PACKAGES.get(name, f"the package providing hydra/launcher/{name}")
+    return f"the launcher '{name}' is not installed (install {package} to use it)"
+
+
 LAUNCHER_PATHS = ("/submitit/", "/hydra_plugins/", "/ray/", "/joblib/")
 
 
@@ -231,15 +260,22 @@ def guarded(fn) -> int:
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except (HydraException, OmegaConfBaseException) as exc:
+        launcher = _missing_launcher(exc)
+        if launcher is not None:
+            print(f"migsim: environment: {launcher}", file=sys.stderr)
+            sys.exit(EXIT_ENVIRONMENT)
         print(f"migsim: config error: {one_line(exc)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt as exc:
         where = getattr(exc, "checkpoint", None)
         note = f"; resume with: migsim run resume={where}" if where else ""
-        print(
-            f"migsim: interrupted; tables of the interrupted run were not written{note}",
-            file=sys.stderr,
+        written = getattr(exc, "written", None)
+        told = (
+            f"the sweep stopped after {written}, written in full"
+            if written
+            else (f"tables of the interrupted run were not written{note}")
         )
+        print(f"migsim: interrupted; {told}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except (SystemExit, GeneratorExit):
         raise
@@ -269,6 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     from migsim.runtime.trust import check_argv
 
     guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
+    from migsim.runtime import rundirs
+
+    guarded(lambda: rundirs.check_argv(sys.argv[1:]))
     from migsim.config import plugin_param_overrides
 
     prepared: list[str] = []

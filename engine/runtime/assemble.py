@@ -83,6 +83,13 @@ def regime_timeline(cfg: Any, world: World, calibration: Any):
             f"migsim: warning: regime '{name}' changes nothing in world '{world.name}' "
             "(its policy equals the status quo)"
         )
+    first, last = int(cfg.base_year) + 1, int(cfg.base_year) + int(cfg.years)
+    for i, t in enumerate(timeline.timings):
+        if not any(t.active(year) for year in range(first, last + 1)):
+            logging.getLogger("migsim.regimes").warning(
+                f"migsim: warning: regime.components[{i}] of regime '{name}' applies to no "
+                f"simulated year ({first}-{last}; its from_year/to_year: {t.first}/{t.last})"
+            )
     return policy, timeline
 
 

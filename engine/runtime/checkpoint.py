@@ -31,6 +31,7 @@ import numpy as np
 from migsim.core.errors import InputError
 from migsim.runtime import checkpoint_state
 from migsim.runtime.outputs import config_digest
+from migsim.runtime.plugin_sources import plugin_hashes
 from migsim.runtime.resume_config import (  # noqa: F401  (check_resume_config re-exported)
     check_resume_config,
     saved_config,
@@ -80,6 +81,7 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
         # what `migsim run resume=PATH` composes from and compares with (resume_config.py)
         "config": saved_config(cfg),
         "overrides": task_overrides(),
+        "plugins": plugin_hashes(cfg, sim.steps),
     }
     document, arrays = checkpoint_state.to_arrays(sim, cfg)
     members = {"header": _json_bytes(header), "state": _json_bytes(document), **arrays}
@@ -114,6 +116,7 @@ def load(
             sim = checkpoint_state.from_arrays(document, npz, cfg, world, calibration)
             if sim.year != header["year"]:
                 raise checkpoint_state.Malformed("the state's year is not the header's")
+        _check_plugins(header, cfg, sim.steps, field, path)
         from migsim.runtime.assemble import attach_exogenous
 
         attach_exogenous(cfg, sim, calibration)  # scenario paths and timeline from the config
@@ -172,9 +175,49 @@ def _check_hash(header: dict, cfg: Any, field: str, path: Path, any_regime: bool
     if header.get("base_hash" if any_regime else "config_hash") != expected:
         raise InputError(
             f"{field}={path}",
-            "was made with a different config",
+            "was made with a different config" + _first_difference(header, cfg, any_regime),
             "the same config except " + ", ".join(RESUMABLE_KEYS + (("regime",) * any_regime)),
         )
+
+
+def _check_plugins(header: dict, cfg: Any, steps: list, field: str, path: Path) -> None:
+    """Refuse a resume whose plug-ins' code differs from that of the run that wrote the
+    checkpoint (a checkpoint without the record, an older one, is not checked)."""
+    saved = header.get("plugins")
+    if not isinstance(saved, dict):
+        return
+    now = plugin_hashes(cfg, steps)
+    for key in sorted(set(saved) | set(now)):
+        if saved.get(key) != now.get(key):
+            was, is_ = (str(v or "absent")[:12] for v in (saved.get(key), now.get(key)))
+            raise InputError(
+                f"{field}={path}",
+                f"was written with other code of the plug-in {key} (source {was}, now {is_})",
+                "the plug-in code that wrote it, or a new run",
+            )
+
+
+def _first_difference(header: dict, cfg: Any, any_regime: bool) -> str:
+    """`: the checkpoint has KEY=A, this run KEY=B (and N more)` from the header's saved
+    config, or "" for a checkpoint without one."""
+    from migsim.runtime.resume_config import _flat
+
+    saved = header.get("config")
+    if not isinstance(saved, dict):
+        return ""
+    now, then = _flat(saved_config(cfg)), _flat(saved)
+    unset = "<unset>"
+    differ = sorted(
+        k
+        for k in set(now) | set(then)
+        if now.get(k, unset) != then.get(k, unset) and not (any_regime and k.startswith("regime"))
+    )
+    if not differ:
+        return ""
+    key = differ[0]
+    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
+    was, now_ = then.get(key, unset), now.get(key, unset)
+    return f": the checkpoint has {key}={was}, this run {key}={now_}{more}"
 
 
 def _document(npz: Any, name: str) -> dict:

@@ -2,8 +2,10 @@
 and a hash of its module files, for the manifest and `migsim behaviours`.
 
 A version number alone does not pin a plug-in under development (an editable install keeps
-its version while its code changes), so the manifest also records the SHA-256 of the source
-files of the modules that define it: two runs with the same hash ran the same plug-in code.
+its version while its code changes), so the manifest also records the SHA-256 of its source
+files: every .py file of the package that defines it (the helper modules it imports with
+them), so two runs with the same hash ran the same plug-in code. A checkpoint records the
+hashes, and a resume with other plug-in code is refused (`migsim.runtime.checkpoint`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+MAX_BESIDE = 200  # .py files beside a module outside any package that are hashed with it
 
 
 @lru_cache(maxsize=1)
@@ -53,19 +57,63 @@ def _modules(objects: list[Any]) -> list[str]:
     return sorted(names)
 
 
-def source_hash(module_names: list[str]) -> str:
-    """SHA-256 over the source files of the modules, in name order ("" if none is a file)."""
+def source_files(name: str) -> list[tuple[str, Path]]:
+    """(label, file) of the files a plug-in module's code can depend on: every .py file of
+    its top-level package (a helper module it imports included; labelled by their path in
+    the package), or, for a module outside any package, the .py files of its directory
+    (itself alone in a directory of more than `MAX_BESIDE`); migsim's own modules are
+    themselves (labelled by module name)."""
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if not path or not Path(path).is_file():
+        return []
+    top = name.split(".")[0]
+    if top == "migsim":
+        return [(name, Path(path))]
+    package = getattr(sys.modules.get(top), "__path__", None)
+    if package:
+        files = {
+            (f"{top}/{f.relative_to(root).as_posix()}", f)
+            for root in map(Path, package)
+            for f in root.rglob("*.py")
+        }
+        return sorted(files)
+    beside = sorted(Path(path).parent.glob("*.py"))
+    if len(beside) > MAX_BESIDE:
+        beside = [Path(path)]
+    return [(f.name, f) for f in beside]
+
+
+def source_hash(module_names: list[str], objects: list[Any] = ()) -> str:
+    """SHA-256 over the source files of the modules (`source_files`: each label, a zero
+    byte, the file), in name order; for objects defined where there is no file (a
+    notebook's `__main__`), over their source text. "" when neither can be read."""
     digest = hashlib.sha256()
     found = False
     for name in module_names:
-        module = sys.modules.get(name)
-        path = getattr(module, "__file__", None)
-        if not path or not Path(path).is_file():
-            continue
-        found = True
-        digest.update(name.encode() + b"\0")
-        digest.update(Path(path).read_bytes())
+        for label, file in source_files(name):
+            found = True
+            digest.update(label.encode() + b"\0")
+            digest.update(file.read_bytes())
+    if not found:
+        for obj in objects:
+            try:
+                text = inspect.getsource(getattr(obj, "py_func", obj))
+            except (OSError, TypeError):
+                continue
+            found = True
+            digest.update(text.encode())
     return digest.hexdigest() if found else ""
+
+
+def plugin_hashes(cfg: Any, steps: list[Any]) -> dict[str, str]:
+    """`kind name` -> source hash of every plug-in of a run that is not migsim's own (what a
+    checkpoint records, so that a resume with other plug-in code is refused)."""
+    return {
+        f"{p['kind']} {p['name']}": p["source_sha256"]
+        for p in run_plugins(cfg, steps)
+        if p["package"] != "migsim"
+    }
 
 
 def describe(kind: str, name: str, objects: list[Any]) -> dict:
@@ -78,7 +126,7 @@ def describe(kind: str, name: str, objects: list[Any]) -> dict:
         "package": package,
         "version": version,
         "modules": modules,
-        "source_sha256": source_hash(modules),
+        "source_sha256": source_hash(modules, objects),
     }
 
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 import zipfile
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from migsim.core.errors import InputError
 
 KEEP_OUT = ("resume", "hydra")  # overrides never carried into the resumed run
+# the overrides of a run made from Python (`migsim.run([...])`), which has no Hydra run
+API_OVERRIDES: ContextVar[list[str] | None] = ContextVar("api_overrides", default=None)
 
 
 def saved_config(cfg: Any) -> dict:
@@ -38,14 +41,17 @@ def override_key(override: str) -> str:
 
 
 def task_overrides() -> list[str] | None:
-    """The command-line overrides of the Hydra run in progress (None outside one)."""
+    """The command-line overrides of the Hydra run in progress, or those `migsim.run` was
+    given from Python (None for a run made from a composed config)."""
+    items = API_OVERRIDES.get()
     try:
         from hydra.core.hydra_config import HydraConfig
 
-        if not HydraConfig.initialized():
-            return None
-        items = [str(o) for o in HydraConfig.get().overrides.task]
+        if items is None and HydraConfig.initialized():
+            items = [str(o) for o in HydraConfig.get().overrides.task]
     except Exception:  # noqa: BLE001  (no Hydra run: the Python API)
+        pass
+    if items is None:
         return None
     return [o for o in items if override_key(o).split(".")[0] not in KEEP_OUT]
 

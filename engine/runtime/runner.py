@@ -47,6 +47,7 @@ class RunResult:
     manifest: dict
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     people: Any = None  # the living people at the end, when `snapshot=true` and in memory
+    interrupted: bool = False  # Ctrl-C came during the last year: written in full, then stop
 
 
 def hashed_config(cfg: Any) -> tuple[str, str]:
@@ -183,7 +184,7 @@ def simulate(
         print("migsim: the last year was done: the run was written in full", file=sys.stderr)
     if writer is not None:
         manifest = dict(manifest, tables=sorted(writer.written))
-    return RunResult(run_dir, summary, manifest, tables, people)
+    return RunResult(run_dir, summary, manifest, tables, people, stop.requested)
 
 
 def _log_start(cfg: Any, world: Any, calibration: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from migsim.core.errors import InputError
+from migsim.core.errors import InputError, own_code, plugin_failure
 from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
 from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
 from migsim.core.world import World
@@ -185,9 +185,20 @@ class Simulation:
             self.supply_levers = after.supply_levers(self, year) if offers else None
             before = set(self.state.region_columns)
             fields = {k: id(v) for k, v in vars(self.state).items()}
-            self._timed(step.name, step.run, self, year)
+            if own_code(step.run):
+                self._timed(step.name, step.run, self, year)
+            else:  # a plug-in's step: what its code raises names it (exit 2), not migsim
+                try:
+                    self._timed(step.name, step.run, self, year)
+                except (InputError, MemoryError):
+                    raise
+                except Exception as exc:  # noqa: BLE001
+                    raise plugin_failure(f"step '{step.name}' in {year}", exc) from None
             _check_writes(step, fields, self.state)
-            _check_columns(step, set(self.state.region_columns) - before)
+            added = set(self.state.region_columns) - before
+            _check_columns(step, added)
+            if not own_code(step.run):
+                _check_values(step, added, self.state.region_columns, self.world.n_regions)
             taken = self.supply_taken
         self.supplied = self.supply_taken = self.supply_levers = None
         self.year = year
@@ -367,6 +378,19 @@ def _check_columns(step: Any, added: set) -> None:
                 f"step '{step.name}'",
                 f"wrote the undeclared column '{name}'",
                 ", ".join(declared) or "no columns (it declares none)",
+            )
+
+
+def _check_values(step: Any, added: set, columns: dict, R: int) -> None:
+    """A plug-in step's columns hold one finite number per region."""
+    for name in sorted(added):
+        arr = np.asarray(columns[name])
+        if arr.shape != (R,) or arr.dtype.kind not in "biuf" or not np.isfinite(arr).all():
+            got = f"{arr.dtype} of shape {arr.shape}"
+            if arr.shape == (R,) and arr.dtype.kind in "biuf":
+                got = "a value that is not finite"
+            raise InputError(
+                f"step '{step.name}'", f"wrote column '{name}' as {got}", f"{R} finite numbers"
             )
 
 

@@ -157,6 +157,11 @@ def load_scenario(path: str | Path, world: World, base_year: int, name: str = ""
                 f"{r['value']} is out of range",
                 f"{lo:g} to {hi:g} ({unit})",
             )
+    years = frame.filter(~pl.col("year").is_between(1800, 2500))
+    if years.height:
+        raise InputError(
+            f"{where}: year", f"{years['year'][0]} is out of range", "1800 to 2500 (as timing keys)"
+        )
     dup = frame.group_by("year", "region", "variable").len().filter(pl.col("len") > 1)
     if dup.height:
         r = dup.row(0, named=True)

@@ -51,7 +51,9 @@ class EconomyConf:
         2.0, range=(1.0001, float("inf")), doc="sigma_q college vs non-college [K]"
     )
     sigma_school: float = param(
-        20.0, range=(1.0001, float("inf")), doc="sigma_HS secondary vs primary [K]; .inf allowed"
+        20.0,
+        range=(1.0001, float("inf")),
+        doc="sigma_HS secondary vs primary [K]; inf allowed (perfect substitutes)",
     )
     sigma_experience: float = param(
         6.0, range=(1.0001, float("inf")), doc="sigma_x across experience bands [K]"
@@ -61,7 +63,9 @@ class EconomyConf:
     # all leave keeps theta**(sigma/(sigma-1)) of its natives' output (theta < 1): at 1.0001
     # that underflows to 0 and the next year's wages are infinite.
     sigma_nativity: float = param(
-        20.0, range=(2.0, float("inf")), doc="sigma_N natives vs immigrants [K]; .inf allowed"
+        20.0,
+        range=(2.0, float("inf")),
+        doc="sigma_N natives vs immigrants [K]; inf allowed (perfect substitutes)",
     )
     closure: str = param(
         "partial",

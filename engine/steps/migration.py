@@ -173,14 +173,16 @@ class MigrationStep(Step):
         cap = np.log(self.conf.network_max_ratio)
         ratio = np.clip(np.log(diaspora / self.base_diaspora), -cap, cap)
         network = self.eta[None, None, :] * ratio[:, :, None]
+        # copies: a utility plug-in may change the context's arrays in place without
+        # reaching the calibration, the policy or the next year (they are a few KB)
         ctx = CellContext(
             income=expected_income(
                 world, self.wages(sim), conf, self.policy.credential_transfer_scale
             ),
-            corridor_constant=self.constants_in(year),
-            policy_cost=policy_cost,
+            corridor_constant=self.constants_in(year).copy(),
+            policy_cost=np.array(policy_cost, dtype=float),
             network=network,
-            age_shift=self.age_shift,
+            age_shift=self.age_shift.copy(),
             income_elasticity=conf.income_elasticity,
             nest_dissimilarity=conf.nest_dissimilarity,
             year=year,

@@ -324,6 +324,14 @@ def build_all(
     }
 
 
+# the worlds and data directories shipped in engine/data: `world install` never replaces one
+# (tests/test_worldbuild.py checks this list against the directory)
+SHIPPED = (
+    "corridors", "corridors_1990", "countries", "default", "free_movement", "inputs",
+    "mappings", "regions12", "regions12_1990", "regions12_1990_2000", "toy", "twins",
+)  # fmt: skip
+
+
 def install(
     build_dir: str | Path, name: str, data: Path | None = None, configs: Path | None = None
 ) -> Path:
@@ -336,17 +344,32 @@ def install(
         raise InputError(
             str(source), "holds no regions.csv", "a directory written by migsim world build"
         )
-    if name in ("default", "toy", "twins", "inputs", "mappings") or not name.isidentifier():
+    if name in SHIPPED or not name.isidentifier():
         raise InputError(
-            "--name", f"'{name}' cannot be used", "a new identifier, not default, toy or twins"
+            "--name",
+            f"'{name}' cannot be used",
+            "an identifier other than the shipped worlds' names (" + ", ".join(SHIPPED) + ")",
         )
+    from migsim.core.world import load_world
+
+    load_world(name, source)  # a world that cannot run is refused before anything is copied
     target = (data or data_dir()) / name
-    target.mkdir(parents=True, exist_ok=True)
-    for stale in ("provenance.csv", "provenance.csv.gz"):
-        (target / stale).unlink(missing_ok=True)
+    # a world installed again under its name replaces the earlier one whole (no file of the
+    # old build stays beside the new one); the copy is made first, then swapped in
+    fresh = target.with_name(f".{name}.installing")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
     for file in sorted(source.iterdir()):
         if file.is_file():
-            shutil.copy(file, target / file.name)
+            shutil.copy(file, fresh / file.name)
+    if target.exists():
+        old = target.with_name(f".{name}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        fresh.rename(target)
     yaml = (configs or config_dir() / "world") / f"{name}.yaml"
     year = (
         (source / "base_year.txt").read_text().strip()

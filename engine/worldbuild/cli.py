@@ -103,8 +103,10 @@ def world_command(args: list[str]) -> int:
 
 def mappings_command(ns) -> int:
     from migsim.cli import status
+    from migsim.runtime import rundirs
     from migsim.worldbuild.build import write_mappings
 
+    rundirs.out_dir(ns.out, "--out")
     for path in write_mappings(ns.out, ns.inputs):
         status(f"migsim world mappings: wrote {path}")
     return 0
@@ -113,9 +115,11 @@ def mappings_command(ns) -> int:
 def projection_command(ns) -> int:
     from migsim.cli import status
     from migsim.core.resources import config_dir
+    from migsim.runtime import rundirs
     from migsim.worldbuild.inputs import Inputs
     from migsim.worldbuild.projection import HISTORY_WORLDS, WORLD_MAPPINGS, write_projection
 
+    rundirs.out_dir(ns.out, "--out")
     out = ns.out or config_dir() / "scenario"
     for name in WORLD_MAPPINGS:
         status(f"migsim world projection: wrote {write_projection(name, out, Inputs(ns.inputs))}")
@@ -134,8 +138,10 @@ def build_command(ns) -> int:
             "needs one of --mapping and --all",
             "--mapping regions12|corridors|countries|PATH.csv, or --all",
         )
+    from migsim.runtime import rundirs
     from migsim.worldbuild.build import build_all, build_world, check_years
 
+    rundirs.out_dir(ns.out, "--out")
     years = (ns.base_year, ns.growth_to) if ns.growth_to is not None else None
     check_years(ns.base_year, years)
     start = time.perf_counter()
@@ -165,8 +171,15 @@ def install_command(ns) -> int:
 def report_command(ns) -> int:
     """Print the generated block of the shipped worlds (docs/worlds.md), or sync a file's."""
     from migsim.cli import status
+    from migsim.runtime import rundirs
     from migsim.worldbuild.report import readme_block, sync_readme
 
+    for flag, given in (
+        ("--check-page", ns.check_page),
+        ("--readme", ns.readme),
+        ("--check-readme", ns.check_readme),
+    ):
+        rundirs.in_file(given, flag)  # a block is rewritten or checked in an existing file
     page = ns.page or ns.check_page
     if page:
         from migsim.worldbuild.page import sync_page
@@ -201,6 +214,9 @@ def fit_history_command(ns) -> int:
         raise InputError(
             "--world", f"'{ns.world}' is not a world built at 1990", ", ".join(HISTORY_WORLDS)
         )
+    from migsim.runtime import rundirs
+
+    rundirs.out_file(ns.out, "--out")
     start = time.perf_counter()
     world = load_world(ns.world)
     paths, observed = history_inputs(world, Inputs(ns.inputs))

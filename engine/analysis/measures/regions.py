@@ -38,7 +38,9 @@ for _skill in ("low", "high"):
             "US$ (PPP) per efficiency unit",
             f"Wage of {_skill}-skilled {_nativity}s per efficiency unit of labour.",
         )
-_declare_regional("fiscal_balance", "US$", "Taxes, other revenue and levies minus public spending.")
+_declare_regional(
+    "fiscal_balance", "US$ (PPP)", "Taxes, other revenue and levies minus public spending."
+)
 _declare_regional(
     "skilled_emigration_rate",
     "share",
@@ -49,7 +51,11 @@ _declare_regional("tertiary_share", "share", "Tertiary-educated share of the res
 _declare_regional("emigrants", "people", "People born in the region living abroad.", report=False)
 
 
-@measure("levy_revenue", unit="US$", doc="Revenue of levies on immigrants (Bhagwati tax).")
+@measure(
+    "levy_revenue",
+    unit="US$ (PPP)",
+    doc="Emigrant levies (Bhagwati tax) received by the region of origin.",
+)
 def levy_revenue(run) -> pl.DataFrame:
     return _regional_and_world(run, "levy_revenue")
 

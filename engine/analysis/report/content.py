@@ -35,8 +35,8 @@ REGION_SECTIONS = [
         "Fiscal balance (taxes, other revenue and levies minus public spending) and revenue "
         "of levies on immigrants, by region.",
         [
-            ("fiscal_balance", USD_BN, "Fiscal balance"),
-            ("levy_revenue", USD_BN, "Levy revenue"),
+            ("fiscal_balance", PPP_BN, "Fiscal balance"),
+            ("levy_revenue", PPP_BN, "Levy revenue"),
         ],
     ),
     (
@@ -73,7 +73,7 @@ HEADLINE = [
     ("migrant_stock", "world", PCT, "World migrant stock"),
     ("real_income", "world", PCT, "World real income"),
     ("remittances_received", "world", USD_BN, "Remittances received, world"),
-    ("levy_revenue", "world", USD_BN, "Levy revenue, world"),
+    ("levy_revenue", "world", PPP_BN, "Levy revenue, world"),
 ]
 SHOWN = (
     {m for _, _, _, ms in REGION_SECTIONS for m, _, _ in ms}

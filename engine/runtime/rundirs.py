@@ -1,0 +1,133 @@
+"""A run never writes into a directory that already holds a complete run.
+
+Writing a second run over a first mixes them: the first's tables that the second does not
+write (a snapshot's people.parquet, checkpoints) stay beside the second's, its progress log
+gains the second's lines, and Hydra replaces its `.hydra/` config before the second run has
+even been checked. So a run directory given explicitly (`hydra.run.dir=`, a multirun job's
+directory under `hydra.sweep.dir=`, `migsim.run(out=)`, `Result.save()`) that holds a
+manifest.json is refused with one line, exit 2, before anything is written. A directory
+holding an unfinished run (checkpoints, no manifest) may be written into: that is how a
+resumed run continues in place. Hydra's own default directories are new for every run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from migsim.core.errors import InputError
+from migsim.runtime.outputs import MANIFEST
+
+ALLOWED = "a new directory, or one without a complete run (move or remove the old run first)"
+
+
+def refuse_existing_run(path: str | Path, key: str) -> None:
+    """Raise the InputError for `path` when it is a file or holds a complete run."""
+    where = Path(path)
+    if where.exists() and not where.is_dir():
+        raise InputError(key, f"'{where}' is a file", ALLOWED)
+    if (where / MANIFEST).is_file():
+        raise InputError(key, f"'{where}' already holds a complete run (manifest.json)", ALLOWED)
+
+
+def _given(argv: list[str], key: str) -> str | None:
+    values = [a.split("=", 1)[1] for a in argv if a.startswith(f"{key}=")]
+    value = values[-1] if values else None
+    if value is None or "${" in value:  # Hydra's own (timestamped) directory: always new
+        return None
+    return value.strip("'\"")
+
+
+def job_dirs(sweep_dir: Path, argv: list[str]) -> list[Path] | None:
+    """The run directories a multirun with these command-line arguments writes under
+    `sweep_dir` (the `key=value/...` layout of `migsim.runtime.sweeps`), or None when they
+    cannot be told before Hydra runs (a glob sweep, a layout of one's own, sweeper params)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from migsim.runtime import sweeps
+
+    task = [a for a in argv if not a.startswith("-") and not a.startswith("hydra")]
+    if any(a.startswith(("hydra.sweep.subdir=", "hydra.sweeper", "hydra.callbacks")) for a in argv):
+        return None
+    try:
+        parsed = OverridesParser.create().parse_overrides(task)
+        swept = [o for o in parsed if o.is_sweep_override()]
+        values = [list(o.sweep_string_iterator()) for o in swept]
+    except Exception:  # noqa: BLE001  (a glob or an override Hydra will report itself)
+        return None
+    if not swept:
+        return [sweep_dir / "0"]
+    if all(len(v) == 1 for v in values):  # one value per key: Hydra's job number
+        return [sweep_dir / "0"]
+    reserved = sweeps.reserved_names()
+    keys = [sweeps.partition_key(o.key_or_group, reserved) for o in swept]
+    out = []
+    for combo in itertools.product(*values):
+        parts = [f"{k}={sweeps.partition_value(str(v))}" for k, v in zip(keys, combo)]
+        out.append(sweep_dir.joinpath(*parts))
+    return out
+
+
+def check_argv(argv: list[str]) -> None:
+    """Refuse a `migsim run` whose run directory (or a multirun job's) holds a complete run."""
+    if "-m" in argv or "--multirun" in argv:
+        given = _given(argv, "hydra.sweep.dir")
+        if given is None:
+            return
+        root = Path(given)
+        if root.exists() and not root.is_dir():
+            raise InputError("hydra.sweep.dir", f"'{root}' is a file", ALLOWED)
+        jobs = job_dirs(root, argv)
+        if jobs is None:  # not known in advance: refuse a sweep directory holding any run
+            done = sorted(root.rglob(MANIFEST)) if root.is_dir() else []
+            jobs = [p.parent for p in done[:1]]
+        for job in jobs:
+            refuse_existing_run(job, "hydra.sweep.dir")
+            # nor inside an earlier sweep's run, nor around one (another set of swept keys)
+            for parent in job.relative_to(root).parents:
+                if parent != Path("."):
+                    refuse_existing_run(root / parent, "hydra.sweep.dir")
+            inner = sorted(job.rglob(MANIFEST))[:1] if job.is_dir() else []
+            for found in inner:
+                refuse_existing_run(found.parent, "hydra.sweep.dir")
+        return
+    given = _given(argv, "hydra.run.dir")
+    if given is not None:
+        refuse_existing_run(given, "hydra.run.dir")
+
+
+def _ancestor_file(where: Path) -> Path | None:
+    for parent in [where, *where.parents]:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def out_file(path: str | Path | None, flag: str) -> None:
+    """Refuse an output file path that is a directory or lies under a file, before work."""
+    if path is None:
+        return
+    where = Path(path)
+    if where.is_dir():
+        raise InputError(flag, f"'{where}' is a directory", "a file path")
+    blocker = _ancestor_file(where.parent)
+    if blocker is not None:
+        raise InputError(flag, f"'{where}' lies under the file '{blocker}'", "a file path")
+
+
+def out_dir(path: str | Path | None, flag: str) -> None:
+    """Refuse an output directory path that is a file or lies under one, before work."""
+    if path is None:
+        return
+    blocker = _ancestor_file(Path(path))
+    allowed = "a writable directory (created if missing)"
+    if blocker is not None and blocker == Path(path):
+        raise InputError(flag, f"'{path}' is a file, not a directory", allowed)
+    if blocker is not None:
+        raise InputError(flag, f"'{path}' cannot be created (under the file '{blocker}')", allowed)
+
+
+def in_file(path: str | Path | None, flag: str) -> None:
+    """Refuse an input file that does not exist (or is a directory), before work."""
+    if path is not None and not Path(path).is_file():
+        raise InputError(flag, f"'{path}' is not a file", "an existing file")

@@ -1,0 +1,77 @@
+"""A run never writes into a directory that already holds a complete run
+(engine/runtime/rundirs.py): from the command line, a multirun's job directories and Python,
+the second run is refused with one line and exit 2 before anything is written, and the first
+run is left byte for byte as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import migsim
+from migsim.core.errors import InputError
+
+TINY = ["world=toy", "population.size=2000", "years=1", "progress=false"]
+
+
+def _run(*args: str, cwd: Path):
+    cmd = [sys.executable, "-m", "migsim", "run", *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_run_directory_holding_a_run_is_refused_and_kept(tmp_path):
+    first = _run(*TINY, f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = _digest(tmp_path / "r")
+    again = _run(*TINY, "seed=5", "snapshot=true", f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
+    assert again.returncode == 2, again.stderr
+    lines = again.stderr.strip().splitlines()
+    assert len(lines) == 1 and "already holds a complete run" in lines[0], lines
+    assert _digest(tmp_path / "r") == before  # .hydra/ and run.log included
+
+    (tmp_path / "f").write_text("x")
+    on_file = _run(*TINY, f"hydra.run.dir={tmp_path / 'f'}", cwd=tmp_path)
+    assert on_file.returncode == 2 and "is a file" in on_file.stderr
+
+
+def test_a_sweep_may_add_runs_but_not_replace_them(tmp_path):
+    sweep = tmp_path / "s"
+    first = _run("-m", *TINY, "seed=1,2", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = _digest(sweep / "seed=2")
+    again = _run("-m", *TINY, "seed=2,3", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert again.returncode == 2 and "seed=2' already holds a complete run" in again.stderr
+    assert _digest(sweep / "seed=2") == before
+    assert not (sweep / "seed=3").exists()  # refused before any job ran
+    more = _run("-m", *TINY, "seed=3,4", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert more.returncode == 0, more.stderr
+    assert (sweep / "seed=4" / "manifest.json").is_file()
+    # other swept keys would nest new runs inside the earlier ones: refused too
+    nested = _run("-m", *TINY, "seed=1,2", "years=1,2", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert nested.returncode == 2 and "seed=1' already holds a complete run" in nested.stderr
+    assert _digest(sweep / "seed=2") == before
+
+
+def test_python_out_and_save_refuse_a_directory_holding_a_run(tmp_path):
+    result = migsim.run(TINY, out=tmp_path / "r")
+    before = _digest(tmp_path / "r")
+    with pytest.raises(InputError, match=r"^out: '.*r' already holds a complete run"):
+        migsim.run([*TINY, "seed=3"], out=tmp_path / "r")
+    with pytest.raises(InputError, match=r"^save: '.*r' already holds a complete run"):
+        result.save(tmp_path / "r")
+    assert _digest(tmp_path / "r") == before
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match=r"^out: '.*f' is a file"):
+        migsim.run(TINY, out=tmp_path / "f")
