@@ -39,7 +39,7 @@ test-ray:
 	@echo "test-ray: 2 runs through the Ray launcher"
 
 # All benchmarks (~10-15 min on the 2-core machine, incl. 50M people, 100M synthesis, cold
-# compile and the default 30-year run); quick subset: make bench ARGS='-m "not huge"'.
+# compile and the default 30-year run); without those, ~2-4 min: make bench ARGS='-m "not huge"'.
 bench: $(STAMP)
 	$(BIN)/python -m pytest benches -p no:cacheprovider --benchmark-only --benchmark-autosave \
 		--benchmark-columns=min,median,rounds $(ARGS)

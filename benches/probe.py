@@ -110,7 +110,14 @@ def main(n: int = 10_000_000, D: int = 10) -> None:
 
 
 if __name__ == "__main__":
-    main(
-        n=int(float(sys.argv[2])) if len(sys.argv) > 2 else 10_000_000,
-        D=int(sys.argv[1]) if len(sys.argv) > 1 else 10,
-    )
+    _usage = "usage: python -m benches.probe [DESTINATIONS [PEOPLE]] (default 10 and 1e7)"
+    if sys.argv[1:2] in (["--help"], ["-h"]):
+        print(_usage)
+        sys.exit(0)
+    try:
+        _n = int(float(sys.argv[2])) if len(sys.argv) > 2 else 10_000_000
+        _d = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    except ValueError:
+        print(f"benches.probe: {' '.join(sys.argv[1:])}: not numbers\n{_usage}", file=sys.stderr)
+        sys.exit(2)
+    main(n=_n, D=_d)

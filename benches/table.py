@@ -288,10 +288,33 @@ def sync(path: str, check: bool) -> bool:
     return sync_present(path, blocks, check, "benchmark")
 
 
+USAGE = (
+    "usage: python -m benches.table --write|--check FILE... (the generated tables of "
+    "docs/performance.md and docs/memory.md)\n"
+    "       python -m benches.table --take RECORD.json [NAME] (keep a benchmark record in "
+    "benches/results/NAME.json)"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["--help"], ["-h"]):
+        print(USAGE)
+        return 0
     if argv[:1] == ["--take"]:
+        if len(argv) not in (2, 3):
+            print(f"benches.table: --take needs RECORD.json [NAME]\n{USAGE}", file=sys.stderr)
+            return 2
         source = Path(argv[1])
+        try:
+            json.loads(source.read_text())
+        except (OSError, ValueError) as exc:
+            print(
+                f"benches.table: --take {source}: not a readable JSON record "
+                f"({type(exc).__name__}) (allowed: a JSON file written by a benchmark)",
+                file=sys.stderr,
+            )
+            return 2
         name = argv[2] if len(argv) > 2 else source.stem
         RESULTS.mkdir(exist_ok=True)
         shutil.copyfile(source, RESULTS / f"{name}.json")

@@ -59,8 +59,16 @@ def measure(size: int = 10_000_000, rounds: int = ROUNDS) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    size = int(argv[0].replace("_", "")) if argv else 10_000_000
-    rounds = int(argv[1]) if len(argv) > 1 else ROUNDS
+    usage = "usage: python -m benches.targets [PEOPLE [ROUNDS]] (default 10_000_000 and 7)"
+    if argv[:1] in (["--help"], ["-h"]):
+        print(usage)
+        return 0
+    try:
+        size = int(argv[0].replace("_", "")) if argv else 10_000_000
+        rounds = int(argv[1]) if len(argv) > 1 else ROUNDS
+    except ValueError:
+        print(f"benches.targets: {' '.join(argv)}: not whole numbers\n{usage}", file=sys.stderr)
+        return 2
     if rounds < 1 or rounds % 2 == 0:
         print(f"benches.targets: ROUNDS is {rounds}; allowed: an odd number >= 1", file=sys.stderr)
         return 2

@@ -199,12 +199,22 @@ def render(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    usage = (
+        "usage: python -m migsim.catalogue --write|--check FILE... (the generated catalogue "
+        "blocks: parameters, columns, measures, experiments; --check exits 1 when stale)"
+    )
+    if args[:1] in (["--help"], ["-h"]):
+        print(usage)
+        return 0
     if not args or args[0] not in ("--write", "--check") or len(args) < 2:
-        print("usage: python -m migsim.catalogue --write|--check FILE...", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     stale = []
     for name in args[1:]:
         path = Path(name)
+        if not path.is_file():
+            print(f"migsim.catalogue: {name}: no such file (allowed: a document)", file=sys.stderr)
+            return 2
         text = path.read_text()
         new = render(text)
         if new != text:

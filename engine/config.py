@@ -210,6 +210,9 @@ def validate(cfg: Any) -> None:
                     f"{name} with shards.backend=local, or a Ray run without it",
                 )
     check_scenario(cfg)
+    from migsim.regimes.registry import check_components
+
+    check_components(cfg.regime)
     profile = list(cfg.behaviour.age_profile)
     if len(profile) != 9 or any(
         (not isinstance(v, (int, float))) or not math.isfinite(v) or v <= 0 for v in profile

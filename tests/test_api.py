@@ -150,3 +150,45 @@ def test_a_checkpoint_written_from_python_resumes_as_printed(tmp_path):
     cli = migsim.load_run(tmp_path / "cli")
     for name in full.tables:
         assert cli.tables[name].equals(full.tables[name]), name
+
+
+def test_compose_checks_regime_components_before_any_world_is_loaded():
+    with pytest.raises(InputError, match=r"^regime.components\[0\].kind: 'nope' is not a comp"):
+        migsim.compose([*SMALL, "regime.add=[{kind: nope}]"])
+    with pytest.raises(InputError, match=r"fator: is not a key of 'scale_policy_cost'"):
+        migsim.compose([*SMALL, "regime.add=[{kind: scale_policy_cost, fator: 1}]"])
+
+
+def test_a_component_that_applies_to_no_simulated_year_is_warned_about(caplog):
+    late = "regime.add=[{kind: scale_policy_cost, factor: 0, from_year: 2050}]"
+    with caplog.at_level("WARNING", logger="migsim.regimes"):
+        migsim.run([*SMALL, late])
+    assert any("start after the run's last year 2015" in r.message for r in caplog.records)
+
+
+def test_a_sweep_of_a_setting_that_does_not_change_results_is_its_variant():
+    """`threads=1,2` given to every run (a determinism check) keeps its variants; the tables
+    agree, so every change between the two thread counts' comparisons is the same."""
+    runs = [
+        migsim.run([*SMALL, f"threads={t}", f"regime={r}"])
+        for t in (1, 2)
+        for r in ("status_quo", "free_mobility")
+    ]
+    table = migsim.compare(runs)
+    assert set(table["variant"]) == {"threads=1", "threads=2"}
+    one, two = (
+        table.filter(pl.col("variant") == v).drop("variant") for v in ("threads=1", "threads=2")
+    )
+    assert one.equals(two)
+
+
+def test_the_report_of_a_sweep_over_years_draws_the_years_each_run_has(tmp_path):
+    """The time paths of runs of different lengths (a sweep `years=1,2`) leave out the years
+    a run lacks instead of failing on them."""
+    from migsim.analysis.report import write_comparison
+
+    for years in (1, 2):
+        migsim.run([*SMALL, f"years={years}"], out=tmp_path / "sweep" / f"years={years}")
+    result = write_comparison(tmp_path / "sweep", "status_quo")
+    assert (result.out_dir / "time-paths.svg").is_file()
+    assert set(result.table["variant"]) == {"years=1", "years=2"}

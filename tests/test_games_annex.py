@@ -316,3 +316,27 @@ def test_a_pair_sharing_a_bloc_is_played_from_free_movement():
     )
     assert comps["A_alone"] == [comps["none"][1]]  # DEU open, FRA keeps its cost on Germans
     assert annex.scenario_components(["USA"], ["MEX"], world)["none"] == []
+
+
+def test_the_docs_generator_runs_twice_and_looks_for_its_markers_first(tmp_path, monkeypatch):
+    """`python -m migsim.games.annex --write/--check FILE` (docs/games.md's command) on the
+    toy world with one small pair: a file without the markers is refused before any run,
+    the block is written, a second `--write` reruns the games over the first's runs and
+    `--check` then finds the block up to date."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(annex, "DOC_PAIRS", (("NTH", "STH", 5000),))
+    monkeypatch.setattr(annex, "DOC_WORLD", "toy")
+    monkeypatch.setattr(annex, "DOC_YEARS", 2)
+    monkeypatch.setattr(annex, "DOC_SEEDS", (1,))
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers here\n")
+    assert annex.main(["--check", str(plain)]) == 2
+    assert not (tmp_path / "outputs").exists()  # refused before any run
+    page = tmp_path / "games.md"
+    page.write_text(f"# Games\n\n{annex.DOC_BEGIN}\nold\n{annex.DOC_END}\n")
+    assert annex.main(["--write", str(page)]) == 0
+    first = page.read_text()
+    assert "### NTH and STH" in first
+    assert annex.main(["--write", str(page)]) == 0  # the runs of the first are replaced
+    assert page.read_text() == first
+    assert annex.main(["--check", str(page)]) == 0

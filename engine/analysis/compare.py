@@ -120,7 +120,17 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             f"no complete run (manifest.json) under '{root}'",
             "a directory written by `migsim run [-m]`",
         )
-    keys = sorted({k for r in runs for k in r.overrides if not _ignored(k)})
+    # a setting that does not change results is a variant only when every run sets it (a
+    # sweep `threads=1,2` checking determinism), not when one run happens to give it
+    keys = sorted(
+        {
+            k
+            for r in runs
+            for k in r.overrides
+            if not _ignored(k)
+            or (k.split(".")[0] in NOT_RESULTS and all(k in o.overrides for o in runs))
+        }
+    )
     for r in runs:
         r.overrides = {k: _effective(r, k) for k in keys}
     varying = [k for k in keys if len({r.overrides[k] for r in runs}) > 1]
@@ -190,13 +200,12 @@ def same_config(run: RunInfo, reference: RunInfo) -> None:
         return
     first = ("world.name", "base_year", "years", "population.size")  # the likeliest slips
     for key in sorted(set(mine) | set(theirs), key=lambda k: (k not in first, k)):
-        if _ignored(key) or mine.get(key) == theirs.get(key):
-            continue
+        if _ignored(key) or key not in mine or key not in theirs or mine[key] == theirs[key]:
+            continue  # (a key only one has: runs of two migsim versions, not told apart)
         raise InputError(
             "compare",
             f"{run.path} differs from the run it is compared with ({reference.path}) in "
-            f"{key}: {mine.get(key, '(absent)')} against {theirs.get(key, '(absent)')}, "
-            "which no override of the runs names",
+            f"{key}: {mine[key]} against {theirs[key]}, which no override of the runs names",
             "runs of one config that differ in the regime, the seed and the overrides a "
             "sweep varies",
         )

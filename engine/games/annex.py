@@ -324,7 +324,7 @@ def play_pair(
 def parse_seeds(text: str) -> list[int]:
     """'1,2,3' -> [1, 2, 3]; one line naming what is allowed otherwise."""
     try:
-        seeds = [int(s) for s in str(text).split(",") if s.strip()]
+        seeds = [int(s) for s in str(text).split(",")]
     except ValueError:
         seeds = []
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
@@ -363,12 +363,19 @@ def doc_block(root: Path | str = "outputs/games/annex", progress=None) -> str:
     return "\n".join(parts).rstrip()
 
 
+def _tell(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    from migsim.core.docblocks import sync_blocks, write_or_check
+    from migsim.core.docblocks import write_or_check
 
     def sync(path, check):
-        body = doc_block(progress=lambda line: print(line, file=sys.stderr, flush=True))
-        return sync_blocks(path, [(DOC_BEGIN, DOC_END, body, True)], check, "annex games")
+        from migsim.core.docblocks import sync_present
+
+        # the markers are looked for before the runs (a quarter of an hour) are made
+        make = {(DOC_BEGIN, DOC_END): lambda: doc_block(progress=_tell)}
+        return sync_present(path, make, check, "annex games")
 
     return write_or_check(
         argv, "python -m migsim.games.annex", "annex games: {path}'s blocks are", sync

@@ -27,10 +27,22 @@ from migsim.games.result import GameResult
 
 
 def _simulate(cfg, run_dir: Path) -> Result:
-    """Simulate `cfg` into `run_dir` (the public `migsim.run`)."""
+    """Simulate `cfg` into `run_dir` (the public `migsim.run`). A game owns its output
+    directory: a run of an earlier game there is replaced, once the new run is complete
+    (it is made beside it, then swapped in), so a game can be played again."""
+    import shutil
+
     from migsim.api import run
 
-    return run(config=cfg, out=run_dir)
+    run_dir = Path(run_dir)
+    fresh = run_dir.with_name(f".{run_dir.name}.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    result = run(config=cfg, out=fresh)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    fresh.rename(run_dir)
+    result.run_dir = run_dir
+    return result
 
 
 def check_options(tol: float, payoff: str, loss_aversion: float) -> None:

@@ -237,31 +237,34 @@ def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, sup
 READ_ONLY = ("person_id", "alive", "age", "sex", "skill", "origin", "productivity")
 
 
-def _read_only_digest(pop) -> dict[str, str]:
-    """A hash of each read-only column's rows in use (read in place, no copy)."""
-    import hashlib
+def _read_only_digest(pop) -> np.ndarray:
+    """Each read-only column's hash by chunk of the rows in use (one parallel pass)."""
+    from migsim.kernels.plugin_checks import read_only_digest
 
     n = pop.n
-    return {
-        name: hashlib.sha256(memoryview(np.ascontiguousarray(getattr(pop, name)[:n]))).hexdigest()
-        for name in READ_ONLY
-    }
+    columns = [getattr(pop, name)[:n] for name in READ_ONLY]
+    columns[-1] = columns[-1].view(np.uint32)  # productivity (float32) by its bits
+    return read_only_digest(n, *columns)
 
 
 def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> None:
     """What a kernel plug-in leaves must be usable by the rest of the year: the read-only
     columns unchanged, counts not negative, every location a region, every status one of
     STATUSES and consistent with where the person lives, wealth a finite number, and one
-    recorded move per person whose location changed (docs/plugins.md, "A kernel plug-in")."""
+    recorded move per person whose location changed (docs/plugins.md, "A kernel plug-in").
+    Parallel passes over fixed chunks (`migsim.kernels.plugin_checks`); the details of a
+    fault are looked up only once one is found."""
+    from migsim.kernels.plugin_checks import output_faults
+
     n, R = pop.n, pop.weight.shape[0]
     if read_only is not None:
-        now = _read_only_digest(pop)
-        for name in READ_ONLY:
-            if now[name] != read_only[name]:
-                raise PluginOutputError(
-                    f"kernel changed people.{name}, which is read-only (allowed: writes to "
-                    "location, status, years_abroad, visa_years_left, family, wealth)"
-                )
+        changed = (_read_only_digest(pop) != read_only).any(axis=0)
+        if changed.any():
+            name = READ_ONLY[int(np.argmax(changed))]
+            raise PluginOutputError(
+                f"kernel changed people.{name}, which is read-only (allowed: writes to "
+                "location, status, years_abroad, visa_years_left, family, wealth)"
+            )
     for name, counts in tallies._asdict().items():
         if isinstance(counts, np.ndarray) and counts.size and counts.min() < 0:
             raise PluginOutputError(f"kernel left negative counts in tallies.{name}")
@@ -272,41 +275,39 @@ def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> 
             "kernel recorded a move outside the world's regions in tallies.moves "
             "(allowed: moves recorded with add_move)"
         )
+    before = location_before if location_before is not None else pop.location[:n]
+    faults = output_faults(
+        n, pop.alive, pop.origin, pop.location, before, pop.status, pop.wealth, R, len(STATUSES)
+    ).sum(axis=0)
     alive = pop.alive[:n].astype(bool)
-    location = pop.location[:n][alive]
-    if location.size and location.max() >= R:
+    if faults[0]:
+        worst = int(pop.location[:n][alive].max())
+        raise PluginOutputError(f"kernel set people.location to {worst} (allowed: 0 to {R - 1})")
+    if faults[1]:
+        worst = int(pop.status[:n][alive].max())
         raise PluginOutputError(
-            f"kernel set people.location to {int(location.max())} (allowed: 0 to {R - 1})"
-        )
-    status = pop.status[:n][alive]
-    if status.size and status.max() >= len(STATUSES):
-        raise PluginOutputError(
-            f"kernel set people.status to {int(status.max())} "
+            f"kernel set people.status to {worst} "
             f"(allowed: 0 to {len(STATUSES) - 1}, {', '.join(STATUSES)})"
         )
-    wealth = pop.wealth[:n][alive]
-    if not np.isfinite(wealth).all():
+    if faults[2]:
         raise PluginOutputError("kernel set people.wealth to NaN or infinity (allowed: finite)")
-    home = location == pop.origin[:n][alive]
-    at_home = (status == 0) | (status == 4)  # NATIVE, INTRA_REGIONAL
-    if (home != at_home).any():
-        i = int(np.argmax(home != at_home))
+    if faults[3]:
+        location, status = pop.location[:n][alive], pop.status[:n][alive]
+        home = location == pop.origin[:n][alive]
+        i = int(np.argmax(home != ((status == 0) | (status == 4))))
         where = "in their origin" if home[i] else "abroad"
         raise PluginOutputError(
             f"kernel left someone {where} with status {STATUSES[int(status[i])]} (allowed: "
             "NATIVE or INTRA_REGIONAL at home; PERMANENT, TEMPORARY or IRREGULAR abroad)"
         )
-    if (
-        location_before is not None
-        and (np.asarray(tallies.n_moves) <= tallies.moves.shape[1]).all()
-    ):
+    capacity = tallies.moves.shape[1]
+    if location_before is not None and (np.asarray(tallies.n_moves) <= capacity).all():
         # (more than one move per row is refused with its own message after this check)
-        moved = int((pop.location[:n] != location_before)[alive].sum())
-        recorded = int(np.minimum(np.asarray(tallies.n_moves), tallies.moves.shape[1]).sum())
-        if moved != recorded:
+        recorded = int(np.asarray(tallies.n_moves).sum())
+        if int(faults[4]) != recorded:
             raise PluginOutputError(
-                f"kernel moved {moved} people and recorded {recorded} moves (allowed: one "
-                "add_move for every change of location)"
+                f"kernel moved {int(faults[4])} people and recorded {recorded} moves (allowed: "
+                "one add_move for every change of location)"
             )
 
 

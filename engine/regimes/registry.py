@@ -137,11 +137,11 @@ def apply_regime(conf: Any, world: World, base: Policy) -> Policy:
     return policy
 
 
-def apply_component(
-    policy: Policy, world: World, component: Any, i: int, extra_keys: dict | None = None
-) -> None:
-    """Apply the regime's i-th component to `policy` in place, after checking its keys (the
-    kind's own, plus `extra_keys` that every component accepts)."""
+def checked_component(
+    component: Any, i: int, extra_keys: dict | None = None
+) -> tuple[ComponentSpec, Any, str]:
+    """(spec, kind, where) of the regime's i-th component, after checking that its kind is
+    registered and its keys are the kind's own or `extra_keys` (no world needed)."""
     kind = component.get("kind") if hasattr(component, "get") else None
     spec = component_spec(kind, f"regime.components[{i}].kind")
     where = f"regime.components[{i}]"
@@ -152,6 +152,24 @@ def apply_component(
             if extra_keys:
                 allowed += "; timing: " + ", ".join(extra_keys)
             raise InputError(f"{where}.{key}", f"is not a key of '{kind}'", allowed)
+    return spec, kind, where
+
+
+def check_components(conf: Any) -> None:
+    """Every component of the regime has a registered kind and known keys (what can be
+    checked before a world is loaded: `migsim.compose` and every run, before any work)."""
+    from migsim.regimes.timeline import TIMING_KEYS
+
+    for i, component in enumerate(regime_components(conf)):
+        checked_component(component, i, TIMING_KEYS)
+
+
+def apply_component(
+    policy: Policy, world: World, component: Any, i: int, extra_keys: dict | None = None
+) -> None:
+    """Apply the regime's i-th component to `policy` in place, after checking its keys (the
+    kind's own, plus `extra_keys` that every component accepts)."""
+    spec, kind, where = checked_component(component, i, extra_keys)
     from migsim.regimes.policy_check import check_policy
 
     if str(getattr(spec.apply, "__module__", "")).startswith("migsim."):

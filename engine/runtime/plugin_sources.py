@@ -4,8 +4,9 @@ and a hash of its module files, for the manifest and `migsim behaviours`.
 A version number alone does not pin a plug-in under development (an editable install keeps
 its version while its code changes), so the manifest also records the SHA-256 of its source
 files: every .py file of the package that defines it (the helper modules it imports with
-them), so two runs with the same hash ran the same plug-in code. A checkpoint records the
-hashes, and a resume with other plug-in code is refused (`migsim.runtime.checkpoint`).
+them; a module outside any package is hashed alone), so two runs with the same hash ran
+the same plug-in code. A checkpoint records the hashes, and a resume with other plug-in
+code is refused (`migsim.runtime.checkpoint`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-MAX_BESIDE = 200  # .py files beside a module outside any package that are hashed with it
 
 
 @lru_cache(maxsize=1)
@@ -58,30 +57,25 @@ def _modules(objects: list[Any]) -> list[str]:
 
 
 def source_files(name: str) -> list[tuple[str, Path]]:
-    """(label, file) of the files a plug-in module's code can depend on: every .py file of
-    its top-level package (a helper module it imports included; labelled by their path in
-    the package), or, for a module outside any package, the .py files of its directory
-    (itself alone in a directory of more than `MAX_BESIDE`); migsim's own modules are
-    themselves (labelled by module name)."""
+    """(label, file) of the files a plug-in module's code can depend on: the .py files of
+    its top-level package (the helper modules it imports included; hidden files and caches
+    left out; labelled by their path in the package), or, for a module outside any package,
+    the module alone; migsim's own modules are themselves (labelled by module name)."""
     module = sys.modules.get(name)
     path = getattr(module, "__file__", None)
     if not path or not Path(path).is_file():
         return []
     top = name.split(".")[0]
-    if top == "migsim":
+    package = getattr(sys.modules.get(top), "__path__", None) if top != "migsim" else None
+    if not package:
         return [(name, Path(path))]
-    package = getattr(sys.modules.get(top), "__path__", None)
-    if package:
-        files = {
-            (f"{top}/{f.relative_to(root).as_posix()}", f)
-            for root in map(Path, package)
-            for f in root.rglob("*.py")
-        }
-        return sorted(files)
-    beside = sorted(Path(path).parent.glob("*.py"))
-    if len(beside) > MAX_BESIDE:
-        beside = [Path(path)]
-    return [(f.name, f) for f in beside]
+    files = set()
+    for root in map(Path, package):
+        for f in root.rglob("*.py"):
+            parts = f.relative_to(root).parts
+            if f.is_file() and not any(p.startswith(".") or p == "__pycache__" for p in parts):
+                files.add((f"{top}/{f.relative_to(root).as_posix()}", f))
+    return sorted(files)
 
 
 def source_hash(module_names: list[str], objects: list[Any] = ()) -> str:
@@ -92,9 +86,13 @@ def source_hash(module_names: list[str], objects: list[Any] = ()) -> str:
     found = False
     for name in module_names:
         for label, file in source_files(name):
+            try:
+                data = file.read_bytes()
+            except OSError:  # gone or unreadable since it was listed
+                continue
             found = True
             digest.update(label.encode() + b"\0")
-            digest.update(file.read_bytes())
+            digest.update(data)
     if not found:
         for obj in objects:
             try:

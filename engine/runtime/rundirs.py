@@ -69,15 +69,25 @@ def job_dirs(sweep_dir: Path, argv: list[str]) -> list[Path] | None:
 
 
 def check_argv(argv: list[str]) -> None:
-    """Refuse a `migsim run` whose run directory (or a multirun job's) holds a complete run."""
+    """Refuse a `migsim run` whose run directory (or a multirun job's, or the sweep
+    directory itself) holds a complete run, and a multirun that would run two jobs into one
+    directory (a value swept twice)."""
+    if any(a in argv for a in ("--cfg", "-c", "--info", "--help", "-h", "--hydra-help")):
+        return  # nothing is run or written
     if "-m" in argv or "--multirun" in argv:
         given = _given(argv, "hydra.sweep.dir")
         if given is None:
             return
         root = Path(given)
-        if root.exists() and not root.is_dir():
-            raise InputError("hydra.sweep.dir", f"'{root}' is a file", ALLOWED)
+        refuse_existing_run(root, "hydra.sweep.dir")
         jobs = job_dirs(root, argv)
+        if jobs is not None and len(set(jobs)) < len(jobs):
+            twice = next(j for j in jobs if jobs.count(j) > 1)
+            raise InputError(
+                "hydra.sweep.dir",
+                f"two jobs of the sweep would run into '{twice}' (a value swept twice)",
+                "each swept value once",
+            )
         if jobs is None:  # not known in advance: refuse a sweep directory holding any run
             done = sorted(root.rglob(MANIFEST)) if root.is_dir() else []
             jobs = [p.parent for p in done[:1]]

@@ -174,7 +174,7 @@ class MigrationStep(Step):
         ratio = np.clip(np.log(diaspora / self.base_diaspora), -cap, cap)
         network = self.eta[None, None, :] * ratio[:, :, None]
         # copies: a utility plug-in may change the context's arrays in place without
-        # reaching the calibration, the policy or the next year (they are a few KB)
+        # reaching the calibration, the policy or the next year (R x R cells: small)
         ctx = CellContext(
             income=expected_income(
                 world, self.wages(sim), conf, self.policy.credential_transfer_scale

@@ -29,6 +29,7 @@ from migsim.validation.report import (
     has_validation_block,
     headline,
     sync_readme,
+    unmatched,
     write_report,
 )
 from migsim.validation.runner import run_all
@@ -135,19 +136,22 @@ def validate(ns) -> int:
     from migsim.validation.worlds import check_world_options
 
     check_world_options(ns)
+    if ns.readme and ns.check_readme:
+        raise InputError("--readme", "given with --check-readme", "one of the two")
     readmes = ns.readme or ns.check_readme or []
+    flag = "--readme" if ns.readme else "--check-readme"
     if readmes and (ns.quick or ns.only or ns.scale != 1.0):
         raise InputError(
-            "--readme",
+            flag,
             "the documents' tables are of the full run",
             "no --quick, no --only and no --scale",
         )
     for readme in readmes:
         if not Path(readme).is_file():
-            raise InputError("--readme", f"no file {readme}", "an existing Markdown file")
+            raise InputError(flag, f"no file {readme}", "an existing Markdown file")
         if not has_validation_block(Path(readme).read_text()):
             raise InputError(
-                f"--readme {readme}",
+                f"{flag} {readme}",
                 "has no generated validation block",
                 "a file with the validation-table or validation-headline markers",
             )
@@ -220,12 +224,23 @@ def validate(ns) -> int:
         return page_command(ns, frame)
     if reference is not None:
         differ = disagreements(frame, reference)
+        compared, missing = unmatched(frame, reference)
         if differ:
             print(
                 f"migsim validate: {len(differ)} verdicts differ from {ns.agree_with}: "
                 + ", ".join(differ)
             )
             return 3
-        print(f"migsim validate: every decided verdict agrees with {ns.agree_with}")
+        if missing:  # a reference of other checks (another world, a truncated file)
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            print(
+                f"migsim validate: {len(missing)} decided checks of this run are not in "
+                f"{ns.agree_with} ({shown}); {compared} compared"
+            )
+            return 3
+        print(
+            f"migsim validate: every decided verdict agrees with {ns.agree_with} "
+            f"({compared} checks decided by both)"
+        )
     # 3: the checks ran but a verdict failed (1 is left to crashes, 2 to bad input)
     return 3 if counts.get("FAIL", 0) or counts.get("unexpected pass", 0) else 0

@@ -48,8 +48,13 @@ def check_world_options(ns) -> None:
     page = ns.page or ns.check_page
     if ns.world == "default":
         if page or ns.compare_with:
+            flag = (
+                "--compare-with"
+                if ns.compare_with and not page
+                else ("--page" if ns.page else "--check-page")
+            )
             raise InputError(
-                "--page", "a world page sets another world beside the default", "--world NAME"
+                flag, "a world page sets another world beside the default", "--world NAME"
             )
         return
     if ns.readme or ns.check_readme or ns.agree_with:

@@ -378,3 +378,23 @@ def test_undecided_experiments_run_again_on_more_seeds(tmp_path, monkeypatch):
     calls["X2"].clear()
     frame, _ = run_all(tmp_path / "q", True, only=["X2"], seeds=3, max_seeds=9, log=print)
     assert calls["X2"] == [0, 1, 2]
+
+
+def test_agree_with_a_reference_without_this_runs_checks_fails(tmp_path, monkeypatch, capsys):
+    """A reference that does not hold a check this run decides (another world's run, a
+    truncated file) cannot vouch for agreement: exit 3, naming the missing checks."""
+    from migsim import validation as v
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+
+    @v.experiment("X9", title="t", cost="analytic", quantities=["X9:four"])
+    def x9(r):
+        return [v.point("X9", "four", "arithmetic", "V", 4.0, 4.0)]
+
+    first = tmp_path / "a"
+    assert v.validate_command(["--only", "X9", "--out", str(first)]) == 0
+    other = pl.read_parquet(first / "validation.parquet").with_columns(quantity=pl.lit("six"))
+    other.write_parquet(tmp_path / "other.parquet")
+    args = ["--only", "X9", "--out", str(tmp_path / "b"), "--agree-with"]
+    assert v.validate_command([*args, str(tmp_path / "other.parquet")]) == 3
+    assert "1 decided checks of this run are not in" in capsys.readouterr().out

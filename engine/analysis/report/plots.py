@@ -219,7 +219,8 @@ def time_paths(
         handles = {}
         for ax, (title, unit, lines) in zip(axes, facets):
             for k, label in enumerate(labels):
-                points = lines.get(label)
+                # a year some runs of the label lack (a sweep over `years`) has no value
+                points = [p for p in lines.get(label) or [] if None not in p]
                 if not points:
                     continue
                 years = [p[0] for p in points]
