@@ -117,7 +117,13 @@ if __name__ == "__main__":
     try:
         _n = int(float(sys.argv[2])) if len(sys.argv) > 2 else 10_000_000
         _d = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    except ValueError:
-        print(f"benches.probe: {' '.join(sys.argv[1:])}: not numbers\n{_usage}", file=sys.stderr)
+    except (ValueError, OverflowError):
+        _n = _d = 0
+    if _n < 1 or _d < 2:
+        print(
+            f"benches.probe: {' '.join(sys.argv[1:])}: not usable (allowed: DESTINATIONS >= 2 "
+            "and PEOPLE >= 1, numbers)",
+            file=sys.stderr,
+        )
         sys.exit(2)
     main(n=_n, D=_d)

@@ -303,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[:1] == ["--take"]:
         if len(argv) not in (2, 3):
-            print(f"benches.table: --take needs RECORD.json [NAME]\n{USAGE}", file=sys.stderr)
+            print(
+                "benches.table: --take needs RECORD.json [NAME] (allowed: --take RECORD.json "
+                "[NAME], --write FILE..., --check FILE...)",
+                file=sys.stderr,
+            )
             return 2
         source = Path(argv[1])
         try:

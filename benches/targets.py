@@ -67,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         size = int(argv[0].replace("_", "")) if argv else 10_000_000
         rounds = int(argv[1]) if len(argv) > 1 else ROUNDS
     except ValueError:
-        print(f"benches.targets: {' '.join(argv)}: not whole numbers\n{usage}", file=sys.stderr)
+        size = 0
+    if size < 1:
+        print(
+            f"benches.targets: {' '.join(argv)}: not a number of people (allowed: PEOPLE >= 1 "
+            "and an odd ROUNDS, whole numbers)",
+            file=sys.stderr,
+        )
         return 2
     if rounds < 1 or rounds % 2 == 0:
         print(f"benches.targets: ROUNDS is {rounds}; allowed: an odd number >= 1", file=sys.stderr)

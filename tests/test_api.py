@@ -164,6 +164,12 @@ def test_a_component_that_applies_to_no_simulated_year_is_warned_about(caplog):
     with caplog.at_level("WARNING", logger="migsim.regimes"):
         migsim.run([*SMALL, late])
     assert any("start after the run's last year 2015" in r.message for r in caplog.records)
+    caplog.clear()
+    # a shipped regime's dated history (the EU's enlargements of 2004 and 2007 in a run from
+    # 1990 that ends in 1993) is left out on purpose: no warning
+    with caplog.at_level("WARNING", logger="migsim.regimes"):
+        migsim.run(["world=regions12_1990", "population.size=5000", "years=3", "regime=history"])
+    assert not any("start after" in r.message for r in caplog.records)
 
 
 def test_a_sweep_of_a_setting_that_does_not_change_results_is_its_variant():

@@ -75,3 +75,12 @@ def test_python_out_and_save_refuse_a_directory_holding_a_run(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(InputError, match=r"^out: '.*f' is a file"):
         migsim.run(TINY, out=tmp_path / "f")
+
+
+def test_a_value_swept_twice_is_refused_and_inspecting_a_used_directory_is_not(tmp_path):
+    twice = _run("-m", *TINY, "seed=1,1", cwd=tmp_path)  # Hydra's own sweep directory
+    assert twice.returncode == 2 and "a value swept twice" in twice.stderr, twice.stderr
+    assert not (tmp_path / "outputs").exists()
+    assert _run(*TINY, f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path).returncode == 0
+    shown = _run(*TINY, f"hydra.run.dir={tmp_path / 'r'}", "--cfg=job", cwd=tmp_path)
+    assert shown.returncode == 0 and "population:" in shown.stdout, shown.stderr

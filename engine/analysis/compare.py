@@ -14,7 +14,8 @@ baseline is 0). A run is complete iff its `manifest.json` exists; its regime nam
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
 `migsim.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
 `.hydra/overrides.yaml`, other than regime, seed, hydra.* and the settings that do not change
-results, `NOT_RESULTS`) whose values differ between the runs compared, as `key=value` joined by
+results, `NOT_RESULTS`, unless every run sets one of `SWEPT_SETTINGS`: a determinism sweep
+`-m threads=1,2`) whose values differ between the runs compared, as `key=value` joined by
 spaces, and is empty when every run shares them. Values are read from each run's resolved
 config, so `20_000` and `20000`, `0.60` and `0.6`, or a default given and left unset are one
 value. A
@@ -52,11 +53,14 @@ from migsim.core.errors import InputError, own_code, plugin_failure
 KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
 # settings that do not change a run's results (threads, the bar, files written on the side,
 # how a run is split into shards or restarted: the same tables, docs/operations.md): never a
-# variant, never a difference between a run and its reference
+# difference between a run and its reference, and a variant only as SWEPT_SETTINGS says
 NOT_RESULTS = (
     "threads", "progress", "memory_check", "snapshot", "checkpoint_every", "resume",
     "start_from", "shards",
 )  # fmt: skip
+# of those, the ones a sweep may vary to check determinism (`-m threads=1,2`): a variant when
+# every run compared sets them, not when one run happens to give one
+SWEPT_SETTINGS = ("threads", "shards")
 # what identifies a run rather than varies it
 _IDENTITY = ("regime", "seed")
 
@@ -128,7 +132,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             for r in runs
             for k in r.overrides
             if not _ignored(k)
-            or (k.split(".")[0] in NOT_RESULTS and all(k in o.overrides for o in runs))
+            or (k.split(".")[0] in SWEPT_SETTINGS and all(k in o.overrides for o in runs))
         }
     )
     for r in runs:
@@ -198,14 +202,20 @@ def same_config(run: RunInfo, reference: RunInfo) -> None:
     mine, theirs = run.config or {}, reference.config or {}
     if not mine or not theirs:  # a run without its resolved config (older manifests)
         return
+    versions = {
+        str((r.run.manifest if r.run is not None else {}).get("packages", {}).get("migsim"))
+        for r in (run, reference)
+    }
     first = ("world.name", "base_year", "years", "population.size")  # the likeliest slips
     for key in sorted(set(mine) | set(theirs), key=lambda k: (k not in first, k)):
-        if _ignored(key) or key not in mine or key not in theirs or mine[key] == theirs[key]:
-            continue  # (a key only one has: runs of two migsim versions, not told apart)
+        one_sided = key not in mine or key not in theirs
+        if _ignored(key) or mine.get(key) == theirs.get(key) or (one_sided and len(versions) > 1):
+            continue  # (a key only one has, in runs of two migsim versions: a new parameter)
         raise InputError(
             "compare",
             f"{run.path} differs from the run it is compared with ({reference.path}) in "
-            f"{key}: {mine[key]} against {theirs[key]}, which no override of the runs names",
+            f"{key}: {mine.get(key, '(absent)')} against {theirs.get(key, '(absent)')}, "
+            "which no override of the runs names",
             "runs of one config that differ in the regime, the seed and the overrides a "
             "sweep varies",
         )

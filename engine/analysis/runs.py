@@ -217,10 +217,15 @@ def is_complete(run_dir: str | Path) -> bool:
 
 
 def find_runs(root: str | Path) -> list[Path]:
-    """Every complete run directory under `root` (itself included), in path order."""
+    """Every complete run directory under `root` (itself included), in path order; those
+    under a hidden directory (a staging directory, a game's run being swapped in) are not
+    runs yet."""
     root = Path(root)
     return sorted(
-        p.parent for p in root.rglob(MANIFEST) if "dataset" not in p.relative_to(root).parts
+        p.parent
+        for p in root.rglob(MANIFEST)
+        if "dataset" not in (parts := p.relative_to(root).parts)
+        and not any(part.startswith(".") for part in parts[:-1])
     )
 
 

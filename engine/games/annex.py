@@ -370,12 +370,18 @@ def _tell(line: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     from migsim.core.docblocks import write_or_check
 
+    made: list[str] = []  # the block, made once for every file given
+
+    def block() -> str:
+        if not made:
+            made.append(doc_block(progress=_tell))
+        return made[0]
+
     def sync(path, check):
         from migsim.core.docblocks import sync_present
 
         # the markers are looked for before the runs (a quarter of an hour) are made
-        make = {(DOC_BEGIN, DOC_END): lambda: doc_block(progress=_tell)}
-        return sync_present(path, make, check, "annex games")
+        return sync_present(path, {(DOC_BEGIN, DOC_END): block}, check, "annex games")
 
     return write_or_check(
         argv, "python -m migsim.games.annex", "annex games: {path}'s blocks are", sync

@@ -35,12 +35,16 @@ def _simulate(cfg, run_dir: Path) -> Result:
     from migsim.api import run
 
     run_dir = Path(run_dir)
-    fresh = run_dir.with_name(f".{run_dir.name}.new")
-    shutil.rmtree(fresh, ignore_errors=True)
+    if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
+        raise InputError("--out", f"'{run_dir}' is not a directory", "a directory of its own")
+    fresh, old = (run_dir.with_name(f".{run_dir.name}.{tag}") for tag in ("new", "old"))
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
     result = run(config=cfg, out=fresh)
     if run_dir.exists():
-        shutil.rmtree(run_dir)
+        run_dir.rename(old)  # the earlier run out of the way, then the new one in its place
     fresh.rename(run_dir)
+    shutil.rmtree(old, ignore_errors=True)
     result.run_dir = run_dir
     return result
 

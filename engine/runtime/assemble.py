@@ -87,14 +87,38 @@ def regime_timeline(cfg: Any, world: World, calibration: Any):
     # 30-year run from 2013); one dated before the world's year is a regime's history, skipped
     # on purpose (history_by_country on a 2010 world), and not warned about
     last = int(cfg.base_year) + int(cfg.years)
-    late = [i for i, t in enumerate(timeline.timings) if t.first is not None and t.first > last]
-    if late:
+    added = _inline_added(cfg.regime)
+    late = [
+        i
+        for i, t in enumerate(timeline.timings)
+        if i in added and t.first is not None and t.first > last
+    ]
+    if late and (name, "late", tuple(late), last) not in _WARNED:
+        _WARNED.add((name, "late", tuple(late), last))
         logging.getLogger("migsim.regimes").warning(
             f"migsim: warning: regime '{name}': {len(late)} component(s) start after the run's "
             f"last year {last} and never apply (regime.components[{late[0]}] from_year "
             f"{timeline.timings[late[0]].first})"
         )
     return policy, timeline
+
+
+def _inline_added(conf: Any) -> set[int]:
+    """Indices, in `regime_components(conf)`'s order, of the components given inline in
+    `regime.add` (what a user types; a shipped regime's dated components are its history)."""
+    from types import SimpleNamespace
+
+    from migsim.regimes.registry import regime_components
+
+    shipped = len(conf.components or [])
+    out, i = set(), shipped
+    for item in getattr(conf, "add", None) or []:
+        if isinstance(item, str):  # a named regime: its components, as shipped
+            i += len(regime_components(SimpleNamespace(components=[], add=[item])))
+        else:
+            out.add(i)
+            i += 1
+    return out
 
 
 def attach_exogenous(cfg: Any, sim: Simulation, calibration: Any, timeline: Any = None) -> None:

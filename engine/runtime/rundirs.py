@@ -68,26 +68,39 @@ def job_dirs(sweep_dir: Path, argv: list[str]) -> list[Path] | None:
     return out
 
 
+# Hydra's flags that print or inspect and run nothing (their `=VALUE` and attached forms too)
+_INSPECT = ("--cfg", "--info", "--help", "--hydra-help", "--version", "--shell-completion")
+_INSPECT_SHORT = ("-c", "-i", "-h", "-sc")
+
+
+def _nothing_run(arg: str) -> bool:
+    head = arg.split("=", 1)[0]
+    if head in _INSPECT or head in _INSPECT_SHORT:
+        return True
+    # attached short forms: `-cjob`, `-iconfig` (not `-m`, `-cn`, `-cp`, `-cd`)
+    return arg[:2] in ("-c", "-i") and not arg.startswith(("-cn", "-cp", "-cd", "--"))
+
+
 def check_argv(argv: list[str]) -> None:
     """Refuse a `migsim run` whose run directory (or a multirun job's, or the sweep
     directory itself) holds a complete run, and a multirun that would run two jobs into one
     directory (a value swept twice)."""
-    if any(a in argv for a in ("--cfg", "-c", "--info", "--help", "-h", "--hydra-help")):
+    if any(_nothing_run(a) for a in argv):
         return  # nothing is run or written
     if "-m" in argv or "--multirun" in argv:
         given = _given(argv, "hydra.sweep.dir")
-        if given is None:
-            return
-        root = Path(given)
-        refuse_existing_run(root, "hydra.sweep.dir")
+        root = Path(given) if given is not None else Path(".")
         jobs = job_dirs(root, argv)
         if jobs is not None and len(set(jobs)) < len(jobs):
-            twice = next(j for j in jobs if jobs.count(j) > 1)
+            twice = next(j for j in jobs if jobs.count(j) > 1).relative_to(root)
             raise InputError(
-                "hydra.sweep.dir",
+                "multirun",
                 f"two jobs of the sweep would run into '{twice}' (a value swept twice)",
                 "each swept value once",
             )
+        if given is None:  # Hydra's timestamped sweep directory: new
+            return
+        refuse_existing_run(root, "hydra.sweep.dir")
         if jobs is None:  # not known in advance: refuse a sweep directory holding any run
             done = sorted(root.rglob(MANIFEST)) if root.is_dir() else []
             jobs = [p.parent for p in done[:1]]

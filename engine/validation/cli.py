@@ -6,7 +6,7 @@ again with N more seeds, up to M in all, outside quick mode) and write the repor
 outputs/validation/<timestamp>/) through a staging directory renamed at the end. Exit code 3
 on any unexplained miss or unexpected pass, with --check-readme when a file's generated
 blocks differ from this run (--readme rewrites them), and with --agree-with when a check this
-run decides gets another verdict in that file.
+run decides gets another verdict in that file or is not in it.
 
 On another world (`--world regions12`) the misses and passes are that world's, not the
 default world's declared ones, so they set no exit code; `--page` writes the page that sets
@@ -89,7 +89,7 @@ def add_arguments(parser) -> None:
         "--agree-with",
         default=None,
         help="exit 3 if a check this run decides gets another verdict in this "
-        "validation.parquet (e.g. a full run's, to check --quick against it)",
+        "validation.parquet, or is not in it (e.g. a full run's, to check --quick against it)",
     )
     parser.add_argument(
         "--check-readme",
