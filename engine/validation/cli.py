@@ -23,13 +23,12 @@ from pathlib import Path
 
 import polars as pl
 
+from migsim.validation.agreement import disagreements, unmatched
 from migsim.validation.registry import registered
 from migsim.validation.report import (
-    disagreements,
     has_validation_block,
     headline,
     sync_readme,
-    unmatched,
     write_report,
 )
 from migsim.validation.runner import run_all
