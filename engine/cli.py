@@ -276,10 +276,11 @@ def compare_command(ns) -> int:
 
 
 def game_command(ns) -> int:
+    from migsim.analysis.runs import output_dir
     from migsim.games import annex, play
-    from migsim.runtime import rundirs
 
-    rundirs.out_dir(ns.out, "--out")
+    if ns.out:  # checked before the work, made when it is written
+        output_dir("--out", ns.out, create=False)
     seeds = annex.parse_seeds(ns.seeds) if ns.seeds is not None else [ns.seed]
     res = play(
         ns.region_a,

@@ -48,7 +48,7 @@ import yaml
 from migsim.analysis.measures import registered
 from migsim.analysis.runs import Result, load_run
 from migsim.analysis.runs import find_runs as complete_runs
-from migsim.core.errors import InputError, own_code, plugin_failure
+from migsim.core.errors import InputError, plugin_code
 
 KEYS = ["regime", "variant", "seed", "year", "measure", "scope"]
 # settings that do not change a run's results (threads, the bar, files written on the side,
@@ -164,14 +164,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def flat_config(config: Any, prefix: str = "") -> dict[str, str]:
+def flat_config(config: Any) -> dict[str, str]:
     """A resolved config (plain mappings) as dotted key -> `_text` of its value."""
-    if not isinstance(config, dict):
-        return {prefix: _text(config)} if prefix else {}
-    out: dict[str, str] = {}
-    for key, value in config.items():
-        out.update(flat_config(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
+    from migsim.runtime.resume_config import flat
+
+    return {k: _text(v) for k, v in flat(config).items()} if isinstance(config, dict) else {}
 
 
 def _ignored(key: str) -> bool:
@@ -315,25 +312,16 @@ def measured(measure: Any, tables: Any) -> pl.DataFrame:
     anything else is one line naming it (exit 2), not a migsim bug."""
     where = f"measure '{measure.name}'"
     allowed = "a polars DataFrame with a text column scope (one row each) and a number value"
-    try:
+    with plugin_code(measure.compute, where):
         out = measure.compute(tables)
-    except (InputError, MemoryError):
-        raise
-    except Exception as exc:  # noqa: BLE001
-        if own_code(measure.compute):
-            raise
-        raise plugin_failure(where, exc) from None
     if not isinstance(out, pl.DataFrame) or not {"scope", "value"} <= set(out.columns):
         got = list(out.columns) if isinstance(out, pl.DataFrame) else type(out).__name__
         raise InputError(where, f"returned {got}", allowed)
     out = out.select("scope", "value")
-    if not out["value"].dtype.is_numeric() or out["scope"].is_duplicated().any():
-        problem = (
-            "a value that is not a number"
-            if not out["value"].dtype.is_numeric()
-            else ("a scope twice")
-        )
-        raise InputError(where, f"returned {problem}", allowed)
+    if not out["value"].dtype.is_numeric():
+        raise InputError(where, "returned a value that is not a number", allowed)
+    if out["scope"].is_duplicated().any():
+        raise InputError(where, "returned a scope twice", allowed)
     return out.with_columns(pl.col("scope").cast(pl.String), pl.col("value").cast(pl.Float64))
 
 

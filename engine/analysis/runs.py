@@ -345,13 +345,22 @@ def unreadable_table(path: Path, exc: BaseException) -> InputError:
     )
 
 
-def output_dir(option: str, path: str | Path) -> Path:
+def output_dir(option: str, path: str | Path, create: bool = True) -> Path:
     """The directory a command writes into (`option` names it in the message): created if
-    missing; a file there, or a directory that cannot be created or written, is refused."""
+    missing; a file there, or a directory that cannot be created or written, is refused.
+    With `create` False it is only checked, before the command's work (a file where it, or
+    a directory above it, would be)."""
     out = Path(path)
     allowed = "a writable directory (created if missing)"
     if out.exists() and not out.is_dir():
         raise InputError(option, f"'{out}' is a file, not a directory", allowed)
+    if not create:
+        above = next((p for p in out.parents if p.exists()), None)
+        if above is not None and not above.is_dir():
+            raise InputError(
+                option, f"'{out}' cannot be created (under the file '{above}')", allowed
+            )
+        return out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class InputError(Exception):
     """Bad user input: a config value, a data file, or a plug-in's output.
@@ -37,3 +40,19 @@ def plugin_failure(where: str, exc: BaseException) -> InputError:
     migsim's: exit code 2, naming the plug-in)."""
     text = " ".join(str(exc).split())
     return InputError(where, f"raised {type(exc).__name__}" + (f": {text}" if text else ""))
+
+
+@contextmanager
+def plugin_code(fn: object, where: str) -> Iterator[None]:
+    """Around a call of `fn`: when it is a plug-in's code (not migsim's own), what it raises
+    becomes `plugin_failure(where, ...)`; an InputError or running out of memory passes as
+    it is, and migsim's own exceptions stay bugs."""
+    if own_code(fn):
+        yield
+        return
+    try:
+        yield
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001  (anything the plug-in's own code raises)
+        raise plugin_failure(where, exc) from None

@@ -170,20 +170,11 @@ def apply_component(
     """Apply the regime's i-th component to `policy` in place, after checking its keys (the
     kind's own, plus `extra_keys` that every component accepts)."""
     spec, kind, where = checked_component(component, i, extra_keys)
+    from migsim.core.errors import plugin_code
     from migsim.regimes.policy_check import check_policy
 
-    if str(getattr(spec.apply, "__module__", "")).startswith("migsim."):
+    with plugin_code(spec.apply, f"{where} ('{kind}')"):  # a plug-in's exception names it
         spec.apply(policy, world, component, where)
-    else:  # a plug-in's code: what it raises names the component, not a migsim bug
-        try:
-            spec.apply(policy, world, component, where)
-        except (InputError, MemoryError):
-            raise
-        except Exception as exc:  # noqa: BLE001
-            text = " ".join(str(exc).split()) or type(exc).__name__
-            raise InputError(
-                f"{where} ('{kind}')", f"raised {type(exc).__name__}: {text}"
-            ) from None
     check_policy(policy, world.n_regions, f"{where} ('{kind}')")
     policy.components.append(kind)
 

@@ -200,24 +200,13 @@ def _check_plugins(header: dict, cfg: Any, steps: list, field: str, path: Path) 
 def _first_difference(header: dict, cfg: Any, any_regime: bool) -> str:
     """`: the checkpoint has KEY=A, this run KEY=B (and N more)` from the header's saved
     config, or "" for a checkpoint without one."""
-    from migsim.runtime.resume_config import _flat
+    from migsim.runtime.resume_config import config_difference, told_difference
 
     saved = header.get("config")
     if not isinstance(saved, dict):
         return ""
-    now, then = _flat(saved_config(cfg)), _flat(saved)
-    unset = "<unset>"
-    differ = sorted(
-        k
-        for k in set(now) | set(then)
-        if now.get(k, unset) != then.get(k, unset) and not (any_regime and k.startswith("regime"))
-    )
-    if not differ:
-        return ""
-    key = differ[0]
-    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
-    was, now_ = then.get(key, unset), now.get(key, unset)
-    return f": the checkpoint has {key}={was}, this run {key}={now_}{more}"
+    differ = config_difference(saved, cfg, ("regime",) if any_regime else ())
+    return f": {told_difference(differ[0], differ, saved, cfg)}" if differ else ""
 
 
 def _document(npz: Any, name: str) -> dict:

@@ -84,11 +84,12 @@ def with_saved_overrides(argv: list[str]) -> list[str]:
     return [*flags, *extra, *rest]
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+def flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as dotted key -> value (a mapping with no keys leaves none)."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            out.update(_flat(v, f"{prefix}{k}."))
+            out.update(flat(v, f"{prefix}{k}."))
         return out
     return {prefix.rstrip("."): value}
 
@@ -100,18 +101,35 @@ def check_resume_config(path: Any, cfg: Any, explicit: list | None = None) -> No
     saved = read_header(path).get("config")
     if not isinstance(saved, dict):
         return
-    now, then = _flat(saved_config(cfg)), _flat(saved)
-    unset = "<unset>"
-    differ = sorted(k for k in set(now) | set(then) if now.get(k, unset) != then.get(k, unset))
+    differ = config_difference(saved, cfg)
     if not differ:
         return
     typed = [k for k in differ if any(k == e or k.startswith(f"{e}.") for e in explicit or [])]
     key = (typed or differ)[0]
-    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
     raise InputError(
         f"resume={path}",
-        f"was made with a different config: the checkpoint has {key}={then.get(key, unset)}, "
-        f"this run {key}={now.get(key, unset)}{more}",
+        f"was made with a different config: {told_difference(key, differ, saved, cfg)}",
         f"the checkpoint's value, or no {key} override (`migsim run resume=PATH` takes the "
         "checkpoint's config)",
     )
+
+
+UNSET = "<unset>"
+
+
+def config_difference(saved: dict, cfg: Any, skip: tuple[str, ...] = ()) -> list[str]:
+    """The dotted keys, sorted, whose value differs between a checkpoint's saved config and
+    this run's (`saved_config(cfg)`), leaving out those that start with one of `skip`."""
+    now, then = flat(saved_config(cfg)), flat(saved)
+    return sorted(
+        k
+        for k in set(now) | set(then)
+        if now.get(k, UNSET) != then.get(k, UNSET) and not k.startswith(skip)
+    )
+
+
+def told_difference(key: str, differ: list[str], saved: dict, cfg: Any) -> str:
+    """`the checkpoint has KEY=A, this run KEY=B (and N more)`."""
+    was, now = flat(saved).get(key, UNSET), flat(saved_config(cfg)).get(key, UNSET)
+    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
+    return f"the checkpoint has {key}={was}, this run {key}={now}{more}"

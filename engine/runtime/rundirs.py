@@ -138,18 +138,6 @@ def out_file(path: str | Path | None, flag: str) -> None:
         raise InputError(flag, f"'{where}' lies under the file '{blocker}'", "a file path")
 
 
-def out_dir(path: str | Path | None, flag: str) -> None:
-    """Refuse an output directory path that is a file or lies under one, before work."""
-    if path is None:
-        return
-    blocker = _ancestor_file(Path(path))
-    allowed = "a writable directory (created if missing)"
-    if blocker is not None and blocker == Path(path):
-        raise InputError(flag, f"'{path}' is a file, not a directory", allowed)
-    if blocker is not None:
-        raise InputError(flag, f"'{path}' cannot be created (under the file '{blocker}')", allowed)
-
-
 def in_file(path: str | Path | None, flag: str) -> None:
     """Refuse an input file that does not exist (or is a directory), before work."""
     if path is not None and not Path(path).is_file():

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from migsim.core.errors import InputError, own_code, plugin_failure
+from migsim.core.errors import InputError, own_code, plugin_code
 from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
 from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
 from migsim.core.world import World
@@ -185,15 +185,9 @@ class Simulation:
             self.supply_levers = after.supply_levers(self, year) if offers else None
             before = set(self.state.region_columns)
             fields = {k: id(v) for k, v in vars(self.state).items()}
-            if own_code(step.run):
+            # a plug-in's step: what its code raises names it (exit 2), not migsim
+            with plugin_code(step.run, f"step '{step.name}' in {year}"):
                 self._timed(step.name, step.run, self, year)
-            else:  # a plug-in's step: what its code raises names it (exit 2), not migsim
-                try:
-                    self._timed(step.name, step.run, self, year)
-                except (InputError, MemoryError):
-                    raise
-                except Exception as exc:  # noqa: BLE001
-                    raise plugin_failure(f"step '{step.name}' in {year}", exc) from None
             _check_writes(step, fields, self.state)
             added = set(self.state.region_columns) - before
             _check_columns(step, added)
@@ -385,10 +379,9 @@ def _check_values(step: Any, added: set, columns: dict, R: int) -> None:
     """A plug-in step's columns hold one finite number per region."""
     for name in sorted(added):
         arr = np.asarray(columns[name])
-        if arr.shape != (R,) or arr.dtype.kind not in "biuf" or not np.isfinite(arr).all():
-            got = f"{arr.dtype} of shape {arr.shape}"
-            if arr.shape == (R,) and arr.dtype.kind in "biuf":
-                got = "a value that is not finite"
+        numbers = arr.shape == (R,) and arr.dtype.kind in "biuf"
+        if not (numbers and np.isfinite(arr).all()):
+            got = "a value that is not finite" if numbers else f"{arr.dtype} of shape {arr.shape}"
             raise InputError(
                 f"step '{step.name}'", f"wrote column '{name}' as {got}", f"{R} finite numbers"
             )

@@ -102,24 +102,26 @@ def world_command(args: list[str]) -> int:
 
 
 def mappings_command(ns) -> int:
+    from migsim.analysis.runs import output_dir
     from migsim.cli import status
-    from migsim.runtime import rundirs
     from migsim.worldbuild.build import write_mappings
 
-    rundirs.out_dir(ns.out, "--out")
+    if ns.out:  # checked before the work, made when it is written
+        output_dir("--out", ns.out, create=False)
     for path in write_mappings(ns.out, ns.inputs):
         status(f"migsim world mappings: wrote {path}")
     return 0
 
 
 def projection_command(ns) -> int:
+    from migsim.analysis.runs import output_dir
     from migsim.cli import status
     from migsim.core.resources import config_dir
-    from migsim.runtime import rundirs
     from migsim.worldbuild.inputs import Inputs
     from migsim.worldbuild.projection import HISTORY_WORLDS, WORLD_MAPPINGS, write_projection
 
-    rundirs.out_dir(ns.out, "--out")
+    if ns.out:  # checked before the work, made when it is written
+        output_dir("--out", ns.out, create=False)
     out = ns.out or config_dir() / "scenario"
     for name in WORLD_MAPPINGS:
         status(f"migsim world projection: wrote {write_projection(name, out, Inputs(ns.inputs))}")
@@ -138,10 +140,11 @@ def build_command(ns) -> int:
             "needs one of --mapping and --all",
             "--mapping regions12|corridors|countries|PATH.csv, or --all",
         )
-    from migsim.runtime import rundirs
+    from migsim.analysis.runs import output_dir
     from migsim.worldbuild.build import build_all, build_world, check_years
 
-    rundirs.out_dir(ns.out, "--out")
+    if ns.out:  # checked before the work, made when it is written
+        output_dir("--out", ns.out, create=False)
     years = (ns.base_year, ns.growth_to) if ns.growth_to is not None else None
     check_years(ns.base_year, years)
     start = time.perf_counter()
