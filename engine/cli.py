@@ -275,7 +275,32 @@ def compare_command(ns) -> int:
     return 0
 
 
+# the run settings `migsim game` takes as flags: its errors name the flag
+_GAME_FLAGS = {
+    "years": "--years",
+    "population.size": "--size",
+    "seed": "--seed",
+    "world": "--world",
+    "world.name": "--world",
+}
+
+
 def game_command(ns) -> int:
+    from migsim.core.errors import InputError
+
+    try:
+        return _game(ns)
+    except InputError as exc:
+        flag = _GAME_FLAGS.get(exc.where)
+        if flag is None:
+            raise
+        allowed = exc.allowed
+        if flag == "--world" and allowed and allowed.startswith("world.name in "):
+            allowed = allowed.removeprefix("world.name in ").split(" or world.path")[0]
+        raise InputError(flag, exc.problem, allowed) from None
+
+
+def _game(ns) -> int:
     from migsim.analysis.runs import output_dir
     from migsim.games import annex, play
 

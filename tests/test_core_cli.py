@@ -116,7 +116,7 @@ def test_tiny_run_prints_summary_and_commits(tmp_path):
     assert manifest["years"] == 2 and manifest["world"] == "toy"
     for name in ("regions", "stocks", "flows"):
         assert (run_dir / f"{name}.parquet").is_file()
-    assert not (run_dir / ".staging").exists()
+    assert not list(tmp_path.glob(".run.staging*"))
     # Hydra's own record of the config sits next to the tables
     assert (run_dir / ".hydra" / "config.yaml").is_file()
 

@@ -450,6 +450,6 @@ def test_interrupted_run_leaves_no_tables(toy_run, compose_cfg, tmp_path, monkey
     assert calls["n"] == 2
     assert list(run_dir.rglob("*.parquet")) == []
     assert not (run_dir / "manifest.json").exists()
-    assert not (run_dir / ".staging").exists()
+    assert not list(tmp_path.glob(".interrupted.staging*"))
     # another, complete run is untouched
     assert _snapshot(toy_run.run_dir) == before

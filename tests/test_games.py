@@ -547,6 +547,31 @@ def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
     assert not (tmp_path / "g").exists()
 
 
+@pytest.mark.parametrize(
+    "flag, value, needle",
+    [
+        ("--years", "0", "--years: 0 is not a valid number of years"),
+        ("--size", "10", "--size: 10 people"),
+        ("--seed", "-1", "--seed: -1 is out of range"),
+        ("--world", "nope", "--world: no world directory"),
+    ],
+)
+def test_cli_game_names_its_own_flag_before_any_run(tmp_path, flag, value, needle):
+    args = ["--world", "toy", flag, value] if flag != "--world" else [flag, value]
+    proc = subprocess.run(
+        [sys.executable, "-m", "migsim.cli", "game", "NTH", "MID", *args]
+        + ["--out", str(tmp_path / "g")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"migsim: error: {needle}"), proc.stderr
+    assert not (tmp_path / "g").exists()
+
+
 def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
     """A side may be a bloc (CODE+CODE): the rich twins together against the poor STH
     (twins world, 400k agents, 6 years, seed 1). The bloc's levels are its members' sums

@@ -55,7 +55,11 @@ def test_a_sweep_may_add_runs_but_not_replace_them(tmp_path):
     assert again.returncode == 2 and "seed=2' already holds a complete run" in again.stderr
     assert _digest(sweep / "seed=2") == before
     assert not (sweep / "seed=3").exists()  # refused before any job ran
-    more = _run("-m", *TINY, "seed=3,4", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    # a flag's value given as the next word is not read as an override (`-cd DIR`)
+    extra = tmp_path / "more_configs"
+    extra.mkdir()
+    cd = ["-cd", str(extra)]
+    more = _run("-m", *cd, *TINY, "seed=3,4", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert more.returncode == 0, more.stderr
     assert (sweep / "seed=4" / "manifest.json").is_file()
     # other swept keys would nest new runs inside the earlier ones: refused too
@@ -84,3 +88,44 @@ def test_a_value_swept_twice_is_refused_and_inspecting_a_used_directory_is_not(t
     assert _run(*TINY, f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path).returncode == 0
     shown = _run(*TINY, f"hydra.run.dir={tmp_path / 'r'}", "--cfg=job", cwd=tmp_path)
     assert shown.returncode == 0 and "population:" in shown.stdout, shown.stderr
+
+
+def test_a_refused_run_in_an_unfinished_directory_keeps_it_and_logs_why(tmp_path):
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    (run_dir / "notes.txt").write_text("an unfinished run's file")
+    bad = _run(*TINY, "population.size=-5", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert (run_dir / "notes.txt").read_text() == "an unfinished run's file"
+    log = (run_dir / "run.log").read_text().strip().splitlines()
+    assert "refused: population.size: -5 people" in log[-1], log
+
+
+def test_two_writers_of_one_run_directory_never_mix(tmp_path):
+    import os
+
+    import polars as pl
+
+    from migsim.runtime import outputs
+
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    first, second = outputs.RunWriter(run_dir), outputs.RunWriter(run_dir)
+    assert first.staging != second.staging  # one staging directory per writer
+    first.table("regions", pl.DataFrame({"who": ["first"]}))
+    second.table("regions", pl.DataFrame({"who": ["second"]}))
+    first.commit({"run": "first"})
+    with pytest.raises(InputError, match="already holds a complete run"):
+        second.commit({"run": "second"})
+    assert pl.read_parquet(run_dir / "regions.parquet")["who"].to_list() == ["first"]
+    assert '"run": "first"' in (run_dir / "manifest.json").read_text()
+    assert not list(tmp_path.glob(".r.staging*"))
+    # a killed writer's staging directory is removed by the next writer on this machine;
+    # a live process's stays
+    prefix = f".r{outputs.STAGING}-{outputs._HOST}"
+    dead = tmp_path / f"{prefix}-999999999-x"
+    live = tmp_path / f"{prefix}-{os.getppid()}-x"
+    dead.mkdir()
+    live.mkdir()
+    outputs.RunWriter(tmp_path / "r").abort()
+    assert not dead.exists() and live.exists()

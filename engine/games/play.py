@@ -136,6 +136,9 @@ def play(
     }
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg0 = compose("config", overrides=base)
+    from migsim.config import validate
+
+    validate(cfg0)  # before the first run is announced
     tell = progress or (lambda line: None)
     for i, (sc, (name, comps)) in enumerate(regimes.items(), start=1):
         cfg = cfg0.copy()

@@ -50,7 +50,11 @@ def _task(cfg: DictConfig) -> Any:
     try:
         result = run_simulation(cfg, run_dir, explicit=_explicit_keys(hydra_cfg))
     except InputError as exc:
-        if remove_rejected(run_dir, fresh_logs) and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
+        if not remove_rejected(run_dir, fresh_logs):
+            # the directory stays (it held an unfinished run): its run.log says why this
+            # run stopped
+            log.error("refused: %s", exc, extra={"terminal": False})
+        elif str(hydra_cfg.mode) == "RunMode.MULTIRUN":
             remove_empty_parents(run_dir, hydra_cfg.sweep.dir)
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -1,10 +1,10 @@
 """Run outputs: Parquet tables and manifest.json, committed atomically.
 
 Tables and `manifest.json` are first written to a staging directory next to the run
-directory (`.<name>.staging/`); when every table is complete, one rename makes them appear
-in the run directory together. A run directory without a manifest is incomplete and
-readers skip it; an interrupted or failed run leaves no table and no temporary file behind,
-and other runs' files are never touched.
+directory (`.<name>.staging-<host>-<pid>-<random>/`, one per writing process); when every
+table is complete, one rename makes them appear in the run directory together. A run
+directory without a manifest is incomplete and readers skip it; an interrupted or failed run
+leaves no table and no temporary file behind, and other runs' files are never touched.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -69,19 +70,21 @@ def config_digest(cfg, drop: tuple[str, ...]) -> tuple[str, str]:
 class RunWriter:
     """Collects tables for one run and commits them into `run_dir` in one step.
 
-    Tables and manifest.json are staged in `<parent>/.<name>.staging/`, next to the run
-    directory. At commit the run directory's own files (Hydra's `.hydra/`, run.log,
-    progress.jsonl, checkpoints) are moved into the staging directory, and the staging
-    directory is renamed to the run directory: the tables and the manifest appear together,
-    in one rename. Any failure before that rename puts the run directory back as it was and
-    removes the staging directory."""
+    Tables and manifest.json are staged in `<parent>/.<name>.staging-<host>-<pid>-<random>/`,
+    next to the run directory: one staging directory per writer, so two processes given the
+    same run directory never share one. At commit the run directory's own files (Hydra's
+    `.hydra/`, run.log, progress.jsonl, checkpoints) are moved into the staging directory, and
+    the staging directory is renamed to the run directory: the tables and the manifest appear
+    together, in one rename. A run directory that received a complete run meanwhile (another
+    process's) is left as it is and this run is refused. Any failure before that rename puts
+    the run directory back as it was and removes the staging directory."""
 
     def __init__(self, run_dir: str | Path):
         self.run_dir = Path(run_dir)
-        self.staging = self.run_dir.parent / f".{self.run_dir.name}{STAGING}"
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
+        self.run_dir.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(self.run_dir)
+        prefix = f".{self.run_dir.name}{STAGING}-{_HOST}-{os.getpid()}-"
+        self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.run_dir.parent))
         self.written: list[str] = []
         self._moved: list[str] = []  # run directory entries moved into the staging directory
         self.columns: dict | None = None  # table -> column -> Column (declared on first use)
@@ -109,9 +112,14 @@ class RunWriter:
         """Write the manifest next to the staged tables, then rename them into place."""
         manifest = dict(manifest, tables=sorted(self.written))
         (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        if (self.run_dir / MANIFEST).exists():  # another process's run completed meanwhile
+            from migsim.runtime.rundirs import refuse_existing_run
+
+            self.abort()
+            refuse_existing_run(self.run_dir, "run directory")
         staged = {*self.written, MANIFEST}
         for entry in sorted(os.listdir(self.run_dir)):
-            if entry in staged:  # a previous run's table or manifest: replaced by this run's
+            if entry in staged:  # an unfinished run's table: replaced by this run's
                 continue
             os.rename(self.run_dir / entry, self.staging / entry)
             self._moved.append(entry)
@@ -136,6 +144,28 @@ class RunWriter:
                 pass
         self._moved = []
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+_HOST = platform.node().replace(os.sep, "_") or "host"
+
+
+def _remove_stale_staging(run_dir: Path) -> None:
+    """Remove the staging directories of `run_dir` left by writers on this host whose process
+    is gone (killed before it could clean up); another host's, or a live process's, stay."""
+    for path in run_dir.parent.glob(f".{run_dir.name}{STAGING}-{_HOST}-*"):
+        pid = path.name[len(f".{run_dir.name}{STAGING}-{_HOST}-") :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _cwd_inside(run_dir: Path) -> Path | None:

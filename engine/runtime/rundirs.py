@@ -30,24 +30,25 @@ def refuse_existing_run(path: str | Path, key: str) -> None:
         raise InputError(key, f"'{where}' already holds a complete run (manifest.json)", ALLOWED)
 
 
-def _given(argv: list[str], key: str) -> str | None:
-    values = [a.split("=", 1)[1] for a in argv if a.startswith(f"{key}=")]
+def _given(overrides: list[str], key: str) -> str | None:
+    values = [a.split("=", 1)[1] for a in overrides if a.startswith(f"{key}=")]
     value = values[-1] if values else None
     if value is None or "${" in value:  # Hydra's own (timestamped) directory: always new
         return None
     return value.strip("'\"")
 
 
-def job_dirs(sweep_dir: Path, argv: list[str]) -> list[Path] | None:
-    """The run directories a multirun with these command-line arguments writes under
-    `sweep_dir` (the `key=value/...` layout of `migsim.runtime.sweeps`), or None when they
-    cannot be told before Hydra runs (a glob sweep, a layout of one's own, sweeper params)."""
+def job_dirs(sweep_dir: Path, overrides: list[str]) -> list[Path] | None:
+    """The run directories a multirun with these overrides writes under `sweep_dir` (the
+    `key=value/...` layout of `migsim.runtime.sweeps`), or None when they cannot be told
+    before Hydra runs (a glob sweep, a layout of one's own, sweeper params)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from migsim.runtime import sweeps
 
-    task = [a for a in argv if not a.startswith("-") and not a.startswith("hydra")]
-    if any(a.startswith(("hydra.sweep.subdir=", "hydra.sweeper", "hydra.callbacks")) for a in argv):
+    task = [a for a in overrides if not a.lstrip("+~").startswith("hydra")]
+    hydra_keys = ("hydra.sweep.subdir=", "hydra.sweeper", "hydra.callbacks")
+    if any(a.lstrip("+~").startswith(hydra_keys) for a in overrides):
         return None
     try:
         parsed = OverridesParser.create().parse_overrides(task)
@@ -85,12 +86,18 @@ def check_argv(argv: list[str]) -> None:
     """Refuse a `migsim run` whose run directory (or a multirun job's, or the sweep
     directory itself) holds a complete run, and a multirun that would run two jobs into one
     directory (a value swept twice)."""
+    from hydra._internal.utils import get_args_parser
+
     if any(_nothing_run(a) for a in argv):
         return  # nothing is run or written
-    if "-m" in argv or "--multirun" in argv:
-        given = _given(argv, "hydra.sweep.dir")
+    # Hydra's own parser: a flag's value given as the next word (`-cd DIR`, `-cn NAME`) is
+    # the flag's, not an override
+    args, _ = get_args_parser().parse_known_args(argv)
+    overrides = list(args.overrides or [])
+    if args.multirun:
+        given = _given(overrides, "hydra.sweep.dir")
         root = Path(given) if given is not None else Path(".")
-        jobs = job_dirs(root, argv)
+        jobs = job_dirs(root, overrides)
         if jobs is not None and len(set(jobs)) < len(jobs):
             twice = next(j for j in jobs if jobs.count(j) > 1).relative_to(root)
             raise InputError(
@@ -114,7 +121,7 @@ def check_argv(argv: list[str]) -> None:
             for found in inner:
                 refuse_existing_run(found.parent, "hydra.sweep.dir")
         return
-    given = _given(argv, "hydra.run.dir")
+    given = _given(overrides, "hydra.run.dir")
     if given is not None:
         refuse_existing_run(given, "hydra.run.dir")
 
