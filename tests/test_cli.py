@@ -298,3 +298,12 @@ def test_calibrate_takes_hydra_overrides_and_out():
     ns = parse(["calibrate", "world=toy", "--out", "cal.json", "+behaviour.params.a=1", "~x"])
     assert ns.out == "cal.json"
     assert ns.overrides == ["world=toy", "+behaviour.params.a=1", "~x"]
+
+
+def test_a_reader_that_goes_away_is_no_bug(tmp_path):
+    # `migsim params | true`: stdout's reader closes first; exit 141 as SIGPIPE, no message
+    cmd = f"{sys.executable} -m migsim params | true; echo ${{PIPESTATUS[0]}}"
+    proc = subprocess.run(
+        ["bash", "-c", cmd], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == "141" and proc.stderr == "", (proc.stdout, proc.stderr)

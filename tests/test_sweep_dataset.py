@@ -3,6 +3,7 @@ in place by one `pl.scan_parquet(..., hive_partitioning=True)` (migsim.runtime.s
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,30 @@ def test_compare_and_collect_find_the_nested_runs(regime_seed_sweep):
     assert exit_info.value.code == 0
     data = pl.read_parquet(f"{regime_seed_sweep}/dataset/**/*.parquet", hive_partitioning=True)
     assert data.group_by("regime", "seed").len().height == 4
+    # the dataset's columns keep their units and meanings, as the run tables do
+    import pyarrow.parquet as pq
+
+    part = next((regime_seed_sweep / "dataset").rglob("*.parquet"))
+    assert pq.read_schema(part).field("gdp").metadata[b"unit"] == b"PPP $"
+    # run directories and the dataset are readable as mkdir makes them (not mkdtemp's 0700)
+    umask = os.umask(0)
+    os.umask(umask)
+    for made in (regime_seed_sweep / "regime=status_quo" / "seed=1", regime_seed_sweep / "dataset"):
+        assert made.stat().st_mode & 0o777 == 0o777 & ~umask, made
+    # a comparison refused for its baseline leaves no --out directory behind
+    with pytest.raises(SystemExit) as refused:
+        out = regime_seed_sweep.parent / "cmp"
+        cli_main(["compare", str(regime_seed_sweep), "--baseline", "nope", "--out", str(out)])
+    assert refused.value.code == 2 and not out.exists()
+
+
+def test_the_comparison_of_a_sweep_can_be_switched_off(tmp_path):
+    sweep = tmp_path / "s"
+    off = "hydra.callbacks.compare.enabled=false"  # as docs/comparing.md gives it
+    proc = multirun(sweep, "regime=status_quo,free_mobility", off)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (sweep / "regime=free_mobility" / MANIFEST).is_file()
+    assert not (sweep / "comparison.parquet").exists()
 
 
 def test_a_key_named_like_a_column_is_renamed_and_the_column_kept(tmp_path):

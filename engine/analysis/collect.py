@@ -15,7 +15,6 @@ regime=<name>/seed=<n>/part-0.parquet, readable with
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -23,6 +22,8 @@ import pyarrow.dataset as ds
 
 from migsim.analysis.runs import Result, find_runs, load_run, output_dir
 from migsim.core.errors import InputError
+from migsim.runtime.columns import arrow_table, declared
+from migsim.runtime.outputs import staging_dir
 
 
 def run_parameters(run: Result) -> dict:
@@ -97,11 +98,11 @@ def collect(sweep_dir: str | Path, table: str = "regions") -> Path:
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "is a file, not a directory", "the dataset directory (or none)")
     output_dir("SWEEP_DIR", sweep_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".dataset-staging-", dir=sweep_dir))
+    staging = staging_dir(".dataset-staging-", sweep_dir)
     old = sweep_dir / f".dataset-old-{staging.name.rsplit('-', 1)[-1]}"
     try:
         ds.write_dataset(
-            data.to_arrow(),
+            arrow_table(data, declared().get(table, {})),  # each column's unit and meaning
             staging,
             format="parquet",
             partitioning=["regime", "seed"],

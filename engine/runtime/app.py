@@ -180,6 +180,7 @@ EXIT_INPUT = 2  # bad input: a config value, file or command line
 EXIT_VERDICT = 3  # `migsim validate` ran but a check failed
 EXIT_ENVIRONMENT = 4  # disk full, out of memory, a missing launcher
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # stdout's reader went away (128 + SIGPIPE, as the shell reports it)
 
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
@@ -283,6 +284,12 @@ def guarded(fn) -> int:
         sys.exit(EXIT_INTERRUPTED)
     except (SystemExit, GeneratorExit):
         raise
+    except BrokenPipeError:
+        # the reader went away (`migsim params | head`): nothing more to say, as other
+        # command-line tools; stdout pointed at nothing so the exit's flush cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     except BaseException as exc:
         env = environment_problem(exc)
         if _debug():

@@ -84,7 +84,7 @@ class RunWriter:
         self.run_dir.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_staging(self.run_dir)
         prefix = f".{self.run_dir.name}{STAGING}-{_HOST}-{os.getpid()}-"
-        self.staging = Path(tempfile.mkdtemp(prefix=prefix, dir=self.run_dir.parent))
+        self.staging = staging_dir(prefix, self.run_dir.parent)
         self.written: list[str] = []
         self._moved: list[str] = []  # run directory entries moved into the staging directory
         self.columns: dict | None = None  # table -> column -> Column (declared on first use)
@@ -144,6 +144,17 @@ class RunWriter:
                 pass
         self._moved = []
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def staging_dir(prefix: str, parent: Path) -> Path:
+    """A new directory under `parent` named `prefix` + random letters, with the permissions
+    `mkdir` gives under the process's umask (mkdtemp's are 0700: a run directory renamed from
+    it would be unreadable to the user's group)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o777 & ~umask)
+    return path
 
 
 _HOST = platform.node().replace(os.sep, "_") or "host"

@@ -157,9 +157,11 @@ def write_comparison(
     staging directory inside the output directory and moved into place only when all are
     done, so a failure leaves the files of an earlier comparison as they were."""
     runs = find_runs(sweep_dir)
-    out = output_dir("--out" if out_dir is not None else "DIR", out_dir or sweep_dir)
+    option = "--out" if out_dir is not None else "DIR"
+    output_dir(option, out_dir or sweep_dir, create=False)
     ref = reference_of(runs, baseline)
     table = compare(sweep_dir, baseline, runs, ref)
+    out = output_dir(option, out_dir or sweep_dir)  # made once the comparison holds
     staging = Path(tempfile.mkdtemp(prefix=".comparison-staging-", dir=out))
     try:
         write_parquet(table, staging / "comparison.parquet")
