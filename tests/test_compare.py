@@ -307,7 +307,7 @@ def test_comparison_parquet_carries_units(sweep):
     units = dict(
         pl.read_parquet(sweep / "comparison.parquet").select("measure", "unit").unique().iter_rows()
     )
-    assert units["world_gdp"] == "US$ (PPP)" and units["migrant_stock"] == "people"
+    assert units["world_gdp"] == "PPP $" and units["migrant_stock"] == "people"
 
 
 def test_a_variant_without_its_baseline_is_an_error(variant_sweep, tmp_path):

@@ -41,7 +41,7 @@ def _table() -> pl.DataFrame:
                 "baseline": base,
                 "change": value - base,
                 "change_pct": 100 * (value - base) / base,
-                "unit": "US$ (PPP)",
+                "unit": "PPP $",
             }
         )
     return pl.DataFrame(out)

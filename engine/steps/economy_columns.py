@@ -66,7 +66,12 @@ TABLE_COLUMNS = {
         "region": Column("", "region of residence"),
         "nativity": Column("", "native or immigrant"),
         "skill": Column("", "skill: low, high (tertiary)"),
-        "people": Column("people", "employed people in the group (agents' weights summed)"),
+        "people": Column(
+            "people",
+            "employed people in the group, estimated from the one agent in eight (by person "
+            "id) whose earnings give the percentiles, scaled by eight: a sample, not the "
+            "group's count (fiscal's people count every resident)",
+        ),
         **{
             f"p{p}": Column("PPP $/yr", f"{p}th percentile of annual earnings") for p in PERCENTILES
         },

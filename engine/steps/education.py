@@ -59,7 +59,12 @@ class EducationStep(Step):
     columns = {
         "graduates": Column("people", "people completing tertiary education this year"),
         "ex_ante_tertiary_share": Column("share", "probability of a degree at 22, H_ex"),
-        "skilled_emigration_rate": Column("share", "tertiary emigrants 25+ over tertiary natives"),
+        "skilled_emigration_rate": Column(
+            "share",
+            "tertiary-educated people 25+ born in the region living abroad, over all of them "
+            "(abroad and at home), from the previous year's counts: the prospect the year's "
+            "education choice responds to",
+        ),
         "brain_gain": Column(
             "share",
             "resident tertiary share H_post minus its value were the tertiary-educated's "

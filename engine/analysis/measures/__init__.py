@@ -6,7 +6,7 @@ frame with the columns `scope` (a region code, a welfare group or "world") and `
 
     from migsim.analysis.measures import final_year, measure
 
-    @measure("world_gdp", unit="US$ (PPP)", doc="World GDP: the regions' GDP summed.")
+    @measure("world_gdp", unit="PPP $", doc="World GDP: the regions' GDP summed.")
     def world_gdp(run):
         return world_sum(final_year(run.table("regions")), "gdp")
 
@@ -51,7 +51,7 @@ _loaded = False
 
 
 def measure(name: str, *, unit: str, doc: str, report: bool = True):
-    """Declare a measure: `@measure("gdp", unit="US$ (PPP)", doc="...")` on a function
+    """Declare a measure: `@measure("gdp", unit="PPP $", doc="...")` on a function
     `run -> DataFrame[scope, value]` of the final simulated year."""
 
     def register(fn: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:

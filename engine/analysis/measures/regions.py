@@ -24,28 +24,29 @@ def _declare_regional(name: str, unit: str, doc: str, report: bool = True) -> No
     measure(name, unit=unit, doc=doc, report=report)(lambda run: _regional(run, name))
 
 
-@measure("world_gdp", unit="US$ (PPP)", doc="World GDP: the regions' GDP summed.")
+@measure("world_gdp", unit="PPP $", doc="World GDP: the regions' GDP summed.")
 def world_gdp(run) -> pl.DataFrame:
     return world_sum(final_year(run.table("regions")), "gdp")
 
 
-_declare_regional("gdp", "US$ (PPP)", "GDP by region.", report=False)
-_declare_regional("gdp_per_capita", "US$ (PPP)", "GDP per resident.", report=False)
+_declare_regional("gdp", "PPP $", "GDP by region.", report=False)
+_declare_regional("gdp_per_capita", "PPP $", "GDP per resident.", report=False)
 for _skill in ("low", "high"):
     for _nativity in ("native", "immigrant"):
         _declare_regional(
             f"wage_{_skill}_{_nativity}",
-            "US$ (PPP) per efficiency unit",
+            "PPP $ per efficiency unit",
             f"Wage of {_skill}-skilled {_nativity}s per efficiency unit of labour.",
         )
 _declare_regional(
-    "fiscal_balance", "US$ (PPP)", "Taxes, other revenue and levies minus public spending."
+    "fiscal_balance", "PPP $", "Taxes, other revenue and levies minus public spending."
 )
 _declare_regional(
     "skilled_emigration_rate",
     "share",
-    "Emigration rate of the tertiary-educated born in the region (the prospect their "
-    "education choice responds to).",
+    "Emigration rate of the tertiary-educated (25+) born in the region: those abroad over all "
+    "of them, from the previous year's counts (the prospect the year's education choice "
+    "responds to).",
 )
 _declare_regional("tertiary_share", "share", "Tertiary-educated share of the residents.")
 _declare_regional("emigrants", "people", "People born in the region living abroad.", report=False)
@@ -53,7 +54,7 @@ _declare_regional("emigrants", "people", "People born in the region living abroa
 
 @measure(
     "levy_revenue",
-    unit="US$ (PPP)",
+    unit="PPP $",
     doc="Emigrant levies (Bhagwati tax) received by the region of origin.",
 )
 def levy_revenue(run) -> pl.DataFrame:

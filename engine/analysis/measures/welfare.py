@@ -38,26 +38,26 @@ _TOTAL = pl.col("private_income") + pl.col("public_income") - pl.col("externalit
 
 @measure(
     "real_income",
-    unit="US$ (PPP)",
+    unit="PPP $",
     doc="Private plus public income of the group, less the externality costs it bears.",
 )
 def real_income(run) -> pl.DataFrame:
     return _income(run, _TOTAL)
 
 
-@measure("real_income_private", unit="US$ (PPP)", doc="Private income of the group.")
+@measure("real_income_private", unit="PPP $", doc="Private income of the group.")
 def real_income_private(run) -> pl.DataFrame:
     return _income(run, pl.col("private_income"))
 
 
-@measure("real_income_public", unit="US$ (PPP)", doc="Public spending the group receives.")
+@measure("real_income_public", unit="PPP $", doc="Public spending the group receives.")
 def real_income_public(run) -> pl.DataFrame:
     return _income(run, pl.col("public_income"))
 
 
 @measure(
     "real_income_per_person",
-    unit="US$ (PPP) per person",
+    unit="PPP $ per person",
     doc="Real income of the group per member.",
     report=False,
 )
