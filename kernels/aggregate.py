@@ -19,6 +19,7 @@ import numpy as np
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.cellsums import sum_lanes
+from migsim.kernels.grid import MONEY_SCALE, on_grid
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 # Most cells the lanes' histograms of `count_cells` (and the incomes pass's count by cell,
@@ -114,9 +115,10 @@ def id_chunk_bounds(person_id: np.ndarray, n: int, next_id: int) -> np.ndarray:
 
 @nb.njit(**EXACT_JIT)
 def wealth_by_location(n, people, weight, n_regions):
-    """Wealth of the living in real-people dollars by location (R,): the sum, in row order,
-    of float64(wealth) x weight[origin], exactly as `np.bincount` over the living rows adds
-    them, without the masked copies of four columns (about 20 bytes a person)."""
+    """Wealth of the living in real-people dollars by location (R,): the sum of
+    float64(wealth) x weight[origin], each on the money grid (`migsim.kernels.grid`: the same
+    bits in any order, so whatever the shards), exactly as `np.bincount` over the living
+    rows adds them, without the masked copies of four columns (about 20 bytes a person)."""
     alive = people.alive
     location = people.location
     origin = people.origin
@@ -124,5 +126,5 @@ def wealth_by_location(n, people, weight, n_regions):
     out = np.zeros(n_regions)
     for i in range(n):
         if alive[i]:
-            out[location[i]] += np.float64(wealth[i]) * weight[origin[i]]
+            out[location[i]] += on_grid(np.float64(wealth[i]) * weight[origin[i]], MONEY_SCALE)
     return out

@@ -45,6 +45,7 @@ from migsim.kernels.experience import (  # noqa: F401 (EXPERIENCE_*: read here b
     experience_band,
     experience_bands,
 )
+from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, UNITS_SCALE, on_grid
 from migsim.kernels.histogram import (  # noqa: F401 (HIST_*: the histogram's shape, read here)
     HIST_BINS,
     HIST_SAMPLE_MASK,
@@ -174,7 +175,9 @@ def supply_rows(
             if (person_id[i] & HIST_SAMPLE_MASK) == 0 and units > 0.0:
                 rel = units * relative_wage[loc, e, x, j]
                 k = hist_bin_fast(rel, hist_cells, hist_lowest, hist_edges)
-                hist_out[c, loc, j, skill_class(e), k] += weight[o] * (HIST_SAMPLE_MASK + 1)
+                hist_out[c, loc, j, skill_class(e), k] += on_grid(
+                    weight[o] * (HIST_SAMPLE_MASK + 1), PEOPLE_SCALE
+                )
             cell = ((loc * 3 + e) * N_EXPERIENCE + x) * 2 + j
             if cell != cell_now:  # rows come in runs of one cell: its sum in a register
                 if cell_now >= 0:
@@ -189,12 +192,12 @@ def supply_rows(
                 q, f = downgrade(k, below[loc, e, x], below[loc, e - 1, xb])
                 if q > 0.0:
                     base = units / k
-                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += (
-                        base * q * f * weight[o]
+                    supply[((loc * 3 + e - 1) * N_EXPERIENCE + xb) * 2 + 1] += on_grid(
+                        base * q * f * weight[o], UNITS_SCALE
                     )
-                    units_now += base * (1.0 - q) * weight[o]
+                    units_now += on_grid(base * (1.0 - q) * weight[o], UNITS_SCALE)
                     continue
-            units_now += units * weight[o]
+            units_now += on_grid(units * weight[o], UNITS_SCALE)
     if cell_now >= 0:
         supply[cell_now] = units_now
 
@@ -325,7 +328,7 @@ def incomes(
             # looked up once per run: rows come in such runs (synthesis sorts each group's rows
             # by sex, age and education), and the same values give the same bytes
             key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-            w = wage = tr = public = remit_scale_share = subs = keep = 0.0
+            w = w_people = wage = tr = public = remit_scale_share = subs = keep = 0.0
             wage_below = w_own = w_low = 0.0  # a downgraded worker's cells (0: none)
             abroad = sends = irregular = works = False
             s = g_fixed = g_old = 0
@@ -368,6 +371,7 @@ def incomes(
                             last = cell
                             run = 0
                     w = weight[o]
+                    w_people = on_grid(w, PEOPLE_SCALE)
                     abroad = loc != o
                     sends = abroad or st == INTRA_REGIONAL
                     j = 1 if sends else 0
@@ -429,7 +433,7 @@ def incomes(
                     paid_levy = 0.0
                     if abroad and years_abroad[i] < levy_years:
                         paid_levy = earnings * levy[o, s]
-                        levy_out[part, o] += paid_levy * w
+                        levy_out[part, o] += on_grid(paid_levy * w, MONEY_SCALE)
                     net = earnings - tax - paid_levy
                     if sends:  # the same for a whole run of rows
                         # whether this person sends is a coin flip on the draw and on being
@@ -441,11 +445,11 @@ def incomes(
                         if amount > net:
                             amount = net
                         sent = amount if (net > 0.0) & (u < p) else 0.0
-                        remit_r += sent * w
-                    earnings_f += earnings * w
-                    tax_f += tax * w
-                public_f += public * w
-                people_f += w
+                        remit_r += on_grid(sent * w, MONEY_SCALE)
+                    earnings_f += on_grid(earnings * w, MONEY_SCALE)
+                    tax_f += on_grid(tax * w, MONEY_SCALE)
+                public_f += on_grid(public * w, MONEY_SCALE)
+                people_f += w_people
                 g = g_fixed
                 if g < 0:
                     g = 3 if years_abroad[i] < elapsed else g_old
@@ -458,9 +462,9 @@ def incomes(
                     people_g = group_out[part, g, 0]
                     private_g = group_out[part, g, 1]
                     public_g = group_out[part, g, 2]
-                people_g += w
-                private_g += (net - sent) * w
-                public_g += public * w
+                people_g += w_people
+                private_g += on_grid((net - sent) * w, MONEY_SCALE)
+                public_g += on_grid(public * w, MONEY_SCALE)
                 wealth[i] = wealth[i] * keep + savings_rate * max(net - sent, 0.0)
             if f_now >= 0:
                 fiscal[f_now, 0] = earnings_f

@@ -72,6 +72,14 @@ def test_golden_run(name, tmp_path):
         assert got[table]["sha256"] == expected[table]["sha256"], f"{name}/{table} values"
 
 
+def test_the_sharded_run_is_the_single_process_run():
+    """The recorded 4-shard run has the digests of the single-process run, table by table:
+    counts exactly, and float sums by their grid (`migsim.kernels.grid`)."""
+    recorded = json.loads(DIGESTS.read_text())
+    assert RUNS["shards"] == [*RUNS["default"], "shards.count=4"]
+    assert recorded["shards"] == recorded["default"]
+
+
 def test_golden_run_other_draw_path(tmp_path):
     """The kernels draw a block's random numbers in a vectorised loop on CPUs with
     AVX-512DQ and one by one elsewhere (`migsim.kernels._config.VECTOR_DRAWS`); the test

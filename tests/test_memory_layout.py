@@ -9,6 +9,7 @@ import pytest
 
 from migsim.kernels import income as ik
 from migsim.kernels.bundles import empty_people
+from migsim.kernels.grid import MONEY_SCALE, on_grid_array
 from migsim.people.population import Population
 from migsim.people.shards import Shard
 
@@ -31,11 +32,22 @@ def test_wealth_by_location_equals_the_bincount_bit_for_bit():
     alive = people.alive[:n].astype(bool)
     want = np.bincount(
         people.location[:n][alive],
-        weights=people.wealth[:n][alive].astype(np.float64) * weight[people.origin[:n][alive]],
+        weights=on_grid_array(
+            people.wealth[:n][alive].astype(np.float64) * weight[people.origin[:n][alive]],
+            MONEY_SCALE,
+        ),
         minlength=R,
     )
     got = ik.wealth_by_location(n, people, weight, R)
     assert got.tobytes() == want.tobytes()
+    # the same bits in any order of the rows (as shards add their parts in another order)
+    values = on_grid_array(
+        people.wealth[:n][alive].astype(np.float64) * weight[people.origin[:n][alive]],
+        MONEY_SCALE,
+    )
+    order = np.random.default_rng(3).permutation(values.size)
+    shuffled = np.bincount(people.location[:n][alive][order], weights=values[order], minlength=R)
+    assert shuffled.tobytes() == got.tobytes()
 
 
 @pytest.mark.parametrize("next_id", [1, 64, 99_991, 2**32])

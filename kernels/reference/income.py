@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from migsim.kernels.bundles import TERTIARY
+from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, UNITS_SCALE, on_grid_array
 from migsim.kernels.income import (
     EXPERIENCE_START,
     EXPERIENCE_WIDTH,
@@ -158,14 +159,17 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
     own = np.where(abroad, own, units)
     down = np.where(abroad, down, 0.0)
     supply = _chunk_sums(
-        bounds, (R, 3, N_EXPERIENCE, 2), (np.where(working, loc, -1), e, x, j), own * w
+        bounds,
+        (R, 3, N_EXPERIENCE, 2),
+        (np.where(working, loc, -1), e, x, j),
+        on_grid_array(own * w, UNITS_SCALE),
     )
     moved = working & (down > 0.0)
     supply += _chunk_sums(
         bounds,
         (R, 3, N_EXPERIENCE, 2),
         (np.where(moved, loc, -1), np.maximum(e - 1, 0), xb, np.ones_like(j)),
-        down * w,
+        on_grid_array(down * w, UNITS_SCALE),
     )
     sampled = working & ((pid & HIST_SAMPLE_MASK) == 0)
     logs = np.log(np.where(working, units * work.relative_wage[loc, e, x, j], 1.0))
@@ -175,9 +179,14 @@ def labour_supply(key, year, bounds, people, weight, work, n_regions):
         bounds,
         (R, 2, 2, HIST_BINS),
         (np.where(sampled, loc, -1), j, s, bins),
-        w * (HIST_SAMPLE_MASK + 1),
+        on_grid_array(w * (HIST_SAMPLE_MASK + 1), PEOPLE_SCALE),
     )
     return units.astype(np.float32), supply, hist
+
+
+def on_money_grid(values):
+    """Money addends on their grid (`migsim.kernels.grid`)."""
+    return on_grid_array(values, MONEY_SCALE)
 
 
 def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, money, n_regions):
@@ -196,6 +205,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     years = people.years_abroad[:m]
     b = band_of_age[people.age[:m]].astype(np.int64)
     w = weight[o]
+    heads = on_grid_array(w, PEOPLE_SCALE)  # each addend on its grid (migsim.kernels.grid)
     abroad = loc != o
     j = (abroad | (st == INTRA_REGIONAL)).astype(np.int64)
     irregular = st == IRREGULAR
@@ -221,21 +231,22 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     only = np.where(live, loc, -1)
     fiscal = np.stack(
         [
-            _chunk_sums(bounds, (R, 2, 2, B), (only, j, s, b), values * w)
+            _chunk_sums(bounds, (R, 2, 2, B), (only, j, s, b), on_money_grid(values * w))
             for values in (earnings, tax, public)
         ]
-        + [_chunk_sums(bounds, (R, 2, 2, B), (only, j, s, b), w)],
+        + [_chunk_sums(bounds, (R, 2, 2, B), (only, j, s, b), heads)],
         axis=-1,
     )
-    remit = _chunk_sums(bounds, (R, R), (np.where(remits, loc, -1), o), sent * w)
+    remit = _chunk_sums(bounds, (R, R), (np.where(remits, loc, -1), o), on_money_grid(sent * w))
     groups = np.stack(
         [
             _chunk_sums(bounds, (5,), (np.where(live, group, -1),), values)
-            for values in (w, (net - sent) * w, public * w)
+            for values in (heads, on_money_grid((net - sent) * w), on_money_grid(public * w))
         ],
         axis=-1,
     )
-    levy = _chunk_sums(bounds, (R,), (np.where(live & levied, o, -1),), paid_levy * w)
+    levied_o = np.where(live & levied, o, -1)
+    levy = _chunk_sums(bounds, (R,), (levied_o,), on_money_grid(paid_levy * w))
     wealth = people.wealth[:m].astype(np.float64)
     new = wealth * (1.0 - money.wealth_depreciation[loc]) + money.savings_rate * np.maximum(
         net - sent, 0.0
