@@ -25,6 +25,8 @@ from migsim.runtime.simulation import Simulation
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("regions", "stocks", "flows", "fiscal", "remittances", "welfare", "earnings")
+
+
 def assert_same_run(single: Path, sharded: Path) -> None:
     """Every table the same bytes: counts are agent counts x origin weights, and every float
     sum (money, efficiency units, weighted head counts) adds addends on a grid
