@@ -275,6 +275,34 @@ def test_broken_calibration_file_is_reported(world_copy):
     assert "\n" not in str(err.value)
 
 
+def test_broken_calibration_hint_is_a_command_that_mends_it(tmp_path):
+    """A world of the user's own (`world.path`) is named by its directory and base year in
+    the suggested command (its directory's name is no world config), and that command
+    writes a calibration the run then reads; a shipped world is named by `world=NAME`."""
+    import re
+    import shlex
+
+    from migsim.cli import main
+    from migsim.core.resources import world_overrides
+
+    assert world_overrides(load_world("toy")) == "world=toy"
+    target = tmp_path / "my world"
+    shutil.copytree(DATA / "toy", target)
+    (target / "base_year.txt").write_text("2010\n")
+    (target / CALIBRATION_FILE).write_text("{not json")
+    world = load_world("toy", target)
+    with pytest.raises(InputError, match="not a valid calibration") as err:
+        load_calibration(world, BehaviourConf(), PopulationConf())
+    command = re.search(r"rerun `migsim calibrate ([^`]*)`", str(err.value)).group(1)
+    args = shlex.split(command)
+    assert args == [f"world.path={target.resolve()}", "world.base_year=2010"]
+    with pytest.raises(SystemExit) as done:
+        main(["calibrate", *args])
+    assert done.value.code in (0, None)
+    cal = load_calibration(load_world("toy", target), BehaviourConf(), PopulationConf())
+    assert cal.provenance["source"] == "stored"
+
+
 def test_written_calibration_loads_back_identically(world_copy):
     world = load_world("default", world_copy)
     conf = BehaviourConf(income_elasticity=0.8)

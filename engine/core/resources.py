@@ -10,6 +10,7 @@ calibrations a user computes for a shipped world go to the user cache
 from __future__ import annotations
 
 import os
+import shlex
 from importlib.resources import files
 from pathlib import Path
 
@@ -45,3 +46,13 @@ def is_shipped(path: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def world_overrides(world) -> str:
+    """The overrides that name `world` on a command line: `world=NAME` for a shipped or
+    installed world, `world.path=DIR world.base_year=YEAR` for a directory of the user's own
+    (its name is not a world config, and its base year is not read from the config)."""
+    if is_shipped(world.path) and (config_dir() / "world" / f"{world.name}.yaml").is_file():
+        return f"world={world.name}"
+    path = shlex.quote(f"world.path={Path(world.path).resolve()}")
+    return f"{path} world.base_year={world.base_year}"

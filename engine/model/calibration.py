@@ -44,7 +44,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from migsim.core.errors import InputError
-from migsim.core.resources import cache_dir, is_shipped
+from migsim.core.resources import cache_dir, is_shipped, world_overrides
 from migsim.core.world import World
 from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
 from migsim.model.cells import BAND_LOWER, B, BaseCells, base_cells, cap_infeasible_targets  # noqa: F401
@@ -422,7 +422,7 @@ def check_calibration(cal: Calibration, world: World, path: Path) -> None:
     """Refuse a stored calibration whose arrays have the wrong shape, a value that is not
     finite, or one outside its plausible range (one line naming the file and the field)."""
     R = world.n_regions
-    hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
+    hint = f"rerun `migsim calibrate {world_overrides(world)}` or delete the file"
     for name, ((lo, hi), tail) in CALIBRATION_RANGES.items():
         if (values := getattr(cal, name)) is None:  # an optional field the file lacks
             continue
@@ -475,7 +475,7 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     for path in calibration_candidates(world):
         if not path.is_file():
             continue
-        hint = f"rerun `migsim calibrate world={world.name}` or delete the file"
+        hint = f"rerun `migsim calibrate {world_overrides(world)}` or delete the file"
         try:
             raw = path.read_bytes()
             text = gzip.decompress(raw).decode() if path.suffix == ".gz" else raw.decode()
