@@ -232,6 +232,40 @@ def test_timing_keys_are_checked():
         )
     with pytest.raises(InputError, match="ramp_years: needs from_year"):
         migsim.run([*BASE, "regime.name=bad", "+regime.components=[{kind: close, ramp_years: 3}]"])
+    # a year with a fraction is refused, not truncated (2015.5 acted from 2015)
+    with pytest.raises(InputError, match=r"from_year: 2015.5 is not a whole number"):
+        migsim.run(
+            [*BASE, "regime.name=bad", "+regime.components=[{kind: close, from_year: 2015.5}]"]
+        )
+
+
+@pytest.mark.parametrize(
+    "component",
+    [
+        {"kind": "close", "from_year": 2015.5},
+        {"kind": "close", "to_year": 2020.25},
+        {"kind": "close", "from_year": 2015, "ramp_years": 2.5},
+        {"kind": "free_movement", "year": 2004.5},
+        {"kind": "circular_migration", "visa_years": 1.5},
+    ],
+)
+def test_years_must_be_whole(component):
+    """A year or a count of years with a fraction stops the run with one line naming the key;
+    the same value written whole (2015.0) is accepted."""
+    from omegaconf import OmegaConf
+
+    from migsim.regimes.policy import status_quo
+    from migsim.regimes.timeline import PolicyTimeline
+
+    world = load_world("default")
+    base = status_quo(world, np.zeros((world.n_regions, world.n_regions, 2)))
+    key = next(k for k, v in component.items() if isinstance(v, float))
+    conf = OmegaConf.create({"name": "bad", "components": [component]})
+    with pytest.raises(InputError, match=rf"\.{key}: .* is not a whole number") as err:
+        PolicyTimeline(conf, world, base, 2013).at(2021)
+    assert "\n" not in str(err.value)
+    conf.components[0][key] = float(int(component[key]))
+    PolicyTimeline(conf, world, base, 2013).at(2021)
 
 
 def test_a_ramp_phases_a_component_in():

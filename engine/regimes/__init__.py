@@ -33,6 +33,7 @@ from migsim.regimes.registry import (
     regime_components,
     regime_name,
     region_mask,
+    whole,
 )
 
 
@@ -68,6 +69,7 @@ __all__ = [
     "regime_components",
     "regime_name",
     "region_mask",
+    "whole",
     "status_quo",
     "tied_corridors",
 ]

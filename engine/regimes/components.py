@@ -11,7 +11,15 @@ import numpy as np
 from migsim.core.errors import InputError
 from migsim.core.world import World
 from migsim.regimes.policy import Policy, bloc_matrix
-from migsim.regimes.registry import CORRIDOR_KEYS, _codes, _corridors, _number, _skills, component
+from migsim.regimes.registry import (
+    CORRIDOR_KEYS,
+    _codes,
+    _corridors,
+    _number,
+    _skills,
+    component,
+    whole,
+)
 
 
 @component(
@@ -120,7 +128,7 @@ def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     share = _number(c, "share", 0.03, 0.0, 1.0, where)
     mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")}, where)
     factor = _number(c, "cost_factor", 0.0, 0.0, 1.0, where)
-    years = int(_number(c, "visa_years", 3, 1, 20, where))
+    years = whole(c, "visa_years", 3, 1, 20, where)
     policy.policy_cost[mask] *= factor
     offered = mask.any(axis=0)  # (d, s)
     policy.temporary_offer = np.where(offered, share, policy.temporary_offer)
@@ -168,7 +176,7 @@ def _emigrant_levy(policy: Policy, world: World, c: Any, where: str) -> None:
     """Bhagwati tax: emigrants from `origins` (default: developing) pay `rate` of their
     income abroad for their first `years` years; the revenue goes to the origin budget."""
     rate = _number(c, "rate", 0.10, 0.0, 0.9, where)
-    years = int(_number(c, "years", 10, 0, 100, where))
+    years = whole(c, "years", 10, 0, 100, where)
     o = _codes(
         world,
         c,
@@ -236,7 +244,7 @@ def _circular(policy: Policy, world: World, c: Any, where: str) -> None:
     policy.irregular_share[mask] = 0.0
     policy.policy_cost[mask] *= _number(c, "cost_factor", 0.5, 0.0, 1.0, where)
     dest = mask.any(axis=(0, 2))
-    policy.visa_years[dest] = int(_number(c, "visa_years", 1, 1, 20, where))
+    policy.visa_years[dest] = whole(c, "visa_years", 1, 1, 20, where)
     policy.overstay[dest] = _number(c, "overstay", 0.01, 0.0, 1.0, where)
 
 

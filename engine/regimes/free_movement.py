@@ -33,7 +33,7 @@ from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
 from migsim.core.world import World
 from migsim.regimes.policy import Policy
-from migsim.regimes.registry import component, number
+from migsim.regimes.registry import component, whole
 
 FIRST_YEAR = 1990
 STATUSES = ("typed", "assumed")
@@ -264,7 +264,7 @@ def _free_movement(policy: Policy, world: World, c: Any, where: str) -> None:
     world's region pairs: the policy cost falls by the share of the base year's closed
     weight that opened since (migsim.regimes.free_movement); a pair that is fully open then
     has no policy cost and no irregular channel, as inside a bloc."""
-    year = int(number(c, "year", world.base_year, FIRST_YEAR, 2100, where))
+    year = whole(c, "year", world.base_year, FIRST_YEAR, 2100, where)
     weight = str(c.get("weight", "stock") if hasattr(c, "get") else "stock")
     if weight not in WEIGHTS:
         raise InputError(f"{where}.weight", f"'{weight}'", ", ".join(WEIGHTS))

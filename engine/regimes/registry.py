@@ -242,6 +242,17 @@ def number(c: Any, key: str, default: float, lo: float, hi: float, where: str) -
     return value
 
 
+def whole(c: Any, key: str, default: int, lo: int, hi: int, where: str) -> int:
+    """`number` for a year or a count of years: a value with a fraction (2015.5) is refused,
+    not truncated."""
+    value = number(c, key, default, lo, hi, where)
+    if not value.is_integer():
+        raise InputError(
+            f"{where}.{key}", f"{value:g} is not a whole number", f"a whole number, {lo} to {hi}"
+        )
+    return int(value)
+
+
 def _corridors(world: World, c: Any, where: str) -> np.ndarray:
     """(R, R, 2) mask of corridors (origins x destinations x skills) a component covers."""
     o = _codes(world, c, "origins", where)

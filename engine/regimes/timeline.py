@@ -30,7 +30,7 @@ import numpy as np
 from migsim.core.errors import InputError
 from migsim.core.world import World
 from migsim.regimes.policy import Policy
-from migsim.regimes.registry import apply_component, number, regime_components
+from migsim.regimes.registry import apply_component, regime_components, whole
 
 TIMING_KEYS = {
     "from_year": "first simulated year the component applies to (default: the first)",
@@ -68,11 +68,11 @@ def timing(component: Any, where: str) -> Timing:
     get = component.get if hasattr(component, "get") else (lambda k, d=None: d)
     first = get("from_year", None)
     last = get("to_year", None)
-    first = None if first is None else int(number(component, "from_year", 0, 1800, 2500, where))
-    last = None if last is None else int(number(component, "to_year", 0, 1800, 2500, where))
+    first = None if first is None else whole(component, "from_year", 0, 1800, 2500, where)
+    last = None if last is None else whole(component, "to_year", 0, 1800, 2500, where)
     if first is not None and last is not None and last < first:
         raise InputError(f"{where}.to_year", f"{last} is before from_year {first}", f">= {first}")
-    ramp = int(number(component, "ramp_years", 0, 0, 200, where))
+    ramp = whole(component, "ramp_years", 0, 0, 200, where)
     if ramp and first is None:
         raise InputError(f"{where}.ramp_years", "needs from_year", "from_year and ramp_years")
     return Timing(first, last, ramp)
