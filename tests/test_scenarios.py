@@ -484,3 +484,33 @@ def test_areas_without_pwt_follow_their_fallback_gdp_series_or_the_assumed_rate(
     )
     assert {r for r, _ in gdp} == set(world.codes)  # every area has a GDP path
     assert "areas without a PWT country (50)" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["regime=history_by_country"], "has no country mapping"),
+        (["scenario=projection", "world.name=mine"], r"projection_mine\.csv: no such file"),
+        (["+regime.components=[{kind: close, origins: [XXX]}]"], "unknown region 'XXX'"),
+    ],
+)
+def test_a_bad_scenario_or_regime_stops_the_run_before_calibration(
+    tmp_path, monkeypatch, overrides, message
+):
+    """A world without a stored calibration is calibrated on the fly (minutes for a large
+    world): a scenario table or regime component the world's files refuse is reported first."""
+    import shutil
+    from pathlib import Path
+
+    import migsim.model.calibration as calibration
+
+    world = tmp_path / "mine"
+    shutil.copytree(Path(migsim.__file__).parent / "data" / "toy", world)
+    (world / "calibration.json").unlink()
+
+    def calibrate(*args, **kwargs):
+        raise AssertionError("calibrated before the inputs were checked")
+
+    monkeypatch.setattr(calibration, "calibrate", calibrate)
+    with pytest.raises(InputError, match=message):
+        migsim.run([*BASE, f"world.path={world}", *overrides])

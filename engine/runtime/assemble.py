@@ -45,6 +45,7 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     registry.check_steps(cfg.steps)
     world = load_world(cfg.world.name, cfg.world.path or None)
     check_base_year(world, cfg.base_year)
+    check_world_inputs(cfg, world)
     calibration = None
     if cfg.behaviour.migration:
         from migsim.model.behaviour import load_behaviour
@@ -56,6 +57,22 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     if cfg.behaviour.migration:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
     return Inputs(world, calibration)
+
+
+def check_world_inputs(cfg: Any, world: World) -> None:
+    """What needs the world's files but no calibration, checked before one is computed
+    (minutes for the 232-country world): the scenario table is read against the world, and
+    the regime's timing keys and components are applied to the uncalibrated status quo (a
+    region code, a country mapping the world lacks)."""
+    path = str(cfg.scenario.path or "")
+    if path:
+        from migsim.scenarios.paths import load_scenario
+
+        load_scenario(scenario_file(path), world, int(cfg.base_year), str(cfg.scenario.name))
+    R = world.n_regions
+    base = status_quo(world, np.zeros((R, R, 2)))
+    PolicyTimeline(cfg.regime, world, base, int(cfg.base_year))  # the timing keys
+    apply_regime(cfg.regime, world, base)
 
 
 def regime_policy(cfg: Any, world: World, calibration: Any):
