@@ -89,10 +89,10 @@ def write_inputs(root: Path) -> Path:
             {
                 "iso3": iso3,
                 "year": 2010,
-                "share_no_school": 10.0,
-                "share_primary": 30.0,
-                "share_secondary": 40.0,
-                "share_tertiary": 20.0,
+                "share_no_school": 0.1,
+                "share_primary": 0.3,
+                "share_secondary": 0.4,
+                "share_tertiary": 0.2,
                 "years_schooling": 9.0,
                 "pop_25plus": pop * 0.6e3,
             }
@@ -126,9 +126,6 @@ def write_inputs(root: Path) -> Path:
                         "flag": "",
                     }
                 )
-    tables["un_stock"].append(
-        {"year": 2010, "origin": "OTH", "destination": "USA", "stock": 5000.0, "flag": ""}
-    )
     # UN DESA's totals by destination: the known origins' sums, and 10% more for USA in 2010
     # (migrants of unknown origin, spread over its known origins by default)
     totals: dict[tuple[int, str], float] = {}

@@ -137,9 +137,6 @@ def country_records(
     vital = at("wpp_vital", ["tfr", "life_expectancy_female", "life_expectancy_male"])
     pwt = at("pwt", ["rgdpe", "pop", "labsh", "emp"])
     barro = at("barro_lee", ["share_tertiary", "pop_25plus"])
-    tertiary_scale = 1.0
-    if barro and max((b["share_tertiary"] or 0.0) for b in barro.values()) > 1.5:
-        tertiary_scale = 0.01  # percentages
     remit = at("remittance_inflows", ["usd"])
     usable = lambda x: x is not None and x == x  # noqa: E731  (not None, not NaN)
     pwt_pc = {c: p["rgdpe"] / p["pop"] for c, p in pwt.items() if usable(p["rgdpe"]) and p["pop"]}
@@ -195,7 +192,7 @@ def country_records(
                 "gdp_per_capita_ppp": gdp_pc,
                 "labour_share": p.get("labsh") if usable(p.get("labsh")) else None,
                 "employed": p["emp"] * 1e6 if usable(p.get("emp")) else None,
-                "tertiary_share": tertiary * tertiary_scale if usable(tertiary) else None,
+                "tertiary_share": tertiary if usable(tertiary) else None,  # a share (0-1)
                 "remittance_usd": (remit.get(iso3) or {}).get("usd") if remit else None,
                 "has_remittance_input": bool(remit),
                 **gdp_fill,

@@ -3,6 +3,8 @@
 Each input is one tidy table, `<name>.csv` or `<name>.csv.gz`, with upper-case ISO3 keys,
 beside a `provenance.json` saying where it came from. `Inputs` reads each table once and
 remembers which were used, so a built world lists exactly the provenance files it rests on.
+A table's values are checked when it is read (migsim.worldbuild.input_checks: numbers,
+shares, one row per key, country codes of the `countries` input beside it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import polars as pl
 
 from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
+from migsim.worldbuild.input_checks import check_table
 
 # Columns each input must have (a table may carry more).
 INPUT_COLUMNS = {
@@ -73,9 +76,21 @@ class Inputs:
         return any((self.root / name / f"{name}{s}").is_file() for s in (".csv", ".csv.gz"))
 
     def __getitem__(self, name: str) -> pl.DataFrame:
+        frame = self._read(name)
+        if name not in self.used:
+            self.used.append(name)
+        return frame
+
+    def _read(self, name: str) -> pl.DataFrame:
+        """The input `name`, read and checked once (not counted as used)."""
         if name not in self._frames:
             path = self.path(name)
-            frame = pl.read_csv(path, infer_schema_length=100_000)
+            try:
+                frame = pl.read_csv(path, infer_schema_length=100_000)
+            except Exception as exc:  # polars raises several exception types for malformed CSV
+                raise InputError(
+                    str(path), f"cannot be read as CSV ({type(exc).__name__})"
+                ) from None
             missing = [c for c in INPUT_COLUMNS.get(name, ()) if c not in frame.columns]
             if missing:
                 raise InputError(
@@ -86,8 +101,15 @@ class Inputs:
             for key in KEY_COLUMNS:
                 if key in frame.columns:
                     frame = frame.with_columns(pl.col(key).cast(pl.String).str.to_uppercase())
+            # the country codes are those of the countries input beside this one (none to
+            # check against without it)
+            known = (
+                set(self._read("countries")["iso3"])
+                if name != "countries" and self.has("countries")
+                else None
+            )
+            check_table(name, frame, path, known)
             self._frames[name] = frame
-            self.used.append(name)
         return self._frames[name]
 
     def provenance(self) -> dict[str, object]:
