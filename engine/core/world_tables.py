@@ -13,6 +13,9 @@ from migsim.core.errors import InputError
 # The year the tables describe unless the world directory says otherwise in base_year.txt
 # (a world derived for another year, such as the 1990 back-cast world).
 TABLE_YEAR = 2013
+# the mapping a built world was built with (migsim.worldbuild.mapping): the world's countries,
+# not one of its tables (no calibration depends on it)
+MAPPING_FILE = "mapping.csv"
 
 REGION_COLUMNS = {
     "code": pl.String,

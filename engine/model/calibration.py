@@ -46,6 +46,7 @@ from omegaconf import OmegaConf
 from migsim.core.errors import InputError
 from migsim.core.resources import cache_dir, is_shipped, world_overrides
 from migsim.core.world import World
+from migsim.core.world_tables import MAPPING_FILE
 from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
 from migsim.model.cells import BAND_LOWER, B, BaseCells, base_cells, cap_infeasible_targets  # noqa: F401
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
@@ -100,7 +101,7 @@ class Calibration:
 def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
     """Hash of everything the calibration depends on: world tables, inputs, parameters."""
     digest = hashlib.sha256()
-    for path in sorted(world.path.glob("*.csv")):
+    for path in sorted(p for p in world.path.glob("*.csv") if p.name != MAPPING_FILE):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     profile = world.tertiary_age_profile  # natives' degrees by age, where not flat

@@ -22,7 +22,6 @@ so only what changed since acts, and a pair fully open in the base year stays as
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -151,28 +150,19 @@ def counts(root: Path | None = None) -> dict[str, int]:
 
 
 def world_mapping(world: World, where: str) -> pl.DataFrame:
-    """The mapping (iso3 -> area) the world was built with (its sources.json), else a shipped
-    mapping whose areas are exactly the world's regions; one line otherwise."""
-    from migsim.worldbuild.mapping import MAPPINGS, mapping_path
+    """The mapping (iso3 -> area) the world was built with (its mapping.csv, else the one its
+    sources.json names), else a shipped mapping whose areas are exactly the world's regions;
+    one line otherwise."""
+    from migsim.worldbuild.mapping import built_mapping
 
-    sources = Path(world.path) / "sources.json"
-    candidates = []
-    if sources.is_file():
-        name = json.loads(sources.read_text()).get("mapping")
-        if name:
-            candidates.append(Path(world.path) / name)
-            candidates.append(mapping_path(Path(name).stem))
-    candidates += [mapping_path(m) for m in MAPPINGS]
-    for path in candidates:
-        if path.is_file():
-            frame = pl.read_csv(path, infer_schema_length=0)
-            if set(frame["area"]) == set(world.codes):
-                return frame.select("iso3", "area")
+    frame = built_mapping(world.path, list(world.codes))
+    if frame is not None:
+        return frame.select("iso3", "area")
     raise InputError(
         where,
         f"world '{world.name}' has no country mapping to place the free-movement table in",
-        "worlds built from data (regions12, regions12_1990, corridors, countries) or worlds "
-        "whose regions are a shipped mapping's areas",
+        "worlds built by migsim world build (their mapping.csv) or worlds whose regions are "
+        "a shipped mapping's areas",
     )
 
 

@@ -5,7 +5,8 @@ world's assumed values: rows are sorted and numbers have fixed formats, so a reb
 the same bytes. The base year is 2010 by default (the last year of the bilateral stocks the
 inputs may hold) and any year of the UN stock matrix on request (`--base-year 1990`); the
 stock tables keep the loader's file names (`*_2013.csv`), and `base_year.txt` says which
-year they describe.
+year they describe. `mapping.csv` is the mapping the world was built with (as read), so
+that the world's countries go wherever the world is installed.
 
 A world built with `growth_years=(start, end)` also holds `stock_growth.csv`, every area
 pair's yearly stock growth over those years (the calibration's per-corridor targets), and
@@ -39,7 +40,14 @@ from migsim.worldbuild.assumed import (
 from migsim.worldbuild.countries import BASE_YEAR, BASE_YEARS, bloc_members, country_records
 from migsim.worldbuild.fees import corridor_fee_csv
 from migsim.worldbuild.inputs import Inputs, stock_matrix
-from migsim.worldbuild.mapping import MAPPINGS, mapping_path, read_mapping, regions12_area
+from migsim.worldbuild.mapping import (
+    MAPPING_COLUMNS,
+    MAPPING_FILE,
+    MAPPINGS,
+    mapping_path,
+    read_mapping,
+    regions12_area,
+)
 from migsim.worldbuild.pairs import (
     bilateral_table,
     corridor_growth,
@@ -75,6 +83,7 @@ WORLD_FILES = (
     "sources.json",
     "provenance_summary.md",
     "remittance_fees.csv",
+    MAPPING_FILE,
 )
 
 
@@ -187,6 +196,8 @@ def build_world(
         "desired_destinations.csv": _csv(["region", "share"], desired),
         "stock_history.csv": _csv(["un_area", "year", "migrants"], history),
         "base_year.txt": f"{base_year}\n",
+        # the mapping as read, so that the world's countries travel with it (`world install`)
+        MAPPING_FILE: _csv(list(MAPPING_COLUMNS), [list(r) for r in frame.iter_rows()]),
         "provenance.csv": prov.csv_text(),
         "sources.json": json.dumps(
             {

@@ -85,9 +85,16 @@ def add_parsers(parser) -> None:
         "stocks from 1990 to the end of its growth window (2005 for regions12_1990, 2000 for "
         "regions12_1990_2000), and its within-region rates and return hazard to those of its "
         "within-region stocks, along the history scenario (expected cell-level flows, a few "
-        "minutes at most), and write calibration.json.gz into the world directory.",
+        "minutes at most), and write calibration.json.gz into the world directory. Any "
+        "installed world built with --base-year 1990 --growth-to YEAR can be fitted; for one "
+        "not shipped, its history scenario (configs/scenario/history_NAME.csv) is first "
+        "written from the inputs by the mapping it was built with.",
     )
-    p.add_argument("--world", default="regions12_1990", help="a world built at 1990")
+    p.add_argument(
+        "--world",
+        default="regions12_1990",
+        help="an installed world built with --base-year 1990 --growth-to YEAR",
+    )
     p.add_argument("--out", default=None, help="default: the world's calibration.json.gz")
     p.add_argument("--inputs", default=None, help="inputs directory (default: shipped)")
     p.set_defaults(handler=fit_history_command)
@@ -204,25 +211,44 @@ def report_command(ns) -> int:
     return 3 if ns.check_readme and not current else 0  # 3: a stale generated block
 
 
+def check_history_world(world) -> None:
+    """A world a history fit can use: built at 1990 with a growth window (`migsim world build
+    --base-year 1990 --growth-to YEAR`, its stock_growth.csv); one line naming what it lacks."""
+    from migsim.worldbuild.history_within import BASE_YEAR
+
+    wanted = f"a world built with --base-year {BASE_YEAR} --growth-to YEAR and installed"
+    if world.base_year != BASE_YEAR:
+        raise InputError(
+            "--world", f"'{world.name}' is built at {world.base_year}, not {BASE_YEAR}", wanted
+        )
+    if not (world.path / "stock_growth.csv").is_file():
+        raise InputError(
+            "--world",
+            f"'{world.name}' has no stock_growth.csv (built without --growth-to)",
+            wanted,
+        )
+
+
 def fit_history_command(ns) -> int:
     from migsim.cli import status
     from migsim.config import PopulationConf
+    from migsim.core.resources import config_dir
     from migsim.core.world import load_world
     from migsim.model.behaviour import BehaviourConf
+    from migsim.runtime import rundirs
     from migsim.worldbuild.history_fit import fit_history, history_inputs, write_fit
     from migsim.worldbuild.inputs import Inputs
-    from migsim.worldbuild.projection import HISTORY_WORLDS
-
-    if ns.world not in HISTORY_WORLDS:
-        raise InputError(
-            "--world", f"'{ns.world}' is not a world built at 1990", ", ".join(HISTORY_WORLDS)
-        )
-    from migsim.runtime import rundirs
+    from migsim.worldbuild.projection import HISTORY_WORLDS, write_projection
 
     rundirs.out_file(ns.out, "--out")
     start = time.perf_counter()
     world = load_world(ns.world)
-    paths, observed = history_inputs(world, Inputs(ns.inputs))
+    check_history_world(world)
+    inputs = Inputs(ns.inputs)
+    if world.name not in HISTORY_WORLDS:  # a world of one's own: its history scenario
+        path = write_projection(world.name, config_dir() / "scenario", inputs, history=True)
+        status(f"migsim world fit-history: wrote {path}")
+    paths, observed = history_inputs(world, inputs)
     cal, fitted = fit_history(world, BehaviourConf(), PopulationConf(), paths, observed)
     path = write_fit(world, cal, Path(ns.out) if ns.out else None)
     from migsim.worldbuild.history_fit import TIME_BUDGET_SECONDS

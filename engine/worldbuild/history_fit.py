@@ -342,15 +342,14 @@ def history_inputs(world: World, inputs=None) -> tuple[Paths, dict[int, np.ndarr
     from migsim.scenarios.paths import load_scenario
     from migsim.validation.corridors import observed_stocks
     from migsim.worldbuild.inputs import built_matrix
-    from migsim.worldbuild.mapping import mapping_path
-    from migsim.worldbuild.projection import HISTORY_WORLDS
+    from migsim.worldbuild.projection import world_mapping
 
     scenario = load_scenario(
         config_dir() / "scenario" / f"history_{world.name}.csv", world, BASE_YEAR, "history"
     )
     fit = fit_years(world)
     paths = scenario_paths(scenario, BASE_YEAR, fit[-1])
-    mapping = pl.read_csv(mapping_path(HISTORY_WORLDS[world.name]))
+    mapping = world_mapping(world, history=True)[1]
     stock = built_matrix(world.path, inputs).filter(pl.col("year") <= fit[-1])
     return paths, observed_stocks(stock, mapping, world.codes, (BASE_YEAR, *fit), within=True)
 

@@ -101,6 +101,19 @@ def resolved_corridors(
     return out
 
 
+def history_regime(name: str) -> str | None:
+    """The regime that times free movement in the 1990 world `name` as HISTORY runs it: the
+    experiment's own (None; typed for regions12's areas) for the shipped regions12 worlds,
+    HISTORY's choice for its other shipped worlds, and `history_by_country` (the country
+    table, any world built from data) for a world of one's own."""
+    from migsim.validation.experiments.history import OTHER_WORLDS
+    from migsim.worldbuild.projection import HISTORY_WORLDS
+
+    if name in OTHER_WORLDS:
+        return OTHER_WORLDS[name]
+    return None if name in HISTORY_WORLDS else "history_by_country"
+
+
 def simulate(
     world_dir: Path, codes: list, fitted: dict, agents: int, seed: int, years=FIT_YEARS
 ) -> dict[int, np.ndarray]:
@@ -110,9 +123,8 @@ def simulate(
     movement in that world (as HISTORY runs it)."""
     import migsim
     from migsim.validation.corridors import simulated_stocks
-    from migsim.validation.experiments.history import OTHER_WORLDS
 
-    regime = OTHER_WORLDS.get(world_dir.name)
+    regime = history_regime(world_dir.name)
     overrides = [
         f"+experiment={CONFIG}",
         f"world={world_dir.name}",

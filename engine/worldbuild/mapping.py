@@ -4,10 +4,15 @@ A mapping is a CSV with columns `iso3,area,area_name`: one row per country, `are
 code (letters, digits, `_` or `-`), `area_name` the area's name (the same on every row of
 an area). Every country of the UN migrant-stock matrix must be mapped, and every ISO3 must
 be a country of the `countries` input; anything else is one InputError line.
+
+A built world holds the mapping it was built with (`mapping.csv`, as read: ISO3 upper-cased,
+rows by ISO3), so that what needs its countries (the free-movement table, a history fit)
+finds them wherever the world is installed (`built_mapping`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import polars as pl
 
 from migsim.core.errors import InputError
 from migsim.core.resources import data_dir
+from migsim.core.world_tables import MAPPING_FILE
 
 MAPPINGS = ("regions12", "corridors", "countries")
 MAPPING_COLUMNS = ("iso3", "area", "area_name")
@@ -165,3 +171,26 @@ def read_mapping(path: Path, countries: set[str], matrix: set[str]) -> pl.DataFr
     if frame["area"].n_unique() < 2:
         raise InputError(where, "maps every country to one area", "at least 2 areas")
     return frame.sort("iso3")
+
+
+def built_mapping(world_path: str | Path, codes: list[str]) -> pl.DataFrame | None:
+    """The mapping (`iso3, area, area_name`) a world was built with: its own `mapping.csv`,
+    else the mapping its sources.json names (beside it, else a shipped one of that name),
+    else a shipped mapping; the first whose areas are exactly `codes` (None: none is)."""
+    world_path = Path(world_path)
+    candidates = [world_path / MAPPING_FILE]
+    sources = world_path / "sources.json"
+    if sources.is_file():
+        try:
+            name = json.loads(sources.read_text()).get("mapping")
+        except (ValueError, AttributeError):
+            name = None
+        if isinstance(name, str) and name:
+            candidates += [world_path / Path(name).name, mapping_path(Path(name).stem)]
+    candidates += [mapping_path(m) for m in MAPPINGS]
+    for path in candidates:
+        if path.is_file():
+            frame = pl.read_csv(path, infer_schema_length=0)
+            if {"iso3", "area"} <= set(frame.columns) and set(frame["area"]) == set(codes):
+                return frame
+    return None

@@ -47,13 +47,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from migsim.core.errors import InputError
 from migsim.core.world import World, load_world
 from migsim.core.world_education import COHORT_AGE
 from migsim.core.world_prices import area_levels
 from migsim.scenarios.paths import VARIABLES, base_values
 from migsim.worldbuild.countries import GDP_FALLBACKS
 from migsim.worldbuild.inputs import Inputs
-from migsim.worldbuild.mapping import mapping_path
+from migsim.worldbuild.mapping import MAPPING_FILE, built_mapping, mapping_path
 
 GROWTH_AFTER_DATA = 0.02  # GDP per capita growth a year after the PWT's last year [A]
 LAST_YEAR = 2050
@@ -284,11 +285,8 @@ def write_projection(
     `out_dir` (fixed formats: a rebuild gives the same bytes); returns its path."""
     inputs = inputs or Inputs()
     world = load_world(world_name)
-    mapping_name = (HISTORY_WORLDS if history else WORLD_MAPPINGS)[world_name]
-    mapping = pl.read_csv(mapping_path(mapping_name)).with_columns(
-        pl.col("iso3").str.to_uppercase()
-    )
-    base = int(_base_year(world_name))
+    mapping_name, mapping = world_mapping(world, history)
+    base = int(world.base_year)  # its base_year.txt, the year its config names
     rows = projection_rows(world, mapping, inputs, base, HISTORY_LAST if history else None)
     rows.sort(key=lambda r: (r[2], r[1], r[0]))
     pwt_last = int(inputs["pwt"]["year"].max())
@@ -330,10 +328,19 @@ def write_projection(
     return out
 
 
-def _base_year(world_name: str) -> int:
-    from omegaconf import OmegaConf
-
-    from migsim.core.resources import config_dir
-
-    conf = OmegaConf.load(config_dir() / "world" / f"{world_name}.yaml")
-    return int(conf.get("base_year", 2013))
+def world_mapping(world: World, history: bool = False) -> tuple[str, pl.DataFrame]:
+    """(its label, the mapping `iso3, area, area_name`) a world's scenario is aggregated by:
+    the shipped mapping named in WORLD_MAPPINGS (HISTORY_WORLDS for a history), else the
+    mapping the world was built with (its mapping.csv); one line when it has none."""
+    names = HISTORY_WORLDS if history else WORLD_MAPPINGS
+    if world.name in names:
+        frame = pl.read_csv(mapping_path(names[world.name]))
+        return names[world.name], frame.with_columns(pl.col("iso3").str.to_uppercase())
+    frame = built_mapping(world.path, list(world.codes))
+    if frame is None:
+        raise InputError(
+            "--world",
+            f"world '{world.name}' has no {MAPPING_FILE} whose areas are its regions",
+            f"a world written by migsim world build (which writes {MAPPING_FILE}), installed",
+        )
+    return f"{world.name}/{MAPPING_FILE}", frame.with_columns(pl.col("iso3").str.to_uppercase())
