@@ -143,6 +143,11 @@ def test_a_checkpoint_written_from_python_resumes_as_printed(tmp_path):
     resumed = migsim.run([f"resume={checkpoint}"], out=tmp_path / "resumed")
     for name in full.tables:
         assert resumed.tables[name].equals(full.tables[name]), name
+    # the dict form, whose value the API quotes for Hydra, reads the same saved overrides
+    as_dict = migsim.run({"resume": str(checkpoint)}, out=tmp_path / "as_dict")
+    assert as_dict.tables["regions"].equals(full.tables["regions"])
+    with pytest.raises(InputError, match="^resume: needs a run directory"):
+        migsim.run([f"resume={checkpoint}"])  # no out=: the message names resume
     cmd = [sys.executable, "-m", "migsim", "run", f"resume={checkpoint}", "progress=false"]
     cmd.append(f"hydra.run.dir={tmp_path / 'cli'}")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)

@@ -254,12 +254,16 @@ def test_resume_works_as_printed_after_ctrl_c(tmp_path):
     the world, size and years from the checkpoint; an override that contradicts the
     checkpoint is refused with one line naming the key."""
     import json
+    import shlex
     import signal
     import time
 
-    first = tmp_path / "first"
+    from migsim.runtime.resume_config import resume_path
+
+    # a sweep job's directory (`key=value`) under a name with a space: quoted as printed
+    first = tmp_path / "first run" / "seed=3"
     cmd = [sys.executable, "-m", "migsim", "run", "world=toy", "population.size=2000"]
-    cmd += ["years=40", "seed=3", "progress=false", f"hydra.run.dir={first}"]
+    cmd += ["years=40", "seed=3", "progress=false", f"hydra.run.dir='{first}'"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     progress = first / "progress.jsonl"
     deadline = time.monotonic() + 240
@@ -272,9 +276,9 @@ def test_resume_works_as_printed_after_ctrl_c(tmp_path):
     err = err.decode()
     assert proc.returncode == 130, err
     line = next(ln for ln in err.splitlines() if "resume with: " in ln)
-    printed = line.split("resume with: ", 1)[1].split()
+    printed = shlex.split(line.split("resume with: ", 1)[1])  # as the shell reads it
     assert printed[:2] == ["migsim", "run"] and printed[2].startswith("resume=")
-    checkpoint = Path(printed[2].split("=", 1)[1])
+    checkpoint = Path(resume_path(printed[2]))
     assert checkpoint.is_file()
     year = int(checkpoint.stem.split("-")[1])
 

@@ -92,11 +92,15 @@ def test_a_value_swept_twice_is_refused_and_inspecting_a_used_directory_is_not(t
 
 def test_a_refused_run_in_an_unfinished_directory_keeps_it_and_logs_why(tmp_path):
     run_dir = tmp_path / "r"
-    run_dir.mkdir()
+    (run_dir / ".hydra").mkdir(parents=True)
     (run_dir / "notes.txt").write_text("an unfinished run's file")
+    (run_dir / ".hydra" / "config.yaml").write_text("seed: 3\n")  # that run's config
+    before = _digest(run_dir)
     bad = _run(*TINY, "population.size=-5", f"hydra.run.dir={run_dir}", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
-    assert (run_dir / "notes.txt").read_text() == "an unfinished run's file"
+    after = _digest(run_dir)
+    assert after.pop("run.log") and after == before  # its .hydra/ put back, nothing else
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no copy left aside
     log = (run_dir / "run.log").read_text().strip().splitlines()
     assert "refused: population.size: -5 people" in log[-1], log
 

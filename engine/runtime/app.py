@@ -23,7 +23,10 @@ from omegaconf import DictConfig
 from migsim.config import register
 from migsim.core.errors import InputError
 from migsim.core.resources import config_dir
-from migsim.runtime import sweeps  # noqa: F401  (the multirun subdir resolver, registered)
+from migsim.runtime import (
+    rundirs,
+    sweeps,  # noqa: F401  (the multirun subdir resolver, registered)
+)
 from migsim.runtime.assemble import build_steps, start_simulation  # noqa: F401  (re-exported)
 from migsim.runtime.runner import (  # noqa: F401  (re-exported)
     VOLATILE_KEYS,
@@ -47,15 +50,18 @@ def _task(cfg: DictConfig) -> Any:
     run_dir = hydra_cfg.runtime.output_dir
     fresh_logs = _empty_logs(run_dir)  # logs Hydra just opened for this job
     logging.captureWarnings(True)  # Python warnings into run.log (and stderr)
+    refused = False
     try:
         result = run_simulation(cfg, run_dir, explicit=_explicit_keys(hydra_cfg))
     except InputError as exc:
+        refused = True
         if not remove_rejected(run_dir, fresh_logs):
             # the directory stays (it held an unfinished run): its run.log says why this
             # run stopped
             log.error("refused: %s", exc, extra={"terminal": False})
         elif str(hydra_cfg.mode) == "RunMode.MULTIRUN":
             remove_empty_parents(run_dir, hydra_cfg.sweep.dir)
+        rundirs.restore_earlier_config(run_dir, refused=True)  # the unfinished run's .hydra/
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:
@@ -65,6 +71,8 @@ def _task(cfg: DictConfig) -> Any:
         guarded(_raise(exc))
     finally:
         logging.captureWarnings(False)
+        if not refused:
+            rundirs.restore_earlier_config(run_dir, refused=False)
     print(format_summary(result))
     if result.interrupted and str(hydra_cfg.mode) == "RunMode.MULTIRUN":
         # Ctrl-C in a job's last year: that run is complete, the sweep stops (exit 130)
@@ -251,6 +259,22 @@ def _raised_by_launcher(exc: BaseException) -> bool:
     return any(part in last.replace("\\", "/") for part in LAUNCHER_PATHS)
 
 
+def resume_command(checkpoint) -> str:
+    """`migsim run resume=PATH` as a shell line that works as printed: a path with
+    characters Hydra's grammar or the shell would read (a sweep job's `key=value`, a space)
+    is quoted for Hydra, and the argument for the shell."""
+    import re
+    import shlex
+
+    path = str(checkpoint)
+    if re.fullmatch(r"[\w./+@:-]+", path):
+        return f"migsim run resume={path}"
+    arg = "resume='" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if re.search(r'["$`\\!]', arg):
+        return f"migsim run {shlex.quote(arg)}"
+    return f'migsim run "{arg}"'
+
+
 def guarded(fn) -> int:
     """Run `fn()`; every failure becomes one line on stderr and an exit code: 2 bad input,
     4 the environment (disk full, out of memory, a missing launcher), 130 Ctrl-C, 1 a bug
@@ -273,7 +297,7 @@ def guarded(fn) -> int:
         sys.exit(2)
     except KeyboardInterrupt as exc:
         where = getattr(exc, "checkpoint", None)
-        note = f"; resume with: migsim run resume={where}" if where else ""
+        note = f"; resume with: {resume_command(where)}" if where else ""
         written = getattr(exc, "written", None)
         told = (
             f"the sweep stopped after {written}, written in full"
@@ -316,9 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     from migsim.runtime.trust import check_argv
 
     guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
-    from migsim.runtime import rundirs
-
     guarded(lambda: rundirs.check_argv(sys.argv[1:]))
+    rundirs.keep_earlier_config(sys.argv[1:])
     from migsim.config import plugin_param_overrides
 
     prepared: list[str] = []

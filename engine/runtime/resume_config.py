@@ -70,13 +70,26 @@ def read_header(path: str | Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
+def resume_path(override: str) -> str:
+    """The checkpoint path of a `resume=...` override, as Hydra reads it (quotes and escapes
+    removed: `resume='D/seed=2/checkpoint-2015.npz'`); the text after `=` when Hydra's
+    grammar cannot read it (Hydra then reports the override itself)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        value = OverridesParser.create().parse_override(override).value()
+    except Exception:  # noqa: BLE001
+        return override.split("=", 1)[1]
+    return "" if value is None else str(value)
+
+
 def with_saved_overrides(argv: list[str]) -> list[str]:
     """`argv` with the overrides saved in the checkpoint that `resume=PATH` names put in
     front, except those whose key the user gives (theirs are checked later)."""
     resume = [a for a in argv if a.startswith("resume=")]
     if not resume:
         return argv
-    saved = read_header(resume[-1].split("=", 1)[1]).get("overrides") or []
+    saved = read_header(resume_path(resume[-1])).get("overrides") or []
     given = {override_key(a) for a in argv if "=" in a or a.startswith("~")}
     extra = [str(o) for o in saved if override_key(o) not in given]
     flags = [a for a in argv if a.startswith("-")]

@@ -13,6 +13,8 @@ resumed run continues in place. Hydra's own default directories are new for ever
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from pathlib import Path
 
 from migsim.core.errors import InputError
@@ -149,3 +151,42 @@ def in_file(path: str | Path | None, flag: str) -> None:
     """Refuse an input file that does not exist (or is a directory), before work."""
     if path is not None and not Path(path).is_file():
         raise InputError(flag, f"'{path}' is not a file", "an existing file")
+
+
+# run directory -> the copy of its earlier `.hydra/` kept aside while this run starts
+_KEPT: dict[str, Path] = {}
+
+
+def keep_earlier_config(argv: list[str]) -> None:
+    """Before Hydra writes its `.hydra/` into an explicit run directory that holds an
+    unfinished run (checkpoints, no manifest), copy that run's `.hydra/` aside (a hidden
+    directory beside it), so that a run refused for bad input can put it back."""
+    from hydra._internal.utils import get_args_parser
+
+    if any(_nothing_run(a) for a in argv):
+        return
+    args, _ = get_args_parser().parse_known_args(argv)
+    given = None if args.multirun else _given(list(args.overrides or []), "hydra.run.dir")
+    if given is None:
+        return
+    run_dir = Path(given)
+    earlier = run_dir / ".hydra"
+    if not earlier.is_dir() or (run_dir / MANIFEST).exists():
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.hydra-before-", dir=run_dir.parent))
+    shutil.copytree(earlier, aside / ".hydra", symlinks=True)
+    _KEPT[str(run_dir.resolve())] = aside
+
+
+def restore_earlier_config(run_dir: str | Path, refused: bool) -> None:
+    """After the run: a refused run puts the earlier `.hydra/` back in place of the one
+    Hydra wrote for it; any other drops the copy."""
+    run_dir = Path(run_dir)
+    aside = _KEPT.pop(str(run_dir.resolve()), None)
+    if aside is None:
+        return
+    if refused:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(run_dir / ".hydra", ignore_errors=True)
+        (aside / ".hydra").rename(run_dir / ".hydra")
+    shutil.rmtree(aside, ignore_errors=True)

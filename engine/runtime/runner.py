@@ -86,7 +86,7 @@ def simulate(
         writer = RunWriter(run_dir)
     elif cfg.checkpoint_every or cfg.resume:
         raise InputError(
-            "checkpoint_every" if cfg.checkpoint_every else "resume",
+            "resume" if cfg.resume else "checkpoint_every",
             "needs a run directory",
             "out=DIR (or migsim run)",
         )
