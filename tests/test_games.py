@@ -533,9 +533,14 @@ def test_cli_game_unknown_region_exits_2(tmp_path):
     ids=["overlapping-blocs", "unknown-member", "repeated-member"],
 )
 def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
+    line = _refused_game(tmp_path, a, b, "--world", "toy")
+    assert all(n in line for n in needles), line
+
+
+def _refused_game(tmp_path, *args: str) -> str:
+    """`migsim game ARGS --out DIR` refused: exit 2, one line (returned), no DIR made."""
     proc = subprocess.run(
-        [sys.executable, "-m", "migsim.cli", "game", a, b, "--world", "toy"]
-        + ["--out", str(tmp_path / "g")],
+        [sys.executable, "-m", "migsim.cli", "game", *args, "--out", str(tmp_path / "g")],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -543,8 +548,9 @@ def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
     )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and all(n in lines[0] for n in needles), proc.stderr
+    assert len(lines) == 1, proc.stderr
     assert not (tmp_path / "g").exists()
+    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -558,18 +564,8 @@ def test_cli_game_bad_bloc_exits_2(tmp_path, a, b, needles):
 )
 def test_cli_game_names_its_own_flag_before_any_run(tmp_path, flag, value, needle):
     args = ["--world", "toy", flag, value] if flag != "--world" else [flag, value]
-    proc = subprocess.run(
-        [sys.executable, "-m", "migsim.cli", "game", "NTH", "MID", *args]
-        + ["--out", str(tmp_path / "g")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"migsim: error: {needle}"), proc.stderr
-    assert not (tmp_path / "g").exists()
+    line = _refused_game(tmp_path, "NTH", "MID", *args)
+    assert line.startswith(f"migsim: error: {needle}"), line
 
 
 def test_bloc_side_adds_up_its_members_and_opens_every_member(tmp_path):
