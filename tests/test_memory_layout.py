@@ -76,10 +76,10 @@ def test_compaction_in_place_keeps_the_living_in_order():
 def test_a_growing_scratch_buffer_gets_headroom():
     people, weight = _people(100)
     shard = Shard(Population(people, weight=weight, n=100, next_id=1000))
-    first = shard.buffer("keys", np.int64, 1600)
+    first = shard.buffer("move_keys", 1600)
     assert first.shape[0] == 1700
-    assert shard.buffer("keys", np.int64, 1650) is first  # within the headroom: reused
-    assert shard.buffer("units", np.float32).shape[0] == shard.population.capacity
+    assert shard.buffer("move_keys", 1650) is first  # within the headroom: reused
+    assert shard.buffer("units").shape[0] == shard.population.capacity
 
 
 def test_births_past_the_uint32_ids_are_refused_in_one_line():

@@ -80,8 +80,8 @@ def mortality_and_fertility(
     vital = Vital(death_probability, fertility, pop.weight)
     deaths, born = demo.vital_lanes(R)
     if not age:
-        children = shard.buffer("children", np.uint8)
-        died = shard.buffer("deaths", np.uint8)
+        children = shard.buffer("children")
+        died = shard.buffer("deaths")
         demo.mortality_and_fertility(key, year, n, pop.people, vital, children, died, deaths, born)
         return deaths.sum(axis=0), born.sum(axis=0)
     none = np.zeros(0)
@@ -160,7 +160,7 @@ def _tallies(shard: Shard):
     """Empty move tallies for a pass over the shard's rows, keyed into a reused scratch."""
     pop = shard.population
     capacity = -(-max(pop.n, 1) // mk.N_CHUNKS)
-    keys = shard.buffer("move_keys", np.int64, mk.N_CHUNKS * capacity)
+    keys = shard.buffer("move_keys", mk.N_CHUNKS * capacity)
     return move_tallies(mk.N_CHUNKS, pop.weight.shape[0], pop.n, keys)
 
 
@@ -218,11 +218,11 @@ def decide_and_supply(shard: Shard, key, year, cells: Cells, levers: Levers, sup
     R = pop.weight.shape[0]
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     rows = int(np.diff(bounds).max()) * mk.N_CHUNKS  # room for the largest chunk's moves
-    keys = shard.buffer("move_keys", np.int64, rows)
+    keys = shard.buffer("move_keys", rows)
     tallies = move_tallies(mk.N_CHUNKS, R, rows, keys)
     out = np.zeros((parts(R), R, 3, ik.N_EXPERIENCE, 2))
     hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
-    units = shard.buffer("units", np.float32)
+    units = shard.buffer("units")
     weight = pop.weight
     work = Work(*supply)
     fused.decide_and_supply(
@@ -328,7 +328,7 @@ def labour_supply(shard: Shard, key, year, *levers) -> tuple:
     hist = np.zeros((parts(R), R, 2, 2, ik.HIST_BINS))
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
     work = Work(*levers)
-    units = shard.buffer("units", np.float32)
+    units = shard.buffer("units")
     ik.labour_supply(key, year, bounds, pop.people, pop.weight, work, units, out, hist)
     return _sum_chunks(out), _sum_chunks(hist)
 
@@ -363,7 +363,7 @@ def incomes(shard: Shard, key, year, elapsed, params, count: bool = False) -> di
         np.zeros((parts(R), R)),
     )
     bounds = ik.id_chunk_bounds(pop.person_id, pop.n, pop.next_id)
-    units = shard.buffer("units", np.float32)
+    units = shard.buffer("units")
     money = Money(*params)
     bands, n_status = AGE_BAND_OF_AGE, len(STATUSES)
     ik.incomes(

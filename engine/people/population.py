@@ -41,6 +41,11 @@ COLUMNS = PEOPLE_DTYPES
 BYTES_PER_PERSON = sum(np.dtype(t).itemsize for t in COLUMNS.values())
 
 
+def capacity_for(size: int, spare_capacity: float) -> int:
+    """Rows allocated for `size` base-year people: `spare_capacity` more for births."""
+    return int(size * (1.0 + spare_capacity)) + 16
+
+
 @dataclass
 class Population:
     """People in rows [0, n); rows [n, capacity) are free for births.
@@ -338,8 +343,7 @@ def synthesise_population(
         )
     )
     total = int(sum(g_count))
-    capacity = int(total * (1.0 + spare_capacity)) + 16
-    pop = Population.empty(capacity, weight)
+    pop = Population.empty(capacity_for(total, spare_capacity), weight)
     pop.n = total
     pop.next_id = int(global_start[-1])
     fill_ids(pop.person_id, global_start, selected.astype(np.int64))
@@ -381,5 +385,6 @@ __all__ = [
     "MAX_AGE",
     "Population",
     "STATUSES",
+    "capacity_for",
     "synthesise_population",
 ]

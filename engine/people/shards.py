@@ -39,6 +39,24 @@ from migsim.people.population import Population
 BACKENDS = ("local", "ray")
 
 
+# The per-person scratch arrays a shard keeps between passes, by name: (dtype, sized by).
+# "rows": one element per row of the population's columns (spare rows included); "people":
+# one per person in use (the caller gives the size), plus 1/HEADROOM so that a growing
+# population does not replace it every year. The memory check before a run
+# (`migsim.runtime.memory`) counts SCRATCH; docs/memory.md says why each is there.
+SCRATCH: dict[str, tuple[np.dtype, str]] = {
+    "units": (np.dtype(np.float32), "rows"),  # a worker's efficiency units, supply to income
+    "move_keys": (np.dtype(np.int64), "people"),  # room for one move key per person in use
+}
+# only where ageing runs in a pass of its own (`Simulation.fused_ageing` False), never in a
+# run: the demography pass's flags
+UNFUSED_SCRATCH: dict[str, tuple[np.dtype, str]] = {
+    "children": (np.dtype(np.uint8), "rows"),
+    "deaths": (np.dtype(np.uint8), "rows"),
+}
+HEADROOM = 16
+
+
 class Shard:
     """The people of some origins and the scratch arrays of the passes over them."""
 
@@ -51,19 +69,21 @@ class Shard:
         )
         self.scratch: dict[str, np.ndarray] = {}
 
-    def buffer(self, name: str, dtype, size: int | None = None) -> np.ndarray:
-        """A per-person scratch array of at least the population's capacity (kept between
-        calls; contents are whatever the last pass left)."""
-        # a buffer sized by the rows in use grows with the population: give it 1/16 of
-        # headroom so it is not replaced every year, and drop the old one before allocating
-        # (holding both was the peak of a year: 16 bytes a person for the move keys)
-        room = size is not None
-        size = self.population.capacity if size is None else size
+    def buffer(self, name: str, size: int | None = None) -> np.ndarray:
+        """The scratch array `name` of `SCRATCH` (or `UNFUSED_SCRATCH`), of at least the
+        population's capacity ("rows") or `size` ("people"); kept between calls, its contents
+        are whatever the last pass left."""
+        dtype, per = SCRATCH[name] if name in SCRATCH else UNFUSED_SCRATCH[name]
+        # a buffer sized by the people in use grows with the population: give it headroom
+        # so it is not replaced every year, and drop the old one before allocating (holding
+        # both was the peak of a year: 16 bytes a person for the move keys)
+        room = per == "people" and size is not None
+        size = self.population.capacity if size is None or per == "rows" else size
         arr = self.scratch.get(name)
-        if arr is None or arr.shape[0] < size or arr.dtype != np.dtype(dtype):
+        if arr is None or arr.shape[0] < size:
             arr = self.scratch.pop(name, None)
             del arr
-            arr = np.zeros(size + (size // 16 if room else 0), dtype=dtype)
+            arr = np.zeros(size + (size // HEADROOM if room else 0), dtype=dtype)
             self.scratch[name] = arr
         return arr
 

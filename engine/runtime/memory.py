@@ -1,42 +1,164 @@
 """Refuse a run that cannot fit in memory before allocating it.
 
-The estimate is linear in the population size: the people's arrays
-(`BYTES_PER_PERSON` per row, rows for the initial size plus the spare capacity for births)
-twice over, for the scratch buffers of the yearly steps and the copy made when the arrays
-grow, plus a fixed base for Python, numba and the world. Measured peak resident memory of
-3-year runs: 0.37 GB at 1M people, 0.53 GB at 4M and 0.72 GB at 8M (about 55 bytes a
-person over a base of 0.32 GB); the estimate gives 0.46, 0.65 and 0.90 GB.
+The estimate adds up what the run will allocate after the check (docs/memory.md, "The
+check before a run"), from the declarations the code allocates from:
+
+- the population's columns, `BYTES_PER_PERSON` (the dtypes of the `People` bundle) a row,
+  for the rows `capacity_for` gives (the base-year people plus `population.spare_capacity`);
+- every scratch array a shard keeps in a run (`migsim.people.shards.SCRATCH`): those sized
+  by the rows, and those sized by the people in use with their 1/16 of headroom, for as
+  many people as the rows hold (births fill the spare rows);
+- a fixed `BASE_BYTES` for what the rest of the run adds (calibration, compiled kernels,
+  the records and tables), and `MARGIN` more on the whole.
+
+It counts every allocated page, as if touched: spare rows and the move keys' room are
+mostly never touched, so the peak resident memory is lower
+(the estimate over the resident memory a run adds after the check: 2.0 at 1M people, 1.35
+at 10M; docs/memory.md).
+
+It is compared with the smallest of what this process may still take: MemAvailable of
+/proc/meminfo, the memory limit of the process's cgroup (and of its ancestors) minus its
+usage (v2 `memory.max` and `memory.current`, v1 `memory.limit_in_bytes` and
+`memory.usage_in_bytes`), and the address-space limit (`ulimit -v`, RLIMIT_AS) minus the
+current virtual size (a run reserves more address space when it is free, but runs within
+the estimate when it is not: 0.53 GB of address space at 10M people under `ulimit -v`,
+against 0.57 GB estimated). A file that is missing or cannot be read is skipped.
 """
 
 from __future__ import annotations
 
+import resource
+from pathlib import Path
 from typing import Any
 
 from migsim.core.errors import InputError
-from migsim.people.population import BYTES_PER_PERSON
+from migsim.people.population import BYTES_PER_PERSON, capacity_for
+from migsim.people.shards import HEADROOM, SCRATCH
 
-BASE_BYTES = 400 * 2**20
-COPIES = 2  # the arrays, and as much again for scratch buffers and growth
-MARGIN = 0.9  # share of the available memory a run may plan to use
+# what a run adds after the check besides the people: 50-90 MB measured at 1M-10M people
+BASE_BYTES = 128 * 2**20
+MARGIN = 1.05  # the estimate is raised by 5%
 GIB = 2**30
+NO_LIMIT = 2**60  # a cgroup v1 limit of 2^63 rounded to a page means no limit
+
+MEMINFO = Path("/proc/meminfo")
+STATUS = Path("/proc/self/status")
+CGROUP = Path("/proc/self/cgroup")
+MOUNTINFO = Path("/proc/self/mountinfo")
+CGROUP_ROOT = Path("/sys/fs/cgroup")  # where cgroups are mounted when mountinfo is unreadable
+
+
+def scratch_bytes(rows: int, people: int) -> int:
+    """Bytes of the scratch arrays a shard keeps in a run, for `rows` rows and `people` in use."""
+    total = 0
+    for dtype, per in SCRATCH.values():
+        n = rows if per == "rows" else people + people // HEADROOM
+        total += n * dtype.itemsize
+    return total
 
 
 def estimate_bytes(size: int, spare_capacity: float) -> int:
-    """Peak memory of a run of `size` people, in bytes."""
-    rows = int(size * (1.0 + max(float(spare_capacity), 0.0))) + 16
-    return BASE_BYTES + COPIES * BYTES_PER_PERSON * rows
+    """Memory a run of `size` people allocates after the check, in bytes (margin included)."""
+    rows = capacity_for(size, max(float(spare_capacity), 0.0))
+    people = rows * BYTES_PER_PERSON + scratch_bytes(rows, rows)
+    return int(MARGIN * (BASE_BYTES + people))
 
 
-def available_bytes() -> int | None:
-    """MemAvailable of /proc/meminfo, in bytes; None where it cannot be read."""
+def _read(path: Path) -> str | None:
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
+        return path.read_text()
+    except (OSError, UnicodeDecodeError):
         return None
+
+
+def _field_kib(text: str | None, name: str) -> int | None:
+    """The `name:` line of /proc/meminfo or /proc/self/status, in bytes."""
+    for line in (text or "").splitlines():
+        if line.startswith(name + ":"):
+            try:
+                return int(line.split()[1]) * 1024
+            except (ValueError, IndexError):
+                return None
     return None
+
+
+def _number(path: Path) -> int | None:
+    text = _read(path)
+    try:
+        return int(text.strip()) if text is not None else None
+    except ValueError:
+        return None  # "max": no limit
+
+
+def _mounts() -> dict[str, tuple[str, Path]]:
+    """The cgroup mounts, {"v2" or "v1": (root of the mount, mount point)}."""
+    found: dict[str, tuple[str, Path]] = {}
+    for line in (_read(MOUNTINFO) or "").splitlines():
+        fields = line.split()
+        if " - " not in line or len(fields) < 5:
+            continue
+        fstype, _, options = line.split(" - ", 1)[1].partition(" ")
+        if fstype == "cgroup2" and "v2" not in found:
+            found["v2"] = (fields[3], Path(fields[4]))
+        elif fstype == "cgroup" and "memory" in options.split()[-1].split(","):
+            found.setdefault("v1", (fields[3], Path(fields[4])))
+    if not found:
+        found = {"v2": ("/", CGROUP_ROOT), "v1": ("/", CGROUP_ROOT / "memory")}
+    return found
+
+
+def cgroup_available() -> tuple[int, str] | None:
+    """The smallest limit minus usage of this process's memory cgroup and its ancestors."""
+    mounts = _mounts()
+    best = None
+    for line in (_read(CGROUP) or "").splitlines():
+        _, controllers, path = line.split(":", 2) if line.count(":") >= 2 else ("", "", "")
+        if controllers == "" and path:
+            version, limit, usage = "v2", "memory.max", "memory.current"
+        elif "memory" in controllers.split(","):
+            version, limit, usage = "v1", "memory.limit_in_bytes", "memory.usage_in_bytes"
+        else:
+            continue
+        if version not in mounts:
+            continue
+        root, mount = mounts[version]
+        if root != "/" and (path + "/").startswith(root.rstrip("/") + "/"):
+            path = path[len(root.rstrip("/")) :]
+        here = mount / path.strip("/")
+        for folder in (here, *here.parents):
+            cap, used = _number(folder / limit), _number(folder / usage)
+            if cap is not None and cap < NO_LIMIT:
+                have = max(cap - (used or 0), 0)
+                if best is None or have < best[0]:
+                    best = (have, f"cgroup {limit}")
+            if folder == mount:
+                break
+    return best
+
+
+def address_space_available() -> tuple[int, str] | None:
+    """RLIMIT_AS minus the current virtual size (VmSize), where a limit is set."""
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (OSError, ValueError):
+        return None
+    size = _field_kib(_read(STATUS), "VmSize")
+    if soft == resource.RLIM_INFINITY or soft < 0 or size is None:
+        return None
+    return max(soft - size, 0), "ulimit -v"
+
+
+def limits() -> list[tuple[int, str]]:
+    """What this process may still take, by every limit that could be read: (bytes, name)."""
+    found = []
+    free = _field_kib(_read(MEMINFO), "MemAvailable")
+    if free is not None:
+        found.append((free, "MemAvailable"))
+    for reader in (cgroup_available, address_space_available):
+        limit = reader()
+        if limit is not None:
+            found.append(limit)
+    return found
 
 
 def check_memory(cfg: Any) -> None:
@@ -47,12 +169,15 @@ def check_memory(cfg: Any) -> None:
     if size <= 0:
         return  # the config check reports it
     need = estimate_bytes(size, cfg.population.spare_capacity)
-    have = available_bytes()
-    if have is None or need <= MARGIN * have:
+    found = limits()
+    if not found:
+        return
+    have, name = min(found)
+    if need <= have:
         return
     raise InputError(
         "population.size",
         f"{size:,} people need about {need / GIB:.1f} GiB of memory, "
-        f"but {have / GIB:.1f} GiB is available",
+        f"but {have / GIB:.1f} GiB is available ({name})",
         "a smaller population.size, or memory_check=false to run anyway",
     )

@@ -99,7 +99,7 @@ def _shard(rows: list[dict], units: list[float]) -> Shard:
             getattr(pop, name)[i] = value
     pop.n = pop.next_id = len(rows)
     shard = Shard(pop)
-    shard.buffer("units", np.float32)[: len(rows)] = units
+    shard.buffer("units")[: len(rows)] = units
     return shard
 
 

@@ -38,7 +38,7 @@ def paid(shard: Shard, wages: np.ndarray, irregular_wage_factor: float, levers=N
     n = pop.n
     cols = pop.columns()
     R = pop.weight.shape[0]
-    units = shard.buffer("units", np.float32)[:n]
+    units = shard.buffer("units")[:n]
     works = (cols["alive"][:n] != 0) & (units > 0.0)
     u = units[works].astype(np.float64)
     age = cols["age"][:n][works].astype(np.int64)

@@ -1,0 +1,137 @@
+"""The memory check before a run: its estimate follows what a run allocates, and it compares
+it with the smallest limit this process is under (MemAvailable, the cgroup, ulimit -v)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from migsim.core.errors import InputError
+from migsim.people.population import BYTES_PER_PERSON, capacity_for
+from migsim.runtime import memory
+
+GIB = 2**30
+
+
+def test_the_estimate_is_the_declared_arrays_and_a_margin():
+    rows = capacity_for(1_000_000, 0.15)
+    per_row = BYTES_PER_PERSON + 4 + 8 + 8 / 16  # columns, units, move keys and headroom
+    want = memory.MARGIN * (memory.BASE_BYTES + per_row * rows)
+    assert memory.estimate_bytes(1_000_000, 0.15) == pytest.approx(want, rel=1e-6)
+
+
+def test_the_estimate_covers_what_a_run_allocates_and_little_more(compose_cfg):
+    from migsim.runtime.assemble import start_simulation
+
+    cfg = compose_cfg("world=toy", "population.size=200000", "progress=false")
+    sim = start_simulation(cfg)
+    for _ in range(2):
+        sim.step()
+    shards = sim.people.shards
+    got = sum(s.population.nbytes + sum(a.nbytes for a in s.scratch.values()) for s in shards)
+    people = memory.estimate_bytes(200_000, 0.15) / memory.MARGIN - memory.BASE_BYTES
+    assert got <= people <= 1.1 * got
+
+
+def test_a_run_that_fits_is_not_refused(compose_cfg, monkeypatch):
+    # 500M people at 1 year peak at 13.9 GiB resident, 19.2 GiB if every page were touched
+    monkeypatch.setattr(memory, "limits", lambda: [(int(22.1 * GIB), "MemAvailable")])
+    memory.check_memory(compose_cfg("population.size=500000000", "years=1"))
+    assert memory.estimate_bytes(500_000_000, 0.15) > 19.2 * GIB
+
+
+def test_the_smallest_limit_applies_and_is_named(compose_cfg, monkeypatch):
+    found = [(30 * GIB, "MemAvailable"), (2 * GIB, "cgroup memory.max"), (9 * GIB, "ulimit -v")]
+    monkeypatch.setattr(memory, "limits", lambda: found)
+    with pytest.raises(InputError) as info:
+        memory.check_memory(compose_cfg("population.size=100000000"))
+    assert "2.0 GiB is available (cgroup memory.max)" in str(info.value)
+    memory.check_memory(compose_cfg("population.size=100000000", "memory_check=false"))
+
+
+def _v2(tmp_path, monkeypatch, levels):
+    """A fake cgroup v2 tree: levels [(memory.max, memory.current)] from the root down."""
+    mount = tmp_path / "cg"
+    folder = mount
+    for i, (cap, used) in enumerate(levels):
+        folder = folder / f"l{i}" if i else folder
+        folder.mkdir(parents=True)
+        for name, value in (("memory.max", cap), ("memory.current", used)):
+            if value is not None:
+                (folder / name).write_text(f"{value}\n")
+    (tmp_path / "cgroup").write_text("0::/" + "/".join(f"l{i}" for i in range(1, len(levels))))
+    (tmp_path / "mountinfo").write_text(
+        f"30 24 0:26 / {mount} rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
+    )
+    monkeypatch.setattr(memory, "CGROUP", tmp_path / "cgroup")
+    monkeypatch.setattr(memory, "MOUNTINFO", tmp_path / "mountinfo")
+
+
+def test_cgroup_v2_limit_minus_usage_of_the_tightest_level(tmp_path, monkeypatch):
+    _v2(tmp_path, monkeypatch, [("max", 5), (10 * GIB, 7 * GIB), ("max", GIB), (None, None)])
+    assert memory.cgroup_available() == (3 * GIB, "cgroup memory.max")
+
+
+def test_cgroup_without_limits_or_files_is_skipped(tmp_path, monkeypatch):
+    _v2(tmp_path, monkeypatch, [("max", 5), ("max", None)])
+    assert memory.cgroup_available() is None
+    monkeypatch.setattr(memory, "CGROUP", tmp_path / "missing")
+    assert memory.cgroup_available() is None
+
+
+def test_cgroup_v1_memory_controller(tmp_path, monkeypatch):
+    mount = tmp_path / "memory"
+    job = mount / "slurm" / "job_1"
+    job.mkdir(parents=True)
+    (mount / "memory.limit_in_bytes").write_text("9223372036854771712\n")
+    (job / "memory.limit_in_bytes").write_text(f"{4 * GIB}\n")
+    (job / "memory.usage_in_bytes").write_text(f"{GIB}\n")
+    (tmp_path / "cgroup").write_text("4:memory:/slurm/job_1\n3:cpuset:/\n0::/\n")
+    (tmp_path / "mountinfo").write_text(
+        f"35 25 0:31 / {mount} rw - cgroup cgroup rw,memory\n"
+        f"36 25 0:32 / {tmp_path / 'cpuset'} rw - cgroup cgroup rw,cpuset\n"
+    )
+    monkeypatch.setattr(memory, "CGROUP", tmp_path / "cgroup")
+    monkeypatch.setattr(memory, "MOUNTINFO", tmp_path / "mountinfo")
+    assert memory.cgroup_available() == (3 * GIB, "cgroup memory.limit_in_bytes")
+
+
+def test_address_space_limit_minus_virtual_size(tmp_path, monkeypatch):
+    (tmp_path / "status").write_text("Name:\tpython\nVmSize:\t 1048576 kB\nVmRSS:\t 1 kB\n")
+    monkeypatch.setattr(memory, "STATUS", tmp_path / "status")
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (5 * GIB, resource.RLIM_INFINITY))
+    assert memory.address_space_available() == (4 * GIB, "ulimit -v")
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
+    assert memory.address_space_available() is None
+
+
+def test_limits_reads_meminfo_and_skips_what_is_missing(tmp_path, monkeypatch):
+    (tmp_path / "meminfo").write_text("MemTotal: 100 kB\nMemAvailable:    2048 kB\n")
+    monkeypatch.setattr(memory, "MEMINFO", tmp_path / "meminfo")
+    monkeypatch.setattr(memory, "cgroup_available", lambda: None)
+    monkeypatch.setattr(memory, "address_space_available", lambda: (1024, "ulimit -v"))
+    assert memory.limits() == [(2 * 2**20, "MemAvailable"), (1024, "ulimit -v")]
+    monkeypatch.setattr(memory, "MEMINFO", tmp_path / "missing")
+    assert memory.limits() == [(1024, "ulimit -v")]
+
+
+def _at_most_8_gib():
+    resource.setrlimit(resource.RLIMIT_AS, (8 * GIB, 8 * GIB))  # harmless if it allocated
+
+
+def test_two_billion_people_are_refused_in_one_line_before_allocating(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "migsim.cli", "run", "population.size=2000000000"]
+        + ["progress=false", f"hydra.run.dir={tmp_path / 'run'}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_at_most_8_gib,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "population.size: 2,000,000,000 people need about" in lines[0]
+    assert "GiB is available (ulimit -v)" in lines[0]
