@@ -3,7 +3,9 @@ bilateral table into a matrix."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -16,6 +18,22 @@ TABLE_YEAR = 2013
 # the mapping a built world was built with (migsim.worldbuild.mapping): the world's countries,
 # not one of its tables (no calibration depends on it)
 MAPPING_FILE = "mapping.csv"
+
+
+def hash_tables(digest: Any, world_path: Path) -> None:
+    """Feed `digest` the world's tables: each CSV file's name and bytes, by name, less
+    MAPPING_FILE (what the stored calibration's key and a checkpoint's world data hash)."""
+    for path in sorted(p for p in Path(world_path).glob("*.csv") if p.name != MAPPING_FILE):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+
+
+def tables_hash(world_path: Path) -> str:
+    """16 hex digits of the SHA-256 of the world's tables (`hash_tables`)."""
+    digest = hashlib.sha256()
+    hash_tables(digest, world_path)
+    return digest.hexdigest()[:16]
+
 
 REGION_COLUMNS = {
     "code": pl.String,

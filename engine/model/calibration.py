@@ -46,7 +46,7 @@ from omegaconf import OmegaConf
 from migsim.core.errors import InputError
 from migsim.core.resources import cache_dir, is_shipped, world_overrides
 from migsim.core.world import World
-from migsim.core.world_tables import MAPPING_FILE
+from migsim.core.world_tables import hash_tables
 from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
 from migsim.model.cells import BAND_LOWER, B, BaseCells, base_cells, cap_infeasible_targets  # noqa: F401
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
@@ -101,9 +101,7 @@ class Calibration:
 def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
     """Hash of everything the calibration depends on: world tables, inputs, parameters."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in world.path.glob("*.csv") if p.name != MAPPING_FILE):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    hash_tables(digest, world.path)  # the CSV tables (a built world's mapping left out)
     profile = world.tertiary_age_profile  # natives' degrees by age, where not flat
     if profile is not None and (profile != 1.0).any():
         # computed at load: rounded, or NumPy's AVX-512 last bits would miss stored files

@@ -22,7 +22,7 @@ from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.regimes import apply_regime, initial_irregular_share, status_quo
 from migsim.regimes.timeline import PolicyTimeline
-from migsim.runtime import checkpoint
+from migsim.runtime import checkpoint, checkpoint_origin
 from migsim.runtime.simulation import Simulation
 from migsim.scenarios.exogenous import Exogenous
 from migsim.steps import registry
@@ -46,6 +46,7 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     world = load_world(cfg.world.name, cfg.world.path or None)
     check_base_year(world, cfg.base_year)
     check_world_inputs(cfg, world)
+    checkpoint_origin.check_file(cfg, world)  # the resumed checkpoint's world and version
     calibration = None
     if cfg.behaviour.migration:
         from migsim.model.behaviour import load_behaviour
@@ -56,6 +57,7 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
         before_calibration()
     if cfg.behaviour.migration:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
+    checkpoint_origin.check_file(cfg, world, calibration)  # and its calibration
     return Inputs(world, calibration)
 
 
@@ -205,7 +207,7 @@ def start_simulation(
         world, calibration = inputs.world, inputs.calibration
     key = run_key(cfg.seed) if key is None else key
     if cfg.start_from:
-        year, saved = checkpoint.load_people(cfg.start_from, cfg, world)
+        year, saved = checkpoint.load_people(cfg.start_from, cfg, world, calibration=calibration)
         if year != cfg.base_year:
             raise InputError(
                 f"start_from={cfg.start_from}",
@@ -220,6 +222,7 @@ def start_simulation(
         size = cfg.population.size
         people = synthesise_population(world, size, key, **synthesis_args(cfg, world))
     sim = Simulation(world, people, key, cfg.base_year)
+    sim.origin = checkpoint_origin.origin(world, calibration)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)
     # the base year again, now with the steps' base-year values

@@ -4,14 +4,17 @@ A checkpoint holds the Simulation (people by shard, the year's state, the steps'
 records so far, the run key) and the hash of the config that made it, less the keys that may
 change on resume (years, checkpoint_every, resume, start_from, progress, threads, snapshot,
 memory_check, shards). The world, calibration and behaviour plug-in are not stored: the
-config names them, and its hash says they are the same. A run resumed from the checkpoint of
+config names them, and the header's hashes say they are the same: the config's, the world's
+tables', the calibration's and the plug-ins' sources, with the migsim version
+(`migsim.runtime.checkpoint_origin`, `_check_plugins`). A run resumed from the checkpoint of
 year K is byte-identical to an uninterrupted one: every draw depends only on (seed, person
 id, year, stream). A resumed run keeps the checkpoint's shards; `start_from` splits the
 saved people into the run's own shards.
 
 File layout: one `.npz` (a zip of `.npy` arrays, `numpy.savez`), read with
 `allow_pickle=False`, so nothing in it is ever unpickled and no code it names is run. Its
-members: `header`, a JSON document as uint8 bytes (format, config hashes, year), checked
+members: `header`, a JSON document as uint8 bytes (format, config hashes, year, world data,
+calibration and migsim version), checked
 before anything else is read; `state`, a JSON document of every value that is not an array
 (`migsim.runtime.checkpoint_state` says which and how); and the arrays, each checked for its
 dtype and shape before use. Anything else (an older pickled checkpoint, a truncated file)
@@ -29,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from migsim.core.errors import InputError
-from migsim.runtime import checkpoint_state
+from migsim.runtime import checkpoint_origin, checkpoint_state
 from migsim.runtime.outputs import config_digest
 from migsim.runtime.plugin_sources import plugin_hashes
 from migsim.runtime.resume_config import (  # noqa: F401  (check_resume_config re-exported)
@@ -82,6 +85,7 @@ def save(path: str | Path, sim: Any, cfg: Any) -> Path:
         "config": saved_config(cfg),
         "overrides": task_overrides(),
         "plugins": plugin_hashes(cfg, sim.steps),
+        **(sim.origin or {}),  # world data, calibration and migsim version (checkpoint_origin)
     }
     document, arrays = checkpoint_state.to_arrays(sim, cfg)
     members = {"header": _json_bytes(header), "state": _json_bytes(document), **arrays}
@@ -111,25 +115,31 @@ def load(
 
             inputs = prepare(cfg)
             world, calibration = inputs.world, inputs.calibration
+        checkpoint_origin.check(header, field, path, world, calibration)
         with _reading(field, path):
             document = _document(npz, "state")
             sim = checkpoint_state.from_arrays(document, npz, cfg, world, calibration)
             if sim.year != header["year"]:
                 raise checkpoint_state.Malformed("the state's year is not the header's")
         _check_plugins(header, cfg, sim.steps, field, path)
+        sim.origin = checkpoint_origin.origin(world, calibration)
         from migsim.runtime.assemble import attach_exogenous
 
         attach_exogenous(cfg, sim, calibration)  # scenario paths and timeline from the config
         return sim
 
 
-def load_people(path: str | Path, cfg: Any, world: Any, field: str = "start_from"):
+def load_people(
+    path: str | Path, cfg: Any, world: Any, field: str = "start_from", calibration: Any = False
+):
     """(year, the saved people by shard) of a checkpoint made with this config or one that
-    differs only in its regime (what `start_from` reads; no step is restored)."""
+    differs only in its regime, this world's data and this migsim (what `start_from` reads; no
+    step is restored). `calibration`: the run's, checked too (False: not checked)."""
     path = Path(path)
     with _open(path, field) as npz:
         header = _header(npz, field, path)
         _check_hash(header, cfg, field, path, any_regime=True)
+        checkpoint_origin.check(header, field, path, world, calibration)
         with _reading(field, path):
             document = _document(npz, "state")
             shards = checkpoint_state.population_from_arrays(document, npz, world.n_regions)

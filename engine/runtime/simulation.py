@@ -75,6 +75,9 @@ class Simulation:
     supply_levers: Any = None
     supply_taken: Any = None
     supplied: Any = None
+    # the world data, calibration and migsim version the run started from, as a checkpoint's
+    # header records them (migsim.runtime.checkpoint_origin); None: not recorded
+    origin: dict | None = None
 
     def __post_init__(self):
         self.year = self.base_year
