@@ -107,7 +107,9 @@ class ScenarioConf:
 @dataclass
 class ShardsConf:
     count: int = param(
-        1, range=(1, 4096), doc="shards one run is split into by origin (1: one process)"
+        1,
+        range=(1, 4096),
+        doc="shards one run is split into by origin (1: one process; at most the world's regions)",
     )
     backend: str = param(
         "local",

@@ -87,11 +87,20 @@ def test_sharded_default_world_equals_single_process(run_toy, tmp_path):
     assert_same_run(one.run_dir, five.run_dir)
 
 
-def test_resumed_sharded_run_is_byte_identical(run_toy, tmp_path):
-    """Local shards are saved in checkpoints and continue exactly."""
+@pytest.mark.parametrize("count", [2, 1, 3])
+def test_resumed_sharded_run_is_byte_identical(run_toy, compose_cfg, tmp_path, count):
+    """Local shards are saved in checkpoints and continue exactly, in the shards the resumed
+    run's `shards.count` asks for (the saved people split again when it differs)."""
+    from migsim.runtime import checkpoint
+
     full = run_toy(tmp_path / "full", "shards.count=2", "checkpoint_every=2")
+    saved = full.run_dir / "checkpoint-2015.npz"
+    cfg = compose_cfg(*full.overrides[:-2], f"shards.count={count}", f"resume={saved}")
+    sim = checkpoint.load(saved, cfg)
+    assert len(sim.people.shards) == count and sim.sharded == (count > 1)
+    assert sorted(np.concatenate([s.origins for s in sim.people.shards])) == [0, 1, 2]
     part = tmp_path / "resumed"
-    run_toy(part, "shards.count=2", f"resume={full.run_dir / 'checkpoint-2015.npz'}")
+    run_toy(part, f"shards.count={count}", f"resume={saved}")
     for name in TABLES:
         assert (full.run_dir / f"{name}.parquet").read_bytes() == (
             part / f"{name}.parquet"
@@ -169,11 +178,14 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 BAD = [
     (("shards.backend=dask",), ("shards.backend", "local, ray")),
     (("shards.count=0",), ("shards.count", "1 to 4096")),
+    (("shards.count=100",), ("shards.count=100", "the 3 regions of world 'toy'", "1 to 3")),
     (("shards.backend=ray", "checkpoint_every=1"), ("checkpoint_every", "shards.backend=ray")),
 ]
 
 
-@pytest.mark.parametrize("args, needles", BAD, ids=["backend", "count", "ray_checkpoint"])
+@pytest.mark.parametrize(
+    "args, needles", BAD, ids=["backend", "count", "beyond_regions", "ray_checkpoint"]
+)
 def test_bad_shard_settings_exit_2_with_one_line(tmp_path, args, needles):
     proc = _cli(tmp_path, *args)
     assert proc.returncode == 2, proc.stderr[-2000:]

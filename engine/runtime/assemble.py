@@ -45,6 +45,7 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     registry.check_steps(cfg.steps)
     world = load_world(cfg.world.name, cfg.world.path or None)
     check_base_year(world, cfg.base_year)
+    check_shard_count(cfg, world)
     check_world_inputs(cfg, world)
     checkpoint_origin.check_file(cfg, world)  # the resumed checkpoint's world and version
     calibration = None
@@ -59,6 +60,17 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
     checkpoint_origin.check_file(cfg, world, calibration)  # and its calibration
     return Inputs(world, calibration)
+
+
+def check_shard_count(cfg: Any, world: World) -> None:
+    """A shard holds the people of whole origins: no more shards than the world's regions."""
+    R = world.n_regions
+    if cfg.shards.count > R:
+        raise InputError(
+            f"shards.count={cfg.shards.count}",
+            f"is more than the {R} regions of world '{world.name}' (a shard holds whole origins)",
+            f"1 to {R}",
+        )
 
 
 def check_world_inputs(cfg: Any, world: World) -> None:
@@ -291,3 +303,25 @@ def _shard(cfg: Any, world: World, pop=None, key=None):
         address=sh.address or None,
         cpus_per_shard=cpus,
     )
+
+
+def reshard(cfg: Any, world: World, sim: Simulation) -> None:
+    """The resumed `sim`'s people in the layout `shards.count` asks for: as saved when the
+    checkpoint's split is the config's, otherwise merged (the living people, in id order)
+    and split again, as `start_from` does (every draw depends on the person id, so the run
+    is the same bytes whatever the split)."""
+    want = _is_sharded(cfg)
+    if not sim.sharded and not want:
+        return
+    if sim.sharded and want:
+        _, agents = agents_per_origin(world, cfg.population.size, cfg.population.stratification)
+        wanted = shards.assign_origins(agents, cfg.shards.count)
+        saved = [shard.origins for shard in sim.people.shards]
+        if len(saved) == len(wanted) and all(map(np.array_equal, saved, wanted)):
+            return
+    pops = [shard.population for shard in sim.people.shards]
+    pop = pops[0] if len(pops) == 1 and not sim.sharded else shards.merge(pops)
+    if want:
+        sim.people, sim.population = _shard(cfg, world, pop), None
+    else:
+        sim.people, sim.population = shards.LocalPeople([shards.Shard(pop)]), pop

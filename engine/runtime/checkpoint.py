@@ -8,8 +8,8 @@ config names them, and the header's hashes say they are the same: the config's, 
 tables', the calibration's and the plug-ins' sources, with the migsim version
 (`migsim.runtime.checkpoint_origin`, `_check_plugins`). A run resumed from the checkpoint of
 year K is byte-identical to an uninterrupted one: every draw depends only on (seed, person
-id, year, stream). A resumed run keeps the checkpoint's shards; `start_from` splits the
-saved people into the run's own shards.
+id, year, stream). A resumed run, like `start_from`, puts the saved people in the run's own
+shards (`shards.count`; split again when the checkpoint's split differs).
 
 File layout: one `.npz` (a zip of `.npy` arrays, `numpy.savez`), read with
 `allow_pickle=False`, so nothing in it is ever unpickled and no code it names is run. Its
@@ -58,7 +58,7 @@ RESUMABLE_KEYS = (
     "threads",
     "snapshot",
     "memory_check",
-    "shards",  # the people are the same however they are split (a resume keeps its layout)
+    "shards",  # the people are the same however they are split (a resume splits them again)
 )
 
 
@@ -123,8 +123,9 @@ def load(
                 raise checkpoint_state.Malformed("the state's year is not the header's")
         _check_plugins(header, cfg, sim.steps, field, path)
         sim.origin = checkpoint_origin.origin(world, calibration)
-        from migsim.runtime.assemble import attach_exogenous
+        from migsim.runtime.assemble import attach_exogenous, reshard
 
+        reshard(cfg, world, sim)  # the people split as `shards.count` says
         attach_exogenous(cfg, sim, calibration)  # scenario paths and timeline from the config
         return sim
 
