@@ -328,7 +328,7 @@ def incomes(
             # looked up once per run: rows come in such runs (synthesis sorts each group's rows
             # by sex, age and education), and the same values give the same bytes
             key_now = np.uint64(0xFFFFFFFFFFFFFFFF)  # no row's key (sex is 0 or 1)
-            w = w_people = wage = tr = public = remit_scale_share = subs = keep = 0.0
+            w = w_people = public_w = wage = tr = public = remit_scale_share = subs = keep = 0.0
             wage_below = w_own = w_low = 0.0  # a downgraded worker's cells (0: none)
             abroad = sends = irregular = works = False
             s = g_fixed = g_old = 0
@@ -390,6 +390,7 @@ def incomes(
                         spending_profile[b, 1 if irregular else 0] * gdp_per_capita[loc]
                         + public_goods[loc]
                     )
+                    public_w = on_grid(public * w, MONEY_SCALE)  # the same for the run's rows
                     share = remit_share[s] * (temporary_remit_factor if st == TEMPORARY else 1.0)
                     remit_scale_share = remit_scale[loc, o] * share
                     if sends:
@@ -448,7 +449,7 @@ def incomes(
                         remit_r += on_grid(sent * w, MONEY_SCALE)
                     earnings_f += on_grid(earnings * w, MONEY_SCALE)
                     tax_f += on_grid(tax * w, MONEY_SCALE)
-                public_f += on_grid(public * w, MONEY_SCALE)
+                public_f += public_w
                 people_f += w_people
                 g = g_fixed
                 if g < 0:
@@ -464,7 +465,7 @@ def incomes(
                     public_g = group_out[part, g, 2]
                 people_g += w_people
                 private_g += on_grid((net - sent) * w, MONEY_SCALE)
-                public_g += on_grid(public * w, MONEY_SCALE)
+                public_g += public_w
                 wealth[i] = wealth[i] * keep + savings_rate * max(net - sent, 0.0)
             if f_now >= 0:
                 fiscal[f_now, 0] = earnings_f
