@@ -16,6 +16,7 @@ import itertools
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from migsim.core.errors import InputError
 from migsim.runtime.outputs import MANIFEST
@@ -84,17 +85,24 @@ def _nothing_run(arg: str) -> bool:
     return arg[:2] in ("-c", "-i") and not arg.startswith(("-cn", "-cp", "-cd", "--"))
 
 
+def _run_args(argv: list[str]) -> Any:
+    """`migsim run`'s arguments as Hydra's own parser reads them (a flag's value given as the
+    next word, `-cd DIR`, is the flag's, not an override), or None when a flag inspects and
+    nothing is run or written."""
+    from hydra._internal.utils import get_args_parser
+
+    if any(_nothing_run(a) for a in argv):
+        return None
+    return get_args_parser().parse_known_args(argv)[0]
+
+
 def check_argv(argv: list[str]) -> None:
     """Refuse a `migsim run` whose run directory (or a multirun job's, or the sweep
     directory itself) holds a complete run, and a multirun that would run two jobs into one
     directory (a value swept twice)."""
-    from hydra._internal.utils import get_args_parser
-
-    if any(_nothing_run(a) for a in argv):
+    args = _run_args(argv)
+    if args is None:
         return  # nothing is run or written
-    # Hydra's own parser: a flag's value given as the next word (`-cd DIR`, `-cn NAME`) is
-    # the flag's, not an override
-    args, _ = get_args_parser().parse_known_args(argv)
     overrides = list(args.overrides or [])
     if args.multirun:
         given = _given(overrides, "hydra.sweep.dir")
@@ -161,11 +169,9 @@ def keep_earlier_config(argv: list[str]) -> None:
     """Before Hydra writes its `.hydra/` into an explicit run directory that holds an
     unfinished run (checkpoints, no manifest), copy that run's `.hydra/` aside (a hidden
     directory beside it), so that a run refused for bad input can put it back."""
-    from hydra._internal.utils import get_args_parser
-
-    if any(_nothing_run(a) for a in argv):
+    args = _run_args(argv)
+    if args is None:
         return
-    args, _ = get_args_parser().parse_known_args(argv)
     given = None if args.multirun else _given(list(args.overrides or []), "hydra.run.dir")
     if given is None:
         return
