@@ -1,7 +1,7 @@
-"""A checkpoint pins the world's data, the calibration and the migsim version that made it:
-`resume` and `start_from` refuse one made with other tables, another calibration or another
-migsim with one line, before anything is written; one without the record (written before it
-was kept) resumes as before."""
+"""A checkpoint pins the world's data, the calibration and the migsim version and code that
+made it: `resume` and `start_from` refuse one made with other tables, another calibration,
+another migsim or the same version's sources edited, with one line, before anything is
+written; one without the record (written before it was kept) resumes as before."""
 
 from __future__ import annotations
 
@@ -93,6 +93,65 @@ def test_other_migsim_version_is_refused(tmp_path, compose_cfg, made, monkeypatc
     assert info.value.problem == f"the checkpoint was made by migsim {was}, this is migsim 99.0.0"
 
 
+@pytest.mark.parametrize("how", ["resume", "start_from"])
+def test_edited_sources_are_refused(tmp_path, compose_cfg, made, monkeypatch, how):
+    """A checkout edited since the checkpoint, its version string unchanged."""
+    from migsim.runtime import checkpoint_origin
+
+    world, run = made
+    saved = _header(run / "checkpoint-2014.npz")["migsim_code"]
+    assert saved == checkpoint_origin.code_hash()
+    monkeypatch.setattr(checkpoint_origin, "code_hash", lambda: "0123456789abcdef")
+    with pytest.raises(InputError) as info:
+        _again(compose_cfg, tmp_path, world, run, how)
+    assert info.value.problem == (
+        f"the checkpoint was made by migsim {checkpoint_origin.version()} with other source "
+        f"files (code {saved[:8]}, this is 01234567): its run would not continue as it began"
+    )
+    assert info.value.allowed == "a checkpoint made by this code, or a new run"
+
+
+def test_code_hash_reads_every_source_file(tmp_path, monkeypatch):
+    """The hash changes with any .py file of the three packages and with nothing else, and a
+    checkout's three directories hash as the wheel's one directory of the same files."""
+    import migsim
+    import migsim.configs
+    import migsim.kernels
+    from migsim.runtime import checkpoint_origin
+
+    def lay_out(engine: Path, kernels: Path, configs: Path) -> None:
+        for d in (engine / "sub", kernels, configs):
+            d.mkdir(parents=True, exist_ok=True)
+        (engine / "a.py").write_text("x = 1\n")
+        (engine / "sub" / "b.py").write_text("y = 2\n")
+        (kernels / "k.py").write_text("z = 3\n")
+        (configs / "__init__.py").write_text("")
+
+    def hashed(engine: Path, kernels: Path, configs: Path) -> str:
+        monkeypatch.setattr(migsim, "__path__", [str(engine)])
+        monkeypatch.setattr(migsim.kernels, "__path__", [str(kernels)])
+        monkeypatch.setattr(migsim.configs, "__path__", [str(configs)])
+        checkpoint_origin.code_hash.cache_clear()
+        return checkpoint_origin.code_hash()
+
+    checkout = (tmp_path / "engine", tmp_path / "kernels", tmp_path / "configs")
+    wheel = (tmp_path / "migsim", tmp_path / "migsim" / "kernels", tmp_path / "migsim" / "configs")
+    try:
+        lay_out(*checkout)
+        lay_out(*wheel)
+        first = hashed(*checkout)
+        assert hashed(*wheel) == first
+        (tmp_path / "engine" / "notes.txt").write_text("not code")
+        assert hashed(*checkout) == first
+        (tmp_path / "kernels" / "k.py").write_text("z = 4\n")
+        assert hashed(*checkout) != first
+        (tmp_path / "kernels" / "k.py").write_text("z = 3\n")
+        (tmp_path / "engine" / "sub" / "c.py").write_text("")
+        assert hashed(*checkout) != first
+    finally:
+        checkpoint_origin.code_hash.cache_clear()
+
+
 def test_checkpoint_without_the_record_resumes(tmp_path, compose_cfg, made):
     """A checkpoint written before the record was kept is not checked (world data edited
     since, as before), and a resumed run's checkpoints keep the record."""
@@ -101,8 +160,8 @@ def test_checkpoint_without_the_record_resumes(tmp_path, compose_cfg, made):
     with np.load(path, allow_pickle=False) as npz:
         members = {name: npz[name] for name in npz.files}
     header = json.loads(members["header"].tobytes())
-    assert {"world_data", "calibration", "migsim"} <= set(header)
-    for key in ("world_data", "calibration", "migsim"):
+    assert {"world_data", "calibration", "migsim", "migsim_code"} <= set(header)
+    for key in ("world_data", "calibration", "migsim", "migsim_code"):
         del header[key]
     members["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     np.savez(path, **members)

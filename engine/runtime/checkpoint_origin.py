@@ -1,17 +1,19 @@
 """What a checkpoint pins besides its config: the world's data, the calibration and the
-migsim version that made it.
+migsim version and code that made it.
 
 The config names the world and the behaviour parameters, but the world's tables can be edited
 and a stored calibration replaced without the config changing. A checkpoint's header records
 a hash of the world's tables (the CSV files the stored calibration's key reads, the built
 world's mapping.csv left out), a hash of the calibration the run used (its provenance key and
-every array) and the migsim version; `resume` and `start_from` refuse a checkpoint whose
-record differs from this run's, with one line. A checkpoint without the record (one written
-before it was kept) is not checked.
+every array), the migsim version and a hash of migsim's own source files (so that an edited
+checkout, whose version string stays the same, is told apart); `resume` and `start_from`
+refuse a checkpoint whose record differs from this run's, with one line. A checkpoint without
+the record (one written before it was kept) is not checked.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import fields
@@ -23,13 +25,39 @@ import numpy as np
 from migsim.core.errors import InputError
 from migsim.core.world_tables import tables_hash
 
-WORLD, CALIBRATION, VERSION = "world_data", "calibration", "migsim"
+WORLD, CALIBRATION, VERSION, CODE = "world_data", "calibration", "migsim", "migsim_code"
 
 
 def version() -> str:
     import migsim
 
     return str(migsim.__version__)
+
+
+@functools.cache
+def code_hash() -> str:
+    """16 hex digits of the SHA-256 of migsim's Python sources: every .py file of the
+    `migsim`, `migsim.kernels` and `migsim.configs` packages, by its name within migsim and
+    its content, so that an installed wheel (one directory) and a checkout (`engine/`,
+    `kernels/`, `configs/`) of the same sources agree. Computed once a process."""
+    import migsim
+    import migsim.configs
+    import migsim.kernels
+
+    roots = {
+        Path(root).resolve(): package.__name__.replace(".", "/")
+        for package in (migsim, migsim.kernels, migsim.configs)
+        for root in package.__path__
+    }
+    files: dict[str, Path] = {}
+    for root in roots:
+        for path in root.rglob("*.py"):
+            home = max((r for r in roots if path.is_relative_to(r)), key=lambda r: len(r.parts))
+            files[f"{roots[home]}/{path.relative_to(home).as_posix()}"] = path
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def calibration_hash(calibration: Any) -> str | None:
@@ -48,17 +76,18 @@ def calibration_hash(calibration: Any) -> str | None:
 
 
 def origin(world: Any, calibration: Any) -> dict:
-    """The header's record of the run's world data, calibration and migsim version."""
+    """The header's record of the run's world data, calibration, migsim version and code."""
     return {
         WORLD: tables_hash(world.path),
         CALIBRATION: calibration_hash(calibration),
         VERSION: version(),
+        CODE: code_hash(),
     }
 
 
 def check(header: dict, field: str, path: Any, world: Any, calibration: Any = False) -> None:
-    """Refuse the checkpoint whose header records another migsim version or world data, or,
-    unless `calibration` is False (not loaded yet), another calibration."""
+    """Refuse the checkpoint whose header records another migsim version or code or world
+    data, or, unless `calibration` is False (not loaded yet), another calibration."""
     where = f"{field}={path}"
     saved = header.get(VERSION)
     if isinstance(saved, str) and saved != version():
@@ -66,6 +95,14 @@ def check(header: dict, field: str, path: Any, world: Any, calibration: Any = Fa
             where,
             f"the checkpoint was made by migsim {saved}, this is migsim {version()}",
             f"a checkpoint made by migsim {version()}, or a new run",
+        )
+    saved = header.get(CODE)
+    if isinstance(saved, str) and saved != code_hash():
+        raise InputError(
+            where,
+            f"the checkpoint was made by migsim {version()} with other source files (code "
+            f"{saved[:8]}, this is {code_hash()[:8]}): its run would not continue as it began",
+            "a checkpoint made by this code, or a new run",
         )
     saved = header.get(WORLD)
     if isinstance(saved, str) and saved != (now := tables_hash(world.path)):
