@@ -170,3 +170,35 @@ def test_checkpoint_without_the_record_resumes(tmp_path, compose_cfg, made):
     _again(compose_cfg, tmp_path, world, run, "resume")
     again = _header(tmp_path / "R2" / "checkpoint-2015.npz")
     assert again["world_data"] != _header(run / "checkpoint-2013.npz")["world_data"]
+
+
+def test_ctrl_c_mid_year_names_the_last_checkpoint(tmp_path, compose_cfg, monkeypatch, capsys):
+    """A second Ctrl-C stops a year half done: no checkpoint of that year, but the run
+    resumes from the last one written, which the one line names with its command."""
+    from migsim.runtime import app, runner
+    from migsim.runtime.simulation import Simulation
+
+    step, years = Simulation.step, []
+
+    def stopped_in_the_third_year(self):
+        if len(years) == 2:
+            raise KeyboardInterrupt
+        years.append(self.year)
+        return step(self)
+
+    monkeypatch.setattr(Simulation, "step", stopped_in_the_third_year)
+    run = tmp_path / "R"
+    cfg = compose_cfg("world=toy", "population.size=2000", "years=5", "progress=false")
+    cfg.checkpoint_every = 1
+    with pytest.raises(KeyboardInterrupt) as info:
+        runner.run_simulation(cfg, run)
+    assert info.value.checkpoint == run / "checkpoint-2015.npz" and info.value.earlier
+    with pytest.raises(SystemExit) as done:
+        app.guarded(lambda: (_ for _ in ()).throw(info.value))
+    assert done.value.code == 130
+    line = capsys.readouterr().err.strip()
+    assert line == (
+        "migsim: interrupted; tables of the interrupted run were not written; its last "
+        f"checkpoint is checkpoint-2015.npz; resume with: migsim run resume={run}/"
+        "checkpoint-2015.npz"
+    )

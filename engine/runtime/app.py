@@ -298,6 +298,8 @@ def guarded(fn) -> int:
     except KeyboardInterrupt as exc:
         where = getattr(exc, "checkpoint", None)
         note = f"; resume with: {resume_command(where)}" if where else ""
+        if where and getattr(exc, "earlier", False):  # stopped mid-year: an earlier year's
+            note = f"; its last checkpoint is {os.path.basename(str(where))}{note}"
         written = getattr(exc, "written", None)
         told = (
             f"the sweep stopped after {written}, written in full"

@@ -72,6 +72,16 @@ def file_name(year: int) -> str:
     return f"checkpoint-{int(year)}{SUFFIX}"
 
 
+def latest(run_dir: str | Path) -> Path | None:
+    """The checkpoint of the latest year in `run_dir` (None: it holds none)."""
+    years = {}
+    for path in Path(run_dir).glob(f"checkpoint-*{SUFFIX}"):
+        year = path.name[len("checkpoint-") : -len(SUFFIX)]
+        if year.isdigit() and path.is_file():
+            years[int(year)] = path
+    return years[max(years)] if years else None
+
+
 def save(path: str | Path, sim: Any, cfg: Any) -> Path:
     """Write atomically (temporary file, then rename)."""
     path = Path(path)

@@ -168,6 +168,9 @@ def simulate(
         if writer is not None:
             writer.commit(manifest)
     except BaseException as exc:
+        if type(exc) is KeyboardInterrupt and run_dir is not None and run_dir.is_dir():
+            # stopped mid-year (a second Ctrl-C): the run resumes from its last checkpoint
+            exc.checkpoint, exc.earlier = checkpoint.latest(run_dir), True
         if writer is not None:
             writer.abort()
             # bad input found during the years (a plug-in that fails): the progress log this
