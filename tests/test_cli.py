@@ -213,6 +213,21 @@ def test_bad_input_stays_one_line_exit_2(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_refused_run_leaves_no_empty_parents(tmp_path):
+    """A refused run in a fresh directory leaves no `outputs/runs/` behind (Hydra made it
+    for the run); one that existed before stays, and so does what it holds."""
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    proc = migsim("run", "world=toy", "years=0", cwd=fresh)
+    assert proc.returncode == 2, proc.stderr
+    assert list(fresh.iterdir()) == []
+    proc = migsim("run", "world=toy", "years=0", "hydra.run.dir=a/b/c", cwd=fresh)
+    assert proc.returncode == 2 and list(fresh.iterdir()) == []
+    (fresh / "outputs" / "runs").mkdir(parents=True)
+    proc = migsim("run", "world=toy", "years=0", cwd=fresh)
+    assert proc.returncode == 2 and list((fresh / "outputs" / "runs").iterdir()) == []
+
+
 def test_completion_script_completes_verbs_options_and_overrides(tmp_path):
     """The command docs/cli.md gives prints a bash script; sourced, it completes verbs,
     a verb's options and (through Hydra) config overrides after `run`."""

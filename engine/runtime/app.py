@@ -61,6 +61,8 @@ def _task(cfg: DictConfig) -> Any:
             log.error("refused: %s", exc, extra={"terminal": False})
         elif str(hydra_cfg.mode) == "RunMode.MULTIRUN":
             remove_empty_parents(run_dir, hydra_cfg.sweep.dir)
+        else:
+            rundirs.remove_made_parents()  # `outputs/runs/` when Hydra made it for this run
         rundirs.restore_earlier_config(run_dir, refused=True)  # the unfinished run's .hydra/
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)

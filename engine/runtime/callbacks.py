@@ -1,7 +1,8 @@
 """Hydra callbacks. `SweepLayout` names a multirun's run directories by the swept keys
 (`regime=free_mobility/seed=2/`, engine/runtime/sweeps.py); `CompareCallback` writes the
 regime comparison (engine/analysis/compare.py and report.py) of a multirun into its sweep
-directory when the multirun ends.
+directory when the multirun ends; `RunDirParents` notes which ancestors of a single run's
+directory Hydra makes, so that a refused run removes them.
 
 Enabled in configs/config.yaml (`hydra.callbacks.compare`); single runs are unaffected (only
 `on_multirun_end` is implemented). Change the baseline with
@@ -48,6 +49,16 @@ class SweepLayout(Callback):
         # process or a worker's), so the subdir travels as one of them
         with read_write(config.hydra):
             config.hydra.overrides.hydra.append(f"hydra.sweep.subdir={sweeps.hive_subdir(keys)}")
+
+
+class RunDirParents(Callback):
+    """Notes which ancestors of a single run's directory Hydra is about to make, so that a
+    run refused for bad input leaves none of them behind (`rundirs.remove_made_parents`)."""
+
+    def on_run_start(self, config: Any, **kwargs: Any) -> None:
+        from migsim.runtime import rundirs
+
+        rundirs.note_missing_parents(config.hydra.run.dir)
 
 
 class CompareCallback(Callback):

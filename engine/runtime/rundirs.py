@@ -161,6 +161,31 @@ def in_file(path: str | Path | None, flag: str) -> None:
         raise InputError(flag, f"'{path}' is not a file", "an existing file")
 
 
+# the ancestors of a single run's directory that Hydra is about to make, deepest first
+_MADE: list[Path] = []
+
+
+def note_missing_parents(run_dir: str | Path) -> None:
+    """Before Hydra makes a single run's directory (`on_run_start`): note which of its
+    ancestors do not exist yet, so that a refused run can remove those it made for it."""
+    _MADE.clear()
+    parent = Path(str(run_dir)).absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        _MADE.append(parent)
+        parent = parent.parent
+
+
+def remove_made_parents() -> None:
+    """After a refused run's directory was removed: the ancestors made for it (`outputs/`,
+    `outputs/runs/` in a fresh directory), those still empty, deepest first."""
+    for parent in _MADE:
+        try:
+            parent.rmdir()  # only if empty
+        except OSError:
+            break
+    _MADE.clear()
+
+
 # run directory -> the copy of its earlier `.hydra/` kept aside while this run starts
 _KEPT: dict[str, Path] = {}
 

@@ -22,6 +22,7 @@ ALLOW_ENV = "MIGSIM_ALLOW_TARGETS"
 # (configs/hydra/launcher/*.yaml, Hydra's defaults).
 ALLOWED_TARGETS = (
     "migsim.runtime.callbacks.CompareCallback",
+    "migsim.runtime.callbacks.RunDirParents",
     "migsim.runtime.callbacks.SweepLayout",
     "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
     "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
