@@ -157,6 +157,24 @@ def test_a_checkpoint_written_from_python_resumes_as_printed(tmp_path):
         assert cli.tables[name].equals(full.tables[name]), name
 
 
+def test_a_checkpoint_of_a_composed_config_names_what_to_give_again(tmp_path):
+    """A run from a composed config holds no overrides: its resume is refused with the
+    checkpoint's values as overrides, and given them, it continues the run exactly."""
+    cfg = migsim.compose([*SMALL, "years=3", "checkpoint_every=1", "seed=5", "threads=1"])
+    full = migsim.run(config=cfg, out=tmp_path / "full")
+    checkpoint = tmp_path / "full" / "checkpoint-2014.npz"
+    with pytest.raises(InputError) as info:
+        migsim.run([f"resume={checkpoint}", "progress=false"], out=tmp_path / "bare")
+    problem, allowed = info.value.problem, info.value.allowed
+    assert problem.startswith("was made from a composed config, which holds no overrides")
+    assert allowed.startswith("the checkpoint's values given again: ")
+    again = allowed.split(": ", 1)[1].split()
+    assert "seed=5" in again and not (tmp_path / "bare").exists()
+    resumed = migsim.run([f"resume={checkpoint}", "years=3", *again], out=tmp_path / "again")
+    for name in full.tables:
+        assert resumed.tables[name].equals(full.tables[name]), name
+
+
 def test_compose_checks_regime_components_before_any_world_is_loaded():
     with pytest.raises(InputError, match=r"^regime.components\[0\].kind: 'nope' is not a comp"):
         migsim.compose([*SMALL, "regime.add=[{kind: nope}]"])

@@ -111,12 +111,20 @@ def check_resume_config(path: Any, cfg: Any, explicit: list | None = None) -> No
     """Refuse a resume whose config differs from its checkpoint's, naming the first key that
     differs (one the user typed first) with both values. A checkpoint without a saved config
     (an older one) is left to the hash check of the load."""
-    saved = read_header(path).get("config")
+    header = read_header(path)
+    saved = header.get("config")
     if not isinstance(saved, dict):
         return
     differ = config_difference(saved, cfg)
     if not differ:
         return
+    if "overrides" in header and header["overrides"] is None:  # from a composed config
+        raise InputError(
+            f"resume={path}",
+            "was made from a composed config, which holds no overrides for the resume to take: "
+            f"{told_difference(differ[0], differ, saved, cfg)}",
+            f"the checkpoint's values given again: {as_overrides(differ, saved, cfg)}",
+        )
     typed = [k for k in differ if any(k == e or k.startswith(f"{e}.") for e in explicit or [])]
     key = (typed or differ)[0]
     raise InputError(
@@ -128,6 +136,35 @@ def check_resume_config(path: Any, cfg: Any, explicit: list | None = None) -> No
 
 
 UNSET = "<unset>"
+
+
+def as_overrides(keys: list[str], saved: dict, cfg: Any) -> str:
+    """The checkpoint's values of `keys` as Hydra overrides (`+key=` for a key this run's
+    config lacks, `~key` for one the checkpoint's lacks); a value Hydra's grammar would
+    need written out (a list, a mapping) is named as `KEY=<the checkpoint's>`."""
+    import re
+
+    values, now = flat(saved), flat(saved_config(cfg))
+    words = []
+    for key in keys:
+        value = values.get(key, UNSET)
+        add = "+" if key not in now else ""
+        if value is UNSET:
+            words.append(f"~{key}")
+            continue
+        if isinstance(value, str) and value.lower() in ("true", "false", "null", "nan", "inf"):
+            words.append(f"{add}{key}='{value}'")
+        elif isinstance(value, bool) or value is None:
+            words.append(f"{add}{key}={'null' if value is None else str(value).lower()}")
+        elif isinstance(value, (int, float)):
+            words.append(f"{add}{key}={value}")
+        elif isinstance(value, str) and re.fullmatch(r"[A-Za-z_/.][\w./@:-]*", value):
+            words.append(f"{add}{key}={value}")
+        elif isinstance(value, str):
+            words.append(f"{add}{key}='" + value.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        else:
+            words.append(f"{add}{key}=<the checkpoint's>")
+    return " ".join(words)
 
 
 def config_difference(saved: dict, cfg: Any, skip: tuple[str, ...] = ()) -> list[str]:
