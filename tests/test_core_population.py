@@ -290,6 +290,28 @@ def test_make_room_grows_and_keeps_rows():
         assert np.all(arr[10:] == 0), name
 
 
+def test_make_room_never_holds_two_copies_of_the_columns():
+    """Growing allocates the new columns one at a time and frees each old one once copied:
+    the allocation peak (tracemalloc, which counts NumPy's buffers) is the new columns plus
+    one old column at most, not the old and the new sets together."""
+    import tracemalloc
+
+    n = 200_000
+    tracemalloc.start()
+    try:
+        pop = _small(n=n, capacity=n)
+        widest = max(arr.dtype.itemsize for arr in pop.columns().values())
+        tracemalloc.reset_peak()
+        pop.make_room(1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    grown = int(n * 1.25) + 1
+    assert pop.capacity == grown and pop.n == n
+    assert peak <= grown * BYTES_PER_PERSON + n * widest + 2**16
+    assert peak < (grown + n) * BYTES_PER_PERSON  # both sets at once: before the change
+
+
 def test_make_room_first_drops_dead_rows():
     pop = _small()
     pop.alive[[1, 2, 5]] = 0

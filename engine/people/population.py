@@ -82,17 +82,21 @@ class Population:
 
     def make_room(self, extra: int) -> None:
         """Make room for `extra` rows after row n: first drop dead rows, then grow if still
-        short."""
+        short, column by column: each old column is freed once copied, so growing holds the
+        old columns and one new one at most (not two copies of every column)."""
         if self.n + extra <= self.capacity:
             return
         self.compact()
         needed = self.n + extra
         if needed > self.capacity:
             new_capacity = max(needed, int(self.capacity * 1.25) + 1)
-            grown = empty_people(new_capacity)
-            for arr, new in zip(self.people, grown, strict=True):
-                new[: self.n] = arr[: self.n]
-            self.people = grown
+            columns, self.people = list(self.people), None  # the list holds the only refs
+            for i, dtype in enumerate(PEOPLE_DTYPES.values()):
+                new = np.zeros(new_capacity, dtype=dtype)
+                new[: self.n] = columns[i][: self.n]
+                columns[i] = new  # the old column is freed here
+                del new
+            self.people = People(*columns)
 
     def compact(self) -> None:
         """Remove dead rows, keeping the order (and so the ids) of the living."""
