@@ -52,6 +52,53 @@ def test_the_smallest_limit_applies_and_is_named(compose_cfg, monkeypatch):
     memory.check_memory(compose_cfg("population.size=100000000", "memory_check=false"))
 
 
+def test_a_ray_run_checks_only_the_driver_here(compose_cfg, monkeypatch):
+    """With Ray the people live on the actors (other machines, perhaps): this process
+    counts only its own part, and each shard's estimate goes to Ray with its actor."""
+    monkeypatch.setattr(memory, "limits", lambda: [(2 * GIB, "MemAvailable")])
+    big = ("population.size=100000000", "shards.count=4")
+    with pytest.raises(InputError, match="100,000,000 people need about"):
+        memory.check_memory(compose_cfg(*big))
+    memory.check_memory(compose_cfg(*big, "shards.backend=ray"))
+    monkeypatch.setattr(memory, "limits", lambda: [(64 * 2**20, "MemAvailable")])
+    with pytest.raises(InputError, match="the driver of a Ray run needs about 0.1 GiB"):
+        memory.check_memory(compose_cfg(*big, "shards.backend=ray"))
+
+
+def test_shard_estimates_add_up_to_the_people(compose_cfg):
+    import numpy as np
+
+    from migsim.core.world import load_world
+    from migsim.people import shards
+    from migsim.people.population import agents_per_origin
+
+    world = load_world("default")
+    _, agents = agents_per_origin(world, 10_000_000, 0.0)
+    sets = shards.assign_origins(agents, 3)
+    each = memory.shard_estimates(agents, sets, 0.15)
+    whole = memory.MARGIN * memory.people_bytes(10_000_000, 0.15)
+    assert len(each) == 3 and sum(each) == pytest.approx(whole, rel=1e-4)
+    assert max(each) == max(
+        int(memory.MARGIN * memory.people_bytes(int(np.asarray(agents)[s].sum()), 0.15))
+        for s in sets
+    )
+
+
+def test_shards_no_ray_node_can_hold_are_refused():
+    from migsim.people.shards import check_node_memory
+
+    check_node_memory([3 * GIB, 2 * GIB], [4 * GIB, 4 * GIB])
+    with pytest.raises(InputError) as info:
+        check_node_memory([5 * GIB, 1 * GIB], [4 * GIB, 4 * GIB])
+    assert str(info.value).startswith(
+        "population.size: the largest of 2 shards needs about 5.0 GiB, but the largest Ray "
+        "node offers 4.0 GiB (Ray's memory resource)"
+    )
+    with pytest.raises(InputError, match="3 shards need about 9.0 GiB, but the Ray cluster's"):
+        check_node_memory([3 * GIB] * 3, [4 * GIB, 4 * GIB])
+    check_node_memory([3 * GIB] * 3, [])  # no node reported: Ray's own placement decides
+
+
 def _v2(tmp_path, monkeypatch, levels):
     """A fake cgroup v2 tree: levels [(memory.max, memory.current)] from the root down."""
     mount = tmp_path / "cg"

@@ -53,6 +53,23 @@ def test_more_shards_than_ray_cpus_is_refused(run_toy, tmp_path, local_ray):
     assert not (tmp_path / "ray" / "manifest.json").exists()
 
 
+def test_shards_no_ray_node_has_the_memory_for_are_refused(run_toy, tmp_path, local_ray):
+    """Each actor requests its shard's memory from Ray; a shard larger than any node offers
+    is refused in one line before any actor starts (it would wait for a place for ever)."""
+    from migsim.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"^population.size: the largest of 3 shards needs"):
+        run_toy(
+            tmp_path / "ray",
+            "world=default",
+            "population.size=2000000000",
+            "shards.count=3",
+            "shards.backend=ray",
+            "shards.cpus_per_shard=1",
+        )
+    assert not (tmp_path / "ray" / "manifest.json").exists()
+
+
 def test_ctrl_c_stops_a_ray_run_after_the_year(tmp_path):
     """Ctrl-C finishes the year and exits 130; the people on the workers are not pickled,
     so no checkpoint is written and no table either."""

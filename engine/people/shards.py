@@ -150,7 +150,11 @@ class RayPeople:
         origin_sets: list[np.ndarray],
         address: str | None = None,
         cpus_per_shard: int = 1,
+        shard_bytes: Sequence[int] | None = None,
     ):
+        """`shard_bytes`: the memory each shard will allocate (`migsim.runtime.memory`),
+        requested from Ray with each actor, so that Ray places the shards on nodes with the
+        memory for them; a shard no node can hold is refused first (None: not requested)."""
         import ray
 
         if not ray.is_initialized():
@@ -183,8 +187,13 @@ class RayPeople:
         numpy_env = _numpy_env()
         options = {"runtime_env": {"env_vars": numpy_env}} if numpy_env else {}
         actor = ray.remote(num_cpus=cpus_per_shard, **options)(_ShardActor)
+        if shard_bytes is not None:
+            check_node_memory(list(shard_bytes), node_memory(ray))
         self.actors = [
-            actor.remote(cpus_per_shard, build, *build_args, origins) for origins in origin_sets
+            (actor if shard_bytes is None else actor.options(memory=int(shard_bytes[i]))).remote(
+                cpus_per_shard, build, *build_args, origins
+            )
+            for i, origins in enumerate(origin_sets)
         ]
 
     def map(self, fn: Callable, *args) -> list:
@@ -208,6 +217,39 @@ class RayPeople:
 
 
 ADDRESSES = "empty (a local Ray), auto, or HOST:PORT of a running Ray head"
+GIB = 2**30
+
+
+def node_memory(ray: Any) -> list[float]:
+    """The memory each live node of the Ray cluster offers actors (Ray's `memory` resource,
+    bytes)."""
+    return [
+        float(node.get("Resources", {}).get("memory", 0.0))
+        for node in ray.nodes()
+        if node.get("Alive", False)
+    ]
+
+
+def check_node_memory(shard_bytes: list[int], nodes: list[float]) -> None:
+    """Refuse shards that no node, or not the whole cluster, has the memory for (each
+    actor would otherwise wait for a place for ever, or a node run out of memory)."""
+    if not nodes or not shard_bytes:
+        return
+    largest, total = max(shard_bytes), sum(shard_bytes)
+    if largest > max(nodes):
+        raise InputError(
+            "population.size",
+            f"the largest of {len(shard_bytes)} shards needs about {largest / GIB:.1f} GiB, "
+            f"but the largest Ray node offers {max(nodes) / GIB:.1f} GiB (Ray's memory resource)",
+            "a smaller population.size, more shards.count, or memory_check=false to run anyway",
+        )
+    if total > sum(nodes):
+        raise InputError(
+            "population.size",
+            f"{len(shard_bytes)} shards need about {total / GIB:.1f} GiB, but the Ray cluster's "
+            f"{len(nodes)} nodes offer {sum(nodes) / GIB:.1f} GiB (Ray's memory resource)",
+            "a smaller population.size, a larger cluster, or memory_check=false to run anyway",
+        )
 
 
 def _numpy_env() -> dict[str, str]:

@@ -22,7 +22,7 @@ from migsim.people import shards
 from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.regimes import apply_regime, initial_irregular_share, status_quo
 from migsim.regimes.timeline import PolicyTimeline
-from migsim.runtime import checkpoint, checkpoint_origin
+from migsim.runtime import checkpoint, checkpoint_origin, memory
 from migsim.runtime.simulation import Simulation
 from migsim.scenarios.exogenous import Exogenous
 from migsim.steps import registry
@@ -296,12 +296,18 @@ def _shard(cfg: Any, world: World, pop=None, key=None):
             "local, or install ray",
         ) from None
     cpus = sh.cpus_per_shard or shards.default_cpus_per_shard(len(origin_sets))
+    spare = cfg.population.spare_capacity
     return shards.RayPeople(
         shards.synthesise_shard,
         (world, int(cfg.population.size), int(key), synthesis),
         origin_sets,
         address=sh.address or None,
         cpus_per_shard=cpus,
+        shard_bytes=(
+            memory.shard_estimates(agents, origin_sets, spare)
+            if cfg.get("memory_check", True)
+            else None
+        ),
     )
 
 

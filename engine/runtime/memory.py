@@ -23,6 +23,11 @@ usage (v2 `memory.max` and `memory.current`, v1 `memory.limit_in_bytes` and
 current virtual size (a run reserves more address space when it is free, but runs within
 the estimate when it is not: 0.53 GB of address space at 10M people under `ulimit -v`,
 against 0.57 GB estimated). A file that is missing or cannot be read is skipped.
+
+With `shards.backend=ray` the people live on the Ray actors, perhaps on other machines: this
+process checks only its own part (`BASE_BYTES`), and each actor requests its shard's
+estimate from Ray (`shard_estimates`), which places it on a node with that memory; shards
+that no node, or not the whole cluster, can hold are refused before any actor starts.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from __future__ import annotations
 import resource
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from migsim.core.errors import InputError
 from migsim.people.population import BYTES_PER_PERSON, capacity_for
@@ -57,11 +64,27 @@ def scratch_bytes(rows: int, people: int) -> int:
     return total
 
 
+def people_bytes(size: int, spare_capacity: float) -> int:
+    """Memory the rows and scratch of `size` base-year people take, in bytes (no margin)."""
+    rows = capacity_for(size, max(float(spare_capacity), 0.0))
+    return rows * BYTES_PER_PERSON + scratch_bytes(rows, rows)
+
+
 def estimate_bytes(size: int, spare_capacity: float) -> int:
     """Memory a run of `size` people allocates after the check, in bytes (margin included)."""
-    rows = capacity_for(size, max(float(spare_capacity), 0.0))
-    people = rows * BYTES_PER_PERSON + scratch_bytes(rows, rows)
-    return int(MARGIN * (BASE_BYTES + people))
+    return int(MARGIN * (BASE_BYTES + people_bytes(size, spare_capacity)))
+
+
+def shard_estimates(agents: Any, origin_sets: list, spare_capacity: float) -> list[int]:
+    """The memory each shard of a Ray run allocates where it lives (its people and scratch,
+    margin included): what each actor requests from Ray (`migsim.people.shards.RayPeople`)."""
+    return [
+        int(
+            MARGIN
+            * people_bytes(int(np.asarray(agents)[np.asarray(origins)].sum()), spare_capacity)
+        )
+        for origins in origin_sets
+    ]
 
 
 def _read(path: Path) -> str | None:
@@ -169,12 +192,21 @@ def check_memory(cfg: Any) -> None:
     if size <= 0:
         return  # the config check reports it
     need = estimate_bytes(size, cfg.population.spare_capacity)
+    if cfg.shards.backend == "ray":  # the people live on the actors, which Ray places by
+        need = int(MARGIN * BASE_BYTES)  # the memory each requests (shard_estimates)
     found = limits()
     if not found:
         return
     have, name = min(found)
     if need <= have:
         return
+    if cfg.shards.backend == "ray":
+        raise InputError(
+            "population.size",
+            f"the driver of a Ray run needs about {need / GIB:.1f} GiB of memory, "
+            f"but {have / GIB:.1f} GiB is available ({name})",
+            "more free memory where the run starts, or memory_check=false to run anyway",
+        )
     raise InputError(
         "population.size",
         f"{size:,} people need about {need / GIB:.1f} GiB of memory, "
