@@ -32,10 +32,7 @@ def run_parameters(run: Result) -> dict:
     output column's name gets the sweep prefix) and typed (int, float, bool, else text)."""
     from migsim.runtime.sweeps import partition_key, reserved_names
 
-    regime = run.config.get("regime", {}) or {}
-    names = [str(regime.get("name", "unknown"))]
-    names += [a for a in regime.get("add", []) or [] if isinstance(a, str)]
-    params = {"regime": "+".join(names), "seed": run.seed}
+    params = {"regime": run.regime, "seed": run.seed}  # named as comparisons name it
     reserved = reserved_names() | set(params)
     for key, value in run.override_values.items():
         params[partition_key(key, reserved)] = _typed(value)
