@@ -4,11 +4,47 @@ apart by what `regime.add` adds stay apart in `migsim collect`'s dataset."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
+import pytest
 
 import migsim
 
 SMALL = ("world=toy", "population.size=2000", "years=1", "progress=false")
+RATE = "regime.components.0.rate"
+
+
+@pytest.fixture(scope="module")
+def rate_sweep(tmp_path_factory) -> Path:
+    """The Bhagwati tax at three rates, the default (0.1) among them, one seed."""
+    root = tmp_path_factory.mktemp("rates")
+    for rate in ("0.05", "0.1", "0.2"):
+        migsim.run([*SMALL, "regime=bhagwati_tax", f"{RATE}={rate}"], out=root / f"rate={rate}")
+    return root
+
+
+def test_a_sweep_of_a_regime_parameter_compares_each_value_with_the_default(rate_sweep):
+    from migsim.analysis.compare import compare, find_runs, reference_of
+
+    runs = find_runs(rate_sweep)
+    assert sorted(r.variant for r in runs) == [f"{RATE}={v}" for v in ("0.05", "0.1", "0.2")]
+    ref = reference_of(runs, "bhagwati_tax")
+    assert (ref.kind, ref.variant) == ("variant", f"{RATE}=0.1")
+    assert "the config's default" in ref.note
+    table = compare(rate_sweep, "bhagwati_tax", runs, ref)
+    levy = table.filter(pl.col("measure") == "levy_revenue", pl.col("scope") == "world")
+    change = dict(zip(levy["variant"], levy["change"]))
+    assert change[f"{RATE}=0.1"] == 0
+    assert change[f"{RATE}=0.05"] < 0 < change[f"{RATE}=0.2"]  # a higher rate raises more
+
+
+def test_a_regime_parameter_sweep_without_the_baseline_names_the_regimes(rate_sweep):
+    from migsim.analysis.compare import compare
+    from migsim.core.errors import InputError
+
+    with pytest.raises(InputError, match="no run of regime 'status_quo'.*bhagwati_tax"):
+        compare(rate_sweep)
 
 
 def test_collect_names_the_regime_as_the_comparison_does(tmp_path):

@@ -13,14 +13,15 @@ year** of each run (column `year` holds that year):
 baseline is 0). A run is complete iff its `manifest.json` exists; its regime name comes from
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
 `migsim.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
-`.hydra/overrides.yaml`, other than regime, seed, hydra.* and the settings that do not change
-results, `NOT_RESULTS`, unless every run sets one of `SWEPT_SETTINGS`: a determinism sweep
-`-m threads=1,2`) whose values differ between the runs compared, as `key=value` joined by
-spaces, and is empty when every run shares them. Values are read from each run's resolved
-config, so `20_000` and `20000`, `0.60` and `0.6`, or a default given and left unset are one
-value. A
-sweep `-m regime=status_quo,free_mobility behaviour.nest_dissimilarity=0.6,1.0` compares
-each regime with the baseline of its own variant and seed. Runs are identified by (regime,
+`.hydra/overrides.yaml`, other than regime, seed, hydra.*, what names the regime
+(`regime.name`, `regime.add`; a parameter of its components, `regime.components.0.rate`, is
+a variant) and the settings that do not change results, `NOT_RESULTS`, unless every run sets
+one of `SWEPT_SETTINGS`: a determinism sweep `-m threads=1,2`) whose values differ between
+the runs compared, as `key=value` joined by spaces, and is empty when every run shares them.
+Values are read from each run's resolved config, so `20_000` and `20000`, `0.60` and `0.6`,
+or a default given and left unset are one value. A sweep
+`-m regime=status_quo,free_mobility behaviour.nest_dissimilarity=0.6,1.0` compares each
+regime with the baseline of its own variant and seed. Runs are identified by (regime,
 variant, seed); two complete runs with the same triple are an error (compare one sweep at a
 time), and so is a variant without a baseline run, and so is a run whose resolved config
 differs from its reference's where their overrides do not say so (two worlds, lengths or agent
@@ -63,6 +64,9 @@ NOT_RESULTS = (
 SWEPT_SETTINGS = ("threads", "shards")
 # what identifies a run rather than varies it
 _IDENTITY = ("regime", "seed")
+# of the regime's keys, those that name it (regime_name): an override of any other, a
+# parameter of one of its components (`regime.components.0.rate=0.05,0.2`), is a variant
+_REGIME_NAME = ("regime", "regime.name", "regime.add")
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             k
             for r in runs
             for k in r.overrides
-            if not _ignored(k)
+            if _varies(k)
             or (k.split(".")[0] in SWEPT_SETTINGS and all(k in o.overrides for o in runs))
         }
     )
@@ -174,6 +178,13 @@ def flat_config(config: Any) -> dict[str, str]:
 def _ignored(key: str) -> bool:
     head = key.split(".")[0]
     return head in NOT_RESULTS or head in _IDENTITY
+
+
+def _varies(key: str) -> bool:
+    """An override that makes a variant: not ignored, or a regime key other than its name."""
+    if key.split(".")[0] == "regime":
+        return key not in _REGIME_NAME and not key.startswith(("regime.name.", "regime.add."))
+    return not _ignored(key)
 
 
 def _effective(run: RunInfo, key: str) -> str:
@@ -224,8 +235,14 @@ def _config_defaults(runs: list[RunInfo], keys: list[str]) -> dict[str, Any]:
     from migsim.api import compose
 
     shared = {k: v for k, v in runs[0].overrides.items() if k not in keys and v != "(unset)"}
+    # the regime the runs share, so that its own parameters have their defaults
+    regime = [
+        str(o)
+        for o in (runs[0].run.overrides if runs[0].run is not None else [])
+        if str(o).lstrip("+~").partition("=")[0] in ("regime", "regime.add")
+    ]
     try:
-        cfg = compose([f"{k}={v}" for k, v in shared.items()])
+        cfg = compose([*regime, *(f"{k}={v}" for k, v in shared.items())])
     except Exception:  # a plug-in parameter not importable here: fall back to the first value
         return {}
     from omegaconf import OmegaConf
