@@ -140,3 +140,22 @@ def test_region_codes_become_the_worlds_names():
     assert scope_label("NAM", names) == "Northern America (NAM)"
     assert scope_label("new_migrants", names) == "New migrants"
     assert scope_label("XYZ", names) == "XYZ"
+
+
+def test_a_code_two_worlds_name_differently_carries_both_names():
+    """A sweep over worlds (`-m world=default,countries`): NAM is Northern America in one and
+    Namibia in the other, and the report's column says so rather than one of them."""
+    from types import SimpleNamespace
+
+    from migsim.analysis.report.names import region_names, scope_label
+
+    def run(world: str):
+        manifest = {"world": world, "config": f"world:\n  name: {world}\n  path: ''\n"}
+        return SimpleNamespace(run=SimpleNamespace(manifest=manifest))
+
+    names = region_names([run("default"), run("countries"), run("default")])
+    assert scope_label("NAM", names) == "Northern America / Namibia (NAM)"
+    assert scope_label("AFG", names) == "Afghanistan (AFG)"  # one world's code: its name
+    names = region_names([run("toy"), run("twins")])
+    assert scope_label("STH", names) == "Toy South / Twin South (STH)"
+    assert scope_label("NTA", names) == "Twin North A (NTA)"

@@ -40,8 +40,10 @@ def _world_dir(manifest: dict) -> Path | None:
 
 def region_names(runs) -> dict[str, str]:
     """Region code -> name, from the regions.csv of every world the runs used (codes of a
-    world that cannot be read keep their code)."""
-    names: dict[str, str] = {}
+    world that cannot be read keep their code). A code two worlds name differently (a sweep
+    `world=default,countries`: NAM is Northern America in one, Namibia in the other) gets
+    both names, joined by " / " in the order the runs come."""
+    names: dict[str, list[str]] = {}
     seen: set[Path] = set()
     for run in runs:
         if run.run is None:
@@ -55,8 +57,10 @@ def region_names(runs) -> dict[str, str]:
         except (OSError, ValueError, pl.exceptions.PolarsError):
             continue
         for code, name in table.iter_rows():
-            names.setdefault(str(code), str(name))
-    return names
+            known = names.setdefault(str(code), [])
+            if str(name) not in known:
+                known.append(str(name))
+    return {code: " / ".join(known) for code, known in names.items()}
 
 
 def scope_label(scope: str, names: dict[str, str]) -> str:
