@@ -336,7 +336,8 @@ def parameters() -> list[dict]:
 
 def config_error_hint(text: str) -> str:
     """A Hydra/OmegaConf error line with what is allowed added: the keys of the node for an
-    unknown key (`Key 'sise' not in 'PopulationConf'`), the declared values for a value
+    unknown key (`Key 'sise' not in 'PopulationConf'`), the items there are for an index
+    past a list's end (`regime.components.3.rate=0.2`), the declared values for a value
     of the wrong type (`population.size=abc`)."""
     import re
 
@@ -350,6 +351,15 @@ def config_error_hint(text: str) -> str:
         )
         if keys:
             return f"{text} (allowed: {', '.join(keys)})"
+    index = re.search(r"override \+*([^=\s]+)=.*list index out of range", text)
+    if index:  # `regime.components.3.rate=0.2` where the regime has fewer components
+        parts = index.group(1).split(".")
+        at = next((i for i, p in enumerate(parts) if p.isdigit()), len(parts))
+        listed = ".".join(parts[:at])
+        allowed = f"an index below the number of items in {listed} (`--cfg job` prints them)"
+        if listed == "regime.components":
+            allowed += "; regime.add=[{kind: ...}] adds a component"
+        return f"{text} (allowed: {allowed})"
     typed = re.search(r"override \+*([^=\s]+)=.*could not be converted to (\w+)", text)
     if typed:
         row = next((r for r in rows if r["name"] == typed.group(1)), None)

@@ -155,6 +155,32 @@ def test_one_line_keeps_the_first_line_and_cause():
     )
 
 
+def test_an_index_past_the_end_of_a_list_says_what_is_allowed():
+    """A sweep over a regime's parameter on a regime with fewer components (`regime=status_quo
+    regime.components.0.rate=0.2`): the line says which indexes there are and how to add one."""
+    from hydra.errors import ConfigCompositionException
+
+    from migsim.runtime.app import one_line
+
+    def line(override: str) -> str:
+        try:
+            try:
+                raise IndexError("list index out of range")
+            except IndexError as inner:
+                raise ConfigCompositionException(f"Error merging override {override}") from inner
+        except ConfigCompositionException as exc:
+            return one_line(exc)
+
+    assert line("regime.components.0.rate=0.2") == (
+        "Error merging override regime.components.0.rate=0.2: list index out of range"
+        " (allowed: an index below the number of items in regime.components (`--cfg job`"
+        " prints them); regime.add=[{kind: ...}] adds a component)"
+    )
+    assert line("steps.7=x").endswith(
+        "(allowed: an index below the number of items in steps (`--cfg job` prints them))"
+    )
+
+
 @pytest.mark.parametrize(
     "verb", ["calibrate", "collect", "compare", "game", "validate", "params", "behaviours"]
 )
