@@ -345,6 +345,9 @@ def main(argv: list[str] | None = None) -> None:
 
     guarded(lambda: check_argv(sys.argv[1:], CONFIG_DIR))
     guarded(lambda: rundirs.check_argv(sys.argv[1:]))
+    from migsim.runtime.sweep_check import check_jobs
+
+    guarded(lambda: check_jobs(rundirs.run_args(sys.argv[1:])))  # every job before the first
     rundirs.keep_earlier_config(sys.argv[1:])
     from migsim.config import plugin_param_overrides
 

@@ -41,25 +41,38 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     """Validate the config and load what the run needs, failing early (one line, exit 2) on
     a bad value, world table, plug-in or step name. `before_calibration()`: a last check
     (the memory) that should refuse the run before a calibration is computed."""
-    validate(cfg)
-    registry.check_steps(cfg.steps)
-    world = load_world(cfg.world.name, cfg.world.path or None)
-    check_base_year(world, cfg.base_year)
-    check_shard_count(cfg, world)
-    check_world_inputs(cfg, world)
+    world = precheck(cfg)
     checkpoint_origin.check_file(cfg, world)  # the resumed checkpoint's world and version
     calibration = None
     if cfg.behaviour.migration:
-        from migsim.model.behaviour import load_behaviour
         from migsim.model.calibration import load_calibration
-
-        load_behaviour(cfg.behaviour)  # fail early on a bad plug-in name
     if before_calibration is not None:
         before_calibration()
     if cfg.behaviour.migration:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
     checkpoint_origin.check_file(cfg, world, calibration)  # and its calibration
     return Inputs(world, calibration)
+
+
+def precheck(cfg: Any, worlds: dict | None = None) -> World:
+    """The checks a run makes before it computes anything (its world loaded; `worlds`, a
+    cache of loaded worlds by name and path, for a sweep's jobs): the config, the steps, the
+    base year, the shard count, the scenario and regime against the world, and the behaviour
+    plug-in's name. Returns the world."""
+    validate(cfg)
+    registry.check_steps(cfg.steps)
+    key = (str(cfg.world.name), str(cfg.world.path or "") or None)
+    world = (worlds or {}).get(key) or load_world(*key)
+    if worlds is not None:
+        worlds[key] = world
+    check_base_year(world, cfg.base_year)
+    check_shard_count(cfg, world)
+    check_world_inputs(cfg, world)
+    if cfg.behaviour.migration:
+        from migsim.model.behaviour import load_behaviour
+
+        load_behaviour(cfg.behaviour)  # fail early on a bad plug-in name
+    return world
 
 
 def check_shard_count(cfg: Any, world: World) -> None:

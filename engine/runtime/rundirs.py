@@ -85,7 +85,7 @@ def _nothing_run(arg: str) -> bool:
     return arg[:2] in ("-c", "-i") and not arg.startswith(("-cn", "-cp", "-cd", "--"))
 
 
-def _run_args(argv: list[str]) -> Any:
+def run_args(argv: list[str]) -> Any:
     """`migsim run`'s arguments as Hydra's own parser reads them (a flag's value given as the
     next word, `-cd DIR`, is the flag's, not an override), or None when a flag inspects and
     nothing is run or written."""
@@ -100,7 +100,7 @@ def check_argv(argv: list[str]) -> None:
     """Refuse a `migsim run` whose run directory (or a multirun job's, or the sweep
     directory itself) holds a complete run, and a multirun that would run two jobs into one
     directory (a value swept twice)."""
-    args = _run_args(argv)
+    args = run_args(argv)
     if args is None:
         return  # nothing is run or written
     overrides = list(args.overrides or [])
@@ -194,7 +194,7 @@ def keep_earlier_config(argv: list[str]) -> None:
     """Before Hydra writes its `.hydra/` into an explicit run directory that holds an
     unfinished run (checkpoints, no manifest), copy that run's `.hydra/` aside (a hidden
     directory beside it), so that a run refused for bad input can put it back."""
-    args = _run_args(argv)
+    args = run_args(argv)
     if args is None:
         return
     given = None if args.multirun else _given(list(args.overrides or []), "hydra.run.dir")
