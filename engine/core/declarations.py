@@ -27,3 +27,36 @@ def load_declarations(package: str, group: str, what: str, allowed: str) -> None
                 f"failed to load: {type(exc).__name__}: {exc}",
                 allowed,
             ) from exc
+
+
+def _owner(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{dist.name} ({ep.value})" if dist is not None else ep.value
+
+
+def _loaded(ep: importlib.metadata.EntryPoint) -> object:
+    try:
+        return ep.load()
+    except Exception:  # noqa: BLE001  (a broken package is reported when it is used)
+        return ep
+
+
+def name_clash(group: str, name: str, registered: object = None) -> str:
+    """'' when `name` means one thing in entry-point group `group`; otherwise who registers
+    it, for a one-line error: two packages' entry points of one name, or one naming other
+    than what migsim already `registered` under it (a built-in), are never chosen between
+    silently. Entry points of one object (a package found twice on the path, a re-export)
+    are one registration; they are loaded only when there is more than one."""
+    found = importlib.metadata.entry_points(group=group)
+    points = {ep.value: ep for ep in found if ep.name == name}
+    if len(points) + (registered is not None) < 2:
+        return ""
+    owners: dict[int, str] = {}
+    if registered is not None:
+        module = getattr(registered, "__module__", "")
+        owners[id(registered)] = f"{module}:{getattr(registered, '__qualname__', name)}"
+    for ep in points.values():
+        owners.setdefault(id(_loaded(ep)), _owner(ep))
+    if len(owners) < 2:
+        return ""
+    return f"is registered {len(owners)} times: {', '.join(owners.values())}"

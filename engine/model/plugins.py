@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from migsim.core.declarations import name_clash
 from migsim.core.errors import InputError, PluginOutputError
 from migsim.model.choice import CellContext
 from migsim.model.plugin_params import check_declaration, params_array, plugin_params
@@ -122,6 +123,15 @@ def load_behaviour(conf: Any) -> Behaviour:
     non-numeric params) is an InputError naming the plug-in, raised before any work is done.
     """
     plugin = str(conf.plugin or "").strip()
+    if plugin and ":" not in plugin:  # a name: one registration only, never a silent choice
+        clash = name_clash(ENTRY_POINT_GROUP, plugin, DEFAULT if plugin == DEFAULT.name else None)
+        if clash:
+            raise InputError(
+                f"behaviour.plugin={plugin}",
+                clash,
+                "one registration per name (uninstall or rename one), or the plug-in's "
+                "package.module:attribute",
+            )
     if not plugin or plugin == DEFAULT.name:
         plugin_params(DEFAULT, conf)  # the built-in model takes no behaviour.params
         return DEFAULT

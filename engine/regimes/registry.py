@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
+from migsim.core.declarations import name_clash
 from migsim.core.errors import InputError
 from migsim.core.resources import config_dir
 from migsim.core.world import World
@@ -55,12 +56,24 @@ def component(kind: str, keys: dict[str, str] | None = None):
     """Register the decorated function as the regime component `kind` reading `keys`."""
 
     def register(fn):
+        known = _COMPONENTS.get(kind)
+        if known is not None and _target(known.apply) != _target(fn):
+            raise InputError(
+                f"regime component '{kind}'",
+                f"declared twice ({_target(known.apply)} and {_target(fn)})",
+                "one declaration per kind",
+            )
         spec = ComponentSpec(kind, dict(keys or {}), fn, (fn.__doc__ or "").strip())
         _COMPONENTS[kind] = spec
         fn.component = spec
         return fn
 
     return register
+
+
+def _target(fn: Any) -> str:
+    """`module:qualname` of a function, as an entry point names it."""
+    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', '?')}"
 
 
 def available() -> dict[str, Any]:
@@ -85,9 +98,15 @@ def component_spec(kind: Any, where: str) -> ComponentSpec:
     if kind not in kinds:
         raise InputError(where, f"'{kind}' is not a component", ", ".join(sorted(kinds)))
     spec = kinds[kind]
+    known = None if isinstance(spec, importlib.metadata.EntryPoint) else spec.apply
+    clash = name_clash(ENTRY_POINT_GROUP, str(kind), known)
+    if clash:
+        raise InputError(where, f"'{kind}' {clash}", "one registration per kind")
     if isinstance(spec, importlib.metadata.EntryPoint):
         try:
             fn = spec.load()
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001  (a broken third-party package)
             raise InputError(where, f"'{kind}' failed to load ({type(exc).__name__})") from None
         spec = getattr(fn, "component", None)

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from migsim.core.declarations import name_clash
 from migsim.core.errors import InputError
 
 ENTRY_POINT_GROUP = "migsim.steps"
@@ -108,11 +109,23 @@ def step(name: str) -> Callable[[type[Step]], type[Step]]:
     """Class decorator: register a step under `name` (the name the `steps` setting uses)."""
 
     def register(cls: type[Step]) -> type[Step]:
+        known = _STEPS.get(name)
+        if known is not None and _target(known) != _target(cls):
+            raise InputError(
+                f"step '{name}'",
+                f"declared twice ({_target(known)} and {_target(cls)})",
+                "one declaration per step name",
+            )
         cls.name = name
         _STEPS[name] = cls
         return cls
 
     return register
+
+
+def _target(cls: type) -> str:
+    """`module:qualname` of a class, as an entry point names it."""
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def _builtin() -> None:
@@ -144,9 +157,15 @@ def step_class(name: str) -> type[Step]:
     if name not in steps:
         raise InputError("steps", f"'{name}' is not a step", _names())
     cls = steps[name]
+    known = None if isinstance(cls, importlib.metadata.EntryPoint) else cls
+    clash = name_clash(ENTRY_POINT_GROUP, name, known)
+    if clash:
+        raise InputError(f"steps: '{name}'", clash, "one registration per step name")
     if isinstance(cls, importlib.metadata.EntryPoint):
         try:
             cls = cls.load()
+        except InputError:
+            raise
         except Exception as exc:  # noqa: BLE001  (a broken third-party package)
             raise InputError(f"steps: '{name}'", f"failed to load ({type(exc).__name__})") from None
         if not (isinstance(cls, type) and issubclass(cls, Step)):
