@@ -219,6 +219,19 @@ def tallied_keys(tallies: MoveTallies) -> np.ndarray:
     return np.concatenate([tallies.moves[c, : counts[c]] for c in range(counts.shape[0])])
 
 
+def read_only(bundle: NamedTuple) -> NamedTuple:
+    """`bundle` with each array a read-only view: what a kernel plug-in receives as `cells`
+    and `levers`, so that numba refuses a write to them when it compiles the kernel (they are
+    migsim's own arrays, shared by the shards and kept from year to year)."""
+    fields = []
+    for value in bundle:
+        if isinstance(value, np.ndarray):
+            value = value.view()
+            value.flags.writeable = False
+        fields.append(value)
+    return type(bundle)(*fields)
+
+
 def sample_bundles(n_regions: int = 2, n_bands: int = 9, n_chunks: int = 64) -> tuple:
     """(People, Cells, Levers, MoveTallies) of the types a decision pass receives, with
     four empty rows and `n_regions` regions: enough to compile a kernel plug-in for migsim's

@@ -77,6 +77,23 @@ def nothing_fn(key, year, n, people, cells, levers, tallies, params):
 both = Behaviour("both", kernel=nothing_fn, individual_term=term_fn)
 
 
+@numba.njit
+def scaling_fn(key, year, n, people, cells, levers, tallies, params):
+    hazard = levers.hazard
+    hazard *= 0.5  # migsim's own array, shared by the shards and kept from year to year
+
+
+scaling = Behaviour("scaling", kernel=scaling_fn)
+
+
+@numba.njit
+def cell_fn(key, year, n, people, cells, levers, tallies, params):
+    cells.p_move[0] = 1.0
+
+
+cell = Behaviour("cell", kernel=cell_fn)
+
+
 def halving(ctx):
     CALLS.append(float(ctx.policy_cost.sum()))
     ctx.policy_cost *= 0.5
@@ -175,6 +192,23 @@ def _refused(overrides, match: str) -> str:
 def test_a_kernel_that_writes_a_read_only_column_is_refused(plugins):
     name, _ = plugins
     _refused([f"behaviour.plugin={name}:ages"], r"kernel changed people.age, which is read-only")
+
+
+@pytest.mark.parametrize("which", ["scaling", "cell"])
+def test_a_kernel_that_writes_cells_or_levers_is_refused_before_the_run(plugins, which):
+    name, _ = plugins
+    refused = r"kernel writes to cells or levers, which are read-only"
+    message = _refused([f"behaviour.plugin={name}:{which}"], refused)
+    assert f"{name}:{which}" in message and "TypingError" not in message
+
+
+def test_the_run_passes_cells_and_levers_read_only_too(plugins, monkeypatch):
+    # past the check before the run, the kernel still cannot change migsim's arrays
+    from migsim.model import plugins as plugin_loading
+
+    monkeypatch.setattr(plugin_loading, "check_behaviour", lambda *args, **kwargs: None)
+    name, _ = plugins
+    _refused([f"behaviour.plugin={name}:scaling"], r"'scaling .*kernel raised \w+ in 2014")
 
 
 def test_a_kernel_that_moves_people_without_recording_it_is_refused(plugins):

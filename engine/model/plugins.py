@@ -309,23 +309,24 @@ def _check_kernel(where: str, kernel: Any, params: np.ndarray | None) -> None:
             f"kernel takes {len(got)} arguments",
             f"the {len(KERNEL_ARGUMENTS)} arguments {KERNEL_SIGNATURE}",
         )
-    from migsim.kernels.bundles import sample_bundles
+    from migsim.kernels.bundles import read_only, sample_bundles
 
     people, cells, levers, tallies = sample_bundles()
-    if params is None:
-        params = np.zeros(1)
-    try:
-        kernel(
-            np.uint64(1),
-            1,
-            0,
-            people,
-            cells,
-            levers,
-            tallies,
-            np.ascontiguousarray(params, dtype=np.float64),
-        )
+    params = np.ascontiguousarray(np.zeros(1) if params is None else params, dtype=np.float64)
+    try:  # cells and levers read-only, as in the run: a write to them fails to compile
+        kernel(np.uint64(1), 1, 0, people, read_only(cells), read_only(levers), tallies, params)
     except Exception as exc:  # noqa: BLE001  (numba typing errors and the kernel's own)
+        try:  # numba's reason for a write to a read-only array is obscure: name it
+            kernel(np.uint64(1), 1, 0, people, cells, levers, tallies, params)
+        except Exception:  # noqa: BLE001  (it fails for another reason, given below)
+            pass
+        else:
+            raise InputError(
+                where,
+                "kernel writes to cells or levers, which are read-only",
+                "writes to people's location, status, years_abroad, visa_years_left, family "
+                "and wealth, and to tallies",
+            ) from None
         raise InputError(
             where,
             f"kernel fails on migsim's bundles ({type(exc).__name__}: {_numba_reason(exc)})",

@@ -30,6 +30,7 @@ from migsim.kernels.bundles import (
     Work,
     move_tallies,
     n_move_keys,
+    read_only,
 )
 from migsim.kernels.education import graduate as graduate_kernel
 from migsim.kernels.synthesis import fill_productivity
@@ -196,6 +197,7 @@ def decide(shard: Shard, key, year, cells: Cells, levers: Levers, kernel, term, 
     invalid = 0
     if kernel is not None:
         before = _read_only_digest(pop), pop.location[: pop.n].copy()
+        cells, levers = read_only(cells), read_only(levers)  # as compiled by check_behaviour
         kernel(key, year, pop.n, pop.people, cells, levers, tallies, params)
         _check_kernel_output(pop, tallies, *before)
     elif term is not None:
