@@ -12,7 +12,8 @@ with the same config give identical tables.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +66,11 @@ def compose(overrides: list[str] | Mapping | None = None):
     shipped configs and validated: a bad value raises `migsim.core.errors.InputError` with
     the same one-line message `migsim run` prints."""
     from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
     from migsim.config import plugin_param_overrides, register, validate
-    from migsim.core.resources import config_dir
     from migsim.runtime.resume_config import with_saved_overrides
 
     register()
@@ -80,10 +78,10 @@ def compose(overrides: list[str] | Mapping | None = None):
     # `resume=PATH` takes the checkpoint's overrides, as `migsim run resume=PATH` does
     strings = plugin_param_overrides(with_saved_overrides(strings))
     try:
-        if GlobalHydra.instance().is_initialized():  # inside a Hydra app: compose from its state
+        if _inside_migsim_app():  # inside `migsim run`: compose from its state (--config-dir)
             cfg = hydra_compose("config", overrides=strings)
         else:
-            with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            with _shipped_configs():
                 cfg = hydra_compose("config", overrides=strings)
     except (HydraException, OmegaConfBaseException) as exc:
         raise _composition_error(exc) from None
@@ -104,6 +102,48 @@ def compose(overrides: list[str] | Mapping | None = None):
                     ) from None  # fmt: skip
     validate(cfg)
     return cfg
+
+
+def _inside_migsim_app() -> bool:
+    """Whether Hydra's global state is migsim's own (`migsim run` and its callbacks), whose
+    search path holds migsim's config tree; Hydra initialised by the caller for configs of
+    their own is left alone, and migsim composes from its shipped configs."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    from migsim.core.resources import config_dir
+
+    hydra = GlobalHydra.instance()
+    if not hydra.is_initialized():
+        return False
+    try:
+        sources = hydra.config_loader().get_sources()
+    except Exception:  # noqa: BLE001  (a state migsim cannot read is not migsim's)
+        return False
+    mine = config_dir().resolve()
+    return any(
+        (s.scheme() == "file" and Path(s.path).resolve() == mine)
+        or (s.scheme() == "pkg" and s.path.replace("/", ".") == "migsim.configs")
+        for s in sources
+    )
+
+
+@contextmanager
+def _shipped_configs() -> Iterator[None]:
+    """Hydra initialised on migsim's config tree for the block; Hydra's global state of the
+    caller (initialised for configs of their own, or not at all) is put back after it."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.singleton import Singleton
+
+    from migsim.core.resources import config_dir
+
+    callers = Singleton._instances.pop(GlobalHydra, None)
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            yield
+    finally:
+        if callers is not None:
+            Singleton._instances[GlobalHydra] = callers
 
 
 def _composition_error(exc: BaseException):
