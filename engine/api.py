@@ -155,11 +155,18 @@ def _composition_error(exc: BaseException):
     from migsim.runtime.app import one_line
 
     text = one_line(exc)
+    allowed = None
+    hint = re.search(r" \(allowed: (.*)\)$", text)  # what `config_error_hint` added
+    if hint:
+        text, allowed = text[: hint.start()], hint.group(1)
     found = re.match(r"Error merging override \+*([^=\s]+)=(.*?): (.*)", text)
     if found:
         key, value, problem = found.groups()
-        return InputError(key, f"'{value}': {problem}", "a value of its type (`migsim params`)")
-    return InputError("config", text)
+        if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]  # a text value from a dict, quoted for Hydra
+        allowed = allowed or "a value of its type (`migsim params`)"
+        return InputError(key, f"'{value}': {problem}", allowed)
+    return InputError("config", text, allowed)
 
 
 def group_value_error(overrides: list[str], exc: BaseException):

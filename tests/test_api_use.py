@@ -26,3 +26,21 @@ def test_compose_leaves_no_hydra_state_behind_after_a_refusal():
         migsim.compose(["world=toy", "regime=no_such_regime"])
     assert not GlobalHydra.instance().is_initialized()
     assert migsim.compose(["world=toy"]).world.name == "toy"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "value", "allowed"),
+    [
+        (["world=toy", "years=abc"], "years", "abc", "1 to 500"),
+        ({"world": "toy", "years": "abc"}, "years", "abc", "1 to 500"),
+        ({"world": "toy", "population": {"size": "x"}}, "population.size", "x", "1,000 to"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_one_line_with_one_allowed(overrides, key, value, allowed):
+    with pytest.raises(InputError) as refused:
+        migsim.compose(overrides)
+    error = refused.value
+    assert error.where == key
+    assert error.problem.startswith(f"'{value}': ")  # the value as given, quoted once
+    assert error.allowed.startswith(allowed)
+    assert str(error).count("(allowed:") == 1
