@@ -44,3 +44,45 @@ def test_a_value_of_the_wrong_type_is_one_line_with_one_allowed(overrides, key, 
     assert error.problem.startswith(f"'{value}': ")  # the value as given, quoted once
     assert error.allowed.startswith(allowed)
     assert str(error).count("(allowed:") == 1
+
+
+SNAPSHOT = ["world=toy", "population.size=5000", "years=1", "progress=false", "snapshot=true"]
+
+
+@pytest.fixture(scope="module")
+def snapshot_run(tmp_path_factory):
+    return migsim.run(SNAPSHOT, out=tmp_path_factory.mktemp("snap") / "run")
+
+
+def _people_metadata(path):
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path / "people.parquet").metadata
+    return {k: v for k, v in meta.items() if k.startswith(b"migsim.")}
+
+
+def test_saving_a_snapshot_run_kept_in_memory_writes_its_people(snapshot_run, tmp_path):
+    in_memory = migsim.run(SNAPSHOT)
+    assert "people" not in in_memory.tables and in_memory.people is not None
+    saved = migsim.load_run(in_memory.save(tmp_path / "copy"))
+    assert "people.parquet" in saved.manifest["tables"]
+    written = migsim.load_run(snapshot_run.run_dir)  # the same run with out=
+    assert saved.table("people").equals(written.table("people"))
+    assert _people_metadata(saved.run_dir) == _people_metadata(snapshot_run.run_dir)
+
+
+def test_saving_a_run_read_from_disk_keeps_the_peoples_weights(snapshot_run, tmp_path):
+    loaded = migsim.load_run(snapshot_run.run_dir)
+    loaded.table("people")  # read before saving: the file is still what is written
+    copy = loaded.save(tmp_path / "copy")
+    assert _people_metadata(copy) == _people_metadata(snapshot_run.run_dir)
+    assert b"migsim.weight" in _people_metadata(copy)
+
+
+def test_a_saved_run_holds_its_config_under_hydra(snapshot_run, tmp_path):
+    import yaml
+
+    for result in (migsim.run(SNAPSHOT), migsim.load_run(snapshot_run.run_dir)):
+        copy = result.save(tmp_path / str(id(result)))
+        config = yaml.safe_load((copy / ".hydra" / "config.yaml").read_text())
+        assert config["world"]["name"] == "toy" and config["snapshot"] is True

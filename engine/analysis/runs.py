@@ -181,7 +181,12 @@ class Result:
         return regime_name(cfg.get("regime") or OmegaConf.create({"name": "status_quo"}))
 
     def save(self, run_dir: str | Path) -> Path:
-        """Write the run directory (tables, then manifest.json last) and return its path."""
+        """Write the run directory (tables, the snapshot's people, the config and overrides
+        under .hydra/, then manifest.json last) and return its path. A table read from a run
+        directory is copied as it is (its Parquet metadata kept, the people's weights too)."""
+        import shutil
+
+        from migsim.runtime.columns import save_people
         from migsim.runtime.rundirs import refuse_existing_run
 
         refuse_existing_run(run_dir, "save")
@@ -190,9 +195,16 @@ class Result:
         writer = RunWriter(run_dir)
         try:
             for name in self.tables:
-                writer.table(name, self.tables[name])
+                source = self.tables._paths.get(name)
+                if source is not None:  # read from it unchanged: polars frames are immutable
+                    writer.file(source.name, lambda path, src=source: shutil.copyfile(src, path))
+                else:
+                    writer.table(name, self.tables[name])
+            if self.people is not None and "people" not in self.tables:
+                writer.file("people.parquet", lambda path: save_people(self.people, path))
+            (run_dir / OVERRIDES).parent.mkdir(exist_ok=True)
+            (run_dir / OVERRIDES).parent.joinpath("config.yaml").write_text(self._config_yaml())
             if self.overrides:
-                (run_dir / OVERRIDES).parent.mkdir(exist_ok=True)
                 text = "".join(f"- {json.dumps(o)}\n" for o in self.overrides)
                 (run_dir / OVERRIDES).write_text(text)
             manifest = {k: v for k, v in self.manifest.items() if k != "tables"}
@@ -201,6 +213,14 @@ class Result:
             writer.abort()
             raise
         return run_dir
+
+    def _config_yaml(self) -> str:
+        """The run's config as YAML: the composed config, else the manifest's."""
+        if self._config is not None:
+            from omegaconf import OmegaConf
+
+            return OmegaConf.to_yaml(self._config)
+        return self.manifest.get("config") or ""
 
     def __repr__(self) -> str:
         s = self.summary
