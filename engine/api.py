@@ -51,13 +51,22 @@ def _override_strings(overrides: Any) -> tuple[list[str], dict]:
         elif value is None:
             strings.append(f"{prefix}=null")
         elif isinstance(value, str) and prefix not in GROUPS:
-            strings.append(f"{prefix}='{value}'")
+            strings.append(f"{prefix}={_quoted(value)}")
         else:
             strings.append(f"{prefix}={value}")
 
     for key, value in overrides.items():
         walk(str(key), value)
     return strings, nested
+
+
+def _quoted(text: str) -> str:
+    """`text` as a quoted value of Hydra's override grammar, read back as it is: a quote
+    escaped, and each run of backslashes before a quote or the end doubled."""
+    import re
+
+    escaped = re.sub(r"(\\+)('|$)", lambda m: m.group(1) * 2 + m.group(2), text)
+    return "'" + escaped.replace("'", "\\'") + "'"
 
 
 def compose(overrides: list[str] | Mapping | None = None):

@@ -86,3 +86,8 @@ def test_a_saved_run_holds_its_config_under_hydra(snapshot_run, tmp_path):
         copy = result.save(tmp_path / str(id(result)))
         config = yaml.safe_load((copy / ".hydra" / "config.yaml").read_text())
         assert config["world"]["name"] == "toy" and config["snapshot"] is True
+
+
+@pytest.mark.parametrize("text", ["/data/o'brien's world", "C:\\worlds\\", "a\\'b", "x y=z,w"])
+def test_text_in_a_dict_of_overrides_is_taken_as_it_is(text):
+    assert migsim.compose({"world": {"path": text}}).world.path == text
