@@ -69,6 +69,22 @@ def _quoted(text: str) -> str:
     return "'" + escaped.replace("'", "\\'") + "'"
 
 
+def _hydra_value(value: Any) -> str:
+    """A Python value (lists and mappings of them) in Hydra's override grammar, as the run's
+    recorded overrides hold it (a checkpoint's `resume=PATH` parses them again)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_hydra_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_hydra_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _quoted(value)
+    return str(value)
+
+
 def compose(overrides: list[str] | Mapping | None = None):
     """The run config for `overrides` (Hydra override strings such as `"world=toy"`, or a
     dict such as `{"world": "toy", "population": {"size": 20_000}}`), composed from the
@@ -231,7 +247,7 @@ def run(
         raise TypeError("pass either overrides or config, not both")
     cfg = _config(config if config is not None else overrides)
     strings, nested = _override_strings(overrides) if config is None else ([], {})
-    strings += [f"{k}={v}" for k, v in nested.items()]
+    strings += [f"{k}={_hydra_value(v)}" for k, v in nested.items()]
     run_dir = None
     if out is not None:
         from migsim.runtime.rundirs import refuse_existing_run

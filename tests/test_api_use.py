@@ -91,3 +91,16 @@ def test_a_saved_run_holds_its_config_under_hydra(snapshot_run, tmp_path):
 @pytest.mark.parametrize("text", ["/data/o'brien's world", "C:\\worlds\\", "a\\'b", "x y=z,w"])
 def test_text_in_a_dict_of_overrides_is_taken_as_it_is(text):
     assert migsim.compose({"world": {"path": text}}).world.path == text
+
+
+def test_a_run_from_a_dict_with_an_inline_component_resumes_from_its_checkpoint(tmp_path):
+    component = {"kind": "remittance_fee", "cap": 0.03}
+    first = migsim.run(
+        {"world": "toy", "population": {"size": 5000}, "years": 2, "progress": False,
+         "checkpoint_every": 1, "regime": {"add": [component]}},
+        out=tmp_path / "first",
+    )  # fmt: skip
+    checkpoint = tmp_path / "first" / "checkpoint-2014.npz"
+    resumed = migsim.run([f"resume={checkpoint}"], out=tmp_path / "resumed")
+    assert resumed.regime == first.regime == "status_quo+remittance_fee"
+    assert resumed.regions.equals(first.regions)
