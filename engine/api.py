@@ -286,9 +286,10 @@ def build_simulation(cfg_or_overrides: Any = None):
 
 
 def compare(runs: Any, baseline: str = "status_quo"):
-    """Tidy comparison (polars DataFrame: regime, seed, measure, scope, value, baseline,
-    change, change_pct) of runs against the `baseline` regime with the same seed. `runs`:
-    a directory holding run directories (a sweep), or a list of `Result`s and run paths."""
+    """Tidy comparison (polars DataFrame: regime, variant, seed, year, measure, scope, value,
+    baseline, change, change_pct, unit; the final simulated year of each run) of runs against
+    the `baseline` regime with the same seed and variant. `runs`: a directory holding run
+    directories (a sweep), or a list of `Result`s and run paths."""
     from migsim.analysis.compare import compare as compare_dir
     from migsim.core.errors import InputError
 

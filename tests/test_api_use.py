@@ -104,3 +104,12 @@ def test_a_run_from_a_dict_with_an_inline_component_resumes_from_its_checkpoint(
     resumed = migsim.run([f"resume={checkpoint}"], out=tmp_path / "resumed")
     assert resumed.regime == first.regime == "status_quo+remittance_fee"
     assert resumed.regions.equals(first.regions)
+
+
+def test_compare_returns_the_columns_its_docstring_names():
+    import re
+
+    small = ["world=toy", "population.size=5000", "years=1", "progress=false"]
+    table = migsim.compare([migsim.run(small), migsim.run([*small, "regime=free_mobility"])])
+    named = re.search(r"DataFrame: ([a-z_, ]+)[;)]", " ".join(migsim.compare.__doc__.split()))
+    assert [c.strip() for c in named.group(1).split(",")] == table.columns
