@@ -250,10 +250,9 @@ def run(
     strings += [f"{k}={_hydra_value(v)}" for k, v in nested.items()]
     run_dir = None
     if out is not None:
-        from migsim.runtime.rundirs import refuse_existing_run
+        from migsim.runtime.rundirs import new_run_dir
 
-        refuse_existing_run(out, "out")
-        run_dir = Path(out)
+        run_dir = new_run_dir(out, "out")
         hydra_dir = run_dir / ".hydra"
         hydra_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, hydra_dir / "config.yaml")

@@ -113,3 +113,13 @@ def test_compare_returns_the_columns_its_docstring_names():
     table = migsim.compare([migsim.run(small), migsim.run([*small, "regime=free_mobility"])])
     named = re.search(r"DataFrame: ([a-z_, ]+)[;)]", " ".join(migsim.compare.__doc__.split()))
     assert [c.strip() for c in named.group(1).split(",")] == table.columns
+
+
+def test_a_run_directory_that_cannot_be_created_is_refused_in_one_line(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    under_a_file = tmp_path / "a_file" / "run"
+    with pytest.raises(InputError, match=r"^out: '.*a_file/run' cannot be created"):
+        migsim.run(["world=toy", "population.size=5000", "years=1"], out=under_a_file)
+    result = migsim.run(["world=toy", "population.size=5000", "years=1", "progress=false"])
+    with pytest.raises(InputError, match=r"^save: '.*a_file/run' cannot be created"):
+        result.save(under_a_file)

@@ -187,11 +187,9 @@ class Result:
         import shutil
 
         from migsim.runtime.columns import save_people
-        from migsim.runtime.rundirs import refuse_existing_run
+        from migsim.runtime.rundirs import new_run_dir
 
-        refuse_existing_run(run_dir, "save")
-        run_dir = Path(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run_dir = new_run_dir(run_dir, "save")
         writer = RunWriter(run_dir)
         try:
             for name in self.tables:

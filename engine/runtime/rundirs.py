@@ -33,6 +33,20 @@ def refuse_existing_run(path: str | Path, key: str) -> None:
         raise InputError(key, f"'{where}' already holds a complete run (manifest.json)", ALLOWED)
 
 
+def new_run_dir(path: str | Path, key: str) -> Path:
+    """The run directory `path` given as `key` (`out`, `save`), created: refused with one
+    line when it is a file, holds a complete run or cannot be created (under a file, no
+    permission)."""
+    refuse_existing_run(path, key)
+    where = Path(path)
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = f"'{where}' cannot be created ({exc.strerror or exc})"
+        raise InputError(key, problem, "a writable directory (created if missing)") from None
+    return where
+
+
 def _given(overrides: list[str], key: str) -> str | None:
     values = [a.split("=", 1)[1] for a in overrides if a.startswith(f"{key}=")]
     value = values[-1] if values else None
