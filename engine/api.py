@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -332,7 +333,15 @@ def _as_results(runs: Any) -> list[Result]:
             "compare", f"{type(runs).__name__} is not a list of runs", "a list of Results or "
             "run paths (with a baseline run), or a sweep directory",
         )  # fmt: skip
-    return [r if isinstance(r, Result) else load_run(r) for r in runs]
+    results = []
+    for i, item in enumerate(runs):
+        if not isinstance(item, (Result, str, PathLike)):
+            raise InputError(
+                f"runs[{i}]", f"a {type(item).__name__} is not a run",
+                "a Result or the path of a run directory",
+            )  # fmt: skip
+        results.append(item if isinstance(item, Result) else load_run(item))
+    return results
 
 
 def parameters() -> list[dict]:

@@ -123,3 +123,9 @@ def test_a_run_directory_that_cannot_be_created_is_refused_in_one_line(tmp_path)
     result = migsim.run(["world=toy", "population.size=5000", "years=1", "progress=false"])
     with pytest.raises(InputError, match=r"^save: '.*a_file/run' cannot be created"):
         result.save(under_a_file)
+
+
+def test_compare_names_an_item_that_is_not_a_run():
+    result = migsim.run(["world=toy", "population.size=5000", "years=1", "progress=false"])
+    with pytest.raises(InputError, match=r"^runs\[1\]: a int is not a run"):
+        migsim.compare([result, 5])
