@@ -129,3 +129,9 @@ def test_compare_names_an_item_that_is_not_a_run():
     result = migsim.run(["world=toy", "population.size=5000", "years=1", "progress=false"])
     with pytest.raises(InputError, match=r"^runs\[1\]: a int is not a run"):
         migsim.compare([result, 5])
+
+
+def test_lazy_names_the_tables_there_are_when_one_is_missing(snapshot_run):
+    for result in (snapshot_run, migsim.load_run(snapshot_run.run_dir)):
+        with pytest.raises(InputError, match=r"has no stock table \(allowed: .*stocks"):
+            result.lazy("stock")

@@ -135,10 +135,13 @@ class Result:
 
     def table(self, name: str) -> pl.DataFrame:
         """The table as a DataFrame; one line naming the tables there are if it is missing."""
+        self._check_has(name)
+        return self.tables[name]
+
+    def _check_has(self, name: str) -> None:
         if name not in self.tables:
             where = str(self.run_dir) if self.run_dir else "the run"
             raise InputError(where, f"has no {name} table", ", ".join(sorted(self.tables)))
-        return self.tables[name]
 
     @property
     def summary(self) -> dict:
@@ -167,7 +170,9 @@ class Result:
         raise AttributeError(name)
 
     def lazy(self, name: str) -> pl.LazyFrame:
-        """A table as a polars LazyFrame, e.g. `result.lazy("stocks").filter(...)`."""
+        """A table as a polars LazyFrame, e.g. `result.lazy("stocks").filter(...)`; one line
+        naming the tables there are if it is missing."""
+        self._check_has(name)
         return self.tables.lazy(name)
 
     @property
