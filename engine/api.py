@@ -230,14 +230,16 @@ def run(
     *,
     config: Any = None,
     out: str | Path | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Result:
     """Run one simulation and return its `Result` (tables as polars frames, manifest).
 
     `overrides`: config overrides as Hydra strings or a dict (see `compose`); `config`: an
     already composed config instead (then `overrides` must be None). Nothing is written
     unless `out` names a directory, which then becomes the usual run directory (tables,
-    manifest.json, and the config under .hydra/). `progress` shows a bar over years."""
+    manifest.json, and the config under .hydra/). `progress` shows a bar over years; left
+    None, there is one only when the overrides set `progress=true` (the config's default,
+    true for `migsim run`, is not taken from Python)."""
     from omegaconf import OmegaConf
 
     from migsim.core.errors import InputError
@@ -249,10 +251,14 @@ def run(
     cfg = _config(config if config is not None else overrides)
     strings, nested = _override_strings(overrides) if config is None else ([], {})
     strings += [f"{k}={_hydra_value(v)}" for k, v in nested.items()]
+    if progress is None:  # an explicit progress=... among the overrides, else no bar
+        given = any(s.split("=", 1)[0].lstrip("+~") == "progress" for s in strings)
+        progress = bool(cfg.progress) if given else False
     run_dir = None
     if out is not None:
-        from migsim.runtime.rundirs import new_run_dir
+        from migsim.runtime.rundirs import new_run_dir, note_missing_parents
 
+        note_missing_parents(out)  # those a refused run removes again
         run_dir = new_run_dir(out, "out")
         hydra_dir = run_dir / ".hydra"
         hydra_dir.mkdir(parents=True, exist_ok=True)
@@ -265,8 +271,12 @@ def run(
     try:
         done = simulate(cfg, run_dir, progress)
     except InputError:
-        if run_dir is not None:  # refused before it started: no run directory, as from the CLI
-            remove_rejected(run_dir)
+        if run_dir is not None and remove_rejected(run_dir):
+            # refused before it started: no run directory, as from the CLI, nor the parents
+            # made for it
+            from migsim.runtime.rundirs import remove_made_parents
+
+            remove_made_parents()
         raise
     finally:
         API_OVERRIDES.reset(token)

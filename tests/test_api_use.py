@@ -135,3 +135,44 @@ def test_lazy_names_the_tables_there_are_when_one_is_missing(snapshot_run):
     for result in (snapshot_run, migsim.load_run(snapshot_run.run_dir)):
         with pytest.raises(InputError, match=r"has no stock table \(allowed: .*stocks"):
             result.lazy("stock")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "argument", "bar"),
+    [
+        (["world=toy"], None, False),
+        (["world=toy", "progress=true"], None, True),
+        ({"world": "toy", "progress": True}, None, True),
+        (["world=toy", "progress=false"], True, True),
+        (["world=toy", "progress=true"], False, False),
+    ],
+)
+def test_progress_override_is_honoured_unless_the_argument_says(
+    monkeypatch, overrides, argument, bar
+):
+    """`progress=true` among the overrides shows the bar (it was ignored); the argument,
+    when given, wins; neither: no bar from Python."""
+    from migsim.runtime import runner
+
+    seen = []
+
+    def stop(cfg, run_dir, progress):
+        seen.append(progress)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(runner, "simulate", stop)
+    with pytest.raises(RuntimeError, match="stop"):
+        migsim.run(overrides, progress=argument)
+    assert seen == [bar]
+
+
+def test_a_refused_run_removes_the_parents_out_made(tmp_path):
+    """Refused once its directory was made (the toy world refuses the history's regions)."""
+    with pytest.raises(InputError, match="unknown region"):
+        migsim.run(["world=toy", "regime=history"], out=tmp_path / "a" / "b" / "run")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(InputError, match="unknown region"):
+        migsim.run(["world=toy", "regime=history"], out=tmp_path / "kept" / "run")
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"]
+    assert list((tmp_path / "kept").iterdir()) == []

@@ -253,7 +253,7 @@ def find_runs(root: str | Path) -> list[Path]:
 
 
 def load_run(path: str | Path) -> Result:
-    """The run in directory `path`; one line and exit 2 if it is not a complete, readable run.
+    """The run in directory `path`; `InputError` (one line) if it is not a complete, readable run.
 
     What a reader meets later is checked here, before a caller writes anything: the manifest
     is a JSON object with a seed, Hydra's overrides file is a YAML list, and every table (those
