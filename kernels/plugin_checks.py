@@ -6,7 +6,8 @@ docs/plugins.md), giving the same answer for any number of threads.
 hash before and after the plug-in's kernel (a change shows as a different hash);
 `output_faults` counts, per chunk, what the kernel may not leave: a location that is not a
 region, a status outside the codes or at odds with where the person lives, a wealth that
-is not finite, and the people whose location changed (to set against the recorded moves).
+is not finite, a `family` flag other than 0 or 1, and the people whose location changed (to
+set against the recorded moves).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from migsim.kernels._config import PARALLEL_JIT
 
 N_CHUNKS = 64
 READ_ONLY = 7  # person_id, alive, age, sex, skill, origin, productivity (bits)
-FAULTS = 5  # bad location, bad status, bad wealth, status against location, moved
+FAULTS = 6  # bad location, bad status, bad wealth, status against location, moved, family
 _PRIME = np.uint64(1099511628211)
 _OFFSET = np.uint64(14695981039346656037)
 
@@ -43,7 +44,9 @@ def read_only_digest(n, person_id, alive, age, sex, skill, origin, productivity_
 
 
 @nb.njit(**PARALLEL_JIT)
-def output_faults(n, alive, origin, location, location_before, status, wealth, n_regions, n_status):
+def output_faults(
+    n, alive, origin, location, location_before, status, wealth, family, n_regions, n_status
+):
     """(N_CHUNKS, FAULTS) int64 counts over the living rows 0..n-1 (see the module)."""
     out = np.zeros((N_CHUNKS, FAULTS), dtype=np.int64)
     size = (n + N_CHUNKS - 1) // N_CHUNKS
@@ -64,4 +67,6 @@ def output_faults(n, alive, origin, location, location_before, status, wealth, n
                 out[c, 3] += 1
             if loc != location_before[i]:
                 out[c, 4] += 1
+            if family[i] > 1:
+                out[c, 5] += 1
     return out

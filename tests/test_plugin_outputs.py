@@ -65,6 +65,16 @@ abroad_native = Behaviour("abroad_native", kernel=abroad_native_fn)
 
 
 @numba.njit
+def family_fn(key, year, n, people, cells, levers, tallies, params):
+    for i in range(n):
+        if people.alive[i]:
+            people.family[i] = 7
+
+
+family_seven = Behaviour("family_seven", kernel=family_fn)
+
+
+@numba.njit
 def term_fn(age, sex, skill, wealth, productivity, years_abroad, origin, params):
     return 0.0
 
@@ -219,6 +229,11 @@ def test_a_kernel_that_moves_people_without_recording_it_is_refused(plugins):
 def test_a_kernel_that_leaves_a_status_against_the_location_is_refused(plugins):
     name, _ = plugins
     _refused([f"behaviour.plugin={name}:abroad_native"], r"left someone abroad with status native")
+
+
+def test_a_kernel_that_leaves_a_family_flag_other_than_0_or_1_is_refused(plugins):
+    name, _ = plugins
+    _refused([f"behaviour.plugin={name}:family_seven"], r"kernel set people.family to 7 \(allowed")
 
 
 def test_a_behaviour_with_a_kernel_and_a_term_is_refused(plugins):

@@ -351,7 +351,9 @@ def check_utility(name: str, V: Any, shape: tuple[int, ...], year: int | None = 
             where, f"utility returned {type(V).__name__}{when}", f"a NumPy array of shape {shape}"
         )
     if V.dtype.kind not in "fiu":
-        raise InputError(where, f"utility has dtype {V.dtype}{when}", "a real-valued (float) array")
+        raise InputError(
+            where, f"utility has dtype {V.dtype}{when}", "a real-valued array (float or integer)"
+        )
     if V.shape != shape:
         raise InputError(
             where,

@@ -252,7 +252,8 @@ def _read_only_digest(pop) -> np.ndarray:
 def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> None:
     """What a kernel plug-in leaves must be usable by the rest of the year: the read-only
     columns unchanged, counts not negative, every location a region, every status one of
-    STATUSES and consistent with where the person lives, wealth a finite number, and one
+    STATUSES and consistent with where the person lives, wealth a finite number, `family` 0
+    or 1, and one
     recorded move per person whose location changed (docs/plugins.md, "A kernel plug-in").
     Parallel passes over fixed chunks (`migsim.kernels.plugin_checks`); the details of a
     fault are looked up only once one is found."""
@@ -279,7 +280,16 @@ def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> 
         )
     before = location_before if location_before is not None else pop.location[:n]
     faults = output_faults(
-        n, pop.alive, pop.origin, pop.location, before, pop.status, pop.wealth, R, len(STATUSES)
+        n,
+        pop.alive,
+        pop.origin,
+        pop.location,
+        before,
+        pop.status,
+        pop.wealth,
+        pop.family,
+        R,
+        len(STATUSES),
     ).sum(axis=0)
     alive = pop.alive[:n].astype(bool)
     if faults[0]:
@@ -293,6 +303,12 @@ def _check_kernel_output(pop, tallies, read_only=None, location_before=None) -> 
         )
     if faults[2]:
         raise PluginOutputError("kernel set people.wealth to NaN or infinity (allowed: finite)")
+    if faults[5]:
+        worst = int(pop.family[:n][alive].max())
+        raise PluginOutputError(
+            f"kernel set people.family to {worst} (allowed: 0, or 1 while close family is at "
+            "origin)"
+        )
     if faults[3]:
         location, status = pop.location[:n][alive], pop.status[:n][alive]
         home = location == pop.origin[:n][alive]
