@@ -57,3 +57,10 @@ def test_a_large_sweep_checks_every_value_once():
     assert {j[1] for j in jobs} == {f"seed={i}" for i in range(1, 21)}
     assert {j[2] for j in jobs} == {"regime=a", "regime=b", "regime=c", "regime=d"}
     assert all(j[0] == "world=toy" for j in jobs)
+
+
+def test_a_job_too_large_for_memory_stops_the_sweep_first(tmp_path):
+    proc = _migsim(tmp_path, "-m", "world=toy", "years=1", "population.size=2000,2000000000")
+    assert proc.returncode == 2, proc.stderr
+    assert "population.size (sweep job population.size=2000000000; no job was run)" in (proc.stderr)
+    assert "GiB of memory" in proc.stderr and list(tmp_path.iterdir()) == []

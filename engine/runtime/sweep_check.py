@@ -5,8 +5,9 @@ ones (a regime the world refuses, a scenario table that does not fit it, a confi
 option that does not exist) used to stop the sweep at that job, after the jobs before it
 had run, perhaps for hours. `check_jobs` expands the sweep as Hydra's basic sweeper does
 (`BasicSweeper.split_arguments`), composes each job's config (`migsim.compose`) and runs the
-checks a run makes before its calibration (`migsim.runtime.assemble.precheck`): the first
-failure is refused with one line naming the job, before any directory is made.
+checks a run makes before its calibration (`migsim.runtime.assemble.precheck`, and the
+memory check of `migsim.runtime.memory`): the first failure is refused with one line naming
+the job, before any directory is made.
 
 Up to `FULL_PRODUCT` jobs are each checked. A larger sweep checks every swept value once
 (the other swept keys at their first value), so a value that fails whatever it is combined
@@ -73,6 +74,7 @@ def check_jobs(args: Any) -> None:
     whose jobs include one that would be refused, naming that job's swept values."""
     from migsim.api import compose
     from migsim.runtime.assemble import precheck
+    from migsim.runtime.memory import check_memory
 
     if args is None or not args.multirun or args.config_dir or args.config_path:
         return
@@ -86,7 +88,9 @@ def check_jobs(args: Any) -> None:
     for job in jobs:
         label = " ".join(o for o in job if o.split("=", 1)[0] in swept) or " ".join(job)
         try:
-            precheck(compose(job), worlds)
+            cfg = compose(job)
+            precheck(cfg, worlds)
+            check_memory(cfg)  # each job alone (the basic launcher runs one at a time)
         except InputError as exc:
             raise InputError(
                 f"{exc.where} (sweep job {label}; no job was run)", exc.problem, exc.allowed
