@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from benches import history, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +48,67 @@ def test_the_table_lists_every_kept_record(tmp_path):
 
 def test_the_performance_page_table_is_up_to_date():
     assert table.sync(str(ROOT / "docs" / "performance.md"), check=True)
+
+
+BENCH = """
+def test_quick_ratios(benchmark):
+    benchmark.extra_info["ratios"] = {{"decide": {value}}}
+    benchmark.pedantic({body}, rounds=1)
+"""
+
+
+def _subset(tmp_path, monkeypatch, value: float, body: str = "lambda: None") -> None:
+    """A one-benchmark stand-in for the quick subset (nothing of migsim is timed)."""
+    subset = tmp_path / f"bench_{len(list(tmp_path.glob('bench_*')))}.py"
+    subset.write_text(BENCH.format(value=value, body=body))
+    monkeypatch.setattr(history, "SUBSET", str(subset))
+
+
+def _stamped(path: Path, ratio: float, when: str) -> Path:
+    _saved(path, ratio)
+    data = json.loads(path.read_text())
+    data["benchmarks"][0]["name"] = "test_quick_ratios"  # the stand-in's name
+    path.write_text(json.dumps(dict(data, datetime=when)))
+    return path
+
+
+def test_a_failed_run_leaves_the_history_as_it_was(tmp_path, monkeypatch, capsys):
+    store = tmp_path / "store"
+    first = _stamped(store / "Linux" / "0001_a.json", 30.0, "2026-01-01T00:00:00")
+    _subset(tmp_path, monkeypatch, 12.0, body="lambda: 1 / 0")
+    assert history.main(["--storage", str(store)]) != 0
+    assert history.saved_runs(store) == [first]  # not an empty run to compare with next
+    assert "history is unchanged" in capsys.readouterr().err
+    _subset(tmp_path, monkeypatch, 12.0)
+    assert history.main(["--storage", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "decide: 12 (was 30, -60%)  FELL" in out
+
+
+def test_an_unreadable_saved_run_is_passed_over(tmp_path, monkeypatch, capsys):
+    store = tmp_path / "store"
+    _stamped(store / "Linux" / "0001_a.json", 30.0, "2026-01-01T00:00:00")
+    cut = store / "Linux" / "0002_b.json"
+    cut.write_text('{"machine_info": {"no')  # a run killed while it saved
+    _subset(tmp_path, monkeypatch, 29.0)
+    assert history.main(["--storage", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "against 0001_a.json" in out and "decide: 29 (was 30" in out
+
+
+def test_the_run_just_saved_is_reported_whatever_its_folder(tmp_path, monkeypatch, capsys):
+    """pytest-benchmark keeps a folder per machine and Python: an older folder whose name
+    sorts last is neither the current run nor, when older, the previous one."""
+    store = tmp_path / "store"
+    _stamped(store / "Linux-CPython-3.99-64bit" / "0007_old.json", 50.0, "2020-01-01T00:00:00")
+    _stamped(store / "Linux-CPython-3.0-64bit" / "0001_new.json", 30.0, "2026-01-01T00:00:00")
+    _subset(tmp_path, monkeypatch, 20.0)
+    assert history.main(["--storage", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "decide: 20 (was 30, -33%)  FELL" in out
+    assert history.saved_runs(store)[-1].parent.name != "Linux-CPython-3.99-64bit"
+
+
+def test_the_tolerance_is_a_fraction(tmp_path):
+    with pytest.raises(SystemExit):
+        history.main(["--storage", str(tmp_path), "--tolerance", "25"])
