@@ -101,3 +101,22 @@ def test_the_command_refuses_a_missing_or_unmarked_file_in_one_line(tmp_path, ca
     assert err[1] == (
         f"benches.table: {missing}: no such file (allowed: a document with its markers)"
     )
+
+
+@pytest.mark.parametrize("cut", ["end", "begin", "swap"])
+def test_a_table_with_half_its_markers_is_refused_not_passed(tmp_path, capsys, cut):
+    """A stale table whose end (or begin) marker was lost used to be skipped by --check and
+    the page called up to date."""
+    page = tmp_path / "performance.md"
+    stale = f"intro\n{table.BEGIN}\n| old | 1 | stale |\n{table.END}\nafter\n"
+    if cut == "end":
+        stale = stale.replace(table.END, "")
+    elif cut == "begin":
+        stale = stale.replace(table.BEGIN, "")
+    else:
+        stale = f"intro\n{table.END}\n| old |\n{table.BEGIN}\nafter\n"
+    page.write_text(stale)
+    assert table.main(["--check", str(page)]) == 2
+    assert "half a generated benchmark block" in capsys.readouterr().err
+    assert table.main(["--write", str(page)]) == 2
+    assert page.read_text() == stale

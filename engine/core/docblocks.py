@@ -40,8 +40,14 @@ def sync_present(path: Path | str, makers: dict, check: bool, what: str) -> bool
     """Rewrite (or, with `check`, compare) the blocks whose begin and end markers `path` has,
     of `makers` {(begin, end): function returning the body}; a body is made only when its
     block is there (one command serves a docs page and the README's summary of it). A file
-    with none of them is one InputError naming the first marker."""
+    with none of them, or with a block's begin marker and not its end after it (or its end
+    and not its begin), is one InputError naming the marker."""
     text = Path(path).read_text()
+    for begin, end in makers:
+        halves = (begin in text, end in text)
+        if any(halves) and (not all(halves) or text.index(end) < text.index(begin)):
+            problem = f"has half a generated {what} block (a marker without the other)"
+            raise InputError(str(path), problem, f"{begin} ... {end}")
     present = [(b, e, make(), True) for (b, e), make in makers.items() if b in text and e in text]
     if not present:
         raise InputError(str(path), f"has no generated {what} block", next(iter(makers))[0])
