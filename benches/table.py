@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -87,10 +88,28 @@ def _exchange_row(source: str, data: dict) -> tuple[str, str, str]:
     return (f"exchange ({source})", f"{data['people']:,}", "; ".join(figures))
 
 
+def _load(path: Path) -> dict:
+    """A kept record, or one InputError naming the file when it is not JSON."""
+    from migsim.core.errors import InputError
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(str(path), f"not a readable JSON record ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), "not a benchmark record", "a JSON object")
+    return data
+
+
 def rows(results: Path = RESULTS) -> list[tuple[str, str, str]]:
+    """The table's rows; a kept file that is no record the table shows (not JSON, a
+    pytest-benchmark run without a benchmark, an unknown shape) is one InputError."""
+    from migsim.core.errors import InputError
+
     out = []
     for path in sorted(results.glob("*.json")):
-        data = json.loads(path.read_text())
+        data = _load(path)
+        before = len(out)
         if "benchmarks" in data:
             out.extend(_bench_rows(path.stem, data))
         elif "state_bytes" in data:
@@ -106,6 +125,13 @@ def rows(results: Path = RESULTS) -> list[tuple[str, str, str]]:
                     f"state_bytes_per_row {data['state_bytes_per_row']:.1f}; "
                     f"threads {data['threads']}; `{data['command']}`",
                 )
+            )
+        if len(out) == before:
+            raise InputError(
+                str(path),
+                "is no record the table shows",
+                "pytest-benchmark JSON with a benchmark, or the JSON line of benches.scale, "
+                "benches.targets or migsim.people.exchange",
             )
     return out
 
@@ -124,7 +150,7 @@ def _records(results: Path) -> list[tuple[str, dict]]:
     pytest-benchmark file as one record per benchmark (its extra_info)."""
     out = []
     for path in sorted(results.glob("*.json")):
-        data = json.loads(path.read_text())
+        data = _load(path)
         if "benchmarks" in data:
             out.extend((path.stem, b.get("extra_info", {})) for b in data["benchmarks"])
         else:
@@ -309,15 +335,20 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        from migsim.core.errors import InputError
+
         source = Path(argv[1])
         try:
-            json.loads(source.read_text())
-        except (OSError, ValueError) as exc:
-            print(
-                f"benches.table: --take {source}: not a readable JSON record "
-                f"({type(exc).__name__}) (allowed: a JSON file written by a benchmark)",
-                file=sys.stderr,
-            )
+            if not source.is_file():
+                raise InputError(str(source), "no such file")
+            single = Path(tempfile.mkdtemp())
+            try:
+                shutil.copyfile(source, single / "record.json")
+                rows(single)  # a record the table cannot show is refused here, not dropped
+            finally:
+                shutil.rmtree(single)
+        except InputError as exc:
+            print(f"benches.table: --take {exc}", file=sys.stderr)
             return 2
         name = argv[2] if len(argv) > 2 else source.stem
         RESULTS.mkdir(exist_ok=True)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from benches import table, targets
+from migsim.core.errors import InputError
 
 
 def _write(tmp_path, name, data):
@@ -120,3 +121,27 @@ def test_a_table_with_half_its_markers_is_refused_not_passed(tmp_path, capsys, c
     assert "half a generated benchmark block" in capsys.readouterr().err
     assert table.main(["--write", str(page)]) == 2
     assert page.read_text() == stale
+
+
+@pytest.mark.parametrize(
+    "record", ['{"benchmarks": []}', '{"seconds": 1.0}', '{"benchmarks": [', "[1, 2]"]
+)
+def test_take_refuses_a_record_the_table_would_drop(tmp_path, monkeypatch, capsys, record):
+    """A failed run's pytest-benchmark JSON (no benchmark), an unknown shape or a cut file
+    is refused by --take; kept anyway, --check names it instead of a traceback or a table
+    quietly without it."""
+    kept = tmp_path / "results"
+    monkeypatch.setattr(table, "RESULTS", kept)
+    source = tmp_path / "run.json"
+    source.write_text(record)
+    assert table.main(["--take", str(source)]) == 2
+    assert "--take" in capsys.readouterr().err and not kept.exists()
+    kept.mkdir()
+    (kept / "run.json").write_text(record)
+    with pytest.raises(InputError, match="run.json"):
+        table.rows(kept)
+    good = {"benchmarks": [{"name": "b", "extra_info": {"ratios": {"decide": 3.0}}}]}
+    source.write_text(json.dumps(good))
+    (kept / "run.json").unlink()
+    assert table.main(["--take", str(source), "quick"]) == 0
+    assert "decide 3" in table.table(kept)
