@@ -9,6 +9,14 @@ from pathlib import Path
 from migsim.core.errors import InputError
 
 
+def _whole_or_none(path: Path | str, text: str, begin: str, end: str, what: str) -> None:
+    """Refuse a block with one marker and not the other, or its end before its begin."""
+    halves = (begin in text, end in text)
+    if any(halves) and (not all(halves) or text.index(end) < text.index(begin)):
+        problem = f"has half a generated {what} block (a marker without the other)"
+        raise InputError(str(path), problem, f"{begin} ... {end}")
+
+
 def replace_block(text: str, begin: str, end: str, body: str) -> str:
     """`text` with what lies between the first `begin` and the next `end` set to `body`."""
     head, rest = text.split(begin, 1)
@@ -21,10 +29,12 @@ def sync_blocks(
 ) -> bool:
     """Rewrite (or, with `check`, compare) the blocks (begin, end, body, required) of `path`;
     True if they were already up to date. A required block whose markers are missing is one
-    InputError naming the file; an optional one is skipped."""
+    InputError naming the file; an optional one is skipped, unless it is half there (one
+    marker without the other, or the end before the begin), which is refused too."""
     text = Path(path).read_text()
     new = text
     for begin, end, body, required in blocks:
+        _whole_or_none(path, text, begin, end, what)
         if begin in new and end in new:
             new = replace_block(new, begin, end, body)
         elif required:
@@ -44,10 +54,7 @@ def sync_present(path: Path | str, makers: dict, check: bool, what: str) -> bool
     and not its begin), is one InputError naming the marker."""
     text = Path(path).read_text()
     for begin, end in makers:
-        halves = (begin in text, end in text)
-        if any(halves) and (not all(halves) or text.index(end) < text.index(begin)):
-            problem = f"has half a generated {what} block (a marker without the other)"
-            raise InputError(str(path), problem, f"{begin} ... {end}")
+        _whole_or_none(path, text, begin, end, what)
     present = [(b, e, make(), True) for (b, e), make in makers.items() if b in text and e in text]
     if not present:
         raise InputError(str(path), f"has no generated {what} block", next(iter(makers))[0])
