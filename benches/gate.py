@@ -180,7 +180,7 @@ def kernel_times(size: int, repeat: int) -> tuple[dict, int]:
 def year_and_probe_rounds(size: int = 2_000_000, years: int = 2, rounds: int = 2) -> list:
     """[(person-years/s of `years` full simulated years of the default world at `size`
     people, person-years/s of the probe on the same number of people right after them)] for
-    each of `rounds` interleaved rounds, with all numba threads."""
+    each of `rounds` interleaved rounds, with the numba threads set by the caller."""
     import time
 
     from benches import probe
