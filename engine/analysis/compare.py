@@ -14,7 +14,8 @@ baseline is 0). A run is complete iff its `manifest.json` exists; its regime nam
 the manifest's resolved config (`regime.name` plus the names in `regime.add`, joined by '+',
 `migsim.regimes.regime_name`). `variant` holds the command-line overrides (Hydra's
 `.hydra/overrides.yaml`, other than regime, seed, hydra.*, what names the regime
-(`regime.name`, `regime.add`; a parameter of its components, `regime.components.0.rate`, is
+(`regime.name`, `regime.add`, and the whole `regime.components` of a run that names its
+regime, as a game's runs do; a parameter of its components, `regime.components.0.rate`, is
 a variant) and the settings that do not change results, `NOT_RESULTS`, unless every run sets
 one of `SWEPT_SETTINGS`: a determinism sweep `-m threads=1,2`) whose values differ between
 the runs compared, as `key=value` joined by spaces, and is empty when every run shares them.
@@ -135,7 +136,7 @@ def find_runs(sweep_dir: str | Path) -> list[RunInfo]:
             k
             for r in runs
             for k in r.overrides
-            if _varies(k)
+            if (_varies(k) and not _names_regime(k, r.overrides))
             or (k.split(".")[0] in SWEPT_SETTINGS and all(k in o.overrides for o in runs))
         }
     )
@@ -185,6 +186,12 @@ def _varies(key: str) -> bool:
     if key.split(".")[0] == "regime":
         return key not in _REGIME_NAME and not key.startswith(("regime.name.", "regime.add."))
     return not _ignored(key)
+
+
+def _names_regime(key: str, overrides: dict[str, str]) -> bool:
+    """Whether `key` is the whole list of a regime's components given with the regime's
+    name (a game's runs, `migsim.games`): the name says what they are, not a variant."""
+    return key == "regime.components" and "regime.name" in overrides
 
 
 def _effective(run: RunInfo, key: str) -> str:

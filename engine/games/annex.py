@@ -196,29 +196,20 @@ class RunCache:
     def _simulate(self, setting, seed, components, run_dir, label) -> None:
         import time
 
-        from omegaconf import open_dict
+        from migsim.games.play import _simulate, scenario_overrides
 
-        import migsim
-        from migsim.games.play import _simulate
-
-        cfg = migsim.compose(
-            [
-                f"world={self.world}",
-                f"population.size={self.size}",
-                f"years={self.years}",
-                f"seed={seed}",
-                "progress=false",
-                "regime=status_quo",
-                *SETTINGS[setting],
-            ]
-        )
-        with open_dict(cfg):
-            cfg.regime.name = label
-            cfg.regime.components = components
+        base = [
+            f"world={self.world}",
+            f"population.size={self.size}",
+            f"years={self.years}",
+            f"seed={seed}",
+            "progress=false",
+            *SETTINGS[setting],
+        ]
         tell = self.progress or (lambda line: None)
         tell(f"migsim game: {setting}, seed {seed}: run {label} ({self.size} agents)...")
         t0 = time.perf_counter()
-        _simulate(cfg, run_dir)
+        _simulate(scenario_overrides(base, label, components), run_dir)
         tell(
             f"migsim game: {setting}, seed {seed}: {label} done in {time.perf_counter() - t0:.1f} s"
         )

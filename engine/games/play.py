@@ -26,8 +26,25 @@ from migsim.games.report import markdown
 from migsim.games.result import GameResult
 
 
-def _simulate(cfg, run_dir: Path) -> Result:
-    """Simulate `cfg` into `run_dir` (the public `migsim.run`). A game owns its output
+def scenario_overrides(base: list[str], name: str, components: list[dict]) -> list[str]:
+    """The overrides of one of a game's runs: `base` (world, size, years, seed, settings)
+    with the regime named `name` made of `components`, in Hydra's grammar, so that the run
+    records what it is (`.hydra/overrides.yaml`, as `migsim run` does) and `migsim run` with
+    them makes the same run."""
+    from migsim.api import _hydra_value
+
+    return [
+        *base,
+        "regime=status_quo",
+        f"regime.name={_hydra_value(name)}",
+        f"regime.components={_hydra_value(components)}",
+    ]
+
+
+def _simulate(overrides: list[str], run_dir: Path) -> Result:
+    """Simulate the run of `overrides` into `run_dir` (the public `migsim.run`, which
+    records them in `.hydra/overrides.yaml`, so that `migsim collect` and `migsim compare`
+    tell a game's runs apart by them, as they do a sweep's). A game owns its output
     directory: a run of an earlier game there is replaced, once the new run is complete
     (it is made beside it, then swapped in), so a game can be played again."""
     import shutil
@@ -40,7 +57,7 @@ def _simulate(cfg, run_dir: Path) -> Result:
     fresh, old = (run_dir.with_name(f".{run_dir.name}.{tag}") for tag in ("new", "old"))
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
-    result = run(config=cfg, out=fresh)
+    result = run(overrides, out=fresh)
     if run_dir.exists():
         run_dir.rename(old)  # the earlier run out of the way, then the new one in its place
     fresh.rename(run_dir)
@@ -82,7 +99,6 @@ def play(
     outputs/games/A_B). `progress(line)`: told when each run starts and ends (the command
     prints it on stderr)."""
     from hydra import compose, initialize_config_dir
-    from omegaconf import open_dict
 
     from migsim.core.world import load_world
     from migsim.runtime.app import CONFIG_DIR
@@ -116,7 +132,6 @@ def play(
         f"years={years}",
         f"seed={seed}",
         "progress=false",
-        "regime=status_quo",
         *(extra_overrides or []),
     ]
 
@@ -135,19 +150,15 @@ def play(
         "both": ("both_liberalise", [comp(region_a, region_b), comp(region_b, region_a)]),
     }
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg0 = compose("config", overrides=base)
+        cfg0 = compose("config", overrides=[*base, "regime=status_quo"])
     from migsim.config import validate
 
     validate(cfg0)  # before the first run is announced
     tell = progress or (lambda line: None)
     for i, (sc, (name, comps)) in enumerate(regimes.items(), start=1):
-        cfg = cfg0.copy()
-        with open_dict(cfg):
-            cfg.regime.name = name
-            cfg.regime.components = comps
         tell(f"migsim game: run {i}/4 {name} ({size} agents, {years} years)...")
         t0 = time.perf_counter()
-        _simulate(cfg, out / "runs" / sc)
+        _simulate(scenario_overrides(base, name, comps), out / "runs" / sc)
         tell(f"migsim game: run {i}/4 {name} done in {time.perf_counter() - t0:.1f} s")
     return analyse_runs(out, region_a, region_b, tol, payoff, loss_aversion)
 
