@@ -178,6 +178,41 @@ class Runner:
         return self.cache["world"]
 
 
+def declared_checks(exp, found, every: bool = True) -> list[Check]:
+    """`found`, the checks `exp` returned, refused with one line if one is not a quantity it
+    declares, if it gives one twice or (`every`: on the default world) leaves one out: a
+    verdict is the declared check's, never one its experiment typed by hand beside it."""
+    from migsim.core.errors import InputError
+
+    where = f"experiment '{exp.name}'"
+    if not isinstance(found, (list, tuple)):
+        raise InputError(where, f"returned a {type(found).__name__}", "a list of checks")
+    keys = [c.key if isinstance(c, Check) else repr(c) for c in found]
+    for key, check in zip(keys, found):
+        if not isinstance(check, Check):
+            raise InputError(
+                where, f"returned {key}, not a check", "Check rows (point, within, sign)"
+            )
+        if key not in exp.quantities:
+            raise InputError(
+                where,
+                f"returned the check {key}, which it does not declare",
+                "its quantities: " + ", ".join(exp.quantities),
+            )
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise InputError(where, f"returned the check {twice[0]} twice", "each quantity once")
+    missing = [k for k in exp.quantities if k not in keys]
+    if every and missing:
+        raise InputError(
+            where,
+            f"did not return its declared check {missing[0]}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            "a check for every quantity it declares",
+        )
+    return list(found)
+
+
 def run_all(
     root: Path,
     quick: bool = False,
@@ -215,7 +250,7 @@ def run_all(
         checks: list[Check] = []
         for exp in chosen:
             t0 = time.perf_counter()
-            found = exp(runner)
+            found = declared_checks(exp, exp(runner), every=world == "default")
             produced.update({c.key: exp.name for c in found})
             checks += found
             label = f" (seed offset {k})" if seeds > 1 or k > 0 else ""

@@ -104,3 +104,36 @@ def test_an_installed_package_declares_experiments_through_its_entry_point(tmp_p
     names = list(registry.registered())
     assert names[:3] == ["E1", "E2-E5", "E6"]
     assert names[-5:] == ["BACKCAST", "HISTORY", "HISTORY-backtest", "HISTORY-skilled", "X4"]
+
+
+def _one(quantity, simulated=1.0):
+    return v.point("X5", quantity, "s", "V", 1.0, simulated)
+
+
+@pytest.mark.parametrize(
+    "returned, needle",
+    [
+        (lambda: [_one("one"), _one("typo", 5.0)], "X5:typo, which it does not declare"),
+        (lambda: [_one("one"), _one("one", 3.0), _one("two")], "X5:one twice"),
+        (lambda: [_one("one")], "did not return its declared check X5:two"),
+        (lambda: None, "returned a NoneType"),
+    ],
+    ids=["undeclared", "twice", "missing", "not-a-list"],
+)
+def test_an_experiments_checks_are_those_it_declares(tmp_path, monkeypatch, returned, needle):
+    """A verdict is a declared check's: an experiment returning a check it does not declare,
+    one twice or not one it declares is refused in one line, and nothing is written."""
+    from migsim.core.errors import InputError
+    from migsim.validation import registry
+
+    monkeypatch.setattr(registry, "_EXPERIMENTS", dict(registry.registered()))
+    v.experiment("X5", title="t", cost="analytic", quantities=["X5:one", "X5:two"])(
+        lambda r: returned()
+    )
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "kept.txt").write_text("mine")
+    with pytest.raises(InputError, match=needle):
+        v.validate_command(["--only", "X5", "--seeds", "1", "--out", str(out / "new")])
+    assert not (out / "new").exists() and not list(out.glob(".staging-*"))
+    assert (out / "kept.txt").read_text() == "mine"
