@@ -126,6 +126,8 @@ def validate(ns) -> int:
         raise InputError("--seeds", f"{ns.seeds} is out of range", "1 to 20")
     if not ns.seeds <= ns.max_seeds <= 30:
         raise InputError("--max-seeds", f"{ns.max_seeds} is out of range", "--seeds to 30")
+    if ns.threads < 0:
+        raise InputError("--threads", f"{ns.threads} is negative", "0 (all) or a positive count")
     if ns.list:
         return list_experiments()
     if not 0.125 <= ns.scale <= 8.0:
@@ -168,12 +170,20 @@ def validate(ns) -> int:
             ) from None
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out = Path(ns.out) if ns.out else Path.cwd() / "outputs" / "validation" / stamp
+    from migsim.analysis.runs import output_dir
+
+    output_dir("--out", out, create=False)  # a file there or above it: refused, not a crash
     if out.exists() and any(out.iterdir()):
         raise InputError("--out", f"{out} exists and is not empty", "a new directory")
     staging = out.parent / f".staging-{out.name}"
     if staging.exists():
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as exc:
+        raise InputError(
+            "--out", f"'{out}' cannot be created ({exc.strerror or exc})", "a writable directory"
+        ) from None
     t0 = time.perf_counter()
     only = [o.strip() for o in ns.only.split(",") if o.strip()] or None
     try:

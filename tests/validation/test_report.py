@@ -137,3 +137,24 @@ def test_an_experiments_checks_are_those_it_declares(tmp_path, monkeypatch, retu
         v.validate_command(["--only", "X5", "--seeds", "1", "--out", str(out / "new")])
     assert not (out / "new").exists() and not list(out.glob(".staging-*"))
     assert (out / "kept.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--out", "{file}"], "--out: '{file}' is a file, not a directory"),
+        (["--out", "{file}/sub"], "--out: '{file}/sub' cannot be created (under the file"),
+        (["--threads", "-1"], "--threads: -1 is negative"),
+    ],
+    ids=["out-is-a-file", "out-under-a-file", "negative-threads"],
+)
+def test_bad_options_are_refused_in_one_line_before_any_work(tmp_path, args, needle):
+    from migsim.core.errors import InputError
+
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    args = [a.replace("{file}", str(file)) for a in args]
+    with pytest.raises(InputError) as err:
+        v.validate_command(["--only", "E2", *args])
+    assert str(err.value).startswith(needle.replace("{file}", str(file)))
+    assert file.read_text() == "mine" and sorted(tmp_path.iterdir()) == [file]
