@@ -340,3 +340,15 @@ def test_validate_only_with_an_unknown_experiment_is_refused():
     message = str(info.value)
     assert "E99" in message and "E2-E5" in message and "\n" not in message
     assert [e.name for e in select(["E2"])] == ["E2-E5"]
+
+
+def test_validate_only_an_experiments_name_selects_it_alone():
+    """`--only E23` is E23, not E23-history (a run of the 1990 history) too; a part of a
+    name that is no experiment's own still selects the experiments it is part of."""
+    from migsim.validation.registry import select
+
+    assert [e.name for e in select(["E23"])] == ["E23"]
+    assert [e.name for e in select(["E18"])] == ["E18"]
+    assert [e.name for e in select(["HISTORY"])] == ["HISTORY"]
+    assert [e.name for e in select(["E15"])] == ["E15-E16", "E15-countries"]
+    assert [e.name for e in select(["E23", "E23-history"])] == ["E23", "E23-history"]

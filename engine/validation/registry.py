@@ -112,9 +112,11 @@ class Experiment:
             return "identity", self.identities[key]
         return "out_of_sample", ""
 
-    def matches(self, only: list[str]) -> bool:
-        """`--only E8` selects E8; `--only E2` or `--only E5` selects E2-E5."""
-        return self.name in only or any(o in self.name.split("-") for o in only)
+    def matches(self, only: list[str], names: tuple[str, ...] = ()) -> bool:
+        """`--only E8` selects E8; `--only E2` or `--only E5` selects E2-E5 (a part of a
+        name selects it unless it is itself one of `names`, the experiments' names:
+        `--only E23` is E23, not E23-history too)."""
+        return self.name in only or any(o in self.name.split("-") and o not in names for o in only)
 
 
 _EXPERIMENTS: dict[str, Experiment] = {}
@@ -219,9 +221,10 @@ def select(only: list[str] | None) -> list[Experiment]:
     """The experiments `--only` names (all when None), their configs checked to exist."""
     from migsim.runtime.app import CONFIG_DIR
 
-    chosen = [e for e in registered().values() if not only or e.matches(only)]
+    names = tuple(registered())
+    chosen = [e for e in registered().values() if not only or e.matches(only, names)]
     for name in only or []:
-        if not any(e.matches([name]) for e in registered().values()):
+        if not any(e.matches([name], names) for e in registered().values()):
             raise InputError("--only", f"no experiment named {name}", ", ".join(registered()))
     for exp in chosen:
         for config in exp.configs:
