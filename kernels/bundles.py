@@ -309,6 +309,7 @@ class Money(NamedTuple):
     remit_scale: np.ndarray
     levy: np.ndarray
     levy_years: int
+    levy_value: np.ndarray
     savings_rate: float
     wealth_depreciation: np.ndarray
     public_goods: np.ndarray

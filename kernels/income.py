@@ -231,7 +231,10 @@ def incomes(
         0 natives in developed regions, 1 earlier migrants there (abroad since the base
         year), 2 natives in developing regions, 3 new migrants (moved after the base
         year), 4 earlier migrants in developing regions.
-    levy_out (N_CHUNKS, R): emigrant levy paid to each origin.
+    levy_out (N_CHUNKS, R): emigrant levy paid to each origin, in the origin's PPP $ (each
+        payment, in PPP $ of the location, times levy_value[location, origin]).
+    levy_value: (R, R) [location, origin] what a PPP $ paid where the emigrant lives is
+        worth at the origin: the location's price level over the origin's.
     spending_profile: (B, 2) transfers per person by age band as a share of GDP per capita,
         [:, 0] for regular residents, [:, 1] for irregular migrants.
     public_goods: (R,) cost of pure public goods charged per resident (0 = marginal cost).
@@ -280,6 +283,7 @@ def incomes(
     remit_scale = money.remit_scale
     levy = money.levy
     levy_years = money.levy_years
+    levy_value = money.levy_value
     savings_rate = money.savings_rate
     wealth_depreciation = money.wealth_depreciation
     public_goods = money.public_goods
@@ -434,7 +438,9 @@ def incomes(
                     paid_levy = 0.0
                     if abroad and years_abroad[i] < levy_years:
                         paid_levy = earnings * levy[o, s]
-                        levy_out[part, o] += on_grid(paid_levy * w, MONEY_SCALE)
+                        levy_out[part, o] += on_grid(
+                            paid_levy * levy_value[loc, o] * w, MONEY_SCALE
+                        )
                     net = earnings - tax - paid_levy
                     if sends:  # the same for a whole run of rows
                         # whether this person sends is a coin flip on the draw and on being

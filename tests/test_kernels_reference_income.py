@@ -73,6 +73,7 @@ def inputs():
         rng.uniform(0.5, 1.5, (R, R)),
         rng.uniform(0.0, 0.1, (R, 2)),
         5,
+        rng.uniform(0.2, 3.0, (R, R)),
         0.1,
         rng.uniform(0.0, 0.2, R),
         rng.uniform(0.0, 500.0, R),

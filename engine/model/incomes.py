@@ -57,6 +57,14 @@ def price_level(world) -> np.ndarray:
     return price_levels(world.name, world.codes, world.base_year, world.gdp_per_capita)[0]
 
 
+def levy_value(price: np.ndarray) -> np.ndarray:
+    """(R, R) [location, origin]: what one PPP $ of a levy paid where an emigrant lives is
+    worth at the origin, in the origin's PPP $: the location's US$ per PPP $ over the
+    origin's (the levy is paid in the location's money and spent at the origin)."""
+    price = np.asarray(price, dtype=np.float64)
+    return price[:, None] / price[None, :]
+
+
 def year_price_level(sim, base: np.ndarray) -> np.ndarray:
     """The year's US$ per PPP $ by region: the scenario's `price_level` path where it has
     one (migsim.scenarios.exogenous), else `base` (the world's base-year levels)."""

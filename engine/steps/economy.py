@@ -26,7 +26,7 @@ from migsim.model import externalities as ext
 from migsim.model import markets, nested_market
 from migsim.model.brain_gain import ELASTICITY_DOC, RESPONSE_DOC, RESPONSES
 from migsim.model.earnings import earnings_percentiles
-from migsim.model.incomes import base_wages, price_level, year_price_level
+from migsim.model.incomes import base_wages, levy_value, price_level, year_price_level
 from migsim.model.remittances import TARGET_DOC, base_year_scale, corridor_remit_scale
 from migsim.people import passes
 from migsim.regimes.policy import corridor_fee_table
@@ -151,7 +151,7 @@ class EconomyStep(Step):
         "partnership_cost": Column("PPP $", "training paid for skill-partnership graduates"),
         "other_revenue": Column("PPP $", "revenue not modelled per person, less partnerships"),
         "fiscal_balance": Column("PPP $", "taxes + other revenue + levies - spending"),
-        "levy_revenue": Column("PPP $", "emigrant levies received by the origin"),
+        "levy_revenue": Column("PPP $", "emigrant levies received by the origin, in its PPP $"),
         "remittances_sent": Column("US$", "remittances sent from the region"),
         "remittances_received": Column("US$", "remittances received after fees"),
         **wage_columns(),
@@ -342,6 +342,7 @@ class EconomyStep(Step):
             self.corridor_remit_scale(),
             self.policy.emigrant_levy,
             int(self.policy.levy_years),
+            levy_value(year_price_level(sim, self.price)),
             self.conf.savings_rate if elapsed > 0 else 0.0,
             self.wealth_depreciation if elapsed > 0 else np.zeros(world.n_regions),
             public_goods,

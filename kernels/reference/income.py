@@ -246,7 +246,8 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
         axis=-1,
     )
     levied_o = np.where(live & levied, o, -1)
-    levy = _chunk_sums(bounds, (R,), (levied_o,), on_money_grid(paid_levy * w))
+    at_home = paid_levy * money.levy_value[loc, o]  # in the origin's PPP $
+    levy = _chunk_sums(bounds, (R,), (levied_o,), on_money_grid(at_home * w))
     wealth = people.wealth[:m].astype(np.float64)
     new = wealth * (1.0 - money.wealth_depreciation[loc]) + money.savings_rate * np.maximum(
         net - sent, 0.0
