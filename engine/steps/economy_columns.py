@@ -24,7 +24,8 @@ def wage_columns() -> dict[str, Column]:
     classes = {
         f"wage_{skill}_{who}": Column(
             "PPP $/yr",
-            f"wage per efficiency unit, {skill} skill, {who}s (mean of the cells by supply)",
+            f"wage per efficiency unit, {skill} skill, {who}s (mean of the cells by supply: "
+            "natives and immigrants differ by their mix of education and experience)",
         )
         for skill in ("low", "high")
         for who in ("native", "immigrant")
@@ -78,7 +79,11 @@ TABLE_COLUMNS = {
     },
     "welfare": {
         "year": Column("year", "calendar year"),
-        "group": Column("", "welfare group (Alonso 2015, Table 6.2)"),
+        "group": Column(
+            "",
+            "welfare group (Alonso 2015, Table 6.2; a migrant within their own region counts "
+            "as a native)",
+        ),
         "people": Column("people", "people in the group"),
         "private_income": Column(
             "PPP $", "private income (natives also get capital income, remittances received)"
