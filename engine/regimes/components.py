@@ -123,8 +123,9 @@ def _frictionless(policy: Policy, world: World, c: Any, where: str) -> None:
 def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     """Managed liberalisation, GATS Mode 4 request/offer: destinations offer temporary visas
     for `share` of their labour force per year by skill, allocated pro rata to requests by
-    lottery; policy costs on the covered corridors fall by `cost_factor`; every admission
-    beyond the status-quo flow is temporary (visa of `visa_years`, overstay `overstay`)."""
+    lottery; policy costs on the covered corridors fall by `cost_factor`; every first entry
+    beyond the base-year status-quo flow (held fixed) is temporary (visa of `visa_years`,
+    overstay `overstay`)."""
     share = _number(c, "share", 0.03, 0.0, 1.0, where)
     mask = _corridors(world, {**dict(c), "destinations": c.get("destinations", "developed")}, where)
     factor = _number(c, "cost_factor", 0.0, 0.0, 1.0, where)

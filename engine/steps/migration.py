@@ -380,7 +380,7 @@ class MigrationStep(Step):
                 # lottery rationing (or the last 1% after the shadow price)
                 accept = np.where(people > quota, quota / people, 1.0)
             if offered.any():
-                # only admissions beyond the status-quo flow are temporary visas
+                # only admissions beyond the base-year status-quo flow are temporary visas
                 admitted = np.minimum(people, quota)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     share = np.where(
