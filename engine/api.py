@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from migsim.analysis.runs import Result, Tables, load_run
+from migsim.runtime.resume_config import hydra_quoted, hydra_value, override_key
 
 GROUPS = ("world", "population", "regime", "behaviour", "experiment")
 
@@ -52,38 +53,13 @@ def _override_strings(overrides: Any) -> tuple[list[str], dict]:
         elif value is None:
             strings.append(f"{prefix}=null")
         elif isinstance(value, str) and prefix not in GROUPS:
-            strings.append(f"{prefix}={_quoted(value)}")
+            strings.append(f"{prefix}={hydra_quoted(value)}")
         else:
             strings.append(f"{prefix}={value}")
 
     for key, value in overrides.items():
         walk(str(key), value)
     return strings, nested
-
-
-def _quoted(text: str) -> str:
-    """`text` as a quoted value of Hydra's override grammar, read back as it is: a quote
-    escaped, and each run of backslashes before a quote or the end doubled."""
-    import re
-
-    escaped = re.sub(r"(\\+)('|$)", lambda m: m.group(1) * 2 + m.group(2), text)
-    return "'" + escaped.replace("'", "\\'") + "'"
-
-
-def _hydra_value(value: Any) -> str:
-    """A Python value (lists and mappings of them) in Hydra's override grammar, as the run's
-    recorded overrides hold it (a checkpoint's `resume=PATH` parses them again)."""
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_hydra_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_hydra_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return _quoted(value)
-    return str(value)
 
 
 def compose(overrides: list[str] | Mapping | None = None):
@@ -250,9 +226,9 @@ def run(
         raise TypeError("pass either overrides or config, not both")
     cfg = _config(config if config is not None else overrides)
     strings, nested = _override_strings(overrides) if config is None else ([], {})
-    strings += [f"{k}={_hydra_value(v)}" for k, v in nested.items()]
+    strings += [f"{k}={hydra_value(v)}" for k, v in nested.items()]
     if progress is None:  # an explicit progress=... among the overrides, else no bar
-        given = any(s.split("=", 1)[0].lstrip("+~") == "progress" for s in strings)
+        given = any(override_key(s) == "progress" for s in strings)
         progress = bool(cfg.progress) if given else False
     run_dir = None
     if out is not None:

@@ -176,3 +176,19 @@ def test_a_refused_run_removes_the_parents_out_made(tmp_path):
         migsim.run(["world=toy", "regime=history"], out=tmp_path / "kept" / "run")
     assert [p.name for p in tmp_path.iterdir()] == ["kept"]
     assert list((tmp_path / "kept").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/a/b c/seed=3/checkpoint-2015.npz", "/x/o'brien/c.npz", "/x/a\\b/c.npz", "/x/q\\'z/c.npz"],
+)
+def test_the_printed_resume_command_reads_back_as_the_path(path):
+    """One quoting for Hydra's grammar serves the API's values and the printed resume
+    command: the shell's word, read by Hydra, is the path again (backslashes included)."""
+    import shlex
+
+    from migsim.runtime.app import resume_command
+    from migsim.runtime.resume_config import resume_path
+
+    words = shlex.split(resume_command(path))
+    assert words[:2] == ["migsim", "run"] and resume_path(words[2]) == path

@@ -31,13 +31,13 @@ def scenario_overrides(base: list[str], name: str, components: list[dict]) -> li
     with the regime named `name` made of `components`, in Hydra's grammar, so that the run
     records what it is (`.hydra/overrides.yaml`, as `migsim run` does) and `migsim run` with
     them makes the same run."""
-    from migsim.api import _hydra_value
+    from migsim.runtime.resume_config import hydra_value
 
     return [
         *base,
         "regime=status_quo",
-        f"regime.name={_hydra_value(name)}",
-        f"regime.components={_hydra_value(components)}",
+        f"regime.name={hydra_value(name)}",
+        f"regime.components={hydra_value(components)}",
     ]
 
 

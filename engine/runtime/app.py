@@ -271,7 +271,9 @@ def resume_command(checkpoint) -> str:
     path = str(checkpoint)
     if re.fullmatch(r"[\w./+@:-]+", path):
         return f"migsim run resume={path}"
-    arg = "resume='" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    from migsim.runtime.resume_config import hydra_quoted
+
+    arg = "resume=" + hydra_quoted(path)
     if re.search(r'["$`\\!]', arg):
         return f"migsim run {shlex.quote(arg)}"
     return f'migsim run "{arg}"'

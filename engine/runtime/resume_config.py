@@ -11,7 +11,9 @@ refused with one line naming the key and both values (`check_resume_config`).
 from __future__ import annotations
 
 import json
+import re
 import zipfile
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,29 @@ from migsim.core.errors import InputError
 KEEP_OUT = ("resume", "hydra")  # overrides never carried into the resumed run
 # the overrides of a run made from Python (`migsim.run([...])`), which has no Hydra run
 API_OVERRIDES: ContextVar[list[str] | None] = ContextVar("api_overrides", default=None)
+
+
+def hydra_quoted(text: str) -> str:
+    """`text` as a quoted value of Hydra's override grammar, read back as it is: a quote
+    escaped, and each run of backslashes before a quote or the end doubled."""
+    escaped = re.sub(r"(\\+)('|$)", lambda m: m.group(1) * 2 + m.group(2), text)
+    return "'" + escaped.replace("'", "\\'") + "'"
+
+
+def hydra_value(value: Any) -> str:
+    """A Python value (lists and mappings of them) in Hydra's override grammar, as the run's
+    recorded overrides hold it (a checkpoint's `resume=PATH` parses them again)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {hydra_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(hydra_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return hydra_quoted(value)
+    return str(value)
 
 
 def saved_config(cfg: Any) -> dict:
@@ -142,8 +167,6 @@ def as_overrides(keys: list[str], saved: dict, cfg: Any) -> str:
     """The checkpoint's values of `keys` as Hydra overrides (`+key=` for a key this run's
     config lacks, `~key` for one the checkpoint's lacks); a value Hydra's grammar would
     need written out (a list, a mapping) is named as `KEY=<the checkpoint's>`."""
-    import re
-
     values, now = flat(saved), flat(saved_config(cfg))
     words = []
     for key in keys:
@@ -152,16 +175,17 @@ def as_overrides(keys: list[str], saved: dict, cfg: Any) -> str:
         if value is UNSET:
             words.append(f"~{key}")
             continue
-        if isinstance(value, str) and value.lower() in ("true", "false", "null", "nan", "inf"):
-            words.append(f"{add}{key}='{value}'")
-        elif isinstance(value, bool) or value is None:
-            words.append(f"{add}{key}={'null' if value is None else str(value).lower()}")
-        elif isinstance(value, (int, float)):
-            words.append(f"{add}{key}={value}")
-        elif isinstance(value, str) and re.fullmatch(r"[A-Za-z_/.][\w./@:-]*", value):
-            words.append(f"{add}{key}={value}")
-        elif isinstance(value, str):
-            words.append(f"{add}{key}='" + value.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        if isinstance(value, str):  # bare where Hydra reads it back as the same text
+            plain = re.fullmatch(r"[A-Za-z_/.][\w./@:-]*", value) and value.lower() not in (
+                "true",
+                "false",
+                "null",
+                "nan",
+                "inf",
+            )
+            words.append(f"{add}{key}={value if plain else hydra_quoted(value)}")
+        elif isinstance(value, (bool, int, float)) or value is None:
+            words.append(f"{add}{key}={hydra_value(value)}")
         else:
             words.append(f"{add}{key}=<the checkpoint's>")
     return " ".join(words)
