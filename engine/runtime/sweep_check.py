@@ -18,6 +18,8 @@ config directory or name of one's own) is left to Hydra.
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 from migsim.core.errors import InputError
@@ -32,8 +34,9 @@ def _hydra_key(override: str) -> bool:
 
 def sweep_jobs(overrides: list[str]) -> tuple[list[list[str]], set[str]] | None:
     """The override lists of the jobs to check and the swept keys, or None when they cannot
-    be told here."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    be told here. The jobs are Hydra's basic sweeper's: one `key=value` list per key, in the
+    order given (the last value given for a key wins, at its first place), and their
+    product (`BasicSweeper.split_arguments`)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     if any(o.lstrip("+~").startswith(("hydra/sweeper", "hydra.sweeper")) for o in overrides):
@@ -43,22 +46,19 @@ def sweep_jobs(overrides: list[str]) -> tuple[list[list[str]], set[str]] | None:
         parsed = OverridesParser.create().parse_overrides(task)
         if any(o.is_sweep_override() and not o.is_discrete_sweep() for o in parsed):
             return None
-        jobs = BasicSweeper.split_arguments(parsed, None)[0]
+        options: dict[str, list[str]] = {}
+        for o in parsed:
+            key = o.get_key_element()
+            if o.is_sweep_override():
+                options[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
+            else:
+                options[key] = [f"{key}={o.get_value_element_as_str()}"]
     except Exception:  # noqa: BLE001  (Hydra reports its own grammar errors)
         return None
-    swept = [o for o in parsed if o.is_sweep_override()]
-    keys = {o.get_key_element() for o in swept}
-    if len(jobs) <= FULL_PRODUCT:
-        return jobs, keys
-    options: dict[str, list[str]] = {}  # by key, in order, the last given winning (as Hydra)
-    for o in parsed:
-        key = o.get_key_element()
-        values = o.sweep_string_iterator() if o.is_sweep_override() else None
-        if values is None:
-            options[key] = [f"{key}={o.get_value_element_as_str()}"]
-        else:
-            options[key] = [f"{key}={v}" for v in values]
+    keys = {o.get_key_element() for o in parsed if o.is_sweep_override()}
     lists = list(options.values())
+    if math.prod(len(values) for values in lists) <= FULL_PRODUCT:
+        return [list(job) for job in itertools.product(*lists)], keys
     first = [values[0] for values in lists]
     picked: list[list[str]] = []
     for i, values in enumerate(lists):
