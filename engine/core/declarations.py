@@ -29,6 +29,12 @@ def load_declarations(package: str, group: str, what: str, allowed: str) -> None
             ) from exc
 
 
+def target(obj: object, name: str = "?") -> str:
+    """`module:qualname` of a declared function or class, as an entry point names it
+    (`name` for an object without a qualified name of its own)."""
+    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', name)}"
+
+
 def _owner(ep: importlib.metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return f"{dist.name} ({ep.value})" if dist is not None else ep.value
@@ -53,8 +59,7 @@ def name_clash(group: str, name: str, registered: object = None) -> str:
         return ""
     owners: dict[int, str] = {}
     if registered is not None:
-        module = getattr(registered, "__module__", "")
-        owners[id(registered)] = f"{module}:{getattr(registered, '__qualname__', name)}"
+        owners[id(registered)] = target(registered, name)
     for ep in points.values():
         owners.setdefault(id(_loaded(ep)), _owner(ep))
     if len(owners) < 2:

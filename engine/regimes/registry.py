@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from omegaconf import OmegaConf
 
-from migsim.core.declarations import name_clash
+from migsim.core.declarations import name_clash, target
 from migsim.core.errors import InputError
 from migsim.core.resources import config_dir
 from migsim.core.world import World
@@ -57,10 +57,10 @@ def component(kind: str, keys: dict[str, str] | None = None):
 
     def register(fn):
         known = _COMPONENTS.get(kind)
-        if known is not None and _target(known.apply) != _target(fn):
+        if known is not None and target(known.apply) != target(fn):
             raise InputError(
                 f"regime component '{kind}'",
-                f"declared twice ({_target(known.apply)} and {_target(fn)})",
+                f"declared twice ({target(known.apply)} and {target(fn)})",
                 "one declaration per kind",
             )
         spec = ComponentSpec(kind, dict(keys or {}), fn, (fn.__doc__ or "").strip())
@@ -69,11 +69,6 @@ def component(kind: str, keys: dict[str, str] | None = None):
         return fn
 
     return register
-
-
-def _target(fn: Any) -> str:
-    """`module:qualname` of a function, as an entry point names it."""
-    return f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', '?')}"
 
 
 def available() -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from migsim.core.declarations import name_clash
+from migsim.core.declarations import name_clash, target
 from migsim.core.errors import InputError
 
 ENTRY_POINT_GROUP = "migsim.steps"
@@ -110,10 +110,10 @@ def step(name: str) -> Callable[[type[Step]], type[Step]]:
 
     def register(cls: type[Step]) -> type[Step]:
         known = _STEPS.get(name)
-        if known is not None and _target(known) != _target(cls):
+        if known is not None and target(known) != target(cls):
             raise InputError(
                 f"step '{name}'",
-                f"declared twice ({_target(known)} and {_target(cls)})",
+                f"declared twice ({target(known)} and {target(cls)})",
                 "one declaration per step name",
             )
         cls.name = name
@@ -121,11 +121,6 @@ def step(name: str) -> Callable[[type[Step]], type[Step]]:
         return cls
 
     return register
-
-
-def _target(cls: type) -> str:
-    """`module:qualname` of a class, as an entry point names it."""
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 def _builtin() -> None:
