@@ -191,25 +191,22 @@ def check_memory(cfg: Any) -> None:
     size = int(cfg.population.size)
     if size <= 0:
         return  # the config check reports it
-    need = estimate_bytes(size, cfg.population.spare_capacity)
     if cfg.shards.backend == "ray":  # the people live on the actors, which Ray places by
-        need = int(MARGIN * BASE_BYTES)  # the memory each requests (shard_estimates)
+        # the memory each requests (shard_estimates): here, the driver's own part only
+        need, who = int(MARGIN * BASE_BYTES), "the driver of a Ray run needs"
+        allowed = "more free memory where the run starts"
+    else:
+        need, who = estimate_bytes(size, cfg.population.spare_capacity), f"{size:,} people need"
+        allowed = "a smaller population.size"
     found = limits()
     if not found:
         return
     have, name = min(found)
     if need <= have:
         return
-    if cfg.shards.backend == "ray":
-        raise InputError(
-            "population.size",
-            f"the driver of a Ray run needs about {need / GIB:.1f} GiB of memory, "
-            f"but {have / GIB:.1f} GiB is available ({name})",
-            "more free memory where the run starts, or memory_check=false to run anyway",
-        )
     raise InputError(
         "population.size",
-        f"{size:,} people need about {need / GIB:.1f} GiB of memory, "
-        f"but {have / GIB:.1f} GiB is available ({name})",
-        "a smaller population.size, or memory_check=false to run anyway",
+        f"{who} about {need / GIB:.1f} GiB of memory, but {have / GIB:.1f} GiB is available "
+        f"({name})",
+        f"{allowed}, or memory_check=false to run anyway",
     )
