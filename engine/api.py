@@ -153,14 +153,12 @@ def _composition_error(exc: BaseException):
     option) as the one-line InputError naming the override."""
     import re
 
+    from migsim.config import config_error_allowed
     from migsim.core.errors import InputError
-    from migsim.runtime.app import one_line
+    from migsim.runtime.app import error_head
 
-    text = one_line(exc)
-    allowed = None
-    hint = re.search(r" \(allowed: (.*)\)$", text)  # what `config_error_hint` added
-    if hint:
-        text, allowed = text[: hint.start()], hint.group(1)
+    text = error_head(exc)
+    allowed = config_error_allowed(text)
     found = re.match(r"Error merging override \+*([^=\s]+)=(.*?): (.*)", text)
     if found:
         key, value, problem = found.groups()

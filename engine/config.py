@@ -335,10 +335,16 @@ def parameters() -> list[dict]:
 
 
 def config_error_hint(text: str) -> str:
-    """A Hydra/OmegaConf error line with what is allowed added: the keys of the node for an
+    """A Hydra/OmegaConf error line with what is allowed added (`config_error_allowed`)."""
+    allowed = config_error_allowed(text)
+    return f"{text} (allowed: {allowed})" if allowed else text
+
+
+def config_error_allowed(text: str) -> str | None:
+    """What is allowed, for a Hydra/OmegaConf error line: the keys of the node for an
     unknown key (`Key 'sise' not in 'PopulationConf'`), the items there are for an index
     past a list's end (`regime.components.3.rate=0.2`), the declared values for a value
-    of the wrong type (`population.size=abc`)."""
+    of the wrong type (`population.size=abc`); None when the line is none of those."""
     import re
 
     rows = parameters()
@@ -350,7 +356,7 @@ def config_error_hint(text: str) -> str:
             {r["name"][len(prefix) :].split(".")[0] for r in rows if r["name"].startswith(prefix)}
         )
         if keys:
-            return f"{text} (allowed: {', '.join(keys)})"
+            return ", ".join(keys)
     index = re.search(r"override \+*([^=\s]+)=.*list index out of range", text)
     if index:  # `regime.components.3.rate=0.2` where the regime has fewer components
         parts = index.group(1).split(".")
@@ -359,11 +365,10 @@ def config_error_hint(text: str) -> str:
         allowed = f"an index below the number of items in {listed} (`--cfg job` prints them)"
         if listed == "regime.components":
             allowed += "; regime.add=[{kind: ...}] adds a component"
-        return f"{text} (allowed: {allowed})"
+        return allowed
     typed = re.search(r"override \+*([^=\s]+)=.*could not be converted to (\w+)", text)
     if typed:
         row = next((r for r in rows if r["name"] == typed.group(1)), None)
         if row is not None:
-            allowed = row["allowed"] or f"a value of type {typed.group(2)}"
-            return f"{text} (allowed: {allowed})"
-    return text
+            return row["allowed"] or f"a value of type {typed.group(2)}"
+    return None

@@ -159,7 +159,14 @@ def remove_empty_parents(run_dir: str | os.PathLike, sweep_dir: str | os.PathLik
 
 
 def one_line(exc: BaseException) -> str:
-    """Condense a Hydra/OmegaConf composition error into one line."""
+    """Condense a Hydra/OmegaConf composition error into one line, with what is allowed."""
+    from migsim.config import config_error_hint
+
+    return config_error_hint(error_head(exc))
+
+
+def error_head(exc: BaseException) -> str:
+    """A Hydra/OmegaConf composition error's first line and its cause's, as one line."""
     from hydra.errors import MissingConfigException
 
     text = str(exc).strip()
@@ -178,9 +185,7 @@ def one_line(exc: BaseException) -> str:
             head += ": " + detail[0]
     elif len(lines) > 1:
         head += ": " + lines[1]
-    from migsim.config import config_error_hint
-
-    return config_error_hint(head)
+    return head
 
 
 # Exit codes of every `migsim` command (docs/running.md, "Exit codes").
