@@ -79,6 +79,13 @@ class PopulationConf:
         allowed="(0, 100]",
         doc="mean wealth as a multiple of GDP per capita",
     )
+    bequests: str = param(
+        "adults",
+        choices=("coming_of_age", "adults", "none"),
+        problem="{value} is not a bequest rule",
+        doc="the year's dead leave their wealth where they died to those turning 18 "
+        "(coming_of_age) or to every adult (adults); none: it is lost, as in migsim 0.2",
+    )
 
 
 @dataclass

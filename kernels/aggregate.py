@@ -19,7 +19,8 @@ import numpy as np
 from migsim.kernels._config import EXACT_JIT, JIT, PARALLEL_JIT
 from migsim.kernels.bundles import skill_class
 from migsim.kernels.cellsums import sum_lanes
-from migsim.kernels.grid import MONEY_SCALE, on_grid
+from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, on_grid
+from migsim.kernels.rng import Stream, normal
 
 N_CHUNKS = 64  # kept for callers that size per-chunk scratch (migsim.kernels.migration and others)
 # Most cells the lanes' histograms of `count_cells` (and the incomes pass's count by cell,
@@ -128,3 +129,54 @@ def wealth_by_location(n, people, weight, n_regions):
         if alive[i]:
             out[location[i]] += on_grid(np.float64(wealth[i]) * weight[origin[i]], MONEY_SCALE)
     return out
+
+
+@nb.njit(inline="always", **JIT)
+def estate_factor(key, person_id, year, sigma):
+    """An heir's share of its place's estates, relative to the others': lognormal with mean 1
+    and the base-year wealth's dispersion (stream ESTATE_SHARE)."""
+    z = normal(key, person_id, year, Stream.ESTATE_SHARE)
+    return np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+@nb.njit(**JIT)
+def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
+    """The year's estates and their heirs' shares, by location: (estates, shares), (R,) each.
+    estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
+    row's wealth is then set to 0, so an estate is counted once. shares: the living aged
+    heirs[0] to heirs[1], each weight[origin] x `estate_factor`, on the people grid. Grid sums are the
+    same bits in any order, so whatever the shards."""
+    alive = people.alive
+    location = people.location
+    origin = people.origin
+    wealth = people.wealth
+    age = people.age
+    pid = people.person_id
+    estates = np.zeros(n_regions)
+    shares = np.zeros(n_regions)
+    for i in range(n):
+        if alive[i]:
+            if heirs[0] <= age[i] <= heirs[1]:
+                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+                shares[location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
+        elif wealth[i] != 0.0:
+            estates[location[i]] += on_grid(np.float64(wealth[i]) * weight[origin[i]], MONEY_SCALE)
+            wealth[i] = 0.0
+    return estates, shares
+
+
+@nb.njit(**JIT)
+def pay_estates(n, people, heirs, key, year, sigma, per_share):
+    """Each living person aged heirs[0] to heirs[1] receives per_share[location] x their `estate_factor`
+    (the same draw as `collect_estates`'), in dollars of their own."""
+    alive = people.alive
+    location = people.location
+    wealth = people.wealth
+    age = people.age
+    pid = people.person_id
+    for i in range(n):
+        if alive[i] and heirs[0] <= age[i] <= heirs[1]:
+            a = per_share[location[i]]
+            if a > 0.0:
+                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+                wealth[i] = np.float32(np.float64(wealth[i]) + a * f)

@@ -56,6 +56,7 @@ class Stream(IntEnum):
     FAMILY_REUNIFY = 39
     REMIT = 40
     EMPLOYMENT = 41
+    ESTATE_SHARE = 42
 
 
 # Streams PLUGIN_STREAMS + k (k = 0, 1, ...) are free for a behaviour plug-in's own

@@ -20,7 +20,7 @@ from migsim.kernels import cellsums, fused
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import CELL_BUDGET, count_cells
+from migsim.kernels.aggregate import CELL_BUDGET, collect_estates, count_cells, pay_estates
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -104,6 +104,21 @@ def mortality_and_fertility(
     if graduation is None:
         return deaths.sum(axis=0), born.sum(axis=0)
     return deaths.sum(axis=0), born.sum(axis=0), graduates.sum(axis=0)
+
+
+def estates(shard: Shard, key, year, heirs, sigma) -> tuple:
+    """The wealth the year's dead leave, by location, and the shares of the living aged
+    heirs[0] to heirs[1] there (`migsim.kernels.aggregate.collect_estates`); the dead's
+    wealth is zeroed."""
+    pop = shard.population
+    R = pop.weight.shape[0]
+    return collect_estates(pop.n, pop.people, pop.weight, R, heirs, key, year, sigma)
+
+
+def inherit(shard: Shard, key, year, heirs, sigma, per_share) -> None:
+    """The living aged heirs[0] to heirs[1] receive their share of their location's estates."""
+    pop = shard.population
+    pay_estates(pop.n, pop.people, heirs, key, year, sigma, per_share)
 
 
 def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bool = False) -> None:

@@ -23,7 +23,7 @@ from migsim.people.population import agents_per_origin, synthesise_population
 from migsim.regimes import apply_regime, initial_irregular_share, status_quo
 from migsim.regimes.timeline import PolicyTimeline
 from migsim.runtime import checkpoint, checkpoint_origin, memory
-from migsim.runtime.simulation import Simulation
+from migsim.runtime.simulation import HEIRS, Simulation
 from migsim.scenarios.exogenous import Exogenous
 from migsim.steps import registry
 
@@ -247,6 +247,9 @@ def start_simulation(
         size = cfg.population.size
         people = synthesise_population(world, size, key, **synthesis_args(cfg, world))
     sim = Simulation(world, people, key, cfg.base_year)
+    if cfg.population.bequests != "none":
+        sim.estate_heirs = HEIRS[cfg.population.bequests]
+        sim.estate_sigma = float(cfg.population.wealth_sigma)
     sim.origin = checkpoint_origin.origin(world, calibration)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)

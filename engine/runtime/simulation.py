@@ -21,7 +21,7 @@ import polars as pl
 from migsim.core.errors import InputError, own_code, plugin_code
 from migsim.core.labels import AGE_BANDS, SEXES, SKILLS, STATUSES
 from migsim.core.threads import set_threads  # noqa: F401  (re-exported)
-from migsim.core.world import World
+from migsim.core.world import MAX_AGE, World
 from migsim.kernels import cellsums
 from migsim.kernels import demography as demo
 from migsim.kernels.bundles import ID_LIMIT
@@ -31,6 +31,11 @@ from migsim.people.shards import LocalPeople, Shard
 from migsim.runtime.columns import CORE_COLUMNS
 from migsim.runtime.state import LazyCells, YearState
 from migsim.steps.registry import Column, Step  # noqa: F401  (Step re-exported)
+
+
+ESTATE_AGE = 18  # the youngest heirs of the year's estates [A]
+# the ages of the heirs of each bequest rule (docs/model.md 5.10) [A]
+HEIRS = {"coming_of_age": (ESTATE_AGE, ESTATE_AGE), "adults": (ESTATE_AGE, MAX_AGE)}
 
 
 @dataclass
@@ -78,6 +83,11 @@ class Simulation:
     # the world data, calibration and migsim version the run started from, as a checkpoint's
     # header records them (migsim.runtime.checkpoint_origin); None: not recorded
     origin: dict | None = None
+    # estates (docs/model.md 5.10): None, the dead's wealth is lost; or the (youngest,
+    # oldest) ages of the heirs the year's dead leave their wealth to where they died, each
+    # a share lognormal with dispersion `estate_sigma` (HEIRS)
+    estate_heirs: tuple | None = None
+    estate_sigma: float = 1.0
 
     def __post_init__(self):
         self.year = self.base_year
@@ -156,6 +166,16 @@ class Simulation:
             levers,
         )
         deaths, born = out[0], out[1]
+        per_share = None
+        if self.estate_heirs is not None:  # before births, which may drop the dead's rows
+            heirs = np.asarray(self.estate_heirs, dtype=np.int64)
+            # heirs are counted before the survivors age unless the mortality pass aged them
+            # (those at MAX_AGE stay there)
+            now = heirs if aged else np.array([heirs[0] - 1, heirs[1] - (heirs[1] < MAX_AGE)])
+            sigma = self.estate_sigma
+            left, shares = self.people.sum(passes.estates, self.key, year, now, sigma)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per_share = np.where(shares > 0.0, left / shares, 0.0)
         self.graduated = (year, out[2]) if levers is not None else None
         if self.next_id + int(born.sum()) > ID_LIMIT:
             raise InputError(
@@ -168,6 +188,9 @@ class Simulation:
         self.people.map(
             passes.births_and_ageing, self.key, year, born, id_start, self.next_id, aged
         )
+        if per_share is not None:
+            heirs = np.asarray(self.estate_heirs, dtype=np.int64)
+            self.people.map(passes.inherit, self.key, year, heirs, self.estate_sigma, per_share)
         births = np.zeros((R, R), dtype=np.int64)
         births[np.arange(R), np.arange(R)] = born
         return deaths, births

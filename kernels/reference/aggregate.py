@@ -29,3 +29,41 @@ def count_pairs(n, flag, a, b, n_a, n_b):
     on = flag[:n] != 0
     index = a[:n][on].astype(np.int64) * n_b + b[:n][on].astype(np.int64)
     return np.bincount(index, minlength=n_a * n_b).reshape(n_a, n_b)
+
+
+def estate_factor(key, person_id: np.ndarray, year: int, sigma: float) -> np.ndarray:
+    """Twin of `migsim.kernels.aggregate.estate_factor`: lognormal, mean 1 (ESTATE_SHARE)."""
+    from migsim.kernels.reference.rng import normal
+    from migsim.kernels.rng import Stream
+
+    z = normal(key, np.asarray(person_id, dtype=np.uint64), year, Stream.ESTATE_SHARE)
+    return np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
+def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
+    """Twin of `migsim.kernels.aggregate.collect_estates` (zeroes the dead's wealth too)."""
+    from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, on_grid_array
+
+    alive = people.alive[:n] != 0
+    loc = people.location[:n].astype(np.int64)
+    w = weight[people.origin[:n]]
+    dead = ~alive & (people.wealth[:n] != 0.0)
+    left = on_grid_array(people.wealth[:n][dead].astype(np.float64) * w[dead], MONEY_SCALE)
+    estates = np.bincount(loc[dead], weights=left, minlength=n_regions).astype(np.float64)
+    age = people.age[:n]
+    heir = alive & (heirs[0] <= age) & (age <= heirs[1])
+    f = estate_factor(key, people.person_id[:n][heir], year, sigma)
+    held = on_grid_array(w[heir] * f, PEOPLE_SCALE)
+    shares = np.bincount(loc[heir], weights=held, minlength=n_regions).astype(np.float64)
+    people.wealth[:n][dead] = 0.0
+    return estates, shares
+
+
+def pay_estates(n, people, heirs_ages, key, year, sigma, per_share):
+    """Twin of `migsim.kernels.aggregate.pay_estates`."""
+    age = people.age[:n]
+    heirs = (people.alive[:n] != 0) & (heirs_ages[0] <= age) & (age <= heirs_ages[1])
+    a = per_share[people.location[:n][heirs]]
+    f = estate_factor(key, people.person_id[:n][heirs], year, sigma)
+    got = people.wealth[:n][heirs].astype(np.float64) + np.where(a > 0.0, a * f, 0.0)
+    people.wealth[:n][heirs] = got.astype(np.float32)
