@@ -144,8 +144,8 @@ def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
     """The year's estates and their heirs' shares, by location: (estates, shares), (R,) each.
     estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
     row's wealth is then set to 0, so an estate is counted once. shares: the living aged
-    heirs[0] to heirs[1], each weight[origin] x `estate_factor`, on the people grid. Grid sums are the
-    same bits in any order, so whatever the shards."""
+    heirs[0] to heirs[1], each weight[origin] x `estate_factor`, on the people grid. Grid
+    sums are the same bits in any order, so whatever the shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
@@ -167,8 +167,8 @@ def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
 
 @nb.njit(**JIT)
 def pay_estates(n, people, heirs, key, year, sigma, per_share):
-    """Each living person aged heirs[0] to heirs[1] receives per_share[location] x their `estate_factor`
-    (the same draw as `collect_estates`'), in dollars of their own."""
+    """Each living person aged heirs[0] to heirs[1] receives per_share[location] x their
+    `estate_factor` (the same draw as `collect_estates`'), in dollars of their own."""
     alive = people.alive
     location = people.location
     wealth = people.wealth

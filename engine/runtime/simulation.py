@@ -32,7 +32,6 @@ from migsim.runtime.columns import CORE_COLUMNS
 from migsim.runtime.state import LazyCells, YearState
 from migsim.steps.registry import Column, Step  # noqa: F401  (Step re-exported)
 
-
 ESTATE_AGE = 18  # the youngest heirs of the year's estates [A]
 # the ages of the heirs of each bequest rule (docs/model.md 5.10) [A]
 HEIRS = {"coming_of_age": (ESTATE_AGE, ESTATE_AGE), "adults": (ESTATE_AGE, MAX_AGE)}
