@@ -80,7 +80,7 @@ class PopulationConf:
         doc="mean wealth as a multiple of GDP per capita",
     )
     bequests: str = param(
-        "adults",
+        "coming_of_age",
         choices=("coming_of_age", "adults", "none"),
         problem="{value} is not a bequest rule",
         doc="the year's dead leave their wealth where they died to those turning 18 "

@@ -24,10 +24,16 @@ import polars as pl
 import pytest
 
 DIGESTS = Path(__file__).parent / "golden" / "digests.json"
+# the default run's digests before bequests (docs/model.md 5.10), which `no_bequests` keeps
+BEFORE_BEQUESTS = json.loads(
+    (Path(__file__).parent / "golden" / "before_bequests.json").read_text()
+)
 RUNS = {
     "default": ["population.size=300000", "years=4", "seed=1"],
     "toy": ["world=toy", "population.size=50000", "years=5", "seed=1"],
     "shards": ["population.size=300000", "years=4", "seed=1", "shards.count=4"],
+    # the dead's wealth lost, as before bequests: the bytes of the default run recorded then
+    "no_bequests": ["population.size=300000", "years=4", "seed=1", "population.bequests=none"],
 }
 
 
@@ -78,6 +84,13 @@ def test_the_sharded_run_is_the_single_process_run():
     recorded = json.loads(DIGESTS.read_text())
     assert RUNS["shards"] == [*RUNS["default"], "shards.count=4"]
     assert recorded["shards"] == recorded["default"]
+
+
+def test_no_bequests_is_the_run_before_bequests():
+    """`population.bequests=none` keeps the digests the default run had before bequests
+    (recorded then, at commit 9f5fcb0): the rule adds to the model and changes nothing else."""
+    recorded = json.loads(DIGESTS.read_text())
+    assert recorded["no_bequests"] == BEFORE_BEQUESTS
 
 
 def test_golden_run_other_draw_path(tmp_path):

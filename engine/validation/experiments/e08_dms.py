@@ -39,6 +39,12 @@ EXPECTED_FAILURES = {
         "education response nor downgrading is in it, and what lowers the gain is not "
         "isolated"
     ),
+    "E8:extra_migrants_after_10y_M": (
+        "the catch-up is fitted to move DMS's 400M desired migrants in the first year; ten "
+        "years on, the count adds the moves the model makes after it, and since the dead's "
+        "wealth passes to the young (docs/model.md 5.10) more of them can pay: 441M, just "
+        "above the band (426M with `population.bequests=none`, the dead's wealth lost)"
+    ),
     "E8:world_gdp_pct_after_10y_dynamic": (_DYNAMIC_WHY),
     "E8:world_gdp_pct_after_30y_dynamic": (_DYNAMIC_WHY),
     "E8:extra_migrants_after_10y_M_dynamic": (_DYNAMIC_WHY),
