@@ -140,12 +140,13 @@ def estate_factor(key, person_id, year, sigma):
 
 
 @nb.njit(**JIT)
-def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
-    """The year's estates and their heirs' shares, by location: (estates, shares), (R,) each.
+def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
+    """The year's estates and their heirs' shares, by location: (estates (R,), shares (2, R)).
     estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
-    row's wealth is then set to 0, so an estate is counted once. shares: the living aged
-    heirs[0] to heirs[1], each weight[origin] x `estate_factor`, on the people grid. Grid
-    sums are the same bits in any order, so whatever the shards."""
+    row's wealth is then set to 0, so an estate is counted once (a non-finite one is not
+    counted). shares[k]: the living aged ages[k, 0] to ages[k, 1] (the heirs, then the adults
+    who inherit where no heir lives), each weight[origin] x `estate_factor`, on the people
+    grid. Grid sums are the same bits in any order, so whatever the shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
@@ -153,30 +154,40 @@ def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
     age = people.age
     pid = people.person_id
     estates = np.zeros(n_regions)
-    shares = np.zeros(n_regions)
+    shares = np.zeros((2, n_regions))
     for i in range(n):
         if alive[i]:
-            if heirs[0] <= age[i] <= heirs[1]:
-                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
-                shares[location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
+            for k in range(2):
+                if ages[k, 0] <= age[i] <= ages[k, 1]:
+                    f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+                    shares[k, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
         elif wealth[i] != 0.0:
-            estates[location[i]] += on_grid(np.float64(wealth[i]) * weight[origin[i]], MONEY_SCALE)
+            if np.isfinite(wealth[i]):
+                left = np.float64(wealth[i]) * weight[origin[i]]
+                estates[location[i]] += on_grid(left, MONEY_SCALE)
             wealth[i] = 0.0
     return estates, shares
 
 
 @nb.njit(**JIT)
-def pay_estates(n, people, heirs, key, year, sigma, per_share):
-    """Each living person aged heirs[0] to heirs[1] receives per_share[location] x their
-    `estate_factor` (the same draw as `collect_estates`'), in dollars of their own."""
+def pay_estates(n, people, ages, key, year, sigma, per_share):
+    """Each living heir (aged ages[0, 0] to ages[0, 1]) receives per_share[0, location] x
+    their `estate_factor` (the draw of `collect_estates`), and each adult (ages[1]) receives
+    per_share[1, location] x it where no heir lives (per_share[1] is 0 elsewhere), in dollars
+    of their own."""
     alive = people.alive
     location = people.location
     wealth = people.wealth
     age = people.age
     pid = people.person_id
     for i in range(n):
-        if alive[i] and heirs[0] <= age[i] <= heirs[1]:
-            a = per_share[location[i]]
-            if a > 0.0:
-                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
-                wealth[i] = np.float32(np.float64(wealth[i]) + a * f)
+        if not alive[i]:
+            continue
+        a = 0.0
+        if ages[0, 0] <= age[i] <= ages[0, 1]:
+            a = per_share[0, location[i]]
+        if a == 0.0 and ages[1, 0] <= age[i] <= ages[1, 1]:
+            a = per_share[1, location[i]]
+        if a > 0.0:
+            f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+            wealth[i] = np.float32(np.float64(wealth[i]) + a * f)

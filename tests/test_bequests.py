@@ -13,10 +13,18 @@ from migsim.kernels import aggregate as ak
 from migsim.kernels import reference as ref
 from migsim.kernels.bundles import empty_people
 from migsim.runtime.assemble import start_simulation
-from migsim.runtime.simulation import ESTATE_AGE, HEIRS
+from migsim.core.world import MAX_AGE
+from migsim.runtime.simulation import ESTATE_AGE, HEIRS, estate_shares
 
 KEY, YEAR, SIGMA = np.uint64(12345), 2020, 1.0
-AT_18 = np.array(HEIRS["coming_of_age"], dtype=np.int64)
+
+
+def _ages(rule: str = "coming_of_age") -> np.ndarray:
+    """The heirs' ages, then the adults' who inherit where no heir lives (2, 2)."""
+    return np.array([HEIRS[rule], (ESTATE_AGE, MAX_AGE)], dtype=np.int64)
+
+
+AT_18 = _ages()
 
 
 def _people(n: int, R: int = 5, seed: int = 3):
@@ -40,7 +48,7 @@ def _copy(people):
 @pytest.mark.parametrize("rule", ["coming_of_age", "adults"])
 def test_collect_and_pay_equal_their_twins_bit_for_bit(rule):
     n, R = 20_011, 5
-    heirs = np.array(HEIRS[rule], dtype=np.int64)
+    heirs = _ages(rule)
     people, weight = _people(n, R)
     mine, twin = _copy(people), _copy(people)
     got = ak.collect_estates(n, mine, weight, R, heirs, KEY, YEAR, SIGMA)
@@ -48,7 +56,7 @@ def test_collect_and_pay_equal_their_twins_bit_for_bit(rule):
     assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
     assert mine.wealth.tobytes() == twin.wealth.tobytes()
     assert (got[0] > 0).all() and (got[1] > 0).all()
-    per_share = got[0] / got[1]
+    per_share = estate_shares(got[0], got[1])
     ak.pay_estates(n, mine, heirs, KEY, YEAR, SIGMA, per_share)
     ref.aggregate.pay_estates(n, twin, heirs, KEY, YEAR, SIGMA, per_share)
     assert mine.wealth.tobytes() == twin.wealth.tobytes()
@@ -74,13 +82,57 @@ def test_the_estates_are_paid_out_whole():
     before = (people.wealth[:n].astype(np.float64) * weight[people.origin[:n]]).sum()
     estates, shares = ak.collect_estates(n, people, weight, R, AT_18, KEY, YEAR, SIGMA)
     assert not people.wealth[:n][~alive].any()  # the dead hold nothing once collected
-    ak.pay_estates(n, people, AT_18, KEY, YEAR, SIGMA, estates / shares)
+    ak.pay_estates(n, people, AT_18, KEY, YEAR, SIGMA, estate_shares(estates, shares))
     after = (people.wealth[:n].astype(np.float64) * weight[people.origin[:n]]).sum()
     assert after == pytest.approx(before, rel=1e-5)
     # only the heirs' wealth changed
     again, _ = _people(n, R)
     others = alive & (people.age[:n] != ESTATE_AGE)
     assert (people.wealth[:n][others] == again.wealth[:n][others]).all()
+
+
+def test_where_no_heir_lives_every_adult_there_inherits():
+    n, R = 20_011, 5
+    people, weight = _people(n, R)
+    nobody = (people.location[:n] == 2) & (people.age[:n] == ESTATE_AGE)
+    people.age[:n][nobody] = ESTATE_AGE + 1  # no one turns 18 in place 2
+    alive = people.alive[:n] != 0
+    before = (people.wealth[:n].astype(np.float64) * weight[people.origin[:n]]).sum()
+    kept = people.wealth[:n].copy()
+    estates, shares = ak.collect_estates(n, people, weight, R, AT_18, KEY, YEAR, SIGMA)
+    per_share = estate_shares(estates, shares)
+    assert per_share[0, 2] == 0.0 and per_share[1, 2] > 0.0
+    assert (per_share[1, np.arange(R) != 2] == 0.0).all()
+    ak.pay_estates(n, people, AT_18, KEY, YEAR, SIGMA, per_share)
+    after = (people.wealth[:n].astype(np.float64) * weight[people.origin[:n]]).sum()
+    assert after == pytest.approx(before, rel=1e-5)
+    adults = alive & (people.location[:n] == 2) & (people.age[:n] >= ESTATE_AGE)
+    assert (people.wealth[:n][adults] > kept[adults]).all()
+    elsewhere = alive & (people.location[:n] != 2) & (people.age[:n] != ESTATE_AGE)
+    assert (people.wealth[:n][elsewhere] == kept[elsewhere]).all()
+
+
+def test_a_dead_row_s_nan_is_not_an_estate():
+    n, R = 2_000, 5
+    people, weight = _people(n, R)
+    dead = np.flatnonzero(people.alive[:n] == 0)[:3]
+    people.wealth[dead] = np.nan
+    estates, _ = ak.collect_estates(n, people, weight, R, AT_18, KEY, YEAR, SIGMA)
+    assert np.isfinite(estates).all() and not people.wealth[dead].any()
+
+
+def test_resume_pays_the_estates_as_the_run_does(tmp_path, compose_cfg):
+    """A run resumed from a checkpoint keeps the bequest rule (a checkpoint holds no state
+    of it): the same bytes, tables and people, as the run left alone."""
+    from migsim.runtime import runner
+
+    common = ("population.size=20000", "years=4", "progress=false", "snapshot=true")
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    result = runner.run_simulation(compose_cfg(*common, "checkpoint_every=1"), full)
+    saved = full / "checkpoint-2014.npz"
+    runner.run_simulation(compose_cfg(*common, f"resume={saved}"), resumed)
+    for table in [*result.manifest["tables"], "people.parquet"]:
+        assert (full / table).read_bytes() == (resumed / table).read_bytes(), table
 
 
 def _living_wealth(sim) -> float:

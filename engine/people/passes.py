@@ -106,19 +106,19 @@ def mortality_and_fertility(
     return deaths.sum(axis=0), born.sum(axis=0), graduates.sum(axis=0)
 
 
-def estates(shard: Shard, key, year, heirs, sigma) -> tuple:
-    """The wealth the year's dead leave, by location, and the shares of the living aged
-    heirs[0] to heirs[1] there (`migsim.kernels.aggregate.collect_estates`); the dead's
-    wealth is zeroed."""
+def estates(shard: Shard, key, year, ages, sigma) -> tuple:
+    """The wealth the year's dead leave, by location, and the shares of the living heirs
+    there (`migsim.kernels.aggregate.collect_estates`; ages (2, 2): the heirs', then the
+    adults' who inherit where no heir lives); the dead's wealth is zeroed."""
     pop = shard.population
     R = pop.weight.shape[0]
-    return collect_estates(pop.n, pop.people, pop.weight, R, heirs, key, year, sigma)
+    return collect_estates(pop.n, pop.people, pop.weight, R, ages, key, year, sigma)
 
 
-def inherit(shard: Shard, key, year, heirs, sigma, per_share) -> None:
-    """The living aged heirs[0] to heirs[1] receive their share of their location's estates."""
+def inherit(shard: Shard, key, year, ages, sigma, per_share) -> None:
+    """The living heirs receive their share of their location's estates (`pay_estates`)."""
     pop = shard.population
-    pay_estates(pop.n, pop.people, heirs, key, year, sigma, per_share)
+    pay_estates(pop.n, pop.people, ages, key, year, sigma, per_share)
 
 
 def births_and_ageing(shard: Shard, key, year, born, id_start, next_id, aged: bool = False) -> None:

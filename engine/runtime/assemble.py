@@ -214,6 +214,14 @@ def _same_policy(a: Any, b: Any) -> bool:
     return True
 
 
+def configure_estates(cfg: Any, sim: Simulation) -> None:
+    """The bequest rule of `population.bequests` on a simulation, started or resumed (a
+    checkpoint holds no state of it: the estates of a year are paid out within the year)."""
+    rule = cfg.population.bequests
+    sim.estate_heirs = None if rule == "none" else HEIRS[rule]
+    sim.estate_sigma = float(cfg.population.wealth_sigma)
+
+
 def build_steps(cfg: Any, sim: Simulation, calibration: Any = None) -> list:
     """The configured steps, in the `steps` order (demography always runs first)."""
     policy, timeline = regime_timeline(cfg, sim.world, calibration)
@@ -247,9 +255,7 @@ def start_simulation(
         size = cfg.population.size
         people = synthesise_population(world, size, key, **synthesis_args(cfg, world))
     sim = Simulation(world, people, key, cfg.base_year)
-    if cfg.population.bequests != "none":
-        sim.estate_heirs = HEIRS[cfg.population.bequests]
-        sim.estate_sigma = float(cfg.population.wealth_sigma)
+    configure_estates(cfg, sim)
     sim.origin = checkpoint_origin.origin(world, calibration)
     sim.record(cfg.base_year)
     sim.steps = build_steps(cfg, sim, calibration)

@@ -133,8 +133,9 @@ def load(
                 raise checkpoint_state.Malformed("the state's year is not the header's")
         _check_plugins(header, cfg, sim.steps, field, path)
         sim.origin = checkpoint_origin.origin(world, calibration)
-        from migsim.runtime.assemble import attach_exogenous, reshard
+        from migsim.runtime.assemble import attach_exogenous, configure_estates, reshard
 
+        configure_estates(cfg, sim)
         reshard(cfg, world, sim)  # the people split as `shards.count` says
         attach_exogenous(cfg, sim, calibration)  # scenario paths and timeline from the config
         return sim

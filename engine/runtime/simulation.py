@@ -37,6 +37,17 @@ ESTATE_AGE = 18  # the youngest heirs of the year's estates [A]
 HEIRS = {"coming_of_age": (ESTATE_AGE, ESTATE_AGE), "adults": (ESTATE_AGE, MAX_AGE)}
 
 
+def estate_shares(left: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Dollars per share of the estates `left` (R,) by location: (2, R), the heirs' where an
+    heir lives (`shares[0]` > 0), else every adult's there (the estate is lost only where no
+    adult lives)."""
+    heirs = shares[0] > 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.where(heirs, left / shares[0], 0.0)
+        second = np.where(~heirs & (shares[1] > 0.0), left / shares[1], 0.0)
+    return np.stack([first, second])
+
+
 @dataclass
 class Simulation:
     """The yearly loop. `population` is the run's people (a `Population`, run in this process
@@ -98,6 +109,11 @@ class Simulation:
         self.weight = info[0][0]  # (R,) real people per agent, by origin
         self.next_id = info[0][1]  # the next person id, the same in every shard
         self.productivity_sigma = info[0][2]
+
+    def estate_ages(self) -> np.ndarray:
+        """(youngest, oldest) age of the heirs, then of the adults who inherit where none of
+        the heirs lives: int64 (2, 2)."""
+        return np.array([self.estate_heirs, (ESTATE_AGE, MAX_AGE)], dtype=np.int64)
 
     @property
     def sharded(self) -> bool:
@@ -167,14 +183,13 @@ class Simulation:
         deaths, born = out[0], out[1]
         per_share = None
         if self.estate_heirs is not None:  # before births, which may drop the dead's rows
-            heirs = np.asarray(self.estate_heirs, dtype=np.int64)
+            heirs = self.estate_ages()
             # heirs are counted before the survivors age unless the mortality pass aged them
-            # (those at MAX_AGE stay there)
-            now = heirs if aged else np.array([heirs[0] - 1, heirs[1] - (heirs[1] < MAX_AGE)])
+            # (ageing removes those at MAX_AGE, so every age counted is one year younger)
+            now = heirs if aged else heirs - 1
             sigma = self.estate_sigma
             left, shares = self.people.sum(passes.estates, self.key, year, now, sigma)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                per_share = np.where(shares > 0.0, left / shares, 0.0)
+            per_share = estate_shares(left, shares)
         self.graduated = (year, out[2]) if levers is not None else None
         if self.next_id + int(born.sum()) > ID_LIMIT:
             raise InputError(
@@ -188,7 +203,7 @@ class Simulation:
             passes.births_and_ageing, self.key, year, born, id_start, self.next_id, aged
         )
         if per_share is not None:
-            heirs = np.asarray(self.estate_heirs, dtype=np.int64)
+            heirs = self.estate_ages()
             self.people.map(passes.inherit, self.key, year, heirs, self.estate_sigma, per_share)
         births = np.zeros((R, R), dtype=np.int64)
         births[np.arange(R), np.arange(R)] = born

@@ -269,8 +269,8 @@ class EconomyStep(Step):
         self.remit_scale, self.remit_scale_set = np.full(R, scale), True
         # wealth is consumed at a rate that makes savings replace it in the base year, region
         # by region (delta_r = s x net income_r / wealth_r): the base-year people's wealth is
-        # stationary at base-year incomes (those born later start with none and drift it
-        # down: docs/model.md 5.10) and grows where incomes grow (the emigration hump)
+        # stationary at base-year incomes (the dead's wealth passes to their heirs,
+        # docs/model.md 5.10) and grows where incomes grow (the emigration hump)
         fiscal0 = sums["fiscal"]
         self.base_immigrant_share = ext.immigrant_share(fiscal0)  # m0 of the cohesion cost
         net = (fiscal0[..., 0] - fiscal0[..., 1]).sum(axis=(1, 2, 3))

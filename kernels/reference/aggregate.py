@@ -40,30 +40,39 @@ def estate_factor(key, person_id: np.ndarray, year: int, sigma: float) -> np.nda
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
-def collect_estates(n, people, weight, n_regions, heirs, key, year, sigma):
+def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     """Twin of `migsim.kernels.aggregate.collect_estates` (zeroes the dead's wealth too)."""
     from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, on_grid_array
 
     alive = people.alive[:n] != 0
     loc = people.location[:n].astype(np.int64)
     w = weight[people.origin[:n]]
-    dead = ~alive & (people.wealth[:n] != 0.0)
-    left = on_grid_array(people.wealth[:n][dead].astype(np.float64) * w[dead], MONEY_SCALE)
-    estates = np.bincount(loc[dead], weights=left, minlength=n_regions).astype(np.float64)
+    wealth = people.wealth[:n]
+    dead = ~alive & (wealth != 0.0)
+    counted = dead & np.isfinite(wealth)
+    left = on_grid_array(wealth[counted].astype(np.float64) * w[counted], MONEY_SCALE)
+    estates = np.bincount(loc[counted], weights=left, minlength=n_regions).astype(np.float64)
     age = people.age[:n]
-    heir = alive & (heirs[0] <= age) & (age <= heirs[1])
-    f = estate_factor(key, people.person_id[:n][heir], year, sigma)
-    held = on_grid_array(w[heir] * f, PEOPLE_SCALE)
-    shares = np.bincount(loc[heir], weights=held, minlength=n_regions).astype(np.float64)
-    people.wealth[:n][dead] = 0.0
+    shares = np.zeros((2, n_regions))
+    for k in range(2):
+        heir = alive & (ages[k][0] <= age) & (age <= ages[k][1])
+        f = estate_factor(key, people.person_id[:n][heir], year, sigma)
+        held = on_grid_array(w[heir] * f, PEOPLE_SCALE)
+        shares[k] = np.bincount(loc[heir], weights=held, minlength=n_regions)
+    wealth[dead] = 0.0
     return estates, shares
 
 
-def pay_estates(n, people, heirs_ages, key, year, sigma, per_share):
+def pay_estates(n, people, ages, key, year, sigma, per_share):
     """Twin of `migsim.kernels.aggregate.pay_estates`."""
+    alive = people.alive[:n] != 0
     age = people.age[:n]
-    heirs = (people.alive[:n] != 0) & (heirs_ages[0] <= age) & (age <= heirs_ages[1])
-    a = per_share[people.location[:n][heirs]]
-    f = estate_factor(key, people.person_id[:n][heirs], year, sigma)
-    got = people.wealth[:n][heirs].astype(np.float64) + np.where(a > 0.0, a * f, 0.0)
-    people.wealth[:n][heirs] = got.astype(np.float32)
+    loc = people.location[:n]
+    first = alive & (ages[0][0] <= age) & (age <= ages[0][1])
+    a = np.where(first, per_share[0][loc], 0.0)
+    second = alive & (a == 0.0) & (ages[1][0] <= age) & (age <= ages[1][1])
+    a = np.where(second, per_share[1][loc], a)
+    paid = alive & (a > 0.0)
+    f = estate_factor(key, people.person_id[:n][paid], year, sigma)
+    got = people.wealth[:n][paid].astype(np.float64) + a[paid] * f
+    people.wealth[:n][paid] = got.astype(np.float32)
