@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import migsim
+from migsim.core.world import MAX_AGE
 from migsim.kernels import aggregate as ak
 from migsim.kernels import reference as ref
 from migsim.kernels.bundles import empty_people
 from migsim.runtime.assemble import start_simulation
-from migsim.core.world import MAX_AGE
 from migsim.runtime.simulation import ESTATE_AGE, HEIRS, estate_shares
 
 KEY, YEAR, SIGMA = np.uint64(12345), 2020, 1.0
