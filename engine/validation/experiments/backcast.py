@@ -88,6 +88,11 @@ EXPECTED_FAILURES: dict[str, str] = {}
 # lie within two Monte Carlo errors of the band's edge or of the null, so the Monte Carlo
 # rule leaves them undecided there; the 2013 world total is named below
 QUICK_UNDECIDED: dict[str, str] = {
+    "BACKCAST:stock_2010_World_M": (
+        "quick mean 210.0M (3 seeds, Monte Carlo error 0.8M) against the null's 211.7M, on "
+        "the other side of it from the full run's 212.2M (nine seeds, error 0.25M), which is "
+        "closer to Table 6.1's 221M than the null by 0.5M, about two Monte Carlo errors"
+    ),
     "BACKCAST:stock_2013_World_M": (
         "quick mean 223.6M (seeds 223.2-224.0M) against the null's 222.0M, a seed's spread "
         "of 1-4M; the full run's 225.4M (nine seeds, 223.9-227.1M) is closer to Table 6.1's "
