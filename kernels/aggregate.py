@@ -144,9 +144,9 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     """The year's estates and their heirs' shares, by location: (estates (R,), shares (2, R)).
     estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
     row's wealth is then set to 0, so an estate is counted once (a non-finite one is not
-    counted). shares[k]: the living aged ages[k, 0] to ages[k, 1] (the heirs, then the adults
-    who inherit where no heir lives), each weight[origin] x `estate_factor`, on the people
-    grid. Grid sums are the same bits in any order, so whatever the shards."""
+    counted). shares[0]: the heirs, the living aged ages[0, 0] to ages[0, 1], each
+    weight[origin] x `estate_factor`; shares[1]: the adults who inherit where no heir lives
+    (ages[1]), each weight[origin] (equal shares); on the people grid. Grid sums are the same bits in any order, so whatever the shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
@@ -157,10 +157,11 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     shares = np.zeros((2, n_regions))
     for i in range(n):
         if alive[i]:
-            for k in range(2):
-                if ages[k, 0] <= age[i] <= ages[k, 1]:
-                    f = estate_factor(key, np.uint64(pid[i]), year, sigma)
-                    shares[k, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
+            if ages[0, 0] <= age[i] <= ages[0, 1]:
+                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+                shares[0, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
+            if ages[1, 0] <= age[i] <= ages[1, 1]:  # equal shares: no draw for every adult
+                shares[1, location[i]] += on_grid(weight[origin[i]], PEOPLE_SCALE)
         elif wealth[i] != 0.0:
             if np.isfinite(wealth[i]):
                 left = np.float64(wealth[i]) * weight[origin[i]]
@@ -173,8 +174,8 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
 def pay_estates(n, people, ages, key, year, sigma, per_share):
     """Each living heir (aged ages[0, 0] to ages[0, 1]) receives per_share[0, location] x
     their `estate_factor` (the draw of `collect_estates`), and each adult (ages[1]) receives
-    per_share[1, location] x it where no heir lives (per_share[1] is 0 elsewhere), in dollars
-    of their own."""
+    per_share[1, location] where no heir lives (per_share[1] is 0 elsewhere), in dollars of
+    their own."""
     alive = people.alive
     location = people.location
     wealth = people.wealth
@@ -186,8 +187,9 @@ def pay_estates(n, people, ages, key, year, sigma, per_share):
         a = 0.0
         if ages[0, 0] <= age[i] <= ages[0, 1]:
             a = per_share[0, location[i]]
+            if a > 0.0:
+                a *= estate_factor(key, np.uint64(pid[i]), year, sigma)
         if a == 0.0 and ages[1, 0] <= age[i] <= ages[1, 1]:
             a = per_share[1, location[i]]
         if a > 0.0:
-            f = estate_factor(key, np.uint64(pid[i]), year, sigma)
-            wealth[i] = np.float32(np.float64(wealth[i]) + a * f)
+            wealth[i] = np.float32(np.float64(wealth[i]) + a)

@@ -56,7 +56,7 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     shares = np.zeros((2, n_regions))
     for k in range(2):
         heir = alive & (ages[k][0] <= age) & (age <= ages[k][1])
-        f = estate_factor(key, people.person_id[:n][heir], year, sigma)
+        f = estate_factor(key, people.person_id[:n][heir], year, sigma) if k == 0 else 1.0
         held = on_grid_array(w[heir] * f, PEOPLE_SCALE)
         shares[k] = np.bincount(loc[heir], weights=held, minlength=n_regions)
     wealth[dead] = 0.0
@@ -70,9 +70,10 @@ def pay_estates(n, people, ages, key, year, sigma, per_share):
     loc = people.location[:n]
     first = alive & (ages[0][0] <= age) & (age <= ages[0][1])
     a = np.where(first, per_share[0][loc], 0.0)
+    drawn = a > 0.0
+    a[drawn] *= estate_factor(key, people.person_id[:n][drawn], year, sigma)
     second = alive & (a == 0.0) & (ages[1][0] <= age) & (age <= ages[1][1])
     a = np.where(second, per_share[1][loc], a)
     paid = alive & (a > 0.0)
-    f = estate_factor(key, people.person_id[:n][paid], year, sigma)
-    got = people.wealth[:n][paid].astype(np.float64) + a[paid] * f
+    got = people.wealth[:n][paid].astype(np.float64) + a[paid]
     people.wealth[:n][paid] = got.astype(np.float32)
