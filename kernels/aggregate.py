@@ -146,7 +146,8 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     row's wealth is then set to 0, so an estate is counted once (a non-finite one is not
     counted). shares[0]: the heirs, the living aged ages[0, 0] to ages[0, 1], each
     weight[origin] x `estate_factor`; shares[1]: the adults who inherit where no heir lives
-    (ages[1]), each weight[origin] (equal shares); on the people grid. Grid sums are the same bits in any order, so whatever the shards."""
+    (ages[1]), each weight[origin] (equal shares); on the people grid. Grid sums are the
+    same bits in any order, so whatever the shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
