@@ -35,11 +35,15 @@ def young_wealth(sim) -> np.ndarray:
     R = sim.world.n_regions
     held = np.bincount(loc[rows], weights=pop.wealth[:n][rows].astype(np.float64), minlength=R)
     count = np.bincount(loc[rows], minlength=R)
+    return held / np.maximum(count, 1) / this_year(sim, "gdp_per_capita")
+
+
+def this_year(sim, column: str) -> np.ndarray:
+    """The regions table's `column` in the simulation's year, in the world's region order."""
     regions = sim.tables()["regions"]
     last = regions.filter(regions["year"] == sim.year)
-    per_capita = dict(zip(last["region"].to_list(), last["gdp_per_capita"].to_list()))
-    gdp_pc = np.array([per_capita[c] for c in sim.world.codes])
-    return held / np.maximum(count, 1) / gdp_pc
+    values = dict(zip(last["region"].to_list(), last[column].to_list()))
+    return np.array([values[c] for c in sim.world.codes])
 
 
 def wealth_over_gdp(sim) -> np.ndarray:
@@ -47,10 +51,7 @@ def wealth_over_gdp(sim) -> np.ndarray:
     from migsim.people import passes
 
     held = sim.people.sum(passes.wealth_by_location, sim.world.n_regions)
-    regions = sim.tables()["regions"]
-    last = regions.filter(regions["year"] == sim.year)
-    gdp = dict(zip(last["region"].to_list(), last["gdp"].to_list()))
-    return held / np.array([gdp[c] for c in sim.world.codes])
+    return held / this_year(sim, "gdp")
 
 
 def _one_rule(rule: str) -> dict:
