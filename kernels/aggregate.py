@@ -139,39 +139,50 @@ def estate_factor(key, person_id, year, sigma):
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
-@nb.njit(**JIT)
-def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
+@nb.njit(**PARALLEL_JIT)
+def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=8):
     """The year's estates and their heirs' shares, by location: (estates (R,), shares (2, R)).
     estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
     row's wealth is then set to 0, so an estate is counted once (a non-finite one is not
     counted). shares[0]: the heirs, the living aged ages[0, 0] to ages[0, 1], each
     weight[origin] x `estate_factor`; shares[1]: the adults who inherit where no heir lives
     (ages[1]), each weight[origin] (equal shares); on the people grid. Grid sums are the
-    same bits in any order, so whatever the shards."""
+    same bits in any order, so whatever the lanes, threads and shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
     wealth = people.wealth
     age = people.age
     pid = people.person_id
-    estates = np.zeros(n_regions)
-    shares = np.zeros((2, n_regions))
-    for i in range(n):
-        if alive[i]:
-            if ages[0, 0] <= age[i] <= ages[0, 1]:
-                f = estate_factor(key, np.uint64(pid[i]), year, sigma)
-                shares[0, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
-            if ages[1, 0] <= age[i] <= ages[1, 1]:  # equal shares: no draw for every adult
-                shares[1, location[i]] += on_grid(weight[origin[i]], PEOPLE_SCALE)
-        elif wealth[i] != 0.0:
-            if np.isfinite(wealth[i]):
-                left = np.float64(wealth[i]) * weight[origin[i]]
-                estates[location[i]] += on_grid(left, MONEY_SCALE)
-            wealth[i] = 0.0
+    lanes = max(1, min(lanes, (n + 65535) // 65536))
+    part_estates = np.zeros((lanes, n_regions))
+    part_shares = np.zeros((lanes, 2, n_regions))
+    chunk = (n + lanes - 1) // lanes
+    for c in nb.prange(lanes):
+        est = part_estates[c]
+        sh = part_shares[c]
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i]:
+                a = age[i]
+                if ages[0, 0] <= a <= ages[0, 1]:
+                    f = estate_factor(key, np.uint64(pid[i]), year, sigma)
+                    sh[0, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
+                if ages[1, 0] <= a <= ages[1, 1]:  # equal shares: no draw for every adult
+                    sh[1, location[i]] += on_grid(weight[origin[i]], PEOPLE_SCALE)
+            elif wealth[i] != 0.0:
+                if np.isfinite(wealth[i]):
+                    left = np.float64(wealth[i]) * weight[origin[i]]
+                    est[location[i]] += on_grid(left, MONEY_SCALE)
+                wealth[i] = 0.0
+    estates = part_estates[0].copy()
+    shares = part_shares[0].copy()
+    for c in range(1, lanes):
+        estates += part_estates[c]
+        shares += part_shares[c]
     return estates, shares
 
 
-@nb.njit(**JIT)
+@nb.njit(**PARALLEL_JIT)
 def pay_estates(n, people, ages, key, year, sigma, per_share):
     """Each living heir (aged ages[0, 0] to ages[0, 1]) receives per_share[0, location] x
     their `estate_factor` (the draw of `collect_estates`), and each adult (ages[1]) receives
@@ -182,7 +193,7 @@ def pay_estates(n, people, ages, key, year, sigma, per_share):
     wealth = people.wealth
     age = people.age
     pid = people.person_id
-    for i in range(n):
+    for i in nb.prange(n):
         if not alive[i]:
             continue
         a = 0.0

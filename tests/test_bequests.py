@@ -75,6 +75,21 @@ def test_estates_are_the_same_bits_however_the_rows_are_split():
         assert (b[k] + a[k]).tobytes() == whole[k].tobytes()
 
 
+def test_the_estates_are_the_same_bits_in_any_number_of_lanes():
+    """The parallel pass sums its lanes' grid sums: one lane or five, the same bits, and the
+    same as the twin's serial scan."""
+    n, R = 400_003, 5
+    people, weight = _people(n, R, seed=11)
+    twin = _copy(people)
+    want = ref.aggregate.collect_estates(n, twin, weight, R, AT_18, KEY, YEAR, SIGMA)
+    for lanes in (1, 5, 8):
+        mine = _copy(people)
+        got = ak.collect_estates(n, mine, weight, R, AT_18, KEY, YEAR, SIGMA, lanes)
+        assert got[0].tobytes() == want[0].tobytes(), lanes
+        assert got[1].tobytes() == want[1].tobytes(), lanes
+        assert mine.wealth.tobytes() == twin.wealth.tobytes(), lanes
+
+
 def test_the_estates_are_paid_out_whole():
     n, R = 20_011, 5
     people, weight = _people(n, R)
