@@ -16,7 +16,9 @@ only the draws, the liquidity check and the individual term are per person:
   hazard[status, years abroad], times family_return = exp(b_fam) while family is at origin;
   a share `onward_share` of leavers moves on to another destination drawn from their home
   cell's destination distribution instead of going home (returning home resets `family`),
-  permanent there unless its regular entrants hold employer-tied permits.
+  permanent there unless its regular entrants hold employer-tied permits; where that
+  destination rations entry (accept[d, s] < 1) the onward mover enters by the same quota
+  lottery as a first entry, and one it refuses goes home.
   A migrant who stays and is not on a temporary visa is joined by their family with
   probability family_reunify[location].
 
@@ -284,7 +286,16 @@ def _decide_block(
         if u < onward_share:
             h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
             d = draw_index(dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
-            if d != o and d != loc:
+            # a quota's lottery admits onward movers as it admits first entries (the draw
+            # of a person abroad, unused by them otherwise); one it refuses goes home
+            if (
+                d != o
+                and d != loc
+                and (
+                    accept[d, s] >= 1.0
+                    or uniform(key, pid, year, Stream.QUOTA_LOTTERY) < accept[d, s]
+                )
+            ):
                 dest = d
         location[i] = dest
         years_abroad[i] = 0

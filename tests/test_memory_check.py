@@ -82,6 +82,10 @@ def test_shard_estimates_add_up_to_the_people(compose_cfg):
         int(memory.MARGIN * memory.people_bytes(int(np.asarray(agents)[s].sum()), 0.15))
         for s in sets
     )
+    # with the world, each shard's own origins' growth over the run's years
+    grown = memory.shard_estimates(agents, sets, 0.15, world, 30)
+    assert all(g >= e for g, e in zip(grown, each)) and sum(grown) > sum(each)
+    assert memory.shard_estimates(agents, sets, 0.15, world, 1) == each
 
 
 def test_shards_no_ray_node_can_hold_are_refused():
@@ -182,3 +186,61 @@ def test_two_billion_people_are_refused_in_one_line_before_allocating(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "population.size: 2,000,000,000 people need about" in lines[0]
     assert "GiB is available (ulimit -v)" in lines[0]
+
+
+def test_the_projected_growth_is_the_run_s(compose_cfg):
+    """The projection of each origin's agents with its region's own vital rates (no
+    migration) gives the agents a run holds at its end within 2% (the default world, 30
+    years: projected 1.27, the run's own 1.27 at 1M agents)."""
+    from migsim.api import build_simulation
+    from migsim.people.population import agents_per_origin
+
+    cfg = compose_cfg("population.size=200000", "years=30", "progress=false")
+    sim = build_simulation(cfg)
+    _, agents = agents_per_origin(sim.world, 200_000, float(cfg.population.stratification))
+    start = sum(int(s.population.alive[: s.population.n].sum()) for s in sim.people.shards)
+    for _ in range(30):
+        sim.step()
+    end = sum(int(s.population.alive[: s.population.n].sum()) for s in sim.people.shards)
+    projected = memory.projected_growth(sim.world, agents, 30)
+    assert projected > 1.15  # beyond the spare rows: the columns grow
+    assert end / start == pytest.approx(projected, rel=0.02)
+    assert memory.run_growth(cfg, sim.world) == projected
+
+
+def test_grown_rows_are_counted_with_the_peak_of_growing_them(compose_cfg):
+    """Without spare rows the columns grow by a quarter as births come: what the run holds
+    after ten years is inside the estimate for its projected growth, which the base-year
+    estimate is not."""
+    from migsim.api import build_simulation
+
+    cfg = compose_cfg("world=toy", "population.size=200000", "population.spare_capacity=0.0")
+    sim = build_simulation(cfg)
+    ten = compose_cfg("world=toy", "population.size=200000", "years=10")
+    growth = memory.run_growth(ten, sim.world)
+    for _ in range(10):
+        sim.step()
+    shards = sim.people.shards
+    got = sum(s.population.nbytes + sum(a.nbytes for a in s.scratch.values()) for s in shards)
+    assert growth > 1.0
+    assert memory.people_bytes(200_000, 0.0) < got  # the columns grew
+    grown = memory.grown_people_bytes(200_000, 0.0, growth)
+    assert got <= grown <= 1.6 * got
+    assert memory.grown_people_bytes(200_000, 0.15, 1.1) == memory.people_bytes(200_000, 0.15)
+
+
+def test_a_run_that_would_outgrow_memory_is_refused_at_the_start(compose_cfg, monkeypatch):
+    """100M people fit at the start but not after a century of births: the check names the
+    growth and the years; one year of the same run is not refused."""
+    from migsim.core.world import load_world
+
+    world = load_world("default")
+    start = memory.estimate_bytes(100_000_000, 0.15)
+    monkeypatch.setattr(memory, "limits", lambda: [(int(start * 1.1), "MemAvailable")])
+    memory.check_memory(compose_cfg("population.size=100000000", "years=1"), world)
+    with pytest.raises(InputError) as info:
+        memory.check_memory(compose_cfg("population.size=100000000", "years=100"), world)
+    text = str(info.value)
+    assert text.startswith("population.size: 100,000,000 people need about ")
+    assert "GiB of memory (as they grow to " in text and " over 100 years), but" in text
+    assert "fewer years" in text

@@ -381,13 +381,13 @@ def quota_block(fig: dict) -> str:
     else:
         change = "appear" if on_ml > 0 else "do not happen"
     lines.append(
-        "- **Onward movers are not rationed.** A migrant who leaves a destination for a third "
-        "one settles there as a permanent resident (§3.6) without the quota's lottery or its "
-        "entry channel; with the cost of entering the offering destinations gone, those moves "
+        "- **Onward movers draw the lottery, not the entry channel.** A migrant who leaves a "
+        "destination for a third one enters by the quota's lottery as a first entrant does "
+        "(§3.6), but one admitted settles there as a permanent resident, not on a temporary "
+        "visa; with the cost of entering the offering destinations gone, those moves "
         f"between {where} {change} ({_m(on_ml)} over {y0}-{y1} against {_m(on_sq)}), and "
         f"{_m(p_ml[ONWARD])} of the permanent residents of {y1} came by an onward move, "
-        f"against {_m(p_sq[ONWARD])} ({_fewer(p_ml[ONWARD] - p_sq[ONWARD])}). The quota is "
-        "meant to apply to every applicant; this is a known gap of the kernel."
+        f"against {_m(p_sq[ONWARD])} ({_fewer(p_ml[ONWARD] - p_sq[ONWARD])})."
     )
     lines.append(_diversion(fig, where))
     return "\n".join(_wrap(line, "  ") for line in lines)

@@ -39,15 +39,15 @@ class Inputs:
 
 def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     """Validate the config and load what the run needs, failing early (one line, exit 2) on
-    a bad value, world table, plug-in or step name. `before_calibration()`: a last check
-    (the memory) that should refuse the run before a calibration is computed."""
+    a bad value, world table, plug-in or step name. `before_calibration(world)`: a last
+    check (the memory) that should refuse the run before a calibration is computed."""
     world = precheck(cfg)
     checkpoint_origin.check_file(cfg, world)  # the resumed checkpoint's world and version
     calibration = None
     if cfg.behaviour.migration:
         from migsim.model.calibration import load_calibration
     if before_calibration is not None:
-        before_calibration()
+        before_calibration(world)
     if cfg.behaviour.migration:
         calibration = load_calibration(world, cfg.behaviour, cfg.population)
     checkpoint_origin.check_file(cfg, world, calibration)  # and its calibration
@@ -326,7 +326,7 @@ def _shard(cfg: Any, world: World, pop=None, key=None):
         address=sh.address or None,
         cpus_per_shard=cpus,
         shard_bytes=(
-            memory.shard_estimates(agents, origin_sets, spare)
+            memory.shard_estimates(agents, origin_sets, spare, world, int(cfg.years))
             if cfg.get("memory_check", True)
             else None
         ),

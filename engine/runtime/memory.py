@@ -9,7 +9,13 @@ check before a run"), from the declarations the code allocates from:
   by the rows, and those sized by the people in use with their 1/16 of headroom, for as
   many people as the rows hold (births fill the spare rows);
 - a fixed `BASE_BYTES` for what the rest of the run adds (calibration, compiled kernels,
-  the records and tables), and `MARGIN` more on the whole.
+  the records and tables), and `MARGIN` more on the whole;
+- where the run's people outgrow those rows (births beyond the spare rows and the dead's,
+  `Population.make_room`), the columns grown by a quarter as often as needed, and the peak
+  of growing them (the new columns and the widest old one), for the most people the run
+  will hold: `projected_growth` projects each origin's agents with its region's own
+  mortality and fertility over the run's years (no migration; a scenario's vital rates are
+  not read), so a run that would run out of memory in a late year is refused at the start.
 
 It counts every allocated page, as if touched: spare rows and the move keys' room are
 mostly never touched, so the peak resident memory is lower
@@ -39,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from migsim.core.errors import InputError
-from migsim.people.population import BYTES_PER_PERSON, capacity_for
+from migsim.people.population import BYTES_PER_PERSON, PEOPLE_DTYPES, capacity_for
 from migsim.people.shards import HEADROOM, SCRATCH
 
 # what a run adds after the check besides the people: 50-90 MB measured at 1M-10M people
@@ -70,21 +76,88 @@ def people_bytes(size: int, spare_capacity: float) -> int:
     return rows * BYTES_PER_PERSON + scratch_bytes(rows, rows)
 
 
-def estimate_bytes(size: int, spare_capacity: float) -> int:
-    """Memory a run of `size` people allocates after the check, in bytes (margin included)."""
-    return int(MARGIN * (BASE_BYTES + people_bytes(size, spare_capacity)))
+def estimate_bytes(size: int, spare_capacity: float, growth: float = 1.0) -> int:
+    """Memory a run of `size` people allocates after the check, in bytes (margin included),
+    when its people reach `growth` times `size` (`projected_growth`; 1: never more)."""
+    return int(MARGIN * (BASE_BYTES + grown_people_bytes(size, spare_capacity, growth)))
 
 
-def shard_estimates(agents: Any, origin_sets: list, spare_capacity: float) -> list[int]:
+def grown_people_bytes(size: int, spare_capacity: float, growth: float) -> int:
+    """The most the rows and scratch of `size` base-year people take while they grow to
+    `growth` x size people, in bytes (no margin): the base year's, or the rows grown by a
+    quarter at a time (`Population.make_room`) as often as the people need, at the peak of
+    each growth (the new columns, the widest old column and the scratch of the old rows)."""
+    rows = capacity_for(size, max(float(spare_capacity), 0.0))
+    most = people_bytes(size, spare_capacity)
+    people = int(np.ceil(max(growth, 0.0) * size))
+    widest = max(np.dtype(t).itemsize for t in PEOPLE_DTYPES.values())
+    while people > rows:
+        grown = max(people, int(rows * 1.25) + 1)
+        growing = grown * BYTES_PER_PERSON + rows * widest + scratch_bytes(rows, rows)
+        after = grown * BYTES_PER_PERSON + scratch_bytes(grown, min(people, grown))
+        most = max(most, growing, after)
+        rows = grown
+    return most
+
+
+def projected_growth(world: Any, agents: np.ndarray, years: int) -> float:
+    """The most living agents in any year of a run of `years` years over the base year's:
+    each origin's `agents` (R,) grow as its region's residents would with the region's own
+    death probabilities and fertility and no migration (births to the women at the start
+    of each year, who then age or die as the demography step does), at least 1."""
+    from migsim.core.labels import FEMALE, MALE
+    from migsim.core.world import SEX_RATIO_AT_BIRTH
+
+    pyramid = np.asarray(world.resident_pyramid, dtype=np.float64).copy()  # (R, 2, N_AGES)
+    q = np.asarray(world.death_probability, dtype=np.float64)
+    fertility = np.asarray(world.fertility, dtype=np.float64)  # (R, N_AGES)
+    base = pyramid.sum(axis=(1, 2))
+    agents = np.asarray(agents, dtype=np.float64)
+    share = np.where(base > 0, agents / np.where(base > 0, base, 1.0), 0.0)
+    total = float(agents.sum())
+    if total <= 0:
+        return 1.0
+    most = 1.0
+    girl = 1.0 / (1.0 + SEX_RATIO_AT_BIRTH)
+    for _ in range(max(int(years), 0)):
+        births = (fertility * pyramid[:, FEMALE]).sum(axis=1)
+        survivors = pyramid * (1.0 - q)
+        pyramid = np.zeros_like(pyramid)
+        pyramid[:, :, 1:] = survivors[:, :, :-1]  # those at MAX_AGE die
+        pyramid[:, FEMALE, 0] = girl * births
+        pyramid[:, MALE, 0] = (1.0 - girl) * births
+        most = max(most, float((share * pyramid.sum(axis=(1, 2))).sum()) / total)
+    return most
+
+
+def run_growth(cfg: Any, world: Any) -> float:
+    """`projected_growth` for a run of `cfg` on `world` (its agents by origin and years)."""
+    from migsim.people.population import agents_per_origin
+
+    if world is None or getattr(world, "resident_pyramid", None) is None:
+        return 1.0
+    size, strat = int(cfg.population.size), float(cfg.population.stratification)
+    _, agents = agents_per_origin(world, size, strat)
+    return projected_growth(world, agents, int(cfg.years))
+
+
+def shard_estimates(
+    agents: Any, origin_sets: list, spare_capacity: float, world: Any = None, years: int = 0
+) -> list[int]:
     """The memory each shard of a Ray run allocates where it lives (its people and scratch,
-    margin included): what each actor requests from Ray (`migsim.people.shards.RayPeople`)."""
-    return [
-        int(
-            MARGIN
-            * people_bytes(int(np.asarray(agents)[np.asarray(origins)].sum()), spare_capacity)
-        )
-        for origins in origin_sets
-    ]
+    margin included, with its origins' `projected_growth` over `years` when `world` is
+    given): what each actor requests from Ray (`migsim.people.shards.RayPeople`)."""
+    agents = np.asarray(agents)
+    out = []
+    for origins in origin_sets:
+        mine = np.zeros(agents.shape, dtype=np.float64)
+        mine[np.asarray(origins)] = agents[np.asarray(origins)]
+        growth = 1.0
+        if world is not None and getattr(world, "resident_pyramid", None) is not None:
+            growth = projected_growth(world, mine, years)
+        people = int(agents[np.asarray(origins)].sum())
+        out.append(int(MARGIN * grown_people_bytes(people, spare_capacity, growth)))
+    return out
 
 
 def _read(path: Path) -> str | None:
@@ -184,20 +257,26 @@ def limits() -> list[tuple[int, str]]:
     return found
 
 
-def check_memory(cfg: Any) -> None:
-    """InputError naming population.size when the run would not fit in memory."""
+def check_memory(cfg: Any, world: Any = None) -> None:
+    """InputError naming population.size when the run would not fit in memory (with its
+    people's growth over the run's years when `world` is given: `projected_growth`)."""
     if not cfg.get("memory_check", True):
         return
     size = int(cfg.population.size)
     if size <= 0:
         return  # the config check reports it
+    grown = ""
     if cfg.shards.backend == "ray":  # the people live on the actors, which Ray places by
         # the memory each requests (shard_estimates): here, the driver's own part only
         need, who = int(MARGIN * BASE_BYTES), "the driver of a Ray run needs"
         allowed = "more free memory where the run starts"
     else:
-        need, who = estimate_bytes(size, cfg.population.spare_capacity), f"{size:,} people need"
-        allowed = "a smaller population.size"
+        growth = run_growth(cfg, world)
+        need = estimate_bytes(size, cfg.population.spare_capacity, growth)
+        who = f"{size:,} people need"
+        if need > estimate_bytes(size, cfg.population.spare_capacity):
+            grown = f" (as they grow to {growth * size:,.0f} over {int(cfg.years)} years)"
+        allowed = "a smaller population.size or fewer years"
     found = limits()
     if not found:
         return
@@ -206,7 +285,8 @@ def check_memory(cfg: Any) -> None:
         return
     raise InputError(
         "population.size",
-        f"{who} about {need / GIB:.1f} GiB of memory, but {have / GIB:.1f} GiB is available "
+        f"{who} about {need / GIB:.1f} GiB of memory{grown}, but {have / GIB:.1f} GiB is "
+        "available "
         f"({name})",
         f"{allowed}, or memory_check=false to run anyway",
     )

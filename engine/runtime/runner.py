@@ -74,7 +74,7 @@ def simulate(
     t_start = time.perf_counter()
     if cfg.resume:
         checkpoint.check_resume_config(cfg.resume, cfg, explicit)
-    inputs = prepare(cfg, before_calibration=lambda: check_memory(cfg))
+    inputs = prepare(cfg, before_calibration=lambda world: check_memory(cfg, world))
     world, calibration = inputs.world, inputs.calibration
     _log_start(cfg, world, calibration)
     threads = set_threads(cfg.threads)

@@ -89,8 +89,8 @@ def check_jobs(args: Any) -> None:
         label = " ".join(o for o in job if o.split("=", 1)[0] in swept) or " ".join(job)
         try:
             cfg = compose(job)
-            precheck(cfg, worlds)
-            check_memory(cfg)  # each job alone (the basic launcher runs one at a time)
+            world = precheck(cfg, worlds)
+            check_memory(cfg, world)  # each job alone (the basic launcher runs one at a time)
         except InputError as exc:
             raise InputError(
                 f"{exc.where} (sweep job {label}; no job was run)", exc.problem, exc.allowed

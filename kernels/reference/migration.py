@@ -140,7 +140,8 @@ def decide(key, year, n, people, cells, levers, shift=None):
         & (uniform(key, pid, year, Stream.FAMILY_REUNIFY) < levers.family_reunify[loc])
     )
     new["family"][joined] = 0
-    onward = leave & (u_nest < levers.onward_share) & (d != o) & (d != loc)
+    refused = (accept < 1.0) & (u_quota >= accept)  # the quota's lottery, as at a first entry
+    onward = leave & (u_nest < levers.onward_share) & (d != o) & (d != loc) & ~refused
     dest = np.where(onward, d, o)
     new["location"][leave] = dest[leave]
     new["years_abroad"][leave] = 0
@@ -179,19 +180,44 @@ def decide_with_term(key, year, n, people, cells, levers, term, params):
     return (*decide(key, year, n, people, cells, levers, shift), int((~finite).sum()))
 
 
+def _hazards(people, levers, n, o, b, loc, status):
+    """The return hazard of `decide` for rows [0, n) with `status`, before clipping."""
+    years = people.years_abroad[:n]
+    h = levers.hazard[status, years, b] * levers.return_factor[o, loc]
+    return np.where(people.family[:n] != 0, h * levers.family_return, h)
+
+
+def _expiring(people, n):
+    """Rows on a temporary visa with one year left: it expires this year."""
+    return (people.status[:n] == TEMPORARY) & (people.visa_years_left[:n] == 1)
+
+
 def count_applicants(key, year, n, people, cells, levers, n_regions):
-    """Twin of `count_applicants`: would-be movers who can pay, int64 (R, R, 2) [o, d, s]."""
+    """Twin of `count_applicants`: would-be movers who can pay and onward movers, int64
+    (R, R, 2) [o, d, s]."""
     R = n_regions
     pid = people.person_id[:n]
-    o, s, _, h = _home_cell(people, cells, n)
-    home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
-    want = home & (uniform(key, pid, year, Stream.MIGRATE_NEST) < cells.p_move[h])
+    o, s, b, h = _home_cell(people, cells, n)
+    live = people.alive[:n] != 0
+    loc = people.location[:n].astype(np.int64)
+    home = live & (loc == o)
+    u_nest = uniform(key, pid, year, Stream.MIGRATE_NEST)
+    want = home & (u_nest < cells.p_move[h])
     d = draw_index(cells.dest_cdf[h], uniform(key, pid, year, Stream.MIGRATE_DEST))
     income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
     pays = people.wealth[:n] + levers.borrowing * income >= levers.upfront_cost[o, d]
     ok = want & (d != o) & (d < R) & pays
+    # onward movers: the draws of `decide` for leaving (an expiring visa, or the hazard)
+    expiring = _expiring(people, n)
+    overstays = expiring & (uniform(key, pid, year, Stream.VISA) < levers.overstay[loc])
+    status = np.where(overstays, IRREGULAR, people.status[:n]).astype(np.int64)
+    hazard = _hazards(people, levers, n, o, b, loc, status)
+    leave = (expiring & ~overstays) | (uniform(key, pid, year, Stream.RETURN) < hazard)
+    onward = live & (loc != o) & (u_nest < levers.onward_share) & leave
+    onward &= (d != o) & (d != loc) & (d < R)
     out = np.zeros((R, R, 2), dtype=np.int64)
     np.add.at(out, (o[ok], d[ok], s[ok]), 1)
+    np.add.at(out, (o[onward], d[onward], s[onward]), 1)
     return out
 
 
@@ -203,7 +229,7 @@ def expected_applicants(key, year, n, people, cells, levers, weight):
 
     R = cells.dest_cdf.shape[1]
     pid = people.person_id[:n]
-    o, s, _, h = _home_cell(people, cells, n)
+    o, s, b, h = _home_cell(people, cells, n)
     home = (people.alive[:n] != 0) & (people.location[:n] == people.origin[:n])
     p = cells.p_move[h]
     keep = home & (p > 0.0)
@@ -212,10 +238,25 @@ def expected_applicants(key, year, n, people, cells, levers, weight):
     cdf = cells.dest_cdf[h]
     share = np.diff(cdf, axis=1, prepend=0.0)
     mass = p * weight[o] * float(2**EXPECTED_SCALE_BITS)
+    # onward movers: the probability of leaving (`leave_probability`) times onward_share
+    live = people.alive[:n] != 0
+    loc = people.location[:n].astype(np.int64)
+    abroad = live & (loc != o)
+    irregular = np.full(n, IRREGULAR, dtype=np.int64)
+    hazard = np.clip(_hazards(people, levers, n, o, b, loc, people.status[:n]), 0.0, 1.0)
+    hazard_irr = np.clip(_hazards(people, levers, n, o, b, loc, irregular), 0.0, 1.0)
+    stay = levers.overstay[loc]
+    q = np.where(_expiring(people, n), (1.0 - stay) + stay * hazard_irr, hazard)
+    q = q * levers.onward_share
+    on = abroad & (q > 0.0) & (levers.onward_share > 0.0)
+    on_mass = q * weight[o] * float(2**EXPECTED_SCALE_BITS)
     out = np.zeros((R, 2), dtype=np.int64)
     for d in range(R):
         ok = keep & (d != o) & (share[:, d] > 0.0) & (budget >= levers.upfront_cost[o, d])
         terms = np.round(mass[ok] * share[ok, d]).astype(np.int64)
+        np.add.at(out[d], s[ok], terms)
+        ok = on & (d != o) & (d != loc) & (share[:, d] > 0.0)
+        terms = np.round(on_mass[ok] * share[ok, d]).astype(np.int64)
         np.add.at(out[d], s[ok], terms)
     return out
 
