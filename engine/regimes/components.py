@@ -123,7 +123,8 @@ def _frictionless(policy: Policy, world: World, c: Any, where: str) -> None:
 def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     """Managed liberalisation, GATS Mode 4 request/offer: destinations offer temporary visas
     for `share` of their labour force per year by skill, allocated pro rata to requests by
-    lottery; policy costs on the covered corridors fall by `cost_factor`; every first entry
+    lottery (onward movers from other destinations draw it too, and settle if admitted);
+    policy costs on the covered corridors fall by `cost_factor`; every first entry
     beyond the base-year status-quo flow (held fixed) is temporary (visa of `visa_years`,
     overstay `overstay`)."""
     share = _number(c, "share", 0.03, 0.0, 1.0, where)
@@ -152,7 +153,8 @@ def _temporary_quota(policy: Policy, world: World, c: Any, where: str) -> None:
     },
 )
 def _quota(policy: Policy, world: World, c: Any, where: str) -> None:
-    """A cap on yearly admissions (people) by destination and skill."""
+    """A cap on yearly admissions (people) by destination and skill, onward movers from
+    other destinations counted and admitted by its lottery as first entrants are."""
     people = _number(c, "people", 0.0, 0.0, 1e10, where)
     d = _codes(world, c, "destinations", where)
     s = _skills(c, where)
