@@ -13,7 +13,7 @@ RUN = ("world=toy", "population.size=20000", "years=4", "seed=1", "progress=fals
 HEADS = (
     "The offer is a ceiling, not a stock.",
     "$B_{ds}$ stays at the base year's flow",
-    "Onward movers are not rationed.",
+    "Onward movers draw the lottery, not the entry channel.",
     "Diversion.",
 )
 
