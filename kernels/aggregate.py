@@ -174,12 +174,7 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=
                     left = np.float64(wealth[i]) * weight[origin[i]]
                     est[location[i]] += on_grid(left, MONEY_SCALE)
                 wealth[i] = 0.0
-    estates = part_estates[0].copy()
-    shares = part_shares[0].copy()
-    for c in range(1, lanes):
-        estates += part_estates[c]
-        shares += part_shares[c]
-    return estates, shares
+    return part_estates.sum(axis=0), part_shares.sum(axis=0)
 
 
 @nb.njit(**PARALLEL_JIT)

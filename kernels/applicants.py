@@ -15,18 +15,23 @@ import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
 from migsim.kernels.bundles import add_move, skill_class
-from migsim.kernels.migration import IRREGULAR, N_CHUNKS, TEMPORARY, draw_index, means
+from migsim.kernels.migration import (
+    IRREGULAR,
+    N_CHUNKS,
+    TEMPORARY,
+    draw_index,
+    means,
+    return_hazard,
+)
 from migsim.kernels.rng import Stream, uniform
 
 
 @nb.njit(inline="always", **JIT)
 def _hazard(st, years, b, o, loc, apart, levers):
-    """The yearly probability of leaving of `decide` (status st, years abroad, age band b,
-    origin o, location loc, close family at origin if apart), before it is clipped to 1."""
-    h = levers.hazard[st, years, b] * levers.return_factor[o, loc]
-    if apart != 0:
-        h *= levers.family_return
-    return h
+    """`return_hazard` on the levers' arrays."""
+    return return_hazard(
+        levers.hazard, levers.return_factor, levers.family_return, st, years, b, o, loc, apart
+    )
 
 
 @nb.njit(inline="always", **JIT)
@@ -48,7 +53,8 @@ def leaves(key, pid, year, st, visa_left, years, b, o, loc, apart, levers):
         if uniform(key, pid, year, Stream.VISA) >= levers.overstay[loc]:
             return True
         st = IRREGULAR
-    return uniform(key, pid, year, Stream.RETURN) < _hazard(st, years, b, o, loc, apart, levers)
+    h = _hazard(st, years, b, o, loc, apart, levers)
+    return uniform(key, pid, year, Stream.RETURN) < h
 
 
 @nb.njit(**PARALLEL_JIT)
@@ -158,33 +164,23 @@ def expected_applicants(key, year, n, people, cells, levers, weight, out):
             s = skill_class(skill[i])
             b = band_of_age[age[i]]
             h = ((o * 2 + s) * 2 + sex[i]) * n_bands + b
-            if loc != o:
-                if onward_share <= 0.0:
-                    continue
+            if loc != o:  # an onward mover pays no up-front cost
                 q = leave_probability(
                     status[i], visa_left[i], years_abroad[i], b, o, loc, family[i], levers
                 )
-                if q <= 0.0:
-                    continue
-                mass = q * onward_share * weight[o] * scale
-                below = 0.0
-                for d in range(R):
-                    share = dest_cdf[h, d] - below
-                    below = dest_cdf[h, d]
-                    if d == o or d == loc or share <= 0.0:
-                        continue
-                    out[c, d, s] += np.int64(np.round(mass * share))
-                continue
-            p = p_move[h]
+                p = q * onward_share
+                budget = np.inf
+            else:
+                p = p_move[h]
+                budget = means(key, person_id[i], wealth[i], o, s, levers) if p > 0.0 else 0.0
             if p <= 0.0:
                 continue
-            budget = means(key, person_id[i], wealth[i], o, s, levers)
             mass = p * weight[o] * scale
             below = 0.0
             for d in range(R):
                 share = dest_cdf[h, d] - below
                 below = dest_cdf[h, d]
-                if d == o or share <= 0.0:
+                if d == o or d == loc or share <= 0.0:
                     continue
                 if budget >= upfront_cost[o, d]:
                     out[c, d, s] += np.int64(np.round(mass * share))

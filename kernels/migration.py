@@ -78,6 +78,18 @@ def means(key, pid, wealth, o, s, levers):
 
 
 @nb.njit(inline="always", **JIT)
+def return_hazard(hazard, return_factor, family_return, st, years, b, o, loc, apart):
+    """The yearly probability of leaving of a person abroad (status st, years abroad, age
+    band b, origin o, location loc, close family at origin if apart), before it is clipped
+    to 1: hazard[st, years, b] x return_factor[o, loc], x family_return while apart (the
+    `Levers` arrays, passed as they are so that a loop keeps them in locals)."""
+    h = hazard[st, years, b] * return_factor[o, loc]
+    if apart != 0:
+        h *= family_return
+    return h
+
+
+@nb.njit(inline="always", **JIT)
 def draw_index(cdf, u):
     """First index k with u < cdf[k] (cdf increasing, last entry 1)."""
     n = cdf.shape[0]
@@ -269,9 +281,17 @@ def _decide_block(
                 else:
                     leave = True
         if not leave:
-            h_leave = hazard[status[i], years_abroad[i], b] * return_factor[o, loc]
-            if family[i] != 0:
-                h_leave *= family_return
+            h_leave = return_hazard(
+                hazard,
+                return_factor,
+                family_return,
+                status[i],
+                years_abroad[i],
+                b,
+                o,
+                loc,
+                family[i],
+            )
             leave = uniform(key, pid, year, Stream.RETURN) < h_leave
         if not leave:
             # close family left at origin joins the migrant (not on a temporary visa)

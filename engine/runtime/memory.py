@@ -104,10 +104,13 @@ def projected_growth(world: Any, agents: np.ndarray, years: int) -> float:
     """The most living agents in any year of a run of `years` years over the base year's:
     each origin's `agents` (R,) grow as its region's residents would with the region's own
     death probabilities and fertility and no migration (births to the women at the start
-    of each year, who then age or die as the demography step does), at least 1."""
+    of each year, who then age or die as the demography step does), at least 1 (1 without
+    a world or its schedules)."""
     from migsim.core.labels import FEMALE, MALE
     from migsim.core.world import SEX_RATIO_AT_BIRTH
 
+    if world is None or getattr(world, "resident_pyramid", None) is None:
+        return 1.0
     pyramid = np.asarray(world.resident_pyramid, dtype=np.float64).copy()  # (R, 2, N_AGES)
     q = np.asarray(world.death_probability, dtype=np.float64)
     fertility = np.asarray(world.fertility, dtype=np.float64)  # (R, N_AGES)
@@ -134,7 +137,7 @@ def run_growth(cfg: Any, world: Any) -> float:
     """`projected_growth` for a run of `cfg` on `world` (its agents by origin and years)."""
     from migsim.people.population import agents_per_origin
 
-    if world is None or getattr(world, "resident_pyramid", None) is None:
+    if world is None:
         return 1.0
     size, strat = int(cfg.population.size), float(cfg.population.stratification)
     _, agents = agents_per_origin(world, size, strat)
@@ -150,13 +153,10 @@ def shard_estimates(
     agents = np.asarray(agents)
     out = []
     for origins in origin_sets:
-        mine = np.zeros(agents.shape, dtype=np.float64)
+        mine = np.zeros(agents.shape, dtype=agents.dtype)
         mine[np.asarray(origins)] = agents[np.asarray(origins)]
-        growth = 1.0
-        if world is not None and getattr(world, "resident_pyramid", None) is not None:
-            growth = projected_growth(world, mine, years)
-        people = int(agents[np.asarray(origins)].sum())
-        out.append(int(MARGIN * grown_people_bytes(people, spare_capacity, growth)))
+        growth = projected_growth(world, mine, years)
+        out.append(int(MARGIN * grown_people_bytes(int(mine.sum()), spare_capacity, growth)))
     return out
 
 

@@ -78,7 +78,6 @@ def decide(key, year, n, people, cells, levers, shift=None):
     o, s, b, h = _home_cell(people, cells, n)
     loc = people.location[:n].astype(np.int64)
     st = people.status[:n]
-    years = people.years_abroad[:n]
     new = {k: getattr(people, k)[:n].copy() for k in WRITTEN}
     moves = np.zeros((R, R, R, 2), dtype=np.int64)
     blocked = np.zeros(R, dtype=np.int64)
@@ -129,8 +128,7 @@ def decide(key, year, n, people, cells, levers, shift=None):
     new["status"][overstays] = IRREGULAR
     leave = expired & ~overstays
     apart = people.family[:n] != 0
-    hazard = levers.hazard[new["status"], years, b] * levers.return_factor[o, loc]
-    hazard = np.where(apart, hazard * levers.family_return, hazard)
+    hazard = _hazards(people, levers, n, o, b, loc, new["status"])
     leave |= abroad & ~leave & (u_return < hazard)
     joined = (
         abroad
