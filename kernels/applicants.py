@@ -14,15 +14,8 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT
-from migsim.kernels.bundles import add_move, skill_class
-from migsim.kernels.migration import (
-    IRREGULAR,
-    N_CHUNKS,
-    TEMPORARY,
-    draw_index,
-    means,
-    return_hazard,
-)
+from migsim.kernels.bundles import add_move, return_hazard, skill_class
+from migsim.kernels.migration import IRREGULAR, N_CHUNKS, TEMPORARY, draw_index, means
 from migsim.kernels.rng import Stream, uniform
 
 

@@ -342,6 +342,19 @@ __all__ = [
     "add_move",
     "move_key",
     "move_tallies",
+    "return_hazard",
     "sample_bundles",
     "tallied_keys",
 ]
+
+
+@nb.njit(inline="always", **JIT)
+def return_hazard(hazard, return_factor, family_return, st, years, b, o, loc, apart):
+    """The yearly probability of leaving of a person abroad (status st, years abroad, age
+    band b, origin o, location loc, close family at origin if apart), before it is clipped
+    to 1: hazard[st, years, b] x return_factor[o, loc], x family_return while apart (the
+    `Levers` arrays, passed as they are so that a loop keeps them in locals)."""
+    h = hazard[st, years, b] * return_factor[o, loc]
+    if apart != 0:
+        h *= family_return
+    return h

@@ -52,7 +52,7 @@ import numba as nb
 import numpy as np
 
 from migsim.kernels._config import JIT, PARALLEL_JIT, VECTOR_DRAWS
-from migsim.kernels.bundles import add_move, skill_class
+from migsim.kernels.bundles import add_move, return_hazard, skill_class
 from migsim.kernels.quiet import busy_rows, cttz, quiet_thresholds
 from migsim.kernels.rng import Stream, block_draws, normal, rest_below, uniform
 
@@ -75,18 +75,6 @@ def means(key, pid, wealth, o, s, levers):
     levers.upfront_cost[o, d])."""
     income = levers.home_income[o, s] * productivity(key, pid, levers.productivity_sigma)
     return wealth + levers.borrowing * income
-
-
-@nb.njit(inline="always", **JIT)
-def return_hazard(hazard, return_factor, family_return, st, years, b, o, loc, apart):
-    """The yearly probability of leaving of a person abroad (status st, years abroad, age
-    band b, origin o, location loc, close family at origin if apart), before it is clipped
-    to 1: hazard[st, years, b] x return_factor[o, loc], x family_return while apart (the
-    `Levers` arrays, passed as they are so that a loop keeps them in locals)."""
-    h = hazard[st, years, b] * return_factor[o, loc]
-    if apart != 0:
-        h *= family_return
-    return h
 
 
 @nb.njit(inline="always", **JIT)
