@@ -140,14 +140,15 @@ def estate_factor(key, person_id, year, sigma):
 
 
 @nb.njit(**PARALLEL_JIT)
-def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=8):
+def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=8, adults=True):
     """The year's estates and their heirs' shares, by location: (estates (R,), shares (2, R)).
     estates: the wealth of the dead, in real-people dollars, each on the money grid; a dead
     row's wealth is then set to 0, so an estate is counted once (a non-finite one is not
     counted). shares[0]: the heirs, the living aged ages[0, 0] to ages[0, 1], each
     weight[origin] x `estate_factor`; shares[1]: the adults who inherit where no heir lives
-    (ages[1]), each weight[origin] (equal shares); on the people grid. Grid sums are the
-    same bits in any order, so whatever the lanes, threads and shards."""
+    (ages[1]), each weight[origin] (equal shares), 0 unless `adults` (`adult_shares` counts
+    them alone, for the years a place with estates has no heir); on the people grid. Grid
+    sums are the same bits in any order, so whatever the lanes, threads and shards."""
     alive = people.alive
     location = people.location
     origin = people.origin
@@ -167,7 +168,7 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=
                 if ages[0, 0] <= a <= ages[0, 1]:
                     f = estate_factor(key, np.uint64(pid[i]), year, sigma)
                     sh[0, location[i]] += on_grid(weight[origin[i]] * f, PEOPLE_SCALE)
-                if ages[1, 0] <= a <= ages[1, 1]:  # equal shares: no draw for every adult
+                if adults and ages[1, 0] <= a <= ages[1, 1]:  # equal shares: no draw
                     sh[1, location[i]] += on_grid(weight[origin[i]], PEOPLE_SCALE)
             elif wealth[i] != 0.0:
                 if np.isfinite(wealth[i]):
@@ -175,6 +176,25 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=
                     est[location[i]] += on_grid(left, MONEY_SCALE)
                 wealth[i] = 0.0
     return part_estates.sum(axis=0), part_shares.sum(axis=0)
+
+
+@nb.njit(**PARALLEL_JIT)
+def adult_shares(n, people, weight, n_regions, ages, lanes=8):
+    """shares[1] of `collect_estates`: the living aged ages[1, 0] to ages[1, 1] by location,
+    each weight[origin] on the people grid (the same bits as there, in any lanes)."""
+    alive = people.alive
+    location = people.location
+    origin = people.origin
+    age = people.age
+    lanes = max(1, min(lanes, (n + 65535) // 65536))
+    part = np.zeros((lanes, n_regions))
+    chunk = (n + lanes - 1) // lanes
+    for c in nb.prange(lanes):
+        sh = part[c]
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] and ages[1, 0] <= age[i] <= ages[1, 1]:
+                sh[location[i]] += on_grid(weight[origin[i]], PEOPLE_SCALE)
+    return part.sum(axis=0)
 
 
 @nb.njit(**PARALLEL_JIT)

@@ -305,6 +305,7 @@ class Money(NamedTuple):
     remit_p0: float
     remit_decay: float
     temporary_remit_factor: float
+    remit_family_drop: float
     subsistence: np.ndarray
     remit_scale: np.ndarray
     levy: np.ndarray

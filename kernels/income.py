@@ -279,6 +279,8 @@ def incomes(
     remit_p0 = money.remit_p0
     remit_decay = money.remit_decay
     temporary_remit_factor = money.temporary_remit_factor
+    keep_without_family = 1.0 - money.remit_family_drop
+    family = people.family
     subsistence = money.subsistence
     remit_scale = money.remit_scale
     levy = money.levy
@@ -447,6 +449,8 @@ def incomes(
                         # employed (net > 0): selects, not branches, and a non-sender adds 0 to
                         # the run's non-negative sum, which leaves it as it was
                         p = remit_p[years_abroad[i]]
+                        if family[i] == 0:  # no close family at origin: remits less often
+                            p *= keep_without_family
                         u = seeded_uniform(remit_seed, person_id[i])
                         amount = remit_scale_share * max(net - subs, 0.0)
                         if amount > net:

@@ -182,3 +182,28 @@ def test_the_demography_keeps_the_dead_s_wealth_with_the_living(rule):
     rows = np.isin(pop.person_id[: pop.n], ids) & (pop.alive[: pop.n] != 0)
     assert (pop.age[: pop.n][rows] == ESTATE_AGE).all()
     assert pop.wealth[: pop.n][rows].astype(np.float64).sum() > held.sum() * 1.5
+
+
+def test_the_adults_shares_are_counted_alone_the_same_bits():
+    """`collect_estates(adults=False)` leaves the adults' shares at 0 and everything else as
+    it was; `adult_shares` gives them, the same bits as counted together, kernel and twin."""
+    n, R = 200_003, 5
+    people, weight = _people(n, R)
+    whole = ak.collect_estates(n, _copy(people), weight, R, AT_18, KEY, YEAR, SIGMA)
+    alone = _copy(people)
+    estates, shares = ak.collect_estates(n, alone, weight, R, AT_18, KEY, YEAR, SIGMA, 8, False)
+    np.testing.assert_array_equal(estates, whole[0])
+    np.testing.assert_array_equal(shares[0], whole[1][0])
+    assert not shares[1].any()
+    for lanes in (1, 3, 8):
+        np.testing.assert_array_equal(
+            ak.adult_shares(n, alone, weight, R, AT_18, lanes), whole[1][1]
+        )
+    np.testing.assert_array_equal(
+        ref.aggregate.adult_shares(n, alone, weight, R, AT_18), whole[1][1]
+    )
+    twin = ref.aggregate.collect_estates(
+        n, _copy(people), weight, R, AT_18, KEY, YEAR, SIGMA, False
+    )
+    np.testing.assert_array_equal(twin[1][0], whole[1][0])
+    assert not twin[1][1].any()

@@ -55,6 +55,7 @@ def inputs():
     people.location[moved] = rng.integers(0, R, size=moved.size).astype(np.uint16)
     people.status[moved] = rng.integers(0, 5, size=moved.size).astype(np.uint8)
     people.years_abroad[:n] = rng.integers(0, 40, size=n).astype(np.uint8)
+    people.family[:n] = rng.integers(0, 2, size=n).astype(np.uint8)
     people.alive[rng.choice(n, size=n // 20, replace=False)] = 0
     bounds = ik.id_chunk_bounds(people.person_id, n, pop.next_id)
     B = len(AGE_BANDS)
@@ -69,6 +70,7 @@ def inputs():
         0.7,
         0.03,
         0.5,
+        0.6,
         rng.uniform(1e3, 5e3, R),
         rng.uniform(0.5, 1.5, (R, R)),
         rng.uniform(0.0, 0.1, (R, 2)),
@@ -289,3 +291,37 @@ def test_downgrading_moves_units_below_and_keeps_their_value(inputs):
     people.wealth[:] = w0
     earned = _sum_chunks(tallies.fiscal)[..., 0].sum(axis=(1, 2, 3))
     np.testing.assert_allclose(earned, (dg * other).sum(axis=(1, 2, 3)), rtol=1e-6)
+
+
+def test_remitting_without_close_family_at_origin(inputs):
+    """Without close family at origin (family flag 0) a person abroad remits with the
+    probability times 1 - remit_family_drop; with it the drop does not apply (both passes)."""
+    key, people, weight, bounds, money, R = inputs
+    units = np.random.default_rng(3).uniform(0.0, 2.0, people.alive.shape[0]).astype(np.float32)
+    units[(people.age < ik.MIN_WORK_AGE) | (people.age > ik.MAX_WORK_AGE)] = 0.0
+    family0, wealth0 = people.family.copy(), people.wealth.copy()
+
+    def remitted(family: int, drop: float, kernel: bool = False) -> float:
+        people.family[:] = family
+        people.wealth[:] = wealth0
+        m = money._replace(remit_family_drop=drop)
+        if kernel:
+            tallies = _zero_tallies(R, len(AGE_BANDS))
+            ik.incomes(key, 2014, 0, bounds, people, AGE_BAND_OF_AGE, weight, units, m, tallies)
+            return float(_sum_chunks(tallies.remit).sum())
+        return float(
+            ref.incomes(key, 2014, 0, bounds, people, AGE_BAND_OF_AGE, weight, units, m, R)[1][
+                "remit"
+            ].sum()
+        )
+
+    try:
+        every = remitted(0, 0.0)
+        assert every > 0
+        assert remitted(1, 0.6) == every and remitted(1, 0.6, kernel=True) == pytest.approx(every)
+        assert remitted(0, 1.0) == 0.0 and remitted(0, 1.0, kernel=True) == 0.0
+        # the same uniform draws: those who still send are those whose draw is below 0.4 p
+        assert 0.3 < remitted(0, 0.6) / every < 0.5
+    finally:
+        people.family[:] = family0
+        people.wealth[:] = wealth0

@@ -20,7 +20,13 @@ from migsim.kernels import cellsums, fused
 from migsim.kernels import demography as demo
 from migsim.kernels import income as ik
 from migsim.kernels import migration as mk
-from migsim.kernels.aggregate import CELL_BUDGET, collect_estates, count_cells, pay_estates
+from migsim.kernels.aggregate import (
+    CELL_BUDGET,
+    adult_shares,
+    collect_estates,
+    count_cells,
+    pay_estates,
+)
 from migsim.kernels.bundles import (
     Cells,
     Levers,
@@ -109,10 +115,18 @@ def mortality_and_fertility(
 def estates(shard: Shard, key, year, ages, sigma) -> tuple:
     """The wealth the year's dead leave, by location, and the shares of the living heirs
     there (`migsim.kernels.aggregate.collect_estates`; ages (2, 2): the heirs', then the
-    adults' who inherit where no heir lives); the dead's wealth is zeroed."""
+    adults' who inherit where no heir lives, whose shares `adults` counts); the dead's
+    wealth is zeroed."""
     pop = shard.population
     R = pop.weight.shape[0]
-    return collect_estates(pop.n, pop.people, pop.weight, R, ages, key, year, sigma)
+    return collect_estates(pop.n, pop.people, pop.weight, R, ages, key, year, sigma, 8, False)
+
+
+def adults(shard: Shard, ages) -> np.ndarray:
+    """The shares of the adults (ages[1]) by location, who inherit where no heir lives
+    (`migsim.kernels.aggregate.adult_shares`)."""
+    pop = shard.population
+    return adult_shares(pop.n, pop.people, pop.weight, pop.weight.shape[0], ages)
 
 
 def inherit(shard: Shard, key, year, ages, sigma, per_share) -> None:

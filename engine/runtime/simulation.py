@@ -189,6 +189,8 @@ class Simulation:
             now = heirs if aged else heirs - 1
             sigma = self.estate_sigma
             left, shares = self.people.sum(passes.estates, self.key, year, now, sigma)
+            if ((left > 0.0) & (shares[0] == 0.0)).any():  # a place with estates, no heir
+                shares[1] = self.people.sum(passes.adults, now)
             per_share = estate_shares(left, shares)
         self.graduated = (year, out[2]) if levers is not None else None
         if self.next_id + int(born.sum()) > ID_LIMIT:

@@ -346,10 +346,14 @@ def plots(frame: pl.DataFrame, runner, out: Path) -> list[str]:
 
 
 def _mode(runner) -> str:
-    """How many agents the runner's experiments ran with, in words."""
-    if runner.quick:
-        return "quick mode"
-    return "full mode" if runner.scale == 1.0 else f"full mode, agents x {runner.scale:g}"
+    """How many agents the runner's experiments ran with, and the model variant, in words."""
+    mode = (
+        "quick mode"
+        if runner.quick
+        else ("full mode" if runner.scale == 1.0 else f"full mode, agents x {runner.scale:g}")
+    )
+    variant = getattr(runner, "overrides", None)
+    return f"{mode}, model variant {' '.join(variant)}" if variant else mode
 
 
 def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None:

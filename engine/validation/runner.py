@@ -22,21 +22,27 @@ from migsim.validation.report import to_frame
 
 
 def compose(overrides: list[str]):
-    """The job config with `overrides`, as `migsim run` would compose it."""
-    from hydra import compose as _compose
-    from hydra import initialize_config_dir
+    """The job config with `overrides`, as `migsim run` would compose it (the public
+    `migsim.compose`: a bad override is one InputError naming it)."""
+    from migsim.api import compose as _compose
 
-    from migsim.runtime.app import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return _compose("config", overrides=list(overrides))
+    return _compose(list(overrides))
 
 
-def _simulate(cfg, out: Path) -> Result:
-    """Simulate `cfg` into the run directory `out` (the public `migsim.run`)."""
+def _simulate(overrides: list[str], out: Path) -> Result:
+    """Simulate the run of `overrides` into the run directory `out` (the public `migsim.run`,
+    which records them in `.hydra/overrides.yaml`: `migsim run` with them repeats the run,
+    and `migsim collect` and `migsim compare` tell the runs apart)."""
     from migsim.api import run
 
-    return run(config=cfg, out=out)
+    return run(overrides, out=out)
+
+
+def _same(a, b) -> bool:
+    """Whether two configs hold the same values, interpolations resolved."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(a, resolve=True) == OmegaConf.to_container(b, resolve=True)
 
 
 def _start_simulation(cfg):
@@ -57,6 +63,8 @@ class Runner:
     the same experiments repeated give the Monte Carlo spread of every check.
     world: the world every experiment config runs in (`world=<name>`; the default world
     unless given); `base_year` is that world's.
+    overrides: Hydra overrides applied to every config after the experiment's own (a model
+    variant: `behaviour=...`, `behaviour.*`, `economy.*`, `population.*`; `VARIANT_KEYS`).
     """
 
     def __init__(
@@ -68,8 +76,10 @@ class Runner:
         world: str = "default",
         seed_offset: int = 0,
         scale: float = 1.0,
+        overrides: tuple[str, ...] | list[str] = (),
     ):
         self.root = Path(root)
+        self.overrides = list(overrides)
         self.scale = float(scale)
         self.seed_offset = int(seed_offset)
         self.quick = quick
@@ -95,14 +105,12 @@ class Runner:
         world: str | None = None,
     ):
         """The resolved config of configs/experiment/<experiment>.yaml (+ `extra`
-        overrides), under the status quo when `baseline`, in the runner's world or in
-        `world` (an experiment whose quantity exists only there: a country of the 232-country
-        world)."""
+        overrides, then the runner's), under the status quo when `baseline`, in the runner's
+        world or in `world` (an experiment whose quantity exists only there: a country of the
+        232-country world)."""
         from omegaconf import OmegaConf, open_dict
 
-        world = world or self.world_name
-        on_world = [] if world == "default" else [f"world={world}"]
-        cfg = compose([f"+experiment={experiment}", *on_world, *(extra or [])])
+        cfg = compose(self._given(experiment, extra, world))
         with open_dict(cfg):
             cfg.population.size = self.size(cfg)
             cfg.seed = int(cfg.seed) + self.seed_offset
@@ -112,6 +120,25 @@ class Runner:
                 cfg.regime = compose(["regime=status_quo"]).regime
         OmegaConf.resolve(cfg)
         return cfg
+
+    def _given(self, experiment: str, extra: list[str] | None, world: str | None) -> list[str]:
+        world = world or self.world_name
+        on_world = [] if world == "default" else [f"world={world}"]
+        return [f"+experiment={experiment}", *on_world, *(extra or []), *self.overrides]
+
+    def recorded(self, cfg, experiment: str, baseline: bool = False, extra=None, world=None):
+        """The overrides that compose `cfg`, the config `config` gave for these arguments:
+        what a run directory records (`tests/validation/test_recorded_overrides.py` checks
+        that they compose it)."""
+        out = self._given(experiment, extra, world) + [
+            f"population.size={cfg.population.size}",
+            f"seed={cfg.seed}",
+            f"threads={cfg.threads}",
+            "progress=false",
+        ]
+        if baseline:  # the group, then what an experiment's own regime keys set
+            out += ["regime=status_quo", "regime.name=status_quo", "regime.components=[]"]
+        return out
 
     def run(
         self, experiment: str, baseline: bool = False, extra: list[str] | None = None
@@ -133,7 +160,10 @@ class Runner:
             shutil.rmtree(out)
         t0 = time.perf_counter()
         self.log(f"run {name}: {cfg.population.size:,} agents, {cfg.years} years")
-        run = _simulate(cfg, out)
+        recorded = self.recorded(cfg, experiment, baseline, extra)
+        if not _same(compose(recorded), cfg):  # what the directory records must repeat it
+            raise RuntimeError(f"the overrides of {name} do not compose its config: {recorded}")
+        run = _simulate(recorded, out)
         self.seconds[name] = time.perf_counter() - t0
         self.runs[name] = run
         return run
@@ -223,6 +253,7 @@ def run_all(
     world: str = "default",
     scale: float = 1.0,
     max_seeds: int | None = None,
+    overrides: tuple[str, ...] | list[str] = (),
 ) -> tuple[pl.DataFrame, Runner]:
     """Run the experiments `only` names (all when None) in order, `seeds` times (seed offsets
     0, 1, ...), with the population sizes times `scale`; their checks as a frame of per-check
@@ -246,7 +277,9 @@ def run_all(
 
     def one_seed(k: int, chosen) -> None:
         sub = Path(root) if seeds == 1 and k == 0 else Path(root) / f"seed-offset-{k}"
-        runner = Runner(sub, quick, threads, log, world, seed_offset=k, scale=scale)
+        runner = Runner(
+            sub, quick, threads, log, world, seed_offset=k, scale=scale, overrides=overrides
+        )
         checks: list[Check] = []
         for exp in chosen:
             t0 = time.perf_counter()

@@ -40,7 +40,7 @@ def estate_factor(key, person_id: np.ndarray, year: int, sigma: float) -> np.nda
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
-def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
+def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, adults=True):
     """Twin of `migsim.kernels.aggregate.collect_estates` (zeroes the dead's wealth too)."""
     from migsim.kernels.grid import MONEY_SCALE, PEOPLE_SCALE, on_grid_array
 
@@ -54,13 +54,26 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma):
     estates = np.bincount(loc[counted], weights=left, minlength=n_regions).astype(np.float64)
     age = people.age[:n]
     shares = np.zeros((2, n_regions))
-    for k in range(2):
+    for k in range(2 if adults else 1):
         heir = alive & (ages[k][0] <= age) & (age <= ages[k][1])
         f = estate_factor(key, people.person_id[:n][heir], year, sigma) if k == 0 else 1.0
         held = on_grid_array(w[heir] * f, PEOPLE_SCALE)
         shares[k] = np.bincount(loc[heir], weights=held, minlength=n_regions)
     wealth[dead] = 0.0
     return estates, shares
+
+
+def adult_shares(n, people, weight, n_regions, ages):
+    """Twin of `migsim.kernels.aggregate.adult_shares`."""
+    from migsim.kernels.grid import PEOPLE_SCALE, on_grid_array
+
+    alive = people.alive[:n] != 0
+    age = people.age[:n]
+    adult = alive & (ages[1][0] <= age) & (age <= ages[1][1])
+    held = on_grid_array(weight[people.origin[:n]][adult], PEOPLE_SCALE)
+    return np.bincount(
+        people.location[:n][adult].astype(np.int64), weights=held, minlength=n_regions
+    ).astype(np.float64)
 
 
 def pay_estates(n, people, ages, key, year, sigma, per_share):

@@ -220,6 +220,7 @@ def incomes(key, year, elapsed, bounds, people, band_of_age, weight, units, mone
     paid_levy = np.where(levied, earnings * money.levy[o, s], 0.0)
     net = earnings - tax - paid_levy
     p = money.remit_p0 * np.exp(-money.remit_decay * years)
+    p = np.where(people.family[:m] == 0, p * (1.0 - money.remit_family_drop), p)
     remits = live & (j == 1) & (net > 0.0) & (uniform(key, pid, year, Stream.REMIT) < p)
     share = money.remit_share[s] * np.where(st == TEMPORARY, money.temporary_remit_factor, 1.0)
     sent = money.remit_scale[loc, o] * share * np.maximum(net - money.subsistence[loc], 0.0)
