@@ -4,10 +4,9 @@
 (each with N seeds, decided on the mean; an experiment with a verdict still within Monte
 Carlo error runs again with N more seeds, up to M in all, outside quick mode) and write the
 report into DIR (default outputs/validation/<timestamp>/) through a staging directory renamed
-at the end. Exit code 3
-on any unexplained miss or unexpected pass, with --check-readme when a file's generated
-blocks differ from this run (--readme rewrites them), and with --agree-with when a check this
-run decides gets another verdict in that file or is not in it.
+at the end. Exit code 3 on any unexplained miss or unexpected pass, with --check-readme when
+a file's generated blocks differ from this run (--readme rewrites them), and with
+--agree-with when a check this run decides gets another verdict in that file or is not in it.
 
 KEY=VALUE overrides make a model variant (migsim.validation.variants): applied to every
 experiment's config, recorded in its runs and in the report, their verdicts set no exit code

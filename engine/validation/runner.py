@@ -122,14 +122,15 @@ class Runner:
         return cfg
 
     def _given(self, experiment: str, extra: list[str] | None, world: str | None) -> list[str]:
+        """The overrides of an experiment's config before the runner's sizes and seed."""
         world = world or self.world_name
         on_world = [] if world == "default" else [f"world={world}"]
         return [f"+experiment={experiment}", *on_world, *(extra or []), *self.overrides]
 
     def recorded(self, cfg, experiment: str, baseline: bool = False, extra=None, world=None):
         """The overrides that compose `cfg`, the config `config` gave for these arguments:
-        what a run directory records (`tests/validation/test_recorded_overrides.py` checks
-        that they compose it)."""
+        what a run directory records (`tests/test_validation_variants.py` checks that they
+        compose it)."""
         out = self._given(experiment, extra, world) + [
             f"population.size={cfg.population.size}",
             f"seed={cfg.seed}",
