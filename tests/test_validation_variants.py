@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
+from omegaconf import OmegaConf
 
-from migsim.validation.runner import Runner, _same, compose
+from migsim.validation.runner import Runner, compose
 from migsim.validation.variants import changed_verdicts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +28,24 @@ def validate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("experiment", EXPERIMENT_CONFIGS)
 def test_the_recorded_overrides_compose_the_run_config(tmp_path, experiment):
-    """What a run directory records composes the config the runner ran, for every shipped
-    experiment config, under its own regime and as a status-quo baseline, with a variant,
-    another seed and the quick sizes."""
-    runner = Runner(tmp_path, quick=True, seed_offset=2, overrides=[VARIANT])
+    """What a run directory records composes the experiment's own config with the variant,
+    the runner's size, seed and threads, and, for a status-quo baseline, the status quo's
+    regime whatever regime keys the experiment sets: for every shipped experiment config,
+    with a variant, another seed and the quick sizes."""
+    runner = Runner(tmp_path, quick=True, seed_offset=2, threads=1, overrides=[VARIANT])
+    own = compose([f"+experiment={experiment}", VARIANT])
+    status_quo = OmegaConf.to_container(compose(["regime=status_quo"]).regime)
     for baseline in (False, True):
+        recorded = runner.overrides_of(experiment, baseline)
+        assert recorded[:2] == [f"+experiment={experiment}", VARIANT]
         cfg = runner.config(experiment, baseline)
-        recorded = runner.recorded(cfg, experiment, baseline)
-        assert VARIANT in recorded and f"seed={cfg.seed}" in recorded
-        assert _same(compose(recorded), cfg), (experiment, baseline)
-        if baseline:
-            assert compose(recorded).regime.name == "status_quo"
+        assert cfg == compose(recorded)
+        assert cfg.population.size == max(20_000, own.population.size // 8)
+        assert (cfg.seed, cfg.threads, cfg.progress) == (own.seed + 2, 1, False)
+        assert cfg.economy == own.economy and cfg.behaviour == own.behaviour
+        assert cfg.world == own.world and cfg.years == own.years
+        regime = OmegaConf.to_container(cfg.regime)
+        assert regime == (status_quo if baseline else OmegaConf.to_container(own.regime))
 
 
 def test_a_variant_is_recorded_and_its_verdicts_set_no_exit_code(tmp_path):

@@ -119,7 +119,7 @@ def estates(shard: Shard, key, year, ages, sigma) -> tuple:
     wealth is zeroed."""
     pop = shard.population
     R = pop.weight.shape[0]
-    return collect_estates(pop.n, pop.people, pop.weight, R, ages, key, year, sigma, 8, False)
+    return collect_estates(pop.n, pop.people, pop.weight, R, ages, key, year, sigma, adults=False)
 
 
 def adults(shard: Shard, ages) -> np.ndarray:

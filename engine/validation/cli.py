@@ -151,7 +151,7 @@ def validate(ns) -> int:
     from migsim.validation.worlds import check_world_options
 
     check_world_options(ns)
-    overrides = check_overrides(list(getattr(ns, "overrides", None) or []))
+    overrides = check_overrides(ns.overrides)
     if overrides and (ns.readme or ns.check_readme or ns.page or ns.check_page):
         flag = next(
             f

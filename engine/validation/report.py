@@ -352,8 +352,8 @@ def _mode(runner) -> str:
         if runner.quick
         else ("full mode" if runner.scale == 1.0 else f"full mode, agents x {runner.scale:g}")
     )
-    variant = getattr(runner, "overrides", None)
-    return f"{mode}, model variant {' '.join(variant)}" if variant else mode
+    variant = " ".join(runner.overrides)
+    return f"{mode}, model variant {variant}" if variant else mode
 
 
 def write_report(frame: pl.DataFrame, runner, out: Path, seconds: float) -> None:

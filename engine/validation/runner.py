@@ -38,11 +38,13 @@ def _simulate(overrides: list[str], out: Path) -> Result:
     return run(overrides, out=out)
 
 
-def _same(a, b) -> bool:
-    """Whether two configs hold the same values, interpolations resolved."""
+def _resolved(overrides: list[str]):
+    """The config of `overrides`, its interpolations resolved."""
     from omegaconf import OmegaConf
 
-    return OmegaConf.to_container(a, resolve=True) == OmegaConf.to_container(b, resolve=True)
+    cfg = compose(overrides)
+    OmegaConf.resolve(cfg)
+    return cfg
 
 
 def _start_simulation(cfg):
@@ -107,37 +109,31 @@ class Runner:
         """The resolved config of configs/experiment/<experiment>.yaml (+ `extra`
         overrides, then the runner's), under the status quo when `baseline`, in the runner's
         world or in `world` (an experiment whose quantity exists only there: a country of the
-        232-country world)."""
-        from omegaconf import OmegaConf, open_dict
+        232-country world): composed from `overrides_of`, which a run directory records."""
+        return _resolved(self.overrides_of(experiment, baseline, extra, world))
 
-        cfg = compose(self._given(experiment, extra, world))
-        with open_dict(cfg):
-            cfg.population.size = self.size(cfg)
-            cfg.seed = int(cfg.seed) + self.seed_offset
-            cfg.threads = self.threads
-            cfg.progress = False
-            if baseline:
-                cfg.regime = compose(["regime=status_quo"]).regime
-        OmegaConf.resolve(cfg)
-        return cfg
-
-    def _given(self, experiment: str, extra: list[str] | None, world: str | None) -> list[str]:
-        """The overrides of an experiment's config before the runner's sizes and seed."""
+    def overrides_of(
+        self,
+        experiment: str,
+        baseline: bool = False,
+        extra: list[str] | None = None,
+        world: str | None = None,
+    ) -> list[str]:
+        """The overrides of a run's config, the ones its run directory records: the
+        experiment, the world, `extra` and the runner's own, then the runner's size, seed and
+        threads, and for a baseline the status quo (the group, then what an experiment's own
+        regime keys set)."""
         world = world or self.world_name
         on_world = [] if world == "default" else [f"world={world}"]
-        return [f"+experiment={experiment}", *on_world, *(extra or []), *self.overrides]
-
-    def recorded(self, cfg, experiment: str, baseline: bool = False, extra=None, world=None):
-        """The overrides that compose `cfg`, the config `config` gave for these arguments:
-        what a run directory records (`tests/test_validation_variants.py` checks that they
-        compose it)."""
-        out = self._given(experiment, extra, world) + [
-            f"population.size={cfg.population.size}",
-            f"seed={cfg.seed}",
-            f"threads={cfg.threads}",
+        given = [f"+experiment={experiment}", *on_world, *(extra or []), *self.overrides]
+        base = compose(given)
+        out = given + [
+            f"population.size={self.size(base)}",
+            f"seed={int(base.seed) + self.seed_offset}",
+            f"threads={self.threads}",
             "progress=false",
         ]
-        if baseline:  # the group, then what an experiment's own regime keys set
+        if baseline:
             out += ["regime=status_quo", "regime.name=status_quo", "regime.components=[]"]
         return out
 
@@ -153,7 +149,8 @@ class Runner:
         )
         if name in self.runs:
             return self.runs[name]
-        cfg = self.config(experiment, baseline, extra)
+        recorded = self.overrides_of(experiment, baseline, extra)
+        cfg = _resolved(recorded)
         if baseline and self._same_as_base(cfg):
             return self.run("e01_status_quo")
         out = self.root / "runs" / name.replace("=", "-").replace("@", "__")
@@ -161,9 +158,6 @@ class Runner:
             shutil.rmtree(out)
         t0 = time.perf_counter()
         self.log(f"run {name}: {cfg.population.size:,} agents, {cfg.years} years")
-        recorded = self.recorded(cfg, experiment, baseline, extra)
-        if not _same(compose(recorded), cfg):  # what the directory records must repeat it
-            raise RuntimeError(f"the overrides of {name} do not compose its config: {recorded}")
         run = _simulate(recorded, out)
         self.seconds[name] = time.perf_counter() - t0
         self.runs[name] = run

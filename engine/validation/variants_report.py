@@ -22,6 +22,7 @@ import polars as pl
 
 from migsim.core.docblocks import sync_present
 from migsim.core.errors import InputError
+from migsim.validation.report import REPRODUCED
 
 BEGIN, END = "<!-- validation-variants:begin -->", "<!-- validation-variants:end -->"
 # the documented alternatives of model choices that leave the calibration as it is (a
@@ -50,7 +51,7 @@ VARIANTS = (
 
 def _reading(tier: str, passed: bool) -> str:
     """pass / miss, or reproduced / not reproduced, whatever the declared verdict was."""
-    if tier in ("calibrated", "identity"):
+    if tier in REPRODUCED:
         return "reproduced" if passed else "not reproduced"
     return "pass" if passed else "miss"
 
