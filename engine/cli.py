@@ -233,12 +233,13 @@ def calibrate_command(ns) -> int:
     from migsim.core.world import load_world
     from migsim.model.calibration import calibrate, write_calibration
     from migsim.runtime import rundirs
+    from migsim.runtime.assemble import wealth_age_of
 
     rundirs.out_file(ns.out, "--out")
     cfg = compose(ns.overrides)
     world = load_world(cfg.world.name, cfg.world.path or None)
     status(f"migsim: calibrating world {world.name}...")
-    cal = calibrate(world, cfg.behaviour, cfg.population)
+    cal = calibrate(world, cfg.behaviour, cfg.population, wealth_age=wealth_age_of(cfg, world))
     path = write_calibration(cal, world, ns.out)
     p = cal.provenance
     status(

@@ -79,6 +79,13 @@ class PopulationConf:
         allowed="(0, 100]",
         doc="mean wealth as a multiple of GDP per capita",
     )
+    wealth_profile: str = param(
+        "flat",
+        choices=("flat", "steady_state"),
+        problem="{value} is not a wealth profile",
+        doc="base-year wealth by age: flat (every adult the mean, children a fifth) or "
+        "steady_state (the profile the model's own saving, consumption and bequests keep)",
+    )
     bequests: str = param(
         "coming_of_age",
         choices=("coming_of_age", "adults", "none"),

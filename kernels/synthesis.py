@@ -4,10 +4,10 @@ flag for each new person.
 People arrive grouped: rows [group_start[g], group_start[g+1]) belong to group g, which has
 an origin, a location and a status, a cumulative age-sex distribution over 2 * N_AGES
 entries, a tertiary share for adults, the secondary share among the adults without a
-degree, and a mean wealth. Education codes: 0 primary or less, 1 secondary, 2 tertiary;
-everyone younger than TERTIARY_MIN_AGE is 0 (their schooling is decided at that age by the
-education kernel). Each draw is keyed on the
-person's id and its place in its group, so synthesis gives the same people for any thread
+degree, and a mean adult wealth (times the location's wealth profile by age). Education
+codes: 0 primary or less, 1 secondary, 2 tertiary; everyone younger than TERTIARY_MIN_AGE
+is 0 (their schooling is decided at that age by the education kernel). Each draw is keyed
+on the person's id and its place in its group, so synthesis gives the same people for any thread
 count and any split into shards (a group is never split). Age and sex are sampled by strata
 (`stratum_draw`): the k-th of a group's n agents takes its quantile of the group's age-sex
 distribution from [k / n, (k + 1) / n), so each group's rows run from the youngest woman to
@@ -146,6 +146,7 @@ def synthesise(
     age_profile,
     group_secondary,
     group_wealth,
+    wealth_age,
     group_return,
     return_hazard,
     arrival_weight,
@@ -161,6 +162,8 @@ def synthesise(
     and wealth.
 
     group_cdf: (G, 2 * n_ages) cumulative distribution over (sex, age), sex-major.
+    group_wealth (G,): the group's mean adult wealth, times wealth_age (R, n_ages) of its
+    location at the person's age (`migsim.model.wealth_profile`).
     group_tertiary (G,): the share holding a degree (from 22); where group_aged (G,) is set,
     times age_profile (R, n_ages) of the group's origin at the person's age.
     years_abroad of a migrant (arrival dates are not in the stock data) is drawn by
@@ -236,7 +239,7 @@ def synthesise(
             else:
                 years_abroad[i] = 0
             z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
-            scale = 1.0 if a >= 18 else 0.2
+            scale = wealth_age[group_location[g], a]
             wealth[i] = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
         sort_by_education(first, first + size, age, sex, skill, years_abroad, family, wealth)
 

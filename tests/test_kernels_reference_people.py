@@ -292,6 +292,7 @@ def _groups(rng, n_ages: int):
         rng.uniform(0.2, 2.5, size=(4, n_ages)),  # the origins' profiles by age
         rng.uniform(0.1, 0.9, size=G),
         rng.uniform(1e3, 5e4, size=G),
+        rng.uniform(0.0, 2.0, size=(4, n_ages)),  # the locations' wealth by age
         rng.uniform(0.2, 3.0, size=G),  # corridor factors of the return hazard
         np.clip(rng.uniform(0.0, 0.3, size=(5, 256)), 0.0, 1.0),  # hazard by status, years
         rng.uniform(0.0, 1.0, size=(4, n_ages)) * (np.arange(n_ages) >= 16),  # arrivals

@@ -79,9 +79,16 @@ def test_sharded_toy_run_equals_single_process(run_toy, tmp_path, overrides):
     assert one.result.manifest["agents_at_end"] == three.result.manifest["agents_at_end"]
 
 
-def test_sharded_default_world_equals_single_process(run_toy, tmp_path):
-    """12 regions in 5 shards of unequal size (origins balanced by agents)."""
-    common = ("world=default", "population.size=60000", "years=3")
+@pytest.mark.parametrize("profile", ["flat", "steady_state"])
+def test_sharded_default_world_equals_single_process(run_toy, tmp_path, profile):
+    """12 regions in 5 shards of unequal size (origins balanced by agents); the base-year
+    wealth by age of either profile (docs/model.md §5.10)."""
+    common = (
+        "world=default",
+        "population.size=60000",
+        "years=3",
+        f"population.wealth_profile={profile}",
+    )
     one = run_toy(tmp_path / "one", *common)
     five = run_toy(tmp_path / "five", *common, "shards.count=5")
     assert_same_run(one.run_dir, five.run_dir)

@@ -5,7 +5,8 @@ wealth, the moves and the migrant stock along the default run.
     python -m migsim.model.bequests_report --check docs/model.md
 
 It runs the default config (1,000,000 agents, 30 years, seed 1) once per rule of
-`population.bequests`, about half a minute each on 2 cores.
+`population.bequests`, and once more with the default rule and the base-year wealth by age
+of `population.wealth_profile=steady_state`, about half a minute each on 2 cores.
 """
 
 from __future__ import annotations
@@ -19,9 +20,17 @@ from migsim.core.docblocks import sync_present, write_or_check
 
 BEGIN, END = "<!-- bequests:begin -->", "<!-- bequests:end -->"
 RULES = ("coming_of_age", "none", "adults")  # the default first
+# the table's columns: (heading, overrides), the default model first
+COLUMNS = tuple((f"`{rule}`", (f"population.bequests={rule}",)) for rule in RULES) + (
+    (
+        "`coming_of_age`, `wealth_profile=steady_state`",
+        ("population.bequests=coming_of_age", "population.wealth_profile=steady_state"),
+    ),
+)
 RUN = ["population.size=1000000", "years=30", "seed=1", "progress=false"]
 YOUNG = (18, 29)  # natives at home of these ages
 SHOWN_ORIGIN = "SAS"  # the origin whose moves the table follows (the largest held back)
+PER_RESIDENT = ("SSA", "SAS")  # the origins whose held-back demand is shown per resident
 
 
 def young_wealth(sim) -> np.ndarray:
@@ -54,10 +63,10 @@ def wealth_over_gdp(sim) -> np.ndarray:
     return held / this_year(sim, "gdp")
 
 
-def _one_rule(rule: str) -> dict:
+def _one_column(overrides: tuple[str, ...]) -> dict:
     from migsim.api import build_simulation
 
-    sim = build_simulation([*RUN, f"population.bequests={rule}"])
+    sim = build_simulation([*RUN, *overrides])
     years = sim_years()
     sim.step()
     first = {"young": young_wealth(sim), "wealth": wealth_over_gdp(sim), "year": sim.year}
@@ -80,6 +89,10 @@ def _one_rule(rule: str) -> dict:
             "moves": on(year, "departures") / 1e6,
             "moves_origin": on(year, "departures", SHOWN_ORIGIN) / 1e6,
             "blocked": on(year, "blocked_by_liquidity") / 1e6,
+            "blocked_per": {
+                r: 1e3 * on(year, "blocked_by_liquidity", r) / on(year, "population", r)
+                for r in PER_RESIDENT
+            },
         }
     end = regions.filter(regions["year"] == sim.year)
     stock, people = float(end["immigrants"].sum()), float(end["population"].sum())
@@ -96,8 +109,8 @@ def sim_years() -> int:
 
 @functools.cache
 def measure() -> dict:
-    """Every rule's figures (cached: one measurement per process)."""
-    return {rule: _one_rule(rule) for rule in RULES}
+    """Every column's figures (cached: one measurement per process)."""
+    return {head: _one_column(over) for head, over in COLUMNS}
 
 
 def _span(values: np.ndarray) -> str:
@@ -105,23 +118,24 @@ def _span(values: np.ndarray) -> str:
 
 
 def block(out: dict) -> str:
-    first = out[RULES[0]]
+    heads = [head for head, _ in COLUMNS]
+    first = out[heads[0]]
     y0, y1 = first["first"]["year"], first["year"]
-    young0 = np.concatenate([out[r]["first"]["young"] for r in RULES])
-    head = "| | " + " | ".join(f"`{r}`" for r in RULES) + " |"
-    lines = [head, "|---" * (len(RULES) + 1) + "|"]
+    lines = ["| | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
 
     def row(label, cell):
-        lines.append(f"| {label} | " + " | ".join(cell(out[r]) for r in RULES) + " |")
+        lines.append(f"| {label} | " + " | ".join(cell(out[h]) for h in heads) + " |")
 
     def young(o):
         dev = o["developed"]
-        poor, rich = _span(o["young"][~dev]), _span(o["young"][dev])
-        return f"{poor} in developing regions, {rich} in developed"
+        start, end = o["first"]["young"], o["young"]
+        return (
+            f"developing regions {_span(start[~dev])} to {_span(end[~dev])}, "
+            f"developed {_span(start[dev])} to {_span(end[dev])}"
+        )
 
     row(
-        f"natives at home aged {YOUNG[0]}-{YOUNG[1]}, wealth over GDP per capita, {y1} "
-        f"({_span(young0)} in {y0})",
+        f"natives at home aged {YOUNG[0]}-{YOUNG[1]}, wealth over GDP per capita, {y0} to {y1}",
         young,
     )
     row(
@@ -135,6 +149,19 @@ def block(out: dict) -> str:
     row(
         f"`blocked_by_liquidity`, {y0} and {y1}",
         lambda o: f"{o['start']['blocked']:.1f}M, {o['end']['blocked']:.1f}M",
+    )
+    row(
+        f"`blocked_by_liquidity` per 1,000 residents of {' and '.join(PER_RESIDENT)}, "
+        f"{y0} and {y1}",
+        lambda o: "; ".join(
+            f"{r} {o['start']['blocked_per'][r]:.1f}, {o['end']['blocked_per'][r]:.1f}"
+            for r in PER_RESIDENT
+        ),
+    )
+    row(
+        f"natives at home aged {YOUNG[0]}-{YOUNG[1]}, wealth over GDP per capita: mean absolute "
+        f"log change {y0}-{y1} over the regions",
+        lambda o: f"{np.abs(np.log(o['young'] / o['first']['young'])).mean():.2f}",
     )
     row(f"each region's wealth over its GDP, change {y0}-{y1}", _change)
     row(

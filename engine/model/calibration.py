@@ -48,7 +48,15 @@ from migsim.core.resources import cache_dir, is_shipped, world_overrides
 from migsim.core.world import World
 from migsim.core.world_tables import hash_tables
 from migsim.model.behaviour import CALIBRATION_FIELDS, CellContext, default_utility, nested_logit
-from migsim.model.cells import BAND_LOWER, B, BaseCells, base_cells, cap_infeasible_targets  # noqa: F401
+from migsim.model.cells import (  # noqa: F401  (re-exported)
+    BAND_LOWER,
+    B,
+    BaseCells,
+    base_cells,
+    cap_infeasible_targets,
+    within_region_base,
+    within_region_levers,
+)
 from migsim.model.costs import return_hazard_table, upfront_cost  # noqa: F401  (re-exported)
 from migsim.model.growth import corridor_growth, floored_targets
 from migsim.model.incomes import base_wages, expected_income  # noqa: F401  (re-exported)
@@ -59,7 +67,6 @@ from migsim.model.policy_split import (  # noqa: F401  (re-exported)
     split_method,
     sweep_levels,
 )
-from migsim.people.population import native_pyramids
 from migsim.regimes import bloc_matrix, tied_corridors
 
 CALIBRATION_FILE = "calibration.json"
@@ -98,8 +105,9 @@ class Calibration:
         return cls(codes=raw["codes"], provenance=raw["provenance"], **arrays)
 
 
-def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
-    """Hash of everything the calibration depends on: world tables, inputs, parameters."""
+def provenance_key(world: World, conf: Any, pop_conf: Any, wealth_age=None) -> str:
+    """Hash of everything the calibration depends on: world tables, inputs, parameters
+    (and the base-year wealth by age where it is not the flat default)."""
     digest = hashlib.sha256()
     hash_tables(digest, world.path)  # the CSV tables (a built world's mapping left out)
     profile = world.tertiary_age_profile  # natives' degrees by age, where not flat
@@ -113,6 +121,8 @@ def provenance_key(world: World, conf: Any, pop_conf: Any) -> str:
     params["wealth_sigma"] = float(pop_conf.wealth_sigma)
     params["wealth_to_income"] = float(pop_conf.wealth_to_income)
     digest.update(json.dumps(params, sort_keys=True).encode())
+    if wealth_age is not None:
+        digest.update(b"wealth_age:" + np.round(np.asarray(wealth_age, np.float64), 9).tobytes())
     return digest.hexdigest()[:16]
 
 
@@ -176,11 +186,18 @@ def _changed(conf: Any) -> str:
 
 
 def calibrate(
-    world: World, conf: Any, pop_conf: Any, tolerance: float = 1e-6, max_iterations: int = 500
+    world: World,
+    conf: Any,
+    pop_conf: Any,
+    tolerance: float = 1e-6,
+    max_iterations: int = 500,
+    wealth_age=None,
 ) -> Calibration:
+    """The calibration of `world` (docs/model.md §4); `wealth_age`: the base-year wealth by
+    age of `migsim.model.wealth_profile` (None: flat)."""
     R = world.n_regions
     wages = base_wages(world)
-    cells = base_cells(world, conf, wages, pop_conf)
+    cells = base_cells(world, conf, wages, pop_conf, wealth_age)
     # leavers who move on to a third region stay migrants: only (1 - onward) of exits
     # must be replaced by new emigration from home, in aggregate
     growth = corridor_growth(world, conf.stock_growth)
@@ -328,7 +345,7 @@ def calibrate(
     )
 
     provenance = {
-        "key": provenance_key(world, conf, pop_conf),
+        "key": provenance_key(world, conf, pop_conf, wealth_age),
         "world": world.name,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "iterations": iteration + 1,
@@ -361,25 +378,6 @@ def calibrate(
         target,
         provenance,
     )
-
-
-def within_region_base(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """(R,) the base year's natives of working age (15-64) at home who are not within-region
-    migrants (80% of those taken to be of working age), the people a within-region rate
-    applies to, and (R,) the natives' yearly death probability."""
-    natives = native_pyramids(world)
-    working = natives[:, :, 15:65].sum(axis=(1, 2)) - world.intra_migrants * 0.8
-    death = (world.death_probability * natives).sum(axis=(1, 2)) / natives.sum(axis=(1, 2))
-    return working, death
-
-
-def within_region_levers(rate: np.ndarray, hazard: float, bands: int):
-    """(R, B) intra_rate (`rate` per region at the working-age bands 15-64, zero elsewhere)
-    and (R, B) intra_return (`hazard` at every band)."""
-    R = len(rate)
-    intra_rate = np.zeros((R, bands))
-    intra_rate[:, (BAND_LOWER >= 15) & (BAND_LOWER < 65)] = np.asarray(rate)[:, None]
-    return intra_rate, np.full((R, bands), float(hazard))
 
 
 def calibration_path(world: World) -> Path:
@@ -459,7 +457,7 @@ def write_calibration(cal: Calibration, world: World, path: Path | None = None) 
 _ANNOUNCED: set = set()  # provenance keys whose calibration on the fly was announced
 
 
-def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
+def load_calibration(world: World, conf: Any, pop_conf: Any, wealth_age=None) -> Calibration:
     """The calibration for these world tables and parameters.
 
     The stored `calibration.json` is used when its provenance key matches; otherwise (other
@@ -470,7 +468,7 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
     runs never write to the world directory. `provenance["source"]` says which it was. A
     stored file that exists but cannot be read is bad input: one line, exit code 2.
     """
-    key = provenance_key(world, conf, pop_conf)
+    key = provenance_key(world, conf, pop_conf, wealth_age)
     for path in calibration_candidates(world):
         if not path.is_file():
             continue
@@ -492,7 +490,7 @@ def load_calibration(world: World, conf: Any, pop_conf: Any) -> Calibration:
         _ANNOUNCED.add(key)
         print(notice, file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    cal = calibrate(world, conf, pop_conf)
+    cal = calibrate(world, conf, pop_conf, wealth_age=wealth_age)
     cal.provenance["source"] = "computed"
     cal.provenance["seconds"] = round(time.perf_counter() - t0, 3)
     return cal

@@ -22,6 +22,7 @@ from migsim.model.durations import (
     durations,
     origin_mean_hazard,
 )
+from migsim.model.wealth_profile import band_scale
 from migsim.people.population import native_pyramids
 from migsim.regimes import initial_irregular_share, tied_corridors
 
@@ -43,7 +44,9 @@ def _tertiary_by_age(share: float) -> np.ndarray:
     return np.where(ages >= TERTIARY_MIN_AGE, share, 0.0)
 
 
-def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> BaseCells:
+def base_cells(
+    world: World, conf: Any, wages: np.ndarray, pop_conf: Any, wealth_age=None
+) -> BaseCells:
     R = world.n_regions
     natives = native_pyramids(world)  # (R, 2, N_AGES)
     home = np.zeros((R, 2, 2, B))
@@ -89,33 +92,42 @@ def base_cells(world: World, conf: Any, wages: np.ndarray, pop_conf: Any) -> Bas
                         irr = irregular[o, d] * (1 / 3 if s == 1 else 1.0)
                         mean_h = (1 - irr) * mean_perm[d] + irr * mean_irr[d]
                         exit_rate[o, d, s, g] = ((q + mean_h) * dist).sum() / mass
-    feasible = feasible_shares(world, conf, wages, pop_conf, world.gdp_per_capita)
+    feasible = feasible_shares(world, conf, wages, pop_conf, world.gdp_per_capita, wealth_age)
     return BaseCells(home, stock, exit_rate, feasible)
 
 
 def feasible_shares(
-    world: World, conf: Any, wages: np.ndarray, pop_conf: Any, gdp_per_capita: np.ndarray
+    world: World,
+    conf: Any,
+    wages: np.ndarray,
+    pop_conf: Any,
+    gdp_per_capita: np.ndarray,
+    wealth_age=None,
 ) -> np.ndarray:
     """(R, 2, 2, B, R) share of each home cell able to pay the up-front cost of each
-    destination: wealth ~ lognormal with mean `wealth_to_income` times GDP per capita (a
-    fifth of it below 18) plus borrowing `borrowing` times the home wage. `wages` and
+    destination: wealth ~ lognormal with mean `wealth_to_income` times GDP per capita times
+    the band's wealth by age (`migsim.model.wealth_profile.band_scale`: a fifth of it below
+    18 without `wealth_age`) plus borrowing `borrowing` times the home wage. `wages` and
     `gdp_per_capita` are the year's (the base year's for the calibration)."""
     R = world.n_regions
     # liquidity: wealth ~ lognormal(mean m * scale, sigma); borrowing b * home wage
     F = upfront_cost(world, wages, conf)
     sigma = pop_conf.wealth_sigma
-    mid_age = (BAND_LOWER + BAND_UPPER - 1) / 2
-    scale = np.where(mid_age >= 18, 1.0, 0.2)
+    scales = band_scale(world, wealth_age)  # (R, B)
     feasible = np.ones((R, 2, 2, B, R))
     for o in range(R):
         mean_w = pop_conf.wealth_to_income * gdp_per_capita[o]
+        scale = scales[o]
         for s in range(2):
             need = F[o][None, :] - conf.borrowing * wages[o, s]
             for b in range(B):
-                mu = math.log(mean_w * scale[b]) - 0.5 * sigma**2
-                with np.errstate(divide="ignore"):
-                    z = (np.log(np.maximum(need[0], 1e-12)) - mu) / max(sigma, 1e-9)
-                share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
+                if mean_w * scale[b] > 0:
+                    mu = math.log(mean_w * scale[b]) - 0.5 * sigma**2
+                    with np.errstate(divide="ignore"):
+                        z = (np.log(np.maximum(need[0], 1e-12)) - mu) / max(sigma, 1e-9)
+                    share = 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2.0))
+                else:  # no wealth at this age (the steady-state profile's children)
+                    share = np.zeros(R)
                 share = np.where(need[0] <= 0, 1.0, share)
                 feasible[o, s, :, b, :] = share[None, :]
     return feasible
@@ -166,3 +178,22 @@ def cap_infeasible_targets(
         "capped_worst": worst,
     }
     return capped, report
+
+
+def within_region_base(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) the base year's natives of working age (15-64) at home who are not within-region
+    migrants (80% of those taken to be of working age), the people a within-region rate
+    applies to, and (R,) the natives' yearly death probability."""
+    natives = native_pyramids(world)
+    working = natives[:, :, 15:65].sum(axis=(1, 2)) - world.intra_migrants * 0.8
+    death = (world.death_probability * natives).sum(axis=(1, 2)) / natives.sum(axis=(1, 2))
+    return working, death
+
+
+def within_region_levers(rate: np.ndarray, hazard: float, bands: int):
+    """(R, B) intra_rate (`rate` per region at the working-age bands 15-64, zero elsewhere)
+    and (R, B) intra_return (`hazard` at every band)."""
+    R = len(rate)
+    intra_rate = np.zeros((R, bands))
+    intra_rate[:, (BAND_LOWER >= 15) & (BAND_LOWER < 65)] = np.asarray(rate)[:, None]
+    return intra_rate, np.full((R, bands), float(hazard))

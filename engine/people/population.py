@@ -34,6 +34,7 @@ from migsim.core.world_education import migrant_secondary_matrix, secondary_shar
 from migsim.kernels.bundles import PEOPLE_DTYPES, People, empty_people
 from migsim.kernels.demography import compact_column
 from migsim.kernels.synthesis import fill_ids, fill_productivity, synthesise
+from migsim.model.wealth_profile import wealth_by_age
 from migsim.regimes.policy import tied_corridors
 
 # One dtype per column, defined once with the `People` bundle the kernels take.
@@ -233,6 +234,7 @@ def synthesise_population(
     productivity_sigma: float = 0.4,
     origins=None,
     durations=None,
+    wealth_age: np.ndarray | None = None,
 ) -> Population:
     """Create the base-year population reproducing the world's stocks.
 
@@ -240,6 +242,8 @@ def synthesise_population(
     have in the whole population (the people of one shard of a sharded run).
     `durations`: the years-abroad model of the migrants (`migsim.model.durations`), that of
     the default behaviour parameters unless given.
+    `wealth_age` (R, N_AGES): mean wealth by age over the location's mean adult wealth
+    (`migsim.model.wealth_profile`); None: the flat profile (adults 1, children 0.2).
 
     Groups, per origin o: natives at home (status native), intra-regional migrants at home
     (status intra_regional), and per destination d the migrants[o, d], split into an
@@ -265,6 +269,8 @@ def synthesise_population(
     if age_profile is None:
         age_profile = np.ones((R, N_AGES))
     age_profile = np.ascontiguousarray(age_profile, dtype=np.float64)
+    if wealth_age is None:
+        wealth_age = wealth_by_age(world, "flat", 0.0, wealth_to_income)
     migrants_secondary = world.migrant_secondary_share
     if migrants_secondary is None:
         migrants_secondary = migrant_secondary_matrix(secondary, None)
@@ -365,6 +371,7 @@ def synthesise_population(
         age_profile,
         np.array(g_secondary, dtype=np.float64),
         np.array(g_wealth),
+        np.ascontiguousarray(wealth_age, dtype=np.float64),
         np.array([durations.factor[o, loc] for o, loc in zip(g_origin, g_location)]),
         durations.hazard,
         durations.arrival_weight,

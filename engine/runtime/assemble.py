@@ -49,9 +49,18 @@ def prepare(cfg: Any, before_calibration: Any = None) -> Inputs:
     if before_calibration is not None:
         before_calibration(world)
     if cfg.behaviour.migration:
-        calibration = load_calibration(world, cfg.behaviour, cfg.population)
+        calibration = load_calibration(
+            world, cfg.behaviour, cfg.population, wealth_age_of(cfg, world)
+        )
     checkpoint_origin.check_file(cfg, world, calibration)  # and its calibration
     return Inputs(world, calibration)
+
+
+def wealth_age_of(cfg: Any, world: World):
+    """The run's base-year wealth by age (`population.wealth_profile`), None when flat."""
+    from migsim.model.wealth_profile import profile_of
+
+    return profile_of(world, cfg.population, cfg.economy.savings_rate)
 
 
 def precheck(cfg: Any, worlds: dict | None = None) -> World:
@@ -276,6 +285,7 @@ def synthesis_args(cfg: Any, world: World) -> dict:
     p = cfg.population
     return dict(
         durations=durations(world, cfg.behaviour),
+        wealth_age=wealth_age_of(cfg, world),
         irregular_share=initial_irregular_share(world),
         stratification=p.stratification,
         spare_capacity=p.spare_capacity,

@@ -69,7 +69,11 @@ class MigrationStep(Step):
 
         cfg = ctx.cfg
         behaviour = load_behaviour(cfg.behaviour)
-        return cls(ctx.sim, cfg.behaviour, cfg.population, behaviour, ctx.calibration, ctx.policy)
+        from migsim.runtime.assemble import wealth_age_of
+
+        wealth_age = wealth_age_of(cfg, ctx.sim.world)
+        args = (cfg.behaviour, cfg.population, behaviour, ctx.calibration, ctx.policy)
+        return cls(ctx.sim, *args, wealth_age=wealth_age)
 
     def __init__(
         self,
@@ -79,8 +83,10 @@ class MigrationStep(Step):
         behaviour: Behaviour,
         calibration: Calibration,
         policy: Policy,
+        wealth_age: np.ndarray | None = None,
     ):
         world = sim.world
+        self.wealth_age = wealth_age  # base-year wealth by age (None: flat), for catch_up
         self.world = world
         self.conf = conf
         self.pop_conf = pop_conf
@@ -139,7 +145,9 @@ class MigrationStep(Step):
         )
         # the base-year stocks by corridor and skill the calibration split (for catch_up)
         if policy.catch_up and self.base_cells is None:
-            self.base_cells = base_cells(self.world, conf, self.base_wages, self.pop_conf)
+            self.base_cells = base_cells(
+                self.world, conf, self.base_wages, self.pop_conf, self.wealth_age
+            )
 
     def constants_in(self, year: int) -> np.ndarray:
         """The corridor constants of `year` (`corridor_constants_in`)."""

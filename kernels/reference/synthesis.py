@@ -49,6 +49,7 @@ def synthesise(
     age_profile,
     group_secondary,
     group_wealth,
+    wealth_age,
     group_return,
     return_hazard,
     arrival_weight,
@@ -101,7 +102,7 @@ def synthesise(
             q = apart_given_years(years[rows], hazard, group_return[j], *chain)
             family[rows] = u_family[rows] < q
     z = normal(key, pid, 0, Stream.SYNTH_WEALTH)
-    scale = np.where(a >= 18, 1.0, 0.2)
+    scale = wealth_age[loc, a]
     wealth = group_wealth[g] * scale * np.exp(wealth_sigma * z - 0.5 * wealth_sigma**2)
     columns = {
         "age": a.astype(np.uint8),
