@@ -94,6 +94,20 @@ def test_the_synthesis_and_the_calibration_use_the_profile():
     assert big[:, 2:].sum() >= 40
     np.testing.assert_allclose((held / np.maximum(count, 1))[big], expect[big], rtol=0.15)
     assert not held[:, 0].any()  # no wealth before 15 (nor before 18)
+    # the economy step's consumption rate, from these people's wealth and base-year incomes,
+    # is the profile's (remittances, left out of the profile, lower it most in GCC: -22%)
+    economy = next(s for s in sim.steps if s.name == "economy")
+    delta = [
+        consumption_rate(
+            world.resident_pyramid[r].sum(axis=0),
+            world.labour_share[r] * (1 - world.tax_rate[r]),
+            SAVINGS,
+            1.0,
+        )[0]
+        for r in range(world.n_regions)
+    ]
+    np.testing.assert_allclose(economy.wealth_depreciation, delta, rtol=0.3)
+    assert np.median(np.abs(economy.wealth_depreciation / np.array(delta) - 1)) < 0.05
     # the calibration's liquidity shares of ages 20-24 fall in every developing region
     from migsim.model.cells import feasible_shares
     from migsim.model.incomes import base_wages
