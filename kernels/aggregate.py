@@ -139,6 +139,14 @@ def estate_factor(key, person_id, year, sigma):
     return np.exp(sigma * z - 0.5 * sigma * sigma)
 
 
+@nb.njit(inline="always", **JIT)
+def estate_lanes(n, lanes):
+    """(lanes, chunk): the lanes of the estate passes, at most `lanes` and one per 65,536
+    rows (at least one), each over `chunk` consecutive rows."""
+    lanes = max(1, min(lanes, (n + 65535) // 65536))
+    return lanes, (n + lanes - 1) // lanes
+
+
 @nb.njit(**PARALLEL_JIT)
 def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=8, adults=True):
     """The year's estates and their heirs' shares, by location: (estates (R,), shares (2, R)).
@@ -155,10 +163,9 @@ def collect_estates(n, people, weight, n_regions, ages, key, year, sigma, lanes=
     wealth = people.wealth
     age = people.age
     pid = people.person_id
-    lanes = max(1, min(lanes, (n + 65535) // 65536))
+    lanes, chunk = estate_lanes(n, lanes)
     part_estates = np.zeros((lanes, n_regions))
     part_shares = np.zeros((lanes, 2, n_regions))
-    chunk = (n + lanes - 1) // lanes
     for c in nb.prange(lanes):
         est = part_estates[c]
         sh = part_shares[c]
@@ -186,9 +193,8 @@ def adult_shares(n, people, weight, n_regions, ages, lanes=8):
     location = people.location
     origin = people.origin
     age = people.age
-    lanes = max(1, min(lanes, (n + 65535) // 65536))
+    lanes, chunk = estate_lanes(n, lanes)
     part = np.zeros((lanes, n_regions))
-    chunk = (n + lanes - 1) // lanes
     for c in nb.prange(lanes):
         sh = part[c]
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
