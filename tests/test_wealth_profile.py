@@ -20,7 +20,7 @@ from migsim.model.wealth_profile import (
     consumption_rate,
     wealth_by_age,
 )
-from migsim.runtime.assemble import prepare, start_simulation
+from migsim.runtime.assemble import prepare, start_simulation, wealth_age_of
 
 SAVINGS = 0.05  # EconomyConf.savings_rate's default
 STEADY = "population.wealth_profile=steady_state"
@@ -89,7 +89,8 @@ def test_the_synthesis_and_the_calibration_use_the_profile():
     cell = loc.astype(np.int64) * B + band
     held = np.bincount(cell, wealth, R * B).reshape(R, B)
     count = np.bincount(cell, minlength=R * B).reshape(R, B)
-    expect = band_scale(world, wealth_by_age(world, "steady_state", SAVINGS, 1.0))
+    profile = wealth_age_of(cfg, world)  # the run's own: economy.savings_rate's default
+    expect = band_scale(world, profile)
     big = count >= 1500  # a lognormal mean with sigma 1: about 3.5% sampling error there
     assert big[:, 2:].sum() >= 40
     np.testing.assert_allclose((held / np.maximum(count, 1))[big], expect[big], rtol=0.15)
@@ -115,13 +116,9 @@ def test_the_synthesis_and_the_calibration_use_the_profile():
     wages = base_wages(world)
     args = (world, cfg.behaviour, wages, cfg.population, world.gdp_per_capita)
     young_flat = feasible_shares(*args)[:, :, :, 2].mean(axis=(1, 2, 3))
-    young_steady = feasible_shares(*args, wealth_age=steady_profile(world))[:, :, :, 2]
+    young_steady = feasible_shares(*args, wealth_age=profile)[:, :, :, 2]
     developing = ~np.asarray(world.developed, dtype=bool)
     assert (young_steady.mean(axis=(1, 2, 3)) < young_flat)[developing].all()
-
-
-def steady_profile(world):
-    return wealth_by_age(world, "steady_state", SAVINGS, 1.0)
 
 
 def _young_drift(overrides: list[str], years: int) -> float:

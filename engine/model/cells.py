@@ -28,7 +28,6 @@ from migsim.regimes import initial_irregular_share, tied_corridors
 
 B = len(AGE_BANDS)
 BAND_LOWER = np.array(AGE_BAND_EDGES[:-1], dtype=np.float64)  # first age of each band
-BAND_UPPER = np.array(AGE_BAND_EDGES[1:], dtype=np.float64)  # first age after it
 
 
 @dataclass

@@ -121,7 +121,7 @@ def band_scale(world: World, wealth_age: np.ndarray | None) -> np.ndarray:
 def profile_of(world: World, pop_conf: Any, savings_rate: float) -> np.ndarray | None:
     """The configured profile (`population.wealth_profile`), None for the flat default (whose
     arrays the synthesis and calibration build as before)."""
-    name = str(getattr(pop_conf, "wealth_profile", "flat"))
+    name = pop_conf.wealth_profile
     if name == "flat":
         return None
     return wealth_by_age(world, name, float(savings_rate), float(pop_conf.wealth_to_income))
